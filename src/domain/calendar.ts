@@ -1,0 +1,236 @@
+/**
+ * Local-calendar arithmetic: which day, week, month or year an instant belongs to in an IANA zone,
+ * where those periods begin and end, and how they are labelled. Pure; all zone rules come from
+ * Temporal, so a DST day is 23 or 25 hours long and a month runs from the 1st to the 1st.
+ *
+ * A calendar may shift its day boundary (`startOfDay` 04:00 for night owls): the day, week, month
+ * and year all begin at that local time, and keep the label of the calendar date they begin on.
+ */
+import { Temporal } from 'temporal-polyfill'
+import { BadRequestError, UnprocessableError } from './errors.ts'
+
+export const BUCKET_UNITS = ['hour', 'day', 'week', 'month', 'year'] as const
+export type BucketUnit = (typeof BUCKET_UNITS)[number]
+
+/** A half-open interval of epoch milliseconds, `[startMs, endMs)`. */
+export interface TimeRange {
+  startMs: number
+  endMs: number
+}
+
+/** The zone and day boundary every local-time computation uses. */
+export interface Calendar {
+  readonly timeZone: string
+  /** Minutes after local midnight at which a day begins (0 = midnight). */
+  readonly startOfDayMinutes: number
+}
+
+/** One bucket of a split range: its label, its true boundaries, clipped to the range. */
+export interface CalendarBucket {
+  label: string
+  startMs: number
+  endMs: number
+}
+
+const HOUR_MS = 3_600_000
+
+/** True when `timeZone` names a zone this runtime knows (IANA names, `UTC`, fixed offsets). */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    Temporal.Now.zonedDateTimeISO(timeZone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The zone this process runs in, as an IANA name. */
+export function processTimeZone(): string {
+  return Temporal.Now.timeZoneId()
+}
+
+const START_OF_DAY_RE = /^([01]\d|2[0-3]):([0-5]\d)$/
+
+/** Parses `HH:MM` (00:00–23:59) into minutes after midnight; throws on anything else. */
+export function parseStartOfDay(value: string, field = 'startOfDay'): number {
+  const m = START_OF_DAY_RE.exec(value)
+  if (!m) {
+    throw new UnprocessableError(
+      'invalid_start_of_day',
+      `${field} must be a local time HH:MM between 00:00 and 23:59, got ${JSON.stringify(value)}`,
+      field,
+    )
+  }
+  return Number(m[1]) * 60 + Number(m[2])
+}
+
+/** Formats minutes after midnight as `HH:MM`. */
+export function formatStartOfDay(minutes: number): string {
+  return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`
+}
+
+/**
+ * Builds a calendar, validating the zone. A zone name this runtime does not know is an error,
+ * never a silent fall-back to UTC.
+ */
+export function makeCalendar(timeZone: string, startOfDay: string | number = 0): Calendar {
+  if (!isValidTimeZone(timeZone)) {
+    throw new UnprocessableError(
+      'invalid_timezone',
+      `unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin`,
+      'tz',
+    )
+  }
+  const startOfDayMinutes =
+    typeof startOfDay === 'number' ? startOfDay : parseStartOfDay(startOfDay)
+  return { timeZone: Temporal.Now.zonedDateTimeISO(timeZone).timeZoneId, startOfDayMinutes }
+}
+
+function zoned(ms: number, cal: Calendar): Temporal.ZonedDateTime {
+  return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(cal.timeZone)
+}
+
+function startOfDayTime(cal: Calendar): Temporal.PlainTime {
+  return new Temporal.PlainTime(Math.floor(cal.startOfDayMinutes / 60), cal.startOfDayMinutes % 60)
+}
+
+/** The epoch ms at which the logical day `date` begins (its start-of-day local time). */
+export function dayStartMs(date: Temporal.PlainDate, cal: Calendar): number {
+  // 'compatible' disambiguation: a start-of-day inside a DST gap moves forward, inside an
+  // overlap takes the earlier instant, so every day has exactly one start.
+  return date.toZonedDateTime({ timeZone: cal.timeZone, plainTime: startOfDayTime(cal) })
+    .epochMilliseconds
+}
+
+/** The logical date an instant belongs to: with start of day 04:00, 02:00 on the 5th is the 4th. */
+export function logicalDate(ms: number, cal: Calendar): Temporal.PlainDate {
+  const date = zoned(ms, cal).toPlainDate()
+  return ms < dayStartMs(date, cal) ? date.subtract({ days: 1 }) : date
+}
+
+/** A calendar period: every bucket unit but the hour. */
+export type PeriodUnit = Exclude<BucketUnit, 'hour'>
+
+/** The first date of the period of `unit` (day, week, month, year) containing `date`. */
+export function periodFirstDate(date: Temporal.PlainDate, unit: PeriodUnit): Temporal.PlainDate {
+  switch (unit) {
+    case 'day':
+      return date
+    case 'week':
+      return date.subtract({ days: date.dayOfWeek - 1 })
+    case 'month':
+      return date.with({ day: 1 })
+    case 'year':
+      return date.with({ month: 1, day: 1 })
+  }
+}
+
+/** `date` moved by `count` periods of `unit` (negative moves back). */
+export function addPeriods(date: Temporal.PlainDate, unit: PeriodUnit, count: number) {
+  const key = `${unit}s` as const
+  return date.add({ [key]: count })
+}
+
+/** Start (epoch ms) of the bucket of `unit` that contains `ms`. */
+export function bucketFloor(ms: number, unit: BucketUnit, cal: Calendar): number {
+  if (unit === 'hour') {
+    return zoned(ms, cal).round({ smallestUnit: 'hour', roundingMode: 'floor' }).epochMilliseconds
+  }
+  return dayStartMs(periodFirstDate(logicalDate(ms, cal), unit), cal)
+}
+
+/** Start (epoch ms) of the bucket that follows the one containing `ms`. */
+export function bucketNext(ms: number, unit: BucketUnit, cal: Calendar): number {
+  if (unit === 'hour') {
+    // Exact-time addition, then back onto a clock hour: across a DST change the next bucket
+    // still starts on the hour, and a repeated hour is its own bucket.
+    return bucketFloor(bucketFloor(ms, 'hour', cal) + HOUR_MS, 'hour', cal)
+  }
+  const first = periodFirstDate(logicalDate(ms, cal), unit)
+  return dayStartMs(addPeriods(first, unit, 1), cal)
+}
+
+/**
+ * The label of the bucket that contains `ms`, in the seed's formats: `2025-03-03 09:00:00`,
+ * `2025-03-03`, `2025-W09` (ISO week-year and week), `2025-03`, `2025`.
+ */
+export function bucketLabel(ms: number, unit: BucketUnit, cal: Calendar): string {
+  if (unit === 'hour') {
+    const z = zoned(bucketFloor(ms, 'hour', cal), cal)
+    return `${z.toPlainDate().toString()} ${pad2(z.hour)}:00:00`
+  }
+  const first = periodFirstDate(logicalDate(ms, cal), unit)
+  switch (unit) {
+    case 'day':
+      return first.toString()
+    case 'week':
+      return `${first.yearOfWeek ?? first.year}-W${pad2(first.weekOfYear ?? 1)}`
+    case 'month':
+      return `${first.year}-${pad2(first.month)}`
+    case 'year':
+      return String(first.year)
+  }
+}
+
+/** Splits `range` into the buckets of `unit` it touches, each clipped to the range, in order. */
+export function splitRange(range: TimeRange, unit: BucketUnit, cal: Calendar): CalendarBucket[] {
+  const out: CalendarBucket[] = []
+  let start = range.startMs
+  while (start < range.endMs) {
+    const next = bucketNext(start, unit, cal)
+    out.push({
+      label: bucketLabel(start, unit, cal),
+      startMs: start,
+      endMs: Math.min(next, range.endMs),
+    })
+    start = next
+  }
+  return out
+}
+
+/** The logical date `YYYY-MM-DD` an instant belongs to. */
+export function dateLabel(ms: number, cal: Calendar): string {
+  return logicalDate(ms, cal).toString()
+}
+
+/** Local clock hour (0–23) of an instant. */
+export function localHour(ms: number, cal: Calendar): number {
+  return zoned(ms, cal).hour
+}
+
+/** ISO day of week (1 = Monday … 7 = Sunday) of the logical date of an instant. */
+export function localDayOfWeek(ms: number, cal: Calendar): number {
+  return logicalDate(ms, cal).dayOfWeek
+}
+
+/** Month (1–12) of the logical date of an instant. */
+export function localMonth(ms: number, cal: Calendar): number {
+  return logicalDate(ms, cal).month
+}
+
+/**
+ * Parses an RFC 3339 timestamp to epoch ms (sub-millisecond digits truncated). A `+` offset that
+ * arrived unencoded in a query string reads as a space; it is put back rather than rejected.
+ */
+export function parseTimestamp(value: string, field: string): number {
+  const repaired = value.replace(/ (\d{2}:?\d{2})$/, '+$1')
+  try {
+    return Temporal.Instant.from(repaired).epochMilliseconds
+  } catch {
+    throw new BadRequestError(
+      'invalid_timestamp',
+      `${field} must be an RFC 3339 timestamp with an offset, such as 2025-09-11T12:34:56Z; got ${JSON.stringify(value)}`,
+      field,
+    )
+  }
+}
+
+/** Formats epoch ms as RFC 3339 UTC: `2025-09-28T23:30:32Z`, with `.123` only when needed. */
+export function formatTimestamp(ms: number): string {
+  const iso = new Date(ms).toISOString()
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0')
+}

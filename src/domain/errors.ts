@@ -1,0 +1,65 @@
+/**
+ * Typed errors shared by every layer. Each carries a stable machine-readable `code`; the HTTP layer
+ * maps the class to a status in exactly one place (`src/api/errors.ts`), the CLI prints `message`.
+ */
+
+/** Base class: a failure the caller caused or can act on, never an internal bug. */
+export class DaybookError extends Error {
+  readonly code: string
+  /** JSON pointer-ish path of the offending input field, when there is one (`/0/timestamp`). */
+  readonly field: string | undefined
+
+  constructor(code: string, message: string, field?: string) {
+    super(message)
+    this.name = new.target.name
+    this.code = code
+    this.field = field
+  }
+}
+
+/** The request is malformed: unparsable, wrong type, unknown value. HTTP 400. */
+export class BadRequestError extends DaybookError {}
+
+/** The request is well-formed but its content cannot be accepted (end before start…). HTTP 422. */
+export class UnprocessableError extends DaybookError {}
+
+/** The request body or batch is larger than allowed. HTTP 413. */
+export class PayloadTooLargeError extends DaybookError {}
+
+/** The addressed thing does not exist. HTTP 404. */
+export class NotFoundError extends DaybookError {}
+
+/** The request conflicts with current state (a cap reached, a duplicate). HTTP 409. */
+export class ConflictError extends DaybookError {}
+
+/** No valid credentials were presented. HTTP 401. */
+export class UnauthorizedError extends DaybookError {}
+
+/** Valid credentials, but not for this. HTTP 403. */
+export class ForbiddenError extends DaybookError {}
+
+/** The request was addressed to a host name this daemon does not answer for. HTTP 421. */
+export class MisdirectedError extends DaybookError {}
+
+/** Too many requests (or failed attempts) from this client; retry after the given seconds. */
+export class RateLimitedError extends DaybookError {
+  readonly retryAfterSec: number
+
+  constructor(code: string, message: string, retryAfterSec: number) {
+    super(code, message)
+    this.retryAfterSec = retryAfterSec
+  }
+}
+
+/** The daemon is up but not ready to serve this (store not yet open). HTTP 503. */
+export class NotReadyError extends DaybookError {}
+
+/** The database was written by a newer Daybook than this one. */
+export class SchemaTooNewError extends DaybookError {
+  constructor(path: string, found: number, known: number) {
+    super(
+      'schema_too_new',
+      `database ${path} has schema version ${found}, but this daybook only knows up to ${known}; upgrade daybook`,
+    )
+  }
+}

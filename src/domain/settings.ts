@@ -1,0 +1,52 @@
+/**
+ * Daemon settings: what they are, their defaults, and how stored values become a calendar.
+ */
+import { type Calendar, makeCalendar, processTimeZone } from './calendar.ts'
+
+/** Settings as served by `GET /v1/settings`. */
+export interface Settings {
+  /** IANA zone for local-time math; null = the daemon process's zone. */
+  timezone: string | null
+  /** Local time (`HH:MM`) at which a day begins. */
+  startOfDay: string
+  /**
+   * Which source wins where events overlap: higher number wins. `*` applies to sources not
+   * listed. Editors and plugins rank above browsers, browsers above the window watcher.
+   */
+  sourcePriority: Record<string, number>
+  /** Days of input-activity rows to keep; 0 keeps them forever. */
+  inputRetentionDays: number
+}
+
+export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
+  'skopio-vscode': 300,
+  'skopio-zed': 300,
+  'skopio-jetbrains': 300,
+  'daybook-editor': 300,
+  'daybook-browser': 200,
+  '*': 200,
+  'skopio-desktop': 100,
+  'daybook-window': 100,
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = {
+  timezone: null,
+  startOfDay: '00:00',
+  sourcePriority: DEFAULT_SOURCE_PRIORITY,
+  inputRetentionDays: 30,
+}
+
+/** Stored values over defaults; keys the store holds but this build does not know are dropped. */
+export function withDefaults(stored: Record<string, unknown>): Settings {
+  const out: Record<string, unknown> = { ...DEFAULT_SETTINGS }
+  for (const k of Object.keys(DEFAULT_SETTINGS)) if (k in stored) out[k] = stored[k]
+  return out as unknown as Settings
+}
+
+/**
+ * The calendar a request computes in: its own `tz` when given, else the setting, else the
+ * process zone; the day boundary always comes from the setting.
+ */
+export function calendarFor(settings: Settings, requestZone?: string): Calendar {
+  return makeCalendar(requestZone ?? settings.timezone ?? processTimeZone(), settings.startOfDay)
+}
