@@ -1,0 +1,485 @@
+/**
+ * The embedded store: one `node:sqlite` connection in WAL mode.
+ *
+ * Concurrency: node:sqlite is synchronous, and every write below runs start to finish inside one
+ * call on the event loop, so there is exactly one write path and no transaction ever spans an
+ * `await`. Readers in other processes (the CLI, backups) see committed snapshots through WAL.
+ */
+import { closeSync, existsSync, openSync } from 'node:fs'
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
+import { v7 as uuidv7 } from 'uuid'
+import {
+  type ActivityEvent,
+  type AfkPeriod,
+  type Dimension,
+  type NewActivityEvent,
+  afkId,
+  eventId,
+} from '../../domain/events.ts'
+import type { TimeRange } from '../../domain/calendar.ts'
+import type {
+  AfkInsertResult,
+  EventQuery,
+  InsertResult,
+  NamedRow,
+  ProjectCursor,
+  ProjectPage,
+  ProjectRow,
+  Store,
+} from '../store.ts'
+import { LATEST_VERSION, assertKnownSchema, migrate, schemaVersion } from './migrations.ts'
+
+type Params = Record<string, SQLInputValue>
+
+interface EventRow {
+  id: string
+  start_ms: number
+  end_ms: number
+  duration: number | null
+  category: string
+  app: string
+  entity: string
+  entity_type: string | null
+  project: string
+  project_path: string | null
+  branch: string | null
+  language: string | null
+  source: string
+}
+
+interface ProjectRecord {
+  id: string
+  name: string
+  root_path: string | null
+  last_updated: number
+}
+
+interface AfkRow {
+  id: string
+  start_ms: number
+  end_ms: number | null
+  duration: number | null
+}
+
+/** Table and join alias of each dimension, as `events` references it. */
+const DIMENSION_SQL = {
+  app: { alias: 'a', column: 'app_id' },
+  category: { alias: 'c', column: 'category_id' },
+  entity: { alias: 'en', column: 'entity_id' },
+  project: { alias: 'p', column: 'project_id' },
+  branch: { alias: 'b', column: 'branch_id' },
+  language: { alias: 'l', column: 'language_id' },
+  source: { alias: 's', column: 'source_id' },
+} as const satisfies Record<Dimension, { alias: string; column: string }>
+
+const EVENT_SELECT = `
+SELECT e.id, e.start_ms, e.end_ms, e.duration,
+       c.name AS category, a.name AS app, en.name AS entity, en.type AS entity_type,
+       p.name AS project, p.root_path AS project_path, b.name AS branch, l.name AS language,
+       s.name AS source
+FROM events e
+JOIN categories c ON c.id = e.category_id
+JOIN apps a ON a.id = e.app_id
+JOIN entities en ON en.id = e.entity_id
+JOIN projects p ON p.id = e.project_id
+LEFT JOIN branches b ON b.id = e.branch_id
+LEFT JOIN languages l ON l.id = e.language_id
+JOIN sources s ON s.id = e.source_id`
+
+const PROJECT_COLUMNS = 'id, name, root_path, last_updated'
+
+export class SqliteStore implements Store {
+  readonly file: string
+  readonly #db: DatabaseSync
+  readonly #statements = new Map<string, StatementSync>()
+
+  private constructor(file: string, db: DatabaseSync) {
+    this.file = file
+    this.#db = db
+  }
+
+  /**
+   * Opens (creating if needed) the database at `file` and checks that its schema is not newer
+   * than this build. Does not migrate: call `migrate()`.
+   */
+  static open(file: string): SqliteStore {
+    if (file !== ':memory:' && !existsSync(file)) {
+      // Activity history is personal: the file is created owner-only before SQLite opens it, so
+      // the WAL and shared-memory files SQLite creates next to it inherit mode 0600 as well.
+      closeSync(openSync(file, 'wx', 0o600))
+    }
+    const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5000 })
+    try {
+      // WAL lets readers proceed during a write; synchronous=FULL fsyncs the WAL on every commit,
+      // so a batch the daemon acknowledged survives a power cut, not only a process crash.
+      db.exec('PRAGMA journal_mode = WAL')
+      db.exec('PRAGMA synchronous = FULL')
+      assertKnownSchema(db, file)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+    return new SqliteStore(file, db)
+  }
+
+  /** Schema version of the open database. */
+  get schemaVersion(): number {
+    return schemaVersion(this.#db)
+  }
+
+  /** True when migrations are pending. */
+  get needsMigration(): boolean {
+    return this.schemaVersion < LATEST_VERSION
+  }
+
+  /** Applies pending migrations; returns the versions applied. */
+  migrate(upTo?: number): number[] {
+    this.#statements.clear()
+    return migrate(this.#db, this.file, upTo)
+  }
+
+  #stmt(sql: string): StatementSync {
+    let s = this.#statements.get(sql)
+    if (!s) {
+      s = this.#db.prepare(sql)
+      this.#statements.set(sql, s)
+    }
+    return s
+  }
+
+  #transaction<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      const result = fn()
+      this.#db.exec('COMMIT')
+      return result
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  async insertEvents(events: readonly NewActivityEvent[]): Promise<InsertResult> {
+    return this.#transaction(() => {
+      const ids = this.#upsertDimensions(events)
+      const insert = this.#stmt(`
+        INSERT INTO events (id, start_ms, end_ms, duration, category_id, app_id, entity_id,
+                            project_id, branch_id, language_id, source_id)
+        VALUES ($id, $start, $end, $duration, $category, $app, $entity, $project, $branch,
+                $language, $source)
+        ON CONFLICT (id) DO NOTHING`)
+      let inserted = 0
+      let longest = 0
+      for (const e of events) {
+        const projectId = ids.get(key('projects', e.project))
+        const r = insert.run({
+          id: eventId(e),
+          start: e.startMs,
+          end: e.endMs,
+          duration: e.durationSec,
+          category: ids.get(key('categories', e.category)) ?? null,
+          app: ids.get(key('apps', e.app)) ?? null,
+          entity: ids.get(key('entities', e.project, e.entity)) ?? null,
+          project: projectId ?? null,
+          branch:
+            e.branch === null ? null : (ids.get(key('branches', e.project, e.branch)) ?? null),
+          language: e.language === null ? null : (ids.get(key('languages', e.language)) ?? null),
+          source: ids.get(key('sources', e.source)) ?? null,
+        })
+        inserted += Number(r.changes)
+        longest = Math.max(longest, e.endMs - e.startMs)
+      }
+      // The longest event bounds how far before a range an overlapping event can start, which
+      // turns the overlap test into an index range scan on start_ms.
+      this.#stmt(
+        `INSERT INTO meta (key, value) VALUES ('max_event_ms', $v)
+         ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+      ).run({ v: longest })
+      return { inserted, duplicates: events.length - inserted }
+    })
+  }
+
+  /**
+   * Upserts every dimension row a batch uses, once per distinct name, bumping `last_updated` to
+   * the latest activity that used it. Returns ids keyed by `key(table, …names)`.
+   */
+  #upsertDimensions(events: readonly NewActivityEvent[]): Map<string, string> {
+    const named = {
+      categories: new Map<string, number>(),
+      apps: new Map<string, number>(),
+      sources: new Map<string, number>(),
+      languages: new Map<string, number>(),
+    }
+    const projects = new Map<string, { sec: number; rootPath: string | null }>()
+    const children = {
+      entities: new Map<
+        string,
+        { project: string; name: string; sec: number; type: string | null }
+      >(),
+      branches: new Map<string, { project: string; name: string; sec: number; type: null }>(),
+    }
+    const latest = (m: Map<string, number>, name: string, sec: number) =>
+      m.set(name, Math.max(sec, m.get(name) ?? sec))
+    for (const e of events) {
+      const sec = Math.floor(e.endMs / 1000)
+      latest(named.categories, e.category, sec)
+      latest(named.apps, e.app, sec)
+      latest(named.sources, e.source, sec)
+      if (e.language !== null) latest(named.languages, e.language, sec)
+      const p = projects.get(e.project)
+      projects.set(e.project, {
+        sec: Math.max(sec, p?.sec ?? sec),
+        rootPath: p?.rootPath ?? e.projectPath,
+      })
+      const ent = children.entities.get(key(e.project, e.entity))
+      children.entities.set(key(e.project, e.entity), {
+        project: e.project,
+        name: e.entity,
+        sec: Math.max(sec, ent?.sec ?? sec),
+        type: ent?.type ?? e.entityType,
+      })
+      if (e.branch !== null) {
+        const br = children.branches.get(key(e.project, e.branch))
+        children.branches.set(key(e.project, e.branch), {
+          project: e.project,
+          name: e.branch,
+          sec: Math.max(sec, br?.sec ?? sec),
+          type: null,
+        })
+      }
+    }
+
+    const ids = new Map<string, string>()
+    const returningId = (sql: string, params: Params) =>
+      (this.#stmt(sql).get(params) as { id: string }).id
+    for (const [table, m] of Object.entries(named)) {
+      for (const [name, sec] of m) {
+        const sql = `
+          INSERT INTO ${table} (id, name, last_updated) VALUES ($id, $name, $sec)
+          ON CONFLICT (name) DO UPDATE SET last_updated = max(last_updated, excluded.last_updated)
+          RETURNING id`
+        ids.set(key(table, name), returningId(sql, { id: uuidv7(), name, sec }))
+      }
+    }
+    for (const [name, { sec, rootPath }] of projects) {
+      const sql = `
+        INSERT INTO projects (id, name, root_path, last_updated) VALUES ($id, $name, $path, $sec)
+        ON CONFLICT (name) DO UPDATE SET last_updated = max(last_updated, excluded.last_updated),
+                                         root_path = coalesce(root_path, excluded.root_path)
+        RETURNING id`
+      ids.set(key('projects', name), returningId(sql, { id: uuidv7(), name, path: rootPath, sec }))
+    }
+    // Entities and branches belong to a project; an entity keeps the first type it was seen with.
+    for (const [table, m] of Object.entries(children)) {
+      for (const c of m.values()) {
+        const sql = `
+          INSERT INTO ${table} (id, project_id, name, last_updated${table === 'entities' ? ', type' : ''})
+          VALUES ($id, $project, $name, $sec${table === 'entities' ? ', $type' : ''})
+          ON CONFLICT (project_id, name) DO UPDATE
+            SET last_updated = max(last_updated, excluded.last_updated)
+                ${table === 'entities' ? ', type = coalesce(type, excluded.type)' : ''}
+          RETURNING id`
+        const params: Params = {
+          id: uuidv7(),
+          project: ids.get(key('projects', c.project)) ?? null,
+          name: c.name,
+          sec: c.sec,
+        }
+        if (table === 'entities') params.type = c.type
+        ids.set(key(table, c.project, c.name), returningId(sql, params))
+      }
+    }
+    return ids
+  }
+
+  async insertAfk(periods: readonly Omit<AfkPeriod, 'id'>[]): Promise<AfkInsertResult> {
+    return this.#transaction(() => {
+      const find = this.#stmt('SELECT end_ms FROM afk_periods WHERE id = $id')
+      const insert = this.#stmt(
+        'INSERT INTO afk_periods (id, start_ms, end_ms, duration) VALUES ($id, $start, $end, $duration)',
+      )
+      const update = this.#stmt(
+        'UPDATE afk_periods SET end_ms = $end, duration = $duration WHERE id = $id',
+      )
+      const result = { inserted: 0, duplicates: 0, updated: 0 }
+      for (const p of periods) {
+        const id = afkId(p.startMs)
+        const existing = find.get({ id }) as { end_ms: number | null } | undefined
+        const params = { id, start: p.startMs, end: p.endMs, duration: p.durationSec }
+        if (!existing) {
+          insert.run(params)
+          result.inserted++
+        } else if (p.endMs !== null && (existing.end_ms === null || p.endMs > existing.end_ms)) {
+          // The same period, now closed (or seen longer): keep the longest knowledge of it.
+          update.run({ id, end: p.endMs, duration: p.durationSec })
+          result.updated++
+        } else {
+          result.duplicates++
+        }
+      }
+      return result
+    })
+  }
+
+  async events(query: EventQuery): Promise<ActivityEvent[]> {
+    const where: string[] = []
+    const params: Params = {}
+    const { startMs, endMs } = query.range
+    if (endMs !== undefined) {
+      where.push('e.start_ms < $end')
+      params.end = endMs
+    }
+    if (startMs !== undefined) {
+      // A point event exactly at the range start is inside it; see insertEvents for max_event_ms.
+      where.push('(e.end_ms > $start OR e.start_ms >= $start)')
+      where.push(
+        "e.start_ms >= $start - coalesce((SELECT value FROM meta WHERE key = 'max_event_ms'), 0)",
+      )
+      params.start = startMs
+    }
+    for (const [dim, names] of Object.entries(query.filters) as [Dimension, string[]][]) {
+      if (names.length === 0) continue
+      where.push(`${DIMENSION_SQL[dim].alias}.name IN (SELECT value FROM json_each($f_${dim}))`)
+      params[`f_${dim}`] = JSON.stringify(names)
+    }
+    if (query.requireDimension) {
+      where.push(`e.${DIMENSION_SQL[query.requireDimension].column} IS NOT NULL`)
+    }
+    const sql = `${EVENT_SELECT}
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY e.start_ms, e.id`
+    return (this.#stmt(sql).all(params) as unknown as EventRow[]).map(toEvent)
+  }
+
+  async afk(range: TimeRange, nowMs: number): Promise<AfkPeriod[]> {
+    const rows = this.#stmt(
+      `
+      SELECT id, start_ms, end_ms, duration FROM afk_periods
+      WHERE start_ms < $end AND coalesce(end_ms, max($now, start_ms)) > $start
+      ORDER BY start_ms`,
+    ).all({ start: range.startMs, end: range.endMs, now: nowMs }) as unknown as AfkRow[]
+    return rows.map((r) => ({
+      id: r.id,
+      startMs: r.start_ms,
+      endMs: r.end_ms,
+      durationSec: r.duration,
+    }))
+  }
+
+  async apps(): Promise<NamedRow[]> {
+    return this.#named('apps')
+  }
+
+  async categories(): Promise<NamedRow[]> {
+    return this.#named('categories')
+  }
+
+  #named(table: 'apps' | 'categories'): NamedRow[] {
+    return this.#stmt(
+      `SELECT id, name FROM ${table} ORDER BY name, id`,
+    ).all() as unknown as NamedRow[]
+  }
+
+  async projects(page: { from?: ProjectCursor | undefined; limit: number }): Promise<ProjectPage> {
+    const { from, limit } = page
+    // Order and cursor test use the same total order (last_updated DESC, id DESC), so pages
+    // neither skip nor repeat rows even when many projects share a timestamp.
+    const data = this.#stmt(
+      `
+      SELECT ${PROJECT_COLUMNS} FROM projects
+      WHERE $lu IS NULL OR last_updated < $lu OR (last_updated = $lu AND id <= $id)
+      ORDER BY last_updated DESC, id DESC LIMIT $limit`,
+    ).all({
+      lu: from?.lastUpdated ?? null,
+      id: from?.id ?? null,
+      limit,
+    }) as unknown as ProjectRecord[]
+    const cursors = this.#stmt(
+      `
+      SELECT id, last_updated FROM (
+        SELECT id, last_updated,
+               ROW_NUMBER() OVER (ORDER BY last_updated DESC, id DESC) AS rn
+        FROM projects)
+      WHERE (rn - 1) % $limit = 0 ORDER BY rn`,
+    ).all({ limit }) as unknown as ProjectRecord[]
+    return {
+      data: data.map(toProject),
+      totalPages: cursors.length,
+      cursors: cursors.map((r) => ({ lastUpdated: r.last_updated, id: r.id })),
+    }
+  }
+
+  async searchProjects(query: string, limit: number): Promise<ProjectRow[]> {
+    // A query with no letter or digit has no token to match (and would be an FTS syntax error).
+    if (!/[\p{L}\p{N}]/u.test(query)) return []
+    const phrase = `"${query.replaceAll('"', '""')}"*`
+    const rows = this.#stmt(
+      `
+      SELECT p.id, p.name, p.root_path, p.last_updated
+      FROM projects_fts f JOIN projects p ON p.rowid = f.rowid
+      WHERE projects_fts MATCH $phrase
+      ORDER BY f.rank, p.last_updated DESC, p.id DESC LIMIT $limit`,
+    ).all({
+      phrase,
+      limit,
+    }) as unknown as ProjectRecord[]
+    return rows.map(toProject)
+  }
+
+  async project(id: string): Promise<ProjectRow | undefined> {
+    const row = this.#stmt(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = $id`).get({ id }) as
+      ProjectRecord | undefined
+    return row ? toProject(row) : undefined
+  }
+
+  async settings(): Promise<Record<string, unknown>> {
+    const rows = this.#stmt('SELECT key, value FROM settings').all() as unknown as {
+      key: string
+      value: string
+    }[]
+    return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]))
+  }
+
+  async saveSettings(values: Record<string, unknown>): Promise<void> {
+    this.#transaction(() => {
+      const upsert = this.#stmt(`
+        INSERT INTO settings (key, value) VALUES ($key, $value)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+      for (const [k, v] of Object.entries(values)) upsert.run({ key: k, value: JSON.stringify(v) })
+    })
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.isOpen) return
+    this.#statements.clear()
+    // Fold the WAL back into the main file so the database is one self-contained file at rest.
+    this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    this.#db.close()
+  }
+}
+
+function key(table: string, ...names: string[]): string {
+  return JSON.stringify([table, ...names])
+}
+
+function toEvent(r: EventRow): ActivityEvent {
+  return {
+    id: r.id,
+    startMs: r.start_ms,
+    endMs: r.end_ms,
+    durationSec: r.duration,
+    category: r.category,
+    app: r.app,
+    entity: r.entity,
+    entityType: r.entity_type,
+    project: r.project,
+    projectPath: r.project_path,
+    branch: r.branch,
+    language: r.language,
+    source: r.source,
+  }
+}
+
+function toProject(r: ProjectRecord): ProjectRow {
+  return { id: r.id, name: r.name, rootPath: r.root_path, lastUpdated: r.last_updated }
+}

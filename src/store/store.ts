@@ -1,0 +1,84 @@
+/**
+ * The storage port: everything the daemon asks of its database, and nothing more. SQLite is the
+ * embedded default (`sqlite/`); a PostgreSQL store for multi-device and team use implements the
+ * same interface. Methods are async so a networked store fits without changing callers.
+ */
+import type {
+  ActivityEvent,
+  AfkPeriod,
+  Dimension,
+  EventFilters,
+  NewActivityEvent,
+} from '../domain/events.ts'
+import type { TimeRange } from '../domain/calendar.ts'
+
+export interface InsertResult {
+  /** Rows that were new. */
+  inserted: number
+  /** Rows already present with the same content id (re-sends); nothing changed for them. */
+  duplicates: number
+}
+
+export interface AfkInsertResult extends InsertResult {
+  /** Known periods that this batch closed or extended. */
+  updated: number
+}
+
+/** An app or category as listed. */
+export interface NamedRow {
+  id: string
+  name: string
+}
+
+/** A project as listed; `lastUpdated` is unix seconds of its latest activity. */
+export interface ProjectRow {
+  id: string
+  name: string
+  rootPath: string | null
+  lastUpdated: number | null
+}
+
+/** A position in the project list: the row a page starts with. */
+export interface ProjectCursor {
+  lastUpdated: number
+  id: string
+}
+
+export interface ProjectPage {
+  data: ProjectRow[]
+  totalPages: number
+  /** `cursors[k]` is the first row of page k+1 (k from 0). */
+  cursors: ProjectCursor[]
+}
+
+export interface EventQuery {
+  /** Events overlapping this range; unbounded sides when absent. */
+  range: { startMs?: number | undefined; endMs?: number | undefined }
+  filters: EventFilters
+  /** Only events that have this dimension (a non-null branch, say). */
+  requireDimension?: Dimension | undefined
+}
+
+export interface Store {
+  /** Inserts a batch in one transaction: all of it lands, or none. Resolves after the commit. */
+  insertEvents(events: readonly NewActivityEvent[]): Promise<InsertResult>
+  /** Inserts or closes AFK periods in one transaction; resolves after the commit. */
+  insertAfk(periods: readonly Omit<AfkPeriod, 'id'>[]): Promise<AfkInsertResult>
+  /** Events overlapping the range that pass the filters, ordered by start then id. */
+  events(query: EventQuery): Promise<ActivityEvent[]>
+  /** AFK periods overlapping the range (an open period reaches up to `nowMs`), by start. */
+  afk(range: TimeRange, nowMs: number): Promise<AfkPeriod[]>
+  apps(): Promise<NamedRow[]>
+  categories(): Promise<NamedRow[]>
+  /** One page of projects, newest activity first, starting with the `from` row when given. */
+  projects(page: { from?: ProjectCursor | undefined; limit: number }): Promise<ProjectPage>
+  /** Projects whose name has a word starting with `query`, best match first. */
+  searchProjects(query: string, limit: number): Promise<ProjectRow[]>
+  project(id: string): Promise<ProjectRow | undefined>
+  /** Stored settings, key to JSON value. */
+  settings(): Promise<Record<string, unknown>>
+  /** Replaces the given settings keys in one transaction. */
+  saveSettings(values: Record<string, unknown>): Promise<void>
+  /** Closes the store; pending writes have already committed. */
+  close(): Promise<void>
+}
