@@ -1,0 +1,144 @@
+/**
+ * `buildApp()`: the whole HTTP API as one Fastify instance that never listens by itself. The CLI's
+ * `serve` attaches listeners; tests call `inject()` or listen on a free port.
+ */
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify'
+import qs from 'qs'
+import type { Authenticator } from '../auth/access.ts'
+import type { Store } from '../store/store.ts'
+import { type Clock, DaybookContext } from './context.ts'
+import { installErrorHandlers } from './errors.ts'
+import { installAuth } from './plugins/auth.ts'
+import { afkRoutes } from './routes/afk.ts'
+import { catalogRoutes } from './routes/catalog.ts'
+import { eventRoutes } from './routes/events.ts'
+import { healthRoutes } from './routes/health.ts'
+import { metaRoutes } from './routes/meta.ts'
+import { projectRoutes } from './routes/projects.ts'
+import { ErrorBody } from './schemas/common.ts'
+import { FullEvent } from './schemas/events.ts'
+import { Project } from './schemas/projects.ts'
+import { validatorCompiler } from './validation.ts'
+import { DAYBOOK_VERSION } from '../version.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    daybook: DaybookContext
+  }
+}
+
+/** The app type every route file receives. */
+export type DaybookApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+export interface BuildAppOptions {
+  /** The store; when absent, attach it later with `app.daybook.attachStore()` (readyz is 503 until then). */
+  store?: Store
+  authenticator: Authenticator
+  clock?: Clock
+  logger?: FastifyServerOptions['logger']
+  /** Log each request (off in the daemon: errors are logged, routine requests are not). */
+  disableRequestLogging?: boolean
+  /** Builds the HTTP server Fastify uses (serve uses it to share the app with a Unix socket). */
+  serverFactory?: FastifyServerOptions['serverFactory']
+}
+
+/** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
+function parseQuery(query: string): Record<string, unknown> {
+  return qs.parse(query, {
+    depth: 4,
+    arrayLimit: 1000,
+    parameterLimit: 2000,
+    allowPrototypes: false,
+  })
+}
+
+/** Routes served both at `/<path>` (the seed's paths) and at `/v1/<path>`. */
+const SEED_ROUTES = [healthRoutes, eventRoutes, afkRoutes, catalogRoutes, projectRoutes]
+
+/** Builds the API. */
+export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({
+      disableRequestLogging: options.disableRequestLogging ?? false,
+    }),
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    routerOptions: {
+      querystringParser: parseQuery,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+    },
+    bodyLimit: 1024 * 1024,
+    // Idle keep-alive connections are closed at shutdown; in-flight requests are allowed to finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.decorate(
+    'daybook',
+    new DaybookContext({
+      version: DAYBOOK_VERSION,
+      clock: options.clock ?? Date.now,
+      store: options.store,
+    }),
+  )
+  for (const schema of [ErrorBody, FullEvent, Project]) app.addSchema(schema)
+  installErrorHandlers(app)
+  installAuth(app, options.authenticator)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Daybook API',
+        version: DAYBOOK_VERSION,
+        description:
+          'Local-first personal activity daemon. Every route is served under `/v1`; the routes of ' +
+          'the Skopio wire format are also served at the root (`/events` = `/v1/events`).',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  })
+
+  // The root aliases are the same handlers; only the /v1 paths are listed in the API document.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1')) route.schema = { ...route.schema, hide: true }
+    for (const method of [route.method].flat()) {
+      app.daybook.routes.push({ method, url: route.url, access: route.config?.access })
+    }
+  })
+  for (const routes of SEED_ROUTES) {
+    await app.register(routes, { prefix: '/v1' })
+    await app.register(routes)
+  }
+  await app.register(metaRoutes, { prefix: '/v1' })
+
+  app.addHook('onClose', async (instance) => {
+    if (instance.daybook.ready) await instance.daybook.store.close()
+  })
+  return app
+}

@@ -1,0 +1,115 @@
+/**
+ * The one place where errors become HTTP responses. Every error body is
+ * `{"code","message"[,"field"]}`; 5xx bodies never carry internals, which go to the log instead.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  BadRequestError,
+  ConflictError,
+  DaybookError,
+  ForbiddenError,
+  MisdirectedError,
+  NotFoundError,
+  NotReadyError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnprocessableError,
+} from '../domain/errors.ts'
+import { describeValidation, type RequestPart } from './validation.ts'
+
+const STATUS = new Map<new (...args: never[]) => DaybookError, number>([
+  [BadRequestError, 400],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [MisdirectedError, 421],
+  [UnprocessableError, 422],
+  [RateLimitedError, 429],
+  [NotReadyError, 503],
+])
+
+export interface ErrorResponse {
+  status: number
+  body: { code: string; message: string; field?: string }
+  headers?: Record<string, string>
+}
+
+/** Maps any thrown value to a status and body. */
+export function toErrorResponse(err: unknown): ErrorResponse {
+  if (err instanceof DaybookError) {
+    const status = STATUS.get(err.constructor as new () => DaybookError) ?? 400
+    const body: ErrorResponse['body'] = { code: err.code, message: err.message }
+    if (err.field !== undefined) body.field = err.field
+    const headers =
+      err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSec) } : undefined
+    return headers ? { status, body, headers } : { status, body }
+  }
+  const fe = err as Partial<FastifyError>
+  if (fe.validation) {
+    const part: RequestPart = fe.validationContext ?? 'body'
+    const problem = describeValidation(fe.validation as never, part)
+    // A batch over its item cap is "too large", not "malformed".
+    if (part === 'body' && problem.keyword === 'maxItems' && problem.field === 'body') {
+      return {
+        status: 413,
+        body: { code: 'batch_too_large', message: problem.message, field: problem.field },
+      }
+    }
+    const status = part === 'body' ? 422 : 400
+    const code =
+      part === 'body' ? 'invalid_body' : part === 'params' ? 'invalid_params' : 'invalid_query'
+    return { status, body: { code, message: problem.message, field: problem.field } }
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return {
+        status: 400,
+        body: { code: 'invalid_json', message: `request body is not valid JSON` },
+      }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        body: {
+          code: 'payload_too_large',
+          message: 'request body is larger than this route accepts',
+        },
+      }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        body: { code: 'unsupported_media_type', message: 'send the body as application/json' },
+      }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return {
+        status: 400,
+        body: { code: 'invalid_request', message: 'content-length does not match the body' },
+      }
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return {
+      status: fe.statusCode,
+      body: { code: 'invalid_request', message: fe.message ?? 'invalid request' },
+    }
+  }
+  return { status: 500, body: { code: 'internal', message: 'internal error; see the daemon log' } }
+}
+
+/** Installs the error and not-found handlers on an app. */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const res = toErrorResponse(err)
+    if (res.status >= 500) request.log.error({ err }, 'request failed')
+    if (res.headers) void reply.headers(res.headers)
+    return reply.code(res.status).send(res.body)
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      code: 'not_found',
+      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    }),
+  )
+}

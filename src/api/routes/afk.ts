@@ -1,0 +1,56 @@
+/**
+ * `POST /afk` and `GET /afk`: periods away from the keyboard, seed 000's wire.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { resolvePreset } from '../../domain/presets.ts'
+import { BucketQuery, presetFromQuery } from '../schemas/common.ts'
+import {
+  AfkBatch,
+  AfkIngestResult,
+  MAX_BATCH_BYTES,
+  afkToFullEvent,
+  toAfkPeriod,
+} from '../schemas/events.ts'
+import { errorResponses } from '../schemas/responses.ts'
+
+export const afkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/afk',
+    {
+      config: { access: 'ingest' },
+      bodyLimit: MAX_BATCH_BYTES,
+      schema: {
+        summary:
+          'Store AFK periods; an open period (null end) is closed by re-sending it with an end',
+        tags: ['afk'],
+        body: AfkBatch,
+        response: { 200: AfkIngestResult, ...errorResponses(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (request) => app.daybook.store.insertAfk(request.body.map(toAfkPeriod)),
+  )
+
+  app.get(
+    '/afk',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'AFK periods overlapping a preset range (filters and groupBy do not apply)',
+        tags: ['afk'],
+        querystring: BucketQuery,
+        response: { 200: Type.Array(Type.Ref('FullEvent')), ...errorResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const { daybook } = app
+      const now = daybook.clock()
+      const range = resolvePreset(
+        presetFromQuery(request.query.preset),
+        now,
+        await daybook.calendar(request.query.tz),
+      )
+      return (await daybook.store.afk(range, now)).map(afkToFullEvent)
+    },
+  )
+}

@@ -1,0 +1,53 @@
+/**
+ * Liveness and readiness probes: the only routes that need no token.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Liveness (seed 000/001 form)',
+        tags: ['health'],
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  )
+
+  app.get(
+    '/healthz',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Liveness (seed 002 form)',
+        tags: ['health'],
+        security: [],
+        response: { 200: Type.Object({ ok: Type.Literal(true) }) },
+      },
+    },
+    async () => ({ ok: true as const }),
+  )
+
+  const Ready = Type.Object({ ok: Type.Boolean(), ready: Type.Boolean() })
+  app.get(
+    '/readyz',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Readiness: 200 once the store is open and migrated, 503 before',
+        tags: ['health'],
+        security: [],
+        response: { 200: Ready, 503: Ready },
+      },
+    },
+    async (_request, reply) => {
+      const ready = app.daybook.ready
+      return reply.code(ready ? 200 : 503).send({ ok: ready, ready })
+    },
+  )
+}

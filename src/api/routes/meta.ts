@@ -1,0 +1,39 @@
+/**
+ * About the daemon itself: its version and its API description.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+
+export const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/version',
+    {
+      config: { access: 'stream' },
+      schema: {
+        summary: 'Daemon name, protocol and version',
+        tags: ['meta'],
+        response: {
+          200: Type.Object({
+            daemon: Type.Literal('daybook'),
+            protocol_version: Type.Integer(),
+            daemon_version: Type.String(),
+          }),
+        },
+      },
+    },
+    async () => ({
+      daemon: 'daybook' as const,
+      protocol_version: 1,
+      daemon_version: app.daybook.version,
+    }),
+  )
+
+  app.get(
+    '/openapi.json',
+    {
+      config: { access: 'any' },
+      schema: { summary: 'This API as an OpenAPI 3.1 document', tags: ['meta'] },
+    },
+    async () => app.swagger(),
+  )
+}

@@ -1,0 +1,55 @@
+/**
+ * Who may call what. Every route declares one access class next to its definition; every token
+ * has one scope; this table is the single place that says which scopes reach which classes.
+ */
+
+/** Token scopes, as the wire names them. */
+export const SCOPES = ['admin', 'read_only', 'data', 'stream', 'ingest'] as const
+export type Scope = (typeof SCOPES)[number]
+
+/**
+ * Access classes a route can declare:
+ * - `public`: no token at all (health probes);
+ * - `any`: any valid token (API description, version);
+ * - `read`: reading activity history and settings;
+ * - `analysis`: POST routes that compute over history (analysis, search, labels);
+ * - `stream`: live streams and daemon status;
+ * - `ingest`: the write routes collectors use (events, AFK, input frames);
+ * - `admin`: token management, settings changes, daemon control.
+ */
+export const ACCESS_CLASSES = [
+  'public',
+  'any',
+  'read',
+  'analysis',
+  'stream',
+  'ingest',
+  'admin',
+] as const
+export type Access = (typeof ACCESS_CLASSES)[number]
+
+const GRANTS: Record<Scope, readonly Access[]> = {
+  admin: ACCESS_CLASSES,
+  read_only: ['any', 'read', 'stream'],
+  data: ['any', 'read', 'analysis', 'stream'],
+  stream: ['any', 'stream'],
+  // A watcher writes; it never holds a key that can read your history.
+  ingest: ['any', 'ingest'],
+}
+
+/** True when a token of `scope` may call a route of class `access`. */
+export function allows(scope: Scope, access: Access): boolean {
+  return access === 'public' || GRANTS[scope].includes(access)
+}
+
+/** The caller behind an authenticated request. */
+export interface Principal {
+  /** Token id (`default` for the default admin token). */
+  tokenId: string
+  scope: Scope
+}
+
+/** Resolves a presented secret to a principal, or undefined when it is not a live token. */
+export interface Authenticator {
+  authenticate(secret: string): Principal | undefined
+}

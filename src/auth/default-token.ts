@@ -1,0 +1,67 @@
+/**
+ * The default admin token: 32 random bytes, base64url, in `<config-dir>/auth.token` (0600 in a
+ * 0700 dir), created on first start. Local clients (CLI, collectors) read it from there.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { writeFileAtomic } from '../config/files.ts'
+import type { Authenticator, Principal } from './access.ts'
+
+/** A fresh random secret: 32 bytes, base64url without padding. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** Reads the token at `file`, creating it (atomically, 0600) when it does not exist. */
+export function ensureDefaultToken(file: string): string {
+  const existing = readTokenFile(file)
+  if (existing !== undefined) return existing
+  const token = newSecret()
+  writeFileAtomic(file, `${token}\n`)
+  return token
+}
+
+/** The token stored at `file`, or undefined when the file is missing or empty. */
+export function readTokenFile(file: string): string | undefined {
+  if (!existsSync(file)) return undefined
+  const token = readFileSync(file, 'utf8').trim()
+  return token === '' ? undefined : token
+}
+
+/** Replaces the token at `file` with a new one, atomically; returns the new token. */
+export function rotateDefaultToken(file: string): string {
+  const token = newSecret()
+  writeFileAtomic(file, `${token}\n`)
+  return token
+}
+
+/** True when group or others can read or write `file` (POSIX only). */
+export function isExposed(file: string): boolean {
+  return process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0
+}
+
+/**
+ * Compares two secrets in constant time. Both sides are hashed first, so neither the content nor
+ * the length of the expected secret leaks through timing.
+ */
+export function secretsEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest()
+  const b = createHash('sha256').update(expected).digest()
+  return timingSafeEqual(a, b)
+}
+
+/** Accepts exactly one secret, as an admin. */
+export class DefaultTokenAuthenticator implements Authenticator {
+  readonly #secret: () => string
+
+  /** `secret` is read on every check, so a rotated token takes effect at once. */
+  constructor(secret: () => string) {
+    this.#secret = secret
+  }
+
+  authenticate(presented: string): Principal | undefined {
+    return secretsEqual(presented, this.#secret())
+      ? { tokenId: 'default', scope: 'admin' }
+      : undefined
+  }
+}

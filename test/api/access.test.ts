@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { buildApp } from '../../src/api/app.ts'
+import { DefaultTokenAuthenticator } from '../../src/auth/default-token.ts'
+import { startApp } from '../helpers.ts'
+
+const UNAUTHORIZED = { code: 'unauthorized', message: 'missing or invalid bearer token' }
+
+test('health probes need no token', async (t) => {
+  const { app } = await startApp(t)
+  assert.deepEqual((await app.inject('/health')).json(), { status: 'ok' })
+  assert.deepEqual((await app.inject('/healthz')).json(), { ok: true })
+  const ready = await app.inject('/readyz')
+  assert.equal(ready.statusCode, 200)
+  assert.deepEqual(ready.json(), { ok: true, ready: true })
+})
+
+test('readyz is 503 until the store is attached, and data routes say not_ready', async (t) => {
+  const app = await buildApp({ authenticator: new DefaultTokenAuthenticator(() => 'secret') })
+  t.after(() => app.close())
+  const ready = await app.inject('/readyz')
+  assert.equal(ready.statusCode, 503)
+  assert.deepEqual(ready.json(), { ok: false, ready: false })
+  const apps = await app.inject({ url: '/apps', headers: { authorization: 'Bearer secret' } })
+  assert.equal(apps.statusCode, 503)
+  assert.equal(apps.json().code, 'not_ready')
+  assert.equal((await app.inject('/healthz')).statusCode, 200)
+})
+
+test('every other route refuses a missing or wrong token with the 401 body', async (t) => {
+  const { app, token } = await startApp(t)
+  const routes = app.daybook.routes.filter((r) => r.method !== 'HEAD')
+  assert.ok(routes.length >= 20)
+  for (const { method, url, access } of routes) {
+    const path = url.replace(':id', '0199881f-4613-7ac3-a5bb-2cd7ff27ff5a')
+    if (access === 'public') {
+      assert.match(url, /\/(health|healthz|readyz)$/)
+      continue
+    }
+    for (const authorization of [
+      undefined,
+      'Bearer wrong',
+      `Basic ${token}`,
+      `Bearer${token}`,
+      token,
+    ]) {
+      const res = await app.inject({
+        method: method as 'GET',
+        url: path,
+        headers: authorization === undefined ? {} : { authorization },
+      })
+      assert.equal(res.statusCode, 401, `${method} ${url} with ${String(authorization)}`)
+      assert.deepEqual(res.json(), UNAUTHORIZED)
+    }
+  }
+})
+
+test('the bearer scheme is case-insensitive; ?token= is not accepted on ordinary routes', async (t) => {
+  const { app, token } = await startApp(t)
+  assert.equal(
+    (await app.inject({ url: '/apps', headers: { authorization: `bearer ${token}` } })).statusCode,
+    200,
+  )
+  assert.equal((await app.inject({ url: `/apps?token=${token}` })).statusCode, 401)
+})
