@@ -1,0 +1,61 @@
+/**
+ * `daybook <command>`: the entry point of the CLI and the daemon.
+ */
+import { DAYBOOK_VERSION } from '../version.ts'
+import { type Command, CliError } from './command.ts'
+import { migrateCommand } from './migrate.ts'
+import { serveCommand } from './serve.ts'
+
+const COMMANDS: Command[] = [serveCommand, migrateCommand]
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  return `daybook ${DAYBOOK_VERSION}: where your time goes, kept on your own machine.
+
+Usage: daybook <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Options:
+  -h, --help     Show help (also: daybook <command> --help)
+  -v, --version  Print the version
+
+Run the daemon:  daybook serve
+`
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage())
+    return name === undefined ? 2 : 0
+  }
+  if (name === '-v' || name === '--version') {
+    process.stdout.write(`${DAYBOOK_VERSION}\n`)
+    return 0
+  }
+  const command = COMMANDS.find((c) => c.name === name)
+  if (!command) {
+    process.stderr.write(`daybook: unknown command ${JSON.stringify(name)} (see daybook --help)\n`)
+    return 2
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(command.help)
+    return 0
+  }
+  try {
+    return await command.run(rest, env)
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`daybook ${command.name}: ${err.message}\n`)
+      return err.exitCode
+    }
+    throw err
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2))
+}

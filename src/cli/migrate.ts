@@ -1,0 +1,64 @@
+/**
+ * `daybook migrate`: bring the database schema up to date without starting the daemon.
+ */
+import path from 'node:path'
+import { dataPaths, defaultDataDir } from '../config/paths.ts'
+import { DaybookError } from '../domain/errors.ts'
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
+import { LATEST_VERSION } from '../store/sqlite/migrations.ts'
+import { CliError, type Command, parseFlags } from './command.ts'
+
+const HELP = `Usage: daybook migrate [options]
+
+Applies pending schema migrations to the database, each in its own transaction.
+The daemon also does this at start; this command does it without serving.
+
+Options:
+  --data-dir DIR  Data dir holding daybook.db                      [DAYBOOK_DATA_DIR]
+  --status        Only print the schema version and what is pending
+  -h, --help      Show this help
+`
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'Apply pending database migrations',
+  help: HELP,
+  async run(argv, env) {
+    const { values } = parseFlags('migrate', argv, {
+      'data-dir': { type: 'string' },
+      status: { type: 'boolean' },
+    })
+    const dataDir = path.resolve(
+      values['data-dir'] ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env)),
+    )
+    const file = dataPaths(dataDir).database
+    let store: SqliteStore
+    try {
+      store = SqliteStore.open(file)
+    } catch (err) {
+      throw new CliError(
+        err instanceof DaybookError
+          ? err.message
+          : `cannot open ${file}: ${(err as Error).message}`,
+      )
+    }
+    try {
+      const before = store.schemaVersion
+      if (values.status) {
+        process.stdout.write(
+          `${file}: schema version ${before} of ${LATEST_VERSION}${before < LATEST_VERSION ? ` (${LATEST_VERSION - before} pending)` : ' (up to date)'}\n`,
+        )
+        return 0
+      }
+      const applied = store.migrate()
+      process.stdout.write(
+        applied.length === 0
+          ? `${file}: schema version ${before}, up to date\n`
+          : `${file}: migrated from version ${before} to ${store.schemaVersion} (applied ${applied.join(', ')})\n`,
+      )
+      return 0
+    } finally {
+      await store.close()
+    }
+  },
+}

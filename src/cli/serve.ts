@@ -1,0 +1,397 @@
+/**
+ * `daybook serve`: the daemon. Owns the process: listeners, signals, the discovery file, exit codes.
+ *
+ * Start-up order: data dir → store opened and checked (a newer schema refuses here) → token →
+ * listeners → migrations → ready. Probes answer while migrations run; `/readyz` says 503 until done.
+ * Shutdown order: stop accepting → finish in-flight requests → close the store → remove the
+ * socket and discovery file → exit 0.
+ */
+import { accessSync, chmodSync, constants, rmSync } from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import path from 'node:path'
+import type { FastifyServerOptions } from 'fastify'
+import { type DaybookApp, buildApp } from '../api/app.ts'
+import { DefaultTokenAuthenticator, ensureDefaultToken, isExposed } from '../auth/default-token.ts'
+import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
+import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
+import { DaybookError } from '../domain/errors.ts'
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
+import { DAYBOOK_VERSION } from '../version.ts'
+import { CliError, type Command, parseFlags, parsePort } from './command.ts'
+
+const HELP = `Usage: daybook serve [options]
+
+Runs the Daybook daemon: stores activity events and serves the API.
+
+Options:
+  --host HOST        Address to listen on (default 127.0.0.1)           [DAYBOOK_HOST]
+  --port PORT        TCP port; 0 picks a free one (default 5610)         [DAYBOOK_PORT]
+  --data-dir DIR     Where the database, socket and daemon.json live     [DAYBOOK_DATA_DIR]
+                     (default: ~/.local/share/daybook, or the platform's data dir)
+  --config-dir DIR   Where the default token file lives                  [DAYBOOK_CONFIG_DIR]
+                     (default: ~/.config/daybook, or the platform's config dir)
+  --socket [PATH]    Also listen on a Unix socket                        [DAYBOOK_SOCKET]
+                     (default path: <data-dir>/run/daybook.sock; dir 0700, socket 0600)
+  --no-tcp           Serve on the Unix socket only (implies --socket)
+  --log-level LEVEL  fatal, error, warn, info, debug or trace (default info) [DAYBOOK_LOG_LEVEL]
+  -h, --help         Show this help
+
+Access:
+  Every route but /health, /healthz and /readyz needs "Authorization: Bearer <token>".
+  The admin token is created on first start in <config-dir>/auth.token (mode 0600);
+  DAYBOOK_TOKEN=<secret> uses that secret instead.
+
+Files:
+  <data-dir>/daybook.db    the database (SQLite, WAL)
+  <data-dir>/daemon.json   pid, host, port, socket, version, startedAt; removed at exit
+
+Stops cleanly on SIGINT or SIGTERM: in-flight requests finish, then the database closes.
+`
+
+export interface ServeConfig {
+  host: string
+  port: number
+  tcp: boolean
+  dataDir: string
+  configDir: string
+  /** Unix socket path, or undefined for none. */
+  socket: string | undefined
+  /** An explicit token (DAYBOOK_TOKEN); otherwise the default token file is used. */
+  token: string | undefined
+  logLevel: string
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Flags over environment over defaults. */
+export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig {
+  // `--socket` takes an optional value: bare, it means the default path.
+  const args = argv.map((a, i) =>
+    a === '--socket' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-'))
+      ? '--socket='
+      : a,
+  )
+  const { values } = parseFlags('serve', args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'config-dir': { type: 'string' },
+    socket: { type: 'string' },
+    'no-tcp': { type: 'boolean' },
+    'log-level': { type: 'string' },
+  })
+  const dataDir = path.resolve(
+    values['data-dir'] ?? nonEmpty(env.DAYBOOK_DATA_DIR) ?? defaultDataDir(env),
+  )
+  const configDir = path.resolve(
+    values['config-dir'] ?? nonEmpty(env.DAYBOOK_CONFIG_DIR) ?? defaultConfigDir(env),
+  )
+  const tcp = values['no-tcp'] !== true
+  const socketValue = values.socket ?? nonEmpty(env.DAYBOOK_SOCKET)
+  const wantsSocket = socketValue !== undefined || !tcp
+  const socket = !wantsSocket
+    ? undefined
+    : socketValue === undefined ||
+        socketValue === '' ||
+        socketValue === '1' ||
+        socketValue === 'true'
+      ? dataPaths(dataDir).socket
+      : path.resolve(socketValue)
+  const portText = values.port ?? nonEmpty(env.DAYBOOK_PORT)
+  const logLevel = values['log-level'] ?? nonEmpty(env.DAYBOOK_LOG_LEVEL) ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`, 2)
+  }
+  return {
+    host: values.host ?? nonEmpty(env.DAYBOOK_HOST) ?? '127.0.0.1',
+    port:
+      portText === undefined ? 5610 : parsePort(portText, values.port ? '--port' : 'DAYBOOK_PORT'),
+    tcp,
+    dataDir,
+    configDir,
+    socket,
+    token: nonEmpty(env.DAYBOOK_TOKEN),
+    logLevel,
+  }
+}
+
+/** A running daemon. */
+export interface Daemon {
+  app: DaybookApp
+  config: ServeConfig
+  /** The bound TCP port (when listening on TCP). */
+  port: number | undefined
+  /** Stops the daemon in order; resolves when everything is closed. */
+  stop(): Promise<void>
+}
+
+/** Starts the daemon; rejects with a `CliError` for every foreseeable start-up failure. */
+export async function startDaemon(config: ServeConfig): Promise<Daemon> {
+  const files = dataPaths(config.dataDir)
+  prepareDataDir(config.dataDir)
+  const store = openStore(files.database)
+  try {
+    return await startWithStore(config, store)
+  } catch (err) {
+    await store.close() // idempotent: the app may already have closed it
+    throw err
+  }
+}
+
+async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<Daemon> {
+  const files = dataPaths(config.dataDir)
+  const authenticator = new DefaultTokenAuthenticator(secretSource(config))
+
+  // One handler, two servers: TCP via Fastify's own server, the Unix socket via a second server
+  // that hands its requests (and WebSocket upgrades) to the same app.
+  let handler: http.RequestListener | undefined
+  const serverFactory: NonNullable<FastifyServerOptions['serverFactory']> = (h) => {
+    handler = h
+    return http.createServer(h)
+  }
+  const app = await buildApp({
+    authenticator,
+    serverFactory,
+    disableRequestLogging: true,
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization'],
+      serializers: {
+        req: (req: { method: string; url: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
+      },
+    },
+  })
+  await app.ready()
+
+  let socketServer: http.Server | undefined
+  try {
+    if (config.tcp) await listenTcp(app, config)
+    if (config.socket !== undefined && handler) {
+      socketServer = await listenSocket(config.socket, handler, app)
+    }
+  } catch (err) {
+    await app.close()
+    socketServer?.close()
+    throw err
+  }
+
+  try {
+    store.migrate()
+  } catch (err) {
+    await app.close()
+    socketServer?.close()
+    throw new CliError(`cannot migrate ${files.database}: ${(err as Error).message}`)
+  }
+  app.daybook.attachStore(store) // from here on the app owns the store and closes it on close
+
+  const address = app.server.address()
+  const port = config.tcp && address && typeof address === 'object' ? address.port : undefined
+  writeFileAtomic(
+    files.discovery,
+    `${JSON.stringify(
+      {
+        pid: process.pid,
+        host: config.tcp ? config.host : null,
+        port: port ?? null,
+        socket: config.socket ?? null,
+        version: DAYBOOK_VERSION,
+        startedAt: new Date().toISOString(),
+      },
+      null,
+      2,
+    )}\n`,
+  )
+
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closing = socketServer ? closeServer(socketServer) : Promise.resolve()
+      await app.close() // stops TCP, waits for in-flight requests, closes the store
+      await closing
+      rmSync(files.discovery, { force: true })
+    })())
+  return { app, config, port, stop }
+}
+
+function secretSource(config: ServeConfig): () => string {
+  if (config.token !== undefined) {
+    const token = config.token
+    return () => token
+  }
+  const file = tokenFile(config.configDir)
+  let token: string
+  try {
+    token = ensureDefaultToken(file)
+    if (isExposed(file)) {
+      throw new CliError(`token file ${file} is readable by other users; run: chmod 600 ${file}`)
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err
+    throw new CliError(`cannot use token file ${file}: ${describeFsError(err)}`)
+  }
+  return () => token
+}
+
+function prepareDataDir(dir: string): void {
+  try {
+    ensurePrivateDir(dir)
+    accessSync(dir, constants.W_OK)
+  } catch (err) {
+    throw new CliError(`cannot use data dir ${dir}: ${describeFsError(err)}`)
+  }
+}
+
+function openStore(file: string): SqliteStore {
+  try {
+    return SqliteStore.open(file)
+  } catch (err) {
+    if (err instanceof DaybookError) throw new CliError(err.message)
+    throw new CliError(`cannot open database ${file}: ${(err as Error).message}`)
+  }
+}
+
+async function listenTcp(app: DaybookApp, config: ServeConfig): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') {
+      throw new CliError(
+        `port ${config.port} on ${config.host} is already in use (another daybook? try --port 0)`,
+      )
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new CliError(`cannot listen on ${config.host}: no such local address`)
+    }
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on port ${config.port}`)
+    throw err
+  }
+  if (!isLoopback(config.host)) {
+    app.log.warn(
+      `listening on ${config.host}, reachable from other machines; every request still needs a token`,
+    )
+  }
+}
+
+async function listenSocket(
+  socketPath: string,
+  handler: http.RequestListener,
+  app: DaybookApp,
+): Promise<http.Server> {
+  try {
+    ensurePrivateDir(path.dirname(socketPath))
+  } catch (err) {
+    throw new CliError(
+      `cannot create socket dir ${path.dirname(socketPath)}: ${describeFsError(err)}`,
+    )
+  }
+  if (await isLiveSocket(socketPath)) {
+    throw new CliError(`another daemon is already listening on ${socketPath}`)
+  }
+  rmSync(socketPath, { force: true }) // a stale socket left by a crash
+  const server = http.createServer(handler)
+  server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new CliError(`cannot listen on ${socketPath}: ${describeFsError(err)}`)),
+    )
+    // Bound with a private umask so the socket is never, even briefly, open to others.
+    const previous = process.umask(0o177)
+    server.listen(socketPath, () => resolve())
+    process.umask(previous)
+  })
+  chmodSync(socketPath, 0o600)
+  return server
+}
+
+/** True when something accepts connections at `socketPath`. */
+function isLiveSocket(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const conn = net.connect(socketPath)
+    conn.once('connect', () => {
+      conn.destroy()
+      resolve(true)
+    })
+    conn.once('error', () => resolve(false))
+  })
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeIdleConnections()
+  })
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')
+}
+
+function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EROFS':
+      return 'read-only file system'
+    case 'ENOTDIR':
+      return 'a path component is not a directory'
+    case 'ENOSPC':
+      return 'no space left on device'
+    default:
+      return e.message
+  }
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run the daemon (HTTP on 127.0.0.1:5610, optionally a Unix socket)',
+  help: HELP,
+  async run(argv, env) {
+    const config = resolveServeConfig(argv, env)
+    const daemon = await startDaemon(config)
+    const where = [
+      config.tcp
+        ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${daemon.port}`
+        : undefined,
+      config.socket ? `unix:${config.socket}` : undefined,
+    ].filter(Boolean)
+    const tokenNote = config.token ? 'DAYBOOK_TOKEN' : tokenFile(config.configDir)
+    process.stderr.write(
+      `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})\n`,
+    )
+    return new Promise<number>((resolve) => {
+      let signalled = false
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (signalled) {
+          process.stderr.write(`daybook: ${signal} again, exiting now\n`)
+          process.exit(1)
+        }
+        signalled = true
+        process.stderr.write(`daybook: ${signal} received, shutting down\n`)
+        daemon.stop().then(
+          () => resolve(0),
+          (err: unknown) => {
+            process.stderr.write(`daybook: shutdown failed: ${(err as Error).message}\n`)
+            resolve(1)
+          },
+        )
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
+    })
+  },
+}

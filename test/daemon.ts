@@ -1,0 +1,130 @@
+/**
+ * Runs the real daemon as a child process (`daybook serve`) for tests over real sockets.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { tempDir } from './helpers.ts'
+
+const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
+
+export interface DaemonProcess {
+  child: ChildProcess
+  dataDir: string
+  configDir: string
+  discovery: {
+    pid: number
+    host: string | null
+    port: number | null
+    socket: string | null
+    version: string
+    startedAt: string
+  }
+  token: string
+  stderr: () => string
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>
+}
+
+/** Runs `daybook <args>` to completion. */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, stdout, stderr }
+}
+
+/** Starts `daybook serve --port 0` in fresh data and config dirs and waits until it is ready. */
+export async function startDaemon(
+  t: TestContext,
+  args: string[] = [],
+  options: { env?: Record<string, string>; dataDir?: string; configDir?: string } = {},
+): Promise<DaemonProcess> {
+  const dir = tempDir(t, 'dbk-')
+  const dataDir = options.dataDir ?? path.join(dir, 'data')
+  const configDir = options.configDir ?? path.join(dir, 'config')
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--config-dir',
+      configDir,
+      '--log-level',
+      'warn',
+      ...args,
+    ],
+    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  const discoveryFile = path.join(dataDir, 'daemon.json')
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`)
+    if (existsSync(discoveryFile)) break
+    if (Date.now() > deadline) throw new Error(`daemon did not start: ${stderr}`)
+    await sleep(25)
+  }
+  const discovery = JSON.parse(readFileSync(discoveryFile, 'utf8')) as DaemonProcess['discovery']
+  const tokenPath = path.join(configDir, 'auth.token')
+  const token = options.env?.DAYBOOK_TOKEN ?? readFileSync(tokenPath, 'utf8').trim()
+  return { child, dataDir, configDir, discovery, token, stderr: () => stderr, exited }
+}
+
+export interface HttpResult {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** One HTTP request over TCP (`port`) or a Unix socket (`socketPath`). */
+export function request(
+  target: { port: number } | { socketPath: string },
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        ...('port' in target
+          ? { host: '127.0.0.1', port: target.port }
+          : { socketPath: target.socketPath }),
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: {
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+        agent: false,
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
