@@ -1,0 +1,209 @@
+/**
+ * The typed Daybook client, used by the CLI and the tests alike. Speaks HTTP over TCP or a Unix
+ * socket; finds the local daemon through its discovery file and token file.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import http from 'node:http'
+import qs from 'qs'
+import { readTokenFile } from '../auth/default-token.ts'
+import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
+
+/** Where the daemon listens: a base URL, or a Unix socket. */
+export type Endpoint = { baseUrl: string } | { socketPath: string }
+
+export interface ClientOptions {
+  endpoint: Endpoint
+  token?: string | undefined
+  /** Per-request timeout (default 15 s). */
+  timeoutMs?: number
+}
+
+/** The daemon answered with an error status; carries its `code` and `message`. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly field: string | undefined
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.field = field
+  }
+}
+
+/** The daemon could not be reached at all. */
+export class UnreachableError extends Error {}
+
+/** What `daemon.json` holds. */
+export interface Discovery {
+  pid: number
+  host: string | null
+  port: number | null
+  socket: string | null
+  version: string
+  startedAt: string
+}
+
+export interface RequestOptions {
+  query?: Record<string, unknown> | undefined
+  body?: unknown
+  headers?: Record<string, string> | undefined
+}
+
+export class DaybookClient {
+  readonly endpoint: Endpoint
+  readonly #token: string | undefined
+  readonly #timeoutMs: number
+
+  constructor(options: ClientOptions) {
+    this.endpoint = options.endpoint
+    this.#token = options.token
+    this.#timeoutMs = options.timeoutMs ?? 15_000
+  }
+
+  /**
+   * A client for the local daemon: the endpoint from `<data-dir>/daemon.json` (its Unix socket
+   * when it has one), the token from `DAYBOOK_TOKEN` or `<config-dir>/auth.token`.
+   */
+  static local(
+    options: {
+      dataDir?: string | undefined
+      configDir?: string | undefined
+      url?: string | undefined
+      token?: string | undefined
+      env?: NodeJS.ProcessEnv
+    } = {},
+  ): DaybookClient {
+    const env = options.env ?? process.env
+    const configDir = options.configDir ?? (env.DAYBOOK_CONFIG_DIR || defaultConfigDir(env))
+    const token = options.token ?? (env.DAYBOOK_TOKEN || readTokenFile(tokenFile(configDir)))
+    if (options.url) return new DaybookClient({ endpoint: { baseUrl: options.url }, token })
+    const dataDir = options.dataDir ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env))
+    return new DaybookClient({ endpoint: discoverEndpoint(dataDir), token })
+  }
+
+  /** Sends a request; resolves to the parsed JSON body, rejects with `ApiError` on 4xx/5xx. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const query = options.query
+      ? qs.stringify(options.query, { encodeValuesOnly: true, skipNulls: true })
+      : ''
+    const fullPath = query === '' ? path : `${path}?${query}`
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body)
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const res = await this.#send(method, fullPath, headers, body)
+    const parsed: unknown = res.body === '' ? undefined : JSON.parse(res.body)
+    if (res.status >= 400) {
+      const e = (parsed ?? {}) as {
+        code?: string
+        message?: string
+        field?: string
+        error?: string
+      }
+      throw new ApiError(
+        res.status,
+        e.code ?? e.error ?? 'http_error',
+        e.message ?? `HTTP ${res.status}`,
+        e.field,
+      )
+    }
+    return parsed as T
+  }
+
+  #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<{ status: number; body: string }> {
+    const target =
+      'socketPath' in this.endpoint
+        ? { socketPath: this.endpoint.socketPath, path }
+        : (() => {
+            const url = new URL(path, this.endpoint.baseUrl)
+            return {
+              protocol: url.protocol,
+              hostname: url.hostname,
+              port: url.port,
+              path: `${url.pathname}${url.search}`,
+            }
+          })()
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...target, method, headers, timeout: this.#timeoutMs }, (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (text += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+        res.on('error', reject)
+      })
+      req.on('timeout', () =>
+        req.destroy(
+          new UnreachableError(
+            `no answer from ${describe(this.endpoint)} in ${this.#timeoutMs} ms`,
+          ),
+        ),
+      )
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err instanceof UnreachableError
+            ? err
+            : new UnreachableError(
+                `cannot reach daybook at ${describe(this.endpoint)}: ${err.code ?? err.message}`,
+              ),
+        ),
+      )
+      req.end(body)
+    })
+  }
+
+  get<T>(path: string, query?: Record<string, unknown>): Promise<T> {
+    return this.request<T>('GET', path, { query })
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, { body })
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, { body })
+  }
+}
+
+/** Reads `<data-dir>/daemon.json`; throws `UnreachableError` when no daemon is running there. */
+export function readDiscovery(dataDir: string): Discovery {
+  const file = dataPaths(dataDir).discovery
+  if (!existsSync(file)) {
+    throw new UnreachableError(
+      `no daybook daemon is running for ${dataDir} (start one with: daybook serve)`,
+    )
+  }
+  const d = JSON.parse(readFileSync(file, 'utf8')) as Discovery
+  if (!isAlive(d.pid)) {
+    throw new UnreachableError(`the daemon recorded in ${file} (pid ${d.pid}) is not running`)
+  }
+  return d
+}
+
+function discoverEndpoint(dataDir: string): Endpoint {
+  const d = readDiscovery(dataDir)
+  if (d.socket) return { socketPath: d.socket }
+  if (d.port === null)
+    throw new UnreachableError(`${dataPaths(dataDir).discovery} names no listener`)
+  const host = d.host === null || d.host === '0.0.0.0' || d.host === '::' ? '127.0.0.1' : d.host
+  return { baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${d.port}` }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function describe(endpoint: Endpoint): string {
+  return 'socketPath' in endpoint ? `unix:${endpoint.socketPath}` : endpoint.baseUrl
+}
