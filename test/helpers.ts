@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { type DaybookApp, buildApp } from '../src/api/app.ts'
-import { DefaultTokenAuthenticator, newSecret } from '../src/auth/default-token.ts'
+import { StaticKeyAuthenticator, newSecret } from '../src/auth/default-token.ts'
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
 
 /** A fresh temp dir removed when the test ends. */
@@ -39,7 +39,7 @@ export async function startApp(t: TestContext, options: { now?: number } = {}): 
   let now = options.now ?? Date.now()
   const app = await buildApp({
     store,
-    authenticator: new DefaultTokenAuthenticator(() => token),
+    authenticator: new StaticKeyAuthenticator(() => token),
     clock: () => now,
   })
   t.after(() => app.close())

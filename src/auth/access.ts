@@ -51,5 +51,22 @@ export interface Principal {
 
 /** Resolves a presented secret to a principal, or undefined when it is not a live token. */
 export interface Authenticator {
-  authenticate(secret: string): Principal | undefined
+  authenticate(secret: string): Promise<Principal | undefined>
+}
+
+/** Tries authenticators in order; the first that recognises the secret decides. */
+export class AuthenticatorChain implements Authenticator {
+  readonly #links: readonly Authenticator[]
+
+  constructor(links: readonly Authenticator[]) {
+    this.#links = links
+  }
+
+  async authenticate(secret: string): Promise<Principal | undefined> {
+    for (const link of this.#links) {
+      const principal = await link.authenticate(secret)
+      if (principal) return principal
+    }
+    return undefined
+  }
 }

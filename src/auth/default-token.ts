@@ -50,18 +50,18 @@ export function secretsEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b)
 }
 
-/** Accepts exactly one secret, as an admin. */
-export class DefaultTokenAuthenticator implements Authenticator {
+/** Accepts exactly one secret, as one fixed principal (the default token is the admin one). */
+export class StaticKeyAuthenticator implements Authenticator {
   readonly #secret: () => string
+  readonly #principal: Principal
 
-  /** `secret` is read on every check, so a rotated token takes effect at once. */
-  constructor(secret: () => string) {
+  /** `secret` is read on every check, so a rotated secret takes effect at once. */
+  constructor(secret: () => string, principal: Principal = { tokenId: 'default', scope: 'admin' }) {
     this.#secret = secret
+    this.#principal = principal
   }
 
-  authenticate(presented: string): Principal | undefined {
-    return secretsEqual(presented, this.#secret())
-      ? { tokenId: 'default', scope: 'admin' }
-      : undefined
+  async authenticate(presented: string): Promise<Principal | undefined> {
+    return secretsEqual(presented, this.#secret()) ? this.#principal : undefined
   }
 }

@@ -12,7 +12,7 @@ import net from 'node:net'
 import path from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { type DaybookApp, buildApp } from '../api/app.ts'
-import { DefaultTokenAuthenticator, ensureDefaultToken, isExposed } from '../auth/default-token.ts'
+import { StaticKeyAuthenticator, ensureDefaultToken, isExposed } from '../auth/default-token.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
@@ -141,7 +141,7 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
 
 async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
-  const authenticator = new DefaultTokenAuthenticator(secretSource(config))
+  const authenticator = new StaticKeyAuthenticator(secretSource(config))
 
   // One handler, two servers: TCP via Fastify's own server, the Unix socket via a second server
   // that hands its requests (and WebSocket upgrades) to the same app.

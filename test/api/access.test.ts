@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildApp } from '../../src/api/app.ts'
-import { DefaultTokenAuthenticator } from '../../src/auth/default-token.ts'
+import { StaticKeyAuthenticator } from '../../src/auth/default-token.ts'
 import { startApp } from '../helpers.ts'
 
 const UNAUTHORIZED = { code: 'unauthorized', message: 'missing or invalid bearer token' }
@@ -16,7 +16,7 @@ test('health probes need no token', async (t) => {
 })
 
 test('readyz is 503 until the store is attached, and data routes say not_ready', async (t) => {
-  const app = await buildApp({ authenticator: new DefaultTokenAuthenticator(() => 'secret') })
+  const app = await buildApp({ authenticator: new StaticKeyAuthenticator(() => 'secret') })
   t.after(() => app.close())
   const ready = await app.inject('/readyz')
   assert.equal(ready.statusCode, 503)

@@ -50,7 +50,7 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator):
     const access = routeAccess(request)
     if (access === 'public') return
     const secret = presentedToken(request, request.routeOptions.config.queryToken === true)
-    const principal = secret === undefined ? undefined : authenticator.authenticate(secret)
+    const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
     if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
     if (!allows(principal.scope, access)) throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)
     request.principal = principal
