@@ -34,13 +34,12 @@ export interface CalendarBucket {
 
 const HOUR_MS = 3_600_000
 
-/** True when `timeZone` names a zone this runtime knows (IANA names, `UTC`, fixed offsets). */
-export function isValidTimeZone(timeZone: string): boolean {
+/** The zone database's spelling of `timeZone`, or undefined when this runtime does not know it. */
+export function canonicalTimeZone(timeZone: string): string | undefined {
   try {
-    Temporal.Now.zonedDateTimeISO(timeZone)
-    return true
+    return Temporal.Now.zonedDateTimeISO(timeZone).timeZoneId
   } catch {
-    return false
+    return undefined
   }
 }
 
@@ -74,16 +73,20 @@ export function formatStartOfDay(minutes: number): string {
  * never a silent fall-back to UTC.
  */
 export function makeCalendar(timeZone: string, startOfDay: string | number = 0): Calendar {
-  if (!isValidTimeZone(timeZone)) {
-    throw new UnprocessableError(
-      'invalid_timezone',
-      `unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin`,
-      'tz',
-    )
-  }
+  const canonical = canonicalTimeZone(timeZone)
+  if (canonical === undefined) throw unknownZone(timeZone, 'tz')
   const startOfDayMinutes =
     typeof startOfDay === 'number' ? startOfDay : parseStartOfDay(startOfDay)
-  return { timeZone: Temporal.Now.zonedDateTimeISO(timeZone).timeZoneId, startOfDayMinutes }
+  return { timeZone: canonical, startOfDayMinutes }
+}
+
+/** The error for a zone name this runtime does not know. */
+export function unknownZone(timeZone: string, field: string): UnprocessableError {
+  return new UnprocessableError(
+    'invalid_timezone',
+    `unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin`,
+    field,
+  )
 }
 
 function zoned(ms: number, cal: Calendar): Temporal.ZonedDateTime {
