@@ -23,8 +23,11 @@ import { afkRoutes } from './routes/afk.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
+import { insightRoutes } from './routes/insights.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
+import { settingsRoutes } from './routes/settings.ts'
+import { summaryRoutes } from './routes/summary.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
@@ -69,7 +72,15 @@ function parseQuery(query: string): Record<string, unknown> {
 }
 
 /** Routes served both at `/<path>` (the seed's paths) and at `/v1/<path>`. */
-const SEED_ROUTES = [healthRoutes, eventRoutes, afkRoutes, catalogRoutes, projectRoutes]
+const SEED_ROUTES = [
+  healthRoutes,
+  eventRoutes,
+  afkRoutes,
+  catalogRoutes,
+  projectRoutes,
+  summaryRoutes,
+  insightRoutes,
+]
 
 /** Builds the API. */
 export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
@@ -135,7 +146,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.register(routes, { prefix: '/v1' })
     await app.register(routes)
   }
-  await app.register(metaRoutes, { prefix: '/v1' })
+  for (const routes of [metaRoutes, settingsRoutes]) await app.register(routes, { prefix: '/v1' })
 
   app.addHook('onClose', async (instance) => {
     if (instance.daybook.ready) await instance.daybook.store.close()

@@ -23,7 +23,9 @@ function makeAjv(options: Options): Ajv {
 }
 
 const coercing = makeAjv({ coerceTypes: 'array' })
-const strict = makeAjv({ coerceTypes: false })
+// Bodies also keep unknown keys, so a schema that forbids them (settings) rejects a typo
+// instead of silently dropping it.
+const strict = makeAjv({ coerceTypes: false, removeAdditional: false })
 
 /** Fastify validator compiler: strict for bodies, coercing for everything that arrives as text. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
@@ -59,6 +61,11 @@ export function describeValidation(errors: ErrorObject[], part: string): Validat
     const description = (union.parentSchema as { description?: string } | undefined)?.description
     const detail = description ? `must be ${description}` : 'has an unsupported form'
     return { field: name, message: `${name} ${detail}`, keyword: 'anyOf' }
+  }
+  if (chosen.keyword === 'additionalProperties') {
+    const extra = (chosen.params as { additionalProperty: string }).additionalProperty
+    const field = fieldName(part, `${chosen.instancePath}/${extra}`)
+    return { field, message: `${field} is not a known field`, keyword: 'additionalProperties' }
   }
   if (chosen.keyword === 'required') {
     const missing = (chosen.params as { missingProperty: string }).missingProperty

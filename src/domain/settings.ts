@@ -1,7 +1,15 @@
 /**
  * Daemon settings: what they are, their defaults, and how stored values become a calendar.
  */
-import { type Calendar, makeCalendar, processTimeZone } from './calendar.ts'
+import {
+  type Calendar,
+  canonicalTimeZone,
+  formatStartOfDay,
+  makeCalendar,
+  parseStartOfDay,
+  processTimeZone,
+  unknownZone,
+} from './calendar.ts'
 
 /** Settings as served by `GET /v1/settings`. */
 export interface Settings {
@@ -49,4 +57,21 @@ export function withDefaults(stored: Record<string, unknown>): Settings {
  */
 export function calendarFor(settings: Settings, requestZone?: string): Calendar {
   return makeCalendar(requestZone ?? settings.timezone ?? processTimeZone(), settings.startOfDay)
+}
+
+/**
+ * Checks a settings change and returns it in canonical form: a zone name as the zone database
+ * spells it, a start of day as `HH:MM`. Throws `UnprocessableError` naming the field.
+ */
+export function normalizeSettingsPatch(patch: Partial<Settings>): Partial<Settings> {
+  const out: Partial<Settings> = { ...patch }
+  if (patch.timezone !== undefined && patch.timezone !== null) {
+    const canonical = canonicalTimeZone(patch.timezone)
+    if (canonical === undefined) throw unknownZone(patch.timezone, 'timezone')
+    out.timezone = canonical
+  }
+  if (patch.startOfDay !== undefined) {
+    out.startOfDay = formatStartOfDay(parseStartOfDay(patch.startOfDay))
+  }
+  return out
 }

@@ -51,9 +51,15 @@ export interface ProjectPage {
   cursors: ProjectCursor[]
 }
 
+/** A range whose sides may be unbounded (absent or infinite). */
+export interface OpenRange {
+  startMs?: number | undefined
+  endMs?: number | undefined
+}
+
 export interface EventQuery {
-  /** Events overlapping this range; unbounded sides when absent. */
-  range: { startMs?: number | undefined; endMs?: number | undefined }
+  /** Events overlapping this range. */
+  range: OpenRange
   filters: EventFilters
   /** Only events that have this dimension (a non-null branch, say). */
   requireDimension?: Dimension | undefined
@@ -67,7 +73,9 @@ export interface Store {
   /** Events overlapping the range that pass the filters, ordered by start then id. */
   events(query: EventQuery): Promise<ActivityEvent[]>
   /** AFK periods overlapping the range (an open period reaches up to `nowMs`), by start. */
-  afk(range: TimeRange, nowMs: number): Promise<AfkPeriod[]>
+  afk(range: OpenRange, nowMs: number): Promise<AfkPeriod[]>
+  /** Start of the earliest and end of the latest event, or undefined when there are none. */
+  activitySpan(): Promise<TimeRange | undefined>
   apps(): Promise<NamedRow[]>
   categories(): Promise<NamedRow[]>
   /** One page of projects, newest activity first, starting with the `from` row when given. */

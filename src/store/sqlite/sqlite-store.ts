@@ -22,6 +22,7 @@ import type {
   EventQuery,
   InsertResult,
   NamedRow,
+  OpenRange,
   ProjectCursor,
   ProjectPage,
   ProjectRow,
@@ -324,7 +325,7 @@ export class SqliteStore implements Store {
   async events(query: EventQuery): Promise<ActivityEvent[]> {
     const where: string[] = []
     const params: Params = {}
-    const { startMs, endMs } = query.range
+    const { startMs, endMs } = finiteSides(query.range)
     if (endMs !== undefined) {
       where.push('e.start_ms < $end')
       params.end = endMs
@@ -351,19 +352,33 @@ export class SqliteStore implements Store {
     return (this.#stmt(sql).all(params) as unknown as EventRow[]).map(toEvent)
   }
 
-  async afk(range: TimeRange, nowMs: number): Promise<AfkPeriod[]> {
+  async afk(range: OpenRange, nowMs: number): Promise<AfkPeriod[]> {
+    const { startMs, endMs } = finiteSides(range)
     const rows = this.#stmt(
       `
       SELECT id, start_ms, end_ms, duration FROM afk_periods
-      WHERE start_ms < $end AND coalesce(end_ms, max($now, start_ms)) > $start
+      WHERE ($end IS NULL OR start_ms < $end)
+        AND ($start IS NULL OR coalesce(end_ms, max($now, start_ms)) > $start)
       ORDER BY start_ms`,
-    ).all({ start: range.startMs, end: range.endMs, now: nowMs }) as unknown as AfkRow[]
+    ).all({ start: startMs ?? null, end: endMs ?? null, now: nowMs }) as unknown as AfkRow[]
     return rows.map((r) => ({
       id: r.id,
       startMs: r.start_ms,
       endMs: r.end_ms,
       durationSec: r.duration,
     }))
+  }
+
+  async activitySpan(): Promise<TimeRange | undefined> {
+    const row = this.#stmt(
+      'SELECT min(start_ms) AS first, max(end_ms) AS last FROM events',
+    ).get() as {
+      first: number | null
+      last: number | null
+    }
+    return row.first === null || row.last === null
+      ? undefined
+      : { startMs: row.first, endMs: row.last }
   }
 
   async apps(): Promise<NamedRow[]> {
@@ -456,6 +471,12 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     this.#db.close()
   }
+}
+
+/** The bounded sides of a range (infinite sides are unbounded too). */
+function finiteSides(range: OpenRange): OpenRange {
+  const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined)
+  return { startMs: finite(range.startMs), endMs: finite(range.endMs) }
 }
 
 function key(table: string, ...names: string[]): string {
