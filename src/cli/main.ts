@@ -1,12 +1,14 @@
 /**
  * `daybook <command>`: the entry point of the CLI and the daemon.
  */
+import { ApiError, UnreachableError } from '../client/client.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
+import { summaryCommand } from './summary.ts'
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand]
+const COMMANDS: Command[] = [serveCommand, summaryCommand, migrateCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -23,6 +25,14 @@ Options:
 
 Run the daemon:  daybook serve
 `
+}
+
+/** The one line to print for a failure a user can act on; undefined for a bug. */
+function describeFailure(err: unknown): string | undefined {
+  if (err instanceof CliError || err instanceof UnreachableError) return err.message
+  if (err instanceof ApiError)
+    return `the daemon refused: ${err.message} (${err.status} ${err.code})`
+  return undefined
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -48,11 +58,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     return await command.run(rest, env)
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`daybook ${command.name}: ${err.message}\n`)
-      return err.exitCode
-    }
-    throw err
+    const message = describeFailure(err)
+    if (message === undefined) throw err
+    process.stderr.write(`daybook ${command.name}: ${message}\n`)
+    return err instanceof CliError ? err.exitCode : 1
   }
 }
 

@@ -1,0 +1,42 @@
+/**
+ * Plain-text formatting for CLI output.
+ */
+
+/** `3h 12m`, `45m`, `30s`: the largest units that matter for a day's numbers. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds)
+  if (s < 60) return `${s}s`
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return h === 0 ? `${m}m` : `${h}h ${m}m`
+}
+
+/** A bar of `width` cells scaled so that `max` fills it; anything above zero shows at least one. */
+export function bar(value: number, max: number, width = 24): string {
+  if (value <= 0 || max <= 0) return ''
+  return '█'.repeat(Math.max(1, Math.round((value / max) * width)))
+}
+
+const graphemes = new Intl.Segmenter()
+
+/** How many characters a terminal shows for `text` (grapheme clusters, not UTF-16 units). */
+function displayWidth(text: string): number {
+  return Array.from(graphemes.segment(text)).length
+}
+
+/** Left-aligned columns, padded to the widest cell in each; the last column is not padded. */
+export function columns(rows: string[][]): string {
+  const widths: number[] = []
+  for (const row of rows)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))))
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) =>
+          i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - displayWidth(cell)),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}

@@ -1,0 +1,153 @@
+/**
+ * `daybook summary`: where the time went, as a table, from the running daemon.
+ */
+import { Temporal } from 'temporal-polyfill'
+import type { DaybookClient } from '../client/client.ts'
+import { dayStartMs, makeCalendar, processTimeZone } from '../domain/calendar.ts'
+import type { Settings } from '../domain/settings.ts'
+import { CliError, type Command, parseFlags } from './command.ts'
+import { bar, columns, formatDuration } from './format.ts'
+import { clientFlags, connect } from './connect.ts'
+
+const HELP = `Usage: daybook summary [options]
+
+Prints the active time of a range, per project (or app, language, category), from the running
+daemon. Time is counted once where events overlap, and time away from the keyboard is left out.
+
+Options:
+  --range RANGE   today (default), yesterday, week, month, YYYY-MM-DD,
+                  or YYYY-MM-DD..YYYY-MM-DD (both days included)
+  --by DIM        project (default), app, language or category
+  --tz ZONE       IANA time zone (default: the daemon's timezone setting, else this machine's)
+  --json          Print JSON instead of a table
+${clientFlags}
+  -h, --help      Show this help
+`
+
+const DIMENSIONS = ['project', 'app', 'language', 'category'] as const
+type By = (typeof DIMENSIONS)[number]
+
+interface BucketRow {
+  bucket: string
+  groupedValues: Record<string, number>
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
+
+/** The preset for `--range`, in the zone and day boundary given. */
+export function rangePreset(
+  range: string,
+  zone: string,
+  startOfDay: string,
+): Record<string, unknown> | string {
+  const named: Record<string, string> = {
+    today: 'today',
+    yesterday: 'yesterday',
+    week: 'thisWeek',
+    month: 'thisMonth',
+  }
+  const preset = named[range]
+  if (preset !== undefined) return preset
+  const parts = range.split('..')
+  const from = parts[0] ?? ''
+  const to = parts[1] ?? from
+  if (parts.length > 2 || !DATE_RE.test(from) || !DATE_RE.test(to)) {
+    throw new CliError(
+      `--range must be today, yesterday, week, month, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, got ${JSON.stringify(range)}`,
+      2,
+    )
+  }
+  let first: Temporal.PlainDate
+  let last: Temporal.PlainDate
+  try {
+    first = Temporal.PlainDate.from(from, { overflow: 'reject' })
+    last = Temporal.PlainDate.from(to, { overflow: 'reject' })
+  } catch {
+    throw new CliError(`--range has a date that does not exist: ${range}`, 2)
+  }
+  if (Temporal.PlainDate.compare(last, first) < 0)
+    throw new CliError(`--range ends before it starts: ${range}`, 2)
+  const cal = makeCalendar(zone, startOfDay)
+  const iso = (ms: number) => new Date(ms).toISOString()
+  return {
+    custom: {
+      start: iso(dayStartMs(first, cal)),
+      end: iso(dayStartMs(last.add({ days: 1 }), cal)),
+      bucket: 'day',
+    },
+  }
+}
+
+function sumGroups(rows: BucketRow[]): Map<string, number> {
+  const totals = new Map<string, number>()
+  for (const row of rows) {
+    for (const [group, seconds] of Object.entries(row.groupedValues)) {
+      totals.set(group, (totals.get(group) ?? 0) + seconds)
+    }
+  }
+  return totals
+}
+
+export const summaryCommand: Command = {
+  name: 'summary',
+  summary: 'Print where the time went (today, this week, a date range)',
+  help: HELP,
+  async run(argv, env) {
+    const { values } = parseFlags('summary', argv, {
+      range: { type: 'string', default: 'today' },
+      by: { type: 'string', default: 'project' },
+      tz: { type: 'string' },
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'config-dir': { type: 'string' },
+      url: { type: 'string' },
+    })
+    const by = values.by as By
+    if (!DIMENSIONS.includes(by))
+      throw new CliError(`--by must be one of ${DIMENSIONS.join(', ')}`, 2)
+    const client: DaybookClient = connect(values, env)
+    const settings = await client.get<Settings>('/v1/settings')
+    // The daemon's zone when it has one set; otherwise this machine's, which a local daemon shares.
+    const zone = values.tz ?? settings.timezone ?? processTimeZone()
+    try {
+      makeCalendar(zone)
+    } catch {
+      throw new CliError(`--tz: unknown time zone ${JSON.stringify(zone)}`, 2)
+    }
+    const preset = rangePreset(values.range, zone, settings.startOfDay)
+    const query = { preset, tz: zone }
+    const [grouped, ungrouped] = await Promise.all([
+      client.get<BucketRow[]>('/v1/summary/buckets', { ...query, groupBy: by }),
+      client.get<BucketRow[]>('/v1/summary/buckets', query),
+    ])
+    const groups = [...sumGroups(grouped).entries()].sort(
+      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+    )
+    const total = sumGroups(ungrouped).get('Total') ?? 0
+    const unassigned = total - groups.reduce((s, [, v]) => s + v, 0)
+
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            range: values.range,
+            timezone: zone,
+            by,
+            totalSeconds: total,
+            groups: groups.map(([name, seconds]) => ({ name, seconds })),
+            unassignedSeconds: unassigned,
+          },
+          null,
+          2,
+        )}\n`,
+      )
+      return 0
+    }
+    const max = Math.max(0, ...groups.map(([, v]) => v), unassigned)
+    const rows = groups.map(([name, seconds]) => [name, formatDuration(seconds), bar(seconds, max)])
+    if (unassigned > 0) rows.push([`(no ${by})`, formatDuration(unassigned), bar(unassigned, max)])
+    process.stdout.write(`${values.range} (${zone}): ${formatDuration(total)} active\n`)
+    process.stdout.write(rows.length === 0 ? 'no activity recorded\n' : `${columns(rows)}\n`)
+    return 0
+  },
+}
