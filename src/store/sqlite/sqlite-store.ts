@@ -251,46 +251,56 @@ export class SqliteStore implements Store {
     }
 
     const ids = new Map<string, string>()
-    const returningId = (sql: string, params: Params) =>
-      (this.#stmt(sql).get(params) as { id: string }).id
     for (const [table, m] of Object.entries(named)) {
-      for (const [name, sec] of m) {
-        const sql = `
-          INSERT INTO ${table} (id, name, last_updated) VALUES ($id, $name, $sec)
-          ON CONFLICT (name) DO UPDATE SET last_updated = max(last_updated, excluded.last_updated)
-          RETURNING id`
-        ids.set(key(table, name), returningId(sql, { id: uuidv7(), name, sec }))
-      }
+      for (const [name, sec] of m) ids.set(key(table, name), this.#touch(table, { name }, sec))
     }
     for (const [name, { sec, rootPath }] of projects) {
-      const sql = `
-        INSERT INTO projects (id, name, root_path, last_updated) VALUES ($id, $name, $path, $sec)
-        ON CONFLICT (name) DO UPDATE SET last_updated = max(last_updated, excluded.last_updated),
-                                         root_path = coalesce(root_path, excluded.root_path)
-        RETURNING id`
-      ids.set(key('projects', name), returningId(sql, { id: uuidv7(), name, path: rootPath, sec }))
+      ids.set(
+        key('projects', name),
+        this.#touch('projects', { name }, sec, ['root_path', rootPath]),
+      )
     }
     // Entities and branches belong to a project; an entity keeps the first type it was seen with.
     for (const [table, m] of Object.entries(children)) {
       for (const c of m.values()) {
-        const sql = `
-          INSERT INTO ${table} (id, project_id, name, last_updated${table === 'entities' ? ', type' : ''})
-          VALUES ($id, $project, $name, $sec${table === 'entities' ? ', $type' : ''})
-          ON CONFLICT (project_id, name) DO UPDATE
-            SET last_updated = max(last_updated, excluded.last_updated)
-                ${table === 'entities' ? ', type = coalesce(type, excluded.type)' : ''}
-          RETURNING id`
-        const params: Params = {
-          id: uuidv7(),
-          project: ids.get(key('projects', c.project)) ?? null,
-          name: c.name,
-          sec: c.sec,
-        }
-        if (table === 'entities') params.type = c.type
-        ids.set(key(table, c.project, c.name), returningId(sql, params))
+        const match = { project_id: ids.get(key('projects', c.project)) ?? null, name: c.name }
+        const fill = table === 'entities' ? (['type', c.type] as const) : undefined
+        ids.set(key(table, c.project, c.name), this.#touch(table, match, c.sec, fill))
       }
     }
     return ids
+  }
+
+  /**
+   * Marks the dimension row matching `match` as used at `sec` (and fills `fill` if it is still
+   * null), creating it when it does not exist yet; returns its id. Update first: most names are
+   * known already, and a new UUIDv7 is only drawn for a row that is really inserted.
+   */
+  #touch(
+    table: string,
+    match: Params,
+    sec: number,
+    fill?: readonly [column: string, value: string | null],
+  ): string {
+    const columns = Object.keys(match)
+    const where = columns.map((c) => `${c} = $${c}`).join(' AND ')
+    const params: Params = { ...match, sec }
+    if (fill) params.fill = fill[1]
+    const setFill = fill ? `, ${fill[0]} = coalesce(${fill[0]}, $fill)` : ''
+    const updated = this.#stmt(
+      `UPDATE ${table} SET last_updated = max(last_updated, $sec)${setFill} WHERE ${where} RETURNING id`,
+    ).get(params) as { id: string } | undefined
+    if (updated) return updated.id
+    const id = uuidv7()
+    const insertColumns = ['id', ...columns, 'last_updated', ...(fill ? [fill[0]] : [])]
+    const values = ['$id', ...columns.map((c) => `$${c}`), '$sec', ...(fill ? ['$fill'] : [])]
+    this.#stmt(
+      `INSERT INTO ${table} (${insertColumns.join(', ')}) VALUES (${values.join(', ')})`,
+    ).run({
+      ...params,
+      id,
+    })
+    return id
   }
 
   async insertAfk(periods: readonly Omit<AfkPeriod, 'id'>[]): Promise<AfkInsertResult> {
