@@ -26,7 +26,19 @@ const END = Date.parse('2025-12-31T00:00:00Z')
 const START = END - DAYS * DAY_MS
 
 /** A deterministic pseudo-random history: a working day of editor, browser and window events. */
-function* history(): Generator<Record<string, unknown>> {
+interface BenchEvent {
+  timestamp: string
+  end_timestamp: string
+  category: string
+  app_name: string
+  entity_name: string
+  project_name: string
+  language_name: string | null
+  branch_name: string
+  source_name: string
+}
+
+function* history(): Generator<BenchEvent> {
   let seed = 42
   const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
   const sources = ['skopio-vscode', 'daybook-browser', 'skopio-desktop'] as const
@@ -101,14 +113,14 @@ try {
       raw.exec('BEGIN')
       for (const e of all.slice(i, i + BATCH)) {
         insert.run(
-          Date.parse(String(e.timestamp)),
-          Date.parse(String(e.end_timestamp)),
-          String(e.app_name),
-          String(e.project_name),
-          String(e.entity_name),
-          e.language_name === null ? null : String(e.language_name),
-          String(e.source_name),
-          String(e.category),
+          Date.parse(e.timestamp),
+          Date.parse(e.end_timestamp),
+          e.app_name,
+          e.project_name,
+          e.entity_name,
+          e.language_name,
+          e.source_name,
+          e.category,
         )
       }
       raw.exec('COMMIT')
