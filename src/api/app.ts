@@ -14,7 +14,8 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify'
 import qs from 'qs'
-import type { Authenticator } from '../auth/access.ts'
+import { type Authenticator, AuthenticatorChain } from '../auth/access.ts'
+import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Store } from '../store/store.ts'
 import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
@@ -25,9 +26,11 @@ import { eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
+import { ApiToken } from './schemas/tokens.ts'
 import { validatorCompiler } from './validation.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 
@@ -49,7 +52,10 @@ export type DaybookApp = FastifyInstance<
 export interface BuildAppOptions {
   /** The store; when absent, attach it later with `app.daybook.attachStore()` (readyz is 503 until then). */
   store?: Store
+  /** Checks the default token; scoped tokens (in the store) are checked after it. */
   authenticator: Authenticator
+  /** The default token, for `POST /v1/auth/default-token/refresh` (409 without it). */
+  defaultToken?: DefaultTokenSource
   clock?: Clock
   logger?: FastifyServerOptions['logger']
   /** Log each request (off in the daemon: errors are logged, routine requests are not). */
@@ -91,17 +97,20 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
+  const clock = options.clock ?? Date.now
   app.decorate(
     'daybook',
     new DaybookContext({
       version: DAYBOOK_VERSION,
-      clock: options.clock ?? Date.now,
+      clock,
       store: options.store,
+      defaultToken: options.defaultToken,
     }),
   )
-  for (const schema of [ErrorBody, FullEvent, Project]) app.addSchema(schema)
+  for (const schema of [ErrorBody, FullEvent, Project, ApiToken]) app.addSchema(schema)
   installErrorHandlers(app)
-  installAuth(app, options.authenticator)
+
+  installAuth(app, new AuthenticatorChain([options.authenticator, app.daybook.tokens]))
 
   await app.register(swagger, {
     openapi: {
@@ -136,6 +145,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.register(routes)
   }
   await app.register(metaRoutes, { prefix: '/v1' })
+  await app.register(tokenRoutes, { prefix: '/v1' })
 
   app.addHook('onClose', async (instance) => {
     if (instance.daybook.ready) await instance.daybook.store.close()

@@ -12,7 +12,14 @@ import net from 'node:net'
 import path from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { type DaybookApp, buildApp } from '../api/app.ts'
-import { StaticKeyAuthenticator, ensureDefaultToken, isExposed } from '../auth/default-token.ts'
+import {
+  type DefaultTokenSource,
+  StaticKeyAuthenticator,
+  ensureDefaultToken,
+  fileDefaultToken,
+  fixedDefaultToken,
+  isExposed,
+} from '../auth/default-token.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
@@ -141,7 +148,8 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
 
 async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
-  const authenticator = new StaticKeyAuthenticator(secretSource(config))
+  const defaultToken = defaultTokenSource(config)
+  const authenticator = new StaticKeyAuthenticator(() => defaultToken.current())
 
   // One handler, two servers: TCP via Fastify's own server, the Unix socket via a second server
   // that hands its requests (and WebSocket upgrades) to the same app.
@@ -152,6 +160,7 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
   }
   const app = await buildApp({
     authenticator,
+    defaultToken,
     serverFactory,
     disableRequestLogging: true,
     logger: {
@@ -217,11 +226,8 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
   return { app, config, port, stop }
 }
 
-function secretSource(config: ServeConfig): () => string {
-  if (config.token !== undefined) {
-    const token = config.token
-    return () => token
-  }
+function defaultTokenSource(config: ServeConfig): DefaultTokenSource {
+  if (config.token !== undefined) return fixedDefaultToken(config.token)
   const file = tokenFile(config.configDir)
   let token: string
   try {
@@ -233,7 +239,7 @@ function secretSource(config: ServeConfig): () => string {
     if (err instanceof CliError) throw err
     throw new CliError(`cannot use token file ${file}: ${describeFsError(err)}`)
   }
-  return () => token
+  return fileDefaultToken(file, token)
 }
 
 function prepareDataDir(dir: string): void {
