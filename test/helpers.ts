@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { type DaybookApp, buildApp } from '../src/api/app.ts'
+import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
 import {
   StaticKeyAuthenticator,
   ensureDefaultToken,
@@ -36,11 +36,15 @@ export interface TestApp {
   call: (opts: InjectOptions) => Promise<LightMyRequestResponse>
 }
 
-export interface StartOptions {
-  now?: number
-}
+export type StartOptions = { now?: number } & Pick<
+  BuildAppOptions,
+  'hostCheck' | 'corsOrigins' | 'authFailureLimit'
+>
 
-/** Starts the app on a migrated SQLite file with a default token file; `now` fixes its clock. */
+/**
+ * Starts the app on a migrated SQLite file with a default token file; `now` fixes the daemon's
+ * clock, the other options go to `buildApp`.
+ */
 export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
   const dir = tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
