@@ -5,8 +5,9 @@ import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
+import { tokenCommand } from './token.ts'
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand]
+const COMMANDS: Command[] = [serveCommand, migrateCommand, tokenCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -22,6 +23,7 @@ Options:
   -v, --version  Print the version
 
 Run the daemon:  daybook serve
+Give a collector a write-only key:  daybook token create --name my-watcher --scope ingest
 `
 }
 
