@@ -363,3 +363,38 @@ test('secrets never reach the database file or its WAL, only salted hashes', asy
   await app.close()
   check('after close')
 })
+
+test('the API document lists the token routes, admin-only, with the ApiToken schema', async (t) => {
+  const { call } = await startApp(t)
+  const doc = (await call({ url: '/v1/openapi.json' })).json()
+  const routes = [
+    ['get', '/v1/auth/tokens'],
+    ['post', '/v1/auth/tokens'],
+    ['post', '/v1/auth/tokens/revoke'],
+    ['post', '/v1/auth/tokens/delete'],
+    ['post', '/v1/auth/default-token/refresh'],
+  ] as const
+  for (const [method, path] of routes) {
+    const op = doc.paths[path]?.[method]
+    assert.ok(op, `${method} ${path}`)
+    assert.deepEqual(op.security, [{ bearer: [] }])
+    assert.match(op.description, /scope `admin`/)
+  }
+  assert.deepEqual(Object.keys(doc.components.schemas.ApiToken.properties), [
+    'id',
+    'name',
+    'token',
+    'token_hash',
+    'token_salt',
+    'token_preview',
+    'acl',
+    'created_at',
+    'expires_at',
+    'last_used_at',
+    'revoked',
+  ])
+  assert.equal(
+    doc.paths['/v1/auth/tokens'].post.responses['200'].content['application/json'].schema.$ref,
+    '#/components/schemas/ApiToken',
+  )
+})

@@ -18,6 +18,13 @@ import {
 
 const ApiTokenRef = Type.Ref('ApiToken')
 
+/** Every token route needs the bearer token of an admin. */
+const ADMIN_ONLY = {
+  tags: ['auth'],
+  security: [{ bearer: [] }],
+  description: 'Needs a token of scope `admin`.',
+}
+
 /** A 400 for `default`: it is not a stored token and is replaced with refresh instead. */
 function refuseDefault(id: string, verb: string): void {
   if (id === DEFAULT_TOKEN_ID) {
@@ -36,7 +43,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         summary: 'Scoped tokens, oldest first, with previews (never secrets or hashes)',
-        tags: ['auth'],
+        ...ADMIN_ONLY,
         response: { 200: Type.Array(ApiTokenRef), ...errorResponses(401, 403, 429) },
       },
     },
@@ -50,7 +57,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: TOKEN_BODY_LIMIT,
       schema: {
         summary: 'Create a scoped token; the answer holds its secret, shown this once',
-        tags: ['auth'],
+        ...ADMIN_ONLY,
         body: CreateTokenBody,
         response: {
           200: ApiTokenRef,
@@ -83,7 +90,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: TOKEN_BODY_LIMIT,
       schema: {
         summary: 'Revoke a token: refused from the next request on, still listed',
-        tags: ['auth'],
+        ...ADMIN_ONLY,
         body: TokenIdBody,
         response: { 200: OkResult, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
       },
@@ -101,7 +108,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: TOKEN_BODY_LIMIT,
       schema: {
         summary: 'Delete a token: refused from the next request on, no longer listed',
-        tags: ['auth'],
+        ...ADMIN_ONLY,
         body: TokenIdBody,
         response: { 200: OkResult, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
       },
@@ -120,7 +127,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary:
           'Replace the default admin token (its file is rewritten atomically); the old one stops working at once',
-        tags: ['auth'],
+        ...ADMIN_ONLY,
         response: { 200: RefreshResult, ...errorResponses(400, 401, 403, 409, 413, 429) },
       },
     },
