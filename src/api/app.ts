@@ -123,13 +123,12 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       ignoreDuplicateSlashes: true,
     },
     bodyLimit: 1024 * 1024,
-    requestTimeout: HTTP_TIMEOUTS.requestTimeout,
-    keepAliveTimeout: HTTP_TIMEOUTS.keepAliveTimeout,
     // Idle keep-alive connections are closed at shutdown; in-flight requests are allowed to finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Set on the server itself: Fastify applies its timeout options only to servers it creates.
   applyHttpTimeouts(app.server)
   app.setValidatorCompiler(validatorCompiler)
   const clock = options.clock ?? Date.now

@@ -51,9 +51,9 @@ Options:
                      On loopback only localhost, 127.0.0.1 and [::1] are answered
                      (any port); other Host headers get 421, against DNS rebinding.
   --cors-origin ORIGIN
-                     Let web pages from ORIGIN call the API (repeatable;   [DAYBOOK_CORS_ORIGINS]
-                     e.g. http://localhost:3000). The daemon's own origins are
-                     always allowed; there is no wildcard.
+                     Let web pages from ORIGIN call the API, e.g.        [DAYBOOK_CORS_ORIGINS]
+                     http://localhost:3000 (repeatable). The daemon's own
+                     origins are always allowed; there is no wildcard.
   -h, --help         Show this help
 
 Access:
@@ -219,12 +219,11 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
     handler = h
     return http.createServer(h)
   }
-  const loopback = isLoopback(config.host)
   const app = await buildApp({
     authenticator,
     defaultToken,
     // Bound to loopback, the daemon knows every name it is reached by; bound elsewhere it cannot.
-    hostCheck: loopback ? { allow: allowedHostNames(config) } : false,
+    hostCheck: isLoopback(config.host) ? { allow: allowedHostNames(config) } : false,
     corsOrigins: config.corsOrigins,
     serverFactory,
     disableRequestLogging: true,
