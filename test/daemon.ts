@@ -24,6 +24,8 @@ export interface DaemonProcess {
     startedAt: string
   }
   token: string
+  /** Everything the daemon wrote so far (its log goes to stdout). */
+  stdout: () => string
   stderr: () => string
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>
@@ -67,9 +69,11 @@ export async function startDaemon(
       'warn',
       ...args,
     ],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
+  let stdout = ''
   let stderr = ''
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.after(async () => {
@@ -89,7 +93,16 @@ export async function startDaemon(
   const discovery = JSON.parse(readFileSync(discoveryFile, 'utf8')) as DaemonProcess['discovery']
   const tokenPath = path.join(configDir, 'auth.token')
   const token = options.env?.DAYBOOK_TOKEN ?? readFileSync(tokenPath, 'utf8').trim()
-  return { child, dataDir, configDir, discovery, token, stderr: () => stderr, exited }
+  return {
+    child,
+    dataDir,
+    configDir,
+    discovery,
+    token,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+  }
 }
 
 export interface HttpResult {

@@ -7,8 +7,12 @@ import os from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { type DaybookApp, buildApp } from '../src/api/app.ts'
-import { StaticKeyAuthenticator, newSecret } from '../src/auth/default-token.ts'
+import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
+import {
+  StaticKeyAuthenticator,
+  ensureDefaultToken,
+  fileDefaultToken,
+} from '../src/auth/default-token.ts'
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
 
 /** A fresh temp dir removed when the test ends. */
@@ -20,39 +24,58 @@ export function tempDir(t: TestContext, prefix = 'daybook-'): string {
 
 export interface TestApp {
   app: DaybookApp
+  /** The default admin token as the app started (refresh replaces it). */
   token: string
   dir: string
   dbFile: string
+  /** The default token's file (0600, in a 0700 dir under `dir`). */
+  tokenFile: string
   /** Sets the time the daemon sees (epoch ms). */
   setNow: (ms: number) => void
-  /** Injects a request with the admin token. */
+  /** Injects a request with the current default admin token. */
   call: (opts: InjectOptions) => Promise<LightMyRequestResponse>
 }
 
-/** Starts the app on a migrated SQLite file; `now` fixes the daemon's clock. */
-export async function startApp(t: TestContext, options: { now?: number } = {}): Promise<TestApp> {
+export type StartOptions = { now?: number } & Pick<
+  BuildAppOptions,
+  'hostCheck' | 'corsOrigins' | 'authFailureLimit'
+>
+
+/**
+ * Starts the app on a migrated SQLite file with a default token file; `now` fixes the daemon's
+ * clock, the other options go to `buildApp`.
+ */
+export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
   const dir = tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
   const store = SqliteStore.open(dbFile)
   store.migrate()
-  const token = newSecret()
-  let now = options.now ?? Date.now()
+  const tokenFile = path.join(dir, 'config', 'auth.token')
+  const defaultToken = fileDefaultToken(tokenFile, ensureDefaultToken(tokenFile))
+  const { now: start, ...appOptions } = options
+  let now = start ?? Date.now()
   const app = await buildApp({
+    ...appOptions,
     store,
-    authenticator: new StaticKeyAuthenticator(() => token),
+    authenticator: new StaticKeyAuthenticator(() => defaultToken.current()),
+    defaultToken,
     clock: () => now,
   })
   t.after(() => app.close())
   return {
     app,
-    token,
+    token: defaultToken.current(),
     dir,
     dbFile,
+    tokenFile,
     setNow: (ms) => {
       now = ms
     },
     call: (opts) =>
-      app.inject({ ...opts, headers: { authorization: `Bearer ${token}`, ...opts.headers } }),
+      app.inject({
+        ...opts,
+        headers: { authorization: `Bearer ${defaultToken.current()}`, ...opts.headers },
+      }),
   }
 }
 

@@ -13,12 +13,17 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify'
+import type { Server } from 'node:http'
 import qs from 'qs'
-import type { Authenticator } from '../auth/access.ts'
+import { type Authenticator, AuthenticatorChain } from '../auth/access.ts'
+import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Store } from '../store/store.ts'
 import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
 import { installAuth } from './plugins/auth.ts'
+import { installCors } from './plugins/cors.ts'
+import { LOOPBACK_HOSTS, installHostCheck } from './plugins/host-check.ts'
+import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { eventRoutes } from './routes/events.ts'
@@ -28,9 +33,11 @@ import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
 import { summaryRoutes } from './routes/summary.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
+import { ApiToken } from './schemas/tokens.ts'
 import { validatorCompiler } from './validation.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 
@@ -52,7 +59,20 @@ export type DaybookApp = FastifyInstance<
 export interface BuildAppOptions {
   /** The store; when absent, attach it later with `app.daybook.attachStore()` (readyz is 503 until then). */
   store?: Store
+  /** Checks the default token; scoped tokens (in the store) are checked after it. */
   authenticator: Authenticator
+  /** The default token, for `POST /v1/auth/default-token/refresh` (409 without it). */
+  defaultToken?: DefaultTokenSource
+  /**
+   * The Host header check against DNS rebinding, for a daemon bound to loopback: `allow` names
+   * are answered besides localhost, 127.0.0.1 and [::1]. `false` turns it off (a daemon bound to
+   * another address cannot know every name it is reached by). Default: on, loopback names only.
+   */
+  hostCheck?: { allow: readonly string[] } | false
+  /** Browser origins allowed besides the daemon's own (normalised, see `normaliseOrigin`). */
+  corsOrigins?: readonly string[]
+  /** Failed authentications allowed per client address and window (default 20 a minute). */
+  authFailureLimit?: { limit: number; windowMs: number }
   clock?: Clock
   logger?: FastifyServerOptions['logger']
   /** Log each request (off in the daemon: errors are logged, routine requests are not). */
@@ -69,6 +89,24 @@ function parseQuery(query: string): Record<string, unknown> {
     parameterLimit: 2000,
     allowPrototypes: false,
   })
+}
+
+/**
+ * Timeouts of every HTTP server the app is served by. A request's headers and body must arrive in
+ * time (slow-drip clients cannot hold connections open), and idle keep-alive connections close.
+ * Responses are not limited, so long streams are unaffected.
+ */
+export const HTTP_TIMEOUTS = {
+  headersTimeout: 30_000,
+  requestTimeout: 60_000,
+  keepAliveTimeout: 10_000,
+} as const
+
+/** Applies `HTTP_TIMEOUTS` to a server. */
+export function applyHttpTimeouts(server: Server): void {
+  server.headersTimeout = HTTP_TIMEOUTS.headersTimeout
+  server.requestTimeout = HTTP_TIMEOUTS.requestTimeout
+  server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout
 }
 
 /** Routes served both at `/<path>` (the seed's paths) and at `/v1/<path>`. */
@@ -101,18 +139,49 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Set on the server itself: Fastify applies its timeout options only to servers it creates.
+  applyHttpTimeouts(app.server)
   app.setValidatorCompiler(validatorCompiler)
+  const clock = options.clock ?? Date.now
   app.decorate(
     'daybook',
     new DaybookContext({
       version: DAYBOOK_VERSION,
-      clock: options.clock ?? Date.now,
+      clock,
       store: options.store,
+      defaultToken: options.defaultToken,
     }),
   )
-  for (const schema of [ErrorBody, FullEvent, Project]) app.addSchema(schema)
+  for (const schema of [ErrorBody, FullEvent, Project, ApiToken]) app.addSchema(schema)
   installErrorHandlers(app)
-  installAuth(app, options.authenticator)
+
+  // Every route lands in the route table with its access class. The CORS plugin's catch-all
+  // OPTIONS route only answers preflights (or 404s), so it is public: browsers send preflights
+  // without credentials. The root aliases are the same handlers; only /v1 paths are documented.
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'OPTIONS' && route.url === '*') {
+      route.config = { ...route.config, access: 'public' }
+    }
+    if (!route.url.startsWith('/v1')) route.schema = { ...route.schema, hide: true }
+    for (const method of [route.method].flat()) {
+      app.daybook.routes.push({ method, url: route.url, access: route.config?.access })
+    }
+  })
+
+  // Hook order is the order of the checks: Host header, then CORS (which answers preflights),
+  // then authentication and scope.
+  const hostCheck = options.hostCheck ?? { allow: [] }
+  if (hostCheck !== false) installHostCheck(app, hostCheck.allow)
+  await installCors(app, {
+    hosts: [...LOOPBACK_HOSTS, ...(hostCheck === false ? [] : hostCheck.allow)],
+    origins: options.corsOrigins ?? [],
+  })
+  const failureLimit = options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }
+  installAuth(
+    app,
+    new AuthenticatorChain([options.authenticator, app.daybook.tokens]),
+    new RateLimiter({ ...failureLimit, clock }),
+  )
 
   await app.register(swagger, {
     openapi: {
@@ -135,18 +204,13 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     },
   })
 
-  // The root aliases are the same handlers; only the /v1 paths are listed in the API document.
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/v1')) route.schema = { ...route.schema, hide: true }
-    for (const method of [route.method].flat()) {
-      app.daybook.routes.push({ method, url: route.url, access: route.config?.access })
-    }
-  })
   for (const routes of SEED_ROUTES) {
     await app.register(routes, { prefix: '/v1' })
     await app.register(routes)
   }
-  for (const routes of [metaRoutes, settingsRoutes]) await app.register(routes, { prefix: '/v1' })
+  for (const routes of [metaRoutes, settingsRoutes, tokenRoutes]) {
+    await app.register(routes, { prefix: '/v1' })
+  }
 
   app.addHook('onClose', async (instance) => {
     if (instance.daybook.ready) await instance.daybook.store.close()

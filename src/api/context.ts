@@ -1,10 +1,12 @@
 /**
- * What route handlers reach through `app.daybook`: the store (once ready), the clock, settings and
- * the calendar a request computes in.
+ * What route handlers reach through `app.daybook`: the store (once ready), the clock, settings,
+ * the calendar a request computes in, and the tokens.
  */
 import type { Access } from '../auth/access.ts'
+import { type DefaultTokenSource } from '../auth/default-token.ts'
+import { TokenAuthenticator } from '../auth/tokens.ts'
 import type { Calendar } from '../domain/calendar.ts'
-import { NotReadyError } from '../domain/errors.ts'
+import { ConflictError, NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor, withDefaults } from '../domain/settings.ts'
 import type { Store } from '../store/store.ts'
 
@@ -23,12 +25,30 @@ export class DaybookContext {
   readonly clock: Clock
   /** Every route the app serves, as registered (HEAD routes included). */
   readonly routes: RouteEntry[] = []
+  /** Scoped tokens: checked on every request, managed by the token routes. */
+  readonly tokens: TokenAuthenticator
+  readonly #defaultToken: DefaultTokenSource | undefined
   #store: Store | undefined
 
-  constructor(options: { version: string; clock: Clock; store?: Store | undefined }) {
+  constructor(options: {
+    version: string
+    clock: Clock
+    store?: Store | undefined
+    defaultToken?: DefaultTokenSource | undefined
+  }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
+    this.#defaultToken = options.defaultToken
+    this.tokens = new TokenAuthenticator({ store: () => this.store, clock: this.clock })
+  }
+
+  /** Rotates the default admin token; 409 when this daemon's default token is fixed. */
+  rotateDefaultToken(): string {
+    if (!this.#defaultToken) {
+      throw new ConflictError('default_token_fixed', 'this daemon has no default token to rotate')
+    }
+    return this.#defaultToken.rotate()
   }
 
   /** True once a migrated store is attached; `/readyz` reports it. */

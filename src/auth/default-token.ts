@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { writeFileAtomic } from '../config/files.ts'
+import { ConflictError } from '../domain/errors.ts'
 import type { Authenticator, Principal } from './access.ts'
 
 /** A fresh random secret: 32 bytes, base64url without padding. */
@@ -33,6 +34,36 @@ export function rotateDefaultToken(file: string): string {
   const token = newSecret()
   writeFileAtomic(file, `${token}\n`)
   return token
+}
+
+/** The default admin token's secret, and how to rotate it. */
+export interface DefaultTokenSource {
+  /** The secret now; read on every check, so a rotation takes effect on the next request. */
+  current(): string
+  /** Replaces the secret and returns the new one; throws `ConflictError` when it cannot. */
+  rotate(): string
+}
+
+/** The default token kept in `file` (which must exist); rotation rewrites the file atomically. */
+export function fileDefaultToken(file: string, secret: string): DefaultTokenSource {
+  let current = secret
+  return {
+    current: () => current,
+    rotate: () => (current = rotateDefaultToken(file)),
+  }
+}
+
+/** A default token fixed from outside (`DAYBOOK_TOKEN`): it cannot be rotated from here. */
+export function fixedDefaultToken(secret: string, source = 'DAYBOOK_TOKEN'): DefaultTokenSource {
+  return {
+    current: () => secret,
+    rotate: () => {
+      throw new ConflictError(
+        'default_token_fixed',
+        `the default token comes from ${source}; change it there and restart the daemon`,
+      )
+    },
+  }
 }
 
 /** True when group or others can read or write `file` (POSIX only). */

@@ -7,8 +7,9 @@ import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
 import { summaryCommand } from './summary.ts'
+import { tokenCommand } from './token.ts'
 
-const COMMANDS: Command[] = [serveCommand, summaryCommand, migrateCommand]
+const COMMANDS: Command[] = [serveCommand, summaryCommand, tokenCommand, migrateCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -24,6 +25,7 @@ Options:
   -v, --version  Print the version
 
 Run the daemon:  daybook serve
+Give a collector a write-only key:  daybook token create --name my-watcher --scope ingest
 `
 }
 

@@ -11,8 +11,18 @@ import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
-import { type DaybookApp, buildApp } from '../api/app.ts'
-import { StaticKeyAuthenticator, ensureDefaultToken, isExposed } from '../auth/default-token.ts'
+import { type DaybookApp, applyHttpTimeouts, buildApp } from '../api/app.ts'
+import { normaliseOrigin } from '../api/plugins/cors.ts'
+import { normaliseHostName } from '../api/plugins/host-check.ts'
+import { markUnixSocketRequest } from '../api/transport.ts'
+import {
+  type DefaultTokenSource,
+  StaticKeyAuthenticator,
+  ensureDefaultToken,
+  fileDefaultToken,
+  fixedDefaultToken,
+  isExposed,
+} from '../auth/default-token.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
@@ -26,6 +36,8 @@ Runs the Daybook daemon: stores activity events and serves the API.
 
 Options:
   --host HOST        Address to listen on (default 127.0.0.1)           [DAYBOOK_HOST]
+                     Anything but a loopback address is reachable from other
+                     machines: it must be asked for, and a warning is printed.
   --port PORT        TCP port; 0 picks a free one (default 5610)         [DAYBOOK_PORT]
   --data-dir DIR     Where the database, socket and daemon.json live     [DAYBOOK_DATA_DIR]
                      (default: ~/.local/share/daybook, or the platform's data dir)
@@ -35,12 +47,22 @@ Options:
                      (default path: <data-dir>/run/daybook.sock; dir 0700, socket 0600)
   --no-tcp           Serve on the Unix socket only (implies --socket)
   --log-level LEVEL  fatal, error, warn, info, debug or trace (default info) [DAYBOOK_LOG_LEVEL]
+  --allow-host NAME  Also answer requests addressed to NAME (repeatable) [DAYBOOK_ALLOWED_HOSTS]
+                     On loopback only localhost, 127.0.0.1 and [::1] are answered
+                     (any port); other Host headers get 421, against DNS rebinding.
+  --cors-origin ORIGIN
+                     Let web pages from ORIGIN call the API, e.g.        [DAYBOOK_CORS_ORIGINS]
+                     http://localhost:3000 (repeatable). The daemon's own
+                     origins are always allowed; there is no wildcard.
   -h, --help         Show this help
 
 Access:
   Every route but /health, /healthz and /readyz needs "Authorization: Bearer <token>".
   The admin token is created on first start in <config-dir>/auth.token (mode 0600);
-  DAYBOOK_TOKEN=<secret> uses that secret instead.
+  DAYBOOK_TOKEN=<secret> uses that secret instead. The daemon refuses to start when the
+  token file is readable by other users. Scoped tokens: see daybook token --help.
+  More than 20 failed authentications a minute from one address get 429.
+  Environment lists (DAYBOOK_ALLOWED_HOSTS, DAYBOOK_CORS_ORIGINS) are comma-separated.
 
 Files:
   <data-dir>/daybook.db    the database (SQLite, WAL)
@@ -60,6 +82,10 @@ export interface ServeConfig {
   /** An explicit token (DAYBOOK_TOKEN); otherwise the default token file is used. */
   token: string | undefined
   logLevel: string
+  /** Host names answered besides the loopback ones (normalised). */
+  allowedHosts: string[]
+  /** Browser origins allowed besides the daemon's own (normalised). */
+  corsOrigins: string[]
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -80,6 +106,8 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     socket: { type: 'string' },
     'no-tcp': { type: 'boolean' },
     'log-level': { type: 'string' },
+    'allow-host': { type: 'string', multiple: true },
+    'cors-origin': { type: 'string', multiple: true },
   })
   const dataDir = path.resolve(
     values['data-dir'] ?? nonEmpty(env.DAYBOOK_DATA_DIR) ?? defaultDataDir(env),
@@ -103,6 +131,22 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`, 2)
   }
+  const allowedHosts = listSetting(
+    values['allow-host'],
+    env.DAYBOOK_ALLOWED_HOSTS,
+    '--allow-host',
+    'DAYBOOK_ALLOWED_HOSTS',
+    normaliseHostName,
+    'a host name or IP address',
+  )
+  const corsOrigins = listSetting(
+    values['cors-origin'],
+    env.DAYBOOK_CORS_ORIGINS,
+    '--cors-origin',
+    'DAYBOOK_CORS_ORIGINS',
+    normaliseOrigin,
+    'an origin such as http://localhost:3000 (no wildcard, no path)',
+  )
   return {
     host: values.host ?? nonEmpty(env.DAYBOOK_HOST) ?? '127.0.0.1',
     port:
@@ -113,7 +157,31 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     socket,
     token: nonEmpty(env.DAYBOOK_TOKEN),
     logLevel,
+    allowedHosts,
+    corsOrigins,
   }
+}
+
+/** A repeatable flag, else a comma-separated variable; each value normalised or refused. */
+function listSetting(
+  flagValues: string[] | undefined,
+  envValue: string | undefined,
+  flag: string,
+  variable: string,
+  normalise: (value: string) => string | undefined,
+  expected: string,
+): string[] {
+  const [values, source] =
+    flagValues !== undefined
+      ? [flagValues, flag]
+      : [(envValue ?? '').split(',').filter((v) => v.trim() !== ''), variable]
+  return values.map((value) => {
+    const normalised = normalise(value)
+    if (normalised === undefined) {
+      throw new CliError(`${source} must be ${expected}, got ${JSON.stringify(value)}`, 2)
+    }
+    return normalised
+  })
 }
 
 /** A running daemon. */
@@ -141,7 +209,8 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
 
 async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
-  const authenticator = new StaticKeyAuthenticator(secretSource(config))
+  const defaultToken = defaultTokenSource(config)
+  const authenticator = new StaticKeyAuthenticator(() => defaultToken.current())
 
   // One handler, two servers: TCP via Fastify's own server, the Unix socket via a second server
   // that hands its requests (and WebSocket upgrades) to the same app.
@@ -152,6 +221,10 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
   }
   const app = await buildApp({
     authenticator,
+    defaultToken,
+    // Bound to loopback, the daemon knows every name it is reached by; bound elsewhere it cannot.
+    hostCheck: isLoopback(config.host) ? { allow: allowedHostNames(config) } : false,
+    corsOrigins: config.corsOrigins,
     serverFactory,
     disableRequestLogging: true,
     logger: {
@@ -217,11 +290,14 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
   return { app, config, port, stop }
 }
 
-function secretSource(config: ServeConfig): () => string {
-  if (config.token !== undefined) {
-    const token = config.token
-    return () => token
-  }
+/** Names answered on loopback besides the standard ones: the configured ones and the bind host. */
+function allowedHostNames(config: ServeConfig): string[] {
+  const bound = normaliseHostName(config.host)
+  return [...new Set(bound === undefined ? config.allowedHosts : [...config.allowedHosts, bound])]
+}
+
+function defaultTokenSource(config: ServeConfig): DefaultTokenSource {
+  if (config.token !== undefined) return fixedDefaultToken(config.token)
   const file = tokenFile(config.configDir)
   let token: string
   try {
@@ -233,7 +309,7 @@ function secretSource(config: ServeConfig): () => string {
     if (err instanceof CliError) throw err
     throw new CliError(`cannot use token file ${file}: ${describeFsError(err)}`)
   }
-  return () => token
+  return fileDefaultToken(file, token)
 }
 
 function prepareDataDir(dir: string): void {
@@ -271,8 +347,9 @@ async function listenTcp(app: DaybookApp, config: ServeConfig): Promise<void> {
     throw err
   }
   if (!isLoopback(config.host)) {
-    app.log.warn(
-      `listening on ${config.host}, reachable from other machines; every request still needs a token`,
+    process.stderr.write(
+      `daybook serve: warning: listening on ${config.host}, reachable from other machines; ` +
+        'every request still needs a token, but traffic is not encrypted and the Host check is off\n',
     )
   }
 }
@@ -293,8 +370,15 @@ async function listenSocket(
     throw new CliError(`another daemon is already listening on ${socketPath}`)
   }
   rmSync(socketPath, { force: true }) // a stale socket left by a crash
-  const server = http.createServer(handler)
-  server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head))
+  const server = http.createServer((req, res) => {
+    markUnixSocketRequest(req)
+    handler(req, res)
+  })
+  applyHttpTimeouts(server)
+  server.on('upgrade', (req, socket, head) => {
+    markUnixSocketRequest(req)
+    app.server.emit('upgrade', req, socket, head)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new CliError(`cannot listen on ${socketPath}: ${describeFsError(err)}`)),

@@ -11,6 +11,7 @@ import type {
   NewActivityEvent,
 } from '../domain/events.ts'
 import type { TimeRange } from '../domain/calendar.ts'
+import type { Scope } from '../auth/access.ts'
 
 export interface InsertResult {
   /** Rows that were new. */
@@ -65,6 +66,23 @@ export interface EventQuery {
   requireDimension?: Dimension | undefined
 }
 
+/** A scoped API token as stored: never its secret, only a salted hash of it. Times are unix seconds. */
+export interface TokenRow {
+  id: string
+  name: string
+  /** hex(SHA-256(salt ‖ secret)). */
+  tokenHash: string
+  tokenSalt: string
+  /** `sk-abc…wxyz`: enough to recognise a token, not to use it. */
+  tokenPreview: string
+  acl: Scope
+  createdAt: number
+  /** Null: never expires. */
+  expiresAt: number | null
+  lastUsedAt: number | null
+  revoked: boolean
+}
+
 export interface Store {
   /** Inserts a batch in one transaction: all of it lands, or none. Resolves after the commit. */
   insertEvents(events: readonly NewActivityEvent[]): Promise<InsertResult>
@@ -87,6 +105,19 @@ export interface Store {
   settings(): Promise<Record<string, unknown>>
   /** Replaces the given settings keys in one transaction. */
   saveSettings(values: Record<string, unknown>): Promise<void>
+  /**
+   * Inserts a token unless `maxActive` tokens are already active (not revoked, not expired at
+   * `nowSec`); the count and the insert are one transaction. Resolves to false when at the cap.
+   */
+  insertToken(token: TokenRow, maxActive: number, nowSec: number): Promise<boolean>
+  /** Every stored token, revoked and expired ones included, oldest first. */
+  tokens(): Promise<TokenRow[]>
+  /** Marks a token revoked; false when there is no such token. */
+  revokeToken(id: string): Promise<boolean>
+  /** Removes a token; false when there is no such token. */
+  deleteToken(id: string): Promise<boolean>
+  /** Records when a token was last used. */
+  touchToken(id: string, lastUsedAt: number): Promise<void>
   /** Closes the store; pending writes have already committed. */
   close(): Promise<void>
 }

@@ -96,3 +96,26 @@ test('a database from a newer schema is refused, untouched', (t) => {
     { user_version: LATEST_VERSION + 1 },
   )
 })
+
+test('migration 2 adds api_tokens: one row per token, hashes unique, scopes checked', (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const store = SqliteStore.open(file)
+  t.after(() => store.close())
+  store.migrate(1)
+  assert.ok(!tables(file).includes('api_tokens'))
+  assert.deepEqual(store.migrate(2), [2])
+  assert.ok(tables(file).includes('api_tokens'))
+  const db = new DatabaseSync(file)
+  t.after(() => db.close())
+  const insert = db.prepare(
+    `INSERT INTO api_tokens (id, name, token_hash, token_salt, token_preview, acl, created_at)
+     VALUES (?, 'n', ?, 's', 'sk-abc…wxyz', ?, 1)`,
+  )
+  insert.run('a', 'h1', 'ingest')
+  assert.throws(() => insert.run('b', 'h1', 'data'), /UNIQUE/)
+  assert.throws(() => insert.run('c', 'h2', 'root'), /CHECK/)
+  assert.deepEqual(
+    { ...db.prepare('SELECT revoked, expires_at, last_used_at FROM api_tokens').get() },
+    { revoked: 0, expires_at: null, last_used_at: null },
+  )
+})

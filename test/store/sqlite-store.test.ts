@@ -4,6 +4,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import type { NewActivityEvent } from '../../src/domain/events.ts'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import type { TokenRow } from '../../src/store/store.ts'
 import { countRows, tempDir } from '../helpers.ts'
 
 const event = (over: Partial<NewActivityEvent> = {}): NewActivityEvent => ({
@@ -50,4 +51,42 @@ test('the database and its WAL are private to the owner', async (t) => {
   await store.insertEvents([event()])
   for (const f of [file, `${file}-wal`]) assert.equal(statSync(f).mode & 0o777, 0o600, f)
   await store.close()
+})
+
+test('tokens: the cap counts only active tokens, atomically with the insert', async (t) => {
+  const store = SqliteStore.open(path.join(tempDir(t), 'db.sqlite'))
+  t.after(() => store.close())
+  store.migrate()
+  const row = (id: string, over: Partial<TokenRow> = {}): TokenRow => ({
+    id,
+    name: id,
+    tokenHash: `hash-${id}`,
+    tokenSalt: 'salt',
+    tokenPreview: 'sk-abc…wxyz',
+    acl: 'data',
+    createdAt: 100,
+    expiresAt: null,
+    lastUsedAt: null,
+    revoked: false,
+    ...over,
+  })
+  assert.equal(await store.insertToken(row('a'), 2, 1000), true)
+  assert.equal(await store.insertToken(row('b', { expiresAt: 1000 }), 2, 1000), true)
+  // b expired at 1000 (expired means now >= expires_at), so only one is active.
+  assert.equal(await store.insertToken(row('c'), 2, 1000), true)
+  assert.equal(await store.insertToken(row('d'), 2, 1000), false, 'a and c are active')
+  assert.equal(await store.revokeToken('a'), true)
+  assert.equal(await store.insertToken(row('d'), 2, 1000), true)
+  assert.equal(await store.deleteToken('b'), true)
+  assert.equal(await store.deleteToken('b'), false)
+  assert.equal(await store.revokeToken('zz'), false)
+  await store.touchToken('c', 1234)
+  assert.deepEqual(
+    (await store.tokens()).map((r) => [r.id, r.revoked, r.lastUsedAt]),
+    [
+      ['a', true, null],
+      ['c', false, 1234],
+      ['d', false, null],
+    ],
+  )
 })

@@ -2,12 +2,19 @@
  * Authentication and authorization, decided once per request before the body is read.
  *
  * The decision uses the route Fastify matched (its declared access class), never the raw URL
- * string, so path tricks (`//v1/…`, `%761`, `..`, trailing slashes) cannot reach a route under a
- * different rule than the one it declares. A route that declares nothing is admin-only.
+ * string. The router normalises the path before matching (percent-decoding, duplicate and
+ * trailing slashes), so `//v1/…`, `/%761/…` and `/v1/…/` match the route they spell and get its
+ * rule; whatever matches no route (`/v1/../…`, `/V1/…`, `%2F`) is a 404 that still needs a valid
+ * token. A route that declares nothing is admin-only.
+ *
+ * Failed authentications are counted per client address; past the limit every request from that
+ * address is refused with 429 before its token is even looked at, so guessing gets no answers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { type Access, type Authenticator, type Principal, allows } from '../../auth/access.ts'
-import { ForbiddenError, UnauthorizedError } from '../../domain/errors.ts'
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../domain/errors.ts'
+import type { RateLimiter } from '../rate-limiter.ts'
+import { isUnixSocketRequest } from '../transport.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,14 +51,43 @@ export function routeAccess(request: FastifyRequest): Access {
   return request.routeOptions.config.access ?? 'admin'
 }
 
-/** Installs the auth hook. */
-export function installAuth(app: FastifyInstance, authenticator: Authenticator): void {
+/**
+ * The key failed authentications are counted under: the client address. Unix-socket requests are
+ * not counted: only the socket's owner can connect, and they can read the token file anyway, so a
+ * limit would protect nothing and would let one broken local client lock out the CLI.
+ */
+function failureKey(request: FastifyRequest): string | undefined {
+  return isUnixSocketRequest(request) ? undefined : request.ip
+}
+
+/** Installs the auth hook; `failures` counts presented tokens that were not valid. */
+export function installAuth(
+  app: FastifyInstance,
+  authenticator: Authenticator,
+  failures: RateLimiter,
+): void {
   app.addHook('onRequest', async (request) => {
     const access = routeAccess(request)
     if (access === 'public') return
+    const client = failureKey(request)
+    if (client !== undefined) {
+      const { allowed, retryAfterSec } = failures.check(client)
+      if (!allowed) {
+        throw new RateLimitedError(
+          'rate_limited',
+          `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`,
+          retryAfterSec,
+        )
+      }
+    }
     const secret = presentedToken(request, request.routeOptions.config.queryToken === true)
     const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
-    if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
+    if (!principal) {
+      // Only a presented token that is wrong, expired or revoked counts as a guess; a request
+      // with no token at all (a page opened without one) is refused but not counted.
+      if (secret !== undefined && client !== undefined) failures.hit(client)
+      throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
+    }
     if (!allows(principal.scope, access)) throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)
     request.principal = principal
   })

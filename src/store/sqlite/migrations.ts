@@ -6,6 +6,7 @@
  *
  * Changelog:
  * 1: dimensions, events, AFK periods, project name search, settings.
+ * 2: scoped API tokens (`api_tokens`), stored as salted hashes.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -27,6 +27,7 @@ import type {
   ProjectPage,
   ProjectRow,
   Store,
+  TokenRow,
 } from '../store.ts'
 import { LATEST_VERSION, assertKnownSchema, migrate, schemaVersion } from './migrations.ts'
 
@@ -88,6 +89,19 @@ LEFT JOIN languages l ON l.id = e.language_id
 JOIN sources s ON s.id = e.source_id`
 
 const PROJECT_COLUMNS = 'id, name, root_path, last_updated'
+
+interface TokenRecord {
+  id: string
+  name: string
+  token_hash: string
+  token_salt: string
+  token_preview: string
+  acl: TokenRow['acl']
+  created_at: number
+  expires_at: number | null
+  last_used_at: number | null
+  revoked: number
+}
 
 export class SqliteStore implements Store {
   readonly file: string
@@ -474,6 +488,56 @@ export class SqliteStore implements Store {
     })
   }
 
+  async insertToken(token: TokenRow, maxActive: number, nowSec: number): Promise<boolean> {
+    return this.#transaction(() => {
+      const { n } = this.#stmt(
+        `SELECT count(*) AS n FROM api_tokens
+         WHERE revoked = 0 AND (expires_at IS NULL OR expires_at > $now)`,
+      ).get({ now: nowSec }) as { n: number }
+      if (n >= maxActive) return false
+      this.#stmt(
+        `
+        INSERT INTO api_tokens (id, name, token_hash, token_salt, token_preview, acl, created_at,
+                                expires_at, last_used_at, revoked)
+        VALUES ($id, $name, $hash, $salt, $preview, $acl, $created, $expires, $used, $revoked)`,
+      ).run({
+        id: token.id,
+        name: token.name,
+        hash: token.tokenHash,
+        salt: token.tokenSalt,
+        preview: token.tokenPreview,
+        acl: token.acl,
+        created: token.createdAt,
+        expires: token.expiresAt,
+        used: token.lastUsedAt,
+        revoked: token.revoked ? 1 : 0,
+      })
+      return true
+    })
+  }
+
+  async tokens(): Promise<TokenRow[]> {
+    const rows = this.#stmt(
+      'SELECT * FROM api_tokens ORDER BY created_at, id',
+    ).all() as unknown as TokenRecord[]
+    return rows.map(toToken)
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    return this.#stmt('UPDATE api_tokens SET revoked = 1 WHERE id = $id').run({ id }).changes > 0
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return this.#stmt('DELETE FROM api_tokens WHERE id = $id').run({ id }).changes > 0
+  }
+
+  async touchToken(id: string, lastUsedAt: number): Promise<void> {
+    this.#stmt('UPDATE api_tokens SET last_used_at = $at WHERE id = $id').run({
+      id,
+      at: lastUsedAt,
+    })
+  }
+
   async close(): Promise<void> {
     if (!this.#db.isOpen) return
     this.#statements.clear()
@@ -508,6 +572,21 @@ function toEvent(r: EventRow): ActivityEvent {
     branch: r.branch,
     language: r.language,
     source: r.source,
+  }
+}
+
+function toToken(r: TokenRecord): TokenRow {
+  return {
+    id: r.id,
+    name: r.name,
+    tokenHash: r.token_hash,
+    tokenSalt: r.token_salt,
+    tokenPreview: r.token_preview,
+    acl: r.acl,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastUsedAt: r.last_used_at,
+    revoked: r.revoked !== 0,
   }
 }
 

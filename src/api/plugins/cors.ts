@@ -1,0 +1,59 @@
+/**
+ * CORS: which web pages may call the API from a browser. Allowed are the daemon's own origins
+ * (`http://<allowed host>:<its port>`) and the origins the user lists; there is no wildcard, so a
+ * page elsewhere, or a browser extension the user did not list, gets no CORS headers and the
+ * browser withholds the response. Preflights are answered in the CORS hook, which runs before the
+ * auth hook, because browsers send them without credentials.
+ */
+import cors from '@fastify/cors'
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * An origin as configured (`--cors-origin`): `scheme://host[:port]`, no path, query or user.
+ * Extension origins (`chrome-extension://<id>`, `moz-extension://<uuid>`) are origins too.
+ * Undefined when the value is not one (`*` included).
+ */
+export function normaliseOrigin(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch {
+    return undefined
+  }
+  const bare =
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === '' &&
+    (url.pathname === '' || url.pathname === '/')
+  const host = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])$/.test(url.hostname)
+  return bare && host ? `${url.protocol}//${url.host}` : undefined
+}
+
+export interface CorsOptions {
+  /** Host names the daemon answers for; its own origins are these at its TCP port. */
+  hosts: readonly string[]
+  /** Further allowed origins, normalised. */
+  origins: readonly string[]
+}
+
+/** Registers CORS on the app. Call after the host check and before the auth hook. */
+export async function installCors(app: FastifyInstance, options: CorsOptions): Promise<void> {
+  const configured = new Set(options.origins)
+  const own = () => {
+    const address = app.server.address()
+    if (!address || typeof address === 'string') return []
+    return options.hosts.map((h) => `http://${h}:${address.port}`)
+  }
+  await app.register(cors, {
+    origin: (origin, callback) => {
+      callback(null, origin !== undefined && (configured.has(origin) || own().includes(origin)))
+    },
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+    // A non-preflight OPTIONS from an allowed origin is answered like a preflight rather than
+    // with the plugin's text/plain 400.
+    strictPreflight: false,
+  })
+}

@@ -1,0 +1,47 @@
+/**
+ * The Host header check against DNS rebinding. A web page on `evil.example` can make its name
+ * resolve to 127.0.0.1 and then talk to a loopback daemon as a same-origin page, Host header
+ * `evil.example`; answering only the names a local client uses stops that. It is enabled when the
+ * daemon is bound to a loopback address (ActivityWatch's GHSA-v9fg-6g9j-h4x4 is the precedent).
+ * Requests over the Unix socket are exempt: no browser reaches it, and it has no host name.
+ */
+import type { FastifyInstance } from 'fastify'
+import { MisdirectedError } from '../../domain/errors.ts'
+import { isUnixSocketRequest } from '../transport.ts'
+
+/** Host names always answered on loopback, with any port. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const
+
+/**
+ * A host name as configured (`--allow-host`), normalised to how a Host header spells it:
+ * lowercase, IPv6 in brackets. Undefined when it is not a host name or address.
+ */
+export function normaliseHostName(value: string): string | undefined {
+  const v = value.trim().toLowerCase()
+  if (/^[0-9a-f:.]+$/.test(v) && v.includes(':')) return `[${v}]`
+  return /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9._-]*[a-z0-9])?)$/.test(v) ? v : undefined
+}
+
+/** The host name of a Host header, without its port and lowercased; undefined when malformed. */
+export function hostHeaderName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/.exec(value.toLowerCase())
+  return m?.[1]
+}
+
+/** Installs the check: `allow` names are answered besides `LOOPBACK_HOSTS`. */
+export function installHostCheck(app: FastifyInstance, allow: readonly string[]): void {
+  const names = new Set<string>([...LOOPBACK_HOSTS, ...allow])
+  app.addHook('onRequest', async (request) => {
+    if (isUnixSocketRequest(request)) return
+    const name = hostHeaderName(request.headers.host)
+    if (name === undefined || !names.has(name)) {
+      // The offending value is not echoed: the body says what is accepted instead.
+      throw new MisdirectedError(
+        'misdirected_request',
+        `this daemon answers only requests addressed to ${[...names].join(', ')}; ` +
+          'allow another name with --allow-host',
+      )
+    }
+  })
+}

@@ -1,0 +1,18 @@
+/**
+ * Which listener a request came through. Requests over the Unix socket come from the socket's
+ * owner only (the socket is 0600): they carry no client address and no meaningful Host header.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { FastifyRequest } from 'fastify'
+
+const overUnixSocket = new WeakSet<IncomingMessage>()
+
+/** Marks a request as received on the Unix socket; the socket server calls it for each request. */
+export function markUnixSocketRequest(req: IncomingMessage): void {
+  overUnixSocket.add(req)
+}
+
+/** True when the request arrived over the Unix socket. */
+export function isUnixSocketRequest(request: FastifyRequest): boolean {
+  return overUnixSocket.has(request.raw)
+}

@@ -1,0 +1,210 @@
+/**
+ * Scoped API tokens (seed 002): created, listed, revoked and deleted by an admin, checked on every
+ * request. The secret is shown once at creation; the store keeps only a salted SHA-256 of it.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Clock } from '../api/context.ts'
+import { ConflictError } from '../domain/errors.ts'
+import type { Store, TokenRow } from '../store/store.ts'
+import type { Authenticator, Principal, Scope } from './access.ts'
+
+/** How long a new token lives, as the wire names it (`day` is ours; the seed starts at `week`). */
+export const EXPIRIES = ['day', 'week', 'month', 'quarter', 'never'] as const
+export type Expiry = (typeof EXPIRIES)[number]
+
+const DAY_SEC = 86_400
+const EXPIRY_DAYS: Record<Expiry, number | null> = {
+  day: 1,
+  week: 7,
+  month: 30,
+  quarter: 90,
+  never: null,
+}
+
+/** Most tokens that may be active (not revoked, not expired) at once, as the seed. */
+export const MAX_ACTIVE_TOKENS = 50
+
+/** The default token's id in principals; no stored token can have it (ids are hex). */
+export const DEFAULT_TOKEN_ID = 'default'
+
+/**
+ * How often, at most, a token's `last_used_at` is written. Writing it on every request would turn
+ * every read into a database write; a minute's precision is plenty for "when was this used".
+ */
+const TOUCH_INTERVAL_SEC = 60
+
+const SECRET_RE = /^sk-[A-Za-z0-9_-]{43}$/
+
+/** A fresh scoped secret: `sk-` + base64url of 32 random bytes. */
+export function newTokenSecret(): string {
+  return `sk-${randomBytes(32).toString('base64url')}`
+}
+
+/** `sk-abc…wxyz`: the first 6 and last 4 characters (U+2026 between), as the seed. */
+export function tokenPreview(secret: string): string {
+  return `${secret.slice(0, 6)}…${secret.slice(-4)}`
+}
+
+function hashSecret(salt: string, secret: string): Buffer {
+  return createHash('sha256').update(salt).update(secret).digest()
+}
+
+/** Unix seconds at which a token created at `nowSec` with `expiry` expires, or null for never. */
+export function expiresAt(expiry: Expiry, nowSec: number): number | null {
+  const days = EXPIRY_DAYS[expiry]
+  return days === null ? null : nowSec + days * DAY_SEC
+}
+
+/** A token as the API shows it: everything but the secret, its hash and its salt. */
+export type TokenInfo = Omit<TokenRow, 'tokenHash' | 'tokenSalt'>
+
+/** A token just created: its info, and the secret, which is never available again. */
+export interface CreatedToken {
+  info: TokenInfo
+  secret: string
+}
+
+interface LiveToken {
+  row: TokenRow
+  hash: Buffer
+  /** `last_used_at` as last written to the store. */
+  writtenUse: number | null
+}
+
+/**
+ * Checks scoped tokens and manages them. Tokens that are not revoked are cached in memory, loaded
+ * from the store on first use; every change goes through this class, which updates the cache as
+ * it writes the store, so a revocation or deletion takes effect on the very next request.
+ */
+export class TokenAuthenticator implements Authenticator {
+  readonly #store: () => Store
+  readonly #clock: Clock
+  #live: Promise<Map<string, LiveToken>> | undefined
+
+  /** `store` is a getter: the store is attached after migrations, and throws (503) until then. */
+  constructor(options: { store: () => Store; clock: Clock }) {
+    this.#store = options.store
+    this.#clock = options.clock
+  }
+
+  #nowSec(): number {
+    return Math.floor(this.#clock() / 1000)
+  }
+
+  /**
+   * The cache, loaded once. Every mutation awaits it first, so a load cannot resolve with a
+   * snapshot taken before a revocation and then resurrect the revoked token.
+   */
+  #tokens(): Promise<Map<string, LiveToken>> {
+    if (!this.#live) {
+      const loading = this.#store()
+        .tokens()
+        .then(
+          (rows) =>
+            new Map(
+              rows
+                .filter((r) => !r.revoked)
+                .map((r) => [
+                  r.id,
+                  { row: r, hash: Buffer.from(r.tokenHash, 'hex'), writtenUse: r.lastUsedAt },
+                ]),
+            ),
+        )
+      this.#live = loading
+      // A failed load is retried on the next request rather than remembered.
+      void loading.catch(() => {
+        if (this.#live === loading) this.#live = undefined
+      })
+    }
+    return this.#live
+  }
+
+  async authenticate(secret: string): Promise<Principal | undefined> {
+    // Not shaped like a scoped secret: nothing to hash (the format itself is no secret).
+    if (!SECRET_RE.test(secret)) return undefined
+    const tokens = await this.#tokens()
+    const now = this.#nowSec()
+    for (const live of tokens.values()) {
+      const { row } = live
+      if (!timingSafeEqual(hashSecret(row.tokenSalt, secret), live.hash)) continue
+      if (row.expiresAt !== null && now >= row.expiresAt) return undefined
+      row.lastUsedAt = now
+      if (live.writtenUse === null || now - live.writtenUse >= TOUCH_INTERVAL_SEC) {
+        live.writtenUse = now
+        // Bookkeeping only: a failed write must not refuse a valid token; it is retried later.
+        await this.#store()
+          .touchToken(row.id, now)
+          .catch(() => (live.writtenUse = null))
+      }
+      return { tokenId: row.id, scope: row.acl }
+    }
+    return undefined
+  }
+
+  /** Creates a token; throws `ConflictError` (409) when `MAX_ACTIVE_TOKENS` are active. */
+  async create(input: { name: string; acl: Scope; expiry: Expiry }): Promise<CreatedToken> {
+    const tokens = await this.#tokens()
+    const now = this.#nowSec()
+    const secret = newTokenSecret()
+    const salt = randomBytes(16).toString('base64url')
+    const hash = hashSecret(salt, secret)
+    const row: TokenRow = {
+      id: randomBytes(8).toString('hex'),
+      name: input.name,
+      tokenHash: hash.toString('hex'),
+      tokenSalt: salt,
+      tokenPreview: tokenPreview(secret),
+      acl: input.acl,
+      createdAt: now,
+      expiresAt: expiresAt(input.expiry, now),
+      lastUsedAt: null,
+      revoked: false,
+    }
+    if (!(await this.#store().insertToken(row, MAX_ACTIVE_TOKENS, now))) {
+      throw new ConflictError(
+        'token_limit',
+        `maximum active token count reached (${MAX_ACTIVE_TOKENS}); revoke or delete one first`,
+      )
+    }
+    tokens.set(row.id, { row, hash, writtenUse: null })
+    return { info: info(row), secret }
+  }
+
+  /** Every stored token, oldest first, with the freshest `last_used_at` known. */
+  async list(): Promise<TokenInfo[]> {
+    const tokens = await this.#tokens()
+    return (await this.#store().tokens()).map((row) => {
+      const live = tokens.get(row.id)
+      return info(live ? { ...row, lastUsedAt: live.row.lastUsedAt } : row)
+    })
+  }
+
+  /** Revokes a token: it stops working at once and stays listed. False when unknown. */
+  async revoke(id: string): Promise<boolean> {
+    const tokens = await this.#tokens()
+    // Out of the cache before the store is written: should the write fail, the token is still
+    // refused for the rest of this run (fail closed).
+    tokens.delete(id)
+    return this.#store().revokeToken(id)
+  }
+
+  /** Deletes a token: it stops working at once and is no longer listed. False when unknown. */
+  async delete(id: string): Promise<boolean> {
+    const tokens = await this.#tokens()
+    tokens.delete(id)
+    return this.#store().deleteToken(id)
+  }
+}
+
+function info(row: TokenRow): TokenInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    tokenPreview: row.tokenPreview,
+    acl: row.acl,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revoked: row.revoked,
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * `daybook token create|list|revoke`: scoped tokens, managed through the running daemon (which
+ * alone holds the database and the live token cache, so a revocation takes effect at once).
+ */
+import { SCOPES, type Scope } from '../auth/access.ts'
+import { EXPIRIES, type Expiry } from '../auth/tokens.ts'
+import { ApiError, DaybookClient, UnreachableError } from '../client/client.ts'
+import { CliError, type Command, parseFlags } from './command.ts'
+
+const HELP = `Usage: daybook token <command> [options]
+
+Manages scoped API tokens on the running daemon. Needs the admin token: DAYBOOK_TOKEN,
+else <config-dir>/auth.token.
+
+Commands:
+  create --name NAME --scope SCOPE [--expiry EXPIRY]
+                    Create a token. Its secret is printed alone on stdout, and
+                    shown only this once (notes go to stderr), so
+                    TOKEN=$(daybook token create ...) works.
+  list              List tokens: id, name, scope, preview, dates, status.
+                    Never shows secrets.
+  revoke ID         Revoke a token; it is refused from the next request on.
+
+Scopes:
+  admin      everything, including tokens and settings
+  read_only  GET and HEAD anywhere except the token list
+  data       reads, plus labels, history, search and analysis
+  stream     live streams, status and version only
+  ingest     only the write routes collectors use (events, AFK, input); no reads
+
+Expiry: day, week, month (30 days), quarter (90 days) or never (default never).
+
+Options:
+  --json            Print the daemon's JSON answer instead
+  --data-dir DIR    Find the daemon through DIR/daemon.json   [DAYBOOK_DATA_DIR]
+  --config-dir DIR  Read the admin token from DIR/auth.token  [DAYBOOK_CONFIG_DIR]
+  --url URL         Talk to the daemon at URL (e.g. http://127.0.0.1:5610)
+  -h, --help        Show this help
+`
+
+/** A token as the daemon lists it (seed 002's `ApiToken`). */
+interface ApiToken {
+  id: string
+  name: string
+  token: string
+  token_preview: string
+  acl: Scope
+  created_at: number
+  expires_at: number | null
+  last_used_at: number | null
+  revoked: boolean
+}
+
+const FLAGS = {
+  name: { type: 'string' },
+  scope: { type: 'string' },
+  expiry: { type: 'string' },
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'config-dir': { type: 'string' },
+  url: { type: 'string' },
+} as const
+
+export const tokenCommand: Command = {
+  name: 'token',
+  summary: 'Create, list or revoke scoped API tokens on the running daemon',
+  help: HELP,
+  async run(argv, env) {
+    const { values, positionals } = parseFlags('token', argv, FLAGS, true)
+    const [sub, ...args] = positionals
+    const client = () => {
+      try {
+        return DaybookClient.local({
+          dataDir: values['data-dir'],
+          configDir: values['config-dir'],
+          url: values.url,
+          env,
+        })
+      } catch (err) {
+        if (err instanceof UnreachableError) throw new CliError(err.message)
+        throw err
+      }
+    }
+    const json = values.json === true
+    switch (sub) {
+      case 'create': {
+        noArguments(sub, args)
+        const name = values.name
+        if (name === undefined || name.trim() === '') usage('create needs --name NAME')
+        const scope = oneOf('--scope', values.scope, SCOPES)
+        const expiry = oneOf('--expiry', values.expiry ?? 'never', EXPIRIES)
+        return create(client(), { name, acl: scope, expiry }, json)
+      }
+      case 'list':
+        noArguments(sub, args)
+        return list(client(), json)
+      case 'revoke': {
+        const [id, ...extra] = args
+        if (id === undefined || extra.length > 0) usage('revoke needs exactly one token ID')
+        return revoke(client(), id, json)
+      }
+      case undefined:
+        return usage('name a command: create, list or revoke')
+      default:
+        return usage(`unknown command ${JSON.stringify(sub)}: use create, list or revoke`)
+    }
+  },
+}
+
+function usage(message: string): never {
+  throw new CliError(`${message} (see daybook token --help)`, 2)
+}
+
+function noArguments(sub: string, args: string[]): void {
+  if (args.length > 0) usage(`${sub} takes no arguments, got ${JSON.stringify(args[0])}`)
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T {
+  if (value === undefined) usage(`create needs ${flag} (${allowed.join(', ')})`)
+  if (!(allowed as readonly string[]).includes(value)) {
+    usage(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`)
+  }
+  return value as T
+}
+
+/** Runs a request, turning the daemon's refusals into one clear line. */
+async function ask<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send()
+  } catch (err) {
+    if (err instanceof UnreachableError) throw new CliError(err.message)
+    if (err instanceof ApiError) {
+      const hint =
+        err.status === 401
+          ? ' (the admin token comes from DAYBOOK_TOKEN or <config-dir>/auth.token)'
+          : err.status === 403
+            ? ' (managing tokens needs an admin token)'
+            : ''
+      throw new CliError(`the daemon refused: ${err.message}${hint}`)
+    }
+    throw err
+  }
+}
+
+async function create(
+  client: DaybookClient,
+  body: { name: string; acl: Scope; expiry: Expiry },
+  json: boolean,
+): Promise<number> {
+  const token = await ask(() => client.post<ApiToken>('/v1/auth/tokens', body))
+  if (json) {
+    process.stdout.write(`${JSON.stringify(token, null, 2)}\n`)
+    return 0
+  }
+  process.stdout.write(`${token.token}\n`)
+  process.stderr.write(
+    `Created token ${token.id} ${JSON.stringify(token.name)}: scope ${token.acl}, ` +
+      `expires ${formatTime(token.expires_at, 'never')}.\n` +
+      'The secret above is shown only this once: store it now.\n',
+  )
+  return 0
+}
+
+async function list(client: DaybookClient, json: boolean): Promise<number> {
+  const tokens = await ask(() => client.get<ApiToken[]>('/v1/auth/tokens'))
+  if (json) {
+    process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`)
+    return 0
+  }
+  if (tokens.length === 0) {
+    process.stdout.write('No tokens. Create one with: daybook token create --name N --scope S\n')
+    return 0
+  }
+  const now = Date.now() / 1000
+  const rows = [
+    ['ID', 'NAME', 'SCOPE', 'TOKEN', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'],
+    ...tokens.map((t) => [
+      t.id,
+      t.name,
+      t.acl,
+      t.token_preview,
+      formatTime(t.created_at, ''),
+      formatTime(t.expires_at, 'never'),
+      formatTime(t.last_used_at, 'never'),
+      t.revoked ? 'revoked' : t.expires_at !== null && now >= t.expires_at ? 'expired' : 'active',
+    ]),
+  ]
+  // Column widths in user-perceived characters, so a name with accents or emoji lines up.
+  const segmenter = new Intl.Segmenter()
+  const width = (text: string) => [...segmenter.segment(text)].length
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? ''))))
+  for (const row of rows) {
+    const cells = row.map((cell, i) => cell + ' '.repeat((widths?.[i] ?? 0) - width(cell)))
+    process.stdout.write(`${cells.join('  ').trimEnd()}\n`)
+  }
+  return 0
+}
+
+async function revoke(client: DaybookClient, id: string, json: boolean): Promise<number> {
+  const result = await ask(() => client.post<{ ok: boolean }>('/v1/auth/tokens/revoke', { id }))
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
+  if (!result.ok) throw new CliError(`no token with id ${JSON.stringify(id)}`)
+  if (!json) process.stdout.write(`Revoked token ${id}; it is refused from now on.\n`)
+  return 0
+}
+
+/** Unix seconds as local `YYYY-MM-DD HH:MM`, or `none` for null. */
+function formatTime(sec: number | null, none: string): string {
+  if (sec === null) return none
+  const d = new Date(sec * 1000)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
+}

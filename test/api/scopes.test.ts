@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ACCESS_CLASSES, type Access, SCOPES, type Scope, allows } from '../../src/auth/access.ts'
+import { startApp } from '../helpers.ts'
+
+const FORBIDDEN = {
+  code: 'forbidden',
+  message: 'token does not have permission for this endpoint',
+}
+
+/** What the issue grants each scope, class by class. */
+const EXPECTED: Record<Scope, readonly Access[]> = {
+  admin: ['public', 'any', 'read', 'analysis', 'stream', 'ingest', 'admin'],
+  read_only: ['public', 'any', 'read', 'stream'],
+  data: ['public', 'any', 'read', 'analysis', 'stream'],
+  stream: ['public', 'any', 'stream'],
+  ingest: ['public', 'any', 'ingest'],
+}
+
+test('the grant table: each scope reaches exactly the access classes the issue names', () => {
+  for (const scope of SCOPES) {
+    assert.deepEqual(
+      ACCESS_CLASSES.filter((access) => allows(scope, access)),
+      EXPECTED[scope],
+      scope,
+    )
+  }
+})
+
+test('every route declares an access class, and the classes mean what the scopes promise', async (t) => {
+  const { app } = await startApp(t)
+  const routes = app.daybook.routes
+  assert.ok(routes.length >= 40)
+  for (const r of routes) {
+    assert.ok(r.access !== undefined, `${r.method} ${r.url} declares no access class`)
+  }
+  const reads = routes.filter((r) => r.method === 'GET' || r.method === 'HEAD')
+  for (const r of reads) {
+    const access = r.access ?? 'admin'
+    // read_only: GET and HEAD anywhere except the token list.
+    assert.equal(
+      allows('read_only', access),
+      !r.url.endsWith('/auth/tokens'),
+      `read_only on ${r.method} ${r.url}`,
+    )
+    // ingest: no reads of anything beyond the API description and version-like `any` routes.
+    if (allows('ingest', access)) {
+      assert.ok(['public', 'any'].includes(access), `ingest reads ${r.method} ${r.url}`)
+    }
+  }
+  for (const r of routes.filter((x) => x.access === 'ingest')) {
+    assert.equal(r.method, 'POST', `ingest routes are writes: ${r.url}`)
+  }
+  // Token management is admin-only, at every path and method.
+  for (const r of routes.filter((x) => x.url.includes('/auth/'))) {
+    assert.equal(r.access, 'admin', `${r.method} ${r.url}`)
+  }
+})
+
+test('each scope against every route: allowed ones answer, the others are 403 with the forbidden body', async (t) => {
+  const { app, call } = await startApp(t)
+  const tokens = new Map<Scope, string>()
+  for (const acl of SCOPES) {
+    const res = await call({
+      method: 'POST',
+      url: '/v1/auth/tokens',
+      payload: { name: `walk ${acl}`, acl, expiry: 'never' },
+    })
+    tokens.set(acl, res.json().token)
+  }
+  let checked = 0
+  for (const { method, url, access = 'admin' } of app.daybook.routes) {
+    const path =
+      url === '*' ? '/v1/anything' : url.replace(':id', '0199881f-4613-7ac3-a5bb-2cd7ff27ff5a')
+    for (const scope of SCOPES) {
+      const res = await app.inject({
+        method: method as 'GET',
+        url: path,
+        headers: { authorization: `Bearer ${tokens.get(scope) ?? ''}` },
+      })
+      const what = `${scope} → ${method} ${url} (${access}): ${res.statusCode} ${res.body}`
+      if (allows(scope, access)) {
+        // Reached the handler, or its validation: a missing body or query is the caller's fault.
+        assert.ok(![401, 403, 429].includes(res.statusCode) && res.statusCode < 500, what)
+        if (url !== '*') assert.notEqual(res.statusCode, 404, what)
+      } else {
+        assert.equal(res.statusCode, 403, what)
+        if (method !== 'HEAD') assert.deepEqual(res.json(), FORBIDDEN, what)
+      }
+      checked++
+    }
+  }
+  assert.equal(checked, app.daybook.routes.length * SCOPES.length)
+})
