@@ -33,37 +33,54 @@ async function insight(app: TestApp, query: string) {
 describe('the seed insight types, in the seed wire format', () => {
   test('topN: [label, seconds] pairs, largest first', async (t) => {
     const app = await seeded(t)
-    assert.deepEqual(await insight(app, 'insightType=topN&insightRange=2025&groupBy=language&limit=3&tz=UTC'), {
-      topN: [
-        ['Rust', 1017],
-        ['Swift', 767],
-        ['Markdown', 28],
-      ],
-    })
+    assert.deepEqual(
+      await insight(app, 'insightType=topN&insightRange=2025&groupBy=language&limit=3&tz=UTC'),
+      {
+        topN: [
+          ['Rust', 1017],
+          ['Swift', 767],
+          ['Markdown', 28],
+        ],
+      },
+    )
   })
 
   test('mostActiveDay keeps snake_case total_duration; empty ranges answer an empty day', async (t) => {
     const app = await seeded(t)
-    assert.deepEqual(await insight(app, 'insightType=mostActiveDay&insightRange=2025&bucket=year&tz=UTC'), {
-      mostActiveDay: { date: '2025-09-28', total_duration: 922 },
-    })
-    assert.deepEqual(await insight(app, 'insightType=mostActiveDay&insightRange=2023&bucket=month&tz=UTC'), {
-      mostActiveDay: { date: '', total_duration: 0 },
-    })
+    assert.deepEqual(
+      await insight(app, 'insightType=mostActiveDay&insightRange=2025&bucket=year&tz=UTC'),
+      {
+        mostActiveDay: { date: '2025-09-28', total_duration: 922 },
+      },
+    )
+    assert.deepEqual(
+      await insight(app, 'insightType=mostActiveDay&insightRange=2023&bucket=month&tz=UTC'),
+      {
+        mostActiveDay: { date: '', total_duration: 0 },
+      },
+    )
   })
 
   test('activeYears: local years with activity, newest first', async (t) => {
     const app = await seeded(t)
-    assert.deepEqual(await insight(app, 'insightType=activeYears&tz=UTC'), { activeYears: [2025, 2024] })
+    assert.deepEqual(await insight(app, 'insightType=activeYears&tz=UTC'), {
+      activeYears: [2025, 2024],
+    })
   })
 
   test('aggregatedAverage over real month buckets, and over weekdays', async (t) => {
     const app = await seeded(t)
-    assert.deepEqual(await insight(app, 'insightType=aggregatedAverage&insightRange=2024&bucket=month&tz=UTC'), {
-      aggregatedAverage: { Feb: [['Total', 3600]] },
-    })
+    assert.deepEqual(
+      await insight(app, 'insightType=aggregatedAverage&insightRange=2024&bucket=month&tz=UTC'),
+      {
+        aggregatedAverage: { Feb: [['Total', 3600]] },
+      },
+    )
     // 2025-09-28 is a Sunday, the 29th a Monday, the 30th a Tuesday; keys in alphabetical order.
-    const byDay = await insight(app, 'insightType=aggregatedAverage&insightRange=2025-09&bucket=day&groupBy=language&tz=UTC')
+    const byDay = await insight(
+      app,
+      'insightType=aggregatedAverage&insightRange=2025-09&bucket=day&groupBy=language&tz=UTC',
+    )
     assert.deepEqual(byDay, {
       aggregatedAverage: {
         Mon: [['Rust', 600]],
@@ -90,7 +107,11 @@ describe('the insights a user asks next', () => {
       },
     })
     const later = await seeded(t, '2025-10-03T08:00:00Z')
-    assert.deepEqual((await insight(later, 'insightType=streak&tz=UTC')).streak.current, { days: 0, start: null, end: null })
+    assert.deepEqual((await insight(later, 'insightType=streak&tz=UTC')).streak.current, {
+      days: 0,
+      start: null,
+      end: null,
+    })
   })
 
   test('hourOfDay: average seconds per local hour over the days of the range', async (t) => {
@@ -101,7 +122,10 @@ describe('the insights a user asks next', () => {
     assert.deepEqual(hourOfDay[13], { hour: 13, averageSeconds: 10 })
     assert.deepEqual(hourOfDay[0], { hour: 0, averageSeconds: 0 })
     // The same instants are other hours in Kolkata (UTC+5:30): 10:00Z is 15:30 there.
-    const kolkata = await insight(app, 'insightType=hourOfDay&insightRange=2025-09-28&tz=Asia/Kolkata')
+    const kolkata = await insight(
+      app,
+      'insightType=hourOfDay&insightRange=2025-09-28&tz=Asia/Kolkata',
+    )
     assert.equal(kolkata.hourOfDay[15].averageSeconds, 767)
   })
 
@@ -121,7 +145,8 @@ describe('the insights a user asks next', () => {
   test('insightRange forms: day, month, ISO week, year', async (t) => {
     const app = await seeded(t)
     const total = async (range: string) =>
-      (await insight(app, `insightType=dailyAverage&insightRange=${range}&tz=UTC`)).dailyAverage.totalSeconds
+      (await insight(app, `insightType=dailyAverage&insightRange=${range}&tz=UTC`)).dailyAverage
+        .totalSeconds
     assert.equal(await total('2025-09-29'), 600)
     assert.equal(await total('2025-09'), 1822)
     assert.equal(await total('2025-W40'), 900) // Monday 29 Sep – Sunday 5 Oct
@@ -157,7 +182,10 @@ describe('bad input', () => {
 
   test('the seed messages are kept for unsupported buckets', async (t) => {
     const app = await startApp(t)
-    const res = await app.call({ method: 'GET', url: '/insights?insightType=mostActiveDay&insightRange=2025&bucket=hour' })
+    const res = await app.call({
+      method: 'GET',
+      url: '/insights?insightType=mostActiveDay&insightRange=2025&bucket=hour',
+    })
     assert.equal(res.json().message, 'Only year, month, or week buckets are supported')
   })
 })

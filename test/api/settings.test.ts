@@ -6,10 +6,22 @@ import { startApp } from '../helpers.ts'
 test('GET /v1/settings answers the defaults; PUT replaces only the keys given', async (t) => {
   const { call } = await startApp(t)
   assert.deepEqual((await call({ method: 'GET', url: '/v1/settings' })).json(), DEFAULT_SETTINGS)
-  const put = await call({ method: 'PUT', url: '/v1/settings', payload: { timezone: 'america/new_york', startOfDay: '04:30' } })
+  const put = await call({
+    method: 'PUT',
+    url: '/v1/settings',
+    payload: { timezone: 'america/new_york', startOfDay: '04:30' },
+  })
   assert.equal(put.statusCode, 200, put.body)
-  assert.deepEqual(put.json(), { ...DEFAULT_SETTINGS, timezone: 'America/New_York', startOfDay: '04:30' })
-  const priority = await call({ method: 'PUT', url: '/v1/settings', payload: { sourcePriority: { mine: 10 } } })
+  assert.deepEqual(put.json(), {
+    ...DEFAULT_SETTINGS,
+    timezone: 'America/New_York',
+    startOfDay: '04:30',
+  })
+  const priority = await call({
+    method: 'PUT',
+    url: '/v1/settings',
+    payload: { sourcePriority: { mine: 10 } },
+  })
   assert.deepEqual(priority.json().sourcePriority, { mine: 10 })
   assert.equal(priority.json().timezone, 'America/New_York')
   const back = await call({ method: 'PUT', url: '/v1/settings', payload: { timezone: null } })

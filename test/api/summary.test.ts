@@ -57,12 +57,27 @@ describe('wire formats', () => {
   test('groupBy=entity carries the entity type in groupMeta', async (t) => {
     const app = await startApp(t)
     await post(app, [
-      ev('2025-09-28T23:30:27Z', '2025-09-28T23:30:32Z', { entity_name: '/reference/react/useDeferredValue', entity_type: 'Url', app_name: 'Google Chrome' }),
-      ev('2025-09-28T23:30:32Z', '2025-09-28T23:31:01Z', { entity_name: 'esbuild', entity_type: 'App', app_name: 'iTerm2' }),
+      ev('2025-09-28T23:30:27Z', '2025-09-28T23:30:32Z', {
+        entity_name: '/reference/react/useDeferredValue',
+        entity_type: 'Url',
+        app_name: 'Google Chrome',
+      }),
+      ev('2025-09-28T23:30:32Z', '2025-09-28T23:31:01Z', {
+        entity_name: 'esbuild',
+        entity_type: 'App',
+        app_name: 'iTerm2',
+      }),
     ])
-    const rows = await get(app, `/summary/buckets?${custom('2025-09-28T00:00:00Z', '2025-09-29T00:00:00Z')}&tz=UTC&groupBy=entity`)
+    const rows = await get(
+      app,
+      `/summary/buckets?${custom('2025-09-28T00:00:00Z', '2025-09-29T00:00:00Z')}&tz=UTC&groupBy=entity`,
+    )
     assert.deepEqual(rows, [
-      { bucket: '2025-09-28', groupedValues: { '/reference/react/useDeferredValue': 5 }, groupMeta: 'Url' },
+      {
+        bucket: '2025-09-28',
+        groupedValues: { '/reference/react/useDeferredValue': 5 },
+        groupMeta: 'Url',
+      },
       { bucket: '2025-09-28', groupedValues: { esbuild: 29 }, groupMeta: 'App' },
     ])
   })
@@ -73,9 +88,10 @@ describe('wire formats', () => {
       ev('2025-09-28T10:00:00Z', '2025-09-28T11:00:00Z', { source_name: 'skopio-desktop' }),
       ev('2025-09-28T10:30:00Z', '2025-09-28T11:30:00Z'),
     ])
-    assert.deepEqual(await get(app, '/summary/range?start=2025-09-28T00:00:00Z&end=2025-09-29T00:00:00Z'), [
-      { groupKey: 'Total', totalSeconds: 5400 },
-    ])
+    assert.deepEqual(
+      await get(app, '/summary/range?start=2025-09-28T00:00:00Z&end=2025-09-29T00:00:00Z'),
+      [{ groupKey: 'Total', totalSeconds: 5400 }],
+    )
   })
 })
 
@@ -83,27 +99,46 @@ describe('time accounting', () => {
   test('an event across midnight gives each day its own part', async (t) => {
     const app = await startApp(t)
     await post(app, [ev('2025-09-11T23:50:00Z', '2025-09-12T00:20:00Z')])
-    const rows = await get(app, `/summary/buckets?${custom('2025-09-11T00:00:00Z', '2025-09-13T00:00:00Z', 'day')}&tz=UTC`)
-    assert.deepEqual(rows.map((r: { bucket: string; groupedValues: { Total: number } }) => [r.bucket, r.groupedValues.Total]), [
-      ['2025-09-11', 600],
-      ['2025-09-12', 1200],
-    ])
+    const rows = await get(
+      app,
+      `/summary/buckets?${custom('2025-09-11T00:00:00Z', '2025-09-13T00:00:00Z', 'day')}&tz=UTC`,
+    )
+    assert.deepEqual(
+      rows.map((r: { bucket: string; groupedValues: { Total: number } }) => [
+        r.bucket,
+        r.groupedValues.Total,
+      ]),
+      [
+        ['2025-09-11', 600],
+        ['2025-09-12', 1200],
+      ],
+    )
   })
 
   test('the same midnight is a different instant in Berlin', async (t) => {
     const app = await startApp(t)
     // 21:50Z–22:20Z is 23:50–00:20 in Berlin (CEST).
     await post(app, [ev('2025-09-11T21:50:00Z', '2025-09-11T22:20:00Z')])
-    const rows = await get(app, `/summary/buckets?${custom('2025-09-10T22:00:00Z', '2025-09-12T22:00:00Z', 'day')}&tz=Europe/Berlin`)
-    assert.deepEqual(rows.map((r: { groupedValues: { Total: number } }) => r.groupedValues.Total), [600, 1200])
+    const rows = await get(
+      app,
+      `/summary/buckets?${custom('2025-09-10T22:00:00Z', '2025-09-12T22:00:00Z', 'day')}&tz=Europe/Berlin`,
+    )
+    assert.deepEqual(
+      rows.map((r: { groupedValues: { Total: number } }) => r.groupedValues.Total),
+      [600, 1200],
+    )
   })
 
   test('DST: Berlin fall-back day is 25 hours, the repeated hour one bucket of two hours', async (t) => {
     const app = await startApp(t, { now: Date.parse('2025-10-26T12:00:00Z') })
     // The whole local day of 2025-10-26: 22:00Z on the 25th to 23:00Z on the 26th.
-    await post(app, [ev('2025-10-25T22:00:00Z', '2025-10-26T23:00:00Z', { source_name: 'skopio-desktop' })])
+    await post(app, [
+      ev('2025-10-25T22:00:00Z', '2025-10-26T23:00:00Z', { source_name: 'skopio-desktop' }),
+    ])
     const days = await get(app, '/summary/buckets?preset=today&tz=Europe/Berlin&bucket=day')
-    assert.deepEqual(days, [{ bucket: '2025-10-26', groupedValues: { Total: 25 * 3600 }, groupMeta: null }])
+    assert.deepEqual(days, [
+      { bucket: '2025-10-26', groupedValues: { Total: 25 * 3600 }, groupMeta: null },
+    ])
     const hours = await get(app, '/summary/buckets?preset=today&tz=Europe/Berlin')
     assert.equal(hours.length, 24)
     const two = hours.find((r: { bucket: string }) => r.bucket === '2025-10-26 02:00:00')
@@ -112,30 +147,54 @@ describe('time accounting', () => {
 
   test('DST: New York spring-forward day is 23 hours', async (t) => {
     const app = await startApp(t, { now: Date.parse('2025-03-09T18:00:00Z') })
-    await post(app, [ev('2025-03-09T05:00:00Z', '2025-03-10T04:00:00Z', { source_name: 'skopio-desktop' })])
-    assert.deepEqual(await get(app, '/summary/buckets?preset=today&tz=America/New_York&bucket=day'), [
-      { bucket: '2025-03-09', groupedValues: { Total: 23 * 3600 }, groupMeta: null },
+    await post(app, [
+      ev('2025-03-09T05:00:00Z', '2025-03-10T04:00:00Z', { source_name: 'skopio-desktop' }),
     ])
+    assert.deepEqual(
+      await get(app, '/summary/buckets?preset=today&tz=America/New_York&bucket=day'),
+      [{ bucket: '2025-03-09', groupedValues: { Total: 23 * 3600 }, groupMeta: null }],
+    )
     const hours = await get(app, '/summary/buckets?preset=today&tz=America/New_York')
     assert.equal(hours.length, 23)
-    assert.equal(hours.some((r: { bucket: string }) => r.bucket === '2025-03-09 02:00:00'), false)
+    assert.equal(
+      hours.some((r: { bucket: string }) => r.bucket === '2025-03-09 02:00:00'),
+      false,
+    )
   })
 
   test('a half-hour zone: Kolkata days begin at 18:30Z; Adelaide at 13:30Z (ACDT)', async (t) => {
     const app = await startApp(t)
     await post(app, [ev('2025-06-01T18:00:00Z', '2025-06-01T19:00:00Z')])
-    const kolkata = await get(app, `/summary/buckets?${custom('2025-05-31T18:30:00Z', '2025-06-02T18:30:00Z', 'day')}&tz=Asia/Kolkata`)
-    assert.deepEqual(kolkata.map((r: { bucket: string; groupedValues: { Total: number } }) => [r.bucket, r.groupedValues.Total]), [
-      ['2025-06-01', 1800],
-      ['2025-06-02', 1800],
-    ])
+    const kolkata = await get(
+      app,
+      `/summary/buckets?${custom('2025-05-31T18:30:00Z', '2025-06-02T18:30:00Z', 'day')}&tz=Asia/Kolkata`,
+    )
+    assert.deepEqual(
+      kolkata.map((r: { bucket: string; groupedValues: { Total: number } }) => [
+        r.bucket,
+        r.groupedValues.Total,
+      ]),
+      [
+        ['2025-06-01', 1800],
+        ['2025-06-02', 1800],
+      ],
+    )
     const app2 = await startApp(t)
     await post(app2, [ev('2025-01-10T13:00:00Z', '2025-01-10T14:00:00Z')])
-    const adelaide = await get(app2, `/summary/buckets?${custom('2025-01-09T13:30:00Z', '2025-01-11T13:30:00Z', 'day')}&tz=Australia/Adelaide`)
-    assert.deepEqual(adelaide.map((r: { bucket: string; groupedValues: { Total: number } }) => [r.bucket, r.groupedValues.Total]), [
-      ['2025-01-10', 1800],
-      ['2025-01-11', 1800],
-    ])
+    const adelaide = await get(
+      app2,
+      `/summary/buckets?${custom('2025-01-09T13:30:00Z', '2025-01-11T13:30:00Z', 'day')}&tz=Australia/Adelaide`,
+    )
+    assert.deepEqual(
+      adelaide.map((r: { bucket: string; groupedValues: { Total: number } }) => [
+        r.bucket,
+        r.groupedValues.Total,
+      ]),
+      [
+        ['2025-01-10', 1800],
+        ['2025-01-11', 1800],
+      ],
+    )
   })
 
   test('week, month and year buckets are real calendar periods (not one collapsed bucket)', async (t) => {
@@ -147,29 +206,55 @@ describe('time accounting', () => {
     ])
     const q = custom('2025-01-01T00:00:00Z', '2025-04-01T00:00:00Z', 'month')
     const months = await get(app, `/summary/buckets?${q}&tz=UTC`)
-    assert.deepEqual(months.map((r: { bucket: string; groupedValues: { Total: number } }) => [r.bucket, r.groupedValues.Total]), [
-      ['2025-01', 3600],
-      ['2025-02', 1800],
-      ['2025-03', 900],
-    ])
+    assert.deepEqual(
+      months.map((r: { bucket: string; groupedValues: { Total: number } }) => [
+        r.bucket,
+        r.groupedValues.Total,
+      ]),
+      [
+        ['2025-01', 3600],
+        ['2025-02', 1800],
+        ['2025-03', 900],
+      ],
+    )
     const weeks = await get(app, `/summary/buckets?${q}&tz=UTC&bucket=week`)
-    assert.deepEqual(weeks.map((r: { bucket: string }) => r.bucket), ['2025-W05', '2025-W06', '2025-W11'])
+    assert.deepEqual(
+      weeks.map((r: { bucket: string }) => r.bucket),
+      ['2025-W05', '2025-W06', '2025-W11'],
+    )
   })
 
   test('overlapping sources are counted once; the editor owns the overlap', async (t) => {
     const app = await startApp(t)
     await post(app, [
-      ev('2025-09-11T09:00:00Z', '2025-09-11T10:00:00Z', { source_name: 'skopio-desktop', app_name: 'iTerm2' }),
-      ev('2025-09-11T09:30:00Z', '2025-09-11T10:30:00Z', { source_name: 'skopio-vscode', app_name: 'Code' }),
+      ev('2025-09-11T09:00:00Z', '2025-09-11T10:00:00Z', {
+        source_name: 'skopio-desktop',
+        app_name: 'iTerm2',
+      }),
+      ev('2025-09-11T09:30:00Z', '2025-09-11T10:30:00Z', {
+        source_name: 'skopio-vscode',
+        app_name: 'Code',
+      }),
     ])
     const q = `${custom('2025-09-11T00:00:00Z', '2025-09-12T00:00:00Z')}&tz=UTC&groupBy=app`
-    assert.deepEqual((await get(app, `/summary/buckets?${q}`)).map((r: { groupedValues: object }) => r.groupedValues), [
-      { Code: 3600 },
-      { iTerm2: 1800 },
-    ])
-    assert.equal(await get(app, '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'), 5400)
+    assert.deepEqual(
+      (await get(app, `/summary/buckets?${q}`)).map(
+        (r: { groupedValues: object }) => r.groupedValues,
+      ),
+      [{ Code: 3600 }, { iTerm2: 1800 }],
+    )
+    assert.equal(
+      await get(app, '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'),
+      5400,
+    )
     // Filtering happens after the timeline: iTerm2 keeps only the time it owned.
-    assert.equal(await get(app, '/summary/total?apps=iTerm2&start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'), 1800)
+    assert.equal(
+      await get(
+        app,
+        '/summary/total?apps=iTerm2&start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z',
+      ),
+      1800,
+    )
   })
 
   test('AFK inside and across events is not active; includeAfk=true counts it', async (t) => {
@@ -178,10 +263,14 @@ describe('time accounting', () => {
       ev('2025-09-11T09:00:00Z', '2025-09-11T10:00:00Z'),
       ev('2025-09-11T10:30:00Z', '2025-09-11T11:00:00Z', { entity_name: 'b' }),
     ])
-    await post(app, [
-      { afk_start: '2025-09-11T09:20:00Z', afk_end: '2025-09-11T09:30:00Z' }, // inside the first
-      { afk_start: '2025-09-11T09:50:00Z', afk_end: '2025-09-11T10:40:00Z' }, // across both and the gap
-    ], '/afk')
+    await post(
+      app,
+      [
+        { afk_start: '2025-09-11T09:20:00Z', afk_end: '2025-09-11T09:30:00Z' }, // inside the first
+        { afk_start: '2025-09-11T09:50:00Z', afk_end: '2025-09-11T10:40:00Z' }, // across both and the gap
+      ],
+      '/afk',
+    )
     const range = 'start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'
     assert.equal(await get(app, `/summary/total?${range}`), 40 * 60 + 20 * 60)
     assert.equal(await get(app, `/summary/total?${range}&includeAfk=true`), 90 * 60)
@@ -191,24 +280,39 @@ describe('time accounting', () => {
     const app = await startApp(t, { now: Date.parse('2025-09-11T09:45:00Z') })
     await post(app, [ev('2025-09-11T09:00:00Z', '2025-09-11T10:00:00Z')])
     await post(app, [{ afk_start: '2025-09-11T09:30:00Z', afk_end: null }], '/afk')
-    assert.equal(await get(app, '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'), 30 * 60 + 15 * 60)
+    assert.equal(
+      await get(app, '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'),
+      30 * 60 + 15 * 60,
+    )
   })
 
   test('settings: startOfDay shifts day buckets; sourcePriority decides overlaps; timezone is the default zone', async (t) => {
     const app = await startApp(t, { now: Date.parse('2025-09-12T12:00:00Z') })
     await post(app, [
-      ev('2025-09-12T02:00:00Z', '2025-09-12T03:00:00Z', { source_name: 'skopio-desktop', app_name: 'iTerm2' }),
-      ev('2025-09-12T02:30:00Z', '2025-09-12T03:00:00Z', { source_name: 'daybook-browser', app_name: 'Firefox' }),
+      ev('2025-09-12T02:00:00Z', '2025-09-12T03:00:00Z', {
+        source_name: 'skopio-desktop',
+        app_name: 'iTerm2',
+      }),
+      ev('2025-09-12T02:30:00Z', '2025-09-12T03:00:00Z', {
+        source_name: 'daybook-browser',
+        app_name: 'Firefox',
+      }),
     ])
     const put = await app.call({
       method: 'PUT',
       url: '/v1/settings',
-      payload: { timezone: 'UTC', startOfDay: '04:00', sourcePriority: { 'skopio-desktop': 500, '*': 0 } },
+      payload: {
+        timezone: 'UTC',
+        startOfDay: '04:00',
+        sourcePriority: { 'skopio-desktop': 500, '*': 0 },
+      },
     })
     assert.equal(put.statusCode, 200, put.body)
     // 02:00–03:00 on the 12th belongs to the 11th when days begin at 04:00.
     const rows = await get(app, '/summary/buckets?preset[lastNDays][0]=2&bucket=day&groupBy=app')
-    assert.deepEqual(rows, [{ bucket: '2025-09-11', groupedValues: { iTerm2: 3600 }, groupMeta: null }])
+    assert.deepEqual(rows, [
+      { bucket: '2025-09-11', groupedValues: { iTerm2: 3600 }, groupMeta: null },
+    ])
   })
 })
 
@@ -244,25 +348,36 @@ test('through the store: insertion order, batching and re-sends do not change th
   })
   const q = `/summary/buckets?${custom('2025-09-11T00:00:00Z', '2025-09-13T00:00:00Z', 'hour')}&tz=Europe/Berlin&groupBy=app`
   await fc.assert(
-    fc.asyncProperty(fc.array(evArb, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 5 }), async (raw, batches) => {
-      const events = raw.map((r) =>
-        ev(new Date(DAY0 + r.start * 1000).toISOString(), new Date(DAY0 + (r.start + r.length) * 1000).toISOString(), {
-          source_name: r.source,
-          app_name: r.app,
-        }),
-      )
-      const inOrder = await startApp(t)
-      await post(inOrder, events)
-      const shuffled = await startApp(t)
-      const reordered = [...events].reverse()
-      for (let i = 0; i < batches; i++) {
-        await post(shuffled, reordered.filter((_, k) => k % batches === i))
-      }
-      await post(shuffled, events.slice(0, 3)) // re-sent
-      const a = await inOrder.call({ method: 'GET', url: q })
-      const b = await shuffled.call({ method: 'GET', url: q })
-      assert.equal(b.body, a.body)
-    }),
+    fc.asyncProperty(
+      fc.array(evArb, { minLength: 1, maxLength: 25 }),
+      fc.integer({ min: 1, max: 5 }),
+      async (raw, batches) => {
+        const events = raw.map((r) =>
+          ev(
+            new Date(DAY0 + r.start * 1000).toISOString(),
+            new Date(DAY0 + (r.start + r.length) * 1000).toISOString(),
+            {
+              source_name: r.source,
+              app_name: r.app,
+            },
+          ),
+        )
+        const inOrder = await startApp(t)
+        await post(inOrder, events)
+        const shuffled = await startApp(t)
+        const reordered = [...events].reverse()
+        for (let i = 0; i < batches; i++) {
+          await post(
+            shuffled,
+            reordered.filter((_, k) => k % batches === i),
+          )
+        }
+        await post(shuffled, events.slice(0, 3)) // re-sent
+        const a = await inOrder.call({ method: 'GET', url: q })
+        const b = await shuffled.call({ method: 'GET', url: q })
+        assert.equal(b.body, a.body)
+      },
+    ),
     { numRuns: 12 },
   )
 })

@@ -6,14 +6,28 @@ import { runCli, startDaemon } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 
 test('durations read as a person would say them', () => {
-  assert.deepEqual([0, 59, 60, 3599, 3600, 11_520, 90_061].map(formatDuration), ['0s', '59s', '1m', '59m', '1h 0m', '3h 12m', '25h 1m'])
+  assert.deepEqual([0, 59, 60, 3599, 3600, 11_520, 90_061].map(formatDuration), [
+    '0s',
+    '59s',
+    '1m',
+    '59m',
+    '1h 0m',
+    '3h 12m',
+    '25h 1m',
+  ])
 })
 
 test('daybook summary prints a table through the running daemon, and JSON with --json', async (t) => {
   const d = await startDaemon(t)
   const client = DaybookClient.local({ dataDir: d.dataDir, configDir: d.configDir, env: {} })
   const ev = (start: string, end: string, project: string, language: string | null) =>
-    eventInput({ timestamp: start, end_timestamp: end, duration: null, project_name: project, language_name: language })
+    eventInput({
+      timestamp: start,
+      end_timestamp: end,
+      duration: null,
+      project_name: project,
+      language_name: language,
+    })
   await client.post('/v1/events', [
     ev('2025-03-03T09:00:00Z', '2025-03-03T12:12:00Z', 'daybook', 'TypeScript'),
     ev('2025-03-03T13:00:00Z', '2025-03-03T13:45:00Z', 'notes', null),
@@ -30,7 +44,15 @@ test('daybook summary prints a table through the running daemon, and JSON with -
   assert.match(lines[2] ?? '', /^notes\s+45m\s+█+$/)
   assert.equal(lines.length, 3)
 
-  const byLanguage = await runCli(['summary', '--range', '2025-03-03', '--by', 'language', '--json', ...flags])
+  const byLanguage = await runCli([
+    'summary',
+    '--range',
+    '2025-03-03',
+    '--by',
+    'language',
+    '--json',
+    ...flags,
+  ])
   assert.equal(byLanguage.code, 0, byLanguage.stderr)
   assert.deepEqual(JSON.parse(byLanguage.stdout), {
     range: '2025-03-03',
@@ -62,7 +84,11 @@ test('daybook summary: bad options and a missing daemon are one clear line', asy
   }
   const nowhere = await runCli(['summary', '--data-dir', '/nonexistent/daybook'])
   assert.equal(nowhere.code, 1)
-  assert.equal(nowhere.stderr.trim(), 'daybook summary: no daybook daemon is running for /nonexistent/daybook (start one with: daybook serve)')
+  assert.equal(
+    nowhere.stderr.trim(),
+    'daybook summary: no daybook daemon is running for /nonexistent/daybook (start one with: daybook serve)',
+  )
   const help = await runCli(['summary', '--help'])
-  for (const word of ['--range', '--by', '--tz', '--json', '--data-dir', '--url']) assert.ok(help.stdout.includes(word), word)
+  for (const word of ['--range', '--by', '--tz', '--json', '--data-dir', '--url'])
+    assert.ok(help.stdout.includes(word), word)
 })

@@ -5,24 +5,38 @@ import { bucketLabel, makeCalendar, splitRange } from '../../src/domain/calendar
 const at = (s: string) => Date.parse(s)
 const HOUR = 3_600_000
 
-function split(from: string, to: string, unit: Parameters<typeof splitRange>[1], zone: string, sod = '00:00') {
-  return splitRange({ startMs: at(from), endMs: at(to) }, unit, makeCalendar(zone, sod)).map((b) => ({
-    label: b.label,
-    hours: (b.endMs - b.startMs) / HOUR,
-  }))
+function split(
+  from: string,
+  to: string,
+  unit: Parameters<typeof splitRange>[1],
+  zone: string,
+  sod = '00:00',
+) {
+  return splitRange({ startMs: at(from), endMs: at(to) }, unit, makeCalendar(zone, sod)).map(
+    (b) => ({
+      label: b.label,
+      hours: (b.endMs - b.startMs) / HOUR,
+    }),
+  )
 }
 
 describe('day buckets on the local calendar', () => {
   test('Berlin around both DST changes: 23 and 25 hour days', () => {
-    assert.deepEqual(split('2025-03-28T23:00:00Z', '2025-03-31T22:00:00Z', 'day', 'Europe/Berlin'), [
-      { label: '2025-03-29', hours: 24 },
-      { label: '2025-03-30', hours: 23 },
-      { label: '2025-03-31', hours: 24 },
-    ])
-    assert.deepEqual(split('2025-10-25T22:00:00Z', '2025-10-27T23:00:00Z', 'day', 'Europe/Berlin'), [
-      { label: '2025-10-26', hours: 25 },
-      { label: '2025-10-27', hours: 24 },
-    ])
+    assert.deepEqual(
+      split('2025-03-28T23:00:00Z', '2025-03-31T22:00:00Z', 'day', 'Europe/Berlin'),
+      [
+        { label: '2025-03-29', hours: 24 },
+        { label: '2025-03-30', hours: 23 },
+        { label: '2025-03-31', hours: 24 },
+      ],
+    )
+    assert.deepEqual(
+      split('2025-10-25T22:00:00Z', '2025-10-27T23:00:00Z', 'day', 'Europe/Berlin'),
+      [
+        { label: '2025-10-26', hours: 25 },
+        { label: '2025-10-27', hours: 24 },
+      ],
+    )
   })
 
   test('a range that starts mid-day gets a clipped first bucket labelled with that day', () => {
@@ -34,10 +48,13 @@ describe('day buckets on the local calendar', () => {
 
   test('start of day 04:00 shifts the boundary and keeps the date label', () => {
     // Kolkata is UTC+5:30: 04:00 local = 22:30Z the day before.
-    assert.deepEqual(split('2025-06-01T22:30:00Z', '2025-06-03T22:30:00Z', 'day', 'Asia/Kolkata', '04:00'), [
-      { label: '2025-06-02', hours: 24 },
-      { label: '2025-06-03', hours: 24 },
-    ])
+    assert.deepEqual(
+      split('2025-06-01T22:30:00Z', '2025-06-03T22:30:00Z', 'day', 'Asia/Kolkata', '04:00'),
+      [
+        { label: '2025-06-02', hours: 24 },
+        { label: '2025-06-03', hours: 24 },
+      ],
+    )
   })
 })
 
@@ -46,7 +63,13 @@ describe('hour buckets', () => {
     const hours = split('2025-11-02T04:00:00Z', '2025-11-02T09:00:00Z', 'hour', 'America/New_York')
     assert.deepEqual(
       hours.map((h) => h.label),
-      ['2025-11-02 00:00:00', '2025-11-02 01:00:00', '2025-11-02 01:00:00', '2025-11-02 02:00:00', '2025-11-02 03:00:00'],
+      [
+        '2025-11-02 00:00:00',
+        '2025-11-02 01:00:00',
+        '2025-11-02 01:00:00',
+        '2025-11-02 02:00:00',
+        '2025-11-02 03:00:00',
+      ],
     )
   })
 
@@ -59,10 +82,13 @@ describe('hour buckets', () => {
   })
 
   test('a half-hour zone: local hours start at :30 UTC', () => {
-    assert.deepEqual(split('2025-06-01T00:30:00Z', '2025-06-01T02:30:00Z', 'hour', 'Asia/Kolkata'), [
-      { label: '2025-06-01 06:00:00', hours: 1 },
-      { label: '2025-06-01 07:00:00', hours: 1 },
-    ])
+    assert.deepEqual(
+      split('2025-06-01T00:30:00Z', '2025-06-01T02:30:00Z', 'hour', 'Asia/Kolkata'),
+      [
+        { label: '2025-06-01 06:00:00', hours: 1 },
+        { label: '2025-06-01 07:00:00', hours: 1 },
+      ],
+    )
   })
 })
 
@@ -76,12 +102,15 @@ describe('week, month and year buckets are real calendar periods', () => {
   })
 
   test('months run from the 1st to the 1st, whatever their length', () => {
-    assert.deepEqual(split('2024-12-31T23:00:00Z', '2025-04-30T22:00:00Z', 'month', 'Europe/Berlin'), [
-      { label: '2025-01', hours: 31 * 24 },
-      { label: '2025-02', hours: 28 * 24 },
-      { label: '2025-03', hours: 31 * 24 - 1 },
-      { label: '2025-04', hours: 30 * 24 },
-    ])
+    assert.deepEqual(
+      split('2024-12-31T23:00:00Z', '2025-04-30T22:00:00Z', 'month', 'Europe/Berlin'),
+      [
+        { label: '2025-01', hours: 31 * 24 },
+        { label: '2025-02', hours: 28 * 24 },
+        { label: '2025-03', hours: 31 * 24 - 1 },
+        { label: '2025-04', hours: 30 * 24 },
+      ],
+    )
   })
 
   test('years', () => {

@@ -21,7 +21,13 @@ const eventArb = fc
   .record({
     start: fc.integer({ min: 0, max: WINDOW }),
     length: fc.integer({ min: 0, max: 6 * HOUR }),
-    source: fc.constantFrom('skopio-vscode', 'skopio-zed', 'daybook-browser', 'skopio-desktop', 'other'),
+    source: fc.constantFrom(
+      'skopio-vscode',
+      'skopio-zed',
+      'daybook-browser',
+      'skopio-desktop',
+      'other',
+    ),
     app: fc.constantFrom('Code', 'Zed', 'Firefox', 'iTerm2'),
     project: fc.constantFrom('daybook', 'web', 'notes'),
     language: fc.option(fc.constantFrom('Rust', 'TypeScript'), { nil: null }),
@@ -47,7 +53,10 @@ const eventArb = fc
   })
 
 const afkArb = fc
-  .record({ start: fc.integer({ min: 0, max: WINDOW }), length: fc.option(fc.integer({ min: 0, max: 3 * HOUR }), { nil: null }) })
+  .record({
+    start: fc.integer({ min: 0, max: WINDOW }),
+    length: fc.option(fc.integer({ min: 0, max: 3 * HOUR }), { nil: null }),
+  })
   .map((r): AfkPeriod => ({
     id: String(r.start),
     startMs: WINDOW_START + r.start,
@@ -67,7 +76,15 @@ const RANGE = { startMs: WINDOW_START, endMs: WINDOW_START + WINDOW }
 const NOW = WINDOW_START + WINDOW / 2
 
 function segmentsOf(events: ActivityEvent[], afk: AfkPeriod[], range = RANGE) {
-  return activeSegments({ events, afk, range, priority, includeAfk: false, filters: {}, nowMs: NOW })
+  return activeSegments({
+    events,
+    afk,
+    range,
+    priority,
+    includeAfk: false,
+    filters: {},
+    nowMs: NOW,
+  })
 }
 
 test('the groups of a result add up to its total (events lacking the dimension left out)', () => {
@@ -93,7 +110,8 @@ test('no bucket holds more time than its length', () => {
     fc.property(historyArb, ({ events, afk, zone, unit, startOfDay }) => {
       const buckets = splitRange(RANGE, unit, makeCalendar(zone, startOfDay))
       const length = new Map<string, number>()
-      for (const b of buckets) length.set(b.label, (length.get(b.label) ?? 0) + (b.endMs - b.startMs) / 1000)
+      for (const b of buckets)
+        length.set(b.label, (length.get(b.label) ?? 0) + (b.endMs - b.startMs) / 1000)
       for (const cell of bucketize(segmentsOf(events, afk), buckets, undefined)) {
         assert.ok(cell.seconds <= (length.get(cell.label) ?? 0), `${cell.label}: ${cell.seconds}`)
         assert.ok(Number.isInteger(cell.seconds))
@@ -112,7 +130,10 @@ test('the result does not depend on insertion order or on re-sent events', () =>
         .map((e, i) => ({ e, k: shuffleKey(i) }))
         .sort((a, b) => a.k - b.k)
         .map(({ e }) => e)
-      assert.deepEqual(bucketize(segmentsOf(shuffled, [...afk].reverse()), buckets, 'app'), expected)
+      assert.deepEqual(
+        bucketize(segmentsOf(shuffled, [...afk].reverse()), buckets, 'app'),
+        expected,
+      )
     }),
     { numRuns: 150 },
   )

@@ -31,7 +31,15 @@ function ev(source: string, from: string, to: string, app = source): ActivityEve
 
 /** The timeline as `HH:MM-HH:MM app` strings, easy to compare with a drawing. */
 function drawn(events: ActivityEvent[], afk: AfkPeriod[] = [], range = WHOLE_DAY): string[] {
-  const segments = activeSegments({ events, afk, range, priority, includeAfk: false, filters: {}, nowMs: at('23:59') })
+  const segments = activeSegments({
+    events,
+    afk,
+    range,
+    priority,
+    includeAfk: false,
+    filters: {},
+    nowMs: at('23:59'),
+  })
   const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16)
   return segments.map((s) => `${hhmm(s.startMs)}-${hhmm(s.endMs)} ${s.event.app}`)
 }
@@ -59,31 +67,31 @@ describe('overlapping sources: the higher priority owns each instant', () => {
     //   zed      [==========]          09:00-10:00
     //   vscode        [==========]     09:30-10:30
     //   owner    [zed][  vscode  ]
-    assert.deepEqual(drawn([ev('skopio-zed', '09:00', '10:00'), ev('skopio-vscode', '09:30', '10:30')]), [
-      '09:00-09:30 skopio-zed',
-      '09:30-10:30 skopio-vscode',
-    ])
+    assert.deepEqual(
+      drawn([ev('skopio-zed', '09:00', '10:00'), ev('skopio-vscode', '09:30', '10:30')]),
+      ['09:00-09:30 skopio-zed', '09:30-10:30 skopio-vscode'],
+    )
   })
 
   test('a contained lower-priority event gets nothing; the outer one resumes after a higher one', () => {
     //   desktop  [==============]   09:00-10:00
     //   vscode       [====]         09:20-09:40
     //   owner    [d ][ v  ][ d  ]
-    assert.deepEqual(drawn([ev('skopio-desktop', '09:00', '10:00'), ev('skopio-vscode', '09:20', '09:40')]), [
-      '09:00-09:20 skopio-desktop',
-      '09:20-09:40 skopio-vscode',
-      '09:40-10:00 skopio-desktop',
-    ])
-    assert.deepEqual(drawn([ev('skopio-vscode', '09:00', '10:00'), ev('skopio-desktop', '09:20', '09:40')]), [
-      '09:00-10:00 skopio-vscode',
-    ])
+    assert.deepEqual(
+      drawn([ev('skopio-desktop', '09:00', '10:00'), ev('skopio-vscode', '09:20', '09:40')]),
+      ['09:00-09:20 skopio-desktop', '09:20-09:40 skopio-vscode', '09:40-10:00 skopio-desktop'],
+    )
+    assert.deepEqual(
+      drawn([ev('skopio-vscode', '09:00', '10:00'), ev('skopio-desktop', '09:20', '09:40')]),
+      ['09:00-10:00 skopio-vscode'],
+    )
   })
 
   test('unknown sources rank with "*" (browser level): above the window watcher, below editors', () => {
-    assert.deepEqual(drawn([ev('skopio-desktop', '09:00', '10:00'), ev('my-script', '09:30', '10:00')]), [
-      '09:00-09:30 skopio-desktop',
-      '09:30-10:00 my-script',
-    ])
+    assert.deepEqual(
+      drawn([ev('skopio-desktop', '09:00', '10:00'), ev('my-script', '09:30', '10:00')]),
+      ['09:00-09:30 skopio-desktop', '09:30-10:00 my-script'],
+    )
   })
 
   test('overlaps are never counted twice', () => {
@@ -115,14 +123,19 @@ describe('AFK', () => {
     //   AFK          [=========]        09:15-10:00
     //   active  [a ]           [b]
     assert.deepEqual(
-      drawn([ev('skopio-vscode', '09:00', '09:30', 'a'), ev('skopio-vscode', '09:45', '10:15', 'b')], [afk('09:15', '10:00')]),
+      drawn(
+        [ev('skopio-vscode', '09:00', '09:30', 'a'), ev('skopio-vscode', '09:45', '10:15', 'b')],
+        [afk('09:15', '10:00')],
+      ),
       ['09:00-09:15 a', '10:00-10:15 b'],
     )
   })
 
   test('an open period lasts until now', () => {
     // now is 23:59: everything after 12:00 is away.
-    assert.deepEqual(drawn([ev('skopio-vscode', '11:00', '13:00')], [afk('12:00', null)]), ['11:00-12:00 skopio-vscode'])
+    assert.deepEqual(drawn([ev('skopio-vscode', '11:00', '13:00')], [afk('12:00', null)]), [
+      '11:00-12:00 skopio-vscode',
+    ])
   })
 
   test('includeAfk counts AFK time as active', () => {
@@ -143,9 +156,22 @@ describe('filters select from the finished timeline', () => {
   test('time an editor won from a window event is not the window app’s time', () => {
     //   desktop (iTerm2)  [==========]  09:00-10:00
     //   vscode (Code)          [=====]  09:30-10:00
-    const events = [ev('skopio-desktop', '09:00', '10:00', 'iTerm2'), ev('skopio-vscode', '09:30', '10:00', 'Code')]
+    const events = [
+      ev('skopio-desktop', '09:00', '10:00', 'iTerm2'),
+      ev('skopio-vscode', '09:30', '10:00', 'Code'),
+    ]
     const total = (apps: string[]) =>
-      totalSeconds(activeSegments({ events, afk: [], range: WHOLE_DAY, priority, includeAfk: false, filters: { app: apps }, nowMs: 0 }))
+      totalSeconds(
+        activeSegments({
+          events,
+          afk: [],
+          range: WHOLE_DAY,
+          priority,
+          includeAfk: false,
+          filters: { app: apps },
+          nowMs: 0,
+        }),
+      )
     assert.equal(total(['iTerm2']), 30 * 60)
     assert.equal(total(['Code']), 30 * 60)
     assert.equal(total(['iTerm2', 'Code']), 60 * 60)
@@ -154,10 +180,14 @@ describe('filters select from the finished timeline', () => {
 
 test('the range clips events: only the part inside counts', () => {
   const range = { startMs: at('09:30'), endMs: at('10:10') }
-  assert.deepEqual(drawn([ev('skopio-vscode', '09:00', '10:00'), ev('skopio-vscode', '10:05', '11:00', 'late')], [], range), [
-    '09:30-10:00 skopio-vscode',
-    '10:05-10:10 late',
-  ])
+  assert.deepEqual(
+    drawn(
+      [ev('skopio-vscode', '09:00', '10:00'), ev('skopio-vscode', '10:05', '11:00', 'late')],
+      [],
+      range,
+    ),
+    ['09:30-10:00 skopio-vscode', '10:05-10:10 late'],
+  )
 })
 
 test('milliseconds round to whole seconds, so sums are exact integers', () => {
