@@ -96,3 +96,33 @@ test('a database from a newer schema is refused, untouched', (t) => {
     { user_version: LATEST_VERSION + 1 },
   )
 })
+
+test('migration 2 adds input activity keyed by (bucket, source) and input batch ids', (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const store = SqliteStore.open(file)
+  store.migrate(1)
+  assert.deepEqual(store.migrate(2), [2])
+  void store.close()
+  assert.ok(tables(file).includes('input_activity'))
+  assert.ok(tables(file).includes('input_batches'))
+  const db = new DatabaseSync(file)
+  t.after(() => db.close())
+  const insert = db.prepare(
+    'INSERT INTO input_activity (bucket_ms, source, kp) VALUES (?, ?, ?) ON CONFLICT (bucket_ms, source) DO UPDATE SET kp = kp + excluded.kp',
+  )
+  insert.run(300_000, 'frames', 2)
+  insert.run(300_000, 'frames', 3)
+  insert.run(300_000, 'other', 1)
+  assert.deepEqual(
+    db
+      .prepare('SELECT source, kp, lc FROM input_activity ORDER BY source')
+      .all()
+      .map((r) => ({ ...r })),
+    [
+      { source: 'frames', kp: 5, lc: 0 },
+      { source: 'other', kp: 1, lc: 0 },
+    ],
+  )
+  assert.throws(() => insert.run(300_001, 'frames', 1), /CHECK constraint/, 'bucket not aligned')
+  assert.throws(() => insert.run(600_000, 'frames', -1), /CHECK constraint/, 'negative count')
+})
