@@ -7,7 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { type DaybookApp, buildApp } from '../src/api/app.ts'
+import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
+import { AuthenticatorChain, type Scope } from '../src/auth/access.ts'
 import { StaticKeyAuthenticator, newSecret } from '../src/auth/default-token.ts'
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
 
@@ -29,8 +30,18 @@ export interface TestApp {
   call: (opts: InjectOptions) => Promise<LightMyRequestResponse>
 }
 
-/** Starts the app on a migrated SQLite file; `now` fixes the daemon's clock. */
-export async function startApp(t: TestContext, options: { now?: number } = {}): Promise<TestApp> {
+/**
+ * Starts the app on a migrated SQLite file; `now` fixes the daemon's clock. `keys` adds tokens
+ * of other scopes (secret → scope) beside the admin token; `build` passes more buildApp options.
+ */
+export async function startApp(
+  t: TestContext,
+  options: {
+    now?: number
+    keys?: Record<string, Scope>
+    build?: Partial<Omit<BuildAppOptions, 'store' | 'authenticator' | 'clock'>>
+  } = {},
+): Promise<TestApp> {
   const dir = tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
   const store = SqliteStore.open(dbFile)
@@ -38,8 +49,14 @@ export async function startApp(t: TestContext, options: { now?: number } = {}): 
   const token = newSecret()
   let now = options.now ?? Date.now()
   const app = await buildApp({
+    ...options.build,
     store,
-    authenticator: new StaticKeyAuthenticator(() => token),
+    authenticator: new AuthenticatorChain([
+      new StaticKeyAuthenticator(() => token),
+      ...Object.entries(options.keys ?? {}).map(
+        ([secret, scope]) => new StaticKeyAuthenticator(() => secret, { tokenId: secret, scope }),
+      ),
+    ]),
     clock: () => now,
   })
   t.after(() => app.close())

@@ -19,10 +19,13 @@ import type { Store } from '../store/store.ts'
 import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
 import { installAuth } from './plugins/auth.ts'
+import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
+import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
+import { inputRoutes, seedInputRoutes } from './routes/input.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { ErrorBody } from './schemas/common.ts'
@@ -56,6 +59,12 @@ export interface BuildAppOptions {
   disableRequestLogging?: boolean
   /** Builds the HTTP server Fastify uses (serve uses it to share the app with a Unix socket). */
   serverFactory?: FastifyServerOptions['serverFactory']
+  /** Serve `GET /activity/summary` without a token, as seed 001 did (default: a read token). */
+  publicActivitySummary?: boolean
+  /** `GET /activity/summary` requests allowed per client address and window (30 per 60 s). */
+  activitySummaryRateLimit?: { limit: number; windowMs: number }
+  /** How often input retention checks whether a day has passed since its last run (hourly). */
+  retentionCheckMs?: number
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
@@ -91,12 +100,14 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
+  const clock = options.clock ?? Date.now
   app.decorate(
     'daybook',
     new DaybookContext({
       version: DAYBOOK_VERSION,
-      clock: options.clock ?? Date.now,
+      clock,
       store: options.store,
+      onRetentionError: (err) => app.log.error({ err }, 'input retention failed'),
     }),
   )
   for (const schema of [ErrorBody, FullEvent, Project]) app.addSchema(schema)
@@ -128,16 +139,39 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1')) route.schema = { ...route.schema, hide: true }
     for (const method of [route.method].flat()) {
-      app.daybook.routes.push({ method, url: route.url, access: route.config?.access })
+      app.daybook.routes.push({
+        method,
+        url: route.url,
+        access: route.config?.access,
+        wire: route.config?.wire,
+      })
     }
   })
+  const seedInput = {
+    publicSummary: options.publicActivitySummary ?? false,
+    summaryLimiter: new RateLimiter({
+      ...(options.activitySummaryRateLimit ?? { limit: 30, windowMs: 60_000 }),
+      clock,
+    }),
+  }
   for (const routes of SEED_ROUTES) {
     await app.register(routes, { prefix: '/v1' })
     await app.register(routes)
   }
+  await app.register(seedInputRoutes, { prefix: '/v1', ...seedInput })
+  await app.register(seedInputRoutes, seedInput)
+  await app.register(inputRoutes, { prefix: '/v1' })
+  await app.register(analysisRoutes, { prefix: '/v1' })
   await app.register(metaRoutes, { prefix: '/v1' })
 
+  // Input retention runs once the app is ready (and again when a store is attached later), then
+  // is checked on a timer, so an idle daemon still deletes old rows.
+  app.addHook('onReady', async () => {
+    await app.daybook.inputRetention.maybeRun()
+    app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
+  })
   app.addHook('onClose', async (instance) => {
+    instance.daybook.inputRetention.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

@@ -6,6 +6,7 @@ import type { Access } from '../auth/access.ts'
 import type { Calendar } from '../domain/calendar.ts'
 import { NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor, withDefaults } from '../domain/settings.ts'
+import { InputRetention } from '../store/input-retention.ts'
 import type { Store } from '../store/store.ts'
 
 /** One entry of the route table: what is served, and who may call it. */
@@ -13,6 +14,8 @@ export interface RouteEntry {
   method: string
   url: string
   access: Access | undefined
+  /** `seed001` when the route speaks the seed-001 wire (raw-key auth, `{"error"}` bodies). */
+  wire: 'seed001' | undefined
 }
 
 /** Epoch milliseconds now; injectable so tests control time. */
@@ -23,12 +26,24 @@ export class DaybookContext {
   readonly clock: Clock
   /** Every route the app serves, as registered (HEAD routes included). */
   readonly routes: RouteEntry[] = []
+  /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
+  readonly inputRetention: InputRetention
   #store: Store | undefined
 
-  constructor(options: { version: string; clock: Clock; store?: Store | undefined }) {
+  constructor(options: {
+    version: string
+    clock: Clock
+    store?: Store | undefined
+    onRetentionError?: (err: unknown) => void
+  }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
+    this.inputRetention = new InputRetention({
+      store: () => this.#store,
+      clock: options.clock,
+      onError: options.onRetentionError,
+    })
   }
 
   /** True once a migrated store is attached; `/readyz` reports it. */
@@ -43,9 +58,10 @@ export class DaybookContext {
     return this.#store
   }
 
-  /** Attaches the store once it is open and migrated. */
-  attachStore(store: Store): void {
+  /** Attaches the store once it is open and migrated, and runs input retention for the first time. */
+  attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    return this.inputRetention.maybeRun()
   }
 
   async settings(): Promise<Settings> {
