@@ -5,8 +5,9 @@ import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
+import { watchCommand } from './watch.ts'
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand]
+const COMMANDS: Command[] = [serveCommand, migrateCommand, watchCommand]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -22,6 +23,7 @@ Options:
   -v, --version  Print the version
 
 Run the daemon:  daybook serve
+Count input:     daybook watch input
 `
 }
 
