@@ -441,7 +441,38 @@ export const serveCommand: Command = {
   help: HELP,
   async run(argv, env) {
     const config = resolveServeConfig(argv, env)
-    const daemon = await startDaemon(config)
+    // Signal handlers go in before the daemon starts: without one, a SIGTERM that arrives right
+    // after daemon.json appears would kill the process before its clean shutdown.
+    let daemon: Daemon | undefined
+    let signalled = false
+    let finish: (code: number) => void = () => undefined
+    const finished = new Promise<number>((resolve) => (finish = resolve))
+    const stop = (d: Daemon) =>
+      d.stop().then(
+        () => finish(0),
+        (err: unknown) => {
+          process.stderr.write(`daybook: shutdown failed: ${(err as Error).message}\n`)
+          finish(1)
+        },
+      )
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        process.stderr.write(`daybook: ${signal} again, exiting now\n`)
+        process.exit(1)
+      }
+      signalled = true
+      process.stderr.write(`daybook: ${signal} received, shutting down\n`)
+      if (daemon) void stop(daemon)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      daemon = await startDaemon(config)
+    } catch (err) {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      throw err
+    }
     const where = [
       config.tcp
         ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${daemon.port}`
@@ -452,25 +483,7 @@ export const serveCommand: Command = {
     process.stderr.write(
       `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})\n`,
     )
-    return new Promise<number>((resolve) => {
-      let signalled = false
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (signalled) {
-          process.stderr.write(`daybook: ${signal} again, exiting now\n`)
-          process.exit(1)
-        }
-        signalled = true
-        process.stderr.write(`daybook: ${signal} received, shutting down\n`)
-        daemon.stop().then(
-          () => resolve(0),
-          (err: unknown) => {
-            process.stderr.write(`daybook: shutdown failed: ${(err as Error).message}\n`)
-            resolve(1)
-          },
-        )
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
-    })
+    if (signalled) void stop(daemon)
+    return finished
   },
 }

@@ -186,6 +186,11 @@ async function watchInput(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       flushMs: config.flushMs,
       log,
     })
+    // Listening before the hook starts: a signal from then on gets the clean stop below.
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
     await source.start((kind, n) => collector.record(kind, n))
     log(
       `counting input; sending to ${sender.target} every ${config.flushMs / 1000} s` +
@@ -194,10 +199,7 @@ async function watchInput(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (spool.size > 0) await collector.flush()
     const timer = setInterval(() => void collector.tick(), config.sampleMs)
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
+    const signal = await stopSignal
     // A second signal while the last send runs: leave at once (the spool is already on disk).
     const again = (s: NodeJS.Signals) => {
       log(`${s} again, exiting now; unsent counts stay in ${spool.file}`)
