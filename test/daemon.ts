@@ -11,6 +11,26 @@ import { tempDir } from './helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
 
+/** Variables the daemon reads that the test machine's own environment must not decide. */
+const DAEMON_VARS = [
+  'HOST',
+  'PORT',
+  'SERVER_API_KEY',
+  'ACTIVITY_DB_PATH',
+  'DAYBOOK_DB_PATH',
+  'GET_RATE_LIMIT_MAX_REQUESTS',
+  'GET_RATE_LIMIT_WINDOW_SEC',
+  'DAYBOOK_PUBLIC_ACTIVITY_SUMMARY',
+]
+
+/** The test process's environment without the daemon's variables, plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !DAEMON_VARS.includes(name)),
+  )
+  return { ...env, ...extra }
+}
+
 export interface DaemonProcess {
   child: ChildProcess
   dataDir: string
@@ -34,7 +54,7 @@ export interface DaemonProcess {
 /** Runs `daybook <args>` to completion. */
 export async function runCli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, ...env },
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -69,7 +89,7 @@ export async function startDaemon(
       'warn',
       ...args,
     ],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let stdout = ''
   let stderr = ''

@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
+import { AuthenticatorChain, type Scope } from '../src/auth/access.ts'
 import {
   StaticKeyAuthenticator,
   ensureDefaultToken,
@@ -36,14 +37,15 @@ export interface TestApp {
   call: (opts: InjectOptions) => Promise<LightMyRequestResponse>
 }
 
-export type StartOptions = { now?: number } & Pick<
-  BuildAppOptions,
-  'hostCheck' | 'corsOrigins' | 'authFailureLimit'
->
+export type StartOptions = {
+  now?: number
+  /** Tokens of other scopes beside the admin token: secret → scope. */
+  keys?: Record<string, Scope>
+} & Partial<Omit<BuildAppOptions, 'store' | 'authenticator' | 'clock' | 'defaultToken'>>
 
 /**
  * Starts the app on a migrated SQLite file with a default token file; `now` fixes the daemon's
- * clock, the other options go to `buildApp`.
+ * clock, `keys` adds fixed keys of other scopes, the other options go to `buildApp`.
  */
 export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
   const dir = tempDir(t)
@@ -52,12 +54,17 @@ export async function startApp(t: TestContext, options: StartOptions = {}): Prom
   store.migrate()
   const tokenFile = path.join(dir, 'config', 'auth.token')
   const defaultToken = fileDefaultToken(tokenFile, ensureDefaultToken(tokenFile))
-  const { now: start, ...appOptions } = options
+  const { now: start, keys, ...appOptions } = options
   let now = start ?? Date.now()
   const app = await buildApp({
     ...appOptions,
     store,
-    authenticator: new StaticKeyAuthenticator(() => defaultToken.current()),
+    authenticator: new AuthenticatorChain([
+      new StaticKeyAuthenticator(() => defaultToken.current()),
+      ...Object.entries(keys ?? {}).map(
+        ([secret, scope]) => new StaticKeyAuthenticator(() => secret, { tokenId: secret, scope }),
+      ),
+    ]),
     defaultToken,
     clock: () => now,
   })

@@ -25,10 +25,12 @@ import { installCors } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck } from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
+import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
 import { insightRoutes } from './routes/insights.ts'
+import { inputRoutes, seedInputRoutes } from './routes/input.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
@@ -79,6 +81,12 @@ export interface BuildAppOptions {
   disableRequestLogging?: boolean
   /** Builds the HTTP server Fastify uses (serve uses it to share the app with a Unix socket). */
   serverFactory?: FastifyServerOptions['serverFactory']
+  /** Serve `GET /activity/summary` without a token, as seed 001 did (default: a read token). */
+  publicActivitySummary?: boolean
+  /** `GET /activity/summary` requests allowed per client address and window (30 per 60 s). */
+  activitySummaryRateLimit?: { limit: number; windowMs: number }
+  /** How often input retention checks whether a day has passed since its last run (hourly). */
+  retentionCheckMs?: number
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
@@ -150,6 +158,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       clock,
       store: options.store,
       defaultToken: options.defaultToken,
+      onRetentionError: (err) => app.log.error({ err }, 'input retention failed'),
     }),
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken]) app.addSchema(schema)
@@ -164,7 +173,12 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     }
     if (!route.url.startsWith('/v1')) route.schema = { ...route.schema, hide: true }
     for (const method of [route.method].flat()) {
-      app.daybook.routes.push({ method, url: route.url, access: route.config?.access })
+      app.daybook.routes.push({
+        method,
+        url: route.url,
+        access: route.config?.access,
+        wire: route.config?.wire,
+      })
     }
   })
 
@@ -204,15 +218,31 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     },
   })
 
+  const seedInput = {
+    publicSummary: options.publicActivitySummary ?? false,
+    summaryLimiter: new RateLimiter({
+      ...(options.activitySummaryRateLimit ?? { limit: 30, windowMs: 60_000 }),
+      clock,
+    }),
+  }
   for (const routes of SEED_ROUTES) {
     await app.register(routes, { prefix: '/v1' })
     await app.register(routes)
   }
-  for (const routes of [metaRoutes, settingsRoutes, tokenRoutes]) {
+  await app.register(seedInputRoutes, { prefix: '/v1', ...seedInput })
+  await app.register(seedInputRoutes, seedInput)
+  for (const routes of [inputRoutes, analysisRoutes, metaRoutes, settingsRoutes, tokenRoutes]) {
     await app.register(routes, { prefix: '/v1' })
   }
 
+  // Input retention runs once the app is ready (and again when a store is attached later), then
+  // is checked on a timer, so an idle daemon still deletes old rows.
+  app.addHook('onReady', async () => {
+    await app.daybook.inputRetention.maybeRun()
+    app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
+  })
   app.addHook('onClose', async (instance) => {
+    instance.daybook.inputRetention.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

@@ -8,6 +8,7 @@ import { TokenAuthenticator } from '../auth/tokens.ts'
 import type { Calendar } from '../domain/calendar.ts'
 import { ConflictError, NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor, withDefaults } from '../domain/settings.ts'
+import { InputRetention } from '../store/input-retention.ts'
 import type { Store } from '../store/store.ts'
 
 /** One entry of the route table: what is served, and who may call it. */
@@ -15,6 +16,8 @@ export interface RouteEntry {
   method: string
   url: string
   access: Access | undefined
+  /** `seed001` when the route speaks the seed-001 wire (raw-key auth, `{"error"}` bodies). */
+  wire: 'seed001' | undefined
 }
 
 /** Epoch milliseconds now; injectable so tests control time. */
@@ -28,6 +31,8 @@ export class DaybookContext {
   /** Scoped tokens: checked on every request, managed by the token routes. */
   readonly tokens: TokenAuthenticator
   readonly #defaultToken: DefaultTokenSource | undefined
+  /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
+  readonly inputRetention: InputRetention
   #store: Store | undefined
 
   constructor(options: {
@@ -35,12 +40,18 @@ export class DaybookContext {
     clock: Clock
     store?: Store | undefined
     defaultToken?: DefaultTokenSource | undefined
+    onRetentionError?: (err: unknown) => void
   }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
     this.#defaultToken = options.defaultToken
     this.tokens = new TokenAuthenticator({ store: () => this.store, clock: this.clock })
+    this.inputRetention = new InputRetention({
+      store: () => this.#store,
+      clock: options.clock,
+      onError: options.onRetentionError,
+    })
   }
 
   /** Rotates the default admin token; 409 when this daemon's default token is fixed. */
@@ -63,9 +74,10 @@ export class DaybookContext {
     return this.#store
   }
 
-  /** Attaches the store once it is open and migrated. */
-  attachStore(store: Store): void {
+  /** Attaches the store once it is open and migrated, and runs input retention for the first time. */
+  attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    return this.inputRetention.maybeRun()
   }
 
   async settings(): Promise<Settings> {

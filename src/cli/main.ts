@@ -8,8 +8,15 @@ import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
 import { summaryCommand } from './summary.ts'
 import { tokenCommand } from './token.ts'
+import { watchCommand } from './watch.ts'
 
-const COMMANDS: Command[] = [serveCommand, summaryCommand, tokenCommand, migrateCommand]
+const COMMANDS: Command[] = [
+  serveCommand,
+  summaryCommand,
+  watchCommand,
+  tokenCommand,
+  migrateCommand,
+]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -26,6 +33,7 @@ Options:
 
 Run the daemon:  daybook serve
 Give a collector a write-only key:  daybook token create --name my-watcher --scope ingest
+Count input:     daybook watch input
 `
 }
 

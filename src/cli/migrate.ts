@@ -2,7 +2,7 @@
  * `daybook migrate`: bring the database schema up to date without starting the daemon.
  */
 import path from 'node:path'
-import { dataPaths, defaultDataDir } from '../config/paths.ts'
+import { databaseFile, defaultDataDir } from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
 import { LATEST_VERSION } from '../store/sqlite/migrations.ts'
@@ -15,6 +15,8 @@ The daemon also does this at start; this command does it without serving.
 
 Options:
   --data-dir DIR  Data dir holding daybook.db                      [DAYBOOK_DATA_DIR]
+  --db-path FILE  The database file (default <data-dir>/daybook.db)
+                                         [DAYBOOK_DB_PATH, ACTIVITY_DB_PATH]
   --status        Only print the schema version and what is pending
   -h, --help      Show this help
 `
@@ -26,12 +28,13 @@ export const migrateCommand: Command = {
   async run(argv, env) {
     const { values } = parseFlags('migrate', argv, {
       'data-dir': { type: 'string' },
+      'db-path': { type: 'string' },
       status: { type: 'boolean' },
     })
     const dataDir = path.resolve(
       values['data-dir'] ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env)),
     )
-    const file = dataPaths(dataDir).database
+    const file = databaseFile(dataDir, values['db-path'], env)
     let store: SqliteStore
     try {
       store = SqliteStore.open(file)

@@ -23,8 +23,15 @@ import {
   fixedDefaultToken,
   isExposed,
 } from '../auth/default-token.ts'
+import { AuthenticatorChain } from '../auth/access.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
-import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
+import {
+  dataPaths,
+  databaseFile,
+  defaultConfigDir,
+  defaultDataDir,
+  tokenFile,
+} from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
@@ -35,12 +42,14 @@ const HELP = `Usage: daybook serve [options]
 Runs the Daybook daemon: stores activity events and serves the API.
 
 Options:
-  --host HOST        Address to listen on (default 127.0.0.1)           [DAYBOOK_HOST]
+  --host HOST        Address to listen on (default 127.0.0.1)     [DAYBOOK_HOST, HOST]
                      Anything but a loopback address is reachable from other
                      machines: it must be asked for, and a warning is printed.
-  --port PORT        TCP port; 0 picks a free one (default 5610)         [DAYBOOK_PORT]
+  --port PORT        TCP port; 0 picks a free one (default 5610)   [DAYBOOK_PORT, PORT]
   --data-dir DIR     Where the database, socket and daemon.json live     [DAYBOOK_DATA_DIR]
                      (default: ~/.local/share/daybook, or the platform's data dir)
+  --db-path FILE     The database file (default <data-dir>/daybook.db)
+                                                   [DAYBOOK_DB_PATH, ACTIVITY_DB_PATH]
   --config-dir DIR   Where the default token file lives                  [DAYBOOK_CONFIG_DIR]
                      (default: ~/.config/daybook, or the platform's config dir)
   --socket [PATH]    Also listen on a Unix socket                        [DAYBOOK_SOCKET]
@@ -56,6 +65,8 @@ Options:
                      origins are always allowed; there is no wildcard.
   -h, --help         Show this help
 
+  The DAYBOOK_* variables win over the seed-001 names (HOST, PORT, ACTIVITY_DB_PATH).
+
 Access:
   Every route but /health, /healthz and /readyz needs "Authorization: Bearer <token>".
   The admin token is created on first start in <config-dir>/auth.token (mode 0600);
@@ -63,10 +74,18 @@ Access:
   token file is readable by other users. Scoped tokens: see daybook token --help.
   More than 20 failed authentications a minute from one address get 429.
   Environment lists (DAYBOOK_ALLOWED_HOSTS, DAYBOOK_CORS_ORIGINS) are comma-separated.
+  SERVER_API_KEY=<key>                  also accept <key> as an ingest-only key (POST /frames,
+                                        where it may be sent raw: "Authorization: <key>")
+  DAYBOOK_PUBLIC_ACTIVITY_SUMMARY=true  serve GET /activity/summary without a token
+  GET_RATE_LIMIT_MAX_REQUESTS=N         GET /activity/summary requests allowed per client
+  GET_RATE_LIMIT_WINDOW_SEC=N           address and window (default 30 per 60 s)
 
 Files:
   <data-dir>/daybook.db    the database (SQLite, WAL)
   <data-dir>/daemon.json   pid, host, port, socket, version, startedAt; removed at exit
+
+Input activity older than the inputRetentionDays setting (default 30 days; 0 keeps it) is
+deleted at start and then once a day.
 
 Stops cleanly on SIGINT or SIGTERM: in-flight requests finish, then the database closes.
 `
@@ -79,8 +98,16 @@ export interface ServeConfig {
   configDir: string
   /** Unix socket path, or undefined for none. */
   socket: string | undefined
+  /** The database file. */
+  dbPath: string
   /** An explicit token (DAYBOOK_TOKEN); otherwise the default token file is used. */
   token: string | undefined
+  /** An extra ingest-only key (SERVER_API_KEY, seed 001's shared secret). */
+  ingestKey: string | undefined
+  /** Serve GET /activity/summary without a token. */
+  publicActivitySummary: boolean
+  /** GET /activity/summary requests per client address and window. */
+  summaryRateLimit: { limit: number; windowMs: number }
   logLevel: string
   /** Host names answered besides the loopback ones (normalised). */
   allowedHosts: string[]
@@ -102,6 +129,7 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     host: { type: 'string' },
     port: { type: 'string' },
     'data-dir': { type: 'string' },
+    'db-path': { type: 'string' },
     'config-dir': { type: 'string' },
     socket: { type: 'string' },
     'no-tcp': { type: 'boolean' },
@@ -126,7 +154,14 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
         socketValue === 'true'
       ? dataPaths(dataDir).socket
       : path.resolve(socketValue)
-  const portText = values.port ?? nonEmpty(env.DAYBOOK_PORT)
+  const portSource = values.port
+    ? '--port'
+    : nonEmpty(env.DAYBOOK_PORT)
+      ? 'DAYBOOK_PORT'
+      : nonEmpty(env.PORT)
+        ? 'PORT'
+        : undefined
+  const portText = values.port ?? nonEmpty(env.DAYBOOK_PORT) ?? nonEmpty(env.PORT)
   const logLevel = values['log-level'] ?? nonEmpty(env.DAYBOOK_LOG_LEVEL) ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`, 2)
@@ -148,14 +183,24 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     'an origin such as http://localhost:3000 (no wildcard, no path)',
   )
   return {
-    host: values.host ?? nonEmpty(env.DAYBOOK_HOST) ?? '127.0.0.1',
-    port:
-      portText === undefined ? 5610 : parsePort(portText, values.port ? '--port' : 'DAYBOOK_PORT'),
+    host: values.host ?? nonEmpty(env.DAYBOOK_HOST) ?? nonEmpty(env.HOST) ?? '127.0.0.1',
+    port: portText === undefined ? 5610 : parsePort(portText, portSource ?? '--port'),
     tcp,
     dataDir,
     configDir,
     socket,
+    dbPath: databaseFile(dataDir, values['db-path'], env),
     token: nonEmpty(env.DAYBOOK_TOKEN),
+    ingestKey: nonEmpty(env.SERVER_API_KEY),
+    publicActivitySummary: parseBoolean(
+      env.DAYBOOK_PUBLIC_ACTIVITY_SUMMARY,
+      'DAYBOOK_PUBLIC_ACTIVITY_SUMMARY',
+    ),
+    summaryRateLimit: {
+      limit: parsePositive(env.GET_RATE_LIMIT_MAX_REQUESTS, 'GET_RATE_LIMIT_MAX_REQUESTS') ?? 30,
+      windowMs:
+        (parsePositive(env.GET_RATE_LIMIT_WINDOW_SEC, 'GET_RATE_LIMIT_WINDOW_SEC') ?? 60) * 1000,
+    },
     logLevel,
     allowedHosts,
     corsOrigins,
@@ -184,6 +229,25 @@ function listSetting(
   })
 }
 
+function parseBoolean(value: string | undefined, name: string): boolean {
+  const v = value?.trim().toLowerCase()
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false
+  if (v === 'true' || v === '1') return true
+  throw new CliError(`${name} must be true or false, got ${JSON.stringify(value)}`, 2)
+}
+
+function parsePositive(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || n > 1_000_000_000) {
+    throw new CliError(
+      `${name} must be a whole number of at least 1, got ${JSON.stringify(value)}`,
+      2,
+    )
+  }
+  return n
+}
+
 /** A running daemon. */
 export interface Daemon {
   app: DaybookApp
@@ -196,9 +260,8 @@ export interface Daemon {
 
 /** Starts the daemon; rejects with a `CliError` for every foreseeable start-up failure. */
 export async function startDaemon(config: ServeConfig): Promise<Daemon> {
-  const files = dataPaths(config.dataDir)
   prepareDataDir(config.dataDir)
-  const store = openStore(files.database)
+  const store = openStore(config.dbPath)
   try {
     return await startWithStore(config, store)
   } catch (err) {
@@ -210,7 +273,10 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
 async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
   const defaultToken = defaultTokenSource(config)
-  const authenticator = new StaticKeyAuthenticator(() => defaultToken.current())
+  const authenticator = new AuthenticatorChain([
+    new StaticKeyAuthenticator(() => defaultToken.current()),
+    ...(config.ingestKey === undefined ? [] : [ingestKeyAuthenticator(config.ingestKey)]),
+  ])
 
   // One handler, two servers: TCP via Fastify's own server, the Unix socket via a second server
   // that hands its requests (and WebSocket upgrades) to the same app.
@@ -227,6 +293,8 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
     corsOrigins: config.corsOrigins,
     serverFactory,
     disableRequestLogging: true,
+    publicActivitySummary: config.publicActivitySummary,
+    activitySummaryRateLimit: config.summaryRateLimit,
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization'],
@@ -257,9 +325,15 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
   } catch (err) {
     await app.close()
     socketServer?.close()
-    throw new CliError(`cannot migrate ${files.database}: ${(err as Error).message}`)
+    throw new CliError(`cannot migrate ${config.dbPath}: ${(err as Error).message}`)
   }
-  app.daybook.attachStore(store) // from here on the app owns the store and closes it on close
+  // From here on the app owns the store and closes it on close; attaching runs input retention.
+  await app.daybook.attachStore(store)
+  if (config.ingestKey !== undefined && config.ingestKey.length < 16) {
+    app.log.warn(
+      'SERVER_API_KEY is shorter than 16 characters; anyone who guesses it can write input counts',
+    )
+  }
 
   const address = app.server.address()
   const port = config.tcp && address && typeof address === 'object' ? address.port : undefined
@@ -288,6 +362,11 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
       rmSync(files.discovery, { force: true })
     })())
   return { app, config, port, stop }
+}
+
+/** SERVER_API_KEY: seed 001's shared secret, accepted as an ingest-only key. */
+function ingestKeyAuthenticator(key: string): StaticKeyAuthenticator {
+  return new StaticKeyAuthenticator(() => key, { tokenId: 'server-api-key', scope: 'ingest' })
 }
 
 /** Names answered on loopback besides the standard ones: the configured ones and the bind host. */
@@ -446,7 +525,38 @@ export const serveCommand: Command = {
   help: HELP,
   async run(argv, env) {
     const config = resolveServeConfig(argv, env)
-    const daemon = await startDaemon(config)
+    // Signal handlers go in before the daemon starts: without one, a SIGTERM that arrives right
+    // after daemon.json appears would kill the process before its clean shutdown.
+    let daemon: Daemon | undefined
+    let signalled = false
+    let finish: (code: number) => void = () => undefined
+    const finished = new Promise<number>((resolve) => (finish = resolve))
+    const stop = (d: Daemon) =>
+      d.stop().then(
+        () => finish(0),
+        (err: unknown) => {
+          process.stderr.write(`daybook: shutdown failed: ${(err as Error).message}\n`)
+          finish(1)
+        },
+      )
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        process.stderr.write(`daybook: ${signal} again, exiting now\n`)
+        process.exit(1)
+      }
+      signalled = true
+      process.stderr.write(`daybook: ${signal} received, shutting down\n`)
+      if (daemon) void stop(daemon)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      daemon = await startDaemon(config)
+    } catch (err) {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      throw err
+    }
     const where = [
       config.tcp
         ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${daemon.port}`
@@ -457,25 +567,7 @@ export const serveCommand: Command = {
     process.stderr.write(
       `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})\n`,
     )
-    return new Promise<number>((resolve) => {
-      let signalled = false
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (signalled) {
-          process.stderr.write(`daybook: ${signal} again, exiting now\n`)
-          process.exit(1)
-        }
-        signalled = true
-        process.stderr.write(`daybook: ${signal} received, shutting down\n`)
-        daemon.stop().then(
-          () => resolve(0),
-          (err: unknown) => {
-            process.stderr.write(`daybook: shutdown failed: ${(err as Error).message}\n`)
-            resolve(1)
-          },
-        )
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
-    })
+    if (signalled) void stop(daemon)
+    return finished
   },
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import qs from 'qs'
 import { readTokenFile } from '../auth/default-token.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
@@ -112,6 +113,23 @@ export class DaybookClient {
     return parsed as T
   }
 
+  /**
+   * Sends a request and resolves to the raw status and body whatever the status (no `ApiError`);
+   * rejects with `UnreachableError` only. The bearer token is added unless `authorization` is set.
+   */
+  async exchange(
+    method: string,
+    path: string,
+    options: { body?: string | undefined; headers?: Record<string, string> | undefined } = {},
+  ): Promise<{ status: number; body: string }> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
+    if (this.#token !== undefined && headers.authorization === undefined) {
+      headers.authorization = `Bearer ${this.#token}`
+    }
+    if (options.body !== undefined) headers['content-type'] ??= 'application/json'
+    return this.#send(method, path, headers, options.body)
+  }
+
   #send(
     method: string,
     path: string,
@@ -130,14 +148,18 @@ export class DaybookClient {
               path: `${url.pathname}${url.search}`,
             }
           })()
+    const transport = 'protocol' in target && target.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...target, method, headers, timeout: this.#timeoutMs }, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-        res.on('error', reject)
-      })
+      const req = transport.request(
+        { ...target, method, headers, timeout: this.#timeoutMs },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (text += chunk))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+          res.on('error', reject)
+        },
+      )
       req.on('timeout', () =>
         req.destroy(
           new UnreachableError(

@@ -12,6 +12,7 @@ import type {
 } from '../domain/events.ts'
 import type { TimeRange } from '../domain/calendar.ts'
 import type { Scope } from '../auth/access.ts'
+import type { InputBucket, InputCounts } from '../domain/input.ts'
 
 export interface InsertResult {
   /** Rows that were new. */
@@ -83,6 +84,15 @@ export interface TokenRow {
   revoked: boolean
 }
 
+/** Counts to add to one bucket of one source. */
+export interface InputDelta extends InputCounts {
+  /** Bucket start, epoch ms, a multiple of 5 minutes. */
+  bucketMs: number
+  source: string
+  /** The sender's id for this delta: a delta whose id was already added is skipped. */
+  batchId?: string | undefined
+}
+
 export interface Store {
   /** Inserts a batch in one transaction: all of it lands, or none. Resolves after the commit. */
   insertEvents(events: readonly NewActivityEvent[]): Promise<InsertResult>
@@ -101,6 +111,17 @@ export interface Store {
   /** Projects whose name has a word starting with `query`, best match first. */
   searchProjects(query: string, limit: number): Promise<ProjectRow[]>
   project(id: string): Promise<ProjectRow | undefined>
+  /**
+   * Adds input counts to their buckets in one transaction; resolves after the commit. Deltas whose
+   * `batchId` was already added count as duplicates and change nothing.
+   */
+  addInput(deltas: readonly InputDelta[], receivedMs: number): Promise<InsertResult>
+  /** Input per bucket (all sources summed) for buckets starting in `[startMs, endMs)`, ascending. */
+  inputBuckets(range: { startMs: number; endMs?: number | undefined }): Promise<InputBucket[]>
+  /** Deletes input rows of buckets starting before `cutoffMs`; resolves to the rows deleted. */
+  deleteInputBefore(cutoffMs: number): Promise<number>
+  /** Forgets batch ids received before `cutoffMs`; resolves to the ids removed. */
+  pruneInputBatches(cutoffMs: number): Promise<number>
   /** Stored settings, key to JSON value. */
   settings(): Promise<Record<string, unknown>>
   /** Replaces the given settings keys in one transaction. */

@@ -69,7 +69,7 @@ test('each scope against every route: allowed ones answer, the others are 403 wi
     tokens.set(acl, res.json().token)
   }
   let checked = 0
-  for (const { method, url, access = 'admin' } of app.daybook.routes) {
+  for (const { method, url, access = 'admin', wire } of app.daybook.routes) {
     const path =
       url === '*' ? '/v1/anything' : url.replace(':id', '0199881f-4613-7ac3-a5bb-2cd7ff27ff5a')
     for (const scope of SCOPES) {
@@ -83,6 +83,10 @@ test('each scope against every route: allowed ones answer, the others are 403 wi
         // Reached the handler, or its validation: a missing body or query is the caller's fault.
         assert.ok(![401, 403, 429].includes(res.statusCode) && res.statusCode < 500, what)
         if (url !== '*') assert.notEqual(res.statusCode, 404, what)
+      } else if (wire === 'seed001') {
+        // Seed 001's client knows one refusal only: a key that is not for this route is a 401.
+        assert.equal(res.statusCode, 401, what)
+        assert.deepEqual(res.json(), { error: 'unauthorized' }, what)
       } else {
         assert.equal(res.statusCode, 403, what)
         if (method !== 'HEAD') assert.deepEqual(res.json(), FORBIDDEN, what)

@@ -119,3 +119,33 @@ test('migration 2 adds api_tokens: one row per token, hashes unique, scopes chec
     { revoked: 0, expires_at: null, last_used_at: null },
   )
 })
+
+test('migration 3 adds input activity keyed by (bucket, source) and input batch ids', (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const store = SqliteStore.open(file)
+  store.migrate(2)
+  assert.deepEqual(store.migrate(3), [3])
+  void store.close()
+  assert.ok(tables(file).includes('input_activity'))
+  assert.ok(tables(file).includes('input_batches'))
+  const db = new DatabaseSync(file)
+  t.after(() => db.close())
+  const insert = db.prepare(
+    'INSERT INTO input_activity (bucket_ms, source, kp) VALUES (?, ?, ?) ON CONFLICT (bucket_ms, source) DO UPDATE SET kp = kp + excluded.kp',
+  )
+  insert.run(300_000, 'frames', 2)
+  insert.run(300_000, 'frames', 3)
+  insert.run(300_000, 'other', 1)
+  assert.deepEqual(
+    db
+      .prepare('SELECT source, kp, lc FROM input_activity ORDER BY source')
+      .all()
+      .map((r) => ({ ...r })),
+    [
+      { source: 'frames', kp: 5, lc: 0 },
+      { source: 'other', kp: 1, lc: 0 },
+    ],
+  )
+  assert.throws(() => insert.run(300_001, 'frames', 1), /CHECK constraint/, 'bucket not aligned')
+  assert.throws(() => insert.run(600_000, 'frames', -1), /CHECK constraint/, 'negative count')
+})

@@ -90,3 +90,67 @@ test('tokens: the cap counts only active tokens, atomically with the insert', as
     ],
   )
 })
+
+test('input deltas add up per bucket and source; a known batch id is skipped; one transaction', async (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const store = SqliteStore.open(file)
+  t.after(() => store.close())
+  store.migrate()
+  const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
+  const b0 = 1_800_000_000_000 - (1_800_000_000_000 % 300_000)
+  assert.deepEqual(
+    await store.addInput(
+      [
+        { ...zero, bucketMs: b0, source: 'a', kp: 3, batchId: 'x1' },
+        { ...zero, bucketMs: b0, source: 'b', lc: 1 },
+        { ...zero, bucketMs: b0 + 300_000, source: 'a', mm: 7, scroll: 2, batchId: 'x2' },
+        { ...zero, bucketMs: b0 + 600_000, source: 'a', batchId: 'x3' },
+      ],
+      b0,
+    ),
+    { inserted: 4, duplicates: 0 },
+  )
+  assert.deepEqual(
+    await store.addInput(
+      [
+        { ...zero, bucketMs: b0, source: 'a', kp: 3, batchId: 'x1' },
+        { ...zero, bucketMs: b0, source: 'a', kp: 1, batchId: 'x4' },
+      ],
+      b0,
+    ),
+    { inserted: 1, duplicates: 1 },
+  )
+  assert.deepEqual(
+    (await store.inputBuckets({ startMs: b0 })).map((r) => ({ ...r })),
+    [
+      { bucketMs: b0, ...zero, lc: 1, kp: 4 },
+      { bucketMs: b0 + 300_000, ...zero, mm: 7, scroll: 2 },
+    ],
+    'sources summed per bucket; the all-zero delta made no row',
+  )
+  assert.equal(countRows(file, 'input_activity'), 3)
+  assert.deepEqual(await store.inputBuckets({ startMs: b0, endMs: b0 + 300_000 }), [
+    { bucketMs: b0, ...zero, lc: 1, kp: 4 },
+  ])
+
+  // A bad delta (an unaligned bucket) rolls back the whole call, batch ids included.
+  await assert.rejects(
+    store.addInput(
+      [
+        { ...zero, bucketMs: b0, source: 'a', kp: 100, batchId: 'y1' },
+        { ...zero, bucketMs: b0 + 1, source: 'a', kp: 1 },
+      ],
+      b0,
+    ),
+  )
+  assert.equal((await store.inputBuckets({ startMs: b0 }))[0]?.kp, 4)
+  assert.deepEqual(
+    await store.addInput([{ ...zero, bucketMs: b0, source: 'a', kp: 1, batchId: 'y1' }], b0),
+    { inserted: 1, duplicates: 0 },
+  )
+
+  assert.equal(await store.deleteInputBefore(b0 + 300_000), 2)
+  assert.equal(countRows(file, 'input_activity'), 1)
+  assert.equal(await store.pruneInputBatches(b0 + 1), 5)
+  assert.equal(countRows(file, 'input_batches'), 0)
+})

@@ -9,6 +9,10 @@
  *
  * Failed authentications are counted per client address; past the limit every request from that
  * address is refused with 429 before its token is even looked at, so guessing gets no answers.
+ *
+ * Routes of the seed-001 wire (`config.wire: 'seed001'`, i.e. `POST /frames`) are decided here
+ * too, by the same access table: only the way the key is presented differs (the seed's client
+ * sends it raw, `Authorization: <key>`), and any refusal is a 401, the one failure it knows.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { type Access, type Authenticator, type Principal, allows } from '../../auth/access.ts'
@@ -22,6 +26,11 @@ declare module 'fastify' {
     access?: Access
     /** Also accept the token as `?token=` (WebSocket and image URLs cannot set headers). */
     queryToken?: boolean
+    /**
+     * `seed001`: the route speaks seed 001's wire. Its key may be sent raw or as a bearer token,
+     * and its error bodies are `{"error": code}` (see `src/api/errors.ts`).
+     */
+    wire?: 'seed001'
   }
   interface FastifyRequest {
     principal?: Principal
@@ -43,6 +52,15 @@ export function presentedToken(request: FastifyRequest, allowQuery: boolean): st
     if (typeof q === 'string' && q !== '') return q
   }
   return undefined
+}
+
+/** The key of a seed-001 request: `Authorization: Bearer <key>` or `Authorization: <key>`. */
+export function presentedSeedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header === undefined) return undefined
+  const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
+  const key = bearer?.[1] ?? header.trim()
+  return key === '' ? undefined : key
 }
 
 /** The access class of the route a request matched. Unknown paths need any valid token. */
@@ -80,7 +98,11 @@ export function installAuth(
         )
       }
     }
-    const secret = presentedToken(request, request.routeOptions.config.queryToken === true)
+    const { config } = request.routeOptions
+    const seed = !request.is404 && config.wire === 'seed001'
+    const secret = seed
+      ? presentedSeedKey(request)
+      : presentedToken(request, config.queryToken === true)
     const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
     if (!principal) {
       // Only a presented token that is wrong, expired or revoked counts as a guess; a request
@@ -88,7 +110,10 @@ export function installAuth(
       if (secret !== undefined && client !== undefined) failures.hit(client)
       throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
     }
-    if (!allows(principal.scope, access)) throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)
+    if (!allows(principal.scope, access)) {
+      if (seed) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
+      throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)
+    }
     request.principal = principal
   })
 }

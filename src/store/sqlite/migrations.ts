@@ -7,6 +7,7 @@
  * Changelog:
  * 1: dimensions, events, AFK periods, project name search, settings.
  * 2: scoped API tokens (`api_tokens`), stored as salted hashes.
+ * 3: input activity (keyboard and mouse counts per 5-minute bucket and source), input batch ids.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

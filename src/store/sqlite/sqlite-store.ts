@@ -17,9 +17,11 @@ import {
   eventId,
 } from '../../domain/events.ts'
 import type { TimeRange } from '../../domain/calendar.ts'
+import { type InputBucket, isEmptyCounts } from '../../domain/input.ts'
 import type {
   AfkInsertResult,
   EventQuery,
+  InputDelta,
   InsertResult,
   NamedRow,
   OpenRange,
@@ -469,6 +471,75 @@ export class SqliteStore implements Store {
     const row = this.#stmt(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = $id`).get({ id }) as
       ProjectRecord | undefined
     return row ? toProject(row) : undefined
+  }
+
+  async addInput(deltas: readonly InputDelta[], receivedMs: number): Promise<InsertResult> {
+    return this.#transaction(() => {
+      const claim = this.#stmt(`
+        INSERT INTO input_batches (id, received_ms) VALUES ($id, $received)
+        ON CONFLICT (id) DO NOTHING`)
+      const add = this.#stmt(`
+        INSERT INTO input_activity (bucket_ms, source, lc, rc, mc, kp, mm, scroll)
+        VALUES ($bucket, $source, $lc, $rc, $mc, $kp, $mm, $scroll)
+        ON CONFLICT (bucket_ms, source) DO UPDATE SET
+          lc = lc + excluded.lc, rc = rc + excluded.rc, mc = mc + excluded.mc,
+          kp = kp + excluded.kp, mm = mm + excluded.mm, scroll = scroll + excluded.scroll`)
+      let inserted = 0
+      for (const d of deltas) {
+        // The id is claimed in the same transaction as the counts are added: either both happen
+        // or neither, so a re-send is skipped exactly when the first send was committed.
+        if (d.batchId !== undefined) {
+          const claimed = claim.run({ id: d.batchId, received: receivedMs })
+          if (Number(claimed.changes) === 0) continue
+        }
+        inserted++
+        // Nothing to add: an all-zero frame (the seed client's forced final flush) makes no row.
+        if (isEmptyCounts(d)) continue
+        add.run({
+          bucket: d.bucketMs,
+          source: d.source,
+          lc: d.lc,
+          rc: d.rc,
+          mc: d.mc,
+          kp: d.kp,
+          mm: d.mm,
+          scroll: d.scroll,
+        })
+      }
+      return { inserted, duplicates: deltas.length - inserted }
+    })
+  }
+
+  async inputBuckets(range: {
+    startMs: number
+    endMs?: number | undefined
+  }): Promise<InputBucket[]> {
+    const rows = this.#stmt(
+      `
+      SELECT bucket_ms AS bucketMs, sum(lc) AS lc, sum(rc) AS rc, sum(mc) AS mc, sum(kp) AS kp,
+             sum(mm) AS mm, sum(scroll) AS scroll
+      FROM input_activity
+      WHERE bucket_ms >= $start AND ($end IS NULL OR bucket_ms < $end)
+      GROUP BY bucket_ms ORDER BY bucket_ms`,
+    ).all({
+      start: range.startMs,
+      end: range.endMs ?? null,
+    })
+    return (rows as unknown as InputBucket[]).map((r) => ({ ...r }))
+  }
+
+  async deleteInputBefore(cutoffMs: number): Promise<number> {
+    const r = this.#stmt('DELETE FROM input_activity WHERE bucket_ms < $cutoff').run({
+      cutoff: cutoffMs,
+    })
+    return Number(r.changes)
+  }
+
+  async pruneInputBatches(cutoffMs: number): Promise<number> {
+    const r = this.#stmt('DELETE FROM input_batches WHERE received_ms < $cutoff').run({
+      cutoff: cutoffMs,
+    })
+    return Number(r.changes)
   }
 
   async settings(): Promise<Record<string, unknown>> {

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { type TestContext, describe, test } from 'node:test'
+import { InputCollector, backoffMs } from '../../src/collectors/input-collector.ts'
+import type { SendResult, Sender } from '../../src/collectors/input-collector.ts'
+import { Spool, lockSpool, spoolFile } from '../../src/collectors/spool.ts'
+import type { SpoolEntry } from '../../src/collectors/spool.ts'
+import { tempDir } from '../helpers.ts'
+
+const B0 = Date.UTC(2026, 3, 1, 10, 0) // a bucket start
+const FIVE = 300_000
+
+/** A sender that records what it was given and answers what the test says. */
+class FakeSender implements Sender {
+  readonly target = 'fake-server'
+  readonly calls: SpoolEntry[][] = []
+  /** What the next sends answer; ok when the list is empty. */
+  answers: (SendResult | Error)[] = []
+  async send(entries: readonly SpoolEntry[]): Promise<SendResult> {
+    this.calls.push(entries.map((e) => ({ ...e })))
+    const answer = this.answers.shift() ?? { accepted: entries.length }
+    if (answer instanceof Error) throw answer
+    return answer
+  }
+}
+
+function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000) {
+  let now = B0 + 10_000
+  const clock = {
+    now: () => now,
+    set: (ms: number) => (now = ms),
+    add: (ms: number) => (now += ms),
+  }
+  const sender = new FakeSender()
+  const logs: string[] = []
+  const spool = Spool.open(spoolFile(dir))
+  const collector = new InputCollector({
+    spool,
+    sender,
+    clock: clock.now,
+    flushMs,
+    retryBaseMs: 1000,
+    retryMaxMs: 60_000,
+    log: (l) => logs.push(l),
+  })
+  return { dir, clock, sender, logs, spool, collector }
+}
+
+const counts = (e: SpoolEntry) => ({
+  t: e.bucketMs,
+  lc: e.lc,
+  rc: e.rc,
+  mc: e.mc,
+  kp: e.kp,
+  mm: e.mm,
+  scroll: e.scroll,
+})
+const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
+
+describe('InputCollector', () => {
+  test('counters go to the bucket of their sample; a flush sends each bucket once', async (t) => {
+    const { clock, sender, collector } = setup(t, undefined, 600_000)
+    collector.record('kp', 1)
+    collector.record('kp', 2)
+    collector.record('mm', 10)
+    clock.set(B0 + FIVE - 1)
+    await collector.tick() // sampled into B0, no flush yet
+    assert.equal(sender.calls.length, 0)
+    collector.record('lc')
+    collector.record('scroll', 3)
+    clock.set(B0 + FIVE + 1000) // rolled over into B1
+    collector.record('rc')
+    collector.record('mc')
+    collector.record('kp', 0) // nothing
+    collector.record('kp', Number.NaN) // nothing
+    await collector.tick() // samples into B1
+    assert.equal(sender.calls.length, 0)
+    clock.set(B0 + 10_000 + 600_000)
+    await collector.tick() // the flush interval has passed
+    assert.equal(sender.calls.length, 1)
+    assert.deepEqual(sender.calls[0]?.map(counts), [
+      { t: B0, ...zero, kp: 3, mm: 10 },
+      { t: B0 + FIVE, ...zero, lc: 1, scroll: 3, rc: 1, mc: 1 },
+    ])
+    assert.equal(new Set(sender.calls[0]?.map((e) => e.id)).size, 2)
+  })
+
+  test('a flush sends only when there is something new', async (t) => {
+    const { clock, sender, collector, spool } = setup(t)
+    for (let i = 0; i < 5; i++) {
+      clock.add(30_000)
+      await collector.tick()
+    }
+    assert.equal(sender.calls.length, 0)
+    assert.equal(existsSync(spool.file), false)
+    collector.record('kp')
+    clock.add(30_000)
+    await collector.tick()
+    clock.add(30_000)
+    await collector.tick()
+    assert.equal(sender.calls.length, 1)
+  })
+
+  test('a failed send keeps everything on disk and retries with capped backoff, same ids', async (t) => {
+    const { clock, sender, collector, spool, logs } = setup(t)
+    sender.answers = [
+      new Error('connect ECONNREFUSED 127.0.0.1:5610'),
+      { accepted: 0, failure: { status: 500, message: 'internal error' } },
+      { accepted: 0, failure: { status: 401, message: 'unauthorized' } },
+      { accepted: 0, failure: { status: 302, message: 'moved' } },
+    ]
+    collector.record('kp', 4)
+    clock.add(30_000)
+    await collector.tick()
+    assert.equal(sender.calls.length, 1)
+    const onDisk = JSON.parse(readFileSync(spool.file, 'utf8'))
+    assert.deepEqual(
+      onDisk.entries.map((e: SpoolEntry) => [e.kp, e.offered]),
+      [[4, true]],
+    )
+    assert.match(
+      logs.at(-1) ?? '',
+      /ECONNREFUSED.*1 bucket\(s\) kept in .*input\.json, retrying in 1 s/,
+    )
+
+    const id = sender.calls[0]?.[0]?.id
+    const expectRetryAfter = async (waitMs: number) => {
+      const before = sender.calls.length
+      clock.add(waitMs - 1)
+      await collector.tick()
+      assert.equal(sender.calls.length, before, `not before ${waitMs} ms`)
+      clock.add(1)
+      await collector.tick()
+      assert.equal(sender.calls.length, before + 1, `after ${waitMs} ms`)
+      assert.equal(sender.calls.at(-1)?.[0]?.id, id)
+    }
+    await expectRetryAfter(1000)
+    assert.match(logs.at(-1) ?? '', /HTTP 500: internal error.*retrying in 2 s/)
+    await expectRetryAfter(2000)
+    assert.match(
+      logs.at(-1) ?? '',
+      /fake-server refused the key \(401 unauthorized\): check --key, DAYBOOK_TOKEN or the token file; 1 bucket\(s\) kept/,
+    )
+    await expectRetryAfter(4000)
+    assert.match(logs.at(-1) ?? '', /HTTP 302/)
+    assert.equal(collector.failures, 4)
+    await expectRetryAfter(8000) // succeeds
+    assert.equal(collector.failures, 0)
+    assert.equal(spool.size, 0)
+    assert.equal(existsSync(spool.file), false)
+    assert.match(logs.at(-1) ?? '', /sent 1 bucket\(s\) to fake-server after 4 failed attempt\(s\)/)
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 50].map((f) => backoffMs(f, 1000, 60_000)),
+      [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000],
+    )
+  })
+
+  test('counts for a bucket already offered go to a new entry; both arrive once', async (t) => {
+    const { clock, sender, collector, spool } = setup(t)
+    sender.answers = [new Error('timeout')]
+    collector.record('kp', 1)
+    clock.add(30_000)
+    await collector.tick() // offered, failed
+    collector.record('kp', 2)
+    clock.add(30_000) // a flush tick during backoff? backoff is 1 s: this is a retry too
+    await collector.tick()
+    const last = sender.calls.at(-1) ?? []
+    assert.equal(last.length, 2)
+    assert.deepEqual(
+      last.map((e) => [e.bucketMs, e.kp]),
+      [
+        [B0, 1],
+        [B0, 2],
+      ],
+    )
+    assert.equal(last[0]?.id, sender.calls[0]?.[0]?.id, 'the offered entry is unchanged')
+    assert.equal(spool.size, 0)
+  })
+
+  test('a partial success removes only the acknowledged entries', async (t) => {
+    const { clock, sender, collector, spool } = setup(t)
+    collector.record('kp')
+    collector.sample()
+    clock.add(FIVE)
+    collector.record('lc')
+    clock.add(30_000)
+    sender.answers = [{ accepted: 1, failure: { status: 503, message: 'starting' } }]
+    await collector.tick()
+    assert.deepEqual(
+      spool.entries.map((e) => e.lc),
+      [1],
+    )
+  })
+
+  test('a restart resumes from the spool and sends the same ids', async (t) => {
+    const first = setup(t)
+    first.sender.answers = [new Error('down')]
+    first.collector.record('mm', 7)
+    first.clock.add(30_000)
+    await first.collector.tick()
+    const sentId = first.sender.calls[0]?.[0]?.id
+
+    const second = setup(t, first.dir)
+    assert.equal(second.spool.size, 1)
+    await second.collector.flush()
+    assert.deepEqual(
+      second.sender.calls.map((c) => c.map((e) => [e.id, e.mm])),
+      [[[sentId, 7]]],
+    )
+    assert.equal(existsSync(spoolFile(first.dir)), false)
+  })
+
+  test('stop() sends what is left, even while backing off; a failure leaves it on disk', async (t) => {
+    const { clock, sender, collector, spool, logs } = setup(t)
+    collector.record('kp', 2)
+    clock.add(5_000)
+    assert.equal(await collector.stop(), true)
+    assert.deepEqual(
+      sender.calls.map((c) => c.map((e) => e.kp)),
+      [[2]],
+    )
+
+    sender.answers = [new Error('down'), new Error('still down')]
+    collector.record('lc', 1)
+    clock.add(30_000)
+    await collector.tick() // fails; backing off
+    collector.record('lc', 1) // not even sampled yet
+    assert.equal(await collector.stop(), false)
+    assert.equal(sender.calls.length, 3, 'stop tried despite the backoff')
+    assert.match(logs.at(-1) ?? '', /sent at the next start/)
+    const reopened = Spool.open(spool.file)
+    assert.deepEqual(
+      reopened.entries.map((e) => e.lc),
+      [1, 1],
+    )
+  })
+})
+
+describe('spool', () => {
+  test('an unreadable spool is moved aside, not overwritten', (t) => {
+    const dir = tempDir(t)
+    const file = spoolFile(dir)
+    lockSpool(dir)() // creates the dir
+    writeFileSync(file, '{"version":1,"entries":[{"id":')
+    const warnings: string[] = []
+    const spool = Spool.open(file, (w) => warnings.push(w))
+    assert.equal(spool.size, 0)
+    assert.match(warnings[0] ?? '', /unreadable.*moved to/)
+    assert.equal(readdirSync(path.dirname(file)).filter((f) => f.includes('corrupt')).length, 1)
+  })
+
+  test('one collector per spool: a live holder is refused, a stale lock is taken over', (t) => {
+    const dir = tempDir(t)
+    const release = lockSpool(dir)
+    const lock = path.join(dir, 'spool', 'input.lock')
+    assert.equal(readFileSync(lock, 'utf8').trim(), String(process.pid))
+    // The same process again (a restart in one process) may take it; another live pid may not.
+    writeFileSync(lock, `${process.ppid}\n`)
+    assert.throws(() => lockSpool(dir), new RegExp(`another collector \\(pid ${process.ppid}\\)`))
+    writeFileSync(lock, '999999999\n') // no such process
+    const again = lockSpool(dir)
+    again()
+    assert.equal(existsSync(lock), false)
+    release()
+  })
+})

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type TestContext, describe, test } from 'node:test'
+import { DaybookClient } from '../../src/client/client.ts'
+import { classify } from '../../src/collectors/platform/uiohook.ts'
+import { DaybookSender, FramesSender } from '../../src/collectors/sender.ts'
+import type { SpoolEntry } from '../../src/collectors/spool.ts'
+import { makeSender, resolveWatchInputConfig } from '../../src/cli/watch.ts'
+import { runCli } from '../daemon.ts'
+import { startApp } from '../helpers.ts'
+
+const NOW = Date.UTC(2026, 3, 1, 10, 2)
+const B0 = Date.UTC(2026, 3, 1, 10, 0)
+const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
+const entry = (id: string, ago: number, over: Partial<SpoolEntry> = {}): SpoolEntry => ({
+  id,
+  bucketMs: B0 - ago,
+  offered: true,
+  ...zero,
+  ...over,
+})
+
+async function listening(t: TestContext) {
+  const started = await startApp(t, { now: NOW, keys: { 'read-key': 'read_only' } })
+  await started.app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = started.app.server.address() as AddressInfo
+  return { ...started, baseUrl: `http://127.0.0.1:${port}` }
+}
+
+describe('senders against a real daybook', () => {
+  test('daybook format: batches in, a re-send counts nothing twice; a refused key is a 401 failure', async (t) => {
+    const { baseUrl, token, call } = await listening(t)
+    const sender = new DaybookSender({
+      client: () => new DaybookClient({ endpoint: { baseUrl }, token }),
+      path: '/v1/input',
+      source: 'daybook-input',
+      target: baseUrl,
+    })
+    const entries = [entry('a', 300_000, { kp: 2, scroll: 1 }), entry('b', 0, { lc: 1, mm: 5 })]
+    assert.deepEqual(await sender.send(entries), { accepted: 2 })
+    assert.deepEqual(await sender.send(entries), { accepted: 2 }, 're-sent after a lost answer')
+    const rows = (await call({ url: '/v1/activity/summary' })).json().rows
+    assert.deepEqual(rows, [
+      { t: B0 - 300_000, ...zero, kp: 2, scroll: 1 },
+      { t: B0, ...zero, lc: 1, mm: 5 },
+    ])
+
+    const refused = new DaybookSender({
+      client: () => new DaybookClient({ endpoint: { baseUrl }, token: 'read-key' }),
+      path: '/v1/input',
+      source: 'daybook-input',
+      target: baseUrl,
+    })
+    assert.deepEqual(await refused.send(entries), {
+      accepted: 0,
+      failure: { status: 403, message: 'token does not have permission for this endpoint' },
+    })
+    const wrong = new DaybookSender({
+      client: () => new DaybookClient({ endpoint: { baseUrl }, token: 'nope' }),
+      path: '/v1/input',
+      source: 'x',
+      target: baseUrl,
+    })
+    assert.equal((await wrong.send(entries)).failure?.status, 401)
+  })
+
+  test('frames format: the raw key, one frame per bucket, de-duplicated by batch_id', async (t) => {
+    const { baseUrl, token, call } = await listening(t)
+    const config = resolveWatchInputConfig(
+      ['--url', `${baseUrl}/frames`, `--key=${token}`, '--format', 'frames'],
+      {},
+    )
+    const sender = makeSender(config, {})
+    assert.ok(sender instanceof FramesSender)
+    assert.equal(sender.target, `${baseUrl}/frames`)
+    const entries = [entry('f1', 600_000, { rc: 1, mc: 2 }), entry('f2', 0, { kp: 9 })]
+    assert.deepEqual(await sender.send(entries), { accepted: 2 })
+    assert.deepEqual(await sender.send(entries), { accepted: 2 })
+    assert.deepEqual(
+      (await call({ url: '/activity/summary' }))
+        .json()
+        .rows.map((r: { kp: number; mc: number }) => [r.kp, r.mc]),
+      [
+        [0, 2],
+        [9, 0],
+      ],
+    )
+    const bad = makeSender({ ...config, key: 'wrong' }, {})
+    assert.deepEqual(await bad.send(entries), {
+      accepted: 0,
+      failure: { status: 401, message: 'unauthorized' },
+    })
+  })
+
+  test('any status but 2xx is a failure, with what the server said; no server is a failure too', async (t) => {
+    const answers = [
+      [500, '<html>Internal Server Error</html>'],
+      [302, ''],
+      [200, '{"message":"ok"}'],
+    ] as const
+    let i = 0
+    const server = http.createServer((req, res) => {
+      req.resume()
+      const [status, body] = answers[i++ % answers.length] ?? [500, '']
+      res.writeHead(status).end(body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => server.close())
+    const { port } = server.address() as AddressInfo
+    const sender = makeSender(
+      resolveWatchInputConfig(
+        ['--url', `http://127.0.0.1:${port}`, '--format', 'frames', '--key', 'k'],
+        {},
+      ),
+      {},
+    )
+    const one = [entry('x', 0, { kp: 1 })]
+    assert.deepEqual(await sender.send(one), {
+      accepted: 0,
+      failure: { status: 500, message: '<html>Internal Server Error</html>' },
+    })
+    assert.deepEqual(await sender.send(one), {
+      accepted: 0,
+      failure: { status: 302, message: 'no body' },
+    })
+    assert.deepEqual(await sender.send(one), { accepted: 1 })
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    const down = await sender.send(one)
+    assert.equal(down.accepted, 0)
+    assert.match(
+      down.failure?.message ?? '',
+      /cannot reach daybook at http:\/\/127\.0\.0\.1:\d+: ECONN(REFUSED|RESET)/,
+    )
+  })
+
+  test('the local daemon is looked up at each send: none running is a failure, not a crash', async (t) => {
+    const config = resolveWatchInputConfig(['--data-dir', '/nonexistent/daybook'], {})
+    const sender = makeSender(config, {})
+    const result = await sender.send([entry('x', 0, { kp: 1 })])
+    assert.equal(result.accepted, 0)
+    assert.match(
+      result.failure?.message ?? '',
+      /no daybook daemon is running for \/nonexistent\/daybook/,
+    )
+    t.diagnostic(result.failure?.message ?? '')
+  })
+})
+
+describe('daybook watch input: hook events and flags', () => {
+  test('hook events: key presses, left/right/middle presses, motion and drags, scroll steps', () => {
+    assert.deepEqual(classify({ type: 4 }), ['kp', 1])
+    assert.equal(classify({ type: 5 }), undefined, 'key release')
+    assert.deepEqual(classify({ type: 7, button: 1 }), ['lc', 1])
+    assert.deepEqual(classify({ type: 7, button: 2 }), ['rc', 1])
+    assert.deepEqual(classify({ type: 7, button: 3 }), ['mc', 1])
+    assert.equal(classify({ type: 7, button: 4 }), undefined)
+    assert.equal(
+      classify({ type: 6, button: 1 }),
+      undefined,
+      'click = press + release, not counted twice',
+    )
+    assert.equal(classify({ type: 8, button: 1 }), undefined, 'release')
+    assert.deepEqual(classify({ type: 9 }), ['mm', 1])
+    assert.deepEqual(classify({ type: 10 }), ['mm', 1])
+    assert.deepEqual(classify({ type: 11, rotation: -1 }), ['scroll', 1])
+    assert.deepEqual(classify({ type: 11, rotation: 3 }), ['scroll', 3])
+    assert.deepEqual(classify({ type: 11, rotation: 0 }), ['scroll', 1])
+  })
+
+  test('flags are validated with clear messages (exit 2)', async () => {
+    for (const [args, message] of [
+      [['--sample-ms', '0'], /--sample-ms must be a whole number from 10 to 60000/],
+      [['--flush-sec', 'x'], /--flush-sec must be a whole number from 1 to 3600/],
+      [['--format', 'xml'], /--format must be daybook or frames/],
+      [['--url', 'ftp://x'], /--url must be an http or https URL/],
+      [['--url', 'not a url'], /--url must be an http or https URL/],
+      [['--bogus'], /bogus/],
+    ] as const) {
+      assert.throws(() => resolveWatchInputConfig([...args], {}), { message, exitCode: 2 })
+    }
+    const d = resolveWatchInputConfig([], { DAYBOOK_DATA_DIR: '/tmp/dd' })
+    assert.deepEqual(
+      [d.sampleMs, d.flushMs, d.format, d.dataDir],
+      [1000, 30_000, 'daybook', '/tmp/dd'],
+    )
+    const noWhat = await runCli(['watch'])
+    assert.equal(noWhat.code, 2)
+    assert.match(noWhat.stderr, /say what to watch: daybook watch input/)
+    const unknown = await runCli(['watch', 'screen'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /unknown watcher "screen"; known: input/)
+    const help = await runCli(['watch', 'input', '--help'])
+    assert.equal(help.code, 0)
+    for (const word of [
+      '--sample-ms',
+      '--flush-sec',
+      '--data-dir',
+      '--config-dir',
+      '--url',
+      '--key',
+      '--format',
+      'spool',
+      'SIGTERM',
+    ]) {
+      assert.ok(help.stdout.includes(word), word)
+    }
+  })
+
+  test('without an X display it stops with one clear line, not a crash or a hang', async (t) => {
+    const dir = (await import('../helpers.ts')).tempDir(t)
+    for (const DISPLAY of ['', ':93']) {
+      const r = await runCli(['watch', 'input', '--data-dir', dir], { DISPLAY })
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(
+        r.stderr,
+        DISPLAY === ''
+          ? /cannot watch input: DISPLAY is not set/
+          : /cannot watch input: no X server answers at DISPLAY=:93/,
+      )
+    }
+  })
+})
