@@ -7,6 +7,7 @@ import http from 'node:http'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Discovery } from '../src/client/client.ts'
 import { tempDir } from './helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
@@ -35,14 +36,7 @@ export interface DaemonProcess {
   child: ChildProcess
   dataDir: string
   configDir: string
-  discovery: {
-    pid: number
-    host: string | null
-    port: number | null
-    socket: string | null
-    version: string
-    startedAt: string
-  }
+  discovery: Discovery
   token: string
   /** Everything the daemon wrote so far (its log goes to stdout). */
   stdout: () => string

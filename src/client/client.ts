@@ -8,6 +8,7 @@ import https from 'node:https'
 import qs from 'qs'
 import { readTokenFile } from '../auth/default-token.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
+import { isProcessAlive } from '../config/process.ts'
 
 /** Where the daemon listens: a base URL, or a Unix socket. */
 export type Endpoint = { baseUrl: string } | { socketPath: string }
@@ -202,7 +203,7 @@ export function readDiscovery(dataDir: string): Discovery {
     )
   }
   const d = JSON.parse(readFileSync(file, 'utf8')) as Discovery
-  if (!isAlive(d.pid)) {
+  if (!isProcessAlive(d.pid)) {
     throw new UnreachableError(`the daemon recorded in ${file} (pid ${d.pid}) is not running`)
   }
   return d
@@ -215,15 +216,6 @@ function discoverEndpoint(dataDir: string): Endpoint {
     throw new UnreachableError(`${dataPaths(dataDir).discovery} names no listener`)
   const host = d.host === null || d.host === '0.0.0.0' || d.host === '::' ? '127.0.0.1' : d.host
   return { baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${d.port}` }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function describe(endpoint: Endpoint): string {

@@ -36,12 +36,8 @@ export class DaybookSender implements Sender {
   }
 
   async send(entries: readonly SpoolEntry[]): Promise<SendResult> {
-    let client: DaybookClient
-    try {
-      client = this.#o.client()
-    } catch (err) {
-      return { accepted: 0, failure: { message: (err as Error).message } }
-    }
+    const client = openClient(this.#o.client)
+    if ('failure' in client) return { accepted: 0, failure: client.failure }
     let accepted = 0
     for (let i = 0; i < entries.length; i += BUCKETS_PER_REQUEST) {
       const chunk = entries.slice(i, i + BUCKETS_PER_REQUEST)
@@ -77,12 +73,8 @@ export class FramesSender implements Sender {
   }
 
   async send(entries: readonly SpoolEntry[]): Promise<SendResult> {
-    let client: DaybookClient
-    try {
-      client = this.#o.client()
-    } catch (err) {
-      return { accepted: 0, failure: { message: (err as Error).message } }
-    }
+    const client = openClient(this.#o.client)
+    if ('failure' in client) return { accepted: 0, failure: client.failure }
     let accepted = 0
     for (const e of entries) {
       const body = JSON.stringify({
@@ -133,4 +125,13 @@ function describeBody(body: string): string {
     // not JSON
   }
   return body.slice(0, 200).replace(/\s+/g, ' ').trim() || 'no body'
+}
+
+/** A client from the factory, or why there is none (no daemon found, no token). */
+function openClient(factory: () => DaybookClient): DaybookClient | { failure: SendFailure } {
+  try {
+    return factory()
+  } catch (err) {
+    return { failure: { message: (err as Error).message } }
+  }
 }

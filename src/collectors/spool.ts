@@ -22,6 +22,7 @@ import {
 import path from 'node:path'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import { INPUT_KINDS, type InputCounts, addCounts, emptyCounts } from '../domain/input.ts'
+import { isProcessAlive } from '../config/process.ts'
 
 export interface SpoolEntry extends InputCounts {
   /** Unique id the server de-duplicates by. */
@@ -159,20 +160,11 @@ export function lockSpool(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const pid = Number(readFileSync(lock, 'utf8').trim())
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
         throw new Error(`another collector (pid ${pid}) is using ${dir}`)
       }
       rmSync(lock, { force: true })
     }
   }
   throw new Error(`cannot take the lock ${lock}`)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
