@@ -31,9 +31,11 @@ Options:
   -h, --help     Show help (also: daybook <command> --help)
   -v, --version  Print the version
 
-Run the daemon:  daybook serve
-Give a collector a write-only key:  daybook token create --name my-watcher --scope ingest
-Count input:     daybook watch input
+Examples:
+  daybook serve                                          run the daemon
+  daybook summary --range week --by project              where this week went
+  daybook token create --name my-watcher --scope ingest  a write-only key for a collector
+  daybook watch input                                    count keyboard and mouse activity
 `
 }
 
