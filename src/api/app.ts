@@ -163,6 +163,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken]) app.addSchema(schema)
   installErrorHandlers(app)
+  // Bodies are JSON only: a text/plain body is a 415 that says so, not a confusing schema error.
+  app.removeContentTypeParser('text/plain')
 
   // Every route lands in the route table with its access class. The CORS plugin's catch-all
   // OPTIONS route only answers preflights (or 404s), so it is public: browsers send preflights

@@ -148,6 +148,16 @@ const cases: Case[] = [
     mentions: 'application/json',
   },
   {
+    name: 'JSON sent as text/plain',
+    method: 'POST',
+    url: '/events',
+    payload: '[]',
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+    code: 'unsupported_media_type',
+    mentions: 'application/json',
+  },
+  {
     name: 'AFK ends before it starts',
     method: 'POST',
     url: '/afk',
