@@ -44,12 +44,37 @@ export interface DefaultTokenSource {
   rotate(): string
 }
 
-/** The default token kept in `file` (which must exist); rotation rewrites the file atomically. */
+/**
+ * The default token kept in `file` (which must exist); rotation rewrites the file atomically.
+ * The file is the source of truth: when another program replaces it (a new mtime), the next
+ * check reads the new secret, so an outside rotation needs no restart. A file that vanished or
+ * was emptied keeps the last secret rather than locking everyone out.
+ */
 export function fileDefaultToken(file: string, secret: string): DefaultTokenSource {
   let current = secret
+  let seen = mtimeOf(file)
   return {
-    current: () => current,
-    rotate: () => (current = rotateDefaultToken(file)),
+    current: () => {
+      const mtime = mtimeOf(file)
+      if (mtime !== seen) {
+        seen = mtime
+        current = readTokenFile(file) ?? current
+      }
+      return current
+    },
+    rotate: () => {
+      current = rotateDefaultToken(file)
+      seen = mtimeOf(file)
+      return current
+    },
+  }
+}
+
+function mtimeOf(file: string): number | undefined {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return undefined
   }
 }
 

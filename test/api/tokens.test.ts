@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
-import { readFileSync, existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { buildApp } from '../../src/api/app.ts'
-import { StaticKeyAuthenticator, fixedDefaultToken } from '../../src/auth/default-token.ts'
+import {
+  StaticKeyAuthenticator,
+  fixedDefaultToken,
+  newSecret,
+} from '../../src/auth/default-token.ts'
+import { writeFileAtomic } from '../../src/config/files.ts'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import { type TestApp, startApp } from '../helpers.ts'
 
@@ -300,6 +305,26 @@ test('refresh rotates the default token: the file is rewritten 0600, the old sec
   })
   assert.equal(denied.statusCode, 403)
   assert.equal(readFileSync(tokenFile, 'utf8'), `${body.token}\n`)
+})
+
+test('a default token file replaced by another program takes effect on the next request', async (t) => {
+  const { app, token, tokenFile } = await startApp(t)
+  assert.equal((await app.inject({ url: '/v1/apps', headers: bearer(token) })).statusCode, 200)
+  const replacement = newSecret()
+  writeFileAtomic(tokenFile, `${replacement}\n`)
+  // mtime resolution may be coarse: make sure the replacement has a different one.
+  utimesSync(tokenFile, new Date(), new Date(Date.now() + 5_000))
+  assert.equal((await app.inject({ url: '/v1/apps', headers: bearer(token) })).statusCode, 401)
+  assert.equal(
+    (await app.inject({ url: '/v1/apps', headers: bearer(replacement) })).statusCode,
+    200,
+  )
+  // A token file that disappears keeps the last secret instead of locking everyone out.
+  rmSync(tokenFile)
+  assert.equal(
+    (await app.inject({ url: '/v1/apps', headers: bearer(replacement) })).statusCode,
+    200,
+  )
 })
 
 test('refresh of a default token fixed by DAYBOOK_TOKEN is a 409 and writes nothing', async (t) => {
