@@ -84,8 +84,14 @@ export class DaybookContext {
     return withDefaults(await this.store.settings())
   }
 
-  /** The calendar for a request: its `tz` if given, else the setting, else the process zone. */
-  async calendar(requestZone?: string): Promise<Calendar> {
-    return calendarFor(await this.settings(), requestZone)
+  /**
+   * What one request computes with, read once: the settings, the calendar (the request's `tz` if
+   * given, else the setting, else the process zone) and the time now.
+   */
+  async requestTime(
+    requestZone?: string,
+  ): Promise<{ settings: Settings; calendar: Calendar; nowMs: number }> {
+    const settings = await this.settings()
+    return { settings, calendar: calendarFor(settings, requestZone), nowMs: this.clock() }
   }
 }

@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../api/context.ts'
 import { ConflictError } from '../domain/errors.ts'
+import { newSecret } from './default-token.ts'
 import type { Store, TokenRow } from '../store/store.ts'
 import type { Authenticator, Principal, Scope } from './access.ts'
 
@@ -37,7 +38,7 @@ const SECRET_RE = /^sk-[A-Za-z0-9_-]{43}$/
 
 /** A fresh scoped secret: `sk-` + base64url of 32 random bytes. */
 export function newTokenSecret(): string {
-  return `sk-${randomBytes(32).toString('base64url')}`
+  return `sk-${newSecret()}`
 }
 
 /** `sk-abc…wxyz`: the first 6 and last 4 characters (U+2026 between), as the seed. */

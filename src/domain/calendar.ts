@@ -201,16 +201,6 @@ export function localHour(ms: number, cal: Calendar): number {
   return zoned(ms, cal).hour
 }
 
-/** ISO day of week (1 = Monday … 7 = Sunday) of the logical date of an instant. */
-export function localDayOfWeek(ms: number, cal: Calendar): number {
-  return logicalDate(ms, cal).dayOfWeek
-}
-
-/** Month (1–12) of the logical date of an instant. */
-export function localMonth(ms: number, cal: Calendar): number {
-  return logicalDate(ms, cal).month
-}
-
 /**
  * Parses an RFC 3339 timestamp to epoch ms (sub-millisecond digits truncated). A `+` offset that
  * arrived unencoded in a query string reads as a space; it is put back rather than rejected.

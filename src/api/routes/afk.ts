@@ -44,13 +44,9 @@ export const afkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { daybook } = app
-      const now = daybook.clock()
-      const range = resolvePreset(
-        presetFromQuery(request.query.preset),
-        now,
-        await daybook.calendar(request.query.tz),
-      )
-      return (await daybook.store.afk(range, now)).map(afkToFullEvent)
+      const { calendar, nowMs } = await daybook.requestTime(request.query.tz)
+      const range = resolvePreset(presetFromQuery(request.query.preset), nowMs, calendar)
+      return (await daybook.store.afk(range, nowMs)).map(afkToFullEvent)
     },
   )
 }

@@ -50,11 +50,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query
       const { daybook } = app
-      const range = resolvePreset(
-        presetFromQuery(q.preset),
-        daybook.clock(),
-        await daybook.calendar(q.tz),
-      )
+      const { calendar, nowMs } = await daybook.requestTime(q.tz)
+      const range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
       const events = await daybook.store.events({
         range,
         filters: filtersFromQuery(q),

@@ -59,8 +59,7 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query
       const type = q.insightType
-      const cal = await daybook.calendar(q.tz)
-      const now = daybook.clock()
+      const { settings, calendar: cal, nowMs: now } = await daybook.requestTime(q.tz)
       const named =
         q.insightRange === undefined ? undefined : parseInsightRange(q.insightRange, cal)
       // Check each type's parameters before touching the store.
@@ -97,35 +96,30 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const segments = range
         ? await loadActiveSegments(
             daybook.store,
-            await daybook.settings(),
+            settings,
             { range, filters: filtersFromQuery(q), includeAfk: q.includeAfk ?? false },
             now,
           )
         : []
-      const empty = { startMs: now, endMs: now }
+      // Without any activity there is no range: every insight over it is empty.
+      const span = range ?? { startMs: now, endMs: now }
       switch (type) {
         case 'activeYears':
           return { activeYears: activeYears(segments, cal) }
         case 'topN':
           return { topN: totalsByGroup(segments, q.groupBy).slice(0, q.limit) }
         case 'mostActiveDay':
-          return { mostActiveDay: mostActiveDay(segments, range ?? empty, cal) }
+          return { mostActiveDay: mostActiveDay(segments, span, cal) }
         case 'aggregatedAverage':
           return {
-            aggregatedAverage: aggregatedAverage(
-              segments,
-              range ?? empty,
-              cal,
-              averageUnit,
-              q.groupBy,
-            ),
+            aggregatedAverage: aggregatedAverage(segments, span, cal, averageUnit, q.groupBy),
           }
         case 'streak':
-          return { streak: streak(segments, range ?? empty, cal, now) }
+          return { streak: streak(segments, span, cal, now) }
         case 'hourOfDay':
-          return { hourOfDay: hourOfDay(segments, range ?? empty, cal, now) }
+          return { hourOfDay: hourOfDay(segments, span, cal, now) }
         case 'dailyAverage':
-          return { dailyAverage: dailyAverage(segments, range ?? empty, cal, now) }
+          return { dailyAverage: dailyAverage(segments, span, cal, now) }
       }
     },
   )

@@ -96,8 +96,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const q = request.query
-      const cal = await daybook.calendar(q.tz)
-      const now = daybook.clock()
+      const { settings, calendar: cal, nowMs: now } = await daybook.requestTime(q.tz)
       const resolved = resolvePreset(presetFromQuery(q.preset), now, cal)
       const range = {
         startMs: toWholeSecond(resolved.startMs),
@@ -113,7 +112,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const segments = await loadActiveSegments(
         daybook.store,
-        await daybook.settings(),
+        settings,
         { range, filters: filtersFromQuery(q), includeAfk: q.includeAfk ?? false },
         now,
       )
