@@ -136,21 +136,67 @@ export function addPeriods(date: Temporal.PlainDate, unit: PeriodUnit, count: nu
 
 /** Start (epoch ms) of the bucket of `unit` that contains `ms`. */
 export function bucketFloor(ms: number, unit: BucketUnit, cal: Calendar): number {
-  if (unit === 'hour') {
-    return zoned(ms, cal).round({ smallestUnit: 'hour', roundingMode: 'floor' }).epochMilliseconds
-  }
+  if (unit === 'hour') return hourFloor(ms, cal)
   return dayStartMs(periodFirstDate(logicalDate(ms, cal), unit), cal)
 }
 
 /** Start (epoch ms) of the bucket that follows the one containing `ms`. */
 export function bucketNext(ms: number, unit: BucketUnit, cal: Calendar): number {
-  if (unit === 'hour') {
-    // Exact-time addition, then back onto a clock hour: across a DST change the next bucket
-    // still starts on the hour, and a repeated hour is its own bucket.
-    return bucketFloor(bucketFloor(ms, 'hour', cal) + HOUR_MS, 'hour', cal)
-  }
+  if (unit === 'hour') return hourNext(ms, cal)
   const first = periodFirstDate(logicalDate(ms, cal), unit)
   return dayStartMs(addPeriods(first, unit, 1), cal)
+}
+
+/*
+ * Clock-hour buckets. A new hour bucket begins where the wall clock shows HH:00, and at an offset
+ * transition where the wall clock's hour changes: at a one-hour fall-back the repeated hour is its
+ * own bucket; where clocks skip an hour that hour has no bucket; at Lord Howe's half-hour changes
+ * one hour lasts 90 minutes in autumn and another 30 minutes in spring. Offsets and transitions
+ * come from the zone database through Temporal.
+ */
+
+function offsetAt(ms: number, cal: Calendar): number {
+  return zoned(ms, cal).offsetNanoseconds / 1_000_000
+}
+
+/** True when an hour bucket begins exactly at the transition instant `t`. */
+function hourStartsAtTransition(t: number, cal: Calendar): boolean {
+  const wallAt = t + offsetAt(t, cal)
+  const wallBefore = t - 1 + offsetAt(t - 1, cal)
+  return (
+    mod(wallAt, HOUR_MS) === 0 || Math.floor(wallAt / HOUR_MS) !== Math.floor(wallBefore / HOUR_MS)
+  )
+}
+
+function hourNext(ms: number, cal: Calendar): number {
+  let t = ms
+  for (;;) {
+    const z = zoned(t, cal)
+    const offset = z.offsetNanoseconds / 1_000_000
+    const transition =
+      z.getTimeZoneTransition('next')?.epochMilliseconds ?? Number.POSITIVE_INFINITY
+    const onTheHour = t - mod(t + offset, HOUR_MS) + HOUR_MS
+    if (onTheHour < transition) return onTheHour
+    if (hourStartsAtTransition(transition, cal)) return transition
+    t = transition
+  }
+}
+
+function hourFloor(ms: number, cal: Calendar): number {
+  let t = ms
+  for (;;) {
+    const z = zoned(t, cal)
+    const offset = z.offsetNanoseconds / 1_000_000
+    // Where the stretch of constant offset containing `t` began.
+    const since =
+      offsetAt(t - 1, cal) !== offset
+        ? t
+        : (z.getTimeZoneTransition('previous')?.epochMilliseconds ?? Number.NEGATIVE_INFINITY)
+    const onTheHour = t - mod(t + offset, HOUR_MS)
+    if (onTheHour > since) return onTheHour
+    if (hourStartsAtTransition(since, cal)) return since
+    t = since - 1
+  }
 }
 
 /**
@@ -175,20 +221,108 @@ export function bucketLabel(ms: number, unit: BucketUnit, cal: Calendar): string
   }
 }
 
-/** Splits `range` into the buckets of `unit` it touches, each clipped to the range, in order. */
+/**
+ * Splits `range` into the buckets of `unit` it touches, each clipped to the range, in order.
+ *
+ * Hours and days are the many buckets (a year holds 8,760 hours), and stepping through each with
+ * Temporal costs a quarter of a second a year. Between two offset transitions of the zone, a local
+ * hour or day is a fixed number of milliseconds, so within such a stretch the next boundary is the
+ * previous one plus that length, and its label is read off the local wall time (the instant plus
+ * the offset Temporal reported for the stretch). Wherever a step would cross a transition, the
+ * boundary comes from Temporal itself, so DST days still have 23 or 25 hours.
+ */
 export function splitRange(range: TimeRange, unit: BucketUnit, cal: Calendar): CalendarBucket[] {
   const out: CalendarBucket[] = []
+  if (!(range.startMs < range.endMs)) return out
+  const step = unit === 'hour' ? HOUR_MS : unit === 'day' ? DAY_MS : undefined
   let start = range.startMs
+  // The first bucket may begin before the range: its boundaries come from Temporal.
+  let next = bucketNext(start, unit, cal)
+  out.push({
+    label: bucketLabel(start, unit, cal),
+    startMs: start,
+    endMs: Math.min(next, range.endMs),
+  })
+  start = next
+  let stretch = step === undefined ? undefined : offsetStretch(start, cal)
   while (start < range.endMs) {
-    const next = bucketNext(start, unit, cal)
-    out.push({
-      label: bucketLabel(start, unit, cal),
-      startMs: start,
-      endMs: Math.min(next, range.endMs),
-    })
+    if (step !== undefined && stretch !== undefined) {
+      if (start >= stretch.untilMs) stretch = offsetStretch(start, cal)
+      const wallMs = start + stretch.offsetMs
+      // Step only from a boundary at its usual wall time (a day start moved by a DST gap is not).
+      const onBoundary =
+        unit === 'hour'
+          ? mod(wallMs, HOUR_MS) === 0
+          : mod(wallMs, DAY_MS) === cal.startOfDayMinutes * 60_000
+      next =
+        onBoundary && start + step < stretch.untilMs ? start + step : bucketNext(start, unit, cal)
+      const label = onBoundary ? wallLabel(wallMs, unit) : bucketLabel(start, unit, cal)
+      out.push({ label, startMs: start, endMs: Math.min(next, range.endMs) })
+    } else {
+      next = bucketNext(start, unit, cal)
+      out.push({
+        label: bucketLabel(start, unit, cal),
+        startMs: start,
+        endMs: Math.min(next, range.endMs),
+      })
+    }
     start = next
   }
   return out
+}
+
+/**
+ * The buckets of `unit` that overlap any of `active` (sorted, non-overlapping), clipped to `range`:
+ * what `splitRange` returns, minus the buckets no active stretch touches. Costs follow the active
+ * stretches, not the span of the range.
+ */
+export function splitActive(
+  range: TimeRange,
+  unit: BucketUnit,
+  cal: Calendar,
+  active: readonly TimeRange[],
+): CalendarBucket[] {
+  const out: CalendarBucket[] = []
+  let covered = range.startMs
+  for (const a of active) {
+    const from = Math.max(a.startMs, range.startMs)
+    const to = Math.min(a.endMs, range.endMs)
+    if (!(from < to)) continue
+    const startMs = Math.max(covered, Math.max(bucketFloor(from, unit, cal), range.startMs))
+    if (to <= startMs) continue
+    const endMs = Math.min(range.endMs, bucketNext(to - 1, unit, cal))
+    for (const b of splitRange({ startMs, endMs }, unit, cal)) out.push(b)
+    covered = endMs
+  }
+  return out
+}
+
+const DAY_MS = 86_400_000
+
+/** A stretch of time in which the zone keeps one UTC offset. */
+interface OffsetStretch {
+  offsetMs: number
+  /** The next transition (exclusive end of the stretch); Infinity when there is none. */
+  untilMs: number
+}
+
+function offsetStretch(ms: number, cal: Calendar): OffsetStretch {
+  const z = zoned(ms, cal)
+  const transition = z.getTimeZoneTransition('next')
+  return {
+    offsetMs: z.offsetNanoseconds / 1_000_000,
+    untilMs: transition ? transition.epochMilliseconds : Number.POSITIVE_INFINITY,
+  }
+}
+
+function mod(a: number, n: number): number {
+  return ((a % n) + n) % n
+}
+
+/** The label of an hour or day bucket from its wall-clock start, as epoch ms of local time. */
+function wallLabel(wallMs: number, unit: BucketUnit): string {
+  const iso = new Date(wallMs).toISOString()
+  return unit === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00:00` : iso.slice(0, 10)
 }
 
 /** The logical date `YYYY-MM-DD` an instant belongs to. */

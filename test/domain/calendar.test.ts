@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { bucketLabel, makeCalendar, splitRange } from '../../src/domain/calendar.ts'
+import fc from 'fast-check'
+import {
+  type BucketUnit,
+  type Calendar,
+  bucketLabel,
+  bucketNext,
+  makeCalendar,
+  splitActive,
+  splitRange,
+} from '../../src/domain/calendar.ts'
 
 const at = (s: string) => Date.parse(s)
 const HOUR = 3_600_000
@@ -126,6 +135,112 @@ describe('week, month and year buckets are real calendar periods', () => {
     assert.deepEqual(
       (['hour', 'day', 'week', 'month', 'year'] as const).map((u) => bucketLabel(t, u, cal)),
       ['2025-03-03 09:00:00', '2025-03-03', '2025-W10', '2025-03', '2025'],
+    )
+  })
+})
+
+describe('fast bucket enumeration', () => {
+  /** The definition: step from bucket to bucket with Temporal alone. */
+  function oracle(range: { startMs: number; endMs: number }, unit: BucketUnit, cal: Calendar) {
+    const out: { label: string; startMs: number; endMs: number }[] = []
+    for (let start = range.startMs; start < range.endMs;) {
+      const next = bucketNext(start, unit, cal)
+      out.push({
+        label: bucketLabel(start, unit, cal),
+        startMs: start,
+        endMs: Math.min(next, range.endMs),
+      })
+      start = next
+    }
+    return out
+  }
+  const zones = [
+    'UTC',
+    'Europe/Berlin',
+    'America/New_York',
+    'Asia/Kolkata',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Australia/Adelaide',
+    'America/Santiago',
+    'Pacific/Chatham',
+  ]
+  const sods = ['00:00', '02:30', '04:00', '23:45', '01:15']
+
+  test('splitRange equals stepping with Temporal, across transitions and odd offsets', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom(...sods),
+        fc.constantFrom<BucketUnit>('hour', 'day', 'week', 'month'),
+        fc.integer({
+          min: Date.parse('2019-01-01T00:00:00Z'),
+          max: Date.parse('2027-01-01T00:00:00Z'),
+        }),
+        fc.integer({ min: 1, max: 400 * 86_400_000 }),
+        (zone, sod, unit, startMs, lengthMs) => {
+          const cal = makeCalendar(zone, sod)
+          const len = unit === 'hour' ? lengthMs % (40 * 86_400_000) : lengthMs
+          const range = { startMs, endMs: startMs + Math.max(1, len) }
+          assert.deepEqual(splitRange(range, unit, cal), oracle(range, unit, cal))
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
+  test('splitActive returns exactly the buckets that touch an active stretch', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom<BucketUnit>('hour', 'day', 'week', 'month', 'year'),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 900 * 86_400 }),
+            fc.integer({ min: 1, max: 3 * 86_400 }),
+          ),
+          {
+            maxLength: 6,
+          },
+        ),
+        (zone, unit, raw) => {
+          const cal = makeCalendar(zone, '00:00')
+          const base = Date.parse('2024-01-01T00:00:00Z')
+          const range = { startMs: base + 3_600_000 * 7, endMs: base + 800 * 86_400_000 }
+          const active = raw
+            .map(([s, l]) => ({ startMs: base + s * 1000, endMs: base + (s + l) * 1000 }))
+            .sort((a, b) => a.startMs - b.startMs)
+            .reduce<{ startMs: number; endMs: number }[]>((acc, iv) => {
+              const last = acc[acc.length - 1]
+              if (last && iv.startMs <= last.endMs) last.endMs = Math.max(last.endMs, iv.endMs)
+              else acc.push({ ...iv })
+              return acc
+            }, [])
+          const expected = splitRange(range, unit, cal).filter((b) =>
+            active.some((a) => a.startMs < b.endMs && b.startMs < a.endMs),
+          )
+          assert.deepEqual(splitActive(range, unit, cal, active), expected)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+})
+
+describe('hour buckets at half-hour DST changes', () => {
+  test('Lord Howe: the autumn hour 01 lasts 90 minutes, the spring hour 02 30 minutes', () => {
+    // 2025-04-06 02:00 +11:00 → 01:30 +10:30; 2025-10-05 02:00 +10:30 → 02:30 +11:00.
+    assert.deepEqual(
+      split('2025-04-05T13:00:00Z', '2025-04-05T16:30:00Z', 'hour', 'Australia/Lord_Howe').map(
+        (b) => `${b.label.slice(11, 13)}:${b.hours * 60}`,
+      ),
+      ['00:60', '01:90', '02:60'],
+    )
+    assert.deepEqual(
+      split('2025-10-04T14:30:00Z', '2025-10-04T17:00:00Z', 'hour', 'Australia/Lord_Howe').map(
+        (b) => `${b.label.slice(11, 13)}:${b.hours * 60}`,
+      ),
+      ['01:60', '02:30', '03:60'],
     )
   })
 })
