@@ -16,7 +16,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { buildApp } from '../src/api/app.ts'
 import { StaticKeyAuthenticator } from '../src/auth/default-token.ts'
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
+import { openStore } from '../src/store/open.ts'
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 365)
 const PER_DAY = Number(process.env.BENCH_EVENTS_PER_DAY ?? 600)
@@ -82,8 +82,8 @@ const report = (name: string, ours: string, base: string, ratio: number) =>
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-bench-'))
 try {
-  const store = SqliteStore.open(path.join(dir, 'daybook.db'))
-  store.migrate()
+  const store = await openStore({ driver: 'sqlite', file: path.join(dir, 'daybook.db') })
+  await store.migrate()
   const app = await buildApp({ store, authenticator: new StaticKeyAuthenticator(() => 'bench') })
   const headers = { authorization: 'Bearer bench' }
 

@@ -8,13 +8,14 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
-import { AuthenticatorChain, type Scope } from '../src/auth/access.ts'
+import { AuthenticatorChain, type Scope } from '../src/domain/access.ts'
 import {
   StaticKeyAuthenticator,
   ensureDefaultToken,
   fileDefaultToken,
 } from '../src/auth/default-token.ts'
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
+import { openStore } from '../src/store/open.ts'
+import { defaultDeviceName } from '../src/config/device.ts'
 
 /** A fresh temp dir removed when the test ends. */
 export function tempDir(t: TestContext, prefix = 'daybook-'): string {
@@ -50,8 +51,9 @@ export type StartOptions = {
 export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
   const dir = tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
-  const store = SqliteStore.open(dbFile)
-  store.migrate()
+  // Reads on the writer: one worker per test app keeps the suite light.
+  const store = await openStore({ driver: 'sqlite', file: dbFile, readers: 0 })
+  await store.migrate()
   const tokenFile = path.join(dir, 'config', 'auth.token')
   const defaultToken = fileDefaultToken(tokenFile, ensureDefaultToken(tokenFile))
   const { now: start, keys, ...appOptions } = options
@@ -85,6 +87,9 @@ export async function startApp(t: TestContext, options: StartOptions = {}): Prom
       }),
   }
 }
+
+/** The name of the daemon's own device in a fresh database. */
+export const OWN_DEVICE = defaultDeviceName()
 
 /** A seed-000 `EventInput` with every field, overridable. */
 export function eventInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -15,9 +15,9 @@ import Fastify, {
 } from 'fastify'
 import type { Server } from 'node:http'
 import qs from 'qs'
-import { type Authenticator, AuthenticatorChain } from '../auth/access.ts'
+import { type Authenticator, AuthenticatorChain } from '../domain/access.ts'
 import type { DefaultTokenSource } from '../auth/default-token.ts'
-import type { Store } from '../store/store.ts'
+import type { Store } from '../store/ports.ts'
 import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
 import { installAuth } from './plugins/auth.ts'
@@ -27,7 +27,9 @@ import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
-import { eventRoutes } from './routes/events.ts'
+import { changeRoutes } from './routes/changes.ts'
+import { deviceRoutes } from './routes/devices.ts'
+import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
 import { insightRoutes } from './routes/insights.ts'
 import { inputRoutes, seedInputRoutes } from './routes/input.ts'
@@ -158,7 +160,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       clock,
       store: options.store,
       defaultToken: options.defaultToken,
-      onRetentionError: (err) => app.log.error({ err }, 'input retention failed'),
+      onError: (err, what) => app.log.error({ err }, what),
     }),
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken]) app.addSchema(schema)
@@ -233,7 +235,16 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   }
   await app.register(seedInputRoutes, { prefix: '/v1', ...seedInput })
   await app.register(seedInputRoutes, seedInput)
-  for (const routes of [inputRoutes, analysisRoutes, metaRoutes, settingsRoutes, tokenRoutes]) {
+  for (const routes of [
+    inputRoutes,
+    analysisRoutes,
+    metaRoutes,
+    settingsRoutes,
+    tokenRoutes,
+    eventDeleteRoutes,
+    deviceRoutes,
+    changeRoutes,
+  ]) {
     await app.register(routes, { prefix: '/v1' })
   }
 

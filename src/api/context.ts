@@ -1,38 +1,48 @@
 /**
- * What route handlers reach through `app.daybook`: the store (once ready), the clock, settings,
- * the calendar a request computes in, and the tokens.
+ * What route handlers reach through `app.daybook`: the services (ingest, active time, insights,
+ * tokens, retention), the bus, the store once it is ready, the clock, settings and the calendar a
+ * request computes in. Routes translate wire shapes and call these; they compute no time.
  */
-import type { Access } from '../auth/access.ts'
-import { type DefaultTokenSource } from '../auth/default-token.ts'
-import { TokenAuthenticator } from '../auth/tokens.ts'
+import type { Access } from '../domain/access.ts'
+import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Calendar } from '../domain/calendar.ts'
+import type { Clock } from '../domain/clock.ts'
 import { ConflictError, NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor, withDefaults } from '../domain/settings.ts'
-import { InputRetention } from '../store/input-retention.ts'
-import type { Store } from '../store/store.ts'
+import { ActiveTimeService } from '../services/active-time.ts'
+import { Bus } from '../services/bus.ts'
+import { IngestService } from '../services/ingest.ts'
+import { InsightService } from '../services/insights.ts'
+import { InputRetention } from '../services/retention.ts'
+import { TokenAuthenticator } from '../services/tokens.ts'
+import type { Store } from '../store/ports.ts'
+
+export type { Clock }
 
 /** One entry of the route table: what is served, and who may call it. */
 export interface RouteEntry {
   method: string
   url: string
   access: Access | undefined
-  /** `seed001` when the route speaks the seed-001 wire (raw-key auth, `{"error"}` bodies). */
+  /** `seed001` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies). */
   wire: 'seed001' | undefined
 }
-
-/** Epoch milliseconds now; injectable so tests control time. */
-export type Clock = () => number
 
 export class DaybookContext {
   readonly version: string
   readonly clock: Clock
   /** Every route the app serves, as registered (HEAD routes included). */
   readonly routes: RouteEntry[] = []
+  /** What the store committed, announced after commit. */
+  readonly bus: Bus
+  readonly ingest: IngestService
+  readonly activeTime: ActiveTimeService
+  readonly insights: InsightService
   /** Scoped tokens: checked on every request, managed by the token routes. */
   readonly tokens: TokenAuthenticator
-  readonly #defaultToken: DefaultTokenSource | undefined
   /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
   readonly inputRetention: InputRetention
+  readonly #defaultToken: DefaultTokenSource | undefined
   #store: Store | undefined
 
   constructor(options: {
@@ -40,17 +50,23 @@ export class DaybookContext {
     clock: Clock
     store?: Store | undefined
     defaultToken?: DefaultTokenSource | undefined
-    onRetentionError?: (err: unknown) => void
+    onError?: (err: unknown, what: string) => void
   }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
     this.#defaultToken = options.defaultToken
-    this.tokens = new TokenAuthenticator({ store: () => this.store, clock: this.clock })
+    const store = () => this.store
+    const deps = { store, clock: this.clock }
+    this.bus = new Bus((err) => options.onError?.(err, 'a bus listener failed'))
+    this.ingest = new IngestService({ ...deps, bus: this.bus })
+    this.activeTime = new ActiveTimeService(deps)
+    this.insights = new InsightService({ ...deps, activeTime: this.activeTime })
+    this.tokens = new TokenAuthenticator(deps)
     this.inputRetention = new InputRetention({
       store: () => this.#store,
       clock: options.clock,
-      onError: options.onRetentionError,
+      onError: (err) => options.onError?.(err, 'input retention failed'),
     })
   }
 
@@ -81,7 +97,7 @@ export class DaybookContext {
   }
 
   async settings(): Promise<Settings> {
-    return withDefaults(await this.store.settings())
+    return withDefaults(await this.store.settings.get())
   }
 
   /**

@@ -6,7 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { writeFileAtomic } from '../config/files.ts'
 import { ConflictError } from '../domain/errors.ts'
-import type { Authenticator, Principal } from './access.ts'
+import type { Authenticator, Principal } from '../domain/access.ts'
 
 /** A fresh random secret: 32 bytes, base64url without padding. */
 export function newSecret(): string {

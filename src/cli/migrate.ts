@@ -4,8 +4,8 @@
 import path from 'node:path'
 import { databaseFile, defaultDataDir } from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
-import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
-import { LATEST_VERSION } from '../store/sqlite/migrations.ts'
+import { openStore } from '../store/open.ts'
+import type { Store } from '../store/ports.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
 const HELP = `Usage: daybook migrate [options]
@@ -35,9 +35,9 @@ export const migrateCommand: Command = {
       values['data-dir'] ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env)),
     )
     const file = databaseFile(dataDir, values['db-path'], env)
-    let store: SqliteStore
+    let store: Store
     try {
-      store = SqliteStore.open(file)
+      store = await openStore({ driver: 'sqlite', file, readers: 0 })
     } catch (err) {
       throw new CliError(
         err instanceof DaybookError
@@ -46,18 +46,19 @@ export const migrateCommand: Command = {
       )
     }
     try {
-      const before = store.schemaVersion
+      const { version: before, latest } = await store.schema()
       if (values.status) {
         process.stdout.write(
-          `${file}: schema version ${before} of ${LATEST_VERSION}${before < LATEST_VERSION ? ` (${LATEST_VERSION - before} pending)` : ' (up to date)'}\n`,
+          `${file}: schema version ${before} of ${latest}${before < latest ? ` (${latest - before} pending)` : ' (up to date)'}\n`,
         )
         return 0
       }
-      const applied = store.migrate()
+      const applied = await store.migrate()
+      const { version: after } = await store.schema()
       process.stdout.write(
         applied.length === 0
           ? `${file}: schema version ${before}, up to date\n`
-          : `${file}: migrated from version ${before} to ${store.schemaVersion} (applied ${applied.join(', ')})\n`,
+          : `${file}: migrated from version ${before} to ${after} (applied ${applied.join(', ')})\n`,
       )
       return 0
     } finally {

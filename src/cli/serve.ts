@@ -23,7 +23,7 @@ import {
   fixedDefaultToken,
   isExposed,
 } from '../auth/default-token.ts'
-import { AuthenticatorChain } from '../auth/access.ts'
+import { AuthenticatorChain } from '../domain/access.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import {
   dataPaths,
@@ -33,7 +33,8 @@ import {
   tokenFile,
 } from '../config/paths.ts'
 import { DaybookError } from '../domain/errors.ts'
-import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
+import { openStore } from '../store/open.ts'
+import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { CliError, type Command, parseFlags, parsePort } from './command.ts'
 
@@ -261,7 +262,7 @@ export interface Daemon {
 /** Starts the daemon; rejects with a `CliError` for every foreseeable start-up failure. */
 export async function startDaemon(config: ServeConfig): Promise<Daemon> {
   prepareDataDir(config.dataDir)
-  const store = openStore(config.dbPath)
+  const store = await openDatabase(config.dbPath)
   try {
     return await startWithStore(config, store)
   } catch (err) {
@@ -270,7 +271,7 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
   }
 }
 
-async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<Daemon> {
+async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
   const defaultToken = defaultTokenSource(config)
   const authenticator = new AuthenticatorChain([
@@ -321,7 +322,7 @@ async function startWithStore(config: ServeConfig, store: SqliteStore): Promise<
   }
 
   try {
-    store.migrate()
+    await store.migrate()
   } catch (err) {
     await app.close()
     socketServer?.close()
@@ -400,9 +401,18 @@ function prepareDataDir(dir: string): void {
   }
 }
 
-function openStore(file: string): SqliteStore {
+async function openDatabase(file: string): Promise<Store> {
   try {
-    return SqliteStore.open(file)
+    return await openStore({
+      driver: 'sqlite',
+      file,
+      // A store thread that dies leaves the daemon unable to keep what it acknowledges: stop,
+      // loudly, and let the service manager restart it.
+      onFailure: (err) => {
+        process.stderr.write(`daybook serve: the database worker failed: ${err.message}\n`)
+        process.exit(1)
+      },
+    })
   } catch (err) {
     if (err instanceof DaybookError) throw new CliError(err.message)
     throw new CliError(`cannot open database ${file}: ${(err as Error).message}`)

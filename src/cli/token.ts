@@ -2,8 +2,8 @@
  * `daybook token create|list|revoke`: scoped tokens, managed through the running daemon (which
  * alone holds the database and the live token cache, so a revocation takes effect at once).
  */
-import { SCOPES, type Scope } from '../auth/access.ts'
-import { EXPIRIES, type Expiry } from '../auth/tokens.ts'
+import { SCOPES, type Scope } from '../domain/access.ts'
+import { EXPIRIES, type Expiry } from '../services/tokens.ts'
 import { ApiError, DaybookClient, UnreachableError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 

@@ -1,10 +1,12 @@
 /**
  * The activity event model and its content-derived identity.
  *
- * An event's id is a UUIDv5 over its content *by names* — never over database row ids — so the
- * same event gets the same id in any database, and a re-sent event is recognised as a duplicate.
+ * An event's id is a UUIDv5 over its device and content *by names* — never over database row ids —
+ * so the same event gets the same id in any database. The end is not part of it: a watcher that
+ * re-sends a growing event (a heartbeat) extends the stored one instead of adding another.
  */
 import { v5 as uuidv5 } from 'uuid'
+import { UnprocessableError } from './errors.ts'
 
 /** Namespace for Daybook's content ids (a fixed random UUID; changing it re-identifies all data). */
 const DAYBOOK_NAMESPACE = '3f1d5e0a-7c1b-4f7e-9a52-6d1f0c2b8e47'
@@ -18,6 +20,7 @@ export const DIMENSIONS = [
   'category',
   'entity',
   'source',
+  'device',
 ] as const
 export type Dimension = (typeof DIMENSIONS)[number]
 
@@ -29,6 +32,8 @@ export const FILTER_PARAMS = {
   entities: 'entity',
   branches: 'branch',
   languages: 'language',
+  sources: 'source',
+  devices: 'device',
 } as const satisfies Record<string, Dimension>
 export type FilterParam = keyof typeof FILTER_PARAMS
 
@@ -38,6 +43,8 @@ export type EventFilters = Partial<Record<Dimension, readonly string[]>>
 /** An event as stored and served: times in epoch ms, dimensions by name. */
 export interface ActivityEvent {
   id: string
+  /** The device (by name) the event happened on. */
+  device: string
   startMs: number
   endMs: number
   /** The duration the client reported, in seconds; informational, time math uses start/end. */
@@ -53,44 +60,146 @@ export interface ActivityEvent {
   source: string
 }
 
-/** An event before it has an id. */
-export type NewActivityEvent = Omit<ActivityEvent, 'id'>
+/** An event as a client sends it: no id yet, and its device by name (null: the daemon's own). */
+export type NewActivityEvent = Omit<ActivityEvent, 'id' | 'device'> & { device: string | null }
 
-/** The content id of an event: equal content, equal id, in every database. */
-export function eventId(e: NewActivityEvent): string {
+/** The names an event's identity is made of, besides its device. */
+export type EventIdentity = Pick<
+  NewActivityEvent,
+  'source' | 'startMs' | 'category' | 'app' | 'entity' | 'project' | 'branch' | 'language'
+>
+
+/**
+ * The content id of an event on the device with id `deviceId`: equal device, source, start and
+ * names, equal id, in every database. The end is left out on purpose (see the module comment).
+ */
+export function eventId(deviceId: string, e: EventIdentity): string {
   // JSON encoding keeps the key unambiguous whatever characters the names contain.
   const key = JSON.stringify([
-    'event/1',
+    'event/2',
+    deviceId,
+    e.source,
+    e.startMs,
     e.category,
     e.app,
     e.entity,
     e.project,
     e.branch,
     e.language,
-    e.source,
-    e.startMs,
-    e.endMs,
   ])
   return uuidv5(key, DAYBOOK_NAMESPACE)
 }
 
-/** A period away from keyboard; `endMs` null while it is still open. */
+/**
+ * The id a device named `name` gets when a batch names it first. Name-derived, so every daemon
+ * that hears of "laptop-2" first by name gives it the same id. (A daemon's own device gets a random
+ * id once.)
+ */
+export function namedDeviceId(name: string): string {
+  return uuidv5(JSON.stringify(['device/1', name]), DAYBOOK_NAMESPACE)
+}
+
+/** A period away from keyboard on one device. */
 export interface AfkPeriod {
   id: string
+  device: string
   startMs: number
+  /** The end the watcher reported; null while it has not (the period is open). */
   endMs: number | null
+  /**
+   * For an open period: the first evidence of presence on its device after it began (input, or an
+   * editor's event), where the period is taken to end until a real end arrives. Null when none.
+   */
+  inferredEndMs: number | null
   durationSec: number | null
 }
 
+/** An AFK period as a client sends it. */
+export type NewAfkPeriod = Omit<AfkPeriod, 'id' | 'device' | 'inferredEndMs'> & {
+  device: string | null
+}
+
+/** Where a period ends for active time: its reported end, else its inferred end, else never. */
+export function afkEffectiveEnd(p: Pick<AfkPeriod, 'endMs' | 'inferredEndMs'>): number {
+  return p.endMs ?? p.inferredEndMs ?? Number.POSITIVE_INFINITY
+}
+
 /**
- * The content id of an AFK period: its start. A period first sent open and later sent closed
- * (or extended) is the same period, so it updates in place rather than being counted twice.
+ * The content id of an AFK period: its device and start. A period first sent open and later sent
+ * closed (or extended) is the same period, so it updates in place rather than being counted twice.
  */
-export function afkId(startMs: number): string {
-  return uuidv5(JSON.stringify(['afk/1', startMs]), DAYBOOK_NAMESPACE)
+export function afkId(deviceId: string, startMs: number): string {
+  return uuidv5(JSON.stringify(['afk/2', deviceId, startMs]), DAYBOOK_NAMESPACE)
 }
 
 /** The value of a dimension of an event (null when the event has none). */
 export function dimensionValue(e: ActivityEvent, d: Dimension): string | null {
   return e[d]
+}
+
+/** Earliest event or AFK time the daemon accepts: anything before is a broken clock or a typo. */
+export const EARLIEST_MS = Date.UTC(1990, 0, 1)
+/** How far in the future an event may start (clocks of two machines differ a little). */
+export const MAX_FUTURE_MS = 5 * 60_000
+/** Longest single event: anything longer is a stuck watcher, not a human activity. */
+export const MAX_EVENT_MS = 7 * 24 * 3_600_000
+
+/**
+ * Checks the times of an event from any wire: not before 1990, not starting in the future (beyond
+ * clock skew), not ending before it starts, not longer than 7 days. `field` names the offending
+ * input field (`body/3/timestamp`).
+ */
+export function checkEventTimes(
+  e: { startMs: number; endMs: number },
+  nowMs: number,
+  field: (name: 'timestamp' | 'end_timestamp') => string,
+): void {
+  checkStart(e.startMs, nowMs, field('timestamp'))
+  if (e.endMs < e.startMs) {
+    throw new UnprocessableError(
+      'invalid_range',
+      `${field('end_timestamp')} is before ${field('timestamp')}`,
+      field('end_timestamp'),
+    )
+  }
+  if (e.endMs - e.startMs > MAX_EVENT_MS) {
+    throw new UnprocessableError(
+      'event_too_long',
+      `${field('end_timestamp')}: an event may last at most 7 days`,
+      field('end_timestamp'),
+    )
+  }
+}
+
+/** Checks the times of an AFK period: its start as an event's; its end, if any, not before it. */
+export function checkAfkTimes(
+  p: { startMs: number; endMs: number | null },
+  nowMs: number,
+  field: (name: 'afk_start' | 'afk_end') => string,
+): void {
+  checkStart(p.startMs, nowMs, field('afk_start'))
+  if (p.endMs !== null && p.endMs < p.startMs) {
+    throw new UnprocessableError(
+      'invalid_range',
+      `${field('afk_end')} is before ${field('afk_start')}`,
+      field('afk_end'),
+    )
+  }
+}
+
+function checkStart(startMs: number, nowMs: number, field: string): void {
+  if (startMs < EARLIEST_MS) {
+    throw new UnprocessableError(
+      'too_early',
+      `${field} is before 1990-01-01T00:00:00Z; check the sender's clock and time unit`,
+      field,
+    )
+  }
+  if (startMs > nowMs + MAX_FUTURE_MS) {
+    throw new UnprocessableError(
+      'in_future',
+      `${field} is more than ${MAX_FUTURE_MS / 60_000} minutes in the future; check the sender's clock`,
+      field,
+    )
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * Insights over an active timeline: the seed's (`activeYears`, `topN`, `mostActiveDay`,
- * `aggregatedAverage`) and the ones a user asks next (`streak`, `hourOfDay`, `dailyAverage`).
- * Pure; all local-time questions go through the calendar.
+ * Insights: Skopio's (`activeYears`, `topN`, `mostActiveDay`, `aggregatedAverage`) and the ones a
+ * user asks next (`streak`, `hourOfDay`, `dailyAverage`). Pure, over the cells of calendar buckets
+ * (year, day, hour or month cells of a range), so their cost follows the active buckets, never the
+ * span of the calendar; all local-time questions go through the calendar.
  */
 import { Temporal } from 'temporal-polyfill'
 import {
@@ -10,13 +11,10 @@ import {
   addPeriods,
   dateLabel,
   dayStartMs,
-  localHour,
-  splitRange,
+  logicalDate,
 } from './calendar.ts'
 import { BadRequestError } from './errors.ts'
-import type { Dimension } from './events.ts'
-import { bucketize } from './summary.ts'
-import type { Segment } from './timeline.ts'
+import { type BucketCell, compareNames } from './summary.ts'
 
 export const INSIGHT_TYPES = [
   'activeYears',
@@ -84,30 +82,28 @@ function span(from: Temporal.PlainDate, to: Temporal.PlainDate, cal: Calendar): 
   return { startMs: dayStartMs(from, cal), endMs: dayStartMs(to, cal) }
 }
 
-/** Local years with any active time, newest first. */
-export function activeYears(segments: readonly Segment[], cal: Calendar): number[] {
-  if (segments.length === 0) return []
-  const range = {
-    startMs: (segments[0] as Segment).startMs,
-    endMs: (segments[segments.length - 1] as Segment).endMs,
-  }
-  return bucketize(segments, splitRange(range, 'year', cal), undefined)
-    .map((c) => Number(c.label))
-    .sort((a, b) => b - a)
+/** Local years with any active time, newest first (from year cells). */
+export function activeYears(yearCells: readonly BucketCell[]): number[] {
+  return [...new Set(yearCells.map((c) => Number(c.label)))].sort((a, b) => b - a)
 }
 
-/** The day with the most active time (the earliest of equals); empty when there is none. */
-export function mostActiveDay(
-  segments: readonly Segment[],
-  range: TimeRange,
-  cal: Calendar,
-): { date: string; total_duration: number } {
+/** The day with the most active time (the earliest of equals), from day cells; empty when none. */
+export function mostActiveDay(dayCells: readonly BucketCell[]): {
+  date: string
+  total_duration: number
+} {
   let best = { date: '', total_duration: 0 }
-  for (const cell of bucketize(segments, splitRange(range, 'day', cal), undefined)) {
-    if (cell.seconds > best.total_duration)
-      best = { date: cell.label, total_duration: cell.seconds }
+  for (const [date, seconds] of totalsByLabel(dayCells)) {
+    if (seconds > best.total_duration) best = { date, total_duration: seconds }
   }
   return best
+}
+
+/** Seconds per bucket label, in bucket order. */
+function totalsByLabel(cells: readonly BucketCell[]): Map<string, number> {
+  const totals = new Map<string, number>()
+  for (const c of cells) totals.set(c.label, (totals.get(c.label) ?? 0) + c.seconds)
+  return totals
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const
@@ -127,30 +123,18 @@ const MONTHS = [
 ] as const
 
 /**
- * Average active seconds per weekday (`unit` day) or per month name (`unit` month), for each
- * group, over the buckets in which that group was active (as the seed). Keys in alphabetical
- * order, groups by name, averages to two decimals.
+ * Average active seconds per weekday (day cells) or per month name (month cells), for each group,
+ * over the buckets in which that group was active (as Skopio). Keys in alphabetical order, groups
+ * by name, averages to two decimals.
  */
 export function aggregatedAverage(
-  segments: readonly Segment[],
-  range: TimeRange,
-  cal: Calendar,
+  cells: readonly BucketCell[],
   unit: 'day' | 'month',
-  groupBy: Dimension | undefined,
 ): Record<string, [string, number][]> {
   const sums = new Map<string, Map<string, { total: number; buckets: number }>>()
-  const buckets = splitRange(range, unit, cal)
-  const keyOf = new Map(
-    buckets.map((b) => {
-      const date = Temporal.PlainDate.from(b.label.length === 7 ? `${b.label}-01` : b.label)
-      return [
-        b.label,
-        unit === 'day' ? WEEKDAYS[date.dayOfWeek - 1] : MONTHS[date.month - 1],
-      ] as const
-    }),
-  )
-  for (const cell of bucketize(segments, buckets, groupBy)) {
-    const key = keyOf.get(cell.label) as string
+  for (const cell of cells) {
+    const date = Temporal.PlainDate.from(unit === 'month' ? `${cell.label}-01` : cell.label)
+    const key = (unit === 'day' ? WEEKDAYS[date.dayOfWeek - 1] : MONTHS[date.month - 1]) as string
     let byGroup = sums.get(key)
     if (!byGroup) sums.set(key, (byGroup = new Map<string, { total: number; buckets: number }>()))
     const acc = byGroup.get(cell.group) ?? { total: 0, buckets: 0 }
@@ -159,7 +143,7 @@ export function aggregatedAverage(
   const out: Record<string, [string, number][]> = {}
   for (const key of [...sums.keys()].sort()) {
     const byGroup = sums.get(key) as Map<string, { total: number; buckets: number }>
-    out[key] = [...byGroup.keys()].sort().map((g) => {
+    out[key] = [...byGroup.keys()].sort(compareNames).map((g) => {
       const { total, buckets: n } = byGroup.get(g) as { total: number; buckets: number }
       return [g, Math.round((total / n) * 100) / 100]
     })
@@ -175,66 +159,62 @@ export interface DayRun {
 }
 
 /**
- * The longest run of consecutive active days in `range`, and the current one: the run that ends
- * today, or yesterday when today has no activity yet (the streak is still alive until today ends).
+ * The longest run of consecutive active days (from day cells), and the current one: the run that
+ * ends today, or yesterday when today has no activity yet (the streak lives until today ends).
  */
 export function streak(
-  segments: readonly Segment[],
-  range: TimeRange,
+  dayCells: readonly BucketCell[],
   cal: Calendar,
   nowMs: number,
 ): { longest: DayRun; current: DayRun } {
-  const active = new Set(
-    bucketize(segments, splitRange(range, 'day', cal), undefined).map((c) => c.label),
-  )
+  const days = [...totalsByLabel(dayCells).keys()].sort()
   const none: DayRun = { days: 0, start: null, end: null }
   let longest = none
   let run = none
-  const runs = new Map<string, DayRun>() // run ending on a given day
-  for (const b of splitRange(range, 'day', cal)) {
-    if (active.has(b.label)) {
-      run = { days: run.days + 1, start: run.start ?? b.label, end: b.label }
-      runs.set(b.label, run)
-      if (run.days > longest.days) longest = run
-    } else {
-      run = none
-    }
+  const runs = new Map<string, DayRun>() // the run ending on a given day
+  let previous: Temporal.PlainDate | undefined
+  for (const label of days) {
+    const day = Temporal.PlainDate.from(label)
+    const follows = previous !== undefined && previous.add({ days: 1 }).equals(day)
+    run = follows
+      ? { days: run.days + 1, start: run.start, end: label }
+      : { days: 1, start: label, end: label }
+    runs.set(label, run)
+    if (run.days > longest.days) longest = run
+    previous = day
   }
   const today = dateLabel(nowMs, cal)
   const yesterday = Temporal.PlainDate.from(today).subtract({ days: 1 }).toString()
   return { longest, current: runs.get(today) ?? runs.get(yesterday) ?? none }
 }
 
-/** The days of `range` that have begun by `nowMs` (future days hold no activity yet). */
-function elapsedDays(range: TimeRange, cal: Calendar, nowMs: number): number {
-  return splitRange(range, 'day', cal).filter((b) => b.startMs < nowMs).length
+/** How many days of `range` have begun before `nowMs` (future days hold no activity yet). */
+export function elapsedDays(range: TimeRange, cal: Calendar, nowMs: number): number {
+  if (!(range.startMs < nowMs) || !(range.startMs < range.endMs)) return 0
+  const first = logicalDate(range.startMs, cal)
+  const last = logicalDate(Math.min(nowMs - 1, range.endMs - 1), cal)
+  return first.until(last, { largestUnit: 'days' }).days + 1
 }
 
-/** Average active seconds in each local clock hour (0–23) across the elapsed days of `range`. */
+/** Average active seconds in each local clock hour (0–23), from hour cells, over `days` days. */
 export function hourOfDay(
-  segments: readonly Segment[],
-  range: TimeRange,
-  cal: Calendar,
-  nowMs: number,
+  hourCells: readonly BucketCell[],
+  days: number,
 ): { hour: number; averageSeconds: number }[] {
   const sums = Array.from({ length: 24 }, () => 0)
-  const hours = splitRange(range, 'hour', cal)
-  // Labels repeat only for the repeated hour of a DST fall-back, which has the same clock hour.
-  const hourOf = new Map(hours.map((h) => [h.label, localHour(h.startMs, cal)]))
-  for (const cell of bucketize(segments, hours, undefined)) {
-    const hour = hourOf.get(cell.label) ?? 0
+  for (const cell of hourCells) {
+    // Labels are `YYYY-MM-DD HH:00:00`: the local clock hour.
+    const hour = Number(cell.label.slice(11, 13))
     sums[hour] = (sums[hour] ?? 0) + cell.seconds
   }
-  const days = Math.max(1, elapsedDays(range, cal, nowMs))
-  return sums.map((s, hour) => ({ hour, averageSeconds: Math.round((s / days) * 100) / 100 }))
+  const n = Math.max(1, days)
+  return sums.map((s, hour) => ({ hour, averageSeconds: Math.round((s / n) * 100) / 100 }))
 }
 
-/** Total, elapsed days, active days and the two averages of `range`. */
+/** Total, elapsed days, active days and the two averages, from day cells over `days` days. */
 export function dailyAverage(
-  segments: readonly Segment[],
-  range: TimeRange,
-  cal: Calendar,
-  nowMs: number,
+  dayCells: readonly BucketCell[],
+  days: number,
 ): {
   totalSeconds: number
   days: number
@@ -242,15 +222,15 @@ export function dailyAverage(
   averageSeconds: number
   activeDayAverageSeconds: number
 } {
-  const cells = bucketize(segments, splitRange(range, 'day', cal), undefined)
-  const totalSeconds = cells.reduce((sum, c) => sum + c.seconds, 0)
-  const days = elapsedDays(range, cal, nowMs)
+  const totals = totalsByLabel(dayCells)
+  const totalSeconds = [...totals.values()].reduce((sum, s) => sum + s, 0)
+  const activeDays = [...totals.values()].filter((s) => s > 0).length
   const round = (n: number) => Math.round(n * 100) / 100
   return {
     totalSeconds,
     days,
-    activeDays: cells.length,
+    activeDays,
     averageSeconds: days === 0 ? 0 : round(totalSeconds / days),
-    activeDayAverageSeconds: cells.length === 0 ? 0 : round(totalSeconds / cells.length),
+    activeDayAverageSeconds: activeDays === 0 ? 0 : round(totalSeconds / activeDays),
   }
 }

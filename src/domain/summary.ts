@@ -1,67 +1,14 @@
 /**
- * Sums of active time: per range, per calendar bucket, per group. Pure; callers bring the events.
+ * Sums of active time per calendar bucket and group. Pure; callers bring the timeline.
  *
  * Filters and grouping apply to the timeline, never to the events before it is built: the time a
  * filter selects is time its events really owned, not time another event won.
  */
-import type { CalendarBucket, TimeRange } from './calendar.ts'
-import {
-  type ActivityEvent,
-  type AfkPeriod,
-  type Dimension,
-  type EventFilters,
-  dimensionValue,
-} from './events.ts'
-import {
-  type Segment,
-  type SourcePriority,
-  afkIntervals,
-  buildTimeline,
-  subtractIntervals,
-} from './timeline.ts'
+import type { CalendarBucket } from './calendar.ts'
+import type { Segment, TimelineEvent } from './timeline.ts'
 
 /** The key `groupedValues` uses when a result is not grouped. */
 export const TOTAL_GROUP = 'Total'
-
-export interface ActiveTimeInput {
-  events: readonly ActivityEvent[]
-  afk: readonly AfkPeriod[]
-  range: TimeRange
-  priority: SourcePriority
-  /** Count time inside AFK periods as active too. */
-  includeAfk: boolean
-  filters: EventFilters
-  /** For open AFK periods, which last until now. */
-  nowMs: number
-}
-
-/** The active, filtered timeline of a range. */
-export function activeSegments(input: ActiveTimeInput): Segment[] {
-  let segments = buildTimeline(input.events, input.range, input.priority)
-  if (!input.includeAfk)
-    segments = subtractIntervals(segments, afkIntervals(input.afk, input.nowMs))
-  return filterSegments(segments, input.filters)
-}
-
-/** Segments whose event passes every filter (names ANDed across dimensions, ORed within one). */
-export function filterSegments(segments: readonly Segment[], filters: EventFilters): Segment[] {
-  const active = (Object.entries(filters) as [Dimension, readonly string[]][]).filter(
-    ([, names]) => names.length > 0,
-  )
-  if (active.length === 0) return [...segments]
-  const sets = active.map(([dim, names]) => [dim, new Set(names)] as const)
-  return segments.filter((s) =>
-    sets.every(([dim, names]) => {
-      const v = dimensionValue(s.event, dim)
-      return v !== null && names.has(v)
-    }),
-  )
-}
-
-/** The group a segment counts for: its dimension value, `Total` when ungrouped, null to leave out. */
-export function groupKey(event: ActivityEvent, groupBy: Dimension | undefined): string | null {
-  return groupBy === undefined ? TOTAL_GROUP : dimensionValue(event, groupBy)
-}
 
 /** Seconds of one group in one bucket. */
 export interface BucketCell {
@@ -72,70 +19,104 @@ export interface BucketCell {
   meta: string | null
 }
 
+/** How to read groups from events: the group an event counts for (null: left out), its meta. */
+export interface Grouping<E> {
+  group: (event: E) => string | null
+  meta?: ((event: E) => string | null) | undefined
+}
+
+/** Everything counts for `Total`. */
+export const UNGROUPED: Grouping<unknown> = { group: () => TOTAL_GROUP }
+
 /**
- * Sums segments into calendar buckets (sorted, non-overlapping) and groups. An event is counted
- * only for its part inside each bucket. Buckets sharing a label (the repeated hour of a DST
- * fall-back) are one cell. Cells come in bucket order, then group name order; empty cells are
- * left out.
+ * Adds time to (label, group) cells; `toCells` lists them in label order of first appearance
+ * (bucket order), then group name order, leaving out empty cells. Buckets that share a label
+ * (the repeated hour of a DST fall-back) are one cell.
  */
-export function bucketize(
-  segments: readonly Segment[],
+export class CellSums {
+  readonly #cells = new Map<string, Map<string, { ms: number; metas: Map<string, number> }>>()
+
+  /** Declares a bucket label so cells come out in bucket order. */
+  label(label: string): void {
+    if (!this.#cells.has(label)) this.#cells.set(label, new Map())
+  }
+
+  add(label: string, group: string, ms: number, meta: string | null = null): void {
+    if (ms <= 0) return
+    let byGroup = this.#cells.get(label)
+    if (!byGroup) {
+      byGroup = new Map<string, { ms: number; metas: Map<string, number> }>()
+      this.#cells.set(label, byGroup)
+    }
+    let cell = byGroup.get(group)
+    if (!cell) byGroup.set(group, (cell = { ms: 0, metas: new Map() }))
+    cell.ms += ms
+    if (meta !== null) cell.metas.set(meta, (cell.metas.get(meta) ?? 0) + ms)
+  }
+
+  toCells(): BucketCell[] {
+    const out: BucketCell[] = []
+    for (const [label, byGroup] of this.#cells) {
+      for (const group of [...byGroup.keys()].sort(compareNames)) {
+        const cell = byGroup.get(group) as { ms: number; metas: Map<string, number> }
+        if (cell.ms <= 0) continue
+        out.push({ label, group, seconds: cell.ms / 1000, meta: dominant(cell.metas) })
+      }
+    }
+    return out
+  }
+}
+
+/**
+ * Sums segments into calendar buckets (sorted, non-overlapping) and groups. A segment counts only
+ * for its part inside each bucket.
+ */
+export function bucketize<E extends TimelineEvent>(
+  segments: readonly Segment<E>[],
   buckets: readonly CalendarBucket[],
-  groupBy: Dimension | undefined,
-): BucketCell[] {
-  const cells = new Map<string, Map<string, { ms: number; types: Map<string, number> }>>()
-  for (const b of buckets) if (!cells.has(b.label)) cells.set(b.label, new Map())
+  grouping: Grouping<E>,
+  sums: CellSums = new CellSums(),
+): CellSums {
+  for (const b of buckets) sums.label(b.label)
   let first = 0
   for (const seg of segments) {
-    const group = groupKey(seg.event, groupBy)
+    const group = grouping.group(seg.event)
     if (group === null) continue
+    const meta = grouping.meta?.(seg.event) ?? null
     while (first < buckets.length && (buckets[first] as CalendarBucket).endMs <= seg.startMs)
       first++
     for (let i = first; i < buckets.length; i++) {
       const b = buckets[i] as CalendarBucket
       if (b.startMs >= seg.endMs) break
-      const ms = Math.min(b.endMs, seg.endMs) - Math.max(b.startMs, seg.startMs)
-      if (ms <= 0) continue
-      const byGroup = cells.get(b.label) as Map<string, { ms: number; types: Map<string, number> }>
-      let cell = byGroup.get(group)
-      if (!cell) byGroup.set(group, (cell = { ms: 0, types: new Map() }))
-      cell.ms += ms
-      if (groupBy === 'entity' && seg.event.entityType !== null) {
-        cell.types.set(seg.event.entityType, (cell.types.get(seg.event.entityType) ?? 0) + ms)
-      }
+      sums.add(
+        b.label,
+        group,
+        Math.min(b.endMs, seg.endMs) - Math.max(b.startMs, seg.startMs),
+        meta,
+      )
     }
   }
-  const out: BucketCell[] = []
-  for (const [label, byGroup] of cells) {
-    for (const group of [...byGroup.keys()].sort()) {
-      const cell = byGroup.get(group) as { ms: number; types: Map<string, number> }
-      out.push({ label, group, seconds: cell.ms / 1000, meta: dominant(cell.types) })
-    }
-  }
-  return out
+  return sums
 }
 
-/** Seconds per group over the whole of `segments`, largest first (ties by name). */
-export function totalsByGroup(
-  segments: readonly Segment[],
-  groupBy: Dimension | undefined,
-): [string, number][] {
+/** Seconds per group over the whole of `cells`, largest first (ties by name). */
+export function totalsByGroup(cells: readonly BucketCell[]): [string, number][] {
   const totals = new Map<string, number>()
-  for (const s of segments) {
-    const group = groupKey(s.event, groupBy)
-    if (group !== null) totals.set(group, (totals.get(group) ?? 0) + s.endMs - s.startMs)
-  }
-  return [...totals.entries()]
-    .map(([group, ms]): [string, number] => [group, ms / 1000])
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  for (const c of cells) totals.set(c.group, (totals.get(c.group) ?? 0) + c.seconds)
+  return [...totals.entries()].sort((a, b) => b[1] - a[1] || compareNames(a[0], b[0]))
 }
 
-function dominant(types: Map<string, number>): string | null {
+/** Code-unit order, the same in every runtime and database. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function dominant(metas: Map<string, number>): string | null {
   let best: string | null = null
   let bestMs = -1
-  for (const [type, ms] of [...types.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [meta, ms] of [...metas.entries()].sort(([a], [b]) => compareNames(a, b))) {
     if (ms > bestMs) {
-      best = type
+      best = meta
       bestMs = ms
     }
   }

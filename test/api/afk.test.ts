@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startApp } from '../helpers.ts'
+import { OWN_DEVICE, startApp } from '../helpers.ts'
 
 const DAY = 'preset[custom][start]=2025-09-11T00:00:00Z&preset[custom][end]=2025-09-12T00:00:00Z'
 
@@ -34,6 +34,7 @@ test('POST /afk then GET /afk returns FullEvent-shaped periods in order', async 
       branch: null,
       language: null,
       source: 'afk',
+      device: OWN_DEVICE,
     },
   )
   assert.equal(second.timestamp, '2025-09-11T14:00:00Z')

@@ -306,7 +306,7 @@ test('a batch of exactly 10,000 events is accepted', async (t) => {
   )
   const res = await call({ method: 'POST', url: '/events', payload })
   assert.equal(res.statusCode, 200, res.body)
-  assert.deepEqual(res.json(), { inserted: 10_000, duplicates: 0 })
+  assert.deepEqual(res.json(), { inserted: 10_000, duplicates: 0, updated: 0 })
   assert.equal(countRows(dbFile, 'events'), 10_000)
 })
 

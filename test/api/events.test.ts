@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { countRows, eventInput, startApp } from '../helpers.ts'
+import { OWN_DEVICE, countRows, eventInput, startApp } from '../helpers.ts'
 
 const DAY = 'preset[custom][start]=2025-09-11T00:00:00Z&preset[custom][end]=2025-09-12T00:00:00Z'
 
@@ -9,7 +9,7 @@ describe('POST /events', () => {
     const { call } = await startApp(t)
     const first = await call({ method: 'POST', url: '/events', payload: [eventInput()] })
     assert.equal(first.statusCode, 200)
-    assert.deepEqual(first.json(), { inserted: 1, duplicates: 0 })
+    assert.deepEqual(first.json(), { inserted: 1, duplicates: 0, updated: 0 })
     const second = await call({
       method: 'POST',
       url: '/v1/events',
@@ -17,7 +17,7 @@ describe('POST /events', () => {
         eventInput({ timestamp: '2025-09-11T13:00:00Z', end_timestamp: '2025-09-11T13:01:00Z' }),
       ],
     })
-    assert.deepEqual(second.json(), { inserted: 1, duplicates: 0 })
+    assert.deepEqual(second.json(), { inserted: 1, duplicates: 0, updated: 0 })
     const list = await call({ method: 'GET', url: `/v1/events?${DAY}` })
     assert.equal(list.json().Flat.length, 2)
   })
@@ -69,6 +69,7 @@ describe('POST /events', () => {
         branch: 'main',
         language: 'Rust',
         source: 'skopio-vscode',
+        device: OWN_DEVICE,
       },
     )
   })
@@ -103,15 +104,154 @@ describe('POST /events', () => {
     assert.deepEqual((await call({ method: 'POST', url: '/events', payload: batch })).json(), {
       inserted: 2,
       duplicates: 1,
+      updated: 0,
     })
     assert.deepEqual((await call({ method: 'POST', url: '/events', payload: batch })).json(), {
       inserted: 0,
       duplicates: 3,
+      updated: 0,
     })
     assert.equal((await call({ method: 'GET', url: `/events?${DAY}` })).json().Flat.length, 2)
   })
 
-  test('the same event gets the same id in a different database', async (t) => {
+  test('a re-sent event with a later end extends the stored one; an earlier end is a duplicate', async (t) => {
+    const { call } = await startApp(t)
+    const at = (end: string, duration: number) => eventInput({ end_timestamp: end, duration })
+    const post = async (payload: unknown[]) =>
+      (await call({ method: 'POST', url: '/events', payload })).json()
+    assert.deepEqual(await post([at('2025-09-11T12:35:56Z', 60)]), {
+      inserted: 1,
+      duplicates: 0,
+      updated: 0,
+    })
+    const [first] = (await call({ method: 'GET', url: `/events?${DAY}` })).json().Flat
+    // A heartbeat that grew: same start and names, later end.
+    assert.deepEqual(await post([at('2025-09-11T12:40:56Z', 360)]), {
+      inserted: 0,
+      duplicates: 0,
+      updated: 1,
+    })
+    // Late, shorter copies change nothing; within one batch the longest wins.
+    assert.deepEqual(
+      await post([
+        at('2025-09-11T12:36:56Z', 120),
+        at('2025-09-11T12:45:56Z', 600),
+        at('2025-09-11T12:44:56Z', 540),
+      ]),
+      { inserted: 0, duplicates: 2, updated: 1 },
+    )
+    const events = (await call({ method: 'GET', url: `/events?${DAY}` })).json().Flat
+    assert.equal(events.length, 1)
+    assert.equal(events[0].id, first.id)
+    assert.equal(events[0].endTimestamp, '2025-09-11T12:45:56Z')
+    assert.equal(events[0].duration, 600)
+    const total = await call({
+      method: 'GET',
+      url: '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z',
+    })
+    assert.equal(total.json(), 11 * 60)
+  })
+
+  test('devices: an event names its device; the same names on two devices are two events', async (t) => {
+    const { call } = await startApp(t)
+    const res = await call({
+      method: 'POST',
+      url: '/events',
+      payload: [eventInput(), eventInput({ device: 'laptop-2' })],
+    })
+    assert.deepEqual(res.json(), { inserted: 2, duplicates: 0, updated: 0 })
+    const events = (await call({ method: 'GET', url: `/events?${DAY}` })).json().Flat
+    assert.deepEqual(
+      events.map((e: { device: string }) => e.device).sort(),
+      [OWN_DEVICE, 'laptop-2'].sort(),
+    )
+    assert.notEqual(events[0].id, events[1].id)
+    const devices = (await call({ method: 'GET', url: '/v1/devices' })).json()
+    assert.deepEqual(
+      devices.map((d: { name: string; own: boolean; events: number; lastSeen: string }) => [
+        d.name,
+        d.own,
+        d.events,
+        d.lastSeen,
+      ]),
+      [
+        [OWN_DEVICE, true, 1, '2025-09-11T12:36:56Z'],
+        ['laptop-2', false, 1, '2025-09-11T12:36:56Z'],
+      ],
+    )
+    const only = await call({ method: 'GET', url: `/events?${DAY}&devices[]=laptop-2` })
+    assert.deepEqual(
+      only.json().Flat.map((e: { device: string }) => e.device),
+      ['laptop-2'],
+    )
+  })
+
+  test('a device is renamed; its events follow; a taken name is a 409', async (t) => {
+    const { call } = await startApp(t)
+    await call({
+      method: 'POST',
+      url: '/events',
+      payload: [eventInput({ device: 'old-name' }), eventInput()],
+    })
+    const devices = (await call({ method: 'GET', url: '/v1/devices' })).json()
+    const other = devices.find((d: { own: boolean }) => !d.own)
+    const renamed = await call({
+      method: 'PUT',
+      url: `/v1/devices/${other.id}`,
+      payload: { name: 'desk' },
+    })
+    assert.equal(renamed.statusCode, 200, renamed.body)
+    assert.equal(renamed.json().name, 'desk')
+    const names = (await call({ method: 'GET', url: `/events?${DAY}` }))
+      .json()
+      .Flat.map((e: { device: string }) => e.device)
+    assert.ok(names.includes('desk'))
+    const taken = await call({
+      method: 'PUT',
+      url: `/v1/devices/${other.id}`,
+      payload: { name: OWN_DEVICE },
+    })
+    assert.equal(taken.statusCode, 409)
+    assert.equal(taken.json().code, 'device_name_taken')
+    const missing = await call({
+      method: 'PUT',
+      url: '/v1/devices/00000000-0000-4000-8000-000000000000',
+      payload: { name: 'x' },
+    })
+    assert.equal(missing.statusCode, 404)
+  })
+
+  test('times before 1990 are refused with a 422 naming the field; nothing is stored', async (t) => {
+    const { call, dbFile } = await startApp(t)
+    for (const timestamp of [
+      '1970-01-01T00:00:00Z',
+      '0001-01-01T00:00:00Z',
+      '1989-12-31T23:59:59Z',
+    ]) {
+      const res = await call({
+        method: 'POST',
+        url: '/events',
+        payload: [
+          eventInput(),
+          eventInput({ timestamp, end_timestamp: null, duration: 10, entity_name: 'old' }),
+        ],
+      })
+      assert.equal(res.statusCode, 422, res.body)
+      assert.equal(res.json().code, 'too_early')
+      assert.equal(res.json().field, 'body/1/timestamp')
+    }
+    const afk = await call({
+      method: 'POST',
+      url: '/afk',
+      payload: [{ afk_start: '1980-01-01T00:00:00Z' }],
+    })
+    assert.equal(afk.statusCode, 422)
+    assert.equal(afk.json().field, 'body/0/afk_start')
+    assert.equal(countRows(dbFile, 'events'), 0)
+    assert.equal(countRows(dbFile, 'afk_periods'), 0)
+  })
+
+  test('the same event on the same named device gets the same id in a different database', async (t) => {
     const a = await startApp(t)
     const b = await startApp(t)
     // Different histories first, so row ids and dimension ids differ between the two databases.
@@ -127,7 +267,7 @@ describe('POST /events', () => {
       ],
     })
     for (const { call } of [a, b])
-      await call({ method: 'POST', url: '/events', payload: [eventInput()] })
+      await call({ method: 'POST', url: '/events', payload: [eventInput({ device: 'laptop-2' })] })
     const idOf = async (call: typeof a.call) =>
       (await call({ method: 'GET', url: `/events?${DAY}&apps=Code` })).json().Flat[0].id
     assert.equal(await idOf(a.call), await idOf(b.call))
@@ -277,7 +417,7 @@ describe('GET /events', () => {
   })
 
   test('named presets use the request zone: today in Berlin on the spring-forward day', async (t) => {
-    const { call } = await startApp(t, { now: Date.parse('2025-03-30T12:00:00Z') })
+    const { call } = await startApp(t, { now: Date.parse('2025-03-30T21:59:30Z') })
     const ev = (start: string, end: string, entity: string) =>
       eventInput({ timestamp: start, end_timestamp: end, entity_name: entity })
     await call({
@@ -307,7 +447,7 @@ describe('GET /events', () => {
 
   test('the timezone setting applies when the request names no zone', async (t) => {
     const { call, app } = await startApp(t, { now: Date.parse('2025-03-30T12:00:00Z') })
-    await app.daybook.store.saveSettings({ timezone: 'Asia/Kolkata' })
+    await app.daybook.store.settings.save({ timezone: 'Asia/Kolkata' })
     await call({
       method: 'POST',
       url: '/events',
@@ -321,5 +461,134 @@ describe('GET /events', () => {
       (await call({ method: 'GET', url: '/events?preset=today&tz=UTC' })).json().Flat.length,
       0,
     )
+  })
+})
+
+describe('event listings are paged', () => {
+  test('limit and the next-cursor header walk every event exactly once, long ones included', async (t) => {
+    const { call } = await startApp(t)
+    const payload = Array.from({ length: 25 }, (_, i) =>
+      eventInput({
+        // Several events share a start: the cursor orders them by id.
+        timestamp: `2025-09-11T10:${String(Math.floor(i / 3)).padStart(2, '0')}:00Z`,
+        end_timestamp: `2025-09-11T${i === 7 ? '14' : '10'}:${String(Math.floor(i / 3) + 1).padStart(2, '0')}:00Z`,
+        entity_name: `f${i}.rs`,
+      }),
+    )
+    await call({ method: 'POST', url: '/events', payload })
+    const seen: string[] = []
+    let after: string | undefined
+    let pages = 0
+    for (;;) {
+      const res = await call({
+        method: 'GET',
+        url: `/v1/events?${DAY}&limit=7${after ? `&after=${after}` : ''}`,
+      })
+      assert.equal(res.statusCode, 200, res.body)
+      pages++
+      seen.push(...res.json().Flat.map((e: { entity: string }) => e.entity))
+      const next = res.headers['daybook-next-cursor']
+      if (next === undefined) break
+      after = String(next)
+    }
+    assert.equal(pages, 4)
+    assert.equal(seen.length, 25)
+    assert.equal(new Set(seen).size, 25)
+  })
+
+  test('the default page is bounded; a bad cursor or limit is a 400', async (t) => {
+    const { call } = await startApp(t)
+    for (const [q, code] of [
+      ['limit=0', 'invalid_query'],
+      ['limit=10001', 'invalid_query'],
+      ['after=garbage', 'invalid_cursor'],
+    ]) {
+      const res = await call({ method: 'GET', url: `/v1/events?${DAY}&${q}` })
+      assert.equal(res.statusCode, 400, q)
+      assert.equal(res.json().code, code, q)
+    }
+  })
+})
+
+describe('POST /v1/events/delete', () => {
+  test('deletes by id, by start range, by source; deleted events stay deleted and the feed says so', async (t) => {
+    const { call } = await startApp(t)
+    const payload = [
+      eventInput({ entity_name: 'a.rs' }),
+      eventInput({
+        entity_name: 'b.rs',
+        timestamp: '2025-09-11T14:00:00Z',
+        end_timestamp: '2025-09-11T14:10:00Z',
+      }),
+      eventInput({
+        entity_name: 'c.rs',
+        source_name: 'daybook-window',
+        timestamp: '2025-09-11T16:00:00Z',
+        end_timestamp: '2025-09-11T16:05:00Z',
+      }),
+      eventInput({
+        entity_name: 'd.rs',
+        timestamp: '2025-09-11T18:00:00Z',
+        end_timestamp: '2025-09-11T18:05:00Z',
+      }),
+    ]
+    await call({ method: 'POST', url: '/events', payload })
+    const list = async () =>
+      (await call({ method: 'GET', url: `/v1/events?${DAY}` })).json().Flat as {
+        id: string
+        entity: string
+      }[]
+    const a = (await list()).find((e) => e.entity === 'a.rs') as { id: string }
+    const del = async (body: Record<string, unknown>) =>
+      call({ method: 'POST', url: '/v1/events/delete', payload: body })
+    assert.deepEqual((await del({ ids: [a.id] })).json(), { deleted: 1 })
+    assert.deepEqual((await del({ sources: ['daybook-window'] })).json(), { deleted: 1 })
+    assert.deepEqual(
+      (await del({ start: '2025-09-11T13:00:00Z', end: '2025-09-11T15:00:00Z' })).json(),
+      { deleted: 1 },
+    )
+    assert.deepEqual(
+      (await list()).map((e) => e.entity),
+      ['d.rs'],
+    )
+    const total = await call({
+      method: 'GET',
+      url: '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z',
+    })
+    assert.equal(total.json(), 300)
+    // Sent again, a deleted event is a duplicate: a collector's spool cannot bring it back.
+    assert.deepEqual((await call({ method: 'POST', url: '/events', payload })).json(), {
+      inserted: 0,
+      duplicates: 4,
+      updated: 0,
+    })
+    const feed = (await call({ method: 'GET', url: '/v1/changes?after=0' })).json()
+    const deletions = feed.changes.filter((c: { op: string }) => c.op === 'delete')
+    assert.equal(deletions.length, 3)
+    assert.ok(deletions.some((c: { data: { id: string } }) => c.data.id === a.id))
+  })
+
+  test('needs a condition, an admin token, and well-formed values', async (t) => {
+    const { call, app } = await startApp(t, { keys: { readkey: 'read_only', datakey: 'data' } })
+    for (const [body, status, code] of [
+      [{}, 422, 'no_condition'],
+      [{ ids: ['not-a-uuid'] }, 422, 'invalid_body'],
+      [{ start: 'yesterday' }, 422, 'invalid_body'],
+      [{ start: '2025-09-12T00:00:00Z', end: '2025-09-11T00:00:00Z' }, 422, 'invalid_range'],
+      [{ everything: true }, 422, 'invalid_body'],
+    ] as const) {
+      const res = await call({ method: 'POST', url: '/v1/events/delete', payload: body })
+      assert.equal(res.statusCode, status, JSON.stringify(body))
+      assert.equal(res.json().code, code, JSON.stringify(body))
+    }
+    for (const key of ['readkey', 'datakey']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/events/delete',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { sources: ['x'] },
+      })
+      assert.equal(res.statusCode, 403)
+    }
   })
 })

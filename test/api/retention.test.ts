@@ -4,8 +4,8 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApp } from '../../src/api/app.ts'
 import { StaticKeyAuthenticator } from '../../src/auth/default-token.ts'
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
-import type { Store } from '../../src/store/store.ts'
+import { openStore } from '../../src/store/open.ts'
+import type { Store } from '../../src/store/ports.ts'
 import { countRows, startApp, tempDir } from '../helpers.ts'
 
 const DAY = 86_400_000
@@ -14,20 +14,20 @@ const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
 
 /** Adds one key press `daysAgo` days before NOW, straight into the store. */
 function addOld(store: Store, daysAgo: number, batchId?: string) {
-  return store.addInput(
+  return store.input.add(
     [{ ...zero, kp: 1, bucketMs: NOW - daysAgo * DAY, source: 'test', batchId }],
     NOW - daysAgo * DAY,
   )
 }
 
 async function storedDays(store: Store): Promise<number[]> {
-  return (await store.inputBuckets({ startMs: 0 })).map((b) => (NOW - b.bucketMs) / DAY)
+  return (await store.input.buckets({ startMs: 0 })).map((b) => (NOW - b.bucketMs) / DAY)
 }
 
 test('input retention runs at start-up: rows older than 30 days are deleted, newer kept', async (t) => {
   const file = path.join(tempDir(t), 'daybook.db')
-  const store = SqliteStore.open(file)
-  store.migrate()
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  await store.migrate()
   for (const d of [45, 31, 29, 1]) await addOld(store, d)
   const app = await buildApp({
     store,
@@ -76,14 +76,14 @@ test('inputRetentionDays is honoured; 0 keeps input forever but still forgets ol
   const { app, setNow, dbFile } = await startApp(t, { now: NOW })
   await app.ready()
   const store = app.daybook.store
-  await store.saveSettings({ inputRetentionDays: 7 })
+  await store.settings.save({ inputRetentionDays: 7 })
   for (const d of [400, 40, 8, 6]) await addOld(store, d, `id-${d}`)
   setNow(NOW + DAY)
   const run = await app.daybook.inputRetention.maybeRun()
   assert.deepEqual(run, { atMs: NOW + DAY, rowsDeleted: 3, batchIdsDeleted: 2 })
   assert.deepEqual(await storedDays(store), [6])
 
-  await store.saveSettings({ inputRetentionDays: 0 })
+  await store.settings.save({ inputRetentionDays: 0 })
   for (const d of [400, 40]) await addOld(store, d)
   setNow(NOW + 2 * DAY)
   assert.equal((await app.daybook.inputRetention.maybeRun())?.rowsDeleted, 0)

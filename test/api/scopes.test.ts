@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ACCESS_CLASSES, type Access, SCOPES, type Scope, allows } from '../../src/auth/access.ts'
+import { ACCESS_CLASSES, type Access, SCOPES, type Scope, allows } from '../../src/domain/access.ts'
 import { startApp } from '../helpers.ts'
 
 const FORBIDDEN = {

@@ -130,31 +130,38 @@ describe('time accounting', () => {
   })
 
   test('DST: Berlin fall-back day is 25 hours, the repeated hour one bucket of two hours', async (t) => {
-    const app = await startApp(t, { now: Date.parse('2025-10-26T12:00:00Z') })
+    const app = await startApp(t, { now: Date.parse('2025-10-26T22:58:00Z') })
     // The whole local day of 2025-10-26: 22:00Z on the 25th to 23:00Z on the 26th.
     await post(app, [
       ev('2025-10-25T22:00:00Z', '2025-10-26T23:00:00Z', { source_name: 'skopio-desktop' }),
     ])
+    // Nothing after now counts: the day ends two minutes short.
     const days = await get(app, '/summary/buckets?preset=today&tz=Europe/Berlin&bucket=day')
     assert.deepEqual(days, [
+      { bucket: '2025-10-26', groupedValues: { Total: 25 * 3600 - 120 }, groupMeta: null },
+    ])
+    app.setNow(Date.parse('2025-10-27T12:00:00Z'))
+    const range = custom('2025-10-25T22:00:00Z', '2025-10-26T23:00:00Z', 'day')
+    assert.deepEqual(await get(app, `/summary/buckets?${range}&tz=Europe/Berlin`), [
       { bucket: '2025-10-26', groupedValues: { Total: 25 * 3600 }, groupMeta: null },
     ])
-    const hours = await get(app, '/summary/buckets?preset=today&tz=Europe/Berlin')
+    const hours = await get(app, `/summary/buckets?${range}&tz=Europe/Berlin&bucket=hour`)
     assert.equal(hours.length, 24)
     const two = hours.find((r: { bucket: string }) => r.bucket === '2025-10-26 02:00:00')
     assert.equal(two.groupedValues.Total, 7200)
   })
 
   test('DST: New York spring-forward day is 23 hours', async (t) => {
-    const app = await startApp(t, { now: Date.parse('2025-03-09T18:00:00Z') })
+    const app = await startApp(t, { now: Date.parse('2025-03-10T03:59:00Z') })
     await post(app, [
       ev('2025-03-09T05:00:00Z', '2025-03-10T04:00:00Z', { source_name: 'skopio-desktop' }),
     ])
+    app.setNow(Date.parse('2025-03-10T04:00:00Z'))
     assert.deepEqual(
-      await get(app, '/summary/buckets?preset=today&tz=America/New_York&bucket=day'),
+      await get(app, '/summary/buckets?preset=yesterday&tz=America/New_York&bucket=day'),
       [{ bucket: '2025-03-09', groupedValues: { Total: 23 * 3600 }, groupMeta: null }],
     )
-    const hours = await get(app, '/summary/buckets?preset=today&tz=America/New_York')
+    const hours = await get(app, '/summary/buckets?preset=yesterday&tz=America/New_York')
     assert.equal(hours.length, 23)
     assert.equal(
       hours.some((r: { bucket: string }) => r.bucket === '2025-03-09 02:00:00'),
@@ -276,14 +283,55 @@ describe('time accounting', () => {
     assert.equal(await get(app, `/summary/total?${range}&includeAfk=true`), 90 * 60)
   })
 
-  test('an open AFK period counts as away until now', async (t) => {
+  test('an open AFK period counts as away until now; nothing after now counts', async (t) => {
     const app = await startApp(t, { now: Date.parse('2025-09-11T09:45:00Z') })
     await post(app, [ev('2025-09-11T09:00:00Z', '2025-09-11T10:00:00Z')])
     await post(app, [{ afk_start: '2025-09-11T09:30:00Z', afk_end: null }], '/afk')
-    assert.equal(
-      await get(app, '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'),
-      30 * 60 + 15 * 60,
+    const day = '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'
+    assert.equal(await get(app, day), 30 * 60)
+    // The event's 15 minutes after now are not counted until they have happened.
+    await post(
+      app,
+      [{ afk_start: '2025-09-11T09:30:00Z', afk_end: '2025-09-11T09:35:00Z' }],
+      '/afk',
     )
+    assert.equal(await get(app, day), 30 * 60 + 10 * 60)
+    app.setNow(Date.parse('2025-09-11T12:00:00Z'))
+    assert.equal(await get(app, day), 30 * 60 + 25 * 60)
+  })
+
+  test('events in the future do not count; a start more than 5 minutes ahead is refused', async (t) => {
+    const now = Date.parse('2025-09-11T12:00:00Z')
+    const app = await startApp(t, { now })
+    await post(app, [ev('2025-09-11T11:00:00Z', '2025-09-11T14:00:00Z')])
+    const today = '/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z'
+    assert.equal(await get(app, today), 3600)
+    const ahead = await app.call({
+      method: 'POST',
+      url: '/v1/events',
+      payload: [
+        eventInput({ timestamp: '2025-09-11T12:06:00Z', end_timestamp: '2025-09-11T12:30:00Z' }),
+      ],
+    })
+    assert.equal(ahead.statusCode, 422, ahead.body)
+    assert.equal(ahead.json().code, 'in_future')
+    assert.equal(ahead.json().field, 'body/0/timestamp')
+    // Within clock skew it is accepted, and counts once it has happened.
+    const skew = await app.call({
+      method: 'POST',
+      url: '/v1/events',
+      payload: [
+        eventInput({
+          timestamp: '2025-09-11T12:04:00Z',
+          end_timestamp: '2025-09-11T12:30:00Z',
+          app_name: 'Later',
+          source_name: 'skopio-desktop',
+        }),
+      ],
+    })
+    assert.equal(skew.statusCode, 200, skew.body)
+    app.setNow(Date.parse('2025-09-11T15:00:00Z'))
+    assert.equal(await get(app, today), 3 * 3600)
   })
 
   test('settings: startOfDay shifts day buckets; sourcePriority decides overlaps; timezone is the default zone', async (t) => {
@@ -322,7 +370,7 @@ describe('bad input', () => {
     ['/summary/buckets?preset=today&bucket=fortnight', 400, 'invalid_query'],
     ['/summary/buckets?preset=nextWeek', 400, 'invalid_query'],
     ['/summary/buckets?preset=today&tz=Nowhere/Land', 422, 'invalid_timezone'],
-    ['/summary/buckets?preset[lastNYears]=100&bucket=hour', 422, 'too_many_buckets'],
+    ['/summary/buckets?preset[lastNYears]=100&bucket=hour&tz=UTC', 422, 'too_many_buckets'],
     ['/summary/total?start=yesterday', 400, 'invalid_timestamp'],
     ['/summary/total?start=2025-09-12T00:00:00Z&end=2025-09-11T00:00:00Z', 422, 'invalid_range'],
     ['/summary/total?includeAfk=maybe', 400, 'invalid_query'],
@@ -331,6 +379,13 @@ describe('bad input', () => {
   for (const [url, status, code] of cases) {
     test(`${url} → ${status} ${code}`, async (t) => {
       const app = await startApp(t)
+      if (code === 'too_many_buckets') {
+        // Decades of stored history: 300,000 hour buckets are too many for one answer.
+        await post(app, [
+          ev('1991-01-01T00:00:00Z', '1991-01-01T01:00:00Z'),
+          ev('2025-01-01T00:00:00Z', '2025-01-01T01:00:00Z'),
+        ])
+      }
       const res = await app.call({ method: 'GET', url })
       assert.equal(res.statusCode, status, res.body)
       assert.equal(res.json().code, code)

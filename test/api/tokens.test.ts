@@ -9,7 +9,7 @@ import {
   newSecret,
 } from '../../src/auth/default-token.ts'
 import { writeFileAtomic } from '../../src/config/files.ts'
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openStore } from '../../src/store/open.ts'
 import { type TestApp, startApp } from '../helpers.ts'
 
 const NOW = Date.parse('2025-09-11T12:00:00Z')
@@ -152,7 +152,7 @@ test('tokens survive a restart: a new app on the same database accepts and refus
   const revoked = await create(call, { acl: 'read_only' })
   await call({ method: 'POST', url: '/v1/auth/tokens/revoke', payload: { id: revoked.id } })
 
-  const store = SqliteStore.open(dbFile)
+  const store = await openStore({ driver: 'sqlite', file: dbFile, readers: 0 })
   const again = await buildApp({
     store,
     authenticator: new StaticKeyAuthenticator(() => 'another-default'),
@@ -331,7 +331,7 @@ test('refresh of a default token fixed by DAYBOOK_TOKEN is a 409 and writes noth
   const { dir, dbFile } = await startApp(t)
   const fixed = fixedDefaultToken('from-the-environment')
   const app = await buildApp({
-    store: SqliteStore.open(dbFile),
+    store: await openStore({ driver: 'sqlite', file: dbFile, readers: 0 }),
     authenticator: new StaticKeyAuthenticator(() => fixed.current()),
     defaultToken: fixed,
   })

@@ -39,7 +39,7 @@ describe('daybook serve', () => {
         body: JSON.stringify([eventInput()]),
       },
     )
-    assert.deepEqual(JSON.parse(post.body), { inserted: 1, duplicates: 0 })
+    assert.deepEqual(JSON.parse(post.body), { inserted: 1, duplicates: 0, updated: 0 })
 
     d.child.kill('SIGTERM')
     assert.equal(await d.exited, 0)
@@ -273,7 +273,7 @@ describe('daybook serve', () => {
     })
     const res = await response
     assert.equal(res.status, 200, res.body)
-    assert.deepEqual(JSON.parse(res.body), { inserted: 200, duplicates: 0 })
+    assert.deepEqual(JSON.parse(res.body), { inserted: 200, duplicates: 0, updated: 0 })
     assert.equal(await d.exited, 0)
     assert.equal(countRows(path.join(d.dataDir, 'daybook.db'), 'events'), 200)
   })

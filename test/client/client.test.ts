@@ -14,6 +14,7 @@ test('the client finds the local daemon by its discovery and token files (TCP an
     assert.deepEqual(await client.post('/v1/events', [eventInput()]), {
       inserted: 1,
       duplicates: 0,
+      updated: 0,
     })
     const apps = await client.get<{ name: string }[]>('/v1/apps')
     assert.deepEqual(

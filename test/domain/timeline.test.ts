@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { type ActivityEvent, type AfkPeriod, eventId } from '../../src/domain/events.ts'
+import {
+  type ActivityEvent,
+  type AfkPeriod,
+  afkEffectiveEnd,
+  eventId,
+} from '../../src/domain/events.ts'
 import { DEFAULT_SOURCE_PRIORITY } from '../../src/domain/settings.ts'
-import { activeSegments } from '../../src/domain/summary.ts'
-import { buildTimeline, sourcePriorityOf, totalSeconds } from '../../src/domain/timeline.ts'
+import { activeTimeline, sourcePriorityOf, totalSeconds } from '../../src/domain/timeline.ts'
 
 const DAY = '2025-09-11'
 const at = (hhmm: string) => Date.parse(`${DAY}T${hhmm}:00Z`)
@@ -11,8 +15,15 @@ const priority = sourcePriorityOf(DEFAULT_SOURCE_PRIORITY)
 const WHOLE_DAY = { startMs: at('00:00'), endMs: Date.parse('2025-09-12T00:00:00Z') }
 
 /** An event from `from` to `to` (HH:MM on one day, UTC), by a source. */
-function ev(source: string, from: string, to: string, app = source): ActivityEvent {
+function ev(
+  source: string,
+  from: string,
+  to: string,
+  app = source,
+  device = 'laptop',
+): ActivityEvent {
   const base = {
+    device,
     startMs: at(from),
     endMs: at(to),
     durationSec: null,
@@ -26,20 +37,23 @@ function ev(source: string, from: string, to: string, app = source): ActivityEve
     language: null,
     source,
   }
-  return { id: eventId(base), ...base }
+  return { id: eventId(device, base), ...base }
 }
 
 /** The timeline as `HH:MM-HH:MM app` strings, easy to compare with a drawing. */
-function drawn(events: ActivityEvent[], afk: AfkPeriod[] = [], range = WHOLE_DAY): string[] {
-  const segments = activeSegments({
+function timeline(events: ActivityEvent[], afk: AfkPeriod[] | null = [], range = WHOLE_DAY) {
+  return activeTimeline(
     events,
-    afk,
+    afk === null
+      ? null
+      : afk.map((p) => ({ device: p.device, startMs: p.startMs, endMs: afkEffectiveEnd(p) })),
     range,
-    priority,
-    includeAfk: false,
-    filters: {},
-    nowMs: at('23:59'),
-  })
+    (e) => priority(e.source),
+  )
+}
+
+function drawn(events: ActivityEvent[], afk: AfkPeriod[] = [], range = WHOLE_DAY): string[] {
+  const segments = timeline(events, afk, range)
   const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16)
   return segments.map((s) => `${hhmm(s.startMs)}-${hhmm(s.endMs)} ${s.event.app}`)
 }
@@ -96,15 +110,22 @@ describe('overlapping sources: the higher priority owns each instant', () => {
 
   test('overlaps are never counted twice', () => {
     const events = [ev('a', '09:00', '10:00'), ev('b', '09:00', '10:00'), ev('c', '09:30', '10:30')]
-    assert.equal(totalSeconds(buildTimeline(events, WHOLE_DAY, priority)), 90 * 60)
+    assert.equal(totalSeconds(timeline(events)), 90 * 60)
   })
 })
 
 describe('AFK', () => {
-  const afk = (from: string, to: string | null): AfkPeriod => ({
+  const afk = (
+    from: string,
+    to: string | null,
+    device = 'laptop',
+    inferred: string | null = null,
+  ): AfkPeriod => ({
     id: from,
+    device,
     startMs: at(from),
     endMs: to === null ? null : at(to),
+    inferredEndMs: inferred === null ? null : at(inferred),
     durationSec: null,
   })
 
@@ -131,24 +152,37 @@ describe('AFK', () => {
     )
   })
 
-  test('an open period lasts until now', () => {
-    // now is 23:59: everything after 12:00 is away.
+  test('an open period lasts until its inferred end, else for good', () => {
     assert.deepEqual(drawn([ev('skopio-vscode', '11:00', '13:00')], [afk('12:00', null)]), [
       '11:00-12:00 skopio-vscode',
     ])
+    // Presence was seen at 12:40 (input, an editor): the period is taken to end there.
+    assert.deepEqual(
+      drawn([ev('skopio-vscode', '11:00', '13:00')], [afk('12:00', null, 'laptop', '12:40')]),
+      ['11:00-12:00 skopio-vscode', '12:40-13:00 skopio-vscode'],
+    )
   })
 
   test('includeAfk counts AFK time as active', () => {
-    const segments = activeSegments({
-      events: [ev('skopio-vscode', '09:00', '10:00')],
-      afk: [afk('09:20', '09:35')],
-      range: WHOLE_DAY,
-      priority,
-      includeAfk: true,
-      filters: {},
-      nowMs: 0,
-    })
+    const segments = timeline([ev('skopio-vscode', '09:00', '10:00')], null)
     assert.equal(totalSeconds(segments), 3600)
+  })
+
+  test("one device's AFK does not take the time another device is active", () => {
+    //   laptop window  [==========================]  09:00-11:00
+    //   desk editor             [=========]          09:30-10:30
+    //   laptop AFK         [===================]     09:15-10:45
+    //   active         [ L ]    [  desk   ]   [L]
+    assert.deepEqual(
+      drawn(
+        [
+          ev('skopio-desktop', '09:00', '11:00', 'laptop-window'),
+          ev('skopio-vscode', '09:30', '10:30', 'desk-editor', 'desk'),
+        ],
+        [afk('09:15', '10:45')],
+      ),
+      ['09:00-09:15 laptop-window', '09:30-10:30 desk-editor', '10:45-11:00 laptop-window'],
+    )
   })
 })
 
@@ -161,17 +195,7 @@ describe('filters select from the finished timeline', () => {
       ev('skopio-vscode', '09:30', '10:00', 'Code'),
     ]
     const total = (apps: string[]) =>
-      totalSeconds(
-        activeSegments({
-          events,
-          afk: [],
-          range: WHOLE_DAY,
-          priority,
-          includeAfk: false,
-          filters: { app: apps },
-          nowMs: 0,
-        }),
-      )
+      totalSeconds(timeline(events).filter((s) => apps.includes(s.event.app)))
     assert.equal(total(['iTerm2']), 30 * 60)
     assert.equal(total(['Code']), 30 * 60)
     assert.equal(total(['iTerm2', 'Code']), 60 * 60)
@@ -193,5 +217,5 @@ test('the range clips events: only the part inside counts', () => {
 test('milliseconds round to whole seconds, so sums are exact integers', () => {
   const e = ev('skopio-vscode', '09:00', '09:00')
   const fractional = { ...e, startMs: at('09:00') + 400, endMs: at('09:00') + 2_600 }
-  assert.equal(totalSeconds(buildTimeline([fractional], WHOLE_DAY, priority)), 3)
+  assert.equal(totalSeconds(timeline([fractional])), 3)
 })

@@ -2,23 +2,20 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
-import { LATEST_VERSION, loadMigrations } from '../../src/store/sqlite/migrations.ts'
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { makeCalendar } from '../../src/domain/calendar.ts'
+import { eventId } from '../../src/domain/events.ts'
+import { referenceFromStore } from '../../src/reports/active-time.ts'
+import { openStore } from '../../src/store/open.ts'
+import type { ActiveTimeQuery } from '../../src/store/ports.ts'
+import { LATEST_VERSION, loadMigrations, migrate } from '../../src/store/sqlite/migrations.ts'
 import { tempDir } from '../helpers.ts'
+import { event } from './conformance.ts'
 
-function tables(file: string): string[] {
-  const db = new DatabaseSync(file, { readOnly: true })
-  try {
-    return (
-      db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name").all() as {
-        name: string
-      }[]
-    )
-      .map((r) => r.name)
-      .filter((n) => !n.startsWith('sqlite_') && !n.startsWith('projects_fts_'))
-  } finally {
-    db.close()
-  }
+/** A database at schema `version`, through the raw connection (as an older Daybook left it). */
+function databaseAt(file: string, version: number): DatabaseSync {
+  const db = new DatabaseSync(file)
+  migrate(db, file, version)
+  return db
 }
 
 test('migrations are numbered 1..N without gaps, and N is the latest version', () => {
@@ -30,62 +27,28 @@ test('migrations are numbered 1..N without gaps, and N is the latest version', (
   assert.equal(LATEST_VERSION, all.length)
 })
 
-test('migration 1 creates the schema; re-running migrate is a no-op', (t) => {
-  const file = path.join(tempDir(t), 'db.sqlite')
-  const store = SqliteStore.open(file)
+test('a fresh database migrates to the latest version; migrating again is a no-op', async (t) => {
+  const store = await openStore({
+    driver: 'sqlite',
+    file: path.join(tempDir(t), 'db.sqlite'),
+    readers: 0,
+  })
   t.after(() => store.close())
-  assert.equal(store.schemaVersion, 0)
-  assert.deepEqual(store.migrate(1), [1])
-  assert.equal(store.schemaVersion, 1)
-  assert.deepEqual(tables(file), [
-    'afk_periods',
-    'apps',
-    'branches',
-    'categories',
-    'entities',
-    'events',
-    'languages',
-    'meta',
-    'projects',
-    'projects_fts',
-    'settings',
-    'sources',
-  ])
+  assert.deepEqual(await store.schema(), { version: 0, latest: LATEST_VERSION })
   assert.deepEqual(
-    store.migrate(),
-    LATEST_VERSION > 1 ? Array.from({ length: LATEST_VERSION - 1 }, (_, i) => i + 2) : [],
+    await store.migrate(),
+    Array.from({ length: LATEST_VERSION }, (_, i) => i + 1),
   )
-  assert.deepEqual(store.migrate(), [])
+  assert.deepEqual(await store.migrate(), [])
+  assert.equal((await store.devices.list()).filter((d) => d.own).length, 1)
 })
 
-test('migration 1: the project search index follows inserts, renames and deletes', (t) => {
-  const file = path.join(tempDir(t), 'db.sqlite')
-  SqliteStore.open(file).migrate(1)
-  const db = new DatabaseSync(file)
-  t.after(() => db.close())
-  const search = (q: string) =>
-    (
-      db
-        .prepare(
-          'SELECT p.name FROM projects_fts f JOIN projects p ON p.rowid = f.rowid WHERE projects_fts MATCH ?',
-        )
-        .all(q) as { name: string }[]
-    ).map((r) => r.name)
-  db.prepare("INSERT INTO projects (id, name, last_updated) VALUES ('a', 'alpha beta', 1)").run()
-  assert.deepEqual(search('"bet"*'), ['alpha beta'])
-  db.prepare("UPDATE projects SET name = 'gamma' WHERE id = 'a'").run()
-  assert.deepEqual(search('"bet"*'), [])
-  assert.deepEqual(search('"gam"*'), ['gamma'])
-  db.prepare("DELETE FROM projects WHERE id = 'a'").run()
-  assert.deepEqual(search('"gam"*'), [])
-})
-
-test('a database from a newer schema is refused, untouched', (t) => {
+test('a database from a newer schema is refused, untouched', async (t) => {
   const file = path.join(tempDir(t), 'db.sqlite')
   const db = new DatabaseSync(file)
   db.exec(`PRAGMA user_version = ${LATEST_VERSION + 1}`)
   db.close()
-  assert.throws(() => SqliteStore.open(file), {
+  await assert.rejects(openStore({ driver: 'sqlite', file }), {
     code: 'schema_too_new',
     message: new RegExp(`schema version ${LATEST_VERSION + 1}.*only knows up to ${LATEST_VERSION}`),
   })
@@ -97,55 +60,140 @@ test('a database from a newer schema is refused, untouched', (t) => {
   )
 })
 
-test('migration 2 adds api_tokens: one row per token, hashes unique, scopes checked', (t) => {
-  const file = path.join(tempDir(t), 'db.sqlite')
-  const store = SqliteStore.open(file)
+test('migration 4 converts a version-3 database: nothing lost, ids recomputed, re-sends still deduplicate', async (t) => {
+  const file = path.join(tempDir(t), 'daybook.db')
+  const old = databaseAt(file, 3)
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  // Rows as version 3 wrote them: TEXT ids, events identified by content including the end. The
+  // same heartbeat stored twice (a longer copy) is two rows there.
+  old.exec(`
+    INSERT INTO apps (id, name, last_updated) VALUES ('0199aaaa-0000-7000-8000-000000000001', 'Code', 1);
+    INSERT INTO categories (id, name, last_updated) VALUES ('0199aaaa-0000-7000-8000-000000000002', 'Coding', 1);
+    INSERT INTO projects (id, name, root_path, last_updated)
+      VALUES ('0199aaaa-0000-7000-8000-000000000003', 'daybook', '/src/daybook', 1757581800);
+    INSERT INTO sources (id, name, last_updated) VALUES ('s1', 'skopio-vscode', 1);
+    INSERT INTO languages (id, name, last_updated) VALUES ('l1', 'Rust', 1);
+    INSERT INTO branches (id, project_id, name, last_updated)
+      VALUES ('b1', '0199aaaa-0000-7000-8000-000000000003', 'main', 1);
+    INSERT INTO entities (id, project_id, name, type, last_updated)
+      VALUES ('e1', '0199aaaa-0000-7000-8000-000000000003', 'main.rs', 'File', 1);
+    INSERT INTO entities (id, project_id, name, type, last_updated)
+      VALUES ('e2', '0199aaaa-0000-7000-8000-000000000003', 'lib.rs', 'File', 1);
+  `)
+  const insert = old.prepare(`
+    INSERT INTO events (id, start_ms, end_ms, duration, category_id, app_id, entity_id, project_id,
+                        branch_id, language_id, source_id)
+    VALUES (?, ?, ?, ?, '0199aaaa-0000-7000-8000-000000000002', '0199aaaa-0000-7000-8000-000000000001',
+            ?, '0199aaaa-0000-7000-8000-000000000003', 'b1', 'l1', 's1')`)
+  insert.run('old-1', T, T + 600_000, 600, 'e1')
+  insert.run('old-2', T, T + 900_000, 900, 'e1') // the same event, seen longer
+  insert.run('old-3', T + 3_600_000, T + 3_660_000, 60, 'e2')
+  old
+    .prepare('INSERT INTO afk_periods (id, start_ms, end_ms, duration) VALUES (?, ?, ?, ?)')
+    .run('a1', T + 300_000, T + 420_000, 120)
+  old.prepare('INSERT INTO input_activity (bucket_ms, source, kp) VALUES (?, ?, ?)').run(T, 'kb', 7)
+  old.prepare("INSERT INTO settings (key, value) VALUES ('timezone', '\"Europe/Berlin\"')").run()
+  old.close()
+
+  const store = await openStore({ driver: 'sqlite', file, readers: 1 })
   t.after(() => store.close())
-  store.migrate(1)
-  assert.ok(!tables(file).includes('api_tokens'))
-  assert.deepEqual(store.migrate(2), [2])
-  assert.ok(tables(file).includes('api_tokens'))
-  const db = new DatabaseSync(file)
-  t.after(() => db.close())
-  const insert = db.prepare(
-    `INSERT INTO api_tokens (id, name, token_hash, token_salt, token_preview, acl, created_at)
-     VALUES (?, 'n', ?, 's', 'sk-abc…wxyz', ?, 1)`,
-  )
-  insert.run('a', 'h1', 'ingest')
-  assert.throws(() => insert.run('b', 'h1', 'data'), /UNIQUE/)
-  assert.throws(() => insert.run('c', 'h2', 'root'), /CHECK/)
+  assert.deepEqual(await store.migrate(), [4])
+  const [own] = await store.devices.list()
+  assert.equal(own?.own, true)
+  assert.equal(own?.events, 2)
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
   assert.deepEqual(
-    { ...db.prepare('SELECT revoked, expires_at, last_used_at FROM api_tokens').get() },
-    { revoked: 0, expires_at: null, last_used_at: null },
+    events.map((e) => [e.entity, e.endMs - e.startMs, e.device]),
+    [
+      ['main.rs', 900_000, own?.name],
+      ['lib.rs', 60_000, own?.name],
+    ],
+  )
+  assert.equal(
+    events[0]?.id,
+    eventId(own?.id, {
+      source: 'skopio-vscode',
+      startMs: T,
+      category: 'Coding',
+      app: 'Code',
+      entity: 'main.rs',
+      project: 'daybook',
+      branch: 'main',
+      language: 'Rust',
+    }),
+  )
+  assert.deepEqual(
+    (await store.catalog.apps()).map((a) => a.id),
+    ['0199aaaa-0000-7000-8000-000000000001'],
+  )
+  assert.equal((await store.catalog.projects({ limit: 5 })).data[0]?.rootPath, '/src/daybook')
+  assert.deepEqual(
+    (await store.afk.list({})).map((p) => [p.startMs, p.endMs, p.device]),
+    [[T + 300_000, T + 420_000, own?.name]],
+  )
+  assert.deepEqual(
+    (await store.input.buckets({ startMs: 0 })).map((b) => [b.bucketMs, b.kp]),
+    [[T, 7]],
+  )
+  assert.deepEqual(await store.settings.get(), { timezone: 'Europe/Berlin' })
+
+  // Re-sending an old payload deduplicates; a longer copy extends.
+  const again = await store.events.insert([
+    event({ startMs: T, endMs: T + 600_000, projectPath: '/src/daybook' }),
+    event({ startMs: T + 3_600_000, endMs: T + 3_720_000, entity: 'lib.rs' }),
+  ])
+  assert.deepEqual([again.inserted, again.duplicates, again.updated], [0, 1, 1])
+
+  // Rollups are built after the migration; answers are exact before and after.
+  const q: ActiveTimeQuery = {
+    range: { startMs: T - 3_600_000, endMs: T + 86_400_000 },
+    unit: 'hour',
+    calendar: makeCalendar('Europe/Berlin'),
+    filters: {},
+    includeAfk: false,
+  }
+  const reference = await referenceFromStore(store, q)
+  assert.deepEqual(await store.activeTime.query(q), reference)
+  await store.activeTime.settle()
+  assert.deepEqual(await store.activeTime.query(q), reference)
+  assert.equal(
+    reference.reduce((s, c) => s + c.seconds, 0),
+    900 - 120 + 120,
   )
 })
 
-test('migration 3 adds input activity keyed by (bucket, source) and input batch ids', (t) => {
+test('migration 1: the project search index follows inserts and renames (through migration 4)', async (t) => {
   const file = path.join(tempDir(t), 'db.sqlite')
-  const store = SqliteStore.open(file)
-  store.migrate(2)
-  assert.deepEqual(store.migrate(3), [3])
-  void store.close()
-  assert.ok(tables(file).includes('input_activity'))
-  assert.ok(tables(file).includes('input_batches'))
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  await store.migrate()
+  await store.events.insert([event({ project: 'alpha beta' })])
+  assert.deepEqual(
+    (await store.catalog.searchProjects('bet', 5)).map((p) => p.name),
+    ['alpha beta'],
+  )
+  const db = new DatabaseSync(file)
+  t.after(() => db.close())
+  db.prepare("UPDATE projects SET name = 'gamma' WHERE name = 'alpha beta'").run()
+  assert.deepEqual(await store.catalog.searchProjects('bet', 5), [])
+  assert.deepEqual(
+    (await store.catalog.searchProjects('gam', 5)).map((p) => p.name),
+    ['gamma'],
+  )
+})
+
+test('input counts are unique per (bucket, device, source), aligned and non-negative', async (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  await store.migrate()
+  await store.close()
   const db = new DatabaseSync(file)
   t.after(() => db.close())
   const insert = db.prepare(
-    'INSERT INTO input_activity (bucket_ms, source, kp) VALUES (?, ?, ?) ON CONFLICT (bucket_ms, source) DO UPDATE SET kp = kp + excluded.kp',
+    'INSERT INTO input_activity (bucket_ms, device_id, source, kp) VALUES (?, 1, ?, ?)',
   )
   insert.run(300_000, 'frames', 2)
-  insert.run(300_000, 'frames', 3)
-  insert.run(300_000, 'other', 1)
-  assert.deepEqual(
-    db
-      .prepare('SELECT source, kp, lc FROM input_activity ORDER BY source')
-      .all()
-      .map((r) => ({ ...r })),
-    [
-      { source: 'frames', kp: 5, lc: 0 },
-      { source: 'other', kp: 1, lc: 0 },
-    ],
-  )
+  assert.throws(() => insert.run(300_000, 'frames', 3), /UNIQUE/)
   assert.throws(() => insert.run(300_001, 'frames', 1), /CHECK constraint/, 'bucket not aligned')
   assert.throws(() => insert.run(600_000, 'frames', -1), /CHECK constraint/, 'negative count')
 })

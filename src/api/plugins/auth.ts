@@ -15,7 +15,7 @@
  * sends it raw, `Authorization: <key>`), and any refusal is a 401, the one failure it knows.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { type Access, type Authenticator, type Principal, allows } from '../../auth/access.ts'
+import { type Access, type Authenticator, type Principal, allows } from '../../domain/access.ts'
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../domain/errors.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import { isUnixSocketRequest } from '../transport.ts'

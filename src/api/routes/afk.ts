@@ -23,12 +23,16 @@ export const afkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary:
           'Store AFK periods; an open period (null end) is closed by re-sending it with an end',
+        description:
+          'A period is its device and start. An open period that is never closed ends, for ' +
+          'active time, at the first sign of presence on its device after it (input counts, or ' +
+          "an editor's event).",
         tags: ['afk'],
         body: AfkBatch,
         response: { 200: AfkIngestResult, ...errorResponses(400, 401, 403, 413, 415, 422) },
       },
     },
-    async (request) => app.daybook.store.insertAfk(request.body.map(toAfkPeriod)),
+    async (request) => app.daybook.ingest.afk(request.body.map(toAfkPeriod)),
   )
 
   app.get(
@@ -46,7 +50,7 @@ export const afkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { daybook } = app
       const { calendar, nowMs } = await daybook.requestTime(request.query.tz)
       const range = resolvePreset(presetFromQuery(request.query.preset), nowMs, calendar)
-      return (await daybook.store.afk(range, nowMs)).map(afkToFullEvent)
+      return (await daybook.store.afk.list(range)).map(afkToFullEvent)
     },
   )
 }

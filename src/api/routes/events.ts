@@ -1,10 +1,15 @@
 /**
- * `POST /events` (ingest a batch) and `GET /events` (list them, flat or grouped), seed 000's wire.
+ * `POST /events` (ingest a batch) and `GET /events` (list them, flat or grouped), Skopio's wire;
+ * `POST /v1/events/delete` (Daybook's).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { parseTimestamp } from '../../domain/calendar.ts'
+import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
 import { dimensionValue } from '../../domain/events.ts'
 import { resolvePreset } from '../../domain/presets.ts'
-import { BucketQuery, filtersFromQuery, presetFromQuery } from '../schemas/common.ts'
+import type { EventCursor } from '../../store/ports.ts'
+import { BucketQuery, filtersFromQuery, presetFromQuery, Timestamp } from '../schemas/common.ts'
 import {
   EventBatch,
   EventsResponse,
@@ -16,6 +21,42 @@ import {
 } from '../schemas/events.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
+/** Most events one listing answers; more are paged (`after`). */
+export const MAX_EVENT_PAGE = 10_000
+
+/** The response header that carries the cursor of the next page of a listing. */
+export const NEXT_CURSOR_HEADER = 'daybook-next-cursor'
+
+const CURSOR_RE = /^(\d{1,16}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
+
+function parseCursor(value: string): EventCursor {
+  const m = CURSOR_RE.exec(value)
+  if (!m) {
+    throw new BadRequestError(
+      'invalid_cursor',
+      `after must be the ${NEXT_CURSOR_HEADER} header of a previous response (<startMs>:<id>)`,
+      'after',
+    )
+  }
+  return { startMs: Number(m[1]), id: m[2] as string }
+}
+
+const ListQuery = Type.Object({
+  ...BucketQuery.properties,
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: MAX_EVENT_PAGE,
+    default: MAX_EVENT_PAGE,
+    description: `Most events in this answer (default and maximum ${MAX_EVENT_PAGE}).`,
+  }),
+  after: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: `Continue a listing: the ${NEXT_CURSOR_HEADER} header of the previous answer.`,
+    }),
+  ),
+})
+
 export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/events',
@@ -23,17 +64,18 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'ingest' },
       bodyLimit: MAX_BATCH_BYTES,
       schema: {
-        summary: 'Store a batch of events (all or nothing; re-sent events are no-ops)',
+        summary: 'Store a batch of events (all or nothing; a re-send with a later end extends)',
+        description:
+          'An event is its device, source, start and names. Sent again with a later end it ' +
+          'extends the stored event (`updated`); with an equal or earlier end it is a duplicate. ' +
+          'Times must be after 1990, start at most 5 minutes in the future, and span at most 7 days.',
         tags: ['events'],
         body: EventBatch,
         response: { 200: IngestResult, ...errorResponses(400, 401, 403, 413, 415, 422) },
       },
     },
-    async (request) => {
-      const events = request.body.map(toNewEvent)
-      // Answered only after the transaction has committed: an acknowledged batch is on disk.
-      return app.daybook.store.insertEvents(events)
-    },
+    // Answered only after the transaction has committed: an acknowledged batch is on disk.
+    async (request) => app.daybook.ingest.events(request.body.map(toNewEvent)),
   )
 
   app.get(
@@ -42,24 +84,31 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'read' },
       schema: {
         summary: 'Events overlapping a preset range, flat or grouped by a dimension',
+        description:
+          `At most \`limit\` events (by start) per answer; when there are more, the ` +
+          `\`${NEXT_CURSOR_HEADER}\` header holds the cursor to pass as \`after\` for the next ` +
+          'page. Grouping applies within a page.',
         tags: ['events'],
-        querystring: BucketQuery,
+        querystring: ListQuery,
         response: { 200: EventsResponse, ...errorResponses(400, 401, 403, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query
       const { daybook } = app
       const { calendar, nowMs } = await daybook.requestTime(q.tz)
       const range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
-      const events = await daybook.store.events({
+      const page = await daybook.store.events.list({
         range,
         filters: filtersFromQuery(q),
         requireDimension: q.groupBy,
+        limit: q.limit,
+        after: q.after === undefined ? undefined : parseCursor(q.after),
       })
-      if (!q.groupBy) return { Flat: events.map(toFullEvent) }
+      if (page.next) void reply.header(NEXT_CURSOR_HEADER, `${page.next.startMs}:${page.next.id}`)
+      if (!q.groupBy) return { Flat: page.events.map(toFullEvent) }
       const groups = new Map<string, FullEvent[]>()
-      for (const e of events) {
+      for (const e of page.events) {
         const key = dimensionValue(e, q.groupBy) ?? ''
         let list = groups.get(key)
         if (!list) groups.set(key, (list = []))
@@ -68,6 +117,72 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Groups in name order, events by start then id: the same request gives the same bytes.
       const names = [...groups.keys()].sort()
       return { Grouped: names.map((group) => ({ group, events: groups.get(group) ?? [] })) }
+    },
+  )
+}
+
+const DeleteBody = Type.Object(
+  {
+    ids: Type.Optional(
+      Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 10_000 }),
+    ),
+    start: Type.Optional(Timestamp),
+    end: Type.Optional(Timestamp),
+    sources: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 100 }),
+    ),
+    devices: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 100 }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Every condition given must hold: events with these ids, starting in [start, end), ' +
+      'from these sources, on these devices. At least one condition.',
+  },
+)
+
+/** `POST /v1/events/delete`. */
+export const eventDeleteRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/events/delete',
+    {
+      config: { access: 'admin' },
+      schema: {
+        summary: 'Delete events (by id, start range, source, device)',
+        description:
+          'Deleted events leave tombstones in the change feed, so collectors and sync learn of ' +
+          'it, and stay deleted: sending one again is a duplicate.',
+        tags: ['events'],
+        body: DeleteBody,
+        response: {
+          200: Type.Object({ deleted: Type.Integer() }),
+          ...errorResponses(400, 401, 403, 415, 422),
+        },
+      },
+    },
+    async (request) => {
+      const b = request.body
+      if (!b.ids && !b.start && !b.end && !b.sources && !b.devices) {
+        throw new UnprocessableError(
+          'no_condition',
+          'name what to delete: ids, start and/or end, sources or devices',
+          'body',
+        )
+      }
+      const startMs = b.start === undefined ? undefined : parseTimestamp(b.start, 'body/start')
+      const endMs = b.end === undefined ? undefined : parseTimestamp(b.end, 'body/end')
+      if (startMs !== undefined && endMs !== undefined && endMs < startMs) {
+        throw new UnprocessableError('invalid_range', 'body/end is before body/start', 'body/end')
+      }
+      return app.daybook.ingest.deleteEvents({
+        ids: b.ids?.map((id) => id.toLowerCase()),
+        startMs,
+        endMs,
+        sources: b.sources,
+        devices: b.devices,
+      })
     },
   )
 }

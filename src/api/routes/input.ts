@@ -15,7 +15,7 @@ import {
   lenientCount,
   lenientInt,
 } from '../../domain/input.ts'
-import { DAY_MS } from '../../store/input-retention.ts'
+import { DAY_MS } from '../../services/retention.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import {
   ActivitySummary,
@@ -73,17 +73,14 @@ export const seedInputRoutes: FastifyPluginAsyncTypebox<SeedInputRoutesOptions> 
       const frame = readFrame(request.body)
       const { daybook } = app
       const now = daybook.clock()
-      await daybook.store.addInput(
-        [
-          {
-            ...frame.counts,
-            bucketMs: bucketFor(frame.timestampMs, now),
-            source: frame.source,
-            batchId: frame.batchId,
-          },
-        ],
-        now,
-      )
+      await daybook.ingest.input([
+        {
+          ...frame.counts,
+          bucketMs: bucketFor(frame.timestampMs, now),
+          source: frame.source,
+          batchId: frame.batchId,
+        },
+      ])
       await daybook.inputRetention.maybeRun()
       return { message: 'ok' as const }
     },
@@ -114,7 +111,7 @@ export const seedInputRoutes: FastifyPluginAsyncTypebox<SeedInputRoutesOptions> 
     async (request) => {
       const { daybook } = app
       const since = daybook.clock() - request.query.days * DAY_MS
-      const buckets = await daybook.store.inputBuckets({ startMs: since })
+      const buckets = await daybook.store.input.buckets({ startMs: since })
       return { rows: buckets.map(({ bucketMs, ...counts }) => ({ t: bucketMs, ...counts })) }
     },
   )
@@ -142,15 +139,15 @@ export const inputRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { daybook } = app
       const now = daybook.clock()
-      const { source, buckets } = request.body
-      const result = await daybook.store.addInput(
+      const { source, buckets, device } = request.body
+      const result = await daybook.ingest.input(
         buckets.map(({ id, timestamp_ms, ...counts }) => ({
           ...counts,
           bucketMs: bucketFor(timestamp_ms, now),
           source,
+          device: device ?? null,
           batchId: id,
         })),
-        now,
       )
       await daybook.inputRetention.maybeRun()
       return result

@@ -2,33 +2,12 @@
  * `GET /insights`: the seed's insight types and the ones a user asks next, on the active timeline.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type Calendar, type TimeRange, bucketFloor, bucketNext } from '../../domain/calendar.ts'
+import type { Static } from 'typebox'
 import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
-import {
-  activeYears,
-  aggregatedAverage,
-  dailyAverage,
-  hourOfDay,
-  mostActiveDay,
-  parseInsightRange,
-  streak,
-} from '../../domain/insights.ts'
-import { totalsByGroup } from '../../domain/summary.ts'
-import { loadActiveSegments } from '../../reports/active-time.ts'
-import type { Store } from '../../store/store.ts'
+import { parseInsightRange } from '../../domain/insights.ts'
 import { filtersFromQuery } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { InsightResponse, InsightsQuery } from '../schemas/summary.ts'
-
-/** All recorded time: from the first active day to the end of today (or of the last event). */
-async function allTime(store: Store, cal: Calendar, nowMs: number): Promise<TimeRange | undefined> {
-  const span = await store.activitySpan()
-  if (!span) return undefined
-  return {
-    startMs: bucketFloor(span.startMs, 'day', cal),
-    endMs: bucketNext(Math.max(nowMs, span.endMs - 1), 'day', cal),
-  }
-}
 
 function require<T>(value: T | undefined, name: string, type: string): T {
   if (value === undefined) {
@@ -59,9 +38,9 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query
       const type = q.insightType
-      const { settings, calendar: cal, nowMs: now } = await daybook.requestTime(q.tz)
+      const { calendar } = await daybook.requestTime(q.tz)
       const named =
-        q.insightRange === undefined ? undefined : parseInsightRange(q.insightRange, cal)
+        q.insightRange === undefined ? undefined : parseInsightRange(q.insightRange, calendar)
       // Check each type's parameters before touching the store.
       if (type === 'topN') {
         require(q.insightRange, 'insightRange', type)
@@ -92,35 +71,16 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
         averageUnit = bucket
       }
 
-      const range = named ?? (await allTime(daybook.store, cal, now))
-      const segments = range
-        ? await loadActiveSegments(
-            daybook.store,
-            settings,
-            { range, filters: filtersFromQuery(q), includeAfk: q.includeAfk ?? false },
-            now,
-          )
-        : []
-      // Without any activity there is no range: every insight over it is empty.
-      const span = range ?? { startMs: now, endMs: now }
-      switch (type) {
-        case 'activeYears':
-          return { activeYears: activeYears(segments, cal) }
-        case 'topN':
-          return { topN: totalsByGroup(segments, q.groupBy).slice(0, q.limit) }
-        case 'mostActiveDay':
-          return { mostActiveDay: mostActiveDay(segments, span, cal) }
-        case 'aggregatedAverage':
-          return {
-            aggregatedAverage: aggregatedAverage(segments, span, cal, averageUnit, q.groupBy),
-          }
-        case 'streak':
-          return { streak: streak(segments, span, cal, now) }
-        case 'hourOfDay':
-          return { hourOfDay: hourOfDay(segments, span, cal, now) }
-        case 'dailyAverage':
-          return { dailyAverage: dailyAverage(segments, span, cal, now) }
-      }
+      return (await daybook.insights.insight({
+        type,
+        range: named,
+        calendar,
+        groupBy: q.groupBy,
+        limit: q.limit,
+        averageUnit,
+        filters: filtersFromQuery(q),
+        includeAfk: q.includeAfk ?? false,
+      })) as Static<typeof InsightResponse>
     },
   )
 }

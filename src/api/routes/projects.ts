@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { BadRequestError } from '../../domain/errors.ts'
-import type { ProjectCursor } from '../../store/store.ts'
+import type { ProjectCursor } from '../../store/ports.ts'
 import { Nullable, Uuid } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
@@ -58,15 +58,15 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { after, limit, query } = request.query
-      const { store } = app.daybook
+      const { catalog } = app.daybook.store
       if (query !== undefined && query.trim() !== '') {
         return {
-          data: await store.searchProjects(query.trim(), limit),
+          data: await catalog.searchProjects(query.trim(), limit),
           totalPages: null,
           cursors: [],
         }
       }
-      const page = await store.projects({
+      const page = await catalog.projects({
         from: after === undefined ? undefined : parseCursor(after),
         limit,
       })
@@ -89,6 +89,6 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Nullable(Type.Ref('Project')), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => (await app.daybook.store.project(request.params.id)) ?? null,
+    async (request) => (await app.daybook.store.catalog.project(request.params.id)) ?? null,
   )
 }

@@ -33,7 +33,10 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      await app.daybook.store.saveSettings(normalizeSettingsPatch(request.body))
+      const { changes } = await app.daybook.store.settings.save(
+        normalizeSettingsPatch(request.body),
+      )
+      app.daybook.bus.publish({ type: 'changes', changes })
       return app.daybook.settings()
     },
   )

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { DEFAULT_TOKEN_ID } from '../../auth/tokens.ts'
+import { DEFAULT_TOKEN_ID } from '../../services/tokens.ts'
 import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import {

@@ -4,22 +4,34 @@
 import { type Static, Type } from 'typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
-import type { ActivityEvent, AfkPeriod, NewActivityEvent } from '../../domain/events.ts'
+import type {
+  ActivityEvent,
+  AfkPeriod,
+  NewActivityEvent,
+  NewAfkPeriod,
+} from '../../domain/events.ts'
 import { Nullable, Timestamp, Uuid } from './common.ts'
 
 /** Largest batch `POST /events` and `POST /afk` accept. */
 export const MAX_BATCH_ITEMS = 10_000
 /** Largest request body of a batch route. */
 export const MAX_BATCH_BYTES = 5 * 1024 * 1024
-/** Longest single event: anything longer is a stuck watcher, not a human activity. */
-export const MAX_EVENT_MS = 7 * 24 * 3_600_000
 
 const Name = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) })
 const OptionalText = (maxLength: number, description: string) =>
   Type.Optional(Nullable(Type.String({ maxLength, description })))
 
-/** The seed's `EventInput` (snake_case). */
+/** A device by name; absent: the daemon's own. A new name creates the device. */
+const DeviceName = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description: "The device the activity happened on, by name (default: the daemon's own).",
+  }),
+)
+
+/** Skopio's `EventInput` (snake_case), plus an optional `device`. */
 export const EventInput = Type.Object(
   {
     timestamp: Type.Optional(Nullable(Timestamp)),
@@ -36,6 +48,7 @@ export const EventInput = Type.Object(
     branch_name: OptionalText(1024, 'VCS branch.'),
     language_name: OptionalText(256, 'Programming language.'),
     source_name: Name(256, 'The sending watcher or plugin, e.g. skopio-vscode.'),
+    device: DeviceName,
   },
   { title: 'EventInput' },
 )
@@ -45,7 +58,10 @@ export const EventBatch = Type.Array(EventInput, { maxItems: MAX_BATCH_ITEMS })
 
 export const IngestResult = Type.Object({
   inserted: Type.Integer({ description: 'New items stored.' }),
-  duplicates: Type.Integer({ description: 'Items already stored (re-sends); nothing changed.' }),
+  duplicates: Type.Integer({
+    description: 'Items already stored with an equal or later end (re-sends); nothing changed.',
+  }),
+  updated: Type.Integer({ description: 'Stored items this batch extended (a later end).' }),
 })
 
 /** The seed's `FullEvent` (camelCase), as `GET /events` and `GET /afk` return it. */
@@ -63,6 +79,7 @@ export const FullEvent = Type.Object(
     branch: Nullable(Type.String()),
     language: Nullable(Type.String()),
     source: Type.String(),
+    device: Type.Optional(Type.String({ description: 'The device, by name.' })),
   },
   { $id: 'FullEvent', title: 'FullEvent' },
 )
@@ -83,6 +100,7 @@ export const AfkInput = Type.Object(
     afk_start: Timestamp,
     afk_end: Type.Optional(Nullable(Timestamp)),
     duration: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'Seconds.' }))),
+    device: DeviceName,
   },
   { title: 'AfkInput' },
 )
@@ -93,7 +111,7 @@ export const AfkBatch = Type.Array(AfkInput, { maxItems: MAX_BATCH_ITEMS })
 export const AfkIngestResult = Type.Object({
   inserted: Type.Integer(),
   duplicates: Type.Integer(),
-  updated: Type.Integer({ description: 'Known open periods this batch closed or extended.' }),
+  updated: Type.Integer({ description: 'Known periods this batch closed or extended.' }),
 })
 
 /**
@@ -120,20 +138,6 @@ export function toNewEvent(input: EventInput, index: number): NewActivityEvent {
     )
   }
   const endMs = explicitEnd ?? startMs + (durationMs ?? 0)
-  if (endMs < startMs) {
-    throw new UnprocessableError(
-      'invalid_range',
-      `${field('end_timestamp')} is before ${field('timestamp')}`,
-      field('end_timestamp'),
-    )
-  }
-  if (endMs - startMs > MAX_EVENT_MS) {
-    throw new UnprocessableError(
-      'event_too_long',
-      `${field('end_timestamp')}: an event may last at most 7 days`,
-      field('end_timestamp'),
-    )
-  }
   return {
     startMs,
     endMs,
@@ -147,24 +151,19 @@ export function toNewEvent(input: EventInput, index: number): NewActivityEvent {
     branch: emptyToNull(input.branch_name),
     language: emptyToNull(input.language_name),
     source: input.source_name,
+    device: input.device ?? null,
   }
 }
 
 /** A validated wire AFK period as a domain period. */
-export function toAfkPeriod(input: AfkInput, index: number): Omit<AfkPeriod, 'id'> {
+export function toAfkPeriod(input: AfkInput, index: number): NewAfkPeriod {
   const field = (name: string) => `body/${index}/${name}`
   const startMs = parseTimestamp(input.afk_start, field('afk_start'))
   const endMs = input.afk_end == null ? null : parseTimestamp(input.afk_end, field('afk_end'))
-  if (endMs !== null && endMs < startMs) {
-    throw new UnprocessableError(
-      'invalid_range',
-      `${field('afk_end')} is before ${field('afk_start')}`,
-      field('afk_end'),
-    )
-  }
   const durationSec =
-    input.duration ?? (endMs === null ? null : Math.round((endMs - startMs) / 1000))
-  return { startMs, endMs, durationSec }
+    input.duration ??
+    (endMs === null || endMs < startMs ? null : Math.round((endMs - startMs) / 1000))
+  return { startMs, endMs, durationSec, device: input.device ?? null }
 }
 
 /** A domain event in the seed's `FullEvent` shape. */
@@ -182,15 +181,20 @@ export function toFullEvent(e: ActivityEvent): FullEvent {
     branch: e.branch,
     language: e.language,
     source: e.source,
+    device: e.device,
   }
 }
 
-/** An AFK period in the `FullEvent` shape the seed's `GET /afk` returns. */
+/**
+ * An AFK period in the `FullEvent` shape Skopio's `GET /afk` returns. An open period shows where it
+ * is taken to end when presence was seen after it (its inferred end), else a null end.
+ */
 export function afkToFullEvent(p: AfkPeriod): FullEvent {
+  const end = p.endMs ?? p.inferredEndMs
   return {
     id: p.id,
     timestamp: formatTimestamp(p.startMs),
-    endTimestamp: p.endMs === null ? null : formatTimestamp(p.endMs),
+    endTimestamp: end === null ? null : formatTimestamp(end),
     duration: p.durationSec,
     category: 'AFK',
     app: null,
@@ -200,6 +204,7 @@ export function afkToFullEvent(p: AfkPeriod): FullEvent {
     branch: null,
     language: null,
     source: 'afk',
+    device: p.device,
   }
 }
 

@@ -100,6 +100,13 @@ export const ActivitySummary = Type.Object({ rows: Type.Array(ActivityRow) })
 /** Daybook's own input batch: what `daybook watch input` sends. */
 export const InputBatch = Type.Object({
   source: SourceName,
+  device: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: "The device the input happened on, by name (default: the daemon's own).",
+    }),
+  ),
   buckets: Type.Array(
     Type.Object({
       id: BatchId,

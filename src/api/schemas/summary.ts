@@ -9,6 +9,7 @@ import {
   FilterParams,
   GroupBy,
   Nullable,
+  PresetParam,
   TimeZoneParam,
 } from './common.ts'
 
@@ -16,11 +17,13 @@ const IncludeAfk = Type.Optional(
   Type.Boolean({ description: 'Count time inside AFK periods as active too (default false).' }),
 )
 
-/** The seed's `SummaryQueryInput`: an optional range and filters. */
+/** Skopio's `SummaryQueryInput` (an optional range and filters), or a preset instead. */
 export const SummaryQuery = Type.Object({
   start: Type.Optional(Type.String({ description: 'RFC 3339; unbounded when absent.' })),
   end: Type.Optional(Type.String({ description: 'RFC 3339; unbounded when absent.' })),
+  preset: Type.Optional(PresetParam),
   ...FilterParams,
+  tz: Type.Optional(TimeZoneParam),
   includeAfk: IncludeAfk,
 })
 export type SummaryQuery = Static<typeof SummaryQuery>

@@ -2,8 +2,8 @@
  * Token schemas, in seed 002's field names (snake_case `ApiToken`).
  */
 import { Type } from 'typebox'
-import { SCOPES } from '../../auth/access.ts'
-import { EXPIRIES, type TokenInfo } from '../../auth/tokens.ts'
+import { SCOPES } from '../../domain/access.ts'
+import { EXPIRIES, type TokenInfo } from '../../services/tokens.ts'
 import { Nullable } from './common.ts'
 
 export const ScopeName = Type.Union(

@@ -1,45 +1,68 @@
 /**
  * Numbered, append-only schema migrations for the SQLite store.
  *
- * Each file `migrations/NNNN_name.sql` moves the schema from version NNNN-1 to NNNN; the version
+ * Each file `migrations/NNNN_name.sql` (or `.ts`, exporting `up(db)`, for a migration that needs
+ * code, such as recomputing content ids) moves the schema from version NNNN-1 to NNNN; the version
  * lives in `PRAGMA user_version`. Add new migrations at the end; never edit a released one.
  *
  * Changelog:
  * 1: dimensions, events, AFK periods, project name search, settings.
  * 2: scoped API tokens (`api_tokens`), stored as salted hashes.
  * 3: input activity (keyboard and mouse counts per 5-minute bucket and source), input batch ids.
+ * 4: devices; integer-keyed dimensions; events identified by device, source, start and names (not
+ *    the end), 16-byte ids; a change feed (`seq`) on every row kind, tombstones for deletions;
+ *    inferred ends of open AFK periods; input per device; rollup cells and their dirty slots.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { DatabaseSync } from 'node:sqlite'
 import { SchemaTooNewError } from '../../domain/errors.ts'
 
 export interface Migration {
   version: number
   name: string
-  sql: string
+  up: (db: DatabaseSync) => void
 }
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, 'migrations')
 
-/** All migrations in order; throws if the numbering has a gap or a duplicate. */
-export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+async function load(dir: string): Promise<Migration[]> {
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
+    .filter((f) => /\.(sql|ts)$/.test(f))
     .sort()
-  return files.map((file, i) => {
-    const m = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file)
+  const out: Migration[] = []
+  for (const [i, file] of files.entries()) {
+    const m = /^(\d{4})_([a-z0-9_]+)\.(sql|ts)$/.exec(file)
     if (!m || Number(m[1]) !== i + 1) {
       throw new Error(
-        `migration ${file} is misnumbered: expected ${String(i + 1).padStart(4, '0')}_<name>.sql`,
+        `migration ${file} is misnumbered: expected ${String(i + 1).padStart(4, '0')}_<name>.sql or .ts`,
       )
     }
-    return { version: i + 1, name: m[2] ?? '', sql: readFileSync(path.join(dir, file), 'utf8') }
-  })
+    const full = path.join(dir, file)
+    let up: Migration['up']
+    if (m[3] === 'sql') {
+      const sql = readFileSync(full, 'utf8')
+      up = (db) => db.exec(sql)
+    } else {
+      const mod = (await import(pathToFileURL(full).href)) as { up?: Migration['up'] }
+      if (typeof mod.up !== 'function') throw new Error(`migration ${file} exports no up(db)`)
+      up = mod.up
+    }
+    out.push({ version: i + 1, name: m[2] ?? '', up })
+  }
+  return out
+}
+
+const MIGRATIONS = await load(MIGRATIONS_DIR)
+
+/** All migrations in order (their numbering was checked when this module loaded). */
+export function loadMigrations(): readonly Migration[] {
+  return MIGRATIONS
 }
 
 /** The newest schema version this build knows. */
-export const LATEST_VERSION = loadMigrations().length
+export const LATEST_VERSION = MIGRATIONS.length
 
 export function schemaVersion(db: DatabaseSync): number {
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number }
@@ -59,15 +82,15 @@ export function assertKnownSchema(db: DatabaseSync, file: string): void {
 export function migrate(db: DatabaseSync, file: string, upTo = LATEST_VERSION): number[] {
   assertKnownSchema(db, file)
   const applied: number[] = []
-  for (const m of loadMigrations()) {
+  for (const m of MIGRATIONS) {
     if (m.version <= schemaVersion(db) || m.version > upTo) continue
     db.exec('BEGIN IMMEDIATE')
     try {
-      db.exec(m.sql)
+      m.up(db)
       db.exec(`PRAGMA user_version = ${m.version}`)
       db.exec('COMMIT')
     } catch (err) {
-      db.exec('ROLLBACK')
+      if (db.isTransaction) db.exec('ROLLBACK')
       throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, {
         cause: err,
       })

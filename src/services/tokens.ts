@@ -3,11 +3,11 @@
  * request. The secret is shown once at creation; the store keeps only a salted SHA-256 of it.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Clock } from '../api/context.ts'
+import type { Clock } from '../domain/clock.ts'
 import { ConflictError } from '../domain/errors.ts'
-import { newSecret } from './default-token.ts'
-import type { Store, TokenRow } from '../store/store.ts'
-import type { Authenticator, Principal, Scope } from './access.ts'
+import { newSecret } from '../auth/default-token.ts'
+import type { Store, TokenRow } from '../store/ports.ts'
+import type { Authenticator, Principal, Scope } from '../domain/access.ts'
 
 /** How long a new token lives, as the wire names it (`day` is ours; the seed starts at `week`). */
 export const EXPIRIES = ['day', 'week', 'month', 'quarter', 'never'] as const
@@ -99,7 +99,7 @@ export class TokenAuthenticator implements Authenticator {
   #tokens(): Promise<Map<string, LiveToken>> {
     if (!this.#live) {
       const loading = this.#store()
-        .tokens()
+        .tokens.list()
         .then(
           (rows) =>
             new Map(
@@ -134,7 +134,7 @@ export class TokenAuthenticator implements Authenticator {
         live.writtenUse = now
         // Bookkeeping only: a failed write must not refuse a valid token; it is retried later.
         await this.#store()
-          .touchToken(row.id, now)
+          .tokens.touch(row.id, now)
           .catch(() => (live.writtenUse = null))
       }
       return { tokenId: row.id, scope: row.acl }
@@ -161,7 +161,7 @@ export class TokenAuthenticator implements Authenticator {
       lastUsedAt: null,
       revoked: false,
     }
-    if (!(await this.#store().insertToken(row, MAX_ACTIVE_TOKENS, now))) {
+    if (!(await this.#store().tokens.insert(row, MAX_ACTIVE_TOKENS, now))) {
       throw new ConflictError(
         'token_limit',
         `maximum active token count reached (${MAX_ACTIVE_TOKENS}); revoke or delete one first`,
@@ -174,7 +174,7 @@ export class TokenAuthenticator implements Authenticator {
   /** Every stored token, oldest first, with the freshest `last_used_at` known. */
   async list(): Promise<TokenInfo[]> {
     const tokens = await this.#tokens()
-    return (await this.#store().tokens()).map((row) => {
+    return (await this.#store().tokens.list()).map((row) => {
       const live = tokens.get(row.id)
       return info(live ? { ...row, lastUsedAt: live.row.lastUsedAt } : row)
     })
@@ -186,14 +186,14 @@ export class TokenAuthenticator implements Authenticator {
     // Out of the cache before the store is written: should the write fail, the token is still
     // refused for the rest of this run (fail closed).
     tokens.delete(id)
-    return this.#store().revokeToken(id)
+    return this.#store().tokens.revoke(id)
   }
 
   /** Deletes a token: it stops working at once and is no longer listed. False when unknown. */
   async delete(id: string): Promise<boolean> {
     const tokens = await this.#tokens()
     tokens.delete(id)
-    return this.#store().deleteToken(id)
+    return this.#store().tokens.delete(id)
   }
 }
 

@@ -5,7 +5,7 @@
  * an injectable clock so tests can show that it does.
  */
 import { withDefaults } from '../domain/settings.ts'
-import type { Store } from './store.ts'
+import type { Store } from '../store/ports.ts'
 
 export const DAY_MS = 86_400_000
 /**
@@ -78,9 +78,9 @@ export class InputRetention {
 
   async #run(store: Store, now: number): Promise<RetentionRun | undefined> {
     try {
-      const { inputRetentionDays: days } = withDefaults(await store.settings())
-      const rowsDeleted = days > 0 ? await store.deleteInputBefore(now - days * DAY_MS) : 0
-      const batchIdsDeleted = await store.pruneInputBatches(now - BATCH_ID_TTL_MS)
+      const { inputRetentionDays: days } = withDefaults(await store.settings.get())
+      const rowsDeleted = days > 0 ? await store.input.deleteBefore(now - days * DAY_MS) : 0
+      const batchIdsDeleted = await store.input.pruneBatches(now - BATCH_ID_TTL_MS)
       this.#lastRunMs = now
       const run = { atMs: now, rowsDeleted, batchIdsDeleted }
       this.#options.onRun?.(run)

@@ -1,0 +1,2 @@
+/** Epoch milliseconds now; injectable so tests control time. */
+export type Clock = () => number

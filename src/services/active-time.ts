@@ -1,0 +1,86 @@
+/**
+ * Active time, as every adapter asks for it: totals and calendar buckets over a range, grouped and
+ * filtered, computed by the store from the one definition of the timeline (`src/domain/timeline.ts`).
+ * Nothing after now counts, and an unbounded side of a range ends where the stored history does.
+ */
+import type { BucketUnit, Calendar, TimeRange } from '../domain/calendar.ts'
+import type { Clock } from '../domain/clock.ts'
+import { UnprocessableError } from '../domain/errors.ts'
+import type { Dimension, EventFilters } from '../domain/events.ts'
+import type { BucketCell } from '../domain/summary.ts'
+import { toWholeSecond } from '../domain/timeline.ts'
+import type { OpenRange, Store } from '../store/ports.ts'
+
+/** Most buckets one answer may span (a decade of hours is 87,600). */
+export const MAX_BUCKETS = 100_000
+
+const SHORTEST_BUCKET_MS: Record<BucketUnit, number> = {
+  hour: 1_800_000, // a DST change of 30 minutes (Lord Howe) can halve an hour
+  day: 23 * 3_600_000,
+  week: (7 * 24 - 1) * 3_600_000,
+  month: (28 * 24 - 1) * 3_600_000,
+  year: (365 * 24 - 1) * 3_600_000,
+}
+
+export interface CellQuery {
+  /** Either side may be absent: unbounded. */
+  range: OpenRange
+  /** Calendar buckets of this unit, or null for one bucket spanning the range. */
+  unit: BucketUnit | null
+  calendar: Calendar
+  groupBy?: Dimension | undefined
+  filters: EventFilters
+  includeAfk: boolean
+}
+
+export class ActiveTimeService {
+  readonly #store: () => Store
+  readonly #clock: Clock
+
+  constructor(deps: { store: () => Store; clock: Clock }) {
+    this.#store = deps.store
+    this.#clock = deps.clock
+  }
+
+  /**
+   * The part of `range` that can hold active time: not after now, not outside the stored history;
+   * in whole seconds. Undefined when nothing is left.
+   */
+  async clip(range: OpenRange): Promise<TimeRange | undefined> {
+    const span = await this.#store().events.span()
+    if (!span) return undefined
+    const startMs = toWholeSecond(Math.max(range.startMs ?? -Infinity, span.startMs))
+    const endMs = toWholeSecond(Math.min(range.endMs ?? Infinity, span.endMs, this.#clock()))
+    return startMs < endMs ? { startMs: Math.floor(startMs), endMs } : undefined
+  }
+
+  /** Active seconds per bucket and group (empty cells left out). */
+  async cells(q: CellQuery): Promise<BucketCell[]> {
+    const range = await this.clip(q.range)
+    if (!range) return []
+    if (
+      q.unit !== null &&
+      (range.endMs - range.startMs) / SHORTEST_BUCKET_MS[q.unit] > MAX_BUCKETS
+    ) {
+      throw new UnprocessableError(
+        'too_many_buckets',
+        `that range holds more than ${MAX_BUCKETS} ${q.unit} buckets; choose a larger bucket`,
+        'bucket',
+      )
+    }
+    return this.#store().activeTime.query({
+      range,
+      unit: q.unit,
+      calendar: q.calendar,
+      groupBy: q.groupBy,
+      filters: q.filters,
+      includeAfk: q.includeAfk,
+    })
+  }
+
+  /** Active seconds in a range. */
+  async total(q: Omit<CellQuery, 'unit' | 'groupBy'>): Promise<number> {
+    const cells = await this.cells({ ...q, unit: null })
+    return cells.reduce((sum, c) => sum + c.seconds, 0)
+  }
+}

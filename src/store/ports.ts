@@ -1,0 +1,307 @@
+/**
+ * The storage port: everything the daemon asks of its database, split by aggregate, and nothing
+ * more. SQLite (in worker threads) is the embedded default; a PostgreSQL store for several devices
+ * implements the same interfaces and passes the same conformance suite (`test/store/conformance.ts`).
+ *
+ * Every write resolves after its transaction has committed, with the changes it made, each with
+ * its place in the change feed (`seq`, strictly increasing in commit order).
+ */
+import type { Scope } from '../domain/access.ts'
+import type { Calendar, BucketUnit, TimeRange } from '../domain/calendar.ts'
+import type {
+  ActivityEvent,
+  AfkPeriod,
+  Dimension,
+  EventFilters,
+  NewActivityEvent,
+  NewAfkPeriod,
+} from '../domain/events.ts'
+import type { InputBucket, InputCounts } from '../domain/input.ts'
+import type { BucketCell } from '../domain/summary.ts'
+
+/** A range whose sides may be unbounded (absent or infinite). */
+export interface OpenRange {
+  startMs?: number | undefined
+  endMs?: number | undefined
+}
+
+/** What one write changed: its place in the feed, and the row as it now is. */
+export type Change =
+  | { seq: number; kind: 'event'; op: 'upsert'; event: ActivityEvent }
+  | { seq: number; kind: 'event'; op: 'delete'; id: string }
+  | { seq: number; kind: 'afk'; op: 'upsert'; afk: AfkPeriod }
+  | { seq: number; kind: 'afk'; op: 'delete'; id: string }
+  | { seq: number; kind: 'setting'; op: 'upsert'; key: string; value: unknown }
+  | { seq: number; kind: 'device'; op: 'upsert'; device: DeviceIdentity }
+
+export interface IngestResult {
+  /** Items that were new. */
+  inserted: number
+  /** Items already stored (re-sends, or deleted before); nothing changed for them. */
+  duplicates: number
+  /** Known items this batch extended (a later end) or closed. */
+  updated: number
+  /** The changes, in feed order. */
+  changes: Change[]
+}
+
+/** Events to delete: every given condition must hold; at least one must be given. */
+export interface EventSelector {
+  ids?: readonly string[] | undefined
+  /** Events starting at or after this instant... */
+  startMs?: number | undefined
+  /** ...and before this one. */
+  endMs?: number | undefined
+  sources?: readonly string[] | undefined
+  devices?: readonly string[] | undefined
+}
+
+/** A position in an event listing: the last event of the previous page. */
+export interface EventCursor {
+  startMs: number
+  id: string
+}
+
+export interface EventListQuery {
+  /** Events overlapping this range (a point event at its start included). */
+  range: OpenRange
+  filters: EventFilters
+  /** Only events that have this dimension (a non-null branch, say). */
+  requireDimension?: Dimension | undefined
+  /** Most events to return. */
+  limit: number
+  /** Continue after this event. */
+  after?: EventCursor | undefined
+}
+
+export interface EventPage {
+  /** By start, then id. */
+  events: ActivityEvent[]
+  /** Where the next page starts; null when this is the last. */
+  next: EventCursor | null
+}
+
+export interface EventStore {
+  /**
+   * Stores a batch in one transaction (all of it or none). An event whose device, source, start
+   * and names are stored already extends the stored one when its end is later, and is a duplicate
+   * otherwise; an event deleted before stays deleted (a duplicate). Events of sources ranked at or
+   * above `presencePriority` count as presence: they end open AFK periods of their device.
+   */
+  insert(events: readonly NewActivityEvent[]): Promise<IngestResult>
+  /** Deletes matching events in one transaction, leaving a tombstone of each in the feed. */
+  delete(selector: EventSelector): Promise<{ deleted: number; changes: Change[] }>
+  list(query: EventListQuery): Promise<EventPage>
+  /** Start of the earliest and end of the latest event, or undefined when there are none. */
+  span(): Promise<TimeRange | undefined>
+}
+
+/** AFK periods to delete: those of these devices starting in the range. */
+export interface AfkSelector {
+  startMs: number
+  endMs: number
+  devices?: readonly string[] | undefined
+}
+
+export interface AfkStore {
+  /**
+   * Stores periods in one transaction. A period is its device and start: re-sent with a later end
+   * it is extended (an open one is closed); otherwise it is a duplicate. An open period ends at
+   * the first evidence of presence on its device after it, until a real end arrives.
+   */
+  insert(periods: readonly NewAfkPeriod[]): Promise<IngestResult>
+  /** Periods overlapping the range, by start; an open one overlaps everything after its start. */
+  list(range: OpenRange): Promise<AfkPeriod[]>
+  delete(selector: AfkSelector): Promise<{ deleted: number; changes: Change[] }>
+}
+
+/** A device as the change feed carries it: what it is, not its statistics. */
+export interface DeviceIdentity {
+  id: string
+  name: string
+  own: boolean
+}
+
+/** A device activity is recorded on. */
+export interface DeviceRow {
+  id: string
+  name: string
+  /** The daemon's own device. */
+  own: boolean
+  /** Epoch ms of the latest event end or input on it, or null. */
+  lastSeenMs: number | null
+  /** Events stored for it. */
+  events: number
+}
+
+export interface DeviceStore {
+  list(): Promise<DeviceRow[]>
+  /** Renames a device; `ConflictError` when another has the name, `NotFoundError` when unknown. */
+  rename(id: string, name: string): Promise<{ device: DeviceRow; changes: Change[] }>
+}
+
+/** An app or category as listed. */
+export interface NamedRow {
+  id: string
+  name: string
+}
+
+/** A project as listed; `lastUpdated` is unix seconds of its latest activity. */
+export interface ProjectRow {
+  id: string
+  name: string
+  rootPath: string | null
+  lastUpdated: number | null
+}
+
+/** A position in the project list: the row a page starts with. */
+export interface ProjectCursor {
+  lastUpdated: number
+  id: string
+}
+
+export interface ProjectPage {
+  data: ProjectRow[]
+  totalPages: number
+  /** `cursors[k]` is the first row of page k+1 (k from 0). */
+  cursors: ProjectCursor[]
+}
+
+export interface CatalogStore {
+  apps(): Promise<NamedRow[]>
+  categories(): Promise<NamedRow[]>
+  /** One page of projects, newest activity first, starting with the `from` row when given. */
+  projects(page: { from?: ProjectCursor | undefined; limit: number }): Promise<ProjectPage>
+  /** Projects whose name has a word starting with `query`, best match first. */
+  searchProjects(query: string, limit: number): Promise<ProjectRow[]>
+  project(id: string): Promise<ProjectRow | undefined>
+}
+
+/** Counts to add to one bucket of one source on one device. */
+export interface InputDelta extends InputCounts {
+  /** Bucket start, epoch ms, a multiple of 5 minutes. */
+  bucketMs: number
+  source: string
+  /** The device by name; null or absent: the daemon's own. */
+  device?: string | null | undefined
+  /** The sender's id for this delta: a delta whose id was already added is skipped. */
+  batchId?: string | undefined
+}
+
+export interface InputStore {
+  /**
+   * Adds counts to their buckets in one transaction. Deltas whose `batchId` was already added are
+   * duplicates and change nothing. Counts are presence: they end open AFK periods of the device.
+   */
+  add(
+    deltas: readonly InputDelta[],
+    receivedMs: number,
+  ): Promise<IngestResult & { /** Indices of the deltas that added counts. */ applied: number[] }>
+  /** Input per bucket (all sources and devices summed) for buckets starting in the range. */
+  buckets(range: { startMs: number; endMs?: number | undefined }): Promise<InputBucket[]>
+  /** Deletes rows of buckets starting before `cutoffMs`; resolves to the rows deleted. */
+  deleteBefore(cutoffMs: number): Promise<number>
+  /** Forgets batch ids received before `cutoffMs`; resolves to the ids removed. */
+  pruneBatches(cutoffMs: number): Promise<number>
+}
+
+export interface SettingsStore {
+  /** Stored settings, key to JSON value. */
+  get(): Promise<Record<string, unknown>>
+  /**
+   * Replaces the given keys in one transaction. A change of `sourcePriority` re-resolves all
+   * stored time (in the background; answers stay exact meanwhile).
+   */
+  save(values: Record<string, unknown>): Promise<{ changes: Change[] }>
+}
+
+/** A scoped API token as stored: never its secret, only a salted hash of it. Times are unix seconds. */
+export interface TokenRow {
+  id: string
+  name: string
+  /** hex(SHA-256(salt ‖ secret)). */
+  tokenHash: string
+  tokenSalt: string
+  /** `sk-abc…wxyz`: enough to recognise a token, not to use it. */
+  tokenPreview: string
+  acl: Scope
+  createdAt: number
+  /** Null: never expires. */
+  expiresAt: number | null
+  lastUsedAt: number | null
+  revoked: boolean
+}
+
+export interface TokenStore {
+  /**
+   * Inserts a token unless `maxActive` tokens are already active (not revoked, not expired at
+   * `nowSec`); the count and the insert are one transaction. Resolves to false when at the cap.
+   */
+  insert(token: TokenRow, maxActive: number, nowSec: number): Promise<boolean>
+  /** Every stored token, revoked and expired ones included, oldest first. */
+  list(): Promise<TokenRow[]>
+  /** Marks a token revoked; false when there is no such token. */
+  revoke(id: string): Promise<boolean>
+  /** Removes a token; false when there is no such token. */
+  delete(id: string): Promise<boolean>
+  /** Records when a token was last used. */
+  touch(id: string, lastUsedAt: number): Promise<void>
+}
+
+export interface ChangeFeed {
+  /**
+   * Changes after `after`, in `seq` order. The feed is compacted: a row appears once, at its
+   * latest change, as it now is; deletions appear as tombstones. Nothing committed is skipped.
+   */
+  after(after: number, limit: number): Promise<{ changes: Change[]; next: number }>
+  /** The latest `seq` committed (0 when none). */
+  last(): Promise<number>
+}
+
+/** A question about active time; see `src/domain/timeline.ts` for the definition. */
+export interface ActiveTimeQuery {
+  /** A finite range in whole seconds; callers clip it to the present. */
+  range: TimeRange
+  /** Calendar buckets of this unit, or `null` for one bucket spanning the range (label ''). */
+  unit: BucketUnit | null
+  calendar: Calendar
+  groupBy?: Dimension | undefined
+  filters: EventFilters
+  /** Count time inside AFK periods too. */
+  includeAfk: boolean
+}
+
+export interface ActiveTimeStore {
+  /**
+   * Active seconds per bucket and group, empty cells left out, in bucket order then group name
+   * order. Equal, to the second, to `referenceActiveTime` over the same events.
+   */
+  query(q: ActiveTimeQuery): Promise<BucketCell[]>
+  /** Slots whose rollups are waiting to be recomputed (0 when the rollups are current). */
+  pending(): Promise<number>
+  /** Resolves once the rollups are current (answers are exact either way; this is for speed). */
+  settle(): Promise<void>
+}
+
+export interface Store {
+  /** Where the data lives, for messages (a file path or a URL without credentials). */
+  readonly location: string
+  readonly events: EventStore
+  readonly afk: AfkStore
+  readonly devices: DeviceStore
+  readonly catalog: CatalogStore
+  readonly input: InputStore
+  readonly settings: SettingsStore
+  readonly tokens: TokenStore
+  readonly changes: ChangeFeed
+  readonly activeTime: ActiveTimeStore
+  /** Schema version of the open database, and the newest this build knows. */
+  schema(): Promise<{ version: number; latest: number }>
+  /** Applies pending migrations; resolves to the versions applied. */
+  migrate(): Promise<number[]>
+  /** Closes the store; pending writes have already committed. */
+  close(): Promise<void>
+}
+
+/** Sources ranked at or above this priority (editors) count as evidence that a person is present. */
+export const PRESENCE_PRIORITY = 300

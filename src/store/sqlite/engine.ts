@@ -1,0 +1,235 @@
+/**
+ * Answers active-time questions inside a reader worker, on one snapshot.
+ *
+ * Buckets are enumerated only where there is activity (the UTC days holding cells or dirty
+ * slots), then planned (`planBuckets`): whole UTC hours come from hour cells, remaining whole
+ * slots from slot cells, and partial slots at the edges plus dirty slots are resolved from events
+ * with the one definition of the timeline. Sums are in integer dimension ids until the end, when
+ * the groups that have time are named. With `includeAfk` nothing comes from cells (they have AFK
+ * taken out): every bucket is resolved from events, a bucket at a time.
+ */
+import { type TimeRange, splitActive, splitRange } from '../../domain/calendar.ts'
+import { HOUR_MS, SLOT_MS, planBuckets } from '../../domain/cells.ts'
+import type { Dimension } from '../../domain/events.ts'
+import { type BucketCell, CellSums, TOTAL_GROUP } from '../../domain/summary.ts'
+import { activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
+import type { ActiveTimeQuery } from '../ports.ts'
+import type { Connection } from './connection.ts'
+import { type NamedTable, type ChildTable, idsOfNames, lookupNames } from './dimensions.ts'
+import {
+  type EventRow,
+  type RowDimension,
+  afkOverlapping,
+  eventsOverlapping,
+  sourcePriorities,
+} from './rows.ts'
+
+const DAY_MS = 86_400_000
+
+/** Where each dimension lives: its row/cell column and its table of names. */
+const DIMENSION_TABLES: Record<
+  Dimension,
+  { column: RowDimension; table: NamedTable | ChildTable | 'devices' }
+> = {
+  app: { column: 'app', table: 'apps' },
+  project: { column: 'project', table: 'projects' },
+  language: { column: 'language', table: 'languages' },
+  branch: { column: 'branch', table: 'branches' },
+  category: { column: 'category', table: 'categories' },
+  entity: { column: 'entity', table: 'entities' },
+  source: { column: 'source', table: 'sources' },
+  device: { column: 'device', table: 'devices' },
+}
+
+/** Raw sums: bucket index → group id (0 = ungrouped) → ms. */
+type Raw = Map<number, Map<number, number>>
+
+export function activeTime(c: Connection, q: ActiveTimeQuery): BucketCell[] {
+  return c.read(() => {
+    const range = q.range
+    if (!(range.startMs < range.endMs)) return []
+    // Filters by name → id sets; a filter that names nothing stored selects nothing.
+    const filters: [RowDimension, Set<number>][] = []
+    for (const [dim, names] of Object.entries(q.filters) as [Dimension, readonly string[]][]) {
+      if (!names || names.length === 0) continue
+      const { column, table } = DIMENSION_TABLES[dim]
+      const ids = idsOfNames(c, table, names)
+      if (ids.length === 0) return []
+      filters.push([column, new Set(ids)])
+    }
+    const groupColumn = q.groupBy === undefined ? undefined : DIMENSION_TABLES[q.groupBy].column
+    const entity = q.groupBy === 'entity' || filters.some(([col]) => col === 'entity')
+    const tables = entity
+      ? { slots: 'cells_slot_entity', hours: 'cells_hour_entity' }
+      : { slots: 'cells_slot', hours: 'cells_hour' }
+
+    const firstSlot = Math.floor(range.startMs / SLOT_MS)
+    const lastSlot = Math.floor((range.endMs - 1) / SLOT_MS)
+    const dirty = q.includeAfk
+      ? []
+      : c
+          .all<{ slot: number }>(
+            'SELECT slot FROM dirty_slots WHERE slot BETWEEN $a AND $b ORDER BY slot',
+            { a: firstSlot, b: lastSlot },
+          )
+          .map((r) => r.slot)
+
+    // The buckets: only where there is something to count.
+    let buckets: { label: string; startMs: number; endMs: number }[]
+    if (q.includeAfk) {
+      buckets = q.unit === null ? [{ label: '', ...range }] : splitRange(range, q.unit, q.calendar)
+    } else {
+      const active = activeDays(c, tables.hours, range, dirty)
+      if (active.length === 0) return []
+      buckets =
+        q.unit === null ? [{ label: '', ...range }] : splitActive(range, q.unit, q.calendar, active)
+    }
+
+    const raw: Raw = new Map()
+    const add = (bucket: number, group: number, ms: number) => {
+      let byGroup = raw.get(bucket)
+      if (!byGroup) raw.set(bucket, (byGroup = new Map<number, number>()))
+      byGroup.set(group, (byGroup.get(group) ?? 0) + ms)
+    }
+
+    if (q.includeAfk) {
+      resolveFromEvents(
+        c,
+        buckets.map((b, i): [number, number, number] => [i, b.startMs, b.endMs]),
+        null,
+        filters,
+        groupColumn,
+        add,
+      )
+    } else {
+      const plan = planBuckets(buckets, dirty)
+      sumCells(c, tables.hours, 'hour', plan.hours, filters, groupColumn, add)
+      sumCells(c, tables.slots, 'slot', plan.slots, filters, groupColumn, add)
+      resolveFromEvents(c, plan.events, afkOverlapping, filters, groupColumn, add)
+    }
+    return name(c, raw, buckets, q.groupBy)
+  })
+}
+
+/** UTC days (as ranges) holding cells or dirty slots within `range`, merged. */
+function activeDays(c: Connection, hours: string, range: TimeRange, dirty: number[]): TimeRange[] {
+  const days = c
+    .all<{ day: number }>(
+      `SELECT DISTINCT hour / 24 AS day FROM ${hours} WHERE hour BETWEEN $a AND $b`,
+      {
+        a: Math.floor(range.startMs / HOUR_MS),
+        b: Math.floor((range.endMs - 1) / HOUR_MS),
+      },
+    )
+    .map((r) => r.day)
+  for (const slot of dirty) days.push(Math.floor((slot * SLOT_MS) / DAY_MS))
+  return mergeIntervals(days.map((d) => ({ startMs: d * DAY_MS, endMs: (d + 1) * DAY_MS })))
+}
+
+/** Adds the cells of the planned ranges, one query per level (an index range per bucket part). */
+function sumCells(
+  c: Connection,
+  table: string,
+  unitColumn: 'hour' | 'slot',
+  ranges: [number, number, number][],
+  filters: [RowDimension, Set<number>][],
+  groupColumn: RowDimension | undefined,
+  add: (bucket: number, group: number, ms: number) => void,
+): void {
+  if (ranges.length === 0) return
+  const where = filters.map(([col], i) => `AND c.${col} IN (SELECT value FROM json_each($f${i}))`)
+  const params: Record<string, string> = { r: JSON.stringify(ranges) }
+  filters.forEach(([, ids], i) => (params[`f${i}`] = JSON.stringify([...ids])))
+  const rows = c.all<{ b: number; g: number; s: number }>(
+    `SELECT r.value ->> 0 AS b, ${groupColumn === undefined ? '0' : `c.${groupColumn}`} AS g,
+            sum(c.seconds) AS s
+     FROM json_each($r) AS r
+     JOIN ${table} AS c ON c.${unitColumn} >= (r.value ->> 1) AND c.${unitColumn} < (r.value ->> 2)
+     WHERE 1 ${where.join(' ')}
+     GROUP BY b, g`,
+    params,
+  )
+  for (const r of rows) add(r.b, r.g, r.s * 1000)
+}
+
+/**
+ * Resolves the planned event ranges from the events themselves: consecutive ranges are loaded and
+ * resolved together (a run), then split back into their buckets.
+ */
+function resolveFromEvents(
+  c: Connection,
+  ranges: [number, number, number][],
+  afk: typeof afkOverlapping | null,
+  filters: [RowDimension, Set<number>][],
+  groupColumn: RowDimension | undefined,
+  add: (bucket: number, group: number, ms: number) => void,
+): void {
+  if (ranges.length === 0) return
+  const priority = sourcePriorities(c)
+  const passes = (e: EventRow) => filters.every(([col, ids]) => ids.has(e[col]))
+  // Runs of touching ranges, at most a day long (bounds the events held at once).
+  let run: [number, number, number][] = []
+  const flush = () => {
+    if (run.length === 0) return
+    const span = {
+      startMs: (run[0] as [number, number, number])[1],
+      endMs: (run[run.length - 1] as [number, number, number])[2],
+    }
+    const segments = activeTimeline(
+      eventsOverlapping(c, span),
+      afk === null ? null : afk(c, span),
+      span,
+      priority,
+    )
+    let k = 0
+    for (const seg of segments) {
+      if (!passes(seg.event)) continue
+      const group = groupColumn === undefined ? 0 : seg.event[groupColumn]
+      while (k < run.length && (run[k] as [number, number, number])[2] <= seg.startMs) k++
+      for (let j = k; j < run.length; j++) {
+        const [b, from, to] = run[j] as [number, number, number]
+        if (from >= seg.endMs) break
+        const ms = Math.min(to, seg.endMs) - Math.max(from, seg.startMs)
+        if (ms > 0) add(b, group, ms)
+      }
+    }
+    run = []
+  }
+  for (const r of ranges) {
+    const last = run[run.length - 1]
+    if (last && (last[2] !== r[1] || r[2] - (run[0] as [number, number, number])[1] > DAY_MS))
+      flush()
+    run.push(r)
+  }
+  flush()
+}
+
+/** Raw sums → named cells, in bucket order then group name order. */
+function name(
+  c: Connection,
+  raw: Raw,
+  buckets: readonly { label: string }[],
+  groupBy: Dimension | undefined,
+): BucketCell[] {
+  const sums = new CellSums()
+  const groups = new Set<number>()
+  for (const byGroup of raw.values()) for (const g of byGroup.keys()) groups.add(g)
+  const names =
+    groupBy === undefined ? undefined : lookupNames(c, DIMENSION_TABLES[groupBy].table, groups)
+  const indices = [...raw.keys()].sort((a, b) => a - b)
+  for (const i of indices) {
+    const label = (buckets[i] as { label: string }).label
+    sums.label(label)
+    for (const [g, ms] of raw.get(i) as Map<number, number>) {
+      if (groupBy === undefined) {
+        sums.add(label, TOTAL_GROUP, ms)
+        continue
+      }
+      const named = names?.get(g)
+      // Absent branch or language (0): not part of any group.
+      if (!named) continue
+      sums.add(label, named.name, ms, groupBy === 'entity' ? named.extra : null)
+    }
+  }
+  return sums.toCells()
+}

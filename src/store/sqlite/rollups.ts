@@ -1,0 +1,163 @@
+/**
+ * Keeping the rollup cells current (writer worker only).
+ *
+ * Writes mark the slots they touch dirty, in their own transaction. The writer then recomputes
+ * dirty slots in the background, a few dozen per transaction: it resolves the timeline of each run
+ * of consecutive dirty slots from the events and AFK periods (`activeTimeline`, the one
+ * definition), replaces the slots' cells, adds the difference to their hours' cells, and clears the
+ * slots' dirty marks — all in one transaction, so a reader sees a slot either dirty (and resolves
+ * it from events) or with cells that match the events.
+ */
+import { SLOT_MS, SLOTS_PER_HOUR } from '../../domain/cells.ts'
+import { activeTimeline } from '../../domain/timeline.ts'
+import type { Connection } from './connection.ts'
+import { type EventRow, afkOverlapping, eventsOverlapping, sourcePriorities } from './rows.ts'
+
+const TUPLE = ['device', 'source', 'category', 'app', 'project', 'branch', 'language'] as const
+const TUPLE_E = [...TUPLE, 'entity'] as const
+
+/** Longest run of consecutive slots resolved at once (bounds the events held in memory). */
+const MAX_RUN = 16
+
+type Family = { slots: string; hours: string; columns: readonly string[] }
+const PLAIN: Family = { slots: 'cells_slot', hours: 'cells_hour', columns: TUPLE }
+const ENTITY: Family = { slots: 'cells_slot_entity', hours: 'cells_hour_entity', columns: TUPLE_E }
+
+function keyOf(row: EventRow, columns: readonly string[]): string {
+  return columns.map((c) => row[c as keyof EventRow]).join(',')
+}
+
+/** Marks the slots from `fromMs` to `toMs` (inclusive of the slot containing `toMs`) dirty. */
+export function markDirty(c: Connection, fromMs: number, toMs: number): void {
+  const first = Math.floor(fromMs / SLOT_MS)
+  const last = Math.floor(Math.max(fromMs, toMs) / SLOT_MS)
+  c.run(
+    `WITH RECURSIVE s(n) AS (SELECT $first UNION ALL SELECT n + 1 FROM s WHERE n < $last)
+     INSERT OR IGNORE INTO dirty_slots (slot) SELECT n FROM s`,
+    { first, last },
+  )
+}
+
+/** Marks every slot that holds active time dirty (the source priorities changed). */
+export function markAllDirty(c: Connection): void {
+  c.run('INSERT OR IGNORE INTO dirty_slots (slot) SELECT DISTINCT slot FROM cells_slot')
+}
+
+/** Dirty slots waiting. */
+export function pendingSlots(c: Connection): number {
+  return (c.get<{ n: number }>('SELECT count(*) AS n FROM dirty_slots') as { n: number }).n
+}
+
+/**
+ * Recomputes up to `maxSlots` dirty slots, oldest first, in one transaction. Resolves to the
+ * number of slots still dirty.
+ */
+export function refreshDirty(c: Connection, maxSlots: number): number {
+  return c.write(() => {
+    const slots = c
+      .all<{ slot: number }>('SELECT slot FROM dirty_slots ORDER BY slot LIMIT $n', {
+        n: maxSlots,
+      })
+      .map((r) => r.slot)
+    if (slots.length === 0) return 0
+    const priority = sourcePriorities(c)
+    for (const [first, last] of runs(slots)) refreshRun(c, first, last, priority)
+    c.run('DELETE FROM dirty_slots WHERE slot IN (SELECT value FROM json_each($slots))', {
+      slots: JSON.stringify(slots),
+    })
+    return pendingSlots(c)
+  })
+}
+
+/** Consecutive slots grouped into runs of at most `MAX_RUN`. */
+function runs(slots: number[]): [number, number][] {
+  const out: [number, number][] = []
+  for (const s of slots) {
+    const last = out[out.length - 1]
+    if (last && s === last[1] + 1 && s - last[0] < MAX_RUN) last[1] = s
+    else out.push([s, s])
+  }
+  return out
+}
+
+function refreshRun(
+  c: Connection,
+  first: number,
+  last: number,
+  priority: (row: EventRow) => number,
+): void {
+  const range = { startMs: first * SLOT_MS, endMs: (last + 1) * SLOT_MS }
+  const segments = activeTimeline(
+    eventsOverlapping(c, range),
+    afkOverlapping(c, range),
+    range,
+    priority,
+  )
+  // New seconds per slot and tuple, for both families.
+  const fresh = { plain: new Map<string, number>(), entity: new Map<string, number>() }
+  for (const seg of segments) {
+    for (let s = Math.floor(seg.startMs / SLOT_MS); s * SLOT_MS < seg.endMs; s++) {
+      const ms = Math.min(seg.endMs, (s + 1) * SLOT_MS) - Math.max(seg.startMs, s * SLOT_MS)
+      if (ms <= 0) continue
+      for (const [map, columns] of [
+        [fresh.plain, TUPLE],
+        [fresh.entity, TUPLE_E],
+      ] as const) {
+        const k = `${s},${keyOf(seg.event, columns)}`
+        map.set(k, (map.get(k) ?? 0) + ms / 1000)
+      }
+    }
+  }
+  replaceCells(c, PLAIN, first, last, fresh.plain)
+  replaceCells(c, ENTITY, first, last, fresh.entity)
+}
+
+/** Replaces the cells of slots `[first, last]` and moves their hours' cells by the difference. */
+function replaceCells(
+  c: Connection,
+  family: Family,
+  first: number,
+  last: number,
+  fresh: Map<string, number>,
+): void {
+  const cols = family.columns
+  const old = c.all<Record<string, number>>(
+    `SELECT slot, ${cols.join(', ')}, seconds FROM ${family.slots} WHERE slot BETWEEN $first AND $last`,
+    { first, last },
+  )
+  // Hour deltas: fresh minus old, per (hour, tuple).
+  const delta = new Map<string, number>()
+  const add = (slotKey: string, seconds: number) => {
+    const comma = slotKey.indexOf(',')
+    const slot = Number(slotKey.slice(0, comma))
+    const hourKey = `${Math.floor(slot / SLOTS_PER_HOUR)}${slotKey.slice(comma)}`
+    delta.set(hourKey, (delta.get(hourKey) ?? 0) + seconds)
+  }
+  for (const row of old)
+    add(`${row.slot},${cols.map((col) => row[col]).join(',')}`, -(row.seconds as number))
+  for (const [k, seconds] of fresh) add(k, seconds)
+
+  c.run(`DELETE FROM ${family.slots} WHERE slot BETWEEN $first AND $last`, { first, last })
+  const insert = c.stmt(
+    `INSERT INTO ${family.slots} (slot, ${cols.join(', ')}, seconds) VALUES (${['?', ...cols.map(() => '?'), '?'].join(', ')})`,
+  )
+  for (const [k, seconds] of fresh) insert.run(...k.split(',').map(Number), seconds)
+
+  const upsert = c.stmt(
+    `INSERT INTO ${family.hours} (hour, ${cols.join(', ')}, seconds) VALUES (${['?', ...cols.map(() => '?'), '?'].join(', ')})
+     ON CONFLICT DO UPDATE SET seconds = seconds + excluded.seconds`,
+  )
+  const hours = new Set<number>()
+  for (const [k, seconds] of delta) {
+    if (seconds === 0) continue
+    const parts = k.split(',').map(Number)
+    upsert.run(...parts, seconds)
+    hours.add(parts[0] as number)
+  }
+  if (hours.size > 0) {
+    c.run(
+      `DELETE FROM ${family.hours} WHERE hour IN (SELECT value FROM json_each($h)) AND seconds = 0`,
+      { h: JSON.stringify([...hours]) },
+    )
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * A store worker thread: one SQLite connection, answering the main thread's calls one at a time.
+ *
+ * The writer owns the only write connection (so there is exactly one write path and no write ever
+ * waits on another), runs migrations, and keeps the rollups current in the background between
+ * calls. Readers read WAL snapshots; a query that takes seconds blocks neither the HTTP event loop
+ * nor ingestion.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { DaybookError } from '../../domain/errors.ts'
+import { Connection } from './connection.ts'
+import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
+import { Reader } from './reader.ts'
+import { pendingSlots, refreshDirty } from './rollups.ts'
+import { Writer } from './writer.ts'
+
+export interface WorkerOptions {
+  file: string
+  role: 'writer' | 'reader'
+  /** Dirty slots recomputed per background transaction. */
+  rollupBatch?: number
+}
+
+/** A call from the main thread. */
+export interface Call {
+  id: number
+  method: string
+  args: unknown[]
+}
+
+/** The answer: a value, or an error with what is needed to rebuild it as the same class. */
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | {
+      id: number
+      ok: false
+      error: { name: string; message: string; code?: string; field?: string; stack?: string }
+    }
+
+const options = workerData as WorkerOptions
+const port = parentPort
+if (!port) throw new Error('the store worker must run in a worker thread')
+
+/** The first message: ready, or why the database could not be opened. */
+export type Startup = { ready: true } | { ready: false; error: Extract<Reply, { ok: false }> }
+
+let opened: Connection | undefined
+try {
+  opened = Connection.open(options.file, options.role)
+} catch (err) {
+  port.postMessage({ ready: false, error: failure(0, err) } satisfies Startup)
+  port.close()
+}
+const c = opened as Connection
+const reader = new Reader(c)
+const writer = options.role === 'writer' ? new Writer(c) : undefined
+const rollupBatch = options.rollupBatch ?? 64
+let closed = false
+let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
+let scheduled = false
+
+/** Keeps the rollups current: a batch of dirty slots at a time, yielding to calls in between. */
+function scheduleRollups(): void {
+  if (!writer || !current || scheduled || closed) return
+  scheduled = true
+  setImmediate(() => {
+    scheduled = false
+    if (closed) return
+    try {
+      if (refreshDirty(c, rollupBatch) > 0) scheduleRollups()
+    } catch (err) {
+      // A failed refresh leaves the slots dirty: answers stay exact, and the next write retries.
+      console.error('daybook store: rollup refresh failed:', err)
+    }
+  })
+}
+if (writer) writer.onDirty = scheduleRollups
+
+function needWriter(): Writer {
+  if (!writer) throw new Error('this store worker does not write')
+  return writer
+}
+
+const handlers: Record<string, (...args: never[]) => unknown> = {
+  schema: () => ({ version: schemaVersion(c.db), latest: LATEST_VERSION }),
+  migrate: () => {
+    needWriter()
+    const applied = migrate(c.db, c.file)
+    c.resetStatements()
+    writer?.reset()
+    current = true
+    scheduleRollups()
+    return applied
+  },
+  close: () => {
+    closed = true
+    c.close(options.role === 'writer')
+    return null
+  },
+
+  'events.insert': (events: never) => needWriter().insertEvents(events, Date.now()),
+  'events.delete': (selector: never) => needWriter().deleteEvents(selector),
+  'events.list': (q: never) => reader.listEvents(q),
+  'events.span': () => reader.span(),
+  'afk.insert': (periods: never) => needWriter().insertAfk(periods, Date.now()),
+  'afk.list': (range: never) => reader.listAfk(range),
+  'afk.delete': (selector: never) => needWriter().deleteAfk(selector),
+  'devices.list': () => reader.devices(),
+  'devices.rename': (id: never, name: never) => needWriter().renameDevice(id, name),
+  'catalog.apps': () => reader.named('apps'),
+  'catalog.categories': () => reader.named('categories'),
+  'catalog.projects': (page: never) => reader.projects(page),
+  'catalog.searchProjects': (query: never, limit: never) => reader.searchProjects(query, limit),
+  'catalog.project': (id: never) => reader.project(id),
+  'input.add': (deltas: never, receivedMs: never) => needWriter().addInput(deltas, receivedMs),
+  'input.buckets': (range: never) => reader.inputBuckets(range),
+  'input.deleteBefore': (cutoff: never) => needWriter().deleteInputBefore(cutoff),
+  'input.pruneBatches': (cutoff: never) => needWriter().pruneInputBatches(cutoff),
+  'settings.get': () => reader.settings(),
+  'settings.save': (values: never) => needWriter().saveSettings(values),
+  'tokens.insert': (token: never, max: never, now: never) =>
+    needWriter().insertToken(token, max, now),
+  'tokens.list': () => reader.tokens(),
+  'tokens.revoke': (id: never) => needWriter().revokeToken(id),
+  'tokens.delete': (id: never) => needWriter().deleteToken(id),
+  'tokens.touch': (id: never, at: never) => needWriter().touchToken(id, at),
+  'changes.after': (after: never, limit: never) => reader.changesAfter(after, limit),
+  'changes.last': () => reader.lastSeq(),
+  'activeTime.query': (q: never) => reader.activeTime(q),
+  'activeTime.pending': () => pendingSlots(c),
+  /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */
+  'activeTime.settle': () => {
+    while (refreshDirty(c, rollupBatch) > 0);
+    return null
+  },
+}
+
+function failure(id: number, err: unknown): Extract<Reply, { ok: false }> {
+  const e = err as Error & { code?: string; field?: string }
+  return {
+    id,
+    ok: false,
+    error: {
+      name: e?.name ?? 'Error',
+      message: e?.message ?? String(err),
+      ...(err instanceof DaybookError ? { code: e.code, field: e.field } : { stack: e?.stack }),
+    },
+  }
+}
+
+if (opened)
+  port.on('message', (call: Call) => {
+    let reply: Reply
+    try {
+      const handler = handlers[call.method]
+      if (!handler) throw new Error(`unknown store call ${call.method}`)
+      reply = { id: call.id, ok: true, value: handler(...(call.args as never[])) }
+    } catch (err) {
+      reply = failure(call.id, err)
+    }
+    port.postMessage(reply)
+    if (call.method === 'close') port.close()
+  })
+
+if (opened) {
+  port.postMessage({ ready: true } satisfies Startup)
+  if (writer && current && pendingSlots(c) > 0) scheduleRollups()
+}

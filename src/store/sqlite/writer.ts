@@ -1,0 +1,657 @@
+/**
+ * Every write of the SQLite store, run by the one writer worker. Each method is one transaction:
+ * it assigns feed positions (`seq`) from a counter kept in `meta` — inside the transaction, so the
+ * commit order is the feed order and a rolled-back batch uses none — marks the rollup slots it
+ * touches dirty, and returns what it changed.
+ */
+import { parse as uuidParse, stringify as uuidStringify } from 'uuid'
+import { ConflictError, NotFoundError } from '../../domain/errors.ts'
+import {
+  type NewActivityEvent,
+  type NewAfkPeriod,
+  afkEffectiveEnd,
+  afkId,
+  eventId,
+} from '../../domain/events.ts'
+import { isEmptyCounts } from '../../domain/input.ts'
+import { sourcePriorityOf } from '../../domain/timeline.ts'
+import {
+  type AfkSelector,
+  type Change,
+  type DeviceRow,
+  type EventSelector,
+  type IngestResult,
+  type InputDelta,
+  PRESENCE_PRIORITY,
+  type TokenRow,
+} from '../ports.ts'
+import type { Connection } from './connection.ts'
+import { DimensionWriter, idsOfNames } from './dimensions.ts'
+import { storedDuration } from './migrations/0004_devices_feed_rollups.ts'
+import {
+  AFK_COLUMNS,
+  EVENT_COLUMNS,
+  type StoredAfk,
+  type StoredEvent,
+  deviceChanges,
+  deviceRows,
+  namedAfk,
+  namedEvents,
+} from './records.ts'
+import { markAllDirty, markDirty } from './rollups.ts'
+import { readSettings } from './rows.ts'
+
+/** Records a deletion; a row deleted twice keeps one tombstone, at its latest position. */
+const TOMBSTONE_SQL = (kind: 'event' | 'afk') => `
+  INSERT INTO tombstones (seq, kind, id, start_ms) VALUES ($seq, '${kind}', $id, $s)
+  ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms`
+
+/** Time spans whose slots a transaction made dirty, merged before they are written. */
+class DirtySpans {
+  readonly #spans: [number, number][] = []
+
+  add(fromMs: number, toMs: number): void {
+    this.#spans.push([Math.min(fromMs, toMs), Math.max(fromMs, toMs)])
+  }
+
+  flush(c: Connection): void {
+    this.#spans.sort((a, b) => a[0] - b[0])
+    let current: [number, number] | undefined
+    for (const span of this.#spans) {
+      if (current && span[0] <= current[1] + 900_000) current[1] = Math.max(current[1], span[1])
+      else {
+        if (current) markDirty(c, current[0], current[1])
+        current = [...span]
+      }
+    }
+    if (current) markDirty(c, current[0], current[1])
+  }
+}
+
+export class Writer {
+  readonly #c: Connection
+  readonly #dims: DimensionWriter
+  #seq = 0
+  /** Called after every committed write that left dirty slots (the rollup loop wakes up). */
+  onDirty: () => void = () => undefined
+
+  constructor(connection: Connection) {
+    this.#c = connection
+    this.#dims = new DimensionWriter(connection)
+  }
+
+  /** After a migration: forget cached ids and statements. */
+  reset(): void {
+    this.#dims.reset()
+  }
+
+  /** One write transaction with a seq counter and dimension layer that roll back with it. */
+  #tx<T>(fn: (ctx: { nextSeq: () => number; dirty: DirtySpans }) => T): T {
+    const dirty = new DirtySpans()
+    let seq = 0
+    try {
+      const result = this.#c.write(() => {
+        seq = (
+          this.#c.get<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'") ?? {
+            value: 0,
+          }
+        ).value
+        const start = seq
+        this.#dims.begin()
+        const out = fn({ nextSeq: () => ++seq, dirty })
+        dirty.flush(this.#c)
+        const created = this.#dims.createdDevices()
+        if (created.length > 0 && isWriteResult(out)) {
+          const devices = deviceChanges(this.#c, created)
+          out.changes = [...devices, ...out.changes].sort((a, b) => a.seq - b.seq)
+        }
+        if (seq !== start) {
+          this.#c.run(
+            "INSERT INTO meta (key, value) VALUES ('seq', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            { v: seq },
+          )
+        }
+        return out
+      })
+      this.#dims.commit()
+      this.#seq = seq
+      return result
+    } catch (err) {
+      this.#dims.rollback()
+      throw err
+    } finally {
+      this.onDirty()
+    }
+  }
+
+  /** The latest committed seq. */
+  get lastSeq(): number {
+    return this.#seq
+  }
+
+  #maxEnd(): number {
+    return (
+      this.#c.get<{ value: number }>("SELECT value FROM meta WHERE key = 'max_end_ms'")?.value ?? 0
+    )
+  }
+
+  #raiseMaxEnd(ms: number): void {
+    this.#c.run(
+      `INSERT INTO meta (key, value) VALUES ('max_end_ms', $v)
+       ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+      { v: ms },
+    )
+  }
+
+  /** Source ids ranked as presence (editors) under the current settings. */
+  #presenceSources(): number[] {
+    const priority = sourcePriorityOf(readSettings(this.#c).sourcePriority)
+    return this.#c
+      .all<{ id: number; name: string }>('SELECT id, name FROM sources')
+      .filter((s) => priority(s.name) >= PRESENCE_PRIORITY)
+      .map((s) => s.id)
+  }
+
+  insertEvents(events: readonly NewActivityEvent[], nowMs: number): IngestResult {
+    return this.#tx(({ nextSeq, dirty }) => {
+      const c = this.#c
+      const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
+      const priority = sourcePriorityOf(readSettings(c).sourcePriority)
+      const find = c.stmt('SELECT seq, end_ms FROM events WHERE start_ms = ? AND id = ?')
+      const tombstoned = c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
+      const insert = c.stmt(`
+        INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category_id, app_id,
+                            entity_id, project_id, branch_id, language_id, source_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
+      const touched = new Map<string, { table: string; id: number; sec: number }>()
+      const touch = (table: string, id: number, sec: number) => {
+        const k = `${table}:${id}`
+        const t = touched.get(k)
+        if (!t || t.sec < sec) touched.set(k, { table, id, sec })
+      }
+      const fills = new Map<string, { table: 'projects' | 'entities'; id: number; v: string }>()
+      const perDevice = new Map<number, { added: number; lastSeen: number }>()
+      const presence = new Map<number, number[]>()
+      const changed = new Set<number>() // seqs of the rows this batch inserted or extended
+      let maxEnd = 0
+      for (const e of events) {
+        const device = this.#dims.device(e.device, nextSeq, nowMs)
+        const sec = Math.floor(e.endMs / 1000)
+        const category = this.#dims.named('categories', e.category, sec)
+        const app = this.#dims.named('apps', e.app, sec)
+        const source = this.#dims.named('sources', e.source, sec)
+        const project = this.#dims.named('projects', e.project, sec, e.projectPath)
+        const entity = this.#dims.child('entities', project, e.entity, sec, e.entityType)
+        const branch =
+          e.branch === null ? null : this.#dims.child('branches', project, e.branch, sec)
+        const language = e.language === null ? null : this.#dims.named('languages', e.language, sec)
+        for (const [table, id] of [
+          ['categories', category],
+          ['apps', app],
+          ['sources', source],
+          ['projects', project],
+          ['entities', entity],
+          ['branches', branch],
+          ['languages', language],
+        ] as const) {
+          if (id !== null) touch(table, id, sec)
+        }
+        if (e.projectPath !== null)
+          fills.set(`p${project}`, { table: 'projects', id: project, v: e.projectPath })
+        if (e.entityType !== null)
+          fills.set(`e${entity}`, { table: 'entities', id: entity, v: e.entityType })
+
+        const id = Buffer.from(uuidParse(eventId(device.uuid, e)))
+        const duration = storedDuration(e.durationSec, e.startMs, e.endMs)
+        const found = find.get(e.startMs, id) as { seq: number; end_ms: number } | undefined
+        let seq: number
+        if (!found) {
+          if (tombstoned.get(id)) {
+            result.duplicates++
+            continue
+          }
+          seq = nextSeq()
+          insert.run(
+            seq,
+            id,
+            device.id,
+            e.startMs,
+            e.endMs,
+            duration,
+            category,
+            app,
+            entity,
+            project,
+            branch,
+            language,
+            source,
+          )
+          result.inserted++
+          dirty.add(e.startMs, e.endMs)
+          const d = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
+          perDevice.set(device.id, { added: d.added + 1, lastSeen: Math.max(d.lastSeen, e.endMs) })
+        } else if (e.endMs > found.end_ms) {
+          seq = nextSeq()
+          extend.run(seq, e.endMs, duration, found.seq)
+          changed.delete(found.seq)
+          result.updated++
+          dirty.add(found.end_ms, e.endMs)
+          const d = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
+          perDevice.set(device.id, { added: d.added, lastSeen: Math.max(d.lastSeen, e.endMs) })
+        } else {
+          result.duplicates++
+          continue
+        }
+        changed.add(seq)
+        maxEnd = Math.max(maxEnd, e.endMs)
+        if (priority(e.source) >= PRESENCE_PRIORITY) {
+          const times = presence.get(device.id) ?? []
+          times.push(e.startMs)
+          presence.set(device.id, times)
+        }
+      }
+      for (const t of touched.values()) {
+        this.#dims.touch(t.table as 'apps', t.id, t.sec)
+      }
+      for (const f of fills.values()) this.#dims.fill(f.table, f.id, f.v)
+      this.#updateDevices(perDevice)
+      if (maxEnd > 0) this.#raiseMaxEnd(maxEnd)
+      const eventChanges = this.#eventChanges([...changed])
+      const afkChanges = this.#presence(presence, nextSeq, dirty)
+      result.changes = [...eventChanges, ...afkChanges].sort((a, b) => a.seq - b.seq)
+      return result
+    })
+  }
+
+  #eventChanges(seqs: number[]): Change[] {
+    if (seqs.length === 0) return []
+    const rows = this.#c.all<StoredEvent>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (SELECT value FROM json_each($s)) ORDER BY seq`,
+      { s: JSON.stringify(seqs) },
+    )
+    return namedEvents(this.#c, rows).map((event, i) => ({
+      seq: (rows[i] as StoredEvent).seq,
+      kind: 'event',
+      op: 'upsert',
+      event,
+    }))
+  }
+
+  #afkChanges(seqs: number[]): Change[] {
+    if (seqs.length === 0) return []
+    const rows = this.#c.all<StoredAfk>(
+      `SELECT ${AFK_COLUMNS} FROM afk_periods WHERE seq IN (SELECT value FROM json_each($s)) ORDER BY seq`,
+      { s: JSON.stringify(seqs) },
+    )
+    return namedAfk(this.#c, rows).map((afk, i) => ({
+      seq: (rows[i] as StoredAfk).seq,
+      kind: 'afk',
+      op: 'upsert',
+      afk,
+    }))
+  }
+
+  #updateDevices(perDevice: Map<number, { added: number; lastSeen: number }>): void {
+    for (const [id, d] of perDevice) {
+      this.#c.run(
+        `UPDATE devices SET events = events + $added,
+           last_seen_ms = max(coalesce(last_seen_ms, 0), $seen) WHERE id = $id`,
+        { added: d.added, seen: d.lastSeen, id },
+      )
+    }
+  }
+
+  /**
+   * Presence on a device ends its open AFK periods: each open period that began at or before a
+   * presence time is taken to end at the first such time (unless it was inferred earlier).
+   */
+  #presence(presence: Map<number, number[]>, nextSeq: () => number, dirty: DirtySpans): Change[] {
+    const seqs: number[] = []
+    for (const [device, times] of presence) {
+      times.sort((a, b) => a - b)
+      const open = this.#c.all<{ seq: number; start_ms: number; inferred_end_ms: number | null }>(
+        'SELECT seq, start_ms, inferred_end_ms FROM afk_periods WHERE device_id = $d AND end_ms IS NULL',
+        { d: device },
+      )
+      for (const o of open) {
+        const t = firstAtOrAfter(times, o.start_ms)
+        if (t === undefined || (o.inferred_end_ms !== null && o.inferred_end_ms <= t)) continue
+        const seq = nextSeq()
+        this.#c.run('UPDATE afk_periods SET inferred_end_ms = $t, seq = $seq WHERE seq = $old', {
+          t,
+          seq,
+          old: o.seq,
+        })
+        dirty.add(t, o.inferred_end_ms ?? Math.max(t, this.#maxEnd()))
+        seqs.push(seq)
+      }
+    }
+    return this.#afkChanges(seqs)
+  }
+
+  deleteEvents(selector: EventSelector): { deleted: number; changes: Change[] } {
+    return this.#tx(({ nextSeq, dirty }) => {
+      const c = this.#c
+      const where: string[] = []
+      const params: Record<string, string | number> = {}
+      if (selector.ids !== undefined) {
+        where.push("id IN (SELECT unhex(replace(value, '-', '')) FROM json_each($ids))")
+        params.ids = JSON.stringify(selector.ids)
+      }
+      if (selector.startMs !== undefined) {
+        where.push('start_ms >= $start')
+        params.start = selector.startMs
+      }
+      if (selector.endMs !== undefined) {
+        where.push('start_ms < $end')
+        params.end = selector.endMs
+      }
+      if (selector.sources !== undefined) {
+        where.push('source_id IN (SELECT value FROM json_each($sources))')
+        params.sources = JSON.stringify(idsOfNames(c, 'sources', selector.sources))
+      }
+      if (selector.devices !== undefined) {
+        where.push('device_id IN (SELECT value FROM json_each($devices))')
+        params.devices = JSON.stringify(idsOfNames(c, 'devices', selector.devices))
+      }
+      if (where.length === 0) throw new Error('deleteEvents needs a condition')
+      const rows = c.all<{
+        seq: number
+        id: Uint8Array
+        device_id: number
+        start_ms: number
+        end_ms: number
+      }>(
+        `SELECT seq, id, device_id, start_ms, end_ms FROM events WHERE ${where.join(' AND ')} ORDER BY start_ms, id`,
+        params,
+      )
+      const changes: Change[] = []
+      const perDevice = new Map<number, number>()
+      for (const r of rows) {
+        const seq = nextSeq()
+        c.run(TOMBSTONE_SQL('event'), { seq, id: r.id, s: r.start_ms })
+        c.run('DELETE FROM events WHERE seq = $seq', { seq: r.seq })
+        dirty.add(r.start_ms, r.end_ms)
+        perDevice.set(r.device_id, (perDevice.get(r.device_id) ?? 0) + 1)
+        changes.push({ seq, kind: 'event', op: 'delete', id: uuidStringify(r.id) })
+      }
+      for (const [id, n] of perDevice) {
+        c.run('UPDATE devices SET events = max(0, events - $n) WHERE id = $id', { n, id })
+      }
+      return { deleted: rows.length, changes }
+    })
+  }
+
+  insertAfk(periods: readonly NewAfkPeriod[], nowMs: number): IngestResult {
+    return this.#tx(({ nextSeq, dirty }) => {
+      const c = this.#c
+      const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
+      const seqs: number[] = []
+      const maxEnd = () => this.#maxEnd()
+      for (const p of periods) {
+        const device = this.#dims.device(p.device, nextSeq, nowMs)
+        const found = c.get<{ seq: number; end_ms: number | null; inferred_end_ms: number | null }>(
+          'SELECT seq, end_ms, inferred_end_ms FROM afk_periods WHERE device_id = $d AND start_ms = $s',
+          { d: device.id, s: p.startMs },
+        )
+        const duration =
+          p.endMs === null ? p.durationSec : storedDuration(p.durationSec, p.startMs, p.endMs)
+        if (!found) {
+          if (
+            c.get("SELECT 1 AS x FROM tombstones WHERE kind = 'afk' AND id = $id", {
+              id: Buffer.from(uuidParse(afkId(device.uuid, p.startMs))),
+            })
+          ) {
+            result.duplicates++
+            continue
+          }
+          const inferred = p.endMs === null ? this.#evidenceAfter(device.id, p.startMs) : null
+          const seq = nextSeq()
+          c.run(
+            `INSERT INTO afk_periods (seq, device_id, start_ms, end_ms, inferred_end_ms, duration)
+             VALUES ($seq, $d, $s, $e, $i, $dur)`,
+            { seq, d: device.id, s: p.startMs, e: p.endMs, i: inferred, dur: duration },
+          )
+          const end = afkEffectiveEnd({ endMs: p.endMs, inferredEndMs: inferred })
+          dirty.add(p.startMs, Number.isFinite(end) ? end : Math.max(p.startMs, maxEnd()))
+          result.inserted++
+          seqs.push(seq)
+        } else if (p.endMs !== null && (found.end_ms === null || p.endMs > found.end_ms)) {
+          const before = afkEffectiveEnd({
+            endMs: found.end_ms,
+            inferredEndMs: found.inferred_end_ms,
+          })
+          const seq = nextSeq()
+          c.run(
+            `UPDATE afk_periods SET seq = $seq, end_ms = $e, inferred_end_ms = NULL, duration = $dur
+             WHERE seq = $old`,
+            { seq, e: p.endMs, dur: duration, old: found.seq },
+          )
+          dirty.add(p.endMs, Number.isFinite(before) ? before : Math.max(p.endMs, maxEnd()))
+          result.updated++
+          seqs.push(seq)
+        } else {
+          result.duplicates++
+        }
+      }
+      result.changes = this.#afkChanges(seqs)
+      return result
+    })
+  }
+
+  /** The first evidence of presence on a device at or after `fromMs`: input, or an editor's event. */
+  #evidenceAfter(device: number, fromMs: number): number | null {
+    const input = this.#c.get<{ t: number | null }>(
+      `SELECT min(bucket_ms) AS t FROM input_activity WHERE device_id = $d AND bucket_ms >= $from`,
+      { d: device, from: fromMs },
+    )?.t
+    const sources = this.#presenceSources()
+    const event =
+      sources.length === 0
+        ? null
+        : this.#c.get<{ start_ms: number }>(
+            `SELECT start_ms FROM events WHERE start_ms >= $from AND device_id = $d
+               AND source_id IN (SELECT value FROM json_each($s)) ORDER BY start_ms LIMIT 1`,
+            { from: fromMs, d: device, s: JSON.stringify(sources) },
+          )?.start_ms
+    const candidates = [input, event].filter((t): t is number => typeof t === 'number')
+    return candidates.length === 0 ? null : Math.min(...candidates)
+  }
+
+  deleteAfk(selector: AfkSelector): { deleted: number; changes: Change[] } {
+    return this.#tx(({ nextSeq, dirty }) => {
+      const c = this.#c
+      const devices =
+        selector.devices === undefined ? undefined : idsOfNames(c, 'devices', selector.devices)
+      const rows = c.all<StoredAfk & { uuid: string }>(
+        `SELECT a.seq, a.device_id, a.start_ms, a.end_ms, a.inferred_end_ms, a.duration, d.uuid
+         FROM afk_periods a JOIN devices d ON d.id = a.device_id
+         WHERE a.start_ms >= $start AND a.start_ms < $end
+           ${devices === undefined ? '' : 'AND a.device_id IN (SELECT value FROM json_each($devices))'}
+         ORDER BY a.start_ms`,
+        {
+          start: selector.startMs,
+          end: selector.endMs,
+          ...(devices === undefined ? {} : { devices: JSON.stringify(devices) }),
+        },
+      )
+      const named = namedAfk(c, rows)
+      const changes: Change[] = []
+      rows.forEach((r, i) => {
+        const seq = nextSeq()
+        const id = (named[i] as { id: string }).id
+        c.run(TOMBSTONE_SQL('afk'), {
+          seq,
+          id: Buffer.from(uuidParse(id)),
+          s: r.start_ms,
+        })
+        c.run('DELETE FROM afk_periods WHERE seq = $seq', { seq: r.seq })
+        const end = afkEffectiveEnd({ endMs: r.end_ms, inferredEndMs: r.inferred_end_ms })
+        dirty.add(r.start_ms, Number.isFinite(end) ? end : Math.max(r.start_ms, this.#maxEnd()))
+        changes.push({ seq, kind: 'afk', op: 'delete', id })
+      })
+      return { deleted: rows.length, changes }
+    })
+  }
+
+  renameDevice(uuid: string, name: string): { device: DeviceRow; changes: Change[] } {
+    return this.#tx(({ nextSeq }) => {
+      const c = this.#c
+      const row = c.get<{ id: number; name: string }>(
+        'SELECT id, name FROM devices WHERE uuid = $u',
+        {
+          u: uuid,
+        },
+      )
+      if (!row) throw new NotFoundError('device_not_found', `no device with id ${uuid}`, 'id')
+      const other = c.get<{ id: number }>('SELECT id FROM devices WHERE name = $n', { n: name })
+      if (other && other.id !== row.id) {
+        throw new ConflictError(
+          'device_name_taken',
+          `another device is named ${JSON.stringify(name)}`,
+          'name',
+        )
+      }
+      const seq = nextSeq()
+      c.run('UPDATE devices SET name = $n, seq = $seq WHERE id = $id', { n: name, seq, id: row.id })
+      this.#dims.reset()
+      const device = deviceRows(c, [row.id])[0] as DeviceRow
+      return {
+        device,
+        changes: [
+          { seq, kind: 'device', op: 'upsert', device: { id: device.id, name, own: device.own } },
+        ],
+      }
+    })
+  }
+
+  addInput(
+    deltas: readonly InputDelta[],
+    receivedMs: number,
+  ): IngestResult & { applied: number[] } {
+    return this.#tx(({ nextSeq, dirty }) => {
+      const c = this.#c
+      const claim = c.stmt(
+        'INSERT INTO input_batches (id, received_ms) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+      )
+      const add = c.stmt(`
+        INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
+          lc = lc + excluded.lc, rc = rc + excluded.rc, mc = mc + excluded.mc,
+          kp = kp + excluded.kp, mm = mm + excluded.mm, scroll = scroll + excluded.scroll`)
+      let inserted = 0
+      const applied: number[] = []
+      const presence = new Map<number, number[]>()
+      const seen = new Map<number, { added: number; lastSeen: number }>()
+      for (const [i, d] of deltas.entries()) {
+        // The id is claimed in the same transaction as the counts are added: either both happen
+        // or neither, so a re-send is skipped exactly when the first send was committed.
+        if (d.batchId !== undefined && Number(claim.run(d.batchId, receivedMs).changes) === 0) {
+          continue
+        }
+        inserted++
+        // Nothing to add: an all-zero frame (the frames client's forced final flush) makes no row.
+        if (isEmptyCounts(d)) continue
+        const device = this.#dims.device(d.device ?? null, nextSeq, receivedMs)
+        add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll)
+        applied.push(i)
+        const times = presence.get(device.id) ?? []
+        times.push(d.bucketMs)
+        presence.set(device.id, times)
+        const s = seen.get(device.id) ?? { added: 0, lastSeen: 0 }
+        seen.set(device.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
+      }
+      this.#updateDevices(seen)
+      const changes = this.#presence(presence, nextSeq, dirty)
+      return { inserted, duplicates: deltas.length - inserted, updated: 0, changes, applied }
+    })
+  }
+
+  deleteInputBefore(cutoffMs: number): number {
+    return this.#c.run('DELETE FROM input_activity WHERE bucket_ms < $cutoff', { cutoff: cutoffMs })
+  }
+
+  pruneInputBatches(cutoffMs: number): number {
+    return this.#c.run('DELETE FROM input_batches WHERE received_ms < $cutoff', {
+      cutoff: cutoffMs,
+    })
+  }
+
+  saveSettings(values: Record<string, unknown>): { changes: Change[] } {
+    return this.#tx(({ nextSeq }) => {
+      const c = this.#c
+      const before = JSON.stringify(readSettings(c).sourcePriority)
+      const changes: Change[] = []
+      for (const [key, value] of Object.entries(values)) {
+        const seq = nextSeq()
+        c.run(
+          `INSERT INTO settings (key, value, seq) VALUES ($k, $v, $seq)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq`,
+          { k: key, v: JSON.stringify(value), seq },
+        )
+        changes.push({ seq, kind: 'setting', op: 'upsert', key, value })
+      }
+      // Who wins overlapping time changed: every slot with active time is recomputed.
+      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c)
+      return { changes }
+    })
+  }
+
+  insertToken(token: TokenRow, maxActive: number, nowSec: number): boolean {
+    return this.#c.write(() => {
+      const { n } = this.#c.get<{ n: number }>(
+        `SELECT count(*) AS n FROM api_tokens
+         WHERE revoked = 0 AND (expires_at IS NULL OR expires_at > $now)`,
+        { now: nowSec },
+      ) as { n: number }
+      if (n >= maxActive) return false
+      this.#c.run(
+        `INSERT INTO api_tokens (id, name, token_hash, token_salt, token_preview, acl, created_at,
+                                 expires_at, last_used_at, revoked)
+         VALUES ($id, $name, $hash, $salt, $preview, $acl, $created, $expires, $used, $revoked)`,
+        {
+          id: token.id,
+          name: token.name,
+          hash: token.tokenHash,
+          salt: token.tokenSalt,
+          preview: token.tokenPreview,
+          acl: token.acl,
+          created: token.createdAt,
+          expires: token.expiresAt,
+          used: token.lastUsedAt,
+          revoked: token.revoked ? 1 : 0,
+        },
+      )
+      return true
+    })
+  }
+
+  revokeToken(id: string): boolean {
+    return this.#c.run('UPDATE api_tokens SET revoked = 1 WHERE id = $id', { id }) > 0
+  }
+
+  deleteToken(id: string): boolean {
+    return this.#c.run('DELETE FROM api_tokens WHERE id = $id', { id }) > 0
+  }
+
+  touchToken(id: string, lastUsedAt: number): void {
+    this.#c.run('UPDATE api_tokens SET last_used_at = $at WHERE id = $id', { id, at: lastUsedAt })
+  }
+}
+
+function isWriteResult(v: unknown): v is { changes: Change[] } {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { changes?: unknown }).changes)
+}
+
+function firstAtOrAfter(sorted: number[], t: number): number | undefined {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((sorted[mid] as number) < t) lo = mid + 1
+    else hi = mid
+  }
+  return sorted[lo]
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { HOUR_MS, SLOT_MS, SLOTS_PER_HOUR, planBuckets } from '../../src/domain/cells.ts'
+
+const BASE = Date.parse('2025-01-01T00:00:00Z')
+
+/** Buckets: sorted, non-overlapping, whole seconds, some not on slot boundaries. */
+const bucketsArb = fc
+  .array(fc.integer({ min: 1, max: 3 * 86_400 }), { minLength: 1, maxLength: 12 })
+  .chain((lengths) =>
+    fc.tuple(
+      fc.constant(lengths),
+      fc.array(fc.integer({ min: 0, max: 7200 }), {
+        minLength: lengths.length,
+        maxLength: lengths.length,
+      }),
+    ),
+  )
+  .map(([lengths, gaps]) => {
+    let t = BASE + 1234 * 1000
+    return lengths.map((len, i) => {
+      t += (gaps[i] as number) * 1000
+      const b = { startMs: t, endMs: t + len * 1000 }
+      t = b.endMs
+      return b
+    })
+  })
+
+test('a plan covers every instant of every bucket exactly once, and reads no dirty slot from cells', () => {
+  fc.assert(
+    fc.property(
+      bucketsArb,
+      fc.array(fc.integer({ min: 0, max: 30 * 96 }), { maxLength: 40 }),
+      (buckets, dirtyOffsets) => {
+        const firstSlot = Math.floor(BASE / SLOT_MS)
+        const dirty = [...new Set(dirtyOffsets.map((d) => firstSlot + d))].sort((a, b) => a - b)
+        const plan = planBuckets(buckets, dirty)
+        // Every piece as [bucket, startMs, endMs).
+        const pieces: [number, number, number][] = [
+          ...plan.hours.map(([b, h0, h1]): [number, number, number] => [
+            b,
+            h0 * HOUR_MS,
+            h1 * HOUR_MS,
+          ]),
+          ...plan.slots.map(([b, s0, s1]): [number, number, number] => [
+            b,
+            s0 * SLOT_MS,
+            s1 * SLOT_MS,
+          ]),
+          ...plan.events,
+        ]
+        buckets.forEach((bucket, b) => {
+          const mine = pieces.filter((p) => p[0] === b).sort((x, y) => x[1] - y[1])
+          let cursor = bucket.startMs
+          for (const [, from, to] of mine) {
+            assert.equal(from, cursor, `bucket ${b}: gap or overlap at ${from}`)
+            assert.ok(to > from)
+            cursor = to
+          }
+          assert.equal(cursor, bucket.endMs, `bucket ${b} not covered to its end`)
+        })
+        const dirtySet = new Set(dirty)
+        for (const [, s0, s1] of plan.slots) {
+          for (let s = s0; s < s1; s++)
+            assert.ok(!dirtySet.has(s), `dirty slot ${s} read from cells`)
+        }
+        for (const [, h0, h1] of plan.hours) {
+          for (let s = h0 * SLOTS_PER_HOUR; s < h1 * SLOTS_PER_HOUR; s++) {
+            assert.ok(!dirtySet.has(s), `dirty slot ${s} read through an hour cell`)
+          }
+        }
+      },
+    ),
+    { numRuns: 300 },
+  )
+})
+
+test('a clean day is two partial slots from events, whole slots, then whole hours', () => {
+  const start = BASE + 10 * 60_000 + 5_000 // 00:10:05
+  const end = BASE + 86_400_000 - 7 * 60_000 // 23:53:00
+  const plan = planBuckets([{ startMs: start, endMs: end }], [])
+  const s0 = BASE / SLOT_MS
+  assert.deepEqual(plan.events, [
+    [0, start, BASE + SLOT_MS],
+    [0, BASE + 95 * SLOT_MS, end],
+  ])
+  assert.deepEqual(plan.slots, [
+    [0, s0 + 1, s0 + 4],
+    [0, s0 + 92, s0 + 95],
+  ])
+  assert.deepEqual(plan.hours, [[0, BASE / HOUR_MS + 1, BASE / HOUR_MS + 23]])
+})

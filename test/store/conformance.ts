@@ -1,0 +1,645 @@
+/**
+ * The store conformance suite: what every implementation of the `Store` port must do, written
+ * once against the port. `test/store/sqlite.test.ts` runs it on the SQLite store; a PostgreSQL
+ * store runs the same function with its own factory.
+ */
+import assert from 'node:assert/strict'
+import { describe, test, type TestContext } from 'node:test'
+import fc from 'fast-check'
+import { type BucketUnit, makeCalendar } from '../../src/domain/calendar.ts'
+import type {
+  ActivityEvent,
+  Dimension,
+  NewActivityEvent,
+  NewAfkPeriod,
+} from '../../src/domain/events.ts'
+import { referenceFromStore } from '../../src/reports/active-time.ts'
+import type { ActiveTimeQuery, Change, Store, TokenRow } from '../../src/store/ports.ts'
+
+/** Opens a fresh, migrated, empty store; the suite closes it. */
+export type StoreFactory = (t: TestContext) => Promise<Store>
+
+const T0 = Date.parse('2025-09-11T09:00:00Z')
+const MIN = 60_000
+
+export function event(overrides: Partial<NewActivityEvent> = {}): NewActivityEvent {
+  return {
+    device: null,
+    startMs: T0,
+    endMs: T0 + 10 * MIN,
+    durationSec: null,
+    category: 'Coding',
+    app: 'Code',
+    entity: 'main.rs',
+    entityType: 'File',
+    project: 'daybook',
+    projectPath: '/src/daybook',
+    branch: 'main',
+    language: 'Rust',
+    source: 'skopio-vscode',
+    ...overrides,
+  }
+}
+
+function afk(overrides: Partial<NewAfkPeriod> = {}): NewAfkPeriod {
+  return { device: null, startMs: T0, endMs: T0 + 5 * MIN, durationSec: null, ...overrides }
+}
+
+const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
+
+async function allEvents(store: Store): Promise<ActivityEvent[]> {
+  const out: ActivityEvent[] = []
+  let after: { startMs: number; id: string } | undefined
+  for (;;) {
+    const page = await store.events.list({ range: {}, filters: {}, limit: 3, after })
+    out.push(...page.events)
+    if (!page.next) return out
+    after = page.next
+  }
+}
+
+async function feed(store: Store, pageSize = 7): Promise<Change[]> {
+  const out: Change[] = []
+  let after = 0
+  for (;;) {
+    const { changes, next } = await store.changes.after(after, pageSize)
+    out.push(...changes)
+    if (changes.length === 0) return out
+    after = next
+  }
+}
+
+const day = (from: number, to: number): ActiveTimeQuery => ({
+  range: { startMs: from, endMs: to },
+  unit: null,
+  calendar: makeCalendar('UTC'),
+  filters: {},
+  includeAfk: false,
+})
+
+async function totalSeconds(store: Store, from = T0 - 3_600_000, to = T0 + 86_400_000) {
+  return (await store.activeTime.query(day(from, to))).reduce((s, c) => s + c.seconds, 0)
+}
+
+export function conformance(name: string, open: StoreFactory): void {
+  describe(`${name}: events`, () => {
+    test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
+      const store = await open(t)
+      const first = await store.events.insert([event(), event({ entity: 'lib.rs' })])
+      assert.deepEqual(
+        { ...first, changes: first.changes.map((c) => c.kind) },
+        { inserted: 2, duplicates: 0, updated: 0, changes: ['event', 'event'] },
+      )
+      const again = await store.events.insert([
+        event(),
+        event({ endMs: T0 + 5 * MIN }),
+        event({ endMs: T0 + 15 * MIN }),
+      ])
+      assert.deepEqual(
+        { inserted: again.inserted, duplicates: again.duplicates, updated: again.updated },
+        { inserted: 0, duplicates: 2, updated: 1 },
+      )
+      const events = await allEvents(store)
+      assert.equal(events.length, 2)
+      const main = events.find((e) => e.entity === 'main.rs') as ActivityEvent
+      assert.equal(main.endMs, T0 + 15 * MIN)
+      assert.equal(main.durationSec, 15 * 60)
+      // The extension carried the stored event's id; a different device is a different event.
+      assert.equal(again.changes.length, 1)
+      assert.equal((again.changes[0] as { event: ActivityEvent }).event.id, main.id)
+      const other = await store.events.insert([event({ device: 'desk' })])
+      assert.equal(other.inserted, 1)
+      const devices = await store.devices.list()
+      assert.deepEqual(
+        devices.map((d) => [d.own, d.events]),
+        [
+          [true, 2],
+          [false, 1],
+        ],
+      )
+    })
+
+    test('a batch is all or nothing', async (t) => {
+      const store = await open(t)
+      const before = await store.changes.last()
+      await assert.rejects(
+        store.events.insert([
+          event(),
+          // NaN makes the row unstorable: the whole batch must roll back.
+          event({ entity: 'bad', startMs: Number.NaN, endMs: Number.NaN }),
+        ]),
+      )
+      assert.equal((await allEvents(store)).length, 0)
+      // No feed position was used by the rolled-back batch.
+      assert.equal(await store.changes.last(), before)
+      const later = await store.events.insert([event()])
+      assert.equal(later.inserted, 1)
+    })
+
+    test('listing pages by start then id, never skipping or repeating, long events included', async (t) => {
+      const store = await open(t)
+      const batch = Array.from({ length: 20 }, (_, i) =>
+        event({
+          entity: `f${i}`,
+          startMs: T0 + Math.floor(i / 4) * MIN,
+          endMs: T0 + (i === 3 ? 180 : Math.floor(i / 4) + 1) * MIN,
+        }),
+      )
+      await store.events.insert(batch)
+      const all = await allEvents(store)
+      assert.equal(all.length, 20)
+      assert.equal(new Set(all.map((e) => e.id)).size, 20)
+      for (let i = 1; i < all.length; i++) {
+        const [a, b] = [all[i - 1] as ActivityEvent, all[i] as ActivityEvent]
+        assert.ok(a.startMs < b.startMs || (a.startMs === b.startMs && a.id < b.id))
+      }
+      // An event of three hours overlaps a range that starts two hours after it began.
+      const late = await store.events.list({
+        range: { startMs: T0 + 120 * MIN, endMs: T0 + 121 * MIN },
+        filters: {},
+        limit: 100,
+      })
+      assert.deepEqual(
+        late.events.map((e) => e.entity),
+        ['f3'],
+      )
+      const filtered = await store.events.list({
+        range: {},
+        filters: { entity: ['f1', 'f2'], device: ['nowhere'] },
+        limit: 100,
+      })
+      assert.equal(filtered.events.length, 0)
+    })
+
+    test('deletion by id, start range, source and device leaves tombstones; deleted stays deleted', async (t) => {
+      const store = await open(t)
+      await store.events.insert([
+        event({ entity: 'a' }),
+        event({ entity: 'b', startMs: T0 + 60 * MIN, endMs: T0 + 70 * MIN }),
+        event({ entity: 'c', source: 'daybook-window' }),
+        event({ entity: 'd', device: 'desk' }),
+        event({ entity: 'e', startMs: T0 + 120 * MIN, endMs: T0 + 130 * MIN }),
+      ])
+      const a = (await allEvents(store)).find((e) => e.entity === 'a') as ActivityEvent
+      assert.equal((await store.events.delete({ ids: [a.id] })).deleted, 1)
+      assert.equal((await store.events.delete({ sources: ['daybook-window'] })).deleted, 1)
+      assert.equal((await store.events.delete({ devices: ['desk'] })).deleted, 1)
+      const ranged = await store.events.delete({ startMs: T0 + 30 * MIN, endMs: T0 + 90 * MIN })
+      assert.equal(ranged.deleted, 1)
+      assert.deepEqual(
+        ranged.changes.map((c) => [c.kind, c.op]),
+        [['event', 'delete']],
+      )
+      assert.deepEqual(
+        (await allEvents(store)).map((e) => e.entity),
+        ['e'],
+      )
+      const resent = await store.events.insert([event({ entity: 'a' })])
+      assert.deepEqual([resent.inserted, resent.duplicates], [0, 1])
+      assert.equal(await totalSeconds(store), 10 * 60)
+      const tombstones = (await feed(store)).filter((c) => c.op === 'delete')
+      assert.equal(tombstones.length, 4)
+      assert.ok(tombstones.some((c) => c.op === 'delete' && c.id === a.id))
+    })
+  })
+
+  describe(`${name}: AFK and presence`, () => {
+    test('a period is its device and start: closed or extended by a later end, else a duplicate', async (t) => {
+      const store = await open(t)
+      assert.equal((await store.afk.insert([afk({ endMs: null })])).inserted, 1)
+      const closed = await store.afk.insert([afk({ endMs: T0 + 5 * MIN })])
+      assert.deepEqual([closed.inserted, closed.updated, closed.duplicates], [0, 1, 0])
+      const shorter = await store.afk.insert([afk({ endMs: T0 + 2 * MIN })])
+      assert.equal(shorter.duplicates, 1)
+      assert.equal((await store.afk.insert([afk({ device: 'desk' })])).inserted, 1)
+      const periods = await store.afk.list({})
+      assert.deepEqual(
+        periods.map((p) => [p.endMs, p.device === 'desk']),
+        [
+          [T0 + 5 * MIN, false],
+          [T0 + 5 * MIN, true],
+        ],
+      )
+    })
+
+    test('an open period ends at the first input or editor event on its device, not a window event', async (t) => {
+      const store = await open(t)
+      // Window events keep coming while the person is away; the AFK watcher died without an end.
+      await store.events.insert([
+        event({ source: 'skopio-desktop', app: 'Slack', startMs: T0, endMs: T0 + 120 * MIN }),
+      ])
+      await store.afk.insert([afk({ startMs: T0 + 30 * MIN, endMs: null })])
+      assert.equal(await totalSeconds(store), 30 * 60)
+      // A window event is no evidence; input on another device is none either.
+      await store.events.insert([
+        event({
+          source: 'skopio-desktop',
+          app: 'Mail',
+          startMs: T0 + 40 * MIN,
+          endMs: T0 + 41 * MIN,
+        }),
+      ])
+      await store.input.add(
+        [{ ...zero, kp: 3, bucketMs: T0 + 45 * MIN, source: 'kb', device: 'desk' }],
+        T0,
+      )
+      assert.equal((await store.afk.list({}))[0]?.inferredEndMs, null)
+      // Input on this device at 10:00 (bucket start) is: the period ends there.
+      const input = await store.input.add(
+        [{ ...zero, kp: 3, bucketMs: T0 + 60 * MIN, source: 'kb' }],
+        T0,
+      )
+      assert.deepEqual(
+        input.changes.map((c) => [c.kind, c.op]),
+        [['afk', 'upsert']],
+      )
+      assert.equal((await store.afk.list({}))[0]?.inferredEndMs, T0 + 60 * MIN)
+      assert.equal(await totalSeconds(store), 30 * 60 + 60 * 60)
+      // An earlier editor event moves it earlier.
+      await store.events.insert([event({ startMs: T0 + 50 * MIN, endMs: T0 + 52 * MIN })])
+      assert.equal((await store.afk.list({}))[0]?.inferredEndMs, T0 + 50 * MIN)
+      assert.equal(await totalSeconds(store), 30 * 60 + 70 * 60)
+      // The real end wins when it arrives.
+      await store.afk.insert([afk({ startMs: T0 + 30 * MIN, endMs: T0 + 90 * MIN })])
+      const [period] = await store.afk.list({})
+      assert.deepEqual([period?.endMs, period?.inferredEndMs], [T0 + 90 * MIN, null])
+      // (The editor's two minutes now fall inside the period: away, on this device.)
+      assert.equal(await totalSeconds(store), 30 * 60 + 30 * 60)
+    })
+
+    test('an open period posted after the evidence finds it', async (t) => {
+      const store = await open(t)
+      await store.input.add([{ ...zero, kp: 1, bucketMs: T0 + 20 * MIN, source: 'kb' }], T0)
+      await store.afk.insert([afk({ startMs: T0 + 10 * MIN, endMs: null })])
+      assert.equal((await store.afk.list({}))[0]?.inferredEndMs, T0 + 20 * MIN)
+    })
+
+    test('AFK deletion leaves tombstones and gives the time back', async (t) => {
+      const store = await open(t)
+      await store.events.insert([event()])
+      await store.afk.insert([afk()])
+      assert.equal(await totalSeconds(store), 5 * 60)
+      const { deleted, changes } = await store.afk.delete({ startMs: T0, endMs: T0 + 1 })
+      assert.equal(deleted, 1)
+      assert.deepEqual(
+        changes.map((c) => c.op),
+        ['delete'],
+      )
+      assert.equal(await totalSeconds(store), 10 * 60)
+    })
+  })
+
+  describe(`${name}: devices, input, settings, tokens, catalog`, () => {
+    test('devices are listed own first and renamed; a taken name is refused', async (t) => {
+      const store = await open(t)
+      await store.events.insert([event({ device: 'laptop-2' })])
+      const [own, other] = await store.devices.list()
+      assert.equal(own?.own, true)
+      assert.equal(other?.name, 'laptop-2')
+      assert.equal(other?.lastSeenMs, T0 + 10 * MIN)
+      const renamed = await store.devices.rename(other?.id, 'desk')
+      assert.equal(renamed.device.name, 'desk')
+      assert.deepEqual(
+        renamed.changes.map((c) => c.kind),
+        ['device'],
+      )
+      await assert.rejects(store.devices.rename(other?.id, own?.name), {
+        name: 'ConflictError',
+      })
+      await assert.rejects(store.devices.rename('00000000-0000-4000-8000-000000000000', 'x'), {
+        name: 'NotFoundError',
+      })
+      // The renamed device keeps its events; its old name is free for a new device.
+      assert.equal((await store.events.insert([event({ device: 'laptop-2' })])).inserted, 1)
+      assert.equal((await store.devices.list()).length, 3)
+    })
+
+    test('input adds per bucket, a known batch id is a duplicate, retention deletes old rows', async (t) => {
+      const store = await open(t)
+      const r = await store.input.add(
+        [
+          { ...zero, kp: 2, bucketMs: T0, source: 'a', batchId: 'x1' },
+          { ...zero, kp: 3, bucketMs: T0, source: 'b', batchId: 'x2', device: 'desk' },
+          { ...zero, kp: 5, bucketMs: T0 + 300_000, source: 'a', batchId: 'x3' },
+        ],
+        T0,
+      )
+      assert.deepEqual([r.inserted, r.duplicates, r.applied], [3, 0, [0, 1, 2]])
+      const again = await store.input.add(
+        [{ ...zero, kp: 2, bucketMs: T0, source: 'a', batchId: 'x1' }],
+        T0,
+      )
+      assert.deepEqual([again.inserted, again.duplicates, again.applied], [0, 1, []])
+      assert.deepEqual(
+        (await store.input.buckets({ startMs: 0 })).map((b) => [b.bucketMs, b.kp]),
+        [
+          [T0, 5],
+          [T0 + 300_000, 5],
+        ],
+      )
+      assert.equal(await store.input.deleteBefore(T0 + 1), 2)
+      assert.equal(await store.input.pruneBatches(T0 + 1), 3)
+    })
+
+    test('settings are saved and read; each key is a change in the feed', async (t) => {
+      const store = await open(t)
+      const { changes } = await store.settings.save({
+        timezone: 'Europe/Berlin',
+        startOfDay: '04:00',
+      })
+      assert.deepEqual(
+        changes.map((c) => (c.kind === 'setting' ? [c.key, c.value] : null)),
+        [
+          ['timezone', 'Europe/Berlin'],
+          ['startOfDay', '04:00'],
+        ],
+      )
+      assert.deepEqual(await store.settings.get(), {
+        timezone: 'Europe/Berlin',
+        startOfDay: '04:00',
+      })
+    })
+
+    test('tokens: the cap is checked atomically with the insert; revoke, delete, touch', async (t) => {
+      const store = await open(t)
+      const token = (id: string): TokenRow => ({
+        id,
+        name: id,
+        tokenHash: `hash-${id}`,
+        tokenSalt: 'salt',
+        tokenPreview: 'sk-abc…wxyz',
+        acl: 'read_only',
+        createdAt: 100,
+        expiresAt: null,
+        lastUsedAt: null,
+        revoked: false,
+      })
+      const results = await Promise.all(
+        ['a', 'b', 'c'].map((id) => store.tokens.insert(token(id), 2, 100)),
+      )
+      assert.deepEqual(results.filter(Boolean).length, 2)
+      const [first] = await store.tokens.list()
+      assert.equal(await store.tokens.revoke(first?.id as string), true)
+      assert.equal(await store.tokens.revoke('nope'), false)
+      await store.tokens.touch(first?.id as string, 200)
+      const listed = await store.tokens.list()
+      assert.deepEqual([listed[0]?.revoked, listed[0]?.lastUsedAt], [true, 200])
+      assert.equal(await store.tokens.delete(first?.id as string), true)
+      assert.equal((await store.tokens.list()).length, 1)
+    })
+
+    test('catalog: apps, categories and projects by name; project pages and search', async (t) => {
+      const store = await open(t)
+      await store.events.insert([
+        event({ app: 'Zed', project: 'alpha beta', projectPath: '/a' }),
+        event({
+          app: 'Code',
+          project: 'gamma',
+          startMs: T0 + MIN,
+          endMs: T0 + 2 * MIN,
+          category: 'Reading',
+        }),
+      ])
+      assert.deepEqual(
+        (await store.catalog.apps()).map((a) => a.name),
+        ['Code', 'Zed'],
+      )
+      assert.deepEqual(
+        (await store.catalog.categories()).map((a) => a.name),
+        ['Coding', 'Reading'],
+      )
+      const page = await store.catalog.projects({ limit: 1 })
+      assert.equal(page.totalPages, 2)
+      assert.equal(page.data[0]?.name, 'alpha beta')
+      const second = await store.catalog.projects({ from: page.cursors[1], limit: 1 })
+      assert.equal(second.data[0]?.name, 'gamma')
+      assert.deepEqual(
+        (await store.catalog.searchProjects('bet', 10)).map((p) => p.name),
+        ['alpha beta'],
+      )
+      assert.deepEqual(await store.catalog.searchProjects('"', 10), [])
+      const one = await store.catalog.project(page.data[0]?.id)
+      assert.equal(one?.rootPath, '/a')
+    })
+  })
+
+  describe(`${name}: the change feed`, () => {
+    test('every change in commit order, compacted, nothing skipped while two writers write and a reader follows', async (t) => {
+      const store = await open(t)
+      const writer = (tag: string) =>
+        (async () => {
+          for (let i = 0; i < 15; i++) {
+            await store.events.insert([
+              event({ entity: `${tag}${i}`, startMs: T0 + i * MIN, endMs: T0 + i * MIN + 30_000 }),
+              event({ entity: `${tag}${i}`, startMs: T0 + i * MIN, endMs: T0 + i * MIN + 50_000 }),
+            ])
+            if (i % 5 === 0) {
+              const startMs = T0 + i * 7 * MIN
+              await store.afk.insert([afk({ startMs, endMs: startMs + 5 * MIN, device: tag })])
+            }
+          }
+        })()
+      // A follower reads the feed while the writers write; whatever it saw last of each row,
+      // together, must equal the final state.
+      const seen = new Map<string, Change>()
+      let after = 0
+      let writing = true
+      const follower = (async () => {
+        for (;;) {
+          // Stop only on an empty page asked for after the writers were done.
+          const done = !writing
+          const { changes, next } = await store.changes.after(after, 5)
+          for (const c of changes) {
+            assert.ok(c.seq > after)
+            seen.set(keyOf(c), c)
+          }
+          after = next
+          if (changes.length === 0 && done) return
+        }
+      })()
+      await Promise.all([writer('a'), writer('b')])
+      writing = false
+      await follower
+      const final = await feed(store)
+      const seqs = final.map((c) => c.seq)
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((x, y) => x - y),
+      )
+      assert.equal(new Set(seqs).size, seqs.length)
+      // Compacted: one change per row; every event, AFK period and new device is in it.
+      assert.equal(final.filter((c) => c.kind === 'event').length, 30)
+      assert.equal(final.filter((c) => c.kind === 'afk').length, 6)
+      assert.equal(final.filter((c) => c.kind === 'device').length, 3)
+      assert.deepEqual(
+        [...seen.values()].sort((x, y) => x.seq - y.seq),
+        final,
+      )
+      assert.equal(await store.changes.last(), seqs[seqs.length - 1])
+      // Each event's feed entry is its latest state: the longer end.
+      for (const c of final)
+        if (c.kind === 'event' && c.op === 'upsert')
+          assert.equal(c.event.endMs - c.event.startMs, 50_000)
+    })
+  })
+
+  describe(`${name}: active time`, () => {
+    test('the fast path equals the reference on random histories, zones, groupings and filters', async (t) => {
+      const store = await open(t)
+      const H = 3_600_000
+      const base = Date.parse('2025-10-25T18:00:00Z') // around the Berlin fall-back night
+      const eventArb = fc.record({
+        start: fc.integer({ min: 0, max: 40 * H }),
+        length: fc.oneof(fc.integer({ min: 0, max: 20 * MIN }), fc.integer({ min: 0, max: 5 * H })),
+        ms: fc.integer({ min: 0, max: 999 }),
+        source: fc.constantFrom('skopio-vscode', 'daybook-browser', 'skopio-desktop', 'other'),
+        app: fc.constantFrom('Code', 'Firefox', 'iTerm2'),
+        project: fc.constantFrom('daybook', 'web'),
+        entity: fc.constantFrom('a.ts', 'b.ts', 'README'),
+        language: fc.option(fc.constantFrom('Rust', 'TypeScript'), { nil: null }),
+        branch: fc.option(fc.constantFrom('main', 'dev'), { nil: null }),
+        device: fc.constantFrom(null, 'desk'),
+      })
+      const afkArb = fc.record({
+        start: fc.integer({ min: 0, max: 40 * H }),
+        length: fc.option(fc.integer({ min: 0, max: 3 * H }), { nil: null }),
+        device: fc.constantFrom(null, 'desk'),
+      })
+      const queryArb = fc.record({
+        from: fc.integer({ min: -2 * H, max: 30 * H }),
+        length: fc.integer({ min: 1, max: 30 * H }),
+        zone: fc.constantFrom(
+          'UTC',
+          'Europe/Berlin',
+          'Asia/Kolkata',
+          'Asia/Kathmandu',
+          'Australia/Lord_Howe',
+        ),
+        sod: fc.constantFrom('00:00', '04:15', '23:45'),
+        unit: fc.constantFrom<BucketUnit | null>(null, 'hour', 'day', 'week'),
+        groupBy: fc.option(
+          fc.constantFrom<Dimension>(
+            'app',
+            'project',
+            'entity',
+            'branch',
+            'language',
+            'source',
+            'device',
+          ),
+          { nil: undefined },
+        ),
+        filter: fc.option(
+          fc.constantFrom<[Dimension, string[]]>(
+            ['project', ['web']],
+            ['app', ['Code', 'iTerm2']],
+            ['device', ['desk']],
+            ['entity', ['a.ts']],
+          ),
+          {
+            nil: undefined,
+          },
+        ),
+        includeAfk: fc.boolean(),
+      })
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(eventArb, { maxLength: 30 }),
+          fc.array(afkArb, { maxLength: 4 }),
+          fc.array(queryArb, { minLength: 3, maxLength: 3 }),
+          async (events, periods, queries) => {
+            // A clean slate each run (deletions are part of what the store must get right).
+            await store.events.delete({ startMs: 0, endMs: base + 100 * H })
+            await store.afk.delete({ startMs: 0, endMs: base + 100 * H })
+            await store.events.insert(
+              events.map((e) =>
+                event({
+                  device: e.device,
+                  startMs: base + e.start + e.ms,
+                  endMs: base + e.start + e.ms + e.length,
+                  source: e.source,
+                  app: e.app,
+                  project: e.project,
+                  entity: e.entity,
+                  language: e.language,
+                  branch: e.branch,
+                }),
+              ),
+            )
+            await store.afk.insert(
+              periods.map((p) =>
+                afk({
+                  device: p.device,
+                  startMs: base + p.start,
+                  endMs: p.length === null ? null : base + p.start + p.length,
+                }),
+              ),
+            )
+            const check = async () => {
+              for (const q of queries) {
+                const query: ActiveTimeQuery = {
+                  range: { startMs: base + q.from, endMs: base + q.from + q.length },
+                  unit: q.unit,
+                  calendar: makeCalendar(q.zone, q.sod),
+                  groupBy: q.groupBy,
+                  filters: q.filter ? { [q.filter[0]]: q.filter[1] } : {},
+                  includeAfk: q.includeAfk,
+                }
+                assert.deepEqual(
+                  await store.activeTime.query(query),
+                  await referenceFromStore(store, query),
+                  JSON.stringify(q),
+                )
+              }
+            }
+            // Exact while rollups are still being recomputed, and once they are current.
+            await check()
+            await store.activeTime.settle()
+            assert.equal(await store.activeTime.pending(), 0)
+            await check()
+          },
+        ),
+        { numRuns: 30 },
+      )
+    })
+
+    test('a change of source priority is exact at once and after the rebuild', async (t) => {
+      const store = await open(t)
+      await store.events.insert([
+        event({ source: 'skopio-desktop', app: 'iTerm2', startMs: T0, endMs: T0 + 60 * MIN }),
+        event({
+          source: 'daybook-browser',
+          app: 'Firefox',
+          startMs: T0 + 30 * MIN,
+          endMs: T0 + 60 * MIN,
+        }),
+      ])
+      await store.activeTime.settle()
+      const byApp = { ...day(T0, T0 + 86_400_000), groupBy: 'app' as const }
+      const apps = async () =>
+        (await store.activeTime.query(byApp)).map((c) => [c.group, c.seconds])
+      assert.deepEqual(await apps(), [
+        ['Firefox', 1800],
+        ['iTerm2', 1800],
+      ])
+      await store.settings.save({ sourcePriority: { 'skopio-desktop': 500, '*': 0 } })
+      assert.deepEqual(await apps(), [['iTerm2', 3600]])
+      await store.activeTime.settle()
+      assert.deepEqual(await apps(), [['iTerm2', 3600]])
+      assert.deepEqual(await store.activeTime.query(byApp), await referenceFromStore(store, byApp))
+    })
+  })
+}
+
+function keyOf(c: Change): string {
+  switch (c.kind) {
+    case 'event':
+      return `event:${c.op === 'delete' ? c.id : c.event.id}`
+    case 'afk':
+      return `afk:${c.op === 'delete' ? c.id : c.afk.id}`
+    case 'setting':
+      return `setting:${c.key}`
+    case 'device':
+      return `device:${c.device.id}`
+  }
+}
