@@ -10,6 +10,7 @@ import {
   processTimeZone,
   unknownZone,
 } from './calendar.ts'
+import { UnprocessableError } from './errors.ts'
 
 /** Settings as served by `GET /v1/settings`. */
 export interface Settings {
@@ -71,7 +72,16 @@ export function normalizeSettingsPatch(patch: Partial<Settings>): Partial<Settin
     out.timezone = canonical
   }
   if (patch.startOfDay !== undefined) {
-    out.startOfDay = formatStartOfDay(parseStartOfDay(patch.startOfDay))
+    const minutes = parseStartOfDay(patch.startOfDay)
+    // Every local day is then a whole number of 15-minute rollup slots, in every zone.
+    if (minutes % 15 !== 0) {
+      throw new UnprocessableError(
+        'invalid_start_of_day',
+        `startOfDay must be on a quarter hour (:00, :15, :30 or :45), got ${JSON.stringify(patch.startOfDay)}`,
+        'startOfDay',
+      )
+    }
+    out.startOfDay = formatStartOfDay(minutes)
   }
   return out
 }

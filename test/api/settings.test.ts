@@ -33,6 +33,7 @@ test('bad settings are 422 naming the field, and change nothing', async (t) => {
   const cases: [unknown, string, string][] = [
     [{ timezone: 'Mars/Olympus' }, 'invalid_timezone', 'timezone'],
     [{ timezone: 'UTC', startOfDay: '25:00' }, 'invalid_start_of_day', 'startOfDay'],
+    [{ startOfDay: '04:10' }, 'invalid_start_of_day', 'startOfDay'],
     [{ startOfDay: 4 }, 'invalid_body', 'body/startOfDay'],
     [{ sourcePriority: { vscode: 'high' } }, 'invalid_body', 'body/sourcePriority/vscode'],
     [{ timeZone: 'UTC' }, 'invalid_body', 'body/timeZone'],

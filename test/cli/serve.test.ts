@@ -226,8 +226,8 @@ describe('daybook serve', () => {
     db.exec(`PRAGMA user_version = ${LATEST_VERSION + 5}`)
     db.close()
     const r = await runCli(['serve', '--port', '0', '--data-dir', dir, '--config-dir', dir])
-    assert.equal(r.code, 1)
-    assert.equal(r.stderr.trim().split('\n').length, 1)
+    assert.equal(r.code, 1, r.stderr)
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(
       r.stderr,
       new RegExp(
