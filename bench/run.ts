@@ -1,186 +1,590 @@
 /**
- * `npm run bench`: how fast Daybook ingests and answers, each next to a baseline measured in the
- * same run on the same machine, so the numbers mean something wherever they are run.
+ * `npm run bench`: how fast Daybook ingests and answers a heavy year, each figure beside a
+ * baseline measured in the same run on the same machine (ratios travel; absolute times do not).
  *
- * - Ingest: `POST /v1/events` batches through the whole HTTP stack into a real SQLite file, against
- *   the floor: the same rows inserted by raw prepared statements in one transaction.
- * - Summaries: `GET /v1/summary/buckets` over a month and a year of overlapping editor, browser
- *   and window events with AFK, against the seed's naive SQL (sum of clipped durations per day),
- *   which is fast but counts overlaps twice and ignores AFK.
+ * - Data: a seeded year (the last whole calendar year, ~2,000,000 events from three overlapping
+ *   sources, ~10 AFK periods a day, 5-minute input buckets) plus today so far. `--quick`: a tenth.
+ * - Ingest: a real daemon process fed by a separate client process over keep-alive HTTP, in
+ *   batches of 1,000, with 1 and with 4 requests in flight; against the raw floor (the same rows
+ *   into a bare node:sqlite table with two indexes, WAL, synchronous=FULL, a transaction per
+ *   1,000 rows). Rollups are current when the last dirty slot is recomputed: both times count.
+ * - Queries: p50/p95 over `--runs` runs (default 20) of the dashboard's year-long questions,
+ *   against the path without rollups (every bucket resolved from events, 3 runs) and a raw
+ *   GROUP BY scan of the same rows.
+ * - Under load: /healthz while a slow year-long query runs; dashboard queries while a writer
+ *   ingests at full speed. Then peak RSS, bytes per event on disk, and start to /readyz.
  *
- * Options: BENCH_DAYS (default 365), BENCH_EVENTS_PER_DAY (default 600).
+ * Writes `bench/results/<date>.json` and prints a markdown table.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { type ChildProcess, spawn } from 'node:child_process'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { buildApp } from '../src/api/app.ts'
-import { StaticKeyAuthenticator } from '../src/auth/default-token.ts'
-import { openStore } from '../src/store/open.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { makeCalendar } from '../src/domain/calendar.ts'
+import { parseInsightRange } from '../src/domain/insights.ts'
+import type { ActiveTimeQuery } from '../src/store/ports.ts'
+import { Connection } from '../src/store/sqlite/connection.ts'
+import { activeTime } from '../src/store/sqlite/engine.ts'
+import { DAYBOOK_VERSION } from '../src/version.ts'
+import { generateDay, generateToday, untilNow } from './generate.ts'
+import type { ClientJob, ClientResult } from './ingest-client.ts'
+import { RAW_SCANS, RawFloor } from './raw.ts'
 
-const DAYS = Number(process.env.BENCH_DAYS ?? 365)
-const PER_DAY = Number(process.env.BENCH_EVENTS_PER_DAY ?? 600)
-const BATCH = 1000
-const DAY_MS = 86_400_000
-const END = Date.parse('2025-12-31T00:00:00Z')
-const START = END - DAYS * DAY_MS
-
-/** A deterministic pseudo-random history: a working day of editor, browser and window events. */
-interface BenchEvent {
-  timestamp: string
-  end_timestamp: string
-  category: string
-  app_name: string
-  entity_name: string
-  project_name: string
-  language_name: string | null
-  branch_name: string
-  source_name: string
+const args = process.argv.slice(2)
+const QUICK = args.includes('--quick')
+const flag = (name: string) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? Number(args[i + 1]) : undefined
 }
+const RUNS = flag('--runs') ?? 20
+const REFERENCE_RUNS = 3
+const ZONE = 'Europe/Berlin'
+const DAY = 86_400_000
+const ROOT = path.join(import.meta.dirname, '..')
+const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts')
 
-function* history(): Generator<BenchEvent> {
-  let seed = 42
-  const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
-  const sources = ['skopio-vscode', 'daybook-browser', 'skopio-desktop'] as const
-  const apps = { 'skopio-vscode': 'Code', 'daybook-browser': 'Firefox', 'skopio-desktop': 'iTerm2' }
-  for (let day = 0; day < DAYS; day++) {
-    const dayStart = START + day * DAY_MS + 8 * 3_600_000
-    for (let i = 0; i < PER_DAY; i++) {
-      const source = sources[Math.floor(rand() * 3)] ?? 'skopio-desktop'
-      const start = dayStart + Math.floor(rand() * 10 * 3_600_000)
-      const length = 5_000 + Math.floor(rand() * 600_000)
-      yield {
-        timestamp: new Date(start).toISOString(),
-        end_timestamp: new Date(start + length).toISOString(),
-        category: source === 'daybook-browser' ? 'Browsing' : 'Coding',
-        app_name: apps[source],
-        entity_name: `file-${Math.floor(rand() * 200)}.ts`,
-        project_name: `project-${Math.floor(rand() * 12)}`,
-        language_name: source === 'daybook-browser' ? null : 'TypeScript',
-        branch_name: 'main',
-        source_name: source,
-      }
-    }
-  }
-}
-
-function time<T>(fn: () => T): [T, number] {
-  const t0 = performance.now()
-  const out = fn()
-  return [out, performance.now() - t0]
-}
-
-async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now()
-  const out = await fn()
-  return [out, performance.now() - t0]
-}
-
-const rows: string[][] = [['measure', 'daybook', 'baseline', 'ratio']]
-const report = (name: string, ours: string, base: string, ratio: number) =>
-  rows.push([name, ours, base, `${ratio.toFixed(2)}×`])
+const now = Date.now()
+const year = new Date(now).getUTCFullYear() - 1
+const yearStart = Date.UTC(year, 0, 1)
+const yearDays = (Date.UTC(year + 1, 0, 1) - yearStart) / DAY
+const days = flag('--days') ?? (QUICK ? Math.ceil(yearDays / 10) : yearDays)
+const firstDay = yearDays - days // the generated days are the last `days` of the year
+const today = Math.floor(now / DAY) * DAY
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-bench-'))
+const dataDir = path.join(dir, 'data')
+const configDir = path.join(dir, 'config')
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`)
+
+// ---- helpers -----------------------------------------------------------------------------
+
+interface Daemon {
+  child: ChildProcess
+  port: number
+  token: string
+  startedMs: number
+  readyMs: number
+}
+
+async function startDaemon(): Promise<Daemon> {
+  const t0 = performance.now()
+  rmSync(path.join(dataDir, 'daemon.json'), { force: true })
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--config-dir',
+      configDir,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  const discovery = path.join(dataDir, 'daemon.json')
+  while (!existsSync(discovery)) {
+    if (child.exitCode !== null) throw new Error('the daemon exited')
+    await sleep(5)
+  }
+  const { port } = JSON.parse(readFileSync(discovery, 'utf8')) as { port: number }
+  for (;;) {
+    const res = await get(port, '/readyz').catch(() => undefined)
+    if (res?.status === 200) break
+    await sleep(5)
+  }
+  const token = readFileSync(path.join(configDir, 'auth.token'), 'utf8').trim()
+  return { child, port, token, startedMs: t0, readyMs: performance.now() - t0 }
+}
+
+async function stopDaemon(d: Daemon): Promise<void> {
+  const exited = new Promise((resolve) => d.child.once('exit', resolve))
+  d.child.kill('SIGTERM')
+  await exited
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+
+function get(port: number, url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: url,
+        agent,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function runClient(job: ClientJob): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(import.meta.dirname, 'ingest-client.ts'), JSON.stringify(job)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as ClientResult)
+        : reject(new Error(`ingest client exited ${code}`)),
+    )
+  })
+}
+
+/** Dirty rollup slots, read through a read-only connection of our own. */
+function pendingSlots(): number {
+  const db = new DatabaseSync(path.join(dataDir, 'daybook.db'), { readOnly: true })
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM dirty_slots').get() as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+
+async function settle(): Promise<void> {
+  while (pendingSlots() > 0) await sleep(100)
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN
+}
+
+function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)
+  return m ? Number(m[1]) / 1024 : Number.NaN
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
+
+// ---- the run ----------------------------------------------------------------------------
+
+const results: Record<string, unknown> = {
+  date: new Date(now).toISOString(),
+  version: DAYBOOK_VERSION,
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  data: { year, days, quick: QUICK },
+}
+const table: string[][] = [['measure', 'daybook', 'baseline', 'ratio', 'target']]
+const row = (...cells: string[]) => table.push(cells)
+
 try {
-  const store = await openStore({ driver: 'sqlite', file: path.join(dir, 'daybook.db') })
-  await store.migrate()
-  const app = await buildApp({ store, authenticator: new StaticKeyAuthenticator(() => 'bench') })
-  const headers = { authorization: 'Bearer bench' }
+  mkdirSync(dataDir, { recursive: true })
+  let daemon = await startDaemon()
 
-  // Ingest through HTTP.
-  const all = [...history()]
-  let ingestMs = 0
-  for (let i = 0; i < all.length; i += BATCH) {
-    const payload = all.slice(i, i + BATCH)
-    const [res, ms] = await timeAsync(() =>
-      app.inject({ method: 'POST', url: '/v1/events', payload, headers }),
-    )
-    if (res.statusCode !== 200) throw new Error(res.body)
-    ingestMs += ms
-  }
+  // Ingest: the first half of the days with 1 request in flight, the rest with 4.
+  const half = Math.floor(days / 2)
+  const job = (from: number, to: number, concurrency: number): ClientJob => ({
+    port: daemon.port,
+    token: daemon.token,
+    fromDay: from,
+    toDay: to,
+    startMs: yearStart,
+    nowMs: now,
+    concurrency,
+    batch: 1000,
+  })
+  log(`ingesting ${days} days (1 client), then today`)
+  const one = await runClient(job(firstDay, firstDay + half, 1))
+  const t4 = performance.now()
+  log('ingesting (4 in flight)')
+  const four = await runClient(job(firstDay + half, yearDays, 4))
+  await runClient({ ...job(0, 0, 1), today: true })
+  await settle()
+  const current = performance.now() - t4
+  const events = one.events + four.events
+  log(`ingested ${events} events; rollups current`)
 
-  // Baseline: the same rows, raw inserts into a bare table, one transaction per batch.
-  const raw = new DatabaseSync(path.join(dir, 'raw.db'))
-  raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL')
-  raw.exec(`CREATE TABLE events (id INTEGER PRIMARY KEY, start_ms INTEGER, end_ms INTEGER, app TEXT,
-    project TEXT, entity TEXT, language TEXT, source TEXT, category TEXT)`)
-  raw.exec('CREATE INDEX raw_start ON events (start_ms)')
-  const insert = raw.prepare(
-    'INSERT INTO events (start_ms, end_ms, app, project, entity, language, source, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const [, rawMs] = time(() => {
-    for (let i = 0; i < all.length; i += BATCH) {
-      raw.exec('BEGIN')
-      for (const e of all.slice(i, i + BATCH)) {
-        insert.run(
-          Date.parse(e.timestamp),
-          Date.parse(e.end_timestamp),
-          e.app_name,
-          e.project_name,
-          e.entity_name,
-          e.language_name,
-          e.source_name,
-          e.category,
-        )
+  // The raw floor: the same rows, bare table, same durability.
+  const raw = new RawFloor(path.join(dir, 'raw.db'))
+  let rawMs = 0
+  let rawRows = 0
+  let batch: Parameters<RawFloor['insert']>[0][number][] = []
+  for (let d = firstDay; d < yearDays; d++) {
+    for (const e of untilNow(generateDay(d, yearStart + d * DAY), now).events) {
+      batch.push(e)
+      if (batch.length === 1000) {
+        const t = performance.now()
+        raw.insert(batch)
+        rawMs += performance.now() - t
+        rawRows += batch.length
+        batch = []
       }
-      raw.exec('COMMIT')
     }
-  })
-  const perSec = (n: number, ms: number) =>
-    `${Math.round((n / ms) * 1000).toLocaleString('en')} ev/s`
-  report(
-    `ingest ${all.length.toLocaleString('en')} events (HTTP, ${BATCH}/batch)`,
-    perSec(all.length, ingestMs),
-    perSec(all.length, rawMs),
-    ingestMs / rawMs,
+  }
+  batch.push(...generateToday(now).events)
+  if (batch.length > 0) {
+    const t = performance.now()
+    raw.insert(batch)
+    rawMs += performance.now() - t
+    rawRows += batch.length
+  }
+  const rawRate = rawRows / (rawMs / 1000)
+  const rate1 = one.events / (one.ms / 1000)
+  const rate4 = four.events / (four.ms / 1000)
+  const rateCurrent = four.events / (current / 1000)
+  results.ingest = { events, rate1, rate4, rateCurrent, rawRate, one, four }
+  row(
+    'ingest, 1 request in flight (events/s)',
+    fmt(rate1, 0),
+    fmt(rawRate, 0),
+    `${fmt((rate1 / rawRate) * 100)}%`,
+    '≥ 30%',
+  )
+  row(
+    'ingest, 4 in flight (events/s)',
+    fmt(rate4, 0),
+    fmt(rawRate, 0),
+    `${fmt((rate4 / rawRate) * 100)}%`,
+    '≥ 30%',
+  )
+  row(
+    'ingest, 4 in flight, until rollups current',
+    fmt(rateCurrent, 0),
+    fmt(rawRate, 0),
+    `${fmt((rateCurrent / rawRate) * 100)}%`,
+    '≥ 30%',
   )
 
-  await app.inject({
-    method: 'POST',
-    url: '/v1/afk',
-    headers,
-    payload: Array.from({ length: DAYS }, (_, d) => ({
-      afk_start: new Date(START + d * DAY_MS + 12 * 3_600_000).toISOString(),
-      afk_end: new Date(START + d * DAY_MS + 13 * 3_600_000).toISOString(),
-    })),
-  })
+  // Bytes per event: every file of the database, with its WAL.
+  const files = ['daybook.db', 'daybook.db-wal', 'daybook.db-shm'].map((f) => path.join(dataDir, f))
+  const bytes = files.reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0)
+  const rawBytes = ['raw.db', 'raw.db-wal'].reduce(
+    (s, f) => s + (existsSync(path.join(dir, f)) ? statSync(path.join(dir, f)).size : 0),
+    0,
+  )
+  results.disk = { bytes, rawBytes, perEvent: bytes / events, rawPerEvent: rawBytes / rawRows }
+  row(
+    'bytes per event on disk (all files)',
+    fmt(bytes / events, 0),
+    fmt(rawBytes / rawRows, 0),
+    `${fmt(bytes / rawBytes, 2)}×`,
+    '≤ 150',
+  )
 
-  // Summaries over a month and over the whole history, against the seed's naive per-day SQL.
-  const naive = raw.prepare(`
-    WITH RECURSIVE days(d) AS (SELECT $start UNION ALL SELECT d + 86400000 FROM days WHERE d + 86400000 < $end)
-    SELECT d, SUM(min(end_ms, d + 86400000) - max(start_ms, d)) / 1000 AS seconds
-    FROM days JOIN events ON end_ms > d AND start_ms < d + 86400000
-    GROUP BY d`)
-  for (const [label, days] of [
-    ['a month', Math.min(30, DAYS)],
-    [`${DAYS} days`, DAYS],
-  ] as const) {
-    const start = new Date(END - days * DAY_MS).toISOString()
-    const end = new Date(END).toISOString()
-    const url = `/v1/summary/buckets?preset[custom][start]=${start}&preset[custom][end]=${end}&preset[custom][bucket]=day&tz=UTC&groupBy=project`
-    await app.inject({ url, headers }) // warm-up
-    const [res, ms] = await timeAsync(() => app.inject({ url, headers }))
-    if (res.statusCode !== 200) throw new Error(res.body)
-    naive.all({ start: END - days * DAY_MS, end: END })
-    const [, baseMs] = time(() => naive.all({ start: END - days * DAY_MS, end: END }))
-    report(
-      `day buckets by project, ${label}`,
-      `${ms.toFixed(0)} ms`,
-      `${baseMs.toFixed(0)} ms`,
-      ms / baseMs,
+  // Queries.
+  const cal = makeCalendar(ZONE)
+  const yearRange = parseInsightRange(String(year), cal)
+  const custom = (unit: string) =>
+    `preset[custom][start]=${new Date(yearRange.startMs).toISOString()}&preset[custom][end]=${new Date(yearRange.endMs).toISOString()}&preset[custom][bucket]=${unit}&tz=${ZONE}`
+  const todayRange = { startMs: today, endMs: now }
+  const queries: {
+    name: string
+    url: string
+    reference: ActiveTimeQuery
+    raw: keyof typeof RAW_SCANS
+    rawRange: [number, number]
+    target: number
+  }[] = [
+    {
+      name: 'day buckets by project, year',
+      url: `/v1/summary/buckets?${custom('day')}&groupBy=project`,
+      reference: {
+        range: yearRange,
+        unit: 'day',
+        calendar: cal,
+        groupBy: 'project',
+        filters: {},
+        includeAfk: false,
+      },
+      raw: 'dayByProject',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 50,
+    },
+    {
+      name: 'week buckets by language, year',
+      url: `/v1/summary/buckets?${custom('week')}&groupBy=language`,
+      reference: {
+        range: yearRange,
+        unit: 'week',
+        calendar: cal,
+        groupBy: 'language',
+        filters: {},
+        includeAfk: false,
+      },
+      raw: 'weekByLanguage',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 50,
+    },
+    {
+      name: 'month buckets by app, year',
+      url: `/v1/summary/buckets?${custom('month')}&groupBy=app`,
+      reference: {
+        range: yearRange,
+        unit: 'month',
+        calendar: cal,
+        groupBy: 'app',
+        filters: {},
+        includeAfk: false,
+      },
+      raw: 'monthByApp',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 50,
+    },
+    {
+      name: 'filtered year: one project, by language, per day',
+      url: `/v1/summary/buckets?${custom('day')}&groupBy=language&projects[]=project-07`,
+      reference: {
+        range: yearRange,
+        unit: 'day',
+        calendar: cal,
+        groupBy: 'language',
+        filters: { project: ['project-07'] },
+        includeAfk: false,
+      },
+      raw: 'filteredYear',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 150,
+    },
+    {
+      name: '/summary/total, year',
+      url: `/v1/summary/total?start=${new Date(yearRange.startMs).toISOString()}&end=${new Date(yearRange.endMs).toISOString()}`,
+      reference: { range: yearRange, unit: null, calendar: cal, filters: {}, includeAfk: false },
+      raw: 'yearTotal',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 50,
+    },
+    {
+      name: 'topN projects, year',
+      url: `/v1/insights?insightType=topN&insightRange=${year}&groupBy=project&limit=10&tz=${ZONE}`,
+      reference: {
+        range: yearRange,
+        unit: null,
+        calendar: cal,
+        groupBy: 'project',
+        filters: {},
+        includeAfk: false,
+      },
+      raw: 'topN',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 50,
+    },
+    {
+      name: 'mostActiveDay, year',
+      url: `/v1/insights?insightType=mostActiveDay&insightRange=${year}&tz=${ZONE}`,
+      reference: { range: yearRange, unit: 'day', calendar: cal, filters: {}, includeAfk: false },
+      raw: 'mostActiveDay',
+      rawRange: [yearRange.startMs, yearRange.endMs],
+      target: 50,
+    },
+    {
+      name: 'today by hour',
+      url: `/v1/summary/buckets?preset=today&tz=UTC`,
+      reference: {
+        range: todayRange,
+        unit: 'hour',
+        calendar: makeCalendar('UTC'),
+        filters: {},
+        includeAfk: false,
+      },
+      raw: 'todayByHour',
+      rawRange: [today, now],
+      target: 50,
+    },
+  ]
+  const reader = Connection.open(path.join(dataDir, 'daybook.db'), 'reader')
+  const queryResults: Record<string, unknown>[] = []
+  for (const q of queries) {
+    log(`query: ${q.name}`)
+    const times: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now()
+      const res = await get(daemon.port, q.url, daemon.token)
+      times.push(performance.now() - t)
+      if (res.status !== 200) throw new Error(`${q.url}: ${res.status} ${res.body}`)
+    }
+    const refTimes: number[] = []
+    for (let i = 0; i < REFERENCE_RUNS; i++) {
+      const t = performance.now()
+      activeTime(reader, q.reference, { cells: false })
+      refTimes.push(performance.now() - t)
+    }
+    const rawTimes: number[] = []
+    for (let i = 0; i < Math.min(RUNS, 5); i++) {
+      const t = performance.now()
+      raw.scan(RAW_SCANS[q.raw], ...q.rawRange)
+      rawTimes.push(performance.now() - t)
+    }
+    const r = {
+      name: q.name,
+      p50: percentile(times, 0.5),
+      p95: percentile(times, 0.95),
+      reference: percentile(refTimes, 0.5),
+      raw: percentile(rawTimes, 0.5),
+    }
+    queryResults.push(r)
+    row(
+      `${q.name}: p50 / p95 ms (vs no rollups; vs raw GROUP BY)`,
+      `${fmt(r.p50)} / ${fmt(r.p95)}`,
+      `${fmt(r.reference, 0)}; ${fmt(r.raw)}`,
+      `${fmt(r.reference / r.p95, 0)}× faster; ${fmt(r.p95 / r.raw, 2)} of raw`,
+      `≤ ${q.target} ms, ≥ 20×, ≤ 0.2`,
     )
   }
+  reader.close(false)
+  results.queries = queryResults
+
+  // /healthz while a slow year-long query (includeAfk: no rollups) runs in a reader thread.
+  log('healthz during a slow year-long query')
+  let slowDone = false
+  const slowStart = performance.now()
+  const slow = get(
+    daemon.port,
+    `/v1/summary/buckets?${custom('day')}&groupBy=app&includeAfk=true`,
+    daemon.token,
+  ).then(() => {
+    slowDone = true
+  })
+  const healthTimes: number[] = []
+  while (!slowDone) {
+    const t = performance.now()
+    await get(daemon.port, '/healthz')
+    if (!slowDone) healthTimes.push(performance.now() - t)
+    await sleep(10)
+  }
+  await slow
+  const slowMs = performance.now() - slowStart
+  results.healthzDuringQuery = {
+    slowQueryMs: slowMs,
+    samples: healthTimes.length,
+    p95: percentile(healthTimes, 0.95),
+    max: Math.max(...healthTimes),
+  }
+  row(
+    '/healthz during a slow year-long query: p95 / max ms',
+    `${fmt(percentile(healthTimes, 0.95))} / ${fmt(Math.max(...healthTimes))}`,
+    `query ${fmt(slowMs, 0)} ms`,
+    `${healthTimes.length} answers`,
+    '≤ 50 ms',
+  )
+
+  // Dashboard queries while a writer ingests at full speed.
+  log('queries during ingest')
+  const dashboard = [queries[0], queries[4], queries[7]] as typeof queries
+  const idle: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    for (const q of dashboard) {
+      const t = performance.now()
+      await get(daemon.port, q.url, daemon.token)
+      idle.push(performance.now() - t)
+    }
+  }
+  const loadDays = Math.max(3, Math.floor(days / 6))
+  let writing = true
+  const writer = runClient({
+    ...job(firstDay, firstDay + loadDays, 1),
+    eventsOnly: true,
+    device: 'bench-2',
+  }).then((r) => {
+    writing = false
+    return r
+  })
+  const busy: number[] = []
+  let polls = 0
+  while (writing) {
+    for (const q of dashboard) {
+      const t = performance.now()
+      await get(daemon.port, q.url, daemon.token)
+      if (writing) busy.push(performance.now() - t)
+    }
+    polls++
+  }
+  const load = await writer
+  const loadRate = load.events / (load.ms / 1000)
+  results.underLoad = {
+    idleP95: percentile(idle, 0.95),
+    busyP95: percentile(busy, 0.95),
+    polls,
+    ingestRate: loadRate,
+    pollsPerSecond: polls / (load.ms / 1000),
+  }
+  row(
+    'dashboard queries during full-speed ingest: p95 ms',
+    fmt(percentile(busy, 0.95)),
+    `idle ${fmt(percentile(idle, 0.95))}`,
+    `${fmt(percentile(busy, 0.95) / percentile(idle, 0.95), 2)}×`,
+    '≤ 2×',
+  )
+  row(
+    'ingest rate while the dashboard polls (events/s)',
+    fmt(loadRate, 0),
+    fmt(rawRate, 0),
+    `${fmt((loadRate / rawRate) * 100)}%`,
+    '',
+  )
+
+  const peak = vm(daemon.child.pid as number, 'VmHWM')
+  results.peakRssMiB = peak
+  row('daemon peak RSS (MiB)', fmt(peak, 0), '', '', '≤ 250')
+
+  // Start to /readyz on the year's database.
+  await settle()
+  await stopDaemon(daemon)
+  daemon = await startDaemon()
+  results.readyMs = daemon.readyMs
+  row('start to /readyz on the year (ms)', fmt(daemon.readyMs, 0), '', '', '≤ 1000')
+  await stopDaemon(daemon)
   raw.close()
-  await app.close()
 } finally {
+  agent.destroy()
   rmSync(dir, { recursive: true, force: true })
 }
 
-const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
-console.log(
-  `Daybook bench: ${DAYS} days × ${PER_DAY} events/day, Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}`,
+const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
+const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`
+const markdown = [
+  line(table[0] as string[]),
+  `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+  ...table.slice(1).map(line),
+].join('\n')
+results.table = markdown
+const outDir = path.join(import.meta.dirname, 'results')
+mkdirSync(outDir, { recursive: true })
+const out = path.join(
+  outDir,
+  `${new Date(now).toISOString().slice(0, 10)}${QUICK ? '-quick' : ''}.json`,
 )
-console.log(
-  "baseline: raw SQLite inserts (ingest); the seed's naive SQL sum, which double-counts overlaps (summaries)\n",
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
+process.stdout.write(
+  `${markdown}\n\n${describeData(results)} (${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}); written to ${path.relative(ROOT, out)}\n`,
 )
-for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '))
+
+function describeData(r: Record<string, unknown>): string {
+  const ingest = r.ingest as { events: number } | undefined
+  return `${ingest?.events ?? 0} events over ${days} days of ${year}`
+}

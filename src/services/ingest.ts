@@ -51,7 +51,9 @@ export class IngestService {
     const now = this.#clock()
     events.forEach((e, i) => checkEventTimes(e, now, (name) => field(i, name)))
     if (events.length === 0) return { inserted: 0, duplicates: 0, updated: 0 }
-    const { changes, ...counts } = await this.#store().events.insert(events)
+    const { changes, ...counts } = await this.#store().events.insert(events, {
+      changes: this.#bus.listeners > 0,
+    })
     this.#announce(changes)
     return counts
   }

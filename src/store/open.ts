@@ -10,7 +10,7 @@ export interface SqliteConfig {
   driver: 'sqlite'
   /** The database file (created owner-only when missing). */
   file: string
-  /** Reader workers beside the writer (default 2; 0 reads on the writer). */
+  /** Reader workers beside the writer (default 1; 0 reads on the writer). */
   readers?: number
   /** Told when a store worker dies unexpectedly. */
   onFailure?: (err: Error) => void

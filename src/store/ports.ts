@@ -81,6 +81,14 @@ export interface EventPage {
   next: EventCursor | null
 }
 
+export interface InsertOptions {
+  /**
+   * Return the events' changes (default true). Without listeners nobody needs them, and building
+   * them is much of a batch's cost; AFK periods a batch ended are returned either way.
+   */
+  changes?: boolean
+}
+
 export interface EventStore {
   /**
    * Stores a batch in one transaction (all of it or none). An event whose device, source, start
@@ -88,7 +96,7 @@ export interface EventStore {
    * otherwise; an event deleted before stays deleted (a duplicate). Events of sources ranked at or
    * above `presencePriority` count as presence: they end open AFK periods of their device.
    */
-  insert(events: readonly NewActivityEvent[]): Promise<IngestResult>
+  insert(events: readonly NewActivityEvent[], options?: InsertOptions): Promise<IngestResult>
   /** Deletes matching events in one transaction, leaving a tombstone of each in the feed. */
   delete(selector: EventSelector): Promise<{ deleted: number; changes: Change[] }>
   list(query: EventListQuery): Promise<EventPage>

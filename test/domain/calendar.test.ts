@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { Temporal } from 'temporal-polyfill'
 import {
   type BucketUnit,
   type Calendar,
   bucketLabel,
   bucketNext,
   makeCalendar,
+  parseTimestamp,
   splitActive,
   splitRange,
 } from '../../src/domain/calendar.ts'
@@ -241,6 +243,50 @@ describe('hour buckets at half-hour DST changes', () => {
         (b) => `${b.label.slice(11, 13)}:${b.hours * 60}`,
       ),
       ['01:60', '02:30', '03:60'],
+    )
+  })
+})
+
+describe('parsing RFC 3339 timestamps', () => {
+  test('the fast path agrees with Temporal on every valid form, and refuses what Temporal refuses', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.option(fc.stringMatching(/^\d{1,9}$/), { nil: undefined }),
+        fc.oneof(
+          fc.constantFrom('Z', 'z'),
+          fc
+            .tuple(
+              fc.constantFrom('+', '-'),
+              fc.integer({ min: 0, max: 24 }),
+              fc.integer({ min: 0, max: 60 }),
+            )
+            .map(([sign, h, m]) => `${sign}${pad(h)}:${pad(m)}`),
+        ),
+        (y, mo, d, h, mi, s, fraction, zone) => {
+          const text = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${fraction === undefined ? '' : `.${fraction}`}${zone}`
+          let expected: number | string
+          try {
+            expected = Temporal.Instant.from(text).epochMilliseconds
+          } catch {
+            expected = 'refused'
+          }
+          let actual: number | string
+          try {
+            actual = parseTimestamp(text, 'f')
+          } catch {
+            actual = 'refused'
+          }
+          assert.equal(actual, expected, text)
+        },
+      ),
+      { numRuns: 2000 },
     )
   })
 })

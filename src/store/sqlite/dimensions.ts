@@ -1,10 +1,11 @@
 /**
  * Names ⇄ integer ids of the dimension tables. Events store integers; the API speaks names.
  *
- * `DimensionWriter` (writer worker) finds or creates rows by name and bumps `last_updated`. Its
- * cache holds only rows whose transaction committed: ids created inside a transaction live in a
- * transaction-local layer that is dropped on rollback, so the cache never names a row that does
- * not exist. `lookupNames` (any connection) turns ids back into names for the rows a read returns.
+ * `DimensionWriter` (writer worker) finds or creates rows by name, keeps projects' latest activity
+ * and fills a project's root path or an entity's type the first time one is known. It caches what
+ * it has read or written, so a batch that names known things costs no SQL for them. A rolled-back
+ * transaction may have put rows in the cache that do not exist: the writer then drops the cache.
+ * `lookupNames` (any connection) turns ids back into names for the rows a read returns.
  */
 import { randomUUID } from 'node:crypto'
 import { v7 as uuidv7 } from 'uuid'
@@ -26,17 +27,23 @@ const PUBLIC_ID: Record<NamedTable, boolean> = {
   languages: false,
 }
 
+/** Names cached before the cache is dropped and refilled (window titles keep coming). */
+const MAX_CACHED = 100_000
+
 export interface DeviceRef {
   id: number
   uuid: string
+  name: string
 }
 
 export class DimensionWriter {
   readonly #c: Connection
-  readonly #committed = new Map<string, number>()
-  #local: Map<string, number> | undefined
+  readonly #ids = new Map<string, number>()
+  /** A project's root path or an entity's type, by id ("p12", "e34"); null: none known yet. */
+  readonly #extra = new Map<string, string | null>()
+  /** Projects' stored `last_updated`. */
+  readonly #projectSeen = new Map<number, number>()
   readonly #devices = new Map<string, DeviceRef>()
-  #localDevices: Map<string, DeviceRef> | undefined
   #created: number[] = []
   #own: DeviceRef | undefined
 
@@ -44,11 +51,10 @@ export class DimensionWriter {
     this.#c = connection
   }
 
-  /** Starts a transaction's local layer. */
+  /** Starts a transaction. */
   begin(): void {
-    this.#local = new Map()
-    this.#localDevices = new Map()
     this.#created = []
+    if (this.#ids.size > MAX_CACHED) this.reset()
   }
 
   /** Ids of the devices created in the current transaction. */
@@ -56,113 +62,141 @@ export class DimensionWriter {
     return this.#created
   }
 
-  /** The transaction committed: its new rows join the cache. */
-  commit(): void {
-    for (const [k, v] of this.#local ?? []) this.#committed.set(k, v)
-    for (const [k, v] of this.#localDevices ?? []) this.#devices.set(k, v)
-    this.#local = undefined
-    this.#localDevices = undefined
-  }
-
-  rollback(): void {
-    this.#local = undefined
-    this.#localDevices = undefined
-  }
-
-  /** Forgets everything cached (a device was renamed, or the schema changed). */
+  /** Forgets everything cached (after a rollback, a rename, or a migration). */
   reset(): void {
-    this.#committed.clear()
+    this.#ids.clear()
+    this.#extra.clear()
+    this.#projectSeen.clear()
     this.#devices.clear()
     this.#own = undefined
   }
 
-  #get(key: string): number | undefined {
-    return this.#local?.get(key) ?? this.#committed.get(key)
-  }
-
-  #remember(key: string, id: number): number {
-    if (this.#local) this.#local.set(key, id)
-    else this.#committed.set(key, id)
-    return id
-  }
-
-  /** The id of `name` in `table`, creating the row; `lastUpdated` (unix s) only moves forward. */
-  named(table: NamedTable, name: string, lastUpdated: number, rootPath?: string | null): number {
+  /** The id of `name` in `table`, creating the row. */
+  named(table: Exclude<NamedTable, 'projects'>, name: string): number {
     const key = `${table}\u0000${name}`
-    const cached = this.#get(key)
+    const cached = this.#ids.get(key)
     if (cached !== undefined) return cached
     const found = this.#c.get<{ id: number }>(`SELECT id FROM ${table} WHERE name = $name`, {
       name,
     })
-    if (found) return this.#remember(key, found.id)
-    const columns = ['name', 'last_updated']
-    const values: Record<string, string | number | null> = { name, last_updated: lastUpdated }
-    if (PUBLIC_ID[table]) {
-      columns.push('uuid')
-      values.uuid = uuidv7()
-    }
-    if (table === 'projects') {
-      columns.push('root_path')
-      values.root_path = rootPath ?? null
-    }
-    const row = this.#c.get<{ id: number }>(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `$${c}`).join(', ')}) RETURNING id`,
-      values,
-    ) as { id: number }
-    return this.#remember(key, row.id)
+    const id =
+      found?.id ??
+      (
+        this.#c.get<{ id: number }>(
+          PUBLIC_ID[table]
+            ? `INSERT INTO ${table} (name, uuid) VALUES ($name, $uuid) RETURNING id`
+            : `INSERT INTO ${table} (name) VALUES ($name) RETURNING id`,
+          PUBLIC_ID[table] ? { name, uuid: uuidv7() } : { name },
+        ) as { id: number }
+      ).id
+    this.#ids.set(key, id)
+    return id
   }
 
-  /** The id of `name` under `projectId` in `table` (branches, entities), creating the row. */
-  child(
-    table: ChildTable,
-    projectId: number,
-    name: string,
-    lastUpdated: number,
-    type?: string | null,
-  ): number {
-    const key = `${table}\u0000${projectId}\u0000${name}`
-    const cached = this.#get(key)
+  /**
+   * The id of project `name`, creating it; its root path is set the first time one is known, and
+   * its latest activity (`lastUpdated`, unix s) only moves forward.
+   */
+  project(name: string, rootPath: string | null, lastUpdated: number): number {
+    const key = `projects\u0000${name}`
+    let id = this.#ids.get(key)
+    if (id === undefined) {
+      const found = this.#c.get<{ id: number; root_path: string | null; last_updated: number }>(
+        'SELECT id, root_path, last_updated FROM projects WHERE name = $name',
+        { name },
+      )
+      if (found) {
+        id = found.id
+        this.#extra.set(`p${id}`, found.root_path)
+        this.#projectSeen.set(id, found.last_updated)
+      } else {
+        id = (
+          this.#c.get<{ id: number }>(
+            `INSERT INTO projects (name, uuid, root_path, last_updated)
+             VALUES ($name, $uuid, $path, $lu) RETURNING id`,
+            { name, uuid: uuidv7(), path: rootPath, lu: lastUpdated },
+          ) as { id: number }
+        ).id
+        this.#extra.set(`p${id}`, rootPath)
+        this.#projectSeen.set(id, lastUpdated)
+      }
+      this.#ids.set(key, id)
+    }
+    if (rootPath !== null && this.#extra.get(`p${id}`) === null) {
+      this.#c.run('UPDATE projects SET root_path = $v WHERE id = $id AND root_path IS NULL', {
+        v: rootPath,
+        id,
+      })
+      this.#extra.set(`p${id}`, rootPath)
+    }
+    if ((this.#projectSeen.get(id) ?? 0) < lastUpdated) {
+      this.#c.run('UPDATE projects SET last_updated = max(last_updated, $lu) WHERE id = $id', {
+        lu: lastUpdated,
+        id,
+      })
+      this.#projectSeen.set(id, lastUpdated)
+    }
+    return id
+  }
+
+  /** The id of entity `name` of a project, creating it; its type is set the first time known. */
+  entity(projectId: number, name: string, type: string | null): number {
+    const key = `entities\u0000${projectId}\u0000${name}`
+    let id = this.#ids.get(key)
+    if (id === undefined) {
+      const found = this.#c.get<{ id: number; type: string | null }>(
+        'SELECT id, type FROM entities WHERE project_id = $p AND name = $name',
+        { p: projectId, name },
+      )
+      id =
+        found?.id ??
+        (
+          this.#c.get<{ id: number }>(
+            'INSERT INTO entities (project_id, name, type) VALUES ($p, $name, $type) RETURNING id',
+            { p: projectId, name, type },
+          ) as { id: number }
+        ).id
+      this.#extra.set(`e${id}`, found ? found.type : type)
+      this.#ids.set(key, id)
+    }
+    if (type !== null && this.#extra.get(`e${id}`) === null) {
+      this.#c.run('UPDATE entities SET type = $v WHERE id = $id AND type IS NULL', { v: type, id })
+      this.#extra.set(`e${id}`, type)
+    }
+    return id
+  }
+
+  /** The id of branch `name` of a project, creating it. */
+  branch(projectId: number, name: string): number {
+    const key = `branches\u0000${projectId}\u0000${name}`
+    const cached = this.#ids.get(key)
     if (cached !== undefined) return cached
-    const found = this.#c.get<{ id: number }>(
-      `SELECT id FROM ${table} WHERE project_id = $p AND name = $name`,
-      { p: projectId, name },
-    )
-    if (found) return this.#remember(key, found.id)
-    const row = (
-      table === 'entities'
-        ? this.#c.get(
-            'INSERT INTO entities (project_id, name, type, last_updated) VALUES ($p, $name, $type, $lu) RETURNING id',
-            { p: projectId, name, type: type ?? null, lu: lastUpdated },
-          )
-        : this.#c.get(
-            'INSERT INTO branches (project_id, name, last_updated) VALUES ($p, $name, $lu) RETURNING id',
-            { p: projectId, name, lu: lastUpdated },
-          )
-    ) as { id: number }
-    return this.#remember(key, row.id)
+    const id =
+      this.#c.get<{ id: number }>(
+        'SELECT id FROM branches WHERE project_id = $p AND name = $name',
+        {
+          p: projectId,
+          name,
+        },
+      )?.id ??
+      (
+        this.#c.get<{ id: number }>(
+          'INSERT INTO branches (project_id, name) VALUES ($p, $name) RETURNING id',
+          { p: projectId, name },
+        ) as { id: number }
+      ).id
+    this.#ids.set(key, id)
+    return id
   }
 
-  /** Bumps `last_updated` of rows a batch used (to the latest activity that used them). */
-  touch(table: NamedTable | ChildTable, id: number, lastUpdated: number): void {
-    this.#c.run(`UPDATE ${table} SET last_updated = max(last_updated, $lu) WHERE id = $id`, {
-      lu: lastUpdated,
-      id,
-    })
-  }
-
-  /** Fills a project's root path or an entity's type if it has none yet (first non-null wins). */
-  fill(table: 'projects' | 'entities', id: number, value: string | null): void {
-    if (value === null) return
-    const column = table === 'projects' ? 'root_path' : 'type'
-    this.#c.run(`UPDATE ${table} SET ${column} = $v WHERE id = $id AND ${column} IS NULL`, {
-      v: value,
-      id,
-    })
+  /** A project's stored root path, or an entity's stored type (as cached by the calls above). */
+  extra(kind: 'project' | 'entity', id: number): string | null {
+    return this.#extra.get(`${kind === 'project' ? 'p' : 'e'}${id}`) ?? null
   }
 
   /** The daemon's own device. */
   own(): DeviceRef {
-    this.#own ??= this.#c.get<DeviceRef>('SELECT id, uuid FROM devices WHERE own = 1')
+    this.#own ??= this.#c.get<DeviceRef>('SELECT id, uuid, name FROM devices WHERE own = 1')
     if (!this.#own) throw new Error('the database has no own device (not migrated?)')
     return this.#own
   }
@@ -173,23 +207,26 @@ export class DimensionWriter {
    */
   device(name: string | null, nextSeq: () => number, nowMs: number): DeviceRef {
     if (name === null) return this.own()
-    const cached = this.#localDevices?.get(name) ?? this.#devices.get(name)
+    const cached = this.#devices.get(name)
     if (cached) return cached
-    let ref = this.#c.get<DeviceRef>('SELECT id, uuid FROM devices WHERE name = $name', { name })
+    let ref = this.#c.get<DeviceRef>('SELECT id, uuid, name FROM devices WHERE name = $name', {
+      name,
+    })
     if (!ref) {
       let uuid = namedDeviceId(name)
       // A renamed device may have left this name's derived id behind: then take a random one.
       if (this.#c.get('SELECT 1 AS x FROM devices WHERE uuid = $uuid', { uuid }))
         uuid = randomUUID()
       const created = this.#c.get<DeviceRef>(
-        'INSERT INTO devices (uuid, name, own, created_ms, events, seq) VALUES ($uuid, $name, 0, $now, 0, $seq) RETURNING id, uuid',
+        `INSERT INTO devices (uuid, name, own, created_ms, events, seq)
+         VALUES ($uuid, $name, 0, $now, 0, $seq) RETURNING id, uuid, name`,
         { uuid, name, now: nowMs, seq: nextSeq() },
       )
       if (!created) throw new Error(`device ${name} was not created`)
       ref = created
       this.#created.push(ref.id)
     }
-    ;(this.#localDevices ?? this.#devices).set(name, ref)
+    this.#devices.set(name, ref)
     return ref
   }
 }

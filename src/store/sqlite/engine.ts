@@ -16,6 +16,7 @@ import { activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
 import type { ActiveTimeQuery } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { type NamedTable, type ChildTable, idsOfNames, lookupNames } from './dimensions.ts'
+import { MARGINAL_DIM } from './rollups.ts'
 import {
   type EventRow,
   type RowDimension,
@@ -44,7 +45,16 @@ const DIMENSION_TABLES: Record<
 /** Raw sums: bucket index → group id (0 = ungrouped) → ms. */
 type Raw = Map<number, Map<number, number>>
 
-export function activeTime(c: Connection, q: ActiveTimeQuery): BucketCell[] {
+/**
+ * `cells: false` resolves every bucket from the events, as Daybook did before rollups: the path
+ * the benchmark compares the rollups with (and the one `includeAfk` always takes).
+ */
+export function activeTime(
+  c: Connection,
+  q: ActiveTimeQuery,
+  options: { cells: boolean } = { cells: true },
+): BucketCell[] {
+  const fromEvents = q.includeAfk || !options.cells
   return c.read(() => {
     const range = q.range
     if (!(range.startMs < range.endMs)) return []
@@ -65,7 +75,7 @@ export function activeTime(c: Connection, q: ActiveTimeQuery): BucketCell[] {
 
     const firstSlot = Math.floor(range.startMs / SLOT_MS)
     const lastSlot = Math.floor((range.endMs - 1) / SLOT_MS)
-    const dirty = q.includeAfk
+    const dirty = fromEvents
       ? []
       : c
           .all<{ slot: number }>(
@@ -76,10 +86,10 @@ export function activeTime(c: Connection, q: ActiveTimeQuery): BucketCell[] {
 
     // The buckets: only where there is something to count.
     let buckets: { label: string; startMs: number; endMs: number }[]
-    if (q.includeAfk) {
+    if (fromEvents) {
       buckets = q.unit === null ? [{ label: '', ...range }] : splitRange(range, q.unit, q.calendar)
     } else {
-      const active = activeDays(c, tables.hours, range, dirty)
+      const active = activeDays(c, range, dirty)
       if (active.length === 0) return []
       buckets =
         q.unit === null ? [{ label: '', ...range }] : splitActive(range, q.unit, q.calendar, active)
@@ -92,18 +102,28 @@ export function activeTime(c: Connection, q: ActiveTimeQuery): BucketCell[] {
       byGroup.set(group, (byGroup.get(group) ?? 0) + ms)
     }
 
-    if (q.includeAfk) {
+    if (fromEvents) {
       resolveFromEvents(
         c,
         buckets.map((b, i): [number, number, number] => [i, b.startMs, b.endMs]),
-        null,
+        q.includeAfk ? null : afkOverlapping,
         filters,
         groupColumn,
         add,
       )
     } else {
       const plan = planBuckets(buckets, dirty)
-      sumCells(c, tables.hours, 'hour', plan.hours, filters, groupColumn, add)
+      // Grouped or filtered by at most one dimension: whole hours come from its marginal.
+      const involved = new Set([
+        ...filters.map(([col]) => col),
+        ...(groupColumn ? [groupColumn] : []),
+      ])
+      if (involved.size <= 1) {
+        const dim = [...involved][0]
+        sumMarginal(c, dim, plan.hours, filters[0]?.[1], groupColumn !== undefined, add)
+      } else {
+        sumCells(c, tables.hours, 'hour', plan.hours, filters, groupColumn, add)
+      }
       sumCells(c, tables.slots, 'slot', plan.slots, filters, groupColumn, add)
       resolveFromEvents(c, plan.events, afkOverlapping, filters, groupColumn, add)
     }
@@ -111,11 +131,11 @@ export function activeTime(c: Connection, q: ActiveTimeQuery): BucketCell[] {
   })
 }
 
-/** UTC days (as ranges) holding cells or dirty slots within `range`, merged. */
-function activeDays(c: Connection, hours: string, range: TimeRange, dirty: number[]): TimeRange[] {
+/** UTC days (as ranges) holding active time or dirty slots within `range`, merged. */
+function activeDays(c: Connection, range: TimeRange, dirty: number[]): TimeRange[] {
   const days = c
     .all<{ day: number }>(
-      `SELECT DISTINCT hour / 24 AS day FROM ${hours} WHERE hour BETWEEN $a AND $b`,
+      `SELECT DISTINCT hour / 24 AS day FROM cells_hour_dim WHERE dim = 0 AND hour BETWEEN $a AND $b`,
       {
         a: Math.floor(range.startMs / HOUR_MS),
         b: Math.floor((range.endMs - 1) / HOUR_MS),
@@ -144,10 +164,42 @@ function sumCells(
     `SELECT r.value ->> 0 AS b, ${groupColumn === undefined ? '0' : `c.${groupColumn}`} AS g,
             sum(c.seconds) AS s
      FROM json_each($r) AS r
-     JOIN ${table} AS c ON c.${unitColumn} >= (r.value ->> 1) AND c.${unitColumn} < (r.value ->> 2)
+     CROSS JOIN ${table} AS c ON c.${unitColumn} >= (r.value ->> 1) AND c.${unitColumn} < (r.value ->> 2)
      WHERE 1 ${where.join(' ')}
      GROUP BY b, g`,
     params,
+  )
+  for (const r of rows) add(r.b, r.g, r.s * 1000)
+}
+
+/*
+ * Both sums join the plan's ranges (a small JSON list) to a cell table. CROSS JOIN keeps the list
+ * as the outer loop, so each range is one primary-key range search; left to itself, SQLite may
+ * scan the cells and re-read the list for every cell.
+ */
+
+/** Adds the planned hour ranges from the hour marginal of one dimension (or the total). */
+function sumMarginal(
+  c: Connection,
+  dim: RowDimension | undefined,
+  ranges: [number, number, number][],
+  only: Set<number> | undefined,
+  grouped: boolean,
+  add: (bucket: number, group: number, ms: number) => void,
+): void {
+  if (ranges.length === 0) return
+  const rows = c.all<{ b: number; g: number; s: number }>(
+    `SELECT r.value ->> 0 AS b, ${grouped ? 'c.value' : '0'} AS g, sum(c.seconds) AS s
+     FROM json_each($r) AS r
+     CROSS JOIN cells_hour_dim AS c
+       ON c.dim = $dim AND c.hour >= (r.value ->> 1) AND c.hour < (r.value ->> 2)
+     ${only ? 'WHERE c.value IN (SELECT value FROM json_each($only))' : ''}
+     GROUP BY b, g`,
+    {
+      r: JSON.stringify(ranges),
+      dim: dim === undefined ? MARGINAL_DIM.total : MARGINAL_DIM[dim],
+      ...(only ? { only: JSON.stringify([...only]) } : {}),
+    },
   )
   for (const r of rows) add(r.b, r.g, r.s * 1000)
 }

@@ -27,20 +27,39 @@ function keyOf(row: EventRow, columns: readonly string[]): string {
   return columns.map((c) => row[c as keyof EventRow]).join(',')
 }
 
+/**
+ * How long a dirty slot must go untouched before the writer recomputes it. A watcher extends its
+ * current event every few seconds, and a batch touches the same slots as the one before it:
+ * recomputing at once would redo the same slot many times. Readers resolve a slot from events
+ * until then, so nothing waits for this but speed.
+ */
+export const SETTLE_MS = 1000
+
 /** Marks the slots from `fromMs` to `toMs` (inclusive of the slot containing `toMs`) dirty. */
-export function markDirty(c: Connection, fromMs: number, toMs: number): void {
+export function markDirty(c: Connection, fromMs: number, toMs: number, nowMs: number): void {
   const first = Math.floor(fromMs / SLOT_MS)
   const last = Math.floor(Math.max(fromMs, toMs) / SLOT_MS)
   c.run(
     `WITH RECURSIVE s(n) AS (SELECT $first UNION ALL SELECT n + 1 FROM s WHERE n < $last)
-     INSERT OR IGNORE INTO dirty_slots (slot) SELECT n FROM s`,
-    { first, last },
+     INSERT INTO dirty_slots (slot, marked_ms) SELECT n, $now FROM s WHERE true
+     ON CONFLICT (slot) DO UPDATE SET marked_ms = excluded.marked_ms`,
+    { first, last, now: nowMs },
   )
 }
 
 /** Marks every slot that holds active time dirty (the source priorities changed). */
-export function markAllDirty(c: Connection): void {
-  c.run('INSERT OR IGNORE INTO dirty_slots (slot) SELECT DISTINCT slot FROM cells_slot')
+export function markAllDirty(c: Connection, nowMs: number): void {
+  c.run(
+    `INSERT INTO dirty_slots (slot, marked_ms) SELECT DISTINCT slot, $now FROM cells_slot WHERE true
+     ON CONFLICT (slot) DO UPDATE SET marked_ms = excluded.marked_ms`,
+    { now: nowMs },
+  )
+}
+
+/** When the earliest dirty slot settles (epoch ms), or undefined when none is dirty. */
+export function nextSettled(c: Connection): number | undefined {
+  const row = c.get<{ m: number | null }>('SELECT min(marked_ms) AS m FROM dirty_slots')
+  return row?.m === null || row?.m === undefined ? undefined : row.m + SETTLE_MS
 }
 
 /** Dirty slots waiting. */
@@ -49,15 +68,21 @@ export function pendingSlots(c: Connection): number {
 }
 
 /**
- * Recomputes up to `maxSlots` dirty slots, oldest first, in one transaction. Resolves to the
- * number of slots still dirty.
+ * Recomputes up to `maxSlots` dirty slots last touched at or before `settledBefore` (all of them
+ * when omitted), in slot order, in one transaction. Resolves to the number of such slots left.
  */
-export function refreshDirty(c: Connection, maxSlots: number): number {
+export function refreshDirty(
+  c: Connection,
+  maxSlots: number,
+  settledBefore = Number.POSITIVE_INFINITY,
+): number {
   return c.write(() => {
+    const cutoff = Number.isFinite(settledBefore) ? settledBefore : Number.MAX_SAFE_INTEGER
     const slots = c
-      .all<{ slot: number }>('SELECT slot FROM dirty_slots ORDER BY slot LIMIT $n', {
-        n: maxSlots,
-      })
+      .all<{ slot: number }>(
+        'SELECT slot FROM dirty_slots WHERE marked_ms <= $cutoff ORDER BY slot LIMIT $n',
+        { n: maxSlots, cutoff },
+      )
       .map((r) => r.slot)
     if (slots.length === 0) return 0
     const priority = sourcePriorities(c)
@@ -65,7 +90,11 @@ export function refreshDirty(c: Connection, maxSlots: number): number {
     c.run('DELETE FROM dirty_slots WHERE slot IN (SELECT value FROM json_each($slots))', {
       slots: JSON.stringify(slots),
     })
-    return pendingSlots(c)
+    return (
+      c.get<{ n: number }>('SELECT count(*) AS n FROM dirty_slots WHERE marked_ms <= $cutoff', {
+        cutoff,
+      }) as { n: number }
+    ).n
   })
 }
 
@@ -108,18 +137,68 @@ function refreshRun(
       }
     }
   }
-  replaceCells(c, PLAIN, first, last, fresh.plain)
-  replaceCells(c, ENTITY, first, last, fresh.entity)
+  const hourDeltas = replaceCells(c, PLAIN, first, last, fresh.plain)
+  const entityDeltas = replaceCells(c, ENTITY, first, last, fresh.entity)
+  updateMarginals(c, hourDeltas, entityDeltas)
 }
 
-/** Replaces the cells of slots `[first, last]` and moves their hours' cells by the difference. */
+/** The marginal dimension codes (see `cells_hour_dim`): 0 total, then the tuple's columns. */
+export const MARGINAL_DIM = {
+  total: 0,
+  device: 1,
+  source: 2,
+  category: 3,
+  app: 4,
+  project: 5,
+  branch: 6,
+  language: 7,
+  entity: 8,
+} as const
+
+/** Moves the hour marginals by the hours' tuple deltas. */
+function updateMarginals(
+  c: Connection,
+  plain: Map<string, number>,
+  entity: Map<string, number>,
+): void {
+  const delta = new Map<string, number>()
+  const add = (dim: number, hour: number, value: number, seconds: number) => {
+    const k = `${dim},${hour},${value}`
+    delta.set(k, (delta.get(k) ?? 0) + seconds)
+  }
+  for (const [k, seconds] of plain) {
+    const [hour, ...tuple] = k.split(',').map(Number) as [number, ...number[]]
+    add(MARGINAL_DIM.total, hour, 0, seconds)
+    tuple.forEach((value, i) => add(i + 1, hour, value, seconds))
+  }
+  for (const [k, seconds] of entity) {
+    const parts = k.split(',').map(Number)
+    add(MARGINAL_DIM.entity, parts[0] as number, parts[parts.length - 1] as number, seconds)
+  }
+  const upsert = c.stmt(
+    `INSERT INTO cells_hour_dim (dim, hour, value, seconds) VALUES (?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET seconds = seconds + excluded.seconds RETURNING seconds`,
+  )
+  const drop = c.stmt('DELETE FROM cells_hour_dim WHERE dim = ? AND hour = ? AND value = ?')
+  for (const [k, seconds] of delta) {
+    if (seconds === 0) continue
+    const [dim, hour, value] = k.split(',').map(Number) as [number, number, number]
+    const row = upsert.get(dim, hour, value, seconds) as { seconds: number }
+    if (row.seconds === 0) drop.run(dim, hour, value)
+  }
+}
+
+/**
+ * Replaces the cells of slots `[first, last]`, moves their hours' cells by the difference, and
+ * returns that difference per (hour, tuple).
+ */
 function replaceCells(
   c: Connection,
   family: Family,
   first: number,
   last: number,
   fresh: Map<string, number>,
-): void {
+): Map<string, number> {
   const cols = family.columns
   const old = c.all<Record<string, number>>(
     `SELECT slot, ${cols.join(', ')}, seconds FROM ${family.slots} WHERE slot BETWEEN $first AND $last`,
@@ -133,8 +212,9 @@ function replaceCells(
     const hourKey = `${Math.floor(slot / SLOTS_PER_HOUR)}${slotKey.slice(comma)}`
     delta.set(hourKey, (delta.get(hourKey) ?? 0) + seconds)
   }
-  for (const row of old)
+  for (const row of old) {
     add(`${row.slot},${cols.map((col) => row[col]).join(',')}`, -(row.seconds as number))
+  }
   for (const [k, seconds] of fresh) add(k, seconds)
 
   c.run(`DELETE FROM ${family.slots} WHERE slot BETWEEN $first AND $last`, { first, last })
@@ -160,4 +240,5 @@ function replaceCells(
       { h: JSON.stringify([...hours]) },
     )
   }
+  return delta
 }

@@ -23,7 +23,7 @@ import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
 export interface SqliteStoreOptions {
   /** The database file (created, owner-only, when missing). */
   file: string
-  /** Reader workers beside the writer (default 2); 0 answers reads on the writer. */
+  /** Reader workers beside the writer (default 1); 0 answers reads on the writer. */
   readers?: number
   /** Dirty rollup slots recomputed per background transaction (default 64). */
   rollupBatch?: number
@@ -82,7 +82,12 @@ class StoreWorker {
 
   /** Starts a worker and waits until its database is open. */
   static start(options: WorkerOptions, onFailure: (err: Error) => void): Promise<StoreWorker> {
-    const worker = new Worker(WORKER_URL, { workerData: options })
+    // A worker's heap holds a batch or a page of rows at a time; bounding it keeps garbage from
+    // piling up in a long-running daemon.
+    const worker = new Worker(WORKER_URL, {
+      workerData: options,
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+    })
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err)
       worker.once('error', onError)
@@ -206,7 +211,7 @@ export class SqliteStore implements Store {
   }
 
   async #startReaders(): Promise<void> {
-    const n = this.#options.readers ?? 2
+    const n = this.#options.readers ?? 1
     const onFailure = this.#options.onFailure ?? (() => undefined)
     this.#readers = await Promise.all(
       Array.from({ length: n }, () =>
@@ -236,7 +241,7 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<number[]> {
     const applied = await this.#writer.call<number[]>('migrate', [])
-    if (this.#readers.length === 0 && (this.#options.readers ?? 2) > 0) await this.#startReaders()
+    if (this.#readers.length === 0 && (this.#options.readers ?? 1) > 0) await this.#startReaders()
     return applied
   }
 

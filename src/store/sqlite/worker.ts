@@ -11,7 +11,7 @@ import { DaybookError } from '../../domain/errors.ts'
 import { Connection } from './connection.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
 import { Reader } from './reader.ts'
-import { pendingSlots, refreshDirty } from './rollups.ts'
+import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
 import { Writer } from './writer.ts'
 
 export interface WorkerOptions {
@@ -57,22 +57,31 @@ const writer = options.role === 'writer' ? new Writer(c) : undefined
 const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
-let scheduled = false
+let timer: NodeJS.Timeout | undefined
 
-/** Keeps the rollups current: a batch of dirty slots at a time, yielding to calls in between. */
+/**
+ * Keeps the rollups current: once the earliest dirty slot has settled, recomputes settled slots a
+ * batch at a time, yielding to calls between batches.
+ */
 function scheduleRollups(): void {
-  if (!writer || !current || scheduled || closed) return
-  scheduled = true
-  setImmediate(() => {
-    scheduled = false
-    if (closed) return
-    try {
-      if (refreshDirty(c, rollupBatch) > 0) scheduleRollups()
-    } catch (err) {
-      // A failed refresh leaves the slots dirty: answers stay exact, and the next write retries.
-      console.error('daybook store: rollup refresh failed:', err)
-    }
-  })
+  if (!writer || !current || closed || timer) return
+  const at = nextSettled(c)
+  if (at === undefined) return
+  timer = setTimeout(
+    () => {
+      timer = undefined
+      if (closed) return
+      try {
+        const left = refreshDirty(c, rollupBatch, Date.now() - SETTLE_MS)
+        if (left > 0) setImmediate(scheduleRollups)
+        else scheduleRollups()
+      } catch (err) {
+        // A failed refresh leaves the slots dirty: answers stay exact, and the next write retries.
+        console.error('daybook store: rollup refresh failed:', err)
+      }
+    },
+    Math.max(0, at - Date.now()),
+  )
 }
 if (writer) writer.onDirty = scheduleRollups
 
@@ -94,11 +103,13 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   },
   close: () => {
     closed = true
+    clearTimeout(timer)
     c.close(options.role === 'writer')
     return null
   },
 
-  'events.insert': (events: never) => needWriter().insertEvents(events, Date.now()),
+  'events.insert': (events: never, options: never) =>
+    needWriter().insertEvents(events, Date.now(), options),
   'events.delete': (selector: never) => needWriter().deleteEvents(selector),
   'events.list': (q: never) => reader.listEvents(q),
   'events.span': () => reader.span(),

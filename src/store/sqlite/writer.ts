@@ -11,7 +11,7 @@ import {
   type NewAfkPeriod,
   afkEffectiveEnd,
   afkId,
-  eventId,
+  eventIdBytes,
 } from '../../domain/events.ts'
 import { isEmptyCounts } from '../../domain/input.ts'
 import { sourcePriorityOf } from '../../domain/timeline.ts'
@@ -28,16 +28,7 @@ import {
 import type { Connection } from './connection.ts'
 import { DimensionWriter, idsOfNames } from './dimensions.ts'
 import { storedDuration } from './migrations/0004_devices_feed_rollups.ts'
-import {
-  AFK_COLUMNS,
-  EVENT_COLUMNS,
-  type StoredAfk,
-  type StoredEvent,
-  deviceChanges,
-  deviceRows,
-  namedAfk,
-  namedEvents,
-} from './records.ts'
+import { AFK_COLUMNS, type StoredAfk, deviceChanges, deviceRows, namedAfk } from './records.ts'
 import { markAllDirty, markDirty } from './rollups.ts'
 import { readSettings } from './rows.ts'
 
@@ -54,17 +45,17 @@ class DirtySpans {
     this.#spans.push([Math.min(fromMs, toMs), Math.max(fromMs, toMs)])
   }
 
-  flush(c: Connection): void {
+  flush(c: Connection, nowMs: number): void {
     this.#spans.sort((a, b) => a[0] - b[0])
     let current: [number, number] | undefined
     for (const span of this.#spans) {
       if (current && span[0] <= current[1] + 900_000) current[1] = Math.max(current[1], span[1])
       else {
-        if (current) markDirty(c, current[0], current[1])
+        if (current) markDirty(c, current[0], current[1], nowMs)
         current = [...span]
       }
     }
-    if (current) markDirty(c, current[0], current[1])
+    if (current) markDirty(c, current[0], current[1], nowMs)
   }
 }
 
@@ -99,7 +90,7 @@ export class Writer {
         const start = seq
         this.#dims.begin()
         const out = fn({ nextSeq: () => ++seq, dirty })
-        dirty.flush(this.#c)
+        dirty.flush(this.#c, Date.now())
         const created = this.#dims.createdDevices()
         if (created.length > 0 && isWriteResult(out)) {
           const devices = deviceChanges(this.#c, created)
@@ -113,11 +104,11 @@ export class Writer {
         }
         return out
       })
-      this.#dims.commit()
       this.#seq = seq
       return result
     } catch (err) {
-      this.#dims.rollback()
+      // The cache may name rows the rollback removed.
+      this.#dims.reset()
       throw err
     } finally {
       this.onDirty()
@@ -152,9 +143,19 @@ export class Writer {
       .map((s) => s.id)
   }
 
-  insertEvents(events: readonly NewActivityEvent[], nowMs: number): IngestResult {
+  /**
+   * Stores a batch (see `EventStore.insert`). With `changes: false` the answer carries no change
+   * data for events (nobody listens; building it is a third of the work).
+   */
+  insertEvents(
+    events: readonly NewActivityEvent[],
+    nowMs: number,
+    options: { changes?: boolean } = {},
+  ): IngestResult {
+    const withChanges = options.changes ?? true
     return this.#tx(({ nextSeq, dirty }) => {
       const c = this.#c
+      const dims = this.#dims
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
       const find = c.stmt('SELECT seq, end_ms FROM events WHERE start_ms = ? AND id = ?')
@@ -164,48 +165,26 @@ export class Writer {
                             entity_id, project_id, branch_id, language_id, source_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
-      const touched = new Map<string, { table: string; id: number; sec: number }>()
-      const touch = (table: string, id: number, sec: number) => {
-        const k = `${table}:${id}`
-        const t = touched.get(k)
-        if (!t || t.sec < sec) touched.set(k, { table, id, sec })
-      }
-      const fills = new Map<string, { table: 'projects' | 'entities'; id: number; v: string }>()
       const perDevice = new Map<number, { added: number; lastSeen: number }>()
       const presence = new Map<number, number[]>()
-      const changed = new Set<number>() // seqs of the rows this batch inserted or extended
+      // The latest change of each event this batch stored, by id (an event may come twice).
+      const changed = new Map<string, Change>()
       let maxEnd = 0
       for (const e of events) {
-        const device = this.#dims.device(e.device, nextSeq, nowMs)
-        const sec = Math.floor(e.endMs / 1000)
-        const category = this.#dims.named('categories', e.category, sec)
-        const app = this.#dims.named('apps', e.app, sec)
-        const source = this.#dims.named('sources', e.source, sec)
-        const project = this.#dims.named('projects', e.project, sec, e.projectPath)
-        const entity = this.#dims.child('entities', project, e.entity, sec, e.entityType)
-        const branch =
-          e.branch === null ? null : this.#dims.child('branches', project, e.branch, sec)
-        const language = e.language === null ? null : this.#dims.named('languages', e.language, sec)
-        for (const [table, id] of [
-          ['categories', category],
-          ['apps', app],
-          ['sources', source],
-          ['projects', project],
-          ['entities', entity],
-          ['branches', branch],
-          ['languages', language],
-        ] as const) {
-          if (id !== null) touch(table, id, sec)
-        }
-        if (e.projectPath !== null)
-          fills.set(`p${project}`, { table: 'projects', id: project, v: e.projectPath })
-        if (e.entityType !== null)
-          fills.set(`e${entity}`, { table: 'entities', id: entity, v: e.entityType })
+        const device = dims.device(e.device, nextSeq, nowMs)
+        const category = dims.named('categories', e.category)
+        const app = dims.named('apps', e.app)
+        const source = dims.named('sources', e.source)
+        const project = dims.project(e.project, e.projectPath, Math.floor(e.endMs / 1000))
+        const entity = dims.entity(project, e.entity, e.entityType)
+        const branch = e.branch === null ? null : dims.branch(project, e.branch)
+        const language = e.language === null ? null : dims.named('languages', e.language)
 
-        const id = Buffer.from(uuidParse(eventId(device.uuid, e)))
+        const id = eventIdBytes(device.uuid, e)
         const duration = storedDuration(e.durationSec, e.startMs, e.endMs)
         const found = find.get(e.startMs, id) as { seq: number; end_ms: number } | undefined
         let seq: number
+        const seen = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
         if (!found) {
           if (tombstoned.get(id)) {
             result.duplicates++
@@ -229,53 +208,55 @@ export class Writer {
           )
           result.inserted++
           dirty.add(e.startMs, e.endMs)
-          const d = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
-          perDevice.set(device.id, { added: d.added + 1, lastSeen: Math.max(d.lastSeen, e.endMs) })
+          seen.added++
         } else if (e.endMs > found.end_ms) {
           seq = nextSeq()
           extend.run(seq, e.endMs, duration, found.seq)
-          changed.delete(found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
-          const d = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
-          perDevice.set(device.id, { added: d.added, lastSeen: Math.max(d.lastSeen, e.endMs) })
         } else {
           result.duplicates++
           continue
         }
-        changed.add(seq)
+        seen.lastSeen = Math.max(seen.lastSeen, e.endMs)
+        perDevice.set(device.id, seen)
         maxEnd = Math.max(maxEnd, e.endMs)
+        if (withChanges) {
+          const uuid = uuidStringify(id)
+          changed.set(uuid, {
+            seq,
+            kind: 'event',
+            op: 'upsert',
+            event: {
+              id: uuid,
+              device: device.name,
+              startMs: e.startMs,
+              endMs: e.endMs,
+              durationSec: e.durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
+              category: e.category,
+              app: e.app,
+              entity: e.entity,
+              entityType: dims.extra('entity', entity),
+              project: e.project,
+              projectPath: dims.extra('project', project),
+              branch: e.branch,
+              language: e.language,
+              source: e.source,
+            },
+          })
+        }
         if (priority(e.source) >= PRESENCE_PRIORITY) {
           const times = presence.get(device.id) ?? []
           times.push(e.startMs)
           presence.set(device.id, times)
         }
       }
-      for (const t of touched.values()) {
-        this.#dims.touch(t.table as 'apps', t.id, t.sec)
-      }
-      for (const f of fills.values()) this.#dims.fill(f.table, f.id, f.v)
       this.#updateDevices(perDevice)
       if (maxEnd > 0) this.#raiseMaxEnd(maxEnd)
-      const eventChanges = this.#eventChanges([...changed])
       const afkChanges = this.#presence(presence, nextSeq, dirty)
-      result.changes = [...eventChanges, ...afkChanges].sort((a, b) => a.seq - b.seq)
+      result.changes = [...changed.values(), ...afkChanges].sort((a, b) => a.seq - b.seq)
       return result
     })
-  }
-
-  #eventChanges(seqs: number[]): Change[] {
-    if (seqs.length === 0) return []
-    const rows = this.#c.all<StoredEvent>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (SELECT value FROM json_each($s)) ORDER BY seq`,
-      { s: JSON.stringify(seqs) },
-    )
-    return namedEvents(this.#c, rows).map((event, i) => ({
-      seq: (rows[i] as StoredEvent).seq,
-      kind: 'event',
-      op: 'upsert',
-      event,
-    }))
   }
 
   #afkChanges(seqs: number[]): Change[] {
@@ -594,7 +575,7 @@ export class Writer {
         changes.push({ seq, kind: 'setting', op: 'upsert', key, value })
       }
       // Who wins overlapping time changed: every slot with active time is recomputed.
-      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c)
+      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, Date.now())
       return { changes }
     })
   }

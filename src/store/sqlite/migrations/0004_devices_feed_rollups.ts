@@ -29,27 +29,22 @@ CREATE TABLE devices (
 CREATE UNIQUE INDEX devices_own ON devices (own) WHERE own = 1;
 CREATE INDEX devices_seq ON devices (seq);
 
-CREATE TABLE v4_apps (
-  id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,
-  last_updated INTEGER NOT NULL
-);
-CREATE TABLE v4_categories (
-  id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,
-  last_updated INTEGER NOT NULL
-);
+-- Dimensions: integer ids inside, names outside. Apps, categories and projects keep a public
+-- uuid. Only projects are listed by recency, so only they track their latest activity.
+CREATE TABLE v4_apps (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE);
+CREATE TABLE v4_categories (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE);
 CREATE TABLE v4_projects (
   id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, root_path TEXT,
   last_updated INTEGER NOT NULL
 );
-CREATE TABLE v4_sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, last_updated INTEGER NOT NULL);
-CREATE TABLE v4_languages (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, last_updated INTEGER NOT NULL);
+CREATE TABLE v4_sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE v4_languages (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE v4_branches (
-  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, name TEXT NOT NULL,
-  last_updated INTEGER NOT NULL, UNIQUE (project_id, name)
+  id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, name TEXT NOT NULL, UNIQUE (project_id, name)
 );
 CREATE TABLE v4_entities (
   id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, name TEXT NOT NULL, type TEXT,
-  last_updated INTEGER NOT NULL, UNIQUE (project_id, name)
+  UNIQUE (project_id, name)
 );
 
 -- seq is the row's place in the change feed and moves forward whenever the row changes; id is the
@@ -106,8 +101,9 @@ CREATE UNIQUE INDEX tombstones_id ON tombstones (kind, id);
 -- slots. Cells hold the active seconds each dimension tuple owned in the resolved timeline; a
 -- dimension a tuple lacks is 0. The entity tables add the entity to the tuple. A dirty slot's
 -- cells (and its hour's) are stale until the writer recomputes them; readers resolve dirty slots
--- from events meanwhile, so answers are exact at every moment.
-CREATE TABLE dirty_slots (slot INTEGER PRIMARY KEY);
+-- from events meanwhile, so answers are exact at every moment. marked_ms is when a write last
+-- touched the slot: the writer waits until it has settled before recomputing it.
+CREATE TABLE dirty_slots (slot INTEGER PRIMARY KEY, marked_ms INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE cells_slot (
   slot INTEGER NOT NULL, device INTEGER NOT NULL, source INTEGER NOT NULL,
   category INTEGER NOT NULL, app INTEGER NOT NULL, project INTEGER NOT NULL,
@@ -119,6 +115,13 @@ CREATE TABLE cells_hour (
   category INTEGER NOT NULL, app INTEGER NOT NULL, project INTEGER NOT NULL,
   branch INTEGER NOT NULL, language INTEGER NOT NULL, seconds INTEGER NOT NULL,
   PRIMARY KEY (hour, device, source, category, app, project, branch, language)
+) WITHOUT ROWID;
+-- Marginals: per hour, the seconds of each value of one dimension (dim 0 = the total, 1..7 =
+-- device, source, category, app, project, branch, language, 8 = entity). A question grouped or
+-- filtered by at most one dimension reads these: a few rows an hour instead of every tuple.
+CREATE TABLE cells_hour_dim (
+  dim INTEGER NOT NULL, hour INTEGER NOT NULL, value INTEGER NOT NULL, seconds INTEGER NOT NULL,
+  PRIMARY KEY (dim, hour, value)
 ) WITHOUT ROWID;
 CREATE TABLE cells_slot_entity (
   slot INTEGER NOT NULL, device INTEGER NOT NULL, source INTEGER NOT NULL,
@@ -220,19 +223,17 @@ export function up(db: DatabaseSync): void {
 
   // Dimensions: new integer ids; apps, categories and projects keep their public ids.
   db.exec(`
-    INSERT INTO v4_apps (uuid, name, last_updated) SELECT id, name, last_updated FROM apps ORDER BY rowid;
-    INSERT INTO v4_categories (uuid, name, last_updated)
-      SELECT id, name, last_updated FROM categories ORDER BY rowid;
+    INSERT INTO v4_apps (uuid, name) SELECT id, name FROM apps ORDER BY rowid;
+    INSERT INTO v4_categories (uuid, name) SELECT id, name FROM categories ORDER BY rowid;
     INSERT INTO v4_projects (uuid, name, root_path, last_updated)
       SELECT id, name, root_path, last_updated FROM projects ORDER BY rowid;
-    INSERT INTO v4_sources (name, last_updated) SELECT name, last_updated FROM sources ORDER BY rowid;
-    INSERT INTO v4_languages (name, last_updated)
-      SELECT name, last_updated FROM languages ORDER BY rowid;
-    INSERT INTO v4_branches (project_id, name, last_updated)
-      SELECT np.id, b.name, b.last_updated FROM branches b
+    INSERT INTO v4_sources (name) SELECT name FROM sources ORDER BY rowid;
+    INSERT INTO v4_languages (name) SELECT name FROM languages ORDER BY rowid;
+    INSERT INTO v4_branches (project_id, name)
+      SELECT np.id, b.name FROM branches b
       JOIN projects p ON p.id = b.project_id JOIN v4_projects np ON np.name = p.name ORDER BY b.rowid;
-    INSERT INTO v4_entities (project_id, name, type, last_updated)
-      SELECT np.id, e.name, e.type, e.last_updated FROM entities e
+    INSERT INTO v4_entities (project_id, name, type)
+      SELECT np.id, e.name, e.type FROM entities e
       JOIN projects p ON p.id = e.project_id JOIN v4_projects np ON np.name = p.name ORDER BY e.rowid;
   `)
   db.prepare(

@@ -1,0 +1,250 @@
+/**
+ * A reproducible heavy year of activity for `npm run bench`: a seeded generator, so every run (and
+ * every ingest client process) produces exactly the same rows for the same day.
+ *
+ * A working day has a window watcher reporting the focused app all day long (it keeps reporting
+ * while the person is away), editor plugins reporting coding in sessions, a browser extension
+ * reporting tabs in browsing stretches (editor and browser time overlap the window watcher's, and
+ * sometimes each other), about ten AFK periods, and 5-minute input buckets while someone is
+ * there. About 5,500 events a day: two million in a year.
+ */
+
+/** A small, fast, seedable PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export interface BenchEvent {
+  timestamp: string
+  end_timestamp: string
+  category: string
+  app_name: string
+  entity_name: string
+  entity_type: string
+  project_name: string
+  language_name: string | null
+  branch_name: string | null
+  source_name: string
+}
+
+export interface BenchAfk {
+  afk_start: string
+  afk_end: string
+}
+
+export interface BenchInput {
+  id: string
+  timestamp_ms: number
+  lc: number
+  rc: number
+  mc: number
+  kp: number
+  mm: number
+  scroll: number
+}
+
+export interface BenchDay {
+  events: BenchEvent[]
+  afk: BenchAfk[]
+  input: BenchInput[]
+}
+
+const MIN = 60_000
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+const LANGUAGES = [
+  'TypeScript',
+  'Rust',
+  'Go',
+  'Python',
+  'SQL',
+  'Markdown',
+  'YAML',
+  'JSON',
+  'Shell',
+  'CSS',
+  'HTML',
+  'C',
+  'Kotlin',
+  'Swift',
+  'Java',
+]
+const CATEGORIES = [
+  'Coding',
+  'Debugging',
+  'Code Reviewing',
+  'Writing Docs',
+  'Browsing',
+  'Meeting',
+  'Communicating',
+  'Other',
+]
+const EDITORS = [
+  { app: 'Code', source: 'skopio-vscode' },
+  { app: 'Zed', source: 'skopio-zed' },
+  { app: 'IntelliJ IDEA', source: 'skopio-jetbrains' },
+]
+const WINDOW_APPS = Array.from({ length: 57 }, (_, i) => `App ${String(i + 1).padStart(2, '0')}`)
+const ALL_APPS = ['Code', 'Zed', 'IntelliJ IDEA', 'Firefox', ...WINDOW_APPS.slice(0, 56)] // 60 apps
+const DOMAINS = Array.from({ length: 120 }, (_, i) => `site${i}.example`)
+const PROJECTS = Array.from({ length: 40 }, (_, i) => ({
+  name: `project-${String(i + 1).padStart(2, '0')}`,
+  languages: [
+    LANGUAGES[i % 15],
+    LANGUAGES[(i * 7 + 3) % 15],
+    LANGUAGES[(i * 11 + 5) % 15],
+  ] as string[],
+  files: 300,
+}))
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The activity of day `index` (0 = first day), starting at `dayStartMs` (UTC midnight). */
+export function generateDay(index: number, dayStartMs: number, seed = 42): BenchDay {
+  const rand = prng(seed * 1_000_003 + index)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
+  const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
+  const events: BenchEvent[] = []
+  const afk: BenchAfk[] = []
+  const input: BenchInput[] = []
+  const weekend = new Date(dayStartMs).getUTCDay() % 6 === 0
+  const workStart = dayStartMs + 7 * HOUR + between(0, 90) * MIN
+  const workEnd = workStart + (weekend ? between(2, 4) : between(9, 11)) * HOUR
+
+  // The day's projects, apps (each app keeps its category) and sites.
+  const today = Array.from({ length: 3 }, () => pick(PROJECTS))
+  const windowApps = Array.from({ length: 12 }, () => pick(WINDOW_APPS))
+  const categoryOf = (app: string) =>
+    app === 'Firefox' ? 'Browsing' : (CATEGORIES[app.charCodeAt(app.length - 1) % 8] as string)
+  const sites = Array.from({ length: 25 }, () => pick(DOMAINS))
+
+  // Window watcher: contiguous focus events across the whole working day.
+  for (let t = workStart; t < workEnd;) {
+    const length = between(5, 240) * 1000
+    const app = rand() < 0.3 ? 'Firefox' : pick(windowApps)
+    events.push({
+      timestamp: iso(t),
+      end_timestamp: iso(Math.min(workEnd, t + length)),
+      category: categoryOf(app),
+      app_name: app,
+      entity_name: `${app} — window ${between(0, 40)}`,
+      entity_type: 'App',
+      project_name: app.toLowerCase(),
+      language_name: null,
+      branch_name: null,
+      source_name: 'daybook-window',
+    })
+    t += length
+  }
+
+  // Editor sessions: 2,500 events of 10 s to 3 minutes in runs on one project.
+  let coded = 0
+  while (coded < (weekend ? 600 : 2_500)) {
+    const project = pick(today)
+    const editor = pick(EDITORS)
+    const branch = rand() < 0.7 ? 'main' : `feature-${between(1, 30)}`
+    let t = workStart + Math.floor(rand() * (workEnd - workStart - HOUR))
+    const n = between(20, 120)
+    for (let i = 0; i < n; i++) {
+      const length = between(10, 180) * 1000
+      const language = pick(project.languages)
+      events.push({
+        timestamp: iso(t),
+        end_timestamp: iso(t + length),
+        category: rand() < 0.8 ? 'Coding' : pick(['Debugging', 'Code Reviewing', 'Writing Docs']),
+        app_name: editor.app,
+        entity_name: `src/${project.name}/file-${between(0, project.files)}.${language.toLowerCase()}`,
+        entity_type: 'File',
+        project_name: project.name,
+        language_name: language,
+        branch_name: branch,
+        source_name: editor.source,
+      })
+      t += length + between(0, 20) * 1000
+    }
+    coded += n
+  }
+
+  // Browser: tab events in browsing stretches, overlapping window and sometimes editor time.
+  let browsed = 0
+  while (browsed < (weekend ? 500 : 2_350)) {
+    let t = workStart + Math.floor(rand() * (workEnd - workStart - HOUR))
+    const n = between(15, 80)
+    // A browsing stretch stays on a few sites.
+    const stretch = Array.from({ length: 4 }, () => pick(sites))
+    for (let i = 0; i < n; i++) {
+      const length = between(5, 150) * 1000
+      const domain = pick(stretch)
+      events.push({
+        timestamp: iso(t),
+        end_timestamp: iso(t + length),
+        category: 'Browsing',
+        app_name: 'Firefox',
+        entity_name: `/${domain}/page-${between(0, 60)}`,
+        entity_type: 'Url',
+        project_name: domain,
+        language_name: null,
+        branch_name: null,
+        source_name: 'daybook-browser',
+      })
+      t += length
+    }
+    browsed += n
+  }
+
+  // About ten AFK periods of 3 to 45 minutes, and input while present.
+  const away: [number, number][] = []
+  for (let i = 0; i < 10; i++) {
+    const start = workStart + Math.floor(rand() * (workEnd - workStart))
+    const end = start + between(3, 45) * MIN
+    away.push([start, end])
+    afk.push({ afk_start: iso(start), afk_end: iso(end) })
+  }
+  for (let b = Math.ceil(workStart / 300_000) * 300_000; b < workEnd; b += 300_000) {
+    if (away.some(([s, e]) => b >= s && b < e)) continue
+    input.push({
+      id: `bench-${index}-${b}`,
+      timestamp_ms: b,
+      lc: between(0, 60),
+      rc: between(0, 5),
+      mc: between(0, 2),
+      kp: between(0, 900),
+      mm: between(0, 3000),
+      scroll: between(0, 200),
+    })
+  }
+  return { events, afk, input }
+}
+
+/** The first day of a year of `days` days ending today (UTC), so nothing lies in the future. */
+export function benchStart(days: number, nowMs = Date.now()): number {
+  return Math.floor(nowMs / DAY) * DAY - (days - 1) * DAY
+}
+
+/**
+ * Today's activity so far: a working day that began ten hours ago (so "today" has data at any hour
+ * the bench runs), cut at now.
+ */
+export function generateToday(nowMs: number, seed = 42): BenchDay {
+  return untilNow(generateDay(100_000, nowMs - 17 * HOUR, seed), nowMs)
+}
+
+/** Drops what lies after `nowMs` (the last day is today). */
+export function untilNow(day: BenchDay, nowMs: number): BenchDay {
+  const before = (iso: string) => Date.parse(iso) < nowMs - MIN
+  return {
+    events: day.events.filter((e) => before(e.end_timestamp)),
+    afk: day.afk.filter((a) => before(a.afk_end)),
+    input: day.input.filter((i) => i.timestamp_ms + 300_000 < nowMs),
+  }
+}
+
+export { ALL_APPS, CATEGORIES, LANGUAGES }
