@@ -346,14 +346,13 @@ const RFC3339_RE =
 function fastTimestamp(value: string): number | undefined {
   const m = RFC3339_RE.exec(value)
   if (!m) return undefined
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[]
-  if ((y as number) < 100 || (h as number) > 23 || (mi as number) > 59 || (s as number) > 59) {
-    return undefined
-  }
+  const part = (i: number) => Number(m[i])
+  const [y, mo, d, h, mi, s] = [part(1), part(2), part(3), part(4), part(5), part(6)]
+  if (y < 100 || h > 23 || mi > 59 || s > 59) return undefined
   const ms = Number(((m[7] ?? '') + '00').slice(0, 3))
-  const local = Date.UTC(y as number, (mo as number) - 1, d as number, h, mi, s, ms)
+  const local = Date.UTC(y, mo - 1, d, h, mi, s, ms)
   const date = new Date(local)
-  if (date.getUTCMonth() !== (mo as number) - 1 || date.getUTCDate() !== d) return undefined
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined
   if (m[8] !== undefined) return local
   const offsetHours = Number(m[10])
   const offsetMinutes = Number(m[11])
