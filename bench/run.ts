@@ -52,7 +52,7 @@ const REFERENCE_RUNS = 3
 const ZONE = 'Europe/Berlin'
 const DAY = 86_400_000
 const ROOT = path.join(import.meta.dirname, '..')
-const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts')
+const LAUNCHER = path.join(ROOT, 'bin', 'daybook.js')
 
 const now = Date.now()
 const year = new Date(now).getUTCFullYear() - 1
@@ -71,6 +71,8 @@ const log = (m: string) => process.stderr.write(`bench: ${m}\n`)
 
 interface Daemon {
   child: ChildProcess
+  /** The daemon's own process (the launcher runs it as a child). */
+  pid: number
   port: number
   token: string
   startedMs: number
@@ -80,10 +82,11 @@ interface Daemon {
 async function startDaemon(): Promise<Daemon> {
   const t0 = performance.now()
   rmSync(path.join(dataDir, 'daemon.json'), { force: true })
+  // As a person runs it: through the launcher, which gives the daemon its runtime flags.
   const child = spawn(
     process.execPath,
     [
-      MAIN,
+      LAUNCHER,
       'serve',
       '--port',
       '0',
@@ -101,14 +104,14 @@ async function startDaemon(): Promise<Daemon> {
     if (child.exitCode !== null) throw new Error('the daemon exited')
     await sleep(5)
   }
-  const { port } = JSON.parse(readFileSync(discovery, 'utf8')) as { port: number }
+  const { port, pid } = JSON.parse(readFileSync(discovery, 'utf8')) as { port: number; pid: number }
   for (;;) {
     const res = await get(port, '/readyz').catch(() => undefined)
     if (res?.status === 200) break
     await sleep(5)
   }
   const token = readFileSync(path.join(configDir, 'auth.token'), 'utf8').trim()
-  return { child, port, token, startedMs: t0, readyMs: performance.now() - t0 }
+  return { child, pid, port, token, startedMs: t0, readyMs: performance.now() - t0 }
 }
 
 async function stopDaemon(d: Daemon): Promise<void> {
@@ -206,6 +209,16 @@ const row = (...cells: string[]) => table.push(cells)
 try {
   mkdirSync(dataDir, { recursive: true })
   let daemon = await startDaemon()
+  // Peak RSS per phase (VmHWM is the peak of the whole run; this says when it happened).
+  const rssPeaks: Record<string, number> = {}
+  let phase = 'start'
+  const rssSampler = setInterval(() => {
+    try {
+      rssPeaks[phase] = Math.max(rssPeaks[phase] ?? 0, vm(daemon.pid, 'VmRSS'))
+    } catch {
+      // the daemon is restarting
+    }
+  }, 100)
 
   // Ingest: the first half of the days with 1 request in flight, the rest with 4.
   const half = Math.floor(days / 2)
@@ -219,6 +232,7 @@ try {
     concurrency,
     batch: 1000,
   })
+  phase = 'ingest'
   log(`ingesting ${days} days (1 client), then today`)
   const one = await runClient(job(firstDay, firstDay + half, 1))
   const t4 = performance.now()
@@ -298,6 +312,7 @@ try {
   )
 
   // Queries.
+  phase = 'queries'
   const cal = makeCalendar(ZONE)
   const yearRange = parseInsightRange(String(year), cal)
   const custom = (unit: string) =>
@@ -460,6 +475,7 @@ try {
   results.queries = queryResults
 
   // /healthz while a slow year-long query (includeAfk: no rollups) runs in a reader thread.
+  phase = 'slow query'
   log('healthz during a slow year-long query')
   let slowDone = false
   const slowStart = performance.now()
@@ -494,6 +510,7 @@ try {
   )
 
   // Dashboard queries while a writer ingests at full speed.
+  phase = 'queries during ingest'
   log('queries during ingest')
   const dashboard = [queries[0], queries[4], queries[7]] as typeof queries
   const idle: number[] = []
@@ -516,6 +533,8 @@ try {
   })
   const busy: number[] = []
   let polls = 0
+  let backlog = 0
+  const sampler = setInterval(() => (backlog = Math.max(backlog, pendingSlots())), 200)
   while (writing) {
     for (const q of dashboard) {
       const t = performance.now()
@@ -525,6 +544,8 @@ try {
     polls++
   }
   const load = await writer
+  clearInterval(sampler)
+  log(`largest dirty-slot backlog during the load: ${backlog}`)
   const loadRate = load.events / (load.ms / 1000)
   results.underLoad = {
     idleP95: percentile(idle, 0.95),
@@ -548,8 +569,11 @@ try {
     '',
   )
 
-  const peak = vm(daemon.child.pid as number, 'VmHWM')
+  const peak = vm(daemon.pid, 'VmHWM')
+  clearInterval(rssSampler)
+  log(`RSS peaks by phase (MiB): ${JSON.stringify(rssPeaks)}`)
   results.peakRssMiB = peak
+  results.rssByPhase = rssPeaks
   row('daemon peak RSS (MiB)', fmt(peak, 0), '', '', '≤ 250')
 
   // Start to /readyz on the year's database.

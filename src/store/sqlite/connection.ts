@@ -36,9 +36,9 @@ export class Connection {
         db.exec('PRAGMA journal_mode = WAL')
         db.exec('PRAGMA synchronous = FULL')
       }
-      // Pages kept in memory: 16 MB for the writer, 8 MB per reader. Rollups keep most reads small,
-      // and the daemon's whole footprint has to stay modest on a laptop.
-      db.exec(`PRAGMA cache_size = ${role === 'writer' ? -16_000 : -8_000}`)
+      // Pages kept in memory: 8 MB for the writer, 4 MB per reader. Rollups keep most reads small,
+      // the OS caches the file anyway, and the daemon's footprint has to stay modest on a laptop.
+      db.exec(`PRAGMA cache_size = ${role === 'writer' ? -8_000 : -4_000}`)
       // The WAL is checkpointed as usual; once it has been, its file shrinks back to 16 MB at most.
       if (role === 'writer') db.exec('PRAGMA journal_size_limit = 16777216')
       db.exec('PRAGMA temp_store = MEMORY')

@@ -68,10 +68,18 @@ export function activeTime(
       filters.push([column, new Set(ids)])
     }
     const groupColumn = q.groupBy === undefined ? undefined : DIMENSION_TABLES[q.groupBy].column
-    const entity = q.groupBy === 'entity' || filters.some(([col]) => col === 'entity')
-    const tables = entity
-      ? { slots: 'cells_slot_entity', hours: 'cells_hour_entity' }
-      : { slots: 'cells_slot', hours: 'cells_hour' }
+    // The dimensions the question involves decide which cells can answer it. Entities live only in
+    // the project × entity family (and the marginals); entity with any other dimension is
+    // resolved from events.
+    const involved = new Set([
+      ...filters.map(([col]) => col),
+      ...(groupColumn ? [groupColumn] : []),
+    ])
+    const tables = !involved.has('entity')
+      ? { slots: 'cells_slot', hours: 'cells_hour' }
+      : [...involved].every((d) => d === 'project' || d === 'entity')
+        ? { slots: 'cells_slot_pe', hours: 'cells_hour_pe' }
+        : undefined
 
     const firstSlot = Math.floor(range.startMs / SLOT_MS)
     const lastSlot = Math.floor((range.endMs - 1) / SLOT_MS)
@@ -113,19 +121,20 @@ export function activeTime(
       )
     } else {
       const plan = planBuckets(buckets, dirty)
+      const fromEventsToo = [...plan.events]
       // Grouped or filtered by at most one dimension: whole hours come from its marginal.
-      const involved = new Set([
-        ...filters.map(([col]) => col),
-        ...(groupColumn ? [groupColumn] : []),
-      ])
       if (involved.size <= 1) {
         const dim = [...involved][0]
         sumMarginal(c, dim, plan.hours, filters[0]?.[1], groupColumn !== undefined, add)
-      } else {
+      } else if (tables) {
         sumCells(c, tables.hours, 'hour', plan.hours, filters, groupColumn, add)
+      } else {
+        for (const [b, h0, h1] of plan.hours) fromEventsToo.push([b, h0 * HOUR_MS, h1 * HOUR_MS])
       }
-      sumCells(c, tables.slots, 'slot', plan.slots, filters, groupColumn, add)
-      resolveFromEvents(c, plan.events, afkOverlapping, filters, groupColumn, add)
+      if (tables) sumCells(c, tables.slots, 'slot', plan.slots, filters, groupColumn, add)
+      else for (const [b, s0, s1] of plan.slots) fromEventsToo.push([b, s0 * SLOT_MS, s1 * SLOT_MS])
+      fromEventsToo.sort((x, y) => x[1] - y[1])
+      resolveFromEvents(c, fromEventsToo, afkOverlapping, filters, groupColumn, add)
     }
     return name(c, raw, buckets, q.groupBy)
   })

@@ -14,14 +14,14 @@ import type { Connection } from './connection.ts'
 import { type EventRow, afkOverlapping, eventsOverlapping, sourcePriorities } from './rows.ts'
 
 const TUPLE = ['device', 'source', 'category', 'app', 'project', 'branch', 'language'] as const
-const TUPLE_E = [...TUPLE, 'entity'] as const
+const PROJECT_ENTITY = ['project', 'entity'] as const
 
 /** Longest run of consecutive slots resolved at once (bounds the events held in memory). */
 const MAX_RUN = 16
 
 type Family = { slots: string; hours: string; columns: readonly string[] }
 const PLAIN: Family = { slots: 'cells_slot', hours: 'cells_hour', columns: TUPLE }
-const ENTITY: Family = { slots: 'cells_slot_entity', hours: 'cells_hour_entity', columns: TUPLE_E }
+const PE: Family = { slots: 'cells_slot_pe', hours: 'cells_hour_pe', columns: PROJECT_ENTITY }
 
 function keyOf(row: EventRow, columns: readonly string[]): string {
   return columns.map((c) => row[c as keyof EventRow]).join(',')
@@ -123,14 +123,14 @@ function refreshRun(
     priority,
   )
   // New seconds per slot and tuple, for both families.
-  const fresh = { plain: new Map<string, number>(), entity: new Map<string, number>() }
+  const fresh = { plain: new Map<string, number>(), pe: new Map<string, number>() }
   for (const seg of segments) {
     for (let s = Math.floor(seg.startMs / SLOT_MS); s * SLOT_MS < seg.endMs; s++) {
       const ms = Math.min(seg.endMs, (s + 1) * SLOT_MS) - Math.max(seg.startMs, s * SLOT_MS)
       if (ms <= 0) continue
       for (const [map, columns] of [
         [fresh.plain, TUPLE],
-        [fresh.entity, TUPLE_E],
+        [fresh.pe, PROJECT_ENTITY],
       ] as const) {
         const k = `${s},${keyOf(seg.event, columns)}`
         map.set(k, (map.get(k) ?? 0) + ms / 1000)
@@ -138,8 +138,8 @@ function refreshRun(
     }
   }
   const hourDeltas = replaceCells(c, PLAIN, first, last, fresh.plain)
-  const entityDeltas = replaceCells(c, ENTITY, first, last, fresh.entity)
-  updateMarginals(c, hourDeltas, entityDeltas)
+  const peDeltas = replaceCells(c, PE, first, last, fresh.pe)
+  updateMarginals(c, hourDeltas, peDeltas)
 }
 
 /** The marginal dimension codes (see `cells_hour_dim`): 0 total, then the tuple's columns. */
@@ -172,8 +172,8 @@ function updateMarginals(
     tuple.forEach((value, i) => add(i + 1, hour, value, seconds))
   }
   for (const [k, seconds] of entity) {
-    const parts = k.split(',').map(Number)
-    add(MARGINAL_DIM.entity, parts[0] as number, parts[parts.length - 1] as number, seconds)
+    const [hour, , value] = k.split(',').map(Number) as [number, number, number]
+    add(MARGINAL_DIM.entity, hour, value, seconds)
   }
   const upsert = c.stmt(
     `INSERT INTO cells_hour_dim (dim, hour, value, seconds) VALUES (?, ?, ?, ?)

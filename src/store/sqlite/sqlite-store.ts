@@ -19,6 +19,7 @@ import type {
   TokenStore,
 } from '../ports.ts'
 import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
+import { workerSources } from './worker-sources.ts'
 
 export interface SqliteStoreOptions {
   /** The database file (created, owner-only, when missing). */
@@ -32,6 +33,7 @@ export interface SqliteStoreOptions {
 }
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url)
+const ENTRY_URL = new URL('./worker-entry.js', import.meta.url)
 
 /** Rebuilds an error thrown in a worker as the same class, so the HTTP mapping still applies. */
 function rebuild(e: Extract<Reply, { ok: false }>['error']): Error {
@@ -84,9 +86,13 @@ class StoreWorker {
   static start(options: WorkerOptions, onFailure: (err: Error) => void): Promise<StoreWorker> {
     // A worker's heap holds a batch or a page of rows at a time; bounding it keeps garbage from
     // piling up in a long-running daemon.
-    const worker = new Worker(WORKER_URL, {
-      workerData: options,
-      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+    const worker = new Worker(ENTRY_URL, {
+      workerData: {
+        ...options,
+        loader: { sources: workerSources(WORKER_URL), main: WORKER_URL.href },
+      },
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     })
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err)
@@ -205,10 +211,15 @@ export class SqliteStore implements Store {
       onFailure,
     )
     const store = new SqliteStore(options, writer)
-    const { version, latest } = await store.schema()
-    if (version === latest) await store.#startReaders()
+    // Readers start beside the migration rather than after it; none is asked anything until the
+    // store is attached (after `migrate()`), and they prepare their statements on first use.
+    store.#readersStarting = store.#startReaders().catch((err: unknown) => {
+      onFailure(err as Error)
+    })
     return store
   }
+
+  #readersStarting: Promise<void> | undefined
 
   async #startReaders(): Promise<void> {
     const n = this.#options.readers ?? 1
@@ -227,6 +238,20 @@ export class SqliteStore implements Store {
     return best ?? this.#writer
   }
 
+  /** Heap of each store thread, in bytes (for the status route and memory investigations). */
+  async heaps(): Promise<{ thread: string; total: number; used: number }[]> {
+    const threads = [
+      ['writer', this.#writer] as const,
+      ...this.#readers.map((r, i) => [`reader ${i + 1}`, r] as const),
+    ]
+    return Promise.all(
+      threads.map(async ([thread, w]) => {
+        const stats = await w.worker.getHeapStatistics()
+        return { thread, total: stats.total_heap_size, used: stats.used_heap_size }
+      }),
+    )
+  }
+
   /** The worker threads (for tests that check where work runs). */
   get threadIds(): { writer: number; readers: number[] } {
     return {
@@ -241,12 +266,13 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<number[]> {
     const applied = await this.#writer.call<number[]>('migrate', [])
-    if (this.#readers.length === 0 && (this.#options.readers ?? 1) > 0) await this.#startReaders()
+    await this.#readersStarting
     return applied
   }
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await this.#readersStarting
       await Promise.all(this.#readers.map((r) => r.close()))
       // The writer last: it checkpoints the WAL into the main file.
       await this.#writer.close()

@@ -77,7 +77,7 @@ export class Writer {
   }
 
   /** One write transaction with a seq counter and dimension layer that roll back with it. */
-  #tx<T>(fn: (ctx: { nextSeq: () => number; dirty: DirtySpans }) => T): T {
+  #tx<T>(fn: (ctx: { nextSeq: () => number; unSeq: () => number; dirty: DirtySpans }) => T): T {
     const dirty = new DirtySpans()
     let seq = 0
     try {
@@ -89,7 +89,7 @@ export class Writer {
         ).value
         const start = seq
         this.#dims.begin()
-        const out = fn({ nextSeq: () => ++seq, dirty })
+        const out = fn({ nextSeq: () => ++seq, unSeq: () => --seq, dirty })
         dirty.flush(this.#c, Date.now())
         const created = this.#dims.createdDevices()
         if (created.length > 0 && isWriteResult(out)) {
@@ -153,17 +153,22 @@ export class Writer {
     options: { changes?: boolean } = {},
   ): IngestResult {
     const withChanges = options.changes ?? true
-    return this.#tx(({ nextSeq, dirty }) => {
+    return this.#tx(({ nextSeq, unSeq, dirty }) => {
       const c = this.#c
       const dims = this.#dims
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
       const find = c.stmt('SELECT seq, end_ms FROM events WHERE start_ms = ? AND id = ?')
-      const tombstoned = c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
+      // Most databases never delete an event: then there is no tombstone to look for.
+      const tombstoned = c.get("SELECT 1 AS x FROM tombstones WHERE kind = 'event' LIMIT 1")
+        ? c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
+        : undefined
+      // Most events are new: insert first, and look the stored one up only on a conflict.
       const insert = c.stmt(`
         INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category_id, app_id,
                             entity_id, project_id, branch_id, language_id, source_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (start_ms, id) DO NOTHING`)
       const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
       const perDevice = new Map<number, { added: number; lastSeen: number }>()
       const presence = new Map<number, number[]>()
@@ -182,39 +187,44 @@ export class Writer {
 
         const id = eventIdBytes(device.uuid, e)
         const duration = storedDuration(e.durationSec, e.startMs, e.endMs)
-        const found = find.get(e.startMs, id) as { seq: number; end_ms: number } | undefined
-        let seq: number
+        if (tombstoned?.get(id)) {
+          result.duplicates++
+          continue
+        }
+        let seq = nextSeq()
         const seen = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
-        if (!found) {
-          if (tombstoned.get(id)) {
-            result.duplicates++
-            continue
-          }
-          seq = nextSeq()
-          insert.run(
-            seq,
-            id,
-            device.id,
-            e.startMs,
-            e.endMs,
-            duration,
-            category,
-            app,
-            entity,
-            project,
-            branch,
-            language,
-            source,
-          )
+        const stored =
+          Number(
+            insert.run(
+              seq,
+              id,
+              device.id,
+              e.startMs,
+              e.endMs,
+              duration,
+              category,
+              app,
+              entity,
+              project,
+              branch,
+              language,
+              source,
+            ).changes,
+          ) === 1
+        const found = stored
+          ? undefined
+          : (find.get(e.startMs, id) as { seq: number; end_ms: number } | undefined)
+        if (stored) {
           result.inserted++
           dirty.add(e.startMs, e.endMs)
           seen.added++
-        } else if (e.endMs > found.end_ms) {
-          seq = nextSeq()
+        } else if (found && e.endMs > found.end_ms) {
           extend.run(seq, e.endMs, duration, found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
         } else {
+          // The position drawn for it went unused: give it back, so the feed has no holes.
+          seq = unSeq()
           result.duplicates++
           continue
         }

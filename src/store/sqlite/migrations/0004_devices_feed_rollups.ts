@@ -99,7 +99,7 @@ CREATE UNIQUE INDEX tombstones_id ON tombstones (kind, id);
 
 -- Rollups. A slot is 15 minutes of UTC (epoch ms / 900000); an hour cell is the sum of its four
 -- slots. Cells hold the active seconds each dimension tuple owned in the resolved timeline; a
--- dimension a tuple lacks is 0. The entity tables add the entity to the tuple. A dirty slot's
+-- dimension a tuple lacks is 0. A dirty slot's
 -- cells (and its hour's) are stale until the writer recomputes them; readers resolve dirty slots
 -- from events meanwhile, so answers are exact at every moment. marked_ms is when a write last
 -- touched the slot: the writer waits until it has settled before recomputing it.
@@ -123,19 +123,16 @@ CREATE TABLE cells_hour_dim (
   dim INTEGER NOT NULL, hour INTEGER NOT NULL, value INTEGER NOT NULL, seconds INTEGER NOT NULL,
   PRIMARY KEY (dim, hour, value)
 ) WITHOUT ROWID;
-CREATE TABLE cells_slot_entity (
-  slot INTEGER NOT NULL, device INTEGER NOT NULL, source INTEGER NOT NULL,
-  category INTEGER NOT NULL, app INTEGER NOT NULL, project INTEGER NOT NULL,
-  branch INTEGER NOT NULL, language INTEGER NOT NULL, entity INTEGER NOT NULL,
-  seconds INTEGER NOT NULL,
-  PRIMARY KEY (slot, device, source, category, app, project, branch, language, entity)
+-- Project × entity: the files of a project, its windows, its pages. Entities are the many
+-- values (a file, a window title, a URL), so they get their own narrow family rather than a
+-- column in every tuple.
+CREATE TABLE cells_slot_pe (
+  slot INTEGER NOT NULL, project INTEGER NOT NULL, entity INTEGER NOT NULL,
+  seconds INTEGER NOT NULL, PRIMARY KEY (slot, project, entity)
 ) WITHOUT ROWID;
-CREATE TABLE cells_hour_entity (
-  hour INTEGER NOT NULL, device INTEGER NOT NULL, source INTEGER NOT NULL,
-  category INTEGER NOT NULL, app INTEGER NOT NULL, project INTEGER NOT NULL,
-  branch INTEGER NOT NULL, language INTEGER NOT NULL, entity INTEGER NOT NULL,
-  seconds INTEGER NOT NULL,
-  PRIMARY KEY (hour, device, source, category, app, project, branch, language, entity)
+CREATE TABLE cells_hour_pe (
+  hour INTEGER NOT NULL, project INTEGER NOT NULL, entity INTEGER NOT NULL,
+  seconds INTEGER NOT NULL, PRIMARY KEY (hour, project, entity)
 ) WITHOUT ROWID;
 `
 
