@@ -24,7 +24,7 @@ export function workerSources(entry: URL): Record<string, string> {
       .map((f) => path.join(migrations, f)),
   ]
   // Node reports its stripper as experimental, once; the daemon's own log should not carry that.
-  const emitWarning = process.emitWarning
+  const emitWarning = process.emitWarning.bind(process)
   process.emitWarning = () => undefined
   try {
     while (pending.length > 0) {
