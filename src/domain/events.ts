@@ -5,7 +5,8 @@
  * so the same event gets the same id in any database. The end is not part of it: a watcher that
  * re-sends a growing event (a heartbeat) extends the stored one instead of adding another.
  */
-import { v5 as uuidv5 } from 'uuid'
+import { createHash } from 'node:crypto'
+import { parse as uuidParse, v5 as uuidv5 } from 'uuid'
 import { UnprocessableError } from './errors.ts'
 
 /** Namespace for Daybook's content ids (a fixed random UUID; changing it re-identifies all data). */
@@ -77,9 +78,19 @@ export function eventId(deviceId: string, e: EventIdentity): string {
   return uuidv5(eventKey(deviceId, e), DAYBOOK_NAMESPACE)
 }
 
-/** `eventId` as its 16 bytes (what the store keeps), without the detour through text. */
+const NAMESPACE_BYTES = uuidParse(DAYBOOK_NAMESPACE)
+
+/**
+ * `eventId` as its 16 bytes (what the store keeps). The same UUIDv5 (RFC 4122 §4.3: SHA-1 of the
+ * namespace and the name, version and variant bits set), hashed with node:crypto directly:
+ * ingest computes one per event, and this is several times faster than the library's own.
+ */
 export function eventIdBytes(deviceId: string, e: EventIdentity): Uint8Array {
-  return uuidv5(eventKey(deviceId, e), DAYBOOK_NAMESPACE, new Uint8Array(16))
+  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(eventKey(deviceId, e)).digest()
+  const bytes = new Uint8Array(hash.buffer, hash.byteOffset, 16)
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80
+  return bytes
 }
 
 function eventKey(deviceId: string, e: EventIdentity): string {
