@@ -21,13 +21,19 @@ import type { Store } from '../store/ports.ts'
 import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
 import { installAuth } from './plugins/auth.ts'
-import { installCors } from './plugins/cors.ts'
+import { installCors, originAllowed } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck } from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
+import { historyRoutes } from './routes/history.ts'
+import { labelRoutes } from './routes/labels.ts'
+import { searchRoutes } from './routes/search.ts'
+import { statusRoutes } from './routes/status.ts'
+import { LabelWire } from './schemas/labels.ts'
+import { type StreamOptions, installStream } from './stream/plugin.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -89,6 +95,8 @@ export interface BuildAppOptions {
   activitySummaryRateLimit?: { limit: number; windowMs: number }
   /** How often input retention checks whether a day has passed since its last run (hourly). */
   retentionCheckMs?: number
+  /** Limits of the live stream (buffered bytes per client, ping and status intervals). */
+  stream?: StreamOptions['limits']
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
@@ -163,7 +171,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       onError: (err, what) => app.log.error({ err }, what),
     }),
   )
-  for (const schema of [ErrorBody, FullEvent, Project, ApiToken]) app.addSchema(schema)
+  for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
   // Bodies are JSON only: a text/plain body is a 415 that says so, not a confusing schema error.
   app.removeContentTypeParser('text/plain')
@@ -190,10 +198,11 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   // then authentication and scope.
   const hostCheck = options.hostCheck ?? { allow: [] }
   if (hostCheck !== false) installHostCheck(app, hostCheck.allow)
-  await installCors(app, {
+  const corsOptions = {
     hosts: [...LOOPBACK_HOSTS, ...(hostCheck === false ? [] : hostCheck.allow)],
     origins: options.corsOrigins ?? [],
-  })
+  }
+  await installCors(app, corsOptions)
   const failureLimit = options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }
   installAuth(
     app,
@@ -222,6 +231,13 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     },
   })
 
+  // Before the routes: the WebSocket plugin adapts the routes that serve upgrades as they register.
+  const hub = await installStream(app, {
+    originAllowed: originAllowed(app, corsOptions),
+    limits: options.stream,
+  })
+  app.daybook.stream = hub
+
   const seedInput = {
     publicSummary: options.publicActivitySummary ?? false,
     summaryLimiter: new RateLimiter({
@@ -244,9 +260,13 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     eventDeleteRoutes,
     deviceRoutes,
     changeRoutes,
+    labelRoutes,
+    historyRoutes,
+    searchRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
+  await app.register(statusRoutes, { prefix: '/v1', hub })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.

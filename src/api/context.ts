@@ -12,10 +12,14 @@ import { type Settings, calendarFor, withDefaults } from '../domain/settings.ts'
 import { ActiveTimeService } from '../services/active-time.ts'
 import { Bus } from '../services/bus.ts'
 import { IngestService } from '../services/ingest.ts'
+import { HistoryService } from '../services/history.ts'
 import { InsightService } from '../services/insights.ts'
+import { LabelService } from '../services/labels.ts'
+import { SearchService } from '../services/search.ts'
 import { InputRetention } from '../services/retention.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
+import type { StreamHub } from './stream/hub.ts'
 
 export type { Clock }
 
@@ -38,6 +42,13 @@ export class DaybookContext {
   readonly ingest: IngestService
   readonly activeTime: ActiveTimeService
   readonly insights: InsightService
+  readonly labels: LabelService
+  readonly history: HistoryService
+  readonly search: SearchService
+  /** When the daemon started (epoch ms). */
+  readonly startedMs: number
+  /** The live stream's clients (set once the stream is installed). */
+  stream: StreamHub | undefined
   /** Scoped tokens: checked on every request, managed by the token routes. */
   readonly tokens: TokenAuthenticator
   /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
@@ -62,6 +73,10 @@ export class DaybookContext {
     this.ingest = new IngestService({ ...deps, bus: this.bus })
     this.activeTime = new ActiveTimeService(deps)
     this.insights = new InsightService({ ...deps, activeTime: this.activeTime })
+    this.labels = new LabelService({ store, bus: this.bus })
+    this.history = new HistoryService({ ...deps, activeTime: this.activeTime, ingest: this.ingest })
+    this.search = new SearchService({ store, activeTime: this.activeTime })
+    this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)
     this.inputRetention = new InputRetention({
       store: () => this.#store,

@@ -16,3 +16,9 @@ export function markUnixSocketRequest(req: IncomingMessage): void {
 export function isUnixSocketRequest(request: FastifyRequest): boolean {
   return overUnixSocket.has(request.raw)
 }
+
+/** True for a request that asks to become a WebSocket. */
+export function isUpgrade(headers: Record<string, unknown>): boolean {
+  const upgrade = headers.upgrade
+  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket'
+}

@@ -136,6 +136,8 @@ export interface AfkPeriod {
 /** An AFK period as a client sends it. */
 export type NewAfkPeriod = Omit<AfkPeriod, 'id' | 'device' | 'inferredEndMs'> & {
   device: string | null
+  /** The watcher that reported it (kept only as the collector's last report). */
+  source?: string | null | undefined
 }
 
 /** Where a period ends for active time: its reported end, else its inferred end, else never. */

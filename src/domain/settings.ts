@@ -25,6 +25,8 @@ export interface Settings {
   sourcePriority: Record<string, number>
   /** Days of input-activity rows to keep; 0 keeps them forever. */
   inputRetentionDays: number
+  /** Gaps in activity shorter than this many minutes do not end a session. */
+  sessionGapMinutes: number
 }
 
 export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
@@ -43,6 +45,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   startOfDay: '00:00',
   sourcePriority: DEFAULT_SOURCE_PRIORITY,
   inputRetentionDays: 30,
+  sessionGapMinutes: 15,
 }
 
 /** Stored values over defaults; keys the store holds but this build does not know are dropped. */

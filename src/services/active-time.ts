@@ -7,7 +7,7 @@ import type { BucketUnit, Calendar, TimeRange } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
 import { UnprocessableError } from '../domain/errors.ts'
 import type { Dimension, EventFilters } from '../domain/events.ts'
-import type { BucketCell } from '../domain/summary.ts'
+import { type BucketCell, CellSums } from '../domain/summary.ts'
 import { toWholeSecond } from '../domain/timeline.ts'
 import type { OpenRange, Store } from '../store/ports.ts'
 
@@ -28,7 +28,8 @@ export interface CellQuery {
   /** Calendar buckets of this unit, or null for one bucket spanning the range. */
   unit: BucketUnit | null
   calendar: Calendar
-  groupBy?: Dimension | undefined
+  /** A dimension, or `label`: the active time inside each label's stretch, by label text. */
+  groupBy?: Dimension | 'label' | undefined
   filters: EventFilters
   includeAfk: boolean
 }
@@ -68,6 +69,7 @@ export class ActiveTimeService {
         'bucket',
       )
     }
+    if (q.groupBy === 'label') return this.#byLabel(range, q)
     return this.#store().activeTime.query({
       range,
       unit: q.unit,
@@ -76,6 +78,33 @@ export class ActiveTimeService {
       filters: q.filters,
       includeAfk: q.includeAfk,
     })
+  }
+
+  /** Each label's stretch summed into the buckets; overlapping labels each count their time. */
+  async #byLabel(range: TimeRange, q: CellQuery): Promise<BucketCell[]> {
+    const store = this.#store()
+    const labels = await store.labels.list({ range, limit: 100_000 })
+    const found: BucketCell[] = []
+    for (const label of labels) {
+      const within = {
+        startMs: Math.max(toWholeSecond(label.startMs), range.startMs),
+        endMs: Math.min(toWholeSecond(label.endMs), range.endMs),
+      }
+      if (!(within.startMs < within.endMs)) continue
+      const cells = await store.activeTime.query({
+        range: within,
+        unit: q.unit,
+        calendar: q.calendar,
+        filters: q.filters,
+        includeAfk: q.includeAfk,
+      })
+      for (const c of cells) found.push({ ...c, group: label.text })
+    }
+    // Bucket labels sort as their periods do (2025-03-03, 2025-W09, 2025-03 ...).
+    const sums = new CellSums()
+    for (const label of [...new Set(found.map((c) => c.label))].sort()) sums.label(label)
+    for (const c of found) sums.add(c.label, c.group, c.seconds * 1000)
+    return sums.toCells()
   }
 
   /** Active seconds in a range. */

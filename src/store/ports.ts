@@ -33,6 +33,8 @@ export type Change =
   | { seq: number; kind: 'afk'; op: 'delete'; id: string }
   | { seq: number; kind: 'setting'; op: 'upsert'; key: string; value: unknown }
   | { seq: number; kind: 'device'; op: 'upsert'; device: DeviceIdentity }
+  | { seq: number; kind: 'label'; op: 'upsert'; label: Label; created?: boolean }
+  | { seq: number; kind: 'label'; op: 'delete'; id: string }
 
 export interface IngestResult {
   /** Items that were new. */
@@ -121,6 +123,74 @@ export interface AfkStore {
   /** Periods overlapping the range, by start; an open one overlaps everything after its start. */
   list(range: OpenRange): Promise<AfkPeriod[]>
   delete(selector: AfkSelector): Promise<{ deleted: number; changes: Change[] }>
+}
+
+/** A note on a stretch of time. Times are epoch ms. */
+export interface Label {
+  id: string
+  text: string
+  context: string | null
+  startMs: number
+  endMs: number
+  createdMs: number
+  updatedMs: number
+}
+
+export type NewLabel = Pick<Label, 'text' | 'context' | 'startMs' | 'endMs'>
+
+export interface LabelStore {
+  create(label: NewLabel): Promise<{ label: Label; changes: Change[] }>
+  /** Changes the given fields; `NotFoundError` when there is no such label. */
+  update(id: string, patch: Partial<NewLabel>): Promise<{ label: Label; changes: Change[] }>
+  /** Deletes a label (a tombstone in the feed); false when there is no such label. */
+  delete(id: string): Promise<{ deleted: boolean; changes: Change[] }>
+  get(id: string): Promise<Label | undefined>
+  /** Labels overlapping `range`, by start; without a range the most recently created first. */
+  list(query: { range?: OpenRange | undefined; limit: number }): Promise<Label[]>
+  /** Labels whose text or context matches `query` (words, prefixes), best first (BM25). */
+  search(query: string, limit: number): Promise<Label[]>
+}
+
+/** When a collector (a source on a device) last sent data, and how much it has sent. */
+export interface CollectorRow {
+  source: string
+  device: string
+  kind: 'events' | 'afk' | 'input'
+  /** Epoch ms of the latest batch the daemon received from it. */
+  lastSeenMs: number
+  items: number
+}
+
+export interface StatusStore {
+  /** How much is stored. */
+  counts(): Promise<{
+    events: number
+    afkPeriods: number
+    inputBuckets: number
+    labels: number
+    devices: number
+  }>
+  collectors(): Promise<CollectorRow[]>
+}
+
+/** One search hit: an event and the active seconds it owned, or a label and its active time. */
+export type SearchHit =
+  | { type: 'event'; event: ActivityEvent; activeSeconds: number }
+  | { type: 'label'; label: Label; activeSeconds: number }
+
+export interface SearchStore {
+  /**
+   * Events whose entity, project, app or branch names match `text` (words, prefixes), and labels
+   * whose text matches it, within `range`, newest first, at most `limit`.
+   */
+  search(text: string, range: TimeRange, limit: number): Promise<SearchHit[]>
+}
+
+/** A stretch of continuous activity. */
+export interface Session {
+  startMs: number
+  endMs: number
+  activeSeconds: number
 }
 
 /** A device as the change feed carries it: what it is, not its statistics. */
@@ -289,6 +359,11 @@ export interface ActiveTimeStore {
   pending(): Promise<number>
   /** Resolves once the rollups are current (answers are exact either way; this is for speed). */
   settle(): Promise<void>
+  /**
+   * Stretches of activity in `range` (whole seconds): active time joined across gaps shorter than
+   * `gapMs`, each with its active seconds. Sessions are cut at the range's ends.
+   */
+  sessions(range: TimeRange, gapMs: number): Promise<Session[]>
 }
 
 export interface Store {
@@ -303,6 +378,9 @@ export interface Store {
   readonly tokens: TokenStore
   readonly changes: ChangeFeed
   readonly activeTime: ActiveTimeStore
+  readonly labels: LabelStore
+  readonly status: StatusStore
+  readonly search: SearchStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
   /** Applies pending migrations; resolves to the versions applied. */

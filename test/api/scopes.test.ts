@@ -82,7 +82,10 @@ test('each scope against every route: allowed ones answer, the others are 403 wi
       if (allows(scope, access)) {
         // Reached the handler, or its validation: a missing body or query is the caller's fault.
         assert.ok(![401, 403, 429].includes(res.statusCode) && res.statusCode < 500, what)
-        if (url !== '*') assert.notEqual(res.statusCode, 404, what)
+        // A 404 of an unknown thing (a label id) is fine; the router's own 404 is not.
+        if (url !== '*' && res.statusCode === 404 && method !== 'HEAD') {
+          assert.notEqual(res.json<{ code: string }>().code, 'not_found', what)
+        }
       } else if (wire === 'seed001') {
         // Seed 001's client knows one refusal only: a key that is not for this route is a 401.
         assert.equal(res.statusCode, 401, what)

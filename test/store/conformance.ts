@@ -641,5 +641,7 @@ function keyOf(c: Change): string {
       return `setting:${c.key}`
     case 'device':
       return `device:${c.device.id}`
+    case 'label':
+      return `label:${c.op === 'delete' ? c.id : c.label.id}`
   }
 }

@@ -18,14 +18,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { type Access, type Authenticator, type Principal, allows } from '../../domain/access.ts'
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../domain/errors.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
-import { isUnixSocketRequest } from '../transport.ts'
+import { isUnixSocketRequest, isUpgrade } from '../transport.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call this route; see `src/auth/access.ts`. */
     access?: Access
-    /** Also accept the token as `?token=` (WebSocket and image URLs cannot set headers). */
-    queryToken?: boolean
+    /**
+     * Also accept the token as `?token=` (WebSocket and image URLs cannot set headers); with
+     * `websocket`, only on requests that upgrade to a WebSocket.
+     */
+    queryToken?: boolean | 'websocket'
+    /** The access class of WebSocket upgrades of this route, when it differs from `access`. */
+    wsAccess?: Access
     /**
      * `seed001`: the route speaks seed 001's wire. Its key may be sent raw or as a bearer token,
      * and its error bodies are `{"error": code}` (see `src/api/errors.ts`).
@@ -66,7 +71,9 @@ export function presentedSeedKey(request: FastifyRequest): string | undefined {
 /** The access class of the route a request matched. Unknown paths need any valid token. */
 export function routeAccess(request: FastifyRequest): Access {
   if (request.is404) return 'any'
-  return request.routeOptions.config.access ?? 'admin'
+  const { config } = request.routeOptions
+  if (config.wsAccess !== undefined && isUpgrade(request.headers)) return config.wsAccess
+  return config.access ?? 'admin'
 }
 
 /**
@@ -100,9 +107,10 @@ export function installAuth(
     }
     const { config } = request.routeOptions
     const seed = !request.is404 && config.wire === 'seed001'
-    const secret = seed
-      ? presentedSeedKey(request)
-      : presentedToken(request, config.queryToken === true)
+    const queryToken =
+      config.queryToken === true ||
+      (config.queryToken === 'websocket' && isUpgrade(request.headers))
+    const secret = seed ? presentedSeedKey(request) : presentedToken(request, queryToken)
     const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
     if (!principal) {
       // Only a presented token that is wrong, expired or revoked counts as a guess; a request

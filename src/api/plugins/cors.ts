@@ -37,17 +37,26 @@ export interface CorsOptions {
   origins: readonly string[]
 }
 
-/** Registers CORS on the app. Call after the host check and before the auth hook. */
-export async function installCors(app: FastifyInstance, options: CorsOptions): Promise<void> {
+/** The rule for which browser origins may use the API (also for WebSocket upgrades). */
+export function originAllowed(
+  app: FastifyInstance,
+  options: CorsOptions,
+): (origin: string | undefined) => boolean {
   const configured = new Set(options.origins)
   const own = () => {
     const address = app.server.address()
     if (!address || typeof address === 'string') return []
     return options.hosts.map((h) => `http://${h}:${address.port}`)
   }
+  return (origin) => origin !== undefined && (configured.has(origin) || own().includes(origin))
+}
+
+/** Registers CORS on the app. Call after the host check and before the auth hook. */
+export async function installCors(app: FastifyInstance, options: CorsOptions): Promise<void> {
+  const allowed = originAllowed(app, options)
   await app.register(cors, {
     origin: (origin, callback) => {
-      callback(null, origin !== undefined && (configured.has(origin) || own().includes(origin)))
+      callback(null, allowed(origin))
     },
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type'],

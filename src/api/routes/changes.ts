@@ -8,6 +8,7 @@ import { Type } from 'typebox'
 import type { Change } from '../../store/ports.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { afkToFullEvent, toFullEvent } from '../schemas/events.ts'
+import { labelToWire } from '../schemas/labels.ts'
 
 /** A change as the wire carries it: `data` is the row as it now is, or `{id}` for a deletion. */
 export function changeToWire(c: Change): {
@@ -25,7 +26,9 @@ export function changeToWire(c: Change): {
           ? afkToFullEvent(c.afk)
           : c.kind === 'device'
             ? c.device
-            : { key: c.key, value: c.value }
+            : c.kind === 'label'
+              ? labelToWire(c.label)
+              : { key: c.key, value: c.value }
   return { seq: c.seq, kind: c.kind, op: c.op, data }
 }
 
@@ -36,6 +39,7 @@ const WireChange = Type.Object({
     Type.Literal('afk'),
     Type.Literal('setting'),
     Type.Literal('device'),
+    Type.Literal('label'),
   ]),
   op: Type.Union([Type.Literal('upsert'), Type.Literal('delete')]),
   data: Type.Unknown({ description: 'The row as it now is (`{id}` for a deletion).' }),

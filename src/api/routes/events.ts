@@ -43,18 +43,33 @@ function parseCursor(value: string): EventCursor {
 
 const ListQuery = Type.Object({
   ...BucketQuery.properties,
+  preset: Type.Optional(BucketQuery.properties.preset),
+  types: Type.Optional(
+    Type.String({
+      maxLength: 1000,
+      description: 'WebSocket only: the envelope types to receive, comma-separated (default all).',
+    }),
+  ),
+  after: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description:
+        `Listing: the ${NEXT_CURSOR_HEADER} header of the previous page. WebSocket: a change-feed ` +
+        'sequence number: first replay the changes after it, then go live.',
+    }),
+  ),
+  token: Type.Optional(
+    Type.String({
+      maxLength: 512,
+      description: 'WebSocket only: the token, for clients that cannot set headers.',
+    }),
+  ),
   limit: Type.Integer({
     minimum: 1,
     maximum: MAX_EVENT_PAGE,
     default: MAX_EVENT_PAGE,
     description: `Most events in this answer (default and maximum ${MAX_EVENT_PAGE}).`,
   }),
-  after: Type.Optional(
-    Type.String({
-      maxLength: 64,
-      description: `Continue a listing: the ${NEXT_CURSOR_HEADER} header of the previous answer.`,
-    }),
-  ),
 })
 
 export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -78,23 +93,51 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => app.daybook.ingest.events(request.body.map(toNewEvent)),
   )
 
-  app.get(
-    '/events',
-    {
-      config: { access: 'read' },
-      schema: {
-        summary: 'Events overlapping a preset range, flat or grouped by a dimension',
-        description:
-          `At most \`limit\` events (by start) per answer; when there are more, the ` +
-          `\`${NEXT_CURSOR_HEADER}\` header holds the cursor to pass as \`after\` for the next ` +
-          'page. Grouping applies within a page.',
-        tags: ['events'],
-        querystring: ListQuery,
-        response: { 200: EventsResponse, ...errorResponses(400, 401, 403, 422) },
-      },
+  app.route({
+    method: 'GET',
+    url: '/events',
+    // A WebSocket upgrade of this path is the live stream: the stream scope suffices, and the
+    // token may come as ?token= (browsers cannot set headers on WebSockets).
+    config: { access: 'read', wsAccess: 'stream', queryToken: 'websocket' },
+    schema: {
+      summary: 'Events overlapping a preset range, flat or grouped; or, upgraded, the live stream',
+      description:
+        `At most \`limit\` events (by start) per answer; when there are more, the ` +
+        `\`${NEXT_CURSOR_HEADER}\` header holds the cursor to pass as \`after\` for the next ` +
+        'page. Grouping applies within a page. A WebSocket upgrade of this path (stream scope) ' +
+        'is the live stream: envelopes {type, ts_unix_ms, correlation_id, payload}; `types` ' +
+        'picks envelope types, `after` replays the change feed first.',
+      tags: ['events'],
+      querystring: ListQuery,
+      response: { 200: EventsResponse, ...errorResponses(400, 401, 403, 422) },
     },
-    async (request, reply) => {
+    wsHandler: async (socket, request) => {
+      const hub = app.daybook.stream
+      if (!hub) {
+        socket.close(1011, 'the live stream is not available')
+        return
+      }
       const q = request.query
+      const after = q.after === undefined ? undefined : Number(q.after)
+      if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) {
+        socket.close(1008, 'after must be a change-feed sequence number')
+        return
+      }
+      const types = q.types === undefined ? null : new Set(q.types.split(',').map((t) => t.trim()))
+      const peer = request.socket.remoteAddress
+        ? `${request.socket.remoteAddress}:${request.socket.remotePort ?? 0}`
+        : 'unix'
+      await hub.attach(socket, { peer, types, after })
+    },
+    handler: async (request, reply) => {
+      const q = request.query
+      if (q.preset === undefined) {
+        throw new BadRequestError(
+          'invalid_query',
+          'preset is required: the range to list',
+          'preset',
+        )
+      }
       const { daybook } = app
       const { calendar, nowMs } = await daybook.requestTime(q.tz)
       const range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
@@ -118,7 +161,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const names = [...groups.keys()].sort()
       return { Grouped: names.map((group) => ({ group, events: groups.get(group) ?? [] })) }
     },
-  )
+  })
 }
 
 const DeleteBody = Type.Object(

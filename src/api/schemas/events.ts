@@ -101,6 +101,13 @@ export const AfkInput = Type.Object(
     afk_end: Type.Optional(Nullable(Timestamp)),
     duration: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'Seconds.' }))),
     device: DeviceName,
+    source: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'The watcher reporting it, e.g. daybook-afk (shown in the daemon status).',
+      }),
+    ),
   },
   { title: 'AfkInput' },
 )
@@ -163,7 +170,7 @@ export function toAfkPeriod(input: AfkInput, index: number): NewAfkPeriod {
   const durationSec =
     input.duration ??
     (endMs === null || endMs < startMs ? null : Math.round((endMs - startMs) / 1000))
-  return { startMs, endMs, durationSec, device: input.device ?? null }
+  return { startMs, endMs, durationSec, device: input.device ?? null, source: input.source ?? null }
 }
 
 /** A domain event in the seed's `FullEvent` shape. */

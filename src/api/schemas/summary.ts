@@ -30,6 +30,11 @@ export type SummaryQuery = Static<typeof SummaryQuery>
 
 export const BucketsQuery = Type.Object({
   ...BucketQuery.properties,
+  groupBy: Type.Optional(
+    Type.Union([...GroupBy.anyOf, Type.Literal('label')], {
+      description: 'Dimension to group by, or label: the active time inside each label, by text.',
+    }),
+  ),
   bucket: Type.Optional(BucketUnit),
   includeAfk: IncludeAfk,
 })
@@ -110,6 +115,11 @@ export const SettingsBody = Type.Object(
       minimum: 0,
       maximum: 36_500,
       description: 'Days of input-activity counts to keep; 0 keeps them forever.',
+    }),
+    sessionGapMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      description: 'Gaps in activity shorter than this do not end a session (history).',
     }),
   },
   { additionalProperties: false },

@@ -13,7 +13,7 @@ import { HOUR_MS, SLOT_MS, planBuckets } from '../../domain/cells.ts'
 import type { Dimension } from '../../domain/events.ts'
 import { type BucketCell, CellSums, TOTAL_GROUP } from '../../domain/summary.ts'
 import { activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
-import type { ActiveTimeQuery } from '../ports.ts'
+import type { ActiveTimeQuery, Session } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { type NamedTable, type ChildTable, idsOfNames, lookupNames } from './dimensions.ts'
 import { MARGINAL_DIM } from './rollups.ts'
@@ -293,4 +293,52 @@ function name(
     }
   }
   return sums.toCells()
+}
+
+/**
+ * Stretches of activity in `range`: the active timeline (every source, AFK taken out), joined
+ * across gaps shorter than `gapMs`. Only days with activity are resolved, a day at a time.
+ */
+export function sessions(c: Connection, range: TimeRange, gapMs: number): Session[] {
+  return c.read(() => {
+    const dirty = c
+      .all<{ slot: number }>('SELECT slot FROM dirty_slots WHERE slot BETWEEN $a AND $b', {
+        a: Math.floor(range.startMs / SLOT_MS),
+        b: Math.floor((range.endMs - 1) / SLOT_MS),
+      })
+      .map((r) => r.slot)
+    const priority = sourcePriorities(c)
+    const out: Session[] = []
+    let current: Session | undefined
+    for (const day of activeDays(c, range, dirty)) {
+      for (
+        let from = Math.max(day.startMs, range.startMs);
+        from < Math.min(day.endMs, range.endMs);
+        from += DAY_MS
+      ) {
+        const span = { startMs: from, endMs: Math.min(from + DAY_MS, day.endMs, range.endMs) }
+        const segments = activeTimeline(
+          eventsOverlapping(c, span),
+          afkOverlapping(c, span),
+          span,
+          priority,
+        )
+        for (const seg of segments) {
+          if (current && seg.startMs - current.endMs < gapMs) {
+            current.endMs = seg.endMs
+            current.activeSeconds += (seg.endMs - seg.startMs) / 1000
+          } else {
+            if (current) out.push(current)
+            current = {
+              startMs: seg.startMs,
+              endMs: seg.endMs,
+              activeSeconds: (seg.endMs - seg.startMs) / 1000,
+            }
+          }
+        }
+      }
+    }
+    if (current) out.push(current)
+    return out
+  })
 }

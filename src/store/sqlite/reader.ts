@@ -10,6 +10,10 @@ import type { BucketCell } from '../../domain/summary.ts'
 import type {
   ActiveTimeQuery,
   Change,
+  CollectorRow,
+  Label,
+  SearchHit,
+  Session,
   DeviceRow,
   EventListQuery,
   EventPage,
@@ -23,9 +27,14 @@ import type {
 import type { Connection } from './connection.ts'
 import { type ChildTable, type NamedTable, idsOfNames } from './dimensions.ts'
 import { activeTime } from './engine.ts'
+import { ftsQuery, search } from './search.ts'
+import { sessions } from './engine.ts'
 import {
   AFK_COLUMNS,
   EVENT_COLUMNS,
+  LABEL_COLUMNS,
+  type StoredLabel,
+  toLabel,
   type StoredAfk,
   type StoredEvent,
   deviceChanges,
@@ -267,6 +276,7 @@ export class Reader {
          UNION ALL SELECT seq, 't' FROM tombstones WHERE seq > $a
          UNION ALL SELECT seq, 's' FROM settings WHERE seq > $a
          UNION ALL SELECT seq, 'd' FROM devices WHERE seq > $a
+         UNION ALL SELECT seq, 'l' FROM labels WHERE seq > $a
          ORDER BY seq LIMIT $n`,
         { a: after, n: limit },
       )
@@ -286,7 +296,13 @@ export class Reader {
       namedAfk(c, afk).forEach((p, i) =>
         changes.push({ seq: (afk[i] as StoredAfk).seq, kind: 'afk', op: 'upsert', afk: p }),
       )
-      for (const t of c.all<{ seq: number; kind: 'event' | 'afk'; id: Uint8Array }>(
+      for (const l of c.all<StoredLabel & { seq: number }>(
+        `SELECT seq, ${LABEL_COLUMNS} FROM labels WHERE seq IN (SELECT value FROM json_each($s))`,
+        { s: of('l') },
+      )) {
+        changes.push({ seq: l.seq, kind: 'label', op: 'upsert', label: toLabel(l) })
+      }
+      for (const t of c.all<{ seq: number; kind: 'event' | 'afk' | 'label'; id: Uint8Array }>(
         'SELECT seq, kind, id FROM tombstones WHERE seq IN (SELECT value FROM json_each($s))',
         { s: of('t') },
       )) {
@@ -321,6 +337,97 @@ export class Reader {
 
   activeTime(q: ActiveTimeQuery): BucketCell[] {
     return activeTime(this.#c, q)
+  }
+
+  sessions(range: TimeRange, gapMs: number): Session[] {
+    return sessions(this.#c, range, gapMs)
+  }
+
+  label(id: string): Label | undefined {
+    const row = this.#c.get<StoredLabel>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE id = $id`, {
+      id,
+    })
+    return row ? toLabel(row) : undefined
+  }
+
+  labels(query: { range?: OpenRange | undefined; limit: number }): Label[] {
+    if (!query.range) {
+      return this.#c
+        .all<StoredLabel>(
+          `SELECT ${LABEL_COLUMNS} FROM labels ORDER BY created_ms DESC, seq DESC LIMIT $n`,
+          { n: query.limit },
+        )
+        .map(toLabel)
+    }
+    const { start, end } = bounds(query.range)
+    return this.#c
+      .all<StoredLabel>(
+        `SELECT ${LABEL_COLUMNS} FROM labels WHERE start_ms < $end AND (end_ms > $start OR start_ms >= $start)
+         ORDER BY start_ms, id LIMIT $n`,
+        { start, end, n: query.limit },
+      )
+      .map(toLabel)
+  }
+
+  searchLabels(query: string, limit: number): Label[] {
+    const match = ftsQuery(query)
+    if (match === undefined) return []
+    return this.#c
+      .all<StoredLabel>(
+        `SELECT ${LABEL_COLUMNS.split(', ')
+          .map((col) => `l.${col}`)
+          .join(', ')}
+         FROM labels_fts f JOIN labels l ON l.seq = f.rowid
+         WHERE labels_fts MATCH $match ORDER BY bm25(labels_fts), l.created_ms DESC LIMIT $n`,
+        { match, n: limit },
+      )
+      .map(toLabel)
+  }
+
+  counts(): {
+    events: number
+    afkPeriods: number
+    inputBuckets: number
+    labels: number
+    devices: number
+  } {
+    const c = this.#c
+    return c.read(() => {
+      const one = (sql: string) => c.get<{ n: number | null }>(sql)?.n ?? 0
+      return {
+        // Kept per device as events are written: counting two million rows takes a while.
+        events: one('SELECT sum(events) AS n FROM devices'),
+        afkPeriods: one('SELECT count(*) AS n FROM afk_periods'),
+        inputBuckets: one('SELECT count(*) AS n FROM input_activity'),
+        labels: one('SELECT count(*) AS n FROM labels'),
+        devices: one('SELECT count(*) AS n FROM devices'),
+      }
+    })
+  }
+
+  collectors(): CollectorRow[] {
+    return this.#c
+      .all<{
+        source: string
+        device: string
+        kind: CollectorRow['kind']
+        last_seen_ms: number
+        items: number
+      }>(
+        `SELECT c.source, d.name AS device, c.kind, c.last_seen_ms, c.items
+         FROM collectors c JOIN devices d ON d.id = c.device_id ORDER BY c.last_seen_ms DESC, c.source`,
+      )
+      .map((r) => ({
+        source: r.source,
+        device: r.device,
+        kind: r.kind,
+        lastSeenMs: r.last_seen_ms,
+        items: r.items,
+      }))
+  }
+
+  search(text: string, range: TimeRange, limit: number): SearchHit[] {
+    return search(this.#c, text, range, limit)
   }
 
   pending(): number {

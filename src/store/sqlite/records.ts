@@ -4,7 +4,7 @@
  */
 import { stringify as uuidStringify } from 'uuid'
 import { type ActivityEvent, type AfkPeriod, afkId } from '../../domain/events.ts'
-import type { Change, DeviceRow } from '../ports.ts'
+import type { Change, DeviceRow, Label } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { lookupNames } from './dimensions.ts'
 
@@ -168,6 +168,31 @@ function toDevice(r: StoredDevice): DeviceRow {
     own: r.own === 1,
     lastSeenMs: r.last_seen_ms,
     events: r.events,
+  }
+}
+
+/** A `labels` row as stored. */
+export interface StoredLabel {
+  id: string
+  text: string
+  context: string | null
+  start_ms: number
+  end_ms: number
+  created_ms: number
+  updated_ms: number
+}
+
+export const LABEL_COLUMNS = 'id, text, context, start_ms, end_ms, created_ms, updated_ms'
+
+export function toLabel(r: StoredLabel): Label {
+  return {
+    id: r.id,
+    text: r.text,
+    context: r.context,
+    startMs: r.start_ms,
+    endMs: r.end_ms,
+    createdMs: r.created_ms,
+    updatedMs: r.updated_ms,
   }
 }
 

@@ -14,7 +14,10 @@ import type {
   DeviceStore,
   EventStore,
   InputStore,
+  LabelStore,
+  SearchStore,
   SettingsStore,
+  StatusStore,
   Store,
   TokenStore,
 } from '../ports.ts'
@@ -149,6 +152,9 @@ export class SqliteStore implements Store {
   readonly tokens: TokenStore
   readonly changes: ChangeFeed
   readonly activeTime: ActiveTimeStore
+  readonly labels: LabelStore
+  readonly status: StatusStore
+  readonly search: SearchStore
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -196,7 +202,18 @@ export class SqliteStore implements Store {
       query: r('activeTime.query'),
       pending: w('activeTime.pending'),
       settle: w('activeTime.settle'),
+      sessions: r('activeTime.sessions'),
     }
+    this.labels = {
+      create: w('labels.create'),
+      update: w('labels.update'),
+      delete: w('labels.delete'),
+      get: r('labels.get'),
+      list: r('labels.list'),
+      search: r('labels.search'),
+    }
+    this.status = { counts: r('status.counts'), collectors: r('status.collectors') }
+    this.search = { search: r('search.search') }
   }
 
   /**

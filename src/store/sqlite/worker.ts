@@ -138,6 +138,16 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   'changes.after': (after: never, limit: never) => reader.changesAfter(after, limit),
   'changes.last': () => reader.lastSeq(),
   'activeTime.query': (q: never) => reader.activeTime(q),
+  'activeTime.sessions': (range: never, gap: never) => reader.sessions(range, gap),
+  'labels.create': (label: never) => needWriter().createLabel(label, Date.now()),
+  'labels.update': (id: never, patch: never) => needWriter().updateLabel(id, patch, Date.now()),
+  'labels.delete': (id: never) => needWriter().deleteLabel(id),
+  'labels.get': (id: never) => reader.label(id),
+  'labels.list': (q: never) => reader.labels(q),
+  'labels.search': (query: never, limit: never) => reader.searchLabels(query, limit),
+  'status.counts': () => reader.counts(),
+  'status.collectors': () => reader.collectors(),
+  'search.search': (text: never, range: never, limit: never) => reader.search(text, range, limit),
   'activeTime.pending': () => pendingSlots(c),
   /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */
   'activeTime.settle': () => {

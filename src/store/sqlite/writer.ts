@@ -4,8 +4,8 @@
  * commit order is the feed order and a rolled-back batch uses none — marks the rollup slots it
  * touches dirty, and returns what it changed.
  */
-import { parse as uuidParse, stringify as uuidStringify } from 'uuid'
-import { ConflictError, NotFoundError } from '../../domain/errors.ts'
+import { parse as uuidParse, stringify as uuidStringify, v7 as uuidv7 } from 'uuid'
+import { ConflictError, NotFoundError, UnprocessableError } from '../../domain/errors.ts'
 import {
   type NewActivityEvent,
   type NewAfkPeriod,
@@ -22,18 +22,29 @@ import {
   type EventSelector,
   type IngestResult,
   type InputDelta,
+  type Label,
+  type NewLabel,
   PRESENCE_PRIORITY,
   type TokenRow,
 } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { DimensionWriter, idsOfNames } from './dimensions.ts'
 import { storedDuration } from './migrations/0004_devices_feed_rollups.ts'
-import { AFK_COLUMNS, type StoredAfk, deviceChanges, deviceRows, namedAfk } from './records.ts'
+import {
+  AFK_COLUMNS,
+  LABEL_COLUMNS,
+  type StoredAfk,
+  type StoredLabel,
+  deviceChanges,
+  deviceRows,
+  namedAfk,
+  toLabel,
+} from './records.ts'
 import { markAllDirty, markDirty } from './rollups.ts'
 import { readSettings } from './rows.ts'
 
 /** Records a deletion; a row deleted twice keeps one tombstone, at its latest position. */
-const TOMBSTONE_SQL = (kind: 'event' | 'afk') => `
+const TOMBSTONE_SQL = (kind: 'event' | 'afk' | 'label') => `
   INSERT INTO tombstones (seq, kind, id, start_ms) VALUES ($seq, '${kind}', $id, $s)
   ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms`
 
@@ -174,9 +185,14 @@ export class Writer {
       const presence = new Map<number, number[]>()
       // The latest change of each event this batch stored, by id (an event may come twice).
       const changed = new Map<string, Change>()
+      const senders = new Map<string, { source: string; device: number; items: number }>()
       let maxEnd = 0
       for (const e of events) {
         const device = dims.device(e.device, nextSeq, nowMs)
+        const sender = `${e.source}\u0000${device.id}`
+        const sent = senders.get(sender) ?? { source: e.source, device: device.id, items: 0 }
+        sent.items++
+        senders.set(sender, sent)
         const category = dims.named('categories', e.category)
         const app = dims.named('apps', e.app)
         const source = dims.named('sources', e.source)
@@ -262,6 +278,7 @@ export class Writer {
         }
       }
       this.#updateDevices(perDevice)
+      this.#collect(senders, 'events', nowMs)
       if (maxEnd > 0) this.#raiseMaxEnd(maxEnd)
       const afkChanges = this.#presence(presence, nextSeq, dirty)
       result.changes = [...changed.values(), ...afkChanges].sort((a, b) => a.seq - b.seq)
@@ -281,6 +298,20 @@ export class Writer {
       op: 'upsert',
       afk,
     }))
+  }
+
+  /** Records that `source` on a device sent `items` of `kind` now. */
+  #collect(
+    counts: Map<string, { source: string; device: number; items: number }>,
+    kind: 'events' | 'afk' | 'input',
+    nowMs: number,
+  ): void {
+    const upsert = this.#c.stmt(`
+      INSERT INTO collectors (source, device_id, kind, last_seen_ms, items) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT DO UPDATE SET last_seen_ms = excluded.last_seen_ms, items = items + excluded.items`)
+    for (const { source, device, items } of counts.values()) {
+      upsert.run(source, device, kind, nowMs, items)
+    }
   }
 
   #updateDevices(perDevice: Map<number, { added: number; lastSeen: number }>): void {
@@ -380,8 +411,17 @@ export class Writer {
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const seqs: number[] = []
       const maxEnd = () => this.#maxEnd()
+      const senders = new Map<string, { source: string; device: number; items: number }>()
       for (const p of periods) {
         const device = this.#dims.device(p.device, nextSeq, nowMs)
+        const source = p.source ?? 'afk'
+        const sent = senders.get(`${source}\u0000${device.id}`) ?? {
+          source,
+          device: device.id,
+          items: 0,
+        }
+        sent.items++
+        senders.set(`${source}\u0000${device.id}`, sent)
         const found = c.get<{ seq: number; end_ms: number | null; inferred_end_ms: number | null }>(
           'SELECT seq, end_ms, inferred_end_ms FROM afk_periods WHERE device_id = $d AND start_ms = $s',
           { d: device.id, s: p.startMs },
@@ -426,6 +466,7 @@ export class Writer {
           result.duplicates++
         }
       }
+      this.#collect(senders, 'afk', nowMs)
       result.changes = this.#afkChanges(seqs)
       return result
     })
@@ -535,6 +576,7 @@ export class Writer {
       let inserted = 0
       const applied: number[] = []
       const presence = new Map<number, number[]>()
+      const senders = new Map<string, { source: string; device: number; items: number }>()
       const seen = new Map<number, { added: number; lastSeen: number }>()
       for (const [i, d] of deltas.entries()) {
         // The id is claimed in the same transaction as the counts are added: either both happen
@@ -547,6 +589,13 @@ export class Writer {
         if (isEmptyCounts(d)) continue
         const device = this.#dims.device(d.device ?? null, nextSeq, receivedMs)
         add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll)
+        const sent = senders.get(`${d.source}\u0000${device.id}`) ?? {
+          source: d.source,
+          device: device.id,
+          items: 0,
+        }
+        sent.items++
+        senders.set(`${d.source}\u0000${device.id}`, sent)
         applied.push(i)
         const times = presence.get(device.id) ?? []
         times.push(d.bucketMs)
@@ -555,9 +604,95 @@ export class Writer {
         seen.set(device.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
       }
       this.#updateDevices(seen)
+      this.#collect(senders, 'input', receivedMs)
       const changes = this.#presence(presence, nextSeq, dirty)
       return { inserted, duplicates: deltas.length - inserted, updated: 0, changes, applied }
     })
+  }
+
+  createLabel(label: NewLabel, nowMs: number): { label: Label; changes: Change[] } {
+    return this.#tx(({ nextSeq }) => {
+      const seq = nextSeq()
+      const id = uuidv7()
+      this.#c.run(
+        `INSERT INTO labels (seq, id, text, context, start_ms, end_ms, created_ms, updated_ms)
+         VALUES ($seq, $id, $text, $context, $start, $end, $now, $now)`,
+        {
+          seq,
+          id,
+          text: label.text,
+          context: label.context,
+          start: label.startMs,
+          end: label.endMs,
+          now: nowMs,
+        },
+      )
+      const stored = this.#label(id) as Label
+      return {
+        label: stored,
+        changes: [{ seq, kind: 'label', op: 'upsert', label: stored, created: true }],
+      }
+    })
+  }
+
+  updateLabel(
+    id: string,
+    patch: Partial<NewLabel>,
+    nowMs: number,
+  ): { label: Label; changes: Change[] } {
+    return this.#tx(({ nextSeq }) => {
+      const current = this.#label(id)
+      if (!current) throw new NotFoundError('label_not_found', `no label with id ${id}`, 'id')
+      const next = { ...current, ...patch }
+      if (next.endMs < next.startMs) {
+        throw new UnprocessableError(
+          'invalid_range',
+          'the label would end before it starts',
+          'body/endUtc',
+        )
+      }
+      const seq = nextSeq()
+      this.#c.run(
+        `UPDATE labels SET seq = $seq, text = $text, context = $context, start_ms = $start,
+           end_ms = $end, updated_ms = $now WHERE id = $id`,
+        {
+          seq,
+          id,
+          text: next.text,
+          context: next.context,
+          start: next.startMs,
+          end: next.endMs,
+          now: nowMs,
+        },
+      )
+      const stored = this.#label(id) as Label
+      return {
+        label: stored,
+        changes: [{ seq, kind: 'label', op: 'upsert', label: stored, created: false }],
+      }
+    })
+  }
+
+  deleteLabel(id: string): { deleted: boolean; changes: Change[] } {
+    return this.#tx(({ nextSeq }) => {
+      const current = this.#label(id)
+      if (!current) return { deleted: false, changes: [] }
+      const seq = nextSeq()
+      this.#c.run(TOMBSTONE_SQL('label'), {
+        seq,
+        id: Buffer.from(uuidParse(id)),
+        s: current.startMs,
+      })
+      this.#c.run('DELETE FROM labels WHERE id = $id', { id })
+      return { deleted: true, changes: [{ seq, kind: 'label', op: 'delete', id }] }
+    })
+  }
+
+  #label(id: string): Label | undefined {
+    const row = this.#c.get<StoredLabel>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE id = $id`, {
+      id,
+    })
+    return row ? toLabel(row) : undefined
   }
 
   deleteInputBefore(cutoffMs: number): number {

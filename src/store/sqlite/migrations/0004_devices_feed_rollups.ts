@@ -88,6 +88,32 @@ CREATE TABLE v4_input_activity (
   PRIMARY KEY (bucket_ms, device_id, source)
 ) WITHOUT ROWID;
 
+-- Labels: a person's notes on a stretch of time ("planning", "release day"). seq moves with every
+-- change, like events'.
+CREATE TABLE labels (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  text TEXT NOT NULL,
+  context TEXT,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL CHECK (end_ms >= start_ms),
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX labels_start ON labels (start_ms);
+CREATE INDEX labels_created ON labels (created_ms);
+
+-- When each collector last sent data, per source, device and kind (events, afk, input): a
+-- watcher that went silent shows in the status.
+CREATE TABLE collectors (
+  source TEXT NOT NULL,
+  device_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('events', 'afk', 'input')),
+  last_seen_ms INTEGER NOT NULL,
+  items INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source, device_id, kind)
+) WITHOUT ROWID;
+
 -- Deleted rows, so the feed (and sync) learns of deletions; a deleted event stays deleted.
 CREATE TABLE tombstones (
   seq INTEGER PRIMARY KEY,
@@ -184,6 +210,33 @@ END;
 CREATE TRIGGER projects_fts_rename AFTER UPDATE OF name ON projects BEGIN
   INSERT INTO projects_fts (projects_fts, rowid, name) VALUES ('delete', old.id, old.name);
   INSERT INTO projects_fts (rowid, name) VALUES (new.id, new.name);
+END;
+
+-- Label text and context, searchable (ranked with BM25). The index follows the row's seq.
+CREATE VIRTUAL TABLE labels_fts USING fts5 (
+  text, context, content = 'labels', content_rowid = 'seq',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER labels_fts_insert AFTER INSERT ON labels BEGIN
+  INSERT INTO labels_fts (rowid, text, context) VALUES (new.seq, new.text, new.context);
+END;
+CREATE TRIGGER labels_fts_delete AFTER DELETE ON labels BEGIN
+  INSERT INTO labels_fts (labels_fts, rowid, text, context)
+  VALUES ('delete', old.seq, old.text, old.context);
+END;
+CREATE TRIGGER labels_fts_update AFTER UPDATE ON labels BEGIN
+  INSERT INTO labels_fts (labels_fts, rowid, text, context)
+  VALUES ('delete', old.seq, old.text, old.context);
+  INSERT INTO labels_fts (rowid, text, context) VALUES (new.seq, new.text, new.context);
+END;
+
+-- Names searchable by word prefix: entities (files, titles, URLs), apps, branches.
+CREATE VIRTUAL TABLE entities_fts USING fts5 (
+  name, content = 'entities', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO entities_fts (entities_fts) VALUES ('rebuild');
+CREATE TRIGGER entities_fts_insert AFTER INSERT ON entities BEGIN
+  INSERT INTO entities_fts (rowid, name) VALUES (new.id, new.name);
 END;
 
 ALTER TABLE settings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,151 @@
+/**
+ * The daemon itself: `GET /v1/status`, and the live stream's `GET /v1/ws-clients`,
+ * `GET /v1/ws-port` and `POST /v1/events/push` (another tool's envelope, to every client).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { formatTimestamp } from '../../domain/calendar.ts'
+import { statusReport } from '../../services/status.ts'
+import type { StreamHub } from '../stream/hub.ts'
+import { Nullable } from '../schemas/common.ts'
+import { errorResponses } from '../schemas/responses.ts'
+
+const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(ms))
+
+const Status = Type.Object({
+  daemon: Type.Literal('daybook'),
+  version: Type.String(),
+  startedAt: Type.String(),
+  uptimeSeconds: Type.Integer(),
+  database: Type.Object({ location: Type.String(), bytes: Nullable(Type.Integer()) }),
+  counts: Type.Object({
+    events: Type.Integer(),
+    afkPeriods: Type.Integer(),
+    inputBuckets: Type.Integer(),
+    labels: Type.Integer(),
+    devices: Type.Integer(),
+  }),
+  rollups: Type.Object({
+    pendingSlots: Type.Integer({
+      description: '15-minute slots whose rollups are being recomputed.',
+    }),
+  }),
+  collectors: Type.Array(
+    Type.Object({
+      source: Type.String(),
+      device: Type.String(),
+      kind: Type.String({ description: 'events, afk or input.' }),
+      lastSeen: Type.String({ description: 'When the daemon last received data from it.' }),
+      silentSeconds: Type.Integer(),
+      items: Type.Integer(),
+    }),
+  ),
+  devices: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      own: Type.Boolean(),
+      lastSeen: Nullable(Type.String()),
+      events: Type.Integer(),
+    }),
+  ),
+  streams: Type.Object({ websocketClients: Type.Integer() }),
+  memory: Type.Object({ rssBytes: Type.Integer() }),
+})
+
+export const statusRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub }> = async (app, { hub }) => {
+  const { daybook } = app
+
+  app.get(
+    '/status',
+    {
+      config: { access: 'stream' },
+      schema: {
+        summary: 'Uptime, the database, counts, and when each collector and device last sent data',
+        tags: ['meta'],
+        response: { 200: Status, ...errorResponses(401, 403) },
+      },
+    },
+    async () => {
+      const s = await statusReport({
+        store: daybook.store,
+        version: daybook.version,
+        startedMs: daybook.startedMs,
+        clock: daybook.clock,
+        websocketClients: hub.size,
+      })
+      return {
+        ...s,
+        startedAt: formatTimestamp(s.startedAt),
+        collectors: s.collectors.map(({ lastSeenMs, ...c }) => ({
+          ...c,
+          lastSeen: formatTimestamp(lastSeenMs),
+        })),
+        devices: s.devices.map(({ lastSeenMs, ...d }) => ({ ...d, lastSeen: iso(lastSeenMs) })),
+      }
+    },
+  )
+
+  app.get(
+    '/ws-clients',
+    {
+      config: { access: 'stream' },
+      schema: {
+        summary: 'Clients connected to the live stream',
+        tags: ['stream'],
+        response: {
+          200: Type.Array(Type.Object({ peer: Type.String(), connected_at: Type.Integer() })),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => hub.list(),
+  )
+
+  app.get(
+    '/ws-port',
+    {
+      config: { access: 'stream' },
+      schema: {
+        summary: 'The TCP port the live stream is served on (the API port)',
+        tags: ['stream'],
+        response: {
+          200: Type.Object({ port: Nullable(Type.Integer()) }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => {
+      const address = app.server.address()
+      return { port: address && typeof address === 'object' ? address.port : null }
+    },
+  )
+
+  app.post(
+    '/events/push',
+    {
+      config: { access: 'admin' },
+      schema: {
+        summary: 'Broadcast an envelope from another tool to every live-stream client',
+        tags: ['stream'],
+        body: Type.Object(
+          {
+            type: Type.String({ minLength: 1, maxLength: 128 }),
+            payload: Type.Optional(Type.Unknown()),
+            correlation_id: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ ok: Type.Literal(true), clients: Type.Integer() }),
+          ...errorResponses(400, 401, 403, 415, 422),
+        },
+      },
+    },
+    async (request) => {
+      const { type, payload, correlation_id } = request.body
+      hub.broadcast(hub.envelope(type, payload ?? {}, correlation_id ?? null))
+      return { ok: true as const, clients: hub.size }
+    },
+  )
+}

@@ -1,0 +1,58 @@
+/**
+ * The live stream's plumbing: WebSocket support (`@fastify/websocket`), the hub, and the check
+ * that a WebSocket opened from a web page comes from an allowed origin (browsers send `Origin`
+ * on upgrades but apply no CORS to them, so without this any page could open the stream).
+ */
+import websocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import { ForbiddenError } from '../../domain/errors.ts'
+import { statusReport } from '../../services/status.ts'
+import { isUpgrade } from '../transport.ts'
+import { type HubOptions, StreamHub } from './hub.ts'
+
+export interface StreamOptions {
+  /** Whether a browser origin may open the stream (the CORS rule). */
+  originAllowed: (origin: string | undefined) => boolean
+  limits?: Pick<HubOptions, 'maxBufferedBytes' | 'maxReplayQueue' | 'pingMs' | 'statusMs'>
+}
+
+export async function installStream(
+  app: FastifyInstance,
+  options: StreamOptions,
+): Promise<StreamHub> {
+  const { daybook } = app
+  const hub: StreamHub = new StreamHub(daybook.bus, {
+    ...options.limits,
+    clock: daybook.clock,
+    feed: (after, limit) => daybook.store.changes.after(after, limit),
+    status: async (): Promise<unknown> =>
+      statusReport({
+        store: daybook.store,
+        version: daybook.version,
+        startedMs: daybook.startedMs,
+        clock: daybook.clock,
+        websocketClients: hub.size,
+      }),
+    onError: (err) => app.log.error({ err }, 'live stream'),
+  })
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    // A clean stop tells every client before closing its socket.
+    preClose(done) {
+      hub.shutdown()
+      this.websocketServer.close()
+      done()
+    },
+  })
+  app.addHook('onRequest', async (request) => {
+    if (!isUpgrade(request.headers)) return
+    const origin = request.headers.origin
+    if (origin !== undefined && !options.originAllowed(origin)) {
+      throw new ForbiddenError(
+        'origin_not_allowed',
+        `a page from ${origin} may not open the stream`,
+      )
+    }
+  })
+  return hub
+}

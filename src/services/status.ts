@@ -1,0 +1,82 @@
+/**
+ * The daemon's status: what it is, how long it has run, what it stores, which collectors and
+ * devices sent data and when (a collector that went silent shows), and who is connected.
+ */
+import { statSync } from 'node:fs'
+import type { Clock } from '../domain/clock.ts'
+import type { Store } from '../store/ports.ts'
+
+export interface StatusReport {
+  daemon: 'daybook'
+  version: string
+  startedAt: number
+  uptimeSeconds: number
+  database: { location: string; bytes: number | null }
+  counts: {
+    events: number
+    afkPeriods: number
+    inputBuckets: number
+    labels: number
+    devices: number
+  }
+  rollups: { pendingSlots: number }
+  collectors: {
+    source: string
+    device: string
+    kind: string
+    lastSeenMs: number
+    silentSeconds: number
+    items: number
+  }[]
+  devices: { id: string; name: string; own: boolean; lastSeenMs: number | null; events: number }[]
+  streams: { websocketClients: number }
+  memory: { rssBytes: number }
+}
+
+/** Size of a SQLite database with its WAL and shared-memory files, or null for another store. */
+function databaseBytes(location: string): number | null {
+  let total = 0
+  let found = false
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += statSync(location + suffix).size
+      found = true
+    } catch {
+      // not there (no WAL yet, or not a file)
+    }
+  }
+  return found ? total : null
+}
+
+export async function statusReport(deps: {
+  store: Store
+  version: string
+  startedMs: number
+  clock: Clock
+  websocketClients: number
+}): Promise<StatusReport> {
+  const { store, clock } = deps
+  const now = clock()
+  const [counts, pendingSlots, collectors, devices] = await Promise.all([
+    store.status.counts(),
+    store.activeTime.pending(),
+    store.status.collectors(),
+    store.devices.list(),
+  ])
+  return {
+    daemon: 'daybook',
+    version: deps.version,
+    startedAt: deps.startedMs,
+    uptimeSeconds: Math.floor((now - deps.startedMs) / 1000),
+    database: { location: store.location, bytes: databaseBytes(store.location) },
+    counts,
+    rollups: { pendingSlots },
+    collectors: collectors.map((c) => ({
+      ...c,
+      silentSeconds: Math.max(0, Math.floor((now - c.lastSeenMs) / 1000)),
+    })),
+    devices,
+    streams: { websocketClients: deps.websocketClients },
+    memory: { rssBytes: process.memoryUsage.rss() },
+  }
+}
