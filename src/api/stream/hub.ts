@@ -21,6 +21,9 @@ export type StreamSocket = Pick<
   'send' | 'close' | 'terminate' | 'ping' | 'on' | 'bufferedAmount' | 'readyState'
 >
 
+/** Frames every client gets, whatever it subscribed to: it must know the daemon's state. */
+const LIFECYCLE = new Set(['DaemonStarted', 'DaemonShutdown'])
+
 /** What a stream frame carries. */
 export interface Envelope {
   type: string
@@ -54,6 +57,8 @@ export interface HubOptions {
   pingMs?: number
   /** Status frames to every client at this interval (30 s). */
   statusMs?: number
+  /** How long a dropped client has to read its close frame before its socket is destroyed (5 s). */
+  dropGraceMs?: number
   /** The payload of `status` frames. */
   status: () => Promise<unknown>
   /** The change feed, for replays. */
@@ -98,6 +103,7 @@ export class StreamHub {
       maxReplayQueue: 10_000,
       pingMs: 30_000,
       statusMs: 30_000,
+      dropGraceMs: 5_000,
       ...options,
     }
     this.#unsubscribe = bus.subscribe((m) => this.#onBus(m))
@@ -218,7 +224,7 @@ export class StreamHub {
 
   #send(client: StreamClient, envelope: Envelope): void {
     if (client.dropped || client.socket.readyState !== 1) return
-    if (client.types && !client.types.has(envelope.type)) return
+    if (client.types && !client.types.has(envelope.type) && !LIFECYCLE.has(envelope.type)) return
     if (client.socket.bufferedAmount > this.#options.maxBufferedBytes) {
       this.#drop(client, 'client too slow: its unread messages passed the limit')
       return
@@ -233,7 +239,7 @@ export class StreamHub {
     this.#clients.delete(client)
     client.socket.close(1013, reason)
     // A peer that does not read will not complete the closing handshake either.
-    setTimeout(() => client.socket.terminate(), 5_000).unref()
+    setTimeout(() => client.socket.terminate(), this.#options.dropGraceMs).unref()
   }
 
   #heartbeat(): void {

@@ -13,7 +13,10 @@ import { type HubOptions, StreamHub } from './hub.ts'
 export interface StreamOptions {
   /** Whether a browser origin may open the stream (the CORS rule). */
   originAllowed: (origin: string | undefined) => boolean
-  limits?: Pick<HubOptions, 'maxBufferedBytes' | 'maxReplayQueue' | 'pingMs' | 'statusMs'>
+  limits?: Pick<
+    HubOptions,
+    'maxBufferedBytes' | 'maxReplayQueue' | 'pingMs' | 'statusMs' | 'dropGraceMs'
+  >
 }
 
 export async function installStream(
@@ -53,6 +56,12 @@ export async function installStream(
         `a page from ${origin} may not open the stream`,
       )
     }
+  })
+  // An upgrade refused before the plugin's own hook ran (no token, wrong scope, foreign origin)
+  // still owns a raw socket the HTTP server no longer manages: release it, or it stays open
+  // and holds every later close of the server.
+  app.addHook('onResponse', async (request) => {
+    if (isUpgrade(request.headers) && !request.ws) request.raw.socket.destroy()
   })
   return hub
 }
