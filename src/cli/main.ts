@@ -6,13 +6,17 @@ import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
+import { statusCommand } from './status.ts'
 import { summaryCommand } from './summary.ts'
+import { tailCommand } from './tail.ts'
 import { tokenCommand } from './token.ts'
 import { watchCommand } from './watch.ts'
 
 const COMMANDS: Command[] = [
   serveCommand,
+  statusCommand,
   summaryCommand,
+  tailCommand,
   watchCommand,
   tokenCommand,
   migrateCommand,
@@ -33,7 +37,9 @@ Options:
 
 Examples:
   daybook serve                                          run the daemon
+  daybook status                                         is it running, what it holds
   daybook summary --range week --by project              where this week went
+  daybook tail --types EventsInserted,AfkChanged         watch activity arrive
   daybook token create --name my-watcher --scope ingest  a write-only key for a collector
   daybook watch input                                    count keyboard and mouse activity
 `

@@ -32,6 +32,7 @@ import {
   defaultDataDir,
   tokenFile,
 } from '../config/paths.ts'
+import { type MdnsAdvertisement, advertiseDaemon } from '../discovery/mdns.ts'
 import { DaybookError } from '../domain/errors.ts'
 import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
@@ -56,6 +57,8 @@ Options:
   --socket [PATH]    Also listen on a Unix socket                        [DAYBOOK_SOCKET]
                      (default path: <data-dir>/run/daybook.sock; dir 0700, socket 0600)
   --no-tcp           Serve on the Unix socket only (implies --socket)
+  --mdns             Advertise the daemon on the local network as _daybook._tcp
+                     (DNS-SD; TXT: version, api, protocol), withdrawn at exit [DAYBOOK_MDNS]
   --log-level LEVEL  fatal, error, warn, info, debug or trace (default info) [DAYBOOK_LOG_LEVEL]
   --allow-host NAME  Also answer requests addressed to NAME (repeatable) [DAYBOOK_ALLOWED_HOSTS]
                      On loopback only localhost, 127.0.0.1 and [::1] are answered
@@ -114,6 +117,8 @@ export interface ServeConfig {
   allowedHosts: string[]
   /** Browser origins allowed besides the daemon's own (normalised). */
   corsOrigins: string[]
+  /** Advertise `_daybook._tcp` over mDNS. */
+  mdns: boolean
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -134,6 +139,7 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     'config-dir': { type: 'string' },
     socket: { type: 'string' },
     'no-tcp': { type: 'boolean' },
+    mdns: { type: 'boolean' },
     'log-level': { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     'cors-origin': { type: 'string', multiple: true },
@@ -205,6 +211,7 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     logLevel,
     allowedHosts,
     corsOrigins,
+    mdns: values.mdns === true || parseBoolean(env.DAYBOOK_MDNS, 'DAYBOOK_MDNS'),
   }
 }
 
@@ -354,15 +361,39 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
     )}\n`,
   )
 
+  const mdns = config.mdns ? startMdns(app, config, port) : undefined
+
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
+      await mdns?.stop()
       const closing = socketServer ? closeServer(socketServer) : Promise.resolve()
       await app.close() // stops TCP, waits for in-flight requests, closes the store
       await closing
       rmSync(files.discovery, { force: true })
     })())
   return { app, config, port, stop }
+}
+
+function startMdns(
+  app: DaybookApp,
+  config: ServeConfig,
+  port: number | undefined,
+): MdnsAdvertisement | undefined {
+  if (port === undefined) {
+    app.log.warn('--mdns: nothing to advertise without TCP (--no-tcp)')
+    return undefined
+  }
+  if (isLoopback(config.host)) {
+    app.log.warn(
+      `--mdns: listening on ${config.host}, so only this machine can reach what is advertised`,
+    )
+  }
+  return advertiseDaemon({
+    port,
+    version: DAYBOOK_VERSION,
+    onError: (err) => app.log.warn({ err }, 'mDNS advertisement failed'),
+  })
 }
 
 /** SERVER_API_KEY: seed 001's shared secret, accepted as an ingest-only key. */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import qs from 'qs'
+import WebSocket from 'ws'
 import { readTokenFile } from '../auth/default-token.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
 import { isProcessAlive } from '../config/process.ts'
@@ -179,6 +180,29 @@ export class DaybookClient {
       )
       req.end(body)
     })
+  }
+
+  /**
+   * Opens the live stream: a WebSocket on `GET /v1/events` (over the Unix socket when the daemon
+   * has one). `types` subscribes to a subset; `after` first replays the change feed from there.
+   */
+  openStream(
+    options: { types?: string[] | undefined; after?: number | undefined } = {},
+  ): WebSocket {
+    const query = qs.stringify({ types: options.types?.join(','), after: options.after })
+    const path = query === '' ? '/v1/events' : `/v1/events?${query}`
+    const headers: Record<string, string> = {}
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
+    const url =
+      'socketPath' in this.endpoint
+        ? `ws+unix://${this.endpoint.socketPath}:${path}`
+        : new URL(path, this.endpoint.baseUrl.replace(/^http/, 'ws')).href
+    return new WebSocket(url, { headers, handshakeTimeout: this.#timeoutMs })
+  }
+
+  /** Where the client talks to, for messages. */
+  describe(): string {
+    return describe(this.endpoint)
   }
 
   get<T>(path: string, query?: Record<string, unknown>): Promise<T> {

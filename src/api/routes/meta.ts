@@ -3,6 +3,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { PROTOCOL_VERSION } from '../../version.ts'
 
 export const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -23,7 +24,7 @@ export const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async () => ({
       daemon: 'daybook' as const,
-      protocol_version: 1,
+      protocol_version: PROTOCOL_VERSION,
       daemon_version: app.daybook.version,
     }),
   )

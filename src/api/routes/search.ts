@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { formatTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
 import { compareNames } from '../../domain/summary.ts'
 import type { SearchHit } from '../../store/ports.ts'
@@ -98,7 +99,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The same search as server-sent events, a day at a time, newest first',
         description:
           'text/event-stream of `data:` lines: `{"kind":"started"}`, one `{"kind":"result"}` per ' +
-          'hit as it is found, then `{"kind":"done","total":N}` (or `{"kind":"error"}`). ' +
+          'hit as it is found, `{"kind":"progress","searchedFrom"}` after each day, then ' +
+          '`{"kind":"done","total":N}` (or `{"kind":"error"}`, or `{"kind":"cancelled"}`). ' +
           'Comments every 15 s keep it alive; closing the connection stops the search.',
         tags: ['search'],
         body: SearchBody,
@@ -127,6 +129,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!res.destroyed) res.write(': keep-alive\n\n')
       }, KEEP_ALIVE_MS)
       let total = 0
+      let days = 0
       try {
         send({ kind: 'started', text: request.body.text, limit })
         for await (const { day, hits } of daybook.search.stream(
@@ -137,9 +140,13 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           stop.signal,
         )) {
           for (const hit of hits) send({ kind: 'result', hit: hitToWire(hit), done_count: ++total })
-          send({ kind: 'progress', searchedFrom: new Date(day.startMs).toISOString() })
+          send({ kind: 'progress', searchedFrom: formatTimestamp(day.startMs) })
+          days++
         }
-        send(stop.signal.aborted ? { kind: 'cancelled', total } : { kind: 'done', total })
+        if (stop.signal.aborted) {
+          request.log.info({ days, total }, 'search stream stopped: the client went away')
+          send({ kind: 'cancelled', total })
+        } else send({ kind: 'done', total })
       } catch (err) {
         request.log.error({ err }, 'search stream failed')
         send({ kind: 'error', message: 'the search failed; see the daemon log' })

@@ -104,8 +104,10 @@ class StoreWorker {
         worker.off('error', onError)
         if (m.ready) resolve(new StoreWorker(worker, onFailure))
         else {
-          void worker.terminate()
-          reject(rebuild(m.error.error))
+          // The worker ends by itself once it has said why (it closes its port). Terminating it
+          // instead races its own teardown, and a process that exits during that race can abort
+          // inside V8; waiting for the exit also means the file is no longer open on return.
+          worker.once('exit', () => reject(rebuild(m.error.error)))
         }
       })
     })

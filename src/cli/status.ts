@@ -1,0 +1,108 @@
+/**
+ * `daybook status`: what the running daemon is doing, and which collectors went quiet.
+ */
+import { CliError, type Command, parseFlags } from './command.ts'
+import { clientFlags, connect } from './connect.ts'
+import { columns, formatDuration } from './format.ts'
+
+const HELP = `Usage: daybook status [options]
+
+Prints the running daemon's status: version, uptime, the database and its size, how many
+events, AFK periods, input buckets and labels it holds, when each collector last sent data,
+and how many live-stream clients are connected. Exits 1 when no daemon answers.
+
+Options:
+  --json          Print the status as JSON (GET /v1/status)
+${clientFlags}
+  -h, --help      Show this help
+`
+
+/** The shape of `GET /v1/status` this command reads. */
+interface Status {
+  version: string
+  uptimeSeconds: number
+  database: { location: string; bytes: number | null }
+  counts: {
+    events: number
+    afkPeriods: number
+    inputBuckets: number
+    labels: number
+    devices: number
+  }
+  rollups: { pendingSlots: number }
+  collectors: {
+    source: string
+    device: string
+    kind: string
+    silentSeconds: number
+    items: number
+  }[]
+  streams: { websocketClients: number }
+}
+
+const count = new Intl.NumberFormat('en-US')
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit] ?? 'B'}`
+}
+
+/** The status as the lines a person reads. */
+export function formatStatus(s: Status, where: string): string {
+  const c = s.counts
+  const lines = [
+    `daybook ${s.version} at ${where}, up ${formatDuration(s.uptimeSeconds)}`,
+    `database  ${s.database.location}${s.database.bytes === null ? '' : ` (${formatBytes(s.database.bytes)})`}`,
+    `stored    ${count.format(c.events)} events, ${count.format(c.afkPeriods)} AFK periods, ` +
+      `${count.format(c.inputBuckets)} input buckets, ${count.format(c.labels)} labels, ` +
+      `${count.format(c.devices)} devices`,
+    `stream    ${s.streams.websocketClients} connected`,
+  ]
+  if (s.rollups.pendingSlots > 0) {
+    lines.push(`rollups   ${s.rollups.pendingSlots} slots being recomputed`)
+  }
+  if (s.collectors.length === 0) lines.push('', 'No collector has sent data yet.')
+  else {
+    lines.push('', 'Collectors (last data received):')
+    const rows = s.collectors.map((k) => [
+      `  ${k.source}`,
+      k.device,
+      k.kind,
+      k.silentSeconds < 60 ? 'just now' : `${formatDuration(k.silentSeconds)} ago`,
+      `${count.format(k.items)} items`,
+    ])
+    lines.push(columns(rows))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: "The running daemon's status; exits 1 when none answers",
+  help: HELP,
+  async run(argv, env) {
+    const { values } = parseFlags('status', argv, {
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'config-dir': { type: 'string' },
+      url: { type: 'string' },
+    })
+    const client = connect(values, env)
+    const status = await client.get<Status>('/v1/status')
+    if (typeof status !== 'object' || typeof status.counts !== 'object') {
+      throw new CliError(`${client.describe()} did not answer like a Daybook daemon`)
+    }
+    process.stdout.write(
+      values.json === true
+        ? `${JSON.stringify(status, null, 2)}\n`
+        : formatStatus(status, client.describe()),
+    )
+    return 0
+  },
+}

@@ -1,0 +1,51 @@
+/**
+ * Opt-in DNS-SD advertisement of the daemon on the local network: `_daybook._tcp`, with the
+ * version and API path in TXT records, withdrawn (goodbye packets) on shutdown. Browsers on the
+ * LAN find the daemon without being told its port.
+ */
+import os from 'node:os'
+import { Bonjour } from 'bonjour-service'
+import { PROTOCOL_VERSION } from '../version.ts'
+
+/** The DNS-SD service type, without the leading underscore and protocol: `_daybook._tcp`. */
+export const MDNS_SERVICE_TYPE = 'daybook'
+
+export interface MdnsOptions {
+  port: number
+  version: string
+  /** Instance name; default "Daybook on <hostname>". */
+  name?: string
+  /** Failures of the multicast socket: reported, never fatal to the daemon. */
+  onError: (err: Error) => void
+}
+
+export interface MdnsAdvertisement {
+  readonly name: string
+  /** Withdraws the service and closes the multicast socket. */
+  stop(): Promise<void>
+}
+
+/** Starts advertising; the service is announced once its name has been probed on the network. */
+export function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
+  const bonjour = new Bonjour({}, (err: Error) => options.onError(err))
+  const name = options.name ?? `Daybook on ${os.hostname()}`
+  const service = bonjour.publish({
+    name,
+    type: MDNS_SERVICE_TYPE,
+    protocol: 'tcp',
+    port: options.port,
+    txt: { version: options.version, api: '/v1', protocol: String(PROTOCOL_VERSION) },
+  })
+  service.on('error', (err: Error) => options.onError(err))
+  let stopped: Promise<void> | undefined
+  return {
+    name,
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        // Goodbye packets (TTL 0) first, so browsers drop the service now, not when it expires.
+        bonjour.unpublishAll(() => {
+          bonjour.destroy(() => resolve())
+        })
+      })),
+  }
+}
