@@ -213,23 +213,29 @@ export class StreamHub {
     else this.#sendChanges(client, pending.changes)
   }
 
+  /** Envelopes of a committed batch, with their text, made once for every client. */
+  readonly #encoded = new WeakMap<readonly Change[], { envelope: Envelope; text: string }[]>()
+
   #sendChanges(client: StreamClient, changes: readonly Change[]): void {
     if (changes.length === 0) return
-    for (const envelope of changesToEnvelopes(changes, (type, payload) =>
-      this.envelope(type, payload),
-    )) {
-      this.#send(client, envelope)
+    let encoded = this.#encoded.get(changes)
+    if (!encoded) {
+      encoded = changesToEnvelopes(changes, (type, payload) => this.envelope(type, payload)).map(
+        (envelope) => ({ envelope, text: JSON.stringify(envelope) }),
+      )
+      this.#encoded.set(changes, encoded)
     }
+    for (const { envelope, text } of encoded) this.#send(client, envelope, text)
   }
 
-  #send(client: StreamClient, envelope: Envelope): void {
+  #send(client: StreamClient, envelope: Envelope, text?: string): void {
     if (client.dropped || client.socket.readyState !== 1) return
     if (client.types && !client.types.has(envelope.type) && !LIFECYCLE.has(envelope.type)) return
     if (client.socket.bufferedAmount > this.#options.maxBufferedBytes) {
       this.#drop(client, 'client too slow: its unread messages passed the limit')
       return
     }
-    client.socket.send(JSON.stringify(envelope))
+    client.socket.send(text ?? JSON.stringify(envelope))
   }
 
   /** 1013 ("try again later"): the client may reconnect with `after=` and catch up. */
