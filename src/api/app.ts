@@ -20,9 +20,14 @@ import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Store } from '../store/ports.ts'
 import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
+import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
-import { LOOPBACK_HOSTS, installHostCheck } from './plugins/host-check.ts'
+import {
+  LOOPBACK_HOSTS,
+  installHostCheck,
+  installHostConsistency,
+} from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'
@@ -173,6 +178,19 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
+  // An empty JSON body is no body: routes that need none (a token refresh) accept it, and routes
+  // that need one say which field is missing instead of "not valid JSON".
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.trim() === '') {
+      if (request.routeOptions.schema?.body === undefined) done(null, undefined)
+      else done(new BadRequestError('invalid_json', 'the body is empty; this route needs JSON'))
+      return
+    }
+    void parseJson(request, text, done)
+  })
   // Bodies are JSON only: a text/plain body is a 415 that says so, not a confusing schema error.
   app.removeContentTypeParser('text/plain')
 
@@ -197,6 +215,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   // Hook order is the order of the checks: Host header, then CORS (which answers preflights),
   // then authentication and scope.
   const hostCheck = options.hostCheck ?? { allow: [] }
+  installHostConsistency(app)
   if (hostCheck !== false) installHostCheck(app, hostCheck.allow)
   const corsOptions = {
     hosts: [...LOOPBACK_HOSTS, ...(hostCheck === false ? [] : hostCheck.allow)],

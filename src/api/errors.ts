@@ -117,10 +117,25 @@ export function toSeed001Response(res: ErrorResponse): Seed001ErrorResponse {
   return out
 }
 
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KB`
+  return `${n} bytes`
+}
+
 /** Installs the error and not-found handlers on an app. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped = toErrorResponse(err)
+    let mapped = toErrorResponse(err)
+    if (mapped.body.code === 'payload_too_large' && request.routeOptions.bodyLimit !== undefined) {
+      mapped = {
+        ...mapped,
+        body: {
+          ...mapped.body,
+          message: `request body is larger than the ${formatBytes(request.routeOptions.bodyLimit)} this route accepts`,
+        },
+      }
+    }
     const res =
       !request.is404 && request.routeOptions.config.wire === 'seed001'
         ? toSeed001Response(mapped)

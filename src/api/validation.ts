@@ -27,10 +27,130 @@ const coercing = makeAjv({ coerceTypes: 'array' })
 // instead of silently dropping it.
 const strict = makeAjv({ coerceTypes: false, removeAdditional: false })
 
-/** Fastify validator compiler: strict for bodies, coercing for everything that arrives as text. */
+/** The path of the first number in `data` that is not finite, or undefined. */
+function nonFinite(data: unknown, path = ''): string | undefined {
+  if (typeof data === 'number') return Number.isFinite(data) ? undefined : path
+  if (typeof data !== 'object' || data === null) return undefined
+  for (const [key, value] of Object.entries(data)) {
+    const found = nonFinite(value, `${path}/${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** A validation function in Ajv's shape: its failures are left in `errors`. */
+type Checked = ((data: unknown) => boolean) & { errors: ErrorObject[] | null | undefined }
+
+/**
+ * Fastify validator compiler: strict for bodies, coercing for everything that arrives as text.
+ * Coercion reads `Infinity` and `1e309` as numbers that pass Ajv's integer check and slip past
+ * bounds; text parts are refused when any number in them is not finite.
+ */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? strict : coercing
-  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>
+  if (httpPart === 'body') {
+    return strict.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>
+  }
+  const validate = coercing.compile(schema as object)
+  const known = knownParameters(schema as SchemaNode, httpPart)
+  const checked: Checked = Object.assign(
+    (data: unknown): boolean => {
+      // A misspelt parameter would otherwise be dropped and the answer silently cover something
+      // else (`?preset=today` on a route without presets gave the all-time total).
+      if (known && typeof data === 'object' && data !== null) {
+        const unknown = Object.keys(data).find((k) => !known.has(k))
+        if (unknown !== undefined) {
+          checked.errors = [
+            {
+              instancePath: '',
+              schemaPath: '',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: unknown },
+              message: `must not have ${unknown}`,
+            },
+          ]
+          return false
+        }
+      }
+      const ok = validate(data)
+      checked.errors = validate.errors
+      if (!ok) return false
+      const path = nonFinite(data)
+      if (path === undefined) return true
+      checked.errors = [
+        {
+          instancePath: path,
+          schemaPath: '',
+          keyword: 'type',
+          params: {},
+          message: 'must be a finite number',
+        },
+      ]
+      return false
+    },
+    { errors: null },
+  )
+  return checked as ReturnType<FastifySchemaCompiler<unknown>>
+}
+
+/** Query parameters a schema names (plus `token`, taken by the stream), or undefined for any. */
+function knownParameters(schema: SchemaNode, part: string | undefined): Set<string> | undefined {
+  if (part !== 'querystring' || !schema.properties || schema.additionalProperties === true) {
+    return undefined
+  }
+  return new Set([...Object.keys(schema.properties), 'token'])
+}
+
+interface SchemaNode {
+  properties?: Record<string, unknown>
+  additionalProperties?: unknown
+  const?: unknown
+  anyOf?: SchemaNode[]
+  description?: string
+  type?: string
+  format?: string
+  minimum?: number
+  maximum?: number
+}
+
+const TIMESTAMP_HINT = 'an RFC 3339 timestamp with an offset, e.g. 2025-09-11T12:34:56Z'
+
+/** The literal values a schema allows when it allows nothing else, else undefined. */
+function literals(schema: SchemaNode): unknown[] | undefined {
+  if (schema.const !== undefined) return [schema.const]
+  if (!schema.anyOf) return undefined
+  const out: unknown[] = []
+  for (const branch of schema.anyOf) {
+    const values = literals(branch)
+    if (!values) return undefined
+    out.push(...values)
+  }
+  return out
+}
+
+/** What a value must be to match `schema`, as words ("one of hour, day", "an RFC 3339 …"). */
+function expected(schema: SchemaNode): string | undefined {
+  const values = literals(schema)
+  if (values) {
+    const names = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+    return names.length === 1 ? String(names[0]) : `one of ${names.join(', ')}`
+  }
+  if (schema.format === 'date-time') return TIMESTAMP_HINT
+  if (schema.description) return schema.description.replace(/\.$/, '')
+  if (schema.anyOf) {
+    const parts = schema.anyOf.map(expected)
+    return parts.every((p) => p !== undefined) ? parts.join(', or ') : undefined
+  }
+  if (schema.type === 'null') return 'null'
+  if (schema.type === 'integer' || schema.type === 'number') {
+    const what = schema.type === 'integer' ? 'a whole number' : 'a number'
+    if (schema.minimum !== undefined && schema.maximum !== undefined) {
+      return `${what} from ${schema.minimum} to ${schema.maximum}`
+    }
+    return what
+  }
+  if (schema.type === 'string') return 'a string'
+  if (schema.type === 'boolean') return 'true or false'
+  return undefined
 }
 
 /** Where in the request the invalid data was. */
@@ -58,14 +178,21 @@ export function describeValidation(errors: ErrorObject[], part: string): Validat
   if (!chosen) return { field: part, message: `${part} is invalid`, keyword: 'unknown' }
   const name = fieldName(part, chosen.instancePath)
   if (union) {
-    const description = (union.parentSchema as { description?: string } | undefined)?.description
-    const detail = description ? `must be ${description}` : 'has an unsupported form'
+    const wanted = expected((union.parentSchema ?? {}) as SchemaNode)
+    const detail = wanted === undefined ? 'has an unsupported form' : `must be ${wanted}`
     return { field: name, message: `${name} ${detail}`, keyword: 'anyOf' }
+  }
+  if (chosen.keyword === 'format' || chosen.keyword === 'enum') {
+    const wanted = expected((chosen.parentSchema ?? {}) as SchemaNode)
+    if (wanted !== undefined) {
+      return { field: name, message: `${name} must be ${wanted}`, keyword: chosen.keyword }
+    }
   }
   if (chosen.keyword === 'additionalProperties') {
     const extra = (chosen.params as { additionalProperty: string }).additionalProperty
     const field = fieldName(part, `${chosen.instancePath}/${extra}`)
-    return { field, message: `${field} is not a known field`, keyword: 'additionalProperties' }
+    const what = part === 'querystring' ? 'parameter' : 'field'
+    return { field, message: `${field} is not a known ${what}`, keyword: 'additionalProperties' }
   }
   if (chosen.keyword === 'required') {
     const missing = (chosen.params as { missingProperty: string }).missingProperty

@@ -44,13 +44,36 @@ export interface DefaultTokenSource {
   rotate(): string
 }
 
+/** Shorter than this, a token file's content is not a real secret (ours are 43 characters). */
+export const MIN_SECRET_LENGTH = 32
+
+/**
+ * Why the token file cannot be trusted, or undefined when it can: readable by others, or holding
+ * a secret too short to resist guessing. Checked at start and on every reload.
+ */
+export function tokenFileProblem(file: string, secret: string): string | undefined {
+  if (isExposed(file)) return `token file ${file} is readable by other users; run: chmod 600 ${file}`
+  if (secret.length < MIN_SECRET_LENGTH) {
+    return (
+      `token file ${file} holds a secret shorter than ${MIN_SECRET_LENGTH} characters; ` +
+      'delete the file to have a new one made'
+    )
+  }
+  return undefined
+}
+
 /**
  * The default token kept in `file` (which must exist); rotation rewrites the file atomically.
  * The file is the source of truth: when another program replaces it (a new mtime), the next
  * check reads the new secret, so an outside rotation needs no restart. A file that vanished or
- * was emptied keeps the last secret rather than locking everyone out.
+ * was emptied keeps the last secret rather than locking everyone out; so does a replacement that
+ * fails the start-time checks (readable by others, too short), with a warning through `warn`.
  */
-export function fileDefaultToken(file: string, secret: string): DefaultTokenSource {
+export function fileDefaultToken(
+  file: string,
+  secret: string,
+  warn: (message: string) => void = () => undefined,
+): DefaultTokenSource {
   let current = secret
   let seen = mtimeOf(file)
   return {
@@ -58,7 +81,12 @@ export function fileDefaultToken(file: string, secret: string): DefaultTokenSour
       const mtime = mtimeOf(file)
       if (mtime !== seen) {
         seen = mtime
-        current = readTokenFile(file) ?? current
+        const replacement = readTokenFile(file)
+        if (replacement !== undefined && replacement !== current) {
+          const problem = tokenFileProblem(file, replacement)
+          if (problem === undefined) current = replacement
+          else warn(`${problem}; the daemon keeps using the previous default token`)
+        }
       }
       return current
     },

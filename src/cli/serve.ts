@@ -21,7 +21,7 @@ import {
   ensureDefaultToken,
   fileDefaultToken,
   fixedDefaultToken,
-  isExposed,
+  tokenFileProblem,
 } from '../auth/default-token.ts'
 import { AuthenticatorChain } from '../domain/access.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
@@ -280,7 +280,9 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
 
 async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
-  const defaultToken = defaultTokenSource(config)
+  // The token file is re-read while the daemon runs; a bad replacement is logged, not used.
+  const log: { warn: (message: string) => void } = { warn: () => undefined }
+  const defaultToken = defaultTokenSource(config, (message) => log.warn(message))
   const authenticator = new AuthenticatorChain([
     new StaticKeyAuthenticator(() => defaultToken.current()),
     ...(config.ingestKey === undefined ? [] : [ingestKeyAuthenticator(config.ingestKey)]),
@@ -315,6 +317,7 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
     },
   })
   await app.ready()
+  log.warn = (message) => app.log.warn(message)
 
   let socketServer: http.Server | undefined
   try {
@@ -407,20 +410,22 @@ function allowedHostNames(config: ServeConfig): string[] {
   return [...new Set(bound === undefined ? config.allowedHosts : [...config.allowedHosts, bound])]
 }
 
-function defaultTokenSource(config: ServeConfig): DefaultTokenSource {
+function defaultTokenSource(
+  config: ServeConfig,
+  warn: (message: string) => void,
+): DefaultTokenSource {
   if (config.token !== undefined) return fixedDefaultToken(config.token)
   const file = tokenFile(config.configDir)
   let token: string
   try {
     token = ensureDefaultToken(file)
-    if (isExposed(file)) {
-      throw new CliError(`token file ${file} is readable by other users; run: chmod 600 ${file}`)
-    }
+    const problem = tokenFileProblem(file, token)
+    if (problem !== undefined) throw new CliError(problem)
   } catch (err) {
     if (err instanceof CliError) throw err
     throw new CliError(`cannot use token file ${file}: ${describeFsError(err)}`)
   }
-  return fileDefaultToken(file, token)
+  return fileDefaultToken(file, token, warn)
 }
 
 function prepareDataDir(dir: string): void {

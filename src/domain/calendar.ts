@@ -369,8 +369,9 @@ export function parseTimestamp(value: string, field: string): number {
   const repaired = value.replace(/ (\d{2}:?\d{2})$/, '+$1')
   const fast = fastTimestamp(repaired)
   if (fast !== undefined) return fast
+  let ms: number
   try {
-    return Temporal.Instant.from(repaired).epochMilliseconds
+    ms = Temporal.Instant.from(repaired).epochMilliseconds
   } catch {
     throw new BadRequestError(
       'invalid_timestamp',
@@ -378,7 +379,21 @@ export function parseTimestamp(value: string, field: string): number {
       field,
     )
   }
+  // Instants far outside the calendar (year -271821) parse, but local-calendar math on them
+  // fails: years 1 to 9999 are what any range of activity can need.
+  if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS) {
+    throw new BadRequestError(
+      'invalid_timestamp',
+      `${field} must lie between the years 0001 and 9999; got ${JSON.stringify(value)}`,
+      field,
+    )
+  }
+  return ms
 }
+
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps a request may name. */
+const MIN_TIMESTAMP_MS = -62_135_596_800_000
+const MAX_TIMESTAMP_MS = 253_402_300_799_999
 
 /** Formats epoch ms as RFC 3339 UTC: `2025-09-28T23:30:32Z`, with `.123` only when needed. */
 export function formatTimestamp(ms: number): string {

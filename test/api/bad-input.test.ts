@@ -247,29 +247,127 @@ const cases: Case[] = [
     code: 'invalid_timezone',
     mentions: 'Mars/Olympus',
   },
+  {
+    name: 'an unknown bucket names the allowed ones',
+    url: `/v1/summary/buckets?preset=today&bucket=minute`,
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'bucket must be one of hour, day, week, month, year',
+  },
+  {
+    name: 'an unknown insight names the allowed ones',
+    url: '/v1/insights?insightType=nope',
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'insightType must be one of activeYears, topN, mostActiveDay',
+  },
+  {
+    name: 'an unknown groupBy names the allowed ones',
+    url: '/v1/summary/buckets?preset=today&groupBy=nope',
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'groupBy must be one of app, project, language',
+  },
+  {
+    name: 'a body timestamp without an offset',
+    method: 'POST',
+    url: '/events',
+    payload: [eventInput({ timestamp: '2026-11-24 10:00:00' })],
+    status: 422,
+    code: 'invalid_body',
+    mentions: 'body/0/timestamp must be an RFC 3339 timestamp with an offset, e.g.',
+  },
+  {
+    name: 'a body timestamp as epoch seconds',
+    method: 'POST',
+    url: '/events',
+    payload: [eventInput({ timestamp: 1763978400 })],
+    status: 422,
+    code: 'invalid_body',
+    mentions: 'body/0/timestamp must be an RFC 3339 timestamp',
+  },
+  ...['Infinity', '-Infinity', '1e309', 'NaN'].map((v): Case => ({
+    name: `limit=${v}`,
+    url: `/v1/projects?limit=${v}`,
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'limit',
+  })),
+  {
+    name: 'limit[]=1e309',
+    url: '/v1/projects?limit[]=1e309',
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'limit',
+  },
+  {
+    name: 'days=Infinity on the input summary',
+    url: '/v1/activity/summary?days=Infinity',
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'days',
+  },
+  {
+    name: 'a custom range before year 1, with a zone',
+    url: '/v1/summary/buckets?preset[custom][start]=-271821-04-20T00:00:00Z&preset[custom][end]=2025-01-01T00:00:00Z&tz=Europe/Berlin',
+    status: 400,
+    code: 'invalid_timestamp',
+    mentions: 'preset[custom][start] must lie between the years 0001 and 9999',
+  },
+  {
+    name: 'a custom range past year 9999, with a zone',
+    url: '/v1/summary/buckets?preset[custom][start]=2025-01-01T00:00:00Z&preset[custom][end]=%2B275760-09-12T00:00:00Z&tz=Europe/Berlin',
+    status: 400,
+    code: 'invalid_timestamp',
+    mentions: 'preset[custom][end]',
+  },
+  {
+    name: 'an unknown query parameter is named, not ignored',
+    url: '/v1/summary/total?preset=today&projets=daybook',
+    status: 400,
+    code: 'invalid_query',
+    mentions: 'projets is not a known parameter',
+  },
 ]
 
-for (const c of cases) {
-  test(`bad input: ${c.name} → ${c.status} ${c.code}, nothing stored`, async (t) => {
-    const { call, dbFile } = await startApp(t)
-    const res = await call({
-      method: c.method ?? 'GET',
-      url: c.url,
-      ...(c.payload === undefined ? {} : { payload: c.payload as string }),
-      ...(c.headers ? { headers: c.headers } : {}),
+test('bad input: a clear JSON error with the right status, and nothing stored', async (t) => {
+  // One app for every case: none of them may store anything.
+  const { call, dbFile } = await startApp(t)
+  for (const c of cases) {
+    await t.test(`${c.name} → ${c.status} ${c.code}`, async () => {
+      const res = await call({
+        method: c.method ?? 'GET',
+        url: c.url,
+        ...(c.payload === undefined ? {} : { payload: c.payload as string }),
+        ...(c.headers ? { headers: c.headers } : {}),
+      })
+      assert.equal(res.statusCode, c.status, res.body)
+      assert.match(res.headers['content-type'] ?? '', /application\/json/)
+      const body = res.json()
+      assert.equal(body.code, c.code, res.body)
+      assert.ok(
+        body.message.includes(c.mentions),
+        `message ${JSON.stringify(body.message)} should mention ${c.mentions}`,
+      )
+      assert.equal(countRows(dbFile, 'events'), 0)
+      assert.equal(countRows(dbFile, 'afk_periods'), 0)
     })
-    assert.equal(res.statusCode, c.status, res.body)
-    assert.match(res.headers['content-type'] ?? '', /application\/json/)
-    const body = res.json()
-    assert.equal(body.code, c.code, res.body)
-    assert.ok(
-      body.message.includes(c.mentions),
-      `message ${JSON.stringify(body.message)} should mention ${c.mentions}`,
-    )
-    assert.equal(countRows(dbFile, 'events'), 0)
-    assert.equal(countRows(dbFile, 'afk_periods'), 0)
-  })
-}
+  }
+})
+
+test('a project search with a NUL or quotes is a search, not an error', async (t) => {
+  const { call } = await startApp(t)
+  await call({ method: 'POST', url: '/events', payload: [eventInput({ project_name: 'alpha' })] })
+  for (const query of ['a%00', '%22al', 'al%22%22', '%00']) {
+    const res = await call({ url: `/v1/projects?query=${query}` })
+    assert.equal(res.statusCode, 200, `${query}: ${res.body}`)
+  }
+  const found = await call({ url: '/v1/projects?query=al%00' })
+  assert.deepEqual(
+    found.json<{ data: { name: string }[] }>().data.map((p) => p.name),
+    ['alpha'],
+  )
+})
 
 test('a batch over 10,000 events is 413 and stores nothing', async (t) => {
   const { call, dbFile } = await startApp(t)
@@ -292,6 +390,7 @@ test('a body over 5 MB is 413 and stores nothing', async (t) => {
   const res = await call({ method: 'POST', url: '/events', payload, headers: json })
   assert.equal(res.statusCode, 413)
   assert.equal(res.json().code, 'payload_too_large')
+  assert.match(res.json().message, /larger than the 5 MB this route accepts/)
   assert.equal(countRows(dbFile, 'events'), 0)
 })
 

@@ -269,8 +269,32 @@ describe('path tricks', () => {
   })
 })
 
+test('two Host headers, or a target naming another host than Host, are a 400', async (t) => {
+  const { app } = await startApp(t, { hostCheck: false })
+  const port = await listen(app)
+  const raw = (head: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write(`${head}Connection: close\r\n\r\n`),
+      )
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+  const twice = await raw('GET /v1/version HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n')
+  assert.match(twice, /^HTTP\/1\.1 400/)
+  assert.match(twice, /"code":"invalid_host"/)
+  const other = await raw('GET http://evil.example/v1/version HTTP/1.1\r\nHost: localhost\r\n')
+  assert.match(other, /^HTTP\/1\.1 400/)
+  assert.match(other, /another host than the Host header/)
+  // The same host in both places is an ordinary request (here: refused for want of a token).
+  const same = await raw(`GET http://localhost:${port}/v1/version HTTP/1.1\r\nHost: localhost\r\n`)
+  assert.match(same, /^HTTP\/1\.1 401/)
+})
+
 describe('failed authentication is rate-limited per client address', () => {
-  test('past 20 failures a minute, that address gets 429 with Retry-After, even with a good token', async (t) => {
+  test('past 20 failures a minute, that address gets 429 with Retry-After; a good token still gets in', async (t) => {
     const { app, call, token, setNow } = await startApp(t, { now: NOW })
     const from = (remoteAddress: string, authorization?: string) =>
       app.inject({
@@ -293,7 +317,8 @@ describe('failed authentication is rate-limited per client address', () => {
     assert.equal(limited.headers['retry-after'], '60')
     assert.equal(limited.json().code, 'rate_limited')
     assert.ok(!limited.body.includes('wrong'), 'the presented token is not echoed')
-    assert.equal((await from('192.0.2.1', `Bearer ${token}`)).statusCode, 429)
+    // One broken script must not lock out every other client of that address.
+    assert.equal((await from('192.0.2.1', `Bearer ${token}`)).statusCode, 200)
     assert.equal((await from('192.0.2.1')).statusCode, 429)
     // Public probes stay open, and other addresses are unaffected.
     const probe = await app.inject({ url: '/healthz', remoteAddress: '192.0.2.1' })
@@ -301,9 +326,21 @@ describe('failed authentication is rate-limited per client address', () => {
     assert.equal((await from('192.0.2.2', `Bearer ${token}`)).statusCode, 200)
 
     setNow(NOW + 30_000)
-    assert.equal((await from('192.0.2.1', `Bearer ${token}`)).headers['retry-after'], '30')
+    assert.equal((await from('192.0.2.1', 'Bearer wrong')).headers['retry-after'], '30')
     setNow(NOW + 60_000)
-    assert.equal((await from('192.0.2.1', `Bearer ${token}`)).statusCode, 200)
+    assert.equal((await from('192.0.2.1', 'Bearer wrong')).statusCode, 401)
+  })
+
+  test('every loopback address shares one budget', async (t) => {
+    const { app, token } = await startApp(t, { authFailureLimit: { limit: 3, windowMs: 60_000 } })
+    const from = (remoteAddress: string, secret: string) =>
+      app.inject({ url: '/v1/apps', remoteAddress, headers: { authorization: `Bearer ${secret}` } })
+    for (const address of ['127.0.0.1', '127.0.0.2', '::ffff:127.9.9.9']) {
+      assert.equal((await from(address, 'wrong')).statusCode, 401)
+    }
+    assert.equal((await from('127.1.2.3', 'wrong')).statusCode, 429)
+    assert.equal((await from('::1', 'wrong')).statusCode, 429)
+    assert.equal((await from('127.1.2.3', token)).statusCode, 200)
   })
 
   test('the limit is configurable, and a forbidden scope is not a failure', async (t) => {

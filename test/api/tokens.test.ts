@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { buildApp } from '../../src/api/app.ts'
@@ -325,6 +325,41 @@ test('a default token file replaced by another program takes effect on the next 
     (await app.inject({ url: '/v1/apps', headers: bearer(replacement) })).statusCode,
     200,
   )
+})
+
+test('a replaced token file that is too short or readable by others is not taken up', async (t) => {
+  const { app, token, tokenFile } = await startApp(t)
+  const status = async (secret: string) =>
+    (await app.inject({ url: '/v1/apps', headers: bearer(secret) })).statusCode
+  let bump = 5_000
+  const replace = (content: string, mode = 0o600) => {
+    writeFileAtomic(tokenFile, `${content}\n`)
+    chmodSync(tokenFile, mode)
+    utimesSync(tokenFile, new Date(), new Date(Date.now() + (bump += 5_000)))
+  }
+  replace('abc')
+  assert.equal(await status('abc'), 401)
+  assert.equal(await status(token), 200, 'the last good secret is kept')
+  const exposed = newSecret()
+  replace(exposed, 0o644)
+  assert.equal(await status(exposed), 401)
+  assert.equal(await status(token), 200)
+  // Fixed, the same secret is taken up on the next request.
+  chmodSync(tokenFile, 0o600)
+  utimesSync(tokenFile, new Date(), new Date(Date.now() + (bump += 5_000)))
+  assert.equal(await status(exposed), 200)
+  assert.equal(await status(token), 401)
+})
+
+test('refresh needs no body, even with a JSON content type', async (t) => {
+  const { app, token } = await startApp(t)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/default-token/refresh',
+    headers: { ...bearer(token), 'content-type': 'application/json' },
+  })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.equal(res.json().ok, true)
 })
 
 test('refresh of a default token fixed by DAYBOOK_TOKEN is a 409 and writes nothing', async (t) => {

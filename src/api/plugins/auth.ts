@@ -7,8 +7,10 @@
  * rule; whatever matches no route (`/v1/../…`, `/V1/…`, `%2F`) is a 404 that still needs a valid
  * token. A route that declares nothing is admin-only.
  *
- * Failed authentications are counted per client address; past the limit every request from that
- * address is refused with 429 before its token is even looked at, so guessing gets no answers.
+ * Failed authentications are counted per client address (all of loopback is one address: every
+ * local process owns 127.0.0.0/8); past the limit, every request from that address that does not
+ * carry a valid token is refused with 429, so guessing gets no answers. A valid token is never
+ * refused by the limit: one misconfigured local script must not lock out every local client.
  *
  * Routes of the seed-001 wire (`config.wire: 'seed001'`, i.e. `POST /frames`) are decided here
  * too, by the same access table: only the way the key is presented differs (the seed's client
@@ -82,7 +84,13 @@ export function routeAccess(request: FastifyRequest): Access {
  * limit would protect nothing and would let one broken local client lock out the CLI.
  */
 function failureKey(request: FastifyRequest): string | undefined {
-  return isUnixSocketRequest(request) ? undefined : request.ip
+  if (isUnixSocketRequest(request)) return undefined
+  return isLoopbackAddress(request.ip) ? 'loopback' : request.ip
+}
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
+export function isLoopbackAddress(ip: string): boolean {
+  return ip === '::1' || /^(::ffff:)?127\./i.test(ip)
 }
 
 /** Installs the auth hook; `failures` counts presented tokens that were not valid. */
@@ -95,7 +103,14 @@ export function installAuth(
     const access = routeAccess(request)
     if (access === 'public') return
     const client = failureKey(request)
-    if (client !== undefined) {
+    const { config } = request.routeOptions
+    const seed = !request.is404 && config.wire === 'seed001'
+    const queryToken =
+      config.queryToken === true ||
+      (config.queryToken === 'websocket' && isUpgrade(request.headers))
+    const secret = seed ? presentedSeedKey(request) : presentedToken(request, queryToken)
+    const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
+    if (!principal && client !== undefined) {
       const { allowed, retryAfterSec } = failures.check(client)
       if (!allowed) {
         throw new RateLimitedError(
@@ -105,13 +120,6 @@ export function installAuth(
         )
       }
     }
-    const { config } = request.routeOptions
-    const seed = !request.is404 && config.wire === 'seed001'
-    const queryToken =
-      config.queryToken === true ||
-      (config.queryToken === 'websocket' && isUpgrade(request.headers))
-    const secret = seed ? presentedSeedKey(request) : presentedToken(request, queryToken)
-    const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
     if (!principal) {
       // Only a presented token that is wrong, expired or revoked counts as a guess; a request
       // with no token at all (a page opened without one) is refused but not counted.

@@ -6,7 +6,7 @@
  * Requests over the Unix socket are exempt: no browser reaches it, and it has no host name.
  */
 import type { FastifyInstance } from 'fastify'
-import { MisdirectedError } from '../../domain/errors.ts'
+import { BadRequestError, MisdirectedError } from '../../domain/errors.ts'
 import { isUnixSocketRequest } from '../transport.ts'
 
 /** Host names always answered on loopback, with any port. */
@@ -42,6 +42,37 @@ export function installHostCheck(app: FastifyInstance, allow: readonly string[])
         `this daemon answers only requests addressed to ${[...names].join(', ')}; ` +
           'allow another name with --allow-host',
       )
+    }
+  })
+}
+
+/**
+ * Refuses requests whose target host is ambiguous, on every listener: two Host headers (a proxy
+ * and the daemon could each read a different one), or an absolute-form target naming another
+ * host than the Host header. RFC 9112 asks for a 400 in both cases.
+ */
+export function installHostConsistency(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const raw = request.raw.rawHeaders
+    let hosts = 0
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'host') hosts++
+    if (hosts > 1) {
+      throw new BadRequestError('invalid_host', 'the request has more than one Host header')
+    }
+    const target = request.raw.url ?? ''
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+      let named: string
+      try {
+        named = new URL(target).hostname.toLowerCase()
+      } catch {
+        throw new BadRequestError('invalid_request', 'the request target is not a valid URL')
+      }
+      if (named !== hostHeaderName(request.headers.host)) {
+        throw new BadRequestError(
+          'invalid_host',
+          'the request target names another host than the Host header',
+        )
+      }
     }
   })
 }

@@ -27,7 +27,7 @@ import type {
 import type { Connection } from './connection.ts'
 import { type ChildTable, type NamedTable, idsOfNames } from './dimensions.ts'
 import { activeTime } from './engine.ts'
-import { ftsQuery, search } from './search.ts'
+import { ftsQuery, search, words } from './search.ts'
 import { sessions } from './engine.ts'
 import {
   AFK_COLUMNS,
@@ -205,9 +205,11 @@ export class Reader {
   }
 
   searchProjects(query: string, limit: number): ProjectRow[] {
-    // A query with no letter or digit has no token to match (and would be an FTS syntax error).
-    if (!/[\p{L}\p{N}]/u.test(query)) return []
-    const phrase = `"${query.replaceAll('"', '""')}"*`
+    // The query's words as one phrase, the last a prefix. Only letters and digits reach FTS5:
+    // they are all its tokenizer indexes, and nothing else (quotes, NUL) can break the syntax.
+    const tokens = words(query)
+    if (tokens.length === 0) return []
+    const phrase = `"${tokens.join(' ')}"*`
     return this.#c
       .all<ProjectRecord>(
         `SELECT p.uuid, p.name, p.root_path, p.last_updated
