@@ -23,11 +23,7 @@ import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
-import {
-  LOOPBACK_HOSTS,
-  installHostCheck,
-  installHostConsistency,
-} from './plugins/host-check.ts'
+import { LOOPBACK_HOSTS, installHostCheck, installHostConsistency } from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'

@@ -52,7 +52,8 @@ export const MIN_SECRET_LENGTH = 32
  * a secret too short to resist guessing. Checked at start and on every reload.
  */
 export function tokenFileProblem(file: string, secret: string): string | undefined {
-  if (isExposed(file)) return `token file ${file} is readable by other users; run: chmod 600 ${file}`
+  if (isExposed(file))
+    return `token file ${file} is readable by other users; run: chmod 600 ${file}`
   if (secret.length < MIN_SECRET_LENGTH) {
     return (
       `token file ${file} holds a secret shorter than ${MIN_SECRET_LENGTH} characters; ` +
