@@ -45,6 +45,16 @@ export interface DaemonProcess {
   exited: Promise<number | null>
 }
 
+function readOwnDiscovery(file: string, pid: number | undefined): Discovery | undefined {
+  if (!existsSync(file)) return undefined
+  try {
+    const d = JSON.parse(readFileSync(file, 'utf8')) as Discovery
+    return d.pid === pid ? d : undefined
+  } catch {
+    return undefined // being replaced
+  }
+}
+
 /** Runs `daybook <args>` to completion. */
 export async function runCli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [MAIN, ...args], {
@@ -97,14 +107,16 @@ export async function startDaemon(
     }
   })
   const discoveryFile = path.join(dataDir, 'daemon.json')
-  const deadline = Date.now() + 15_000
+  // Ready when daemon.json names this process (a killed daemon may have left an older one).
+  // No start-up deadline: a loaded machine is slow, not broken; a daemon that exits is reported
+  // at once, and a hung one meets the test's own timeout.
+  let discovery: DaemonProcess['discovery'] | undefined
   for (;;) {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`)
-    if (existsSync(discoveryFile)) break
-    if (Date.now() > deadline) throw new Error(`daemon did not start: ${stderr}`)
+    discovery = readOwnDiscovery(discoveryFile, child.pid)
+    if (discovery) break
     await sleep(25)
   }
-  const discovery = JSON.parse(readFileSync(discoveryFile, 'utf8')) as DaemonProcess['discovery']
   const tokenPath = path.join(configDir, 'auth.token')
   const token = options.env?.DAYBOOK_TOKEN ?? readFileSync(tokenPath, 'utf8').trim()
   return {

@@ -6,7 +6,15 @@
  * Shutdown order: stop accepting → finish in-flight requests → close the store → remove the
  * socket and discovery file → exit 0.
  */
-import { accessSync, chmodSync, constants, rmSync } from 'node:fs'
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -32,6 +40,7 @@ import {
   defaultDataDir,
   tokenFile,
 } from '../config/paths.ts'
+import { lockDataDir } from '../config/lock.ts'
 import { type MdnsAdvertisement, advertiseDaemon } from '../discovery/mdns.ts'
 import { DaybookError } from '../domain/errors.ts'
 import { openStore } from '../store/open.ts'
@@ -269,12 +278,63 @@ export interface Daemon {
 /** Starts the daemon; rejects with a `CliError` for every foreseeable start-up failure. */
 export async function startDaemon(config: ServeConfig): Promise<Daemon> {
   prepareDataDir(config.dataDir)
-  const store = await openDatabase(config.dbPath)
+  // Before anything else touches the data dir: a second daemon would overwrite daemon.json and,
+  // stopping, delete it from under the first one.
+  const lock = lockDataDir(dataPaths(config.dataDir).lock)
+  if (!lock) {
+    throw new CliError(
+      `another daybook daemon is already running for ${config.dataDir}${runningPid(config.dataDir)}; ` +
+        'stop it first, or use another --data-dir',
+    )
+  }
+  let store: Store | undefined
   try {
-    return await startWithStore(config, store)
+    restrictDatabaseMode(config.dbPath)
+    store = await openDatabase(config.dbPath)
+    const daemon = await startWithStore(config, store)
+    return { ...daemon, stop: () => daemon.stop().finally(() => lock.release()) }
   } catch (err) {
-    await store.close() // idempotent: the app may already have closed it
+    await store?.close() // idempotent: the app may already have closed it
+    lock.release()
     throw err
+  }
+}
+
+/**
+ * The database holds a person's activity: it and its WAL and shared-memory files are the owner's
+ * alone, whatever mode an older tool created them with (SQLite gives new companions the main
+ * file's mode). Said on stderr when a mode is changed.
+ */
+function restrictDatabaseMode(file: string): void {
+  if (process.platform === 'win32') return
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number
+    try {
+      mode = statSync(f).mode & 0o777
+    } catch {
+      continue // not there yet
+    }
+    if ((mode & 0o077) === 0) continue
+    try {
+      chmodSync(f, 0o600)
+    } catch (err) {
+      throw new CliError(`cannot make ${f} private (mode 0600): ${describeFsError(err)}`)
+    }
+    process.stderr.write(
+      `daybook serve: ${f} was readable by other users (mode ${mode.toString(8).padStart(4, '0')}); its mode is now 0600\n`,
+    )
+  }
+}
+
+/** ` (pid N)` from the running daemon's discovery file, when it can be read. */
+function runningPid(dataDir: string): string {
+  try {
+    const { pid } = JSON.parse(readFileSync(dataPaths(dataDir).discovery, 'utf8')) as {
+      pid?: number
+    }
+    return typeof pid === 'number' ? ` (pid ${pid})` : ''
+  } catch {
+    return ''
   }
 }
 
@@ -429,6 +489,9 @@ function defaultTokenSource(
 }
 
 function prepareDataDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new CliError(`the data dir ${dir} is a file, not a directory (see --data-dir)`)
+  }
   try {
     ensurePrivateDir(dir)
     accessSync(dir, constants.W_OK)

@@ -34,6 +34,7 @@ export function dataPaths(dataDir: string) {
     runDir: path.join(dataDir, 'run'),
     socket: path.join(dataDir, 'run', 'daybook.sock'),
     discovery: path.join(dataDir, 'daemon.json'),
+    lock: path.join(dataDir, 'daemon.lock'),
   }
 }
 

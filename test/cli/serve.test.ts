@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, statSync, writeFileSync, chmodSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -171,6 +171,71 @@ describe('daybook serve', () => {
     )
     d.child.kill('SIGTERM')
     assert.equal(await d.exited, 0)
+  })
+
+  test('a second daemon on the same data dir is refused; the first keeps serving and its daemon.json', async (t) => {
+    const d = await startDaemon(t)
+    const discovery = path.join(d.dataDir, 'daemon.json')
+    const before = readFileSync(discovery, 'utf8')
+    const second = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      d.dataDir,
+      '--config-dir',
+      d.configDir,
+    ])
+    assert.equal(second.code, 1)
+    assert.equal(
+      second.stderr.trim(),
+      `daybook serve: another daybook daemon is already running for ${d.dataDir} ` +
+        `(pid ${d.discovery.pid}); stop it first, or use another --data-dir`,
+    )
+    assert.equal(readFileSync(discovery, 'utf8'), before)
+    const port = d.discovery.port ?? 0
+    assert.equal((await request({ port }, { path: '/healthz' })).status, 200)
+    // Once the first has stopped, the data dir is free again; a killed daemon frees it too.
+    d.child.kill('SIGTERM')
+    assert.equal(await d.exited, 0)
+    const next = await startDaemon(t, [], { dataDir: d.dataDir, configDir: d.configDir })
+    next.child.kill('SIGKILL')
+    await next.exited
+    const after = await startDaemon(t, [], { dataDir: d.dataDir, configDir: d.configDir })
+    assert.equal(
+      (await request({ port: after.discovery.port ?? 0 }, { path: '/healthz' })).status,
+      200,
+    )
+  })
+
+  test('a database readable by others is made 0600, with its WAL, and the change is said', async (t) => {
+    const dir = tempDir(t, 'dbk-')
+    const data = path.join(dir, 'data')
+    mkdirSync(data, { mode: 0o700 })
+    const file = path.join(data, 'daybook.db')
+    new DatabaseSync(file).close()
+    chmodSync(file, 0o644)
+    writeFileSync(`${file}-wal`, '')
+    chmodSync(`${file}-wal`, 0o644)
+    const d = await startDaemon(t, [], { dataDir: data, configDir: path.join(dir, 'config') })
+    assert.equal(mode(file), 0o600)
+    assert.equal(mode(`${file}-wal`), 0o600)
+    assert.match(
+      d.stderr(),
+      new RegExp(`${file} was readable by other users \\(mode 0644\\); its mode is now 0600`),
+    )
+  })
+
+  test('a data dir that is a file: one clear line', async (t) => {
+    const dir = tempDir(t, 'dbk-')
+    const file = path.join(dir, 'not-a-dir')
+    writeFileSync(file, '')
+    const r = await runCli(['serve', '--port', '0', '--data-dir', file, '--config-dir', dir])
+    assert.equal(r.code, 1)
+    assert.equal(
+      r.stderr.trim(),
+      `daybook serve: the data dir ${file} is a file, not a directory (see --data-dir)`,
+    )
   })
 
   test('a port already taken: one clear line, non-zero exit, no stack trace', async (t) => {
