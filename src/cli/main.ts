@@ -48,9 +48,29 @@ Examples:
 /** The one line to print for a failure a user can act on; undefined for a bug. */
 function describeFailure(err: unknown): string | undefined {
   if (err instanceof CliError || err instanceof UnreachableError) return err.message
-  if (err instanceof ApiError)
-    return `the daemon refused: ${err.message} (${err.status} ${err.code})`
+  if (err instanceof ApiError) {
+    const line = `the daemon refused: ${err.message} (${err.status} ${err.code})`
+    if (err.status === 401 && err.missingTokenFile !== undefined) {
+      return (
+        `${line}; no token was sent: the token file ${err.missingTokenFile} is missing ` +
+        '(a running daemon keeps using the last token it read): set DAYBOOK_TOKEN, or restart ' +
+        'the daemon to have a new file made'
+      )
+    }
+    return line
+  }
   return undefined
+}
+
+/**
+ * A reader that goes away (`daybook summary | head -1`) ends the command quietly with the exit
+ * status a shell gives for SIGPIPE; any other failure to write is one line.
+ */
+function guardStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`daybook: cannot write output: ${err.message}\n`)
+    process.exit(err.code === 'EPIPE' ? 141 : 1)
+  })
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -73,12 +93,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(command.help)
     return 0
   }
+  guardStdout()
   try {
     return await command.run(rest, env)
   } catch (err) {
     const message = describeFailure(err)
     if (message === undefined) throw err
     process.stderr.write(`daybook ${command.name}: ${message}\n`)
+    if (err instanceof CliError && err.showUsage) {
+      const usageLine = command.help.split('\n')[0] ?? ''
+      process.stderr.write(`${usageLine} (see daybook ${command.name} --help)\n`)
+    }
     return err instanceof CliError ? err.exitCode : 1
   }
 }

@@ -112,7 +112,10 @@ export const summaryCommand: Command = {
     try {
       makeCalendar(zone)
     } catch {
-      throw new CliError(`--tz: unknown time zone ${JSON.stringify(zone)}`, 2)
+      throw new CliError(
+        `--tz: unknown time zone ${JSON.stringify(zone)}; use an IANA name such as Europe/Berlin`,
+        2,
+      )
     }
     const preset = rangePreset(values.range, zone, settings.startOfDay)
     const query = { preset, tz: zone }

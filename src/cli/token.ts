@@ -1,5 +1,5 @@
 /**
- * `daybook token create|list|revoke`: scoped tokens, managed through the running daemon (which
+ * `daybook token create|list|revoke|delete|refresh`: scoped tokens, managed through the running daemon (which
  * alone holds the database and the live token cache, so a revocation takes effect at once).
  */
 import { SCOPES, type Scope } from '../domain/access.ts'
@@ -19,7 +19,10 @@ Commands:
                     TOKEN=$(daybook token create ...) works.
   list              List tokens: id, name, scope, preview, dates, status.
                     Never shows secrets.
-  revoke ID         Revoke a token; it is refused from the next request on.
+  revoke ID         Revoke a token; it is refused from the next request on, still listed.
+  delete ID         Delete a token; it is refused from the next request on, no longer listed.
+  refresh           Replace the default admin token: the daemon rewrites its token file
+                    (<config-dir>/auth.token) and the old secret stops working at once.
 
 Scopes:
   admin      everything, including tokens and settings
@@ -63,7 +66,7 @@ const FLAGS = {
 
 export const tokenCommand: Command = {
   name: 'token',
-  summary: 'Create, list or revoke scoped API tokens on the running daemon',
+  summary: 'Create, list, revoke or delete scoped API tokens; refresh the admin token',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('token', argv, FLAGS, true)
@@ -94,15 +97,21 @@ export const tokenCommand: Command = {
       case 'list':
         noArguments(sub, args)
         return list(client(), json)
-      case 'revoke': {
+      case 'revoke':
+      case 'delete': {
         const [id, ...extra] = args
-        if (id === undefined || extra.length > 0) usage('revoke needs exactly one token ID')
-        return revoke(client(), id, json)
+        if (id === undefined || extra.length > 0) usage(`${sub} needs exactly one token ID`)
+        return remove(client(), sub, id, json)
       }
+      case 'refresh':
+        noArguments(sub, args)
+        return refresh(client(), json)
       case undefined:
-        return usage('name a command: create, list or revoke')
+        return usage('name a command: create, list, revoke, delete or refresh')
       default:
-        return usage(`unknown command ${JSON.stringify(sub)}: use create, list or revoke`)
+        return usage(
+          `unknown command ${JSON.stringify(sub)}: use create, list, revoke, delete or refresh`,
+        )
     }
   },
 }
@@ -200,11 +209,36 @@ async function list(client: DaybookClient, json: boolean): Promise<number> {
   return 0
 }
 
-async function revoke(client: DaybookClient, id: string, json: boolean): Promise<number> {
-  const result = await ask(() => client.post<{ ok: boolean }>('/v1/auth/tokens/revoke', { id }))
+async function remove(
+  client: DaybookClient,
+  how: 'revoke' | 'delete',
+  id: string,
+  json: boolean,
+): Promise<number> {
+  const result = await ask(() => client.post<{ ok: boolean }>(`/v1/auth/tokens/${how}`, { id }))
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
   if (!result.ok) throw new CliError(`no token with id ${JSON.stringify(id)}`)
-  if (!json) process.stdout.write(`Revoked token ${id}; it is refused from now on.\n`)
+  if (!json) {
+    process.stdout.write(
+      how === 'revoke'
+        ? `Revoked token ${id}; it is refused from now on.\n`
+        : `Deleted token ${id}; it is refused from now on and no longer listed.\n`,
+    )
+  }
+  return 0
+}
+
+async function refresh(client: DaybookClient, json: boolean): Promise<number> {
+  const result = await ask(() =>
+    client.post<{ ok: boolean; token: string }>('/v1/auth/default-token/refresh', undefined),
+  )
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
+  else {
+    // The secret stays in the token file the daemon rewrote; the terminal does not need it.
+    process.stdout.write(
+      'Replaced the default admin token; the token file holds the new one, the old one is refused.\n',
+    )
+  }
   return 0
 }
 

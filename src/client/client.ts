@@ -26,12 +26,21 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly field: string | undefined
+  /** The token file the client looked for and did not find (no token was sent). */
+  readonly missingTokenFile: string | undefined
 
-  constructor(status: number, code: string, message: string, field?: string) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    field?: string,
+    missingTokenFile?: string,
+  ) {
     super(message)
     this.status = status
     this.code = code
     this.field = field
+    this.missingTokenFile = missingTokenFile
   }
 }
 
@@ -58,11 +67,17 @@ export class DaybookClient {
   readonly endpoint: Endpoint
   readonly #token: string | undefined
   readonly #timeoutMs: number
+  /** Where the token came from, for a 401 worth explaining (a token file that is gone). */
+  readonly missingTokenFile: string | undefined
 
-  constructor(options: ClientOptions) {
-    this.endpoint = options.endpoint
+  constructor(options: ClientOptions & { missingTokenFile?: string | undefined }) {
+    this.endpoint =
+      'baseUrl' in options.endpoint
+        ? { baseUrl: normaliseBaseUrl(options.endpoint.baseUrl) }
+        : options.endpoint
     this.#token = options.token
     this.#timeoutMs = options.timeoutMs ?? 15_000
+    this.missingTokenFile = options.missingTokenFile
   }
 
   /**
@@ -80,10 +95,14 @@ export class DaybookClient {
   ): DaybookClient {
     const env = options.env ?? process.env
     const configDir = options.configDir ?? (env.DAYBOOK_CONFIG_DIR || defaultConfigDir(env))
-    const token = options.token ?? (env.DAYBOOK_TOKEN || readTokenFile(tokenFile(configDir)))
-    if (options.url) return new DaybookClient({ endpoint: { baseUrl: options.url }, token })
+    const file = tokenFile(configDir)
+    const token = options.token ?? (env.DAYBOOK_TOKEN || readTokenFile(file))
+    const missingTokenFile = token === undefined ? file : undefined
+    if (options.url) {
+      return new DaybookClient({ endpoint: { baseUrl: options.url }, token, missingTokenFile })
+    }
     const dataDir = options.dataDir ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env))
-    return new DaybookClient({ endpoint: discoverEndpoint(dataDir), token })
+    return new DaybookClient({ endpoint: discoverEndpoint(dataDir), token, missingTokenFile })
   }
 
   /** Sends a request; resolves to the parsed JSON body, rejects with `ApiError` on 4xx/5xx. */
@@ -97,7 +116,14 @@ export class DaybookClient {
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
     if (body !== undefined) headers['content-type'] = 'application/json'
     const res = await this.#send(method, fullPath, headers, body)
-    const parsed: unknown = res.body === '' ? undefined : JSON.parse(res.body)
+    let parsed: unknown
+    try {
+      parsed = res.body === '' ? undefined : JSON.parse(res.body)
+    } catch {
+      throw new UnreachableError(
+        `${describe(this.endpoint)} did not answer like a Daybook daemon (HTTP ${res.status}, not JSON)`,
+      )
+    }
     if (res.status >= 400) {
       const e = (parsed ?? {}) as {
         code?: string
@@ -110,6 +136,7 @@ export class DaybookClient {
         e.code ?? e.error ?? 'http_error',
         e.message ?? `HTTP ${res.status}`,
         e.field,
+        this.missingTokenFile,
       )
     }
     return parsed as T
@@ -240,6 +267,26 @@ function discoverEndpoint(dataDir: string): Endpoint {
     throw new UnreachableError(`${dataPaths(dataDir).discovery} names no listener`)
   const host = d.host === null || d.host === '0.0.0.0' || d.host === '::' ? '127.0.0.1' : d.host
   return { baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${d.port}` }
+}
+
+/**
+ * A base URL as given to `--url`, with `http://` assumed when no scheme is written
+ * (`127.0.0.1:5610`); anything that is still not an http(s) URL is refused with one line.
+ */
+export function normaliseBaseUrl(url: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(withScheme)
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new UnreachableError(
+      `${JSON.stringify(url)} is not a daemon URL; use one such as http://127.0.0.1:5610`,
+    )
+  }
+  return parsed.href
 }
 
 function describe(endpoint: Endpoint): string {

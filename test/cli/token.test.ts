@@ -107,7 +107,7 @@ test('daybook token: usage errors exit 2, refusals and a missing daemon exit 1, 
   const d = await startDaemon(t)
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const cases: [string[], number, RegExp][] = [
-    [['token'], 2, /name a command: create, list or revoke/],
+    [['token'], 2, /name a command: create, list, revoke, delete or refresh/],
     [['token', 'frob'], 2, /unknown command "frob"/],
     [['token', 'create', '--scope', 'data'], 2, /create needs --name NAME/],
     [
@@ -177,6 +177,8 @@ test('daybook token --help names every command, scope and expiry', async () => {
     'create',
     'list',
     'revoke',
+    'delete',
+    'refresh',
     '--name',
     '--scope',
     '--expiry',
@@ -197,5 +199,5 @@ test('daybook token --help names every command, scope and expiry', async () => {
     assert.ok(help.stdout.includes(word), word)
   }
   const top = await runCli(['--help'])
-  assert.match(top.stdout, /token\s+Create, list or revoke scoped API tokens/)
+  assert.match(top.stdout, /token\s+Create, list, revoke or delete scoped API tokens/)
 })
