@@ -2,6 +2,7 @@
  * `daybook watch input`: the keyboard and mouse collector. Owns the process: the hook, the timer,
  * signals and the spool lock; the logic is `InputCollector`.
  */
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DaybookClient } from '../client/client.ts'
 import { InputCollector } from '../collectors/input-collector.ts'
@@ -30,7 +31,11 @@ Options:
   --url URL          Send to another server instead of the local daemon:
                        a Daybook base URL (https://host:5610), or with --format frames
                        a seed-001 frames URL (http://host:5000/frames)
-  --key KEY          The key to send (default: DAYBOOK_TOKEN, else <config-dir>/auth.token)
+  --key-file FILE    Read the key to send from FILE                              [DAYBOOK_KEY]
+                     (default: DAYBOOK_KEY, else DAYBOOK_TOKEN, else <config-dir>/auth.token)
+  --key KEY          The key itself; other users can read it in the process list, so
+                     prefer --key-file or DAYBOOK_KEY
+  --verbose          Say what was sent every 5 minutes (the first send is always said)
   --format FORMAT    daybook: POST /v1/input, many buckets per request (default)
                      frames:  seed 001's POST /frames, one bucket per request, the key sent
                               raw in Authorization, as the seed's client does
@@ -54,6 +59,7 @@ export interface WatchInputConfig {
   url: string | undefined
   key: string | undefined
   format: 'daybook' | 'frames'
+  verbose: boolean
 }
 
 /** Flags over environment over defaults. */
@@ -65,7 +71,9 @@ export function resolveWatchInputConfig(argv: string[], env: NodeJS.ProcessEnv):
     'config-dir': { type: 'string' },
     url: { type: 'string' },
     key: { type: 'string' },
+    'key-file': { type: 'string' },
     format: { type: 'string' },
+    verbose: { type: 'boolean' },
   })
   const format = values.format ?? 'daybook'
   if (format !== 'daybook' && format !== 'frames') {
@@ -90,9 +98,33 @@ export function resolveWatchInputConfig(argv: string[], env: NodeJS.ProcessEnv):
       values['config-dir'] ?? (env.DAYBOOK_CONFIG_DIR || defaultConfigDir(env)),
     ),
     url: values.url,
-    key: values.key === '' ? undefined : values.key,
+    key: resolveKey(values['key-file'], values.key, env),
     format,
+    verbose: values.verbose === true,
   }
+}
+
+/** The key from `--key-file`, else `DAYBOOK_KEY`, else `--key`; undefined for the defaults. */
+function resolveKey(
+  file: string | undefined,
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  if (file !== undefined) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8').trim()
+    } catch (err) {
+      throw new CliError(
+        `cannot read --key-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        2,
+      )
+    }
+    if (text === '') throw new CliError(`--key-file ${file} is empty`, 2)
+    return text
+  }
+  if (env.DAYBOOK_KEY !== undefined && env.DAYBOOK_KEY !== '') return env.DAYBOOK_KEY
+  return flag === '' ? undefined : flag
 }
 
 function integerFlag(
@@ -185,6 +217,7 @@ async function watchInput(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       clock: Date.now,
       flushMs: config.flushMs,
       log,
+      verbose: config.verbose,
     })
     // Listening before the hook starts: a signal from then on gets the clean stop below.
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => {

@@ -286,7 +286,7 @@ export function normaliseBaseUrl(url: string): string {
       `${JSON.stringify(url)} is not a daemon URL; use one such as http://127.0.0.1:5610`,
     )
   }
-  return parsed.href
+  return parsed.href.replace(/\/$/, '')
 }
 
 function describe(endpoint: Endpoint): string {

@@ -54,6 +54,10 @@ export interface CollectorOptions {
   /** Longest retry delay (default 5 min). */
   retryMaxMs?: number
   log: (line: string) => void
+  /** Also log what was sent every `reportMs` (default: only the first send is announced). */
+  verbose?: boolean
+  /** How often a verbose collector reports (default 5 min). */
+  reportMs?: number
 }
 
 /** Capped exponential backoff: `base`, `2·base`, `4·base`, … up to `max`. */
@@ -72,9 +76,18 @@ export class InputCollector {
   #failures = 0
   #retryAtMs = 0
   #flushing: Promise<void> | undefined
+  /** What was sent since the last report, and when that was. */
+  #sentSinceReport = { buckets: 0, counts: emptyCounts() }
+  #lastReportMs: number | undefined
 
   constructor(options: CollectorOptions) {
-    this.#o = { retryBaseMs: 1000, retryMaxMs: 300_000, ...options }
+    this.#o = {
+      retryBaseMs: 1000,
+      retryMaxMs: 300_000,
+      verbose: false,
+      reportMs: 300_000,
+      ...options,
+    }
     this.#nextFlushMs = options.clock() + options.flushMs
   }
 
@@ -160,6 +173,30 @@ export class InputCollector {
     return run
   }
 
+  /**
+   * Says once that counts arrive (so a person sees the collector works), then, when verbose,
+   * what was sent every `reportMs`.
+   */
+  #noteSent(sent: readonly SpoolEntry[]): void {
+    if (sent.length === 0) return
+    const total = this.#sentSinceReport
+    total.buckets += sent.length
+    for (const e of sent) {
+      for (const k of Object.keys(total.counts) as (keyof InputCounts)[]) total.counts[k] += e[k]
+    }
+    const now = this.#o.clock()
+    const first = this.#lastReportMs === undefined
+    if (!first && (!this.#o.verbose || now - (this.#lastReportMs ?? 0) < this.#o.reportMs)) return
+    const c = total.counts
+    this.#o.log(
+      `${first ? 'connected: ' : ''}sent ${total.buckets} bucket(s) to ${this.#o.sender.target} ` +
+        `(${c.kp} keys, ${c.lc + c.rc + c.mc} clicks, ${c.scroll} scrolls, ${c.mm} moves)` +
+        (first ? `; from now on every ${Math.round(this.#o.flushMs / 1000)} s` : ''),
+    )
+    this.#lastReportMs = now
+    this.#sentSinceReport = { buckets: 0, counts: emptyCounts() }
+  }
+
   async #flush(force: boolean): Promise<void> {
     const { spool, sender, log } = this.#o
     try {
@@ -188,6 +225,7 @@ export class InputCollector {
       spool.remove(batch.slice(0, result.accepted))
       spool.save()
     }
+    this.#noteSent(batch.slice(0, result.accepted))
     if (!result.failure) {
       if (this.#failures > 0) {
         log(
@@ -208,7 +246,7 @@ export class InputCollector {
     const { status, message } = result.failure
     if (status === 401) {
       log(
-        `${sender.target} refused the key (401 unauthorized): check --key, DAYBOOK_TOKEN or the token file; ${kept}, ${retry}`,
+        `${sender.target} refused the key (401 unauthorized): check --key-file, DAYBOOK_KEY, DAYBOOK_TOKEN or the token file; ${kept}, ${retry}`,
       )
     } else {
       log(

@@ -47,7 +47,7 @@ test('--url: a bare host:port works; a non-URL or a server that is not Daybook i
   assert.equal(html.code, 1)
   assert.equal(
     html.stderr,
-    `daybook status: http://127.0.0.1:${port}/ did not answer like a Daybook daemon (HTTP 200, not JSON)\n`,
+    `daybook status: http://127.0.0.1:${port} did not answer like a Daybook daemon (HTTP 200, not JSON)\n`,
   )
 })
 

@@ -25,7 +25,7 @@ class FakeSender implements Sender {
   }
 }
 
-function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000) {
+function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000, verbose = false) {
   let now = B0 + 10_000
   const clock = {
     now: () => now,
@@ -43,6 +43,7 @@ function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000) {
     retryBaseMs: 1000,
     retryMaxMs: 60_000,
     log: (l) => logs.push(l),
+    verbose,
   })
   return { dir, clock, sender, logs, spool, collector }
 }
@@ -84,6 +85,32 @@ describe('InputCollector', () => {
       { t: B0 + FIVE, ...zero, lc: 1, scroll: 3, rc: 1, mc: 1 },
     ])
     assert.equal(new Set(sender.calls[0]?.map((e) => e.id)).size, 2)
+  })
+
+  test('the first send says the collector is connected; --verbose reports every 5 minutes', async (t) => {
+    for (const verbose of [false, true]) {
+      const { clock, logs, collector } = setup(t, undefined, 30_000, verbose)
+      const minute = async (keys: number) => {
+        collector.record('kp', keys)
+        collector.record('lc')
+        clock.add(60_000)
+        await collector.tick()
+      }
+      await minute(5)
+      assert.deepEqual(logs, [
+        'connected: sent 1 bucket(s) to fake-server (5 keys, 1 clicks, 0 scrolls, 0 moves); from now on every 30 s',
+      ])
+      for (let i = 0; i < 4; i++) await minute(1)
+      assert.equal(logs.length, 1, 'nothing more within 5 minutes')
+      await minute(2)
+      if (verbose) {
+        assert.equal(logs.length, 2)
+        assert.match(
+          logs[1] ?? '',
+          /^sent \d+ bucket\(s\) to fake-server \(6 keys, 5 clicks, 0 scrolls, 0 moves\)$/,
+        )
+      } else assert.equal(logs.length, 1, 'quiet without --verbose')
+    }
   })
 
   test('a flush sends only when there is something new', async (t) => {
@@ -140,7 +167,7 @@ describe('InputCollector', () => {
     await expectRetryAfter(2000)
     assert.match(
       logs.at(-1) ?? '',
-      /fake-server refused the key \(401 unauthorized\): check --key, DAYBOOK_TOKEN or the token file; 1 bucket\(s\) kept/,
+      /fake-server refused the key \(401 unauthorized\): check --key-file, DAYBOOK_KEY, DAYBOOK_TOKEN or the token file; 1 bucket\(s\) kept/,
     )
     await expectRetryAfter(4000)
     assert.match(logs.at(-1) ?? '', /HTTP 302/)

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
 import http from 'node:http'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, describe, test } from 'node:test'
 import { DaybookClient } from '../../src/client/client.ts'
@@ -8,7 +10,7 @@ import { DaybookSender, FramesSender } from '../../src/collectors/sender.ts'
 import type { SpoolEntry } from '../../src/collectors/spool.ts'
 import { makeSender, resolveWatchInputConfig } from '../../src/cli/watch.ts'
 import { runCli } from '../daemon.ts'
-import { startApp } from '../helpers.ts'
+import { startApp, tempDir } from '../helpers.ts'
 
 const NOW = Date.UTC(2026, 3, 1, 10, 2)
 const B0 = Date.UTC(2026, 3, 1, 10, 0)
@@ -221,4 +223,23 @@ describe('daybook watch input: hook events and flags', () => {
       )
     }
   })
+})
+
+test('the key comes from --key-file, else DAYBOOK_KEY, else --key; a bad file is one line', (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'key')
+  writeFileSync(file, 'from-the-file\n', { mode: 0o600 })
+  const base = ['--data-dir', dir, '--config-dir', dir]
+  const key = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+    resolveWatchInputConfig([...base, ...argv], env).key
+  assert.equal(key(['--key-file', file, '--key', 'flag'], { DAYBOOK_KEY: 'env' }), 'from-the-file')
+  assert.equal(key(['--key', 'flag'], { DAYBOOK_KEY: 'env' }), 'env')
+  assert.equal(key(['--key', 'flag']), 'flag')
+  assert.equal(key([]), undefined)
+  assert.throws(() => key(['--key-file', path.join(dir, 'missing')]), {
+    message: `cannot read --key-file ${path.join(dir, 'missing')}: ENOENT`,
+  })
+  writeFileSync(file, '\n')
+  assert.throws(() => key(['--key-file', file]), { message: `--key-file ${file} is empty` })
+  assert.equal(resolveWatchInputConfig([...base, '--verbose'], {}).verbose, true)
 })
