@@ -20,6 +20,11 @@ import net from 'node:net'
 import path from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { type DaybookApp, applyHttpTimeouts, buildApp } from '../api/app.ts'
+import {
+  type ConnectionLimits,
+  defaultConnectionLimits,
+  limitConnections,
+} from '../api/connection-limits.ts'
 import { normaliseOrigin } from '../api/plugins/cors.ts'
 import { normaliseHostName } from '../api/plugins/host-check.ts'
 import { markUnixSocketRequest } from '../api/transport.ts'
@@ -92,6 +97,10 @@ Access:
   DAYBOOK_PUBLIC_ACTIVITY_SUMMARY=true  serve GET /activity/summary without a token
   GET_RATE_LIMIT_MAX_REQUESTS=N         GET /activity/summary requests allowed per client
   GET_RATE_LIMIT_WINDOW_SEC=N           address and window (default 30 per 60 s)
+  DAYBOOK_MAX_CONNECTIONS=N             open TCP connections at once (default: the open-file
+                                        limit less 128 kept for the database, at most 1024)
+  DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS=N open TCP connections from one address (default 64);
+                                        beyond either cap a connection is closed at once
 
 Files:
   <data-dir>/daybook.db    the database (SQLite, WAL)
@@ -128,6 +137,8 @@ export interface ServeConfig {
   corsOrigins: string[]
   /** Advertise `_daybook._tcp` over mDNS. */
   mdns: boolean
+  /** Caps on open TCP connections (DAYBOOK_MAX_CONNECTIONS[_PER_ADDRESS]). */
+  connectionLimits: ConnectionLimits
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -221,7 +232,18 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     allowedHosts,
     corsOrigins,
     mdns: values.mdns === true || parseBoolean(env.DAYBOOK_MDNS, 'DAYBOOK_MDNS'),
+    connectionLimits: connectionLimitsFrom(env),
   }
+}
+
+function connectionLimitsFrom(env: NodeJS.ProcessEnv): ConnectionLimits {
+  const defaults = defaultConnectionLimits()
+  const total =
+    parsePositive(env.DAYBOOK_MAX_CONNECTIONS, 'DAYBOOK_MAX_CONNECTIONS') ?? defaults.total
+  const perAddress =
+    parsePositive(env.DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS, 'DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS') ??
+    Math.min(defaults.perAddress, total)
+  return { total, perAddress }
 }
 
 /** A repeatable flag, else a comma-separated variable; each value normalised or refused. */
@@ -519,6 +541,7 @@ async function openDatabase(file: string): Promise<Store> {
 }
 
 async function listenTcp(app: DaybookApp, config: ServeConfig): Promise<void> {
+  limitConnections(app.server, config.connectionLimits)
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (err) {
