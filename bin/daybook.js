@@ -4,7 +4,7 @@
 // The daemon (`serve`) also needs V8 flags that only a command line can set, so it is re-run with
 // them too.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import module from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +21,13 @@ const flagged = DAEMON_FLAGS.every((f) => process.execArgv.includes(f))
 
 // Compiled code (type-stripped TypeScript included) is cached on disk: later starts skip it.
 module.enableCompileCache?.()
+
+// The version needs no TypeScript, no Node 24 and none of the app: answer it at once.
+if (process.argv[2] === '--version' || process.argv[2] === '-v') {
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  process.stdout.write(`${version}\n`)
+  process.exit(0)
+}
 
 if (major >= 24 && (!daemon || flagged)) {
   const { main } = await import('../src/cli/main.ts')
