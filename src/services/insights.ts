@@ -16,7 +16,7 @@ import {
   mostActiveDay,
   streak,
 } from '../domain/insights.ts'
-import { totalsByGroup } from '../domain/summary.ts'
+import { type BucketCell, totalsByGroup } from '../domain/summary.ts'
 import type { Store } from '../store/ports.ts'
 import type { ActiveTimeService } from './active-time.ts'
 
@@ -81,10 +81,25 @@ export class InsightService {
       }
       case 'streak':
         return { streak: streak(await cells('day'), r.calendar, now) }
-      case 'hourOfDay':
-        return {
-          hourOfDay: hourOfDay(await cells('hour'), elapsedDays(span, r.calendar, now)),
+      case 'hourOfDay': {
+        // A year at a time: all recorded time may hold more hour buckets than one query allows,
+        // and years without activity cost one empty lookup each.
+        const hours: BucketCell[] = []
+        for (let y = bucketFloor(span.startMs, 'year', r.calendar); y < span.endMs; ) {
+          const next = bucketNext(y, 'year', r.calendar)
+          hours.push(
+            ...(await this.#activeTime.cells({
+              range: { startMs: Math.max(y, span.startMs), endMs: Math.min(next, span.endMs) },
+              unit: 'hour',
+              calendar: r.calendar,
+              filters: r.filters,
+              includeAfk: r.includeAfk,
+            })),
+          )
+          y = next
         }
+        return { hourOfDay: hourOfDay(hours, elapsedDays(span, r.calendar, now)) }
+      }
       case 'dailyAverage':
         return {
           dailyAverage: dailyAverage(await cells('day'), elapsedDays(span, r.calendar, now)),

@@ -189,3 +189,37 @@ describe('bad input', () => {
     assert.equal(res.json().message, 'Only year, month, or week buckets are supported')
   })
 })
+
+test('all-time insights over decades of history answer, costing active years, not hours', async (t) => {
+  const now = Date.parse('2026-03-10T12:00:00Z')
+  const { call } = await startApp(t, { now })
+  await call({
+    method: 'POST',
+    url: '/v1/events',
+    payload: [
+      eventInput({
+        timestamp: '1990-01-02T09:00:00Z',
+        end_timestamp: '1990-01-02T09:30:00Z',
+        duration: 1800,
+      }),
+      eventInput({
+        timestamp: '2026-03-10T09:15:00Z',
+        end_timestamp: '2026-03-10T09:45:00Z',
+        duration: 1800,
+        entity_name: 'late.rs',
+      }),
+    ],
+  })
+  const res = await call({ url: '/v1/insights?insightType=hourOfDay&tz=UTC' })
+  assert.equal(res.statusCode, 200, res.body)
+  const hours = res.json<{ hourOfDay: { hour: number; averageSeconds: number }[] }>().hourOfDay
+  // One hour of activity, all at 09:xx, over the days from 1990-01-02 to 2026-03-10.
+  const days = (Date.UTC(2026, 2, 10) - Date.UTC(1990, 0, 2)) / 86_400_000 + 1
+  assert.equal(hours.length, 24)
+  // Averages are given to the hundredth of a second.
+  assert.equal(hours[9]?.averageSeconds, Math.round((3600 / days) * 100) / 100)
+  assert.equal(
+    hours.reduce((s, h) => s + (h.hour === 9 ? 0 : h.averageSeconds), 0),
+    0,
+  )
+})
