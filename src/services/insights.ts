@@ -85,7 +85,7 @@ export class InsightService {
         // A year at a time: all recorded time may hold more hour buckets than one query allows,
         // and years without activity cost one empty lookup each.
         const hours: BucketCell[] = []
-        for (let y = bucketFloor(span.startMs, 'year', r.calendar); y < span.endMs; ) {
+        for (let y = bucketFloor(span.startMs, 'year', r.calendar); y < span.endMs;) {
           const next = bucketNext(y, 'year', r.calendar)
           hours.push(
             ...(await this.#activeTime.cells({
