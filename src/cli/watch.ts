@@ -11,42 +11,87 @@ import { DaybookSender, FramesSender } from '../collectors/sender.ts'
 import { Spool, lockSpool, spoolFile } from '../collectors/spool.ts'
 import type { Sender } from '../collectors/input-collector.ts'
 import { defaultConfigDir, defaultDataDir } from '../config/paths.ts'
+import { AfkTracker, type AfkPeriodInput } from '../collectors/afk/tracker.ts'
+import { Courier, Outbox } from '../collectors/core/outbox.ts'
+import { DesktopWatcher } from '../collectors/desktop-watcher.ts'
+import { x11Desktop } from '../collectors/platform/x11-desktop.ts'
+import type { PrivacyRules } from '../collectors/window/privacy.ts'
+import { WindowTracker, type WindowEvent } from '../collectors/window/tracker.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
-const HELP = `Usage: daybook watch input [options]
+const HELP = `Usage: daybook watch [window] [afk] [input] [options]
 
-Counts key presses, left/right/middle clicks, scroll steps and mouse motion with global
-hooks (XRecord on X11), per 5-minute bucket, and sends the counts to Daybook.
+Records by itself and sends to Daybook: the focused window (app and title, as events that run
+while they stay the same), time away from the keyboard (AFK periods, after --afk-timeout
+without input), and keyboard and mouse counts per 5-minute bucket. Without names, all three;
+--no-window, --no-afk, --no-input leave one out. Linux/X11 (any EWMH window manager; under
+Wayland only XWayland windows are seen).
 
-Nothing is lost: unsent counts wait in <data-dir>/spool/input.json (written atomically);
-a failed send (no daemon, network error, any non-2xx answer) keeps them and retries with
-backoff up to 5 minutes; a restart resumes from the spool; every bucket is sent with an
-id, so a re-send after a lost answer is not counted twice.
+Nothing is lost: what is not yet acknowledged waits in <data-dir>/spool/ (written atomically);
+a failed send (no daemon, network error, any non-2xx answer) keeps it and retries with backoff
+up to 5 minutes; a restart resumes from the spool; re-sends are harmless (events and AFK
+periods are identified by their start and names, input buckets by id).
 
 Options:
-  --sample-ms N      Move counters into the current bucket every N ms (default 1000)
-  --flush-sec N      Send new counts every N s, only when there are any (default 30)
+  --afk-timeout SEC  Away after SEC seconds without input (default 180), dated back to the
+                     last input; back at the next input
+  --exclude-app RE   Do not record windows of apps matching RE (repeatable; case-insensitive)
+  --exclude-title RE Do not record windows whose title matches RE (repeatable)
+  --redact-title RE  Record windows whose title matches RE as "[redacted]" (repeatable)
+  --no-redact-private
+                     Record private and incognito browser windows' titles too (by default
+                     they are redacted)
+  --dry-run          Print what would be sent (window and AFK), send nothing
+  --sample-ms N      Sample every N ms (default 1000)
+  --flush-sec N      Send input counts every N s, only when there are any (default 30);
+                     window and AFK changes go out within 10 s
+  --verbose          Say what was sent every 5 minutes (the first send is always said)
   --data-dir DIR     The daemon's data dir: its daemon.json, and the spool  [DAYBOOK_DATA_DIR]
   --config-dir DIR   Where the token file auth.token is                     [DAYBOOK_CONFIG_DIR]
   --url URL          Send to another server instead of the local daemon:
                        a Daybook base URL (https://host:5610), or with --format frames
-                       a seed-001 frames URL (http://host:5000/frames)
+                       a seed-001 frames URL (http://host:5000/frames; input only)
   --key-file FILE    Read the key to send from FILE                              [DAYBOOK_KEY]
                      (default: DAYBOOK_KEY, else DAYBOOK_TOKEN, else <config-dir>/auth.token)
   --key KEY          The key itself; other users can read it in the process list, so
                      prefer --key-file or DAYBOOK_KEY
-  --verbose          Say what was sent every 5 minutes (the first send is always said)
-  --format FORMAT    daybook: POST /v1/input, many buckets per request (default)
-                     frames:  seed 001's POST /frames, one bucket per request, the key sent
-                              raw in Authorization, as the seed's client does
+  --format FORMAT    Input counts as daybook: POST /v1/input, many buckets per request
+                     (default), or frames: seed 001's POST /frames, one bucket per request,
+                     the key sent raw in Authorization, as the seed's client does
   -h, --help         Show this help
 
 The local daemon is found through <data-dir>/daemon.json at every send, so the
-collector may start first and survives daemon restarts.
+watchers may start first and survive daemon restarts. Sources: daybook-window,
+daybook-afk, daybook-input.
 
-Stops on SIGINT or SIGTERM after a last send; what could not be sent stays in the
-spool for the next start. Only a hard kill can lose counts: at most --flush-sec of them.
+Stops on SIGINT or SIGTERM after a last send: the current window event and AFK period end
+then; what could not be sent stays in the spool for the next start.
 `
+
+const WATCH_FLAGS = {
+  'sample-ms': { type: 'string' },
+  'flush-sec': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'config-dir': { type: 'string' },
+  url: { type: 'string' },
+  key: { type: 'string' },
+  'key-file': { type: 'string' },
+  format: { type: 'string' },
+  verbose: { type: 'boolean' },
+  'afk-timeout': { type: 'string' },
+  'exclude-app': { type: 'string', multiple: true },
+  'exclude-title': { type: 'string', multiple: true },
+  'redact-title': { type: 'string', multiple: true },
+  'no-redact-private': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'no-window': { type: 'boolean' },
+  'no-afk': { type: 'boolean' },
+  'no-input': { type: 'boolean' },
+} as const
+
+function parseWatchArgs(argv: string[]) {
+  return parseFlags('watch', argv, WATCH_FLAGS, true)
+}
 
 /** What the collector calls itself when sending. */
 export const INPUT_SOURCE = 'daybook-input'
@@ -64,17 +109,7 @@ export interface WatchInputConfig {
 
 /** Flags over environment over defaults. */
 export function resolveWatchInputConfig(argv: string[], env: NodeJS.ProcessEnv): WatchInputConfig {
-  const { values } = parseFlags('watch', argv, {
-    'sample-ms': { type: 'string' },
-    'flush-sec': { type: 'string' },
-    'data-dir': { type: 'string' },
-    'config-dir': { type: 'string' },
-    url: { type: 'string' },
-    key: { type: 'string' },
-    'key-file': { type: 'string' },
-    format: { type: 'string' },
-    verbose: { type: 'boolean' },
-  })
+  const { values } = parseWatchArgs(argv)
   const format = values.format ?? 'daybook'
   if (format !== 'daybook' && format !== 'frames') {
     throw new CliError(`--format must be daybook or frames, got ${JSON.stringify(format)}`, 2)
@@ -193,8 +228,13 @@ export function makeSender(config: WatchInputConfig, env: NodeJS.ProcessEnv): Se
   })
 }
 
-async function watchInput(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const config = resolveWatchInputConfig(argv, env)
+/** A running collector: `stop()` ends it after a last send. */
+interface Running {
+  stop(): Promise<void>
+}
+
+/** Starts the input collector; the caller owns signals. */
+async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Promise<Running> {
   const log = (line: string) => process.stderr.write(`daybook watch input: ${line}\n`)
   let release: () => void
   try {
@@ -219,11 +259,6 @@ async function watchInput(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       log,
       verbose: config.verbose,
     })
-    // Listening before the hook starts: a signal from then on gets the clean stop below.
-    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
     await source.start((kind, n) => collector.record(kind, n))
     log(
       `counting input; sending to ${sender.target} every ${config.flushMs / 1000} s` +
@@ -231,44 +266,189 @@ async function watchInput(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     )
     if (spool.size > 0) await collector.flush()
     const timer = setInterval(() => void collector.tick(), config.sampleMs)
-
-    const signal = await stopSignal
-    // A second signal while the last send runs: leave at once (the spool is already on disk).
-    const again = (s: NodeJS.Signals) => {
-      log(`${s} again, exiting now; unsent counts stay in ${spool.file}`)
-      process.exit(1)
+    return {
+      async stop() {
+        clearInterval(timer)
+        await source.stop()
+        const empty = await collector.stop()
+        log(
+          empty
+            ? 'stopped; every count was sent'
+            : `stopped; ${spool.size} bucket(s) wait in ${spool.file} for the next start`,
+        )
+        release()
+      },
     }
-    process.once('SIGINT', again)
-    process.once('SIGTERM', again)
-    log(`${signal} received, sending what is left`)
-    clearInterval(timer)
-    await source.stop()
-    const empty = await collector.stop()
-    log(
-      empty
-        ? 'stopped; every count was sent'
-        : `stopped; ${spool.size} bucket(s) wait in ${spool.file} for the next start`,
-    )
-    return 0
-  } finally {
+  } catch (err) {
     release()
+    throw err
   }
+}
+
+/** Starts the window and AFK watchers (those asked for) on this desktop. */
+async function startDesktop(
+  config: WatchInputConfig,
+  desktop: DesktopConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<Running> {
+  const log = (line: string) => process.stderr.write(`daybook watch: ${line}\n`)
+  let source
+  try {
+    source = await x11Desktop(env)
+  } catch (err) {
+    throw new CliError(`cannot watch the desktop: ${(err as Error).message}`)
+  }
+  const client = () =>
+    config.url === undefined
+      ? DaybookClient.local({
+          dataDir: config.dataDir,
+          configDir: config.configDir,
+          token: config.key,
+          env,
+        })
+      : new DaybookClient({
+          endpoint: { baseUrl: new URL(config.url).origin },
+          token: config.key ?? (env.DAYBOOK_TOKEN || undefined),
+        })
+  const target = config.url ?? `the daybook daemon of ${config.dataDir}`
+  const spoolDir = path.join(config.dataDir, 'spool')
+  const courier = <T>(outbox: Outbox<T>, route: string) =>
+    new Courier<T>({ outbox, client, path: route, target, clock: Date.now, log })
+  const windowOutbox = new Outbox<WindowEvent>(path.join(spoolDir, 'window.json'), log)
+  const afkOutbox = new Outbox<AfkPeriodInput>(path.join(spoolDir, 'afk.json'), log)
+  const watcher = new DesktopWatcher({
+    source,
+    clock: Date.now,
+    log,
+    window: desktop.window
+      ? {
+          tracker: new WindowTracker(desktop.privacy),
+          outbox: windowOutbox,
+          courier: courier(windowOutbox, '/v1/events'),
+        }
+      : undefined,
+    afk: desktop.afk
+      ? {
+          tracker: new AfkTracker(desktop.afkTimeoutMs),
+          outbox: afkOutbox,
+          courier: courier(afkOutbox, '/v1/afk'),
+        }
+      : undefined,
+    dryRun: desktop.dryRun
+      ? (kind, item) => process.stdout.write(`${JSON.stringify({ [kind]: item })}\n`)
+      : undefined,
+  })
+  source.onChange(() => void watcher.tick())
+  const sampler = setInterval(() => void watcher.tick(), config.sampleMs)
+  const sender = desktop.dryRun
+    ? undefined
+    : setInterval(() => void watcher.flush(), Math.min(config.flushMs, 10_000))
+  await watcher.tick()
+  log(
+    `watching ${[desktop.window ? 'the focused window' : '', desktop.afk ? `time away (after ${desktop.afkTimeoutMs / 1000} s without input)` : ''].filter(Boolean).join(' and ')}` +
+      (desktop.dryRun ? '; --dry-run: printing instead of sending' : `; sending to ${target}`),
+  )
+  if (!desktop.dryRun) await watcher.flush(true)
+  return {
+    async stop() {
+      clearInterval(sampler)
+      if (sender) clearInterval(sender)
+      await watcher.stop()
+      source.close()
+      const left = windowOutbox.size + afkOutbox.size
+      log(
+        left === 0
+          ? 'stopped; everything was sent'
+          : `stopped; ${left} item(s) wait in ${spoolDir}`,
+      )
+    },
+  }
+}
+
+export interface DesktopConfig {
+  window: boolean
+  afk: boolean
+  input: boolean
+  afkTimeoutMs: number
+  dryRun: boolean
+  privacy: PrivacyRules
+}
+
+const COLLECTORS = ['window', 'afk', 'input'] as const
+
+/** Which collectors, with what rules: positionals name them (none: all), `--no-X` leaves one out. */
+export function resolveDesktopConfig(argv: string[]): DesktopConfig {
+  const parsed = parseWatchArgs(argv)
+  const values = parsed.values
+  const positionals: string[] = parsed.positionals
+  for (const p of positionals) {
+    if (!(COLLECTORS as readonly string[]).includes(p)) {
+      throw new CliError(`unknown watcher ${JSON.stringify(p)}; known: ${COLLECTORS.join(', ')}`, 2)
+    }
+  }
+  const wanted = (name: (typeof COLLECTORS)[number]) =>
+    (positionals.length === 0 || positionals.includes(name)) && values[`no-${name}`] !== true
+  const regexes = (flag: string, list: string[] | undefined) =>
+    (list ?? []).map((source) => {
+      try {
+        return new RegExp(source, 'i')
+      } catch (err) {
+        throw new CliError(`${flag}: ${(err as Error).message}`, 2)
+      }
+    })
+  const config: DesktopConfig = {
+    window: wanted('window'),
+    afk: wanted('afk'),
+    input: wanted('input'),
+    afkTimeoutMs: integerFlag(values['afk-timeout'], '--afk-timeout', 180, 1, 86_400) * 1000,
+    dryRun: values['dry-run'] === true,
+    privacy: {
+      excludeApps: regexes('--exclude-app', values['exclude-app']),
+      excludeTitles: regexes('--exclude-title', values['exclude-title']),
+      redactTitles: regexes('--redact-title', values['redact-title']),
+      redactPrivate: values['no-redact-private'] !== true,
+    },
+  }
+  if (!config.window && !config.afk && !config.input) {
+    throw new CliError('every watcher is turned off; nothing to do', 2)
+  }
+  return config
+}
+
+async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const config = resolveWatchInputConfig(argv, env)
+  const desktop = resolveDesktopConfig(argv)
+  const running: Running[] = []
+  // Listening before anything starts: a signal from then on gets the clean stop below.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  try {
+    if (desktop.window || desktop.afk) running.push(await startDesktop(config, desktop, env))
+    if (desktop.input && !desktop.dryRun) running.push(await startInput(config, env))
+  } catch (err) {
+    for (const r of running) await r.stop()
+    throw err
+  }
+  const signal = await stopSignal
+  // A second signal while the last sends run: leave at once (the outboxes are on disk).
+  const again = (s: NodeJS.Signals) => {
+    process.stderr.write(`daybook watch: ${s} again, exiting now; unsent data stays in the spool\n`)
+    process.exit(1)
+  }
+  process.once('SIGINT', again)
+  process.once('SIGTERM', again)
+  process.stderr.write(`daybook watch: ${signal} received, sending what is left\n`)
+  for (const r of running) await r.stop()
+  return 0
 }
 
 export const watchCommand: Command = {
   name: 'watch',
-  summary: 'Run a collector: daybook watch input (keyboard and mouse counts)',
+  summary: 'Record by itself: the focused window, time away, keyboard and mouse counts',
   help: HELP,
   async run(argv, env) {
-    const [what, ...rest] = argv
-    if (what !== 'input') {
-      throw new CliError(
-        what === undefined
-          ? 'say what to watch: daybook watch input (see daybook watch --help)'
-          : `unknown watcher ${JSON.stringify(what)}; known: input`,
-        2,
-      )
-    }
-    return watchInput(rest, env)
+    return watch(argv, env)
   },
 }

@@ -100,7 +100,8 @@ export class FramesSender implements Sender {
   }
 }
 
-async function post(
+/** Posts `body`; undefined on a 2xx answer, else what went wrong. */
+export async function post(
   client: DaybookClient,
   path: string,
   body: string,
@@ -128,7 +129,8 @@ function describeBody(body: string): string {
 }
 
 /** A client from the factory, or why there is none (no daemon found, no token). */
-function openClient(factory: () => DaybookClient): DaybookClient | { failure: SendFailure } {
+/** A client from the factory, or the failure to make one (no daemon discovered). */
+export function openClient(factory: () => DaybookClient): DaybookClient | { failure: SendFailure } {
   try {
     return factory()
   } catch (err) {

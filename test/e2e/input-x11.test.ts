@@ -4,79 +4,19 @@
  * where Xvfb or xdotool is missing or the X server does not start (`.ci/run` installs both).
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { checkX11 } from '../../src/collectors/platform/uiohook.ts'
 import { cleanEnv, request, startDaemon } from '../daemon.ts'
+import { exited, reap, startX, until } from './x11.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
 
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
-}
-
-/** A display number nobody uses. */
-function freeDisplay(): number | undefined {
-  for (let n = 90; n < 140; n++) {
-    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n
-  }
-  return undefined
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(100)
-  }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)))
-}
-
 test('typing and clicking under Xvfb arrive at /activity/summary through the collector', async (t) => {
-  if (process.platform !== 'linux') return t.skip('the X11 end-to-end test runs on Linux')
-  for (const tool of ['Xvfb', 'xdotool']) {
-    if (!has(tool)) return t.skip(`${tool} is not installed (apt-get install xvfb xdotool)`)
-  }
-  const n = freeDisplay()
-  if (n === undefined) return t.skip('no free X display number in :90..:139')
-  const display = `:${n}`
-  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], {
-    stdio: 'ignore',
-  })
-  t.after(async () => {
-    if (xvfb.exitCode === null && xvfb.signalCode === null) {
-      xvfb.kill('SIGTERM')
-      await exited(xvfb)
-    }
-  })
-  try {
-    await until(
-      'Xvfb',
-      async () => {
-        if (xvfb.exitCode !== null) throw new Error(`Xvfb exited with ${xvfb.exitCode}`)
-        return checkX11(display).then(
-          () => true,
-          () => undefined,
-        )
-      },
-      15_000,
-    )
-  } catch (err) {
-    return t.skip(`the X server could not be started: ${(err as Error).message}`)
-  }
+  const x = await startX(t, ['xdotool'])
+  if ('skip' in x) return t.skip(x.skip)
+  const { display } = x
 
   const d = await startDaemon(t)
   const port = d.discovery.port ?? 0
@@ -116,12 +56,7 @@ test('typing and clicking under Xvfb arrive at /activity/summary through the col
   )
   let log = ''
   collector.stderr?.on('data', (b: Buffer) => (log += b.toString()))
-  t.after(async () => {
-    if (collector.exitCode === null && collector.signalCode === null) {
-      collector.kill('SIGKILL')
-      await exited(collector)
-    }
-  })
+  reap(t, collector)
   await until('the collector to start', async () => {
     if (collector.exitCode !== null)
       throw new Error(`collector exited ${collector.exitCode}: ${log}`)
@@ -129,9 +64,9 @@ test('typing and clicking under Xvfb arrive at /activity/summary through the col
   })
 
   // The hook is live once motion arrives; only then are exact counts produced.
-  let x = 100
+  let px = 100
   await until('the first motion to arrive', async () => {
-    xdotool('mousemove', String((x += 7)), '200')
+    xdotool('mousemove', String((px += 7)), '200')
     await sleep(300)
     return (await totals()).mm > 0 ? true : undefined
   })

@@ -1,0 +1,165 @@
+/**
+ * The window and AFK watchers' logic on a fake clock: event boundaries and extension, AFK
+ * transitions, privacy filters, and the outbox that keeps what the daemon has not acknowledged.
+ */
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { AfkTracker } from '../../src/collectors/afk/tracker.ts'
+import { Outbox } from '../../src/collectors/core/outbox.ts'
+import { defaultPrivacy } from '../../src/collectors/window/privacy.ts'
+import { WindowTracker, urlIn } from '../../src/collectors/window/tracker.ts'
+import { tempDir } from '../helpers.ts'
+
+const T0 = Date.UTC(2026, 3, 1, 9, 0)
+const S = 1000
+const iso = (ms: number) => new Date(ms).toISOString()
+const editor = { app: 'Code', title: 'main.rs — daybook', executable: '/usr/bin/code' }
+const browser = {
+  app: 'firefox',
+  title: 'Issues https://github.com/daybook/issues?q=1 — Mozilla Firefox',
+}
+
+describe('WindowTracker', () => {
+  test('an event runs while app and title stay, extended as it goes; a change ends it', () => {
+    const w = new WindowTracker(defaultPrivacy())
+    assert.deepEqual(w.sample(editor, T0), [])
+    const extended = w.sample(editor, T0 + 5 * S)
+    assert.equal(extended.length, 1)
+    assert.deepEqual(
+      { ...extended[0] },
+      {
+        timestamp: iso(T0),
+        end_timestamp: iso(T0 + 5 * S),
+        duration: 5,
+        category: 'Other',
+        app_name: 'Code',
+        entity_name: 'main.rs — daybook',
+        entity_type: 'App',
+        project_name: 'code',
+        project_path: '/usr/bin/code',
+        source_name: 'daybook-window',
+      },
+    )
+    // Same start and names, later end: the daemon extends the stored event.
+    assert.equal(w.sample(editor, T0 + 9 * S)[0]?.end_timestamp, iso(T0 + 9 * S))
+    // Focus moves: the old event ends at the change; the new one is sent once it lasts a second.
+    const changed = w.sample(browser, T0 + 10 * S)
+    assert.deepEqual(
+      changed.map((e) => [e.entity_name, e.end_timestamp]),
+      [['main.rs — daybook', iso(T0 + 10 * S)]],
+    )
+    const web = w.sample(browser, T0 + 12 * S)[0]
+    assert.equal(web?.timestamp, iso(T0 + 10 * S))
+    assert.equal(web?.entity_type, 'Url')
+    assert.equal(web?.project_name, 'github.com')
+    assert.equal(web?.entity_name, 'github.com/daybook/issues')
+    assert.equal(web?.category, 'Browsing')
+  })
+
+  test('the end follows the last input, so a person who left is not counted past it', () => {
+    const w = new WindowTracker(defaultPrivacy())
+    w.sample(editor, T0)
+    assert.equal(w.sample(editor, T0 + 60 * S, T0 + 20 * S)[0]?.end_timestamp, iso(T0 + 20 * S))
+    // Never shorter than what was already sent.
+    assert.equal(w.sample(editor, T0 + 61 * S, T0 + 10 * S)[0]?.end_timestamp, iso(T0 + 20 * S))
+    // Away since the last input: the event ends there and nothing runs until the next sample.
+    assert.deepEqual(
+      w.away(T0 + 20 * S).map((e) => e.end_timestamp),
+      [iso(T0 + 20 * S)],
+    )
+    assert.deepEqual(w.sample(editor, T0 + 200 * S), [])
+    assert.equal(w.sample(editor, T0 + 203 * S)[0]?.timestamp, iso(T0 + 200 * S))
+  })
+
+  test('under a second is not an event; stop ends the current one', () => {
+    const w = new WindowTracker(defaultPrivacy())
+    w.sample(editor, T0)
+    assert.deepEqual(w.sample(browser, T0 + 500), [])
+    assert.deepEqual(
+      w.stop(T0 + 3 * S).map((e) => [e.app_name, e.timestamp, e.end_timestamp]),
+      [['firefox', iso(T0 + 500), iso(T0 + 3 * S)]],
+    )
+    assert.deepEqual(w.stop(T0 + 4 * S), [])
+  })
+
+  test('privacy: excluded windows are not sent; redacted and private titles are hidden', () => {
+    const w = new WindowTracker({
+      ...defaultPrivacy(),
+      excludeApps: [/^keepassxc$/i],
+      redactTitles: [/bank/i],
+    })
+    w.sample({ app: 'KeePassXC', title: 'passwords.kdbx' }, T0)
+    assert.deepEqual(w.sample({ app: 'KeePassXC', title: 'passwords.kdbx' }, T0 + 5 * S), [])
+    w.sample({ app: 'firefox', title: 'My Bank — Mozilla Firefox' }, T0 + 5 * S)
+    const bank = w.sample({ app: 'firefox', title: 'My Bank — Mozilla Firefox' }, T0 + 9 * S)
+    assert.equal(bank[0]?.entity_name, '[redacted]')
+    w.sample(
+      { app: 'firefox', title: 'secret stuff — Mozilla Firefox Private Browsing' },
+      T0 + 9 * S,
+    )
+    const priv = w.sample(
+      { app: 'firefox', title: 'secret stuff — Mozilla Firefox Private Browsing' },
+      T0 + 12 * S,
+    )
+    assert.equal(priv[0]?.entity_name, '[redacted]')
+  })
+
+  test('a URL in a title is found only when it is one', () => {
+    assert.equal(urlIn('see http://localhost:5173/x?y — Chromium')?.host, 'localhost:5173')
+    assert.equal(urlIn('no url here'), undefined)
+  })
+})
+
+describe('AfkTracker', () => {
+  test('away after the timeout, dated back to the last input; back at the next input', () => {
+    const a = new AfkTracker(180 * S)
+    assert.deepEqual(a.sample(10 * S, T0), [])
+    assert.deepEqual(a.sample(179 * S, T0 + 169 * S), [])
+    const started = a.sample(180 * S, T0 + 170 * S)
+    assert.deepEqual(started, [
+      { afk_start: iso(T0 - 10 * S), afk_end: null, source: 'daybook-afk' },
+    ])
+    assert.equal(a.away, true)
+    assert.deepEqual(a.sample(500 * S, T0 + 490 * S), [])
+    // Input 2 s before this sample: the period ends at that input.
+    assert.deepEqual(a.sample(2 * S, T0 + 600 * S), [
+      { afk_start: iso(T0 - 10 * S), afk_end: iso(T0 + 598 * S), source: 'daybook-afk' },
+    ])
+    assert.equal(a.away, false)
+  })
+
+  test('stopping while away closes the period now', () => {
+    const a = new AfkTracker(60 * S)
+    a.sample(61 * S, T0)
+    assert.deepEqual(a.stop(T0 + 30 * S), [
+      { afk_start: iso(T0 - 61 * S), afk_end: iso(T0 + 30 * S), source: 'daybook-afk' },
+    ])
+    assert.deepEqual(a.stop(T0 + 40 * S), [])
+  })
+})
+
+describe('Outbox', () => {
+  test('keeps items across restarts; a newer version survives the ack of an older one', (t) => {
+    const file = path.join(tempDir(t), 'spool', 'window.json')
+    const logs: string[] = []
+    const box = new Outbox<{ end: number }>(file, (l) => logs.push(l))
+    box.put([
+      ['a', { end: 1 }],
+      ['b', { end: 1 }],
+    ])
+    const sent = box.snapshot()
+    box.put([['a', { end: 2 }]]) // extended while the send was in flight
+    box.ack(sent)
+    assert.deepEqual(
+      box.snapshot().map((s) => [s.key, s.item]),
+      [['a', { end: 2 }]],
+    )
+    const reopened = new Outbox<{ end: number }>(file, (l) => logs.push(l))
+    assert.deepEqual(
+      reopened.snapshot().map((s) => [s.key, s.item]),
+      [['a', { end: 2 }]],
+    )
+    assert.deepEqual(logs, [])
+  })
+})

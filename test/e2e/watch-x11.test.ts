@@ -1,0 +1,172 @@
+/**
+ * End to end: a real X server (Xvfb) with a real EWMH window manager (openbox), real windows,
+ * focus switched with xdotool, the real daemon and `daybook watch window afk`: the daemon must
+ * store the focused app and title with the right boundaries, a retitled window as a new event,
+ * and time away as an AFK period that ends the window event at its start. Skips, saying why,
+ * where a tool is missing (`.ci/run` installs them).
+ */
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { cleanEnv, request, startDaemon } from '../daemon.ts'
+import { exited, reap, startX, until } from './x11.ts'
+
+const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
+const WINDOW = path.join(import.meta.dirname, '..', 'fixtures', 'x11-window.cjs')
+
+interface StoredEvent {
+  timestamp: string
+  endTimestamp: string
+  app: string
+  entity: string
+  entityType: string
+  source: string
+}
+
+test('the window and AFK watchers record focus, titles and time away under a real window manager', async (t) => {
+  const x = await startX(t, ['xdotool', 'xprop'], 'openbox')
+  if ('skip' in x) return t.skip(x.skip)
+  const env = { ...process.env, DISPLAY: x.display }
+  const xdotool = (...args: string[]) => {
+    const r = spawnSync('xdotool', args, { env })
+    assert.equal(r.status, 0, `xdotool ${args.join(' ')}: ${r.stderr.toString()}`)
+  }
+  let px = 100
+  /** Real input: it resets the X server's idle time, as a person's would. */
+  const nudge = () => xdotool('mousemove', String((px = px === 100 ? 101 : 100)), '300')
+
+  /** A real window; resolves once mapped, with a way to retitle it. */
+  const openWindow = async (cls: string, title: string) => {
+    const child: ChildProcess = spawn(process.execPath, [WINDOW, cls, title], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    reap(t, child)
+    const id = await new Promise<string>((resolve) =>
+      child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
+    )
+    return {
+      id,
+      retitle: async (text: string) => {
+        child.stdin?.write(`title ${text}\n`)
+        await new Promise((resolve) => child.stdout?.once('data', resolve))
+      },
+    }
+  }
+
+  const d = await startDaemon(t)
+  const port = d.discovery.port ?? 0
+  const get = async <T>(url: string): Promise<T> => {
+    const res = await request(
+      { port },
+      { path: url, headers: { authorization: `Bearer ${d.token}` } },
+    )
+    assert.equal(res.status, 200, res.body)
+    return JSON.parse(res.body) as T
+  }
+  const events = async () =>
+    (await get<{ Flat: StoredEvent[] }>('/v1/events?preset=today')).Flat.filter(
+      (e) => e.source === 'daybook-window',
+    )
+  const eventOf = (entity: string) => async () => (await events()).find((e) => e.entity === entity)
+
+  const alpha = await openWindow('Alpha', 'alpha — notes.txt')
+  const beta = await openWindow('Beta', 'beta — report.md')
+  nudge()
+  xdotool('windowactivate', '--sync', alpha.id)
+
+  const watcher = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'watch',
+      'window',
+      'afk',
+      '--afk-timeout',
+      '3',
+      '--sample-ms',
+      '100',
+      '--flush-sec',
+      '1',
+      '--data-dir',
+      d.dataDir,
+      '--config-dir',
+      d.configDir,
+    ],
+    { env: cleanEnv({ DISPLAY: x.display }), stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  reap(t, watcher)
+  let log = ''
+  watcher.stderr?.on('data', (b: Buffer) => (log += b.toString()))
+  await until('the watcher to send', async () => {
+    if (watcher.exitCode !== null) throw new Error(`watcher exited: ${log}`)
+    nudge()
+    return (await eventOf('alpha — notes.txt')()) ? true : undefined
+  })
+
+  // Focus moves to Beta: Alpha's event ends there (within a second), Beta's begins.
+  nudge()
+  const switchedAt = Date.now()
+  xdotool('windowactivate', '--sync', beta.id)
+  nudge()
+  // A person at work keeps giving input; an event is extended only as far as the last input.
+  const present = (entity: string) => async () => {
+    nudge()
+    return eventOf(entity)()
+  }
+  const betaEvent = await until('the Beta event', present('beta — report.md'))
+  assert.equal(betaEvent.app, 'Beta')
+  assert.equal(betaEvent.entityType, 'App')
+  const alphaEvent = await until('the Alpha event to end', async () => {
+    const e = await eventOf('alpha — notes.txt')()
+    return e && Date.parse(e.endTimestamp) >= switchedAt - 1000 ? e : undefined
+  })
+  assert.equal(alphaEvent.app, 'Alpha')
+  assert.ok(
+    Math.abs(Date.parse(alphaEvent.endTimestamp) - switchedAt) <= 1000,
+    `Alpha ended at ${alphaEvent.endTimestamp}, focus moved at ${new Date(switchedAt).toISOString()}`,
+  )
+  assert.ok(Date.parse(betaEvent.timestamp) - switchedAt <= 1000)
+
+  // A new title is a new event.
+  nudge()
+  await beta.retitle('beta — report-v2.md')
+  nudge()
+  await until('the retitled event', present('beta — report-v2.md'))
+
+  // No input for longer than the AFK timeout: an AFK period from the last input, and the window
+  // event ends there.
+  nudge()
+  const lastInput = Date.now()
+  const afk = await until('an AFK period', async () => {
+    const periods =
+      await get<{ timestamp: string; endTimestamp: string | null }[]>('/v1/afk?preset=today')
+    return periods.find((p) => Date.parse(p.timestamp) >= lastInput - 1000)
+  })
+  assert.ok(Math.abs(Date.parse(afk.timestamp) - lastInput) <= 1000, JSON.stringify(afk))
+  const beforeAway = await until('the window event to end at the AFK start', async () => {
+    const e = await eventOf('beta — report-v2.md')()
+    return e && Math.abs(Date.parse(e.endTimestamp) - Date.parse(afk.timestamp)) <= 1000
+      ? e
+      : undefined
+  })
+  assert.ok(Date.parse(beforeAway.endTimestamp) <= Date.parse(afk.timestamp) + 1000)
+
+  // Back: the period closes at the input.
+  await sleep(200)
+  nudge()
+  const back = Date.now()
+  const closed = await until('the AFK period to close', async () => {
+    const periods =
+      await get<{ timestamp: string; endTimestamp: string | null }[]>('/v1/afk?preset=today')
+    const p = periods.find((q) => q.timestamp === afk.timestamp)
+    return p?.endTimestamp ? p : undefined
+  })
+  assert.ok(Math.abs(Date.parse(closed.endTimestamp ?? '') - back) <= 1500, JSON.stringify(closed))
+
+  watcher.kill('SIGTERM')
+  assert.equal(await exited(watcher), 0, log)
+  assert.match(log, /connected: sending to/)
+})

@@ -1,0 +1,96 @@
+/**
+ * What the X11 end-to-end tests share: a real X server (Xvfb) on a free display, optionally with
+ * a window manager, and waits that end on readiness (the test's own timeout bounds them).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import type { TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { checkX11 } from '../../src/collectors/platform/uiohook.ts'
+
+export function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
+}
+
+/** A display number nobody uses. */
+function freeDisplay(): number | undefined {
+  for (let n = 90; n < 140; n++) {
+    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n
+  }
+  return undefined
+}
+
+/** Polls `probe` until it gives a value; a probe that throws ends the wait. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    let value: T | undefined
+    try {
+      value = await probe()
+    } catch (err) {
+      throw new Error(`while waiting for ${what}: ${(err as Error).message}`)
+    }
+    if (value !== undefined) return value
+    await sleep(100)
+  }
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
+
+/** Kills `child` when the test ends, if it is still running. */
+export function reap(t: TestContext, child: ChildProcess): void {
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited(child)
+    }
+  })
+}
+
+/**
+ * Starts Xvfb (and `wm`, when given) and resolves to the display, or to a reason to skip: not
+ * Linux, a tool missing, no free display, or a server that does not come up.
+ */
+export async function startX(
+  t: TestContext,
+  tools: string[],
+  wm?: string,
+): Promise<{ display: string } | { skip: string }> {
+  if (process.platform !== 'linux') return { skip: 'the X11 end-to-end tests run on Linux' }
+  for (const tool of ['Xvfb', ...tools, ...(wm ? [wm] : [])]) {
+    if (!has(tool)) return { skip: `${tool} is not installed (.ci/run installs it)` }
+  }
+  const n = freeDisplay()
+  if (n === undefined) return { skip: 'no free X display number in :90..:139' }
+  const display = `:${n}`
+  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], {
+    stdio: 'ignore',
+  })
+  reap(t, xvfb)
+  try {
+    await until('Xvfb', async () => {
+      if (xvfb.exitCode !== null) throw new Error(`Xvfb exited with ${xvfb.exitCode}`)
+      return checkX11(display).then(
+        () => true,
+        () => undefined,
+      )
+    })
+  } catch (err) {
+    return { skip: `the X server could not be started: ${(err as Error).message}` }
+  }
+  if (wm) {
+    const manager = spawn(wm, [], { stdio: 'ignore', env: { ...process.env, DISPLAY: display } })
+    reap(t, manager)
+    // Ready once it has announced itself on the root window (EWMH).
+    await until(`${wm} to manage the display`, async () => {
+      if (manager.exitCode !== null) throw new Error(`${wm} exited with ${manager.exitCode}`)
+      const r = spawnSync('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], {
+        env: { ...process.env, DISPLAY: display },
+      })
+      return r.status === 0 && /window id/.test(r.stdout.toString()) ? true : undefined
+    })
+  }
+  return { display }
+}
