@@ -4,7 +4,9 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'scratch/**', 'web/dist/**', 'test/fixtures/*.cjs'] },
+  {
+    ignores: ['node_modules/**', 'coverage/**', 'scratch/**', 'web/dist/**', 'test/fixtures/*.cjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
