@@ -399,9 +399,11 @@ export interface ActivityWatchStore {
     events: readonly AwEvent[],
   ): Promise<{ events: AwEvent[]; replaced: AwEvent[] }>
   /**
-   * Merges a heartbeat into the bucket's latest event (the one with the latest start) under the
-   * merge rule of `src/domain/activitywatch/heartbeat.ts`, or stores it as a new event; one
-   * transaction. Resolves to the resulting event with its id.
+   * Merges a heartbeat into the bucket's last event under the merge rule of
+   * `src/domain/activitywatch/heartbeat.ts`, or stores it as a new event; one transaction. The
+   * last event is the one the previous heartbeat merged into or created, as long as nothing else
+   * changed the bucket's events since; otherwise the one with the latest start. Resolves to the
+   * resulting event with its id.
    */
   heartbeat(
     bucketId: string,

@@ -137,6 +137,26 @@ export function activityWatchConformance(name: string, open: StoreFactory): void
       await assert.rejects(aw.heartbeat('missing', ev(T0, 0n), S), NotFoundError)
     })
 
+    test('the next heartbeat merges into the event the last one made, not the latest start', async (t) => {
+      // aw-watcher-afk opens AFK at last input + 1 ms, then heartbeats from the last input on.
+      const store = await open(t)
+      const aw = store.activitywatch
+      await aw.createBucket(bucket('afk', { type: 'afkstatus' }))
+      const afk = { status: 'afk' }
+      const ms = 1_000_000n
+      await aw.heartbeat('afk', ev(T0 + ms, 180n, afk), 185n * S)
+      const early = await aw.heartbeat('afk', ev(T0, 190n, afk), 185n * S)
+      assert.equal(early.merged, false)
+      const next = await aw.heartbeat('afk', ev(T0, 195n, afk), 185n * S)
+      assert.deepEqual(next, { event: ev(T0, 195n, afk, early.event.id), merged: true })
+      assert.equal(await aw.count('afk', {}), 2)
+      // Other writes to the bucket forget it: then the latest start is the last event.
+      await aw.insertEvents('afk', [])
+      const after = await aw.heartbeat('afk', ev(T0 + 2n * ms, 0n, afk), 185n * S)
+      assert.equal(after.merged, true)
+      assert.equal(after.event.timestamp, T0 + ms)
+    })
+
     test('import creates or merges a bucket, skipping events it already has, ignoring ids', async (t) => {
       const store = await open(t)
       const aw = store.activitywatch

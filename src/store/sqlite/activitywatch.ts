@@ -67,6 +67,13 @@ const BUCKET_COLUMNS = `b.row, b.id, b.type, b.client, b.hostname, b.created_ns,
 export class ActivityWatchTables {
   readonly #c: Connection
   readonly #statements = new Map<string, StatementSync>()
+  /**
+   * Per bucket (row), the event the last heartbeat merged into or created: the next heartbeat
+   * merges into it, as aw-server-rust's heartbeat cache does. The AFK watcher needs this: its AFK
+   * heartbeats start 1 ms before the event its state change opened, so "the latest start" would
+   * be the wrong event. Forgotten when the bucket's events change otherwise.
+   */
+  readonly #lastHeartbeat = new Map<bigint, bigint>()
 
   constructor(connection: Connection) {
     this.#c = connection
@@ -144,6 +151,7 @@ export class ActivityWatchTables {
     return this.#c.write(() => {
       const r = this.#get<{ row: bigint }>('SELECT row FROM aw_buckets WHERE id = $id', { id })
       if (!r) return false
+      this.#lastHeartbeat.delete(r.row)
       this.#run('DELETE FROM aw_events WHERE bucket_row = $row', { row: r.row })
       this.#run('DELETE FROM aw_buckets WHERE row = $row', { row: r.row })
       return true
@@ -179,6 +187,7 @@ export class ActivityWatchTables {
   ): { events: AwEvent[]; replaced: AwEvent[] } {
     return this.#c.write(() => {
       const row = this.#bucketRow(bucketId)
+      this.#lastHeartbeat.delete(row)
       const stored: AwEvent[] = []
       const replaced: AwEvent[] = []
       for (const e of events) {
@@ -223,20 +232,31 @@ export class ActivityWatchTables {
     checkRange(hb)
     return this.#c.write(() => {
       const row = this.#bucketRow(bucketId)
-      const lastRow = this.#get<EventRow>(
-        `SELECT id, start_ns, end_ns, data FROM aw_events WHERE bucket_row = $row
-         ORDER BY start_ns DESC, id DESC LIMIT 1`,
-        { row },
-      )
+      const cached = this.#lastHeartbeat.get(row)
+      const lastRow =
+        (cached === undefined
+          ? undefined
+          : this.#get<EventRow>(
+              'SELECT id, start_ns, end_ns, data FROM aw_events WHERE id = $id AND bucket_row = $row',
+              { id: cached, row },
+            )) ??
+        this.#get<EventRow>(
+          `SELECT id, start_ns, end_ns, data FROM aw_events WHERE bucket_row = $row
+           ORDER BY start_ns DESC, id DESC LIMIT 1`,
+          { row },
+        )
       const merged = lastRow && mergeHeartbeat(toEvent(lastRow), hb, pulsetimeNs)
       if (merged && merged.id !== null) {
         this.#run('UPDATE aw_events SET end_ns = $end WHERE id = $id', {
           id: merged.id,
           end: merged.timestamp + merged.duration,
         })
+        this.#lastHeartbeat.set(row, BigInt(merged.id))
         return { event: merged, merged: true }
       }
-      return { event: this.#insert(row, { ...hb, id: null }), merged: false }
+      const inserted = this.#insert(row, { ...hb, id: null })
+      this.#lastHeartbeat.set(row, BigInt(inserted.id ?? 0))
+      return { event: inserted, merged: false }
     })
   }
 
@@ -272,6 +292,7 @@ export class ActivityWatchTables {
   deleteEvent(bucketId: string, id: number): AwEvent | undefined {
     return this.#c.write(() => {
       const row = this.#bucketRow(bucketId)
+      this.#lastHeartbeat.delete(row)
       const r = this.#get<EventRow>(
         `DELETE FROM aw_events WHERE id = $id AND bucket_row = $row
          RETURNING id, start_ns, end_ns, data`,
@@ -312,6 +333,7 @@ export class ActivityWatchTables {
           },
         ) === 1
       const row = this.#bucketRow(b.id)
+      this.#lastHeartbeat.delete(row)
       const inserted: AwEvent[] = []
       for (const e of events) {
         checkRange(e)
