@@ -375,6 +375,16 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
 
   const address = app.server.address()
   const port = config.tcp && address && typeof address === 'object' ? address.port : undefined
+  let aw: AwListener | undefined
+  if (config.aw) {
+    try {
+      aw = await startActivityWatch(app, config, authenticator, port)
+    } catch (err) {
+      await app.close()
+      socketServer?.close()
+      throw err
+    }
+  }
   writeFileAtomic(
     files.discovery,
     `${JSON.stringify(
@@ -391,16 +401,6 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
     )}\n`,
   )
 
-  let aw: AwListener | undefined
-  if (config.aw) {
-    try {
-      aw = await startActivityWatch(app, config, authenticator, port)
-    } catch (err) {
-      await app.close()
-      socketServer?.close()
-      throw err
-    }
-  }
   const mdns = config.mdns ? startMdns(app, config, port) : undefined
 
   let stopping: Promise<void> | undefined
