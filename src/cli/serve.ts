@@ -25,6 +25,11 @@ import {
   defaultConnectionLimits,
   limitConnections,
 } from '../api/connection-limits.ts'
+import {
+  AW_DEFAULT_PORT,
+  type AwListener,
+  listenActivityWatch,
+} from '../api/compat/activitywatch/listener.ts'
 import { normaliseOrigin } from '../api/plugins/cors.ts'
 import { normaliseHostName } from '../api/plugins/host-check.ts'
 import { markUnixSocketRequest } from '../api/transport.ts'
@@ -81,6 +86,11 @@ Options:
                      Let web pages from ORIGIN call the API, e.g.        [DAYBOOK_CORS_ORIGINS]
                      http://localhost:3000 (repeatable). The daemon's own
                      origins are always allowed; there is no wildcard.
+  --aw               Also serve ActivityWatch's API (/api/0) for its watchers, browser
+                     extension and clients, on 127.0.0.1:5600          [DAYBOOK_AW]
+  --aw-port PORT     Port of the ActivityWatch API (default 5600)        [DAYBOOK_AW_PORT]
+  --aw-open          Serve the whole ActivityWatch API without a token (for ActivityWatch's
+                     own web UI); a warning is printed               [DAYBOOK_AW_OPEN]
   -h, --help         Show this help
 
   The DAYBOOK_* variables win over the seed-001 names (HOST, PORT, ACTIVITY_DB_PATH).
@@ -91,6 +101,8 @@ Access:
   DAYBOOK_TOKEN=<secret> uses that secret instead. The daemon refuses to start when the
   token file is readable by other users. Scoped tokens: see daybook token --help.
   More than 20 failed authentications a minute from one address get 429.
+  ActivityWatch API (--aw): without a token only what a watcher does (info, list and
+  create buckets, heartbeats, new events); everything else needs a Daybook token.
   Environment lists (DAYBOOK_ALLOWED_HOSTS, DAYBOOK_CORS_ORIGINS) are comma-separated.
   SERVER_API_KEY=<key>                  also accept <key> as an ingest-only key (POST /frames,
                                         where it may be sent raw: "Authorization: <key>")
@@ -139,6 +151,11 @@ export interface ServeConfig {
   mdns: boolean
   /** Caps on open TCP connections (DAYBOOK_MAX_CONNECTIONS[_PER_ADDRESS]). */
   connectionLimits: ConnectionLimits
+  /** Serve ActivityWatch's API on its own loopback port. */
+  aw: boolean
+  awPort: number
+  /** Serve all of ActivityWatch's API without a token. */
+  awOpen: boolean
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -163,6 +180,9 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     'log-level': { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     'cors-origin': { type: 'string', multiple: true },
+    aw: { type: 'boolean' },
+    'aw-port': { type: 'string' },
+    'aw-open': { type: 'boolean' },
   })
   const dataDir = path.resolve(
     values['data-dir'] ?? nonEmpty(env.DAYBOOK_DATA_DIR) ?? defaultDataDir(env),
@@ -233,6 +253,14 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     corsOrigins,
     mdns: values.mdns === true || parseBoolean(env.DAYBOOK_MDNS, 'DAYBOOK_MDNS'),
     connectionLimits: connectionLimitsFrom(env),
+    aw: values.aw === true || parseBoolean(env.DAYBOOK_AW, 'DAYBOOK_AW'),
+    awPort:
+      values['aw-port'] !== undefined
+        ? parsePort(values['aw-port'], '--aw-port')
+        : nonEmpty(env.DAYBOOK_AW_PORT) !== undefined
+          ? parsePort(env.DAYBOOK_AW_PORT ?? '', 'DAYBOOK_AW_PORT')
+          : AW_DEFAULT_PORT,
+    awOpen: values['aw-open'] === true || parseBoolean(env.DAYBOOK_AW_OPEN, 'DAYBOOK_AW_OPEN'),
   }
 }
 
@@ -293,6 +321,8 @@ export interface Daemon {
   config: ServeConfig
   /** The bound TCP port (when listening on TCP). */
   port: number | undefined
+  /** The ActivityWatch listener's port (with --aw). */
+  awPort: number | undefined
   /** Stops the daemon in order; resolves when everything is closed. */
   stop(): Promise<void>
 }
@@ -430,6 +460,16 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
 
   const address = app.server.address()
   const port = config.tcp && address && typeof address === 'object' ? address.port : undefined
+  let aw: AwListener | undefined
+  if (config.aw) {
+    try {
+      aw = await startActivityWatch(app, config, authenticator, port)
+    } catch (err) {
+      await app.close()
+      socketServer?.close()
+      throw err
+    }
+  }
   writeFileAtomic(
     files.discovery,
     `${JSON.stringify(
@@ -452,12 +492,50 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
   const stop = () =>
     (stopping ??= (async () => {
       await mdns?.stop()
+      await aw?.close()
       const closing = socketServer ? closeServer(socketServer) : Promise.resolve()
       await app.close() // stops TCP, waits for in-flight requests, closes the store
       await closing
       rmSync(files.discovery, { force: true })
     })())
-  return { app, config, port, stop }
+  return { app, config, port, awPort: aw?.port, stop }
+}
+
+/** The ActivityWatch listener (--aw), sharing the daemon's store, services and tokens. */
+async function startActivityWatch(
+  app: DaybookApp,
+  config: ServeConfig,
+  authenticator: AuthenticatorChain,
+  port: number | undefined,
+): Promise<AwListener> {
+  const own =
+    port === undefined ? [] : ['localhost', '127.0.0.1', '[::1]', ...allowedHostNames(config)]
+  try {
+    const aw = await listenActivityWatch({
+      daybook: app.daybook,
+      authenticator,
+      port: config.awPort,
+      open: config.awOpen,
+      origins: () => [...own.map((h) => `http://${h}:${port}`), ...config.corsOrigins],
+      logLevel: config.logLevel,
+    })
+    if (config.awOpen) {
+      process.stderr.write(
+        `daybook serve: warning: --aw-open: the ActivityWatch API on 127.0.0.1:${aw.port} ` +
+          'serves your whole history, imports and deletes without a token to anything on this machine\n',
+      )
+    }
+    return aw
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') {
+      throw new CliError(
+        `port ${config.awPort} is already in use (ActivityWatch's own server? stop it, or use --aw-port)`,
+      )
+    }
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on port ${config.awPort}`)
+    throw err
+  }
 }
 
 function startMdns(
@@ -694,6 +772,9 @@ export const serveCommand: Command = {
         ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${daemon.port}`
         : undefined,
       config.socket ? `unix:${config.socket}` : undefined,
+      daemon.awPort === undefined
+        ? undefined
+        : `http://127.0.0.1:${daemon.awPort} (ActivityWatch API)`,
     ].filter(Boolean)
     const tokenNote = config.token ? 'DAYBOOK_TOKEN' : tokenFile(config.configDir)
     process.stderr.write(

@@ -34,10 +34,13 @@ export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
   'skopio-zed': 300,
   'skopio-jetbrains': 300,
   'daybook-editor': 300,
+  'aw-watcher-editor': 300,
   'daybook-browser': 200,
+  'aw-watcher-web': 200,
   '*': 200,
   'skopio-desktop': 100,
   'daybook-window': 100,
+  'aw-watcher-window': 100,
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = {

@@ -290,6 +290,7 @@ describe('daybook serve', () => {
     const db = new DatabaseSync(path.join(dir, 'daybook.db'))
     db.exec(`PRAGMA user_version = ${LATEST_VERSION + 5}`)
     db.close()
+    chmodSync(path.join(dir, 'daybook.db'), 0o600)
     const r = await runCli(['serve', '--port', '0', '--data-dir', dir, '--config-dir', dir])
     assert.equal(r.code, 1, r.stderr)
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)

@@ -15,6 +15,7 @@ import type {
 } from '../../src/domain/events.ts'
 import { referenceFromStore } from '../../src/reports/active-time.ts'
 import type { ActiveTimeQuery, Change, Store, TokenRow } from '../../src/store/ports.ts'
+import { activityWatchConformance } from './conformance-activitywatch.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -82,6 +83,7 @@ async function totalSeconds(store: Store, from = T0 - 3_600_000, to = T0 + 86_40
 }
 
 export function conformance(name: string, open: StoreFactory): void {
+  activityWatchConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

@@ -12,6 +12,7 @@
  * 4: devices; integer-keyed dimensions; events identified by device, source, start and names (not
  *    the end), 16-byte ids; a change feed (`seq`) on every row kind, tombstones for deletions;
  *    inferred ends of open AFK periods; input per device; rollup cells and their dirty slots.
+ * 5: ActivityWatch buckets, events (integer ids, nanosecond times, JSON data) and settings.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads'
 import * as errors from '../../domain/errors.ts'
 import type {
   ActiveTimeStore,
+  ActivityWatchStore,
   AfkStore,
   CatalogStore,
   ChangeFeed,
@@ -157,6 +158,7 @@ export class SqliteStore implements Store {
   readonly labels: LabelStore
   readonly status: StatusStore
   readonly search: SearchStore
+  readonly activitywatch: ActivityWatchStore
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -216,6 +218,23 @@ export class SqliteStore implements Store {
     }
     this.status = { counts: r('status.counts'), collectors: r('status.collectors') }
     this.search = { search: r('search.search') }
+    this.activitywatch = {
+      buckets: r('aw.buckets'),
+      bucket: r('aw.bucket'),
+      createBucket: w('aw.createBucket'),
+      deleteBucket: w('aw.deleteBucket'),
+      insertEvents: w('aw.insertEvents'),
+      heartbeat: w('aw.heartbeat'),
+      events: r('aw.events'),
+      event: r('aw.event'),
+      deleteEvent: w('aw.deleteEvent'),
+      count: r('aw.count'),
+      importBucket: w('aw.importBucket'),
+      settings: r('aw.settings'),
+      setting: r('aw.setting'),
+      saveSetting: w('aw.saveSetting'),
+      deleteSetting: w('aw.deleteSetting'),
+    }
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { DaybookError } from '../../domain/errors.ts'
+import { ActivityWatchTables } from './activitywatch.ts'
 import { Connection } from './connection.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
 import { Reader } from './reader.ts'
@@ -54,6 +55,7 @@ try {
 const c = opened as Connection
 const reader = new Reader(c)
 const writer = options.role === 'writer' ? new Writer(c) : undefined
+const aw = new ActivityWatchTables(c)
 const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
@@ -148,6 +150,30 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   'status.counts': () => reader.counts(),
   'status.collectors': () => reader.collectors(),
   'search.search': (text: never, range: never, limit: never) => reader.search(text, range, limit),
+  'aw.buckets': () => aw.buckets(),
+  'aw.bucket': (id: never) => aw.bucket(id),
+  'aw.createBucket': (bucket: never) => (needWriter(), aw.createBucket(bucket)),
+  'aw.deleteBucket': (id: never) => (needWriter(), aw.deleteBucket(id)),
+  'aw.insertEvents': (bucket: never, events: never) => (
+    needWriter(),
+    aw.insertEvents(bucket, events)
+  ),
+  'aw.heartbeat': (bucket: never, hb: never, pulsetime: never) => (
+    needWriter(),
+    aw.heartbeat(bucket, hb, pulsetime)
+  ),
+  'aw.events': (bucket: never, q: never) => aw.events(bucket, q),
+  'aw.event': (bucket: never, id: never) => aw.event(bucket, id),
+  'aw.deleteEvent': (bucket: never, id: never) => (needWriter(), aw.deleteEvent(bucket, id)),
+  'aw.count': (bucket: never, q: never) => aw.count(bucket, q),
+  'aw.importBucket': (bucket: never, events: never) => (
+    needWriter(),
+    aw.importBucket(bucket, events)
+  ),
+  'aw.settings': () => aw.settings(),
+  'aw.setting': (key: never) => aw.setting(key),
+  'aw.saveSetting': (key: never, value: never) => (needWriter(), aw.saveSetting(key, value)),
+  'aw.deleteSetting': (key: never) => (needWriter(), aw.deleteSetting(key)),
   'activeTime.pending': () => pendingSlots(c),
   /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */
   'activeTime.settle': () => {
