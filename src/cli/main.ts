@@ -6,6 +6,7 @@ import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
+import { serviceCommand } from './service.ts'
 import { statusCommand } from './status.ts'
 import { summaryCommand } from './summary.ts'
 import { tailCommand } from './tail.ts'
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   summaryCommand,
   tailCommand,
   watchCommand,
+  serviceCommand,
   tokenCommand,
   migrateCommand,
 ]
@@ -41,7 +43,8 @@ Examples:
   daybook summary --range week --by project              where this week went
   daybook tail --types EventsInserted,AfkChanged         watch activity arrive
   daybook token create --name my-watcher --scope ingest  a write-only key for a collector
-  daybook watch input                                    count keyboard and mouse activity
+  daybook watch                                          record windows, time away, input
+  daybook service install                                run the daemon and watchers at login
 `
 }
 
