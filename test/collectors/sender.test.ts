@@ -187,12 +187,12 @@ describe('daybook watch input: hook events and flags', () => {
       [d.sampleMs, d.flushMs, d.format, d.dataDir],
       [1000, 30_000, 'daybook', '/tmp/dd'],
     )
-    const noWhat = await runCli(['watch'])
-    assert.equal(noWhat.code, 2)
-    assert.match(noWhat.stderr, /say what to watch: daybook watch input/)
+    const none = await runCli(['watch', '--no-window', '--no-afk', '--no-input'])
+    assert.equal(none.code, 2)
+    assert.match(none.stderr, /every watcher is turned off; nothing to do/)
     const unknown = await runCli(['watch', 'screen'])
     assert.equal(unknown.code, 2)
-    assert.match(unknown.stderr, /unknown watcher "screen"; known: input/)
+    assert.match(unknown.stderr, /unknown watcher "screen"; known: window, afk, input/)
     const help = await runCli(['watch', 'input', '--help'])
     assert.equal(help.code, 0)
     for (const word of [
