@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -29,7 +30,12 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !DAEMON_VARS.includes(name)),
   )
-  return { ...env, ...extra }
+  // Every daemon and CLI process a test starts compiles the same sources: cache them once.
+  return {
+    NODE_COMPILE_CACHE: path.join(os.tmpdir(), 'daybook-test-compile-cache'),
+    ...env,
+    ...extra,
+  }
 }
 
 export interface DaemonProcess {
