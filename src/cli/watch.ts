@@ -13,6 +13,12 @@ import type { Sender } from '../collectors/input-collector.ts'
 import { defaultConfigDir, defaultDataDir } from '../config/paths.ts'
 import { AfkTracker, type AfkPeriodInput } from '../collectors/afk/tracker.ts'
 import { Courier, Outbox } from '../collectors/core/outbox.ts'
+import {
+  type CollectorStatus,
+  readWatchStatus,
+  writeWatchStatus,
+} from '../collectors/core/status.ts'
+import { isProcessAlive } from '../config/process.ts'
 import { DesktopWatcher } from '../collectors/desktop-watcher.ts'
 import { x11Desktop } from '../collectors/platform/x11-desktop.ts'
 import type { PrivacyRules } from '../collectors/window/privacy.ts'
@@ -42,6 +48,8 @@ Options:
                      Record private and incognito browser windows' titles too (by default
                      they are redacted)
   --dry-run          Print what would be sent (window and AFK), send nothing
+  --status           Print the running watcher's state and what it last sent; exit 1 when
+                     none runs for this data dir
   --sample-ms N      Sample every N ms (default 1000)
   --flush-sec N      Send input counts every N s, only when there are any (default 30);
                      window and AFK changes go out within 10 s
@@ -87,6 +95,7 @@ const WATCH_FLAGS = {
   'no-window': { type: 'boolean' },
   'no-afk': { type: 'boolean' },
   'no-input': { type: 'boolean' },
+  status: { type: 'boolean' },
 } as const
 
 function parseWatchArgs(argv: string[]) {
@@ -231,7 +240,10 @@ export function makeSender(config: WatchInputConfig, env: NodeJS.ProcessEnv): Se
 /** A running collector: `stop()` ends it after a last send. */
 interface Running {
   stop(): Promise<void>
+  status(): CollectorStatus[]
 }
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
 /** Starts the input collector; the caller owns signals. */
 async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Promise<Running> {
@@ -267,6 +279,16 @@ async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Pro
     if (spool.size > 0) await collector.flush()
     const timer = setInterval(() => void collector.tick(), config.sampleMs)
     return {
+      status: () => [
+        {
+          collector: 'input',
+          state: collector.failures > 0 ? 'retrying' : 'sending',
+          waiting: spool.size,
+          delivered: 0,
+          lastSentAt: null,
+          last: null,
+        },
+      ],
       async stop() {
         clearInterval(timer)
         await source.stop()
@@ -349,17 +371,50 @@ async function startDesktop(
       (desktop.dryRun ? '; --dry-run: printing instead of sending' : `; sending to ${target}`),
   )
   if (!desktop.dryRun) await watcher.flush(true)
+  const windowCourier = watcher.couriers.window
+  const afkCourier = watcher.couriers.afk
   return {
+    status: () => [
+      ...(desktop.window
+        ? [
+            {
+              collector: 'window' as const,
+              state: watcher.away ? 'away' : 'watching',
+              waiting: windowOutbox.size,
+              delivered: windowCourier?.delivered ?? 0,
+              lastSentAt: iso(windowCourier?.lastSentMs),
+              last: watcher.lastEvent
+                ? `${watcher.lastEvent.app_name}: ${watcher.lastEvent.entity_name} until ${watcher.lastEvent.end_timestamp}`
+                : null,
+            },
+          ]
+        : []),
+      ...(desktop.afk
+        ? [
+            {
+              collector: 'afk' as const,
+              state: watcher.away ? 'away' : 'watching',
+              waiting: afkOutbox.size,
+              delivered: afkCourier?.delivered ?? 0,
+              lastSentAt: iso(afkCourier?.lastSentMs),
+              last: watcher.lastAfk
+                ? `away from ${watcher.lastAfk.afk_start}${watcher.lastAfk.afk_end ? ` to ${watcher.lastAfk.afk_end}` : ''}`
+                : null,
+            },
+          ]
+        : []),
+    ],
     async stop() {
       clearInterval(sampler)
       if (sender) clearInterval(sender)
       await watcher.stop()
       source.close()
       const left = windowOutbox.size + afkOutbox.size
+      const sent = `${windowCourier?.delivered ?? 0} window event and ${afkCourier?.delivered ?? 0} AFK updates sent`
       log(
         left === 0
-          ? 'stopped; everything was sent'
-          : `stopped; ${left} item(s) wait in ${spoolDir}`,
+          ? `stopped; ${sent}, nothing left`
+          : `stopped; ${sent}, ${left} item(s) wait in ${spoolDir}`,
       )
     },
   }
@@ -417,6 +472,7 @@ export function resolveDesktopConfig(argv: string[]): DesktopConfig {
 
 async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const config = resolveWatchInputConfig(argv, env)
+  if (parseWatchArgs(argv).values.status === true) return printStatus(config)
   const desktop = resolveDesktopConfig(argv)
   const running: Running[] = []
   // Listening before anything starts: a signal from then on gets the clean stop below.
@@ -431,7 +487,23 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     for (const r of running) await r.stop()
     throw err
   }
+  const statusFile = watchStatusFile(config.dataDir)
+  const report = () => {
+    try {
+      writeWatchStatus(statusFile, {
+        pid: process.pid,
+        target: config.url ?? `the daybook daemon of ${config.dataDir}`,
+        updatedAt: new Date().toISOString(),
+        collectors: running.flatMap((r) => r.status()),
+      })
+    } catch {
+      // A status report is a courtesy; recording goes on without it.
+    }
+  }
+  report()
+  const reporter = setInterval(report, 2000)
   const signal = await stopSignal
+  clearInterval(reporter)
   // A second signal while the last sends run: leave at once (the outboxes are on disk).
   const again = (s: NodeJS.Signals) => {
     process.stderr.write(`daybook watch: ${s} again, exiting now; unsent data stays in the spool\n`)
@@ -441,7 +513,32 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   process.once('SIGTERM', again)
   process.stderr.write(`daybook watch: ${signal} received, sending what is left\n`)
   for (const r of running) await r.stop()
+  report()
   return 0
+}
+
+function watchStatusFile(dataDir: string): string {
+  return path.join(dataDir, 'spool', 'watch-status.json')
+}
+
+/** `daybook watch --status`: the running watcher's last report. */
+function printStatus(config: WatchInputConfig): number {
+  const status = readWatchStatus(watchStatusFile(config.dataDir))
+  if (!status) {
+    throw new CliError(`no watcher has run for ${config.dataDir} (start one with: daybook watch)`)
+  }
+  const alive = isProcessAlive(status.pid)
+  process.stdout.write(
+    `${alive ? `running (pid ${status.pid})` : 'not running'}, sending to ${status.target}; ` +
+      `last report ${status.updatedAt}\n`,
+  )
+  for (const c of status.collectors) {
+    process.stdout.write(
+      `  ${c.collector.padEnd(6)}  ${c.state.padEnd(8)}  ${c.delivered} sent, ${c.waiting} waiting` +
+        `${c.lastSentAt ? `, last sent ${c.lastSentAt}` : ''}${c.last ? `\n          last: ${c.last}` : ''}\n`,
+    )
+  }
+  return alive ? 0 : 1
 }
 
 export const watchCommand: Command = {

@@ -26,6 +26,9 @@ export class DesktopWatcher {
   readonly #o: DesktopWatcherOptions
   #busy: Promise<void> | undefined
   #again = false
+  /** The last event and AFK period recorded (for the status report). */
+  lastEvent: WindowEvent | undefined
+  lastAfk: AfkPeriodInput | undefined
 
   constructor(options: DesktopWatcherOptions) {
     this.#o = options
@@ -70,14 +73,25 @@ export class DesktopWatcher {
 
   #events(events: WindowEvent[]): void {
     if (events.length === 0 || !this.#o.window) return
+    this.lastEvent = events.at(-1)
     if (this.#o.dryRun) for (const e of events) this.#o.dryRun('event', e)
     else this.#o.window.outbox.put(events.map((e) => [eventKey(e), e] as const))
   }
 
   #afk(periods: AfkPeriodInput[]): void {
     if (periods.length === 0 || !this.#o.afk) return
+    this.lastAfk = periods.at(-1)
     if (this.#o.dryRun) for (const p of periods) this.#o.dryRun('afk', p)
     else this.#o.afk.outbox.put(periods.map((p) => [afkKey(p), p] as const))
+  }
+
+  /** Whether the person is away (the AFK watcher says so). */
+  get away(): boolean {
+    return this.#o.afk?.tracker.away ?? false
+  }
+
+  get couriers(): { window?: Courier<WindowEvent>; afk?: Courier<AfkPeriodInput> } {
+    return { window: this.#o.window?.courier, afk: this.#o.afk?.courier }
   }
 
   /** Delivers what waits (`force`: also while backing off). */

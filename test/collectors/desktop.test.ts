@@ -122,6 +122,8 @@ describe('AfkTracker', () => {
     ])
     assert.equal(a.away, true)
     assert.deepEqual(a.sample(500 * S, T0 + 490 * S), [])
+    // The idle counter and our clock wobble by milliseconds: not input.
+    assert.deepEqual(a.sample(500 * S - 3, T0 + 490 * S), [])
     // Input 2 s before this sample: the period ends at that input.
     assert.deepEqual(a.sample(2 * S, T0 + 600 * S), [
       { afk_start: iso(T0 - 10 * S), afk_end: iso(T0 + 598 * S), source: 'daybook-afk' },

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cleanEnv, request, startDaemon } from '../daemon.ts'
+import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
 import { exited, reap, startX, until } from './x11.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
@@ -166,7 +166,21 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   })
   assert.ok(Math.abs(Date.parse(closed.endTimestamp ?? '') - back) <= 1500, JSON.stringify(closed))
 
+  // The watcher reports on itself.
+  const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
+  const status = await until('a status report', async () => {
+    const r = await runCli(['watch', '--status', ...where])
+    return r.code === 0 && /last: Beta: beta — report-v2\.md/.test(r.stdout) ? r : undefined
+  })
+  assert.match(status.stdout, new RegExp(`^running \\(pid ${watcher.pid ?? 0}\\)`))
+  assert.match(status.stdout, /\n {2}window {2}(watching|away) +[1-9]\d* sent, \d+ waiting/)
+  assert.match(status.stdout, /\n {2}afk {5}(watching|away) +\d+ sent/)
+
   watcher.kill('SIGTERM')
   assert.equal(await exited(watcher), 0, log)
   assert.match(log, /connected: sending to/)
+  t.diagnostic(log)
+  const after = await runCli(['watch', '--status', ...where])
+  assert.equal(after.code, 1)
+  assert.match(after.stdout, /^not running/)
 })

@@ -81,11 +81,18 @@ export async function startX(
     return { skip: `the X server could not be started: ${(err as Error).message}` }
   }
   if (wm) {
-    const manager = spawn(wm, [], { stdio: 'ignore', env: { ...process.env, DISPLAY: display } })
+    const manager = spawn(wm, [], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DISPLAY: display },
+    })
+    let said = ''
+    manager.stderr?.on('data', (b: Buffer) => (said += b.toString()))
     reap(t, manager)
     // Ready once it has announced itself on the root window (EWMH).
     await until(`${wm} to manage the display`, async () => {
-      if (manager.exitCode !== null) throw new Error(`${wm} exited with ${manager.exitCode}`)
+      if (manager.exitCode !== null) {
+        throw new Error(`${wm} exited with ${manager.exitCode}: ${said.trim()}`)
+      }
       const r = spawnSync('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], {
         env: { ...process.env, DISPLAY: display },
       })

@@ -39,7 +39,10 @@ export class AfkTracker {
       this.#awaySinceMs = lastInputMs
       return [{ afk_start: iso(lastInputMs), afk_end: null, source: AFK_SOURCE }]
     }
-    if (lastInputMs <= this.#awaySinceMs) return []
+    // The last input is reckoned from two clocks (ours and the X server's idle counter), so it
+    // wobbles by milliseconds between samples. Real input comes at least a timeout after the
+    // period began (that is when it was noticed), far beyond the wobble.
+    if (lastInputMs <= this.#awaySinceMs + Math.min(1000, this.#timeoutMs / 2)) return []
     // Input came back: the period ends at that input.
     const start = this.#awaySinceMs
     this.#awaySinceMs = undefined

@@ -1,0 +1,40 @@
+/**
+ * What the watchers report about themselves, for `daybook watch --status`: a small file in the
+ * spool dir, rewritten (atomically) every few seconds by the running watcher process.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../../config/files.ts'
+
+export interface CollectorStatus {
+  collector: 'window' | 'afk' | 'input'
+  /** What it is doing: `watching`, `away`, `sending`, `retrying`. */
+  state: string
+  /** Items not yet acknowledged by the daemon. */
+  waiting: number
+  /** Items the daemon acknowledged since the watcher started. */
+  delivered: number
+  lastSentAt: string | null
+  /** The last thing it recorded, in words. */
+  last: string | null
+}
+
+export interface WatchStatus {
+  pid: number
+  target: string
+  updatedAt: string
+  collectors: CollectorStatus[]
+}
+
+export function writeWatchStatus(file: string, status: WatchStatus): void {
+  writeFileAtomic(file, `${JSON.stringify(status, null, 2)}\n`)
+}
+
+/** The last report, or undefined when no watcher has written one. */
+export function readWatchStatus(file: string): WatchStatus | undefined {
+  if (!existsSync(file)) return undefined
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as WatchStatus
+  } catch {
+    return undefined
+  }
+}
