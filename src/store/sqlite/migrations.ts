@@ -12,6 +12,9 @@
  * 4: devices; integer-keyed dimensions; events identified by device, source, start and names (not
  *    the end), 16-byte ids; a change feed (`seq`) on every row kind, tombstones for deletions;
  *    inferred ends of open AFK periods; input per device; rollup cells and their dirty slots.
+ * 5: reserved (the ActivityWatch buckets migration, merged from its branch).
+ * 6: WakaTime heartbeats (raw, per device, deduplicated by content hash), their user agents, and
+ *    each device's latest heartbeat.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -13,6 +13,7 @@ import type {
   ChangeFeed,
   DeviceStore,
   EventStore,
+  HeartbeatStore,
   InputStore,
   LabelStore,
   SearchStore,
@@ -157,6 +158,7 @@ export class SqliteStore implements Store {
   readonly labels: LabelStore
   readonly status: StatusStore
   readonly search: SearchStore
+  readonly heartbeats: HeartbeatStore
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -216,6 +218,11 @@ export class SqliteStore implements Store {
     }
     this.status = { counts: r('status.counts'), collectors: r('status.collectors') }
     this.search = { search: r('search.search') }
+    this.heartbeats = {
+      insert: w('heartbeats.insert'),
+      list: r('heartbeats.list'),
+      machines: r('heartbeats.machines'),
+    }
   }
 
   /**

@@ -148,6 +148,10 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   'status.counts': () => reader.counts(),
   'status.collectors': () => reader.collectors(),
   'search.search': (text: never, range: never, limit: never) => reader.search(text, range, limit),
+  'heartbeats.insert': (heartbeats: never, options: never) =>
+    needWriter().insertHeartbeats(heartbeats, Date.now(), options),
+  'heartbeats.list': (range: never, limit: never) => reader.heartbeats(range, limit),
+  'heartbeats.machines': () => reader.heartbeatMachines(),
   'activeTime.pending': () => pendingSlots(c),
   /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */
   'activeTime.settle': () => {
