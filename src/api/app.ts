@@ -49,6 +49,7 @@ import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
 import { ApiToken } from './schemas/tokens.ts'
 import { validatorCompiler } from './validation.ts'
+import { wakatimeRoutes } from './compat/wakatime/index.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 
 declare module 'fastify' {
@@ -267,6 +268,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.register(routes, { prefix: '/v1' })
   }
   await app.register(statusRoutes, { prefix: '/v1', hub })
+  await app.register(wakatimeRoutes)
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.

@@ -7,6 +7,7 @@
  * included, so a late heartbeat can re-derive the events around it.
  */
 import { createHash } from 'node:crypto'
+import { EARLIEST_MS } from '../events.ts'
 
 /** `<<LAST_PROJECT>>`-style values: "the same as my previous heartbeat". */
 export const PLACEHOLDERS = {
@@ -155,4 +156,20 @@ export function sameNames(a: HeartbeatNames, b: HeartbeatNames): boolean {
     a.branch === b.branch &&
     a.language === b.language
   )
+}
+
+/** How far in the future a heartbeat may be (Wakapi's bound; clocks of two machines differ). */
+export const HEARTBEAT_MAX_FUTURE_MS = 3_600_000
+
+/**
+ * Why a heartbeat's time cannot be accepted, or undefined when it can. Old heartbeats are fine:
+ * an offline queue of weeks must drain.
+ */
+export function heartbeatTimeProblem(timeMs: number, nowMs: number): string | undefined {
+  if (!Number.isFinite(timeMs)) return 'time must be a number of seconds since 1970'
+  if (timeMs < EARLIEST_MS) return 'time is before 1990; it must be in seconds since 1970'
+  if (timeMs > nowMs + HEARTBEAT_MAX_FUTURE_MS) {
+    return "time is more than 1 hour in the future; check the sending machine's clock"
+  }
+  return undefined
 }
