@@ -11,6 +11,7 @@ import { summaryCommand } from './summary.ts'
 import { tailCommand } from './tail.ts'
 import { tokenCommand } from './token.ts'
 import { watchCommand } from './watch.ts'
+import { wakatimeCommand } from './wakatime.ts'
 
 const COMMANDS: Command[] = [
   serveCommand,
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   tailCommand,
   watchCommand,
   tokenCommand,
+  wakatimeCommand,
   migrateCommand,
 ]
 
