@@ -440,4 +440,14 @@ test('WakaTime ingest', async (t) => {
       assert.equal(asReader.statusCode, 200, asReader.body)
     },
   )
+
+  await t.test('the API document lists the WakaTime routes once, at /api/v1', async () => {
+    const doc = (await h.call({ method: 'GET', url: '/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, { tags?: string[] }>>
+    }>()
+    assert.deepEqual(doc.paths['/api/v1/users/{user}/heartbeats.bulk']?.post?.tags, ['wakatime'])
+    assert.ok(doc.paths['/api/v1/users/{user}/statusbar/{range}']?.get)
+    assert.ok(doc.paths['/api/v1/users/{user}/durations']?.get)
+    assert.equal(doc.paths['/api/compat/wakatime/v1/users/{user}/summaries'], undefined)
+  })
 })

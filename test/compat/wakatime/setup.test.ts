@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { setWakatimeSettings } from '../../../src/cli/wakatime.ts'
+import { setWakatimeSettings, wakatimeCommand } from '../../../src/cli/wakatime.ts'
 import { request, runCli, startDaemon } from '../../daemon.ts'
 import { tempDir } from '../../helpers.ts'
 
@@ -166,6 +166,5 @@ test('daybook wakatime setup points the plugins at the daemon; --undo restores t
     byHand.stdout.trim(),
     /^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/,
   )
-  const wrong = await runCli(['wakatime', 'configure', ...where], env)
-  assert.equal(wrong.code, 2)
+  await assert.rejects(wakatimeCommand.run(['configure'], env), { exitCode: 2 })
 })
