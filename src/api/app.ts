@@ -50,6 +50,7 @@ import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
 import { ApiToken } from './schemas/tokens.ts'
 import { validatorCompiler } from './validation.ts'
+import { wakatimeRoutes } from './compat/wakatime/index.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 
 declare module 'fastify' {
@@ -197,7 +198,9 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     if (route.method === 'OPTIONS' && route.url === '*') {
       route.config = { ...route.config, access: 'public' }
     }
-    if (!route.url.startsWith('/v1')) route.schema = { ...route.schema, hide: true }
+    // The WakaTime wire is documented once, at its /api/v1 paths.
+    const documented = route.url.startsWith('/v1') || route.url.startsWith('/api/v1/')
+    if (!documented) route.schema = { ...route.schema, hide: true }
     for (const method of [route.method].flat()) {
       app.daybook.routes.push({
         method,
@@ -233,7 +236,9 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
         version: DAYBOOK_VERSION,
         description:
           'Local-first personal activity daemon. Every route is served under `/v1`; the routes of ' +
-          'the Skopio wire format are also served at the root (`/events` = `/v1/events`).',
+          'the Skopio wire format are also served at the root (`/events` = `/v1/events`). The ' +
+          'WakaTime API (heartbeats and the reads its plugins and tools make) is served under ' +
+          "`/api` on all of Wakapi's paths, documented here at `/api/v1/…`.",
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -282,6 +287,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.register(routes, { prefix: '/v1' })
   }
   await app.register(statusRoutes, { prefix: '/v1', hub })
+  await app.register(wakatimeRoutes)
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.

@@ -12,6 +12,7 @@ import { summaryCommand } from './summary.ts'
 import { tailCommand } from './tail.ts'
 import { tokenCommand } from './token.ts'
 import { watchCommand } from './watch.ts'
+import { wakatimeCommand } from './wakatime.ts'
 
 const COMMANDS: Command[] = [
   serveCommand,
@@ -21,6 +22,7 @@ const COMMANDS: Command[] = [
   watchCommand,
   serviceCommand,
   tokenCommand,
+  wakatimeCommand,
   migrateCommand,
 ]
 

@@ -3,7 +3,7 @@
  * alone holds the database and the live token cache, so a revocation takes effect at once).
  */
 import { SCOPES, type Scope } from '../domain/access.ts'
-import { EXPIRIES, type Expiry } from '../services/tokens.ts'
+import { EXPIRIES, type Expiry, TOKEN_FORMATS, type TokenFormat } from '../services/tokens.ts'
 import { ApiError, DaybookClient, UnreachableError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
@@ -13,7 +13,7 @@ Manages scoped API tokens on the running daemon. Needs the admin token: DAYBOOK_
 else <config-dir>/auth.token.
 
 Commands:
-  create --name NAME --scope SCOPE [--expiry EXPIRY]
+  create --name NAME --scope SCOPE [--expiry EXPIRY] [--format FORMAT]
                     Create a token. Its secret is printed alone on stdout, and
                     shown only this once (notes go to stderr), so
                     TOKEN=$(daybook token create ...) works.
@@ -29,9 +29,13 @@ Scopes:
   read_only  GET and HEAD anywhere except the token list
   data       reads, plus labels, history, search and analysis
   stream     live streams, status and version only
-  ingest     only the write routes collectors use (events, AFK, input); no reads
+  ingest     only the write routes collectors use (events, AFK, input, WakaTime
+             heartbeats); no reads but today's total for an editor's status bar
 
 Expiry: day, week, month (30 days), quarter (90 days) or never (default never).
+
+Format: daybook (default, an sk-... secret) or wakatime (a lowercase UUID, the
+only key format WakaTime plugins accept; see daybook wakatime setup).
 
 Options:
   --json            Print the daemon's JSON answer instead
@@ -48,6 +52,7 @@ interface ApiToken {
   token: string
   token_preview: string
   acl: Scope
+  format?: TokenFormat
   created_at: number
   expires_at: number | null
   last_used_at: number | null
@@ -58,6 +63,7 @@ const FLAGS = {
   name: { type: 'string' },
   scope: { type: 'string' },
   expiry: { type: 'string' },
+  format: { type: 'string' },
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'config-dir': { type: 'string' },
@@ -92,7 +98,8 @@ export const tokenCommand: Command = {
         if (name === undefined || name.trim() === '') usage('create needs --name NAME')
         const scope = oneOf('--scope', values.scope, SCOPES)
         const expiry = oneOf('--expiry', values.expiry ?? 'never', EXPIRIES)
-        return create(client(), { name, acl: scope, expiry }, json)
+        const format = oneOf('--format', values.format ?? 'daybook', TOKEN_FORMATS)
+        return create(client(), { name, acl: scope, expiry, format }, json)
       }
       case 'list':
         noArguments(sub, args)
@@ -157,7 +164,7 @@ async function ask<T>(send: () => Promise<T>): Promise<T> {
 
 async function create(
   client: DaybookClient,
-  body: { name: string; acl: Scope; expiry: Expiry },
+  body: { name: string; acl: Scope; expiry: Expiry; format: TokenFormat },
   json: boolean,
 ): Promise<number> {
   const token = await ask(() => client.post<ApiToken>('/v1/auth/tokens', body))

@@ -14,7 +14,10 @@ export type Scope = (typeof SCOPES)[number]
  * - `read`: reading activity history and settings;
  * - `analysis`: POST routes that compute over history (analysis, search, labels);
  * - `stream`: live streams and daemon status;
- * - `ingest`: the write routes collectors use (events, AFK, input frames);
+ * - `statusbar`: today's totals as an editor's status bar shows them (WakaTime's
+ *   `statusbar/today`): the one read an ingest key may make, so a plugin can show the time it
+ *   records without being able to read your history;
+ * - `ingest`: the write routes collectors use (events, AFK, input frames, heartbeats);
  * - `admin`: token management, settings changes, daemon control.
  */
 export const ACCESS_CLASSES = [
@@ -23,6 +26,7 @@ export const ACCESS_CLASSES = [
   'read',
   'analysis',
   'stream',
+  'statusbar',
   'ingest',
   'admin',
 ] as const
@@ -30,11 +34,12 @@ export type Access = (typeof ACCESS_CLASSES)[number]
 
 const GRANTS: Record<Scope, readonly Access[]> = {
   admin: ACCESS_CLASSES,
-  read_only: ['any', 'read', 'stream'],
-  data: ['any', 'read', 'analysis', 'stream'],
+  read_only: ['any', 'read', 'stream', 'statusbar'],
+  data: ['any', 'read', 'analysis', 'stream', 'statusbar'],
   stream: ['any', 'stream'],
-  // A watcher writes; it never holds a key that can read your history.
-  ingest: ['any', 'ingest'],
+  // A watcher writes; it never holds a key that can read your history (today's total for an
+  // editor's status bar is all it sees).
+  ingest: ['any', 'statusbar', 'ingest'],
 }
 
 /** True when a token of `scope` may call a route of class `access`. */

@@ -11,6 +11,7 @@ import {
   unknownZone,
 } from './calendar.ts'
 import { UnprocessableError } from './errors.ts'
+import { DEFAULT_HEARTBEAT_TIMEOUT_SEC, HEARTBEAT_TIMEOUT_BOUNDS } from './wakatime/derive.ts'
 
 /** Settings as served by `GET /v1/settings`. */
 export interface Settings {
@@ -19,14 +20,20 @@ export interface Settings {
   /** Local time (`HH:MM`) at which a day begins. */
   startOfDay: string
   /**
-   * Which source wins where events overlap: higher number wins. `*` applies to sources not
-   * listed. Editors and plugins rank above browsers, browsers above the window watcher.
+   * Which source wins where events overlap: higher number wins. `prefix-*` applies to the
+   * sources starting with `prefix-` (the longest such prefix wins), `*` to sources not listed.
+   * Editors and plugins rank above browsers, browsers above the window watcher.
    */
   sourcePriority: Record<string, number>
   /** Days of input-activity rows to keep; 0 keeps them forever. */
   inputRetentionDays: number
   /** Gaps in activity shorter than this many minutes do not end a session. */
   sessionGapMinutes: number
+  /**
+   * A WakaTime heartbeat covers the time until the next one of its editor when the gap is
+   * shorter than this many seconds, else nothing (WakaTime's default: 15 minutes).
+   */
+  heartbeatTimeoutSec: number
 }
 
 export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
@@ -35,6 +42,7 @@ export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
   'skopio-jetbrains': 300,
   'daybook-editor': 300,
   'aw-watcher-editor': 300,
+  'wakatime-*': 300,
   'daybook-browser': 200,
   'aw-watcher-web': 200,
   '*': 200,
@@ -49,6 +57,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   sourcePriority: DEFAULT_SOURCE_PRIORITY,
   inputRetentionDays: 30,
   sessionGapMinutes: 15,
+  heartbeatTimeoutSec: DEFAULT_HEARTBEAT_TIMEOUT_SEC,
 }
 
 /** Stored values over defaults; keys the store holds but this build does not know are dropped. */
@@ -88,6 +97,21 @@ export function normalizeSettingsPatch(patch: Partial<Settings>): Partial<Settin
       )
     }
     out.startOfDay = formatStartOfDay(minutes)
+  }
+  const timeout = patch.heartbeatTimeoutSec
+  if (
+    timeout !== undefined &&
+    !(
+      Number.isInteger(timeout) &&
+      timeout >= HEARTBEAT_TIMEOUT_BOUNDS.min &&
+      timeout <= HEARTBEAT_TIMEOUT_BOUNDS.max
+    )
+  ) {
+    throw new UnprocessableError(
+      'invalid_heartbeat_timeout',
+      `heartbeatTimeoutSec must be a whole number of seconds from ${HEARTBEAT_TIMEOUT_BOUNDS.min} to ${HEARTBEAT_TIMEOUT_BOUNDS.max}, got ${JSON.stringify(timeout)}`,
+      'heartbeatTimeoutSec',
+    )
   }
   return out
 }

@@ -46,12 +46,25 @@ export interface Segment<E extends TimelineEvent = TimelineEvent> {
 /** Ranks events: a higher number wins overlapping time. */
 export type Priority<E> = (event: E) => number
 
-/** A priority function over a `sourcePriority` setting (`*` for sources it does not list). */
+/**
+ * A priority function over a `sourcePriority` setting: a source's own entry, else the longest
+ * `prefix*` entry it starts with (`wakatime-*`), else `*`.
+ */
 export function sourcePriorityOf(
   table: Readonly<Record<string, number>>,
 ): (source: string) => number {
   const fallback = table['*'] ?? 0
-  return (source) => table[source] ?? fallback
+  const patterns = Object.entries(table)
+    .filter(([key]) => key.length > 1 && key.endsWith('*'))
+    .map(([key, value]) => [key.slice(0, -1), value] as const)
+    .sort((a, b) => b[0].length - a[0].length)
+  if (patterns.length === 0) return (source) => table[source] ?? fallback
+  return (source) => {
+    const own = table[source]
+    if (own !== undefined) return own
+    for (const [prefix, value] of patterns) if (source.startsWith(prefix)) return value
+    return fallback
+  }
 }
 
 /** Rounds epoch ms to the nearest whole second. Infinite bounds stay infinite. */

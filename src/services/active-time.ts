@@ -6,9 +6,20 @@
 import type { BucketUnit, Calendar, TimeRange } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
 import { UnprocessableError } from '../domain/errors.ts'
-import type { Dimension, EventFilters } from '../domain/events.ts'
+import {
+  type ActivityEvent,
+  type Dimension,
+  type EventFilters,
+  afkEffectiveEnd,
+} from '../domain/events.ts'
+import { withDefaults } from '../domain/settings.ts'
 import { type BucketCell, CellSums } from '../domain/summary.ts'
-import { toWholeSecond } from '../domain/timeline.ts'
+import {
+  type Segment,
+  activeTimeline,
+  sourcePriorityOf,
+  toWholeSecond,
+} from '../domain/timeline.ts'
 import type { OpenRange, Store } from '../store/ports.ts'
 
 /** Most buckets one answer may span (a decade of hours is 87,600). */
@@ -105,6 +116,33 @@ export class ActiveTimeService {
     for (const label of [...new Set(found.map((c) => c.label))].sort()) sums.label(label)
     for (const c of found) sums.add(c.label, c.group, c.seconds * 1000)
     return sums.toCells()
+  }
+
+  /**
+   * The active timeline of a range: who owned each stretch (the segments the totals are sums of),
+   * from the events and AFK periods with the one definition. For listings of a day or so (the
+   * WakaTime durations); totals come from `cells`, which answer from rollups.
+   */
+  async segments(range: OpenRange): Promise<Segment<ActivityEvent>[]> {
+    const clipped = await this.clip(range)
+    if (!clipped) return []
+    const store = this.#store()
+    const events: ActivityEvent[] = []
+    let after: { startMs: number; id: string } | undefined
+    for (;;) {
+      const page = await store.events.list({ range: clipped, filters: {}, limit: 10_000, after })
+      events.push(...page.events)
+      if (!page.next) break
+      after = page.next
+    }
+    const afk = await store.afk.list(clipped)
+    const priority = sourcePriorityOf(withDefaults(await store.settings.get()).sourcePriority)
+    return activeTimeline(
+      events,
+      afk.map((p) => ({ device: p.device, startMs: p.startMs, endMs: afkEffectiveEnd(p) })),
+      clipped,
+      (e) => priority(e.source),
+    )
   }
 
   /** Active seconds in a range. */

@@ -10,6 +10,7 @@ import {
   checkAfkTimes,
   checkEventTimes,
 } from '../domain/events.ts'
+import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { AfkSelector, Change, EventSelector, InputDelta, Store } from '../store/ports.ts'
 import type { Bus } from './bus.ts'
 
@@ -96,6 +97,21 @@ export class IngestService {
     })
     this.#announce(changes)
     return { inserted, duplicates }
+  }
+
+  /**
+   * Stores WakaTime heartbeats and the events they change on the timeline (see
+   * `HeartbeatStore.insert`). Resolves once committed, with, per heartbeat, whether it was new.
+   * Callers check each heartbeat first (`heartbeatProblem`): one bad heartbeat must not refuse
+   * the others.
+   */
+  async heartbeats(heartbeats: readonly Heartbeat[]): Promise<{ stored: boolean[] }> {
+    if (heartbeats.length === 0) return { stored: [] }
+    const { changes, stored } = await this.#store().heartbeats.insert(heartbeats, {
+      changes: this.#bus.listeners > 0,
+    })
+    this.#announce(changes)
+    return { stored }
   }
 
   /** Deletes events; each leaves a tombstone in the change feed. */

@@ -2,7 +2,7 @@
  * Scoped API tokens (seed 002): created, listed, revoked and deleted by an admin, checked on every
  * request. The secret is shown once at creation; the store keeps only a salted SHA-256 of it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../domain/clock.ts'
 import { ConflictError } from '../domain/errors.ts'
 import { newSecret } from '../auth/default-token.ts'
@@ -36,6 +36,17 @@ const TOUCH_INTERVAL_SEC = 60
 
 const SECRET_RE = /^sk-[A-Za-z0-9_-]{43}$/
 
+/**
+ * The key format `wakatime-cli` insists on (it refuses to run with any other): a lowercase UUIDv4,
+ * optionally prefixed `waka_`. Daybook issues the bare UUID; the prefix is accepted and ignored.
+ */
+export const WAKATIME_KEY_RE =
+  /^(waka_)?[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/
+
+/** Formats a token can be issued in: Daybook's `sk-…`, or a WakaTime key (a UUIDv4). */
+export const TOKEN_FORMATS = ['daybook', 'wakatime'] as const
+export type TokenFormat = (typeof TOKEN_FORMATS)[number]
+
 /** A fresh scoped secret: `sk-` + base64url of 32 random bytes. */
 export function newTokenSecret(): string {
   return `sk-${newSecret()}`
@@ -57,7 +68,7 @@ export function expiresAt(expiry: Expiry, nowSec: number): number | null {
 }
 
 /** A token as the API shows it: everything but the secret, its hash and its salt. */
-export type TokenInfo = Omit<TokenRow, 'tokenHash' | 'tokenSalt'>
+export type TokenInfo = Omit<TokenRow, 'tokenHash' | 'tokenSalt'> & { format: TokenFormat }
 
 /** A token just created: its info, and the secret, which is never available again. */
 export interface CreatedToken {
@@ -120,9 +131,11 @@ export class TokenAuthenticator implements Authenticator {
     return this.#live
   }
 
-  async authenticate(secret: string): Promise<Principal | undefined> {
+  async authenticate(presented: string): Promise<Principal | undefined> {
     // Not shaped like a scoped secret: nothing to hash (the format itself is no secret).
-    if (!SECRET_RE.test(secret)) return undefined
+    let secret = presented
+    if (WAKATIME_KEY_RE.test(presented)) secret = presented.replace(/^waka_/, '')
+    else if (!SECRET_RE.test(presented)) return undefined
     const tokens = await this.#tokens()
     const now = this.#nowSec()
     for (const live of tokens.values()) {
@@ -143,10 +156,17 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   /** Creates a token; throws `ConflictError` (409) when `MAX_ACTIVE_TOKENS` are active. */
-  async create(input: { name: string; acl: Scope; expiry: Expiry }): Promise<CreatedToken> {
+  async create(input: {
+    name: string
+    acl: Scope
+    expiry: Expiry
+    format?: TokenFormat | undefined
+  }): Promise<CreatedToken> {
     const tokens = await this.#tokens()
     const now = this.#nowSec()
-    const secret = newTokenSecret()
+    // A WakaTime key has 122 random bits, as a UUIDv4 must: plenty against guessing, and the
+    // failed-authentication limit applies to it as to every token.
+    const secret = input.format === 'wakatime' ? randomUUID() : newTokenSecret()
     const salt = randomBytes(16).toString('base64url')
     const hash = hashSecret(salt, secret)
     const row: TokenRow = {
@@ -200,6 +220,8 @@ export class TokenAuthenticator implements Authenticator {
 function info(row: TokenRow): TokenInfo {
   return {
     id: row.id,
+    // The preview shows the format (`sk-abc…wxyz` or `8f1c2b…1d2e`): no column is needed for it.
+    format: row.tokenPreview.startsWith('sk-') ? 'daybook' : 'wakatime',
     name: row.name,
     tokenPreview: row.tokenPreview,
     acl: row.acl,

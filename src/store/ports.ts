@@ -18,6 +18,7 @@ import type {
   NewAfkPeriod,
 } from '../domain/events.ts'
 import type { InputBucket, InputCounts } from '../domain/input.ts'
+import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../domain/summary.ts'
 
 /** A range whose sides may be unbounded (absent or infinite). */
@@ -124,6 +125,41 @@ export interface AfkStore {
   /** Periods overlapping the range, by start; an open one overlaps everything after its start. */
   list(range: OpenRange): Promise<AfkPeriod[]>
   delete(selector: AfkSelector): Promise<{ deleted: number; changes: Change[] }>
+}
+
+/** What storing heartbeats did: per heartbeat whether it was new, and the events re-derived. */
+export interface HeartbeatIngestResult extends IngestResult {
+  /** For each heartbeat of the batch, in order: true when new, false when already stored. */
+  stored: boolean[]
+}
+
+/** The latest heartbeat a device sent. */
+export interface HeartbeatMachine {
+  /** The device by name. */
+  device: string
+  deviceId: string
+  lastMs: number
+  editor: string
+  os: string
+  userAgent: string
+  /** Its project as sent, or null when it sent a placeholder or none. */
+  project: string | null
+}
+
+export interface HeartbeatStore {
+  /**
+   * Stores WakaTime heartbeats, each at most once per device (see `heartbeatHash`), and in the
+   * same transaction re-derives the events of every stretch of their streams (an editor on a
+   * device) that they change, by `src/domain/wakatime/derive.ts` under the `heartbeatTimeoutSec`
+   * setting: derived events that no longer hold are deleted (tombstones in the feed), changed
+   * ones updated, new ones inserted. The stored events end the same whatever order heartbeats
+   * arrive in. Derived events of editors count as presence, like other editors' events.
+   */
+  insert(heartbeats: readonly Heartbeat[], options?: InsertOptions): Promise<HeartbeatIngestResult>
+  /** Heartbeats with a time in `range`, by time then id, at most `limit`. */
+  list(range: TimeRange, limit: number): Promise<StoredHeartbeat[]>
+  /** The latest heartbeat of each device that sent any, latest first. */
+  machines(): Promise<HeartbeatMachine[]>
 }
 
 /** A note on a stretch of time. Times are epoch ms. */
@@ -289,7 +325,9 @@ export interface SettingsStore {
   get(): Promise<Record<string, unknown>>
   /**
    * Replaces the given keys in one transaction. A change of `sourcePriority` re-resolves all
-   * stored time (in the background; answers stay exact meanwhile).
+   * stored time (in the background; answers stay exact meanwhile); a change of
+   * `heartbeatTimeoutSec` re-derives the events of every stored heartbeat, in the same
+   * transaction (their changes are among those returned).
    */
   save(values: Record<string, unknown>): Promise<{ changes: Change[] }>
 }
@@ -450,6 +488,7 @@ export interface Store {
   readonly status: StatusStore
   readonly search: SearchStore
   readonly activitywatch: ActivityWatchStore
+  readonly heartbeats: HeartbeatStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
   /** Applies pending migrations; resolves to the versions applied. */

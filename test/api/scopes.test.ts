@@ -10,11 +10,11 @@ const FORBIDDEN = {
 
 /** What the issue grants each scope, class by class. */
 const EXPECTED: Record<Scope, readonly Access[]> = {
-  admin: ['public', 'any', 'read', 'analysis', 'stream', 'ingest', 'admin'],
-  read_only: ['public', 'any', 'read', 'stream'],
-  data: ['public', 'any', 'read', 'analysis', 'stream'],
+  admin: ['public', 'any', 'read', 'analysis', 'stream', 'statusbar', 'ingest', 'admin'],
+  read_only: ['public', 'any', 'read', 'stream', 'statusbar'],
+  data: ['public', 'any', 'read', 'analysis', 'stream', 'statusbar'],
   stream: ['public', 'any', 'stream'],
-  ingest: ['public', 'any', 'ingest'],
+  ingest: ['public', 'any', 'statusbar', 'ingest'],
 }
 
 test('the grant table: each scope reaches exactly the access classes the issue names', () => {
@@ -43,9 +43,14 @@ test('every route declares an access class, and the classes mean what the scopes
       !r.url.endsWith('/auth/tokens'),
       `read_only on ${r.method} ${r.url}`,
     )
-    // ingest: no reads of anything beyond the API description and version-like `any` routes.
+    // ingest: no reads of anything beyond the API description, version-like `any` routes and
+    // today's total for an editor's status bar.
     if (allows('ingest', access)) {
-      assert.ok(['public', 'any'].includes(access), `ingest reads ${r.method} ${r.url}`)
+      assert.ok(
+        ['public', 'any', 'statusbar'].includes(access),
+        `ingest reads ${r.method} ${r.url}`,
+      )
+      if (access === 'statusbar') assert.match(r.url, /\/status_?bar\//, r.url)
     }
   }
   for (const r of routes.filter((x) => x.access === 'ingest')) {

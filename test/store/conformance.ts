@@ -14,6 +14,9 @@ import type {
   NewAfkPeriod,
 } from '../../src/domain/events.ts'
 import { referenceFromStore } from '../../src/reports/active-time.ts'
+import { deriveEvents } from '../../src/domain/wakatime/derive.ts'
+import { type Heartbeat, PLACEHOLDERS, heartbeatHash } from '../../src/domain/wakatime/heartbeat.ts'
+import { editorDisplayName } from '../../src/domain/wakatime/user-agent.ts'
 import type { ActiveTimeQuery, Change, Store, TokenRow } from '../../src/store/ports.ts'
 import { activityWatchConformance } from './conformance-activitywatch.ts'
 
@@ -38,6 +41,26 @@ export function event(overrides: Partial<NewActivityEvent> = {}): NewActivityEve
     branch: 'main',
     language: 'Rust',
     source: 'skopio-vscode',
+    ...overrides,
+  }
+}
+
+export function heartbeat(overrides: Partial<Heartbeat> = {}): Heartbeat {
+  return {
+    entity: '/src/daybook/main.rs',
+    type: 'file',
+    category: 'coding',
+    project: 'daybook',
+    branch: 'main',
+    language: 'Rust',
+    isWrite: false,
+    timeMs: T0,
+    device: null,
+    editor: 'vscode',
+    os: 'Linux',
+    userAgent:
+      'wakatime/v1.102.1 (linux-6.6.4-x86_64) go1.22.5 vscode/1.95.3 vscode-wakatime/24.8.0',
+    extra: null,
     ...overrides,
   }
 }
@@ -485,6 +508,252 @@ export function conformance(name: string, open: StoreFactory): void {
     })
   })
 
+  describe(`${name}: WakaTime heartbeats`, () => {
+    /** The stored events of a device's WakaTime streams, as (source, entity, start, end). */
+    async function derived(store: Store, device?: string) {
+      return (await allEvents(store))
+        .filter((e) => e.source.startsWith('wakatime-') && (!device || e.device === device))
+        .map((e) => [e.source, e.entity, e.startMs - T0, e.endMs - T0] as const)
+    }
+
+    test('stored once per device; a stream of heartbeats becomes events, a lone one nothing', async (t) => {
+      const store = await open(t)
+      const a = (s: number, o: Partial<Heartbeat> = {}) =>
+        heartbeat({ entity: 'a.rs', timeMs: T0 + s * 1000, ...o })
+      const first = await store.heartbeats.insert([
+        a(0),
+        a(60, { isWrite: true }),
+        a(120, { entity: 'b.rs' }),
+        a(180, { entity: 'b.rs' }),
+        // 30 minutes later: beyond the 15-minute timeout, so b.rs@180 covers nothing, and this
+        // lone heartbeat covers nothing either.
+        a(1980, { entity: 'c.rs' }),
+        a(0),
+      ])
+      assert.deepEqual(first.stored, [true, true, true, true, true, false])
+      assert.deepEqual([first.inserted, first.duplicates], [5, 1])
+      assert.deepEqual(await derived(store), [
+        ['wakatime-vscode', 'a.rs', 0, 120_000],
+        ['wakatime-vscode', 'b.rs', 120_000, 180_000],
+      ])
+      const [event] = await allEvents(store)
+      assert.deepEqual(
+        {
+          app: event?.app,
+          category: event?.category,
+          entityType: event?.entityType,
+          project: event?.project,
+          branch: event?.branch,
+          language: event?.language,
+        },
+        {
+          app: 'VS Code',
+          category: 'Coding',
+          entityType: 'File',
+          project: 'daybook',
+          branch: 'main',
+          language: 'Rust',
+        },
+      )
+      // The same heartbeat from another machine is another heartbeat.
+      const other = await store.heartbeats.insert([a(0, { device: 'desk' })])
+      assert.deepEqual(other.stored, [true])
+      // Identity leaves the editor, OS and user agent out: a re-send by a newer plugin is the same.
+      const resent = await store.heartbeats.insert([
+        a(60, { isWrite: true, editor: 'Code', os: 'x' }),
+      ])
+      assert.deepEqual(resent.stored, [false])
+      assert.equal(await totalSeconds(store), 180)
+
+      const listed = await store.heartbeats.list({ startMs: T0, endMs: T0 + 3_600_000 }, 100)
+      assert.equal(listed.length, 6)
+      assert.deepEqual(
+        listed.slice(0, 2).map((h) => [h.entity, h.timeMs - T0, h.isWrite, h.editor]),
+        [
+          ['a.rs', 0, false, 'vscode'],
+          ['a.rs', 0, false, 'vscode'],
+        ],
+      )
+      assert.equal(listed[0]?.id.length, 32)
+      assert.equal(
+        listed.filter((h) => h.id === Buffer.from(heartbeatHash(a(0))).toString('hex')).length,
+        2,
+      )
+      const machines = await store.heartbeats.machines()
+      assert.deepEqual(
+        machines.map((m) => [m.device === 'desk', m.lastMs - T0, m.editor, m.project]),
+        [
+          [false, 1_980_000, 'vscode', 'daybook'],
+          [true, 0, 'vscode', 'daybook'],
+        ],
+      )
+    })
+
+    test('placeholders take the names of the stream heartbeat before; browser ones are cleared', async (t) => {
+      const store = await open(t)
+      await store.heartbeats.insert([
+        heartbeat({ entity: 'x.ts', project: 'web', language: 'TypeScript', timeMs: T0 }),
+        heartbeat({
+          entity: 'y.ts',
+          project: PLACEHOLDERS.project,
+          branch: PLACEHOLDERS.branch,
+          language: PLACEHOLDERS.language,
+          timeMs: T0 + MIN,
+        }),
+        heartbeat({
+          entity: 'example.com',
+          type: 'domain',
+          category: 'browsing',
+          project: PLACEHOLDERS.project,
+          branch: '',
+          language: '',
+          timeMs: T0 + 2 * MIN,
+        }),
+        heartbeat({ entity: 'z.ts', timeMs: T0 + 3 * MIN }),
+      ])
+      const events = await allEvents(store)
+      assert.deepEqual(
+        events.map((e) => [e.entity, e.project, e.branch, e.language, e.category, e.entityType]),
+        [
+          ['x.ts', 'web', 'main', 'TypeScript', 'Coding', 'File'],
+          ['y.ts', 'web', 'main', 'TypeScript', 'Coding', 'File'],
+          ['example.com', 'Unknown Project', null, null, 'Browsing', 'Domain'],
+        ],
+      )
+    })
+
+    test('any arrival order, batching and re-sends end in the same events as the reference', async (t) => {
+      const store = await open(t)
+      const hbArb = fc.record({
+        s: fc.integer({ min: 0, max: 2 * 3600 }),
+        ms: fc.constantFrom(0, 0, 0, 250),
+        // Few names, so runs of equal names (one event over many heartbeats) are common.
+        entity: fc.constantFrom('a.rs', 'a.rs', 'b.rs'),
+        project: fc.constantFrom('daybook', 'daybook', 'web', PLACEHOLDERS.project),
+        editor: fc.constantFrom('vscode', 'vscode', 'neovim'),
+        isWrite: fc.boolean(),
+      })
+      let run = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(hbArb, { minLength: 1, maxLength: 60 }),
+          fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+          fc.integer(),
+          async (items, sizes, seed) => {
+            const device = `run-${++run}`
+            // Identity leaves the editor out: two editors' heartbeats must differ in a name.
+            const beats = items.map((i) =>
+              heartbeat({
+                device,
+                entity: `${i.editor}/${i.entity}`,
+                project: i.project,
+                editor: i.editor,
+                isWrite: i.isWrite,
+                timeMs: T0 + i.s * 1000 + i.ms,
+              }),
+            )
+            // Shuffled (deterministically from the seed), a few sent twice, in batches.
+            const order = [...beats, ...beats.filter((_, i) => i % 3 === 0)]
+            let x = seed >>> 0
+            for (let i = order.length - 1; i > 0; i--) {
+              x = (x * 1103515245 + 12345) >>> 0
+              const j = x % (i + 1)
+              ;[order[i], order[j]] = [order[j] as Heartbeat, order[i] as Heartbeat]
+            }
+            for (let i = 0, b = 0; i < order.length; b++) {
+              const n = sizes[b % sizes.length] as number
+              await store.heartbeats.insert(order.slice(i, i + n))
+              i += n
+            }
+            const expected: (readonly [string, string, number, number])[] = []
+            for (const editor of ['neovim', 'vscode']) {
+              const source = `wakatime-${editor}`
+              const unique = new Map<string, Heartbeat>()
+              for (const h of beats.filter((b) => b.editor === editor)) {
+                unique.set(Buffer.from(heartbeatHash(h)).toString('hex'), h)
+              }
+              const sorted = [...unique.entries()]
+                .sort(([ka, a], [kb, b]) => a.timeMs - b.timeMs || (ka < kb ? -1 : ka > kb ? 1 : 0))
+                .map(([, h]) => h)
+              for (const e of deriveEvents(sorted, {
+                timeoutMs: 900_000,
+                device,
+                source,
+                app: editorDisplayName(editor),
+              })) {
+                expected.push([e.source, e.entity, e.startMs - T0, e.endMs - T0])
+              }
+            }
+            const byStart = (
+              a: readonly [string, string, number, number],
+              b: readonly [string, string, number, number],
+            ) => a[2] - b[2] || a[0].localeCompare(b[0]) || a[1].localeCompare(b[1])
+            assert.deepEqual((await derived(store, device)).sort(byStart), expected.sort(byStart))
+          },
+        ),
+        // Each run writes to the store: report the first failure as found rather than shrink it.
+        { numRuns: 30, endOnFailure: true },
+      )
+      // The feed holds exactly the stored events (every replaced one as a tombstone).
+      const live = new Set((await allEvents(store)).map((e) => e.id))
+      const latest = new Map<string, Change>()
+      for (const c of await feed(store, 50)) latest.set(keyOf(c), c)
+      const upserted = [...latest.values()].filter((c) => c.kind === 'event' && c.op === 'upsert')
+      assert.deepEqual(new Set(upserted.map((c) => (c as { event: ActivityEvent }).event.id)), live)
+    })
+
+    test('a new timeout re-derives every stream; a deleted event stays deleted', async (t) => {
+      const store = await open(t)
+      const at = (min: number, entity = 'a.rs') => heartbeat({ entity, timeMs: T0 + min * MIN })
+      await store.heartbeats.insert([at(0), at(10), at(30), at(40, 'b.rs'), at(45, 'b.rs')])
+      // Gaps of 10, 20, 10 and 5 minutes: the 20 covers nothing under a 15-minute timeout.
+      assert.deepEqual(await derived(store), [
+        ['wakatime-vscode', 'a.rs', 0, 10 * MIN],
+        ['wakatime-vscode', 'a.rs', 30 * MIN, 40 * MIN],
+        ['wakatime-vscode', 'b.rs', 40 * MIN, 45 * MIN],
+      ])
+      const saved = await store.settings.save({ heartbeatTimeoutSec: 1800 })
+      assert.ok(saved.changes.some((c) => c.kind === 'event'))
+      assert.deepEqual(await derived(store), [
+        ['wakatime-vscode', 'a.rs', 0, 40 * MIN],
+        ['wakatime-vscode', 'b.rs', 40 * MIN, 45 * MIN],
+      ])
+      // A gap equal to the timeout covers nothing.
+      await store.settings.save({ heartbeatTimeoutSec: 600 })
+      assert.deepEqual(await derived(store), [['wakatime-vscode', 'b.rs', 40 * MIN, 45 * MIN]])
+      await store.settings.save({ heartbeatTimeoutSec: 900 })
+
+      // Deleting the a.rs event forgets its heartbeats: neither a re-send nor a later heartbeat
+      // of the stream brings it back, and b.rs is untouched.
+      const target = (await allEvents(store)).find((e) => e.startMs === T0 + 30 * MIN)
+      const removed = await store.events.delete({ ids: [target?.id as string] })
+      assert.equal(removed.deleted, 1)
+      const again = await store.heartbeats.insert([at(30), at(50, 'b.rs')])
+      assert.deepEqual(again.stored, [false, true])
+      assert.deepEqual(await derived(store), [
+        ['wakatime-vscode', 'a.rs', 0, 10 * MIN],
+        ['wakatime-vscode', 'b.rs', 40 * MIN, 50 * MIN],
+      ])
+      const listed = await store.heartbeats.list({ startMs: T0, endMs: T0 + 3_600_000 }, 100)
+      assert.deepEqual(
+        listed.map((h) => (h.timeMs - T0) / MIN),
+        [0, 10, 40, 45, 50],
+      )
+    })
+
+    test('derived editor events are presence: they end an open AFK period of their device', async (t) => {
+      const store = await open(t)
+      await store.afk.insert([afk({ startMs: T0 - 60 * MIN, endMs: null })])
+      await store.heartbeats.insert([
+        heartbeat({ timeMs: T0 }),
+        heartbeat({ timeMs: T0 + 2 * MIN }),
+      ])
+      const [period] = await store.afk.list({})
+      assert.equal(period?.inferredEndMs, T0)
+      assert.equal(await totalSeconds(store, T0 - 3_600_000), 120)
+    })
+  })
+
   describe(`${name}: active time`, () => {
     test('the fast path equals the reference on random histories, zones, groupings and filters', async (t) => {
       const store = await open(t)
@@ -601,7 +870,8 @@ export function conformance(name: string, open: StoreFactory): void {
             await check()
           },
         ),
-        { numRuns: 30 },
+        // Each run writes to the store: report the first failure as found rather than shrink it.
+        { numRuns: 30, endOnFailure: true },
       )
     })
 

@@ -14,7 +14,7 @@ test('migration 5 adds the ActivityWatch tables to a version-4 database', (t) =>
   t.after(() => db.close())
   migrate(db, file, 4)
   db.exec(`INSERT INTO settings (key, value) VALUES ('timezone', '"UTC"')`)
-  assert.deepEqual(migrate(db, file), [5])
+  assert.deepEqual(migrate(db, file, 5), [5])
   const tables = db
     .prepare(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'aw_%' ORDER BY name",

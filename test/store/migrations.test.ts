@@ -9,7 +9,7 @@ import { openStore } from '../../src/store/open.ts'
 import type { ActiveTimeQuery } from '../../src/store/ports.ts'
 import { LATEST_VERSION, loadMigrations, migrate } from '../../src/store/sqlite/migrations.ts'
 import { tempDir } from '../helpers.ts'
-import { event } from './conformance.ts'
+import { event, heartbeat } from './conformance.ts'
 
 /** A database at schema `version`, through the raw connection (as an older Daybook left it). */
 function databaseAt(file: string, version: number): DatabaseSync {
@@ -199,4 +199,39 @@ test('input counts are unique per (bucket, device, source), aligned and non-nega
   assert.throws(() => insert.run(300_000, 'frames', 3), /UNIQUE/)
   assert.throws(() => insert.run(300_001, 'frames', 1), /CHECK constraint/, 'bucket not aligned')
   assert.throws(() => insert.run(600_000, 'frames', -1), /CHECK constraint/, 'negative count')
+})
+
+test('migration 6 adds WakaTime heartbeats to a database with events: nothing lost, streams derive', async (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  databaseAt(file, 5).close()
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  assert.deepEqual(await store.migrate(), [6])
+  await store.events.insert([event({ startMs: T, endMs: T + 60_000 })])
+  const r = await store.heartbeats.insert([
+    heartbeat({ timeMs: T + 120_000 }),
+    heartbeat({ timeMs: T + 180_000 }),
+  ])
+  assert.deepEqual(r.stored, [true, true])
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.deepEqual(
+    events.map((e) => [e.source, e.startMs - T, e.endMs - T]),
+    [
+      ['skopio-vscode', 0, 60_000],
+      ['wakatime-vscode', 120_000, 180_000],
+    ],
+  )
+  const db = new DatabaseSync(file)
+  t.after(() => db.close())
+  assert.throws(
+    () =>
+      db
+        .prepare(
+          `INSERT INTO wakatime_heartbeats (device_id, hash, source_id, time_ms, entity, type,
+             category, project, branch, language, is_write, agent_id) VALUES (1, x'00', 1, 0, '', '', '', '', '', '', 2, 1)`,
+        )
+        .run(),
+    /CHECK constraint/,
+  )
 })

@@ -38,6 +38,11 @@ declare module 'fastify' {
      * and its error bodies are `{"error": code}` (see `src/api/errors.ts`).
      */
     wire?: 'seed001'
+    /**
+     * How this route's callers present their key, when not as a bearer token (the WakaTime
+     * wire: Basic or Bearer, base64 or raw, or `?api_key=`).
+     */
+    presentedKey?: (request: FastifyRequest) => string | undefined
   }
   interface FastifyRequest {
     principal?: Principal
@@ -108,7 +113,11 @@ export function installAuth(
     const queryToken =
       config.queryToken === true ||
       (config.queryToken === 'websocket' && isUpgrade(request.headers))
-    const secret = seed ? presentedSeedKey(request) : presentedToken(request, queryToken)
+    const secret = seed
+      ? presentedSeedKey(request)
+      : !request.is404 && config.presentedKey
+        ? config.presentedKey(request)
+        : presentedToken(request, queryToken)
     const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
     if (!principal && client !== undefined) {
       const { allowed, retryAfterSec } = failures.check(client)

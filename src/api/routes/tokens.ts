@@ -66,7 +66,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { acl, expiry } = request.body
+      const { acl, expiry, format } = request.body
       const name = request.body.name.trim()
       if (name === '') throw new UnprocessableError('invalid_body', 'name is blank', 'body/name')
       // Control characters in a name would garble `daybook token list` and logs.
@@ -77,7 +77,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'body/name',
         )
       }
-      const created = await app.daybook.tokens.create({ name, acl, expiry })
+      const created = await app.daybook.tokens.create({ name, acl, expiry, format })
       void reply.header('cache-control', 'no-store')
       return toApiToken(created.info, created.secret)
     },

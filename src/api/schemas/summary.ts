@@ -108,7 +108,8 @@ export const SettingsBody = Type.Object(
       Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 }),
       {
         maxProperties: 1000,
-        description: 'Source name → priority; higher wins overlaps; `*` = others.',
+        description:
+          'Source name → priority; higher wins overlaps; `prefix-*` = sources starting with `prefix-`; `*` = others.',
       },
     ),
     inputRetentionDays: Type.Integer({
@@ -120,6 +121,12 @@ export const SettingsBody = Type.Object(
       minimum: 1,
       maximum: 1440,
       description: 'Gaps in activity shorter than this do not end a session (history).',
+    }),
+    heartbeatTimeoutSec: Type.Integer({
+      minimum: 60,
+      maximum: 3600,
+      description:
+        'A WakaTime heartbeat covers the time until the next one of its editor when the gap is shorter than this (default 900); a change re-derives the stored heartbeats.',
     }),
   },
   { additionalProperties: false },

@@ -3,7 +3,7 @@
  */
 import { Type } from 'typebox'
 import { SCOPES } from '../../domain/access.ts'
-import { EXPIRIES, type TokenInfo } from '../../services/tokens.ts'
+import { EXPIRIES, TOKEN_FORMATS, type TokenInfo } from '../../services/tokens.ts'
 import { Nullable } from './common.ts'
 
 export const ScopeName = Type.Union(
@@ -19,10 +19,19 @@ export const ExpiryName = Type.Union(
 /** Largest request body a token route accepts. */
 export const TOKEN_BODY_LIMIT = 16 * 1024
 
+export const TokenFormatName = Type.Union(
+  TOKEN_FORMATS.map((f) => Type.Literal(f)),
+  {
+    description:
+      '`daybook` (default): an `sk-…` secret; `wakatime`: a lowercase UUIDv4, the only format WakaTime plugins accept.',
+  },
+)
+
 export const CreateTokenBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100, description: 'What the token is for.' }),
   acl: ScopeName,
   expiry: ExpiryName,
+  format: Type.Optional(TokenFormatName),
 })
 
 export const TokenIdBody = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -41,6 +50,7 @@ export const ApiToken = Type.Object(
     token_salt: Type.Literal(''),
     token_preview: Type.String({ description: '`sk-abc…wxyz`' }),
     acl: ScopeName,
+    format: TokenFormatName,
     created_at: Type.Integer({ description: 'Unix seconds.' }),
     expires_at: Nullable(Type.Integer({ description: 'Unix seconds; null: never.' })),
     last_used_at: Nullable(Type.Integer({ description: 'Unix seconds, to about a minute.' })),
@@ -66,6 +76,7 @@ export function toApiToken(t: TokenInfo, secret?: string) {
     token_salt: '' as const,
     token_preview: t.tokenPreview,
     acl: t.acl,
+    format: t.format,
     created_at: t.createdAt,
     expires_at: t.expiresAt,
     last_used_at: t.lastUsedAt,

@@ -13,6 +13,8 @@
  *    the end), 16-byte ids; a change feed (`seq`) on every row kind, tombstones for deletions;
  *    inferred ends of open AFK periods; input per device; rollup cells and their dirty slots.
  * 5: ActivityWatch buckets, events (integer ids, nanosecond times, JSON data) and settings.
+ * 6: WakaTime heartbeats (raw, per device, deduplicated by content hash), their user agents, and
+ *    each device's latest heartbeat.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -6,8 +6,10 @@ import { parse as uuidParse, stringify as uuidStringify } from 'uuid'
 import type { TimeRange } from '../../domain/calendar.ts'
 import type { AfkPeriod, Dimension } from '../../domain/events.ts'
 import type { InputBucket } from '../../domain/input.ts'
+import type { StoredHeartbeat } from '../../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../../domain/summary.ts'
 import type {
+  HeartbeatMachine,
   ActiveTimeQuery,
   Change,
   CollectorRow,
@@ -27,6 +29,7 @@ import type {
 import type { Connection } from './connection.ts'
 import { type ChildTable, type NamedTable, idsOfNames } from './dimensions.ts'
 import { activeTime } from './engine.ts'
+import { heartbeatMachines, listHeartbeats } from './heartbeats.ts'
 import { ftsQuery, search, words } from './search.ts'
 import { sessions } from './engine.ts'
 import {
@@ -384,6 +387,14 @@ export class Reader {
         { match, n: limit },
       )
       .map(toLabel)
+  }
+
+  heartbeats(range: TimeRange, limit: number): StoredHeartbeat[] {
+    return this.#c.read(() => listHeartbeats(this.#c, range, limit))
+  }
+
+  heartbeatMachines(): HeartbeatMachine[] {
+    return this.#c.read(() => heartbeatMachines(this.#c))
   }
 
   counts(): {

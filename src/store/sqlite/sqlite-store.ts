@@ -14,6 +14,7 @@ import type {
   ChangeFeed,
   DeviceStore,
   EventStore,
+  HeartbeatStore,
   InputStore,
   LabelStore,
   SearchStore,
@@ -159,6 +160,7 @@ export class SqliteStore implements Store {
   readonly status: StatusStore
   readonly search: SearchStore
   readonly activitywatch: ActivityWatchStore
+  readonly heartbeats: HeartbeatStore
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -234,6 +236,11 @@ export class SqliteStore implements Store {
       setting: r('aw.setting'),
       saveSetting: w('aw.saveSetting'),
       deleteSetting: w('aw.deleteSetting'),
+    }
+    this.heartbeats = {
+      insert: w('heartbeats.insert'),
+      list: r('heartbeats.list'),
+      machines: r('heartbeats.machines'),
     }
   }
 

@@ -174,6 +174,10 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   'aw.setting': (key: never) => aw.setting(key),
   'aw.saveSetting': (key: never, value: never) => (needWriter(), aw.saveSetting(key, value)),
   'aw.deleteSetting': (key: never) => (needWriter(), aw.deleteSetting(key)),
+  'heartbeats.insert': (heartbeats: never, options: never) =>
+    needWriter().insertHeartbeats(heartbeats, Date.now(), options),
+  'heartbeats.list': (range: never, limit: never) => reader.heartbeats(range, limit),
+  'heartbeats.machines': () => reader.heartbeatMachines(),
   'activeTime.pending': () => pendingSlots(c),
   /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */
   'activeTime.settle': () => {

@@ -14,12 +14,15 @@ import {
   eventIdBytes,
 } from '../../domain/events.ts'
 import { isEmptyCounts } from '../../domain/input.ts'
+import { type Heartbeat, hasPlaceholder, heartbeatHash } from '../../domain/wakatime/heartbeat.ts'
+import { editorSource, isWakatimeSource } from '../../domain/wakatime/user-agent.ts'
 import { sourcePriorityOf } from '../../domain/timeline.ts'
 import {
   type AfkSelector,
   type Change,
   type DeviceRow,
   type EventSelector,
+  type HeartbeatIngestResult,
   type IngestResult,
   type InputDelta,
   type Label,
@@ -40,6 +43,15 @@ import {
   namedAfk,
   toLabel,
 } from './records.ts'
+import {
+  type Stream,
+  type StreamKey,
+  allStreams,
+  deriveRegion,
+  findRegions,
+  firstKey,
+  hashHex,
+} from './heartbeats.ts'
 import { markAllDirty, markDirty } from './rollups.ts'
 import { readSettings } from './rows.ts'
 
@@ -70,6 +82,23 @@ class DirtySpans {
   }
 }
 
+/** What a transaction gives the code inside it. */
+interface TxContext {
+  nextSeq: () => number
+  unSeq: () => number
+  dirty: DirtySpans
+}
+
+/** What re-deriving heartbeat streams changed, gathered for the end of the transaction. */
+interface Derived {
+  changes: Change[]
+  presence: Map<number, number[]>
+  perDevice: Map<number, { added: number; lastSeen: number }>
+  maxEnd: number
+  withChanges: boolean
+  priority: (source: string) => number
+}
+
 export class Writer {
   readonly #c: Connection
   readonly #dims: DimensionWriter
@@ -82,13 +111,17 @@ export class Writer {
     this.#dims = new DimensionWriter(connection)
   }
 
+  /** User agents (with their editor and OS) → ids, as stored. */
+  readonly #agents = new Map<string, number>()
+
   /** After a migration: forget cached ids and statements. */
   reset(): void {
     this.#dims.reset()
+    this.#agents.clear()
   }
 
   /** One write transaction with a seq counter and dimension layer that roll back with it. */
-  #tx<T>(fn: (ctx: { nextSeq: () => number; unSeq: () => number; dirty: DirtySpans }) => T): T {
+  #tx<T>(fn: (ctx: TxContext) => T): T {
     const dirty = new DirtySpans()
     let seq = 0
     try {
@@ -118,8 +151,9 @@ export class Writer {
       this.#seq = seq
       return result
     } catch (err) {
-      // The cache may name rows the rollback removed.
+      // The caches may name rows the rollback removed.
       this.#dims.reset()
+      this.#agents.clear()
       throw err
     } finally {
       this.onDirty()
@@ -353,7 +387,8 @@ export class Writer {
   }
 
   deleteEvents(selector: EventSelector): { deleted: number; changes: Change[] } {
-    return this.#tx(({ nextSeq, dirty }) => {
+    return this.#tx((ctx) => {
+      const { nextSeq, dirty } = ctx
       const c = this.#c
       const where: string[] = []
       const params: Record<string, string | number> = {}
@@ -384,8 +419,9 @@ export class Writer {
         device_id: number
         start_ms: number
         end_ms: number
+        source_id: number
       }>(
-        `SELECT seq, id, device_id, start_ms, end_ms FROM events WHERE ${where.join(' AND ')} ORDER BY start_ms, id`,
+        `SELECT seq, id, device_id, start_ms, end_ms, source_id FROM events WHERE ${where.join(' AND ')} ORDER BY start_ms, id`,
         params,
       )
       const changes: Change[] = []
@@ -401,8 +437,58 @@ export class Writer {
       for (const [id, n] of perDevice) {
         c.run('UPDATE devices SET events = max(0, events - $n) WHERE id = $id', { n, id })
       }
-      return { deleted: rows.length, changes }
+      changes.push(...this.#forgetHeartbeats(rows, ctx))
+      return { deleted: rows.length, changes: changes.sort((a, b) => a.seq - b.seq) }
     })
+  }
+
+  /**
+   * Deleted events derived from WakaTime heartbeats stay deleted: the heartbeats inside them
+   * become blank markers (still ending the coverage of the heartbeat before, covering nothing),
+   * and the stretches around them are derived again (a placeholder after them may have named
+   * them).
+   */
+  #forgetHeartbeats(
+    rows: readonly { device_id: number; source_id: number; start_ms: number; end_ms: number }[],
+    ctx: TxContext,
+  ): Change[] {
+    const c = this.#c
+    const wakatime = new Set(
+      c
+        .all<{ id: number; name: string }>('SELECT id, name FROM sources')
+        .filter((s) => isWakatimeSource(s.name))
+        .map((s) => s.id),
+    )
+    const mark = c.stmt(`
+      UPDATE wakatime_heartbeats SET deleted = 1, entity = '', project = '', branch = '',
+        language = '', extra = NULL
+      WHERE device_id = ? AND source_id = ? AND time_ms >= ? AND time_ms < ? AND deleted = 0
+      RETURNING time_ms, hash`)
+    const streams = new Map<string, { deviceId: number; sourceId: number; keys: StreamKey[] }>()
+    for (const r of rows) {
+      if (!wakatime.has(r.source_id)) continue
+      const marked = mark.all(r.device_id, r.source_id, r.start_ms, r.end_ms) as {
+        time_ms: number
+        hash: Uint8Array
+      }[]
+      if (marked.length === 0) continue
+      const key = `${r.device_id}/${r.source_id}`
+      const entry = streams.get(key) ?? { deviceId: r.device_id, sourceId: r.source_id, keys: [] }
+      entry.keys.push(...marked.map((m) => ({ t: m.time_ms, h: m.hash })))
+      streams.set(key, entry)
+    }
+    if (streams.size === 0) return []
+    const timeoutMs = readSettings(c).heartbeatTimeoutSec * 1000
+    const derived = this.#derived(true)
+    for (const { deviceId, sourceId, keys } of streams.values()) {
+      const stream = this.#stream(deviceId, sourceId)
+      for (const region of findRegions(c, stream, keys, timeoutMs)) {
+        deriveRegion(c, stream, region, timeoutMs, (from, to, events) =>
+          this.#replaceDerived(stream, from, to, events, ctx, derived),
+        )
+      }
+    }
+    return this.#finishDerived(derived, ctx)
   }
 
   insertAfk(periods: readonly NewAfkPeriod[], nowMs: number): IngestResult {
@@ -706,9 +792,11 @@ export class Writer {
   }
 
   saveSettings(values: Record<string, unknown>): { changes: Change[] } {
-    return this.#tx(({ nextSeq }) => {
+    return this.#tx((ctx) => {
+      const { nextSeq } = ctx
       const c = this.#c
       const before = JSON.stringify(readSettings(c).sourcePriority)
+      const timeoutBefore = readSettings(c).heartbeatTimeoutSec
       const changes: Change[] = []
       for (const [key, value] of Object.entries(values)) {
         const seq = nextSeq()
@@ -721,8 +809,281 @@ export class Writer {
       }
       // Who wins overlapping time changed: every slot with active time is recomputed.
       if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, Date.now())
-      return { changes }
+      // How far a heartbeat reaches changed: every stream's events are derived again.
+      const timeout = readSettings(c).heartbeatTimeoutSec
+      if (timeout !== timeoutBefore) {
+        const derived = this.#derived(true)
+        for (const { device_id, source_id } of allStreams(c)) {
+          const stream = this.#stream(device_id, source_id)
+          const start = firstKey(c, stream)
+          if (!start) continue
+          deriveRegion(c, stream, { start, end: null }, timeout * 1000, (from, to, events) =>
+            this.#replaceDerived(stream, from, to, events, ctx, derived),
+          )
+        }
+        changes.push(...this.#finishDerived(derived, ctx))
+      }
+      return { changes: changes.sort((a, b) => a.seq - b.seq) }
     })
+  }
+
+  /**
+   * Stores WakaTime heartbeats and re-derives the stretches of their streams they change (see
+   * `HeartbeatStore.insert`).
+   */
+  insertHeartbeats(
+    heartbeats: readonly Heartbeat[],
+    nowMs: number,
+    options: { changes?: boolean } = {},
+  ): HeartbeatIngestResult {
+    return this.#tx((ctx) => {
+      const c = this.#c
+      const insert = c.stmt(`
+        INSERT INTO wakatime_heartbeats (device_id, hash, source_id, time_ms, entity, type, category,
+                                         project, branch, language, is_write, agent_id, extra)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (device_id, hash) DO NOTHING`)
+      const latest = c.stmt(`
+        INSERT INTO wakatime_machines (device_id, last_ms, agent_id, project) VALUES (?, ?, ?, ?)
+        ON CONFLICT (device_id) DO UPDATE SET last_ms = excluded.last_ms,
+          agent_id = excluded.agent_id, project = coalesce(excluded.project, project)
+        WHERE excluded.last_ms >= last_ms`)
+      const stored: boolean[] = []
+      const streams = new Map<string, { stream: Stream; keys: StreamKey[] }>()
+      const senders = new Map<string, { source: string; device: number; items: number }>()
+      for (const h of heartbeats) {
+        const device = this.#dims.device(h.device, ctx.nextSeq, nowMs)
+        const source = editorSource(h.editor)
+        const sourceId = this.#dims.named('sources', source)
+        const sender = `${source}\u0000${device.id}`
+        const sent = senders.get(sender) ?? { source, device: device.id, items: 0 }
+        sent.items++
+        senders.set(sender, sent)
+        const agent = this.#agent(h.userAgent, h.editor, h.os)
+        const hash = heartbeatHash(h)
+        const isNew =
+          Number(
+            insert.run(
+              device.id,
+              hash,
+              sourceId,
+              h.timeMs,
+              h.entity,
+              h.type,
+              h.category,
+              h.project,
+              h.branch,
+              h.language,
+              h.isWrite ? 1 : 0,
+              agent,
+              h.extra === null ? null : JSON.stringify(h.extra),
+            ).changes,
+          ) === 1
+        stored.push(isNew)
+        if (!isNew) continue
+        const named = !hasPlaceholder(h) && h.project !== '' ? h.project : null
+        latest.run(device.id, h.timeMs, agent, named)
+        const key = `${device.id}/${sourceId}`
+        let entry = streams.get(key)
+        if (!entry) {
+          entry = {
+            stream: {
+              deviceId: device.id,
+              deviceUuid: device.uuid,
+              deviceName: device.name,
+              sourceId,
+              source,
+            },
+            keys: [],
+          }
+          streams.set(key, entry)
+        }
+        entry.keys.push({ t: h.timeMs, h: hash })
+      }
+      this.#collect(senders, 'events', nowMs)
+      const timeoutMs = readSettings(c).heartbeatTimeoutSec * 1000
+      const derived = this.#derived(options.changes ?? true)
+      for (const { stream, keys } of streams.values()) {
+        for (const region of findRegions(c, stream, keys, timeoutMs)) {
+          deriveRegion(c, stream, region, timeoutMs, (from, to, events) =>
+            this.#replaceDerived(stream, from, to, events, ctx, derived),
+          )
+        }
+      }
+      const inserted = stored.filter(Boolean).length
+      return {
+        inserted,
+        duplicates: heartbeats.length - inserted,
+        updated: 0,
+        changes: this.#finishDerived(derived, ctx),
+        stored,
+      }
+    })
+  }
+
+  #agent(userAgent: string, editor: string, os: string): number {
+    const key = JSON.stringify([userAgent, editor, os])
+    const cached = this.#agents.get(key)
+    if (cached !== undefined) return cached
+    const c = this.#c
+    const found = c.get<{ id: number }>(
+      'SELECT id FROM wakatime_agents WHERE user_agent = $u AND editor = $e AND os = $o',
+      { u: userAgent, e: editor, o: os },
+    )
+    const id =
+      found?.id ??
+      Number(
+        c
+          .stmt('INSERT INTO wakatime_agents (user_agent, editor, os) VALUES (?, ?, ?)')
+          .run(userAgent, editor, os).lastInsertRowid,
+      )
+    this.#agents.set(key, id)
+    return id
+  }
+
+  /** A heartbeat stream by its device and source ids. */
+  #stream(deviceId: number, sourceId: number): Stream {
+    const row = this.#c.get<{ uuid: string; device: string; source: string }>(
+      `SELECT d.uuid, d.name AS device, s.name AS source FROM devices d, sources s
+       WHERE d.id = $d AND s.id = $s`,
+      { d: deviceId, s: sourceId },
+    ) as { uuid: string; device: string; source: string }
+    return {
+      deviceId,
+      deviceUuid: row.uuid,
+      deviceName: row.device,
+      sourceId,
+      source: row.source,
+    }
+  }
+
+  #derived(withChanges: boolean): Derived {
+    const priority = sourcePriorityOf(readSettings(this.#c).sourcePriority)
+    return {
+      changes: [],
+      presence: new Map(),
+      perDevice: new Map(),
+      maxEnd: 0,
+      withChanges,
+      priority,
+    }
+  }
+
+  /**
+   * Makes the stored events of `stream` that start in [fromMs, toMs) equal to `events`: an event
+   * with the same identity is kept (its end updated when it differs), a missing one inserted (a
+   * tombstone of it, left by an earlier derivation, is lifted), one no longer derived deleted.
+   */
+  #replaceDerived(
+    stream: Stream,
+    fromMs: number,
+    toMs: number,
+    events: readonly NewActivityEvent[],
+    ctx: TxContext,
+    derived: Derived,
+  ): void {
+    const c = this.#c
+    const dims = this.#dims
+    const stored = c.all<{ seq: number; id: Uint8Array; start_ms: number; end_ms: number }>(
+      `SELECT seq, id, start_ms, end_ms FROM events
+       WHERE start_ms >= $a AND start_ms < $b AND device_id = $d AND source_id = $s`,
+      { a: fromMs, b: toMs, d: stream.deviceId, s: stream.sourceId },
+    )
+    const byId = new Map(stored.map((r) => [hashHex(r.id), r]))
+    const insert = c.stmt(`
+      INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category_id, app_id,
+                          entity_id, project_id, branch_id, language_id, source_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    const lift = c.stmt("DELETE FROM tombstones WHERE kind = 'event' AND id = ?")
+    const device = derived.perDevice.get(stream.deviceId) ?? { added: 0, lastSeen: 0 }
+    derived.perDevice.set(stream.deviceId, device)
+    // Derived events are an editor's: presence, unless the settings rank the editor lower.
+    const presence = derived.presence.get(stream.deviceId) ?? []
+    if (derived.priority(stream.source) >= PRESENCE_PRIORITY) {
+      derived.presence.set(stream.deviceId, presence)
+    }
+    for (const e of events) {
+      const id = eventIdBytes(stream.deviceUuid, e)
+      const hex = hashHex(id)
+      const found = byId.get(hex)
+      let seq: number
+      const category = dims.named('categories', e.category)
+      const project = dims.project(e.project, e.projectPath, Math.floor(e.endMs / 1000))
+      const entity = dims.entity(project, e.entity, e.entityType)
+      if (found) {
+        byId.delete(hex)
+        if (found.end_ms === e.endMs) continue
+        seq = ctx.nextSeq()
+        c.run('UPDATE events SET seq = $seq, end_ms = $end, duration = NULL WHERE seq = $old', {
+          seq,
+          end: e.endMs,
+          old: found.seq,
+        })
+        ctx.dirty.add(found.end_ms, e.endMs)
+      } else {
+        seq = ctx.nextSeq()
+        insert.run(
+          seq,
+          id,
+          stream.deviceId,
+          e.startMs,
+          e.endMs,
+          storedDuration(e.durationSec, e.startMs, e.endMs),
+          category,
+          dims.named('apps', e.app),
+          entity,
+          project,
+          e.branch === null ? null : dims.branch(project, e.branch),
+          e.language === null ? null : dims.named('languages', e.language),
+          stream.sourceId,
+        )
+        lift.run(id)
+        ctx.dirty.add(e.startMs, e.endMs)
+        device.added++
+        presence.push(e.startMs)
+      }
+      device.lastSeen = Math.max(device.lastSeen, e.endMs)
+      derived.maxEnd = Math.max(derived.maxEnd, e.endMs)
+      if (derived.withChanges) {
+        derived.changes.push({
+          seq,
+          kind: 'event',
+          op: 'upsert',
+          event: {
+            id: uuidStringify(id),
+            device: stream.deviceName ?? '',
+            startMs: e.startMs,
+            endMs: e.endMs,
+            durationSec: Math.round((e.endMs - e.startMs) / 1000),
+            category: e.category,
+            app: e.app,
+            entity: e.entity,
+            entityType: dims.extra('entity', entity),
+            project: e.project,
+            projectPath: dims.extra('project', project),
+            branch: e.branch,
+            language: e.language,
+            source: e.source,
+          },
+        })
+      }
+    }
+    for (const r of byId.values()) {
+      const seq = ctx.nextSeq()
+      c.run(TOMBSTONE_SQL('event'), { seq, id: r.id, s: r.start_ms })
+      c.run('DELETE FROM events WHERE seq = $seq', { seq: r.seq })
+      ctx.dirty.add(r.start_ms, r.end_ms)
+      device.added--
+      derived.changes.push({ seq, kind: 'event', op: 'delete', id: uuidStringify(r.id) })
+    }
+  }
+
+  /** Device counts, the latest end and presence for what derivation changed; its changes. */
+  #finishDerived(derived: Derived, ctx: TxContext): Change[] {
+    this.#updateDevices(derived.perDevice)
+    if (derived.maxEnd > 0) this.#raiseMaxEnd(derived.maxEnd)
+    const afk = this.#presence(derived.presence, ctx.nextSeq, ctx.dirty)
+    return [...derived.changes, ...afk].sort((a, b) => a.seq - b.seq)
   }
 
   insertToken(token: TokenRow, maxActive: number, nowSec: number): boolean {

@@ -1,0 +1,325 @@
+/**
+ * WakaTime heartbeats in SQLite: finding the stretches of a stream that new heartbeats change,
+ * deriving their events (`src/domain/wakatime/derive.ts`), and reading heartbeats back.
+ *
+ * A stretch runs from a cut to a cut (see `isCut`). New heartbeats change the events from the cut
+ * before the first of them to the cut after the last, where both cuts must hold before and after
+ * the insert: the heartbeats on either side of such a cut are old ones. Everything outside is
+ * untouched, so an editor sending in order re-derives only its current event, and a week-old
+ * heartbeat from an offline queue re-derives only the stretch it lands in.
+ */
+import type { NewActivityEvent } from '../../domain/events.ts'
+import { type StreamHeartbeat, StreamDeriver, isCut } from '../../domain/wakatime/derive.ts'
+import type { StoredHeartbeat } from '../../domain/wakatime/heartbeat.ts'
+import { editorDisplayName } from '../../domain/wakatime/user-agent.ts'
+import type { TimeRange } from '../../domain/calendar.ts'
+import type { HeartbeatMachine } from '../ports.ts'
+import type { Connection } from './connection.ts'
+
+/** A heartbeat's place in its stream: time, then hash. */
+export interface StreamKey {
+  t: number
+  h: Uint8Array
+}
+
+/** One editor on one device. */
+export interface Stream {
+  deviceId: number
+  deviceUuid: string
+  /** The device as derived events name it (null: the daemon's own). */
+  deviceName: string | null
+  sourceId: number
+  /** `wakatime-<editor slug>`. */
+  source: string
+}
+
+interface StreamRow {
+  time_ms: number
+  hash: Uint8Array
+  entity: string
+  type: string
+  category: string
+  project: string
+  branch: string
+  language: string
+  deleted: number
+}
+
+const PAGE = 512
+
+const ROW_COLUMNS = 'time_ms, hash, entity, type, category, project, branch, language, deleted'
+
+export function compareKeys(a: StreamKey, b: StreamKey): number {
+  return a.t - b.t || Buffer.compare(a.h, b.h)
+}
+
+/** A key's hash as hex: the heartbeat's identity within its device. */
+export function hashHex(h: Uint8Array): string {
+  return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex')
+}
+
+function keyOf(r: StreamRow): StreamKey {
+  return { t: r.time_ms, h: r.hash }
+}
+
+function heartbeatOf(r: StreamRow): StreamHeartbeat {
+  return {
+    timeMs: r.time_ms,
+    entity: r.entity,
+    type: r.type,
+    category: r.category,
+    project: r.project,
+    branch: r.branch,
+    language: r.language,
+    deleted: r.deleted === 1,
+  }
+}
+
+/** Rows of a stream strictly before `key`, latest first. */
+function before(c: Connection, s: Stream, key: StreamKey, limit: number): StreamRow[] {
+  return c.all<StreamRow>(
+    `SELECT ${ROW_COLUMNS} FROM wakatime_heartbeats
+     WHERE device_id = $d AND source_id = $s AND time_ms <= $t AND (time_ms < $t OR hash < $h)
+     ORDER BY time_ms DESC, hash DESC LIMIT $n`,
+    { d: s.deviceId, s: s.sourceId, t: key.t, h: key.h, n: limit },
+  )
+}
+
+/** Rows of a stream after `key` (or from it, `inclusive`), earliest first. */
+function after(
+  c: Connection,
+  s: Stream,
+  key: StreamKey,
+  limit: number,
+  inclusive = false,
+): StreamRow[] {
+  return c.all<StreamRow>(
+    `SELECT ${ROW_COLUMNS} FROM wakatime_heartbeats
+     WHERE device_id = $d AND source_id = $s AND time_ms >= $t
+       AND (time_ms > $t OR hash ${inclusive ? '>=' : '>'} $h)
+     ORDER BY time_ms, hash LIMIT $n`,
+    { d: s.deviceId, s: s.sourceId, t: key.t, h: key.h, n: limit },
+  )
+}
+
+/** A stretch to re-derive: from `start` (a heartbeat) up to, not including, `end` (null: to the end). */
+export interface Region {
+  start: StreamKey
+  end: StreamKey | null
+}
+
+/**
+ * The stretches of a stream that the heartbeats `added` (just inserted) change. A region starts
+ * at a cut before the first added heartbeat whose own heartbeat and predecessor are old (or at the
+ * stream's first heartbeat), and ends at the first such cut after the last.
+ */
+export function findRegions(
+  c: Connection,
+  s: Stream,
+  added: readonly StreamKey[],
+  timeoutMs: number,
+): Region[] {
+  const keys = [...added].sort(compareKeys)
+  const isNew = new Set(keys.map((k) => hashHex(k.h)))
+  const fresh = (r: StreamRow) => isNew.has(hashHex(r.hash))
+  const regions: Region[] = []
+  let i = 0
+  while (i < keys.length) {
+    const key = keys[i] as StreamKey
+    let start = regionStart(c, s, key, fresh, timeoutMs)
+    const end = regionEnd(c, s, key, fresh, timeoutMs)
+    const last = regions[regions.length - 1]
+    if (last && (last.end === null || compareKeys(start, last.end) < 0)) {
+      start = last.start
+      regions.pop()
+    }
+    regions.push({ start, end })
+    if (end === null) break
+    while (i < keys.length && compareKeys(keys[i] as StreamKey, end) < 0) i++
+  }
+  return regions
+}
+
+function regionStart(
+  c: Connection,
+  s: Stream,
+  key: StreamKey,
+  fresh: (r: StreamRow) => boolean,
+  timeoutMs: number,
+): StreamKey {
+  // Walking back: `later` is the candidate start, `row` its predecessor.
+  let later: StreamRow | undefined
+  let cursor = key
+  for (;;) {
+    const rows = before(c, s, cursor, PAGE)
+    for (const row of rows) {
+      if (
+        later &&
+        !fresh(later) &&
+        !fresh(row) &&
+        isCut(heartbeatOf(row), heartbeatOf(later), timeoutMs)
+      ) {
+        return keyOf(later)
+      }
+      later = row
+    }
+    if (rows.length < PAGE) break
+    cursor = keyOf(rows[rows.length - 1] as StreamRow)
+  }
+  // Back at the stream's first heartbeat (or the added one is the first).
+  return later ? keyOf(later) : key
+}
+
+function regionEnd(
+  c: Connection,
+  s: Stream,
+  key: StreamKey,
+  fresh: (r: StreamRow) => boolean,
+  timeoutMs: number,
+): StreamKey | null {
+  let prev = after(c, s, key, 1, true)[0]
+  if (!prev) return null
+  let cursor = key
+  for (;;) {
+    const rows = after(c, s, cursor, PAGE)
+    for (const row of rows) {
+      if (!fresh(prev) && !fresh(row) && isCut(heartbeatOf(prev), heartbeatOf(row), timeoutMs)) {
+        return keyOf(row)
+      }
+      prev = row
+    }
+    if (rows.length < PAGE) return null
+    cursor = keyOf(rows[rows.length - 1] as StreamRow)
+  }
+}
+
+/**
+ * Derives the events of a region, handing them over in windows of start time: `replace(from, to,
+ * events)` receives every event starting in [from, to), and the windows cover the region without
+ * gaps or overlaps, so each stored event of the stream is compared with the derivation exactly
+ * once. Windows keep memory bounded when a whole stream is re-derived.
+ */
+export function deriveRegion(
+  c: Connection,
+  s: Stream,
+  region: Region,
+  timeoutMs: number,
+  replace: (fromMs: number, toMs: number, events: NewActivityEvent[]) => void,
+): void {
+  const deriver = new StreamDeriver({
+    timeoutMs,
+    device: s.deviceName,
+    source: s.source,
+    app: editorDisplayName(s.source.slice('wakatime-'.length)),
+  })
+  let windowStart = region.start.t
+  let pending: NewActivityEvent[] = []
+  let cursor = region.start
+  let inclusive = true
+  for (;;) {
+    const rows = after(c, s, cursor, PAGE, inclusive)
+    inclusive = false
+    let done = rows.length < PAGE
+    for (const row of rows) {
+      if (region.end && compareKeys(keyOf(row), region.end) >= 0) {
+        done = true
+        break
+      }
+      pending.push(...deriver.push(heartbeatOf(row)))
+    }
+    if (done) break
+    cursor = keyOf(rows[rows.length - 1] as StreamRow)
+    const frontier = deriver.frontier
+    if (pending.length >= PAGE && frontier > windowStart) {
+      replace(windowStart, frontier, pending)
+      pending = []
+      windowStart = frontier
+    }
+  }
+  pending.push(...deriver.end(region.end ? { timeMs: region.end.t } : undefined))
+  replace(windowStart, region.end ? region.end.t : Number.MAX_SAFE_INTEGER, pending)
+}
+
+/** Every stream that has heartbeats, as (device, source) ids. */
+export function allStreams(c: Connection): { device_id: number; source_id: number }[] {
+  return c.all(
+    'SELECT DISTINCT device_id, source_id FROM wakatime_heartbeats ORDER BY device_id, source_id',
+  )
+}
+
+/** The first heartbeat of a stream. */
+export function firstKey(c: Connection, s: Stream): StreamKey | undefined {
+  const row = after(c, s, { t: Number.MIN_SAFE_INTEGER, h: new Uint8Array(0) }, 1, true)[0]
+  return row ? keyOf(row) : undefined
+}
+
+interface ListedRow extends Omit<StreamRow, 'deleted'> {
+  is_write: number
+  extra: string | null
+  device: string
+  device_uuid: string
+  user_agent: string
+  editor: string
+  os: string
+}
+
+/** Heartbeats with a time in `range`, by time then hash. */
+export function listHeartbeats(c: Connection, range: TimeRange, limit: number): StoredHeartbeat[] {
+  return c
+    .all<ListedRow>(
+      `SELECT h.time_ms, h.hash, h.entity, h.type, h.category, h.project, h.branch, h.language,
+              h.is_write, h.extra, d.name AS device, d.uuid AS device_uuid, a.user_agent, a.editor, a.os
+       FROM wakatime_heartbeats h
+       JOIN devices d ON d.id = h.device_id
+       JOIN wakatime_agents a ON a.id = h.agent_id
+       WHERE h.time_ms >= $a AND h.time_ms < $b AND h.deleted = 0
+       ORDER BY h.time_ms, h.hash LIMIT $n`,
+      { a: range.startMs, b: range.endMs, n: limit },
+    )
+    .map((r) => ({
+      id: hashHex(r.hash),
+      entity: r.entity,
+      type: r.type,
+      category: r.category,
+      project: r.project,
+      branch: r.branch,
+      language: r.language,
+      isWrite: r.is_write === 1,
+      timeMs: r.time_ms,
+      device: r.device,
+      deviceId: r.device_uuid,
+      editor: r.editor,
+      os: r.os,
+      userAgent: r.user_agent,
+      extra: r.extra === null ? null : (JSON.parse(r.extra) as Record<string, unknown>),
+    }))
+}
+
+/** The latest heartbeat of each device, latest first. */
+export function heartbeatMachines(c: Connection): HeartbeatMachine[] {
+  return c
+    .all<{
+      device: string
+      uuid: string
+      last_ms: number
+      editor: string
+      os: string
+      user_agent: string
+      project: string | null
+    }>(
+      `SELECT d.name AS device, d.uuid, m.last_ms, a.editor, a.os, a.user_agent, m.project
+       FROM wakatime_machines m
+       JOIN devices d ON d.id = m.device_id
+       JOIN wakatime_agents a ON a.id = m.agent_id
+       ORDER BY m.last_ms DESC, d.name`,
+    )
+    .map((r) => ({
+      device: r.device,
+      deviceId: r.uuid,
+      lastMs: r.last_ms,
+      editor: r.editor,
+      os: r.os,
+      userAgent: r.user_agent,
+      project: r.project,
+    }))
+}
