@@ -123,6 +123,19 @@ async function stopDaemon(d: Daemon): Promise<void> {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
 
 function get(port: number, url: string, token?: string): Promise<{ status: number; body: string }> {
+  return getOnce(port, url, token).catch((err: unknown) => {
+    // A kept-alive socket the daemon closed (idle timeout) just as it was reused: send again,
+    // once, on a fresh socket (the request is a read).
+    if ((err as { reused?: boolean }).reused) return getOnce(port, url, token)
+    throw err
+  })
+}
+
+function getOnce(
+  port: number,
+  url: string,
+  token?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -139,7 +152,9 @@ function get(port: number, url: string, token?: string): Promise<{ status: numbe
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
       },
     )
-    req.on('error', reject)
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(Object.assign(err, { reused: req.reusedSocket && err.code === 'ECONNRESET' })),
+    )
     req.end()
   })
 }
