@@ -67,6 +67,14 @@ const dataDir = path.join(dir, 'data')
 const configDir = path.join(dir, 'config')
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`)
 
+/** Daemons started and not yet stopped: a bench that fails must not leave them running. */
+const running = new Set<ChildProcess>()
+process.on('exit', () => {
+  // SIGTERM: the launcher passes it on to the daemon it runs (SIGKILL would orphan that one).
+  for (const child of running) child.kill('SIGTERM')
+  rmSync(dir, { recursive: true, force: true })
+})
+
 // ---- helpers -----------------------------------------------------------------------------
 
 interface Daemon {
@@ -100,6 +108,8 @@ async function startDaemon(): Promise<Daemon> {
     { stdio: ['ignore', 'ignore', 'inherit'] },
   )
   const discovery = path.join(dataDir, 'daemon.json')
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   while (!existsSync(discovery)) {
     if (child.exitCode !== null) throw new Error('the daemon exited')
     await sleep(5)
