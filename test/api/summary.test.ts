@@ -404,7 +404,10 @@ test('through the store: insertion order, batching and re-sends do not change th
   const q = `/summary/buckets?${custom('2025-09-11T00:00:00Z', '2025-09-13T00:00:00Z', 'hour')}&tz=Europe/Berlin&groupBy=app`
   await fc.assert(
     fc.asyncProperty(
-      fc.array(evArb, { minLength: 1, maxLength: 25 }),
+      // Distinct starts: two events of equal priority and start are told apart by their ids,
+      // which name the database's own device, so two databases may break that one tie
+      // differently (each always the same way). The property is about order, not identity.
+      fc.uniqueArray(evArb, { minLength: 1, maxLength: 25, selector: (e) => e.start }),
       fc.integer({ min: 1, max: 5 }),
       async (raw, batches) => {
         const events = raw.map((r) =>
@@ -433,6 +436,7 @@ test('through the store: insertion order, batching and re-sends do not change th
         assert.equal(b.body, a.body)
       },
     ),
-    { numRuns: 12 },
+    // No shrinking: each step starts two apps, and the first counterexample (with its seed) says enough.
+    { numRuns: 12, endOnFailure: true },
   )
 })
