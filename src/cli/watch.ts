@@ -314,6 +314,13 @@ async function startDesktop(
   env: NodeJS.ProcessEnv,
 ): Promise<Running> {
   const log = (line: string) => process.stderr.write(`daybook watch: ${line}\n`)
+  if (process.platform !== 'linux') {
+    throw new CliError(
+      `watching windows and time away is built for Linux/X11 only; on ${process.platform} ` +
+        'run daybook watch input, or ActivityWatch watchers against daybook serve --aw',
+      2,
+    )
+  }
   let source
   try {
     source = await x11Desktop(env)
