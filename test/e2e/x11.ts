@@ -3,21 +3,12 @@
  * a window manager, and waits that end on readiness (the test's own timeout bounds them).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checkX11 } from '../../src/collectors/platform/uiohook.ts'
 
 export function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
-}
-
-/** A display number nobody uses. */
-function freeDisplay(): number | undefined {
-  for (let n = 90; n < 140; n++) {
-    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n
-  }
-  return undefined
 }
 
 /** Polls `probe` until it gives a value; a probe that throws ends the wait. */
@@ -62,13 +53,29 @@ export async function startX(
   for (const tool of ['Xvfb', ...tools, ...(wm ? [wm] : [])]) {
     if (!has(tool)) return { skip: `${tool} is not installed (.ci/run installs it)` }
   }
-  const n = freeDisplay()
-  if (n === undefined) return { skip: 'no free X display number in :90..:139' }
-  const display = `:${n}`
-  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], {
-    stdio: 'ignore',
-  })
+  // Xvfb picks a free display itself and writes its number to fd 3: two tests running at once
+  // can never race for the same one.
+  const xvfb = spawn(
+    'Xvfb',
+    ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'],
+    {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    },
+  )
   reap(t, xvfb)
+  const announced = await new Promise<string | undefined>((resolve) => {
+    let text = ''
+    const fd3 = xvfb.stdio[3] as NodeJS.ReadableStream | null
+    fd3?.on('data', (b: Buffer) => {
+      text += b.toString()
+      if (text.includes('\n')) resolve(text.trim())
+    })
+    xvfb.once('exit', () => resolve(undefined))
+  })
+  if (announced === undefined || !/^\d+$/.test(announced)) {
+    return { skip: 'the X server could not be started (Xvfb gave no display number)' }
+  }
+  const display = `:${announced}`
   try {
     await until('Xvfb', async () => {
       if (xvfb.exitCode !== null) throw new Error(`Xvfb exited with ${xvfb.exitCode}`)

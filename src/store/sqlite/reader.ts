@@ -252,7 +252,7 @@ export class Reader {
 
   tokens(): TokenRow[] {
     return this.#c
-      .all<TokenRecord>('SELECT * FROM api_tokens ORDER BY created_at, id')
+      .all<TokenRecord>('SELECT * FROM api_tokens ORDER BY created_at, rowid')
       .map((r) => ({
         id: r.id,
         name: r.name,
