@@ -10,6 +10,11 @@ import {
   processTimeZone,
   unknownZone,
 } from './calendar.ts'
+import {
+  type CategoryRule,
+  DEFAULT_CATEGORY_RULES,
+  validateCategoryRules,
+} from './category-rules.ts'
 import { UnprocessableError } from './errors.ts'
 import { DEFAULT_HEARTBEAT_TIMEOUT_SEC, HEARTBEAT_TIMEOUT_BOUNDS } from './wakatime/derive.ts'
 
@@ -34,6 +39,8 @@ export interface Settings {
    * shorter than this many seconds, else nothing (WakaTime's default: 15 minutes).
    */
   heartbeatTimeoutSec: number
+  /** Ordered rules giving generic events (window, browser) their category; see category-rules. */
+  categoryRules: CategoryRule[]
 }
 
 export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
@@ -58,6 +65,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   inputRetentionDays: 30,
   sessionGapMinutes: 15,
   heartbeatTimeoutSec: DEFAULT_HEARTBEAT_TIMEOUT_SEC,
+  categoryRules: [...DEFAULT_CATEGORY_RULES],
 }
 
 /** Stored values over defaults; keys the store holds but this build does not know are dropped. */
@@ -98,6 +106,7 @@ export function normalizeSettingsPatch(patch: Partial<Settings>): Partial<Settin
     }
     out.startOfDay = formatStartOfDay(minutes)
   }
+  if (patch.categoryRules !== undefined) validateCategoryRules(patch.categoryRules)
   const timeout = patch.heartbeatTimeoutSec
   if (
     timeout !== undefined &&

@@ -27,7 +27,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'read' },
       schema: {
-        summary: 'Tracked categories, by name',
+        summary: 'Tracked categories, and those the category rules count time under, by name',
         tags: ['catalog'],
         response: { 200: NamedList, ...errorResponses(401, 403) },
       },

@@ -1,10 +1,12 @@
 /**
- * `GET /v1/settings` and `PUT /v1/settings` (a partial update: the keys given are replaced).
+ * `GET /v1/settings` and `PUT /v1/settings` (a partial update: the keys given are replaced);
+ * `GET/PUT /v1/settings/categories`, the category rules alone.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { normalizeSettingsPatch } from '../../domain/settings.ts'
 import { SettingsBody, SettingsPatch } from '../schemas/summary.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { Type } from 'typebox'
 
 export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -38,6 +40,45 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       )
       app.daybook.bus.publish({ type: 'changes', changes })
       return app.daybook.settings()
+    },
+  )
+
+  const Rules = Type.Object(
+    { rules: SettingsBody.properties.categoryRules },
+    { additionalProperties: false },
+  )
+
+  app.get(
+    '/settings/categories',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'The category rules, in order (first match wins)',
+        tags: ['settings'],
+        response: { 200: Rules, ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ rules: (await app.daybook.settings()).categoryRules }),
+  )
+
+  app.put(
+    '/settings/categories',
+    {
+      config: { access: 'admin' },
+      bodyLimit: 256 * 1024,
+      schema: {
+        summary: 'Replace the category rules; history is recounted under them',
+        tags: ['settings'],
+        body: Rules,
+        response: { 200: Rules, ...errorResponses(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const { changes } = await app.daybook.store.settings.save(
+        normalizeSettingsPatch({ categoryRules: request.body.rules }),
+      )
+      app.daybook.bus.publish({ type: 'changes', changes })
+      return { rules: (await app.daybook.settings()).categoryRules }
     },
   )
 }

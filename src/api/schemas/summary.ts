@@ -122,6 +122,23 @@ export const SettingsBody = Type.Object(
       maximum: 1440,
       description: 'Gaps in activity shorter than this do not end a session (history).',
     }),
+    categoryRules: Type.Array(
+      Type.Object(
+        {
+          match: Type.Union([Type.Literal('app'), Type.Literal('title'), Type.Literal('url')]),
+          pattern: Type.String({ minLength: 1, maxLength: 1000 }),
+          category: Type.String({ minLength: 1, maxLength: 256 }),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        maxItems: 500,
+        description:
+          'Ordered rules, first match wins: a case-insensitive regular expression on the app, a ' +
+          'window title or a URL (without scheme) → the category. Applied to events whose own ' +
+          'category is Other or Browsing; a change recounts history.',
+      },
+    ),
     heartbeatTimeoutSec: Type.Integer({
       minimum: 60,
       maximum: 3600,

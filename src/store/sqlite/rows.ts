@@ -4,6 +4,7 @@
  */
 import type { TimeRange } from '../../domain/calendar.ts'
 import type { AfkInterval, TimelineEvent } from '../../domain/timeline.ts'
+import { GENERIC_CATEGORIES, categorizer } from '../../domain/category-rules.ts'
 import { sourcePriorityOf } from '../../domain/timeline.ts'
 import { DEFAULT_SETTINGS, withDefaults } from '../../domain/settings.ts'
 import type { Connection } from './connection.ts'
@@ -71,6 +72,7 @@ export const OVERLAP_SQL = (columns: string) => `
 /** Events overlapping `range` (a point event at its start included), in no particular order. */
 export function eventsOverlapping(c: Connection, range: TimeRange): EventRow[] {
   const rows = c.all<RawEvent>(OVERLAP_SQL(COLUMNS), { start: range.startMs, end: range.endMs })
+  const category = ruleCategories(c)
   return rows.map((r) => ({
     // Hex orders exactly like the dashed form the reference path uses, and costs far less.
     id: Buffer.from(r.id.buffer, r.id.byteOffset, 16).toString('hex'),
@@ -78,7 +80,7 @@ export function eventsOverlapping(c: Connection, range: TimeRange): EventRow[] {
     startMs: r.start_ms,
     endMs: r.end_ms,
     source: r.source_id,
-    category: r.category_id,
+    category: category(r),
     app: r.app_id,
     entity: r.entity_id,
     project: r.project_id,
@@ -122,4 +124,60 @@ export function sourcePriorities(c: Connection): (row: { source: number }) => nu
   }
   const fallback = byName('*')
   return (row) => byId.get(row.source) ?? fallback
+}
+
+/**
+ * The category each stored event counts under: its own, or, when that is a generic one, what the
+ * `categoryRules` setting says (see `domain/category-rules.ts`). Names are looked up once per
+ * app and entity per call; most rows keep their own category without a lookup.
+ */
+function ruleCategories(
+  c: Connection,
+): (row: { category_id: number; app_id: number; entity_id: number }) => number {
+  const rules = readSettings(c).categoryRules
+  if (rules.length === 0) return (r) => r.category_id
+  const categories = new Map(
+    c
+      .all<{ id: number; name: string }>('SELECT id, name FROM categories')
+      .map((r) => [r.name, r.id]),
+  )
+  const generic = new Map<number, string>()
+  for (const name of GENERIC_CATEGORIES) {
+    const id = categories.get(name)
+    if (id !== undefined) generic.set(id, name)
+  }
+  if (generic.size === 0) return (r) => r.category_id
+  const decide = categorizer(rules)
+  const apps = new Map<number, string>()
+  const appName = (id: number) => {
+    let name = apps.get(id)
+    if (name === undefined) {
+      name = c.get<{ name: string }>('SELECT name FROM apps WHERE id = $id', { id })?.name ?? ''
+      apps.set(id, name)
+    }
+    return name
+  }
+  const decided = new Map<string, number>()
+  return (r) => {
+    const own = generic.get(r.category_id)
+    if (own === undefined) return r.category_id
+    const key = `${r.category_id}:${r.app_id}:${r.entity_id}`
+    let id = decided.get(key)
+    if (id === undefined) {
+      const entity = c.get<{ name: string; type: string | null }>(
+        'SELECT name, type FROM entities WHERE id = $id',
+        { id: r.entity_id },
+      )
+      const name = decide({
+        category: own,
+        app: appName(r.app_id),
+        entity: entity?.name ?? '',
+        entityType: entity?.type ?? '',
+      })
+      // A rule's category exists once the writer has seen the rules; until then, the event's own.
+      id = categories.get(name) ?? r.category_id
+      decided.set(key, id)
+    }
+    return id
+  }
 }

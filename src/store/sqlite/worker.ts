@@ -99,6 +99,7 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
     const applied = migrate(c.db, c.file)
     c.resetStatements()
     writer?.reset()
+    writer?.ensureRuleCategories()
     current = true
     scheduleRollups()
     return applied

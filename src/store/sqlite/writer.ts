@@ -791,11 +791,22 @@ export class Writer {
     })
   }
 
+  /** The categories the category rules name exist, so the rollups can count time under them. */
+  ensureRuleCategories(): void {
+    this.#tx(() => {
+      for (const rule of readSettings(this.#c).categoryRules) {
+        this.#dims.named('categories', rule.category)
+      }
+      return null
+    })
+  }
+
   saveSettings(values: Record<string, unknown>): { changes: Change[] } {
     return this.#tx((ctx) => {
       const { nextSeq } = ctx
       const c = this.#c
       const before = JSON.stringify(readSettings(c).sourcePriority)
+      const rulesBefore = JSON.stringify(readSettings(c).categoryRules)
       const timeoutBefore = readSettings(c).heartbeatTimeoutSec
       const changes: Change[] = []
       for (const [key, value] of Object.entries(values)) {
@@ -809,6 +820,12 @@ export class Writer {
       }
       // Who wins overlapping time changed: every slot with active time is recomputed.
       if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, Date.now())
+      // Which category time counts under changed: the same recount, under the new rules.
+      const rules = readSettings(c).categoryRules
+      if (JSON.stringify(rules) !== rulesBefore) {
+        for (const rule of rules) this.#dims.named('categories', rule.category)
+        markAllDirty(c, Date.now())
+      }
       // How far a heartbeat reaches changed: every stream's events are derived again.
       const timeout = readSettings(c).heartbeatTimeoutSec
       if (timeout !== timeoutBefore) {
