@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -15,6 +16,12 @@ import { exited, reap, startX, until } from './x11.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
 const WINDOW = path.join(import.meta.dirname, '..', 'fixtures', 'x11-window.cjs')
+
+interface WindowItem {
+  timestamp: string
+  end_timestamp: string
+  entity_name: string
+}
 
 interface StoredEvent {
   timestamp: string
@@ -57,7 +64,7 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   }
 
   const d = await startDaemon(t)
-  const port = d.discovery.port ?? 0
+  let port = d.discovery.port ?? 0
   const get = async <T>(url: string): Promise<T> => {
     const res = await request(
       { port },
@@ -77,26 +84,31 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   nudge()
   xdotool('windowactivate', '--sync', alpha.id)
 
-  const watcher = spawn(
-    process.execPath,
-    [
-      MAIN,
-      'watch',
-      'window',
-      'afk',
-      '--afk-timeout',
-      '3',
-      '--sample-ms',
-      '100',
-      '--flush-sec',
-      '1',
-      '--data-dir',
-      d.dataDir,
-      '--config-dir',
-      d.configDir,
-    ],
-    { env: cleanEnv({ DISPLAY: x.display }), stdio: ['ignore', 'ignore', 'pipe'] },
-  )
+  const watch = () => {
+    const child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        'watch',
+        'window',
+        'afk',
+        '--afk-timeout',
+        '3',
+        '--sample-ms',
+        '100',
+        '--flush-sec',
+        '1',
+        '--data-dir',
+        d.dataDir,
+        '--config-dir',
+        d.configDir,
+      ],
+      { env: cleanEnv({ DISPLAY: x.display }), stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    reap(t, child)
+    return child
+  }
+  let watcher = watch()
   reap(t, watcher)
   let log = ''
   watcher.stderr?.on('data', (b: Buffer) => (log += b.toString()))
@@ -176,10 +188,41 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   assert.match(status.stdout, /\n {2}window {2}(watching|away) +[1-9]\d* sent, \d+ waiting/)
   assert.match(status.stdout, /\n {2}afk {5}(watching|away) +\d+ sent/)
 
+  // The daemon dies: what the watcher records meanwhile waits in its spool; then the watcher
+  // dies too; once both are back, nothing recorded in between is missing.
+  d.child.kill('SIGKILL')
+  await d.exited
+  const outage = Date.now()
+  nudge()
+  xdotool('windowactivate', '--sync', alpha.id)
+  const spooled = path.join(d.dataDir, 'spool', 'window.json')
+  const kept = await until('the event to wait in the spool', async () => {
+    nudge()
+    const text = await readFile(spooled, 'utf8').catch(() => '')
+    const items = text === '' ? [] : (JSON.parse(text) as { items: [string, WindowItem][] }).items
+    return items
+      .map(([, item]) => item)
+      .find(
+        (i) => i.entity_name === 'alpha — notes.txt' && Date.parse(i.timestamp) >= outage - 1000,
+      )
+  })
+  watcher.kill('SIGKILL')
+  await exited(watcher)
+  const again = await startDaemon(t, [], { dataDir: d.dataDir, configDir: d.configDir })
+  port = again.discovery.port ?? 0
+  watcher = watch()
+  watcher.stderr?.on('data', (b: Buffer) => (log += b.toString()))
+  const delivered = await until('the spooled event at the daemon', async () =>
+    (await events()).find(
+      (e) =>
+        e.entity === 'alpha — notes.txt' && e.timestamp === kept.timestamp.replace('.000Z', 'Z'),
+    ),
+  )
+  assert.ok(Date.parse(delivered.endTimestamp) >= Date.parse(kept.end_timestamp))
+
   watcher.kill('SIGTERM')
   assert.equal(await exited(watcher), 0, log)
   assert.match(log, /connected: sending to/)
-  t.diagnostic(log)
   const after = await runCli(['watch', '--status', ...where])
   assert.equal(after.code, 1)
   assert.match(after.stdout, /^not running/)
