@@ -87,24 +87,33 @@ export async function startX(
   } catch (err) {
     return { skip: `the X server could not be started: ${(err as Error).message}` }
   }
-  if (wm) {
-    const manager = spawn(wm, [], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, DISPLAY: display },
-    })
-    let said = ''
-    manager.stderr?.on('data', (b: Buffer) => (said += b.toString()))
+  if (wm) await startWindowManager(t, wm, display)
+  return { display }
+}
+
+/**
+ * Starts `wm` on `display` and waits until it manages it (it has announced itself on the root
+ * window, as EWMH asks). A window manager that exits at start is tried again, twice, and then
+ * reported with what it said.
+ */
+async function startWindowManager(t: TestContext, wm: string, display: string): Promise<void> {
+  const env = { ...process.env, DISPLAY: display }
+  let said = ''
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const manager = spawn(wm, [], { stdio: ['ignore', 'ignore', 'pipe'], env })
     reap(t, manager)
-    // Ready once it has announced itself on the root window (EWMH).
-    await until(`${wm} to manage the display`, async () => {
-      if (manager.exitCode !== null) {
-        throw new Error(`${wm} exited with ${manager.exitCode}: ${said.trim()}`)
-      }
-      const r = spawnSync('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], {
-        env: { ...process.env, DISPLAY: display },
-      })
+    let text = ''
+    manager.stderr?.on('data', (b: Buffer) => (text += b.toString()))
+    const closed = new Promise<void>((resolve) => manager.once('close', () => resolve()))
+    const managing = await until(`${wm} to manage the display`, async () => {
+      if (manager.exitCode !== null) return false
+      const r = spawnSync('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], { env })
       return r.status === 0 && /window id/.test(r.stdout.toString()) ? true : undefined
     })
+    if (managing) return
+    await closed // its last words are read
+    said = `${wm} exited with ${manager.exitCode}: ${text.trim()}`
+    process.stderr.write(`x11 test helper: ${said}; starting it again\n`)
   }
-  return { display }
+  throw new Error(said)
 }
