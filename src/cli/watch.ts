@@ -341,8 +341,8 @@ async function startDesktop(
         })
   const target = config.url ?? `the daybook daemon of ${config.dataDir}`
   const spoolDir = path.join(config.dataDir, 'spool')
-  const courier = <T>(outbox: Outbox<T>, route: string) =>
-    new Courier<T>({ outbox, client, path: route, target, clock: Date.now, log })
+  const courier = <T>(outbox: Outbox<T>, route: string, what: string) =>
+    new Courier<T>({ outbox, client, path: route, target, what, clock: Date.now, log })
   const windowOutbox = new Outbox<WindowEvent>(path.join(spoolDir, 'window.json'), log)
   const afkOutbox = new Outbox<AfkPeriodInput>(path.join(spoolDir, 'afk.json'), log)
   const watcher = new DesktopWatcher({
@@ -353,14 +353,14 @@ async function startDesktop(
       ? {
           tracker: new WindowTracker(desktop.privacy),
           outbox: windowOutbox,
-          courier: courier(windowOutbox, '/v1/events'),
+          courier: courier(windowOutbox, '/v1/events', 'window events'),
         }
       : undefined,
     afk: desktop.afk
       ? {
           tracker: new AfkTracker(desktop.afkTimeoutMs),
           outbox: afkOutbox,
-          courier: courier(afkOutbox, '/v1/afk'),
+          courier: courier(afkOutbox, '/v1/afk', 'AFK periods'),
         }
       : undefined,
     dryRun: desktop.dryRun

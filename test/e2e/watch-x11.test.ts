@@ -222,7 +222,8 @@ test('the window and AFK watchers record focus, titles and time away under a rea
 
   watcher.kill('SIGTERM')
   assert.equal(await exited(watcher), 0, log)
-  assert.match(log, /connected: sending to/)
+  assert.match(log, /connected: sending window events to /)
+  assert.match(log, /connected: sending AFK periods to /)
   const after = await runCli(['watch', '--status', ...where])
   assert.equal(after.code, 1)
   assert.match(after.stdout, /^not running/)

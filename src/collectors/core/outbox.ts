@@ -79,6 +79,8 @@ export interface CourierOptions<T> {
   path: string
   /** Describes the target in log lines. */
   target: string
+  /** What it delivers, in log lines (`window events`). */
+  what: string
   clock: () => number
   log: (line: string) => void
   /** Items per request. */
@@ -139,8 +141,8 @@ export class Courier<T> {
       this.lastSentMs = this.#o.clock()
     }
     if (!failure) {
-      if (!this.#connected) log(`connected: sending to ${this.#o.target}`)
-      else if (this.#failures > 0) log(`sending to ${this.#o.target} again`)
+      if (!this.#connected) log(`connected: sending ${this.#o.what} to ${this.#o.target}`)
+      else if (this.#failures > 0) log(`sending ${this.#o.what} to ${this.#o.target} again`)
       this.#connected = true
       this.#failures = 0
       return
@@ -151,7 +153,7 @@ export class Courier<T> {
     if (this.#failures === 1 || this.#failures % 10 === 0) {
       const { status, message } = failure
       log(
-        `sending to ${this.#o.target} failed (${status === undefined ? message : `HTTP ${status}: ${message}`}); ` +
+        `sending ${this.#o.what} to ${this.#o.target} failed (${status === undefined ? message : `HTTP ${status}: ${message}`}); ` +
           `${outbox.size} item(s) kept in ${outbox.file}, retrying in ${Math.ceil(wait / 1000)} s`,
       )
     }
