@@ -88,7 +88,7 @@ export function routeAccess(request: FastifyRequest): Access {
  * not counted: only the socket's owner can connect, and they can read the token file anyway, so a
  * limit would protect nothing and would let one broken local client lock out the CLI.
  */
-function failureKey(request: FastifyRequest): string | undefined {
+export function failureKey(request: FastifyRequest): string | undefined {
   if (isUnixSocketRequest(request)) return undefined
   return isLoopbackAddress(request.ip) ? 'loopback' : request.ip
 }
@@ -96,6 +96,33 @@ function failureKey(request: FastifyRequest): string | undefined {
 /** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
 export function isLoopbackAddress(ip: string): boolean {
   return ip === '::1' || /^(::ffff:)?127\./i.test(ip)
+}
+
+/**
+ * The principal behind `secret`, or undefined (the caller refuses the request in its own words).
+ * A valid token is never refused by the limit; past it, a request from `client` without one is a
+ * 429. Only a presented token that is wrong, expired or revoked counts as a guess: a request with
+ * no token at all (a page opened without one) is refused but not counted. `client` undefined:
+ * not limited (the Unix socket).
+ */
+export async function authenticateCounted(
+  authenticator: Authenticator,
+  failures: RateLimiter,
+  client: string | undefined,
+  secret: string | undefined,
+): Promise<Principal | undefined> {
+  const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
+  if (principal || client === undefined) return principal
+  const { allowed, retryAfterSec } = failures.check(client)
+  if (!allowed) {
+    throw new RateLimitedError(
+      'rate_limited',
+      `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`,
+      retryAfterSec,
+    )
+  }
+  if (secret !== undefined) failures.hit(client)
+  return undefined
 }
 
 /** Installs the auth hook; `failures` counts presented tokens that were not valid. */
@@ -118,23 +145,8 @@ export function installAuth(
       : !request.is404 && config.presentedKey
         ? config.presentedKey(request)
         : presentedToken(request, queryToken)
-    const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
-    if (!principal && client !== undefined) {
-      const { allowed, retryAfterSec } = failures.check(client)
-      if (!allowed) {
-        throw new RateLimitedError(
-          'rate_limited',
-          `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`,
-          retryAfterSec,
-        )
-      }
-    }
-    if (!principal) {
-      // Only a presented token that is wrong, expired or revoked counts as a guess; a request
-      // with no token at all (a page opened without one) is refused but not counted.
-      if (secret !== undefined && client !== undefined) failures.hit(client)
-      throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
-    }
+    const principal = await authenticateCounted(authenticator, failures, client, secret)
+    if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
     if (!allows(principal.scope, access)) {
       if (seed) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
       throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)

@@ -22,11 +22,11 @@ import {
   AuthenticatorChain,
   allows,
 } from '../../../domain/access.ts'
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../../domain/errors.ts'
+import { ForbiddenError, UnauthorizedError } from '../../../domain/errors.ts'
 import { ActivityWatchService } from '../../../services/activitywatch.ts'
 import type { DaybookContext } from '../../context.ts'
 import { toErrorResponse } from '../../errors.ts'
-import { presentedToken } from '../../plugins/auth.ts'
+import { authenticateCounted, failureKey, presentedToken } from '../../plugins/auth.ts'
 import { LOOPBACK_HOSTS, hostHeaderName } from '../../plugins/host-check.ts'
 import { RateLimiter } from '../../rate-limiter.ts'
 import { activityWatchRoutes } from './routes.ts'
@@ -107,21 +107,15 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
 
   const authorize = async (request: FastifyRequest, access: Access): Promise<void> => {
     if (open || access === 'public') return
-    const client = request.ip
-    const { allowed, retryAfterSec } = failures.check(client)
-    if (!allowed) {
-      throw new RateLimitedError(
-        'rate_limited',
-        `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`,
-        retryAfterSec,
-      )
-    }
-    const secret = presentedToken(request, false)
-    const principal = secret === undefined ? undefined : await authenticator.authenticate(secret)
-    if (!principal) {
-      if (secret !== undefined) failures.hit(client)
-      throw new UnauthorizedError('unauthorized', UNAUTHORIZED_AW)
-    }
+    // The same rule as the main API: counted per address (loopback as one), a valid token
+    // never refused by the limit.
+    const principal = await authenticateCounted(
+      authenticator,
+      failures,
+      failureKey(request),
+      presentedToken(request, false),
+    )
+    if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_AW)
     if (!allows(principal.scope, access)) {
       throw new ForbiddenError(
         'forbidden',
