@@ -4,8 +4,10 @@
  */
 import { SCOPES, type Scope } from '../domain/access.ts'
 import { EXPIRIES, type Expiry, TOKEN_FORMATS, type TokenFormat } from '../services/tokens.ts'
-import { ApiError, DaybookClient, UnreachableError } from '../client/client.ts'
+import type { DaybookClient } from '../client/client.ts'
+import { ApiError, UnreachableError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
+import { connect } from './connect.ts'
 
 const HELP = `Usage: daybook token <command> [options]
 
@@ -77,19 +79,8 @@ export const tokenCommand: Command = {
   async run(argv, env) {
     const { values, positionals } = parseFlags('token', argv, FLAGS, true)
     const [sub, ...args] = positionals
-    const client = () => {
-      try {
-        return DaybookClient.local({
-          dataDir: values['data-dir'],
-          configDir: values['config-dir'],
-          url: values.url,
-          env,
-        })
-      } catch (err) {
-        if (err instanceof UnreachableError) throw new CliError(err.message)
-        throw err
-      }
-    }
+    // An unreachable daemon is one line from main's failure handler, like every command's.
+    const client = () => connect(values, env)
     const json = values.json === true
     switch (sub) {
       case 'create': {

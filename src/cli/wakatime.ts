@@ -10,10 +10,12 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { ApiError, DaybookClient, UnreachableError, readDiscovery } from '../client/client.ts'
+import type { DaybookClient } from '../client/client.ts'
+import { ApiError, UnreachableError, readDiscovery } from '../client/client.ts'
 import { defaultDataDir } from '../config/paths.ts'
 import { writeFileAtomic } from '../config/files.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
+import { connect } from './connect.ts'
 
 const HELP = `Usage: daybook wakatime setup [--undo] [options]
 
@@ -133,19 +135,8 @@ export const wakatimeCommand: Command = {
     }
     const file = wakatimeConfigFile(env)
     const backup = `${file}.daybook-backup`
-    const client = () => {
-      try {
-        return DaybookClient.local({
-          dataDir: values['data-dir'],
-          configDir: values['config-dir'],
-          url: values.url,
-          env,
-        })
-      } catch (err) {
-        if (err instanceof UnreachableError) throw new CliError(err.message)
-        throw err
-      }
-    }
+    // An unreachable daemon is one line from main's failure handler, like every command's.
+    const client = () => connect(values, env)
     if (values.undo === true) return undo(file, backup, client)
 
     const apiUrl = `${(values.url ?? daemonUrl(values['data-dir'], env)).replace(/\/+$/, '')}/api/v1`
