@@ -1,6 +1,7 @@
 /**
  * `daybook status`: what the running daemon is doing, and which collectors went quiet.
  */
+import type { StatusReport } from '../services/status.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
 import { columns, formatDuration } from './format.ts'
@@ -17,28 +18,11 @@ ${clientFlags}
   -h, --help      Show this help
 `
 
-/** The shape of `GET /v1/status` this command reads. */
-interface Status {
-  version: string
-  uptimeSeconds: number
-  database: { location: string; bytes: number | null }
-  counts: {
-    events: number
-    afkPeriods: number
-    inputBuckets: number
-    labels: number
-    devices: number
-  }
-  rollups: { pendingSlots: number }
-  collectors: {
-    source: string
-    device: string
-    kind: string
-    silentSeconds: number
-    items: number
-  }[]
-  streams: { websocketClients: number }
-}
+/** The part of `GET /v1/status` this command reads (the report, with times as text). */
+type Status = Pick<
+  StatusReport,
+  'version' | 'uptimeSeconds' | 'database' | 'counts' | 'rollups' | 'streams'
+> & { collectors: Omit<StatusReport['collectors'][number], 'lastSeenMs'>[] }
 
 const count = new Intl.NumberFormat('en-US')
 

@@ -130,20 +130,24 @@ export class ActivityWatchTables {
   }
 
   createBucket(b: AwBucketRecord): boolean {
-    return this.#c.write(
-      () =>
-        this.#run(
-          `INSERT INTO aw_buckets (id, type, client, hostname, created_ns, data)
+    return this.#c.write(() => this.#insertBucket(b))
+  }
+
+  /** Inserts the bucket unless one with its id exists; true when inserted. */
+  #insertBucket(b: AwBucketRecord): boolean {
+    return (
+      this.#run(
+        `INSERT INTO aw_buckets (id, type, client, hostname, created_ns, data)
            VALUES ($id, $type, $client, $hostname, $created, $data) ON CONFLICT (id) DO NOTHING`,
-          {
-            id: b.id,
-            type: b.type,
-            client: b.client,
-            hostname: b.hostname,
-            created: b.created,
-            data: canonicalJson(b.data),
-          },
-        ) === 1,
+        {
+          id: b.id,
+          type: b.type,
+          client: b.client,
+          hostname: b.hostname,
+          created: b.created,
+          data: canonicalJson(b.data),
+        },
+      ) === 1
     )
   }
 
@@ -319,19 +323,7 @@ export class ActivityWatchTables {
     events: readonly AwEvent[],
   ): { created: boolean; inserted: AwEvent[] } {
     return this.#c.write(() => {
-      const created =
-        this.#run(
-          `INSERT INTO aw_buckets (id, type, client, hostname, created_ns, data)
-           VALUES ($id, $type, $client, $hostname, $created, $data) ON CONFLICT (id) DO NOTHING`,
-          {
-            id: b.id,
-            type: b.type,
-            client: b.client,
-            hostname: b.hostname,
-            created: b.created,
-            data: canonicalJson(b.data),
-          },
-        ) === 1
+      const created = this.#insertBucket(b)
       const row = this.#bucketRow(b.id)
       this.#lastHeartbeat.delete(row)
       const inserted: AwEvent[] = []

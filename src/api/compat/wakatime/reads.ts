@@ -130,6 +130,20 @@ const userRoutes: FastifyPluginAsyncTypebox = async (scope) => {
   const daybook: DaybookContext = scope.daybook
 
   /** The calendar of a request (see the module comment). */
+  /** The local day `?date=` names, in the request's zone. */
+  async function dayOf(
+    request: FastifyRequest,
+    q: { date: string; timezone?: string | undefined },
+  ) {
+    const { calendar, nowMs } = await timeOf(request, q.timezone)
+    const date = parseDate(q.date, nowMs, calendar, 'date')
+    const range = {
+      startMs: dayStartMs(date, calendar),
+      endMs: dayStartMs(date.add({ days: 1 }), calendar),
+    }
+    return { calendar, range }
+  }
+
   async function timeOf(request: FastifyRequest, zone: string | undefined) {
     let chosen: string | undefined
     if (zone !== undefined && zone !== '') {
@@ -566,12 +580,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (scope) => {
     async (request) => {
       checkUser(request.params)
       const q = request.query
-      const { calendar, nowMs } = await timeOf(request, q.timezone)
-      const date = parseDate(q.date, nowMs, calendar, 'date')
-      const range = {
-        startMs: dayStartMs(date, calendar),
-        endMs: dayStartMs(date.add({ days: 1 }), calendar),
-      }
+      const { calendar, range } = await dayOf(request, q)
       const list = await daybook.store.heartbeats.list(range, 100_000)
       return {
         data: list.map((h) => ({
@@ -615,12 +624,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (scope) => {
     async (request) => {
       checkUser(request.params)
       const q = request.query
-      const { calendar, nowMs } = await timeOf(request, q.timezone)
-      const date = parseDate(q.date, nowMs, calendar, 'date')
-      const range = {
-        startMs: dayStartMs(date, calendar),
-        endMs: dayStartMs(date.add({ days: 1 }), calendar),
-      }
+      const { calendar, range } = await dayOf(request, q)
       const slice = q.slice_by ?? 'project'
       const filters = filtersOf(q)
       const segments = (await daybook.activeTime.segments(range)).filter(
