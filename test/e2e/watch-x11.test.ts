@@ -10,7 +10,6 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
 import { exited, reap, startX, until } from './x11.ts'
 
@@ -167,7 +166,6 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   assert.ok(Date.parse(beforeAway.endTimestamp) <= Date.parse(afk.timestamp) + 1000)
 
   // Back: the period closes at the input.
-  await sleep(200)
   nudge()
   const back = Date.now()
   const closed = await until('the AFK period to close', async () => {
