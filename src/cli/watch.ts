@@ -1,18 +1,25 @@
 /**
- * `daybook watch input`: the keyboard and mouse collector. Owns the process: the hook, the timer,
- * signals and the spool lock; the logic is `InputCollector`.
+ * `daybook watch`: the window, AFK and input collectors in one process. Owns the process: the
+ * platform sources, the timers, signals, the spool lock and the status report; the logic is in
+ * `src/collectors/` (trackers, `InputCollector`, and the outbox and courier every collector
+ * shares).
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DaybookClient } from '../client/client.ts'
-import { InputCollector } from '../collectors/input-collector.ts'
+import { InputCollector } from '../collectors/input/collector.ts'
+import {
+  type InputItem,
+  daybookInputDelivery,
+  framesDelivery,
+  readInputSpoolV1,
+} from '../collectors/input/deliveries.ts'
 import { uiohookSource } from '../collectors/platform/uiohook.ts'
-import { DaybookSender, FramesSender } from '../collectors/sender.ts'
-import { Spool, lockSpool, spoolFile } from '../collectors/spool.ts'
-import type { Sender } from '../collectors/input-collector.ts'
+import { Courier, type Delivery, jsonArrayDelivery } from '../collectors/core/courier.ts'
+import { lockSpoolDir, spoolDir } from '../collectors/core/lock.ts'
 import { defaultConfigDir, defaultDataDir } from '../config/paths.ts'
 import { AfkTracker, type AfkPeriodInput } from '../collectors/afk/tracker.ts'
-import { Courier, Outbox } from '../collectors/core/outbox.ts'
+import { Outbox } from '../collectors/core/outbox.ts'
 import {
   type CollectorStatus,
   readWatchStatus,
@@ -189,52 +196,70 @@ function integerFlag(
   return n
 }
 
-/** The sender a configuration asks for. */
-export function makeSender(config: WatchInputConfig, env: NodeJS.ProcessEnv): Sender {
-  const { url, format } = config
-  if (url === undefined) {
-    const client = () =>
-      DaybookClient.local({
-        dataDir: config.dataDir,
-        configDir: config.configDir,
-        token: config.key,
-        env,
-      })
-    const target = `the daybook daemon of ${config.dataDir}`
-    return format === 'daybook'
-      ? new DaybookSender({ client, path: '/v1/input', source: INPUT_SOURCE, target })
-      : new FramesSender({
-          client,
-          path: '/v1/frames',
-          source: INPUT_SOURCE,
-          target,
-          key: undefined,
-        })
+/** Where the collectors send: a client per attempt and how log lines name it. */
+export interface SendTarget {
+  /**
+   * Makes the client for one attempt: the local daemon is looked up through its daemon.json
+   * each time, so the watcher may start first and survives daemon restarts (new port, new token).
+   */
+  client: () => DaybookClient
+  /** Describes the target in log lines. */
+  name: string
+  /** Path prefix of the Daybook API on that server (`''` for the local daemon). */
+  base: string
+}
+
+/** The Daybook server a configuration sends to: the local daemon, or `--url`. */
+export function daybookTarget(config: WatchInputConfig, env: NodeJS.ProcessEnv): SendTarget {
+  if (config.url === undefined) {
+    return {
+      client: () =>
+        DaybookClient.local({
+          dataDir: config.dataDir,
+          configDir: config.configDir,
+          token: config.key,
+          env,
+        }),
+      name: `the daybook daemon of ${config.dataDir}`,
+      base: '',
+    }
   }
-  const parsed = new URL(url)
-  const key = config.key ?? (env.DAYBOOK_TOKEN || undefined)
-  if (format === 'frames') {
-    const client = () => new DaybookClient({ endpoint: { baseUrl: parsed.origin } })
-    const framesPath =
-      parsed.pathname === '/' || parsed.pathname === ''
-        ? '/frames'
-        : `${parsed.pathname}${parsed.search}`
-    return new FramesSender({
-      client,
-      path: framesPath,
-      source: INPUT_SOURCE,
-      target: `${parsed.origin}${framesPath}`,
-      key,
-    })
-  }
+  const parsed = new URL(config.url)
   const base = parsed.pathname.replace(/\/+$/, '')
-  const client = () => new DaybookClient({ endpoint: { baseUrl: parsed.origin }, token: key })
-  return new DaybookSender({
-    client,
-    path: `${base}/v1/input`,
-    source: INPUT_SOURCE,
-    target: `${parsed.origin}${base}`,
-  })
+  const token = config.key ?? (env.DAYBOOK_TOKEN || undefined)
+  return {
+    client: () => new DaybookClient({ endpoint: { baseUrl: parsed.origin }, token }),
+    name: `${parsed.origin}${base}`,
+    base,
+  }
+}
+
+/** Where and how input counts go, in the format the configuration asks for. */
+export function inputRoute(
+  config: WatchInputConfig,
+  env: NodeJS.ProcessEnv,
+): SendTarget & { delivery: Delivery<InputItem> } {
+  if (config.format === 'daybook' || config.url === undefined) {
+    const target = daybookTarget(config, env)
+    const delivery =
+      config.format === 'daybook'
+        ? daybookInputDelivery(`${target.base}/v1/input`, INPUT_SOURCE)
+        : framesDelivery('/v1/frames', INPUT_SOURCE, undefined)
+    return { ...target, delivery }
+  }
+  // A frames server elsewhere: the raw key in Authorization, no bearer token.
+  const parsed = new URL(config.url)
+  const framesPath =
+    parsed.pathname === '/' || parsed.pathname === ''
+      ? '/frames'
+      : `${parsed.pathname}${parsed.search}`
+  const key = config.key ?? (env.DAYBOOK_TOKEN || undefined)
+  return {
+    client: () => new DaybookClient({ endpoint: { baseUrl: parsed.origin } }),
+    name: `${parsed.origin}${framesPath}`,
+    base: '',
+    delivery: framesDelivery(framesPath, INPUT_SOURCE, key),
+  }
 }
 
 /** A running collector: `stop()` ends it after a last send. */
@@ -245,65 +270,60 @@ interface Running {
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
-/** Starts the input collector; the caller owns signals. */
+/** Starts the input collector; the caller owns signals and the spool lock. */
 async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Promise<Running> {
   const log = (line: string) => process.stderr.write(`daybook watch input: ${line}\n`)
-  let release: () => void
+  const outbox = new Outbox<InputItem>(
+    path.join(spoolDir(config.dataDir), 'input.json'),
+    log,
+    readInputSpoolV1,
+  )
+  const route = inputRoute(config, env)
+  let source
   try {
-    release = lockSpool(config.dataDir)
+    source = await uiohookSource(env)
   } catch (err) {
-    throw new CliError((err as Error).message)
+    throw new CliError(`cannot watch input: ${(err as Error).message}`)
   }
-  try {
-    const spool = Spool.open(spoolFile(config.dataDir), log)
-    const sender = makeSender(config, env)
-    let source
-    try {
-      source = await uiohookSource(env)
-    } catch (err) {
-      throw new CliError(`cannot watch input: ${(err as Error).message}`)
-    }
-    const collector = new InputCollector({
-      spool,
-      sender,
-      clock: Date.now,
-      flushMs: config.flushMs,
-      log,
-      verbose: config.verbose,
-    })
-    await source.start((kind, n) => collector.record(kind, n))
-    log(
-      `counting input; sending to ${sender.target} every ${config.flushMs / 1000} s` +
-        (spool.size > 0 ? `; ${spool.size} bucket(s) from the spool first` : ''),
-    )
-    if (spool.size > 0) await collector.flush()
-    const timer = setInterval(() => void collector.tick(), config.sampleMs)
-    return {
-      status: () => [
-        {
-          collector: 'input',
-          state: collector.failures > 0 ? 'retrying' : 'sending',
-          waiting: spool.size,
-          delivered: 0,
-          lastSentAt: null,
-          last: null,
-        },
-      ],
-      async stop() {
-        clearInterval(timer)
-        await source.stop()
-        const empty = await collector.stop()
-        log(
-          empty
-            ? 'stopped; every count was sent'
-            : `stopped; ${spool.size} bucket(s) wait in ${spool.file} for the next start`,
-        )
-        release()
+  const collector = new InputCollector({
+    outbox,
+    delivery: route.delivery,
+    client: route.client,
+    target: route.name,
+    clock: Date.now,
+    flushMs: config.flushMs,
+    log,
+    verbose: config.verbose,
+  })
+  await source.start((kind, n) => collector.record(kind, n))
+  log(
+    `counting input; sending to ${route.name} every ${config.flushMs / 1000} s` +
+      (outbox.size > 0 ? `; ${outbox.size} bucket(s) from the spool first` : ''),
+  )
+  if (outbox.size > 0) await collector.flush()
+  const timer = setInterval(() => void collector.tick(), config.sampleMs)
+  const { courier } = collector
+  return {
+    status: () => [
+      {
+        collector: 'input',
+        state: courier.failures > 0 ? 'retrying' : 'sending',
+        waiting: outbox.size,
+        delivered: courier.delivered,
+        lastSentAt: iso(courier.lastSentMs),
+        last: null,
       },
-    }
-  } catch (err) {
-    release()
-    throw err
+    ],
+    async stop() {
+      clearInterval(timer)
+      await source.stop()
+      const empty = await collector.stop()
+      log(
+        empty
+          ? 'stopped; every count was sent'
+          : `stopped; ${outbox.size} bucket(s) wait in ${outbox.file} for the next start`,
+      )
+    },
   }
 }
 
@@ -327,24 +347,21 @@ async function startDesktop(
   } catch (err) {
     throw new CliError(`cannot watch the desktop: ${(err as Error).message}`)
   }
-  const client = () =>
-    config.url === undefined
-      ? DaybookClient.local({
-          dataDir: config.dataDir,
-          configDir: config.configDir,
-          token: config.key,
-          env,
-        })
-      : new DaybookClient({
-          endpoint: { baseUrl: new URL(config.url).origin },
-          token: config.key ?? (env.DAYBOOK_TOKEN || undefined),
-        })
-  const target = config.url ?? `the daybook daemon of ${config.dataDir}`
-  const spoolDir = path.join(config.dataDir, 'spool')
-  const courier = <T>(outbox: Outbox<T>, route: string, what: string) =>
-    new Courier<T>({ outbox, client, path: route, target, what, clock: Date.now, log })
-  const windowOutbox = new Outbox<WindowEvent>(path.join(spoolDir, 'window.json'), log)
-  const afkOutbox = new Outbox<AfkPeriodInput>(path.join(spoolDir, 'afk.json'), log)
+  const { client, name: target, base } = daybookTarget(config, env)
+  const spool = spoolDir(config.dataDir)
+  const courier = <T>(outbox: Outbox<T>, route: string, what: string, unit: string) =>
+    new Courier<T>({
+      outbox,
+      delivery: jsonArrayDelivery<T>(`${base}${route}`),
+      client,
+      target,
+      what,
+      unit,
+      clock: Date.now,
+      log,
+    })
+  const windowOutbox = new Outbox<WindowEvent>(path.join(spool, 'window.json'), log)
+  const afkOutbox = new Outbox<AfkPeriodInput>(path.join(spool, 'afk.json'), log)
   const watcher = new DesktopWatcher({
     source,
     clock: Date.now,
@@ -353,14 +370,14 @@ async function startDesktop(
       ? {
           tracker: new WindowTracker(desktop.privacy),
           outbox: windowOutbox,
-          courier: courier(windowOutbox, '/v1/events', 'window events'),
+          courier: courier(windowOutbox, '/v1/events', 'window events', 'event(s)'),
         }
       : undefined,
     afk: desktop.afk
       ? {
           tracker: new AfkTracker(desktop.afkTimeoutMs),
           outbox: afkOutbox,
-          courier: courier(afkOutbox, '/v1/afk', 'AFK periods'),
+          courier: courier(afkOutbox, '/v1/afk', 'AFK periods', 'period(s)'),
         }
       : undefined,
     dryRun: desktop.dryRun
@@ -421,7 +438,7 @@ async function startDesktop(
       log(
         left === 0
           ? `stopped; ${sent}, nothing left`
-          : `stopped; ${sent}, ${left} item(s) wait in ${spoolDir}`,
+          : `stopped; ${sent}, ${left} item(s) wait in ${spool}`,
       )
     },
   }
@@ -481,6 +498,14 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const config = resolveWatchInputConfig(argv, env)
   if (parseWatchArgs(argv).values.status === true) return printStatus(config)
   const desktop = resolveDesktopConfig(argv)
+  let release = () => {}
+  if (!desktop.dryRun) {
+    try {
+      release = lockSpoolDir(config.dataDir)
+    } catch (err) {
+      throw new CliError((err as Error).message)
+    }
+  }
   const running: Running[] = []
   // Listening before anything starts: a signal from then on gets the clean stop below.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
@@ -492,6 +517,7 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (desktop.input && !desktop.dryRun) running.push(await startInput(config, env))
   } catch (err) {
     for (const r of running) await r.stop()
+    release()
     throw err
   }
   const statusFile = watchStatusFile(config.dataDir)
@@ -521,11 +547,12 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   process.stderr.write(`daybook watch: ${signal} received, sending what is left\n`)
   for (const r of running) await r.stop()
   report()
+  release()
   return 0
 }
 
 function watchStatusFile(dataDir: string): string {
-  return path.join(dataDir, 'spool', 'watch-status.json')
+  return path.join(spoolDir(dataDir), 'watch-status.json')
 }
 
 /** `daybook watch --status`: the running watcher's last report. */

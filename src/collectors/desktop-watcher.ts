@@ -5,7 +5,8 @@
  * a fake clock.
  */
 import type { AfkPeriodInput, AfkTracker } from './afk/tracker.ts'
-import type { Courier, Outbox } from './core/outbox.ts'
+import type { Courier } from './core/courier.ts'
+import type { Outbox } from './core/outbox.ts'
 import type { DesktopSource } from './platform/x11-desktop.ts'
 import type { WindowEvent, WindowTracker } from './window/tracker.ts'
 

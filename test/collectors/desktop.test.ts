@@ -150,16 +150,16 @@ describe('Outbox', () => {
       ['a', { end: 1 }],
       ['b', { end: 1 }],
     ])
-    const sent = box.snapshot()
+    const sent = box.entries()
     box.put([['a', { end: 2 }]]) // extended while the send was in flight
     box.ack(sent)
     assert.deepEqual(
-      box.snapshot().map((s) => [s.key, s.item]),
+      box.entries().map((s) => [s.key, s.item]),
       [['a', { end: 2 }]],
     )
     const reopened = new Outbox<{ end: number }>(file, (l) => logs.push(l))
     assert.deepEqual(
-      reopened.snapshot().map((s) => [s.key, s.item]),
+      reopened.entries().map((s) => [s.key, s.item]),
       [['a', { end: 2 }]],
     )
     assert.deepEqual(logs, [])

@@ -2,28 +2,36 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type TestContext, describe, test } from 'node:test'
-import { InputCollector, backoffMs } from '../../src/collectors/input-collector.ts'
-import type { SendResult, Sender } from '../../src/collectors/input-collector.ts'
-import { Spool, lockSpool, spoolFile } from '../../src/collectors/spool.ts'
-import type { SpoolEntry } from '../../src/collectors/spool.ts'
+import { DaybookClient } from '../../src/client/client.ts'
+import { type Delivery, type SendResult, backoffMs } from '../../src/collectors/core/courier.ts'
+import { lockSpoolDir } from '../../src/collectors/core/lock.ts'
+import { Outbox } from '../../src/collectors/core/outbox.ts'
+import { InputCollector } from '../../src/collectors/input/collector.ts'
+import { type InputItem, readInputSpoolV1 } from '../../src/collectors/input/deliveries.ts'
 import { tempDir } from '../helpers.ts'
 
 const B0 = Date.UTC(2026, 3, 1, 10, 0) // a bucket start
 const FIVE = 300_000
 
-/** A sender that records what it was given and answers what the test says. */
-class FakeSender implements Sender {
-  readonly target = 'fake-server'
-  readonly calls: SpoolEntry[][] = []
+/**
+ * The network end of the collector, scripted: records what it was given and answers what the
+ * test says (the real deliveries are tested against a real daemon in deliveries.test.ts).
+ */
+class ScriptedServer implements Delivery<InputItem> {
+  readonly calls: InputItem[][] = []
   /** What the next sends answer; ok when the list is empty. */
   answers: (SendResult | Error)[] = []
-  async send(entries: readonly SpoolEntry[]): Promise<SendResult> {
-    this.calls.push(entries.map((e) => ({ ...e })))
-    const answer = this.answers.shift() ?? { accepted: entries.length }
+  async send(_client: DaybookClient, items: readonly InputItem[]): Promise<SendResult> {
+    this.calls.push(items.map((e) => ({ ...e })))
+    const answer = this.answers.shift() ?? { accepted: items.length }
     if (answer instanceof Error) throw answer
     return answer
   }
 }
+
+const inputFile = (dir: string) => path.join(dir, 'spool', 'input.json')
+const openOutbox = (dir: string, log: (l: string) => void = () => {}) =>
+  new Outbox<InputItem>(inputFile(dir), log, readInputSpoolV1)
 
 function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000, verbose = false) {
   let now = B0 + 10_000
@@ -32,12 +40,14 @@ function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000, verbose = fal
     set: (ms: number) => (now = ms),
     add: (ms: number) => (now += ms),
   }
-  const sender = new FakeSender()
+  const sender = new ScriptedServer()
   const logs: string[] = []
-  const spool = Spool.open(spoolFile(dir))
+  const spool = openOutbox(dir)
   const collector = new InputCollector({
-    spool,
-    sender,
+    outbox: spool,
+    delivery: sender,
+    client: () => new DaybookClient({ endpoint: { baseUrl: 'http://127.0.0.1:9' } }),
+    target: 'fake-server',
     clock: clock.now,
     flushMs,
     retryBaseMs: 1000,
@@ -48,7 +58,7 @@ function setup(t: TestContext, dir = tempDir(t), flushMs = 30_000, verbose = fal
   return { dir, clock, sender, logs, spool, collector }
 }
 
-const counts = (e: SpoolEntry) => ({
+const counts = (e: InputItem) => ({
   t: e.bucketMs,
   lc: e.lc,
   rc: e.rc,
@@ -141,9 +151,11 @@ describe('InputCollector', () => {
     clock.add(30_000)
     await collector.tick()
     assert.equal(sender.calls.length, 1)
-    const onDisk = JSON.parse(readFileSync(spool.file, 'utf8'))
+    const onDisk = JSON.parse(readFileSync(spool.file, 'utf8')) as {
+      items: [string, InputItem, boolean][]
+    }
     assert.deepEqual(
-      onDisk.entries.map((e: SpoolEntry) => [e.kp, e.offered]),
+      onDisk.items.map(([, item, offered]) => [item.kp, offered]),
       [[4, true]],
     )
     assert.match(
@@ -215,7 +227,7 @@ describe('InputCollector', () => {
     sender.answers = [{ accepted: 1, failure: { status: 503, message: 'starting' } }]
     await collector.tick()
     assert.deepEqual(
-      spool.entries.map((e) => e.lc),
+      spool.entries().map((e) => e.item.lc),
       [1],
     )
   })
@@ -235,7 +247,7 @@ describe('InputCollector', () => {
       second.sender.calls.map((c) => c.map((e) => [e.id, e.mm])),
       [[[sentId, 7]]],
     )
-    assert.equal(existsSync(spoolFile(first.dir)), false)
+    assert.equal(existsSync(inputFile(first.dir)), false)
   })
 
   test('stop() sends what is left, even while backing off; a failure leaves it on disk', async (t) => {
@@ -256,37 +268,82 @@ describe('InputCollector', () => {
     assert.equal(await collector.stop(), false)
     assert.equal(sender.calls.length, 3, 'stop tried despite the backoff')
     assert.match(logs.at(-1) ?? '', /sent at the next start/)
-    const reopened = Spool.open(spool.file)
+    const reopened = openOutbox(path.dirname(path.dirname(spool.file)))
     assert.deepEqual(
-      reopened.entries.map((e) => e.lc),
+      reopened.entries().map((e) => e.item.lc),
       [1, 1],
     )
   })
 })
 
-describe('spool', () => {
-  test('an unreadable spool is moved aside, not overwritten', (t) => {
+describe('input outbox', () => {
+  test('an unreadable outbox is moved aside, not overwritten', (t) => {
     const dir = tempDir(t)
-    const file = spoolFile(dir)
-    lockSpool(dir)() // creates the dir
-    writeFileSync(file, '{"version":1,"entries":[{"id":')
+    const file = inputFile(dir)
+    lockSpoolDir(dir)() // creates the dir
+    writeFileSync(file, '{"version":2,"items":[["a",')
     const warnings: string[] = []
-    const spool = Spool.open(file, (w) => warnings.push(w))
-    assert.equal(spool.size, 0)
+    const box = openOutbox(dir, (w) => warnings.push(w))
+    assert.equal(box.size, 0)
     assert.match(warnings[0] ?? '', /unreadable.*moved to/)
     assert.equal(readdirSync(path.dirname(file)).filter((f) => f.includes('corrupt')).length, 1)
   })
 
-  test('one collector per spool: a live holder is refused, a stale lock is taken over', (t) => {
+  test('counts an earlier release left in its spool are sent under the same ids', async (t) => {
     const dir = tempDir(t)
-    const release = lockSpool(dir)
-    const lock = path.join(dir, 'spool', 'input.lock')
+    lockSpoolDir(dir)()
+    const old = { lc: 0, rc: 0, mc: 0, mm: 0, scroll: 0 }
+    writeFileSync(
+      inputFile(dir),
+      JSON.stringify({
+        version: 1,
+        entries: [
+          { id: 'offered-once', bucketMs: B0, offered: true, ...old, kp: 3 },
+          { id: 'never-sent', bucketMs: B0 + FIVE, offered: false, ...old, kp: 4 },
+        ],
+      }),
+    )
+    const { sender, collector, spool } = setup(t, dir)
+    assert.deepEqual(
+      spool.entries().map((e) => [e.key, e.offered]),
+      [
+        ['offered-once', true],
+        ['never-sent', false],
+      ],
+    )
+    // New counts for the bucket that was offered go to a new item; the other one takes them.
+    collector.record('kp', 1)
+    await collector.stop()
+    assert.equal(sender.calls.length, 1)
+    const sent = sender.calls[0] ?? []
+    assert.deepEqual(
+      sent.slice(0, 2).map((e) => [e.id, e.kp]),
+      [
+        ['offered-once', 3],
+        ['never-sent', 4],
+      ],
+    )
+    assert.equal(
+      sent.reduce((n, e) => n + e.kp, 0),
+      8,
+    )
+  })
+})
+
+describe('spool lock', () => {
+  test('one watcher per spool dir: a live holder is refused, a stale lock is taken over', (t) => {
+    const dir = tempDir(t)
+    const release = lockSpoolDir(dir)
+    const lock = path.join(dir, 'spool', 'watch.lock')
     assert.equal(readFileSync(lock, 'utf8').trim(), String(process.pid))
     // The same process again (a restart in one process) may take it; another live pid may not.
     writeFileSync(lock, `${process.ppid}\n`)
-    assert.throws(() => lockSpool(dir), new RegExp(`another collector \\(pid ${process.ppid}\\)`))
+    assert.throws(
+      () => lockSpoolDir(dir),
+      new RegExp(`another watcher \\(pid ${process.ppid}\\) is using .*one daybook watch process`),
+    )
     writeFileSync(lock, '999999999\n') // no such process
-    const again = lockSpool(dir)
+    const again = lockSpoolDir(dir)
     again()
     assert.equal(existsSync(lock), false)
     release()

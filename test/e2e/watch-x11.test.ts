@@ -10,6 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
+import type { InputItem } from '../../src/collectors/input/deliveries.ts'
 import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
 import { exited, reap, startX, until } from './x11.ts'
 
@@ -89,8 +90,6 @@ test('the window and AFK watchers record focus, titles and time away under a rea
       [
         MAIN,
         'watch',
-        'window',
-        'afk',
         '--afk-timeout',
         '3',
         '--sample-ms',
@@ -204,6 +203,15 @@ test('the window and AFK watchers record focus, titles and time away under a rea
         (i) => i.entity_name === 'alpha — notes.txt' && Date.parse(i.timestamp) >= outage - 1000,
       )
   })
+  // Input counted during the outage waits in the input collector's outbox too.
+  const inputSpool = path.join(d.dataDir, 'spool', 'input.json')
+  const movesKept = await until('input counts to wait in the spool', async () => {
+    nudge()
+    const text = await readFile(inputSpool, 'utf8').catch(() => '')
+    const items = text === '' ? [] : (JSON.parse(text) as { items: [string, InputItem][] }).items
+    const moves = items.reduce((n, [, item]) => n + item.mm, 0)
+    return moves > 0 ? moves : undefined
+  })
   watcher.kill('SIGKILL')
   await exited(watcher)
   const again = await startDaemon(t, [], { dataDir: d.dataDir, configDir: d.configDir })
@@ -217,11 +225,17 @@ test('the window and AFK watchers record focus, titles and time away under a rea
     ),
   )
   assert.ok(Date.parse(delivered.endTimestamp) >= Date.parse(kept.end_timestamp))
+  await until('the spooled input counts at the daemon', async () => {
+    const { rows } = await get<{ rows: { t: number; mm: number }[] }>('/v1/activity/summary')
+    const moves = rows.filter((r) => r.t >= outage - 300_000).reduce((n, r) => n + r.mm, 0)
+    return moves >= movesKept ? true : undefined
+  })
 
   watcher.kill('SIGTERM')
   assert.equal(await exited(watcher), 0, log)
   assert.match(log, /connected: sending window events to /)
   assert.match(log, /connected: sending AFK periods to /)
+  assert.match(log, /connected: sent \d+ bucket\(s\) to /)
   const after = await runCli(['watch', '--status', ...where])
   assert.equal(after.code, 1)
   assert.match(after.stdout, /^not running/)

@@ -1,33 +1,56 @@
 /**
- * A watcher's outbox: what it has to tell the daemon and has not yet had acknowledged, kept in a
- * file (written atomically) so it survives daemon restarts, network errors and the watcher's own
- * crash. Items are keyed: a newer version of an item (an event extended to a later end) replaces
- * the older one, and the daemon's identity rules make a re-send harmless (a re-sent event with a
- * later end extends the stored one; an equal one is a duplicate).
+ * A collector's outbox: what it has to tell the daemon and has not yet had acknowledged, kept in
+ * one small file (replaced atomically, fsynced) so it survives daemon restarts, network errors
+ * and the collector's own crash: after a crash the file holds the old list or the new one, never
+ * a torn one.
+ *
+ * Items are keyed. Each remembers whether it was ever offered to a server, because payloads
+ * differ in what a re-send means: a window event re-sent with a later end extends the stored one
+ * (so a newer version may replace an offered item), while an input bucket is de-duplicated by
+ * its id (so an offered bucket must never change: its new counts go to a new item). The outbox
+ * keeps the flag; each collector applies its payload's rule.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { writeFileAtomic } from '../../config/files.ts'
-import { backoffMs } from '../input-collector.ts'
-import { post, openClient } from '../sender.ts'
-import type { DaybookClient } from '../../client/client.ts'
 
 interface Stored<T> {
   version: number
   item: T
+  offered: boolean
 }
+
+/** One waiting item, as `entries()` gives it. */
+export interface OutboxEntry<T> {
+  key: string
+  /** Changes whenever the item is replaced; `ack` compares it. */
+  version: number
+  item: T
+  /** True once the item was offered to a server (persisted before the server sees it). */
+  offered: boolean
+}
+
+/**
+ * Reads a file written by an earlier version of a collector into outbox rows, or undefined when
+ * the text is not that format. Lets a collector keep what an older release left unsent.
+ */
+export type LegacyReader<T> = (data: unknown) => [string, T, boolean][] | undefined
 
 export class Outbox<T> {
   readonly file: string
   readonly #items = new Map<string, Stored<T>>()
   #version = 0
 
-  constructor(file: string, log: (line: string) => void) {
+  /**
+   * Opens the outbox at `file` (empty when there is none). A file that cannot be read is moved
+   * aside to `<file>.corrupt-<ms>` rather than overwritten, and reported through `log`.
+   */
+  constructor(file: string, log: (line: string) => void, legacy?: LegacyReader<T>) {
     this.file = file
     if (!existsSync(file)) return
     try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as { items: [string, T][] }
-      for (const [key, item] of saved.items)
-        this.#items.set(key, { version: ++this.#version, item })
+      for (const [key, item, offered] of parse(readFileSync(file, 'utf8'), legacy)) {
+        this.#items.set(key, { version: ++this.#version, item, offered })
+      }
     } catch (err) {
       // Never overwrite what cannot be read: it is moved aside for a person to look at.
       const aside = `${file}.corrupt-${Date.now()}`
@@ -40,19 +63,34 @@ export class Outbox<T> {
     return this.#items.size
   }
 
-  /** Adds or replaces an item, and writes the outbox before returning. */
+  /** Adds or replaces items (a replaced item counts as never offered), and writes the file. */
   put(entries: readonly (readonly [string, T])[]): void {
     if (entries.length === 0) return
-    for (const [key, item] of entries) this.#items.set(key, { version: ++this.#version, item })
+    for (const [key, item] of entries) {
+      this.#items.set(key, { version: ++this.#version, item, offered: false })
+    }
     this.#save()
   }
 
-  /** Everything waiting, with the versions `ack` needs. */
-  snapshot(): { key: string; version: number; item: T }[] {
-    return [...this.#items].map(([key, s]) => ({ key, version: s.version, item: s.item }))
+  /** Everything waiting, in the order it was first put, with what `ack` needs. */
+  entries(): OutboxEntry<T>[] {
+    return [...this.#items].map(([key, s]) => ({ key, ...s }))
   }
 
-  /** Removes what was acknowledged, unless it was replaced since the snapshot. */
+  /** Records that these items are being offered to a server; on disk before returning. */
+  markOffered(entries: readonly { key: string; version: number }[]): void {
+    let changed = false
+    for (const { key, version } of entries) {
+      const stored = this.#items.get(key)
+      if (stored?.version === version && !stored.offered) {
+        stored.offered = true
+        changed = true
+      }
+    }
+    if (changed) this.#save()
+  }
+
+  /** Removes what was acknowledged, unless it was replaced since. */
   ack(sent: readonly { key: string; version: number }[]): void {
     let changed = false
     for (const { key, version } of sent) {
@@ -65,97 +103,25 @@ export class Outbox<T> {
   }
 
   #save(): void {
-    writeFileAtomic(
-      this.file,
-      `${JSON.stringify({ items: [...this.#items].map(([k, s]) => [k, s.item]) })}\n`,
-    )
-  }
-}
-
-export interface CourierOptions<T> {
-  outbox: Outbox<T>
-  /** A client for each attempt, so a restarted daemon (new port, new token) is found again. */
-  client: () => DaybookClient
-  path: string
-  /** Describes the target in log lines. */
-  target: string
-  /** What it delivers, in log lines (`window events`). */
-  what: string
-  clock: () => number
-  log: (line: string) => void
-  /** Items per request. */
-  batch?: number
-  retryBaseMs?: number
-  retryMaxMs?: number
-}
-
-/**
- * Delivers an outbox: everything waiting, in batches, acknowledged only by a 2xx answer; after a
- * failure it waits (capped exponential backoff) before trying again. Says once that it is
- * connected, and once when delivery recovers.
- */
-export class Courier<T> {
-  readonly #o: Required<CourierOptions<T>>
-  #failures = 0
-  #retryAtMs = 0
-  #sending: Promise<void> | undefined
-  #connected = false
-  /** Items delivered so far. */
-  delivered = 0
-  lastSentMs: number | undefined
-
-  constructor(options: CourierOptions<T>) {
-    this.#o = { batch: 500, retryBaseMs: 1000, retryMaxMs: 300_000, ...options }
-  }
-
-  get failures(): number {
-    return this.#failures
-  }
-
-  /** Sends what is waiting unless backing off (`force`: send anyway, e.g. at shutdown). */
-  flush(force = false): Promise<void> {
-    this.#sending ??= this.#send(force).finally(() => {
-      this.#sending = undefined
-    })
-    return this.#sending
-  }
-
-  async #send(force: boolean): Promise<void> {
-    const { outbox, log } = this.#o
-    if (outbox.size === 0) return
-    if (!force && this.#failures > 0 && this.#o.clock() < this.#retryAtMs) return
-    const waiting = outbox.snapshot()
-    const client = openClient(this.#o.client)
-    let failure = 'failure' in client ? client.failure : undefined
-    for (let i = 0; !failure && i < waiting.length; i += this.#o.batch) {
-      const chunk = waiting.slice(i, i + this.#o.batch)
-      failure = await post(
-        client as DaybookClient,
-        this.#o.path,
-        JSON.stringify(chunk.map((w) => w.item)),
-        {},
-      )
-      if (failure) break
-      outbox.ack(chunk)
-      this.delivered += chunk.length
-      this.lastSentMs = this.#o.clock()
-    }
-    if (!failure) {
-      if (!this.#connected) log(`connected: sending ${this.#o.what} to ${this.#o.target}`)
-      else if (this.#failures > 0) log(`sending ${this.#o.what} to ${this.#o.target} again`)
-      this.#connected = true
-      this.#failures = 0
+    if (this.#items.size === 0) {
+      rmSync(this.file, { force: true })
       return
     }
-    this.#failures++
-    const wait = backoffMs(this.#failures, this.#o.retryBaseMs, this.#o.retryMaxMs)
-    this.#retryAtMs = this.#o.clock() + wait
-    if (this.#failures === 1 || this.#failures % 10 === 0) {
-      const { status, message } = failure
-      log(
-        `sending ${this.#o.what} to ${this.#o.target} failed (${status === undefined ? message : `HTTP ${status}: ${message}`}); ` +
-          `${outbox.size} item(s) kept in ${outbox.file}, retrying in ${Math.ceil(wait / 1000)} s`,
-      )
-    }
+    const items = [...this.#items].map(([k, s]) => [k, s.item, s.offered])
+    writeFileAtomic(this.file, `${JSON.stringify({ version: 2, items })}\n`)
   }
+}
+
+function parse<T>(text: string, legacy: LegacyReader<T> | undefined): [string, T, boolean][] {
+  const data = JSON.parse(text) as unknown
+  const old = legacy?.(data)
+  if (old) return old
+  const items = (data as { items?: unknown }).items
+  if (!Array.isArray(items)) throw new Error('no items')
+  return items.map((row: unknown) => {
+    if (!Array.isArray(row) || typeof row[0] !== 'string') throw new Error('an item has no key')
+    // Rows of the first format have no flag; an unknown flag counts as offered, the safe side
+    // (an offered item is never changed in place, so nothing the server may hold is altered).
+    return [row[0], row[1] as T, row.length < 3 ? false : row[2] !== false]
+  })
 }

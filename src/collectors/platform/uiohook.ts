@@ -9,7 +9,7 @@
  */
 import net from 'node:net'
 import type { InputKind } from '../../domain/input.ts'
-import type { InputSource } from '../input-collector.ts'
+import type { InputSource } from '../input/collector.ts'
 
 /** libuiohook event types (uiohook-napi's `EventType`). */
 const EVENT = {

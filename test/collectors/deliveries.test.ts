@@ -6,22 +6,26 @@ import type { AddressInfo } from 'node:net'
 import { type TestContext, describe, test } from 'node:test'
 import { DaybookClient } from '../../src/client/client.ts'
 import { classify } from '../../src/collectors/platform/uiohook.ts'
-import { DaybookSender, FramesSender } from '../../src/collectors/sender.ts'
-import type { SpoolEntry } from '../../src/collectors/spool.ts'
-import { makeSender, resolveWatchInputConfig } from '../../src/cli/watch.ts'
+import { Courier } from '../../src/collectors/core/courier.ts'
+import { Outbox } from '../../src/collectors/core/outbox.ts'
+import { type InputItem, daybookInputDelivery } from '../../src/collectors/input/deliveries.ts'
+import { inputRoute, resolveWatchInputConfig } from '../../src/cli/watch.ts'
 import { runCli } from '../daemon.ts'
 import { startApp, tempDir } from '../helpers.ts'
 
 const NOW = Date.UTC(2026, 3, 1, 10, 2)
 const B0 = Date.UTC(2026, 3, 1, 10, 0)
 const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
-const entry = (id: string, ago: number, over: Partial<SpoolEntry> = {}): SpoolEntry => ({
+const entry = (id: string, ago: number, over: Partial<InputItem> = {}): InputItem => ({
   id,
   bucketMs: B0 - ago,
-  offered: true,
   ...zero,
   ...over,
 })
+
+/** What one attempt of a configured route answers (a client made as the courier makes it). */
+const sendVia = (route: ReturnType<typeof inputRoute>, items: InputItem[]) =>
+  route.delivery.send(route.client(), items)
 
 async function listening(t: TestContext) {
   const started = await startApp(t, { now: NOW, keys: { 'read-key': 'read_only' } })
@@ -30,41 +34,31 @@ async function listening(t: TestContext) {
   return { ...started, baseUrl: `http://127.0.0.1:${port}` }
 }
 
-describe('senders against a real daybook', () => {
+describe('input deliveries against a real daybook', () => {
   test('daybook format: batches in, a re-send counts nothing twice; a refused key is a 401 failure', async (t) => {
     const { baseUrl, token, call } = await listening(t)
-    const sender = new DaybookSender({
-      client: () => new DaybookClient({ endpoint: { baseUrl }, token }),
-      path: '/v1/input',
-      source: 'daybook-input',
-      target: baseUrl,
-    })
+    const delivery = daybookInputDelivery('/v1/input', 'daybook-input')
+    const client = new DaybookClient({ endpoint: { baseUrl }, token })
     const entries = [entry('a', 300_000, { kp: 2, scroll: 1 }), entry('b', 0, { lc: 1, mm: 5 })]
-    assert.deepEqual(await sender.send(entries), { accepted: 2 })
-    assert.deepEqual(await sender.send(entries), { accepted: 2 }, 're-sent after a lost answer')
+    assert.deepEqual(await delivery.send(client, entries), { accepted: 2 })
+    assert.deepEqual(
+      await delivery.send(client, entries),
+      { accepted: 2 },
+      're-sent after a lost answer',
+    )
     const rows = (await call({ url: '/v1/activity/summary' })).json().rows
     assert.deepEqual(rows, [
       { t: B0 - 300_000, ...zero, kp: 2, scroll: 1 },
       { t: B0, ...zero, lc: 1, mm: 5 },
     ])
 
-    const refused = new DaybookSender({
-      client: () => new DaybookClient({ endpoint: { baseUrl }, token: 'read-key' }),
-      path: '/v1/input',
-      source: 'daybook-input',
-      target: baseUrl,
-    })
-    assert.deepEqual(await refused.send(entries), {
+    const readOnly = new DaybookClient({ endpoint: { baseUrl }, token: 'read-key' })
+    assert.deepEqual(await delivery.send(readOnly, entries), {
       accepted: 0,
       failure: { status: 403, message: 'token does not have permission for this endpoint' },
     })
-    const wrong = new DaybookSender({
-      client: () => new DaybookClient({ endpoint: { baseUrl }, token: 'nope' }),
-      path: '/v1/input',
-      source: 'x',
-      target: baseUrl,
-    })
-    assert.equal((await wrong.send(entries)).failure?.status, 401)
+    const wrong = new DaybookClient({ endpoint: { baseUrl }, token: 'nope' })
+    assert.equal((await delivery.send(wrong, entries)).failure?.status, 401)
   })
 
   test('frames format: the raw key, one frame per bucket, de-duplicated by batch_id', async (t) => {
@@ -73,12 +67,11 @@ describe('senders against a real daybook', () => {
       ['--url', `${baseUrl}/frames`, `--key=${token}`, '--format', 'frames'],
       {},
     )
-    const sender = makeSender(config, {})
-    assert.ok(sender instanceof FramesSender)
-    assert.equal(sender.target, `${baseUrl}/frames`)
+    const route = inputRoute(config, {})
+    assert.equal(route.name, `${baseUrl}/frames`)
     const entries = [entry('f1', 600_000, { rc: 1, mc: 2 }), entry('f2', 0, { kp: 9 })]
-    assert.deepEqual(await sender.send(entries), { accepted: 2 })
-    assert.deepEqual(await sender.send(entries), { accepted: 2 })
+    assert.deepEqual(await sendVia(route, entries), { accepted: 2 })
+    assert.deepEqual(await sendVia(route, entries), { accepted: 2 })
     assert.deepEqual(
       (await call({ url: '/activity/summary' }))
         .json()
@@ -88,8 +81,8 @@ describe('senders against a real daybook', () => {
         [9, 0],
       ],
     )
-    const bad = makeSender({ ...config, key: 'wrong' }, {})
-    assert.deepEqual(await bad.send(entries), {
+    const bad = inputRoute({ ...config, key: 'wrong' }, {})
+    assert.deepEqual(await sendVia(bad, entries), {
       accepted: 0,
       failure: { status: 401, message: 'unauthorized' },
     })
@@ -110,7 +103,7 @@ describe('senders against a real daybook', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     t.after(() => server.close())
     const { port } = server.address() as AddressInfo
-    const sender = makeSender(
+    const route = inputRoute(
       resolveWatchInputConfig(
         ['--url', `http://127.0.0.1:${port}`, '--format', 'frames', '--key', 'k'],
         {},
@@ -118,18 +111,18 @@ describe('senders against a real daybook', () => {
       {},
     )
     const one = [entry('x', 0, { kp: 1 })]
-    assert.deepEqual(await sender.send(one), {
+    assert.deepEqual(await sendVia(route, one), {
       accepted: 0,
       failure: { status: 500, message: '<html>Internal Server Error</html>' },
     })
-    assert.deepEqual(await sender.send(one), {
+    assert.deepEqual(await sendVia(route, one), {
       accepted: 0,
       failure: { status: 302, message: 'no body' },
     })
-    assert.deepEqual(await sender.send(one), { accepted: 1 })
+    assert.deepEqual(await sendVia(route, one), { accepted: 1 })
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
-    const down = await sender.send(one)
+    const down = await sendVia(route, one)
     assert.equal(down.accepted, 0)
     assert.match(
       down.failure?.message ?? '',
@@ -139,14 +132,25 @@ describe('senders against a real daybook', () => {
 
   test('the local daemon is looked up at each send: none running is a failure, not a crash', async (t) => {
     const config = resolveWatchInputConfig(['--data-dir', '/nonexistent/daybook'], {})
-    const sender = makeSender(config, {})
-    const result = await sender.send([entry('x', 0, { kp: 1 })])
-    assert.equal(result.accepted, 0)
-    assert.match(
-      result.failure?.message ?? '',
-      /no daybook daemon is running for \/nonexistent\/daybook/,
-    )
-    t.diagnostic(result.failure?.message ?? '')
+    const route = inputRoute(config, {})
+    const logs: string[] = []
+    const outbox = new Outbox<InputItem>(path.join(tempDir(t), 'input.json'), (l) => logs.push(l))
+    outbox.put([['x', entry('x', 0, { kp: 1 })]])
+    const courier = new Courier<InputItem>({
+      outbox,
+      delivery: route.delivery,
+      client: route.client,
+      target: route.name,
+      what: 'input counts',
+      unit: 'bucket(s)',
+      clock: Date.now,
+      log: (l) => logs.push(l),
+    })
+    await courier.flush()
+    assert.equal(courier.failures, 1)
+    assert.equal(outbox.size, 1, 'kept for the next attempt')
+    assert.match(logs.at(-1) ?? '', /no daybook daemon is running for \/nonexistent\/daybook/)
+    t.diagnostic(logs.at(-1) ?? '')
   })
 })
 
