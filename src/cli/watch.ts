@@ -27,7 +27,7 @@ import {
 } from '../collectors/core/status.ts'
 import { isProcessAlive } from '../config/process.ts'
 import { DesktopWatcher } from '../collectors/desktop-watcher.ts'
-import { x11Desktop } from '../collectors/platform/x11-desktop.ts'
+import { openDesktop } from '../collectors/platform/desktop.ts'
 import type { PrivacyRules } from '../collectors/window/privacy.ts'
 import { WindowTracker, type WindowEvent } from '../collectors/window/tracker.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
@@ -37,8 +37,10 @@ const HELP = `Usage: daybook watch [window] [afk] [input] [options]
 Records by itself and sends to Daybook: the focused window (app and title, as events that run
 while they stay the same), time away from the keyboard (AFK periods, after --afk-timeout
 without input), and keyboard and mouse counts per 5-minute bucket. Without names, all three;
---no-window, --no-afk, --no-input leave one out. Linux/X11 (any EWMH window manager; under
-Wayland only XWayland windows are seen).
+--no-window, --no-afk, --no-input leave one out. Linux/X11: any EWMH window manager (under
+Wayland only XWayland windows are seen). macOS and Windows: windows through the get-windows
+package (npm install get-windows; macOS asks for the Accessibility and Screen Recording
+permissions), time away and input through the keyboard and mouse hook.
 
 Nothing is lost: what is not yet acknowledged waits in <data-dir>/spool/ (written atomically);
 a failed send (no daemon, network error, any non-2xx answer) keeps it and retries with backoff
@@ -279,12 +281,6 @@ async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Pro
     readInputSpoolV1,
   )
   const route = inputRoute(config, env)
-  let source
-  try {
-    source = await uiohookSource(env)
-  } catch (err) {
-    throw new CliError(`cannot watch input: ${(err as Error).message}`)
-  }
   const collector = new InputCollector({
     outbox,
     delivery: route.delivery,
@@ -295,7 +291,12 @@ async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Pro
     log,
     verbose: config.verbose,
   })
-  await source.start((kind, n) => collector.record(kind, n))
+  const source = uiohookSource(env)
+  try {
+    await source.start((kind, n) => collector.record(kind, n))
+  } catch (err) {
+    throw new CliError(`cannot watch input: ${(err as Error).message}`)
+  }
   log(
     `counting input; sending to ${route.name} every ${config.flushMs / 1000} s` +
       (outbox.size > 0 ? `; ${outbox.size} bucket(s) from the spool first` : ''),
@@ -334,16 +335,9 @@ async function startDesktop(
   env: NodeJS.ProcessEnv,
 ): Promise<Running> {
   const log = (line: string) => process.stderr.write(`daybook watch: ${line}\n`)
-  if (process.platform !== 'linux') {
-    throw new CliError(
-      `watching windows and time away is built for Linux/X11 only; on ${process.platform} ` +
-        'run daybook watch input, or ActivityWatch watchers against daybook serve --aw',
-      2,
-    )
-  }
   let source
   try {
-    source = await x11Desktop(env)
+    source = await openDesktop(env)
   } catch (err) {
     throw new CliError(`cannot watch the desktop: ${(err as Error).message}`)
   }

@@ -59,29 +59,68 @@ export function classify(e: HookEvent): [InputKind, number] | undefined {
   }
 }
 
-/** The hook source; rejects with a clear message when the hook cannot run here. */
-export async function uiohookSource(env: NodeJS.ProcessEnv = process.env): Promise<InputSource> {
-  if (process.platform !== 'win32' && process.platform !== 'darwin') await checkX11(env.DISPLAY)
-  let hook: Uiohook
-  try {
-    const mod = (await import('uiohook-napi')) as unknown as { uIOhook: Uiohook }
-    hook = mod.uIOhook
-  } catch (err) {
-    throw new Error(
-      `cannot load the keyboard and mouse hook (uiohook-napi) for ${process.platform}-${process.arch}: ${(err as Error).message}`,
-    )
+/** One native hook per process, shared by the input collector and the idle clock. */
+let shared: { hook: Uiohook; listeners: Set<(e: HookEvent) => void> } | undefined
+
+/**
+ * Subscribes to every hook event; the hook starts with the first subscriber and stops with the
+ * last. Rejects with a clear message when the hook cannot run here.
+ */
+export async function subscribeHook(
+  env: NodeJS.ProcessEnv,
+  listener: (e: HookEvent) => void,
+): Promise<() => void> {
+  if (!shared) {
+    if (process.platform !== 'win32' && process.platform !== 'darwin') await checkX11(env.DISPLAY)
+    let hook: Uiohook
+    try {
+      const mod = (await import('uiohook-napi')) as unknown as { uIOhook: Uiohook }
+      hook = mod.uIOhook
+    } catch (err) {
+      throw new Error(
+        `cannot load the keyboard and mouse hook (uiohook-napi) for ${process.platform}-${process.arch}: ${(err as Error).message}`,
+      )
+    }
+    const listeners = new Set<(e: HookEvent) => void>()
+    hook.on('input', (e) => {
+      for (const l of listeners) l(e)
+    })
+    try {
+      hook.start()
+    } catch (err) {
+      throw new Error(
+        process.platform === 'darwin'
+          ? 'macOS refused the keyboard and mouse hook: allow daybook (your terminal or node) in System Settings → Privacy & Security → Accessibility'
+          : `the keyboard and mouse hook did not start: ${(err as Error).message}`,
+      )
+    }
+    shared = { hook, listeners }
   }
+  const current = shared
+  current.listeners.add(listener)
+  return () => {
+    current.listeners.delete(listener)
+    if (current.listeners.size === 0 && shared === current) {
+      current.hook.removeAllListeners('input')
+      current.hook.stop()
+      shared = undefined
+    }
+  }
+}
+
+/** The hook as an input source; `start` rejects with a clear message when it cannot run here. */
+export function uiohookSource(env: NodeJS.ProcessEnv = process.env): InputSource {
+  let unsubscribe: (() => void) | undefined
   return {
     async start(onInput) {
-      hook.on('input', (e) => {
+      unsubscribe = await subscribeHook(env, (e) => {
         const counted = classify(e)
         if (counted) onInput(counted[0], counted[1])
       })
-      hook.start()
     },
     async stop() {
-      hook.removeAllListeners('input')
-      hook.stop()
+      unsubscribe?.()
+      unsubscribe = undefined
     },
   }
 }
