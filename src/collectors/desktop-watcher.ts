@@ -15,6 +15,12 @@ export interface DesktopWatcherOptions {
   clock: () => number
   window?: { tracker: WindowTracker; outbox: Outbox<WindowEvent>; courier: Courier<WindowEvent> }
   afk?: { tracker: AfkTracker; outbox: Outbox<AfkPeriodInput>; courier: Courier<AfkPeriodInput> }
+  /**
+   * A gap between samples longer than this means the machine slept (or the process was
+   * stopped): the window event ends at the last sample, and the AFK watcher counts the gap as
+   * away (default 30 s; samples come every second).
+   */
+  suspendGapMs?: number
   /** Instead of sending, print each item (`--dry-run`). */
   dryRun?: (kind: 'event' | 'afk', item: unknown) => void
   log: (line: string) => void
@@ -27,6 +33,7 @@ export class DesktopWatcher {
   readonly #o: DesktopWatcherOptions
   #busy: Promise<void> | undefined
   #again = false
+  #lastSampleMs: number | undefined
   /** The last event and AFK period recorded (for the status report). */
   lastEvent: WindowEvent | undefined
   lastAfk: AfkPeriodInput | undefined
@@ -58,6 +65,15 @@ export class DesktopWatcher {
   async #sample(): Promise<void> {
     const { source, clock, window, afk } = this.#o
     const now = clock()
+    const previous = this.#lastSampleMs
+    this.#lastSampleMs = now
+    if (previous !== undefined && now - previous > (this.#o.suspendGapMs ?? 30_000)) {
+      // Why: after a suspend, the X server's idle counter may not count the time asleep, so the
+      // last input would look recent and the open window event would be extended across the
+      // whole night. Nothing is known between the two samples: it is not counted.
+      if (window) this.#events(window.tracker.stop(previous))
+      if (afk) this.#afk(afk.tracker.suspended(previous))
+    }
     const idleMs = afk ? await source.idleMs() : 0
     if (afk) {
       const wasAway = afk.tracker.away

@@ -7,6 +7,8 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { AfkTracker } from '../../src/collectors/afk/tracker.ts'
 import { Outbox } from '../../src/collectors/core/outbox.ts'
+import { DesktopWatcher } from '../../src/collectors/desktop-watcher.ts'
+import type { FocusedWindow } from '../../src/collectors/window/tracker.ts'
 import { defaultPrivacy } from '../../src/collectors/window/privacy.ts'
 import { WindowTracker, urlIn } from '../../src/collectors/window/tracker.ts'
 import { tempDir } from '../helpers.ts'
@@ -138,6 +140,64 @@ describe('AfkTracker', () => {
       { afk_start: iso(T0 - 61 * S), afk_end: iso(T0 + 30 * S), source: 'daybook-afk' },
     ])
     assert.deepEqual(a.stop(T0 + 40 * S), [])
+  })
+})
+
+describe('DesktopWatcher', () => {
+  test('a suspend ends the window event at the last sample and counts the sleep as away', async () => {
+    // The platform's answers, scripted: the X server's idle counter does not count the night.
+    let now = T0
+    let idle = 0
+    const focused: FocusedWindow = editor
+    const source = {
+      focused: async () => focused,
+      idleMs: async () => idle,
+      onChange: () => {},
+      close: () => {},
+    }
+    const sent: { kind: string; item: Record<string, unknown> }[] = []
+    const watcher = new DesktopWatcher({
+      source,
+      clock: () => now,
+      log: () => {},
+      window: {
+        tracker: new WindowTracker(defaultPrivacy()),
+        outbox: undefined as never,
+        courier: undefined as never,
+      },
+      afk: {
+        tracker: new AfkTracker(180 * S),
+        outbox: undefined as never,
+        courier: undefined as never,
+      },
+      dryRun: (kind, item) => sent.push({ kind, item: item as Record<string, unknown> }),
+    })
+    for (let i = 0; i <= 10; i++) {
+      now = T0 + i * S
+      await watcher.tick()
+    }
+    // Asleep for 8 hours; on waking the idle counter says 4 s (it stood still meanwhile).
+    const woke = T0 + 10 * S + 8 * 3600 * S
+    now = woke
+    idle = 4 * S
+    await watcher.tick()
+    const ends = sent.filter((s) => s.kind === 'event').map((s) => s.item.end_timestamp)
+    assert.equal(ends.at(-1), iso(T0 + 10 * S), 'the event ends where the samples stopped')
+    assert.ok(
+      ends.every((e) => String(e) <= iso(T0 + 10 * S)),
+      'never extended over the night',
+    )
+    const afk = sent.filter((s) => s.kind === 'afk').map((s) => s.item)
+    assert.deepEqual(afk, [
+      { afk_start: iso(T0 + 10 * S), afk_end: null, source: 'daybook-afk' },
+      { afk_start: iso(T0 + 10 * S), afk_end: iso(woke - 4 * S), source: 'daybook-afk' },
+    ])
+    // Back at work: a new event begins after the wake-up.
+    now = woke + 5 * S
+    idle = 0
+    await watcher.tick()
+    const last = sent.filter((s) => s.kind === 'event').at(-1)?.item
+    assert.equal(last?.timestamp, iso(woke))
   })
 })
 

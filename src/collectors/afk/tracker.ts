@@ -51,6 +51,16 @@ export class AfkTracker {
     ]
   }
 
+  /**
+   * The machine slept (or the watcher was stopped) from `sinceMs` until now: nobody was at it,
+   * so a period begins there unless one runs already; the next input ends it.
+   */
+  suspended(sinceMs: number): AfkPeriodInput[] {
+    if (this.#awaySinceMs !== undefined) return []
+    this.#awaySinceMs = sinceMs
+    return [{ afk_start: iso(sinceMs), afk_end: null, source: AFK_SOURCE }]
+  }
+
   /** Shutdown while away: the period ends now (nobody can say more). */
   stop(nowMs: number): AfkPeriodInput[] {
     if (this.#awaySinceMs === undefined) return []
