@@ -99,6 +99,8 @@ export interface BuildAppOptions {
   retentionCheckMs?: number
   /** Limits of the live stream (buffered bytes per client, ping and status intervals). */
   stream?: StreamOptions['limits']
+  /** The report file of this data dir's `daybook watch`, shown by `GET /v1/status`. */
+  watchStatusFile?: string
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
@@ -286,7 +288,11 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
-  await app.register(statusRoutes, { prefix: '/v1', hub })
+  await app.register(statusRoutes, {
+    prefix: '/v1',
+    hub,
+    watchStatusFile: options.watchStatusFile,
+  })
   await app.register(wakatimeRoutes)
 
   // Input retention runs once the app is ready (and again when a store is attached later), then

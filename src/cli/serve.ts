@@ -53,6 +53,7 @@ import {
 import { lockDataDir } from '../config/lock.ts'
 import { type MdnsAdvertisement, advertiseDaemon } from '../discovery/mdns.ts'
 import { DaybookError } from '../domain/errors.ts'
+import { watchStatusFile } from '../collectors/core/status.ts'
 import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
@@ -417,6 +418,7 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
     disableRequestLogging: true,
     publicActivitySummary: config.publicActivitySummary,
     activitySummaryRateLimit: config.summaryRateLimit,
+    watchStatusFile: watchStatusFile(config.dataDir),
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization'],

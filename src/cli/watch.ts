@@ -23,6 +23,7 @@ import { Outbox } from '../collectors/core/outbox.ts'
 import {
   type CollectorStatus,
   readWatchStatus,
+  watchStatusFile,
   writeWatchStatus,
 } from '../collectors/core/status.ts'
 import { isProcessAlive } from '../config/process.ts'
@@ -545,9 +546,6 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0
 }
 
-function watchStatusFile(dataDir: string): string {
-  return path.join(spoolDir(dataDir), 'watch-status.json')
-}
 
 /** `daybook watch --status`: the running watcher's last report. */
 function printStatus(config: WatchInputConfig): number {

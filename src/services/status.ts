@@ -5,6 +5,8 @@
 import { statSync } from 'node:fs'
 import type { Clock } from '../domain/clock.ts'
 import type { Store } from '../store/ports.ts'
+import { type WatchStatus, readWatchStatus } from '../collectors/core/status.ts'
+import { isProcessAlive } from '../config/process.ts'
 
 export interface StatusReport {
   daemon: 'daybook'
@@ -31,6 +33,8 @@ export interface StatusReport {
   devices: { id: string; name: string; own: boolean; lastSeenMs: number | null; events: number }[]
   streams: { websocketClients: number }
   memory: { rssBytes: number }
+  /** The local watcher's last report, and whether its process still runs; null when none ran. */
+  watchers: (WatchStatus & { running: boolean }) | null
 }
 
 /** Size of a SQLite database with its WAL and shared-memory files, or null for another store. */
@@ -54,6 +58,8 @@ export async function statusReport(deps: {
   startedMs: number
   clock: Clock
   websocketClients: number
+  /** The report file of `daybook watch` for this daemon's data dir. */
+  watchStatusFile?: string | undefined
 }): Promise<StatusReport> {
   const { store, clock } = deps
   const now = clock()
@@ -78,5 +84,11 @@ export async function statusReport(deps: {
     devices,
     streams: { websocketClients: deps.websocketClients },
     memory: { rssBytes: process.memoryUsage.rss() },
+    watchers: watchersReport(deps.watchStatusFile),
   }
+}
+
+function watchersReport(file: string | undefined): StatusReport['watchers'] {
+  const report = file === undefined ? undefined : readWatchStatus(file)
+  return report ? { ...report, running: isProcessAlive(report.pid) } : null
 }

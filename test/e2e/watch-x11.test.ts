@@ -184,6 +184,21 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   assert.match(status.stdout, new RegExp(`^running \\(pid ${watcher.pid ?? 0}\\)`))
   assert.match(status.stdout, /\n {2}window {2}(watching|away) +[1-9]\d* sent, \d+ waiting/)
   assert.match(status.stdout, /\n {2}afk {5}(watching|away) +\d+ sent/)
+  // The daemon's status route shows the same report.
+  const { watchers } = await get<{
+    watchers: {
+      running: boolean
+      pid: number
+      collectors: { collector: string; delivered: number }[]
+    }
+  }>('/v1/status')
+  assert.equal(watchers.running, true)
+  assert.equal(watchers.pid, watcher.pid)
+  assert.deepEqual(
+    watchers.collectors.map((c) => c.collector),
+    ['window', 'afk', 'input'],
+  )
+  assert.ok((watchers.collectors[0]?.delivered ?? 0) > 0)
 
   // The daemon dies: what the watcher records meanwhile waits in its spool; then the watcher
   // dies too; once both are back, nothing recorded in between is missing.

@@ -51,9 +51,36 @@ const Status = Type.Object({
   ),
   streams: Type.Object({ websocketClients: Type.Integer() }),
   memory: Type.Object({ rssBytes: Type.Integer() }),
+  watchers: Nullable(
+    Type.Object(
+      {
+        running: Type.Boolean({ description: 'Whether the watcher process still runs.' }),
+        pid: Type.Integer(),
+        target: Type.String(),
+        updatedAt: Type.String({ description: 'When the watcher last wrote its report.' }),
+        collectors: Type.Array(
+          Type.Object({
+            collector: Type.String({ description: 'window, afk or input.' }),
+            state: Type.String({ description: 'watching, away, sending or retrying.' }),
+            waiting: Type.Integer({ description: 'Items not yet acknowledged by the daemon.' }),
+            delivered: Type.Integer({ description: 'Items acknowledged since it started.' }),
+            lastSentAt: Nullable(Type.String()),
+            last: Nullable(Type.String({ description: 'The last thing it recorded, in words.' })),
+          }),
+        ),
+      },
+      {
+        description:
+          "The last report of this data dir's `daybook watch` process (null when none has run).",
+      },
+    ),
+  ),
 })
 
-export const statusRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub }> = async (app, { hub }) => {
+export const statusRoutes: FastifyPluginAsyncTypebox<{
+  hub: StreamHub
+  watchStatusFile: string | undefined
+}> = async (app, { hub, watchStatusFile }) => {
   const { daybook } = app
 
   app.get(
@@ -73,6 +100,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub }> = async
         startedMs: daybook.startedMs,
         clock: daybook.clock,
         websocketClients: hub.size,
+        watchStatusFile,
       })
       return {
         ...s,

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { ensurePrivateDir } from '../../config/files.ts'
 import { isProcessAlive } from '../../config/process.ts'
 
-/** The spool dir of a data dir: outboxes, the lock and the status report. */
+/** The spool dir of a data dir: outboxes, the lock and the status report (`status.ts`). */
 export function spoolDir(dataDir: string): string {
   return path.join(dataDir, 'spool')
 }

@@ -3,6 +3,7 @@
  * spool dir, rewritten (atomically) every few seconds by the running watcher process.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { writeFileAtomic } from '../../config/files.ts'
 
 export interface CollectorStatus {
@@ -23,6 +24,11 @@ export interface WatchStatus {
   target: string
   updatedAt: string
   collectors: CollectorStatus[]
+}
+
+/** Where the watcher of a data dir writes its report. */
+export function watchStatusFile(dataDir: string): string {
+  return path.join(dataDir, 'spool', 'watch-status.json')
 }
 
 export function writeWatchStatus(file: string, status: WatchStatus): void {
