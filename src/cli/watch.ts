@@ -546,7 +546,6 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0
 }
 
-
 /** `daybook watch --status`: the running watcher's last report. */
 function printStatus(config: WatchInputConfig): number {
   const status = readWatchStatus(watchStatusFile(config.dataDir))
