@@ -76,8 +76,9 @@ export class DesktopWatcher {
     }
     const idleMs = afk ? await source.idleMs() : 0
     if (afk) {
+      const locked = source.locked ? await source.locked() : false
       const wasAway = afk.tracker.away
-      const periods = afk.tracker.sample(idleMs, now)
+      const periods = afk.tracker.sample(idleMs, now, locked)
       this.#afk(periods)
       if (!wasAway && afk.tracker.away && window) {
         // Away since the last input: the window event ends there, not at this sample.

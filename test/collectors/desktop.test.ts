@@ -133,6 +133,20 @@ describe('AfkTracker', () => {
     assert.equal(a.away, false)
   })
 
+  test('a locked screen is away from the last input at once, until it is unlocked', () => {
+    const a = new AfkTracker(180 * S)
+    // Locked 20 s after the last input: away from that input, long before the timeout.
+    assert.deepEqual(a.sample(20 * S, T0, true), [
+      { afk_start: iso(T0 - 20 * S), afk_end: null, source: 'daybook-afk' },
+    ])
+    // Typing the password is input, but the screen is still locked: still away.
+    assert.deepEqual(a.sample(1 * S, T0 + 600 * S, true), [])
+    // Unlocked: back at the last input.
+    assert.deepEqual(a.sample(0, T0 + 601 * S, false), [
+      { afk_start: iso(T0 - 20 * S), afk_end: iso(T0 + 601 * S), source: 'daybook-afk' },
+    ])
+  })
+
   test('stopping while away closes the period now', () => {
     const a = new AfkTracker(60 * S)
     a.sample(61 * S, T0)

@@ -12,6 +12,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import type { InputItem } from '../../src/collectors/input/deliveries.ts'
 import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
+import { x11Desktop } from '../../src/collectors/platform/x11-desktop.ts'
 import { exited, reap, startX, until } from './x11.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
@@ -254,4 +255,24 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   const after = await runCli(['watch', '--status', ...where])
   assert.equal(after.code, 1)
   assert.match(after.stdout, /^not running/)
+})
+
+test('a locked or blanked screen is seen on a real X server (the screen saver extension)', async (t) => {
+  const x = await startX(t, ['xset'])
+  if ('skip' in x) return t.skip(x.skip)
+  const desktop = await x11Desktop({ DISPLAY: x.display })
+  t.after(() => desktop.close())
+  const xset = (...args: string[]) => {
+    const r = spawnSync('xset', args, { env: { ...process.env, DISPLAY: x.display } })
+    assert.equal(r.status, 0, r.stderr.toString())
+  }
+  assert.equal(await desktop.locked?.(), false)
+  xset('s', 'activate')
+  await until('the screen saver to be on', async () =>
+    (await desktop.locked?.()) ? true : undefined,
+  )
+  xset('s', 'reset')
+  await until('the screen saver to be off', async () =>
+    (await desktop.locked?.()) === false ? true : undefined,
+  )
 })

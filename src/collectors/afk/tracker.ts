@@ -31,14 +31,19 @@ export class AfkTracker {
     return this.#awaySinceMs
   }
 
-  /** A sample: `idleMs` since the last input, at `nowMs`. Returns the periods to send. */
-  sample(idleMs: number, nowMs: number): AfkPeriodInput[] {
+  /**
+   * A sample: `idleMs` since the last input, at `nowMs`, and whether the screen is locked (away
+   * from the last input at once, and until the screen is unlocked: typing the password is not
+   * being back). Returns the periods to send.
+   */
+  sample(idleMs: number, nowMs: number, locked = false): AfkPeriodInput[] {
     const lastInputMs = nowMs - Math.max(0, idleMs)
     if (this.#awaySinceMs === undefined) {
-      if (idleMs < this.#timeoutMs) return []
+      if (idleMs < this.#timeoutMs && !locked) return []
       this.#awaySinceMs = lastInputMs
       return [{ afk_start: iso(lastInputMs), afk_end: null, source: AFK_SOURCE }]
     }
+    if (locked) return []
     // The last input is reckoned from two clocks (ours and the X server's idle counter), so it
     // wobbles by milliseconds between samples. Real input comes at least a timeout after the
     // period began (that is when it was noticed), far beyond the wobble.

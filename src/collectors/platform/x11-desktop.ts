@@ -15,6 +15,8 @@ export interface DesktopSource {
   focused(): Promise<FocusedWindow | null>
   /** Milliseconds since the last keyboard or mouse input. */
   idleMs(): Promise<number>
+  /** Whether the screen is locked or blanked (where the platform tells). */
+  locked?(): Promise<boolean>
   /** Called when focus or the focused window's title may have changed. */
   onChange(listener: () => void): void
   close(): void
@@ -60,7 +62,10 @@ export async function x11Desktop(env: NodeJS.ProcessEnv): Promise<DesktopSource>
       X.GetProperty(0, wid, name, ANY_TYPE, 0, 4096, cb),
     ).catch(() => undefined) // the window may be gone already
   const screenSaver = await promise<{
-    QueryInfo: (d: number, cb: (e: Error | null, i: { idle: number }) => void) => void
+    QueryInfo: (
+      d: number,
+      cb: (e: Error | null, i: { idle: number; state: number }) => void,
+    ) => void
   }>((cb) => X.require('screen-saver', cb as never)).catch(() => undefined)
 
   const listeners: (() => void)[] = []
@@ -113,6 +118,12 @@ export async function x11Desktop(env: NodeJS.ProcessEnv): Promise<DesktopSource>
       if (!screenSaver) return 0
       const info = await promise<{ idle: number }>((cb) => screenSaver.QueryInfo(root, cb))
       return info.idle
+    },
+    async locked() {
+      // The screen saver is on (state 1): blanked, or a locker that uses it holds the screen.
+      if (!screenSaver) return false
+      const info = await promise<{ state: number }>((cb) => screenSaver.QueryInfo(root, cb))
+      return info.state === 1
     },
     onChange(listener) {
       listeners.push(listener)
