@@ -22,6 +22,7 @@ import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
+import { dashboardStatic } from './plugins/dashboard-static.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck, installHostConsistency } from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -99,6 +100,8 @@ export interface BuildAppOptions {
   retentionCheckMs?: number
   /** Limits of the live stream (buffered bytes per client, ping and status intervals). */
   stream?: StreamOptions['limits']
+  /** The built dashboard served at `/` (default: the repository's `web/dist`). */
+  dashboardDir?: string
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
@@ -288,6 +291,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   }
   await app.register(statusRoutes, { prefix: '/v1', hub })
   await app.register(wakatimeRoutes)
+  await app.register(dashboardStatic, { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.
