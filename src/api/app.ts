@@ -33,6 +33,7 @@ import { changeRoutes } from './routes/changes.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
 import { searchRoutes } from './routes/search.ts'
+import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
 import { LabelWire } from './schemas/labels.ts'
 import { type StreamOptions, installStream } from './stream/plugin.ts'
@@ -225,10 +226,11 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   }
   await installCors(app, corsOptions)
   const failureLimit = options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }
+  const authFailures = new RateLimiter({ ...failureLimit, clock })
   installAuth(
     app,
     new AuthenticatorChain([options.authenticator, app.daybook.tokens]),
-    new RateLimiter({ ...failureLimit, clock }),
+    authFailures,
   )
 
   await app.register(swagger, {
@@ -290,6 +292,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.register(routes, { prefix: '/v1' })
   }
   await app.register(statusRoutes, { prefix: '/v1', hub })
+  await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
   await app.register(dashboardStatic, { dir: options.dashboardDir })
 
