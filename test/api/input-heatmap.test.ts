@@ -153,6 +153,14 @@ test('GET /v1/input/heatmap: counts per local weekday and hour, by the zone rule
     assert.deepEqual(byDefault.cells[0], cell(1, 23, [3]))
   })
 
+  await t.test('the OpenAPI document describes the route and its cells', async () => {
+    const doc = (await call({ url: '/v1/openapi.json' })).json<{
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>
+    }>()
+    const names = doc.paths['/v1/input/heatmap']?.get?.parameters?.map((p) => p.name) ?? []
+    for (const name of ['start', 'end', 'tz']) assert.ok(names.includes(name), name)
+  })
+
   await t.test('bad queries: the summary routes’ errors, and nothing without a range', async () => {
     const cases: [string, number, string][] = [
       ['', 400, 'missing_range'],
