@@ -22,6 +22,7 @@ import { type Clock, DaybookContext } from './context.ts'
 import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
+import { dashboardStatic } from './plugins/dashboard-static.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck, installHostConsistency } from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -32,6 +33,7 @@ import { changeRoutes } from './routes/changes.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
 import { searchRoutes } from './routes/search.ts'
+import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
 import { LabelWire } from './schemas/labels.ts'
 import { type StreamOptions, installStream } from './stream/plugin.ts'
@@ -99,6 +101,8 @@ export interface BuildAppOptions {
   retentionCheckMs?: number
   /** Limits of the live stream (buffered bytes per client, ping and status intervals). */
   stream?: StreamOptions['limits']
+  /** The built dashboard served at `/` (default: the repository's `web/dist`). */
+  dashboardDir?: string
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
@@ -222,10 +226,11 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   }
   await installCors(app, corsOptions)
   const failureLimit = options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }
+  const authFailures = new RateLimiter({ ...failureLimit, clock })
   installAuth(
     app,
     new AuthenticatorChain([options.authenticator, app.daybook.tokens]),
-    new RateLimiter({ ...failureLimit, clock }),
+    authFailures,
   )
 
   await app.register(swagger, {
@@ -287,7 +292,9 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.register(routes, { prefix: '/v1' })
   }
   await app.register(statusRoutes, { prefix: '/v1', hub })
+  await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
+  await app.register(dashboardStatic, { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.

@@ -5,6 +5,7 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
 import { migrateCommand } from './migrate.ts'
+import { openCommand } from './open.ts'
 import { serveCommand } from './serve.ts'
 import { serviceCommand } from './service.ts'
 import { statusCommand } from './status.ts'
@@ -17,6 +18,7 @@ import { wakatimeCommand } from './wakatime.ts'
 const COMMANDS: Command[] = [
   serveCommand,
   statusCommand,
+  openCommand,
   summaryCommand,
   tailCommand,
   watchCommand,
@@ -42,6 +44,7 @@ Options:
 Examples:
   daybook serve                                          run the daemon
   daybook status                                         is it running, what it holds
+  daybook open                                           the dashboard, signed in
   daybook summary --range week --by project              where this week went
   daybook tail --types EventsInserted,AfkChanged         watch activity arrive
   daybook token create --name my-watcher --scope ingest  a write-only key for a collector

@@ -155,11 +155,14 @@ export class TokenAuthenticator implements Authenticator {
     return undefined
   }
 
-  /** Creates a token; throws `ConflictError` (409) when `MAX_ACTIVE_TOKENS` are active. */
+  /**
+   * Creates a token; throws `ConflictError` (409) when `MAX_ACTIVE_TOKENS` are active. `expiry`
+   * is a wire name, or a lifetime in seconds (dashboard sessions).
+   */
   async create(input: {
     name: string
     acl: Scope
-    expiry: Expiry
+    expiry: Expiry | { seconds: number }
     format?: TokenFormat | undefined
   }): Promise<CreatedToken> {
     const tokens = await this.#tokens()
@@ -177,7 +180,10 @@ export class TokenAuthenticator implements Authenticator {
       tokenPreview: tokenPreview(secret),
       acl: input.acl,
       createdAt: now,
-      expiresAt: expiresAt(input.expiry, now),
+      expiresAt:
+        typeof input.expiry === 'object'
+          ? now + input.expiry.seconds
+          : expiresAt(input.expiry, now),
       lastUsedAt: null,
       revoked: false,
     }
