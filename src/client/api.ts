@@ -21,6 +21,10 @@ import type {
   SummaryQuery,
 } from '../api/schemas/summary.ts'
 import type { ApiToken, CreateTokenBody } from '../api/schemas/tokens.ts'
+import type {
+  Session as SessionSchema,
+  SessionCode as SessionCodeSchema,
+} from '../api/schemas/session.ts'
 import type { Scope } from '../domain/access.ts'
 import type { BucketUnit } from '../domain/calendar.ts'
 import type { Dimension } from '../domain/events.ts'
@@ -84,20 +88,10 @@ export interface Heatmap {
 }
 
 /** `POST /v1/session`: a sign-in code exchanged for a session token. */
-export interface Session {
-  token: string
-  tokenId: string
-  scope: string
-  expiresAt: string
-}
+export type Session = Static<typeof SessionSchema>
 
 /** `POST /v1/session/codes`: a one-time sign-in code and the URL that carries it. */
-export interface SessionCode {
-  code: string
-  scope: string
-  expiresAt: string
-  url: string
-}
+export type SessionCode = Static<typeof SessionCodeSchema>
 
 /** The daemon answered with an error status; carries its `code`, `message` and `field`. */
 export class ApiError extends Error {
