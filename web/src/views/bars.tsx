@@ -176,6 +176,7 @@ export function StackedBars(props: {
         ref={box}
         class="chart"
         data-testid="bars"
+        data-total={total}
         role="img"
         aria-label={`Stacked bars: ${formatDuration(total)} in ${data.labels.length} ${unit}s; the legend below filters`}
       />
