@@ -50,7 +50,11 @@ export function Insights(props: { ctx: Ctx; insightRange: string | undefined; fi
             </div>
             <div>
               <dt>Longest streak</dt>
-              <dd>{d.streak ? `${d.streak.longest.days} days` : '—'}</dd>
+              <dd>
+                {d.streak
+                  ? `${d.streak.longest.days} day${d.streak.longest.days === 1 ? '' : 's'}`
+                  : '—'}
+              </dd>
             </div>
             <div>
               <dt>Daily average{range === undefined ? ' (all time)' : ''}</dt>

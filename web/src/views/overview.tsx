@@ -2,7 +2,7 @@
  * The overview of a period: total and change, stacked bars, breakdowns, the day's timeline,
  * insights and the input heatmap.
  */
-import { useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useState } from 'preact/hooks'
 import { ApiError } from '../../../src/client/api.ts'
 import {
   type ActiveFilters,
@@ -90,9 +90,17 @@ export function Overview(props: {
     [api, r.startMs, r.endMs, r.bucket, tz, props.group, fKey, tick],
   )
 
+  // The rest waits for the first chart: a browser runs six requests at a time per server, and
+  // the total and the bars are what a person looks at first.
+  const [primed, setPrimed] = useState(false)
+  useEffect(() => {
+    if (bars.data !== undefined || bars.error !== undefined) setPrimed(true)
+  }, [bars.data, bars.error])
+
   const drill = filters.project !== undefined
   const breakdowns = useLoad(
     async (signal) => {
+      if (!primed) return undefined
       const dims = [...BREAKDOWNS.map(([d]) => d), ...(drill ? (['branch'] as const) : [])]
       const rows = await Promise.all(
         dims.map((groupBy) =>
@@ -104,7 +112,7 @@ export function Overview(props: {
       )
       return Object.fromEntries(dims.map((d, i) => [d, groupTotals(rows[i] ?? [])]))
     },
-    [api, r.startMs, r.endMs, tz, fKey, drill, tick],
+    [api, r.startMs, r.endMs, tz, fKey, drill, tick, primed],
   )
 
   // The timeline's day: the period's own when it is one day, else one picked inside it.
@@ -244,11 +252,15 @@ export function Overview(props: {
           />
         </label>
       ) : null}
-      <Timeline ctx={ctx} day={dayRange} filters={f} />
-      <div class="grid">
-        <Insights ctx={ctx} insightRange={r.insightRange} filters={f} />
-        <Heatmap ctx={ctx} range={r} />
-      </div>
+      {primed ? (
+        <>
+          <Timeline ctx={ctx} day={dayRange} filters={f} />
+          <div class="grid">
+            <Insights ctx={ctx} insightRange={r.insightRange} filters={f} />
+            <Heatmap ctx={ctx} range={r} />
+          </div>
+        </>
+      ) : null}
     </main>
   )
 }

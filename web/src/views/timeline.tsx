@@ -69,6 +69,15 @@ function lanesOf(events: readonly FullEvent[], range: { startMs: number; endMs: 
   )
 }
 
+function rankCategories(events: readonly FullEvent[]): string[] {
+  const time = new Map<string, number>()
+  for (const e of events) {
+    const ms = e.endTimestamp === null ? 0 : Date.parse(e.endTimestamp) - Date.parse(e.timestamp)
+    time.set(e.category, (time.get(e.category) ?? 0) + ms)
+  }
+  return [...time].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
+}
+
 interface Hover {
   x: number
   y: number
@@ -116,7 +125,8 @@ export function Timeline(props: {
 
   const data = loaded.data
   const lanes = data ? lanesOf(data.events, day) : []
-  const categories = [...new Set(data?.events.map((e) => e.category) ?? [])].sort()
+  // Colours as the bars give them: categories by their time in the day, largest first.
+  const categories = rankCategories(data?.events ?? [])
   const hours = splitRange(day, 'hour', cal)
   const labels = [
     ...(data?.labels ?? []),
