@@ -42,6 +42,7 @@ import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
 import { insightRoutes } from './routes/insights.ts'
 import { inputRoutes, seedInputRoutes } from './routes/input.ts'
+import { inputHeatmapRoutes } from './routes/input-heatmap.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
@@ -278,6 +279,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   await app.register(seedInputRoutes, seedInput)
   for (const routes of [
     inputRoutes,
+    inputHeatmapRoutes,
     analysisRoutes,
     metaRoutes,
     settingsRoutes,

@@ -312,8 +312,15 @@ export interface InputStore {
     deltas: readonly InputDelta[],
     receivedMs: number,
   ): Promise<IngestResult & { /** Indices of the deltas that added counts. */ applied: number[] }>
-  /** Input per bucket (all sources and devices summed) for buckets starting in the range. */
-  buckets(range: { startMs: number; endMs?: number | undefined }): Promise<InputBucket[]>
+  /**
+   * Input per bucket (all sources summed, and all devices, or those named in `devices`) for
+   * buckets starting in the range.
+   */
+  buckets(range: {
+    startMs: number
+    endMs?: number | undefined
+    devices?: readonly string[] | undefined
+  }): Promise<InputBucket[]>
   /** Deletes rows of buckets starting before `cutoffMs`; resolves to the rows deleted. */
   deleteBefore(cutoffMs: number): Promise<number>
   /** Forgets batch ids received before `cutoffMs`; resolves to the ids removed. */

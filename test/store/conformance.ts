@@ -362,6 +362,16 @@ export function conformance(name: string, open: StoreFactory): void {
           [T0 + 300_000, 5],
         ],
       )
+      // Filtered by device name: the daemon's own device has a name too, `desk` is another.
+      assert.deepEqual(
+        (await store.input.buckets({ startMs: 0, devices: ['desk'] })).map((b) => [
+          b.bucketMs,
+          b.kp,
+        ]),
+        [[T0, 3]],
+      )
+      assert.deepEqual(await store.input.buckets({ startMs: 0, devices: ['nowhere'] }), [])
+      assert.deepEqual(await store.input.buckets({ startMs: 0, devices: [] }), [])
       assert.equal(await store.input.deleteBefore(T0 + 1), 2)
       assert.equal(await store.input.pruneBatches(T0 + 1), 3)
     })

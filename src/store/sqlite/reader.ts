@@ -232,15 +232,22 @@ export class Reader {
     return row ? toProject(row) : undefined
   }
 
-  inputBuckets(range: { startMs: number; endMs?: number | undefined }): InputBucket[] {
+  inputBuckets(range: {
+    startMs: number
+    endMs?: number | undefined
+    devices?: readonly string[] | undefined
+  }): InputBucket[] {
+    const devices = range.devices === undefined ? null : JSON.stringify(range.devices)
     return this.#c
       .all<InputBucket>(
         `SELECT bucket_ms AS bucketMs, sum(lc) AS lc, sum(rc) AS rc, sum(mc) AS mc, sum(kp) AS kp,
                 sum(mm) AS mm, sum(scroll) AS scroll
          FROM input_activity
          WHERE bucket_ms >= $start AND ($end IS NULL OR bucket_ms < $end)
+           AND ($devices IS NULL OR device_id IN
+                (SELECT id FROM devices WHERE name IN (SELECT value FROM json_each($devices))))
          GROUP BY bucket_ms ORDER BY bucket_ms`,
-        { start: range.startMs, end: range.endMs ?? null },
+        { start: range.startMs, end: range.endMs ?? null, devices },
       )
       .map((r) => ({ ...r }))
   }
