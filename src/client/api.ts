@@ -10,6 +10,7 @@ import type { Status } from '../api/routes/status.ts'
 import type { PresetParam as PresetParamSchema } from '../api/schemas/common.ts'
 import type { EventsResponse, FullEvent } from '../api/schemas/events.ts'
 import type { AnalysisRange, InputTimeseriesResponse } from '../api/schemas/input.ts'
+import type { Heatmap as HeatmapSchema, HeatmapQuery } from '../api/schemas/heatmap.ts'
 import type { LabelBody, LabelWire } from '../api/schemas/labels.ts'
 import type {
   BucketRow,
@@ -73,19 +74,7 @@ export type Filters = Pick<
 >
 
 /** `GET /v1/input/heatmap`: keys and clicks per local weekday (ISO, Monday = 1) and hour. */
-export interface Heatmap {
-  tz: string
-  start: string
-  end: string
-  cells: {
-    weekday: number
-    hour: number
-    keys: number
-    clicks: number
-    moves: number
-    scrolls: number
-  }[]
-}
+export type Heatmap = Static<typeof HeatmapSchema>
 
 /** `POST /v1/session`: a sign-in code exchanged for a session token. */
 export type Session = Static<typeof SessionSchema>
@@ -231,7 +220,7 @@ export class DaybookApi {
   }
 
   heatmap(
-    q: { preset?: PresetParam; start?: string; end?: string; tz?: string; devices?: string[] },
+    q: Fix<Static<typeof HeatmapQuery>, { preset?: PresetParam }>,
     signal?: AbortSignal,
   ): Promise<Heatmap> {
     return this.request('GET', '/v1/input/heatmap', { query: q, signal })
