@@ -97,6 +97,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * How a request travels: by default `fetch` to `baseUrl`; the CLI passes its own (HTTP over TCP
+ * or the daemon's Unix socket), so both share the typed methods below.
+ */
+export type Transport = (
+  method: string,
+  path: string,
+  options: { query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal },
+) => Promise<unknown>
+
 export interface ApiOptions {
   /** Where the daemon is, e.g. `http://127.0.0.1:5610`; empty: the page's own origin. */
   baseUrl?: string
@@ -105,6 +115,8 @@ export interface ApiOptions {
   /** Called with every `ApiError` of status 401 before it is thrown (a session that ended). */
   onUnauthorized?: (error: ApiError) => void
   fetch?: typeof fetch
+  /** Replaces fetch (and `baseUrl`, `token`, `onUnauthorized`, which it then handles itself). */
+  transport?: Transport
 }
 
 /**
@@ -134,6 +146,7 @@ export class DaybookApi {
   readonly #token: () => string | undefined
   readonly #onUnauthorized: ((error: ApiError) => void) | undefined
   readonly #fetch: typeof fetch
+  readonly #transport: Transport | undefined
 
   constructor(options: ApiOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '')
@@ -141,6 +154,7 @@ export class DaybookApi {
     this.#token = typeof token === 'function' ? token : () => token
     this.#onUnauthorized = options.onUnauthorized
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
+    this.#transport = options.transport
   }
 
   /** Sends a request; resolves to the parsed JSON body, rejects with `ApiError` on 4xx/5xx. */
@@ -149,6 +163,7 @@ export class DaybookApi {
     path: string,
     options: { query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal } = {},
   ): Promise<T> {
+    if (this.#transport) return (await this.#transport(method, path, options)) as T
     const query = options.query ? encodeQuery(options.query) : ''
     const headers: Record<string, string> = { accept: 'application/json' }
     const token = this.#token()
@@ -269,9 +284,19 @@ export class DaybookApi {
     return this.request('POST', '/v1/auth/tokens', { body })
   }
 
-  /** Admin only. */
+  /** Admin only: refused from the next request on, still listed. */
   revokeToken(id: string): Promise<{ ok: boolean }> {
     return this.request('POST', '/v1/auth/tokens/revoke', { body: { id } })
+  }
+
+  /** Admin only: refused from the next request on, no longer listed. */
+  deleteToken(id: string): Promise<{ ok: boolean }> {
+    return this.request('POST', '/v1/auth/tokens/delete', { body: { id } })
+  }
+
+  /** Admin only: a new default token (its file is rewritten); the old one stops working. */
+  refreshDefaultToken(): Promise<{ ok: true; token: string }> {
+    return this.request('POST', '/v1/auth/default-token/refresh')
   }
 
   // ---- sign-in -------------------------------------------------------------------------------
