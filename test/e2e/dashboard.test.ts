@@ -301,6 +301,37 @@ test('the dashboard in a real browser', async (t) => {
     // A data session cannot change settings: the page says how to get an admin one.
     await page.waitForSelector('[data-testid="needs-admin"]')
     await shot(page, 'settings')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.click('nav >> text=Overview')
+    await page.waitForSelector('[data-testid="bars"][data-drawn-at]')
+    await shot(page, 'overview-dark')
+  })
+
+  await t.test('an admin session lists, creates and revokes tokens', async () => {
+    const open = await runCli(
+      ['open', '--admin', '--no-browser', '--data-dir', d.dataDir, '--config-dir', d.configDir],
+      { DISPLAY: '', WAYLAND_DISPLAY: '' },
+    )
+    const url = /http:\/\/\S+#code=\S+/.exec(open.stdout)?.[0]
+    assert.ok(url, open.stdout + open.stderr)
+    const admin = await ctx.newPage()
+    admin.on('dialog', (dialog) => void dialog.accept())
+    await admin.goto(url)
+    await admin.waitForSelector('[data-testid="total-active"]')
+    await admin.click('nav >> text=Settings')
+    // The two sign-ins so far are sessions, listed like any token.
+    await waitCount(admin, '[data-testid="tokens"] tr:has-text("dashboard session")', 2)
+    await admin.fill('form:has(button:text("Create token")) input', 'e2e script')
+    await admin.selectOption('form:has(button:text("Create token")) select >> nth=0', 'read_only')
+    await admin.click('button:text("Create token")')
+    const secret = (await admin.locator('[data-testid="new-token"]').textContent()) ?? ''
+    assert.match(secret, /^sk-/)
+    const row = admin.locator('[data-testid="tokens"] tr:has-text("e2e script")')
+    await row.locator('button:text("Revoke")').click()
+    await row.locator('td:text("revoked")').waitFor()
+    const tokens = (await call('GET', '/v1/auth/tokens')) as { name: string; revoked: boolean }[]
+    assert.equal(tokens.find((x) => x.name === 'e2e script')?.revoked, true)
+    await admin.close()
   })
 
   assert.deepEqual(problems, [])
