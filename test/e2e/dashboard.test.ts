@@ -189,6 +189,18 @@ test('the dashboard in a real browser', async (t) => {
     await page.waitForSelector('[data-testid="timeline"][data-events="5"]')
     await page.waitForSelector('[data-testid="timeline"] .seg.input')
 
+    // The timeline by keyboard: a lane takes focus, the arrow keys step through its stretches.
+    const details = page.locator('[data-testid="timeline-details"]')
+    const showing = async (prefix: string) =>
+      waitUntil(
+        async () => ((await details.textContent()) ?? '').startsWith(prefix),
+        async () => `timeline details: expected ${prefix}…, shows ${await details.textContent()}`,
+      )
+    await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="wakatime-vscode"]')
+    await showing('10:00–11:00 (1h 0m) · Coding · Code · src/alpha/index.ts · project alpha')
+    await page.keyboard.press('ArrowRight')
+    await showing('11:00–11:45 (45m) · Coding · Code · src/beta/index.ts')
+
     // The heatmap: each cell the API reports, on the page with its counts.
     const heatmap = (await call('GET', '/v1/input/heatmap?tz=UTC&preset=yesterday')) as {
       cells: { weekday: number; hour: number; keys: number; clicks: number }[]

@@ -78,6 +78,20 @@ function rankCategories(events: readonly FullEvent[]): string[] {
   return [...time].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
 }
 
+interface Row {
+  title: string
+  cls?: string
+  testid?: string
+  items: {
+    startMs: number
+    endMs: number
+    cls: string
+    lines: string[]
+    text?: string
+    testid?: string
+  }[]
+}
+
 interface Hover {
   x: number
   y: number
@@ -116,6 +130,7 @@ export function Timeline(props: {
   const [labelText, setLabelText] = useState('')
   const [labelError, setLabelError] = useState<string | undefined>(undefined)
   const [added, setAdded] = useState<Label[]>([])
+  const [focused, setFocused] = useState<{ row: number; item: number } | undefined>(undefined)
   const tracks = useRef<HTMLDivElement>(null)
   const textInput = useRef<HTMLInputElement>(null)
   const formOpen = pending !== undefined
@@ -157,6 +172,91 @@ export function Timeline(props: {
     setHover({ x: e.clientX - (box?.left ?? 0) + 12, y: e.clientY - (box?.top ?? 0) + 12, lines })
   }
 
+  // Every lane as rows of stretches, each with what hovering (or the arrow keys) tells about it.
+  const inputRows = data?.input?.rows ?? []
+  const weight = (r: (typeof inputRows)[number]) => r.kp + r.lc + r.rc + r.mc + r.scroll
+  const maxInput = Math.max(1, ...inputRows.map(weight))
+  const rows: Row[] = [
+    ...lanes.map((lane) => ({
+      title: lane.title,
+      items: lane.segments.map((seg) => {
+        const e = seg.event
+        return {
+          startMs: seg.startMs,
+          endMs: seg.endMs,
+          cls: `c${Math.min(categories.indexOf(e.category), PALETTE.length - 1)}`,
+          lines: [
+            `${clock(seg.startMs)}–${clock(seg.endMs)} (${formatDuration((seg.endMs - seg.startMs) / 1000)})`,
+            `${e.category}${e.app ? ` · ${e.app}` : ''}`,
+            ...(e.entity ? [e.entity] : []),
+            ...(e.project ? [`project ${e.project}${e.branch ? ` (${e.branch})` : ''}`] : []),
+            ...(e.language ? [`language ${e.language}`] : []),
+            `${e.source}${e.device ? ` on ${e.device}` : ''}`,
+          ],
+        }
+      }),
+    })),
+    {
+      title: 'AFK',
+      items: (data?.afk ?? []).flatMap((p) => {
+        const st = Math.max(day.startMs, Date.parse(p.timestamp))
+        const end = p.endTimestamp === null ? Date.now() : Date.parse(p.endTimestamp)
+        const t = Math.min(day.endMs, end)
+        if (!(t > st)) return []
+        return [
+          {
+            startMs: st,
+            endMs: t,
+            cls: 'afk',
+            lines: [
+              `Away ${clock(st)}–${clock(t)} (${formatDuration((t - st) / 1000)})`,
+              ...(p.device ? [p.device] : []),
+            ],
+          },
+        ]
+      }),
+    },
+    {
+      title: 'Input',
+      items: inputRows.flatMap((r) => {
+        const w = weight(r)
+        if (w === 0) return []
+        return [
+          {
+            startMs: r.t,
+            endMs: r.t + 300_000,
+            cls: `input i${Math.max(1, Math.ceil((w / maxInput) * 5))}`,
+            lines: [
+              `${clock(r.t)}–${clock(r.t + 300_000)}`,
+              `${r.kp} keys, ${r.lc + r.rc + r.mc} clicks, ${r.scroll} scrolls`,
+            ],
+          },
+        ]
+      }),
+    },
+    {
+      title: 'Labels',
+      cls: 'labels',
+      testid: 'timeline-labels',
+      items: labels.flatMap((l) => {
+        const st = Math.max(day.startMs, l.startUtc * 1000)
+        const t = Math.min(day.endMs, l.endUtc * 1000)
+        if (!(t > st)) return []
+        return [
+          {
+            startMs: st,
+            endMs: t,
+            cls: 'label',
+            testid: 'timeline-label',
+            text: l.text,
+            lines: [l.text, `${clock(st)}–${clock(t)}`, ...(l.context ? [l.context] : [])],
+          },
+        ]
+      }),
+    },
+  ]
+  const focusedItem = focused === undefined ? undefined : rows[focused.row]?.items[focused.item]
+
   const saveLabel = async (ev: Event) => {
     ev.preventDefault()
     if (!pending) return
@@ -197,14 +297,11 @@ export function Timeline(props: {
       <div class="tl" data-testid="timeline" data-events={data?.events.length ?? 0}>
         <div class="tl-names" aria-hidden="true">
           <div class="tl-axis-name" />
-          {lanes.map((l) => (
-            <div class="tl-name" title={l.title}>
-              {l.title}
+          {rows.map((r) => (
+            <div class="tl-name" title={r.title}>
+              {r.title}
             </div>
           ))}
-          <div class="tl-name">AFK</div>
-          <div class="tl-name">Input</div>
-          <div class="tl-name">Labels</div>
         </div>
         <div
           class="tl-tracks"
@@ -237,97 +334,49 @@ export function Timeline(props: {
                 </span>
               ))}
           </div>
-          {lanes.map((lane) => (
-            <div class="tl-lane" aria-label={`${lane.title}: ${lane.segments.length} stretches`}>
-              {lane.segments.map((s) => {
-                const e = s.event
-                const c = Math.min(categories.indexOf(e.category), PALETTE.length - 1)
-                const lines = [
-                  `${clock(s.startMs)}–${clock(s.endMs)} (${formatDuration((s.endMs - s.startMs) / 1000)})`,
-                  `${e.category}${e.app ? ` · ${e.app}` : ''}`,
-                  ...(e.entity ? [e.entity] : []),
-                  ...(e.project ? [`project ${e.project}${e.branch ? ` (${e.branch})` : ''}`] : []),
-                  ...(e.language ? [`language ${e.language}`] : []),
-                  `${e.source}${e.device ? ` on ${e.device}` : ''}`,
-                ]
-                return (
-                  <div
-                    class={`seg c${c}`}
-                    style={{
-                      left: pct(s.startMs),
-                      width: pct(day.startMs + (s.endMs - s.startMs)),
-                    }}
-                    onMouseMove={(ev) => show(ev, lines)}
-                  />
-                )
-              })}
+          {rows.map((row, ri) => (
+            <div
+              class={`tl-lane${row.cls ? ` ${row.cls}` : ''}`}
+              data-testid={row.testid}
+              tabIndex={0}
+              aria-label={`${row.title}: ${row.items.length} stretches; arrow keys step through them`}
+              onFocus={() => {
+                if (focused?.row !== ri && row.items.length > 0) setFocused({ row: ri, item: 0 })
+              }}
+              onKeyDown={(e) => {
+                const n = row.items.length
+                if (n === 0) return
+                const at = focused?.row === ri ? focused.item : 0
+                const next =
+                  e.key === 'ArrowRight'
+                    ? Math.min(n - 1, at + 1)
+                    : e.key === 'ArrowLeft'
+                      ? Math.max(0, at - 1)
+                      : e.key === 'Home'
+                        ? 0
+                        : e.key === 'End'
+                          ? n - 1
+                          : undefined
+                if (next === undefined) return
+                e.preventDefault()
+                setFocused({ row: ri, item: next })
+              }}
+            >
+              {row.items.map((item, ii) => (
+                <div
+                  class={`seg ${item.cls}${focused?.row === ri && focused.item === ii ? ' focused' : ''}`}
+                  data-testid={item.testid}
+                  style={{
+                    left: pct(item.startMs),
+                    width: pct(day.startMs + (item.endMs - item.startMs)),
+                  }}
+                  onMouseMove={(ev) => show(ev, item.lines)}
+                >
+                  {item.text}
+                </div>
+              ))}
             </div>
           ))}
-          <div class="tl-lane" aria-label="Away from keyboard">
-            {(data?.afk ?? []).map((p) => {
-              const s = Math.max(day.startMs, Date.parse(p.timestamp))
-              const t = Math.min(
-                day.endMs,
-                p.endTimestamp === null ? Date.now() : Date.parse(p.endTimestamp),
-              )
-              if (!(t > s)) return null
-              return (
-                <div
-                  class="seg afk"
-                  style={{ left: pct(s), width: pct(day.startMs + (t - s)) }}
-                  onMouseMove={(ev) =>
-                    show(ev, [
-                      `Away ${clock(s)}–${clock(t)} (${formatDuration((t - s) / 1000)})`,
-                      p.device ?? '',
-                    ])
-                  }
-                />
-              )
-            })}
-          </div>
-          <div class="tl-lane" aria-label="Input intensity">
-            {(() => {
-              const rows = data?.input?.rows ?? []
-              const weight = (r: (typeof rows)[number]) => r.kp + r.lc + r.rc + r.mc + r.scroll
-              const max = Math.max(1, ...rows.map(weight))
-              return rows.map((r) => {
-                const w = weight(r)
-                if (w === 0) return null
-                const level = Math.max(1, Math.ceil((w / max) * 5))
-                return (
-                  <div
-                    class={`seg input i${level}`}
-                    style={{ left: pct(r.t), width: pct(day.startMs + 300_000) }}
-                    onMouseMove={(ev) =>
-                      show(ev, [
-                        `${clock(r.t)}–${clock(r.t + 300_000)}`,
-                        `${r.kp} keys, ${r.lc + r.rc + r.mc} clicks, ${r.scroll} scrolls`,
-                      ])
-                    }
-                  />
-                )
-              })
-            })()}
-          </div>
-          <div class="tl-lane labels" data-testid="timeline-labels">
-            {labels.map((l) => {
-              const s = Math.max(day.startMs, l.startUtc * 1000)
-              const t = Math.min(day.endMs, l.endUtc * 1000)
-              if (!(t > s)) return null
-              return (
-                <div
-                  class="seg label"
-                  data-testid="timeline-label"
-                  style={{ left: pct(s), width: pct(day.startMs + (t - s)) }}
-                  onMouseMove={(ev) =>
-                    show(ev, [l.text, `${clock(s)}–${clock(t)}`, ...(l.context ? [l.context] : [])])
-                  }
-                >
-                  {l.text}
-                </div>
-              )
-            })}
-          </div>
           {drag ? (
             <div
               class="tl-selection"
@@ -346,6 +395,11 @@ export function Timeline(props: {
           </div>
         ) : null}
       </div>
+      <p class="tl-details muted" aria-live="polite" data-testid="timeline-details">
+        {focusedItem
+          ? focusedItem.lines.join(' · ')
+          : 'Hover over the lanes, or focus one and use the arrow keys, for details.'}
+      </p>
       {data && data.events.length === 0 ? (
         <p class="muted">No activity recorded this day.</p>
       ) : null}
