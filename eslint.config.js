@@ -43,6 +43,17 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in a browser: no Node modules, and the client it uses neither.
+    files: ['web/src/**/*.{ts,tsx}', 'src/client/api.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(node:|ws$|qs$)', message: 'The dashboard runs in a browser.' }] },
+      ],
+    },
+  },
+  {
     // Tests read JSON responses, which are untyped by nature.
     files: ['test/**/*.ts'],
     rules: {

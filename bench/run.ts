@@ -12,7 +12,8 @@
  *   against the path without rollups (every bucket resolved from events, 3 runs) and a raw
  *   GROUP BY scan of the same rows.
  * - Under load: /healthz while a slow year-long query runs; dashboard queries while a writer
- *   ingests at full speed. Then peak RSS, bytes per event on disk, and start to /readyz.
+ *   ingests at full speed. Then peak RSS, bytes per event on disk, start to /readyz, and the
+ *   dashboard's time from navigation to its first chart on the year (bench/dashboard.ts).
  *
  * Writes `bench/results/<date>.json` and prints a markdown table.
  */
@@ -37,6 +38,7 @@ import type { ActiveTimeQuery } from '../src/store/ports.ts'
 import { Connection } from '../src/store/sqlite/connection.ts'
 import { activeTime } from '../src/store/sqlite/engine.ts'
 import { DAYBOOK_VERSION } from '../src/version.ts'
+import { measureDashboard } from './dashboard.ts'
 import { generateDay, generateToday, untilNow } from './generate.ts'
 import type { ClientJob, ClientResult } from './ingest-client.ts'
 import { RAW_SCANS, RawFloor } from './raw.ts'
@@ -607,6 +609,26 @@ try {
   daemon = await startDaemon()
   results.readyMs = daemon.readyMs
   row('start to /readyz on the year (ms)', fmt(daemon.readyMs, 0), '', '', '≤ 1000')
+
+  // The dashboard on the year, in a real browser, on the freshly started daemon.
+  const firstChart = await measureDashboard({
+    port: daemon.port,
+    token: daemon.token,
+    year,
+    timeZone: ZONE,
+    runs: 3,
+  })
+  results.firstChart = firstChart
+  if (firstChart.skipped !== undefined) log(`dashboard: skipped: ${firstChart.skipped}`)
+  row(
+    'dashboard: navigation to first chart, the year (ms, first / median of 3)',
+    firstChart.skipped === undefined
+      ? `${fmt(firstChart.first ?? NaN, 0)} / ${fmt(firstChart.median ?? NaN, 0)}`
+      : 'skipped',
+    '',
+    '',
+    '≤ 1000',
+  )
   await stopDaemon(daemon)
   raw.close()
 } finally {

@@ -1,7 +1,7 @@
 /**
  * `daybook status`: what the running daemon is doing, and which collectors went quiet.
  */
-import type { StatusReport } from '../services/status.ts'
+import type { StatusReport } from '../client/api.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
 import { columns, formatDuration } from './format.ts'
@@ -18,11 +18,7 @@ ${clientFlags}
   -h, --help      Show this help
 `
 
-/** The part of `GET /v1/status` this command reads (the report, with times as text). */
-type Status = Pick<
-  StatusReport,
-  'version' | 'uptimeSeconds' | 'database' | 'counts' | 'rollups' | 'streams'
-> & { collectors: Omit<StatusReport['collectors'][number], 'lastSeenMs'>[] }
+type Status = StatusReport
 
 const count = new Intl.NumberFormat('en-US')
 
@@ -78,7 +74,7 @@ export const statusCommand: Command = {
       url: { type: 'string' },
     })
     const client = connect(values, env)
-    const status = await client.get<Status>('/v1/status')
+    const status = await client.api().status()
     if (typeof status !== 'object' || typeof status.counts !== 'object') {
       throw new CliError(`${client.describe()} did not answer like a Daybook daemon`)
     }

@@ -2,9 +2,9 @@
  * `daybook summary`: where the time went, as a table, from the running daemon.
  */
 import { Temporal } from 'temporal-polyfill'
+import type { Bucket, PresetParam } from '../client/api.ts'
 import type { DaybookClient } from '../client/client.ts'
 import { dayStartMs, makeCalendar, processTimeZone } from '../domain/calendar.ts'
-import type { Settings } from '../domain/settings.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { bar, columns, formatDuration } from './format.ts'
 import { clientFlags, connect } from './connect.ts'
@@ -27,20 +27,11 @@ ${clientFlags}
 const DIMENSIONS = ['project', 'app', 'language', 'category'] as const
 type By = (typeof DIMENSIONS)[number]
 
-interface BucketRow {
-  bucket: string
-  groupedValues: Record<string, number>
-}
-
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
 
 /** The preset for `--range`, in the zone and day boundary given. */
-export function rangePreset(
-  range: string,
-  zone: string,
-  startOfDay: string,
-): Record<string, unknown> | string {
-  const named: Record<string, string> = {
+export function rangePreset(range: string, zone: string, startOfDay: string): PresetParam {
+  const named: Record<string, PresetParam> = {
     today: 'today',
     yesterday: 'yesterday',
     week: 'thisWeek',
@@ -78,7 +69,7 @@ export function rangePreset(
   }
 }
 
-function sumGroups(rows: BucketRow[]): Map<string, number> {
+function sumGroups(rows: Bucket[]): Map<string, number> {
   const totals = new Map<string, number>()
   for (const row of rows) {
     for (const [group, seconds] of Object.entries(row.groupedValues)) {
@@ -106,7 +97,8 @@ export const summaryCommand: Command = {
     if (!DIMENSIONS.includes(by))
       throw new CliError(`--by must be one of ${DIMENSIONS.join(', ')}`, 2)
     const client: DaybookClient = connect(values, env)
-    const settings = await client.get<Settings>('/v1/settings')
+    const api = client.api()
+    const settings = await api.settings()
     // The daemon's zone when it has one set; otherwise this machine's, which a local daemon shares.
     const zone = values.tz ?? settings.timezone ?? processTimeZone()
     try {
@@ -120,8 +112,8 @@ export const summaryCommand: Command = {
     const preset = rangePreset(values.range, zone, settings.startOfDay)
     const query = { preset, tz: zone }
     const [grouped, ungrouped] = await Promise.all([
-      client.get<BucketRow[]>('/v1/summary/buckets', { ...query, groupBy: by }),
-      client.get<BucketRow[]>('/v1/summary/buckets', query),
+      api.buckets({ ...query, groupBy: by }),
+      api.buckets(query),
     ])
     const groups = [...sumGroups(grouped).entries()].sort(
       (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),

@@ -47,20 +47,6 @@ Options:
   -h, --help        Show this help
 `
 
-/** A token as the daemon lists it (seed 002's `ApiToken`). */
-interface ApiToken {
-  id: string
-  name: string
-  token: string
-  token_preview: string
-  acl: Scope
-  format?: TokenFormat
-  created_at: number
-  expires_at: number | null
-  last_used_at: number | null
-  revoked: boolean
-}
-
 const FLAGS = {
   name: { type: 'string' },
   scope: { type: 'string' },
@@ -158,7 +144,7 @@ async function create(
   body: { name: string; acl: Scope; expiry: Expiry; format: TokenFormat },
   json: boolean,
 ): Promise<number> {
-  const token = await ask(() => client.post<ApiToken>('/v1/auth/tokens', body))
+  const token = await ask(() => client.api().createToken(body))
   if (json) {
     process.stdout.write(`${JSON.stringify(token, null, 2)}\n`)
     return 0
@@ -173,7 +159,7 @@ async function create(
 }
 
 async function list(client: DaybookClient, json: boolean): Promise<number> {
-  const tokens = await ask(() => client.get<ApiToken[]>('/v1/auth/tokens'))
+  const tokens = await ask(() => client.api().tokens())
   if (json) {
     process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`)
     return 0
@@ -213,7 +199,8 @@ async function remove(
   id: string,
   json: boolean,
 ): Promise<number> {
-  const result = await ask(() => client.post<{ ok: boolean }>(`/v1/auth/tokens/${how}`, { id }))
+  const api = client.api()
+  const result = await ask(() => (how === 'revoke' ? api.revokeToken(id) : api.deleteToken(id)))
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
   if (!result.ok) throw new CliError(`no token with id ${JSON.stringify(id)}`)
   if (!json) {
@@ -227,9 +214,7 @@ async function remove(
 }
 
 async function refresh(client: DaybookClient, json: boolean): Promise<number> {
-  const result = await ask(() =>
-    client.post<{ ok: boolean; token: string }>('/v1/auth/default-token/refresh', undefined),
-  )
+  const result = await ask(() => client.api().refreshDefaultToken())
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
   else {
     // The secret stays in the token file the daemon rewrote; the terminal does not need it.

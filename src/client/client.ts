@@ -8,6 +8,7 @@ import https from 'node:https'
 import qs from 'qs'
 import WebSocket from 'ws'
 import { readTokenFile } from '../auth/default-token.ts'
+import { DaybookApi } from './api.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
 import { isProcessAlive } from '../config/process.ts'
 
@@ -225,6 +226,17 @@ export class DaybookClient {
         ? `ws+unix://${this.endpoint.socketPath}:${path}`
         : new URL(path, this.endpoint.baseUrl.replace(/^http/, 'ws')).href
     return new WebSocket(url, { headers, handshakeTimeout: this.#timeoutMs })
+  }
+
+  /**
+   * The typed API (`api.ts`, which the dashboard uses too) over this client's own transport:
+   * TCP or the Unix socket, and this client's errors (`ApiError` with its token-file hint).
+   */
+  api(): DaybookApi {
+    return new DaybookApi({
+      transport: (method, path, options) =>
+        this.request(method, path, { query: options.query, body: options.body }),
+    })
   }
 
   /** Where the client talks to, for messages. */

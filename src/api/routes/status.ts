@@ -12,7 +12,8 @@ import { errorResponses } from '../schemas/responses.ts'
 
 const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(ms))
 
-const Status = Type.Object({
+/** The status report, as `GET /v1/status` answers it. */
+export const Status = Type.Object({
   daemon: Type.Literal('daybook'),
   version: Type.String(),
   startedAt: Type.String(),

@@ -1,0 +1,366 @@
+/**
+ * The dashboard in a real browser against the real daemon: sign-in through `daybook open`'s
+ * link, totals and the project breakdown against the API's own numbers, switching ranges,
+ * filtering by a breakdown row and by a bar segment, adding a label by selecting a range, a
+ * posted event appearing live, and a used or unknown sign-in code refused. Screenshots of the
+ * main views go to a temp directory, named in the test output.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Page } from 'playwright-core'
+import { formatDuration } from '../../web/src/format.ts'
+import { type DaemonProcess, runCli, startDaemon } from '../daemon.ts'
+import { dashboardSkipReason, launchChromium } from './dashboard.ts'
+
+const HOUR = 3_600_000
+
+function api(d: DaemonProcess) {
+  const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
+  return async (method: string, url: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${d.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? null : JSON.stringify(body),
+    })
+    const text = await res.text()
+    assert.ok(res.ok, `${method} ${url}: ${res.status} ${text}`)
+    return JSON.parse(text)
+  }
+}
+
+/** An event of `minutes` from `startMs`. */
+function event(startMs: number, minutes: number, project: string, category: string, app: string) {
+  return {
+    timestamp: new Date(startMs).toISOString(),
+    end_timestamp: new Date(startMs + minutes * 60_000).toISOString(),
+    category,
+    app_name: app,
+    entity_name:
+      category === 'Coding' ? `src/${project}/index.ts` : `https://docs.example/${project}`,
+    entity_type: category === 'Coding' ? 'File' : 'Url',
+    project_name: project,
+    language_name: category === 'Coding' ? 'TypeScript' : null,
+    branch_name: 'main',
+    source_name: category === 'Coding' ? 'wakatime-vscode' : 'daybook-window',
+  }
+}
+
+/** Polls `check` until it holds; after a minute fails with `describe()`. */
+async function waitUntil(check: () => Promise<boolean>, describe: () => Promise<string>) {
+  const deadline = Date.now() + 60_000
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(await describe())
+    await sleep(50)
+  }
+}
+
+/** Waits until the element's text is `expected` (the page updates after its requests). */
+async function waitText(page: Page, testid: string, expected: string): Promise<void> {
+  const shown = () => page.locator(`[data-testid="${testid}"]`).textContent()
+  await waitUntil(
+    async () => (await shown()) === expected,
+    async () =>
+      `${testid}: expected ${JSON.stringify(expected)}, shows ${JSON.stringify(await shown())}`,
+  )
+}
+
+/** Waits until `selector` matches exactly `n` elements. */
+async function waitCount(page: Page, selector: string, n: number): Promise<void> {
+  const count = () => page.locator(selector).count()
+  await waitUntil(
+    async () => (await count()) === n,
+    async () => `${selector}: expected ${n}, found ${await count()}`,
+  )
+}
+
+test('the dashboard in a real browser', async (t) => {
+  const skip = dashboardSkipReason()
+  if (skip !== undefined) {
+    t.diagnostic(`skipped: ${skip}`)
+    t.skip(skip)
+    return
+  }
+  const d = await startDaemon(t)
+  const call = api(d)
+  const browser = await launchChromium()
+  t.after(() => browser.close())
+  const shots = mkdtempSync(path.join(os.tmpdir(), 'daybook-dashboard-'))
+  const shot = async (page: Page, name: string) => {
+    const file = path.join(shots, `${name}.png`)
+    await page.screenshot({ path: file, fullPage: true })
+    t.diagnostic(`screenshot: ${file}`)
+  }
+
+  // The data: yesterday (UTC) from 09:00, three projects; hour 10 is all Coding.
+  await call('PUT', '/v1/settings', { timezone: 'UTC' })
+  const todayStart = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR
+  const y = todayStart - 24 * HOUR + 9 * HOUR
+  await call('POST', '/v1/events', [
+    event(y, 60, 'alpha', 'Browsing', 'Firefox'),
+    event(y + HOUR, 60, 'alpha', 'Coding', 'Code'),
+    event(y + 2 * HOUR, 45, 'beta', 'Coding', 'Code'),
+    event(y + 3 * HOUR, 20, 'gamma', 'Browsing', 'Firefox'),
+    event(y + 4 * HOUR, 50, 'beta', 'Coding', 'Code'),
+  ])
+  // Keyboard and mouse counts in yesterday's 10:00 hour.
+  await call('POST', '/v1/input', {
+    source: 'daybook-input',
+    buckets: [
+      { id: 'e2e-1', timestamp_ms: y + HOUR, kp: 120, lc: 5, rc: 1, mc: 1, mm: 300, scroll: 4 },
+      {
+        id: 'e2e-2',
+        timestamp_ms: y + HOUR + 300_000,
+        kp: 30,
+        lc: 2,
+        rc: 0,
+        mc: 0,
+        mm: 90,
+        scroll: 0,
+      },
+    ],
+  })
+  const total = (query: string) =>
+    call('GET', `/v1/summary/total?tz=UTC&${query}`) as Promise<number>
+
+  const ctx = await browser.newContext({
+    timezoneId: 'UTC',
+    viewport: { width: 1280, height: 900 },
+  })
+  const page = await ctx.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  page.on('console', (m) => {
+    // Errors the page logs, CSP refusals among them (the browser logs the 401s of the revoked
+    // session at the end).
+    if (m.type() === 'error' && !m.text().includes('401')) problems.push(m.text())
+  })
+
+  await t.test(
+    'signs in through the link of daybook open, which then no longer works',
+    async () => {
+      const open = await runCli(
+        ['open', '--no-browser', '--data-dir', d.dataDir, '--config-dir', d.configDir],
+        { DISPLAY: '', WAYLAND_DISPLAY: '' },
+      )
+      assert.equal(open.code, 0, open.stderr)
+      const url = /http:\/\/\S+#code=\S+/.exec(open.stdout)?.[0]
+      assert.ok(url, `no sign-in URL in ${JSON.stringify(open.stdout)}`)
+      await page.goto(url)
+      await page.waitForSelector('[data-testid="total-active"]')
+      assert.ok(!page.url().includes('code='), `the code stays in the address: ${page.url()}`)
+      const session = await page.evaluate(() => sessionStorage.getItem('daybook.session'))
+      assert.equal(JSON.parse(session ?? '{}').scope, 'data')
+
+      const again = await ctx.newPage()
+      await again.goto(url)
+      await again.waitForSelector('[data-testid="sign-in-error"]')
+      assert.match(
+        (await again.textContent('[data-testid="sign-in-error"]')) ?? '',
+        /already used or has expired/,
+      )
+      await again.goto(url.replace(/#code=.*/, '#code=never-issued-code'))
+      await again.waitForSelector('[data-testid="sign-in-error"]')
+      await again.close()
+    },
+  )
+
+  await t.test('totals and the project breakdown are the API’s numbers', async () => {
+    await page.click('[data-testid="range-picker"] >> text=Yesterday')
+    await waitText(page, 'total-active', formatDuration(await total('preset=yesterday')))
+    const projects = ['alpha', 'beta', 'gamma']
+    await waitCount(page, '[data-testid="breakdown-projects"] [data-testid="breakdown-row"]', 3)
+    const rows = await page.$$eval(
+      '[data-testid="breakdown-projects"] [data-testid="breakdown-row"]',
+      (els) => els.map((e) => e.textContent ?? ''),
+    )
+    for (const name of projects) {
+      const seconds = await total(`preset=yesterday&projects[0]=${name}`)
+      const row = rows.find((r) => r.startsWith(name))
+      assert.ok(row, `no row for ${name} in ${JSON.stringify(rows)}`)
+      assert.ok(row.includes(formatDuration(seconds)), `${name}: ${row} vs ${seconds} s`)
+    }
+    await page.waitForSelector('[data-testid="timeline"][data-events="5"]')
+    await page.waitForSelector('[data-testid="timeline"] .seg.input')
+
+    // The timeline by keyboard: a lane takes focus, the arrow keys step through its stretches.
+    const details = page.locator('[data-testid="timeline-details"]')
+    const showing = async (prefix: string) =>
+      waitUntil(
+        async () => ((await details.textContent()) ?? '').startsWith(prefix),
+        async () => `timeline details: expected ${prefix}…, shows ${await details.textContent()}`,
+      )
+    await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="wakatime-vscode"]')
+    await showing('10:00–11:00 (1h 0m) · Coding · Code · src/alpha/index.ts · project alpha')
+    await page.keyboard.press('ArrowRight')
+    await showing('11:00–11:45 (45m) · Coding · Code · src/beta/index.ts')
+
+    // The heatmap: each cell the API reports, on the page with its counts.
+    const heatmap = (await call('GET', '/v1/input/heatmap?tz=UTC&preset=yesterday')) as {
+      cells: { weekday: number; hour: number; keys: number; clicks: number }[]
+    }
+    assert.equal(heatmap.cells.length, 1, JSON.stringify(heatmap))
+    const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+    for (const c of heatmap.cells) {
+      const name = `${days[c.weekday - 1] ?? ''} ${String(c.hour).padStart(2, '0')}:00: ${c.keys} keys, ${c.clicks} clicks`
+      await page.waitForSelector(`[data-testid="heatmap"] td[aria-label="${name}"]`)
+    }
+    await shot(page, 'overview-yesterday')
+  })
+
+  await t.test('switching ranges', async () => {
+    await page.click('[data-testid="range-picker"] >> text=This week')
+    await waitText(page, 'total-active', formatDuration(await total('preset=thisWeek')))
+    await page.click('[data-testid="range-picker"] >> text=This month')
+    await waitText(page, 'total-active', formatDuration(await total('preset=thisMonth')))
+    await page.click('[data-testid="range-picker"] >> text=Yesterday')
+    await waitText(page, 'total-active', formatDuration(await total('preset=yesterday')))
+  })
+
+  await t.test('clicking a breakdown row or a bar segment filters everything', async () => {
+    await page.click(
+      '[data-testid="breakdown-projects"] [data-testid="breakdown-row"][data-name="beta"] button',
+    )
+    await waitText(
+      page,
+      'total-active',
+      formatDuration(await total('preset=yesterday&projects[0]=beta')),
+    )
+    await waitCount(page, '[data-testid="breakdown-apps"] [data-testid="breakdown-row"]', 1)
+    await shot(page, 'filtered-project')
+    await page.click('[data-testid="filter-chip"]')
+    await waitText(page, 'total-active', formatDuration(await total('preset=yesterday')))
+
+    // Hour 10 of yesterday is all Coding, the bottom of the stack (the largest category).
+    // The bars drawn for the whole day again: their sum is the day's total.
+    const plot = page.locator(
+      `[data-testid="bars"][data-total="${await total('preset=yesterday')}"] .u-over`,
+    )
+    await plot.scrollIntoViewIfNeeded()
+    const over = await plot.boundingBox()
+    assert.ok(over)
+    await page.mouse.move(over.x + (over.width * 10.5) / 24, over.y + over.height - 4)
+    await page.mouse.click(over.x + (over.width * 10.5) / 24, over.y + over.height - 4)
+    await waitText(
+      page,
+      'total-active',
+      formatDuration(await total('preset=yesterday&categories[0]=Coding')),
+    )
+    assert.match((await page.textContent('[data-testid="filter-chip"]')) ?? '', /category Coding/)
+    await page.click('[data-testid="filter-chip"]')
+    await waitText(page, 'total-active', formatDuration(await total('preset=yesterday')))
+  })
+
+  await t.test('a label is added by selecting a range on the timeline', async () => {
+    const lanes = page.locator('[data-testid="timeline"] .tl-tracks')
+    await lanes.scrollIntoViewIfNeeded()
+    const tracks = await lanes.boundingBox()
+    assert.ok(tracks)
+    // 09:00 to 12:00 of the day.
+    const x = (hour: number) => tracks.x + (tracks.width * hour) / 24
+    const yMid = tracks.y + tracks.height / 2
+    await page.mouse.move(x(9), yMid)
+    await page.mouse.down()
+    await page.mouse.move(x(10.5), yMid, { steps: 4 })
+    await page.mouse.move(x(12), yMid, { steps: 4 })
+    await page.mouse.up()
+    await page.fill('form[aria-label="New label"] input[type="text"]', 'Design review')
+    await page.click('form[aria-label="New label"] button[type="submit"]')
+    await page.waitForSelector('[data-testid="timeline-label"]:has-text("Design review")')
+    const labels = (await call('GET', '/v1/labels')) as {
+      text: string
+      startUtc: number
+      endUtc: number
+    }[]
+    const label = labels.find((l) => l.text === 'Design review')
+    assert.ok(label, JSON.stringify(labels))
+    // Within a few minutes of 09:00–12:00 (a pixel is about two minutes).
+    assert.ok(Math.abs(label.startUtc * 1000 - y) <= 5 * 60_000, `start ${label.startUtc}`)
+    assert.ok(Math.abs(label.endUtc * 1000 - (y + 3 * HOUR)) <= 5 * 60_000, `end ${label.endUtc}`)
+    await shot(page, 'timeline-label')
+  })
+
+  await t.test('a posted event appears without reloading', async () => {
+    await page.click('[data-testid="range-picker"] >> text=Today')
+    await waitText(page, 'total-active', formatDuration(await total('preset=today')))
+    await page.waitForSelector('[data-testid="live-indicator"][data-state="live"]')
+    await page.evaluate('window.notReloaded = true')
+    const now = Date.now()
+    await call('POST', '/v1/events', [event(now - 25 * 60_000, 25, 'delta', 'Coding', 'Code')])
+    await waitText(page, 'total-active', formatDuration(await total('preset=today')))
+    await page.waitForSelector('[data-testid="breakdown-row"][data-name="delta"]')
+    assert.equal(await page.evaluate('window.notReloaded'), true)
+    await shot(page, 'live-today')
+  })
+
+  await t.test('status and settings', async () => {
+    await page.click('nav >> text=Status')
+    await page.waitForSelector('[data-testid="collector-row"]')
+    const sources = await page.$$eval('[data-testid="collector-row"] td:first-child', (els) =>
+      els.map((e) => e.textContent),
+    )
+    assert.ok(
+      sources.includes('wakatime-vscode') && sources.includes('daybook-window'),
+      String(sources),
+    )
+    await shot(page, 'status')
+    await page.click('nav >> text=Settings')
+    // A data session cannot change settings: the page says how to get an admin one.
+    await page.waitForSelector('[data-testid="needs-admin"]')
+    await shot(page, 'settings')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.click('nav >> text=Overview')
+    await page.waitForSelector('[data-testid="bars"][data-drawn-at]')
+    await shot(page, 'overview-dark')
+  })
+
+  await t.test('an admin session lists, creates and revokes tokens', async () => {
+    const open = await runCli(
+      ['open', '--admin', '--no-browser', '--data-dir', d.dataDir, '--config-dir', d.configDir],
+      { DISPLAY: '', WAYLAND_DISPLAY: '' },
+    )
+    const url = /http:\/\/\S+#code=\S+/.exec(open.stdout)?.[0]
+    assert.ok(url, open.stdout + open.stderr)
+    const admin = await ctx.newPage()
+    admin.on('dialog', (dialog) => void dialog.accept())
+    await admin.goto(url)
+    await admin.waitForSelector('[data-testid="total-active"]')
+    await admin.click('nav >> text=Settings')
+    // The two sign-ins so far are sessions, listed like any token.
+    await waitCount(admin, '[data-testid="tokens"] tr:has-text("dashboard session")', 2)
+    await admin.fill('form:has(button:text("Create token")) input', 'e2e script')
+    await admin.selectOption('form:has(button:text("Create token")) select >> nth=0', 'read_only')
+    await admin.click('button:text("Create token")')
+    const secret = (await admin.locator('[data-testid="new-token"]').textContent()) ?? ''
+    assert.match(secret, /^sk-/)
+    const row = admin.locator('[data-testid="tokens"] tr:has-text("e2e script")')
+    await row.locator('button:text("Revoke")').click()
+    await row.locator('td:text("revoked")').waitFor()
+    const tokens = (await call('GET', '/v1/auth/tokens')) as { name: string; revoked: boolean }[]
+    assert.equal(tokens.find((x) => x.name === 'e2e script')?.revoked, true)
+    await admin.close()
+  })
+
+  await t.test('a revoked session returns to the sign-in with the reason', async () => {
+    const tokens = (await call('GET', '/v1/auth/tokens')) as {
+      id: string
+      acl: string
+      name: string
+    }[]
+    const session = tokens.find((x) => x.name === 'dashboard session' && x.acl === 'data')
+    assert.ok(session)
+    await call('POST', '/v1/auth/tokens/revoke', { id: session.id })
+    await page.click('[data-testid="range-picker"] >> text=Last week')
+    await page.waitForSelector('[data-testid="sign-in-error"]')
+    assert.equal(await page.evaluate('sessionStorage.getItem("daybook.session")'), null)
+    await shot(page, 'sign-in')
+  })
+
+  assert.deepEqual(problems, [])
+})

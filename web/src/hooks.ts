@@ -1,0 +1,110 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import type { DaybookApi } from '../../src/client/api.ts'
+
+export interface Loaded<T> {
+  data: T | undefined
+  error: Error | undefined
+  loading: boolean
+}
+
+/**
+ * Runs `load` whenever `deps` change, aborting the previous run; keeps the last data while a new
+ * run is under way (a live refresh does not blank the page).
+ */
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<Loaded<T>>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  })
+  useEffect(() => {
+    const ctrl = new AbortController()
+    setState((s) => ({ ...s, loading: true }))
+    load(ctrl.signal).then(
+      (data) => {
+        if (!ctrl.signal.aborted) setState({ data, error: undefined, loading: false })
+      },
+      (error: unknown) => {
+        if (ctrl.signal.aborted) return
+        setState({
+          data: undefined,
+          error: error instanceof Error ? error : new Error(String(error)),
+          loading: false,
+        })
+      },
+    )
+    return () => ctrl.abort()
+  }, deps)
+  return state
+}
+
+export type LiveState = 'connecting' | 'live' | 'offline'
+
+/** Envelope types after which the page's numbers may have changed. */
+const CHANGE_TYPES = [
+  'EventsInserted',
+  'EventsDeleted',
+  'AfkChanged',
+  'LabelCreated',
+  'LabelUpdated',
+  'LabelDeleted',
+  'SettingsChanged',
+  'DevicesChanged',
+]
+
+/**
+ * The live stream: calls `onChange` (debounced) after data changed, reconnects with back-off.
+ */
+export function useLive(
+  api: DaybookApi | undefined,
+  onChange: () => void,
+): { state: LiveState; lastChange: number | undefined } {
+  const [state, setState] = useState<LiveState>('connecting')
+  const [lastChange, setLastChange] = useState<number | undefined>(undefined)
+  const changeRef = useRef(onChange)
+  changeRef.current = onChange
+  useEffect(() => {
+    if (!api) return
+    let socket: WebSocket | undefined
+    let retry: ReturnType<typeof setTimeout> | undefined
+    let debounce: ReturnType<typeof setTimeout> | undefined
+    let attempt = 0
+    let stopped = false
+    const connect = () => {
+      setState('connecting')
+      socket = new WebSocket(api.streamUrl({ types: CHANGE_TYPES, origin: location.origin }))
+      socket.addEventListener('open', () => {
+        attempt = 0
+        setState('live')
+      })
+      socket.addEventListener('message', (m: MessageEvent<string>) => {
+        let type: string | undefined
+        try {
+          type = (JSON.parse(m.data) as { type?: string }).type
+        } catch {
+          return
+        }
+        if (type === undefined || !CHANGE_TYPES.includes(type)) return
+        clearTimeout(debounce)
+        debounce = setTimeout(() => {
+          setLastChange(Date.now())
+          changeRef.current()
+        }, 300)
+      })
+      socket.addEventListener('close', () => {
+        if (stopped) return
+        setState('offline')
+        attempt += 1
+        retry = setTimeout(connect, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)))
+      })
+    }
+    connect()
+    return () => {
+      stopped = true
+      clearTimeout(retry)
+      clearTimeout(debounce)
+      socket?.close()
+    }
+  }, [api])
+  return { state, lastChange }
+}

@@ -1,0 +1,101 @@
+/** Collectors and devices, and when each last sent data; a silent one is flagged. */
+import type { Ctx } from '../app.tsx'
+import { formatAgo, formatDateTime } from '../format.ts'
+import { useLoad } from '../hooks.ts'
+
+/** A collector that has sent nothing for this long is flagged as silent. */
+const SILENT_AFTER_SEC = 15 * 60
+
+export function StatusView(props: { ctx: Ctx }) {
+  const { api, tz, tick } = props.ctx
+  const loaded = useLoad((signal) => api.status(signal), [api, tick])
+  const s = loaded.data
+  const now = Date.now()
+  return (
+    <main>
+      <section class="card" aria-label="Daemon">
+        <h2>Status</h2>
+        {loaded.error ? <p class="error">{loaded.error.message}</p> : null}
+        {s ? (
+          <p>
+            Daybook {s.version}, up since {formatDateTime(Date.parse(s.startedAt), tz)};{' '}
+            {s.counts.events.toLocaleString()} events, {s.counts.labels.toLocaleString()} labels;{' '}
+            {s.streams.websocketClients} live client{s.streams.websocketClients === 1 ? '' : 's'}
+            {s.rollups.pendingSlots > 0 ? `; recounting ${s.rollups.pendingSlots} slots` : ''}.
+          </p>
+        ) : null}
+      </section>
+      <section class="card" aria-label="Collectors">
+        <h3>Collectors</h3>
+        {s && s.collectors.length === 0 ? (
+          <p class="muted">
+            No collector has sent data yet. Start one with <code>daybook watch</code>.
+          </p>
+        ) : null}
+        <table data-testid="collectors">
+          <thead>
+            <tr>
+              <th scope="col">Source</th>
+              <th scope="col">Device</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Last data</th>
+              <th scope="col">Items</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(s?.collectors ?? []).map((c) => {
+              const silent = c.silentSeconds > SILENT_AFTER_SEC
+              return (
+                <tr class={silent ? 'silent' : ''} data-testid="collector-row">
+                  <td>{c.source}</td>
+                  <td>{c.device}</td>
+                  <td>{c.kind}</td>
+                  <td title={formatDateTime(Date.parse(c.lastSeen), tz)}>
+                    {formatAgo(c.silentSeconds)}
+                    {silent ? (
+                      <span class="badge warn" data-testid="silent">
+                        silent
+                      </span>
+                    ) : null}
+                  </td>
+                  <td>{c.items.toLocaleString()}</td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </section>
+      <section class="card" aria-label="Devices">
+        <h3>Devices</h3>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Device</th>
+              <th scope="col">Last data</th>
+              <th scope="col">Events</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(s?.devices ?? []).map((d) => {
+              const last = d.lastSeen === null ? undefined : Date.parse(d.lastSeen)
+              const silent = last === undefined || (now - last) / 1000 > SILENT_AFTER_SEC
+              return (
+                <tr class={silent ? 'silent' : ''}>
+                  <td>
+                    {d.name}
+                    {d.own ? ' (this machine)' : ''}
+                  </td>
+                  <td>
+                    {last === undefined ? 'never' : formatAgo((now - last) / 1000)}
+                    {silent ? <span class="badge warn">silent</span> : null}
+                  </td>
+                  <td>{d.events.toLocaleString()}</td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </section>
+    </main>
+  )
+}
