@@ -60,7 +60,7 @@ export function Insights(props: { ctx: Ctx; insightRange: string | undefined; fi
               <dt>Daily average{range === undefined ? ' (all time)' : ''}</dt>
               <dd>
                 {d.average
-                  ? `${formatDuration(d.average.averageSeconds)} (${formatDuration(d.average.activeDayAverageSeconds)} on the ${d.average.activeDays} active days)`
+                  ? `${formatDuration(d.average.averageSeconds)} (${formatDuration(d.average.activeDayAverageSeconds)} a day on ${d.average.activeDays === 1 ? '1 active day' : `${d.average.activeDays} active days`})`
                   : '—'}
               </dd>
             </div>

@@ -19,8 +19,9 @@ export function StatusView(props: { ctx: Ctx }) {
         {s ? (
           <p>
             Daybook {s.version}, up since {formatDateTime(Date.parse(s.startedAt), tz)};{' '}
-            {s.counts.events.toLocaleString()} events, {s.counts.labels.toLocaleString()} labels;{' '}
-            {s.streams.websocketClients} live client{s.streams.websocketClients === 1 ? '' : 's'}
+            {s.counts.events.toLocaleString()} events, {s.counts.labels.toLocaleString()} label
+            {s.counts.labels === 1 ? '' : 's'}; {s.streams.websocketClients} live client
+            {s.streams.websocketClients === 1 ? '' : 's'}
             {s.rollups.pendingSlots > 0 ? `; recounting ${s.rollups.pendingSlots} slots` : ''}.
           </p>
         ) : null}
@@ -64,6 +65,48 @@ export function StatusView(props: { ctx: Ctx }) {
             })}
           </tbody>
         </table>
+      </section>
+      <section class="card" aria-label="Watcher">
+        <h3>Watcher on this machine</h3>
+        {s && s.watchers === null ? (
+          <p class="muted">
+            <code>daybook watch</code> has not run for this data dir: windows, time away and input
+            are recorded only while it runs (<code>daybook service install</code> starts it at
+            login).
+          </p>
+        ) : null}
+        {s?.watchers ? (
+          <>
+            <p data-testid="watcher-state">
+              {s.watchers.running ? `Running (pid ${s.watchers.pid})` : 'Not running'}, sending to{' '}
+              {s.watchers.target}; last report{' '}
+              {formatAgo((now - Date.parse(s.watchers.updatedAt)) / 1000)}
+              {s.watchers.running ? null : <span class="badge warn">stopped</span>}
+            </p>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Collector</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Sent</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Last recorded</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.watchers.collectors.map((c) => (
+                  <tr class={c.state === 'retrying' ? 'silent' : ''}>
+                    <td>{c.collector}</td>
+                    <td>{c.state}</td>
+                    <td>{c.delivered.toLocaleString()}</td>
+                    <td>{c.waiting.toLocaleString()}</td>
+                    <td>{c.last ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ) : null}
       </section>
       <section class="card" aria-label="Devices">
         <h3>Devices</h3>
