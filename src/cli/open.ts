@@ -62,9 +62,7 @@ export const openCommand: Command = {
     const client = connect(values, env)
     let issued: SessionCode
     try {
-      issued = await client.post<SessionCode>('/v1/session/codes', {
-        scope: values.admin === true ? 'admin' : 'data',
-      })
+      issued = await client.api().createSessionCode(values.admin === true ? 'admin' : 'data')
     } catch (err) {
       if (err instanceof ApiError && err.code === 'dashboard_needs_tcp') {
         throw new CliError(
