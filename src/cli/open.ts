@@ -4,6 +4,7 @@
  * that carries it, and opens that URL where there is a desktop to open it on.
  */
 import open from 'open'
+import type { SessionCode } from '../client/api.ts'
 import { ApiError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { connect } from './connect.ts'
@@ -39,13 +40,6 @@ const FLAGS = {
   'config-dir': { type: 'string' },
   url: { type: 'string' },
 } as const
-
-interface SessionCode {
-  code: string
-  scope: string
-  expiresAt: string
-  url: string
-}
 
 /** Whether a browser can be shown: a desktop session on Linux and the BSDs, always elsewhere. */
 export function hasDesktop(env: NodeJS.ProcessEnv, platform = process.platform): boolean {
