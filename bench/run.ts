@@ -48,6 +48,8 @@ const flag = (name: string) => {
   return i >= 0 ? Number(args[i + 1]) : undefined
 }
 const RUNS = flag('--runs') ?? 20
+/** Keep the data directory (its path is printed) to look into the database afterwards. */
+const KEEP = args.includes('--keep')
 const REFERENCE_RUNS = 3
 const ZONE = 'Europe/Berlin'
 const DAY = 86_400_000
@@ -72,7 +74,7 @@ const running = new Set<ChildProcess>()
 process.on('exit', () => {
   // SIGTERM: the launcher passes it on to the daemon it runs (SIGKILL would orphan that one).
   for (const child of running) child.kill('SIGTERM')
-  rmSync(dir, { recursive: true, force: true })
+  if (!KEEP) rmSync(dir, { recursive: true, force: true })
 })
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -611,7 +613,8 @@ try {
   raw.close()
 } finally {
   agent.destroy()
-  rmSync(dir, { recursive: true, force: true })
+  if (KEEP) log(`kept ${dir}`)
+  else rmSync(dir, { recursive: true, force: true })
 }
 
 const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
