@@ -60,6 +60,13 @@ const TOMBSTONE_SQL = (kind: 'event' | 'afk' | 'label') => `
   INSERT INTO tombstones (seq, kind, id, start_ms) VALUES ($seq, '${kind}', $id, $s)
   ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms`
 
+/** Whether two 16-byte ids are equal. */
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Time spans whose slots a transaction made dirty, merged before they are written. */
 class DirtySpans {
   readonly #spans: [number, number][] = []
@@ -203,17 +210,18 @@ export class Writer {
       const dims = this.#dims
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
-      const find = c.stmt('SELECT seq, end_ms FROM events WHERE start_ms = ? AND id = ?')
+      // Events are indexed by start alone: the stored event with this identity, if any, is among
+      // the (few, usually no) rows that share its start. One writer, inside its transaction: no
+      // other write can add one meanwhile.
+      const sameStart = c.stmt('SELECT seq, id, end_ms FROM events WHERE start_ms = ?')
       // Most databases never delete an event: then there is no tombstone to look for.
       const tombstoned = c.get("SELECT 1 AS x FROM tombstones WHERE kind = 'event' LIMIT 1")
         ? c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
         : undefined
-      // Most events are new: insert first, and look the stored one up only on a conflict.
       const insert = c.stmt(`
         INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category_id, app_id,
                             entity_id, project_id, branch_id, language_id, source_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (start_ms, id) DO NOTHING`)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
       const perDevice = new Map<number, { added: number; lastSeen: number }>()
       const presence = new Map<number, number[]>()
@@ -243,32 +251,29 @@ export class Writer {
         }
         let seq = nextSeq()
         const seen = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
-        const stored =
-          Number(
-            insert.run(
-              seq,
-              id,
-              device.id,
-              e.startMs,
-              e.endMs,
-              duration,
-              category,
-              app,
-              entity,
-              project,
-              branch,
-              language,
-              source,
-            ).changes,
-          ) === 1
-        const found = stored
-          ? undefined
-          : (find.get(e.startMs, id) as { seq: number; end_ms: number } | undefined)
-        if (stored) {
+        const found = (
+          sameStart.all(e.startMs) as { seq: number; id: Uint8Array; end_ms: number }[]
+        ).find((r) => sameId(r.id, id))
+        if (found === undefined) {
+          insert.run(
+            seq,
+            id,
+            device.id,
+            e.startMs,
+            e.endMs,
+            duration,
+            category,
+            app,
+            entity,
+            project,
+            branch,
+            language,
+            source,
+          )
           result.inserted++
           dirty.add(e.startMs, e.endMs)
           seen.added++
-        } else if (found && e.endMs > found.end_ms) {
+        } else if (e.endMs > found.end_ms) {
           extend.run(seq, e.endMs, duration, found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
