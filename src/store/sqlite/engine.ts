@@ -22,6 +22,7 @@ import {
   type RowDimension,
   afkOverlapping,
   eventsOverlapping,
+  ruleCategories,
   sourcePriorities,
 } from './rows.ts'
 
@@ -227,6 +228,7 @@ function resolveFromEvents(
 ): void {
   if (ranges.length === 0) return
   const priority = sourcePriorities(c)
+  const category = ruleCategories(c)
   const passes = (e: EventRow) => filters.every(([col, ids]) => ids.has(e[col]))
   // Runs of touching ranges, at most a day long (bounds the events held at once).
   let run: [number, number, number][] = []
@@ -237,7 +239,7 @@ function resolveFromEvents(
       endMs: (run[run.length - 1] as [number, number, number])[2],
     }
     const segments = activeTimeline(
-      eventsOverlapping(c, span),
+      eventsOverlapping(c, span, category),
       afk === null ? null : afk(c, span),
       span,
       priority,
@@ -308,6 +310,7 @@ export function sessions(c: Connection, range: TimeRange, gapMs: number): Sessio
       })
       .map((r) => r.slot)
     const priority = sourcePriorities(c)
+    const category = ruleCategories(c)
     const out: Session[] = []
     let current: Session | undefined
     for (const day of activeDays(c, range, dirty)) {
@@ -318,7 +321,7 @@ export function sessions(c: Connection, range: TimeRange, gapMs: number): Sessio
       ) {
         const span = { startMs: from, endMs: Math.min(from + DAY_MS, day.endMs, range.endMs) }
         const segments = activeTimeline(
-          eventsOverlapping(c, span),
+          eventsOverlapping(c, span, category),
           afkOverlapping(c, span),
           span,
           priority,
