@@ -352,6 +352,8 @@ try {
     raw: keyof typeof RAW_SCANS
     rawRange: [number, number]
     target: number
+    /** Not a year-long question: the ratio targets (≥ 20×, ≤ 1/5 of raw) are for those. */
+    short?: boolean
   }[] = [
     {
       name: 'day buckets by project, year',
@@ -457,6 +459,7 @@ try {
       raw: 'todayByHour',
       rawRange: [today, now],
       target: 50,
+      short: true,
     },
   ]
   const reader = Connection.open(path.join(dataDir, 'daybook.db'), 'reader')
@@ -495,7 +498,7 @@ try {
       `${fmt(r.p50)} / ${fmt(r.p95)}`,
       `${fmt(r.reference, 0)}; ${fmt(r.raw)}`,
       `${fmt(r.reference / r.p95, 0)}× faster; ${fmt(r.p95 / r.raw, 2)} of raw`,
-      `≤ ${q.target} ms, ≥ 20×, ≤ 0.2`,
+      q.short ? `≤ ${q.target} ms` : `≤ ${q.target} ms, ≥ 20×, ≤ 0.2`,
     )
   }
   reader.close(false)
@@ -578,6 +581,7 @@ try {
     idleP95: percentile(idle, 0.95),
     busyP95: percentile(busy, 0.95),
     polls,
+    largestDirtySlotBacklog: backlog,
     ingestRate: loadRate,
     pollsPerSecond: polls / (load.ms / 1000),
   }
@@ -601,7 +605,8 @@ try {
   log(`RSS peaks by phase (MiB): ${JSON.stringify(rssPeaks)}`)
   results.peakRssMiB = peak
   results.rssByPhase = rssPeaks
-  row('daemon peak RSS (MiB)', fmt(peak, 0), '', '', '≤ 250')
+  // The issue's bound is 250 MB; RSS is counted in MiB.
+  row('daemon peak RSS (MiB)', fmt(peak, 0), '', '', '≤ 238 (250 MB)')
 
   // Start to /readyz on the year's database.
   await settle()
