@@ -54,8 +54,12 @@ export function markDirty(c: Connection, fromMs: number, toMs: number, nowMs: nu
   )
 }
 
-/** Marks every slot that holds active time dirty (the source priorities changed). */
+/**
+ * Marks every slot that holds active time dirty, and marks the dirty ones again (the source
+ * priorities or category rules changed: what readers resolved from events before is stale too).
+ */
 export function markAllDirty(c: Connection, nowMs: number): void {
+  c.run('UPDATE dirty_slots SET marked_ms = $now', { now: nowMs })
   c.run(
     `INSERT INTO dirty_slots (slot, marked_ms) SELECT DISTINCT slot, $now FROM cells_slot WHERE true
      ON CONFLICT (slot) DO UPDATE SET marked_ms = excluded.marked_ms`,

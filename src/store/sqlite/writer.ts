@@ -75,7 +75,9 @@ class DirtySpans {
     this.#spans.push([Math.min(fromMs, toMs), Math.max(fromMs, toMs)])
   }
 
-  flush(c: Connection, nowMs: number): void {
+  flush(c: Connection, mark: () => number): void {
+    if (this.#spans.length === 0) return
+    const nowMs = mark()
     this.#spans.sort((a, b) => a[0] - b[0])
     let current: [number, number] | undefined
     for (const span of this.#spans) {
@@ -123,6 +125,7 @@ export class Writer {
 
   /** After a migration: forget cached ids and statements. */
   reset(): void {
+    this.#lastMark = undefined
     this.#dims.reset()
     this.#agents.clear()
   }
@@ -141,7 +144,7 @@ export class Writer {
         const start = seq
         this.#dims.begin()
         const out = fn({ nextSeq: () => ++seq, unSeq: () => --seq, dirty })
-        dirty.flush(this.#c, Date.now())
+        dirty.flush(this.#c, () => this.#mark())
         const created = this.#dims.createdDevices()
         if (created.length > 0 && isWriteResult(out)) {
           const devices = deviceChanges(this.#c, created)
@@ -165,6 +168,21 @@ export class Writer {
     } finally {
       this.onDirty()
     }
+  }
+
+  /** The last mark put on dirty slots; undefined until read from the database. */
+  #lastMark: number | undefined
+
+  /**
+   * The mark for the slots this transaction touches: its time, but always greater than every mark
+   * before it (even when the clock steps back, or two writes share a millisecond). Readers keep a
+   * dirty slot's resolution while its mark is unchanged (see `engine.ts`).
+   */
+  #mark(): number {
+    this.#lastMark ??=
+      this.#c.get<{ m: number | null }>('SELECT max(marked_ms) AS m FROM dirty_slots')?.m ?? 0
+    this.#lastMark = Math.max(Date.now(), this.#lastMark + 1)
+    return this.#lastMark
   }
 
   /** The latest committed seq. */
@@ -824,12 +842,12 @@ export class Writer {
         changes.push({ seq, kind: 'setting', op: 'upsert', key, value })
       }
       // Who wins overlapping time changed: every slot with active time is recomputed.
-      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, Date.now())
+      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, this.#mark())
       // Which category time counts under changed: the same recount, under the new rules.
       const rules = readSettings(c).categoryRules
       if (JSON.stringify(rules) !== rulesBefore) {
         for (const rule of rules) this.#dims.named('categories', rule.category)
-        markAllDirty(c, Date.now())
+        markAllDirty(c, this.#mark())
       }
       // How far a heartbeat reaches changed: every stream's events are derived again.
       const timeout = readSettings(c).heartbeatTimeoutSec
