@@ -6,7 +6,10 @@
  * while the person is away), editor plugins reporting coding in sessions, a browser extension
  * reporting tabs in browsing stretches (editor and browser time overlap the window watcher's, and
  * sometimes each other), about ten AFK periods, and 5-minute input buckets while someone is
- * there. About 5,500 events a day: two million in a year.
+ * there. A heavy user: about 6,700 events on a working day and 2,700 on a weekend day, two million
+ * in a year, across 40 coding projects (window and browser events carry the app or the site as
+ * their project, as the real watchers do), 60 apps, 15 languages, 8 categories and about 20,000
+ * entities (files, windows, pages).
  */
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -102,7 +105,7 @@ const PROJECTS = Array.from({ length: 40 }, (_, i) => ({
     LANGUAGES[(i * 7 + 3) % 15],
     LANGUAGES[(i * 11 + 5) % 15],
   ] as string[],
-  files: 300,
+  files: 100,
 }))
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -145,9 +148,10 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
     t += length
   }
 
-  // Editor sessions: 2,500 events of 10 s to 3 minutes in runs on one project.
+  // Editor sessions: about 3,400 events (1,400 on a weekend) of 10 s to 3 minutes in runs on one
+  // project.
   let coded = 0
-  while (coded < (weekend ? 600 : 2_500)) {
+  while (coded < (weekend ? 1_400 : 3_400)) {
     const project = pick(today)
     const editor = pick(EDITORS)
     const branch = rand() < 0.7 ? 'main' : `feature-${between(1, 30)}`
@@ -175,7 +179,7 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
 
   // Browser: tab events in browsing stretches, overlapping window and sometimes editor time.
   let browsed = 0
-  while (browsed < (weekend ? 500 : 2_350)) {
+  while (browsed < (weekend ? 1_200 : 3_000)) {
     let t = workStart + Math.floor(rand() * (workEnd - workStart - HOUR))
     const n = between(15, 80)
     // A browsing stretch stays on a few sites.

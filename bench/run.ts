@@ -50,6 +50,8 @@ const flag = (name: string) => {
   return i >= 0 ? Number(args[i + 1]) : undefined
 }
 const RUNS = flag('--runs') ?? 20
+/** Keep the data directory (its path is printed) to look into the database afterwards. */
+const KEEP = args.includes('--keep')
 const REFERENCE_RUNS = 3
 const ZONE = 'Europe/Berlin'
 const DAY = 86_400_000
@@ -74,7 +76,7 @@ const running = new Set<ChildProcess>()
 process.on('exit', () => {
   // SIGTERM: the launcher passes it on to the daemon it runs (SIGKILL would orphan that one).
   for (const child of running) child.kill('SIGTERM')
-  rmSync(dir, { recursive: true, force: true })
+  if (!KEEP) rmSync(dir, { recursive: true, force: true })
 })
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -352,6 +354,8 @@ try {
     raw: keyof typeof RAW_SCANS
     rawRange: [number, number]
     target: number
+    /** Not a year-long question: the ratio targets (≥ 20×, ≤ 1/5 of raw) are for those. */
+    short?: boolean
   }[] = [
     {
       name: 'day buckets by project, year',
@@ -457,6 +461,7 @@ try {
       raw: 'todayByHour',
       rawRange: [today, now],
       target: 50,
+      short: true,
     },
   ]
   const reader = Connection.open(path.join(dataDir, 'daybook.db'), 'reader')
@@ -495,7 +500,7 @@ try {
       `${fmt(r.p50)} / ${fmt(r.p95)}`,
       `${fmt(r.reference, 0)}; ${fmt(r.raw)}`,
       `${fmt(r.reference / r.p95, 0)}× faster; ${fmt(r.p95 / r.raw, 2)} of raw`,
-      `≤ ${q.target} ms, ≥ 20×, ≤ 0.2`,
+      q.short ? `≤ ${q.target} ms` : `≤ ${q.target} ms, ≥ 20×, ≤ 0.2`,
     )
   }
   reader.close(false)
@@ -578,6 +583,7 @@ try {
     idleP95: percentile(idle, 0.95),
     busyP95: percentile(busy, 0.95),
     polls,
+    largestDirtySlotBacklog: backlog,
     ingestRate: loadRate,
     pollsPerSecond: polls / (load.ms / 1000),
   }
@@ -601,7 +607,8 @@ try {
   log(`RSS peaks by phase (MiB): ${JSON.stringify(rssPeaks)}`)
   results.peakRssMiB = peak
   results.rssByPhase = rssPeaks
-  row('daemon peak RSS (MiB)', fmt(peak, 0), '', '', '≤ 250')
+  // The issue's bound is 250 MB; RSS is counted in MiB.
+  row('daemon peak RSS (MiB)', fmt(peak, 0), '', '', '≤ 238 (250 MB)')
 
   // Start to /readyz on the year's database.
   await settle()
@@ -633,7 +640,8 @@ try {
   raw.close()
 } finally {
   agent.destroy()
-  rmSync(dir, { recursive: true, force: true })
+  if (KEEP) log(`kept ${dir}`)
+  else rmSync(dir, { recursive: true, force: true })
 }
 
 const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []

@@ -52,6 +52,7 @@ import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
 import { ApiToken } from './schemas/tokens.ts'
+import { lazySerializers } from './serialization.ts'
 import { validatorCompiler } from './validation.ts'
 import { wakatimeRoutes } from './compat/wakatime/index.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
@@ -161,6 +162,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       ignoreDuplicateSlashes: true,
     },
     bodyLimit: 1024 * 1024,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     // Idle keep-alive connections are closed at shutdown; in-flight requests are allowed to finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

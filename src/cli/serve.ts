@@ -1,8 +1,8 @@
 /**
  * `daybook serve`: the daemon. Owns the process: listeners, signals, the discovery file, exit codes.
  *
- * Start-up order: data dir → store opened and checked (a newer schema refuses here) → token →
- * listeners → migrations → ready. Probes answer while migrations run; `/readyz` says 503 until done.
+ * Start-up order: data dir → the store opens in its threads while the token is read and the API
+ * built → store checked (a newer schema refuses here) → listeners → migrations → ready. Probes answer while migrations run; `/readyz` says 503 until done.
  * Shutdown order: stop accepting → finish in-flight requests → close the store → remove the
  * socket and discovery file → exit 0.
  */
@@ -340,14 +340,20 @@ export async function startDaemon(config: ServeConfig): Promise<Daemon> {
         'stop it first, or use another --data-dir',
     )
   }
-  let store: Store | undefined
+  let opening: Promise<Store> | undefined
   try {
     restrictDatabaseMode(config.dbPath)
-    store = await openDatabase(config.dbPath)
-    const daemon = await startWithStore(config, store)
+    // The store's threads open the database while this one builds the API (start to ready).
+    opening = openDatabase(config.dbPath)
+    opening.catch(() => undefined) // awaited (and its failure reported) in startWithStore
+    const daemon = await startWithStore(config, opening)
     return { ...daemon, stop: () => daemon.stop().finally(() => lock.release()) }
   } catch (err) {
-    await store?.close() // idempotent: the app may already have closed it
+    // idempotent: the app may already have closed it
+    await opening?.then(
+      (store) => store.close(),
+      () => undefined,
+    )
     lock.release()
     throw err
   }
@@ -391,7 +397,7 @@ function runningPid(dataDir: string): string {
   }
 }
 
-async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon> {
+async function startWithStore(config: ServeConfig, opening: Promise<Store>): Promise<Daemon> {
   const files = dataPaths(config.dataDir)
   // The token file is re-read while the daemon runs; a bad replacement is logged, not used.
   const log: { warn: (message: string) => void } = { warn: () => undefined }
@@ -432,6 +438,13 @@ async function startWithStore(config: ServeConfig, store: Store): Promise<Daemon
   })
   await app.ready()
   log.warn = (message) => app.log.warn(message)
+  let store: Store
+  try {
+    store = await opening
+  } catch (err) {
+    await app.close()
+    throw err
+  }
 
   let socketServer: http.Server | undefined
   try {

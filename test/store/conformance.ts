@@ -886,6 +886,24 @@ export function conformance(name: string, open: StoreFactory): void {
       )
     })
 
+    test('a slot still waiting for its rollup shows every write at once, however quick the writes', async (t) => {
+      const store = await open(t)
+      const total = () => totalSeconds(store)
+      // Each query resolves the dirty slot (and a reader may keep that); each write changes it.
+      for (let i = 1; i <= 5; i++) {
+        await store.events.insert([
+          event({ entity: `f${i}.rs`, startMs: T0 + (i - 1) * MIN, endMs: T0 + i * MIN }),
+        ])
+        assert.equal(await total(), i * 60)
+      }
+      await store.events.insert([
+        event({ entity: 'f5.rs', startMs: T0 + 4 * MIN, endMs: T0 + 9 * MIN }),
+      ])
+      assert.equal(await total(), 9 * 60)
+      await store.afk.insert([afk({ startMs: T0 + 8 * MIN, endMs: T0 + 20 * MIN })])
+      assert.equal(await total(), 8 * 60)
+    })
+
     test('a change of source priority is exact at once and after the rebuild', async (t) => {
       const store = await open(t)
       await store.events.insert([

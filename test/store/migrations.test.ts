@@ -207,7 +207,7 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
   const T = Date.parse('2025-09-11T09:00:00Z')
-  assert.deepEqual(await store.migrate(), [6])
+  assert.deepEqual(await store.migrate(), [6, 7])
   await store.events.insert([event({ startMs: T, endMs: T + 60_000 })])
   const r = await store.heartbeats.insert([
     heartbeat({ timeMs: T + 120_000 }),
@@ -234,4 +234,44 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
         .run(),
     /CHECK constraint/,
   )
+})
+
+test('migration 7 indexes events by start alone: stored events still deduplicate and extend', async (t) => {
+  const file = path.join(tempDir(t), 'db.sqlite')
+  databaseAt(file, 6).close()
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    await store.events.insert([
+      event({ startMs: T, endMs: T + 60_000 }),
+      event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
+    ])
+    await store.close()
+  }
+  // The migration keeps every row of the version-6 database.
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), [7])
+  const db = new DatabaseSync(file, { readOnly: true })
+  t.after(() => db.close())
+  const indexes = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+    .all()
+    .map((r) => r.name)
+  assert.ok(indexes.includes('events_start') && !indexes.includes('events_start_id'))
+  const again = await store.events.insert([
+    event({ startMs: T, endMs: T + 60_000 }),
+    event({ startMs: T, endMs: T + 90_000, app: 'Other' }),
+    event({ startMs: T, endMs: T + 10_000, app: 'Third' }),
+  ])
+  assert.deepEqual(
+    { inserted: again.inserted, duplicates: again.duplicates, updated: again.updated },
+    { inserted: 1, duplicates: 1, updated: 1 },
+  )
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.deepEqual(events.map((e) => [e.app, e.endMs - T]).sort(), [
+    ['Code', 60_000],
+    ['Other', 90_000],
+    ['Third', 10_000],
+  ])
 })

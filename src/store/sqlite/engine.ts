@@ -12,7 +12,7 @@ import { type TimeRange, splitActive, splitRange } from '../../domain/calendar.t
 import { HOUR_MS, SLOT_MS, planBuckets } from '../../domain/cells.ts'
 import type { Dimension } from '../../domain/events.ts'
 import { type BucketCell, CellSums, TOTAL_GROUP } from '../../domain/summary.ts'
-import { activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
+import { type Segment, activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
 import type { ActiveTimeQuery, Session } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { type NamedTable, type ChildTable, idsOfNames, lookupNames } from './dimensions.ts'
@@ -22,6 +22,8 @@ import {
   type RowDimension,
   afkOverlapping,
   eventsOverlapping,
+  readSettings,
+  ruleCategories,
   sourcePriorities,
 } from './rows.ts'
 
@@ -83,14 +85,16 @@ export function activeTime(
 
     const firstSlot = Math.floor(range.startMs / SLOT_MS)
     const lastSlot = Math.floor((range.endMs - 1) / SLOT_MS)
-    const dirty = fromEvents
-      ? []
-      : c
-          .all<{ slot: number }>(
-            'SELECT slot FROM dirty_slots WHERE slot BETWEEN $a AND $b ORDER BY slot',
-            { a: firstSlot, b: lastSlot },
-          )
-          .map((r) => r.slot)
+    const marks = new Map<number, number>()
+    if (!fromEvents) {
+      for (const r of c.all<{ slot: number; marked_ms: number }>(
+        'SELECT slot, marked_ms FROM dirty_slots WHERE slot BETWEEN $a AND $b ORDER BY slot',
+        { a: firstSlot, b: lastSlot },
+      )) {
+        marks.set(r.slot, r.marked_ms)
+      }
+    }
+    const dirty = [...marks.keys()]
 
     // The buckets: only where there is something to count.
     let buckets: { label: string; startMs: number; endMs: number }[]
@@ -134,10 +138,140 @@ export function activeTime(
       if (tables) sumCells(c, tables.slots, 'slot', plan.slots, filters, groupColumn, add)
       else for (const [b, s0, s1] of plan.slots) fromEventsToo.push([b, s0 * SLOT_MS, s1 * SLOT_MS])
       fromEventsToo.sort((x, y) => x[1] - y[1])
-      resolveFromEvents(c, fromEventsToo, afkOverlapping, filters, groupColumn, add)
+      const rest = sumDirtySlots(
+        c,
+        fromEventsToo,
+        marks,
+        [firstSlot, lastSlot],
+        filters,
+        groupColumn,
+        add,
+      )
+      resolveFromEvents(c, rest, afkOverlapping, filters, groupColumn, add)
     }
     return name(c, raw, buckets, q.groupBy)
   })
+}
+
+/**
+ * Dirty slots resolved from events, kept by this reader thread between queries: a dashboard that
+ * polls while a writer ingests asks about the same dirty slots again and again, and the rollups
+ * catch up on them only after they settle. A slot's resolution is reused while the slot's mark
+ * is unchanged: the writer gives every write transaction a mark greater than any before it and
+ * puts it on every slot the write touches (events, AFK periods, settings that change who owns
+ * time), so an unchanged mark means unchanged inputs. The settings the resolution used are part
+ * of the key too, and slots found clean are dropped.
+ */
+interface DirtySlotCache {
+  file: string
+  settings: string
+  slots: Map<number, { marked: number; segments: Segment<EventRow>[] }>
+}
+let dirtySlotCache: DirtySlotCache | undefined
+/**
+ * More dirty slots than ingest at full speed leaves behind (ten days of dense activity). A query
+ * meeting more (after a migration or a rebuild, every slot is dirty) resolves them a day at a
+ * time as before, keeping none: holding them all would hold the whole history's timeline.
+ */
+const MAX_CACHED_SLOTS = 1024
+/** Longest run of dirty slots resolved at once (a day: bounds the events held at once). */
+const MAX_RESOLVE_SLOTS = DAY_MS / SLOT_MS
+
+/**
+ * Adds the whole dirty slots among `ranges` from the cache of resolved slots (resolving those it
+ * lacks, a run of consecutive slots at a time); returns the rest of the ranges, for
+ * `resolveFromEvents`.
+ */
+function sumDirtySlots(
+  c: Connection,
+  ranges: [number, number, number][],
+  marks: Map<number, number>,
+  [firstSlot, lastSlot]: [number, number],
+  filters: [RowDimension, Set<number>][],
+  groupColumn: RowDimension | undefined,
+  add: (bucket: number, group: number, ms: number) => void,
+): [number, number, number][] {
+  if (marks.size === 0 || marks.size > MAX_CACHED_SLOTS) return ranges
+  const settings = readSettings(c)
+  const key = JSON.stringify([settings.sourcePriority, settings.categoryRules])
+  if (
+    dirtySlotCache?.file !== c.file ||
+    dirtySlotCache.settings !== key ||
+    dirtySlotCache.slots.size > MAX_CACHED_SLOTS
+  ) {
+    dirtySlotCache = { file: c.file, settings: key, slots: new Map() }
+  }
+  const cached = dirtySlotCache.slots
+  for (const slot of cached.keys()) {
+    if (slot >= firstSlot && slot <= lastSlot && !marks.has(slot)) cached.delete(slot)
+  }
+
+  // Split the ranges at dirty slots: whole dirty slots come from the cache, the rest is left.
+  const rest: [number, number, number][] = []
+  const fromCache: [number, number][] = [] // [bucket, slot]
+  for (const [b, from, to] of ranges) {
+    let at = from
+    for (let slot = Math.ceil(from / SLOT_MS); (slot + 1) * SLOT_MS <= to; slot++) {
+      if (!marks.has(slot)) continue
+      if (at < slot * SLOT_MS) rest.push([b, at, slot * SLOT_MS])
+      fromCache.push([b, slot])
+      at = (slot + 1) * SLOT_MS
+    }
+    if (at < to) rest.push([b, at, to])
+  }
+  if (fromCache.length === 0) return rest
+
+  // Resolve the slots the cache lacks (or holds under an older mark), in runs.
+  const missing = [
+    ...new Set(
+      fromCache.map(([, slot]) => slot).filter((s) => cached.get(s)?.marked !== marks.get(s)),
+    ),
+  ].sort((x, y) => x - y)
+  if (missing.length > 0) {
+    const priority = sourcePriorities(c)
+    const category = ruleCategories(c)
+    let i = 0
+    while (i < missing.length) {
+      let j = i
+      while (
+        j + 1 < missing.length &&
+        missing[j + 1] === (missing[j] as number) + 1 &&
+        j + 1 - i < MAX_RESOLVE_SLOTS
+      ) {
+        j++
+      }
+      const first = missing[i] as number
+      const last = missing[j] as number
+      const span = { startMs: first * SLOT_MS, endMs: (last + 1) * SLOT_MS }
+      const perSlot = new Map<number, Segment<EventRow>[]>()
+      for (let s = first; s <= last; s++) perSlot.set(s, [])
+      for (const seg of activeTimeline(
+        eventsOverlapping(c, span, category),
+        afkOverlapping(c, span),
+        span,
+        priority,
+      )) {
+        for (let s = Math.floor(seg.startMs / SLOT_MS); s * SLOT_MS < seg.endMs; s++) {
+          const startMs = Math.max(seg.startMs, s * SLOT_MS)
+          const endMs = Math.min(seg.endMs, (s + 1) * SLOT_MS)
+          if (startMs < endMs) perSlot.get(s)?.push({ startMs, endMs, event: seg.event })
+        }
+      }
+      for (const [s, segments] of perSlot) {
+        cached.set(s, { marked: marks.get(s) as number, segments })
+      }
+      i = j + 1
+    }
+  }
+
+  const passes = (e: EventRow) => filters.every(([col, ids]) => ids.has(e[col]))
+  for (const [b, slot] of fromCache) {
+    for (const seg of (cached.get(slot) as { segments: Segment<EventRow>[] }).segments) {
+      if (!passes(seg.event)) continue
+      add(b, groupColumn === undefined ? 0 : seg.event[groupColumn], seg.endMs - seg.startMs)
+    }
+  }
+  return rest
 }
 
 /** UTC days (as ranges) holding active time or dirty slots within `range`, merged. */
@@ -227,6 +361,7 @@ function resolveFromEvents(
 ): void {
   if (ranges.length === 0) return
   const priority = sourcePriorities(c)
+  const category = ruleCategories(c)
   const passes = (e: EventRow) => filters.every(([col, ids]) => ids.has(e[col]))
   // Runs of touching ranges, at most a day long (bounds the events held at once).
   let run: [number, number, number][] = []
@@ -237,7 +372,7 @@ function resolveFromEvents(
       endMs: (run[run.length - 1] as [number, number, number])[2],
     }
     const segments = activeTimeline(
-      eventsOverlapping(c, span),
+      eventsOverlapping(c, span, category),
       afk === null ? null : afk(c, span),
       span,
       priority,
@@ -308,6 +443,7 @@ export function sessions(c: Connection, range: TimeRange, gapMs: number): Sessio
       })
       .map((r) => r.slot)
     const priority = sourcePriorities(c)
+    const category = ruleCategories(c)
     const out: Session[] = []
     let current: Session | undefined
     for (const day of activeDays(c, range, dirty)) {
@@ -318,7 +454,7 @@ export function sessions(c: Connection, range: TimeRange, gapMs: number): Sessio
       ) {
         const span = { startMs: from, endMs: Math.min(from + DAY_MS, day.endMs, range.endMs) }
         const segments = activeTimeline(
-          eventsOverlapping(c, span),
+          eventsOverlapping(c, span, category),
           afkOverlapping(c, span),
           span,
           priority,

@@ -15,6 +15,8 @@
  * 5: ActivityWatch buckets, events (integer ids, nanosecond times, JSON data) and settings.
  * 6: WakaTime heartbeats (raw, per device, deduplicated by content hash), their user agents, and
  *    each device's latest heartbeat.
+ * 7: events indexed by start alone (identity compared by the writer), not by (start, id); hour
+ *    cells indexed by project.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

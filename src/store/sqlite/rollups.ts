@@ -11,7 +11,14 @@
 import { SLOT_MS, SLOTS_PER_HOUR } from '../../domain/cells.ts'
 import { activeTimeline } from '../../domain/timeline.ts'
 import type { Connection } from './connection.ts'
-import { type EventRow, afkOverlapping, eventsOverlapping, sourcePriorities } from './rows.ts'
+import {
+  type Categorizer,
+  type EventRow,
+  afkOverlapping,
+  eventsOverlapping,
+  ruleCategories,
+  sourcePriorities,
+} from './rows.ts'
 
 const TUPLE = ['device', 'source', 'category', 'app', 'project', 'branch', 'language'] as const
 const PROJECT_ENTITY = ['project', 'entity'] as const
@@ -47,8 +54,12 @@ export function markDirty(c: Connection, fromMs: number, toMs: number, nowMs: nu
   )
 }
 
-/** Marks every slot that holds active time dirty (the source priorities changed). */
+/**
+ * Marks every slot that holds active time dirty, and marks the dirty ones again (the source
+ * priorities or category rules changed: what readers resolved from events before is stale too).
+ */
 export function markAllDirty(c: Connection, nowMs: number): void {
+  c.run('UPDATE dirty_slots SET marked_ms = $now', { now: nowMs })
   c.run(
     `INSERT INTO dirty_slots (slot, marked_ms) SELECT DISTINCT slot, $now FROM cells_slot WHERE true
      ON CONFLICT (slot) DO UPDATE SET marked_ms = excluded.marked_ms`,
@@ -86,7 +97,8 @@ export function refreshDirty(
       .map((r) => r.slot)
     if (slots.length === 0) return 0
     const priority = sourcePriorities(c)
-    for (const [first, last] of runs(slots)) refreshRun(c, first, last, priority)
+    const category = ruleCategories(c)
+    for (const [first, last] of runs(slots)) refreshRun(c, first, last, priority, category)
     c.run('DELETE FROM dirty_slots WHERE slot IN (SELECT value FROM json_each($slots))', {
       slots: JSON.stringify(slots),
     })
@@ -114,10 +126,11 @@ function refreshRun(
   first: number,
   last: number,
   priority: (row: EventRow) => number,
+  category: Categorizer,
 ): void {
   const range = { startMs: first * SLOT_MS, endMs: (last + 1) * SLOT_MS }
   const segments = activeTimeline(
-    eventsOverlapping(c, range),
+    eventsOverlapping(c, range, category),
     afkOverlapping(c, range),
     range,
     priority,

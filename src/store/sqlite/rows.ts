@@ -70,9 +70,12 @@ export const OVERLAP_SQL = (columns: string) => `
   WHERE end_ms - start_ms > ${SHORT_EVENT_MS} AND end_ms > $start AND start_ms < $end`
 
 /** Events overlapping `range` (a point event at its start included), in no particular order. */
-export function eventsOverlapping(c: Connection, range: TimeRange): EventRow[] {
+export function eventsOverlapping(
+  c: Connection,
+  range: TimeRange,
+  category: Categorizer = ruleCategories(c),
+): EventRow[] {
   const rows = c.all<RawEvent>(OVERLAP_SQL(COLUMNS), { start: range.startMs, end: range.endMs })
-  const category = ruleCategories(c)
   return rows.map((r) => ({
     // Hex orders exactly like the dashed form the reference path uses, and costs far less.
     id: Buffer.from(r.id.buffer, r.id.byteOffset, 16).toString('hex'),
@@ -126,14 +129,21 @@ export function sourcePriorities(c: Connection): (row: { source: number }) => nu
   return (row) => byId.get(row.source) ?? fallback
 }
 
+/** The category id a stored event counts under (see `ruleCategories`). */
+export type Categorizer = (row: {
+  category_id: number
+  app_id: number
+  entity_id: number
+}) => number
+
 /**
  * The category each stored event counts under: its own, or, when that is a generic one, what the
  * `categoryRules` setting says (see `domain/category-rules.ts`). Names are looked up once per
- * app and entity per call; most rows keep their own category without a lookup.
+ * app and entity per categorizer; most rows keep their own category without a lookup. Valid for
+ * one snapshot (a read or a write transaction): make one per query and pass it to each
+ * `eventsOverlapping` of that query, so a query resolving many runs looks each name up once.
  */
-function ruleCategories(
-  c: Connection,
-): (row: { category_id: number; app_id: number; entity_id: number }) => number {
+export function ruleCategories(c: Connection): Categorizer {
   const rules = readSettings(c).categoryRules
   if (rules.length === 0) return (r) => r.category_id
   const categories = new Map(

@@ -17,7 +17,7 @@ import {
   namedEvents,
   toLabel,
 } from './records.ts'
-import { afkOverlapping, eventsOverlapping, sourcePriorities } from './rows.ts'
+import { afkOverlapping, eventsOverlapping, ruleCategories, sourcePriorities } from './rows.ts'
 
 /** The words of a search text (letters and digits), lower-cased. */
 export function words(text: string): string[] {
@@ -75,13 +75,14 @@ export function search(c: Connection, text: string, range: TimeRange, limit: num
         },
       )
       const priority = sourcePriorities(c)
+      const category = ruleCategories(c)
       namedEvents(c, rows).forEach((event, i) => {
         const row = rows[i] as StoredEvent
         const span = { startMs: row.start_ms, endMs: Math.max(row.end_ms, row.start_ms) }
         const hex = Buffer.from(row.id.buffer, row.id.byteOffset, 16).toString('hex')
         let ms = 0
         for (const seg of activeTimeline(
-          eventsOverlapping(c, span),
+          eventsOverlapping(c, span, category),
           afkOverlapping(c, span),
           span,
           priority,

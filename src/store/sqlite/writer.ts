@@ -60,6 +60,13 @@ const TOMBSTONE_SQL = (kind: 'event' | 'afk' | 'label') => `
   INSERT INTO tombstones (seq, kind, id, start_ms) VALUES ($seq, '${kind}', $id, $s)
   ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms`
 
+/** Whether two 16-byte ids are equal. */
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Time spans whose slots a transaction made dirty, merged before they are written. */
 class DirtySpans {
   readonly #spans: [number, number][] = []
@@ -68,7 +75,9 @@ class DirtySpans {
     this.#spans.push([Math.min(fromMs, toMs), Math.max(fromMs, toMs)])
   }
 
-  flush(c: Connection, nowMs: number): void {
+  flush(c: Connection, mark: () => number): void {
+    if (this.#spans.length === 0) return
+    const nowMs = mark()
     this.#spans.sort((a, b) => a[0] - b[0])
     let current: [number, number] | undefined
     for (const span of this.#spans) {
@@ -116,6 +125,7 @@ export class Writer {
 
   /** After a migration: forget cached ids and statements. */
   reset(): void {
+    this.#lastMark = undefined
     this.#dims.reset()
     this.#agents.clear()
   }
@@ -134,7 +144,7 @@ export class Writer {
         const start = seq
         this.#dims.begin()
         const out = fn({ nextSeq: () => ++seq, unSeq: () => --seq, dirty })
-        dirty.flush(this.#c, Date.now())
+        dirty.flush(this.#c, () => this.#mark())
         const created = this.#dims.createdDevices()
         if (created.length > 0 && isWriteResult(out)) {
           const devices = deviceChanges(this.#c, created)
@@ -158,6 +168,21 @@ export class Writer {
     } finally {
       this.onDirty()
     }
+  }
+
+  /** The last mark put on dirty slots; undefined until read from the database. */
+  #lastMark: number | undefined
+
+  /**
+   * The mark for the slots this transaction touches: its time, but always greater than every mark
+   * before it (even when the clock steps back, or two writes share a millisecond). Readers keep a
+   * dirty slot's resolution while its mark is unchanged (see `engine.ts`).
+   */
+  #mark(): number {
+    this.#lastMark ??=
+      this.#c.get<{ m: number | null }>('SELECT max(marked_ms) AS m FROM dirty_slots')?.m ?? 0
+    this.#lastMark = Math.max(Date.now(), this.#lastMark + 1)
+    return this.#lastMark
   }
 
   /** The latest committed seq. */
@@ -203,17 +228,18 @@ export class Writer {
       const dims = this.#dims
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
-      const find = c.stmt('SELECT seq, end_ms FROM events WHERE start_ms = ? AND id = ?')
+      // Events are indexed by start alone: the stored event with this identity, if any, is among
+      // the (few, usually no) rows that share its start. One writer, inside its transaction: no
+      // other write can add one meanwhile.
+      const sameStart = c.stmt('SELECT seq, id, end_ms FROM events WHERE start_ms = ?')
       // Most databases never delete an event: then there is no tombstone to look for.
       const tombstoned = c.get("SELECT 1 AS x FROM tombstones WHERE kind = 'event' LIMIT 1")
         ? c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
         : undefined
-      // Most events are new: insert first, and look the stored one up only on a conflict.
       const insert = c.stmt(`
         INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category_id, app_id,
                             entity_id, project_id, branch_id, language_id, source_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (start_ms, id) DO NOTHING`)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
       const perDevice = new Map<number, { added: number; lastSeen: number }>()
       const presence = new Map<number, number[]>()
@@ -243,32 +269,29 @@ export class Writer {
         }
         let seq = nextSeq()
         const seen = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
-        const stored =
-          Number(
-            insert.run(
-              seq,
-              id,
-              device.id,
-              e.startMs,
-              e.endMs,
-              duration,
-              category,
-              app,
-              entity,
-              project,
-              branch,
-              language,
-              source,
-            ).changes,
-          ) === 1
-        const found = stored
-          ? undefined
-          : (find.get(e.startMs, id) as { seq: number; end_ms: number } | undefined)
-        if (stored) {
+        const found = (
+          sameStart.all(e.startMs) as { seq: number; id: Uint8Array; end_ms: number }[]
+        ).find((r) => sameId(r.id, id))
+        if (found === undefined) {
+          insert.run(
+            seq,
+            id,
+            device.id,
+            e.startMs,
+            e.endMs,
+            duration,
+            category,
+            app,
+            entity,
+            project,
+            branch,
+            language,
+            source,
+          )
           result.inserted++
           dirty.add(e.startMs, e.endMs)
           seen.added++
-        } else if (found && e.endMs > found.end_ms) {
+        } else if (e.endMs > found.end_ms) {
           extend.run(seq, e.endMs, duration, found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
@@ -819,12 +842,12 @@ export class Writer {
         changes.push({ seq, kind: 'setting', op: 'upsert', key, value })
       }
       // Who wins overlapping time changed: every slot with active time is recomputed.
-      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, Date.now())
+      if (JSON.stringify(readSettings(c).sourcePriority) !== before) markAllDirty(c, this.#mark())
       // Which category time counts under changed: the same recount, under the new rules.
       const rules = readSettings(c).categoryRules
       if (JSON.stringify(rules) !== rulesBefore) {
         for (const rule of rules) this.#dims.named('categories', rule.category)
-        markAllDirty(c, Date.now())
+        markAllDirty(c, this.#mark())
       }
       // How far a heartbeat reaches changed: every stream's events are derived again.
       const timeout = readSettings(c).heartbeatTimeoutSec
