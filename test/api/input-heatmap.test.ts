@@ -2,19 +2,12 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { Temporal } from 'temporal-polyfill'
-import { heatmapCells } from '../../src/api/routes/input-heatmap.ts'
+import { type HeatmapCell, heatmapCells } from '../../src/api/routes/input-heatmap.ts'
 import { startApp } from '../helpers.ts'
 
 const T = (iso: string) => Date.parse(iso)
 
-interface Cell {
-  weekday: number
-  hour: number
-  keys: number
-  clicks: number
-  moves: number
-  scrolls: number
-}
+type Cell = HeatmapCell
 
 test('GET /v1/input/heatmap: counts per local weekday and hour, by the zone rules', async (t) => {
   const { call, setNow } = await startApp(t, { now: T('2025-04-01T12:00:00Z') })

@@ -5,16 +5,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Temporal } from 'temporal-polyfill'
-import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
-import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
+import { formatTimestamp } from '../../domain/calendar.ts'
 import type { InputBucket } from '../../domain/input.ts'
-import { resolvePreset } from '../../domain/presets.ts'
-import type { TimeRange } from '../../domain/calendar.ts'
-import { presetFromQuery } from '../schemas/common.ts'
+import { rangeFromQuery } from '../schemas/common.ts'
 import { Heatmap, HeatmapQuery } from '../schemas/heatmap.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
-interface Cell {
+/** One weekday × hour cell of the heatmap. */
+export interface HeatmapCell {
   weekday: number
   hour: number
   keys: number
@@ -33,8 +31,8 @@ const DAY_MS = 86_400_000
  * the last answer holds for (up to the zone's next transition): a year of buckets is a handful
  * of zone lookups, not one per bucket, with the same result.
  */
-export function heatmapCells(buckets: readonly InputBucket[], timeZone: string): Cell[] {
-  const cells = new Map<number, Cell>()
+export function heatmapCells(buckets: readonly InputBucket[], timeZone: string): HeatmapCell[] {
+  const cells = new Map<number, HeatmapCell>()
   let from = Infinity
   let until = -Infinity
   let offsetMs = 0
@@ -87,29 +85,7 @@ export const inputHeatmapRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query
       const { calendar, nowMs } = await daybook.requestTime(q.tz)
-      let range: TimeRange
-      if (q.preset !== undefined) {
-        if (q.start !== undefined || q.end !== undefined) {
-          throw new BadRequestError(
-            'conflicting_range',
-            'give either preset or start/end, not both',
-            q.start !== undefined ? 'start' : 'end',
-          )
-        }
-        range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
-      } else {
-        if (q.start === undefined || q.end === undefined) {
-          throw new BadRequestError(
-            'missing_range',
-            'give a preset, or both start and end',
-            q.start === undefined ? 'start' : 'end',
-          )
-        }
-        range = { startMs: parseTimestamp(q.start, 'start'), endMs: parseTimestamp(q.end, 'end') }
-        if (range.endMs < range.startMs) {
-          throw new UnprocessableError('invalid_range', 'end is before start', 'end')
-        }
-      }
+      const range = rangeFromQuery(q, nowMs, calendar, true)
       const devices = q.devices && q.devices.length > 0 ? q.devices : undefined
       const buckets = await daybook.store.input.buckets({ ...range, devices })
       return {

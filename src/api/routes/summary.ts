@@ -4,11 +4,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { parseTimestamp } from '../../domain/calendar.ts'
-import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
 import { resolvePreset } from '../../domain/presets.ts'
-import type { OpenRange } from '../../store/ports.ts'
-import { filtersFromQuery, presetFromQuery } from '../schemas/common.ts'
+import { filtersFromQuery, presetFromQuery, rangeFromQuery } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { BucketRow, BucketsQuery, SummaryQuery } from '../schemas/summary.ts'
 
@@ -18,25 +15,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** The range a summary query names: a preset, or `start`/`end` (each optional). */
   async function total(q: SummaryQuery): Promise<number> {
     const { calendar, nowMs } = await daybook.requestTime(q.tz)
-    let range: OpenRange
-    if (q.preset !== undefined) {
-      if (q.start !== undefined || q.end !== undefined) {
-        throw new BadRequestError(
-          'conflicting_range',
-          'give either preset or start/end, not both',
-          q.start !== undefined ? 'start' : 'end',
-        )
-      }
-      range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
-    } else {
-      range = {
-        startMs: q.start === undefined ? undefined : parseTimestamp(q.start, 'start'),
-        endMs: q.end === undefined ? undefined : parseTimestamp(q.end, 'end'),
-      }
-      if (range.startMs !== undefined && range.endMs !== undefined && range.endMs < range.startMs) {
-        throw new UnprocessableError('invalid_range', 'end is before start', 'end')
-      }
-    }
+    const range = rangeFromQuery(q, nowMs, calendar)
     return daybook.activeTime.total({
       range,
       calendar,

@@ -10,8 +10,15 @@ import {
   type EventFilters,
   type FilterParam,
 } from '../../domain/events.ts'
-import { type CountPresetName, type Preset, UNIT_PRESETS } from '../../domain/presets.ts'
-import { parseTimestamp } from '../../domain/calendar.ts'
+import {
+  type CountPresetName,
+  type Preset,
+  UNIT_PRESETS,
+  resolvePreset,
+} from '../../domain/presets.ts'
+import { type Calendar, type TimeRange, parseTimestamp } from '../../domain/calendar.ts'
+import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
+import type { OpenRange } from '../../store/ports.ts'
 
 /** Every error the API returns. */
 export const ErrorBody = Type.Object(
@@ -125,4 +132,53 @@ export function presetFromQuery(p: PresetParam): Preset {
   ]
   const [n, includeCurrent = true] = Array.isArray(value) ? value : [value]
   return { type, n, includeCurrent }
+}
+
+/**
+ * The range a query names: `preset`, or `start`/`end` (each optional unless `bounded`). Both at
+ * once is a 400; an end before the start is a 422.
+ */
+export function rangeFromQuery(
+  q: { preset?: PresetParam | undefined; start?: string | undefined; end?: string | undefined },
+  nowMs: number,
+  calendar: Calendar,
+  bounded: true,
+): TimeRange
+export function rangeFromQuery(
+  q: { preset?: PresetParam | undefined; start?: string | undefined; end?: string | undefined },
+  nowMs: number,
+  calendar: Calendar,
+  bounded?: false,
+): OpenRange
+export function rangeFromQuery(
+  q: { preset?: PresetParam | undefined; start?: string | undefined; end?: string | undefined },
+  nowMs: number,
+  calendar: Calendar,
+  bounded = false,
+): OpenRange {
+  if (q.preset !== undefined) {
+    if (q.start !== undefined || q.end !== undefined) {
+      throw new BadRequestError(
+        'conflicting_range',
+        'give either preset or start/end, not both',
+        q.start !== undefined ? 'start' : 'end',
+      )
+    }
+    return resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
+  }
+  if (bounded && (q.start === undefined || q.end === undefined)) {
+    throw new BadRequestError(
+      'missing_range',
+      'give a preset, or both start and end',
+      q.start === undefined ? 'start' : 'end',
+    )
+  }
+  const range = {
+    startMs: q.start === undefined ? undefined : parseTimestamp(q.start, 'start'),
+    endMs: q.end === undefined ? undefined : parseTimestamp(q.end, 'end'),
+  }
+  if (range.startMs !== undefined && range.endMs !== undefined && range.endMs < range.startMs) {
+    throw new UnprocessableError('invalid_range', 'end is before start', 'end')
+  }
+  return range
 }
