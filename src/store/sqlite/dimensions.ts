@@ -41,8 +41,10 @@ export class DimensionWriter {
   readonly #ids = new Map<string, number>()
   /** A project's root path or an entity's type, by id ("p12", "e34"); null: none known yet. */
   readonly #extra = new Map<string, string | null>()
-  /** Projects' stored `last_updated`. */
+  /** Projects' `last_updated`, as stored or as this transaction will store it. */
   readonly #projectSeen = new Map<number, number>()
+  /** Projects whose `last_updated` this transaction moved forward, written by `flush`. */
+  readonly #projectMoved = new Map<number, number>()
   readonly #devices = new Map<string, DeviceRef>()
   #created: number[] = []
   #own: DeviceRef | undefined
@@ -54,6 +56,7 @@ export class DimensionWriter {
   /** Starts a transaction. */
   begin(): void {
     this.#created = []
+    this.#projectMoved.clear()
     if (this.#ids.size > MAX_CACHED) this.reset()
   }
 
@@ -67,6 +70,7 @@ export class DimensionWriter {
     this.#ids.clear()
     this.#extra.clear()
     this.#projectSeen.clear()
+    this.#projectMoved.clear()
     this.#devices.clear()
     this.#own = undefined
   }
@@ -130,13 +134,23 @@ export class DimensionWriter {
       this.#extra.set(`p${id}`, rootPath)
     }
     if ((this.#projectSeen.get(id) ?? 0) < lastUpdated) {
+      // Written once per project at the end of the transaction (`flush`), not once per event:
+      // events arrive in time order, so nearly every one moves its project's activity forward.
+      this.#projectMoved.set(id, lastUpdated)
+      this.#projectSeen.set(id, lastUpdated)
+    }
+    return id
+  }
+
+  /** Writes what this transaction learnt of projects' latest activity. Call before committing. */
+  flush(): void {
+    for (const [id, lastUpdated] of this.#projectMoved) {
       this.#c.run('UPDATE projects SET last_updated = max(last_updated, $lu) WHERE id = $id', {
         lu: lastUpdated,
         id,
       })
-      this.#projectSeen.set(id, lastUpdated)
     }
-    return id
+    this.#projectMoved.clear()
   }
 
   /** The id of entity `name` of a project, creating it; its type is set the first time known. */

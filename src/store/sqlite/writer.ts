@@ -60,13 +60,6 @@ const TOMBSTONE_SQL = (kind: 'event' | 'afk' | 'label') => `
   INSERT INTO tombstones (seq, kind, id, start_ms) VALUES ($seq, '${kind}', $id, $s)
   ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms`
 
-/** Whether two 16-byte ids are equal. */
-function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /** Time spans whose slots a transaction made dirty, merged before they are written. */
 class DirtySpans {
   readonly #spans: [number, number][] = []
@@ -144,6 +137,7 @@ export class Writer {
         const start = seq
         this.#dims.begin()
         const out = fn({ nextSeq: () => ++seq, unSeq: () => --seq, dirty })
+        this.#dims.flush()
         dirty.flush(this.#c, () => this.#mark())
         const created = this.#dims.createdDevices()
         if (created.length > 0 && isWriteResult(out)) {
@@ -228,10 +222,9 @@ export class Writer {
       const dims = this.#dims
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
-      // Events are indexed by start alone: the stored event with this identity, if any, is among
-      // the (few, usually no) rows that share its start. One writer, inside its transaction: no
-      // other write can add one meanwhile.
-      const sameStart = c.stmt('SELECT seq, id, end_ms FROM events WHERE start_ms = ?')
+      // The stored event with this identity, if any: one probe of the (start, id) index. One
+      // writer, inside its transaction: no other write can add one meanwhile.
+      const stored = c.stmt('SELECT seq, end_ms FROM events WHERE start_ms = ? AND id = ?')
       // Most databases never delete an event: then there is no tombstone to look for.
       const tombstoned = c.get("SELECT 1 AS x FROM tombstones WHERE kind = 'event' LIMIT 1")
         ? c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
@@ -269,9 +262,7 @@ export class Writer {
         }
         let seq = nextSeq()
         const seen = perDevice.get(device.id) ?? { added: 0, lastSeen: 0 }
-        const found = (
-          sameStart.all(e.startMs) as { seq: number; id: Uint8Array; end_ms: number }[]
-        ).find((r) => sameId(r.id, id))
+        const found = stored.get(e.startMs, id) as { seq: number; end_ms: number } | undefined
         if (found === undefined) {
           insert.run(
             seq,
