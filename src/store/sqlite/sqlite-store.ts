@@ -24,6 +24,7 @@ import type {
   TokenStore,
 } from '../ports.ts'
 import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
+import { packEvents } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
 
 export interface SqliteStoreOptions {
@@ -175,7 +176,9 @@ export class SqliteStore implements Store {
       (...args: unknown[]) =>
         this.#reader().call<T>(method, args)
     this.events = {
-      insert: w('events.insert'),
+      // Packed: the batch crosses to the writer as a few strings and typed arrays.
+      insert: (events, options) =>
+        this.#writer.call('events.insert', [packEvents(events), options]),
       delete: w('events.delete'),
       list: r('events.list'),
       span: r('events.span'),
