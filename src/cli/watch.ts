@@ -271,7 +271,24 @@ interface Running {
   status(): CollectorStatus[]
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+/** One collector's line in the status report: what waits in its outbox, what its courier sent. */
+function collectorStatus<T>(
+  collector: CollectorStatus['collector'],
+  state: string,
+  outbox: Outbox<T>,
+  courier: Courier<T>,
+  last: string | null,
+): CollectorStatus {
+  const sent = courier.lastSentMs
+  return {
+    collector,
+    state,
+    waiting: outbox.size,
+    delivered: courier.delivered,
+    lastSentAt: sent === undefined ? null : new Date(sent).toISOString(),
+    last,
+  }
+}
 
 /** Starts the input collector; the caller owns signals and the spool lock. */
 async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Promise<Running> {
@@ -307,14 +324,13 @@ async function startInput(config: WatchInputConfig, env: NodeJS.ProcessEnv): Pro
   const { courier } = collector
   return {
     status: () => [
-      {
-        collector: 'input',
-        state: courier.failures > 0 ? 'retrying' : 'sending',
-        waiting: outbox.size,
-        delivered: courier.delivered,
-        lastSentAt: iso(courier.lastSentMs),
-        last: null,
-      },
+      collectorStatus(
+        'input',
+        courier.failures > 0 ? 'retrying' : 'sending',
+        outbox,
+        courier,
+        null,
+      ),
     ],
     async stop() {
       clearInterval(timer)
@@ -393,36 +409,21 @@ async function startDesktop(
   const windowCourier = watcher.couriers.window
   const afkCourier = watcher.couriers.afk
   return {
-    status: () => [
-      ...(desktop.window
-        ? [
-            {
-              collector: 'window' as const,
-              state: watcher.away ? 'away' : 'watching',
-              waiting: windowOutbox.size,
-              delivered: windowCourier?.delivered ?? 0,
-              lastSentAt: iso(windowCourier?.lastSentMs),
-              last: watcher.lastEvent
-                ? `${watcher.lastEvent.app_name}: ${watcher.lastEvent.entity_name} until ${watcher.lastEvent.end_timestamp}`
-                : null,
-            },
-          ]
-        : []),
-      ...(desktop.afk
-        ? [
-            {
-              collector: 'afk' as const,
-              state: watcher.away ? 'away' : 'watching',
-              waiting: afkOutbox.size,
-              delivered: afkCourier?.delivered ?? 0,
-              lastSentAt: iso(afkCourier?.lastSentMs),
-              last: watcher.lastAfk
-                ? `away from ${watcher.lastAfk.afk_start}${watcher.lastAfk.afk_end ? ` to ${watcher.lastAfk.afk_end}` : ''}`
-                : null,
-            },
-          ]
-        : []),
-    ],
+    status: () => {
+      const state = watcher.away ? 'away' : 'watching'
+      const rows: CollectorStatus[] = []
+      if (desktop.window && windowCourier) {
+        const e = watcher.lastEvent
+        const last = e ? `${e.app_name}: ${e.entity_name} until ${e.end_timestamp}` : null
+        rows.push(collectorStatus('window', state, windowOutbox, windowCourier, last))
+      }
+      if (desktop.afk && afkCourier) {
+        const p = watcher.lastAfk
+        const last = p ? `away from ${p.afk_start}${p.afk_end ? ` to ${p.afk_end}` : ''}` : null
+        rows.push(collectorStatus('afk', state, afkOutbox, afkCourier, last))
+      }
+      return rows
+    },
     async stop() {
       clearInterval(sampler)
       if (sender) clearInterval(sender)

@@ -68,26 +68,18 @@ export function flood(events: readonly AwEvent[], pulsetime: bigint): AwEvent[] 
       break
     }
     const gap = e2.timestamp - endOf(e1)
-    if (gap < ZERO) {
-      if (jsonEqual(e1.data, e2.data)) {
-        const start = e1.timestamp < e2.timestamp ? e1.timestamp : e2.timestamp
-        const end = endOf(e1) > endOf(e2) ? endOf(e1) : endOf(e2)
-        e1.timestamp = start
-        e1.duration = end - start
-        i++
-        retry = e1
-        continue
-      }
-    } else if (gap < pulsetime) {
-      if (jsonEqual(e1.data, e2.data)) {
-        const start = e1.timestamp < e2.timestamp ? e1.timestamp : e2.timestamp
-        const end = endOf(e1) > endOf(e2) ? endOf(e1) : endOf(e2)
-        e1.timestamp = start
-        e1.duration = end - start
-        i++
-        retry = e1
-        continue
-      }
+    // Overlapping, or apart by less than the pulse time: equal data merges into one event.
+    if ((gap < ZERO || gap < pulsetime) && jsonEqual(e1.data, e2.data)) {
+      const start = e1.timestamp < e2.timestamp ? e1.timestamp : e2.timestamp
+      const end = endOf(e1) > endOf(e2) ? endOf(e1) : endOf(e2)
+      e1.timestamp = start
+      e1.duration = end - start
+      i++
+      retry = e1
+      continue
+    }
+    // A gap shorter than the pulse time is shared: half to each side.
+    if (gap >= ZERO && gap < pulsetime) {
       e1.duration += half(gap)
       gapPrev = gap
     }

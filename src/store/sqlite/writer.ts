@@ -297,27 +297,10 @@ export class Writer {
         maxEnd = Math.max(maxEnd, e.endMs)
         if (withChanges) {
           const uuid = uuidStringify(id)
-          changed.set(uuid, {
-            seq,
-            kind: 'event',
-            op: 'upsert',
-            event: {
-              id: uuid,
-              device: device.name,
-              startMs: e.startMs,
-              endMs: e.endMs,
-              durationSec: e.durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
-              category: e.category,
-              app: e.app,
-              entity: e.entity,
-              entityType: dims.extra('entity', entity),
-              project: e.project,
-              projectPath: dims.extra('project', project),
-              branch: e.branch,
-              language: e.language,
-              source: e.source,
-            },
-          })
+          changed.set(
+            uuid,
+            eventUpsert(seq, uuid, device.name, e, e.durationSec, dims, entity, project),
+          )
         }
         if (priority(e.source) >= PRESENCE_PRIORITY) {
           const times = presence.get(device.id) ?? []
@@ -1076,27 +1059,18 @@ export class Writer {
       device.lastSeen = Math.max(device.lastSeen, e.endMs)
       derived.maxEnd = Math.max(derived.maxEnd, e.endMs)
       if (derived.withChanges) {
-        derived.changes.push({
-          seq,
-          kind: 'event',
-          op: 'upsert',
-          event: {
-            id: uuidStringify(id),
-            device: stream.deviceName ?? '',
-            startMs: e.startMs,
-            endMs: e.endMs,
-            durationSec: Math.round((e.endMs - e.startMs) / 1000),
-            category: e.category,
-            app: e.app,
-            entity: e.entity,
-            entityType: dims.extra('entity', entity),
-            project: e.project,
-            projectPath: dims.extra('project', project),
-            branch: e.branch,
-            language: e.language,
-            source: e.source,
-          },
-        })
+        derived.changes.push(
+          eventUpsert(
+            seq,
+            uuidStringify(id),
+            stream.deviceName ?? '',
+            e,
+            undefined,
+            dims,
+            entity,
+            project,
+          ),
+        )
       }
     }
     for (const r of byId.values()) {
@@ -1172,4 +1146,49 @@ function firstAtOrAfter(sorted: number[], t: number): number | undefined {
     else hi = mid
   }
   return sorted[lo]
+}
+
+/** The change-feed entry of an event stored or extended in this transaction. */
+function eventUpsert(
+  seq: number,
+  id: string,
+  device: string,
+  e: Pick<
+    NewActivityEvent,
+    | 'startMs'
+    | 'endMs'
+    | 'category'
+    | 'app'
+    | 'entity'
+    | 'project'
+    | 'branch'
+    | 'language'
+    | 'source'
+  >,
+  durationSec: number | null | undefined,
+  dims: DimensionWriter,
+  entity: number,
+  project: number,
+): Change {
+  return {
+    seq,
+    kind: 'event',
+    op: 'upsert',
+    event: {
+      id,
+      device,
+      startMs: e.startMs,
+      endMs: e.endMs,
+      durationSec: durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
+      category: e.category,
+      app: e.app,
+      entity: e.entity,
+      entityType: dims.extra('entity', entity),
+      project: e.project,
+      projectPath: dims.extra('project', project),
+      branch: e.branch,
+      language: e.language,
+      source: e.source,
+    },
+  }
 }
