@@ -548,8 +548,8 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 /** `daybook watch --status`: the running watcher's last report. */
-function printStatus(config: WatchInputConfig): number {
-  const status = readWatchStatus(watchStatusFile(config.dataDir))
+async function printStatus(config: WatchInputConfig): Promise<number> {
+  const status = await readWatchStatus(watchStatusFile(config.dataDir))
   if (!status) {
     throw new CliError(`no watcher has run for ${config.dataDir} (start one with: daybook watch)`)
   }

@@ -63,11 +63,12 @@ export async function statusReport(deps: {
 }): Promise<StatusReport> {
   const { store, clock } = deps
   const now = clock()
-  const [counts, pendingSlots, collectors, devices] = await Promise.all([
+  const [counts, pendingSlots, collectors, devices, watchers] = await Promise.all([
     store.status.counts(),
     store.activeTime.pending(),
     store.status.collectors(),
     store.devices.list(),
+    watchersReport(deps.watchStatusFile),
   ])
   return {
     daemon: 'daybook',
@@ -84,11 +85,11 @@ export async function statusReport(deps: {
     devices,
     streams: { websocketClients: deps.websocketClients },
     memory: { rssBytes: process.memoryUsage.rss() },
-    watchers: watchersReport(deps.watchStatusFile),
+    watchers,
   }
 }
 
-function watchersReport(file: string | undefined): StatusReport['watchers'] {
-  const report = file === undefined ? undefined : readWatchStatus(file)
+async function watchersReport(file: string | undefined): Promise<StatusReport['watchers']> {
+  const report = file === undefined ? undefined : await readWatchStatus(file)
   return report ? { ...report, running: isProcessAlive(report.pid) } : null
 }

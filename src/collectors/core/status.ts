@@ -2,7 +2,7 @@
  * What the watchers report about themselves, for `daybook watch --status`: a small file in the
  * spool dir, rewritten (atomically) every few seconds by the running watcher process.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from '../../config/files.ts'
 
@@ -36,11 +36,11 @@ export function writeWatchStatus(file: string, status: WatchStatus): void {
 }
 
 /** The last report, or undefined when no watcher has written one. */
-export function readWatchStatus(file: string): WatchStatus | undefined {
-  if (!existsSync(file)) return undefined
+export async function readWatchStatus(file: string): Promise<WatchStatus | undefined> {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as WatchStatus
+    return JSON.parse(await readFile(file, 'utf8')) as WatchStatus
   } catch {
+    // None written yet, or caught mid-replace on a platform without atomic rename.
     return undefined
   }
 }
