@@ -71,6 +71,14 @@ async function waitText(page: Page, testid: string, expected: string): Promise<v
   )
 }
 
+/**
+ * Waits until no card is loading (`aria-busy`): a click at a measured position needs the layout
+ * that the last requests leave, not the one before them.
+ */
+async function settled(page: Page): Promise<void> {
+  await waitCount(page, '[aria-busy="true"]', 0)
+}
+
 /** Waits until `selector` matches exactly `n` elements. */
 async function waitCount(page: Page, selector: string, n: number): Promise<void> {
   const count = () => page.locator(selector).count()
@@ -134,6 +142,10 @@ test('the dashboard in a real browser', async (t) => {
     viewport: { width: 1280, height: 900 },
   })
   const page = await ctx.newPage()
+  await page.route('**/v1/**', async (route) => {
+    await sleep(Math.random() * 400)
+    await route.continue()
+  })
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
   page.on('console', (m) => {
@@ -242,6 +254,7 @@ test('the dashboard in a real browser', async (t) => {
     const plot = page.locator(
       `[data-testid="bars"][data-total="${await total('preset=yesterday')}"] .u-over`,
     )
+    await settled(page)
     await plot.scrollIntoViewIfNeeded()
     const over = await plot.boundingBox()
     assert.ok(over)
@@ -258,6 +271,8 @@ test('the dashboard in a real browser', async (t) => {
   })
 
   await t.test('a label is added by selecting a range on the timeline', async () => {
+    await page.waitForSelector('[data-testid="timeline"][data-events="5"]')
+    await settled(page)
     const lanes = page.locator('[data-testid="timeline"] .tl-tracks')
     await lanes.scrollIntoViewIfNeeded()
     const tracks = await lanes.boundingBox()
@@ -265,6 +280,10 @@ test('the dashboard in a real browser', async (t) => {
     // 09:00 to 12:00 of the day.
     const x = (hour: number) => tracks.x + (tracks.width * hour) / 24
     const yMid = tracks.y + tracks.height / 2
+    const onLanes = await page.evaluate(
+      `document.elementFromPoint(${x(9)}, ${yMid})?.closest('.tl-tracks') != null`,
+    )
+    assert.ok(onLanes, `09:00 at (${x(9)}, ${yMid}) is not on the lanes: ${JSON.stringify(tracks)}`)
     await page.mouse.move(x(9), yMid)
     await page.mouse.down()
     await page.mouse.move(x(10.5), yMid, { steps: 4 })

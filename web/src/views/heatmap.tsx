@@ -18,7 +18,11 @@ export function Heatmap(props: { ctx: Ctx; range: { startMs: number; endMs: numb
   const max = Math.max(1, ...[...cells.values()].map((c) => c.keys + c.clicks))
   const missing = loaded.error instanceof ApiError && loaded.error.status === 404
   return (
-    <section class="card heatmap" aria-label="Input activity by weekday and hour">
+    <section
+      class="card heatmap"
+      aria-label="Input activity by weekday and hour"
+      aria-busy={loaded.loading}
+    >
       <h3>Keys and clicks</h3>
       {missing ? (
         <p class="muted" data-testid="heatmap-unavailable">

@@ -34,7 +34,7 @@ export function Insights(props: { ctx: Ctx; insightRange: string | undefined; fi
   const d = loaded.data
   const maxHour = Math.max(1, ...(d?.hours.map((h) => h.averageSeconds) ?? [0]))
   return (
-    <section class="card insights" aria-label="Insights">
+    <section class="card insights" aria-label="Insights" aria-busy={loaded.loading}>
       <h3>Insights</h3>
       {loaded.error ? <p class="error">{loaded.error.message}</p> : null}
       {d ? (

@@ -168,7 +168,7 @@ export function Overview(props: {
           </button>
         </div>
       ) : null}
-      <section class="card total" aria-label="Total active time">
+      <section class="card total" aria-label="Total active time" aria-busy={totals.loading}>
         <div class="big" data-testid="total-active" aria-live="polite">
           {t ? formatDuration(t.current) : totals.error ? '—' : '…'}
         </div>
@@ -187,7 +187,7 @@ export function Overview(props: {
         ) : null}
         {totals.error ? <p class="error">{totals.error.message}</p> : null}
       </section>
-      <section class="card" aria-label="Active time over the period">
+      <section class="card" aria-label="Active time over the period" aria-busy={bars.loading}>
         <div class="card-head">
           <h3>Per {r.bucket}</h3>
           <div role="radiogroup" aria-label="Stack by" class="seg-control">
@@ -216,7 +216,7 @@ export function Overview(props: {
           <p class="muted">Loading…</p>
         )}
       </section>
-      <div class="grid">
+      <div class="grid" aria-busy={!primed || breakdowns.loading}>
         {BREAKDOWNS.map(([dim, title, testid]) => (
           <Breakdown
             title={title}

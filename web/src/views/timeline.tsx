@@ -126,6 +126,13 @@ export function Timeline(props: {
   )
   const [hover, setHover] = useState<Hover | undefined>(undefined)
   const [drag, setDrag] = useState<{ a: number; b: number } | undefined>(undefined)
+  // The handlers read the drag from a ref: pointer events can arrive faster than renders, and a
+  // render's closure would still see the drag before the last event.
+  const dragRef = useRef<{ a: number; b: number } | undefined>(undefined)
+  const setDragBoth = (d: { a: number; b: number } | undefined) => {
+    dragRef.current = d
+    setDrag(d)
+  }
   const [pending, setPending] = useState<{ start: string; end: string } | undefined>(undefined)
   const [labelText, setLabelText] = useState('')
   const [labelError, setLabelError] = useState<string | undefined>(undefined)
@@ -280,7 +287,11 @@ export function Timeline(props: {
   }
 
   return (
-    <section class="card timeline" aria-label={`Timeline of ${day.date}`}>
+    <section
+      class="card timeline"
+      aria-label={`Timeline of ${day.date}`}
+      aria-busy={loaded.loading}
+    >
       <div class="card-head">
         <h3>Timeline · {day.date}</h3>
         <button
@@ -310,19 +321,22 @@ export function Timeline(props: {
             if (e.button !== 0) return
             e.currentTarget.setPointerCapture(e.pointerId)
             const t = msAt(e.clientX)
-            setDrag({ a: t, b: t })
+            setDragBoth({ a: t, b: t })
           }}
           onPointerMove={(e) => {
-            if (drag) setDrag({ a: drag.a, b: msAt(e.clientX) })
+            const d = dragRef.current
+            if (d) setDragBoth({ a: d.a, b: msAt(e.clientX) })
           }}
           onPointerUp={(e) => {
-            if (!drag) return
+            const d = dragRef.current
+            if (!d) return
             const b = msAt(e.clientX)
-            const [s, t] = drag.a < b ? [drag.a, b] : [b, drag.a]
-            setDrag(undefined)
+            const [s, t] = d.a < b ? [d.a, b] : [b, d.a]
+            setDragBoth(undefined)
             // A click is not a selection: at least a minute of the day.
             if (t - s >= 60_000) setPending({ start: toTime(s), end: toTime(t) })
           }}
+          onPointerCancel={() => setDragBoth(undefined)}
           onMouseLeave={() => setHover(undefined)}
         >
           <div class="tl-axis">
