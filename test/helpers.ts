@@ -91,7 +91,7 @@ export async function startApp(t: TestContext, options: StartOptions = {}): Prom
 /** The name of the daemon's own device in a fresh database. */
 export const OWN_DEVICE = defaultDeviceName()
 
-/** A seed-000 `EventInput` with every field, overridable. */
+/** A Skopio `EventInput` with every field, overridable. */
 export function eventInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     timestamp: '2025-09-11T12:34:56Z',

@@ -41,7 +41,7 @@ import { deviceRoutes } from './routes/devices.ts'
 import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
 import { insightRoutes } from './routes/insights.ts'
-import { inputRoutes, seedInputRoutes } from './routes/input.ts'
+import { inputRoutes, framesRoutes } from './routes/input.ts'
 import { inputHeatmapRoutes } from './routes/input-heatmap.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
@@ -95,7 +95,7 @@ export interface BuildAppOptions {
   disableRequestLogging?: boolean
   /** Builds the HTTP server Fastify uses (serve uses it to share the app with a Unix socket). */
   serverFactory?: FastifyServerOptions['serverFactory']
-  /** Serve `GET /activity/summary` without a token, as seed 001 did (default: a read token). */
+  /** Serve `GET /activity/summary` without a token, as the frames server did (default: a read token). */
   publicActivitySummary?: boolean
   /** `GET /activity/summary` requests allowed per client address and window (30 per 60 s). */
   activitySummaryRateLimit?: { limit: number; windowMs: number }
@@ -109,7 +109,7 @@ export interface BuildAppOptions {
   dashboardDir?: string
 }
 
-/** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way the seed clients send them. */
+/** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
 function parseQuery(query: string): Record<string, unknown> {
   return qs.parse(query, {
     depth: 4,
@@ -137,8 +137,8 @@ export function applyHttpTimeouts(server: Server): void {
   server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout
 }
 
-/** Routes served both at `/<path>` (the seed's paths) and at `/v1/<path>`. */
-const SEED_ROUTES = [
+/** Routes served both at `/<path>` (Skopio's paths) and at `/v1/<path>`. */
+const SKOPIO_ROUTES = [
   healthRoutes,
   eventRoutes,
   afkRoutes,
@@ -268,19 +268,19 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   })
   app.daybook.stream = hub
 
-  const seedInput = {
+  const framesOptions = {
     publicSummary: options.publicActivitySummary ?? false,
     summaryLimiter: new RateLimiter({
       ...(options.activitySummaryRateLimit ?? { limit: 30, windowMs: 60_000 }),
       clock,
     }),
   }
-  for (const routes of SEED_ROUTES) {
+  for (const routes of SKOPIO_ROUTES) {
     await app.register(routes, { prefix: '/v1' })
     await app.register(routes)
   }
-  await app.register(seedInputRoutes, { prefix: '/v1', ...seedInput })
-  await app.register(seedInputRoutes, seedInput)
+  await app.register(framesRoutes, { prefix: '/v1', ...framesOptions })
+  await app.register(framesRoutes, framesOptions)
   for (const routes of [
     inputRoutes,
     inputHeatmapRoutes,

@@ -28,8 +28,8 @@ export interface RouteEntry {
   method: string
   url: string
   access: Access | undefined
-  /** `seed001` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies). */
-  wire: 'seed001' | undefined
+  /** `frames` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies). */
+  wire: 'frames' | undefined
 }
 
 export class DaybookContext {

@@ -2,8 +2,8 @@
  * The one place where errors become HTTP responses. Every error body is
  * `{"code","message"[,"field"]}`; 5xx bodies never carry internals, which go to the log instead.
  *
- * One deliberate exception: routes of the seed-001 wire (`config.wire: 'seed001'`) answer
- * `{"error": code}`, the body seed 001's clients know, from the same mapping (`toSeed001Response`).
+ * One deliberate exception: routes of the frames wire (`config.wire: 'frames'`) answer
+ * `{"error": code}`, the body the frames clients know, from the same mapping (`toFramesResponse`).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
@@ -101,18 +101,18 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   return { status: 500, body: { code: 'internal', message: 'internal error; see the daemon log' } }
 }
 
-/** Seed 001's form of an error response: `{"error": code}`; a body it cannot read is invalid JSON. */
-export interface Seed001ErrorResponse {
+/** The frames wire's form of an error response: `{"error": code}`; a body it cannot read is invalid JSON. */
+export interface FramesErrorResponse {
   status: number
   body: { error: string }
   headers?: Record<string, string>
 }
 
-export function toSeed001Response(res: ErrorResponse): Seed001ErrorResponse {
-  // The seed server reads bodies with `get_json(silent=True)`: a wrong content type is reported
+export function toFramesResponse(res: ErrorResponse): FramesErrorResponse {
+  // The frames server reads bodies with `get_json(silent=True)`: a wrong content type is reported
   // exactly like malformed JSON.
   if (res.status === 415) return { status: 400, body: { error: 'invalid_json' } }
-  const out: Seed001ErrorResponse = { status: res.status, body: { error: res.body.code } }
+  const out: FramesErrorResponse = { status: res.status, body: { error: res.body.code } }
   if (res.headers) out.headers = res.headers
   return out
 }
@@ -137,8 +137,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
       }
     }
     const res =
-      !request.is404 && request.routeOptions.config.wire === 'seed001'
-        ? toSeed001Response(mapped)
+      !request.is404 && request.routeOptions.config.wire === 'frames'
+        ? toFramesResponse(mapped)
         : mapped
     if (res.status >= 500) request.log.error({ err }, 'request failed')
     if (res.headers) void reply.headers(res.headers)

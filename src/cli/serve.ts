@@ -94,7 +94,7 @@ Options:
                      own web UI); a warning is printed               [DAYBOOK_AW_OPEN]
   -h, --help         Show this help
 
-  The DAYBOOK_* variables win over the seed-001 names (HOST, PORT, ACTIVITY_DB_PATH).
+  The DAYBOOK_* variables win over the frames server's names (HOST, PORT, ACTIVITY_DB_PATH).
 
 Access:
   Every route but /health, /healthz and /readyz needs "Authorization: Bearer <token>".
@@ -137,7 +137,7 @@ export interface ServeConfig {
   dbPath: string
   /** An explicit token (DAYBOOK_TOKEN); otherwise the default token file is used. */
   token: string | undefined
-  /** An extra ingest-only key (SERVER_API_KEY, seed 001's shared secret). */
+  /** An extra ingest-only key (SERVER_API_KEY, the frames server's shared secret). */
   ingestKey: string | undefined
   /** Serve GET /activity/summary without a token. */
   publicActivitySummary: boolean
@@ -574,7 +574,7 @@ function startMdns(
   })
 }
 
-/** SERVER_API_KEY: seed 001's shared secret, accepted as an ingest-only key. */
+/** SERVER_API_KEY: the frames server's shared secret, accepted as an ingest-only key. */
 function ingestKeyAuthenticator(key: string): StaticKeyAuthenticator {
   return new StaticKeyAuthenticator(() => key, { tokenId: 'server-api-key', scope: 'ingest' })
 }

@@ -68,14 +68,14 @@ Options:
   --config-dir DIR   Where the token file auth.token is                     [DAYBOOK_CONFIG_DIR]
   --url URL          Send to another server instead of the local daemon:
                        a Daybook base URL (https://host:5610), or with --format frames
-                       a seed-001 frames URL (http://host:5000/frames; input only)
+                       a frames server's URL (http://host:5000/frames; input only)
   --key-file FILE    Read the key to send from FILE                              [DAYBOOK_KEY]
                      (default: DAYBOOK_KEY, else DAYBOOK_TOKEN, else <config-dir>/auth.token)
   --key KEY          The key itself; other users can read it in the process list, so
                      prefer --key-file or DAYBOOK_KEY
   --format FORMAT    Input counts as daybook: POST /v1/input, many buckets per request
-                     (default), or frames: seed 001's POST /frames, one bucket per request,
-                     the key sent raw in Authorization, as the seed's client does
+                     (default), or frames: the frames protocol's POST /frames, one bucket per request,
+                     the key sent raw in Authorization, as the frames client does
   -h, --help         Show this help
 
 The local daemon is found through <data-dir>/daemon.json at every send, so the

@@ -39,9 +39,9 @@ export function dataPaths(dataDir: string) {
 }
 
 /**
- * The database file: `flag` (`--db-path`), else `DAYBOOK_DB_PATH`, else seed 001's
+ * The database file: `flag` (`--db-path`), else `DAYBOOK_DB_PATH`, else the frames server's
  * `ACTIVITY_DB_PATH`, else `<data-dir>/daybook.db`. Relative paths are resolved from the working
- * directory, as the seed did.
+ * directory, as the frames server did.
  */
 export function databaseFile(dataDir: string, flag: string | undefined, env: Env): string {
   const chosen = flag ?? nonEmpty(env.DAYBOOK_DB_PATH) ?? nonEmpty(env.ACTIVITY_DB_PATH)

@@ -200,7 +200,7 @@ function hourFloor(ms: number, cal: Calendar): number {
 }
 
 /**
- * The label of the bucket that contains `ms`, in the seed's formats: `2025-03-03 09:00:00`,
+ * The label of the bucket that contains `ms`, in Skopio's formats: `2025-03-03 09:00:00`,
  * `2025-03-03`, `2025-W09` (ISO week-year and week), `2025-03`, `2025`.
  */
 export function bucketLabel(ms: number, unit: BucketUnit, cal: Calendar): string {

@@ -1,5 +1,5 @@
 /**
- * Keyboard and mouse activity: counts per 5-minute bucket, the seed-001 leniency rules for
+ * Keyboard and mouse activity: counts per 5-minute bucket, the frames server's leniency rules for
  * counts sent by other clients, the bucket rule, and the metrics computed over a range.
  */
 
@@ -10,7 +10,7 @@ export type InputCounts = Record<InputKind, number>
 
 /** Bucket length: 5 minutes, in epoch milliseconds (UTC). */
 export const BUCKET_MS = 300_000
-/** Only timestamps this recent are trusted to place counts in a bucket (the seed's 30 days). */
+/** Only timestamps this recent are trusted to place counts in a bucket (the frames server's 30 days). */
 export const TRUSTED_PAST_MS = 30 * 86_400_000
 /**
  * The largest count one request may add to one kind of one bucket. A human produces at most a few
@@ -18,7 +18,7 @@ export const TRUSTED_PAST_MS = 30 * 86_400_000
  * keeps stored sums far from SQLite's 64-bit limit.
  */
 export const MAX_COUNT = 1_000_000_000
-/** Source name of frames that do not say which collector sent them (the seed's client). */
+/** Source name of frames that do not say which collector sent them (the frames client). */
 export const DEFAULT_FRAMES_SOURCE = 'frames'
 
 /** A stored bucket: its start (epoch ms) and its counts. */
@@ -57,7 +57,7 @@ export function bucketFor(timestampMs: number | undefined, nowMs: number): numbe
 }
 
 /**
- * An integer the way the seed's `safe_int` (Python `int(v)`) reads one, or undefined where it
+ * An integer the way the frames server's `safe_int` (Python `int(v)`) reads one, or undefined where it
  * gives up: numbers truncate toward zero (3.7 → 3), booleans are 0/1, strings of digits with an
  * optional sign, surrounding spaces and `_` separators parse ("7" → 7); anything else is undefined.
  */
@@ -75,7 +75,7 @@ export function lenientInt(v: unknown): number | undefined {
   return undefined
 }
 
-/** A count from a lenient client: the seed's rule, but negative and non-finite are 0, and capped. */
+/** A count from a lenient client: the frames server's rule, but negative and non-finite are 0, and capped. */
 export function lenientCount(v: unknown): number {
   const n = lenientInt(v)
   if (n === undefined || !Number.isFinite(n) || n <= 0) return 0

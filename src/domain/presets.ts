@@ -1,6 +1,6 @@
 /**
- * Named time ranges (the seed's presets) resolved to concrete `[start, end)` ranges and a default
- * bucket, on the local calendar. Fixes over the seed: "today" ends at the next local day start
+ * Named time ranges (Skopio's presets) resolved to concrete `[start, end)` ranges and a default
+ * bucket, on the local calendar. Fixes over Skopio: "today" ends at the next local day start
  * (23 or 25 hours on a DST day), `lastNDays` covers exactly N days, N is validated instead of
  * silently clamped.
  */

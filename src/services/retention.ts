@@ -1,7 +1,7 @@
 /**
  * Deletes input-activity rows older than the `inputRetentionDays` setting (0 keeps them forever),
  * at most once a day: at start-up, then whenever a check finds a day has passed since the last
- * run. The seed's version of this never ran (its condition was inverted); this one is driven by
+ * run. The frames server's version of this never ran (its condition was inverted); this one is driven by
  * an injectable clock so tests can show that it does.
  */
 import { withDefaults } from '../domain/settings.ts'

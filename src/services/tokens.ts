@@ -1,5 +1,5 @@
 /**
- * Scoped API tokens (seed 002): created, listed, revoked and deleted by an admin, checked on every
+ * Scoped API tokens (skill-daemon's API): created, listed, revoked and deleted by an admin, checked on every
  * request. The secret is shown once at creation; the store keeps only a salted SHA-256 of it.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
@@ -9,7 +9,7 @@ import { newSecret } from '../auth/default-token.ts'
 import type { Store, TokenRow } from '../store/ports.ts'
 import type { Authenticator, Principal, Scope } from '../domain/access.ts'
 
-/** How long a new token lives, as the wire names it (`day` is ours; the seed starts at `week`). */
+/** How long a new token lives, as the wire names it (`day` is ours; skill-daemon starts at `week`). */
 export const EXPIRIES = ['day', 'week', 'month', 'quarter', 'never'] as const
 export type Expiry = (typeof EXPIRIES)[number]
 
@@ -22,7 +22,7 @@ const EXPIRY_DAYS: Record<Expiry, number | null> = {
   never: null,
 }
 
-/** Most tokens that may be active (not revoked, not expired) at once, as the seed. */
+/** Most tokens that may be active (not revoked, not expired) at once, as in skill-daemon. */
 export const MAX_ACTIVE_TOKENS = 50
 
 /** The default token's id in principals; no stored token can have it (ids are hex). */
@@ -52,7 +52,7 @@ export function newTokenSecret(): string {
   return `sk-${newSecret()}`
 }
 
-/** `sk-abc…wxyz`: the first 6 and last 4 characters (U+2026 between), as the seed. */
+/** `sk-abc…wxyz`: the first 6 and last 4 characters (U+2026 between), as in skill-daemon. */
 export function tokenPreview(secret: string): string {
   return `${secret.slice(0, 6)}…${secret.slice(-4)}`
 }

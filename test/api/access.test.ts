@@ -44,16 +44,16 @@ test('every other route refuses a missing or wrong token with the 401 body', asy
         )
       continue
     }
-    // Seed 001's client sends its key raw, so on its routes a raw key is a key.
-    const seed = wire === 'seed001'
-    if (seed) assert.match(url, /\/frames$/)
+    // The frames client sends its key raw, so on its routes a raw key is a key.
+    const frames = wire === 'frames'
+    if (frames) assert.match(url, /\/frames$/)
     for (const authorization of [
       undefined,
       'Bearer wrong',
       'wrong',
       `Basic ${token}`,
       `Bearer${token}`,
-      ...(seed ? [] : [token]),
+      ...(frames ? [] : [token]),
     ]) {
       const res = await app.inject({
         method: method as 'GET',
@@ -63,7 +63,7 @@ test('every other route refuses a missing or wrong token with the 401 body', asy
         remoteAddress: `10.0.${Math.floor(i / 250)}.${i % 250}`,
       })
       assert.equal(res.statusCode, 401, `${method} ${url} with ${String(authorization)}`)
-      assert.deepEqual(res.json(), seed ? { error: 'unauthorized' } : UNAUTHORIZED)
+      assert.deepEqual(res.json(), frames ? { error: 'unauthorized' } : UNAUTHORIZED)
     }
   }
 })

@@ -22,7 +22,7 @@ describe('POST /events', () => {
     assert.equal(list.json().Flat.length, 2)
   })
 
-  test('the seed README example (no entity_type, no project_path) is accepted', async (t) => {
+  test("Skopio's README example (no entity_type, no project_path) is accepted", async (t) => {
     const { call } = await startApp(t)
     const readme = {
       timestamp: '2025-09-11T12:34:56Z',
@@ -45,7 +45,7 @@ describe('POST /events', () => {
     assert.equal(project.rootPath, null)
   })
 
-  test('round trip: GET returns the seed FullEvent shape', async (t) => {
+  test("round trip: GET returns Skopio's FullEvent shape", async (t) => {
     const { call } = await startApp(t)
     await call({ method: 'POST', url: '/events', payload: [eventInput()] })
     const res = await call({ method: 'GET', url: `/events?${DAY}` })

@@ -34,7 +34,7 @@ async function rows(call: Awaited<ReturnType<typeof startApp>>['call'], days = 1
   return res.json().rows as Record<string, number>[]
 }
 
-describe('POST /frames (seed 001 wire)', () => {
+describe('POST /frames (frames wire)', () => {
   test('a frame with the raw key or a bearer key is stored in its 5-minute bucket, scroll too', async (t) => {
     const { app, token, call } = await startApp(t, { now: NOW, keys: KEYS })
     for (const [url, authorization] of [
@@ -132,7 +132,7 @@ describe('POST /frames (seed 001 wire)', () => {
     assert.equal(countRows(dbFile, 'input_activity'), 0)
   })
 
-  test("counts are read like the seed's safe_int, but negative and non-finite are 0 and huge is capped", async (t) => {
+  test("counts are read like the frames server's safe_int, but negative and non-finite are 0 and huge is capped", async (t) => {
     const { app, token, call } = await startApp(t, { now: NOW })
     const post = (payload: string) =>
       app.inject({

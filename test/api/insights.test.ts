@@ -30,7 +30,7 @@ async function insight(app: TestApp, query: string) {
   return res.json()
 }
 
-describe('the seed insight types, in the seed wire format', () => {
+describe('Skopio insight types, in Skopio wire format', () => {
   test('topN: [label, seconds] pairs, largest first', async (t) => {
     const app = await seeded(t)
     assert.deepEqual(
@@ -180,7 +180,7 @@ describe('bad input', () => {
     })
   }
 
-  test('the seed messages are kept for unsupported buckets', async (t) => {
+  test("Skopio's messages are kept for unsupported buckets", async (t) => {
     const app = await startApp(t)
     const res = await app.call({
       method: 'GET',

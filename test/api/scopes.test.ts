@@ -101,8 +101,8 @@ test('each scope against every route: allowed ones answer, the others are 403 wi
         if (url !== '*' && res.statusCode === 404 && method !== 'HEAD') {
           assert.notEqual(res.json<{ code: string }>().code, 'not_found', what)
         }
-      } else if (wire === 'seed001') {
-        // Seed 001's client knows one refusal only: a key that is not for this route is a 401.
+      } else if (wire === 'frames') {
+        // The frames client knows one refusal only: a key that is not for this route is a 401.
         assert.equal(res.statusCode, 401, what)
         assert.deepEqual(res.json(), { error: 'unauthorized' }, what)
       } else {

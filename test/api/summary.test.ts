@@ -22,7 +22,7 @@ async function get(app: TestApp, url: string) {
 }
 
 describe('wire formats', () => {
-  test('/summary/total answers a bare integer of seconds, as the seed example', async (t) => {
+  test("/summary/total answers a bare integer of seconds, as Skopio's example", async (t) => {
     const app = await startApp(t)
     await post(app, [ev('2025-09-28T22:00:00Z', '2025-09-28T22:25:17Z')])
     const res = await app.call({

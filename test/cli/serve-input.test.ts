@@ -6,7 +6,7 @@ import { resolveServeConfig } from '../../src/cli/serve.ts'
 import { request, runCli, startDaemon } from '../daemon.ts'
 import { countRows, tempDir } from '../helpers.ts'
 
-describe("daybook serve: seed 001's environment variables", () => {
+describe("daybook serve: the frames server's environment variables", () => {
   test('PORT and HOST are aliases below DAYBOOK_PORT/DAYBOOK_HOST and the flags', () => {
     const seed = { PORT: '3000', HOST: '0.0.0.0' }
     assert.deepEqual(
@@ -70,7 +70,7 @@ describe("daybook serve: seed 001's environment variables", () => {
     assert.match(r.stderr, /^daybook serve: GET_RATE_LIMIT_MAX_REQUESTS must be/)
   })
 
-  test('the real daemon: the seed client key, the database path, a public limited summary', async (t) => {
+  test('the real daemon: the frames client key, the database path, a public limited summary', async (t) => {
     const dbPath = path.join(tempDir(t), 'activity_monitor.db')
     const d = await startDaemon(t, [], {
       env: {
@@ -82,7 +82,7 @@ describe("daybook serve: seed 001's environment variables", () => {
       },
     })
     const port = d.discovery.port ?? 0
-    // Exactly what seed 001's C client sends.
+    // Exactly what the frames C client sends.
     const frame = await request(
       { port },
       {

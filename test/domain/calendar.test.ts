@@ -131,7 +131,7 @@ describe('week, month and year buckets are real calendar periods', () => {
     )
   })
 
-  test('labels follow the seed formats', () => {
+  test('labels follow Skopio formats', () => {
     const cal = makeCalendar('UTC')
     const t = at('2025-03-03T09:41:00Z')
     assert.deepEqual(

@@ -12,7 +12,7 @@ import {
   lenientInt,
 } from '../../src/domain/input.ts'
 
-test("lenientInt reads integers like seed 001's safe_int (Python int())", () => {
+test("lenientInt reads integers like the frames server's safe_int (Python int())", () => {
   const cases: [unknown, number | undefined][] = [
     [7, 7],
     ['7', 7],

@@ -12,8 +12,8 @@
  * carry a valid token is refused with 429, so guessing gets no answers. A valid token is never
  * refused by the limit: one misconfigured local script must not lock out every local client.
  *
- * Routes of the seed-001 wire (`config.wire: 'seed001'`, i.e. `POST /frames`) are decided here
- * too, by the same access table: only the way the key is presented differs (the seed's client
+ * Routes of the frames wire (`config.wire: 'frames'`, i.e. `POST /frames`) are decided here
+ * too, by the same access table: only the way the key is presented differs (the frames client
  * sends it raw, `Authorization: <key>`), and any refusal is a 401, the one failure it knows.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -34,10 +34,10 @@ declare module 'fastify' {
     /** The access class of WebSocket upgrades of this route, when it differs from `access`. */
     wsAccess?: Access
     /**
-     * `seed001`: the route speaks seed 001's wire. Its key may be sent raw or as a bearer token,
+     * `frames`: the route speaks the frames wire. Its key may be sent raw or as a bearer token,
      * and its error bodies are `{"error": code}` (see `src/api/errors.ts`).
      */
-    wire?: 'seed001'
+    wire?: 'frames'
     /**
      * How this route's callers present their key, when not as a bearer token (the WakaTime
      * wire: Basic or Bearer, base64 or raw, or `?api_key=`).
@@ -66,8 +66,8 @@ export function presentedToken(request: FastifyRequest, allowQuery: boolean): st
   return undefined
 }
 
-/** The key of a seed-001 request: `Authorization: Bearer <key>` or `Authorization: <key>`. */
-export function presentedSeedKey(request: FastifyRequest): string | undefined {
+/** The key of a frames request: `Authorization: Bearer <key>` or `Authorization: <key>`. */
+export function presentedFramesKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
   const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
@@ -136,19 +136,19 @@ export function installAuth(
     if (access === 'public') return
     const client = failureKey(request)
     const { config } = request.routeOptions
-    const seed = !request.is404 && config.wire === 'seed001'
+    const frames = !request.is404 && config.wire === 'frames'
     const queryToken =
       config.queryToken === true ||
       (config.queryToken === 'websocket' && isUpgrade(request.headers))
-    const secret = seed
-      ? presentedSeedKey(request)
+    const secret = frames
+      ? presentedFramesKey(request)
       : !request.is404 && config.presentedKey
         ? config.presentedKey(request)
         : presentedToken(request, queryToken)
     const principal = await authenticateCounted(authenticator, failures, client, secret)
     if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
     if (!allows(principal.scope, access)) {
-      if (seed) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
+      if (frames) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
       throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)
     }
     request.principal = principal

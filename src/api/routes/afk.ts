@@ -1,5 +1,5 @@
 /**
- * `POST /afk` and `GET /afk`: periods away from the keyboard, seed 000's wire.
+ * `POST /afk` and `GET /afk`: periods away from the keyboard, Skopio's wire.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'

@@ -10,7 +10,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Liveness (seed 000/001 form)',
+        summary: 'Liveness (Skopio and frames form)',
         tags: ['health'],
         security: [],
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
@@ -24,7 +24,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Liveness (seed 002 form)',
+        summary: 'Liveness (skill-daemon form)',
         tags: ['health'],
         security: [],
         response: { 200: Type.Object({ ok: Type.Literal(true) }) },

@@ -1,5 +1,5 @@
 /**
- * Keyboard and mouse activity. `POST /frames` and `GET /activity/summary` speak seed 001's wire
+ * Keyboard and mouse activity. `POST /frames` and `GET /activity/summary` speak the frames wire
  * (served at the root and under `/v1`); `POST /v1/input` is Daybook's own batch route, used by
  * `daybook watch input`.
  */
@@ -25,36 +25,36 @@ import {
   InputBatch,
   InputBatchResult,
   SOURCE_PATTERN,
-  SeedError,
+  FramesError,
 } from '../schemas/input.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
-export interface SeedInputRoutesOptions {
-  /** Serve the summary without a token, as seed 001 did. */
+export interface FramesRoutesOptions {
+  /** Serve the summary without a token, as the frames server did. */
   publicSummary: boolean
   /** Limits summary requests per client address; shared by the root and `/v1` paths. */
   summaryLimiter: RateLimiter
 }
 
-/** Frames are read leniently by the handler, as the seed read them; the schema only documents. */
+/** Frames are read leniently by the handler, as the frames server read them; the schema only documents. */
 const acceptAnyBody: FastifySchemaCompiler<unknown> = () => () => true
 
 const SOURCE_RE = new RegExp(SOURCE_PATTERN)
 const BATCH_ID_RE = new RegExp(BATCH_ID_PATTERN)
 
 /** `POST /frames` and `GET /activity/summary`. */
-export const seedInputRoutes: FastifyPluginAsyncTypebox<SeedInputRoutesOptions> = async (
+export const framesRoutes: FastifyPluginAsyncTypebox<FramesRoutesOptions> = async (
   app,
   options,
 ) => {
   app.post(
     '/frames',
     {
-      config: { access: 'ingest', wire: 'seed001' },
+      config: { access: 'ingest', wire: 'frames' },
       bodyLimit: 64 * 1024,
       validatorCompiler: acceptAnyBody,
       schema: {
-        summary: 'Add a frame of input counts to its 5-minute bucket (seed 001 wire)',
+        summary: 'Add a frame of input counts to its 5-minute bucket (frames wire)',
         description:
           'Auth: `Authorization: <key>` or `Bearer <key>`, any token with the ingest scope. ' +
           'Errors are `{"error": code}`: 401 `unauthorized`, 400 `invalid_json` for a body that ' +
@@ -63,9 +63,9 @@ export const seedInputRoutes: FastifyPluginAsyncTypebox<SeedInputRoutesOptions> 
         body: FramesBody,
         response: {
           200: Type.Object({ message: Type.Literal('ok') }),
-          400: SeedError,
-          401: SeedError,
-          413: SeedError,
+          400: FramesError,
+          401: FramesError,
+          413: FramesError,
         },
       },
     },
@@ -162,7 +162,7 @@ interface Frame {
   batchId: string | undefined
 }
 
-/** A frame from any JSON value, with seed 001's leniency; throws for a body that is no object. */
+/** A frame from any JSON value, with the frames server's leniency; throws for a body that is no object. */
 function readFrame(body: unknown): Frame {
   if (!isObject(body)) {
     throw new BadRequestError('invalid_json', 'the body must be a JSON object')

@@ -1,5 +1,5 @@
 /**
- * `GET /insights`: the seed's insight types and the ones a user asks next, on the active timeline.
+ * `GET /insights`: Skopio's insight types and the ones a user asks next, on the active timeline.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'

@@ -1,8 +1,8 @@
 /**
- * `GET /projects` (keyset pages or name search) and `GET /projects/:id`, seed 000's wire.
+ * `GET /projects` (keyset pages or name search) and `GET /projects/:id`, Skopio's wire.
  *
  * Cursors are first-row-of-page cursors, `"<lastUpdated>:<id>"`: `cursors[k]` opens page k+1,
- * and passing it as `after` returns that page starting *with* that row (the seed skipped it).
+ * and passing it as `after` returns that page starting *with* that row (Skopio skipped it).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'

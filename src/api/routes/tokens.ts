@@ -1,5 +1,5 @@
 /**
- * Token management (seed 002): `GET|POST /auth/tokens`, `POST /auth/tokens/revoke|delete`,
+ * Token management (skill-daemon's API): `GET|POST /auth/tokens`, `POST /auth/tokens/revoke|delete`,
  * `POST /auth/default-token/refresh`. All admin-only: even the list, which names every token.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'

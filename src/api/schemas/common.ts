@@ -58,7 +58,7 @@ const PresetCount = Type.Union([
   Type.Tuple([Type.Integer(), Type.Boolean()]),
 ])
 
-/** The seed's `preset`, in the bracket forms its clients send. */
+/** Skopio's `preset`, in the bracket forms its clients send. */
 export const PresetParam = Type.Union(
   [
     Type.Union(UNIT_PRESETS.map((p) => Type.Literal(p))),
@@ -95,7 +95,7 @@ export const FilterParams = Object.fromEntries(
   Object.keys(FILTER_PARAMS).map((k) => [k, Type.Optional(NameList)]),
 ) as Record<FilterParam, Type.TOptional<typeof NameList>>
 
-/** The seed's `BucketSummaryInput`: a preset, filters, an optional grouping, and a zone. */
+/** Skopio's `BucketSummaryInput`: a preset, filters, an optional grouping, and a zone. */
 export const BucketQuery = Type.Object({
   preset: PresetParam,
   ...FilterParams,

@@ -1,5 +1,5 @@
 /**
- * Wire shapes of seed 000's event and AFK routes, and their conversion to and from the domain.
+ * Wire shapes of Skopio's event and AFK routes, and their conversion to and from the domain.
  */
 import { type Static, Type } from 'typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
@@ -64,7 +64,7 @@ export const IngestResult = Type.Object({
   updated: Type.Integer({ description: 'Stored items this batch extended (a later end).' }),
 })
 
-/** The seed's `FullEvent` (camelCase), as `GET /events` and `GET /afk` return it. */
+/** Skopio's `FullEvent` (camelCase), as `GET /events` and `GET /afk` return it. */
 export const FullEvent = Type.Object(
   {
     id: Uuid,
@@ -94,7 +94,7 @@ export const EventsResponse = Type.Union([
   }),
 ])
 
-/** The seed's AFK input. */
+/** Skopio's AFK input. */
 export const AfkInput = Type.Object(
   {
     afk_start: Timestamp,
@@ -173,7 +173,7 @@ export function toAfkPeriod(input: AfkInput, index: number): NewAfkPeriod {
   return { startMs, endMs, durationSec, device: input.device ?? null, source: input.source ?? null }
 }
 
-/** A domain event in the seed's `FullEvent` shape. */
+/** A domain event in Skopio's `FullEvent` shape. */
 export function toFullEvent(e: ActivityEvent): FullEvent {
   return {
     id: e.id,

@@ -1,5 +1,5 @@
 /**
- * Schemas of the input-activity routes: seed 001's frames and summary, Daybook's own batch route,
+ * Schemas of the input-activity routes: the frames protocol's frames and summary, Daybook's own batch route,
  * and the analysis routes over input.
  */
 import { type Static, Type } from 'typebox'
@@ -14,10 +14,10 @@ const KIND_NAMES: Record<(typeof INPUT_KINDS)[number], string> = {
   scroll: 'scroll steps',
 }
 
-/** Seed 001's error body, which its routes keep (its clients read nothing else). */
-export const SeedError = Type.Object(
+/** The frames server's error body, which its routes keep (its clients read nothing else). */
+export const FramesError = Type.Object(
   { error: Type.String({ description: 'e.g. `unauthorized`, `invalid_json`.' }) },
-  { title: 'SeedError' },
+  { title: 'FramesError' },
 )
 
 export const SOURCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@:+-]*$'
@@ -40,7 +40,7 @@ export const BatchId = Type.String({
 })
 
 /**
- * Seed 001's frame. Documentation only: the route reads it leniently, as the seed did (counts
+ * The frames protocol's frame. Documentation only: the route reads it leniently, as the frames server did (counts
  * through `safe_int`), so no validator runs on it.
  */
 export const FramesBody = Type.Object(
@@ -73,7 +73,10 @@ export const FramesBody = Type.Object(
       description: `Daybook extension. ${BATCH_ID_DESCRIPTION}`,
     }),
   },
-  { description: "Seed 001's payload; any other JSON object is accepted and counts as zero." },
+  {
+    description:
+      "The frames protocol's payload; any other JSON object is accepted and counts as zero.",
+  },
 )
 
 const Count = Type.Integer({ minimum: 0, maximum: MAX_COUNT, default: 0 })

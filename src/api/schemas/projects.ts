@@ -1,5 +1,5 @@
 /**
- * The seed's `Project` wire shape.
+ * Skopio's `Project` wire shape.
  */
 import { Type } from 'typebox'
 import { Nullable, Uuid } from './common.ts'

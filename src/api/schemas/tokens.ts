@@ -1,5 +1,5 @@
 /**
- * Token schemas, in seed 002's field names (snake_case `ApiToken`).
+ * Token schemas, in skill-daemon's field names (snake_case `ApiToken`).
  */
 import { Type } from 'typebox'
 import { SCOPES } from '../../domain/access.ts'
@@ -38,7 +38,7 @@ export const TokenIdBody = Type.Object({ id: Type.String({ minLength: 1, maxLeng
 
 /**
  * A token as the API shows it. `token` is the secret only in the answer to its creation and the
- * preview everywhere else; `token_hash` and `token_salt` are always empty (kept for the seed's
+ * preview everywhere else; `token_hash` and `token_salt` are always empty (kept for skill-daemon's
  * clients, which expect the fields).
  */
 export const ApiToken = Type.Object(

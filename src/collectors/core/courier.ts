@@ -1,6 +1,6 @@
 /**
  * Delivery of an outbox to a server, the same for every collector: everything waiting, in
- * batches, removed only when a 2xx answer acknowledges it (the seeds' input client cleared its
+ * batches, removed only when a 2xx answer acknowledges it (the frames input client cleared its
  * counts on any answer, a 401 or 500 included, which silently lost them); after a failure it
  * waits with capped exponential backoff. What a request looks like is the payload's `Delivery`.
  */

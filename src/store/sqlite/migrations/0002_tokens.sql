@@ -1,4 +1,4 @@
--- Scoped API tokens (seed 002's ApiToken). Only a salted hash of each secret is stored:
+-- Scoped API tokens (skill-daemon's ApiToken). Only a salted hash of each secret is stored:
 -- token_hash = hex(SHA-256(token_salt ‖ secret)). Times are unix seconds; a null expires_at
 -- never expires. The default admin token lives in its file, not here.
 CREATE TABLE api_tokens (
