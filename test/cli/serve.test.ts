@@ -320,6 +320,9 @@ describe('daybook serve', () => {
             authorization: `Bearer ${d.token}`,
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(payload),
+            // The server's "100 Continue" tells the request is under way on its side before the
+            // signal is sent, whatever the machine's load.
+            expect: '100-continue',
           },
           agent: false,
         },
@@ -330,12 +333,13 @@ describe('daybook serve', () => {
         },
       )
       req.on('error', reject)
-      req.write(payload.slice(0, split))
-      // The request is half-sent when the signal arrives; the rest follows after shutdown began.
-      setTimeout(() => {
+      req.on('continue', () => {
+        // The request is half-sent when the signal arrives; the rest follows as shutdown begins.
+        req.write(payload.slice(0, split))
         d.child.kill('SIGTERM')
         setTimeout(() => req.end(payload.slice(split)), 300)
-      }, 200)
+      })
+      req.flushHeaders()
     })
     const res = await response
     assert.equal(res.status, 200, res.body)

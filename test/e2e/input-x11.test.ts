@@ -74,21 +74,28 @@ test('typing and clicking under Xvfb arrive at /activity/summary through the col
   xdotool('type', '--delay', '20', 'abc')
   for (const button of ['1', '1', '3', '2', '4', '4', '5']) xdotool('click', button)
   xdotool('mousemove', '500', '500')
-  // Give the hook thread time to see the last events before the collector is told to stop.
-  await sleep(500)
+  // The collector sends every second: wait until all of it has arrived (the hook thread may see
+  // the last events late on a busy machine), then stop it; stopping must add nothing twice.
+  const expected = { kp: 3, lc: 2, rc: 1, mc: 1, scroll: 3 }
+  const counted = (sum: Awaited<ReturnType<typeof totals>>) => ({
+    kp: sum.kp,
+    lc: sum.lc,
+    rc: sum.rc,
+    mc: sum.mc,
+    scroll: sum.scroll,
+  })
+  await until('the counts to arrive', async () => {
+    const sum = counted(await totals())
+    return (Object.keys(expected) as (keyof typeof expected)[]).every((k) => sum[k] >= expected[k])
+      ? sum
+      : undefined
+  })
   collector.kill('SIGTERM')
   assert.equal(await exited(collector), 0, log)
   assert.match(log, /SIGTERM received, sending what is left/)
   assert.match(log, /stopped; every count was sent/)
-
-  const got = await until('the counts to arrive', async () => {
-    const sum = await totals()
-    return sum.kp >= 3 ? sum : undefined
-  })
-  assert.deepEqual(
-    { kp: got.kp, lc: got.lc, rc: got.rc, mc: got.mc, scroll: got.scroll },
-    { kp: 3, lc: 2, rc: 1, mc: 1, scroll: 3 },
-  )
+  const got = await totals()
+  assert.deepEqual(counted(got), expected)
   assert.ok(got.mm >= 2, `motion counted: ${got.mm}`)
   t.diagnostic(`arrived: ${JSON.stringify(got)}`)
 })

@@ -117,7 +117,9 @@ test('the window and AFK watchers record focus, titles and time away under a rea
     return (await eventOf('alpha — notes.txt')()) ? true : undefined
   })
 
-  // Focus moves to Beta: Alpha's event ends there (within a second), Beta's begins.
+  // Focus moves to Beta: Alpha's event ends where Beta's begins, when the switch happened. Bounds
+  // are what the test saw (before the switch, when the Beta event was first read), never a fixed
+  // delay: a loaded machine notices later, and that is not wrong.
   nudge()
   const switchedAt = Date.now()
   xdotool('windowactivate', '--sync', beta.id)
@@ -128,6 +130,7 @@ test('the window and AFK watchers record focus, titles and time away under a rea
     return eventOf(entity)()
   }
   const betaEvent = await until('the Beta event', present('beta — report.md'))
+  const betaSeenAt = Date.now()
   assert.equal(betaEvent.app, 'Beta')
   assert.equal(betaEvent.entityType, 'App')
   const alphaEvent = await until('the Alpha event to end', async () => {
@@ -135,11 +138,12 @@ test('the window and AFK watchers record focus, titles and time away under a rea
     return e && Date.parse(e.endTimestamp) >= switchedAt - 1000 ? e : undefined
   })
   assert.equal(alphaEvent.app, 'Alpha')
+  const betaStart = Date.parse(betaEvent.timestamp)
+  assert.equal(alphaEvent.endTimestamp, betaEvent.timestamp, 'one boundary at the switch')
   assert.ok(
-    Math.abs(Date.parse(alphaEvent.endTimestamp) - switchedAt) <= 1000,
-    `Alpha ended at ${alphaEvent.endTimestamp}, focus moved at ${new Date(switchedAt).toISOString()}`,
+    betaStart >= switchedAt - 1000 && betaStart <= betaSeenAt,
+    `Beta began at ${betaEvent.timestamp}; focus moved at ${new Date(switchedAt).toISOString()}, seen at ${new Date(betaSeenAt).toISOString()}`,
   )
-  assert.ok(Date.parse(betaEvent.timestamp) - switchedAt <= 1000)
 
   // A new title is a new event.
   nudge()
@@ -149,14 +153,18 @@ test('the window and AFK watchers record focus, titles and time away under a rea
 
   // No input for longer than the AFK timeout: an AFK period from the last input, and the window
   // event ends there.
+  // The X server's idle counter dates the input, so the period starts between the moments
+  // around the last nudge (within the counter's and the API's second rounding).
+  const beforeLast = Date.now()
   nudge()
   const lastInput = Date.now()
   const afk = await until('an AFK period', async () => {
     const periods =
       await get<{ timestamp: string; endTimestamp: string | null }[]>('/v1/afk?preset=today')
-    return periods.find((p) => Date.parse(p.timestamp) >= lastInput - 1000)
+    return periods.find((p) => Date.parse(p.timestamp) >= beforeLast - 1000)
   })
-  assert.ok(Math.abs(Date.parse(afk.timestamp) - lastInput) <= 1000, JSON.stringify(afk))
+  const afkStart = Date.parse(afk.timestamp)
+  assert.ok(afkStart >= beforeLast - 1000 && afkStart <= lastInput + 1000, JSON.stringify(afk))
   const beforeAway = await until('the window event to end at the AFK start', async () => {
     const e = await eventOf('beta — report-v2.md')()
     return e && Math.abs(Date.parse(e.endTimestamp) - Date.parse(afk.timestamp)) <= 1000
@@ -166,6 +174,7 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   assert.ok(Date.parse(beforeAway.endTimestamp) <= Date.parse(afk.timestamp) + 1000)
 
   // Back: the period closes at the input.
+  const beforeBack = Date.now()
   nudge()
   const back = Date.now()
   const closed = await until('the AFK period to close', async () => {
@@ -174,7 +183,8 @@ test('the window and AFK watchers record focus, titles and time away under a rea
     const p = periods.find((q) => q.timestamp === afk.timestamp)
     return p?.endTimestamp ? p : undefined
   })
-  assert.ok(Math.abs(Date.parse(closed.endTimestamp ?? '') - back) <= 1500, JSON.stringify(closed))
+  const closedAt = Date.parse(closed.endTimestamp ?? '')
+  assert.ok(closedAt >= beforeBack - 1500 && closedAt <= back + 1500, JSON.stringify(closed))
 
   // The watcher reports on itself.
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
