@@ -143,12 +143,14 @@ export const wakatimeCommand: Command = {
     const existed = existsSync(file)
     const original = existed ? readFileSync(file, 'utf8') : ''
     const token = await ask(() =>
-      client().post<{ id: string; token: string }>('/v1/auth/tokens', {
-        name: `WakaTime plugins (${os.hostname()})`,
-        acl: 'ingest',
-        expiry: 'never',
-        format: 'wakatime',
-      }),
+      client()
+        .api()
+        .createToken({
+          name: `WakaTime plugins (${os.hostname()})`,
+          acl: 'ingest',
+          expiry: 'never',
+          format: 'wakatime',
+        }),
     )
     const { text, before } = setWakatimeSettings(original, {
       api_url: apiUrl,
@@ -238,17 +240,13 @@ async function revokeKey(
   keep?: string,
 ): Promise<string | undefined> {
   try {
-    const c = client()
-    const tokens =
-      await c.get<{ id: string; token_preview: string; revoked: boolean; format?: string }[]>(
-        '/v1/auth/tokens',
-      )
-    const made = tokens.find(
+    const api = client().api()
+    const made = (await api.tokens()).find(
       (t) =>
         t.token_preview === preview(key) && t.format === 'wakatime' && !t.revoked && t.id !== keep,
     )
     if (!made) return undefined
-    await c.post('/v1/auth/tokens/revoke', { id: made.id })
+    await api.revokeToken(made.id)
     return key
   } catch (err) {
     if (!(err instanceof UnreachableError || err instanceof ApiError || err instanceof CliError)) {
