@@ -2,7 +2,7 @@
  * The dashboard in a real browser against the real daemon: sign-in through `daybook open`'s
  * link, totals and the project breakdown against the API's own numbers, switching ranges,
  * filtering by a breakdown row and by a bar segment, adding a label by selecting a range, a
- * posted event appearing live, and a used or unknown sign-in code refused. Screenshots of the
+ * posted event appearing live, and a used, unknown or expired sign-in code refused. Screenshots of the
  * main views go to a temp directory, named in the test output.
  */
 import assert from 'node:assert/strict'
@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Page } from 'playwright-core'
 import { formatDuration } from '../../web/src/format.ts'
 import { type DaemonProcess, runCli, startDaemon } from '../daemon.ts'
+import { startApp } from '../helpers.ts'
 import { dashboardSkipReason, launchChromium } from './dashboard.ts'
 
 const HOUR = 3_600_000
@@ -142,10 +143,6 @@ test('the dashboard in a real browser', async (t) => {
     viewport: { width: 1280, height: 900 },
   })
   const page = await ctx.newPage()
-  await page.route('**/v1/**', async (route) => {
-    await sleep(Math.random() * 400)
-    await route.continue()
-  })
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
   page.on('console', (m) => {
@@ -177,9 +174,16 @@ test('the dashboard in a real browser', async (t) => {
         (await again.textContent('[data-testid="sign-in-error"]')) ?? '',
         /already used or has expired/,
       )
-      await again.goto(url.replace(/#code=.*/, '#code=never-issued-code'))
-      await again.waitForSelector('[data-testid="sign-in-error"]')
       await again.close()
+      // A new tab: a link that differs only after `#` is no navigation for an open page.
+      const unknown = await ctx.newPage()
+      await unknown.goto(url.replace(/#code=.*/, '#code=never-issued-code'))
+      await unknown.waitForSelector('[data-testid="sign-in-error"]')
+      assert.match(
+        (await unknown.textContent('[data-testid="sign-in-error"]')) ?? '',
+        /already used or has expired/,
+      )
+      await unknown.close()
     },
   )
 
@@ -382,4 +386,44 @@ test('the dashboard in a real browser', async (t) => {
   })
 
   assert.deepEqual(problems, [])
+})
+
+test('a sign-in link past its two minutes is refused in the browser; a fresh one signs in', async (t) => {
+  const skip = dashboardSkipReason()
+  if (skip !== undefined) {
+    t.diagnostic(`skipped: ${skip}`)
+    t.skip(skip)
+    return
+  }
+  // The daemon in this process, listening on a real port, so that its clock can be moved on.
+  const start = Date.now()
+  const { app, call, setNow } = await startApp(t, { now: start })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const link = async (): Promise<string> => {
+    const res = await call({ method: 'POST', url: '/v1/session/codes', payload: { scope: 'data' } })
+    assert.equal(res.statusCode, 201, res.body)
+    return res.json<{ url: string }>().url
+  }
+  const browser = await launchChromium()
+  t.after(() => browser.close())
+  const ctx = await browser.newContext()
+  const page = await ctx.newPage()
+
+  const late = await link()
+  setNow(start + 120_000)
+  const fresh = await link()
+  await page.goto(late)
+  await page.waitForSelector('[data-testid="sign-in-error"]')
+  assert.match(
+    (await page.textContent('[data-testid="sign-in-error"]')) ?? '',
+    /already used or has expired/,
+  )
+  // A new tab: the same page would take a link that differs only after `#` as no navigation.
+  const next = await ctx.newPage()
+  await next.goto(fresh)
+  await next.waitForSelector('[data-testid="total-active"]')
+  assert.equal(
+    JSON.parse((await next.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
+    'data',
+  )
 })
