@@ -140,6 +140,7 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   assert.equal(alphaEvent.app, 'Alpha')
   const betaStart = Date.parse(betaEvent.timestamp)
   assert.equal(alphaEvent.endTimestamp, betaEvent.timestamp, 'one boundary at the switch')
+  t.diagnostic(`the boundary is ${betaStart - switchedAt} ms after the focus moved`)
   assert.ok(
     betaStart >= switchedAt - 1000 && betaStart <= betaSeenAt,
     `Beta began at ${betaEvent.timestamp}; focus moved at ${new Date(switchedAt).toISOString()}, seen at ${new Date(betaSeenAt).toISOString()}`,
