@@ -133,14 +133,23 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   const betaSeenAt = Date.now()
   assert.equal(betaEvent.app, 'Beta')
   assert.equal(betaEvent.entityType, 'App')
+  // Alpha's last end is when focus left it (at or after the switch); an extension sent before
+  // the switch ends earlier. The window manager may leave nothing focused for a moment, so Beta
+  // begins at or after Alpha's end, never before.
   const alphaEvent = await until('the Alpha event to end', async () => {
     const e = await eventOf('alpha — notes.txt')()
-    return e && Date.parse(e.endTimestamp) >= switchedAt - 1000 ? e : undefined
+    return e && Date.parse(e.endTimestamp) >= switchedAt ? e : undefined
   })
   assert.equal(alphaEvent.app, 'Alpha')
   const betaStart = Date.parse(betaEvent.timestamp)
-  assert.equal(alphaEvent.endTimestamp, betaEvent.timestamp, 'one boundary at the switch')
-  t.diagnostic(`the boundary is ${betaStart - switchedAt} ms after the focus moved`)
+  const alphaEnd = Date.parse(alphaEvent.endTimestamp)
+  assert.ok(
+    alphaEnd <= betaStart,
+    `Alpha ends at ${alphaEvent.endTimestamp}, after Beta begins at ${betaEvent.timestamp}`,
+  )
+  t.diagnostic(
+    `Alpha ended ${alphaEnd - switchedAt} ms and Beta began ${betaStart - switchedAt} ms after the focus moved`,
+  )
   assert.ok(
     betaStart >= switchedAt - 1000 && betaStart <= betaSeenAt,
     `Beta began at ${betaEvent.timestamp}; focus moved at ${new Date(switchedAt).toISOString()}, seen at ${new Date(betaSeenAt).toISOString()}`,

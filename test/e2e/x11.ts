@@ -42,7 +42,8 @@ export function reap(t: TestContext, child: ChildProcess): void {
 
 /**
  * Starts Xvfb (and `wm`, when given) and resolves to the display, or to a reason to skip: not
- * Linux, a tool missing, no free display, or a server that does not come up.
+ * Linux, or a tool missing. An installed server that does not come up is a failure, not a skip:
+ * CI installs it, and a skip there would hide a broken machine.
  */
 export async function startX(
   t: TestContext,
@@ -59,10 +60,12 @@ export async function startX(
     'Xvfb',
     ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'],
     {
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     },
   )
   reap(t, xvfb)
+  let said = ''
+  xvfb.stderr?.on('data', (b: Buffer) => (said += b.toString()))
   const announced = await new Promise<string | undefined>((resolve) => {
     let text = ''
     const fd3 = xvfb.stdio[3] as NodeJS.ReadableStream | null
@@ -73,20 +76,16 @@ export async function startX(
     xvfb.once('exit', () => resolve(undefined))
   })
   if (announced === undefined || !/^\d+$/.test(announced)) {
-    return { skip: 'the X server could not be started (Xvfb gave no display number)' }
+    throw new Error(`Xvfb gave no display number: ${said.trim()}`)
   }
   const display = `:${announced}`
-  try {
-    await until('Xvfb', async () => {
-      if (xvfb.exitCode !== null) throw new Error(`Xvfb exited with ${xvfb.exitCode}`)
-      return checkX11(display).then(
-        () => true,
-        () => undefined,
-      )
-    })
-  } catch (err) {
-    return { skip: `the X server could not be started: ${(err as Error).message}` }
-  }
+  await until('Xvfb', async () => {
+    if (xvfb.exitCode !== null) throw new Error(`Xvfb exited with ${xvfb.exitCode}: ${said.trim()}`)
+    return checkX11(display).then(
+      () => true,
+      () => undefined,
+    )
+  })
   if (wm) await startWindowManager(t, wm, display)
   return { display }
 }
