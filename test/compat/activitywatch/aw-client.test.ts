@@ -259,10 +259,16 @@ test("aw-client@0.3.7's own mocha suite passes against the open API", { skip: SK
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
   let output = ''
   child.stdout.on('data', (b: Buffer) => (output += b.toString()))
   child.stderr.on('data', (b: Buffer) => (output += b.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-  assert.equal(code, 0, output)
+  assert.equal(await exited, 0, output)
   assert.match(output, /7 passing/)
 })
