@@ -182,35 +182,68 @@ test('the cells match Temporal bucket by bucket, in zones with odd offsets and D
     'Europe/Berlin',
     'America/Los_Angeles',
   ]
+  const FIVE_MIN = 300_000
+  const FROM = T('2020-01-01T00:00:00Z')
+  const UNTIL = T('2030-01-01T00:00:00Z')
   const bucketMs = fc
-    .integer({ min: T('2020-01-01T00:00:00Z') / 300_000, max: T('2030-01-01T00:00:00Z') / 300_000 })
-    .map((i) => i * 300_000)
+    .integer({ min: FROM / FIVE_MIN, max: UNTIL / FIVE_MIN })
+    .map((i) => i * FIVE_MIN)
+  /** The zone's offset changes between FROM and UNTIL. */
+  const transitions = (zone: string): number[] => {
+    const out: number[] = []
+    let at = Temporal.Instant.fromEpochMilliseconds(FROM).toZonedDateTimeISO(zone)
+    for (;;) {
+      const next = at.getTimeZoneTransition('next')
+      if (!next || next.epochMilliseconds >= UNTIL) return out
+      out.push(next.epochMilliseconds)
+      at = next
+    }
+  }
+  // The cells are worked out with one offset per run of buckets between two transitions: the
+  // interesting buckets lie on either side of one transition, in time order as the store gives
+  // them, or not.
+  const historyArb = fc.constantFrom(...zones).chain((zone) => {
+    const near = transitions(zone)
+    const around =
+      near.length === 0
+        ? fc.constant([bucketMs])
+        : fc
+            .constantFrom(...near)
+            .map((at) => [
+              bucketMs,
+              fc
+                .integer({ min: -12, max: 12 })
+                .map((k) => Math.floor(at / FIVE_MIN) * FIVE_MIN + k * FIVE_MIN),
+            ])
+    return fc.tuple(
+      fc.constant(zone),
+      around.chain((arbs) => fc.array(fc.oneof(...arbs), { maxLength: 60 })),
+      fc.boolean(),
+    )
+  })
   fc.assert(
-    fc.property(
-      fc.constantFrom(...zones),
-      fc.array(bucketMs, { maxLength: 60 }),
-      (zone, stamps) => {
-        const buckets = stamps.map((ms) => ({
-          bucketMs: ms,
-          lc: 1,
-          rc: 0,
-          mc: 0,
-          kp: 1,
-          mm: 0,
-          scroll: 0,
-        }))
-        const expected = new Map<string, number>()
-        for (const ms of stamps) {
-          const z = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone)
-          const key = `${z.dayOfWeek}/${z.hour}`
-          expected.set(key, (expected.get(key) ?? 0) + 1)
-        }
-        const got = new Map(
-          heatmapCells(buckets, zone).map((c) => [`${c.weekday}/${c.hour}`, c.keys]),
-        )
-        assert.deepEqual(got, expected)
-      },
-    ),
+    fc.property(historyArb, ([zone, unsorted, inOrder]) => {
+      const stamps = inOrder ? [...unsorted].sort((a, b) => a - b) : unsorted
+      const buckets = stamps.map((ms) => ({
+        bucketMs: ms,
+        lc: 1,
+        rc: 0,
+        mc: 0,
+        kp: 1,
+        mm: 0,
+        scroll: 0,
+      }))
+      const expected = new Map<string, number>()
+      for (const ms of stamps) {
+        const z = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone)
+        const key = `${z.dayOfWeek}/${z.hour}`
+        expected.set(key, (expected.get(key) ?? 0) + 1)
+      }
+      const got = new Map(
+        heatmapCells(buckets, zone).map((c) => [`${c.weekday}/${c.hour}`, c.keys]),
+      )
+      assert.deepEqual(got, expected)
+    }),
     { numRuns: 200 },
   )
 })

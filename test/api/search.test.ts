@@ -321,8 +321,10 @@ describe('status and version', () => {
   })
 
   test('status: counts, the database, and when each collector last sent data', async (t) => {
-    // The daemon's own clock: when data arrives is a fact of the wall clock.
-    const { call, dbFile } = await startApp(t)
+    // When data arrives is a fact of the wall clock (the store notes it); the daemon's clock,
+    // which reads it back, starts at the wall clock and is moved an hour on before the status.
+    const started = Date.now()
+    const { call, dbFile, setNow } = await startApp(t, { now: started })
     const before = Date.now()
     await call({
       method: 'POST',
@@ -343,6 +345,7 @@ describe('status and version', () => {
       payload: { text: 'standup', startUtc: unix('2025-09-12T09:00:00'), endUtc: 1757668800 },
     })
     const after = Date.now()
+    setNow(started + 3_600_000)
     const res = await call({ url: '/v1/status' })
     assert.equal(res.statusCode, 200, res.body)
     const status = res.json<{
@@ -361,7 +364,7 @@ describe('status and version', () => {
       streams: { websocketClients: number }
     }>()
     assert.equal(status.daemon, 'daybook')
-    assert.ok(status.uptimeSeconds >= 0)
+    assert.equal(status.uptimeSeconds, 3600)
     assert.equal(status.database.location, dbFile)
     assert.ok(status.database.bytes > 0)
     assert.deepEqual(status.counts, {
@@ -378,10 +381,11 @@ describe('status and version', () => {
         ['events', 'skopio-vscode', OWN_DEVICE, 2],
       ].sort(),
     )
+    // Seen between the first request and the last answer; silent since then until the hour on.
     for (const c of status.collectors) {
       const seen = Date.parse(c.lastSeen)
-      assert.ok(seen >= before - 1000 && seen <= after + 1000, `${c.kind} seen ${c.lastSeen}`)
-      assert.ok(c.silentSeconds >= 0)
+      assert.ok(seen >= before && seen <= after, `${c.kind} seen ${c.lastSeen}`)
+      assert.equal(c.silentSeconds, Math.floor((started + 3_600_000 - seen) / 1000), c.kind)
     }
     assert.equal(status.streams.websocketClients, 0)
   })

@@ -3,39 +3,48 @@
  * browser finds it with its port and TXT records, and it is withdrawn when the daemon stops.
  */
 import assert from 'node:assert/strict'
+import dgram from 'node:dgram'
 import { test } from 'node:test'
 import { Bonjour, type Service } from 'bonjour-service'
 import { DAYBOOK_VERSION } from '../../src/version.ts'
 import { startDaemon } from '../daemon.ts'
 
+const MDNS_GROUP = '224.0.0.251'
+
 /**
- * Whether multicast reaches this process back (a container without a multicast route does not):
- * a throwaway service published and browsed for, given a few seconds to show up.
+ * Why multicast DNS cannot work on this machine, or undefined when it can: a datagram sent to the
+ * mDNS group comes back to this process. No multicast route (a container without one) or no
+ * multicast-capable interface is an error from the socket, not a wait that runs out.
  */
-async function multicastWorks(): Promise<boolean> {
-  const publisher = new Bonjour({}, () => undefined)
-  const browser = new Bonjour({}, () => undefined)
-  const name = `daybook-probe-${process.pid}`
-  publisher.publish({ name, type: 'daybook-probe', port: 9 })
+async function multicastUnavailable(): Promise<string | undefined> {
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true })
   try {
-    return await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 5000)
-      browser.find({ type: 'daybook-probe' }, (s) => {
-        if (s.name === name) {
-          clearTimeout(timer)
-          resolve(true)
-        }
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind(0, resolve)
+    })
+    socket.addMembership(MDNS_GROUP)
+    socket.setMulticastLoopback(true)
+    const probe = Buffer.from(`daybook-probe-${process.pid}`)
+    return await new Promise<string | undefined>((resolve) => {
+      socket.on('message', (msg) => {
+        if (msg.equals(probe)) resolve(undefined)
+      })
+      socket.send(probe, socket.address().port, MDNS_GROUP, (err) => {
+        if (err) resolve(`sending to ${MDNS_GROUP}: ${err.message}`)
       })
     })
+  } catch (err) {
+    return (err as Error).message
   } finally {
-    publisher.unpublishAll(() => publisher.destroy())
-    browser.destroy()
+    socket.close()
   }
 }
 
 test('--mdns advertises _daybook._tcp with version and API path, withdrawn at exit', async (t) => {
-  if (!(await multicastWorks())) {
-    t.skip('multicast DNS does not loop back on this machine (no multicast route)')
+  const unavailable = await multicastUnavailable()
+  if (unavailable !== undefined) {
+    t.skip(`multicast DNS cannot work on this machine (${unavailable})`)
     return
   }
   const daemon = await startDaemon(t, ['--mdns'])

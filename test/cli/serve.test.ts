@@ -348,13 +348,60 @@ describe('daybook serve', () => {
     assert.equal(countRows(path.join(d.dataDir, 'daybook.db'), 'events'), 200)
   })
 
-  test('after SIGTERM no new connection is accepted', async (t) => {
+  test('after SIGTERM no new connection is accepted, while an in-flight request still runs', async (t) => {
     const d = await startDaemon(t)
     const port = d.discovery.port ?? 0
+    const payload = JSON.stringify([eventInput()])
+    // A request under way: the server's 100 Continue says it has the headers. Its body is held
+    // back until the listener is seen closed, so the daemon cannot have finished stopping by then.
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/events',
+      headers: {
+        authorization: `Bearer ${d.token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+        expect: '100-continue',
+      },
+      agent: false,
+    })
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('error', reject)
+      req.on('response', (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+    })
+    const continued = new Promise((resolve) => req.once('continue', resolve))
+    req.flushHeaders()
+    await continued
     d.child.kill('SIGTERM')
+
+    // New connections are tried until one is refused: the daemon must still be running then.
+    const accepted = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1')
+        socket.once('connect', () => {
+          socket.destroy()
+          resolve(true)
+        })
+        socket.once('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ECONNREFUSED') resolve(false)
+          else reject(err)
+        })
+      })
+    while (await accepted()) await sleep(10)
+    assert.equal(d.child.exitCode, null, 'refused while the daemon still had a request to finish')
+
+    req.end(payload)
+    const res = await response
+    assert.equal(res.status, 200, res.body)
+    assert.deepEqual(JSON.parse(res.body), { inserted: 1, duplicates: 0, updated: 0 })
     assert.equal(await d.exited, 0)
-    await assert.rejects(request({ port }, { path: '/health' }), { code: 'ECONNREFUSED' })
-    await sleep(0)
+    assert.equal(countRows(path.join(d.dataDir, 'daybook.db'), 'events'), 1)
   })
 })
 

@@ -5,10 +5,15 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
 import { test } from 'node:test'
-import { thisLaunch } from '../../src/cli/service.ts'
+import { DAYBOOK_VERSION } from '../../src/version.ts'
 import { runCli } from '../daemon.ts'
 import { tempDir } from '../helpers.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..')
+/** The Node the project pins (the `node` devDependency): what a unit must run the daemon with. */
+const PINNED_NODE = path.join(ROOT, 'node_modules', 'node', 'bin', 'node')
 
 test('service install --unit-dir writes the daemon and watcher units; uninstall removes them', async (t) => {
   if (process.platform !== 'linux') return t.skip('systemd units are written on Linux')
@@ -17,8 +22,13 @@ test('service install --unit-dir writes the daemon and watcher units; uninstall 
   assert.equal(installed.code, 0, installed.stderr)
   assert.deepEqual(readdirSync(dir).sort(), ['daybook-watch.service', 'daybook.service'])
   const daemon = readFileSync(`${dir}/daybook.service`, 'utf8')
-  const { node, script } = thisLaunch()
-  assert.match(daemon, new RegExp(`^ExecStart=${node} ${script} serve --aw$`, 'm'))
+  // The command line is this checkout's launcher under the pinned Node, and it runs.
+  const [, node, script] =
+    /^ExecStart=(\S+) (\S+) serve --aw$/m.exec(daemon) ?? assert.fail(`no ExecStart: ${daemon}`)
+  assert.deepEqual([node, script], [PINNED_NODE, path.join(ROOT, 'bin', 'daybook.js')])
+  const ran = spawnSync(node as string, [script as string, '--version'], { encoding: 'utf8' })
+  assert.equal(ran.status, 0, ran.stderr)
+  assert.equal(ran.stdout.trim(), DAYBOOK_VERSION)
   assert.match(daemon, /^Restart=on-failure$/m)
   const watch = readFileSync(`${dir}/daybook-watch.service`, 'utf8')
   assert.match(watch, new RegExp(`^ExecStart=${node} ${script} watch$`, 'm'))

@@ -166,5 +166,8 @@ test('daybook wakatime setup points the plugins at the daemon; --undo restores t
     byHand.stdout.trim(),
     /^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/,
   )
-  await assert.rejects(wakatimeCommand.run(['configure'], env), { exitCode: 2 })
+  await assert.rejects(wakatimeCommand.run(['configure'], env), {
+    exitCode: 2,
+    message: /unknown command "configure": use setup or setup --undo/,
+  })
 })
