@@ -239,13 +239,21 @@ export class Writer {
       // The latest change of each event this batch stored, by id (an event may come twice).
       const changed = new Map<string, Change>()
       const senders = new Map<string, { source: string; device: number; items: number }>()
+      // The same entries by source, then device: found without building a key per event.
+      const sendersBySource = new Map<string, Map<number, { items: number }>>()
       let maxEnd = 0
       for (const e of events) {
         const device = dims.device(e.device, nextSeq, nowMs)
-        const sender = `${e.source}\u0000${device.id}`
-        const sent = senders.get(sender) ?? { source: e.source, device: device.id, items: 0 }
+        let bySource = sendersBySource.get(e.source)
+        if (!bySource)
+          sendersBySource.set(e.source, (bySource = new Map<number, { items: number }>()))
+        let sent = bySource.get(device.id)
+        if (!sent) {
+          const entry = { source: e.source, device: device.id, items: 0 }
+          senders.set(`${e.source}\u0000${device.id}`, entry)
+          bySource.set(device.id, (sent = entry))
+        }
         sent.items++
-        senders.set(sender, sent)
         const category = dims.named('categories', e.category)
         const app = dims.named('apps', e.app)
         const source = dims.named('sources', e.source)
