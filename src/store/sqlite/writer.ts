@@ -236,8 +236,10 @@ export class Writer {
       const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
       const perDevice = new Map<number, { added: number; lastSeen: number }>()
       const presence = new Map<number, number[]>()
-      // The latest change of each event this batch stored, by id (an event may come twice).
-      const changed = new Map<string, Change>()
+      // The change of each event this batch stored, in seq order. An event may come twice: a
+      // later end moves it to a later seq, and the change at its earlier seq is dropped.
+      const changed: Change[] = []
+      const superseded = new Set<number>()
       const senders = new Map<string, { source: string; device: number; items: number }>()
       // The same entries by source, then device: found without building a key per event.
       const sendersBySource = new Map<string, Map<number, { items: number }>>()
@@ -292,6 +294,7 @@ export class Writer {
           seen.added++
         } else if (e.endMs > found.end_ms) {
           extend.run(seq, e.endMs, duration, found.seq)
+          superseded.add(found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
         } else {
@@ -304,10 +307,8 @@ export class Writer {
         perDevice.set(device.id, seen)
         maxEnd = Math.max(maxEnd, e.endMs)
         if (withChanges) {
-          const uuid = uuidStringify(id)
-          changed.set(
-            uuid,
-            eventUpsert(seq, uuid, device.name, e, e.durationSec, dims, entity, project),
+          changed.push(
+            eventUpsert(seq, formatUuid(id), device.name, e, e.durationSec, dims, entity, project),
           )
         }
         if (priority(e.source) >= PRESENCE_PRIORITY) {
@@ -320,7 +321,8 @@ export class Writer {
       this.#collect(senders, 'events', nowMs)
       if (maxEnd > 0) this.#raiseMaxEnd(maxEnd)
       const afkChanges = this.#presence(presence, nextSeq, dirty)
-      result.changes = [...changed.values(), ...afkChanges].sort((a, b) => a.seq - b.seq)
+      const latest = superseded.size === 0 ? changed : changed.filter((c) => !superseded.has(c.seq))
+      result.changes = [...latest, ...afkChanges].sort((a, b) => a.seq - b.seq)
       return result
     })
   }
@@ -1143,6 +1145,39 @@ export class Writer {
 
 function isWriteResult(v: unknown): v is { changes: Change[] } {
   return typeof v === 'object' && v !== null && Array.isArray((v as { changes?: unknown }).changes)
+}
+
+/** Two lowercase hex digits per byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1))
+
+/**
+ * A content id's 16 bytes in the dashed form, as `uuid`'s `stringify` gives it, without checking
+ * them against the UUID pattern: ids made by `eventIdBytes` are version-5 UUIDs by construction.
+ */
+function formatUuid(b: Uint8Array): string {
+  const h = (i: number) => HEX[b[i] as number] as string
+  return (
+    h(0) +
+    h(1) +
+    h(2) +
+    h(3) +
+    '-' +
+    h(4) +
+    h(5) +
+    '-' +
+    h(6) +
+    h(7) +
+    '-' +
+    h(8) +
+    h(9) +
+    '-' +
+    h(10) +
+    h(11) +
+    h(12) +
+    h(13) +
+    h(14) +
+    h(15)
+  )
 }
 
 function firstAtOrAfter(sorted: number[], t: number): number | undefined {
