@@ -15,7 +15,6 @@ import type {
   DeviceStore,
   EventStore,
   HeartbeatStore,
-  IngestResult,
   InputStore,
   LabelStore,
   SearchStore,
@@ -25,7 +24,7 @@ import type {
   TokenStore,
 } from '../ports.ts'
 import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
-import { type PackedChanges, packEvents, unpackChanges } from './event-batch.ts'
+import { type PackedIngestResult, packEvents, unpackChanges } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
 
 export interface SqliteStoreOptions {
@@ -179,9 +178,10 @@ export class SqliteStore implements Store {
     this.events = {
       // Packed: the batch crosses to the writer as a few strings and typed arrays.
       insert: async (events, options) => {
-        const { changes, ...counts } = await this.#writer.call<
-          Omit<IngestResult, 'changes'> & { changes: PackedChanges }
-        >('events.insert', [packEvents(events), options])
+        const { changes, ...counts } = await this.#writer.call<PackedIngestResult>(
+          'events.insert',
+          [packEvents(events), options],
+        )
         return { ...counts, changes: unpackChanges(changes) }
       },
       delete: w('events.delete'),

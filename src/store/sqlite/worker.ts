@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { DaybookError } from '../../domain/errors.ts'
 import { ActivityWatchTables } from './activitywatch.ts'
 import { Connection } from './connection.ts'
-import { type PackedEvents, packChanges, unpackEvents } from './event-batch.ts'
+import { type PackedEvents, unpackEvents } from './event-batch.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
 import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
@@ -112,15 +112,8 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
     return null
   },
 
-  'events.insert': (events: PackedEvents, options: never) => {
-    const { changes, ...counts } = needWriter().insertEvents(
-      unpackEvents(events),
-      Date.now(),
-      options,
-    )
-    // Packed: a thousand change objects would cross one by one (see `PackedChanges`).
-    return { ...counts, changes: packChanges(changes) }
-  },
+  'events.insert': (events: PackedEvents, options: never) =>
+    needWriter().insertEvents(unpackEvents(events), Date.now(), options),
   'events.delete': (selector: never) => needWriter().deleteEvents(selector),
   'events.list': (q: never) => reader.listEvents(q),
   'events.span': () => reader.span(),

@@ -32,6 +32,7 @@ import {
 } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { DimensionWriter, idsOfNames } from './dimensions.ts'
+import { ChangePacker, type PackedIngestResult } from './event-batch.ts'
 import { storedDuration } from './migrations/0004_devices_feed_rollups.ts'
 import {
   AFK_COLUMNS,
@@ -209,18 +210,19 @@ export class Writer {
 
   /**
    * Stores a batch (see `EventStore.insert`). With `changes: false` the answer carries no change
-   * data for events (nobody listens; building it is a third of the work).
+   * data for events (nobody listens; building it is a third of the work). The changes come packed
+   * for the trip back to the HTTP thread (see `PackedChanges`), devices created included.
    */
   insertEvents(
     events: readonly NewActivityEvent[],
     nowMs: number,
     options: { changes?: boolean } = {},
-  ): IngestResult {
+  ): PackedIngestResult {
     const withChanges = options.changes ?? true
     return this.#tx(({ nextSeq, unSeq, dirty }) => {
       const c = this.#c
       const dims = this.#dims
-      const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
+      const result = { inserted: 0, duplicates: 0, updated: 0 }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
       // The stored event with this identity, if any: one probe of the (start, id) index. One
       // writer, inside its transaction: no other write can add one meanwhile.
@@ -238,8 +240,7 @@ export class Writer {
       const presence = new Map<number, number[]>()
       // The change of each event this batch stored, in seq order. An event may come twice: a
       // later end moves it to a later seq, and the change at its earlier seq is dropped.
-      const changed: Change[] = []
-      const superseded = new Set<number>()
+      const changed = new ChangePacker(withChanges ? events.length : 0)
       const senders = new Map<string, { source: string; device: number; items: number }>()
       // The same entries by source, then device: found without building a key per event.
       const sendersBySource = new Map<string, Map<number, { items: number }>>()
@@ -294,7 +295,7 @@ export class Writer {
           seen.added++
         } else if (e.endMs > found.end_ms) {
           extend.run(seq, e.endMs, duration, found.seq)
-          superseded.add(found.seq)
+          changed.supersede(found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
         } else {
@@ -307,8 +308,14 @@ export class Writer {
         perDevice.set(device.id, seen)
         maxEnd = Math.max(maxEnd, e.endMs)
         if (withChanges) {
-          changed.push(
-            eventUpsert(seq, formatUuid(id), device.name, e, e.durationSec, dims, entity, project),
+          changed.add(
+            seq,
+            id,
+            device.name,
+            e,
+            e.durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
+            dims.extra('entity', entity),
+            dims.extra('project', project),
           )
         }
         if (priority(e.source) >= PRESENCE_PRIORITY) {
@@ -321,9 +328,10 @@ export class Writer {
       this.#collect(senders, 'events', nowMs)
       if (maxEnd > 0) this.#raiseMaxEnd(maxEnd)
       const afkChanges = this.#presence(presence, nextSeq, dirty)
-      const latest = superseded.size === 0 ? changed : changed.filter((c) => !superseded.has(c.seq))
-      result.changes = [...latest, ...afkChanges].sort((a, b) => a.seq - b.seq)
-      return result
+      // The changes are not an array: `#tx` leaves them alone, and created devices go in here.
+      const created = dims.createdDevices()
+      const others = [...(created.length > 0 ? deviceChanges(c, created) : []), ...afkChanges]
+      return { ...result, changes: changed.finish(others.sort((a, b) => a.seq - b.seq)) }
     })
   }
 
@@ -1145,39 +1153,6 @@ export class Writer {
 
 function isWriteResult(v: unknown): v is { changes: Change[] } {
   return typeof v === 'object' && v !== null && Array.isArray((v as { changes?: unknown }).changes)
-}
-
-/** Two lowercase hex digits per byte value. */
-const HEX = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1))
-
-/**
- * A content id's 16 bytes in the dashed form, as `uuid`'s `stringify` gives it, without checking
- * them against the UUID pattern: ids made by `eventIdBytes` are version-5 UUIDs by construction.
- */
-function formatUuid(b: Uint8Array): string {
-  const h = (i: number) => HEX[b[i] as number] as string
-  return (
-    h(0) +
-    h(1) +
-    h(2) +
-    h(3) +
-    '-' +
-    h(4) +
-    h(5) +
-    '-' +
-    h(6) +
-    h(7) +
-    '-' +
-    h(8) +
-    h(9) +
-    '-' +
-    h(10) +
-    h(11) +
-    h(12) +
-    h(13) +
-    h(14) +
-    h(15)
-  )
 }
 
 function firstAtOrAfter(sorted: number[], t: number): number | undefined {
