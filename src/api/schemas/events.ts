@@ -2,7 +2,7 @@
  * Wire shapes of Skopio's event and AFK routes, and their conversion to and from the domain.
  */
 import { type Static, Type } from 'typebox'
-import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
+import { fastTimestamp, formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
 import type {
   ActivityEvent,
@@ -128,12 +128,16 @@ export const AfkIngestResult = Type.Object({
 export function toNewEvent(input: EventInput, index: number): NewActivityEvent {
   const field = (name: string) => `body/${index}/${name}`
   const durationMs = input.duration == null ? undefined : input.duration * 1000
+  // The common form is read directly; only anything else pays for naming the field up front.
   const explicitStart =
-    input.timestamp == null ? undefined : parseTimestamp(input.timestamp, field('timestamp'))
+    input.timestamp == null
+      ? undefined
+      : (fastTimestamp(input.timestamp) ?? parseTimestamp(input.timestamp, field('timestamp')))
   const explicitEnd =
     input.end_timestamp == null
       ? undefined
-      : parseTimestamp(input.end_timestamp, field('end_timestamp'))
+      : (fastTimestamp(input.end_timestamp) ??
+        parseTimestamp(input.end_timestamp, field('end_timestamp')))
   const startMs =
     explicitStart ??
     (explicitEnd !== undefined && durationMs !== undefined ? explicitEnd - durationMs : undefined)

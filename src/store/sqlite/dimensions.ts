@@ -38,9 +38,28 @@ export interface DeviceRef {
 
 export class DimensionWriter {
   readonly #c: Connection
-  readonly #ids = new Map<string, number>()
-  /** A project's root path or an entity's type, by id ("p12", "e34"); null: none known yet. */
-  readonly #extra = new Map<string, string | null>()
+  /**
+   * Ids by name, one map per table (entities and branches: per project). Keyed by the name
+   * itself, not a composed string: a batch repeats the same string objects, whose hashes V8 keeps,
+   * while a composed key would be built and hashed again for every event.
+   */
+  readonly #ids: Record<NamedTable, Map<string, number>> = {
+    apps: new Map(),
+    categories: new Map(),
+    sources: new Map(),
+    languages: new Map(),
+    projects: new Map(),
+  }
+  readonly #children: Record<ChildTable, Map<number, Map<string, number>>> = {
+    entities: new Map(),
+    branches: new Map(),
+  }
+  /** Names cached in `#ids` and `#children` together. */
+  #cached = 0
+  /** A project's root path, by id; null: none known yet. */
+  readonly #projectPath = new Map<number, string | null>()
+  /** An entity's type, by id; null: none known yet. */
+  readonly #entityType = new Map<number, string | null>()
   /** Projects' `last_updated`, as stored or as this transaction will store it. */
   readonly #projectSeen = new Map<number, number>()
   /** Projects whose `last_updated` this transaction moved forward, written by `flush`. */
@@ -57,7 +76,7 @@ export class DimensionWriter {
   begin(): void {
     this.#created = []
     this.#projectMoved.clear()
-    if (this.#ids.size > MAX_CACHED) this.reset()
+    if (this.#cached > MAX_CACHED) this.reset()
   }
 
   /** Ids of the devices created in the current transaction. */
@@ -67,8 +86,12 @@ export class DimensionWriter {
 
   /** Forgets everything cached (after a rollback, a rename, or a migration). */
   reset(): void {
-    this.#ids.clear()
-    this.#extra.clear()
+    for (const map of Object.values(this.#ids)) map.clear()
+    this.#children.entities.clear()
+    this.#children.branches.clear()
+    this.#cached = 0
+    this.#projectPath.clear()
+    this.#entityType.clear()
     this.#projectSeen.clear()
     this.#projectMoved.clear()
     this.#devices.clear()
@@ -77,8 +100,8 @@ export class DimensionWriter {
 
   /** The id of `name` in `table`, creating the row. */
   named(table: Exclude<NamedTable, 'projects'>, name: string): number {
-    const key = `${table}\u0000${name}`
-    const cached = this.#ids.get(key)
+    const ids = this.#ids[table]
+    const cached = ids.get(name)
     if (cached !== undefined) return cached
     const found = this.#c.get<{ id: number }>(`SELECT id FROM ${table} WHERE name = $name`, {
       name,
@@ -93,8 +116,17 @@ export class DimensionWriter {
           PUBLIC_ID[table] ? { name, uuid: uuidv7() } : { name },
         ) as { id: number }
       ).id
-    this.#ids.set(key, id)
+    ids.set(name, id)
+    this.#cached++
     return id
+  }
+
+  /** The cache of `table`'s children of project `projectId`. */
+  #childIds(table: ChildTable, projectId: number): Map<string, number> {
+    const byProject = this.#children[table]
+    let ids = byProject.get(projectId)
+    if (!ids) byProject.set(projectId, (ids = new Map<string, number>()))
+    return ids
   }
 
   /**
@@ -102,8 +134,8 @@ export class DimensionWriter {
    * its latest activity (`lastUpdated`, unix s) only moves forward.
    */
   project(name: string, rootPath: string | null, lastUpdated: number): number {
-    const key = `projects\u0000${name}`
-    let id = this.#ids.get(key)
+    const ids = this.#ids.projects
+    let id = ids.get(name)
     if (id === undefined) {
       const found = this.#c.get<{ id: number; root_path: string | null; last_updated: number }>(
         'SELECT id, root_path, last_updated FROM projects WHERE name = $name',
@@ -111,7 +143,7 @@ export class DimensionWriter {
       )
       if (found) {
         id = found.id
-        this.#extra.set(`p${id}`, found.root_path)
+        this.#projectPath.set(id, found.root_path)
         this.#projectSeen.set(id, found.last_updated)
       } else {
         id = (
@@ -121,17 +153,18 @@ export class DimensionWriter {
             { name, uuid: uuidv7(), path: rootPath, lu: lastUpdated },
           ) as { id: number }
         ).id
-        this.#extra.set(`p${id}`, rootPath)
+        this.#projectPath.set(id, rootPath)
         this.#projectSeen.set(id, lastUpdated)
       }
-      this.#ids.set(key, id)
+      ids.set(name, id)
+      this.#cached++
     }
-    if (rootPath !== null && this.#extra.get(`p${id}`) === null) {
+    if (rootPath !== null && this.#projectPath.get(id) === null) {
       this.#c.run('UPDATE projects SET root_path = $v WHERE id = $id AND root_path IS NULL', {
         v: rootPath,
         id,
       })
-      this.#extra.set(`p${id}`, rootPath)
+      this.#projectPath.set(id, rootPath)
     }
     if ((this.#projectSeen.get(id) ?? 0) < lastUpdated) {
       // Written once per project at the end of the transaction (`flush`), not once per event:
@@ -155,8 +188,8 @@ export class DimensionWriter {
 
   /** The id of entity `name` of a project, creating it; its type is set the first time known. */
   entity(projectId: number, name: string, type: string | null): number {
-    const key = `entities\u0000${projectId}\u0000${name}`
-    let id = this.#ids.get(key)
+    const ids = this.#childIds('entities', projectId)
+    let id = ids.get(name)
     if (id === undefined) {
       const found = this.#c.get<{ id: number; type: string | null }>(
         'SELECT id, type FROM entities WHERE project_id = $p AND name = $name',
@@ -170,20 +203,21 @@ export class DimensionWriter {
             { p: projectId, name, type },
           ) as { id: number }
         ).id
-      this.#extra.set(`e${id}`, found ? found.type : type)
-      this.#ids.set(key, id)
+      this.#entityType.set(id, found ? found.type : type)
+      ids.set(name, id)
+      this.#cached++
     }
-    if (type !== null && this.#extra.get(`e${id}`) === null) {
+    if (type !== null && this.#entityType.get(id) === null) {
       this.#c.run('UPDATE entities SET type = $v WHERE id = $id AND type IS NULL', { v: type, id })
-      this.#extra.set(`e${id}`, type)
+      this.#entityType.set(id, type)
     }
     return id
   }
 
   /** The id of branch `name` of a project, creating it. */
   branch(projectId: number, name: string): number {
-    const key = `branches\u0000${projectId}\u0000${name}`
-    const cached = this.#ids.get(key)
+    const ids = this.#childIds('branches', projectId)
+    const cached = ids.get(name)
     if (cached !== undefined) return cached
     const id =
       this.#c.get<{ id: number }>(
@@ -199,13 +233,14 @@ export class DimensionWriter {
           { p: projectId, name },
         ) as { id: number }
       ).id
-    this.#ids.set(key, id)
+    ids.set(name, id)
+    this.#cached++
     return id
   }
 
   /** A project's stored root path, or an entity's stored type (as cached by the calls above). */
   extra(kind: 'project' | 'entity', id: number): string | null {
-    return this.#extra.get(`${kind === 'project' ? 'p' : 'e'}${id}`) ?? null
+    return (kind === 'project' ? this.#projectPath : this.#entityType).get(id) ?? null
   }
 
   /** The daemon's own device. */

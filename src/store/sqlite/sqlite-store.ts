@@ -24,7 +24,7 @@ import type {
   TokenStore,
 } from '../ports.ts'
 import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
-import { packEvents } from './event-batch.ts'
+import { type PackedIngestResult, packEvents, unpackChanges } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
 
 export interface SqliteStoreOptions {
@@ -177,8 +177,13 @@ export class SqliteStore implements Store {
         this.#reader().call<T>(method, args)
     this.events = {
       // Packed: the batch crosses to the writer as a few strings and typed arrays.
-      insert: (events, options) =>
-        this.#writer.call('events.insert', [packEvents(events), options]),
+      insert: async (events, options) => {
+        const { changes, ...counts } = await this.#writer.call<PackedIngestResult>(
+          'events.insert',
+          [packEvents(events), options],
+        )
+        return { ...counts, changes: unpackChanges(changes) }
+      },
       delete: w('events.delete'),
       list: r('events.list'),
       span: r('events.span'),

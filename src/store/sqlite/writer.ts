@@ -32,6 +32,7 @@ import {
 } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { DimensionWriter, idsOfNames } from './dimensions.ts'
+import { ChangePacker, type PackedIngestResult } from './event-batch.ts'
 import { storedDuration } from './migrations/0004_devices_feed_rollups.ts'
 import {
   AFK_COLUMNS,
@@ -209,18 +210,19 @@ export class Writer {
 
   /**
    * Stores a batch (see `EventStore.insert`). With `changes: false` the answer carries no change
-   * data for events (nobody listens; building it is a third of the work).
+   * data for events (nobody listens; building it is a third of the work). The changes come packed
+   * for the trip back to the HTTP thread (see `PackedChanges`), devices created included.
    */
   insertEvents(
     events: readonly NewActivityEvent[],
     nowMs: number,
     options: { changes?: boolean } = {},
-  ): IngestResult {
+  ): PackedIngestResult {
     const withChanges = options.changes ?? true
     return this.#tx(({ nextSeq, unSeq, dirty }) => {
       const c = this.#c
       const dims = this.#dims
-      const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
+      const result = { inserted: 0, duplicates: 0, updated: 0 }
       const priority = sourcePriorityOf(readSettings(c).sourcePriority)
       // The stored event with this identity, if any: one probe of the (start, id) index. One
       // writer, inside its transaction: no other write can add one meanwhile.
@@ -236,16 +238,25 @@ export class Writer {
       const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
       const perDevice = new Map<number, { added: number; lastSeen: number }>()
       const presence = new Map<number, number[]>()
-      // The latest change of each event this batch stored, by id (an event may come twice).
-      const changed = new Map<string, Change>()
+      // The change of each event this batch stored, in seq order. An event may come twice: a
+      // later end moves it to a later seq, and the change at its earlier seq is dropped.
+      const changed = new ChangePacker(withChanges ? events.length : 0)
       const senders = new Map<string, { source: string; device: number; items: number }>()
+      // The same entries by source, then device: found without building a key per event.
+      const sendersBySource = new Map<string, Map<number, { items: number }>>()
       let maxEnd = 0
       for (const e of events) {
         const device = dims.device(e.device, nextSeq, nowMs)
-        const sender = `${e.source}\u0000${device.id}`
-        const sent = senders.get(sender) ?? { source: e.source, device: device.id, items: 0 }
+        let bySource = sendersBySource.get(e.source)
+        if (!bySource)
+          sendersBySource.set(e.source, (bySource = new Map<number, { items: number }>()))
+        let sent = bySource.get(device.id)
+        if (!sent) {
+          const entry = { source: e.source, device: device.id, items: 0 }
+          senders.set(`${e.source}\u0000${device.id}`, entry)
+          bySource.set(device.id, (sent = entry))
+        }
         sent.items++
-        senders.set(sender, sent)
         const category = dims.named('categories', e.category)
         const app = dims.named('apps', e.app)
         const source = dims.named('sources', e.source)
@@ -284,6 +295,7 @@ export class Writer {
           seen.added++
         } else if (e.endMs > found.end_ms) {
           extend.run(seq, e.endMs, duration, found.seq)
+          changed.supersede(found.seq)
           result.updated++
           dirty.add(found.end_ms, e.endMs)
         } else {
@@ -296,10 +308,14 @@ export class Writer {
         perDevice.set(device.id, seen)
         maxEnd = Math.max(maxEnd, e.endMs)
         if (withChanges) {
-          const uuid = uuidStringify(id)
-          changed.set(
-            uuid,
-            eventUpsert(seq, uuid, device.name, e, e.durationSec, dims, entity, project),
+          changed.add(
+            seq,
+            id,
+            device.name,
+            e,
+            e.durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
+            dims.extra('entity', entity),
+            dims.extra('project', project),
           )
         }
         if (priority(e.source) >= PRESENCE_PRIORITY) {
@@ -312,8 +328,10 @@ export class Writer {
       this.#collect(senders, 'events', nowMs)
       if (maxEnd > 0) this.#raiseMaxEnd(maxEnd)
       const afkChanges = this.#presence(presence, nextSeq, dirty)
-      result.changes = [...changed.values(), ...afkChanges].sort((a, b) => a.seq - b.seq)
-      return result
+      // The changes are not an array: `#tx` leaves them alone, and created devices go in here.
+      const created = dims.createdDevices()
+      const others = [...(created.length > 0 ? deviceChanges(c, created) : []), ...afkChanges]
+      return { ...result, changes: changed.finish(others.sort((a, b) => a.seq - b.seq)) }
     })
   }
 
