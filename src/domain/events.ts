@@ -170,6 +170,11 @@ export function dimensionValue(e: ActivityEvent, d: Dimension): string | null {
   return e[d]
 }
 
+/** The whole seconds between two instants: an event's duration when the sender gave none. */
+export function spanSeconds(startMs: number, endMs: number): number {
+  return Math.round((endMs - startMs) / 1000)
+}
+
 /** Earliest event or AFK time the daemon accepts: anything before is a broken clock or a typo. */
 export const EARLIEST_MS = Date.UTC(1990, 0, 1)
 /** How far in the future an event may start (clocks of two machines differ a little). */

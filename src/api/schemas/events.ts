@@ -4,11 +4,12 @@
 import { type Static, Type } from 'typebox'
 import { fastTimestamp, formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
-import type {
-  ActivityEvent,
-  AfkPeriod,
-  NewActivityEvent,
-  NewAfkPeriod,
+import {
+  type ActivityEvent,
+  type AfkPeriod,
+  type NewActivityEvent,
+  type NewAfkPeriod,
+  spanSeconds,
 } from '../../domain/events.ts'
 import { Nullable, Timestamp, Uuid } from './common.ts'
 
@@ -152,7 +153,7 @@ export function toNewEvent(input: EventInput, index: number): NewActivityEvent {
   return {
     startMs,
     endMs,
-    durationSec: input.duration ?? Math.round((endMs - startMs) / 1000),
+    durationSec: input.duration ?? spanSeconds(startMs, endMs),
     category: input.category,
     app: input.app_name,
     entity: input.entity_name,
@@ -172,8 +173,7 @@ export function toAfkPeriod(input: AfkInput, index: number): NewAfkPeriod {
   const startMs = parseTimestamp(input.afk_start, field('afk_start'))
   const endMs = input.afk_end == null ? null : parseTimestamp(input.afk_end, field('afk_end'))
   const durationSec =
-    input.duration ??
-    (endMs === null || endMs < startMs ? null : Math.round((endMs - startMs) / 1000))
+    input.duration ?? (endMs === null || endMs < startMs ? null : spanSeconds(startMs, endMs))
   return { startMs, endMs, durationSec, device: input.device ?? null, source: input.source ?? null }
 }
 

@@ -4,6 +4,7 @@
  * go (the daemon keeps the later end of a re-sent event), and end on a change, on AFK, on a lock
  * or suspend, and on shutdown.
  */
+import { spanSeconds } from '../../domain/events.ts'
 import { type PrivacyRules, applyPrivacy } from './privacy.ts'
 
 /** What has focus, as the platform reports it. */
@@ -101,7 +102,7 @@ export class WindowTracker {
     return {
       timestamp: new Date(c.startMs).toISOString(),
       end_timestamp: new Date(c.endMs).toISOString(),
-      duration: Math.round((c.endMs - c.startMs) / 1000),
+      duration: spanSeconds(c.startMs, c.endMs),
       category: url || BROWSERS.test(shown.app) ? 'Browsing' : 'Other',
       app_name: shown.app,
       entity_name: url ? `${url.host}${url.pathname}` : shown.title || shown.app,

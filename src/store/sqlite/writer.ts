@@ -12,6 +12,7 @@ import {
   afkEffectiveEnd,
   afkId,
   eventIdBytes,
+  spanSeconds,
 } from '../../domain/events.ts'
 import { isEmptyCounts } from '../../domain/input.ts'
 import { type Heartbeat, hasPlaceholder, heartbeatHash } from '../../domain/wakatime/heartbeat.ts'
@@ -313,7 +314,7 @@ export class Writer {
             id,
             device.name,
             e,
-            e.durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
+            e.durationSec ?? spanSeconds(e.startMs, e.endMs),
             dims.extra('entity', entity),
             dims.extra('project', project),
           )
@@ -1197,7 +1198,7 @@ function eventUpsert(
       device,
       startMs: e.startMs,
       endMs: e.endMs,
-      durationSec: durationSec ?? Math.round((e.endMs - e.startMs) / 1000),
+      durationSec: durationSec ?? spanSeconds(e.startMs, e.endMs),
       category: e.category,
       app: e.app,
       entity: e.entity,
