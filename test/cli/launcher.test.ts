@@ -1,0 +1,86 @@
+/**
+ * The `daybook` launcher (bin/daybook.js, what `npm start` and an installed `daybook` run): the
+ * daemon it starts has its memory settings, and a signal to the launcher reaches the daemon.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { type TestContext, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { cleanEnv, request } from '../daemon.ts'
+import { tempDir } from '../helpers.ts'
+
+const LAUNCHER = path.join(import.meta.dirname, '..', '..', 'bin', 'daybook.js')
+
+/** Starts `daybook serve` through the launcher; resolves with the daemon's pid and port. */
+async function launch(t: TestContext, env: Record<string, string | undefined>) {
+  const dir = tempDir(t, 'dbk-launch-')
+  const dataDir = path.join(dir, 'data')
+  const base = cleanEnv()
+  delete base.MALLOC_ARENA_MAX
+  const child = spawn(
+    process.execPath,
+    [LAUNCHER, 'serve', '--port', '0', '--data-dir', dataDir, '--config-dir', path.join(dir, 'c')],
+    { env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  let daemonPid: number | undefined
+  t.after(async () => {
+    // The daemon first: a launcher killed by SIGKILL cannot pass the signal on, and an orphaned
+    // daemon would hold this test's stderr pipe open.
+    if (daemonPid !== undefined && existsSync(`/proc/${daemonPid}`))
+      process.kill(daemonPid, 'SIGKILL')
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  const file = path.join(dataDir, 'daemon.json')
+  // Ready when the daemon has written its discovery file; no deadline (see test/daemon.ts).
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the launcher exited: ${stderr}`)
+    if (existsSync(file)) {
+      try {
+        const d = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; port: number }
+        daemonPid = d.pid
+        return { child, exited, pid: d.pid, port: d.port }
+      } catch {
+        // being written
+      }
+    }
+    await sleep(25)
+  }
+}
+
+const linuxOnly =
+  process.platform === 'linux' ? false : 'reads the daemon’s command line and environment in /proc'
+
+test(
+  'the daemon runs with its V8 flags and two malloc arenas; SIGTERM to the launcher stops it',
+  { skip: linuxOnly },
+  async (t) => {
+    const { child, exited, pid, port } = await launch(t, {})
+    assert.notEqual(pid, child.pid, 'the launcher re-runs serve in a process of its own')
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '))
+    assert.ok(argv.includes('--max-old-space-size=192'), argv.join(' '))
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 not in the environment')
+    assert.equal((await request({ port }, { path: '/healthz' })).status, 200)
+    child.kill('SIGTERM')
+    // The daemon stops cleanly on SIGTERM, and the launcher ends as its daemon did.
+    assert.deepEqual(await exited, { code: 0, signal: null })
+    assert.equal(existsSync(`/proc/${pid}`), false, 'the daemon outlived its launcher')
+  },
+)
+
+test('a MALLOC_ARENA_MAX the person set is kept', { skip: linuxOnly }, async (t) => {
+  const { pid } = await launch(t, { MALLOC_ARENA_MAX: '4' })
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+  assert.ok(environ.includes('MALLOC_ARENA_MAX=4'))
+})
