@@ -9,7 +9,6 @@ import {
   type NewAfkPeriod,
   checkAfkTimes,
   checkEventTimes,
-  eventTimesPass,
 } from '../domain/events.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { AfkSelector, Change, EventSelector, InputDelta, Store } from '../store/ports.ts'
@@ -51,11 +50,7 @@ export class IngestService {
     field: FieldNamer = BODY_FIELD,
   ): Promise<IngestCounts> {
     const now = this.#clock()
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i] as NewActivityEvent
-      // The namer is made only for an event that fails (it is what the error names).
-      if (!eventTimesPass(e, now)) checkEventTimes(e, now, (name) => field(i, name))
-    }
+    events.forEach((e, i) => checkEventTimes(e, now, (name) => field(i, name)))
     if (events.length === 0) return { inserted: 0, duplicates: 0, updated: 0 }
     const { changes, ...counts } = await this.#store().events.insert(events, {
       changes: this.#bus.listeners > 0,

@@ -242,22 +242,11 @@ export class Writer {
       // The change of each event this batch stored, in seq order. An event may come twice: a
       // later end moves it to a later seq, and the change at its earlier seq is dropped.
       const changed = new ChangePacker(withChanges ? events.length : 0)
-      const senders = new Map<string, { source: string; device: number; items: number }>()
-      // The same entries by source, then device: found without building a key per event.
-      const sendersBySource = new Map<string, Map<number, { items: number }>>()
+      const senders = new SenderTally()
       let maxEnd = 0
       for (const e of events) {
         const device = dims.device(e.device, nextSeq, nowMs)
-        let bySource = sendersBySource.get(e.source)
-        if (!bySource)
-          sendersBySource.set(e.source, (bySource = new Map<number, { items: number }>()))
-        let sent = bySource.get(device.id)
-        if (!sent) {
-          const entry = { source: e.source, device: device.id, items: 0 }
-          senders.set(`${e.source}\u0000${device.id}`, entry)
-          bySource.set(device.id, (sent = entry))
-        }
-        sent.items++
+        senders.add(e.source, device.id)
         const category = dims.named('categories', e.category)
         const app = dims.named('apps', e.app)
         const source = dims.named('sources', e.source)
@@ -351,16 +340,12 @@ export class Writer {
   }
 
   /** Records that `source` on a device sent `items` of `kind` now. */
-  #collect(
-    counts: Map<string, { source: string; device: number; items: number }>,
-    kind: 'events' | 'afk' | 'input',
-    nowMs: number,
-  ): void {
+  #collect(counts: SenderTally, kind: 'events' | 'afk' | 'input', nowMs: number): void {
     const upsert = this.#c.stmt(`
       INSERT INTO collectors (source, device_id, kind, last_seen_ms, items) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET last_seen_ms = excluded.last_seen_ms, items = items + excluded.items`)
-    for (const { source, device, items } of counts.values()) {
-      upsert.run(source, device, kind, nowMs, items)
+    for (const [source, byDevice] of counts.bySource) {
+      for (const [device, items] of byDevice) upsert.run(source, device, kind, nowMs, items)
     }
   }
 
@@ -513,17 +498,10 @@ export class Writer {
       const result: IngestResult = { inserted: 0, duplicates: 0, updated: 0, changes: [] }
       const seqs: number[] = []
       const maxEnd = () => this.#maxEnd()
-      const senders = new Map<string, { source: string; device: number; items: number }>()
+      const senders = new SenderTally()
       for (const p of periods) {
         const device = this.#dims.device(p.device, nextSeq, nowMs)
-        const source = p.source ?? 'afk'
-        const sent = senders.get(`${source}\u0000${device.id}`) ?? {
-          source,
-          device: device.id,
-          items: 0,
-        }
-        sent.items++
-        senders.set(`${source}\u0000${device.id}`, sent)
+        senders.add(p.source ?? 'afk', device.id)
         const found = c.get<{ seq: number; end_ms: number | null; inferred_end_ms: number | null }>(
           'SELECT seq, end_ms, inferred_end_ms FROM afk_periods WHERE device_id = $d AND start_ms = $s',
           { d: device.id, s: p.startMs },
@@ -678,7 +656,7 @@ export class Writer {
       let inserted = 0
       const applied: number[] = []
       const presence = new Map<number, number[]>()
-      const senders = new Map<string, { source: string; device: number; items: number }>()
+      const senders = new SenderTally()
       const seen = new Map<number, { added: number; lastSeen: number }>()
       for (const [i, d] of deltas.entries()) {
         // The id is claimed in the same transaction as the counts are added: either both happen
@@ -691,13 +669,7 @@ export class Writer {
         if (isEmptyCounts(d)) continue
         const device = this.#dims.device(d.device ?? null, nextSeq, receivedMs)
         add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll)
-        const sent = senders.get(`${d.source}\u0000${device.id}`) ?? {
-          source: d.source,
-          device: device.id,
-          items: 0,
-        }
-        sent.items++
-        senders.set(`${d.source}\u0000${device.id}`, sent)
+        senders.add(d.source, device.id)
         applied.push(i)
         const times = presence.get(device.id) ?? []
         times.push(d.bucketMs)
@@ -883,15 +855,12 @@ export class Writer {
         WHERE excluded.last_ms >= last_ms`)
       const stored: boolean[] = []
       const streams = new Map<string, { stream: Stream; keys: StreamKey[] }>()
-      const senders = new Map<string, { source: string; device: number; items: number }>()
+      const senders = new SenderTally()
       for (const h of heartbeats) {
         const device = this.#dims.device(h.device, ctx.nextSeq, nowMs)
         const source = editorSource(h.editor)
         const sourceId = this.#dims.named('sources', source)
-        const sender = `${source}\u0000${device.id}`
-        const sent = senders.get(sender) ?? { source, device: device.id, items: 0 }
-        sent.items++
-        senders.set(sender, sent)
+        senders.add(source, device.id)
         const agent = this.#agent(h.userAgent, h.editor, h.os)
         const hash = heartbeatHash(h)
         const isNew =
@@ -1149,6 +1118,20 @@ export class Writer {
 
   touchToken(id: string, lastUsedAt: number): void {
     this.#c.run('UPDATE api_tokens SET last_used_at = $at WHERE id = $id', { id, at: lastUsedAt })
+  }
+}
+
+/**
+ * Items a write received per sender (source, device), for the collectors table. Counted by source
+ * and then device id: no key is built per item.
+ */
+class SenderTally {
+  readonly bySource = new Map<string, Map<number, number>>()
+
+  add(source: string, deviceId: number): void {
+    let byDevice = this.bySource.get(source)
+    if (!byDevice) this.bySource.set(source, (byDevice = new Map<number, number>()))
+    byDevice.set(deviceId, (byDevice.get(deviceId) ?? 0) + 1)
   }
 }
 
