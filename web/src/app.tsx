@@ -2,8 +2,16 @@
  * The dashboard: sign-in, the range and filters (kept in the address's hash), and the views.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
-import { ApiError, DaybookApi, type Filters, type Settings } from '../../src/client/api.ts'
+import { ApiError, DaybookApi } from '../../src/client/api.ts'
 import { type Calendar, makeCalendar } from '../../src/domain/calendar.ts'
+import {
+  type ActiveFilters,
+  type Ctx,
+  FILTER_DIMS,
+  type FilterDim,
+  type Group,
+  GROUPS,
+} from './context.ts'
 import { useLive, useLoad } from './hooks.ts'
 import { type Selection, presetSelection, selectionFromPath, selectionPath } from './range.ts'
 import {
@@ -17,22 +25,6 @@ import { Overview } from './views/overview.tsx'
 import { SettingsView } from './views/settings.tsx'
 import { SignIn } from './views/signin.tsx'
 import { StatusView } from './views/status.tsx'
-
-/** Dimensions a click can filter by, and the query parameter of each. */
-export const FILTER_DIMS = {
-  project: 'projects',
-  app: 'apps',
-  language: 'languages',
-  category: 'categories',
-  entity: 'entities',
-  branch: 'branches',
-  device: 'devices',
-} as const satisfies Record<string, keyof Filters>
-export type FilterDim = keyof typeof FILTER_DIMS
-export type ActiveFilters = Partial<Record<FilterDim, string>>
-
-export const GROUPS = ['category', 'project', 'language', 'app'] as const
-export type Group = (typeof GROUPS)[number]
 
 type View = 'overview' | 'status' | 'settings'
 
@@ -72,25 +64,6 @@ function formatHash(r: Route): string {
   const path = r.view === 'overview' ? (r.sel ? selectionPath(r.sel) : '/') : `/${r.view}`
   const q = params.toString()
   return `#${path}${q === '' ? '' : `?${q}`}`
-}
-
-/** API filters from the active ones. */
-export function apiFilters(f: ActiveFilters): Filters {
-  const out: Filters = {}
-  for (const [dim, v] of Object.entries(f) as [FilterDim, string | undefined][]) {
-    if (v !== undefined) out[FILTER_DIMS[dim]] = [v]
-  }
-  return out
-}
-
-export interface Ctx {
-  api: DaybookApi
-  session: StoredSession
-  settings: Settings
-  cal: Calendar
-  tz: string
-  /** Bumped by the live stream: every view reloads on a change. */
-  tick: number
 }
 
 function browserZone(): string {

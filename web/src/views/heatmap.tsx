@@ -1,6 +1,6 @@
 /** Keys and clicks per hour × weekday, from `GET /v1/input/heatmap`. */
 import { ApiError, type Heatmap as HeatmapData } from '../../../src/client/api.ts'
-import type { Ctx } from '../app.tsx'
+import type { Ctx } from '../context.ts'
 import { useLoad } from '../hooks.ts'
 import { customPreset } from '../range.ts'
 

@@ -1,6 +1,6 @@
 /** Streak, most active day, daily average and the hour-of-day profile. */
 import type { Filters } from '../../../src/client/api.ts'
-import type { Ctx } from '../app.tsx'
+import type { Ctx } from '../context.ts'
 import { formatDuration } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 

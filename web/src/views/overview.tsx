@@ -11,7 +11,7 @@ import {
   type FilterDim,
   type Group,
   GROUPS,
-} from '../app.tsx'
+} from '../context.ts'
 import { formatDuration } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import {

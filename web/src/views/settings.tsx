@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks'
 import { ApiError, type Settings, type Token } from '../../../src/client/api.ts'
-import type { Ctx } from '../app.tsx'
+import type { Ctx } from '../context.ts'
 import { formatDateTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 

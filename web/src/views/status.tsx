@@ -1,5 +1,5 @@
 /** Collectors and devices, and when each last sent data; a silent one is flagged. */
-import type { Ctx } from '../app.tsx'
+import type { Ctx } from '../context.ts'
 import { formatAgo, formatDateTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 
