@@ -8,6 +8,7 @@
  */
 import { Temporal } from 'temporal-polyfill'
 import { BadRequestError, UnprocessableError } from './errors.ts'
+import { DAY_MS, HOUR_MS } from './time.ts'
 
 export const BUCKET_UNITS = ['hour', 'day', 'week', 'month', 'year'] as const
 export type BucketUnit = (typeof BUCKET_UNITS)[number]
@@ -31,8 +32,6 @@ export interface CalendarBucket {
   startMs: number
   endMs: number
 }
-
-const HOUR_MS = 3_600_000
 
 /** The zone database's spelling of `timeZone`, or undefined when this runtime does not know it. */
 export function canonicalTimeZone(timeZone: string): string | undefined {
@@ -296,8 +295,6 @@ export function splitActive(
   }
   return out
 }
-
-const DAY_MS = 86_400_000
 
 /** A stretch of time in which the zone keeps one UTC offset. */
 interface OffsetStretch {

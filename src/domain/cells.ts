@@ -6,10 +6,10 @@
  * resolved from the events themselves. Pure: the store runs the plan.
  */
 import type { TimeRange } from './calendar.ts'
+import { HOUR_MS } from './time.ts'
 
 export const SLOT_MS = 900_000
-export const SLOTS_PER_HOUR = 4
-export const HOUR_MS = SLOT_MS * SLOTS_PER_HOUR
+export const SLOTS_PER_HOUR = HOUR_MS / SLOT_MS
 
 /** The slot an instant is in. */
 export function slotOf(ms: number): number {

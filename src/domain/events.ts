@@ -8,6 +8,7 @@
 import { hash } from 'node:crypto'
 import { parse as uuidParse, v5 as uuidv5 } from 'uuid'
 import { UnprocessableError } from './errors.ts'
+import { checkRangeOrder } from './time.ts'
 
 /** Namespace for Daybook's content ids (a fixed random UUID; changing it re-identifies all data). */
 const DAYBOOK_NAMESPACE = '3f1d5e0a-7c1b-4f7e-9a52-6d1f0c2b8e47'
@@ -194,11 +195,7 @@ export function checkEventTimes(
 ): void {
   checkStart(e.startMs, nowMs, () => field('timestamp'))
   if (e.endMs < e.startMs) {
-    throw new UnprocessableError(
-      'invalid_range',
-      `${field('end_timestamp')} is before ${field('timestamp')}`,
-      field('end_timestamp'),
-    )
+    checkRangeOrder(e.startMs, e.endMs, { start: field('timestamp'), end: field('end_timestamp') })
   }
   if (e.endMs - e.startMs > MAX_EVENT_MS) {
     throw new UnprocessableError(
@@ -217,11 +214,7 @@ export function checkAfkTimes(
 ): void {
   checkStart(p.startMs, nowMs, () => field('afk_start'))
   if (p.endMs !== null && p.endMs < p.startMs) {
-    throw new UnprocessableError(
-      'invalid_range',
-      `${field('afk_end')} is before ${field('afk_start')}`,
-      field('afk_end'),
-    )
+    checkRangeOrder(p.startMs, p.endMs, { start: field('afk_start'), end: field('afk_end') })
   }
 }
 

@@ -15,7 +15,8 @@ import {
   logicalDate,
   periodFirstDate,
 } from './calendar.ts'
-import { BadRequestError, UnprocessableError } from './errors.ts'
+import { BadRequestError } from './errors.ts'
+import { checkRangeOrder } from './time.ts'
 
 export const UNIT_PRESETS = [
   'today',
@@ -109,13 +110,10 @@ export function resolvePreset(preset: Preset, nowMs: number, cal: Calendar): Res
       return { startMs: day(addPeriods(end, unit, -n)), endMs: day(end), bucket: unit }
     }
     case 'custom':
-      if (preset.endMs < preset.startMs) {
-        throw new UnprocessableError(
-          'invalid_range',
-          'preset[custom][end] is before preset[custom][start]',
-          'preset[custom][end]',
-        )
-      }
+      checkRangeOrder(preset.startMs, preset.endMs, {
+        start: 'preset[custom][start]',
+        end: 'preset[custom][end]',
+      })
       return { startMs: preset.startMs, endMs: preset.endMs, bucket: preset.bucket }
   }
 }

@@ -12,6 +12,7 @@ import type { Clock } from '../domain/clock.ts'
 import type { Session, Store } from '../store/ports.ts'
 import type { ActiveTimeService } from './active-time.ts'
 import type { IngestService } from './ingest.ts'
+import { DAY_MS } from '../domain/time.ts'
 
 export class HistoryService {
   readonly #store: () => Store
@@ -40,8 +41,7 @@ export class HistoryService {
 
   /** The session containing `atMs`, or null; sessions are looked for a day either side of it. */
   async findSession(atMs: number, gapMinutes: number): Promise<Session | null> {
-    const day = 86_400_000
-    const found = await this.sessions({ startMs: atMs - day, endMs: atMs + day }, gapMinutes)
+    const found = await this.sessions({ startMs: atMs - DAY_MS, endMs: atMs + DAY_MS }, gapMinutes)
     return found.find((s) => s.startMs <= atMs && atMs < s.endMs) ?? null
   }
 

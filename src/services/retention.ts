@@ -6,8 +6,8 @@
  */
 import { withDefaults } from '../domain/settings.ts'
 import type { Store } from '../store/ports.ts'
+import { DAY_MS } from '../domain/time.ts'
 
-export const DAY_MS = 86_400_000
 /**
  * How long batch ids are remembered for de-duplication. Senders place counts by their own
  * timestamps only within 30 days, so a re-send later than this is rare; the table stays small

@@ -464,7 +464,7 @@ describe('POST /v1/analysis/metrics and /timeseries', () => {
   test('bad ranges are 422 with the field named; the analysis scope is needed', async (t) => {
     const { app, call } = await startApp(t, { now: NOW, keys: KEYS })
     const cases: [unknown, string, RegExp][] = [
-      [{ startUtc: 100, endUtc: 50 }, 'invalid_range', /endUtc must not be before startUtc/],
+      [{ startUtc: 100, endUtc: 50 }, 'invalid_range', /body\/endUtc is before body\/startUtc/],
       [{ startUtc: 0, endUtc: 367 * 86_400 }, 'range_too_long', /366 days/],
       [{ startUtc: 0 }, 'invalid_body', /endUtc is required/],
       [{ startUtc: '0', endUtc: 10 }, 'invalid_body', /startUtc/],

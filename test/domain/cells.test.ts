@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { HOUR_MS, SLOT_MS, SLOTS_PER_HOUR, planBuckets } from '../../src/domain/cells.ts'
+import { SLOT_MS, SLOTS_PER_HOUR, planBuckets } from '../../src/domain/cells.ts'
+import { HOUR_MS } from '../../src/domain/time.ts'
 
 const BASE = Date.parse('2025-01-01T00:00:00Z')
 

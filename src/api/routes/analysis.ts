@@ -13,19 +13,15 @@ import {
   MAX_ANALYSIS_SPAN_SEC,
 } from '../schemas/input.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { checkRangeOrder } from '../../domain/time.ts'
+import { BODY_UTC } from '../schemas/common.ts'
 
 /** The most rows the timeseries route returns. */
 export const MAX_SERIES_POINTS = 800
 
 export const analysisRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const rangeOf = (body: AnalysisRange) => {
-    if (body.endUtc < body.startUtc) {
-      throw new UnprocessableError(
-        'invalid_range',
-        'endUtc must not be before startUtc',
-        'body/endUtc',
-      )
-    }
+    checkRangeOrder(body.startUtc, body.endUtc, BODY_UTC)
     if (body.endUtc - body.startUtc > MAX_ANALYSIS_SPAN_SEC) {
       throw new UnprocessableError(
         'range_too_long',

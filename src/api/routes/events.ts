@@ -20,6 +20,7 @@ import {
   toNewEvent,
 } from '../schemas/events.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { checkRangeOrder } from '../../domain/time.ts'
 
 /** Most events one listing answers; more are paged (`after`). */
 export const MAX_EVENT_PAGE = 10_000
@@ -216,9 +217,7 @@ export const eventDeleteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const startMs = b.start === undefined ? undefined : parseTimestamp(b.start, 'body/start')
       const endMs = b.end === undefined ? undefined : parseTimestamp(b.end, 'body/end')
-      if (startMs !== undefined && endMs !== undefined && endMs < startMs) {
-        throw new UnprocessableError('invalid_range', 'body/end is before body/start', 'body/end')
-      }
+      checkRangeOrder(startMs, endMs, { start: 'body/start', end: 'body/end' })
       return app.daybook.ingest.deleteEvents({
         ids: b.ids?.map((id) => id.toLowerCase()),
         startMs,

@@ -6,10 +6,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
-import { UnprocessableError } from '../../domain/errors.ts'
 import type { Session } from '../../store/ports.ts'
 import { Nullable, Timestamp, TimeZoneParam } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { checkRangeOrder } from '../../domain/time.ts'
 
 const SessionWire = Type.Object({
   start: Type.String({ description: 'RFC 3339.' }),
@@ -26,9 +26,7 @@ const toWire = (s: Session) => ({
 function range(start: string, end: string, field = '') {
   const startMs = parseTimestamp(start, `${field}start`)
   const endMs = parseTimestamp(end, `${field}end`)
-  if (endMs < startMs) {
-    throw new UnprocessableError('invalid_range', 'end is before start', `${field}end`)
-  }
+  checkRangeOrder(startMs, endMs, { start: `${field}start`, end: `${field}end` })
   return { startMs, endMs }
 }
 

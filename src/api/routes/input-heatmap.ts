@@ -10,6 +10,7 @@ import type { InputBucket } from '../../domain/input.ts'
 import { rangeFromQuery } from '../schemas/common.ts'
 import { Heatmap, HeatmapQuery } from '../schemas/heatmap.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { DAY_MS, HOUR_MS } from '../../domain/time.ts'
 
 /** One weekday × hour cell of the heatmap. */
 export interface HeatmapCell {
@@ -20,9 +21,6 @@ export interface HeatmapCell {
   moves: number
   scrolls: number
 }
-
-const HOUR_MS = 3_600_000
-const DAY_MS = 86_400_000
 
 /**
  * Sums buckets into weekday × hour cells in `timeZone`; only cells with input, in order.

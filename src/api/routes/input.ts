@@ -15,7 +15,7 @@ import {
   lenientCount,
   lenientInt,
 } from '../../domain/input.ts'
-import { DAY_MS } from '../../services/retention.ts'
+import { DAY_MS } from '../../domain/time.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import {
   ActivitySummary,

@@ -4,16 +4,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { NotFoundError, UnprocessableError } from '../../domain/errors.ts'
+import { NotFoundError } from '../../domain/errors.ts'
 import { LabelBody, LabelPatch, LabelWire, labelToWire } from '../schemas/labels.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { checkRangeOrder } from '../../domain/time.ts'
+import { BODY_UTC } from '../schemas/common.ts'
 
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 function range(startUtc: number, endUtc: number) {
-  if (endUtc < startUtc) {
-    throw new UnprocessableError('invalid_range', 'endUtc is before startUtc', 'body/endUtc')
-  }
+  checkRangeOrder(startUtc, endUtc, BODY_UTC)
   return { startMs: Math.round(startUtc * 1000), endMs: Math.round(endUtc * 1000) }
 }
 

@@ -6,15 +6,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
-import { UnprocessableError } from '../../domain/errors.ts'
 import { compareNames } from '../../domain/summary.ts'
 import type { SearchHit } from '../../store/ports.ts'
 import { GroupBy, TimeZoneParam } from '../schemas/common.ts'
 import { toFullEvent } from '../schemas/events.ts'
 import { labelToWire } from '../schemas/labels.ts'
 import { errorResponses } from '../schemas/responses.ts'
-
-const UnixSeconds = Type.Number({ minimum: 0, maximum: 253_402_300_799 })
+import { checkRangeOrder } from '../../domain/time.ts'
+import { BODY_UTC, UnixSeconds } from '../schemas/common.ts'
 
 const SearchBody = Type.Object(
   {
@@ -23,8 +22,8 @@ const SearchBody = Type.Object(
       maxLength: 500,
       description: 'Words; each matches as a prefix.',
     }),
-    startUtc: Type.Optional(UnixSeconds),
-    endUtc: Type.Optional(UnixSeconds),
+    startUtc: Type.Optional(UnixSeconds()),
+    endUtc: Type.Optional(UnixSeconds()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 50.' })),
   },
   { additionalProperties: false },
@@ -50,9 +49,7 @@ function hitToWire(h: SearchHit) {
 }
 
 function rangeOf(b: { startUtc?: number | undefined; endUtc?: number | undefined }) {
-  if (b.startUtc !== undefined && b.endUtc !== undefined && b.endUtc < b.startUtc) {
-    throw new UnprocessableError('invalid_range', 'endUtc is before startUtc', 'body/endUtc')
-  }
+  checkRangeOrder(b.startUtc, b.endUtc, BODY_UTC)
   return {
     startMs: b.startUtc === undefined ? undefined : Math.round(b.startUtc * 1000),
     endMs: b.endUtc === undefined ? undefined : Math.round(b.endUtc * 1000),
@@ -158,7 +155,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   const Period = Type.Object(
-    { startUtc: UnixSeconds, endUtc: UnixSeconds },
+    { startUtc: UnixSeconds(), endUtc: UnixSeconds() },
     { additionalProperties: false },
   )
 
@@ -198,13 +195,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { calendar } = await daybook.requestTime(request.body.tz)
       const totals = async (p: { startUtc: number; endUtc: number }, name: string) => {
-        if (p.endUtc < p.startUtc) {
-          throw new UnprocessableError(
-            'invalid_range',
-            `${name}.endUtc is before ${name}.startUtc`,
-            `body/${name}/endUtc`,
-          )
-        }
+        checkRangeOrder(p.startUtc, p.endUtc, {
+          start: `body/${name}/startUtc`,
+          end: `body/${name}/endUtc`,
+        })
         const cells = await daybook.activeTime.cells({
           range: { startMs: p.startUtc * 1000, endMs: p.endUtc * 1000 },
           unit: null,

@@ -17,8 +17,23 @@ import {
   resolvePreset,
 } from '../../domain/presets.ts'
 import { type Calendar, type TimeRange, parseTimestamp } from '../../domain/calendar.ts'
-import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
+import { BadRequestError } from '../../domain/errors.ts'
+import { checkRangeOrder } from '../../domain/time.ts'
 import type { OpenRange } from '../../store/ports.ts'
+
+/** The last second of year 9999: the latest instant a timestamp may name. */
+const MAX_UNIX_SECONDS = 253_402_300_799
+
+/** Unix seconds, as the daemon API's analysis, search and label routes carry times. */
+export const UnixSeconds = (description?: string, minimum = 0) =>
+  Type.Number({
+    minimum,
+    maximum: MAX_UNIX_SECONDS,
+    ...(description === undefined ? {} : { description }),
+  })
+
+/** The field names of a body range in unix seconds, for `checkRangeOrder`. */
+export const BODY_UTC = { start: 'body/startUtc', end: 'body/endUtc' }
 
 /** Every error the API returns. */
 export const ErrorBody = Type.Object(
@@ -177,8 +192,6 @@ export function rangeFromQuery(
     startMs: q.start === undefined ? undefined : parseTimestamp(q.start, 'start'),
     endMs: q.end === undefined ? undefined : parseTimestamp(q.end, 'end'),
   }
-  if (range.startMs !== undefined && range.endMs !== undefined && range.endMs < range.startMs) {
-    throw new UnprocessableError('invalid_range', 'end is before start', 'end')
-  }
+  checkRangeOrder(range.startMs, range.endMs)
   return range
 }

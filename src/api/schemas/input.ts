@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from 'typebox'
 import { INPUT_KINDS, MAX_COUNT } from '../../domain/input.ts'
+import { UnixSeconds } from './common.ts'
 
 const KIND_NAMES: Record<(typeof INPUT_KINDS)[number], string> = {
   lc: 'left clicks',
@@ -137,14 +138,9 @@ export const InputBatchResult = Type.Object({
 /** The largest range the analysis routes compute over. */
 export const MAX_ANALYSIS_SPAN_SEC = 366 * 86_400
 
-const UnixSeconds = Type.Number({ minimum: 0, maximum: 253_402_300_799 })
-
 export const AnalysisRange = Type.Object({
-  startUtc: { ...UnixSeconds, description: 'Range start, unix seconds (inclusive).' },
-  endUtc: {
-    ...UnixSeconds,
-    description: 'Range end, unix seconds (exclusive); at most 366 days after the start.',
-  },
+  startUtc: UnixSeconds('Range start, unix seconds (inclusive).'),
+  endUtc: UnixSeconds('Range end, unix seconds (exclusive); at most 366 days after the start.'),
 })
 export type AnalysisRange = Static<typeof AnalysisRange>
 

@@ -3,16 +3,16 @@
  */
 import { type Static, Type } from 'typebox'
 import type { Label } from '../../store/ports.ts'
-import { Nullable } from './common.ts'
+import { EARLIEST_MS } from '../../domain/events.ts'
+import { Nullable, UnixSeconds } from './common.ts'
 
-const UnixSeconds = (description: string) =>
-  Type.Number({ minimum: 631_152_000, maximum: 253_402_300_799, description })
+const LabelTime = (description: string) => UnixSeconds(description, EARLIEST_MS / 1000)
 
 export const LabelBody = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: 1000, description: 'What the stretch was.' }),
-    startUtc: UnixSeconds('Start, unix seconds (from 1990).'),
-    endUtc: UnixSeconds('End, unix seconds, not before the start.'),
+    startUtc: LabelTime('Start, unix seconds (from 1990).'),
+    endUtc: LabelTime('End, unix seconds, not before the start.'),
     context: Type.Optional(
       Nullable(Type.String({ maxLength: 10_000, description: 'Free text: notes, a link.' })),
     ),

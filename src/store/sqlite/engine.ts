@@ -9,9 +9,10 @@
  * taken out): every bucket is resolved from events, a bucket at a time.
  */
 import { type TimeRange, splitActive, splitRange } from '../../domain/calendar.ts'
-import { HOUR_MS, SLOT_MS, planBuckets } from '../../domain/cells.ts'
+import { SLOT_MS, planBuckets } from '../../domain/cells.ts'
 import type { Dimension } from '../../domain/events.ts'
 import { type BucketCell, CellSums, TOTAL_GROUP } from '../../domain/summary.ts'
+import { DAY_MS, HOUR_MS } from '../../domain/time.ts'
 import { type Segment, activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
 import type { ActiveTimeQuery, Session } from '../ports.ts'
 import type { Connection } from './connection.ts'
@@ -26,8 +27,6 @@ import {
   ruleCategories,
   sourcePriorities,
 } from './rows.ts'
-
-const DAY_MS = 86_400_000
 
 /** Where each dimension lives: its row/cell column and its table of names. */
 const DIMENSION_TABLES: Record<
