@@ -5,6 +5,7 @@ import { Temporal } from 'temporal-polyfill'
 import type { Bucket, PresetParam } from '../client/api.ts'
 import type { DaybookClient } from '../client/client.ts'
 import { dayStartMs, makeCalendar, processTimeZone } from '../domain/calendar.ts'
+import { parseLocalDate } from '../domain/periods.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { bar, columns, formatDuration } from './format.ts'
 import { clientFlags, connect } from './connect.ts'
@@ -48,12 +49,9 @@ export function rangePreset(range: string, zone: string, startOfDay: string): Pr
       2,
     )
   }
-  let first: Temporal.PlainDate
-  let last: Temporal.PlainDate
-  try {
-    first = Temporal.PlainDate.from(from, { overflow: 'reject' })
-    last = Temporal.PlainDate.from(to, { overflow: 'reject' })
-  } catch {
+  const first = parseLocalDate(from)
+  const last = parseLocalDate(to)
+  if (first === undefined || last === undefined) {
     throw new CliError(`--range has a date that does not exist: ${range}`, 2)
   }
   if (Temporal.PlainDate.compare(last, first) < 0)

@@ -8,6 +8,7 @@
  */
 import { Temporal } from 'temporal-polyfill'
 import { BadRequestError, UnprocessableError } from './errors.ts'
+import { addPeriods, periodFirstDate } from './periods.ts'
 import { DAY_MS, HOUR_MS } from './time.ts'
 
 export const BUCKET_UNITS = ['hour', 'day', 'week', 'month', 'year'] as const
@@ -108,29 +109,6 @@ export function dayStartMs(date: Temporal.PlainDate, cal: Calendar): number {
 export function logicalDate(ms: number, cal: Calendar): Temporal.PlainDate {
   const date = zoned(ms, cal).toPlainDate()
   return ms < dayStartMs(date, cal) ? date.subtract({ days: 1 }) : date
-}
-
-/** A calendar period: every bucket unit but the hour. */
-export type PeriodUnit = Exclude<BucketUnit, 'hour'>
-
-/** The first date of the period of `unit` (day, week, month, year) containing `date`. */
-export function periodFirstDate(date: Temporal.PlainDate, unit: PeriodUnit): Temporal.PlainDate {
-  switch (unit) {
-    case 'day':
-      return date
-    case 'week':
-      return date.subtract({ days: date.dayOfWeek - 1 })
-    case 'month':
-      return date.with({ day: 1 })
-    case 'year':
-      return date.with({ month: 1, day: 1 })
-  }
-}
-
-/** `date` moved by `count` periods of `unit` (negative moves back). */
-export function addPeriods(date: Temporal.PlainDate, unit: PeriodUnit, count: number) {
-  const key = `${unit}s` as const
-  return date.add({ [key]: count })
 }
 
 /** Start (epoch ms) of the bucket of `unit` that contains `ms`. */

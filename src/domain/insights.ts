@@ -5,15 +5,9 @@
  * span of the calendar; all local-time questions go through the calendar.
  */
 import { Temporal } from 'temporal-polyfill'
-import {
-  type Calendar,
-  type TimeRange,
-  addPeriods,
-  dateLabel,
-  dayStartMs,
-  logicalDate,
-} from './calendar.ts'
+import { type Calendar, type TimeRange, dateLabel, dayStartMs, logicalDate } from './calendar.ts'
 import { BadRequestError } from './errors.ts'
+import { addPeriods, parsePeriod } from './periods.ts'
 import { type BucketCell, compareNames } from './summary.ts'
 
 export const INSIGHT_TYPES = [
@@ -27,59 +21,23 @@ export const INSIGHT_TYPES = [
 ] as const
 export type InsightType = (typeof INSIGHT_TYPES)[number]
 
-const ISO_WEEK_RE = /^(\d{4})-W(\d{2})$/
-const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/
-const MONTH_RE = /^(\d{4})-(\d{2})$/
-const YEAR_RE = /^(\d{4})$/
-
 /**
  * The local range an `insightRange` names: `YYYY-MM-DD` (a day), `YYYY-MM` (a month), `YYYY-Www`
  * (an ISO week, Monday to Monday) or `YYYY` (a year).
  */
 export function parseInsightRange(value: string, cal: Calendar): TimeRange {
-  const invalid = () =>
-    new BadRequestError(
+  const period = parsePeriod(value)
+  if (period === undefined) {
+    throw new BadRequestError(
       'invalid_insight_range',
       `insightRange must be YYYY, YYYY-MM, YYYY-Www or YYYY-MM-DD, got ${JSON.stringify(value)}`,
       'insightRange',
     )
-  try {
-    let m = DAY_RE.exec(value)
-    if (m) {
-      const day = Temporal.PlainDate.from(value, { overflow: 'reject' })
-      return span(day, day.add({ days: 1 }), cal)
-    }
-    m = MONTH_RE.exec(value)
-    if (m) {
-      const first = Temporal.PlainDate.from(
-        { year: Number(m[1]), month: Number(m[2]), day: 1 },
-        { overflow: 'reject' },
-      )
-      return span(first, addPeriods(first, 'month', 1), cal)
-    }
-    m = ISO_WEEK_RE.exec(value)
-    if (m) {
-      const year = Number(m[1])
-      const week = Number(m[2])
-      // ISO week 1 is the week holding January 4th.
-      const jan4 = Temporal.PlainDate.from({ year, month: 1, day: 4 })
-      const monday = jan4.subtract({ days: jan4.dayOfWeek - 1 }).add({ weeks: week - 1 })
-      if (week < 1 || monday.yearOfWeek !== year) throw invalid()
-      return span(monday, monday.add({ weeks: 1 }), cal)
-    }
-    m = YEAR_RE.exec(value)
-    if (m) {
-      const first = Temporal.PlainDate.from({ year: Number(m[1]), month: 1, day: 1 })
-      return span(first, addPeriods(first, 'year', 1), cal)
-    }
-  } catch {
-    throw invalid()
   }
-  throw invalid()
-}
-
-function span(from: Temporal.PlainDate, to: Temporal.PlainDate, cal: Calendar): TimeRange {
-  return { startMs: dayStartMs(from, cal), endMs: dayStartMs(to, cal) }
+  return {
+    startMs: dayStartMs(period.first, cal),
+    endMs: dayStartMs(addPeriods(period.first, period.unit, 1), cal),
+  }
 }
 
 /** Local years with any active time, newest first (from year cells). */

@@ -9,12 +9,10 @@ import {
   type BucketUnit,
   type Calendar,
   type TimeRange,
-  type PeriodUnit,
-  addPeriods,
   dayStartMs,
   logicalDate,
-  periodFirstDate,
 } from './calendar.ts'
+import { type PeriodUnit, addPeriods, periodFirstDate } from './periods.ts'
 import { BadRequestError } from './errors.ts'
 import { checkRangeOrder } from './time.ts'
 

@@ -4,14 +4,18 @@
  */
 import { Temporal } from 'temporal-polyfill'
 import {
-  addPeriods,
   type BucketUnit,
   type Calendar,
   dayStartMs,
   formatTimestamp,
   logicalDate,
-  periodFirstDate,
 } from '../../src/domain/calendar.ts'
+import {
+  addPeriods,
+  formatPeriod,
+  parseLocalDate,
+  periodFirstDate,
+} from '../../src/domain/periods.ts'
 import type { PresetParam } from '../../src/client/api.ts'
 
 export type Unit = 'day' | 'week' | 'month' | 'year'
@@ -117,8 +121,6 @@ function bounds(sel: Selection, cal: Calendar): { startMs: number; endMs: number
   return { startMs: dayStartMs(first, cal), endMs: dayStartMs(addPeriods(first, sel.unit, 1), cal) }
 }
 
-const pad2 = (n: number) => String(n).padStart(2, '0')
-
 export function resolve(sel: Selection, cal: Calendar, nowMs: number): Resolved {
   const { startMs, endMs } = bounds(sel, cal)
   const prev = bounds(shift(sel, -1), cal)
@@ -135,21 +137,21 @@ export function resolve(sel: Selection, cal: Calendar, nowMs: number): Resolved 
     const d = pd(sel.date)
     switch (sel.unit) {
       case 'day':
-        insightRange = d.toString()
+        insightRange = formatPeriod(d, 'day')
         title = fmt(d, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })
         break
       case 'week': {
-        insightRange = `${d.yearOfWeek ?? d.year}-W${pad2(d.weekOfYear ?? 1)}`
+        insightRange = formatPeriod(d, 'week')
         const last = d.add({ days: 6 })
         title = `Week ${d.weekOfYear ?? ''}, ${fmt(d, { day: 'numeric', month: 'short' })} – ${fmt(last, { day: 'numeric', month: 'short', year: 'numeric' })}`
         break
       }
       case 'month':
-        insightRange = `${d.year}-${pad2(d.month)}`
+        insightRange = formatPeriod(d, 'month')
         title = fmt(d, { month: 'long', year: 'numeric' })
         break
       case 'year':
-        insightRange = String(d.year)
+        insightRange = formatPeriod(d, 'year')
         title = String(d.year)
         break
     }
@@ -177,17 +179,10 @@ export function customPreset(startMs: number, endMs: number, bucket?: BucketUnit
   }
 }
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
 const UNITS: readonly string[] = ['day', 'week', 'month', 'year']
 
 function validDate(s: string | undefined): s is string {
-  if (s === undefined || !DATE_RE.test(s)) return false
-  try {
-    pd(s)
-    return true
-  } catch {
-    return false
-  }
+  return s !== undefined && parseLocalDate(s) !== undefined
 }
 
 /** `#/week/2025-11-24`, `#/custom/2025-11-01/2025-11-10`; undefined when the hash names none. */

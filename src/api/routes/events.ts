@@ -21,6 +21,7 @@ import {
 } from '../schemas/events.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
 
 /** Most events one listing answers; more are paged (`after`). */
 export const MAX_EVENT_PAGE = 10_000
@@ -28,18 +29,12 @@ export const MAX_EVENT_PAGE = 10_000
 /** The response header that carries the cursor of the next page of a listing. */
 export const NEXT_CURSOR_HEADER = 'daybook-next-cursor'
 
-const CURSOR_RE = /^(\d{1,16}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
-
 function parseCursor(value: string): EventCursor {
-  const m = CURSOR_RE.exec(value)
-  if (!m) {
-    throw new BadRequestError(
-      'invalid_cursor',
-      `after must be the ${NEXT_CURSOR_HEADER} header of a previous response (<startMs>:<id>)`,
-      'after',
-    )
-  }
-  return { startMs: Number(m[1]), id: m[2] as string }
+  const c = decodeCursor(
+    value,
+    `the ${NEXT_CURSOR_HEADER} header of a previous response (<startMs>:<id>)`,
+  )
+  return { startMs: c.position, id: c.id }
 }
 
 const ListQuery = Type.Object({
@@ -149,7 +144,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: q.limit,
         after: q.after === undefined ? undefined : parseCursor(q.after),
       })
-      if (page.next) void reply.header(NEXT_CURSOR_HEADER, `${page.next.startMs}:${page.next.id}`)
+      if (page.next)
+        void reply.header(NEXT_CURSOR_HEADER, encodeCursor(page.next.startMs, page.next.id))
       if (!q.groupBy) return { Flat: page.events.map(toFullEvent) }
       const groups = new Map<string, FullEvent[]>()
       for (const e of page.events) {

@@ -6,10 +6,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { BadRequestError } from '../../domain/errors.ts'
 import type { ProjectCursor } from '../../store/ports.ts'
 import { Nullable, Uuid } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
 
 const ProjectListQuery = Type.Object({
   after: Type.Optional(
@@ -30,18 +30,9 @@ const ProjectList = Type.Object({
   cursors: Type.Array(Type.String()),
 })
 
-const CURSOR_RE = /^(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
-
 function parseCursor(value: string): ProjectCursor {
-  const m = CURSOR_RE.exec(value)
-  if (!m) {
-    throw new BadRequestError(
-      'invalid_cursor',
-      'after must be a cursor from a previous response (`<lastUpdated>:<id>`)',
-      'after',
-    )
-  }
-  return { lastUpdated: Number(m[1]), id: m[2] ?? '' }
+  const c = decodeCursor(value, 'a cursor from a previous response (`<lastUpdated>:<id>`)')
+  return { lastUpdated: c.position, id: c.id }
 }
 
 export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -73,7 +64,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return {
         data: page.data,
         totalPages: page.totalPages,
-        cursors: page.cursors.map((c) => `${c.lastUpdated}:${c.id}`),
+        cursors: page.cursors.map((c) => encodeCursor(c.lastUpdated, c.id)),
       }
     },
   )

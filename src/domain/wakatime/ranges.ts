@@ -5,6 +5,8 @@
 import { Temporal } from 'temporal-polyfill'
 import { type Calendar, type TimeRange, dayStartMs, logicalDate } from '../calendar.ts'
 import { BadRequestError } from '../errors.ts'
+import { parseLocalDate, periodFirstDate } from '../periods.ts'
+import { DAY_MS } from '../time.ts'
 
 /** Every range name Wakapi and WakaTime accept, by canonical name, with its aliases. */
 const RANGES = {
@@ -90,15 +92,15 @@ export function resolveRange(
     name,
     text: RANGE_TEXT[name],
   })
-  const weekStart = today.subtract({ days: today.dayOfWeek - 1 })
-  const monthStart = today.with({ day: 1 })
+  const weekStart = periodFirstDate(today, 'week')
+  const monthStart = periodFirstDate(today, 'month')
   switch (name) {
     case 'today':
       return out(day(today), tomorrow)
     case 'yesterday':
       return out(day(today.subtract({ days: 1 })), day(today))
     case 'last_24_hours':
-      return out(nowMs - 86_400_000, nowMs)
+      return out(nowMs - DAY_MS, nowMs)
     case 'week':
       return out(day(weekStart), tomorrow)
     case 'last_week':
@@ -108,7 +110,7 @@ export function resolveRange(
     case 'last_month':
       return out(day(monthStart.subtract({ months: 1 })), day(monthStart))
     case 'year':
-      return out(day(today.with({ month: 1, day: 1 })), tomorrow)
+      return out(day(periodFirstDate(today, 'year')), tomorrow)
     case 'last_7_days':
       return out(day(today.subtract({ days: 6 })), tomorrow)
     case 'last_7_days_from_yesterday':
@@ -142,18 +144,12 @@ export function parseDate(
   const today = logicalDate(nowMs, cal)
   if (v === 'today') return today
   if (v === 'yesterday') return today.subtract({ days: 1 })
-  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
-    try {
-      return Temporal.PlainDate.from(v, { overflow: 'reject' })
-    } catch {
-      // falls through to the error below
-    }
-  } else {
-    try {
-      return logicalDate(Temporal.Instant.from(value.trim()).epochMilliseconds, cal)
-    } catch {
-      // falls through to the error below
-    }
+  const date = parseLocalDate(v)
+  if (date !== undefined) return date
+  try {
+    return logicalDate(Temporal.Instant.from(value.trim()).epochMilliseconds, cal)
+  } catch {
+    // falls through to the error below
   }
   throw new BadRequestError(
     'invalid_date',
