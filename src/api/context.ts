@@ -1,6 +1,6 @@
 /**
  * What route handlers reach through `app.daybook`: the services (ingest, active time, insights,
- * tokens, retention), the bus, the store once it is ready, the clock, settings and the calendar a
+ * labels, settings, devices, tokens, retention), the bus, the store once it is ready, the clock, settings and the calendar a
  * request computes in. Routes translate wire shapes and call these; they compute no time.
  */
 import type { Access } from '../domain/access.ts'
@@ -8,14 +8,16 @@ import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Calendar } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
 import { ConflictError, NotReadyError } from '../domain/errors.ts'
-import { type Settings, calendarFor, withDefaults } from '../domain/settings.ts'
+import { type Settings, calendarFor } from '../domain/settings.ts'
 import { ActiveTimeService } from '../services/active-time.ts'
 import { Bus } from '../services/bus.ts'
+import { DeviceService } from '../services/devices.ts'
 import { IngestService } from '../services/ingest.ts'
 import { HistoryService } from '../services/history.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
+import { SettingsService } from '../services/settings.ts'
 import { InputRetention } from '../services/retention.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
@@ -45,6 +47,8 @@ export class DaybookContext {
   readonly labels: LabelService
   readonly history: HistoryService
   readonly search: SearchService
+  readonly settings: SettingsService
+  readonly devices: DeviceService
   /** When the daemon started (epoch ms). */
   readonly startedMs: number
   /** The live stream's clients (set once the stream is installed). */
@@ -76,6 +80,8 @@ export class DaybookContext {
     this.labels = new LabelService({ store, bus: this.bus })
     this.history = new HistoryService({ ...deps, activeTime: this.activeTime, ingest: this.ingest })
     this.search = new SearchService({ store, activeTime: this.activeTime })
+    this.settings = new SettingsService({ store, bus: this.bus })
+    this.devices = new DeviceService({ store, bus: this.bus })
     this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)
     this.inputRetention = new InputRetention({
@@ -111,10 +117,6 @@ export class DaybookContext {
     return this.inputRetention.maybeRun()
   }
 
-  async settings(): Promise<Settings> {
-    return withDefaults(await this.store.settings.get())
-  }
-
   /**
    * What one request computes with, read once: the settings, the calendar (the request's `tz` if
    * given, else the setting, else the process zone) and the time now.
@@ -122,7 +124,7 @@ export class DaybookContext {
   async requestTime(
     requestZone?: string,
   ): Promise<{ settings: Settings; calendar: Calendar; nowMs: number }> {
-    const settings = await this.settings()
+    const settings = await this.settings.get()
     return { settings, calendar: calendarFor(settings, requestZone), nowMs: this.clock() }
   }
 }

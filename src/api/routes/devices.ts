@@ -40,7 +40,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(Device), ...errorResponses(401, 403) },
       },
     },
-    async () => (await app.daybook.store.devices.list()).map(toDevice),
+    async () => (await app.daybook.devices.list()).map(toDevice),
   )
 
   app.put(
@@ -59,12 +59,9 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { device, changes } = await app.daybook.store.devices.rename(
-        request.params.id.toLowerCase(),
-        request.body.name,
+      return toDevice(
+        await app.daybook.devices.rename(request.params.id.toLowerCase(), request.body.name),
       )
-      app.daybook.bus.publish({ type: 'changes', changes })
-      return toDevice(device)
     },
   )
 }

@@ -45,7 +45,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { sessionGapMinutes } = await daybook.settings()
+      const { sessionGapMinutes } = await daybook.settings.get()
       const sessions = await daybook.history.sessions(
         range(request.query.start, request.query.end),
         sessionGapMinutes,
@@ -145,7 +145,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { sessionGapMinutes } = await daybook.settings()
+      const { sessionGapMinutes } = await daybook.settings.get()
       const found = await daybook.history.findSession(
         Math.round(request.body.timestampUtc * 1000),
         sessionGapMinutes,

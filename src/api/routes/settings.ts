@@ -3,7 +3,6 @@
  * `GET/PUT /v1/settings/categories`, the category rules alone.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { normalizeSettingsPatch } from '../../domain/settings.ts'
 import { SettingsBody, SettingsPatch } from '../schemas/summary.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { Type } from 'typebox'
@@ -19,7 +18,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SettingsBody, ...errorResponses(401, 403) },
       },
     },
-    async () => app.daybook.settings(),
+    async () => app.daybook.settings.get(),
   )
 
   app.put(
@@ -35,11 +34,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { changes } = await app.daybook.store.settings.save(
-        normalizeSettingsPatch(request.body),
-      )
-      app.daybook.bus.publish({ type: 'changes', changes })
-      return app.daybook.settings()
+      return app.daybook.settings.update(request.body)
     },
   )
 
@@ -58,7 +53,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Rules, ...errorResponses(401, 403) },
       },
     },
-    async () => ({ rules: (await app.daybook.settings()).categoryRules }),
+    async () => ({ rules: (await app.daybook.settings.get()).categoryRules }),
   )
 
   app.put(
@@ -74,11 +69,8 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { changes } = await app.daybook.store.settings.save(
-        normalizeSettingsPatch({ categoryRules: request.body.rules }),
-      )
-      app.daybook.bus.publish({ type: 'changes', changes })
-      return { rules: (await app.daybook.settings()).categoryRules }
+      const settings = await app.daybook.settings.update({ categoryRules: request.body.rules })
+      return { rules: settings.categoryRules }
     },
   )
 }

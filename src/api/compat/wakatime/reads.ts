@@ -247,7 +247,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (scope) => {
           photo: null,
           website: null,
           timezone: calendar.timeZone,
-          timeout: (await daybook.settings()).heartbeatTimeoutSec / 60,
+          timeout: (await daybook.settings.get()).heartbeatTimeoutSec / 60,
           writes_only: false,
           last_heartbeat_at: latest ? formatTimestamp(latest.lastMs) : null,
           last_project: latest?.project ?? null,
@@ -504,7 +504,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (scope) => {
           total_seconds: total,
           is_up_to_date: true,
           percent_calculated: 100,
-          timeout: (await daybook.settings()).heartbeatTimeoutSec / 60,
+          timeout: (await daybook.settings.get()).heartbeatTimeoutSec / 60,
           range: {
             start: formatTimestamp(start),
             start_date: logicalDate(start, calendar).toString(),

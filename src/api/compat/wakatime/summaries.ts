@@ -84,7 +84,7 @@ export interface Machines {
 
 export async function machines(daybook: DaybookContext): Promise<Machines> {
   const [devices, latest] = await Promise.all([
-    daybook.store.devices.list(),
+    daybook.devices.list(),
     daybook.store.heartbeats.machines(),
   ])
   const ids = new Map(devices.map((d) => [d.name, d.id]))
