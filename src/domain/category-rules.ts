@@ -1,10 +1,15 @@
 /**
  * Category rules: what the watchers cannot know (that `Code` is coding, `zoom` a meeting) said
  * once, in settings, as an ordered list of regular expressions on the app, the window title or
- * the URL. They decide the category an event's time is counted under in every summary, for
- * events that arrive with a generic category (`Other`, `Browsing`: the window watcher's and the
- * browser's); a category a plugin names itself is kept. The rollups apply them, so a change of
- * rules recounts history.
+ * the URL. They decide the category an event counts under, for events that arrive with a generic
+ * category (`Other`, `Browsing`: the window watcher's and the browser's); a category a plugin
+ * names itself is kept.
+ *
+ * This module is the one place that decides an event's effective category. Events are stored as
+ * they were sent; every reading path gives them their effective category through `categorizer`:
+ * the store's rollups and timelines (by id, `store/sqlite/rows.ts`), the event listing and its
+ * `categories` filter, search hits and the timelines of the WakaTime durations (by name,
+ * `services/events.ts`, `domain/timeline.ts`). So a change of rules recounts history.
  */
 import { UnprocessableError } from './errors.ts'
 
@@ -83,7 +88,7 @@ export interface Categorizable {
   app: string
   entity: string
   /** `Url` for a page, `App` for a window title, anything else for files and the like. */
-  entityType: string
+  entityType: string | null
 }
 
 /**
@@ -103,4 +108,34 @@ export function categorizer(rules: readonly CategoryRule[]): (e: Categorizable) 
     }
     return e.category
   }
+}
+
+/**
+ * An event as it counts: with the category `categorizer` gives it (the very object when that is
+ * its own category).
+ */
+export function withRuleCategory(
+  rules: readonly CategoryRule[],
+): <E extends Categorizable>(event: E) => E {
+  const category = categorizer(rules)
+  return (event) => {
+    const effective = category(event)
+    return effective === event.category ? event : { ...event, category: effective }
+  }
+}
+
+/**
+ * The stored categories whose events may count under one of `wanted`: those categories
+ * themselves, and the generic ones when a rule names one of `wanted`. A store can select these
+ * (by index); which of their events count under `wanted` is then `categorizer`'s to say.
+ */
+export function storedCategoriesFor(
+  wanted: readonly string[],
+  rules: readonly CategoryRule[],
+): string[] {
+  const out = new Set(wanted)
+  if (rules.some((r) => wanted.includes(r.category))) {
+    for (const generic of GENERIC_CATEGORIES) out.add(generic)
+  }
+  return [...out]
 }

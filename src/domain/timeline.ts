@@ -18,6 +18,8 @@
  */
 import TinyQueue from 'tinyqueue'
 import type { TimeRange } from './calendar.ts'
+import { type CategoryRule, withRuleCategory } from './category-rules.ts'
+import { type ActivityEvent, type AfkPeriod, afkEffectiveEnd } from './events.ts'
 
 /** What the timeline needs of an event; stores and tests add their own fields. */
 export interface TimelineEvent {
@@ -197,4 +199,28 @@ export function totalSeconds(segments: readonly Segment[]): number {
   let ms = 0
   for (const s of segments) ms += s.endMs - s.startMs
   return ms / 1000
+}
+
+/**
+ * The active timeline of named events under the settings that decide it: `sourcePriority` says
+ * who owns overlapping time, `categoryRules` the category each event counts under. Each device's
+ * AFK periods are taken out (`afk: null` counts their time too). The stores compute the same from
+ * ids and rollups; this is the definition they are checked against.
+ */
+export function eventTimeline(
+  events: readonly ActivityEvent[],
+  afk: readonly AfkPeriod[] | null,
+  range: TimeRange,
+  settings: {
+    sourcePriority: Readonly<Record<string, number>>
+    categoryRules: readonly CategoryRule[]
+  },
+): Segment<ActivityEvent>[] {
+  const priority = sourcePriorityOf(settings.sourcePriority)
+  return activeTimeline(
+    events.map(withRuleCategory(settings.categoryRules)),
+    afk?.map((p) => ({ device: p.device, startMs: p.startMs, endMs: afkEffectiveEnd(p) })) ?? null,
+    range,
+    (e) => priority(e.source),
+  )
 }

@@ -13,7 +13,7 @@ import type {
   NewActivityEvent,
   NewAfkPeriod,
 } from '../../src/domain/events.ts'
-import { referenceFromStore } from '../../src/reports/active-time.ts'
+import { referenceFromStore } from './reference.ts'
 import { deriveEvents } from '../../src/domain/wakatime/derive.ts'
 import { type Heartbeat, PLACEHOLDERS, heartbeatHash } from '../../src/domain/wakatime/heartbeat.ts'
 import { editorDisplayName } from '../../src/domain/wakatime/user-agent.ts'
