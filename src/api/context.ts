@@ -12,6 +12,7 @@ import { type Settings, calendarFor } from '../domain/settings.ts'
 import { ActiveTimeService } from '../services/active-time.ts'
 import { Bus } from '../services/bus.ts'
 import { DeviceService } from '../services/devices.ts'
+import { EventService } from '../services/events.ts'
 import { IngestService } from '../services/ingest.ts'
 import { HistoryService } from '../services/history.ts'
 import { InsightService } from '../services/insights.ts'
@@ -42,6 +43,8 @@ export class DaybookContext {
   /** What the store committed, announced after commit. */
   readonly bus: Bus
   readonly ingest: IngestService
+  /** Events as listed and searched: each with the category it counts under. */
+  readonly events: EventService
   readonly activeTime: ActiveTimeService
   readonly insights: InsightService
   readonly labels: LabelService
@@ -75,11 +78,16 @@ export class DaybookContext {
     const deps = { store, clock: this.clock }
     this.bus = new Bus((err) => options.onError?.(err, 'a bus listener failed'))
     this.ingest = new IngestService({ ...deps, bus: this.bus })
-    this.activeTime = new ActiveTimeService(deps)
+    this.events = new EventService({ store })
+    this.activeTime = new ActiveTimeService({ ...deps, events: this.events })
     this.insights = new InsightService({ ...deps, activeTime: this.activeTime })
     this.labels = new LabelService({ store, bus: this.bus })
     this.history = new HistoryService({ ...deps, activeTime: this.activeTime, ingest: this.ingest })
-    this.search = new SearchService({ store, activeTime: this.activeTime })
+    this.search = new SearchService({
+      store,
+      activeTime: this.activeTime,
+      events: this.events,
+    })
     this.settings = new SettingsService({ store, bus: this.bus })
     this.devices = new DeviceService({ store, bus: this.bus })
     this.startedMs = this.clock()

@@ -6,21 +6,12 @@
 import type { BucketUnit, Calendar, TimeRange } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
 import { UnprocessableError } from '../domain/errors.ts'
-import {
-  type ActivityEvent,
-  type Dimension,
-  type EventFilters,
-  afkEffectiveEnd,
-} from '../domain/events.ts'
+import type { ActivityEvent, Dimension, EventFilters } from '../domain/events.ts'
 import { withDefaults } from '../domain/settings.ts'
 import { type BucketCell, CellSums } from '../domain/summary.ts'
-import {
-  type Segment,
-  activeTimeline,
-  sourcePriorityOf,
-  toWholeSecond,
-} from '../domain/timeline.ts'
+import { type Segment, eventTimeline, toWholeSecond } from '../domain/timeline.ts'
 import type { OpenRange, Store } from '../store/ports.ts'
+import type { EventService } from './events.ts'
 
 /** Most buckets one answer may span (a decade of hours is 87,600). */
 export const MAX_BUCKETS = 100_000
@@ -48,10 +39,12 @@ export interface CellQuery {
 export class ActiveTimeService {
   readonly #store: () => Store
   readonly #clock: Clock
+  readonly #events: EventService
 
-  constructor(deps: { store: () => Store; clock: Clock }) {
+  constructor(deps: { store: () => Store; clock: Clock; events: EventService }) {
     this.#store = deps.store
     this.#clock = deps.clock
+    this.#events = deps.events
   }
 
   /**
@@ -120,29 +113,20 @@ export class ActiveTimeService {
 
   /**
    * The active timeline of a range: who owned each stretch (the segments the totals are sums of),
-   * from the events and AFK periods with the one definition. For listings of a day or so (the
-   * WakaTime durations); totals come from `cells`, which answer from rollups.
+   * each event with its effective category, from the events and AFK periods by the one
+   * definition (`eventTimeline`). For listings of a day or so (the WakaTime durations); totals
+   * come from `cells`, which answer from rollups.
    */
   async segments(range: OpenRange): Promise<Segment<ActivityEvent>[]> {
     const clipped = await this.clip(range)
     if (!clipped) return []
     const store = this.#store()
-    const events: ActivityEvent[] = []
-    let after: { startMs: number; id: string } | undefined
-    for (;;) {
-      const page = await store.events.list({ range: clipped, filters: {}, limit: 10_000, after })
-      events.push(...page.events)
-      if (!page.next) break
-      after = page.next
-    }
-    const afk = await store.afk.list(clipped)
-    const priority = sourcePriorityOf(withDefaults(await store.settings.get()).sourcePriority)
-    return activeTimeline(
-      events,
-      afk.map((p) => ({ device: p.device, startMs: p.startMs, endMs: afkEffectiveEnd(p) })),
-      clipped,
-      (e) => priority(e.source),
-    )
+    const [events, afk, settings] = await Promise.all([
+      this.#events.stored(clipped),
+      store.afk.list(clipped),
+      store.settings.get(),
+    ])
+    return eventTimeline(events, afk, clipped, withDefaults(settings))
   }
 
   /** Active seconds in a range. */

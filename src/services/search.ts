@@ -1,18 +1,22 @@
 /**
  * Search: hits over a range, newest first, found a day at a time so a stream can send each day's
- * hits as soon as they are known, and stop when nobody is listening any more.
+ * hits as soon as they are known, and stop when nobody is listening any more. An event hit shows
+ * the category its time counts under, as the listing does.
  */
 import { type Calendar, type TimeRange, bucketFloor } from '../domain/calendar.ts'
 import type { SearchHit, Store } from '../store/ports.ts'
 import type { ActiveTimeService } from './active-time.ts'
+import type { EventService } from './events.ts'
 
 export class SearchService {
   readonly #store: () => Store
   readonly #activeTime: ActiveTimeService
+  readonly #events: EventService
 
-  constructor(deps: { store: () => Store; activeTime: ActiveTimeService }) {
+  constructor(deps: { store: () => Store; activeTime: ActiveTimeService; events: EventService }) {
     this.#store = deps.store
     this.#activeTime = deps.activeTime
+    this.#events = deps.events
   }
 
   /**
@@ -28,12 +32,15 @@ export class SearchService {
   ): AsyncGenerator<{ day: TimeRange; hits: SearchHit[] }> {
     const clipped = await this.#activeTime.clip(range)
     if (!clipped) return
+    const categorize = await this.#events.categorize()
     let remaining = limit
     let end = clipped.endMs
     while (end > clipped.startMs && remaining > 0 && !signal?.aborted) {
       const start = Math.max(clipped.startMs, bucketFloor(end - 1, 'day', calendar))
       const day = { startMs: start, endMs: end }
-      const hits = await this.#store().search.search(text, day, remaining)
+      const hits = (await this.#store().search.search(text, day, remaining)).map((h) =>
+        h.type === 'event' ? { ...h, event: categorize(h.event) } : h,
+      )
       remaining -= hits.length
       yield { day, hits }
       end = start

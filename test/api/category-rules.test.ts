@@ -113,8 +113,9 @@ test('a bad rule is refused, naming it, and changes nothing', async (t) => {
 })
 
 test('every path counts a generic event under the category its rule gives, to the second', async (t) => {
-  // WakaTime browsing heartbeats on docs.python.org from 09:00 to 09:10 (one 600 s event), and a
-  // window watcher's `Other` event in Firefox from 10:00 to 10:10; rules name both `Research`.
+  // WakaTime browsing heartbeats on docs.python.org from 09:00 to 09:10 (one 600 s event) and a
+  // window watcher's `Other` event in Firefox from 10:00 to 10:10: the rules name both
+  // `Research`. Between them, 09:30 to 09:35 in an image editor no rule names stays `Other`.
   const { app, call } = await startApp(t, { now: Date.parse('2025-09-12T12:00:00Z') })
   await call({ method: 'PUT', url: '/v1/settings', payload: { timezone: 'UTC' } })
   const rules = await call({
@@ -149,52 +150,52 @@ test('every path counts a generic event under the category its rule gives, to th
         entity_name: 'asyncio — Mozilla Firefox',
         project_name: 'firefox',
       }),
+      windowEvent('09:30', '09:35', { app_name: 'gimp', entity_name: 'asyncio.xcf' }),
     ],
   })
   assert.equal(posted.statusCode, 200, posted.body)
 
-  const research = { Research: 1200 }
+  const expected = { Research: 1200, Other: 300 }
   const day = 'preset[custom][start]=2025-09-11T00:00:00Z&preset[custom][end]=2025-09-12T00:00:00Z'
   const get = async <T>(url: string): Promise<T> => {
     const r = await call({ url })
     assert.equal(r.statusCode, 200, `${url}: ${r.body}`)
     return r.json<T>()
   }
-  /** Seconds per category of listed events (what the dashboard's timeline colours by). */
-  const listed = async (query: string) => {
+  type Listed = { id: string; category: string; timestamp: string; endTimestamp: string }
+  const secondsOf = (events: Listed[]) => {
     const out: Record<string, number> = {}
-    const body = await get<{
-      Flat: { category: string; timestamp: string; endTimestamp: string }[]
-    }>(`/v1/events?${day}&tz=UTC${query}`)
-    for (const e of body.Flat) {
+    for (const e of events) {
       const s = (Date.parse(e.endTimestamp) - Date.parse(e.timestamp)) / 1000
       out[e.category] = (out[e.category] ?? 0) + s
     }
     return out
   }
+  /** Seconds per category of the listed events (what the dashboard's timeline colours by). */
+  const listed = async (query: string) =>
+    secondsOf((await get<{ Flat: Listed[] }>(`/v1/events?${day}&tz=UTC${query}`)).Flat)
   const check = async () => {
-    // Buckets by category (the dashboard's bars and breakdown).
-    const buckets = await get<{ groupedValues: Record<string, number> }[]>(
+    // Buckets by category (the dashboard's bars and its category breakdown): one day's rows.
+    const buckets = await get<{ bucket: string; groupedValues: Record<string, number> }[]>(
       `/v1/summary/buckets?${day}&preset[custom][bucket]=day&groupBy=category&tz=UTC`,
     )
-    assert.deepEqual(
-      buckets.map((b) => b.groupedValues),
-      [research],
-    )
+    assert.deepEqual(new Set(buckets.map((b) => b.bucket)), new Set(['2025-09-11']))
+    assert.deepEqual(Object.assign({}, ...buckets.map((b) => b.groupedValues)), expected)
     // Totals filtered by category.
     const total = (category: string) =>
       get<number>(
         `/v1/summary/total?start=2025-09-11T00:00:00Z&end=2025-09-12T00:00:00Z&categories[]=${category}`,
       )
     assert.deepEqual(
-      [await total('Research'), await total('Browsing'), await total('Other')],
-      [1200, 0, 0],
+      [await total('Research'), await total('Other'), await total('Browsing')],
+      [1200, 300, 0],
     )
     // The event listing and its filter (the dashboard's timeline reads it, filtered or not).
-    assert.deepEqual(await listed(''), research)
-    assert.deepEqual(await listed('&categories[]=Research'), research)
-    assert.deepEqual(await listed('&categories[]=Other'), {})
+    assert.deepEqual(await listed(''), expected)
+    assert.deepEqual(await listed('&categories[]=Research'), { Research: 1200 })
+    assert.deepEqual(await listed('&categories[]=Other'), { Other: 300 })
     assert.deepEqual(await listed('&categories[]=Browsing'), {})
+    assert.deepEqual(await listed('&categories[]=Other&categories[]=Research'), expected)
     // WakaTime's summaries and durations by category.
     const summaries = await get<{
       data: { categories: { name: string; total_seconds: number }[] }[]
@@ -203,17 +204,79 @@ test('every path counts a generic event under the category its rule gives, to th
       summaries.data.map((d) =>
         Object.fromEntries(d.categories.map((c) => [c.name, c.total_seconds])),
       ),
-      [research],
+      [expected],
     )
     const durations = await get<{ data: { category: string; duration: number }[] }>(
       '/api/v1/users/current/durations?date=2025-09-11&slice_by=category',
     )
     const sliced: Record<string, number> = {}
     for (const d of durations.data) sliced[d.category] = (sliced[d.category] ?? 0) + d.duration
-    assert.deepEqual(sliced, research)
+    assert.deepEqual(sliced, expected)
+    // Search hits name the category their time counts under.
+    const hits = await call({
+      method: 'POST',
+      url: '/v1/search/events',
+      payload: { text: 'asyncio' },
+    })
+    assert.equal(hits.statusCode, 200, hits.body)
+    assert.deepEqual(secondsOf(hits.json<{ event: Listed }[]>().map((h) => h.event)), expected)
   }
   await check()
   // The same once the rollups are current.
   await app.daybook.store.activeTime.settle()
   await check()
+})
+
+test('a listing filtered by a category the rules give pages without skipping or repeating', async (t) => {
+  const { call } = await startApp(t, { now: Date.parse('2025-09-12T12:00:00Z') })
+  await call({
+    method: 'PUT',
+    url: '/v1/settings/categories',
+    payload: { rules: [{ match: 'app', pattern: '^firefox$', category: 'Research' }] },
+  })
+  // Twelve generic events, every third in Firefox; a plugin's own `Research` event among them.
+  const events = Array.from({ length: 12 }, (_, i) =>
+    windowEvent(
+      `09:${String(i * 2).padStart(2, '0')}`,
+      `09:${String(i * 2 + 1).padStart(2, '0')}`,
+      {
+        app_name: i % 3 === 0 ? 'Firefox' : 'gimp',
+        entity_name: `page ${i}`,
+      },
+    ),
+  )
+  events.push(
+    eventInput({ timestamp: at('09:05'), end_timestamp: at('09:06'), category: 'Research' }),
+  )
+  assert.equal((await call({ method: 'POST', url: '/v1/events', payload: events })).statusCode, 200)
+  const base =
+    '/v1/events?preset[custom][start]=2025-09-11T00:00:00Z&preset[custom][end]=2025-09-12T00:00:00Z&categories[]=Research'
+  const all = (await call({ url: base })).json<{ Flat: { id: string; timestamp: string }[] }>().Flat
+  assert.deepEqual(
+    all.map((e) => e.timestamp.slice(11, 16)),
+    ['09:00', '09:05', '09:06', '09:12', '09:18'],
+  )
+  for (const limit of [1, 2, 3, 5, 6]) {
+    const seen: string[] = []
+    let after: string | undefined
+    for (;;) {
+      const res = await call({
+        url: `${base}&limit=${limit}${after === undefined ? '' : `&after=${after}`}`,
+      })
+      assert.equal(res.statusCode, 200, res.body)
+      const page = res.json<{ Flat: { id: string }[] }>().Flat
+      assert.ok(page.length <= limit)
+      seen.push(...page.map((e) => e.id))
+      const next = res.headers['daybook-next-cursor']
+      if (next === undefined) break
+      // A cursor is only given when another page holds events.
+      assert.equal(page.length, limit)
+      after = String(next)
+    }
+    assert.deepEqual(
+      seen,
+      all.map((e) => e.id),
+      `limit ${limit}`,
+    )
+  }
 })

@@ -137,7 +137,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { daybook } = app
       const { calendar, nowMs } = await daybook.requestTime(q.tz)
       const range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
-      const page = await daybook.store.events.list({
+      const page = await daybook.events.list({
         range,
         filters: filtersFromQuery(q),
         requireDimension: q.groupBy,
