@@ -768,7 +768,7 @@ export function conformance(name: string, open: StoreFactory): void {
   })
 
   describe(`${name}: active time`, () => {
-    test('the fast path equals the reference on random histories, zones, groupings and filters', async (t) => {
+    test('the fast path equals the reference on random histories, zones, groupings, filters and category rules', async (t) => {
       const store = await open(t)
       const H = 3_600_000
       const base = Date.parse('2025-10-25T18:00:00Z') // around the Berlin fall-back night
@@ -779,7 +779,18 @@ export function conformance(name: string, open: StoreFactory): void {
         source: fc.constantFrom('skopio-vscode', 'daybook-browser', 'skopio-desktop', 'other'),
         app: fc.constantFrom('Code', 'Firefox', 'iTerm2'),
         project: fc.constantFrom('daybook', 'web'),
-        entity: fc.constantFrom('a.ts', 'b.ts', 'README'),
+        // An entity keeps one type: files, pages (what `url` rules read), window titles (`title`).
+        entity: fc.constantFrom(
+          ['a.ts', 'File'],
+          ['b.ts', 'File'],
+          ['README', 'File'],
+          ['https://docs.python.org/3/', 'Url'],
+          ['github.com/daybook', 'Url'],
+          ['zsh — iTerm2', 'App'],
+          ['Inbox — Firefox', 'App'],
+        ),
+        // Generic categories are the ones the rules may change.
+        category: fc.constantFrom('Coding', 'Other', 'Browsing'),
         language: fc.option(fc.constantFrom('Rust', 'TypeScript'), { nil: null }),
         branch: fc.option(fc.constantFrom('main', 'dev'), { nil: null }),
         device: fc.constantFrom(null, 'desk'),
@@ -789,6 +800,22 @@ export function conformance(name: string, open: StoreFactory): void {
         length: fc.option(fc.integer({ min: 0, max: 3 * H }), { nil: null }),
         device: fc.constantFrom(null, 'desk'),
       })
+      const rulesArb = fc.array(
+        fc.record({
+          match: fc.constantFrom<'app' | 'title' | 'url'>('app', 'title', 'url'),
+          pattern: fc.constantFrom(
+            '^code$',
+            'firefox',
+            'python',
+            'github\\.com/',
+            'zsh',
+            '^i',
+            '.',
+          ),
+          category: fc.constantFrom('Research', 'Coding', 'Meeting', 'Other', 'Browsing'),
+        }),
+        { maxLength: 4 },
+      )
       const queryArb = fc.record({
         from: fc.integer({ min: -2 * H, max: 30 * H }),
         length: fc.integer({ min: 1, max: 30 * H }),
@@ -810,6 +837,7 @@ export function conformance(name: string, open: StoreFactory): void {
             'language',
             'source',
             'device',
+            'category',
           ),
           { nil: undefined },
         ),
@@ -819,6 +847,9 @@ export function conformance(name: string, open: StoreFactory): void {
             ['app', ['Code', 'iTerm2']],
             ['device', ['desk']],
             ['entity', ['a.ts']],
+            ['category', ['Research']],
+            ['category', ['Other', 'Coding']],
+            ['category', ['Browsing']],
           ),
           {
             nil: undefined,
@@ -830,8 +861,9 @@ export function conformance(name: string, open: StoreFactory): void {
         fc.asyncProperty(
           fc.array(eventArb, { maxLength: 30 }),
           fc.array(afkArb, { maxLength: 4 }),
+          rulesArb,
           fc.array(queryArb, { minLength: 3, maxLength: 3 }),
-          async (events, periods, queries) => {
+          async (events, periods, categoryRules, queries) => {
             // A clean slate each run (deletions are part of what the store must get right).
             await store.events.delete({ startMs: 0, endMs: base + 100 * H })
             await store.afk.delete({ startMs: 0, endMs: base + 100 * H })
@@ -844,7 +876,9 @@ export function conformance(name: string, open: StoreFactory): void {
                   source: e.source,
                   app: e.app,
                   project: e.project,
-                  entity: e.entity,
+                  entity: e.entity[0],
+                  entityType: e.entity[1],
+                  category: e.category,
                   language: e.language,
                   branch: e.branch,
                 }),
@@ -859,6 +893,8 @@ export function conformance(name: string, open: StoreFactory): void {
                 }),
               ),
             )
+            // Rules changed over stored history: every category is counted again.
+            await store.settings.save({ categoryRules })
             const check = async () => {
               for (const q of queries) {
                 const query: ActiveTimeQuery = {
