@@ -274,6 +274,53 @@ test('the dashboard in a real browser', async (t) => {
     await waitText(page, 'total-active', formatDuration(await total('preset=yesterday')))
   })
 
+  await t.test(
+    'a category rule shows alike in the breakdown, the bars and the timeline',
+    async () => {
+      const before = await call('GET', '/v1/settings/categories')
+      await call('PUT', '/v1/settings/categories', {
+        rules: [{ match: 'app', pattern: '^firefox$', category: 'Research' }],
+      })
+      const chip = page.locator('[data-testid="filter-chip"]')
+      try {
+        // Yesterday's Firefox time (09:00 for an hour, 12:00 for 20 minutes), sent as `Browsing`.
+        const research = await total('preset=yesterday&categories[0]=Research')
+        assert.equal(research, 80 * 60)
+        const row =
+          '[data-testid="breakdown-categories"] [data-testid="breakdown-row"][data-name="Research"]'
+        await waitUntil(
+          async () =>
+            ((await page.locator(row).textContent()) ?? '').includes(formatDuration(research)),
+          async () => `the Research row shows ${await page.locator(row).textContent()}`,
+        )
+        await settled(page)
+        await page.click(`${row} button`)
+        await waitText(page, 'total-active', formatDuration(research))
+        await page.waitForSelector(`[data-testid="bars"][data-total="${research}"]`)
+        // The timeline lists what the filter counts, each stretch under the rule's category.
+        await page.waitForSelector('[data-testid="timeline"][data-events="2"]')
+        await settled(page)
+        const details = page.locator('[data-testid="timeline-details"]')
+        await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="daybook-window"]')
+        await page.keyboard.press('Home')
+        const expected = '09:00–10:00 (1h 0m) · Research · Firefox'
+        await waitUntil(
+          async () => ((await details.textContent()) ?? '').startsWith(expected),
+          async () =>
+            `timeline details: expected ${expected}…, shows ${await details.textContent()}`,
+        )
+      } finally {
+        // The page as the next steps expect it: the default rules, no filter.
+        await call('PUT', '/v1/settings/categories', before)
+        if ((await chip.count()) > 0) await chip.click()
+      }
+      await waitText(page, 'total-active', formatDuration(await total('preset=yesterday')))
+      await page.waitForSelector(
+        '[data-testid="breakdown-categories"] [data-testid="breakdown-row"][data-name="Browsing"]',
+      )
+    },
+  )
+
   await t.test('a label is added by selecting a range on the timeline', async () => {
     await page.waitForSelector('[data-testid="timeline"][data-events="5"]')
     await settled(page)

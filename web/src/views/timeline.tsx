@@ -27,9 +27,14 @@ interface Lane {
   segments: Segment[]
 }
 
+/**
+ * What sent a lane's events, from what they name: files are an editor's, pages a browser's. Not
+ * from the category: the API gives each event the category the rules count it under, so a window
+ * in an editor comes as `Coding` too.
+ */
 function kindOf(e: FullEvent): string {
-  if (e.language !== null || e.category === 'Coding') return 'editor'
-  if (e.entityType === 'Url' || e.category === 'Browsing') return 'browser'
+  if (e.language !== null || e.entityType === 'File') return 'editor'
+  if (e.entityType === 'Url' || e.entityType === 'Domain') return 'browser'
   return 'window'
 }
 
