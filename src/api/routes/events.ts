@@ -100,9 +100,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description:
         `At most \`limit\` events (by start) per answer; when there are more, the ` +
         `\`${NEXT_CURSOR_HEADER}\` header holds the cursor to pass as \`after\` for the next ` +
-        'page. Grouping applies within a page. A WebSocket upgrade of this path (stream scope) ' +
-        'is the live stream: envelopes {type, ts_unix_ms, correlation_id, payload}; `types` ' +
-        'picks envelope types, `after` replays the change feed first.',
+        'page. Grouping applies within a page. Each event shows the category it counts under ' +
+        '(the category rules applied, as in every summary), and `categories` filters by it. ' +
+        'A WebSocket upgrade of this path (stream scope) is the live stream: envelopes ' +
+        '{type, ts_unix_ms, correlation_id, payload} carrying events as stored; `types` picks ' +
+        'envelope types, `after` replays the change feed first.',
       tags: ['events'],
       querystring: ListQuery,
       response: { 200: EventsResponse, ...errorResponses(400, 401, 403, 422) },

@@ -72,7 +72,11 @@ export const FullEvent = Type.Object(
     timestamp: Type.String(),
     endTimestamp: Nullable(Type.String()),
     duration: Nullable(Type.Integer()),
-    category: Type.String(),
+    category: Type.String({
+      description:
+        'The category the event counts under: its own, or for Other and Browsing what the ' +
+        'category rules give it (as in every summary).',
+    }),
     app: Nullable(Type.String()),
     entity: Nullable(Type.String()),
     entityType: Nullable(Type.String()),
