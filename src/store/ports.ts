@@ -103,6 +103,7 @@ export interface EventStore {
   insert(events: readonly NewActivityEvent[], options?: InsertOptions): Promise<IngestResult>
   /** Deletes matching events in one transaction, leaving a tombstone of each in the feed. */
   delete(selector: EventSelector): Promise<{ deleted: number; changes: Change[] }>
+  /** Events as stored, with the category they were sent with (`services/events.ts` applies the rules). */
   list(query: EventListQuery): Promise<EventPage>
   /** Start of the earliest and end of the latest event, or undefined when there are none. */
   span(): Promise<TimeRange | undefined>
