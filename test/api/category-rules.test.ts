@@ -1,9 +1,12 @@
 /**
  * Category rules: generic events (window watcher, browser) counted under the category a rule
  * gives them, in every summary, through the rollups too; a change of rules recounts history.
+ * Whatever sent them (Skopio's events, WakaTime heartbeats, ActivityWatch watchers), every path
+ * that reads them agrees: summaries, the event listing and its filter, search, WakaTime's reads.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { startAw } from '../compat/activitywatch/helpers.ts'
 import { eventInput, startApp } from '../helpers.ts'
 
 const at = (hhmm: string) => `2025-09-11T${hhmm}:00Z`
@@ -113,10 +116,13 @@ test('a bad rule is refused, naming it, and changes nothing', async (t) => {
 })
 
 test('every path counts a generic event under the category its rule gives, to the second', async (t) => {
-  // WakaTime browsing heartbeats on docs.python.org from 09:00 to 09:10 (one 600 s event) and a
-  // window watcher's `Other` event in Firefox from 10:00 to 10:10: the rules name both
-  // `Research`. Between them, 09:30 to 09:35 in an image editor no rule names stays `Other`.
-  const { app, call } = await startApp(t, { now: Date.parse('2025-09-12T12:00:00Z') })
+  // Sent as `Browsing` or `Other`, counted as `Research` by the rules: WakaTime browsing
+  // heartbeats on docs.python.org from 09:00 to 09:10 (one 600 s event), a window watcher's event
+  // in Firefox from 10:00 to 10:10, and from ActivityWatch's watchers a Firefox window from 11:00
+  // to 11:10 and a docs.python.org tab from 11:20 to 11:30. From 09:30 to 09:35 an image editor
+  // no rule names stays `Other`.
+  const s = await startAw(t, { now: Date.parse('2025-09-12T12:00:00Z') })
+  const { app, call } = s.main
   await call({ method: 'PUT', url: '/v1/settings', payload: { timezone: 'UTC' } })
   const rules = await call({
     method: 'PUT',
@@ -154,8 +160,31 @@ test('every path counts a generic event under the category its rule gives, to th
     ],
   })
   assert.equal(posted.statusCode, 200, posted.body)
+  const watchers = [
+    ['aw-watcher-window_desk', 'currentwindow', '11:00', { app: 'Firefox', title: 'asyncio' }],
+    [
+      'aw-watcher-web-chrome_desk',
+      'web.tab.current',
+      '11:20',
+      { url: 'https://docs.python.org/3/library/asyncio-task.html', title: 'Tasks' },
+    ],
+  ] as const
+  for (const [bucket, type, from, data] of watchers) {
+    const created = await s.anon({
+      method: 'POST',
+      url: `/api/0/buckets/${bucket}`,
+      payload: { client: 'aw-client', type, hostname: 'desk' },
+    })
+    assert.equal(created.statusCode, 200, created.body)
+    const sent = await s.anon({
+      method: 'POST',
+      url: `/api/0/buckets/${bucket}/events`,
+      payload: [{ timestamp: at(from), duration: 600, data }],
+    })
+    assert.equal(sent.statusCode, 200, sent.body)
+  }
 
-  const expected = { Research: 1200, Other: 300 }
+  const expected = { Research: 2400, Other: 300 }
   const day = 'preset[custom][start]=2025-09-11T00:00:00Z&preset[custom][end]=2025-09-12T00:00:00Z'
   const get = async <T>(url: string): Promise<T> => {
     const r = await call({ url })
@@ -188,11 +217,11 @@ test('every path counts a generic event under the category its rule gives, to th
       )
     assert.deepEqual(
       [await total('Research'), await total('Other'), await total('Browsing')],
-      [1200, 300, 0],
+      [2400, 300, 0],
     )
     // The event listing and its filter (the dashboard's timeline reads it, filtered or not).
     assert.deepEqual(await listed(''), expected)
-    assert.deepEqual(await listed('&categories[]=Research'), { Research: 1200 })
+    assert.deepEqual(await listed('&categories[]=Research'), { Research: 2400 })
     assert.deepEqual(await listed('&categories[]=Other'), { Other: 300 })
     assert.deepEqual(await listed('&categories[]=Browsing'), {})
     assert.deepEqual(await listed('&categories[]=Other&categories[]=Research'), expected)
