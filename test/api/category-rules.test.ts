@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { startAw } from '../compat/activitywatch/helpers.ts'
 import { eventInput, startApp } from '../helpers.ts'
 
@@ -308,4 +309,94 @@ test('a listing filtered by a category the rules give pages without skipping or 
       `limit ${limit}`,
     )
   }
+})
+
+test('property: a listing filtered by categories is the unfiltered listing of those categories, page by page', async (t) => {
+  const { call } = await startApp(t, { now: Date.parse('2025-09-12T12:00:00Z') })
+  const DAY = 'preset[custom][start]=2025-09-11T00:00:00Z&preset[custom][end]=2025-09-12T00:00:00Z'
+  const CATEGORIES = ['Coding', 'Other', 'Browsing', 'Research', 'Meeting']
+  const eventArb = fc.record({
+    minute: fc.integer({ min: 0, max: 600 }),
+    category: fc.constantFrom('Coding', 'Other', 'Browsing', 'Research'),
+    app: fc.constantFrom('Firefox', 'code', 'gimp'),
+    entity: fc.constantFrom(
+      ['docs.python.org/3/', 'Url'],
+      ['meet.google.com/abc', 'Url'],
+      ['main.rs', 'File'],
+      ['Inbox', 'App'],
+    ),
+  })
+  const rulesArb = fc.array(
+    fc.record({
+      match: fc.constantFrom('app', 'title', 'url'),
+      pattern: fc.constantFrom('^firefox$', '^code$', 'python', 'meet', 'inbox', '.'),
+      category: fc.constantFrom(...CATEGORIES),
+    }),
+    { maxLength: 3 },
+  )
+  type Listed = { id: string; category: string }
+  const list = async (query: string) => {
+    const res = await call({ url: `/v1/events?${DAY}${query}` })
+    assert.equal(res.statusCode, 200, res.body)
+    return { events: res.json<{ Flat: Listed[] }>().Flat, next: res.headers['daybook-next-cursor'] }
+  }
+  let run = 0
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(eventArb, { maxLength: 25 }),
+      rulesArb,
+      fc.subarray(CATEGORIES, { minLength: 1 }),
+      fc.integer({ min: 1, max: 6 }),
+      async (events, rules, wanted, limit) => {
+        run++
+        await call({
+          method: 'POST',
+          url: '/v1/events/delete',
+          payload: { start: '2025-09-11T00:00:00Z', end: '2025-09-12T00:00:00Z' },
+        })
+        const put = await call({
+          method: 'PUT',
+          url: '/v1/settings/categories',
+          payload: { rules },
+        })
+        assert.equal(put.statusCode, 200, put.body)
+        const sent = await call({
+          method: 'POST',
+          url: '/v1/events',
+          payload: events.map((e, i) =>
+            eventInput({
+              timestamp: new Date(Date.parse(at('08:00')) + e.minute * 60_000).toISOString(),
+              end_timestamp: new Date(
+                Date.parse(at('08:00')) + (e.minute + 5) * 60_000,
+              ).toISOString(),
+              duration: null,
+              category: e.category,
+              app_name: e.app,
+              // A fresh name each run and event: deleted events stay deleted.
+              entity_name: `${e.entity[0]} ${run}.${i}`,
+              entity_type: e.entity[1],
+              source_name: 'daybook-window',
+            }),
+          ),
+        })
+        assert.equal(sent.statusCode, 200, sent.body)
+        const filter = wanted.map((c) => `&categories[]=${c}`).join('')
+        const expected = (await list('')).events.filter((e) => wanted.includes(e.category))
+        const seen: Listed[] = []
+        let after: string | undefined
+        for (;;) {
+          const page = await list(
+            `${filter}&limit=${limit}${after === undefined ? '' : `&after=${after}`}`,
+          )
+          assert.ok(page.events.length <= limit)
+          seen.push(...page.events)
+          if (page.next === undefined) break
+          assert.equal(page.events.length, limit, 'a cursor only when another page holds events')
+          after = String(page.next)
+        }
+        assert.deepEqual(seen, expected)
+      },
+    ),
+    { numRuns: 25, endOnFailure: true },
+  )
 })
