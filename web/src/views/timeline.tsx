@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import type { FullEvent, Label } from '../../../src/client/api.ts'
 import { splitRange } from '../../../src/domain/calendar.ts'
 import type { Ctx } from '../context.ts'
-import { formatClock, formatDuration } from '../format.ts'
+import { formatClock, formatDuration, inputTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { PALETTE } from '../palette.ts'
 import type { Filters } from '../../../src/client/api.ts'
@@ -167,7 +167,7 @@ export function Timeline(props: {
     const f = Math.min(1, Math.max(0, (clientX - r.left) / r.width))
     return day.startMs + f * span
   }
-  const toTime = (ms: number) => clock(ms)
+  const toTime = (ms: number) => inputTime(ms, tz)
   const fromTime = (hhmm: string): number | undefined => {
     const m = /^(\d{2}):(\d{2})$/.exec(hhmm)
     if (!m) return undefined
