@@ -140,6 +140,7 @@ test('the dashboard in a real browser', async (t) => {
 
   const ctx = await browser.newContext({
     timezoneId: 'UTC',
+    locale: 'en-GB',
     viewport: { width: 1280, height: 900 },
   })
   const page = await ctx.newPage()
@@ -213,7 +214,7 @@ test('the dashboard in a real browser', async (t) => {
         async () => `timeline details: expected ${prefix}…, shows ${await details.textContent()}`,
       )
     await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="wakatime-vscode"]')
-    await showing('10:00–11:00 (1h 0m) · Coding · Code · src/alpha/index.ts · project alpha')
+    await showing('10:00–11:00 (1h) · Coding · Code · src/alpha/index.ts · project alpha')
     await page.keyboard.press('ArrowRight')
     await showing('11:00–11:45 (45m) · Coding · Code · src/beta/index.ts')
 
@@ -303,7 +304,7 @@ test('the dashboard in a real browser', async (t) => {
         const details = page.locator('[data-testid="timeline-details"]')
         await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="daybook-window"]')
         await page.keyboard.press('Home')
-        const expected = '09:00–10:00 (1h 0m) · Research · Firefox'
+        const expected = '09:00–10:00 (1h) · Research · Firefox'
         await waitUntil(
           async () => ((await details.textContent()) ?? '').startsWith(expected),
           async () =>
@@ -465,12 +466,40 @@ test('a sign-in link past its two minutes is refused in the browser; a fresh one
     (await page.textContent('[data-testid="sign-in-error"]')) ?? '',
     /already used or has expired/,
   )
-  // A new tab: the same page would take a link that differs only after `#` as no navigation.
-  const next = await ctx.newPage()
-  await next.goto(fresh)
-  await next.waitForSelector('[data-testid="total-active"]')
+  // The README's advice after a 401: paste a fresh link into the tab already open. Only the hash
+  // changes, so the browser loads nothing; the page must take the code itself.
+  await page.evaluate(`location.hash = ${JSON.stringify(new URL(fresh).hash)}`)
+  await page.waitForSelector('[data-testid="total-active"]')
+  assert.ok(!page.url().includes('code='), `the code stays in the address: ${page.url()}`)
   assert.equal(
-    JSON.parse((await next.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
+    JSON.parse((await page.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
     'data',
+  )
+})
+
+test('a sign-in link pasted into a tab open on the sign-in signs in', async (t) => {
+  const skip = dashboardSkipReason()
+  if (skip !== undefined) {
+    t.diagnostic(`skipped: ${skip}`)
+    t.skip(skip)
+    return
+  }
+  const { app, call } = await startApp(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const browser = await launchChromium()
+  t.after(() => browser.close())
+  const page = await (await browser.newContext()).newPage()
+  const res = await call({ method: 'POST', url: '/v1/session/codes', payload: { scope: 'admin' } })
+  assert.equal(res.statusCode, 201, res.body)
+  const link = new URL(res.json<{ url: string }>().url)
+  // Signed out, on a view of the overview.
+  await page.goto(`${link.origin}/#/week/2025-03-03`)
+  await page.waitForSelector('[data-testid="sign-in"]')
+  await page.evaluate(`location.hash = ${JSON.stringify(link.hash)}`)
+  await page.waitForSelector('[data-testid="total-active"]')
+  assert.ok(!page.url().includes('code='), `the code stays in the address: ${page.url()}`)
+  assert.equal(
+    JSON.parse((await page.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
+    'admin',
   )
 })

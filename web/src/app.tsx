@@ -94,31 +94,48 @@ export function App() {
     [session, signOut],
   )
 
-  // A sign-in link: exchange its one-time code for a session token.
+  // A sign-in link: exchange its one-time code for a session token. Read at load and on every
+  // change of the hash: a link pasted into an open tab changes only the hash, which reloads
+  // nothing.
   useEffect(() => {
-    const code = takeCodeFromHash()
-    if (code === undefined) return
-    setExchanging(true)
-    new DaybookApi()
-      .createSession(code)
-      .then((s) => {
-        const stored = { token: s.token, scope: s.scope, expiresAt: s.expiresAt }
-        saveSession(stored)
-        setSignInError(undefined)
-        setSession(stored)
-      })
-      .catch((e: unknown) => {
-        clearSession()
-        setSession(undefined)
-        setSignInError(e instanceof Error ? e.message : String(e))
-      })
-      .finally(() => setExchanging(false))
-  }, [])
-
-  useEffect(() => {
-    const onHash = () => setRoute(parseHash(location.hash))
+    let ctrl: AbortController | undefined
+    const takeCode = () => {
+      const code = takeCodeFromHash()
+      if (code === undefined) return false
+      ctrl?.abort()
+      const mine = (ctrl = new AbortController())
+      setExchanging(true)
+      new DaybookApi()
+        .createSession(code)
+        .then((s) => {
+          if (mine.signal.aborted) return
+          const stored = { token: s.token, scope: s.scope, expiresAt: s.expiresAt }
+          saveSession(stored)
+          setSignInError(undefined)
+          setSession(stored)
+        })
+        .catch((e: unknown) => {
+          if (mine.signal.aborted) return
+          clearSession()
+          setSession(undefined)
+          setSignInError(e instanceof Error ? e.message : String(e))
+        })
+        .finally(() => {
+          if (!mine.signal.aborted) setExchanging(false)
+        })
+      return true
+    }
+    takeCode()
+    const onHash = () => {
+      // The code leaves the address at once; the route is what remains of the hash.
+      takeCode()
+      setRoute(parseHash(location.hash))
+    }
     addEventListener('hashchange', onHash)
-    return () => removeEventListener('hashchange', onHash)
+    return () => {
+      ctrl?.abort()
+      removeEventListener('hashchange', onHash)
+    }
   }, [])
 
   const navigate = useCallback((change: Partial<Route>) => {
