@@ -25,6 +25,8 @@ export function Breakdown(props: {
   rows: [string, number][] | undefined
   total: number
   all?: boolean
+  /** Names that run long (files, titles, URLs): a wider card. */
+  wide?: boolean
   active: string | undefined
   error?: Error | undefined
   onPick: (name: string) => void
@@ -34,7 +36,7 @@ export function Breakdown(props: {
   const shown = props.all || expanded ? rows : rows.slice(0, 10)
   const max = rows[0]?.[1] ?? 0
   return (
-    <section class="card breakdown" aria-label={props.title}>
+    <section class={`card breakdown${props.wide ? ' wide' : ''}`} aria-label={props.title}>
       <h3>{props.title}</h3>
       {props.error ? (
         <p class="error">{props.error.message}</p>

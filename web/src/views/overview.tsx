@@ -1,8 +1,12 @@
 /**
- * The overview of a period: total and change, stacked bars, breakdowns, the day's timeline,
- * insights and the input heatmap.
+ * The overview of a period: total and change, the year at a glance, stacked bars (and their CSV),
+ * the day's timeline, breakdowns, insights with the hour and weekday profiles, the input heatmap,
+ * and a comparison of two periods.
+ *
+ * The total and the bars load first; every other card waits until the bars of the period shown
+ * have arrived (`ready`), so a change of period is drawn before the rest asks the daemon anything.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useMemo, useState } from 'preact/hooks'
 import { ApiError } from '../../../src/client/api.ts'
 import {
   type ActiveFilters,
@@ -22,8 +26,11 @@ import {
   type Selection,
   selectionDates,
 } from '../range.ts'
+import { bucketsCsv, download } from '../csv.ts'
 import { barData, StackedBars } from './bars.tsx'
 import { Breakdown, groupTotals } from './breakdowns.tsx'
+import { YearCalendar } from './calendar.tsx'
+import { Compare } from './compare.tsx'
 import { Heatmap } from './heatmap.tsx'
 import { Insights } from './insights.tsx'
 import { RangePicker } from './picker.tsx'
@@ -40,8 +47,8 @@ const GROUP_NAMES: Record<Group, string> = {
 const BREAKDOWNS = [
   ['project', 'Projects', 'breakdown-projects'],
   ['app', 'Apps', 'breakdown-apps'],
-  ['language', 'Languages', 'breakdown-languages'],
   ['category', 'Categories', 'breakdown-categories'],
+  ['language', 'Languages', 'breakdown-languages'],
   ['entity', 'Files, titles and URLs', 'breakdown-entities'],
 ] as const
 
@@ -76,9 +83,14 @@ export function Overview(props: {
     [api, r.startMs, r.endMs, tz, fKey, tick],
   )
 
+  // What the secondary cards wait for: the bars of this period, filters and zone (whatever the
+  // grouping, so a change of grouping reloads the bars alone).
+  const rangeKey = `${r.startMs} ${r.endMs} ${tz} ${fKey} ${tick}`
+  const drawKey = `${r.startMs} ${r.endMs} ${r.bucket} ${tz} ${props.group} ${fKey}`
   const bars = useLoad(
-    async (signal) =>
-      barData(
+    async (signal) => ({
+      rangeKey,
+      data: barData(
         await api.buckets(
           { preset: customPreset(r.startMs, r.endMs, r.bucket), tz, groupBy: props.group, ...f },
           signal,
@@ -87,20 +99,14 @@ export function Overview(props: {
         r.bucket,
         cal,
       ),
+    }),
     [api, r.startMs, r.endMs, r.bucket, tz, props.group, fKey, tick],
   )
-
-  // The rest waits for the first chart: a browser runs six requests at a time per server, and
-  // the total and the bars are what a person looks at first.
-  const [primed, setPrimed] = useState(false)
-  useEffect(() => {
-    if (bars.data !== undefined || bars.error !== undefined) setPrimed(true)
-  }, [bars.data, bars.error])
+  const ready = bars.data?.rangeKey === rangeKey || bars.error !== undefined
 
   const drill = filters.project !== undefined
   const breakdowns = useLoad(
     async (signal) => {
-      if (!primed) return undefined
       const dims = [...BREAKDOWNS.map(([d]) => d), ...(drill ? (['branch'] as const) : [])]
       const rows = await Promise.all(
         dims.map((groupBy) =>
@@ -112,11 +118,13 @@ export function Overview(props: {
       )
       return Object.fromEntries(dims.map((d, i) => [d, groupTotals(rows[i] ?? [])]))
     },
-    [api, r.startMs, r.endMs, tz, fKey, drill, tick, primed],
+    [api, r.startMs, r.endMs, tz, fKey, drill, tick],
+    ready,
   )
 
   // The timeline's day: the period's own when it is one day, else one picked inside it.
-  const [first, last] = selectionDates(sel)
+  const dates = selectionDates(sel)
+  const [first, last] = dates
   const today = logicalDate(now, cal).toString()
   const defaultDay = last < today ? last : today < first ? first : today
   const [pickedDay, setPickedDay] = useState<string | undefined>(undefined)
@@ -138,6 +146,14 @@ export function Overview(props: {
   const change = t ? t.current - t.previous : 0
   const pctChange = t && t.previous > 0 ? Math.round((change / t.previous) * 100) : undefined
   const filterEntries = Object.entries(filters) as [FilterDim, string][]
+
+  const barRows = bars.data?.data
+  const exportCsv = () => {
+    if (!barRows) return
+    const filterPart = filterEntries.map(([dim, v]) => `_${dim}-${v}`).join('')
+    const name = `daybook_${first}${first === last ? '' : `_${last}`}_by-${props.group}${filterPart}`
+    download(`${name.replace(/[^\w.-]+/g, '-')}.csv`, bucketsCsv(barRows.rows, props.group))
+  }
 
   return (
     <main>
@@ -168,55 +184,97 @@ export function Overview(props: {
           </button>
         </div>
       ) : null}
-      <section class="card total" aria-label="Total active time" aria-busy={totals.loading}>
-        <div class="big" data-testid="total-active" aria-live="polite">
-          {t ? formatDuration(t.current) : totals.error ? '—' : '…'}
-        </div>
-        <div class="muted">active</div>
-        {t ? (
-          <div
-            class={`change ${change > 0 ? 'up' : change < 0 ? 'down' : ''}`}
-            data-testid="total-change"
-          >
-            {change === 0
-              ? '±0'
-              : `${change > 0 ? '▲ +' : '▼ −'}${formatDuration(Math.abs(change))}`}
-            {pctChange !== undefined ? ` (${pctChange > 0 ? '+' : ''}${pctChange}%)` : ''} vs the
-            previous period{r.prevCut ? ' up to the same point' : ''} ({formatDuration(t.previous)})
+      <div class="cards">
+        <section class="card total" aria-label="Total active time" aria-busy={totals.loading}>
+          <div class="big" data-testid="total-active" aria-live="polite">
+            {t ? formatDuration(t.current) : totals.error ? '—' : '…'}
           </div>
-        ) : null}
-        {totals.error ? <p class="error">{totals.error.message}</p> : null}
-      </section>
+          <div class="muted">active</div>
+          {t ? (
+            <div
+              class={`change ${change > 0 ? 'up' : change < 0 ? 'down' : ''}`}
+              data-testid="total-change"
+            >
+              {change === 0
+                ? '±0'
+                : `${change > 0 ? '▲ +' : '▼ −'}${formatDuration(Math.abs(change))}`}
+              {pctChange !== undefined ? ` (${pctChange > 0 ? '+' : ''}${pctChange}%)` : ''} vs the
+              previous period{r.prevCut ? ' up to the same point' : ''} (
+              {formatDuration(t.previous)})
+            </div>
+          ) : null}
+          {totals.error ? <p class="error">{totals.error.message}</p> : null}
+        </section>
+        <YearCalendar
+          ctx={ctx}
+          year={Number(first.slice(0, 4))}
+          filters={f}
+          selected={dates}
+          ready={ready}
+          onPick={(date) => props.onSelect({ unit: 'day', date })}
+        />
+      </div>
       <section class="card" aria-label="Active time over the period" aria-busy={bars.loading}>
         <div class="card-head">
           <h3>Per {r.bucket}</h3>
-          <div role="radiogroup" aria-label="Stack by" class="seg-control">
-            {GROUPS.map((g) => (
-              <button
-                type="button"
-                role="radio"
-                aria-checked={props.group === g}
-                onClick={() => props.onGroup(g)}
-              >
-                {GROUP_NAMES[g]}
-              </button>
-            ))}
+          <div class="row">
+            <div role="radiogroup" aria-label="Stack by" class="seg-control">
+              {GROUPS.map((g) => (
+                <button
+                  type="button"
+                  role="radio"
+                  aria-checked={props.group === g}
+                  onClick={() => props.onGroup(g)}
+                >
+                  {GROUP_NAMES[g]}
+                </button>
+              ))}
+            </div>
+            <button
+              type="button"
+              data-testid="export-csv"
+              disabled={!barRows}
+              title="The active time of this view per bucket and group, as a CSV file"
+              onClick={exportCsv}
+            >
+              Export CSV
+            </button>
           </div>
         </div>
         {bars.error ? <p class="error">{bars.error.message}</p> : null}
-        {bars.data ? (
+        {barRows ? (
           <StackedBars
-            data={bars.data}
+            data={barRows}
             unit={r.bucket}
             groupLabel={GROUP_NAMES[props.group].toLowerCase()}
             active={filters[props.group]}
+            drawKey={drawKey}
             onPick={(g) => pick(props.group, g)}
           />
         ) : (
           <p class="muted">Loading…</p>
         )}
       </section>
-      <div class="grid" aria-busy={!primed || breakdowns.loading}>
+      {first !== last ? (
+        <label class="day-pick">
+          Timeline day{' '}
+          <input
+            type="date"
+            min={first}
+            max={last}
+            value={day}
+            onInput={(e) => e.currentTarget.value !== '' && setPickedDay(e.currentTarget.value)}
+          />
+        </label>
+      ) : null}
+      <Timeline
+        ctx={ctx}
+        day={dayRange}
+        filters={f}
+        categoryOrder={props.group === 'category' ? barRows?.groups : undefined}
+        ready={ready}
+      />
+      <div class="cards" aria-busy={breakdowns.loading}>
         {BREAKDOWNS.map(([dim, title, testid]) => (
           <Breakdown
             title={title}
@@ -224,6 +282,7 @@ export function Overview(props: {
             rows={breakdowns.data?.[dim]}
             total={t?.current ?? 0}
             all={dim === 'project'}
+            wide={dim === 'entity'}
             active={filters[dim]}
             error={breakdowns.error}
             onPick={(name) => pick(dim, name)}
@@ -240,27 +299,11 @@ export function Overview(props: {
           />
         ) : null}
       </div>
-      {first !== last ? (
-        <label class="day-pick">
-          Timeline day{' '}
-          <input
-            type="date"
-            min={first}
-            max={last}
-            value={day}
-            onInput={(e) => e.currentTarget.value !== '' && setPickedDay(e.currentTarget.value)}
-          />
-        </label>
-      ) : null}
-      {primed ? (
-        <>
-          <Timeline ctx={ctx} day={dayRange} filters={f} />
-          <div class="grid">
-            <Insights ctx={ctx} insightRange={r.insightRange} filters={f} />
-            <Heatmap ctx={ctx} range={r} />
-          </div>
-        </>
-      ) : null}
+      <div class="cards pairs">
+        <Insights ctx={ctx} insightRange={r.insightRange} dates={dates} filters={f} ready={ready} />
+        <Heatmap ctx={ctx} range={r} ready={ready} />
+      </div>
+      <Compare ctx={ctx} resolved={r} dates={dates} filters={f} ready={ready} />
     </main>
   )
 }

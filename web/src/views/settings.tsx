@@ -2,7 +2,7 @@
  * Settings a person changes: zone, start of day, category rules, source priority, and tokens.
  * Changing them needs an admin session; a data session says how to get one.
  */
-import { useState } from 'preact/hooks'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, type Settings, type Token } from '../../../src/client/api.ts'
 import type { Ctx } from '../context.ts'
 import { formatDateTime } from '../format.ts'
@@ -24,6 +24,35 @@ function message(e: unknown): string {
 }
 
 type Rule = Settings['categoryRules'][number]
+
+/**
+ * A regular expression's box, as tall as it needs to show the whole pattern (wrapped, never
+ * scrolled out of sight). A pattern is one line: Enter does not add a line break.
+ */
+function PatternBox(props: { label: string; value: string; onChange: (value: string) => void }) {
+  const box = useRef<HTMLTextAreaElement>(null)
+  useLayoutEffect(() => {
+    const el = box.current
+    if (!el) return
+    el.style.height = 'auto'
+    el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`
+  }, [props.value])
+  return (
+    <textarea
+      ref={box}
+      class="pattern"
+      rows={1}
+      aria-label={props.label}
+      value={props.value}
+      required
+      spellcheck={false}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') e.preventDefault()
+      }}
+      onInput={(e) => props.onChange(e.currentTarget.value.replace(/[\r\n]+/g, ''))}
+    />
+  )
+}
 
 export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
   const { api, settings, session } = props.ctx
@@ -103,7 +132,7 @@ export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
           recounted under the new rules.
         </p>
         <fieldset disabled={readOnly}>
-          <table>
+          <table class="rules">
             <thead>
               <tr>
                 <th scope="col">Match</th>
@@ -131,12 +160,11 @@ export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
                         <option value="url">url</option>
                       </select>
                     </td>
-                    <td>
-                      <input
-                        aria-label={`Rule ${i + 1}: pattern`}
+                    <td class="pattern">
+                      <PatternBox
+                        label={`Rule ${i + 1}: pattern`}
                         value={rule.pattern}
-                        required
-                        onInput={(e) => set({ pattern: e.currentTarget.value })}
+                        onChange={(pattern) => set({ pattern })}
                       />
                     </td>
                     <td>

@@ -1,0 +1,179 @@
+/**
+ * A year at a glance: active time per day, weeks in columns (Monday at the top), shaded by the
+ * quartiles of the active days. Clicking a day (or Enter on it; the arrow keys move between days)
+ * opens it.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { Temporal } from 'temporal-polyfill'
+import type { Filters } from '../../../src/client/api.ts'
+import type { Ctx } from '../context.ts'
+import { formatDate, formatDuration } from '../format.ts'
+import { useLoad } from '../hooks.ts'
+import { dayLevels, dayTotals } from '../profile.ts'
+import { customPreset, dayStartMs, logicalDate } from '../range.ts'
+
+const pd = (s: string) => Temporal.PlainDate.from(s)
+
+export function YearCalendar(props: {
+  ctx: Ctx
+  year: number
+  filters: Filters
+  /** The logical dates shown by the page, first and last: outlined. */
+  selected: [string, string]
+  ready: boolean
+  onPick: (date: string) => void
+}) {
+  const { api, tz, tick, cal } = props.ctx
+  const { year } = props
+  const fKey = JSON.stringify(props.filters)
+  const loaded = useLoad(
+    async (signal) => {
+      const startMs = dayStartMs(pd(`${year}-01-01`), cal)
+      const endMs = dayStartMs(pd(`${year + 1}-01-01`), cal)
+      const rows = await api.buckets(
+        { preset: customPreset(startMs, endMs, 'day'), tz, ...props.filters },
+        signal,
+      )
+      return dayTotals(rows)
+    },
+    [api, year, tz, cal, fKey, tick],
+    props.ready,
+  )
+  const totals = loaded.data
+  const levels = useMemo(() => dayLevels(totals ?? new Map()), [totals])
+  const today = logicalDate(Date.now(), cal).toString()
+
+  // The year's days, placed in weeks from the Monday on or before 1 January.
+  const layout = useMemo(() => {
+    const first = pd(`${year}-01-01`)
+    const offset = first.dayOfWeek - 1
+    const n = first.daysInYear
+    const days = Array.from({ length: n }, (_, i) => {
+      const d = first.add({ days: i })
+      return { date: d.toString(), col: Math.floor((i + offset) / 7), row: d.dayOfWeek - 1 }
+    })
+    const months = days
+      .filter((d) => d.date.endsWith('-01'))
+      .map((d) => ({
+        col: d.col,
+        name: formatDate(d.date, { month: 'short' }),
+      }))
+    return { days, months, weeks: Math.ceil((n + offset) / 7) }
+  }, [year])
+  const lastDay = `${year}-12-31` < today ? `${year}-12-31` : today
+  const inYear = (date: string) => date >= `${year}-01-01` && date <= lastDay
+
+  const [first, last] = props.selected
+  // The days shown are outlined, unless they are the whole year.
+  const outline = !(first === `${year}-01-01` && last === `${year}-12-31`)
+  const [focus, setFocus] = useState<string | undefined>(undefined)
+  const current =
+    focus !== undefined && inYear(focus)
+      ? focus
+      : inYear(first)
+        ? first
+        : inYear(last)
+          ? last
+          : `${year}-01-01`
+  const grid = useRef<HTMLDivElement>(null)
+  const moved = useRef(false)
+  // Where the year does not fit (a phone), it scrolls: to the days shown, not to January.
+  useEffect(() => {
+    const el = grid.current
+    const scroller = el?.parentElement
+    const day = el?.querySelector<HTMLElement>(`[data-date="${current}"]`)
+    if (!scroller || !day || scroller.scrollWidth <= scroller.clientWidth) return
+    scroller.scrollLeft = day.offsetLeft - scroller.clientWidth / 2
+  }, [year, current, totals])
+  useEffect(() => {
+    if (!moved.current) return
+    moved.current = false
+    grid.current?.querySelector<HTMLButtonElement>(`[data-date="${current}"]`)?.focus()
+  }, [current])
+
+  const total = totals ? [...totals.values()].reduce((a, b) => a + b, 0) : 0
+  const activeDays = totals ? [...totals.values()].filter((s) => s > 0).length : 0
+  const dayText = (date: string, s: number) =>
+    `${formatDate(date, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' })}: ${s > 0 ? formatDuration(s) : 'nothing recorded'}`
+
+  return (
+    <section
+      class="card year wide"
+      aria-label={`${year} at a glance`}
+      aria-busy={loaded.loading}
+      data-testid="year-calendar"
+    >
+      <div class="card-head">
+        <h3>{year} at a glance</h3>
+        <span class="muted" data-testid="year-total">
+          {totals
+            ? `${formatDuration(total)} on ${activeDays} active day${activeDays === 1 ? '' : 's'}`
+            : ''}
+        </span>
+      </div>
+      {loaded.error ? <p class="error">{loaded.error.message}</p> : null}
+      <div class="cal-scroll">
+        <div
+          class="cal"
+          ref={grid}
+          role="group"
+          aria-label={`Active time per day in ${year}: arrow keys move between days, Enter opens one`}
+          style={{ gridTemplateColumns: `2.4em repeat(${layout.weeks}, minmax(10px, 1fr))` }}
+          onKeyDown={(e) => {
+            const step: Record<string, number> = {
+              ArrowUp: -1,
+              ArrowDown: 1,
+              ArrowLeft: -7,
+              ArrowRight: 7,
+            }
+            const by = step[e.key]
+            if (by === undefined) return
+            e.preventDefault()
+            const next = pd(current).add({ days: by }).toString()
+            if (!inYear(next)) return
+            moved.current = true
+            setFocus(next)
+          }}
+        >
+          {layout.months.map((m) => (
+            <span class="cal-month" style={{ gridColumn: String(m.col + 2), gridRow: '1' }}>
+              {m.name}
+            </span>
+          ))}
+          {[0, 2, 4].map((row) => (
+            <span class="cal-weekday" style={{ gridColumn: '1', gridRow: String(row + 2) }}>
+              {formatDate(`2024-01-0${row + 1}`, { weekday: 'short' })}
+            </span>
+          ))}
+          {layout.days.map((d) => {
+            const place = { gridColumn: String(d.col + 2), gridRow: String(d.row + 2) }
+            if (d.date > lastDay) return <span class="cal-day future" style={place} />
+            const s = totals?.get(d.date) ?? 0
+            const text = dayText(d.date, s)
+            const shown = outline && d.date >= first && d.date <= last
+            return (
+              <button
+                type="button"
+                class={`cal-day l${levels.get(d.date) ?? 0}${shown ? ' shown' : ''}${d.date === today ? ' today' : ''}`}
+                style={place}
+                data-date={d.date}
+                data-seconds={s}
+                tabIndex={d.date === current ? 0 : -1}
+                aria-label={text}
+                title={text}
+                onClick={() => {
+                  setFocus(d.date)
+                  props.onPick(d.date)
+                }}
+              />
+            )
+          })}
+        </div>
+      </div>
+      <div class="cal-key muted" aria-hidden="true">
+        Less <span class="cal-day l0" /> <span class="cal-day l1" /> <span class="cal-day l2" />{' '}
+        <span class="cal-day l3" /> <span class="cal-day l4" /> More
+      </div>
+    </section>
+  )
+}
