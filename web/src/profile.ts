@@ -1,6 +1,6 @@
 /**
  * What the dashboard derives from bucket rows by itself: seconds per logical day, the weekday
- * profile, and the levels of the year's calendar.
+ * profile, the levels of the year's calendar, and the rows of Compare.
  */
 import { Temporal } from 'temporal-polyfill'
 import type { Bucket } from '../../src/client/api.ts'
@@ -63,4 +63,17 @@ export function dayLevels(totals: ReadonlyMap<string, number>): Map<string, numb
     out.set(date, s <= 0 ? 0 : 1 + cuts.filter((c) => s > c).length)
   }
   return out
+}
+
+export interface CompareRow {
+  group: string
+  a: number
+  b: number
+}
+
+/** Both sides' seconds per group, the larger side's largest first. */
+export function compareRows(a: Map<string, number>, b: Map<string, number>): CompareRow[] {
+  return [...new Set([...a.keys(), ...b.keys()])]
+    .map((group) => ({ group, a: a.get(group) ?? 0, b: b.get(group) ?? 0 }))
+    .sort((p, q) => Math.max(q.a, q.b) - Math.max(p.a, p.b) || p.group.localeCompare(q.group))
 }

@@ -236,6 +236,7 @@ export function StackedBars(props: {
               <button
                 type="button"
                 class="row-button"
+                data-name={g}
                 aria-pressed={props.active === g}
                 onClick={() => props.onPick(g)}
               >

@@ -61,20 +61,23 @@ export function YearCalendar(props: {
     return { days, months, weeks: Math.ceil((n + offset) / 7) }
   }, [year])
   const lastDay = `${year}-12-31` < today ? `${year}-12-31` : today
+  // The days shown are outlined, unless they are the whole year.
+  const outline = !(props.selected[0] === `${year}-01-01` && props.selected[1] === `${year}-12-31`)
   const inYear = (date: string) => date >= `${year}-01-01` && date <= lastDay
 
   const [first, last] = props.selected
-  // The days shown are outlined, unless they are the whole year.
-  const outline = !(first === `${year}-01-01` && last === `${year}-12-31`)
   const [focus, setFocus] = useState<string | undefined>(undefined)
+  // The roving focus: the day last moved to, else the first day shown (the latest, for the year).
   const current =
     focus !== undefined && inYear(focus)
       ? focus
-      : inYear(first)
+      : outline && inYear(first)
         ? first
         : inYear(last)
           ? last
-          : `${year}-01-01`
+          : lastDay >= `${year}-01-01`
+            ? lastDay
+            : `${year}-01-01`
   const grid = useRef<HTMLDivElement>(null)
   const moved = useRef(false)
   // Where the year does not fit (a phone), it scrolls: to the days shown, not to January.

@@ -55,8 +55,6 @@ export function ColumnChart(props: {
           stroke: axisColour,
           grid: { show: false },
           ticks: { stroke: gridColour },
-          label: xTitle,
-          labelSize: 18,
           values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? (labels[i] ?? '') : '')),
           incrs: [1, 2, 3, 6],
         },
@@ -64,8 +62,6 @@ export function ColumnChart(props: {
           stroke: axisColour,
           grid: { stroke: gridColour, width: 1 },
           ticks: { stroke: gridColour },
-          label: yTitle,
-          labelSize: 18,
           size: 56,
           space: 24,
           values: (_u, splits) => splits.map((v) => formatDuration(v)),
@@ -97,7 +93,13 @@ export function ColumnChart(props: {
   }, [labels, values, xTitle, yTitle, height])
   return (
     <figure class="column-chart">
+      <div class="axis-title y" aria-hidden="true">
+        {yTitle}
+      </div>
       <div ref={box} class="chart small" role="img" aria-label={props.title} />
+      <div class="axis-title x" aria-hidden="true">
+        {xTitle}
+      </div>
       <div class="visually-hidden">
         <table data-testid={props.testid}>
           <caption>{props.title}</caption>

@@ -10,6 +10,7 @@ import type { Ctx, Group } from '../context.ts'
 import { formatDate, formatDuration } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { customPreset, dayStartMs, logicalDate, type Resolved } from '../range.ts'
+import { compareRows } from '../profile.ts'
 import { groupTotals } from './breakdowns.tsx'
 
 const BY: [Group, string][] = [
@@ -26,19 +27,6 @@ const pd = (s: string) => Temporal.PlainDate.from(s)
 function datesText(d: Dates): string {
   const f = (s: string) => formatDate(s, { day: 'numeric', month: 'short', year: 'numeric' })
   return d[0] === d[1] ? f(d[0]) : `${f(d[0])} – ${f(d[1])}`
-}
-
-export interface CompareRow {
-  group: string
-  a: number
-  b: number
-}
-
-/** Both sides' seconds per group, the larger side's largest first. */
-export function compareRows(a: Map<string, number>, b: Map<string, number>): CompareRow[] {
-  return [...new Set([...a.keys(), ...b.keys()])]
-    .map((group) => ({ group, a: a.get(group) ?? 0, b: b.get(group) ?? 0 }))
-    .sort((p, q) => Math.max(q.a, q.b) - Math.max(p.a, p.b) || p.group.localeCompare(q.group))
 }
 
 function change(a: number, b: number): string {

@@ -26,7 +26,8 @@ import {
   type Selection,
   selectionDates,
 } from '../range.ts'
-import { bucketsCsv, download } from '../csv.ts'
+import { bucketsCsv } from '../csv.ts'
+import { download } from '../download.ts'
 import { barData, StackedBars } from './bars.tsx'
 import { Breakdown, groupTotals } from './breakdowns.tsx'
 import { YearCalendar } from './calendar.tsx'

@@ -74,8 +74,10 @@ export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
       setResult({ ok: false, text: message(e) })
     }
   }
-  const zones =
+  const known =
     typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
+  // The saved zone is listed even where the browser's list lacks it (Chromium's has no `UTC`).
+  const zones = tz === '' || known.includes(tz) ? known : [tz, ...known]
 
   return (
     <main class="settings">
@@ -132,63 +134,65 @@ export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
           recounted under the new rules.
         </p>
         <fieldset disabled={readOnly}>
-          <table class="rules">
-            <thead>
-              <tr>
-                <th scope="col">Match</th>
-                <th scope="col">Pattern</th>
-                <th scope="col">Category</th>
-                <th scope="col">
-                  <span class="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.map((rule, i) => {
-                const set = (change: Partial<Rule>) =>
-                  setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)))
-                return (
-                  <tr>
-                    <td>
-                      <select
-                        aria-label={`Rule ${i + 1}: match on`}
-                        value={rule.match}
-                        onChange={(e) => set({ match: e.currentTarget.value as Rule['match'] })}
-                      >
-                        <option value="app">app</option>
-                        <option value="title">title</option>
-                        <option value="url">url</option>
-                      </select>
-                    </td>
-                    <td class="pattern">
-                      <PatternBox
-                        label={`Rule ${i + 1}: pattern`}
-                        value={rule.pattern}
-                        onChange={(pattern) => set({ pattern })}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        aria-label={`Rule ${i + 1}: category`}
-                        value={rule.category}
-                        required
-                        onInput={(e) => set({ category: e.currentTarget.value })}
-                      />
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        aria-label={`Remove rule ${i + 1}`}
-                        onClick={() => setRules(rules.filter((_, j) => j !== i))}
-                      >
-                        ×
-                      </button>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table class="rules">
+              <thead>
+                <tr>
+                  <th scope="col">Match</th>
+                  <th scope="col">Pattern</th>
+                  <th scope="col">Category</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Remove</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rules.map((rule, i) => {
+                  const set = (change: Partial<Rule>) =>
+                    setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)))
+                  return (
+                    <tr>
+                      <td>
+                        <select
+                          aria-label={`Rule ${i + 1}: match on`}
+                          value={rule.match}
+                          onChange={(e) => set({ match: e.currentTarget.value as Rule['match'] })}
+                        >
+                          <option value="app">app</option>
+                          <option value="title">title</option>
+                          <option value="url">url</option>
+                        </select>
+                      </td>
+                      <td class="pattern">
+                        <PatternBox
+                          label={`Rule ${i + 1}: pattern`}
+                          value={rule.pattern}
+                          onChange={(pattern) => set({ pattern })}
+                        />
+                      </td>
+                      <td>
+                        <input
+                          aria-label={`Rule ${i + 1}: category`}
+                          value={rule.category}
+                          required
+                          onInput={(e) => set({ category: e.currentTarget.value })}
+                        />
+                      </td>
+                      <td>
+                        <button
+                          type="button"
+                          aria-label={`Remove rule ${i + 1}`}
+                          onClick={() => setRules(rules.filter((_, j) => j !== i))}
+                        >
+                          ×
+                        </button>
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
           <button
             type="button"
             onClick={() => setRules([...rules, { match: 'app', pattern: '', category: '' }])}
@@ -279,55 +283,60 @@ function Tokens(props: { ctx: Ctx; readOnly: boolean }) {
         <p class="error">{list.error.message}</p>
       ) : (
         <>
-          <table data-testid="tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Token</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="visually-hidden">Revoke</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(list.data ?? []).map((t) => (
-                <tr class={t.revoked ? 'revoked' : ''}>
-                  <td>{t.name}</td>
-                  <td>{t.acl}</td>
-                  <td>
-                    <code>{t.token_preview}</code>
-                  </td>
-                  <td>
-                    {t.expires_at === null ? 'never' : formatDateTime(t.expires_at * 1000, tz)}
-                  </td>
-                  <td>
-                    {t.last_used_at === null ? 'never' : formatDateTime(t.last_used_at * 1000, tz)}
-                  </td>
-                  <td>
-                    {t.revoked ? (
-                      'revoked'
-                    ) : (
-                      <button
-                        type="button"
-                        onClick={() => {
-                          if (!confirm(`Revoke ${t.name}? Programs using it stop working.`)) return
-                          api.revokeToken(t.id).then(
-                            () => setVersion((v) => v + 1),
-                            (e: unknown) => setError(message(e)),
-                          )
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+          <div class="table-wrap">
+            <table data-testid="tokens">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Scope</th>
+                  <th scope="col">Token</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Revoke</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {(list.data ?? []).map((t) => (
+                  <tr class={t.revoked ? 'revoked' : ''}>
+                    <td>{t.name}</td>
+                    <td>{t.acl}</td>
+                    <td>
+                      <code>{t.token_preview}</code>
+                    </td>
+                    <td>
+                      {t.expires_at === null ? 'never' : formatDateTime(t.expires_at * 1000, tz)}
+                    </td>
+                    <td>
+                      {t.last_used_at === null
+                        ? 'never'
+                        : formatDateTime(t.last_used_at * 1000, tz)}
+                    </td>
+                    <td>
+                      {t.revoked ? (
+                        'revoked'
+                      ) : (
+                        <button
+                          type="button"
+                          onClick={() => {
+                            if (!confirm(`Revoke ${t.name}? Programs using it stop working.`))
+                              return
+                            api.revokeToken(t.id).then(
+                              () => setVersion((v) => v + 1),
+                              (e: unknown) => setError(message(e)),
+                            )
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <form
             onSubmit={(e) => {
               e.preventDefault()
