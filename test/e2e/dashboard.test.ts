@@ -1,93 +1,28 @@
 /**
  * The dashboard in a real browser against the real daemon: sign-in through `daybook open`'s
  * link, totals and the project breakdown against the API's own numbers, switching ranges,
- * filtering by a breakdown row and by a bar segment, adding a label by selecting a range, a
- * posted event appearing live, and a used, unknown or expired sign-in code refused. Screenshots of the
- * main views go to a temp directory, named in the test output.
+ * filtering by a breakdown row and by a bar segment, adding a label by Shift-dragging across the
+ * timeline, a posted event appearing live, and a used, unknown or expired sign-in code refused or
+ * a fresh one pasted into an open tab. Screenshots of the main views go to a temp directory, named
+ * in the test output; the views added since (test/e2e/dashboard-views.test.ts) have their own.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { Page } from 'playwright-core'
 import { formatDuration } from '../../web/src/format.ts'
-import { type DaemonProcess, runCli, startDaemon } from '../daemon.ts'
+import { runCli, startDaemon } from '../daemon.ts'
 import { startApp } from '../helpers.ts'
-import { dashboardSkipReason, launchChromium } from './dashboard.ts'
-
-const HOUR = 3_600_000
-
-function api(d: DaemonProcess) {
-  const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
-  return async (method: string, url: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${d.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? null : JSON.stringify(body),
-    })
-    const text = await res.text()
-    assert.ok(res.ok, `${method} ${url}: ${res.status} ${text}`)
-    return JSON.parse(text)
-  }
-}
-
-/** An event of `minutes` from `startMs`. */
-function event(startMs: number, minutes: number, project: string, category: string, app: string) {
-  return {
-    timestamp: new Date(startMs).toISOString(),
-    end_timestamp: new Date(startMs + minutes * 60_000).toISOString(),
-    category,
-    app_name: app,
-    entity_name:
-      category === 'Coding' ? `src/${project}/index.ts` : `https://docs.example/${project}`,
-    entity_type: category === 'Coding' ? 'File' : 'Url',
-    project_name: project,
-    language_name: category === 'Coding' ? 'TypeScript' : null,
-    branch_name: 'main',
-    source_name: category === 'Coding' ? 'wakatime-vscode' : 'daybook-window',
-  }
-}
-
-/** Polls `check` until it holds; after a minute fails with `describe()`. */
-async function waitUntil(check: () => Promise<boolean>, describe: () => Promise<string>) {
-  const deadline = Date.now() + 60_000
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(await describe())
-    await sleep(50)
-  }
-}
-
-/** Waits until the element's text is `expected` (the page updates after its requests). */
-async function waitText(page: Page, testid: string, expected: string): Promise<void> {
-  const shown = () => page.locator(`[data-testid="${testid}"]`).textContent()
-  await waitUntil(
-    async () => (await shown()) === expected,
-    async () =>
-      `${testid}: expected ${JSON.stringify(expected)}, shows ${JSON.stringify(await shown())}`,
-  )
-}
-
-/**
- * Waits until no card is loading (`aria-busy`): a click at a measured position needs the layout
- * that the last requests leave, not the one before them.
- */
-async function settled(page: Page): Promise<void> {
-  await waitCount(page, '[aria-busy="true"]', 0)
-}
-
-/** Waits until `selector` matches exactly `n` elements. */
-async function waitCount(page: Page, selector: string, n: number): Promise<void> {
-  const count = () => page.locator(selector).count()
-  await waitUntil(
-    async () => (await count()) === n,
-    async () => `${selector}: expected ${n}, found ${await count()}`,
-  )
-}
+import {
+  daemonApi,
+  dashboardEvent as event,
+  dashboardSkipReason,
+  HOUR,
+  launchChromium,
+  screenshots,
+  settled,
+  waitCount,
+  waitText,
+  waitUntil,
+} from './dashboard.ts'
 
 test('the dashboard in a real browser', async (t) => {
   const skip = dashboardSkipReason()
@@ -97,15 +32,10 @@ test('the dashboard in a real browser', async (t) => {
     return
   }
   const d = await startDaemon(t)
-  const call = api(d)
+  const call = daemonApi(d)
   const browser = await launchChromium()
   t.after(() => browser.close())
-  const shots = mkdtempSync(path.join(os.tmpdir(), 'daybook-dashboard-'))
-  const shot = async (page: Page, name: string) => {
-    const file = path.join(shots, `${name}.png`)
-    await page.screenshot({ path: file, fullPage: true })
-    t.diagnostic(`screenshot: ${file}`)
-  }
+  const shot = screenshots(t)
 
   // The data: yesterday (UTC) from 09:00, three projects; hour 10 is all Coding.
   await call('PUT', '/v1/settings', { timezone: 'UTC' })
@@ -322,25 +252,35 @@ test('the dashboard in a real browser', async (t) => {
     },
   )
 
-  await t.test('a label is added by selecting a range on the timeline', async () => {
+  await t.test('a label is added by Shift-dragging across the timeline', async () => {
     await page.waitForSelector('[data-testid="timeline"][data-events="5"]')
     await settled(page)
+    const timeline = page.locator('[data-testid="timeline"]')
+    // The timeline opens on the hours that have data: 09:00 to 14:00 (the last ends 13:50).
+    const view = {
+      start: Number(await timeline.getAttribute('data-view-start')),
+      end: Number(await timeline.getAttribute('data-view-end')),
+    }
+    assert.deepEqual(view, { start: y, end: y + 5 * HOUR })
     const lanes = page.locator('[data-testid="timeline"] .tl-tracks')
     await lanes.scrollIntoViewIfNeeded()
     const tracks = await lanes.boundingBox()
     assert.ok(tracks)
-    // 09:00 to 12:00 of the day.
-    const x = (hour: number) => tracks.x + (tracks.width * hour) / 24
+    // 09:00 to 12:00 of the day, on the view's scale.
+    const x = (hour: number) =>
+      tracks.x + (tracks.width * (y + (hour - 9) * HOUR - view.start)) / (view.end - view.start)
     const yMid = tracks.y + tracks.height / 2
     const onLanes = await page.evaluate(
       `document.elementFromPoint(${x(9)}, ${yMid})?.closest('.tl-tracks') != null`,
     )
     assert.ok(onLanes, `09:00 at (${x(9)}, ${yMid}) is not on the lanes: ${JSON.stringify(tracks)}`)
-    await page.mouse.move(x(9), yMid)
+    await page.mouse.move(x(9) + 1, yMid)
+    await page.keyboard.down('Shift')
     await page.mouse.down()
     await page.mouse.move(x(10.5), yMid, { steps: 4 })
     await page.mouse.move(x(12), yMid, { steps: 4 })
     await page.mouse.up()
+    await page.keyboard.up('Shift')
     await page.fill('form[aria-label="New label"] input[type="text"]', 'Design review')
     await page.click('form[aria-label="New label"] button[type="submit"]')
     await page.waitForSelector('[data-testid="timeline-label"]:has-text("Design review")')
@@ -351,9 +291,12 @@ test('the dashboard in a real browser', async (t) => {
     }[]
     const label = labels.find((l) => l.text === 'Design review')
     assert.ok(label, JSON.stringify(labels))
-    // Within a few minutes of 09:00–12:00 (a pixel is about two minutes).
-    assert.ok(Math.abs(label.startUtc * 1000 - y) <= 5 * 60_000, `start ${label.startUtc}`)
-    assert.ok(Math.abs(label.endUtc * 1000 - (y + 3 * HOUR)) <= 5 * 60_000, `end ${label.endUtc}`)
+    // Within a few minutes of 09:00–12:00 (a pixel is well under a minute).
+    assert.ok(Math.abs(label.startUtc * 1000 - y) <= 3 * 60_000, `start ${label.startUtc}`)
+    assert.ok(Math.abs(label.endUtc * 1000 - (y + 3 * HOUR)) <= 3 * 60_000, `end ${label.endUtc}`)
+    // Labelling is no zoom: the view is as it was.
+    assert.equal(Number(await timeline.getAttribute('data-view-start')), view.start)
+    assert.equal(Number(await timeline.getAttribute('data-view-end')), view.end)
     await shot(page, 'timeline-label')
   })
 
