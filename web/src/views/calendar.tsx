@@ -43,21 +43,23 @@ export function YearCalendar(props: {
   const levels = useMemo(() => dayLevels(totals ?? new Map()), [totals])
   const today = logicalDate(Date.now(), cal).toString()
 
-  // The year's days, placed in weeks from the Monday on or before 1 January.
+  // The year's days, placed in weeks from the Monday on or before 1 January (plain UTC date
+  // arithmetic: calendar dates, no zone; Temporal's polyfill is slow for a year of days).
   const layout = useMemo(() => {
-    const first = pd(`${year}-01-01`)
-    const offset = first.dayOfWeek - 1
-    const n = first.daysInYear
+    const jan1 = Date.UTC(year, 0, 1)
+    const n = (Date.UTC(year + 1, 0, 1) - jan1) / 86_400_000
+    const offset = (new Date(jan1).getUTCDay() + 6) % 7
     const days = Array.from({ length: n }, (_, i) => {
-      const d = first.add({ days: i })
-      return { date: d.toString(), col: Math.floor((i + offset) / 7), row: d.dayOfWeek - 1 }
+      const d = new Date(jan1 + i * 86_400_000)
+      return {
+        date: d.toISOString().slice(0, 10),
+        col: Math.floor((i + offset) / 7),
+        row: (d.getUTCDay() + 6) % 7,
+      }
     })
     const months = days
       .filter((d) => d.date.endsWith('-01'))
-      .map((d) => ({
-        col: d.col,
-        name: formatDate(d.date, { month: 'short' }),
-      }))
+      .map((d) => ({ col: d.col, name: formatDate(d.date, { month: 'short' }) }))
     return { days, months, weeks: Math.ceil((n + offset) / 7) }
   }, [year])
   const lastDay = `${year}-12-31` < today ? `${year}-12-31` : today
@@ -148,7 +150,12 @@ export function YearCalendar(props: {
               {formatDate(`2024-01-0${row + 1}`, { weekday: 'short' })}
             </span>
           ))}
-          {layout.days.map((d) => {
+          {/* The days once their times are known: nothing to draw before, and the page's first
+              chart is not kept waiting for a year of buttons. */}
+          {totals ? null : (
+            <span class="cal-placeholder" style={{ gridColumn: '2', gridRow: '2 / 9' }} />
+          )}
+          {(totals ? layout.days : []).map((d) => {
             const place = { gridColumn: String(d.col + 2), gridRow: String(d.row + 2) }
             if (d.date > lastDay) return <span class="cal-day future" style={place} />
             const s = totals?.get(d.date) ?? 0
