@@ -1,11 +1,14 @@
 /**
  * What the dashboard computes by itself from the API's rows, without a browser: the weekday
- * profile, the calendar's shades, the CSV of a view and the rows of Compare.
+ * profile, the calendar's shades, the CSV of a view, the rows of Compare, and the timeline's
+ * scale (its zoom, the hours that have data, the axis's ticks, the bars a lane draws).
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Bucket } from '../../src/client/api.ts'
+import { makeCalendar, splitRange } from '../../src/domain/calendar.ts'
 import { bucketsCsv, csvCell, toCsv } from '../../web/src/csv.ts'
+import { blocks, clampView, dataHours, type Item, type Row, ticks } from '../../web/src/lanes.ts'
 import { compareRows, dayLevels, dayTotals, weekdayProfile } from '../../web/src/profile.ts'
 
 const row = (bucket: string, groupedValues: Record<string, number>): Bucket => ({
@@ -114,4 +117,108 @@ test("Compare's rows: every group of either side, the larger side's largest firs
     { group: 'alpha', a: 100, b: 0 },
     { group: 'gamma', a: 0, b: 100 },
   ])
+})
+
+describe("the timeline's scale", () => {
+  const H = 3_600_000
+  const M = 60_000
+  const dayStart = Date.UTC(2025, 2, 3)
+  const day = { startMs: dayStart, endMs: dayStart + 24 * H }
+  const hours = splitRange(day, 'hour', makeCalendar('UTC'))
+  const item = (startMs: number, endMs: number, cls = 'c0'): Item => ({
+    startMs,
+    endMs,
+    cls,
+    describe: () => [],
+  })
+  const row = (items: Item[], cls?: string): Row => ({
+    title: 'lane',
+    items,
+    ...(cls ? { cls } : {}),
+  })
+
+  test('a zoom stays inside the day and shows at least five minutes', () => {
+    assert.deepEqual(clampView({ startMs: dayStart - H, endMs: dayStart + H }, day), {
+      startMs: dayStart,
+      endMs: dayStart + 2 * H,
+    })
+    assert.deepEqual(clampView({ startMs: dayStart + H, endMs: dayStart + H + M }, day), {
+      startMs: dayStart + H,
+      endMs: dayStart + H + 5 * M,
+    })
+    assert.deepEqual(clampView({ startMs: dayStart - H, endMs: day.endMs + H }, day), day)
+  })
+
+  test('the hours that have data: from the hour of the first stretch to the end of the last', () => {
+    const rows = [row([item(dayStart + 9 * H + 10 * M, dayStart + 10 * H)])]
+    rows.push(row([item(dayStart + 13 * H, dayStart + 13 * H + 50 * M)]))
+    assert.deepEqual(dataHours(rows, hours, day), {
+      startMs: dayStart + 9 * H,
+      endMs: dayStart + 14 * H,
+    })
+    assert.deepEqual(dataHours([row([])], hours, day), day)
+  })
+
+  test('ticks are whole local hours or minutes within them, far enough apart to read', () => {
+    const view = { startMs: dayStart + 9 * H, endMs: dayStart + 16 * H }
+    // 1000 pixels for 7 hours: half an hour is 71 pixels, a quarter 36.
+    const half = ticks(hours, view, 1000, 64)
+    assert.equal(half.length, 14)
+    assert.deepEqual(half.slice(0, 3), [dayStart + 9 * H, dayStart + 9.5 * H, dayStart + 10 * H])
+    const hour = { startMs: dayStart + 10 * H, endMs: dayStart + 11 * H }
+    assert.deepEqual(ticks(hours, hour, 1000, 64).slice(0, 2), [
+      dayStart + 10 * H,
+      dayStart + 10 * H + 5 * M,
+    ])
+    // The whole day on a phone: every three hours.
+    assert.deepEqual(
+      ticks(hours, day, 300, 64).map((t) => (t - dayStart) / H),
+      [0, 6, 12, 18],
+    )
+  })
+
+  test('a lane draws one bar where stretches meet within a pixel, labels each on their own', () => {
+    // A day of one-minute heartbeats, back to back, on 1000 pixels: thousands of items.
+    const beats = Array.from({ length: 24 * 60 }, (_, i) =>
+      item(dayStart + i * M, dayStart + (i + 1) * M, i % 120 < 60 ? 'c0' : 'c1'),
+    )
+    const drawn = blocks(row(beats), day, 1000)
+    // Runs of an hour in one colour: one bar each.
+    assert.equal(drawn.length, 24)
+    assert.deepEqual(drawn[0], {
+      startMs: dayStart,
+      endMs: dayStart + H,
+      cls: 'c0',
+      first: 0,
+      last: 59,
+      lead: 0,
+    })
+    // A gap of more than a pixel keeps stretches apart; zoomed in, every one is its own bar.
+    const apart = [item(dayStart, dayStart + M), item(dayStart + 10 * M, dayStart + 11 * M)]
+    assert.equal(blocks(row(apart), day, 1000).length, 2)
+    assert.equal(blocks(row(beats), { startMs: dayStart, endMs: dayStart + H }, 1000).length, 1)
+    const labels = [
+      item(dayStart, dayStart + H, 'label'),
+      item(dayStart + H, dayStart + 2 * H, 'label'),
+    ]
+    assert.equal(blocks(row(labels, 'labels'), day, 1000).length, 2)
+    // A sliver of another colour, under a pixel, goes into the bar it touches.
+    const sliver = [
+      item(dayStart, dayStart + H),
+      item(dayStart + H, dayStart + H + 30_000, 'c1'),
+      item(dayStart + H + 30_000, dayStart + 2 * H, 'c2'),
+    ]
+    assert.deepEqual(
+      blocks(row(sliver), day, 1000).map((b) => [b.cls, b.first, b.last]),
+      [
+        ['c0', 0, 1],
+        ['c2', 2, 2],
+      ],
+    )
+    // Outside the view: not drawn.
+    assert.deepEqual(
+      blocks(row(apart), { startMs: dayStart + H, endMs: dayStart + 2 * H }, 1000),
+      [],
+    )
+  })
 })

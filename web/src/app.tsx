@@ -154,6 +154,41 @@ export function App() {
     [api, tick],
   )
 
+  // The calendar, the context and the selection keep their identity while nothing in them
+  // changes: the views skip rendering again what has not changed (see memo.ts).
+  const s = settings.data
+  const zone = useMemo(() => {
+    if (!s) return undefined
+    const tz = route.tz ?? s.timezone ?? browserZone()
+    try {
+      return { tz, cal: makeCalendar(tz, s.startOfDay), error: undefined }
+    } catch {
+      return {
+        tz: browserZone(),
+        cal: makeCalendar(browserZone(), s.startOfDay),
+        error: `Unknown time zone ${tz}; showing ${browserZone()}`,
+      }
+    }
+  }, [route.tz, s])
+  const cal: Calendar | undefined = zone?.cal
+  const tz = zone?.tz ?? browserZone()
+  const zoneError = zone?.error
+  const ctx = useMemo<Ctx | undefined>(
+    () => (s && cal && api && session ? { api, session, settings: s, cal, tz, tick } : undefined),
+    [api, session, s, cal, tz, tick],
+  )
+  const selKey = route.sel ? selectionPath(route.sel) : undefined
+  const sel = useMemo(
+    () => route.sel ?? (cal ? presetSelection('today', Date.now(), cal) : undefined),
+    [selKey, cal],
+  )
+  const filtersKey = JSON.stringify(route.filters)
+  const filters = useMemo(() => route.filters, [filtersKey])
+  const onSelect = useCallback((next: Selection) => navigate({ sel: next }), [navigate])
+  const onZone = useCallback((zone?: string) => navigate({ tz: zone }), [navigate])
+  const onGroup = useCallback((group: Group) => navigate({ group }), [navigate])
+  const onFilters = useCallback((f: ActiveFilters) => navigate({ filters: f }), [navigate])
+
   if (exchanging) {
     return (
       <main class="signin">
@@ -174,22 +209,6 @@ export function App() {
       />
     )
   }
-
-  const s = settings.data
-  let cal: Calendar | undefined
-  let tz = route.tz ?? s?.timezone ?? browserZone()
-  let zoneError: string | undefined
-  if (s) {
-    try {
-      cal = makeCalendar(tz, s.startOfDay)
-    } catch {
-      zoneError = `Unknown time zone ${tz}; showing ${browserZone()}`
-      tz = browserZone()
-      cal = makeCalendar(tz, s.startOfDay)
-    }
-  }
-  const ctx: Ctx | undefined = s && cal ? { api, session, settings: s, cal, tz, tick } : undefined
-  const sel = route.sel ?? (cal ? presetSelection('today', Date.now(), cal) : undefined)
 
   return (
     <div class="shell">
@@ -248,12 +267,12 @@ export function App() {
           ctx={ctx}
           sel={sel}
           group={route.group}
-          filters={route.filters}
+          filters={filters}
           zoneOverride={route.tz}
-          onSelect={(next) => navigate({ sel: next })}
-          onZone={(zone) => navigate({ tz: zone })}
-          onGroup={(group) => navigate({ group })}
-          onFilters={(filters) => navigate({ filters })}
+          onSelect={onSelect}
+          onZone={onZone}
+          onGroup={onGroup}
+          onFilters={onFilters}
         />
       )}
     </div>

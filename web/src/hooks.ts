@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { DaybookApi } from '../../src/client/api.ts'
 
 export interface Loaded<T> {
@@ -18,6 +18,10 @@ function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
  * `enabled` false holds a load back (the page's secondary cards wait for the chart a person looks
  * at first, so their requests do not queue before it); once enabled, it runs only if `deps`
  * differ from those of the last completed load.
+ *
+ * The request goes out as soon as the render is committed (a layout effect), not after the
+ * browser has painted it: on a busy machine a paint of the whole page costs a noticeable share of
+ * the time to the first chart.
  */
 export function useLoad<T>(
   load: (signal: AbortSignal) => Promise<T>,
@@ -30,7 +34,7 @@ export function useLoad<T>(
     loading: true,
   })
   const done = useRef<unknown[] | undefined>(undefined)
-  useEffect(() => {
+  useLayoutEffect(() => {
     // What is shown is the last completed load's: nothing to do when it is of these deps.
     if (done.current !== undefined && sameDeps(done.current, deps)) {
       setState((s) => (s.loading ? { ...s, loading: false } : s))

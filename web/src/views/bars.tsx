@@ -2,7 +2,7 @@
  * Stacked bars of active time per hour (a day) or per day, by a dimension; clicking a segment
  * (or its legend entry) filters everything by that name. Drawn by uPlot on a canvas.
  */
-import { useEffect, useRef } from 'preact/hooks'
+import { useLayoutEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import type { Bucket } from '../../../src/client/api.ts'
 import type { BucketUnit, Calendar } from '../../../src/domain/calendar.ts'
@@ -98,7 +98,8 @@ export function StackedBars(props: {
   drawn.current = props.onDrawn
   const { data, unit, drawKey } = props
 
-  useEffect(() => {
+  // Drawn as the render is committed, before the browser paints the rest of the page.
+  useLayoutEffect(() => {
     const el = box.current
     if (!el) return
     const n = data.groups.length

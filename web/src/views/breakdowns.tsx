@@ -1,6 +1,7 @@
 import type { Bucket } from '../../../src/client/api.ts'
 import { formatDuration, formatShare } from '../format.ts'
 import { useState } from 'preact/hooks'
+import { memo } from '../memo.ts'
 
 /** Seconds per group, largest first, from bucket rows (summing a group over its buckets). */
 export function groupTotals(rows: readonly Bucket[]): [string, number][] {
@@ -19,7 +20,7 @@ export function groupTotals(rows: readonly Bucket[]): [string, number][] {
  * One breakdown: names with durations and shares, each a button that filters by it. `all` lists
  * every row (projects); others show the top ten first.
  */
-export function Breakdown(props: {
+function BreakdownCard(props: {
   title: string
   testid: string
   rows: [string, number][] | undefined
@@ -69,3 +70,6 @@ export function Breakdown(props: {
     </section>
   )
 }
+
+/** Breakdown, rendered again only when its props change. */
+export const Breakdown = memo(BreakdownCard)

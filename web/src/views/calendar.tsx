@@ -11,10 +11,11 @@ import { formatDate, formatDuration } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { dayLevels, dayTotals } from '../profile.ts'
 import { customPreset, dayStartMs, logicalDate } from '../range.ts'
+import { memo } from '../memo.ts'
 
 const pd = (s: string) => Temporal.PlainDate.from(s)
 
-export function YearCalendar(props: {
+function YearCalendarCard(props: {
   ctx: Ctx
   year: number
   filters: Filters
@@ -187,3 +188,6 @@ export function YearCalendar(props: {
     </section>
   )
 }
+
+/** YearCalendar, rendered again only when its props change. */
+export const YearCalendar = memo(YearCalendarCard)

@@ -12,6 +12,7 @@ import { useLoad } from '../hooks.ts'
 import { customPreset, dayStartMs, logicalDate, type Resolved } from '../range.ts'
 import { compareRows } from '../profile.ts'
 import { groupTotals } from './breakdowns.tsx'
+import { memo } from '../memo.ts'
 
 const BY: [Group, string][] = [
   ['project', 'Project'],
@@ -36,7 +37,7 @@ function change(a: number, b: number): string {
   return `${d > 0 ? '+' : '−'}${formatDuration(Math.abs(d))}${pct}`
 }
 
-export function Compare(props: {
+function CompareCard(props: {
   ctx: Ctx
   resolved: Resolved
   dates: Dates
@@ -247,3 +248,6 @@ export function Compare(props: {
     </section>
   )
 }
+
+/** Compare, rendered again only when its props change. */
+export const Compare = memo(CompareCard)

@@ -3,10 +3,11 @@ import { ApiError, type Heatmap as HeatmapData } from '../../../src/client/api.t
 import type { Ctx } from '../context.ts'
 import { useLoad } from '../hooks.ts'
 import { customPreset } from '../range.ts'
+import { memo } from '../memo.ts'
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
-export function Heatmap(props: {
+function HeatmapCard(props: {
   ctx: Ctx
   range: { startMs: number; endMs: number }
   ready: boolean
@@ -67,3 +68,6 @@ export function Heatmap(props: {
     </section>
   )
 }
+
+/** Heatmap, rendered again only when its props change. */
+export const Heatmap = memo(HeatmapCard)

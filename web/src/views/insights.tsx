@@ -12,6 +12,7 @@ import { useLoad } from '../hooks.ts'
 import { dayTotals, weekdayProfile } from '../profile.ts'
 import { customPreset, dayStartMs, logicalDate } from '../range.ts'
 import { ColumnChart } from './charts.tsx'
+import { memo } from '../memo.ts'
 
 /** 2024-01-01 was a Monday: the weekdays' names come from the week it starts. */
 const WEEKDAY_DATES = Array.from({ length: 7 }, (_, i) => `2024-01-0${i + 1}`)
@@ -20,7 +21,7 @@ function days(n: number): string {
   return `${n} day${n === 1 ? '' : 's'}`
 }
 
-export function Insights(props: {
+function InsightCards(props: {
   ctx: Ctx
   insightRange: string | undefined
   /** The logical dates shown, first and last. */
@@ -170,3 +171,6 @@ export function Insights(props: {
     </>
   )
 }
+
+/** Insights, rendered again only when its props change. */
+export const Insights = memo(InsightCards)

@@ -6,12 +6,13 @@
  * The total and the bars load first; every other card waits until the bars of the period shown
  * have arrived (`ready`), so a change of period is drawn before the rest asks the daemon anything.
  */
-import { useMemo, useState } from 'preact/hooks'
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../../../src/client/api.ts'
 import {
   type ActiveFilters,
   apiFilters,
   type Ctx,
+  FILTER_DIMS,
   type FilterDim,
   type Group,
   GROUPS,
@@ -69,7 +70,7 @@ export function Overview(props: {
   const now = Date.now()
   // The range is resolved again when the selection, the calendar or the data change.
   const r = useMemo(() => resolve(sel, cal, Date.now()), [sel, cal, tick])
-  const f = apiFilters(filters)
+  const f = useMemo(() => apiFilters(filters), [filters])
   const fKey = JSON.stringify(f)
   const preset = customPreset(r.startMs, r.endMs)
 
@@ -91,6 +92,8 @@ export function Overview(props: {
   const bars = useLoad(
     async (signal) => ({
       rangeKey,
+      drawKey,
+      unit: r.bucket,
       data: barData(
         await api.buckets(
           { preset: customPreset(r.startMs, r.endMs, r.bucket), tz, groupBy: props.group, ...f },
@@ -103,7 +106,23 @@ export function Overview(props: {
     }),
     [api, r.startMs, r.endMs, r.bucket, tz, props.group, fKey, tick],
   )
-  const ready = bars.data?.rangeKey === rangeKey || bars.error !== undefined
+  // Ready once the bars of this range are drawn, not merely loaded: the cards' renders and
+  // requests come after the chart's first frame. The timeline takes the bars' colours then too.
+  const [drawn, setDrawn] = useState<
+    { range: string; categories: readonly string[] | undefined } | undefined
+  >(undefined)
+  const ready =
+    (bars.data?.rangeKey === rangeKey && drawn?.range === rangeKey) || bars.error !== undefined
+  const onDrawn = () => {
+    const loaded = bars.data
+    if (!loaded) return
+    const categories = props.group === 'category' ? loaded.data.groups : undefined
+    setDrawn((prev) =>
+      prev?.range === loaded.rangeKey && prev.categories === categories
+        ? prev
+        : { range: loaded.rangeKey, categories },
+    )
+  }
 
   const drill = filters.project !== undefined
   const breakdowns = useLoad(
@@ -124,29 +143,57 @@ export function Overview(props: {
   )
 
   // The timeline's day: the period's own when it is one day, else one picked inside it.
-  const dates = selectionDates(sel)
+  const dates = useMemo(() => selectionDates(sel), [sel])
   const [first, last] = dates
   const today = logicalDate(now, cal).toString()
   const defaultDay = last < today ? last : today < first ? first : today
   const [pickedDay, setPickedDay] = useState<string | undefined>(undefined)
   const day =
     pickedDay !== undefined && pickedDay >= first && pickedDay <= last ? pickedDay : defaultDay
-  const dayDate = Temporal.PlainDate.from(day)
-  const dayRange = {
-    date: day,
-    startMs: dayStartMs(dayDate, cal),
-    endMs: dayStartMs(dayDate.add({ days: 1 }), cal),
-  }
+  const dayRange = useMemo(() => {
+    const dayDate = Temporal.PlainDate.from(day)
+    return {
+      date: day,
+      startMs: dayStartMs(dayDate, cal),
+      endMs: dayStartMs(dayDate.add({ days: 1 }), cal),
+    }
+  }, [day, cal])
 
   const pick = (dim: FilterDim, name: string) => {
     const others = Object.entries(filters).filter(([d]) => d !== dim)
     props.onFilters(Object.fromEntries(filters[dim] === name ? others : [...others, [dim, name]]))
   }
+  // The cards are handed callbacks that keep their identity (so they render again only when their
+  // data change) and act on the filters of the moment.
+  const latest = useRef({ pick, onSelect: props.onSelect })
+  latest.current = { pick, onSelect: props.onSelect }
+  const pickers = useMemo(
+    () =>
+      Object.fromEntries(
+        (Object.keys(FILTER_DIMS) as FilterDim[]).map((dim) => [
+          dim,
+          (name: string) => latest.current.pick(dim, name),
+        ]),
+      ) as Record<FilterDim, (name: string) => void>,
+    [],
+  )
+  const openDay = useCallback((date: string) => latest.current.onSelect({ unit: 'day', date }), [])
 
   const t = totals.data
   const change = t ? t.current - t.previous : 0
   const pctChange = t && t.previous > 0 ? Math.round((change / t.previous) * 100) : undefined
   const filterEntries = Object.entries(filters) as [FilterDim, string][]
+
+  // What the cards below the chart show: this period once its bars are drawn, the last one until
+  // then. So a change of period renders nothing of theirs before the chart's request goes out.
+  const current = { r, dates, dayRange, f, total: t?.current ?? 0 }
+  const deferred = useRef(current)
+  if (ready) deferred.current = current
+  const shown = deferred.current
+  // The cards themselves are first built once the first chart is drawn: a year of calendar days
+  // and the timeline's lanes would otherwise stand between the page's start and its first request.
+  const primed = useRef(false)
+  if (ready) primed.current = true
 
   const barRows = bars.data?.data
   const exportCsv = () => {
@@ -206,14 +253,20 @@ export function Overview(props: {
           ) : null}
           {totals.error ? <p class="error">{totals.error.message}</p> : null}
         </section>
-        <YearCalendar
-          ctx={ctx}
-          year={Number(first.slice(0, 4))}
-          filters={f}
-          selected={dates}
-          ready={ready}
-          onPick={(date) => props.onSelect({ unit: 'day', date })}
-        />
+        {primed.current ? (
+          <YearCalendar
+            ctx={ctx}
+            year={Number(shown.dates[0].slice(0, 4))}
+            filters={shown.f}
+            selected={shown.dates}
+            ready={ready}
+            onPick={openDay}
+          />
+        ) : (
+          <section class="card year wide" aria-label="The year at a glance" aria-busy="true">
+            <h3>{first.slice(0, 4)} at a glance</h3>
+          </section>
+        )}
       </div>
       <section class="card" aria-label="Active time over the period" aria-busy={bars.loading}>
         <div class="card-head">
@@ -246,65 +299,82 @@ export function Overview(props: {
         {barRows ? (
           <StackedBars
             data={barRows}
-            unit={r.bucket}
+            unit={bars.data?.unit ?? r.bucket}
             groupLabel={GROUP_NAMES[props.group].toLowerCase()}
             active={filters[props.group]}
-            drawKey={drawKey}
+            drawKey={bars.data?.drawKey ?? drawKey}
             onPick={(g) => pick(props.group, g)}
+            onDrawn={onDrawn}
           />
         ) : (
           <p class="muted">Loading…</p>
         )}
       </section>
-      {first !== last ? (
-        <label class="day-pick">
-          Timeline day{' '}
-          <input
-            type="date"
-            min={first}
-            max={last}
-            value={day}
-            onInput={(e) => e.currentTarget.value !== '' && setPickedDay(e.currentTarget.value)}
+      {primed.current ? (
+        <>
+          {first !== last ? (
+            <label class="day-pick">
+              Timeline day{' '}
+              <input
+                type="date"
+                min={first}
+                max={last}
+                value={day}
+                onInput={(e) => e.currentTarget.value !== '' && setPickedDay(e.currentTarget.value)}
+              />
+            </label>
+          ) : null}
+          <Timeline
+            ctx={ctx}
+            day={shown.dayRange}
+            filters={shown.f}
+            categoryOrder={drawn?.categories}
+            ready={ready}
           />
-        </label>
+          <div class="cards" aria-busy={breakdowns.loading}>
+            {BREAKDOWNS.map(([dim, title, testid]) => (
+              <Breakdown
+                title={title}
+                testid={testid}
+                rows={breakdowns.data?.[dim]}
+                total={shown.total}
+                all={dim === 'project'}
+                wide={dim === 'entity'}
+                active={filters[dim]}
+                error={breakdowns.error}
+                onPick={pickers[dim]}
+              />
+            ))}
+            {drill ? (
+              <Breakdown
+                title={`Branches of ${filters.project ?? ''}`}
+                testid="breakdown-branches"
+                rows={breakdowns.data?.branch}
+                total={shown.total}
+                active={filters.branch}
+                onPick={pickers.branch}
+              />
+            ) : null}
+          </div>
+          <div class="cards pairs">
+            <Insights
+              ctx={ctx}
+              insightRange={shown.r.insightRange}
+              dates={shown.dates}
+              filters={shown.f}
+              ready={ready}
+            />
+            <Heatmap ctx={ctx} range={shown.r} ready={ready} />
+          </div>
+          <Compare
+            ctx={ctx}
+            resolved={shown.r}
+            dates={shown.dates}
+            filters={shown.f}
+            ready={ready}
+          />
+        </>
       ) : null}
-      <Timeline
-        ctx={ctx}
-        day={dayRange}
-        filters={f}
-        categoryOrder={props.group === 'category' ? barRows?.groups : undefined}
-        ready={ready}
-      />
-      <div class="cards" aria-busy={breakdowns.loading}>
-        {BREAKDOWNS.map(([dim, title, testid]) => (
-          <Breakdown
-            title={title}
-            testid={testid}
-            rows={breakdowns.data?.[dim]}
-            total={t?.current ?? 0}
-            all={dim === 'project'}
-            wide={dim === 'entity'}
-            active={filters[dim]}
-            error={breakdowns.error}
-            onPick={(name) => pick(dim, name)}
-          />
-        ))}
-        {drill ? (
-          <Breakdown
-            title={`Branches of ${filters.project ?? ''}`}
-            testid="breakdown-branches"
-            rows={breakdowns.data?.branch}
-            total={t?.current ?? 0}
-            active={filters.branch}
-            onPick={(name) => pick('branch', name)}
-          />
-        ) : null}
-      </div>
-      <div class="cards pairs">
-        <Insights ctx={ctx} insightRange={r.insightRange} dates={dates} filters={f} ready={ready} />
-        <Heatmap ctx={ctx} range={r} ready={ready} />
-      </div>
-      <Compare ctx={ctx} resolved={r} dates={dates} filters={f} ready={ready} />
     </main>
   )
 }

@@ -7,15 +7,27 @@
  */
 import { Temporal } from 'temporal-polyfill'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import type { FullEvent, Label } from '../../../src/client/api.ts'
-import { type CalendarBucket, splitRange } from '../../../src/domain/calendar.ts'
-import { HOUR_MS, MINUTE_MS } from '../../../src/domain/time.ts'
+import type { FullEvent, InputSeries, Label } from '../../../src/client/api.ts'
+import { splitRange } from '../../../src/domain/calendar.ts'
+import { MINUTE_MS } from '../../../src/domain/time.ts'
 import type { Ctx } from '../context.ts'
 import { formatClock, formatDate, formatDuration, inputTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { PALETTE } from '../palette.ts'
 import type { Filters } from '../../../src/client/api.ts'
 import { customPreset } from '../range.ts'
+import { memo } from '../memo.ts'
+import {
+  blocks,
+  clampView,
+  dataHours,
+  type Item,
+  MIN_SPAN_MS,
+  type Row,
+  type Span,
+  TEXT_MIN_PX,
+  ticks,
+} from '../lanes.ts'
 
 interface Segment {
   startMs: number
@@ -86,21 +98,12 @@ function rankCategories(events: readonly FullEvent[]): string[] {
   return [...time].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
 }
 
-interface Item {
-  startMs: number
-  endMs: number
-  cls: string
-  lines: string[]
-  /** Written inside the stretch where it is wide enough. */
-  text?: string
-  testid?: string
-}
-
-interface Row {
-  title: string
-  cls?: string
-  testid?: string
-  items: Item[]
+/** What the timeline loads for its day. */
+interface TimelineData {
+  events: FullEvent[]
+  afk: FullEvent[]
+  input: InputSeries | undefined
+  labels: Label[]
 }
 
 interface Hover {
@@ -109,68 +112,113 @@ interface Hover {
   lines: string[]
 }
 
-interface Span {
-  startMs: number
-  endMs: number
-}
-
-/** The narrowest the view zooms to. */
-const MIN_SPAN_MS = 5 * MINUTE_MS
-/** A stretch narrower than this many pixels shows no text. */
-const TEXT_MIN_PX = 56
-/** Steps between the axis's ticks, in minutes. */
-const TICK_STEPS = [5, 10, 15, 30, 60, 120, 180, 360]
-
-/** `view` moved and clamped into `day`, at least `MIN_SPAN_MS` long. */
-function clampView(view: Span, day: Span): Span {
-  const span = Math.min(day.endMs - day.startMs, Math.max(MIN_SPAN_MS, view.endMs - view.startMs))
-  const start = Math.min(day.endMs - span, Math.max(day.startMs, view.startMs))
-  return { startMs: start, endMs: start + span }
-}
-
-/**
- * The hours that have data: from the start of the hour of the first stretch to the end of the hour
- * of the last (the whole day when there is nothing).
- */
-function dataHours(rows: readonly Row[], hours: readonly CalendarBucket[], day: Span): Span {
-  let first = Infinity
-  let last = -Infinity
-  for (const row of rows) {
-    for (const item of row.items) {
-      first = Math.min(first, item.startMs)
-      last = Math.max(last, item.endMs)
-    }
+/** The timeline's rows: a lane per source, then AFK, input and labels. */
+function buildRows(
+  data: TimelineData | undefined,
+  added: readonly Label[],
+  categories: readonly string[],
+  day: Span,
+  tz: string,
+): { eventRows: Row[]; rows: Row[] } {
+  const clock = (ms: number) => formatClock(ms, tz)
+  const colour = (category: string) => {
+    const i = categories.indexOf(category)
+    return `c${i < 0 ? PALETTE.length - 1 : Math.min(i, PALETTE.length - 1)}`
   }
-  if (!(first < last)) return day
-  const from = hours.find((h) => h.endMs > first)
-  const to = [...hours].reverse().find((h) => h.startMs < last)
-  return { startMs: from?.startMs ?? day.startMs, endMs: to?.endMs ?? day.endMs }
-}
-
-/** Tick instants in `view`: local hours, or minutes within them, at least `minGapPx` apart. */
-function ticks(hours: readonly CalendarBucket[], view: Span, widthPx: number, minGapPx: number) {
-  const span = view.endMs - view.startMs
-  const step =
-    TICK_STEPS.find((m) => ((m * MINUTE_MS) / span) * widthPx >= minGapPx) ??
-    TICK_STEPS[TICK_STEPS.length - 1] ??
-    60
-  const out: number[] = []
-  for (const h of hours) {
-    if (h.endMs <= view.startMs || h.startMs >= view.endMs) continue
-    // The start of the local hour (the day's first bucket may begin after it).
-    const top = h.endMs - HOUR_MS
-    if (step >= 60) {
-      if (Number(h.label.slice(11, 13)) % (step / 60) === 0) out.push(top)
-    } else {
-      for (let m = 0; m < 60; m += step) out.push(top + m * MINUTE_MS)
-    }
+  const labels = [
+    ...(data?.labels ?? []),
+    ...added.filter((a) => !data?.labels.some((l) => l.id === a.id)),
+  ]
+  const inputRows = data?.input?.rows ?? []
+  const weight = (r: (typeof inputRows)[number]) => r.kp + r.lc + r.rc + r.mc + r.scroll
+  const maxInput = Math.max(1, ...inputRows.map(weight))
+  const eventRows: Row[] = (data ? lanesOf(data.events, day) : []).map((lane) => ({
+    title: lane.title,
+    items: lane.segments.map((seg) => {
+      const e = seg.event
+      const what = e.entity ?? e.project ?? ''
+      return {
+        startMs: seg.startMs,
+        endMs: seg.endMs,
+        cls: colour(e.category),
+        text: [e.app ?? e.category, what].filter((x) => x !== '').join(' · '),
+        describe: () => [
+          `${clock(seg.startMs)}–${clock(seg.endMs)} (${formatDuration((seg.endMs - seg.startMs) / 1000)})`,
+          `${e.category}${e.app ? ` · ${e.app}` : ''}`,
+          ...(e.entity ? [e.entity] : []),
+          ...(e.project ? [`project ${e.project}${e.branch ? ` (${e.branch})` : ''}`] : []),
+          ...(e.language ? [`language ${e.language}`] : []),
+          `${e.source}${e.device ? ` on ${e.device}` : ''}`,
+        ],
+      }
+    }),
+  }))
+  const labelRow: Row = {
+    title: 'Labels',
+    cls: 'labels',
+    testid: 'timeline-labels',
+    items: labels.flatMap((l) => {
+      const st = Math.max(day.startMs, l.startUtc * 1000)
+      const t = Math.min(day.endMs, l.endUtc * 1000)
+      if (!(t > st)) return []
+      return [
+        {
+          startMs: st,
+          endMs: t,
+          cls: 'label',
+          testid: 'timeline-label',
+          text: l.text,
+          describe: () => [l.text, `${clock(st)}–${clock(t)}`, ...(l.context ? [l.context] : [])],
+        },
+      ]
+    }),
   }
-  return out.filter(
-    (t) => t >= view.startMs && t <= view.endMs && t >= (hours[0]?.startMs ?? view.startMs),
-  )
+  const rows: Row[] = [
+    ...eventRows,
+    {
+      title: 'AFK',
+      items: (data?.afk ?? []).flatMap((p) => {
+        const st = Math.max(day.startMs, Date.parse(p.timestamp))
+        const end = p.endTimestamp === null ? Date.now() : Date.parse(p.endTimestamp)
+        const t = Math.min(day.endMs, end)
+        if (!(t > st)) return []
+        return [
+          {
+            startMs: st,
+            endMs: t,
+            cls: 'afk',
+            describe: () => [
+              `Away ${clock(st)}–${clock(t)} (${formatDuration((t - st) / 1000)})`,
+              ...(p.device ? [p.device] : []),
+            ],
+          },
+        ]
+      }),
+    },
+    {
+      title: 'Input',
+      items: inputRows.flatMap((r) => {
+        const w = weight(r)
+        if (w === 0) return []
+        return [
+          {
+            startMs: r.t,
+            endMs: r.t + 300_000,
+            cls: `input i${Math.max(1, Math.ceil((w / maxInput) * 5))}`,
+            describe: () => [
+              `${clock(r.t)}–${clock(r.t + 300_000)}`,
+              `${r.kp} keys, ${r.lc + r.rc + r.mc} clicks, ${r.scroll} scrolls`,
+            ],
+          },
+        ]
+      }),
+    },
+    labelRow,
+  ]
+  return { eventRows: [...eventRows, labelRow], rows }
 }
 
-export function Timeline(props: {
+function TimelineCard(props: {
   ctx: Ctx
   day: { startMs: number; endMs: number; date: string }
   filters: Filters
@@ -182,7 +230,7 @@ export function Timeline(props: {
   const { api, tz, cal } = ctx
   const filterKey = JSON.stringify(props.filters)
   const loaded = useLoad(
-    async (signal) => {
+    async (signal): Promise<TimelineData> => {
       const preset = customPreset(day.startMs, day.endMs)
       const [events, afk, input, labels] = await Promise.all([
         api.events({ preset, tz, ...props.filters }, signal),
@@ -237,18 +285,15 @@ export function Timeline(props: {
   }, [day.startMs, day.endMs])
 
   const data = loaded.data
-  const lanes = data ? lanesOf(data.events, day) : []
-  // Colours as the bars give them: their order of categories, or by time in the day.
-  const categories = props.categoryOrder ?? rankCategories(data?.events ?? [])
-  const colour = (category: string) => {
-    const i = categories.indexOf(category)
-    return `c${i < 0 ? PALETTE.length - 1 : Math.min(i, PALETTE.length - 1)}`
-  }
   const hours = useMemo(() => splitRange(day, 'hour', cal), [day.startMs, day.endMs, cal])
-  const labels = [
-    ...(data?.labels ?? []),
-    ...added.filter((a) => !data?.labels.some((l) => l.id === a.id)),
-  ]
+  const categoryKey = props.categoryOrder?.join('\u0000')
+  // The lanes as rows of stretches, built once per load (a busy day has thousands): each says
+  // what it was only when asked (hover, the arrow keys).
+  const { eventRows, rows } = useMemo(() => {
+    // Colours as the bars give them: their order of categories, or by time in the day.
+    const categories = props.categoryOrder ?? rankCategories(data?.events ?? [])
+    return buildRows(data, added, categories, day, tz)
+  }, [data, added, categoryKey, day.startMs, day.endMs, tz])
 
   const clock = (ms: number) => formatClock(ms, tz)
   const toTime = (ms: number) => inputTime(ms, tz)
@@ -263,99 +308,21 @@ export function Timeline(props: {
       plainTime: new Temporal.PlainTime(Number(m[1]), Number(m[2])),
     }).epochMilliseconds
   }
-  const show = (e: MouseEvent, lines: string[]) => {
+  const show = (e: MouseEvent, item: Item, count: number) => {
     const box = tracks.current?.parentElement?.getBoundingClientRect()
-    setHover({ x: e.clientX - (box?.left ?? 0) + 12, y: e.clientY - (box?.top ?? 0) + 12, lines })
+    setHover({
+      x: e.clientX - (box?.left ?? 0) + 12,
+      y: e.clientY - (box?.top ?? 0) + 12,
+      lines: [
+        ...item.describe(),
+        ...(count > 1
+          ? [`and ${count - 1} more stretches within a pixel; zoom in to see them`]
+          : []),
+      ],
+    })
   }
 
-  // Every lane as rows of stretches, each with what hovering (or the arrow keys) tells about it.
-  const inputRows = data?.input?.rows ?? []
-  const weight = (r: (typeof inputRows)[number]) => r.kp + r.lc + r.rc + r.mc + r.scroll
-  const maxInput = Math.max(1, ...inputRows.map(weight))
-  const eventRows: Row[] = lanes.map((lane) => ({
-    title: lane.title,
-    items: lane.segments.map((seg) => {
-      const e = seg.event
-      const what = e.entity ?? e.project ?? ''
-      return {
-        startMs: seg.startMs,
-        endMs: seg.endMs,
-        cls: colour(e.category),
-        text: [e.app ?? e.category, what].filter((x) => x !== '').join(' · '),
-        lines: [
-          `${clock(seg.startMs)}–${clock(seg.endMs)} (${formatDuration((seg.endMs - seg.startMs) / 1000)})`,
-          `${e.category}${e.app ? ` · ${e.app}` : ''}`,
-          ...(e.entity ? [e.entity] : []),
-          ...(e.project ? [`project ${e.project}${e.branch ? ` (${e.branch})` : ''}`] : []),
-          ...(e.language ? [`language ${e.language}`] : []),
-          `${e.source}${e.device ? ` on ${e.device}` : ''}`,
-        ],
-      }
-    }),
-  }))
-  const labelRow: Row = {
-    title: 'Labels',
-    cls: 'labels',
-    testid: 'timeline-labels',
-    items: labels.flatMap((l) => {
-      const st = Math.max(day.startMs, l.startUtc * 1000)
-      const t = Math.min(day.endMs, l.endUtc * 1000)
-      if (!(t > st)) return []
-      return [
-        {
-          startMs: st,
-          endMs: t,
-          cls: 'label',
-          testid: 'timeline-label',
-          text: l.text,
-          lines: [l.text, `${clock(st)}–${clock(t)}`, ...(l.context ? [l.context] : [])],
-        },
-      ]
-    }),
-  }
-  const rows: Row[] = [
-    ...eventRows,
-    {
-      title: 'AFK',
-      items: (data?.afk ?? []).flatMap((p) => {
-        const st = Math.max(day.startMs, Date.parse(p.timestamp))
-        const end = p.endTimestamp === null ? Date.now() : Date.parse(p.endTimestamp)
-        const t = Math.min(day.endMs, end)
-        if (!(t > st)) return []
-        return [
-          {
-            startMs: st,
-            endMs: t,
-            cls: 'afk',
-            lines: [
-              `Away ${clock(st)}–${clock(t)} (${formatDuration((t - st) / 1000)})`,
-              ...(p.device ? [p.device] : []),
-            ],
-          },
-        ]
-      }),
-    },
-    {
-      title: 'Input',
-      items: inputRows.flatMap((r) => {
-        const w = weight(r)
-        if (w === 0) return []
-        return [
-          {
-            startMs: r.t,
-            endMs: r.t + 300_000,
-            cls: `input i${Math.max(1, Math.ceil((w / maxInput) * 5))}`,
-            lines: [
-              `${clock(r.t)}–${clock(r.t + 300_000)}`,
-              `${r.kp} keys, ${r.lc + r.rc + r.mc} clicks, ${r.scroll} scrolls`,
-            ],
-          },
-        ]
-      }),
-    },
-    labelRow,
-  ]
-  const fit = dataHours([...eventRows, labelRow], hours, day)
+  const fit = dataHours(eventRows, hours, day)
   const view = clampView(zoom ?? fit, day)
   const span = view.endMs - view.startMs
   const pct = (ms: number) => `${(((ms - view.startMs) / span) * 100).toFixed(3)}%`
@@ -562,19 +529,23 @@ export function Timeline(props: {
                 }
               }}
             >
-              {row.items.map((item, ii) => {
-                if (item.endMs <= view.startMs || item.startMs >= view.endMs) return null
-                const s = Math.max(view.startMs, item.startMs)
-                const t = Math.min(view.endMs, item.endMs)
+              {blocks(row, view, widthPx || 1000).map((b) => {
+                const lead = row.items[b.lead]
+                if (!lead) return null
+                const hasFocus =
+                  focused?.row === ri && focused.item >= b.first && focused.item <= b.last
                 return (
                   <div
-                    class={`seg ${item.cls}${focused?.row === ri && focused.item === ii ? ' focused' : ''}`}
-                    data-testid={item.testid}
-                    style={{ left: pct(s), width: pct(view.startMs + (t - s)) }}
-                    onMouseMove={(ev) => show(ev, item.lines)}
+                    class={`seg ${b.cls}${hasFocus ? ' focused' : ''}`}
+                    data-testid={lead.testid}
+                    style={{
+                      left: pct(b.startMs),
+                      width: pct(view.startMs + (b.endMs - b.startMs)),
+                    }}
+                    onMouseMove={(ev) => show(ev, lead, b.last - b.first + 1)}
                   >
-                    {item.text !== undefined && px(t - s) >= TEXT_MIN_PX ? (
-                      <span class="seg-text">{item.text}</span>
+                    {lead.text !== undefined && px(b.endMs - b.startMs) >= TEXT_MIN_PX ? (
+                      <span class="seg-text">{lead.text}</span>
                     ) : null}
                   </div>
                 )
@@ -601,7 +572,7 @@ export function Timeline(props: {
       </div>
       <p class="tl-details muted" aria-live="polite" data-testid="timeline-details">
         {focusedItem
-          ? focusedItem.lines.join(' · ')
+          ? focusedItem.describe().join(' · ')
           : 'Drag across the lanes or use the wheel to zoom; Shift-drag labels a range. Hover, or focus a lane and use the arrow keys, for details.'}
       </p>
       {data && data.events.length === 0 ? (
@@ -649,3 +620,6 @@ export function Timeline(props: {
     </section>
   )
 }
+
+/** Timeline, rendered again only when its props change. */
+export const Timeline = memo(TimelineCard)
