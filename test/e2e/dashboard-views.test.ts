@@ -19,7 +19,7 @@ import { startDaemon } from '../daemon.ts'
 import {
   daemonApi,
   dashboardEvent as event,
-  dashboardSkipReason,
+  skipWithoutDashboard,
   HOUR,
   launchChromium,
   screenshots,
@@ -96,12 +96,7 @@ const look = (selector: string) => `(() => {
 })()`
 
 test('the dashboard’s views in a real browser', async (t) => {
-  const skip = dashboardSkipReason()
-  if (skip !== undefined) {
-    t.diagnostic(`skipped: ${skip}`)
-    t.skip(skip)
-    return
-  }
+  if (skipWithoutDashboard(t)) return
   const d = await startDaemon(t)
   const call = daemonApi(d)
   const base = `http://127.0.0.1:${d.discovery.port ?? 0}`

@@ -14,7 +14,7 @@ import { startApp } from '../helpers.ts'
 import {
   daemonApi,
   dashboardEvent as event,
-  dashboardSkipReason,
+  skipWithoutDashboard,
   HOUR,
   launchChromium,
   screenshots,
@@ -25,12 +25,7 @@ import {
 } from './dashboard.ts'
 
 test('the dashboard in a real browser', async (t) => {
-  const skip = dashboardSkipReason()
-  if (skip !== undefined) {
-    t.diagnostic(`skipped: ${skip}`)
-    t.skip(skip)
-    return
-  }
+  if (skipWithoutDashboard(t)) return
   const d = await startDaemon(t)
   const call = daemonApi(d)
   const browser = await launchChromium()
@@ -380,12 +375,7 @@ test('the dashboard in a real browser', async (t) => {
 })
 
 test('a sign-in link past its two minutes is refused in the browser; a fresh one signs in', async (t) => {
-  const skip = dashboardSkipReason()
-  if (skip !== undefined) {
-    t.diagnostic(`skipped: ${skip}`)
-    t.skip(skip)
-    return
-  }
+  if (skipWithoutDashboard(t)) return
   // The daemon in this process, listening on a real port, so that its clock can be moved on.
   const start = Date.now()
   const { app, call, setNow } = await startApp(t, { now: start })
@@ -421,12 +411,7 @@ test('a sign-in link past its two minutes is refused in the browser; a fresh one
 })
 
 test('a sign-in link pasted into a tab open on the sign-in signs in', async (t) => {
-  const skip = dashboardSkipReason()
-  if (skip !== undefined) {
-    t.diagnostic(`skipped: ${skip}`)
-    t.skip(skip)
-    return
-  }
+  if (skipWithoutDashboard(t)) return
   const { app, call } = await startApp(t)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const browser = await launchChromium()

@@ -25,6 +25,15 @@ export function dashboardSkipReason(): string | undefined {
   return undefined
 }
 
+/** True, after marking the test skipped and saying why, where the dashboard cannot be tested. */
+export function skipWithoutDashboard(t: TestContext): boolean {
+  const skip = dashboardSkipReason()
+  if (skip === undefined) return false
+  t.diagnostic(`skipped: ${skip}`)
+  t.skip(skip)
+  return true
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -21,6 +21,43 @@ function days(n: number): string {
   return `${n} day${n === 1 ? '' : 's'}`
 }
 
+/** A profile's card: its name, what it averages over, and the chart once the values are in. */
+function ProfileCard(props: {
+  name: string
+  wide?: boolean
+  busy: boolean
+  testid: string
+  caption: string
+  title: string
+  labels: readonly string[]
+  names: readonly string[]
+  values: readonly number[] | undefined
+  xTitle: string
+}) {
+  return (
+    <section
+      class={`card chart-card${props.wide ? ' wide' : ''}`}
+      aria-label={props.name}
+      aria-busy={props.busy}
+      data-testid={props.testid}
+    >
+      <h3>{props.name}</h3>
+      <p class="muted small">{props.caption}</p>
+      {props.values ? (
+        <ColumnChart
+          title={props.title}
+          labels={props.labels}
+          names={props.names}
+          values={props.values}
+          xTitle={props.xTitle}
+          yTitle="Average"
+          testid={`${props.testid}-table`}
+        />
+      ) : null}
+    </section>
+  )
+}
+
 function InsightCards(props: {
   ctx: Ctx
   insightRange: string | undefined
@@ -128,46 +165,29 @@ function InsightCards(props: {
           <p class="muted">Loading…</p>
         ) : null}
       </section>
-      <section
-        class="card chart-card wide"
-        aria-label="Hour of day"
-        aria-busy={loaded.loading}
-        data-testid="hour-profile"
-      >
-        <h3>Hour of day</h3>
-        <p class="muted small">Average active time in each hour, over {over}</p>
-        {d ? (
-          <ColumnChart
-            title={`Average active time in each hour of the day, over ${over}`}
-            labels={hourLabels}
-            names={hourNames}
-            values={hourValues}
-            xTitle="Hour"
-            yTitle="Average"
-            testid="hour-profile-table"
-          />
-        ) : null}
-      </section>
-      <section
-        class="card chart-card"
-        aria-label="Weekdays"
-        aria-busy={loaded.loading}
-        data-testid="weekday-profile"
-      >
-        <h3>Weekdays</h3>
-        <p class="muted small">Average active time on each weekday, over {weekOver}</p>
-        {d ? (
-          <ColumnChart
-            title={`Average active time on each weekday, over ${weekOver}`}
-            labels={dayLabels}
-            names={dayNames}
-            values={dayValues}
-            xTitle="Weekday"
-            yTitle="Average"
-            testid="weekday-profile-table"
-          />
-        ) : null}
-      </section>
+      <ProfileCard
+        name="Hour of day"
+        wide
+        busy={loaded.loading}
+        testid="hour-profile"
+        caption={`Average active time in each hour, over ${over}`}
+        title={`Average active time in each hour of the day, over ${over}`}
+        labels={hourLabels}
+        names={hourNames}
+        values={d ? hourValues : undefined}
+        xTitle="Hour"
+      />
+      <ProfileCard
+        name="Weekdays"
+        busy={loaded.loading}
+        testid="weekday-profile"
+        caption={`Average active time on each weekday, over ${weekOver}`}
+        title={`Average active time on each weekday, over ${weekOver}`}
+        labels={dayLabels}
+        names={dayNames}
+        values={d ? dayValues : undefined}
+        xTitle="Weekday"
+      />
     </>
   )
 }
