@@ -193,10 +193,13 @@ describe("the timeline's scale", () => {
       last: 59,
       lead: 0,
     })
+    // Wide stretches of one colour that meet stay two bars, each with its own name.
+    const wide = [item(dayStart, dayStart + H), item(dayStart + H, dayStart + 2 * H)]
+    assert.equal(blocks(row(wide), day, 1000).length, 2)
     // A gap of more than a pixel keeps stretches apart; zoomed in, every one is its own bar.
     const apart = [item(dayStart, dayStart + M), item(dayStart + 10 * M, dayStart + 11 * M)]
     assert.equal(blocks(row(apart), day, 1000).length, 2)
-    assert.equal(blocks(row(beats), { startMs: dayStart, endMs: dayStart + H }, 1000).length, 1)
+    assert.equal(blocks(row(beats), { startMs: dayStart, endMs: dayStart + H }, 1000).length, 60)
     const labels = [
       item(dayStart, dayStart + H, 'label'),
       item(dayStart + H, dayStart + 2 * H, 'label'),

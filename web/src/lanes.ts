@@ -100,9 +100,12 @@ export interface Block {
   lead: number
 }
 
+/** A stretch narrower than this many pixels joins a run of its colour that it meets. */
+const NARROW_PX = 12
+
 /**
- * The bars a lane draws in `view`: its items, but those of one colour that meet within a pixel as
- * one bar, and a run too narrow to see (under a pixel) in the bar it touches. A busy day holds
+ * The bars a lane draws in `view`: its items, but narrow ones of one colour that meet within a
+ * pixel as one bar, and a run too narrow to see (under a pixel) in the bar it touches. A busy day holds
  * thousands of items; as many elements would slow every change of the page, and the eye tells no
  * more of them apart. Labels are drawn each on its own.
  */
@@ -116,9 +119,14 @@ export function blocks(row: Row, view: Span, widthPx: number): Block[] {
     const startMs = Math.max(view.startMs, item.startMs)
     const endMs = Math.min(view.endMs, item.endMs)
     const open = runs[runs.length - 1]
+    // Wide stretches stay apart (each says what it was); narrow ones join the run they meet.
+    const narrow =
+      open !== undefined &&
+      Math.min(endMs - startMs, open.endMs - open.startMs) * pxPerMs < NARROW_PX
     if (
       merge &&
       open !== undefined &&
+      narrow &&
       open.cls === item.cls &&
       (startMs - open.endMs) * pxPerMs < 1
     ) {
