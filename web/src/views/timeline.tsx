@@ -383,7 +383,7 @@ function TimelineCard(props: {
         <h3>
           Timeline · {formatDate(day.date, { weekday: 'short', day: 'numeric', month: 'short' })}
         </h3>
-        <div class="row tl-tools" role="toolbar" aria-label="Timeline">
+        <div class="row tl-tools" role="group" aria-label="Timeline zoom and labels">
           <button type="button" aria-label="Earlier" title="Earlier" onClick={() => panBy(-0.5)}>
             ‹
           </button>
