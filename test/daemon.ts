@@ -61,11 +61,17 @@ function readOwnDiscovery(file: string, pid: number | undefined): Discovery | un
   }
 }
 
-/** Runs `daybook <args>` to completion. */
-export async function runCli(args: string[], env: Record<string, string> = {}) {
+/**
+ * Runs `daybook <args>` to completion. With `t`, a child still running when the test ends (one
+ * that never exits, the bug a test is about) is killed then.
+ */
+export async function runCli(args: string[], env: Record<string, string> = {}, t?: TestContext) {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t?.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   let stdout = ''
   let stderr = ''

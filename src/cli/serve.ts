@@ -42,7 +42,7 @@ import {
   tokenFileProblem,
 } from '../auth/default-token.ts'
 import { AuthenticatorChain } from '../domain/access.ts'
-import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
+import { describeFsError, ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import {
   dataPaths,
   databaseFile,
@@ -721,23 +721,6 @@ function isLoopback(host: string): boolean {
 
 function redactUrl(url: string): string {
   return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')
-}
-
-function describeFsError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException
-  switch (e.code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'EROFS':
-      return 'read-only file system'
-    case 'ENOTDIR':
-      return 'a path component is not a directory'
-    case 'ENOSPC':
-      return 'no space left on device'
-    default:
-      return e.message
-  }
 }
 
 function nonEmpty(v: string | undefined): string | undefined {
