@@ -13,22 +13,27 @@ import { tempDir } from './helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
 
-/** Variables the daemon reads that the test machine's own environment must not decide. */
+/**
+ * Variables of the frames server that the daemon also reads; with every `DAYBOOK_*` and
+ * `ACTIVITY_*` variable, the developer's own shell must not decide what a test's daemon does.
+ */
 const DAEMON_VARS = [
   'HOST',
   'PORT',
   'SERVER_API_KEY',
-  'ACTIVITY_DB_PATH',
-  'DAYBOOK_DB_PATH',
   'GET_RATE_LIMIT_MAX_REQUESTS',
   'GET_RATE_LIMIT_WINDOW_SEC',
-  'DAYBOOK_PUBLIC_ACTIVITY_SUMMARY',
 ]
+
+/** True for a variable of the test process's environment that children must not inherit. */
+function isDaemonVariable(name: string): boolean {
+  return name.startsWith('DAYBOOK_') || name.startsWith('ACTIVITY_') || DAEMON_VARS.includes(name)
+}
 
 /** The test process's environment without the daemon's variables, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !DAEMON_VARS.includes(name)),
+    Object.entries(process.env).filter(([name]) => !isDaemonVariable(name)),
   )
   // Every daemon and CLI process a test starts compiles the same sources: cache them once.
   return {
