@@ -2,32 +2,27 @@
  * Runs the real daemon as a child process (`daybook serve`) for tests over real sockets.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Discovery } from '../src/client/client.ts'
+import { type Discovery, readDiscovery } from '../src/config/discovery.ts'
+import { SETTING_VARIABLES } from '../src/config/settings.ts'
 import { tempDir } from './helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
 
 /**
- * Variables of the frames server that the daemon also reads; with every `DAYBOOK_*` and
- * `ACTIVITY_*` variable, the developer's own shell must not decide what a test's daemon does.
+ * True for a variable of the test process's environment that children must not inherit: every
+ * `DAYBOOK_*` and `ACTIVITY_*` one, and every other variable a setting is read from (the frames
+ * server's `HOST`, `PORT`, ...): the developer's own shell must not decide what a test's daemon does.
  */
-const DAEMON_VARS = [
-  'HOST',
-  'PORT',
-  'SERVER_API_KEY',
-  'GET_RATE_LIMIT_MAX_REQUESTS',
-  'GET_RATE_LIMIT_WINDOW_SEC',
-]
-
-/** True for a variable of the test process's environment that children must not inherit. */
 function isDaemonVariable(name: string): boolean {
-  return name.startsWith('DAYBOOK_') || name.startsWith('ACTIVITY_') || DAEMON_VARS.includes(name)
+  return (
+    name.startsWith('DAYBOOK_') || name.startsWith('ACTIVITY_') || SETTING_VARIABLES.includes(name)
+  )
 }
 
 /** The test process's environment without the daemon's variables, plus `extra`. */
@@ -56,14 +51,9 @@ export interface DaemonProcess {
   exited: Promise<number | null>
 }
 
-function readOwnDiscovery(file: string, pid: number | undefined): Discovery | undefined {
-  if (!existsSync(file)) return undefined
-  try {
-    const d = JSON.parse(readFileSync(file, 'utf8')) as Discovery
-    return d.pid === pid ? d : undefined
-  } catch {
-    return undefined // being replaced
-  }
+function readOwnDiscovery(dataDir: string, pid: number | undefined): Discovery | undefined {
+  const d = readDiscovery(dataDir)
+  return d?.pid === pid ? d : undefined
 }
 
 /**
@@ -123,14 +113,13 @@ export async function startDaemon(
       await exited
     }
   })
-  const discoveryFile = path.join(dataDir, 'daemon.json')
   // Ready when daemon.json names this process (a killed daemon may have left an older one).
   // No start-up deadline: a loaded machine is slow, not broken; a daemon that exits is reported
   // at once, and a hung one meets the test's own timeout.
   let discovery: DaemonProcess['discovery'] | undefined
   for (;;) {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`)
-    discovery = readOwnDiscovery(discoveryFile, child.pid)
+    discovery = readOwnDiscovery(dataDir, child.pid)
     if (discovery) break
     await sleep(25)
   }
