@@ -20,7 +20,7 @@ test("DAYBOOK_* and ACTIVITY_* variables of the test's own shell do not reach th
   Object.assign(process.env, shell)
   t.after(() => {
     for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name]
+      if (value === undefined) Reflect.deleteProperty(process.env, name)
       else process.env[name] = value
     }
   })
