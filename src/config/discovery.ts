@@ -3,7 +3,7 @@
  * daemon. The daemon writes it once it is ready and removes it when it stops; the CLI and the
  * collectors read it at every connection, so they follow a daemon that restarts elsewhere.
  */
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { type Static, Type } from 'typebox'
 import Value from 'typebox/value'
 import { writeFileAtomic } from './files.ts'
@@ -46,6 +46,8 @@ export function readDiscovery(dataDir: string): Discovery | undefined {
   const file = discoveryFile(dataDir)
   let text: string
   try {
+    // Anything but a regular file is refused unread: reading a FIFO would block the thread.
+    if (!statSync(file).isFile()) throw new Error('not a regular file')
     text = readFileSync(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
