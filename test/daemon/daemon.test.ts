@@ -16,7 +16,7 @@ import { request } from '../daemon.ts'
 import { countRows, eventInput, tempDir } from '../helpers.ts'
 
 /** A configuration for a daemon on a free port, in fresh dirs under `dir`. */
-function configIn(dir: string, args: string[] = []) {
+function configIn(dir: string) {
   return resolveServeConfig(
     [
       '--port',
@@ -27,7 +27,6 @@ function configIn(dir: string, args: string[] = []) {
       path.join(dir, 'config'),
       '--log-level',
       'silent',
-      ...args,
     ],
     {},
   )
