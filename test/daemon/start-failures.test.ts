@@ -3,7 +3,9 @@
  * the start with one line and a non-zero exit, whatever the operating system answers.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
 import { test } from 'node:test'
 import { runCli } from '../daemon.ts'
 import { tempDir } from '../helpers.ts'
@@ -38,5 +40,24 @@ test(
       'daybook serve: cannot use token file /proc/daybook/config/auth.token: ' +
         '/proc does not accept new directories\n',
     )
+  },
+)
+
+test(
+  'a token file that is a FIFO: one line, exit 1, instead of a read that never returns',
+  { skip: spawnSync('mkfifo', ['--version']).error ? 'no mkfifo' : false },
+  async (t) => {
+    const dir = tempDir(t)
+    const config = path.join(dir, 'config')
+    mkdirSync(config, { mode: 0o700 })
+    const token = path.join(config, 'auth.token')
+    assert.equal(spawnSync('mkfifo', ['-m', '600', token]).status, 0)
+    const r = await runCli(
+      ['serve', '--port', '0', '--data-dir', path.join(dir, 'data'), '--config-dir', config],
+      {},
+      t,
+    )
+    assert.equal(r.code, 1, r.stderr)
+    assert.equal(r.stderr, `daybook serve: cannot use token file ${token}: not a regular file\n`)
   },
 )
