@@ -1,10 +1,10 @@
 /**
  * What `daybook serve` runs with: its settings (`settings.ts`) as the daemon uses them.
  */
+import path from 'node:path'
 import type { ConnectionLimits } from '../api/connection-limits.ts'
 import { normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths } from './paths.ts'
-import path from 'node:path'
 import type { SettingsOf } from './settings.ts'
 
 /** The daemon's configuration, read and checked once (`readSettings('serve', …)`). */

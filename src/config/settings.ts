@@ -57,6 +57,7 @@ export const Settings = Type.Object({
   // Where things are: every command that touches the data dir finds it by the same rule.
   dataDir: Type.String({ from: ['--data-dir', 'DAYBOOK_DATA_DIR'], path: true }),
   configDir: Type.String({ from: ['--config-dir', 'DAYBOOK_CONFIG_DIR'], path: true }),
+  // Relative paths from the working directory, as the frames server did (ACTIVITY_DB_PATH).
   dbPath: Type.String({
     from: ['--db-path', 'DAYBOOK_DB_PATH', 'ACTIVITY_DB_PATH'],
     path: true,
