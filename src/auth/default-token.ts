@@ -22,9 +22,15 @@ export function ensureDefaultToken(file: string): string {
   return token
 }
 
-/** The token stored at `file`, or undefined when the file is missing or empty. */
+/**
+ * The token stored at `file`, or undefined when the file is missing or empty. Anything but a
+ * regular file is refused before it is read: reading a FIFO would block the thread for good.
+ */
 export function readTokenFile(file: string): string | undefined {
   if (!existsSync(file)) return undefined
+  if (!statSync(file).isFile()) {
+    throw new Error('not a regular file')
+  }
   const token = readFileSync(file, 'utf8').trim()
   return token === '' ? undefined : token
 }

@@ -3,9 +3,10 @@
  * services, restarted on failure: systemd user units on Linux, launchd agents on macOS.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { makeDirs } from '../config/files.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
 const HELP = `Usage: daybook service <install|uninstall|status> [options]
@@ -189,7 +190,7 @@ export const serviceCommand: Command = {
       process.stdout.write(`Removed ${names.join(', ')} from ${dir}\n`)
       return 0
     }
-    mkdirSync(dir, { recursive: true })
+    makeDirs(dir)
     for (const [name, text] of Object.entries(units)) writeFileSync(path.join(dir, name), text)
     process.stdout.write(`Wrote ${Object.keys(units).join(', ')} to ${dir}\n`)
     if (explicit) return 0

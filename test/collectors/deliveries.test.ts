@@ -9,7 +9,8 @@ import { classify } from '../../src/collectors/platform/uiohook.ts'
 import { Courier } from '../../src/collectors/core/courier.ts'
 import { Outbox } from '../../src/collectors/core/outbox.ts'
 import { type InputItem, daybookInputDelivery } from '../../src/collectors/input/deliveries.ts'
-import { inputRoute, resolveWatchInputConfig } from '../../src/cli/watch.ts'
+import { resolveWatchConfig } from '../../src/cli/watch.ts'
+import { inputRoute } from '../../src/collectors/targets.ts'
 import { runCli } from '../daemon.ts'
 import { startApp, tempDir } from '../helpers.ts'
 
@@ -63,7 +64,7 @@ describe('input deliveries against a real daybook', () => {
 
   test('frames format: the raw key, one frame per bucket, de-duplicated by batch_id', async (t) => {
     const { baseUrl, token, call } = await listening(t)
-    const config = resolveWatchInputConfig(
+    const config = resolveWatchConfig(
       ['--url', `${baseUrl}/frames`, `--key=${token}`, '--format', 'frames'],
       {},
     )
@@ -104,7 +105,7 @@ describe('input deliveries against a real daybook', () => {
     t.after(() => server.close())
     const { port } = server.address() as AddressInfo
     const route = inputRoute(
-      resolveWatchInputConfig(
+      resolveWatchConfig(
         ['--url', `http://127.0.0.1:${port}`, '--format', 'frames', '--key', 'k'],
         {},
       ),
@@ -131,7 +132,7 @@ describe('input deliveries against a real daybook', () => {
   })
 
   test('the local daemon is looked up at each send: none running is a failure, not a crash', async (t) => {
-    const config = resolveWatchInputConfig(['--data-dir', '/nonexistent/daybook'], {})
+    const config = resolveWatchConfig(['--data-dir', '/nonexistent/daybook'], {})
     const route = inputRoute(config, {})
     const logs: string[] = []
     const outbox = new Outbox<InputItem>(path.join(tempDir(t), 'input.json'), (l) => logs.push(l))
@@ -184,9 +185,9 @@ describe('daybook watch input: hook events and flags', () => {
       [['--url', 'not a url'], /--url must be an http or https URL/],
       [['--bogus'], /bogus/],
     ] as const) {
-      assert.throws(() => resolveWatchInputConfig([...args], {}), { message, exitCode: 2 })
+      assert.throws(() => resolveWatchConfig([...args], {}), { message, exitCode: 2 })
     }
-    const d = resolveWatchInputConfig([], { DAYBOOK_DATA_DIR: '/tmp/dd' })
+    const d = resolveWatchConfig([], { DAYBOOK_DATA_DIR: '/tmp/dd' })
     assert.deepEqual(
       [d.sampleMs, d.flushMs, d.format, d.dataDir],
       [1000, 30_000, 'daybook', '/tmp/dd'],
@@ -235,7 +236,7 @@ test('the key comes from --key-file, else DAYBOOK_KEY, else --key; a bad file is
   writeFileSync(file, 'from-the-file\n', { mode: 0o600 })
   const base = ['--data-dir', dir, '--config-dir', dir]
   const key = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
-    resolveWatchInputConfig([...base, ...argv], env).key
+    resolveWatchConfig([...base, ...argv], env).key
   assert.equal(key(['--key-file', file, '--key', 'flag'], { DAYBOOK_KEY: 'env' }), 'from-the-file')
   assert.equal(key(['--key', 'flag'], { DAYBOOK_KEY: 'env' }), 'env')
   assert.equal(key(['--key', 'flag']), 'flag')
@@ -245,5 +246,5 @@ test('the key comes from --key-file, else DAYBOOK_KEY, else --key; a bad file is
   })
   writeFileSync(file, '\n')
   assert.throws(() => key(['--key-file', file]), { message: `--key-file ${file} is empty` })
-  assert.equal(resolveWatchInputConfig([...base, '--verbose'], {}).verbose, true)
+  assert.equal(resolveWatchConfig([...base, '--verbose'], {}).verbose, true)
 })

@@ -17,6 +17,7 @@
  * sends it raw, `Authorization: <key>`), and any refusal is a 401, the one failure it knows.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { isLoopback } from '../../config/network.ts'
 import { type Access, type Authenticator, type Principal, allows } from '../../domain/access.ts'
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../domain/errors.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
@@ -90,12 +91,7 @@ export function routeAccess(request: FastifyRequest): Access {
  */
 export function failureKey(request: FastifyRequest): string | undefined {
   if (isUnixSocketRequest(request)) return undefined
-  return isLoopbackAddress(request.ip) ? 'loopback' : request.ip
-}
-
-/** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
-export function isLoopbackAddress(ip: string): boolean {
-  return ip === '::1' || /^(::ffff:)?127\./i.test(ip)
+  return isLoopback(request.ip) ? 'loopback' : request.ip
 }
 
 /**
