@@ -2,8 +2,9 @@
  * `daybook watch`: parses the flags, hands the configuration to the collectors
  * (`src/collectors/runtime.ts`), and owns the process: signals, the console, the exit code.
  */
+import { clientConnector } from '../client/client.ts'
 import { CollectorError, startCollectors } from '../collectors/runtime.ts'
-import { readWatchStatus, watchStatusFile } from '../collectors/core/status.ts'
+import { readWatchStatus, watchStatusFile } from '../config/watch-status.ts'
 import { flagOptions, readSettings } from '../config/load.ts'
 import { isProcessAlive } from '../config/process.ts'
 import { type WatchConfig, watchConfig } from '../config/watch-config.ts'
@@ -78,7 +79,7 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   })
   let collectors
   try {
-    collectors = await startCollectors(config, env)
+    collectors = await startCollectors(config, env, clientConnector)
   } catch (err) {
     throw err instanceof CollectorError ? new CliError(err.message) : err
   }

@@ -305,3 +305,15 @@ export function normaliseBaseUrl(url: string): string {
 function describe(endpoint: Endpoint): string {
   return 'socketPath' in endpoint ? `unix:${endpoint.socketPath}` : endpoint.baseUrl
 }
+
+/** The typed client as the collectors open connections with it (`Connector` in collectors/). */
+export const clientConnector = {
+  local: (options: {
+    dataDir: string
+    configDir: string
+    token: string | undefined
+    env: NodeJS.ProcessEnv
+  }): DaybookClient => DaybookClient.local(options),
+  remote: (origin: string, token?: string): DaybookClient =>
+    new DaybookClient({ endpoint: { baseUrl: origin }, token }),
+}

@@ -1,7 +1,7 @@
 /**
  * The collectors at work: `startCollectors(config)` opens the platform sources of the collectors
  * asked for, wires each to its outbox and courier, runs their loops and reports their state
- * every few seconds (`core/status.ts`) until `stop()`, which ends them after a last send. The
+ * every few seconds (`config/watch-status.ts`) until `stop()`, which ends them after a last send. The
  * process around it (signals, exit codes) is `daybook watch`'s.
  */
 import path from 'node:path'
@@ -10,13 +10,13 @@ import { AfkTracker, type AfkPeriodInput } from './afk/tracker.ts'
 import { Courier, jsonArrayDelivery } from './core/courier.ts'
 import { lockSpoolDir, spoolDir } from './core/lock.ts'
 import { Outbox } from './core/outbox.ts'
-import { type CollectorStatus, watchStatusFile, writeWatchStatus } from './core/status.ts'
+import { type CollectorStatus, watchStatusFile, writeWatchStatus } from '../config/watch-status.ts'
 import { DesktopWatcher } from './desktop-watcher.ts'
 import { InputCollector } from './input/collector.ts'
 import { type InputItem, readInputSpoolV1 } from './input/deliveries.ts'
 import { openDesktop } from './platform/desktop.ts'
 import { uiohookSource } from './platform/uiohook.ts'
-import { daybookTarget, inputRoute } from './targets.ts'
+import { type Connector, daybookTarget, inputRoute } from './targets.ts'
 import { WindowTracker, type WindowEvent } from './window/tracker.ts'
 
 /** How often the running collectors rewrite their status report. */
@@ -39,11 +39,13 @@ interface Running {
 
 /**
  * Starts the collectors `config` asks for; rejects with `CollectorError` when one cannot start
- * (nothing is left running then). `env` is the platform's: the X display, the hook's needs.
+ * (nothing is left running then). `env` is the platform's: the X display, the hook's needs;
+ * `connect` opens connections to where they send.
  */
 export async function startCollectors(
   config: WatchConfig,
   env: NodeJS.ProcessEnv,
+  connect: Connector,
 ): Promise<Collectors> {
   let release = () => {}
   if (!config.dryRun) {
@@ -55,8 +57,8 @@ export async function startCollectors(
   }
   const running: Running[] = []
   try {
-    if (config.window || config.afk) running.push(await startDesktop(config, env))
-    if (config.input && !config.dryRun) running.push(await startInput(config, env))
+    if (config.window || config.afk) running.push(await startDesktop(config, env, connect))
+    if (config.input && !config.dryRun) running.push(await startInput(config, env, connect))
   } catch (err) {
     for (const r of running) await r.stop()
     release()
@@ -107,14 +109,18 @@ function collectorStatus<T>(
 }
 
 /** Starts the input collector on the keyboard and mouse hook. */
-async function startInput(config: WatchConfig, env: NodeJS.ProcessEnv): Promise<Running> {
+async function startInput(
+  config: WatchConfig,
+  env: NodeJS.ProcessEnv,
+  connect: Connector,
+): Promise<Running> {
   const log = (line: string) => process.stderr.write(`daybook watch input: ${line}\n`)
   const outbox = new Outbox<InputItem>(
     path.join(spoolDir(config.dataDir), 'input.json'),
     log,
     readInputSpoolV1,
   )
-  const route = inputRoute(config, env)
+  const route = inputRoute(config, env, connect)
   const collector = new InputCollector({
     outbox,
     delivery: route.delivery,
@@ -162,7 +168,11 @@ async function startInput(config: WatchConfig, env: NodeJS.ProcessEnv): Promise<
 }
 
 /** Starts the window and AFK watchers (those asked for) on this desktop. */
-async function startDesktop(config: WatchConfig, env: NodeJS.ProcessEnv): Promise<Running> {
+async function startDesktop(
+  config: WatchConfig,
+  env: NodeJS.ProcessEnv,
+  connect: Connector,
+): Promise<Running> {
   const log = (line: string) => process.stderr.write(`daybook watch: ${line}\n`)
   let source
   try {
@@ -170,7 +180,7 @@ async function startDesktop(config: WatchConfig, env: NodeJS.ProcessEnv): Promis
   } catch (err) {
     throw new CollectorError(`cannot watch the desktop: ${(err as Error).message}`)
   }
-  const { client, name: target, base } = daybookTarget(config, env)
+  const { client, name: target, base } = daybookTarget(config, env, connect)
   const spool = spoolDir(config.dataDir)
   const courier = <T>(outbox: Outbox<T>, route: string, what: string, unit: string) =>
     new Courier<T>({

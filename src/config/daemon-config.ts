@@ -2,7 +2,7 @@
  * What `daybook serve` runs with: its settings (`settings.ts`) as the daemon uses them.
  */
 import path from 'node:path'
-import type { ConnectionLimits } from '../api/connection-limits.ts'
+import type { ConnectionLimits } from './connection-limits.ts'
 import { normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths } from './paths.ts'
 import type { SettingsOf } from './settings.ts'

@@ -10,7 +10,7 @@
  */
 import { type Static, type TSchema, Type } from 'typebox'
 import Format from 'typebox/format'
-import { defaultConnectionLimits } from '../api/connection-limits.ts'
+import { defaultConnectionLimits } from './connection-limits.ts'
 import { isHttpUrl, normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir } from './paths.ts'
 

@@ -2,9 +2,19 @@
  * What `daybook watch` runs with: its settings (`settings.ts`) as the collectors use them.
  */
 import { readFileSync } from 'node:fs'
-import type { PrivacyRules } from '../collectors/window/privacy.ts'
 import { ConfigError } from './load.ts'
 import type { SettingsOf } from './settings.ts'
+
+/** What the window watcher must not record, or must record without its title. */
+export interface PrivacyRules {
+  /** Windows of these apps, or whose title matches, are not recorded. */
+  excludeApps: RegExp[]
+  excludeTitles: RegExp[]
+  /** Titles matching these are recorded as `[redacted]`. */
+  redactTitles: RegExp[]
+  /** Private and incognito browser windows are redacted (default true). */
+  redactPrivate: boolean
+}
 
 /** The collectors `daybook watch` can run. */
 export const COLLECTORS = ['window', 'afk', 'input'] as const

@@ -13,7 +13,7 @@ import {
   fixedDefaultToken,
   tokenFileProblem,
 } from '../auth/default-token.ts'
-import { watchStatusFile } from '../collectors/core/status.ts'
+import { watchStatusFile } from '../config/watch-status.ts'
 import { type DaemonConfig, allowedHostNames } from '../config/daemon-config.ts'
 import { describeFsError } from '../config/files.ts'
 import { isLoopback } from '../config/network.ts'

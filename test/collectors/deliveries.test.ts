@@ -4,7 +4,7 @@ import http from 'node:http'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, describe, test } from 'node:test'
-import { DaybookClient } from '../../src/client/client.ts'
+import { DaybookClient, clientConnector } from '../../src/client/client.ts'
 import { classify } from '../../src/collectors/platform/uiohook.ts'
 import { Courier } from '../../src/collectors/core/courier.ts'
 import { Outbox } from '../../src/collectors/core/outbox.ts'
@@ -68,7 +68,7 @@ describe('input deliveries against a real daybook', () => {
       ['--url', `${baseUrl}/frames`, `--key=${token}`, '--format', 'frames'],
       {},
     )
-    const route = inputRoute(config, {})
+    const route = inputRoute(config, {}, clientConnector)
     assert.equal(route.name, `${baseUrl}/frames`)
     const entries = [entry('f1', 600_000, { rc: 1, mc: 2 }), entry('f2', 0, { kp: 9 })]
     assert.deepEqual(await sendVia(route, entries), { accepted: 2 })
@@ -82,7 +82,7 @@ describe('input deliveries against a real daybook', () => {
         [9, 0],
       ],
     )
-    const bad = inputRoute({ ...config, key: 'wrong' }, {})
+    const bad = inputRoute({ ...config, key: 'wrong' }, {}, clientConnector)
     assert.deepEqual(await sendVia(bad, entries), {
       accepted: 0,
       failure: { status: 401, message: 'unauthorized' },
@@ -110,6 +110,7 @@ describe('input deliveries against a real daybook', () => {
         {},
       ),
       {},
+      clientConnector,
     )
     const one = [entry('x', 0, { kp: 1 })]
     assert.deepEqual(await sendVia(route, one), {
@@ -133,7 +134,7 @@ describe('input deliveries against a real daybook', () => {
 
   test('the local daemon is looked up at each send: none running is a failure, not a crash', async (t) => {
     const config = resolveWatchConfig(['--data-dir', '/nonexistent/daybook'], {})
-    const route = inputRoute(config, {})
+    const route = inputRoute(config, {}, clientConnector)
     const logs: string[] = []
     const outbox = new Outbox<InputItem>(path.join(tempDir(t), 'input.json'), (l) => logs.push(l))
     outbox.put([['x', entry('x', 0, { kp: 1 })]])

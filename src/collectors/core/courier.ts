@@ -4,8 +4,19 @@
  * counts on any answer, a 401 or 500 included, which silently lost them); after a failure it
  * waits with capped exponential backoff. What a request looks like is the payload's `Delivery`.
  */
-import type { DaybookClient } from '../../client/client.ts'
 import type { Outbox } from './outbox.ts'
+
+/**
+ * What a collector needs of a connection to a server: one HTTP exchange. The typed client
+ * (`src/client/`) is one; the CLI hands it in, so the collectors depend on no transport.
+ */
+export interface Connection {
+  exchange(
+    method: string,
+    path: string,
+    options?: { body?: string | undefined; headers?: Record<string, string> | undefined },
+  ): Promise<{ status: number; body: string }>
+}
 
 /** Why a send failed: an HTTP status when the server answered, or only a message. */
 export interface SendFailure {
@@ -22,7 +33,7 @@ export interface SendResult {
 /** How one kind of payload travels: the requests for a list of items. */
 export interface Delivery<T> {
   /** Sends `items` in order; stops at the first failure and says how many were acknowledged. */
-  send(client: DaybookClient, items: readonly T[]): Promise<SendResult>
+  send(client: Connection, items: readonly T[]): Promise<SendResult>
 }
 
 /** Capped exponential backoff: `base`, `2·base`, `4·base`, … up to `max`. */
@@ -51,7 +62,7 @@ export interface CourierOptions<T> {
   outbox: Outbox<T>
   delivery: Delivery<T>
   /** A client for each attempt, so a restarted daemon (new port, new token) is found again. */
-  client: () => DaybookClient
+  client: () => Connection
   /** Describes the target in log lines. */
   target: string
   /** What it delivers, in log lines (`window events`). */
@@ -184,7 +195,7 @@ export class Courier<T> {
 
 /** Posts `body`; undefined on a 2xx answer, else what went wrong. */
 export async function post(
-  client: DaybookClient,
+  client: Connection,
   path: string,
   body: string,
   headers: Record<string, string>,

@@ -17,9 +17,8 @@ import {
   emptyCounts,
   isEmptyCounts,
 } from '../../domain/input.ts'
-import { Courier, type Delivery } from '../core/courier.ts'
+import { type Connection, Courier, type Delivery } from '../core/courier.ts'
 import type { Outbox } from '../core/outbox.ts'
-import type { DaybookClient } from '../../client/client.ts'
 import { type InputItem, newInputItem } from './deliveries.ts'
 
 /** Where input events come from: a global hook (uiohook), or a fake in tests. */
@@ -34,7 +33,7 @@ export interface CollectorOptions {
   /** The wire format (`daybookInputDelivery` or `framesDelivery`). */
   delivery: Delivery<InputItem>
   /** A client for each attempt (see `Courier`). */
-  client: () => DaybookClient
+  client: () => Connection
   /** Describes the target in log lines. */
   target: string
   clock: () => number
