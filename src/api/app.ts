@@ -47,6 +47,7 @@ import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
 import { summaryRoutes } from './routes/summary.ts'
+import { timelineRoutes } from './routes/timeline.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
@@ -294,6 +295,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     labelRoutes,
     historyRoutes,
     searchRoutes,
+    timelineRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
