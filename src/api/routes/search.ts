@@ -15,7 +15,7 @@ import { errorResponses } from '../schemas/responses.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
 import { BODY_UTC, UnixSeconds } from '../schemas/common.ts'
 
-const SearchBody = Type.Object(
+export const SearchBody = Type.Object(
   {
     text: Type.String({
       minLength: 1,
@@ -29,7 +29,8 @@ const SearchBody = Type.Object(
   { additionalProperties: false },
 )
 
-const Hit = Type.Union([
+/** One search hit: an event or a label, with the active seconds it owned. */
+export const SearchHitWire = Type.Union([
   Type.Object({
     type: Type.Literal('event'),
     event: Type.Ref('FullEvent'),
@@ -73,7 +74,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Matches entity names (files, window titles, URLs), projects, apps, branches and label text.',
         tags: ['search'],
         body: SearchBody,
-        response: { 200: Type.Array(Hit), ...errorResponses(400, 401, 403, 415, 422) },
+        response: { 200: Type.Array(SearchHitWire), ...errorResponses(400, 401, 403, 415, 422) },
       },
     },
     async (request) => {
