@@ -7,7 +7,7 @@
 import type { Static } from 'typebox'
 import type { Device } from '../api/routes/devices.ts'
 import type { HistoryStats, SessionWire } from '../api/routes/history.ts'
-import type { SearchBody, SearchHitWire } from '../api/routes/search.ts'
+import type { SearchBody } from '../api/routes/search.ts'
 import type { Timeline as TimelineSchema } from '../api/routes/timeline.ts'
 import type { Status } from '../api/routes/status.ts'
 import type { PresetParam as PresetParamSchema } from '../api/schemas/common.ts'
@@ -73,7 +73,10 @@ export type Insight = Static<typeof InsightResponse>
 export type ActivitySession = Static<typeof SessionWire>
 export type RecordedStats = Static<typeof HistoryStats>
 export type SearchQuery = Static<typeof SearchBody>
-export type SearchHit = Static<typeof SearchHitWire>
+/** A search hit (`SearchHitWire`, whose refs TypeBox cannot resolve statically). */
+export type SearchHit =
+  | { type: 'event'; event: FullEvent; activeSeconds: number }
+  | { type: 'label'; label: Label; activeSeconds: number }
 export type Timeline = Static<typeof TimelineSchema>
 export type InputSeries = Static<typeof InputTimeseriesResponse>
 export type Filters = Pick<

@@ -29,8 +29,7 @@ export const SearchBody = Type.Object(
   { additionalProperties: false },
 )
 
-/** One search hit: an event or a label, with the active seconds it owned. */
-export const SearchHitWire = Type.Union([
+const Hit = Type.Union([
   Type.Object({
     type: Type.Literal('event'),
     event: Type.Ref('FullEvent'),
@@ -74,7 +73,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Matches entity names (files, window titles, URLs), projects, apps, branches and label text.',
         tags: ['search'],
         body: SearchBody,
-        response: { 200: Type.Array(SearchHitWire), ...errorResponses(400, 401, 403, 415, 422) },
+        response: { 200: Type.Array(Hit), ...errorResponses(400, 401, 403, 415, 422) },
       },
     },
     async (request) => {
