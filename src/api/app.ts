@@ -32,6 +32,7 @@ import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
+import { mcpRoutes } from './routes/mcp.ts'
 import { searchRoutes } from './routes/search.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
@@ -306,6 +307,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   })
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
+  await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
   await app.register(dashboardStatic, { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then

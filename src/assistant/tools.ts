@@ -649,7 +649,11 @@ const getStatus = tool({
   async run(_args, ctx) {
     const s = await ctx.api.status()
     const collectors = s.collectors.map((c) => ({
-      ...c,
+      source: c.source,
+      device: c.device,
+      kind: c.kind,
+      lastSeen: c.lastSeen,
+      silentSeconds: c.silentSeconds,
       silent: c.silentSeconds > SILENT_AFTER_SECONDS,
     }))
     const devices = s.devices.map((d) => ({

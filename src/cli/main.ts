@@ -4,6 +4,7 @@
 import { ApiError, UnreachableError } from '../client/client.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
+import { mcpCommand } from './mcp.ts'
 import { migrateCommand } from './migrate.ts'
 import { openCommand } from './open.ts'
 import { serveCommand } from './serve.ts'
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   serviceCommand,
   tokenCommand,
   wakatimeCommand,
+  mcpCommand,
   migrateCommand,
 ]
 

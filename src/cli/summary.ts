@@ -91,7 +91,11 @@ export const summaryCommand: Command = {
       )
     }
     const preset = rangePreset(values.range, zone, settings.startOfDay)
-    const { totalSeconds: total, groups, unassignedSeconds: unassigned } = await summarize(api, {
+    const {
+      totalSeconds: total,
+      groups,
+      unassignedSeconds: unassigned,
+    } = await summarize(api, {
       preset,
       tz: zone,
       groupBy: by,
