@@ -30,6 +30,7 @@ import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
+import { type ChatOptions, chatRoutes } from './routes/chat.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
 import { mcpRoutes } from './routes/mcp.ts'
@@ -109,6 +110,8 @@ export interface BuildAppOptions {
   watchStatusFile?: string
   /** The built dashboard served at `/` (default: the repository's `web/dist`). */
   dashboardDir?: string
+  /** The chat's model server: its settings file, the environment, the upstream timeout. */
+  llm?: ChatOptions
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
@@ -308,6 +311,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
   await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
+  await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
   await app.register(dashboardStatic, { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then

@@ -6,33 +6,15 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import * as z from 'zod'
 import { DAYBOOK_VERSION } from '../version.ts'
-import { type ToolContext, describeToolFailure } from './context.ts'
+import type { ToolContext } from './context.ts'
 import { markdownReport, standupText, timesheetText } from './reports.ts'
-import { type DaybookTool, TOOLS } from './tools.ts'
+import { TOOLS, runTool } from './tools.ts'
 
 const INSTRUCTIONS =
   "Daybook records where the person's time goes (projects, apps, files, sites, time away) on " +
   'their own machine. Call get_capabilities first for the dates, devices and time zone. Numbers ' +
   'are active seconds: overlapping activity counted once, time away from the keyboard left out. ' +
   'Never guess a number: ask a tool.'
-
-/** A tool's answer, or the failure in words (a refused scope, a bad period, the daemon away). */
-export type ToolOutcome =
-  { ok: true; text: string; data: Record<string, unknown> } | { ok: false; error: string }
-
-/** Runs a tool with already-validated arguments; failures become words, never exceptions. */
-export async function runTool(
-  tool: DaybookTool,
-  args: unknown,
-  ctx: ToolContext,
-): Promise<ToolOutcome> {
-  try {
-    const answer = await tool.run(args as never, ctx)
-    return { ok: true, text: answer.text, data: answer.data as Record<string, unknown> }
-  } catch (err) {
-    return { ok: false, error: describeToolFailure(err, tool) }
-  }
-}
 
 /**
  * The MCP server over `context`, which is asked once per request: `daybook mcp` finds the daemon

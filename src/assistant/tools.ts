@@ -9,7 +9,7 @@ import { summarize } from '../client/reports.ts'
 import type { Scope } from '../domain/access.ts'
 import { formatTimestamp, logicalDate } from '../domain/calendar.ts'
 import { formatDuration } from '../cli/format.ts'
-import { type ToolContext, localClock, localTime, where } from './context.ts'
+import { type ToolContext, describeToolFailure, localClock, localTime, where } from './context.ts'
 import {
   PERIOD_NAMES,
   type PeriodArgs,
@@ -793,3 +793,21 @@ const getCapabilities: DaybookTool = tool({
 
 /** Every tool, get_capabilities first. */
 export const TOOLS: readonly DaybookTool[] = [getCapabilities, ...WORK_TOOLS]
+
+/** A tool's answer, or the failure in words (a refused scope, a bad period, the daemon away). */
+export type ToolOutcome =
+  { ok: true; text: string; data: Record<string, unknown> } | { ok: false; error: string }
+
+/** Runs a tool with already-validated arguments; failures become words, never exceptions. */
+export async function runTool(
+  tool: DaybookTool,
+  args: unknown,
+  ctx: ToolContext,
+): Promise<ToolOutcome> {
+  try {
+    const answer = await tool.run(args as never, ctx)
+    return { ok: true, text: answer.text, data: answer.data as Record<string, unknown> }
+  } catch (err) {
+    return { ok: false, error: describeToolFailure(err, tool) }
+  }
+}

@@ -42,6 +42,7 @@ import {
   tokenFileProblem,
 } from '../auth/default-token.ts'
 import { AuthenticatorChain } from '../domain/access.ts'
+import { LLM_ENV } from '../assistant/llm-config.ts'
 import { ensurePrivateDir, writeFileAtomic } from '../config/files.ts'
 import {
   dataPaths,
@@ -157,6 +158,8 @@ export interface ServeConfig {
   awPort: number
   /** Serve all of ActivityWatch's API without a token. */
   awOpen: boolean
+  /** The chat's model server from the environment (DAYBOOK_LLM_*), under its stored settings. */
+  llmEnv: Record<string, string | undefined>
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -240,6 +243,7 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     dbPath: databaseFile(dataDir, values['db-path'], env),
     token: nonEmpty(env.DAYBOOK_TOKEN),
     ingestKey: nonEmpty(env.SERVER_API_KEY),
+    llmEnv: Object.fromEntries(Object.values(LLM_ENV).map((name) => [name, env[name]])),
     publicActivitySummary: parseBoolean(
       env.DAYBOOK_PUBLIC_ACTIVITY_SUMMARY,
       'DAYBOOK_PUBLIC_ACTIVITY_SUMMARY',
@@ -425,6 +429,7 @@ async function startWithStore(config: ServeConfig, opening: Promise<Store>): Pro
     publicActivitySummary: config.publicActivitySummary,
     activitySummaryRateLimit: config.summaryRateLimit,
     watchStatusFile: watchStatusFile(config.dataDir),
+    llm: { configFile: path.join(config.configDir, 'llm.json'), env: config.llmEnv },
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization'],
