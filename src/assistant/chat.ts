@@ -60,7 +60,10 @@ interface Chunk {
 
 /** The tools as OpenAI function tools: the MCP input schemas, as JSON Schema. */
 export const FUNCTION_TOOLS = TOOLS.map((tool) => {
-  const { $schema: _drop, ...parameters } = z.toJSONSchema(z.object(tool.input), { io: 'input' })
+  const parameters: Record<string, unknown> = {
+    ...z.toJSONSchema(z.object(tool.input), { io: 'input' }),
+  }
+  delete parameters.$schema
   return {
     type: 'function' as const,
     function: {

@@ -11,9 +11,9 @@ import { writeFileAtomic } from '../config/files.ts'
 import { NotReadyError, UnprocessableError } from '../domain/errors.ts'
 
 export interface LlmSettings {
-  baseUrl?: string
-  model?: string
-  apiKey?: string
+  baseUrl?: string | undefined
+  model?: string | undefined
+  apiKey?: string | undefined
 }
 
 /** Where each value in effect came from. */
@@ -65,6 +65,15 @@ export function normaliseLlmBaseUrl(value: string, field = 'baseUrl'): string {
     )
   }
   return url.href.replace(/\/+$/, '')
+}
+
+/** True when `value` holds a space or a control character (none may be in a header value). */
+function hasSpaceOrControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c <= 0x20 || c === 0x7f) return true
+  }
+  return false
 }
 
 export class LlmConfig {
@@ -143,22 +152,20 @@ export class LlmConfig {
   update(change: { [K in keyof LlmSettings]?: string | null }): LlmConfigView {
     const next = this.stored()
     if (change.baseUrl !== undefined) {
-      if (change.baseUrl === null) delete next.baseUrl
-      else next.baseUrl = normaliseLlmBaseUrl(change.baseUrl)
+      next.baseUrl = change.baseUrl === null ? undefined : normaliseLlmBaseUrl(change.baseUrl)
     }
     for (const key of ['model', 'apiKey'] as const) {
-      const v = change[key]
-      if (v === undefined) continue
+      const v = change[key]?.trim()
+      if (v === undefined && change[key] === undefined) continue
       // A header value cannot hold spaces or control characters; say so without echoing it.
-      if (v !== null && /[\s\x00-\x1f\x7f]/.test(v.trim())) {
+      if (v !== undefined && hasSpaceOrControl(v)) {
         throw new UnprocessableError(
           'invalid_value',
           `${key} must not contain spaces or control characters`,
           key,
         )
       }
-      if (v === null || v.trim() === '') delete next[key]
-      else next[key] = v.trim()
+      next[key] = v === '' ? undefined : v
     }
     if (this.#file === undefined) this.#memory = next
     // 0600 from its first byte, replaced atomically: the key is never readable by others.

@@ -105,7 +105,7 @@ export async function timesheetText(
   for (const row of rows) {
     for (const [project, seconds] of Object.entries(row.groupedValues)) {
       let byDay = cells.get(project)
-      if (!byDay) cells.set(project, (byDay = new Map()))
+      if (!byDay) cells.set(project, (byDay = new Map<string, number>()))
       byDay.set(row.bucket, (byDay.get(row.bucket) ?? 0) + seconds)
     }
   }

@@ -44,7 +44,7 @@ export interface DaybookTool<
 
 /** Erases a tool's own types so the list can hold them all. */
 function tool<I extends z.ZodRawShape, O extends z.ZodRawShape>(t: DaybookTool<I, O>): DaybookTool {
-  return t as unknown as DaybookTool
+  return t
 }
 
 /** The groupings `get_summary` and `compare_periods` offer. */
@@ -568,7 +568,7 @@ const listLabels = tool({
     return {
       text:
         `${labels.length} label${labels.length === 1 ? '' : 's'}` +
-        `${bounded ? ` in ${periodLabel(period.out)}` : ' (most recent)'}` +
+        (bounded ? ` in ${periodLabel(period.out)}` : ' (most recent)') +
         (lines.length > 0 ? `:\n${lines.join('\n')}` : '.'),
       data: { labels },
     }
@@ -806,7 +806,7 @@ export async function runTool(
 ): Promise<ToolOutcome> {
   try {
     const answer = await tool.run(args as never, ctx)
-    return { ok: true, text: answer.text, data: answer.data as Record<string, unknown> }
+    return { ok: true, text: answer.text, data: answer.data }
   } catch (err) {
     return { ok: false, error: describeToolFailure(err, tool) }
   }

@@ -541,3 +541,24 @@ test('model server unreachable: 502 naming the host; too slow: 504; refusing the
   assert.ok(!refused.body.includes(KEY))
   assert.ok(!d.logs.some((line) => line.includes(KEY)), 'the key is never logged')
 })
+
+test('the API document describes the chat, the timeline and the model server settings', async (t) => {
+  const { call } = await startApp(t)
+  const doc = (await call({ method: 'GET', url: '/v1/openapi.json' })).json<{
+    paths: Record<string, Record<string, unknown>>
+  }>()
+  for (const [route, method] of [
+    ['/v1/chat/completions', 'post'],
+    ['/v1/llm/chat-completions', 'post'],
+    ['/v1/models', 'get'],
+    ['/v1/llm/abort-stream', 'post'],
+    ['/v1/llm/server/status', 'get'],
+    ['/v1/settings/llm-config', 'get'],
+    ['/v1/settings/llm-config', 'post'],
+    ['/v1/timeline', 'get'],
+  ] as const) {
+    assert.ok(doc.paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`)
+  }
+  // POST /mcp is JSON-RPC (the MCP specification describes it), outside /v1: not in the document.
+  assert.equal(doc.paths['/mcp'], undefined)
+})

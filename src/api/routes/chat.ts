@@ -198,11 +198,11 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatOptions> = async (app, op
         } else send(JSON.stringify(mapped.body))
       }
       out?.end()
-      return reply
     } finally {
       mine.delete(controller)
       if (mine.size === 0) running.delete(owner)
     }
+    return reply
   }
 
   app.post(
