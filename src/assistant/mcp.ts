@@ -6,7 +6,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import * as z from 'zod'
 import { DAYBOOK_VERSION } from '../version.ts'
-import type { ToolContext } from './context.ts'
+import { type ToolContext, describeToolFailure } from './context.ts'
 import { markdownReport, standupText, timesheetText } from './reports.ts'
 import { TOOLS, runTool } from './tools.ts'
 
@@ -15,6 +15,18 @@ const INSTRUCTIONS =
   'their own machine. Call get_capabilities first for the dates, devices and time zone. Numbers ' +
   'are active seconds: overlapping activity counted once, time away from the keyboard left out. ' +
   'Never guess a number: ask a tool.'
+
+/**
+ * A prompt's or report's text; a failure (a refused token, no daemon) becomes an error in the
+ * same words a tool would use, which the client shows.
+ */
+async function readable(name: string, make: () => Promise<string>): Promise<string> {
+  try {
+    return await make()
+  } catch (err) {
+    throw new Error(describeToolFailure(err, { name, scope: 'read_only' }))
+  }
+}
 
 /**
  * The MCP server over `context`, which is asked once per request: `daybook mcp` finds the daemon
@@ -60,7 +72,12 @@ export function buildMcpServer(context: () => ToolContext): McpServer {
       description: 'Yesterday and today by project, with branches, ready for a stand-up update.',
     },
     async () => ({
-      messages: [{ role: 'user', content: { type: 'text', text: await standupText(context()) } }],
+      messages: [
+        {
+          role: 'user',
+          content: { type: 'text', text: await readable('standup', () => standupText(context())) },
+        },
+      ],
     }),
   )
   server.registerPrompt(
@@ -76,7 +93,10 @@ export function buildMcpServer(context: () => ToolContext): McpServer {
       messages: [
         {
           role: 'user',
-          content: { type: 'text', text: await timesheetText(context(), week ?? 'this_week') },
+          content: {
+            type: 'text',
+            text: await readable('timesheet', () => timesheetText(context(), week ?? 'this_week')),
+          },
         },
       ],
     }),
@@ -97,7 +117,11 @@ export function buildMcpServer(context: () => ToolContext): McpServer {
       },
       async () => ({
         contents: [
-          { uri, mimeType: 'text/markdown', text: await markdownReport(context(), period) },
+          {
+            uri,
+            mimeType: 'text/markdown',
+            text: await readable(uri, () => markdownReport(context(), period)),
+          },
         ],
       }),
     )
