@@ -14,6 +14,7 @@ import {
   parseTimestamp,
 } from '../domain/calendar.ts'
 import { BadRequestError } from '../domain/errors.ts'
+import { parseLocalDate } from '../domain/periods.ts'
 import { type Preset, resolvePreset } from '../domain/presets.ts'
 
 export const PERIOD_NAMES = [
@@ -79,11 +80,9 @@ export interface Period extends TimeRange {
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
 
 function plainDate(value: string, field: string): Temporal.PlainDate {
-  try {
-    return Temporal.PlainDate.from(value, { overflow: 'reject' })
-  } catch {
-    throw new BadRequestError('invalid_date', `${field} is not a date: ${value}`, field)
-  }
+  const date = parseLocalDate(value)
+  if (!date) throw new BadRequestError('invalid_date', `${field} is not a date: ${value}`, field)
+  return date
 }
 
 /**
