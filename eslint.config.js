@@ -13,6 +13,7 @@ const LAYERS = [
   'services',
   'api',
   'client',
+  'assistant',
   'discovery',
   'daemon',
   'cli',
@@ -31,8 +32,10 @@ const MAY_IMPORT = {
   store: { code: ['domain', 'config'] },
   collectors: { code: ['domain', 'config'] },
   services: { code: ['domain', 'store', 'auth', 'config'] },
-  api: { code: ['domain', 'services', 'store', 'auth', 'config', 'version'] },
+  api: { code: ['domain', 'services', 'store', 'auth', 'config', 'assistant', 'version'] },
   client: { code: ['domain', 'auth', 'config'], types: ['api', 'services'] },
+  // The MCP server and the chat: adapters over the typed client, served by the API and the CLI.
+  assistant: { code: ['domain', 'client', 'config', 'version'] },
   discovery: { code: ['domain', 'config', 'version'] },
   daemon: {
     code: [

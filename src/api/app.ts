@@ -30,8 +30,10 @@ import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
+import { type ChatOptions, chatRoutes } from './routes/chat.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
+import { mcpRoutes } from './routes/mcp.ts'
 import { searchRoutes } from './routes/search.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
@@ -47,6 +49,7 @@ import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
 import { summaryRoutes } from './routes/summary.ts'
+import { timelineRoutes } from './routes/timeline.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
@@ -107,6 +110,8 @@ export interface BuildAppOptions {
   watchStatusFile?: string
   /** The built dashboard served at `/` (default: the repository's `web/dist`). */
   dashboardDir?: string
+  /** The chat's model server: its settings file, the environment, the upstream timeout. */
+  llm?: ChatOptions
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
@@ -294,6 +299,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     labelRoutes,
     historyRoutes,
     searchRoutes,
+    timelineRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
@@ -304,6 +310,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   })
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
+  await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
+  await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
   await app.register(dashboardStatic, { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then

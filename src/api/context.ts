@@ -31,8 +31,11 @@ export interface RouteEntry {
   method: string
   url: string
   access: Access | undefined
-  /** `frames` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies). */
-  wire: 'frames' | undefined
+  /**
+   * `frames` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies); `openai`
+   * for the OpenAI-compatible routes (`{"error":{…}}` bodies).
+   */
+  wire: 'frames' | 'openai' | undefined
 }
 
 export class DaybookContext {

@@ -1,15 +1,7 @@
 /**
- * Plain-text formatting for CLI output.
+ * Plain-text formatting for CLI output (durations: `formatDuration` in the domain, shared with
+ * the dashboard and the assistant).
  */
-
-/** `3h 12m`, `45m`, `30s`: the largest units that matter for a day's numbers. */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds)
-  if (s < 60) return `${s}s`
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  return h === 0 ? `${m}m` : `${h}h ${m}m`
-}
 
 /** A bar of `width` cells scaled so that `max` fills it; anything above zero shows at least one. */
 export function bar(value: number, max: number, width = 24): string {

@@ -72,6 +72,12 @@ Access:
   DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS=N open TCP connections from one address (default 64);
                                         beyond either cap a connection is closed at once
 
+Chat (/v1/chat/completions, OpenAI-compatible; the model server is any OpenAI-compatible one):
+  DAYBOOK_LLM_BASE_URL=URL              e.g. http://127.0.0.1:11434/v1 (Ollama)
+  DAYBOOK_LLM_MODEL=NAME                the model asked for as "daybook"
+  DAYBOOK_LLM_API_KEY=KEY               sent to the model server, never shown or logged
+  POST /v1/settings/llm-config sets the same (kept in <config-dir>/llm.json, 0600) and wins.
+
 Files:
   <data-dir>/daybook.db    the database (SQLite, WAL)
   <data-dir>/daemon.json   pid, host, port, socket, version, startedAt; removed at exit

@@ -4,7 +4,8 @@
 import type { StatusReport } from '../client/api.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
-import { columns, formatDuration } from './format.ts'
+import { formatDuration } from '../domain/time.ts'
+import { columns } from './format.ts'
 
 const HELP = `Usage: daybook status [options]
 

@@ -6,7 +6,7 @@ import type WebSocket from 'ws'
 import { ApiError, UnreachableError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
-import { formatDuration } from './format.ts'
+import { formatDuration } from '../domain/time.ts'
 
 const HELP = `Usage: daybook tail [options]
 

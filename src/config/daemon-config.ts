@@ -41,6 +41,8 @@ export interface DaemonConfig {
   awPort: number
   /** Serve all of ActivityWatch's API without a token. */
   awOpen: boolean
+  /** The chat's model server as the environment gives it (stored settings win over it). */
+  llm: { baseUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined }
 }
 
 /** The daemon's configuration from its checked settings. */
@@ -74,6 +76,7 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
     aw: s.aw,
     awPort: s.awPort,
     awOpen: s.awOpen,
+    llm: { baseUrl: s.llmBaseUrl, model: s.llmModel, apiKey: s.llmApiKey },
   }
 }
 

@@ -115,6 +115,17 @@ export const Settings = Type.Object({
   summaryRateLimit: count('GET_RATE_LIMIT_MAX_REQUESTS', 30),
   summaryRateWindowSec: count('GET_RATE_LIMIT_WINDOW_SEC', 60),
 
+  // serve: the chat's model server, unless set through /v1/settings/llm-config.
+  llmBaseUrl: Type.Optional(
+    Type.String({
+      format: 'daybook-http-url',
+      from: ['DAYBOOK_LLM_BASE_URL'],
+      expected: 'an http or https URL',
+    }),
+  ),
+  llmModel: Type.Optional(Type.String({ from: ['DAYBOOK_LLM_MODEL'] })),
+  llmApiKey: Type.Optional(Type.String({ from: ['DAYBOOK_LLM_API_KEY'] })),
+
   // watch: where and how to send.
   url: Type.Optional(
     Type.String({ format: 'daybook-http-url', ...flag('--url'), expected: 'an http or https URL' }),
@@ -188,6 +199,9 @@ export const COMMAND_SETTINGS = {
     'publicActivitySummary',
     'summaryRateLimit',
     'summaryRateWindowSec',
+    'llmBaseUrl',
+    'llmModel',
+    'llmApiKey',
   ],
   watch: [
     'dataDir',

@@ -3,6 +3,7 @@
  * origins and logger, and the request handler the Unix socket listener shares with TCP.
  */
 import http from 'node:http'
+import path from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { type DaybookApp, buildApp } from '../api/app.ts'
 import {
@@ -55,6 +56,7 @@ export async function buildDaemonApi(config: DaemonConfig): Promise<DaemonApi> {
     publicActivitySummary: config.publicActivitySummary,
     activitySummaryRateLimit: config.summaryRateLimit,
     watchStatusFile: watchStatusFile(config.dataDir),
+    llm: { configFile: path.join(config.configDir, 'llm.json'), environment: config.llm },
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization'],

@@ -27,3 +27,12 @@ export function checkRangeOrder(
     )
   }
 }
+
+/** `3h 12m`, `45m`, `30s`: the largest units that matter for a day's numbers. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds)
+  if (s < 60) return `${s}s`
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return h === 0 ? `${m}m` : `${h}h ${m}m`
+}

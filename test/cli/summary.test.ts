@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatDuration } from '../../src/cli/format.ts'
+import { formatDuration } from '../../src/domain/time.ts'
 import { DaybookClient } from '../../src/client/client.ts'
 import { runCli, startDaemon } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'

@@ -36,9 +36,10 @@ declare module 'fastify' {
     wsAccess?: Access
     /**
      * `frames`: the route speaks the frames wire. Its key may be sent raw or as a bearer token,
-     * and its error bodies are `{"error": code}` (see `src/api/errors.ts`).
+     * and its error bodies are `{"error": code}` (see `src/api/errors.ts`). `openai`: an
+     * OpenAI-compatible route, whose error bodies are OpenAI's `{"error":{"message",…}}`.
      */
-    wire?: 'frames'
+    wire?: 'frames' | 'openai'
     /**
      * How this route's callers present their key, when not as a bearer token (the WakaTime
      * wire: Basic or Bearer, base64 or raw, or `?api_key=`).

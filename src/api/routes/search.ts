@@ -15,7 +15,7 @@ import { errorResponses } from '../schemas/responses.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
 import { BODY_UTC, UnixSeconds } from '../schemas/common.ts'
 
-const SearchBody = Type.Object(
+export const SearchBody = Type.Object(
   {
     text: Type.String({
       minLength: 1,
