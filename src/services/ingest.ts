@@ -11,7 +11,8 @@ import {
   checkEventTimes,
 } from '../domain/events.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
-import type { AfkSelector, Change, EventSelector, InputDelta, Store } from '../store/ports.ts'
+import type { AfkSelector, EventSelector, InputDelta, Store } from '../store/ports.ts'
+import type { Change } from '../domain/changes.ts'
 import type { Bus } from './bus.ts'
 
 /** What a batch did, as the API answers it. */

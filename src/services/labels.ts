@@ -1,7 +1,8 @@
 /**
  * Labels: notes on stretches of time. Writes are announced on the bus after they commit.
  */
-import type { Label, NewLabel, Store } from '../store/ports.ts'
+import type { Store } from '../store/ports.ts'
+import type { Label, NewLabel } from '../domain/labels.ts'
 import type { Bus } from './bus.ts'
 
 export class LabelService {

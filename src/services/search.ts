@@ -3,7 +3,8 @@
  * hits as soon as they are known, and stop when nobody is listening any more.
  */
 import { type Calendar, type TimeRange, bucketFloor } from '../domain/calendar.ts'
-import type { SearchHit, Store } from '../store/ports.ts'
+import type { Store } from '../store/ports.ts'
+import type { SearchHit } from '../domain/search.ts'
 import type { ActiveTimeService } from './active-time.ts'
 
 export class SearchService {

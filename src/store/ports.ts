@@ -20,23 +20,16 @@ import type {
 import type { InputBucket, InputCounts } from '../domain/input.ts'
 import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../domain/summary.ts'
+import type { Change } from '../domain/changes.ts'
+import type { Label, NewLabel } from '../domain/labels.ts'
+import type { SearchHit } from '../domain/search.ts'
+import type { Session } from '../domain/sessions.ts'
 
 /** A range whose sides may be unbounded (absent or infinite). */
 export interface OpenRange {
   startMs?: number | undefined
   endMs?: number | undefined
 }
-
-/** What one write changed: its place in the feed, and the row as it now is. */
-export type Change =
-  | { seq: number; kind: 'event'; op: 'upsert'; event: ActivityEvent }
-  | { seq: number; kind: 'event'; op: 'delete'; id: string }
-  | { seq: number; kind: 'afk'; op: 'upsert'; afk: AfkPeriod }
-  | { seq: number; kind: 'afk'; op: 'delete'; id: string }
-  | { seq: number; kind: 'setting'; op: 'upsert'; key: string; value: unknown }
-  | { seq: number; kind: 'device'; op: 'upsert'; device: DeviceIdentity }
-  | { seq: number; kind: 'label'; op: 'upsert'; label: Label; created?: boolean }
-  | { seq: number; kind: 'label'; op: 'delete'; id: string }
 
 export interface IngestResult {
   /** Items that were new. */
@@ -162,19 +155,6 @@ export interface HeartbeatStore {
   machines(): Promise<HeartbeatMachine[]>
 }
 
-/** A note on a stretch of time. Times are epoch ms. */
-export interface Label {
-  id: string
-  text: string
-  context: string | null
-  startMs: number
-  endMs: number
-  createdMs: number
-  updatedMs: number
-}
-
-export type NewLabel = Pick<Label, 'text' | 'context' | 'startMs' | 'endMs'>
-
 export interface LabelStore {
   create(label: NewLabel): Promise<{ label: Label; changes: Change[] }>
   /** Changes the given fields; `NotFoundError` when there is no such label. */
@@ -210,31 +190,12 @@ export interface StatusStore {
   collectors(): Promise<CollectorRow[]>
 }
 
-/** One search hit: an event and the active seconds it owned, or a label and its active time. */
-export type SearchHit =
-  | { type: 'event'; event: ActivityEvent; activeSeconds: number }
-  | { type: 'label'; label: Label; activeSeconds: number }
-
 export interface SearchStore {
   /**
    * Events whose entity, project, app or branch names match `text` (words, prefixes), and labels
    * whose text matches it, within `range`, newest first, at most `limit`.
    */
   search(text: string, range: TimeRange, limit: number): Promise<SearchHit[]>
-}
-
-/** A stretch of continuous activity. */
-export interface Session {
-  startMs: number
-  endMs: number
-  activeSeconds: number
-}
-
-/** A device as the change feed carries it: what it is, not its statistics. */
-export interface DeviceIdentity {
-  id: string
-  name: string
-  own: boolean
 }
 
 /** A device activity is recorded on. */
@@ -503,6 +464,3 @@ export interface Store {
   /** Closes the store; pending writes have already committed. */
   close(): Promise<void>
 }
-
-/** Sources ranked at or above this priority (editors) count as evidence that a person is present. */
-export const PRESENCE_PRIORITY = 300

@@ -17,7 +17,8 @@ import { referenceFromStore } from '../../src/reports/active-time.ts'
 import { deriveEvents } from '../../src/domain/wakatime/derive.ts'
 import { type Heartbeat, PLACEHOLDERS, heartbeatHash } from '../../src/domain/wakatime/heartbeat.ts'
 import { editorDisplayName } from '../../src/domain/wakatime/user-agent.ts'
-import type { ActiveTimeQuery, Change, Store, TokenRow } from '../../src/store/ports.ts'
+import type { ActiveTimeQuery, Store, TokenRow } from '../../src/store/ports.ts'
+import type { Change } from '../../src/domain/changes.ts'
 import { activityWatchConformance } from './conformance-activitywatch.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
-import type { Session } from '../../store/ports.ts'
+import type { Session } from '../../domain/sessions.ts'
 import { Nullable, Timestamp, TimeZoneParam } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 

@@ -2,7 +2,7 @@
  * Wire shapes of labels: times are unix seconds, as the rest of the daemon API's analysis routes.
  */
 import { type Static, Type } from 'typebox'
-import type { Label } from '../../store/ports.ts'
+import type { Label } from '../../domain/labels.ts'
 import { Nullable } from './common.ts'
 
 const UnixSeconds = (description: string) =>

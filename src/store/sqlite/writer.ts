@@ -20,17 +20,16 @@ import { editorSource, isWakatimeSource } from '../../domain/wakatime/user-agent
 import { sourcePriorityOf } from '../../domain/timeline.ts'
 import {
   type AfkSelector,
-  type Change,
   type DeviceRow,
   type EventSelector,
   type HeartbeatIngestResult,
   type IngestResult,
   type InputDelta,
-  type Label,
-  type NewLabel,
-  PRESENCE_PRIORITY,
   type TokenRow,
 } from '../ports.ts'
+import type { Change } from '../../domain/changes.ts'
+import type { Label, NewLabel } from '../../domain/labels.ts'
+import { PRESENCE_PRIORITY } from '../../domain/presence.ts'
 import type { Connection } from './connection.ts'
 import { DimensionWriter, idsOfNames } from './dimensions.ts'
 import { ChangePacker, type PackedIngestResult } from './event-batch.ts'
