@@ -8,7 +8,6 @@ import { Worker } from 'node:worker_threads'
 import * as errors from '../../domain/errors.ts'
 import type {
   ActiveTimeStore,
-  ActivityWatchStore,
   AfkStore,
   CatalogStore,
   ChangeFeed,
@@ -23,6 +22,7 @@ import type {
   Store,
   TokenStore,
 } from '../ports.ts'
+import type { ActivityWatchStore } from '../activitywatch-port.ts'
 import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
 import { type PackedIngestResult, packEvents, unpackChanges } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
