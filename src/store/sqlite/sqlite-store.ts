@@ -23,8 +23,9 @@ import type {
   TokenStore,
 } from '../ports.ts'
 import type { ActivityWatchStore } from '../activitywatch-port.ts'
-import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
-import { type PackedIngestResult, packEvents, unpackChanges } from './event-batch.ts'
+import type { Call, StoreCalls, StoreMethod } from './calls.ts'
+import type { Reply, Startup, WorkerOptions } from './worker.ts'
+import { packEvents, unpackChanges } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
 
 export interface SqliteStoreOptions {
@@ -120,12 +121,15 @@ class StoreWorker {
     return this.#pending.size
   }
 
-  call<T>(method: string, args: unknown[]): Promise<T> {
+  call<M extends StoreMethod>(
+    method: M,
+    args: Parameters<StoreCalls[M]>,
+  ): Promise<ReturnType<StoreCalls[M]>> {
     if (this.#failed) return Promise.reject(this.#failed)
     const id = ++this.#next
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.worker.postMessage({ id, method, args } satisfies Call)
+      this.worker.postMessage({ id, method, args } satisfies Call<M>)
     })
   }
 
@@ -168,20 +172,20 @@ export class SqliteStore implements Store {
     this.#options = options
     this.#writer = writer
     const w =
-      <T>(method: string) =>
-      (...args: unknown[]) =>
-        this.#writer.call<T>(method, args)
+      <M extends StoreMethod>(method: M) =>
+      (...args: Parameters<StoreCalls[M]>) =>
+        this.#writer.call(method, args)
     const r =
-      <T>(method: string) =>
-      (...args: unknown[]) =>
-        this.#reader().call<T>(method, args)
+      <M extends StoreMethod>(method: M) =>
+      (...args: Parameters<StoreCalls[M]>) =>
+        this.#reader().call(method, args)
     this.events = {
       // Packed: the batch crosses to the writer as a few strings and typed arrays.
       insert: async (events, options) => {
-        const { changes, ...counts } = await this.#writer.call<PackedIngestResult>(
-          'events.insert',
-          [packEvents(events), options],
-        )
+        const { changes, ...counts } = await this.#writer.call('events.insert', [
+          packEvents(events),
+          options,
+        ])
         return { ...counts, changes: unpackChanges(changes) }
       },
       delete: w('events.delete'),
@@ -318,7 +322,7 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<number[]> {
-    const applied = await this.#writer.call<number[]>('migrate', [])
+    const applied = await this.#writer.call('migrate', [])
     await this.#readersStarting
     return applied
   }
