@@ -73,7 +73,7 @@ export class DaybookContext {
     this.ingest = new IngestService({ ...deps, bus: this.bus })
     this.activeTime = new ActiveTimeService(deps)
     this.insights = new InsightService({ ...deps, activeTime: this.activeTime })
-    this.labels = new LabelService({ store, bus: this.bus })
+    this.labels = new LabelService({ ...deps, bus: this.bus })
     this.history = new HistoryService({ ...deps, activeTime: this.activeTime, ingest: this.ingest })
     this.search = new SearchService({ store, activeTime: this.activeTime })
     this.startedMs = this.clock()

@@ -53,7 +53,7 @@ export class IngestService {
     const now = this.#clock()
     events.forEach((e, i) => checkEventTimes(e, now, (name) => field(i, name)))
     if (events.length === 0) return { inserted: 0, duplicates: 0, updated: 0 }
-    const { changes, ...counts } = await this.#store().events.insert(events, {
+    const { changes, ...counts } = await this.#store().events.insert(events, now, {
       changes: this.#bus.listeners > 0,
     })
     this.#announce(changes)
@@ -68,7 +68,7 @@ export class IngestService {
     const now = this.#clock()
     periods.forEach((p, i) => checkAfkTimes(p, now, (name) => field(i, name)))
     if (periods.length === 0) return { inserted: 0, duplicates: 0, updated: 0 }
-    const { changes, ...counts } = await this.#store().afk.insert(periods)
+    const { changes, ...counts } = await this.#store().afk.insert(periods, now)
     this.#announce(changes)
     return counts
   }
@@ -108,7 +108,7 @@ export class IngestService {
    */
   async heartbeats(heartbeats: readonly Heartbeat[]): Promise<{ stored: boolean[] }> {
     if (heartbeats.length === 0) return { stored: [] }
-    const { changes, stored } = await this.#store().heartbeats.insert(heartbeats, {
+    const { changes, stored } = await this.#store().heartbeats.insert(heartbeats, this.#clock(), {
       changes: this.#bus.listeners > 0,
     })
     this.#announce(changes)

@@ -91,9 +91,15 @@ export interface EventStore {
    * Stores a batch in one transaction (all of it or none). An event whose device, source, start
    * and names are stored already extends the stored one when its end is later, and is a duplicate
    * otherwise; an event deleted before stays deleted (a duplicate). Events of sources ranked at or
-   * above `presencePriority` count as presence: they end open AFK periods of their device.
+   * above `PRESENCE_PRIORITY` count as presence: they end open AFK periods of their device.
+   * `receivedMs` is when the daemon received the batch (its clock): the collectors' last-seen
+   * time and the creation time of devices it names.
    */
-  insert(events: readonly NewActivityEvent[], options?: InsertOptions): Promise<IngestResult>
+  insert(
+    events: readonly NewActivityEvent[],
+    receivedMs: number,
+    options?: InsertOptions,
+  ): Promise<IngestResult>
   /** Deletes matching events in one transaction, leaving a tombstone of each in the feed. */
   delete(selector: EventSelector): Promise<{ deleted: number; changes: Change[] }>
   list(query: EventListQuery): Promise<EventPage>
@@ -113,8 +119,9 @@ export interface AfkStore {
    * Stores periods in one transaction. A period is its device and start: re-sent with a later end
    * it is extended (an open one is closed); otherwise it is a duplicate. An open period ends at
    * the first evidence of presence on its device after it, until a real end arrives.
+   * `receivedMs` is when the daemon received them (see `EventStore.insert`).
    */
-  insert(periods: readonly NewAfkPeriod[]): Promise<IngestResult>
+  insert(periods: readonly NewAfkPeriod[], receivedMs: number): Promise<IngestResult>
   /** Periods overlapping the range, by start; an open one overlaps everything after its start. */
   list(range: OpenRange): Promise<AfkPeriod[]>
   delete(selector: AfkSelector): Promise<{ deleted: number; changes: Change[] }>
@@ -147,8 +154,13 @@ export interface HeartbeatStore {
    * setting: derived events that no longer hold are deleted (tombstones in the feed), changed
    * ones updated, new ones inserted. The stored events end the same whatever order heartbeats
    * arrive in. Derived events of editors count as presence, like other editors' events.
+   * `receivedMs` is when the daemon received them (see `EventStore.insert`).
    */
-  insert(heartbeats: readonly Heartbeat[], options?: InsertOptions): Promise<HeartbeatIngestResult>
+  insert(
+    heartbeats: readonly Heartbeat[],
+    receivedMs: number,
+    options?: InsertOptions,
+  ): Promise<HeartbeatIngestResult>
   /** Heartbeats with a time in `range`, by time then id, at most `limit`. */
   list(range: TimeRange, limit: number): Promise<StoredHeartbeat[]>
   /** The latest heartbeat of each device that sent any, latest first. */
@@ -156,9 +168,14 @@ export interface HeartbeatStore {
 }
 
 export interface LabelStore {
-  create(label: NewLabel): Promise<{ label: Label; changes: Change[] }>
-  /** Changes the given fields; `NotFoundError` when there is no such label. */
-  update(id: string, patch: Partial<NewLabel>): Promise<{ label: Label; changes: Change[] }>
+  /** Creates a label at `nowMs` (its created and updated time). */
+  create(label: NewLabel, nowMs: number): Promise<{ label: Label; changes: Change[] }>
+  /** Changes the given fields at `nowMs`; `NotFoundError` when there is no such label. */
+  update(
+    id: string,
+    patch: Partial<NewLabel>,
+    nowMs: number,
+  ): Promise<{ label: Label; changes: Change[] }>
   /** Deletes a label (a tombstone in the feed); false when there is no such label. */
   delete(id: string): Promise<{ deleted: boolean; changes: Change[] }>
   get(id: string): Promise<Label | undefined>

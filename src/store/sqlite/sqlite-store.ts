@@ -181,9 +181,10 @@ export class SqliteStore implements Store {
         this.#reader().call(method, args)
     this.events = {
       // Packed: the batch crosses to the writer as a few strings and typed arrays.
-      insert: async (events, options) => {
+      insert: async (events, receivedMs, options) => {
         const { changes, ...counts } = await this.#writer.call('events.insert', [
           packEvents(events),
+          receivedMs,
           options,
         ])
         return { ...counts, changes: unpackChanges(changes) }

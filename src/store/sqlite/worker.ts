@@ -113,11 +113,12 @@ const handlers: StoreCalls = {
     return null
   },
 
-  'events.insert': (events, options) => w().insertEvents(unpackEvents(events), Date.now(), options),
+  'events.insert': (events, receivedMs, options) =>
+    w().insertEvents(unpackEvents(events), receivedMs, options),
   'events.delete': (selector) => w().deleteEvents(selector),
   'events.list': (q) => reader.listEvents(q),
   'events.span': () => reader.span(),
-  'afk.insert': (periods) => w().insertAfk(periods, Date.now()),
+  'afk.insert': (periods, receivedMs) => w().insertAfk(periods, receivedMs),
   'afk.list': (range) => reader.listAfk(range),
   'afk.delete': (selector) => w().deleteAfk(selector),
   'devices.list': () => reader.devices(),
@@ -147,8 +148,8 @@ const handlers: StoreCalls = {
   'activeTime.settle': () => {
     while (refreshDirty(c, rollupBatch) > 0);
   },
-  'labels.create': (label) => w().createLabel(label, Date.now()),
-  'labels.update': (id, patch) => w().updateLabel(id, patch, Date.now()),
+  'labels.create': (label, nowMs) => w().createLabel(label, nowMs),
+  'labels.update': (id, patch, nowMs) => w().updateLabel(id, patch, nowMs),
   'labels.delete': (id) => w().deleteLabel(id),
   'labels.get': (id) => reader.label(id),
   'labels.list': (q) => reader.labels(q),
@@ -173,8 +174,8 @@ const handlers: StoreCalls = {
     awWrite().saveSetting(key, value)
   },
   'aw.deleteSetting': (key) => awWrite().deleteSetting(key),
-  'heartbeats.insert': (heartbeats, options) =>
-    w().insertHeartbeats(heartbeats, Date.now(), options),
+  'heartbeats.insert': (heartbeats, receivedMs, options) =>
+    w().insertHeartbeats(heartbeats, receivedMs, options),
   'heartbeats.list': (range, limit) => reader.heartbeats(range, limit),
   'heartbeats.machines': () => reader.heartbeatMachines(),
 }
