@@ -30,8 +30,3 @@ export type TombstoneKind = 'event' | 'afk' | 'label'
 export function tombstoneChange(seq: number, kind: TombstoneKind, id: string): Change {
   return { seq, kind, op: 'delete', id }
 }
-
-/** Orders changes by their place in the feed (in place), and returns them. */
-export function inFeedOrder<C extends { seq: number }>(changes: C[]): C[] {
-  return changes.sort((a, b) => a.seq - b.seq)
-}

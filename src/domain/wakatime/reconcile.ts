@@ -19,7 +19,7 @@ export type ReconcileHeartbeat = StreamHeartbeat & { fresh: boolean }
  * True when the boundary between consecutive heartbeats `earlier` and `later` is a cut this write
  * cannot have moved: both heartbeats were stored before it, and the cut holds between them.
  */
-export function isStableCut(
+function isStableCut(
   earlier: ReconcileHeartbeat,
   later: ReconcileHeartbeat,
   timeoutMs: number,

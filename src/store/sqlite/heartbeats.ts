@@ -50,7 +50,7 @@ const PAGE = 512
 
 const ROW_COLUMNS = 'time_ms, hash, entity, type, category, project, branch, language, deleted'
 
-export function compareKeys(a: StreamKey, b: StreamKey): number {
+function compareKeys(a: StreamKey, b: StreamKey): number {
   return a.t - b.t || Buffer.compare(a.h, b.h)
 }
 

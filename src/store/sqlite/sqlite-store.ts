@@ -6,23 +6,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import * as errors from '../../domain/errors.ts'
-import type {
-  ActiveTimeStore,
-  AfkStore,
-  CatalogStore,
-  ChangeFeed,
-  DeviceStore,
-  EventStore,
-  HeartbeatStore,
-  InputStore,
-  LabelStore,
-  SearchStore,
-  SettingsStore,
-  StatusStore,
-  Store,
-  TokenStore,
-} from '../ports.ts'
-import type { ActivityWatchStore } from '../activitywatch-port.ts'
+import type { Store } from '../ports.ts'
 import type { Call, StoreCalls, StoreMethod } from './calls.ts'
 import type { Reply, Startup, WorkerOptions } from './worker.ts'
 import { packEvents, unpackChanges } from './event-batch.ts'
@@ -152,20 +136,20 @@ export class SqliteStore implements Store {
   #readers: StoreWorker[] = []
   #closed: Promise<void> | undefined
 
-  readonly events: EventStore
-  readonly afk: AfkStore
-  readonly devices: DeviceStore
-  readonly catalog: CatalogStore
-  readonly input: InputStore
-  readonly settings: SettingsStore
-  readonly tokens: TokenStore
-  readonly changes: ChangeFeed
-  readonly activeTime: ActiveTimeStore
-  readonly labels: LabelStore
-  readonly status: StatusStore
-  readonly search: SearchStore
-  readonly activitywatch: ActivityWatchStore
-  readonly heartbeats: HeartbeatStore
+  readonly events: Store['events']
+  readonly afk: Store['afk']
+  readonly devices: Store['devices']
+  readonly catalog: Store['catalog']
+  readonly input: Store['input']
+  readonly settings: Store['settings']
+  readonly tokens: Store['tokens']
+  readonly changes: Store['changes']
+  readonly activeTime: Store['activeTime']
+  readonly labels: Store['labels']
+  readonly status: Store['status']
+  readonly search: Store['search']
+  readonly activitywatch: Store['activitywatch']
+  readonly heartbeats: Store['heartbeats']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file

@@ -96,7 +96,7 @@ export function insertAfk(
   return { ...result, changes: tx.changes.finish() }
 }
 
-/** Sources ids ranked as presence (editors) under the current settings. */
+/** Source ids ranked as presence (editors) under the current settings. */
 function presenceSources(c: Connection): number[] {
   const priority = sourcePriorityOf(readSettings(c).sourcePriority)
   return c

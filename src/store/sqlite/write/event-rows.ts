@@ -6,8 +6,8 @@ import type { Connection } from '../connection.ts'
 import type { DimensionWriter } from '../dimensions.ts'
 
 /**
- * Stores event rows: the one `INSERT INTO events`, prepared once per transaction that stores
- * events. Arguments are positional (no object per event: a batch calls this for every event).
+ * Stores event rows: the one `INSERT INTO events` (the connection caches the prepared statement).
+ * Arguments are positional: a batch calls this for every event, and builds no object for it.
  */
 export class EventRows {
   readonly #insert: StatementSync

@@ -11,7 +11,7 @@ import { deviceChanges } from '../records.ts'
 import { markDirty } from '../rollups.ts'
 
 /** Time spans whose slots a transaction made dirty, merged before they are written. */
-export class DirtySpans {
+class DirtySpans {
   readonly #spans: [number, number][] = []
 
   add(fromMs: number, toMs: number): void {
@@ -38,7 +38,7 @@ export class DirtySpans {
  * The changes a transaction made, gathered as it makes them; `finish` adds the devices it created
  * and puts them in feed order.
  */
-export class ChangeLog {
+class ChangeLog {
   readonly #c: Connection
   readonly #dims: DimensionWriter
   readonly #changes: Change[] = []
