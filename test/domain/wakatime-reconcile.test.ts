@@ -35,7 +35,8 @@ type Stored = StreamHeartbeat & { id: number }
 const compare = (a: Stored, b: Stored) => a.timeMs - b.timeMs || a.id - b.id
 
 const heartbeatArb = fc.record({
-  minute: fc.integer({ min: 0, max: 40 }),
+  // Few minutes: heartbeats often share an instant, and gaps reach the timeout.
+  minute: fc.integer({ min: 0, max: 20 }),
   entity: fc.constantFrom('a.rs', 'b.rs'),
   project: fc.constantFrom('daybook', 'other', PLACEHOLDERS.project),
   deleted: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
@@ -43,9 +44,10 @@ const heartbeatArb = fc.record({
 
 function heartbeatsOf(
   specs: readonly { minute: number; entity: string; project: string; deleted: boolean }[],
+  firstId = 0,
 ): Stored[] {
-  return specs.map((s, id) => ({
-    id,
+  return specs.map((s, i) => ({
+    id: firstId + i,
     timeMs: s.minute * MIN,
     entity: s.entity,
     type: 'file',
@@ -71,15 +73,19 @@ function write(stream: Stored[], events: NewActivityEvent[], added: Stored[]): N
     const last = found[found.length - 1]
     if (last && (last.end === null || compare(key, last.end) < 0)) continue
     const at = all.findIndex((h) => h.id === key.id)
-    const back = new StableCutSearch<ReturnType<typeof view>>('back', TIMEOUT)
+    const back = new StableCutSearch<ReturnType<typeof view>>('back', TIMEOUT, key)
     // Fed in pages of two, as a store pages through its rows.
     const earlier = all.slice(0, at).reverse().map(view)
     let start: Stored | undefined
     for (let i = 0; i < earlier.length && !start; i += 2) start = back.feed(earlier.slice(i, i + 2))
     start ??= back.last ?? key
     const forward = new StableCutSearch<ReturnType<typeof view>>('forward', TIMEOUT)
-    const end = forward.feed(all.slice(at).map(view)) ?? null
-    found.push({ start, end })
+    // Fed in pages of three.
+    const later = all.slice(at).map(view)
+    let end: Stored | undefined
+    for (let i = 0; i < later.length && !end; i += 3) end = forward.feed(later.slice(i, i + 3))
+    end ??= forward.end()
+    found.push({ start, end: end ?? null })
   }
   let out = events
   for (const { start, end } of joinStretches(found, compare)) {
@@ -134,6 +140,23 @@ test('any arrival order and batching of heartbeats derives the events of the who
       },
     ),
     { numRuns: 300 },
+  )
+})
+
+test('an event runs on across heartbeats at one instant: no stable cut before them', () => {
+  // a.rs at 10, then b.rs and a placeholder a.rs at 14: the event of a.rs runs 10–15 across b.rs
+  // (which covers nothing). A heartbeat at 15 must not cut the stretch at b.rs.
+  const stream = heartbeatsOf([
+    { minute: 10, entity: 'a.rs', project: 'other', deleted: false },
+    { minute: 14, entity: 'b.rs', project: 'other', deleted: false },
+    { minute: 14, entity: 'a.rs', project: PLACEHOLDERS.project, deleted: false },
+  ])
+  const late = heartbeatsOf([{ minute: 15, entity: 'a.rs', project: 'daybook', deleted: true }], 3)
+  const events = write(stream, deriveEvents(stream, ctx), late)
+  assert.deepEqual(sorted(events), sorted(deriveEvents([...stream, ...late].sort(compare), ctx)))
+  assert.deepEqual(
+    events.map((e) => [e.startMs / MIN, e.endMs / MIN, e.entity]),
+    [[10, 15, 'a.rs']],
   )
 })
 

@@ -746,6 +746,34 @@ export function conformance(name: string, open: StoreFactory): void {
       assert.deepEqual(new Set(upserted.map((c) => (c as { event: ActivityEvent }).event.id)), live)
     })
 
+    test('an event running across heartbeats at one instant is re-derived whole by a later one', async (t) => {
+      const store = await open(t)
+      const at = (min: number, entity: string, project: string, language: string) =>
+        heartbeat({ timeMs: T0 + min * MIN, entity, project, language })
+      // At 14:00 the stream orders b.rs before the placeholder a.rs (by hash), so b.rs covers
+      // nothing and the event of a.rs runs on from 10:00 across it.
+      const language = ['Rust', 'Go', 'Python', 'Zig', 'Lua', 'Nim', 'C', 'Java'].find(
+        (l) =>
+          Buffer.compare(
+            heartbeatHash(at(14, 'b.rs', 'daybook', l)),
+            heartbeatHash(at(14, 'a.rs', PLACEHOLDERS.project, l)),
+          ) < 0,
+      ) as string
+      await store.heartbeats.insert(
+        [
+          at(14, 'b.rs', 'daybook', language),
+          at(14, 'a.rs', PLACEHOLDERS.project, language),
+          at(10, 'a.rs', 'daybook', language),
+        ],
+        T0,
+      )
+      await store.heartbeats.insert([at(15, 'c.rs', 'daybook', language)], T0)
+      assert.deepEqual(
+        (await allEvents(store)).map((e) => [e.entity, e.startMs - T0, e.endMs - T0]),
+        [['a.rs', 10 * MIN, 15 * MIN]],
+      )
+    })
+
     test('a new timeout re-derives every stream; a deleted event stays deleted', async (t) => {
       const store = await open(t)
       const at = (min: number, entity = 'a.rs') => heartbeat({ entity, timeMs: T0 + min * MIN })

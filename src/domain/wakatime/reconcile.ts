@@ -33,31 +33,58 @@ function isStableCut(
  * `forward`: earliest first, from the new one itself), it answers the heartbeat where the stretch
  * starts (`back`) or where it ends, not included (`forward`): in both, the later heartbeat of the
  * cut. A backward walk that runs out of heartbeats starts at the stream's first (`last`); a
- * forward one that runs out reaches the stream's end.
+ * forward one that runs out asks `end()`, and reaches the stream's end when that has none.
+ *
+ * A cut before a heartbeat that another follows at the same instant is no cut: that heartbeat
+ * covers nothing, so the event before it may run on into the one after it when their names
+ * match. Such a cut is passed over, which only makes the stretch longer.
  */
 export class StableCutSearch<H extends ReconcileHeartbeat> {
   readonly #direction: 'back' | 'forward'
   readonly #timeoutMs: number
   #last: H | undefined
+  /** Back: the heartbeat after `last` in the stream (at first, the new one). */
+  #after: Pick<StreamHeartbeat, 'timeMs'> | undefined
+  /** Forward: a cut found before `last`, holding unless the next heartbeat shares its instant. */
+  #pending = false
 
-  constructor(direction: 'back' | 'forward', timeoutMs: number) {
+  /** `from` is the heartbeat a backward walk starts beside (the new one). */
+  constructor(
+    direction: 'back' | 'forward',
+    timeoutMs: number,
+    from?: Pick<StreamHeartbeat, 'timeMs'>,
+  ) {
     this.#direction = direction
     this.#timeoutMs = timeoutMs
+    this.#after = from
   }
 
   /** Takes the next heartbeats of the walk; the heartbeat at the stable cut once one is found. */
   feed(heartbeats: Iterable<H>): H | undefined {
     for (const h of heartbeats) {
       const last = this.#last
+      if (this.#direction === 'back') {
+        const after = this.#after
+        this.#after = last ?? after
+        this.#last = h
+        if (last === undefined) continue
+        if (after?.timeMs !== last.timeMs && isStableCut(h, last, this.#timeoutMs)) return last
+        continue
+      }
       this.#last = h
       if (last === undefined) continue
-      if (this.#direction === 'back') {
-        if (isStableCut(h, last, this.#timeoutMs)) return last
-      } else if (isStableCut(last, h, this.#timeoutMs)) {
-        return h
+      if (this.#pending) {
+        this.#pending = false
+        if (h.timeMs !== last.timeMs) return last
       }
+      this.#pending = isStableCut(last, h, this.#timeoutMs)
     }
     return undefined
+  }
+
+  /** A forward walk at the stream's end: the stable cut before its last heartbeat, if any. */
+  end(): H | undefined {
+    return this.#pending ? this.#last : undefined
   }
 
   /** The last heartbeat fed, if any. */

@@ -147,7 +147,7 @@ function regionStart(
   walked: (r: StreamRow) => Walked,
   timeoutMs: number,
 ): StreamKey {
-  const search = new StableCutSearch<Walked>('back', timeoutMs)
+  const search = new StableCutSearch<Walked>('back', timeoutMs, { timeMs: key.t })
   let cursor = key
   for (;;) {
     const rows = before(c, s, cursor, PAGE)
@@ -175,7 +175,7 @@ function regionEnd(
     inclusive = false
     const found = search.feed(rows.map(walked))
     if (found) return found.key
-    if (rows.length < PAGE) return null
+    if (rows.length < PAGE) return search.end()?.key ?? null
     cursor = keyOf(rows[rows.length - 1] as StreamRow)
   }
 }
