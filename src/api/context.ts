@@ -84,7 +84,7 @@ export class DaybookContext {
     this.events = new EventService({ store })
     this.activeTime = new ActiveTimeService({ ...deps, events: this.events })
     this.insights = new InsightService({ ...deps, activeTime: this.activeTime })
-    this.labels = new LabelService({ store, bus: this.bus })
+    this.labels = new LabelService({ ...deps, bus: this.bus })
     this.history = new HistoryService({ ...deps, activeTime: this.activeTime, ingest: this.ingest })
     this.search = new SearchService({
       store,

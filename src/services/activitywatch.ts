@@ -21,7 +21,8 @@ import {
   type NewAfkPeriod,
   eventId,
 } from '../domain/events.ts'
-import type { AwEventQuery, Store } from '../store/ports.ts'
+import type { AwEventQuery } from '../store/activitywatch-port.ts'
+import type { Store } from '../store/ports.ts'
 import type { IngestService } from './ingest.ts'
 
 /** The bucket missing, as ActivityWatch words it. */

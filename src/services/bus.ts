@@ -3,7 +3,7 @@
  * streams, later hooks and sync). Services publish only after a write resolved, that is after its
  * transaction committed, so nothing rolled back is ever announced.
  */
-import type { Change } from '../store/ports.ts'
+import type { Change } from '../domain/changes.ts'
 import type { InputCounts } from '../domain/input.ts'
 
 /** Input counts added to one bucket (input is not in the change feed; it is announced here). */

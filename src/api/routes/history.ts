@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
-import type { Session } from '../../store/ports.ts'
+import type { Session } from '../../domain/sessions.ts'
 import { Nullable, Timestamp, TimeZoneParam } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { checkRangeOrder } from '../../domain/time.ts'

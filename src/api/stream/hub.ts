@@ -12,7 +12,7 @@
  */
 import type { RawData, WebSocket } from 'ws'
 import type { Bus, BusMessage, InputSample } from '../../services/bus.ts'
-import type { Change } from '../../store/ports.ts'
+import type { Change } from '../../domain/changes.ts'
 import { changeToWire } from '../routes/changes.ts'
 
 /** The parts of a `ws` socket the hub uses. */
