@@ -9,7 +9,7 @@ import { localClock, localTime, where } from './context.ts'
 import { isoRange, parseInstant, periodOutput, periodShape } from './periods.ts'
 import { periodLabel, resolve, tool } from './tool.ts'
 
-export const stretchOutput = z.object({
+const stretchOutput = z.object({
   start: z.string(),
   end: z.string(),
   seconds: z.number().int(),
@@ -191,7 +191,7 @@ export const listSessions = tool({
   },
 })
 
-export const labelOutput = z.object({
+const labelOutput = z.object({
   id: z.string(),
   text: z.string(),
   context: z.string().nullable(),

@@ -88,7 +88,7 @@ export const getSummary = tool({
   },
 })
 
-export const dayRun = z.object({
+const dayRun = z.object({
   days: z.number().int(),
   start: z.string().nullable(),
   end: z.string().nullable(),

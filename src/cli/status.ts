@@ -35,7 +35,7 @@ function formatBytes(bytes: number): string {
 }
 
 /** The status as the lines a person reads. */
-export function formatStatus(s: Status, where: string): string {
+function formatStatus(s: Status, where: string): string {
   const c = s.counts
   const lines = [
     `daybook ${s.version} at ${where}, up ${formatDuration(s.uptimeSeconds)}`,

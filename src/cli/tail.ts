@@ -59,7 +59,7 @@ function describeEvent(e: WireEvent): string {
 }
 
 /** One envelope as the lines a person reads: `HH:MM:SS  Type  what happened`. */
-export function formatEnvelope(envelope: Envelope): string[] {
+function formatEnvelope(envelope: Envelope): string[] {
   const at = clock.format(new Date(envelope.ts_unix_ms))
   const p = envelope.payload
   const line = (text: string) => `${at}  ${envelope.type}  ${text}`

@@ -32,22 +32,6 @@ export interface Envelope {
   payload: unknown
 }
 
-/** Envelope types a client can subscribe to (besides those other tools push). */
-export const STREAM_TYPES = [
-  'DaemonStarted',
-  'DaemonShutdown',
-  'EventsInserted',
-  'EventsDeleted',
-  'AfkChanged',
-  'InputSample',
-  'LabelCreated',
-  'LabelUpdated',
-  'LabelDeleted',
-  'SettingsChanged',
-  'DevicesChanged',
-  'status',
-] as const
-
 export interface HubOptions {
   /** Bytes queued on a client's socket beyond which it is dropped (default 4 MB). */
   maxBufferedBytes?: number
@@ -355,7 +339,7 @@ function sampleToWire(s: InputSample) {
 }
 
 /** A batch of changes as stream envelopes: one per kind of change, labels one each. */
-export function changesToEnvelopes(
+function changesToEnvelopes(
   changes: readonly Change[],
   envelope: (type: string, payload: unknown) => Envelope,
 ): Envelope[] {

@@ -55,11 +55,11 @@ export interface AwAppOptions {
 }
 
 /** aw-watcher-web's id in the Chrome Web Store. */
-export const AW_WATCHER_WEB_CHROME = 'chrome-extension://nglaklhklhcoonedhgnpgddginnjdadi'
+const AW_WATCHER_WEB_CHROME = 'chrome-extension://nglaklhklhcoonedhgnpgddginnjdadi'
 
 const FIREFOX_EXTENSION = /^moz-extension:\/\/[0-9a-z-]+$/i
 
-export const UNAUTHORIZED_AW =
+const UNAUTHORIZED_AW =
   'this ActivityWatch route needs a Daybook token: send "Authorization: Bearer <token>" ' +
   '(daybook token --help), or serve with --aw-open'
 

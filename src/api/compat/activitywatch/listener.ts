@@ -8,9 +8,6 @@ import type { Authenticator } from '../../../domain/access.ts'
 import type { DaybookContext } from '../../context.ts'
 import { buildAwApp } from './app.ts'
 
-/** ActivityWatch's port, where its watchers and clients look. */
-export const AW_DEFAULT_PORT = 5600
-
 export interface AwListenerOptions {
   daybook: DaybookContext
   authenticator: Authenticator

@@ -12,7 +12,7 @@ import { wakatimeActivityRoutes } from './reads-activity.ts'
 import { wakatimeTotalsRoutes } from './reads-totals.ts'
 
 /** The prefixes the reads are served under (Wakapi's). */
-export const READ_PREFIXES = [
+const READ_PREFIXES = [
   '/api/users/:user',
   '/api/v1/users/:user',
   '/api/compat/wakatime/v1/users/:user',

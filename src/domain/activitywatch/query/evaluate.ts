@@ -178,7 +178,7 @@ const FUNCTIONS: Record<string, QueryFn> = {
 }
 
 /** The functions a query can call. */
-export const QUERY_FUNCTIONS = Object.keys(FUNCTIONS)
+const QUERY_FUNCTIONS = Object.keys(FUNCTIONS)
 
 /** Adds the position to an error that has none yet. */
 function at(err: unknown, where: Position): never {

@@ -117,7 +117,7 @@ export function compileRegex(source: string, ignoreCase = false): RegExp {
   }
 }
 
-export function asRule(v: Value | undefined): t.Rule {
+function asRule(v: Value | undefined): t.Rule {
   if (v === undefined || v === null || typeof v !== 'object' || v.kind !== 'dict') {
     throw badParams(`Expected rule dict, got ${describe(v ?? null)}`)
   }
