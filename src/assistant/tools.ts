@@ -7,6 +7,7 @@
 import * as z from 'zod'
 import { formatTimestamp, logicalDate } from '../domain/calendar.ts'
 import { formatDuration } from '../domain/time.ts'
+import { count } from '../domain/words.ts'
 import { type ToolContext, describeToolFailure, localTime, where } from './context.ts'
 import { PERIOD_NAMES } from './periods.ts'
 import { type DaybookTool, GROUP_BYS, SILENT_AFTER_SECONDS, tool } from './tool.ts'
@@ -87,8 +88,8 @@ const getStatus = tool({
     )
     return {
       text:
-        `Daybook ${s.version}, ${s.counts.events} events on ${devices.length} device` +
-        `${devices.length === 1 ? '' : 's'} (${devices.map((d) => d.name + (d.own ? ', this one' : '')).join('; ')}).` +
+        `Daybook ${s.version}, ${count(s.counts.events, 'event')} on ${count(devices.length, 'device')} ` +
+        `(${devices.map((d) => d.name + (d.own ? ', this one' : '')).join('; ')}).` +
         (lines.length > 0
           ? `\nCollectors:\n${lines.join('\n')}`
           : '\nNo collector has sent data.') +
