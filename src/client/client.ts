@@ -266,7 +266,8 @@ export function findDaemon(dataDir: string): Discovery {
   }
   if (!isProcessAlive(d.pid)) {
     throw new UnreachableError(
-      `the daemon recorded in ${discoveryFile(dataDir)} (pid ${d.pid}) is not running`,
+      `the daemon recorded in ${discoveryFile(dataDir)} (pid ${d.pid}) is not running ` +
+        '(start one with: daybook serve)',
     )
   }
   return d
