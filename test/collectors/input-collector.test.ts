@@ -158,10 +158,7 @@ describe('InputCollector', () => {
       onDisk.items.map(([, item, offered]) => [item.kp, offered]),
       [[4, true]],
     )
-    assert.match(
-      logs.at(-1) ?? '',
-      /ECONNREFUSED.*1 bucket kept in .*input\.json, retrying in 1 s/,
-    )
+    assert.match(logs.at(-1) ?? '', /ECONNREFUSED.*1 bucket kept in .*input\.json, retrying in 1 s/)
 
     const id = sender.calls[0]?.[0]?.id
     const expectRetryAfter = async (waitMs: number) => {
