@@ -50,6 +50,7 @@ export function hooksConformance(name: string, open: StoreFactory): void {
       const state = {
         ...initialState(T0),
         watermark: { at: T0 + 60_000, key: 'activity:1' },
+        handled: [{ at: T0, key: 'x' }],
         lastFiredMs: T0 + 61_000,
       }
       const actions = [runningResult('stream'), runningResult('webhook')]
