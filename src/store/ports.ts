@@ -420,8 +420,14 @@ export interface HookStore {
     state: HookState,
     fired?: readonly NewHookLogEntry[],
   ): Promise<number[] | null>
-  /** Records how the actions of a logged firing went; false when the entry is gone. */
-  setActions(logId: number, actions: readonly HookActionResult[]): Promise<boolean>
+  /**
+   * Records how actions of a logged firing went: each update replaces the result at its index
+   * (the order of the rule's actions). False when the entry is gone.
+   */
+  updateActions(
+    logId: number,
+    updates: readonly { index: number; result: HookActionResult }[],
+  ): Promise<boolean>
   /** Log entries, newest first (`hookId`: of that rule only). */
   log(query: {
     limit: number

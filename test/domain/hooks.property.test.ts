@@ -13,7 +13,7 @@ import {
   evaluateCondition,
 } from '../../src/domain/hooks/conditions.ts'
 import { decide, initialState } from '../../src/domain/hooks/firing.ts'
-import type { When } from '../../src/domain/hooks/rules.ts'
+import type { Match, When } from '../../src/domain/hooks/rules.ts'
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts'
 import { eventTimeline } from '../../src/domain/timeline.ts'
 
@@ -66,7 +66,7 @@ const whenArb: fc.Arbitrary<When> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('budget' as const),
-    match: fc.constant({ category: ['brows'] }),
+    match: fc.constant({ category: ['brows'] } as Match),
     minutes: fc.integer({ min: 5, max: 120 }),
   }),
   fc.record({

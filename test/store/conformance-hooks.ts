@@ -124,8 +124,8 @@ export function hooksConformance(name: string, open: StoreFactory): void {
         durationMs: 12,
         attempts: 1,
       }
-      assert.equal(await store.hooks.setActions(done, [result]), true)
-      assert.equal(await store.hooks.setActions(999_999, [result]), false)
+      assert.equal(await store.hooks.updateActions(done, [{ index: 0, result }]), true)
+      assert.equal(await store.hooks.updateActions(999_999, [{ index: 0, result }]), false)
       // The notification waits for do-not-disturb to end: waiting is not running.
       const waiting = {
         kind: 'notify' as const,
@@ -134,7 +134,8 @@ export function hooksConformance(name: string, open: StoreFactory): void {
         error: null,
         durationMs: 0,
       }
-      assert.equal(await store.hooks.setActions(running, [runningResult('command'), waiting]), true)
+      // One action at a time: the other keeps its result.
+      assert.equal(await store.hooks.updateActions(running, [{ index: 1, result: waiting }]), true)
       assert.equal(await store.hooks.closeRunning(), 1)
       assert.equal(await store.hooks.closeRunning(), 0)
       const [latest, first] = await store.hooks.log({ limit: 10, offset: 0 })

@@ -45,6 +45,7 @@ export const STREAM_TYPES = [
   'LabelDeleted',
   'SettingsChanged',
   'DevicesChanged',
+  'HookFired',
   'status',
 ] as const
 
@@ -193,10 +194,14 @@ export class StreamHub {
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }
-        : {
-            kind: 'envelope',
-            envelope: this.envelope('InputSample', { samples: message.samples.map(sampleToWire) }),
-          }
+        : message.type === 'hook'
+          ? { kind: 'envelope', envelope: this.envelope('HookFired', message.payload) }
+          : {
+              kind: 'envelope',
+              envelope: this.envelope('InputSample', {
+                samples: message.samples.map(sampleToWire),
+              }),
+            }
     for (const client of this.#clients) this.#deliver(client, pending)
   }
 

@@ -37,7 +37,7 @@ export const MATCH_FIELDS = [
 export type MatchField = (typeof MATCH_FIELDS)[number]
 
 /** A regular expression (case-insensitive), or keywords of which one must occur (any case). */
-export type MatchValue = string | readonly string[]
+export type MatchValue = string | string[]
 export type Match = Partial<Record<MatchField, MatchValue>>
 
 /** The fields of `match` each kind reads. */
@@ -190,31 +190,52 @@ function checkWhen(when: HookRuleInput['when'], fail: Fail): When {
     fail('when/breakMinutes', `is used only by no_break rules, not ${kind}`)
   }
   const match = when.match ?? {}
-  const allowed = MATCH_FIELDS_OF[kind]
+  checkMatch(match, MATCH_FIELDS_OF[kind], kind, (path, message) => fail(`when/${path}`, message))
+  const out: When = { kind, match }
+  if (when.minutes !== undefined) out.minutes = when.minutes
+  if (when.breakMinutes !== undefined) out.breakMinutes = when.breakMinutes
+  return out
+}
+
+/**
+ * Checks a match: only `allowed` fields, patterns that compile, no empty lists or blank keywords.
+ * `fail` gets the path below the match's parent (`match/url`).
+ */
+function checkMatch(match: Match, allowed: readonly MatchField[], kind: string, fail: Fail): void {
   for (const [name, value] of Object.entries(match) as [MatchField, MatchValue | undefined][]) {
     if (value === undefined) continue
-    const path = `when/match/${name}`
-    if (!allowed.includes(name))
+    const path = `match/${name}`
+    if (!allowed.includes(name)) {
       fail(path, `is not matched by a ${kind} rule (it takes ${allowed.join(', ')})`)
+    }
     if (typeof value === 'string') {
-      if (value === '')
+      if (value === '') {
         fail(path, 'is an empty regular expression; leave the field out to match anything')
+      }
       try {
         new RegExp(value, 'i')
       } catch (err) {
         fail(path, `is not a valid regular expression: ${(err as Error).message}`)
       }
     } else {
-      if (value.length === 0)
+      if (value.length === 0) {
         fail(path, 'is an empty keyword list; leave the field out to match anything')
+      }
       const blank = value.findIndex((k) => k.trim() === '')
       if (blank >= 0) fail(`${path}/${blank}`, 'is a blank keyword')
     }
   }
-  const out: When = { kind, match }
-  if (when.minutes !== undefined) out.minutes = when.minutes
-  if (when.breakMinutes !== undefined) out.breakMinutes = when.breakMinutes
-  return out
+}
+
+/** Checks a match over activity outside a rule (the suggestions' `match`): 422 naming the field. */
+export function checkActivityMatch(match: Match, field = 'body'): void {
+  checkMatch(match, MATCH_FIELDS_OF.activity, 'activity', (path, message) => {
+    throw new UnprocessableError(
+      'invalid_match',
+      `${path.replaceAll('/', '.')} ${message}`,
+      `${field}/${path}`,
+    )
+  })
 }
 
 function checkAction(action: Record<string, unknown>, fail: Fail): HookAction {

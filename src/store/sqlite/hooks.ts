@@ -92,14 +92,28 @@ export class HookTables {
     })
   }
 
-  setActions(logId: number, actions: readonly HookActionResult[]): boolean {
-    return (
-      this.#c.run('UPDATE hook_log SET actions = $actions, running = $running WHERE id = $id', {
+  updateActions(
+    logId: number,
+    updates: readonly { index: number; result: HookActionResult }[],
+  ): boolean {
+    return this.#c.write(() => {
+      const row = this.#c.get<{ actions: string }>('SELECT actions FROM hook_log WHERE id = $id', {
         id: logId,
-        actions: JSON.stringify(actions),
-        running: isRunning(actions),
-      }) > 0
-    )
+      })
+      if (!row) return false
+      const actions = JSON.parse(row.actions) as HookActionResult[]
+      for (const { index, result } of updates) actions[index] = result
+      this.#write(logId, actions)
+      return true
+    })
+  }
+
+  #write(logId: number, actions: readonly HookActionResult[]): void {
+    this.#c.run('UPDATE hook_log SET actions = $actions, running = $running WHERE id = $id', {
+      id: logId,
+      actions: JSON.stringify(actions),
+      running: isRunning(actions),
+    })
   }
 
   log(q: { limit: number; offset: number; hookId?: string | undefined }): HookLogEntry[] {
@@ -136,7 +150,7 @@ export class HookTables {
       for (const row of this.#c.all<LogRow>('SELECT * FROM hook_log WHERE running = 1')) {
         const actions = interruptRunning(toEntry(row).actions)
         if (!actions) continue
-        this.setActions(row.id, actions)
+        this.#write(row.id, actions)
         closed++
       }
       return closed

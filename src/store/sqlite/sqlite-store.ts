@@ -244,7 +244,7 @@ export class SqliteStore implements Store {
       list: r('hooks.list'),
       replace: w('hooks.replace'),
       saveState: w('hooks.saveState'),
-      setActions: w('hooks.setActions'),
+      updateActions: w('hooks.updateActions'),
       log: r('hooks.log'),
       logCount: r('hooks.logCount'),
       closeRunning: w('hooks.closeRunning'),

@@ -191,7 +191,7 @@ const handlers: StoreCalls = {
     hooksWrite().replace(list)
   },
   'hooks.saveState': (id, state, fired) => hooksWrite().saveState(id, state, fired),
-  'hooks.setActions': (logId, actions) => hooksWrite().setActions(logId, actions),
+  'hooks.updateActions': (logId, updates) => hooksWrite().updateActions(logId, updates),
   'hooks.log': (q) => hooks.log(q),
   'hooks.logCount': (hookId) => hooks.logCount(hookId),
   'hooks.closeRunning': () => hooksWrite().closeRunning(),
