@@ -375,10 +375,8 @@ function projectSwitch(when: When, view: HookView, n: number): Evaluation {
   }
   crossings.sort(byInstant)
   const text = current ? `working on ${current.name}` : 'no project'
-  return {
-    progress: { value: 0, threshold: minutes(n), met: current !== undefined, text },
-    crossings,
-  }
+  // Nothing is measured: which project is being worked on (threshold 0).
+  return { progress: { value: 0, threshold: 0, met: current !== undefined, text }, crossings }
 }
 
 function silentCollector(when: When, view: HookView, n: number): Evaluation {
