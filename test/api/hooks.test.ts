@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import WebSocket from 'ws'
+import { benchRules } from '../../bench/hooks.ts'
 import { type StartOptions, type TestApp, eventInput, startApp, tempDir } from '../helpers.ts'
 
 const NOW = Date.parse('2025-09-11T10:00:00Z')
@@ -165,6 +166,12 @@ describe('rules', () => {
     assert.deepEqual((await app.call({ method: 'GET', url: '/v1/hooks' })).json(), expected)
     await setRules(app, [])
     assert.deepEqual((await app.call({ method: 'GET', url: '/v1/hooks' })).json(), [])
+  })
+
+  test('the rules `npm run bench -- --hooks 20` installs are accepted', async (t) => {
+    const app = await hooksApp(t)
+    const rules = await setRules(app, benchRules(20))
+    assert.equal(rules.length, 20)
   })
 
   const good = breakRule([{ kind: 'stream' }], { id: 'r1' })
