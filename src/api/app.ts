@@ -325,7 +325,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   app.addHook('onReady', async () => {
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
-    if (app.daybook.ready) await app.daybook.hooks.start()
+    app.daybook.startHooks()
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()

@@ -67,6 +67,7 @@ export class DaybookContext {
   /** Hook rules: evaluated over the live data once the store is attached. */
   readonly hooks: HookService
   readonly #defaultToken: DefaultTokenSource | undefined
+  readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
 
   constructor(options: {
@@ -81,6 +82,7 @@ export class DaybookContext {
     this.clock = options.clock
     this.#store = options.store
     this.#defaultToken = options.defaultToken
+    this.#onError = (err, what) => options.onError?.(err, what)
     const store = () => this.store
     const deps = { store, clock: this.clock }
     this.bus = new Bus((err) => options.onError?.(err, 'a bus listener failed'))
@@ -136,12 +138,20 @@ export class DaybookContext {
   }
 
   /**
-   * Attaches the store once it is open and migrated: input retention runs for the first time and
-   * hooks start.
+   * Attaches the store once it is open and migrated: input retention runs for the first time, and
+   * hooks start (their first evaluation catches up on the last day in the background).
    */
   attachStore(store: Store): Promise<unknown> {
     this.#store = store
-    return Promise.all([this.inputRetention.maybeRun(), this.hooks.start()])
+    this.startHooks()
+    return this.inputRetention.maybeRun()
+  }
+
+  /** Starts the hooks once the store is attached (again: nothing happens). */
+  startHooks(): void {
+    if (this.ready) {
+      this.hooks.start().catch((err: unknown) => this.#onError(err, 'hooks could not start'))
+    }
   }
 
   /**

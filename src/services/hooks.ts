@@ -226,7 +226,9 @@ export class HookService {
         relevant = true
       }
     } else if (message.type === 'input') {
-      relevant = true
+      // Input is presence (its AFK changes come as changes) and a collector's sign of life: only
+      // recent input may change a progress.
+      relevant = message.samples.some((sample) => sample.bucketMs >= oldest)
     }
     if (!relevant) return
     this.#dirtyFrom = Math.min(this.#dirtyFrom, Math.max(from, oldest))

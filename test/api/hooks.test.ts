@@ -809,6 +809,31 @@ describe('do-not-disturb', () => {
 })
 
 describe('log, test and suggestions', () => {
+  test('the API document describes every hooks route, the rule with its kinds', async (t) => {
+    const app = await hooksApp(t)
+    const doc = (await app.call({ method: 'GET', url: '/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: unknown }>>
+    }>()
+    for (const [route, method] of [
+      ['/v1/hooks', 'get'],
+      ['/v1/hooks', 'post'],
+      ['/v1/hooks/statuses', 'get'],
+      ['/v1/hooks/log', 'post'],
+      ['/v1/hooks/log-count', 'get'],
+      ['/v1/hooks/suggest-keywords', 'post'],
+      ['/v1/hooks/suggest-distances', 'post'],
+      ['/v1/hooks/{id}/test', 'post'],
+      ['/v1/settings/dnd/config', 'get'],
+      ['/v1/settings/dnd/config', 'post'],
+    ] as const) {
+      assert.ok(doc.paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`)
+    }
+    const body = JSON.stringify(doc.paths['/v1/hooks']?.post?.requestBody)
+    for (const kind of ['no_break', 'silent_collector', 'webhook', 'breakMinutes']) {
+      assert.ok(body.includes(kind), `the rule schema names ${kind}`)
+    }
+  })
+
   test('the log pages newest first, by rule, and counts; the test route runs the actions once', async (t) => {
     const hook = await receiver(t)
     const app = await hooksApp(t)
