@@ -8,7 +8,6 @@ import type { DaybookClient } from '../client/client.ts'
 import { ApiError, UnreachableError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { connect } from './connect.ts'
-import { localTime } from './format.ts'
 
 const HELP = `Usage: daybook token <command> [options]
 
@@ -228,5 +227,8 @@ async function refresh(client: DaybookClient, json: boolean): Promise<number> {
 
 /** Unix seconds as local `YYYY-MM-DD HH:MM`, or `none` for null. */
 function formatTime(sec: number | null, none: string): string {
-  return sec === null ? none : localTime(sec * 1000)
+  if (sec === null) return none
+  const d = new Date(sec * 1000)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
 }

@@ -66,7 +66,7 @@ const whenArb: fc.Arbitrary<When> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('budget' as const),
-    match: fc.constant({ category: ['brows'] } as Match),
+    match: fc.constant<Match>({ category: ['brows'] }),
     minutes: fc.integer({ min: 5, max: 120 }),
   }),
   fc.record({

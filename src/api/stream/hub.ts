@@ -45,7 +45,6 @@ export const STREAM_TYPES = [
   'LabelDeleted',
   'SettingsChanged',
   'DevicesChanged',
-  'HookFired',
   'status',
 ] as const
 
@@ -191,17 +190,18 @@ export class StreamHub {
   }
 
   #onBus(message: BusMessage): void {
+    // A hook's `stream` action: its payload, as `HookFired`.
+    if (message.type === 'hook') {
+      this.broadcast(this.envelope('HookFired', message.payload))
+      return
+    }
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }
-        : message.type === 'hook'
-          ? { kind: 'envelope', envelope: this.envelope('HookFired', message.payload) }
-          : {
-              kind: 'envelope',
-              envelope: this.envelope('InputSample', {
-                samples: message.samples.map(sampleToWire),
-              }),
-            }
+        : {
+            kind: 'envelope',
+            envelope: this.envelope('InputSample', { samples: message.samples.map(sampleToWire) }),
+          }
     for (const client of this.#clients) this.#deliver(client, pending)
   }
 
