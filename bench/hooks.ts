@@ -3,8 +3,6 @@
  * every kind and with matches that hit the bench's data (apps, sites, projects, sources), each
  * acting on the stream only (no process or request leaves the machine).
  */
-import http from 'node:http'
-
 /** The N rules: the kinds in turn, thresholds spread so that some cross and some do not. */
 export function benchRules(n: number): unknown[] {
   const kinds = [
@@ -32,33 +30,11 @@ export function benchRules(n: number): unknown[] {
 }
 
 /** Installs `n` rules on the daemon at `port` (`POST /v1/hooks`). */
-export function installHooks(port: number, token: string, n: number): Promise<void> {
-  const body = JSON.stringify(benchRules(n))
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/hooks',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (text += c))
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve()
-            : reject(new Error(`POST /v1/hooks: ${res.statusCode ?? 0} ${text}`)),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
+export async function installHooks(port: number, token: string, n: number): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/hooks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(benchRules(n)),
   })
+  if (res.status !== 200) throw new Error(`POST /v1/hooks: ${res.status} ${await res.text()}`)
 }

@@ -40,17 +40,8 @@ export type MatchField = (typeof MATCH_FIELDS)[number]
 export type MatchValue = string | string[]
 export type Match = Partial<Record<MatchField, MatchValue>>
 
-/** The fields of `match` each kind reads. */
-const ACTIVITY_FIELDS: readonly MatchField[] = [
-  'app',
-  'title',
-  'url',
-  'project',
-  'category',
-  'language',
-  'device',
-  'source',
-]
+/** The fields of `match` each kind reads: activity's are all but a label's text. */
+const ACTIVITY_FIELDS: readonly MatchField[] = MATCH_FIELDS.filter((f) => f !== 'text')
 export const MATCH_FIELDS_OF: Readonly<Record<WhenKind, readonly MatchField[]>> = {
   activity: ACTIVITY_FIELDS,
   budget: ACTIVITY_FIELDS,
