@@ -120,6 +120,8 @@ export class HookService {
   /** The one queue of state changes. */
   #chain: Promise<unknown> = Promise.resolve()
   #inflight = new Set<Promise<unknown>>()
+  /** An evaluation queued and not yet running. */
+  #waiting: Promise<void> | undefined
   #prunedMs = 0
 
   constructor(deps: {
@@ -203,9 +205,13 @@ export class HookService {
   /** Evaluates every rule now (the timer's and the bus's work; tests call it after moving the clock). */
   evaluate(): Promise<void> {
     if (!this.#started) return Promise.resolve()
-    return this.#enqueue(() => this.#evaluate()).catch((err: unknown) =>
-      this.#onError(err, 'hook evaluation failed'),
-    )
+    // One evaluation waiting is enough: it reads the clock and the data when it runs, so the
+    // timer and the bus never pile evaluations up behind a slow one.
+    this.#waiting ??= this.#enqueue(() => {
+      this.#waiting = undefined
+      return this.#evaluate()
+    }).catch((err: unknown) => this.#onError(err, 'hook evaluation failed'))
+    return this.#waiting
   }
 
   #onBus(message: BusMessage): void {
