@@ -284,3 +284,27 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
     ['Third', 10_000],
   ])
 })
+
+test('the hooks migration adds empty hook tables to a database with events, which stay', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'hooks')?.version
+  assert.ok(version !== undefined, 'a migration named hooks')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  databaseAt(file, version - 1).close()
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
+    await store.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(
+    await store.migrate(),
+    Array.from({ length: LATEST_VERSION - version + 1 }, (_, i) => version + i),
+  )
+  assert.deepEqual(await store.hooks.list(), [])
+  assert.equal(await store.hooks.logCount(), 0)
+  assert.deepEqual(await store.hooks.dnd(), { enabled: false, untilMs: null, quietHours: [] })
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
+})

@@ -174,6 +174,11 @@ export class StreamHub {
   }
 
   #onBus(message: BusMessage): void {
+    // A hook's `stream` action: its payload, as `HookFired`.
+    if (message.type === 'hook') {
+      this.broadcast(this.envelope('HookFired', message.payload))
+      return
+    }
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }
