@@ -3,6 +3,125 @@ import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
+/** The folders of `src/`, each a layer of the architecture. */
+const LAYERS = [
+  'domain',
+  'config',
+  'auth',
+  'store',
+  'collectors',
+  'services',
+  'api',
+  'client',
+  'assistant',
+  'discovery',
+  'daemon',
+  'cli',
+]
+
+/**
+ * What each layer may import from `src/` (besides itself); a layer not named here (the CLI) may
+ * import anything. `types` are layers it may read types from but not code. The rule
+ * cli -> api -> services -> domain, with the store and the collectors on the domain and the
+ * configuration only, is enforced here; `test/lint/boundaries.test.ts` proves it fires.
+ */
+const MAY_IMPORT = {
+  domain: { code: [] },
+  config: { code: ['domain'] },
+  auth: { code: ['domain', 'config'] },
+  store: { code: ['domain', 'config'] },
+  collectors: { code: ['domain', 'config'] },
+  services: { code: ['domain', 'store', 'auth', 'config'] },
+  api: { code: ['domain', 'services', 'store', 'auth', 'config', 'assistant', 'version'] },
+  client: { code: ['domain', 'auth', 'config'], types: ['api', 'services'] },
+  // The MCP server and the chat: adapters over the typed client, served by the API and the CLI.
+  assistant: { code: ['domain', 'client', 'config', 'version'] },
+  discovery: { code: ['domain', 'config', 'version'] },
+  daemon: {
+    code: [
+      'domain',
+      'config',
+      'auth',
+      'store',
+      'services',
+      'api',
+      'discovery',
+      'collectors',
+      'version',
+    ],
+  },
+}
+
+/** The patterns that keep `layer` to what MAY_IMPORT allows it. */
+function layerPatterns(layer) {
+  const { code, types = [] } = MAY_IMPORT[layer]
+  const forbidden = [...LAYERS, 'version'].filter((l) => l !== layer && !code.includes(l))
+  const allowed = [...code, ...types.map((t) => `types of ${t}`)].join(', ') || 'nothing else'
+  const pattern = (names, allowTypeImports) => ({
+    regex: `^(\\.\\./)+(${names.join('|')})(/|\\.ts$)`,
+    allowTypeImports,
+    message: `${layer}/ may import ${allowed} (MAY_IMPORT in eslint.config.js).`,
+  })
+  const typeOnly = forbidden.filter((l) => types.includes(l))
+  const never = forbidden.filter((l) => !types.includes(l))
+  return [
+    ...(never.length > 0 ? [pattern(never, false)] : []),
+    ...(typeOnly.length > 0 ? [pattern(typeOnly, true)] : []),
+    ...(layer === 'domain' ? [DOMAIN_IS_PURE] : []),
+  ]
+}
+
+/** The domain is pure: no files, sockets, processes, threads, databases or HTTP. */
+const DOMAIN_IS_PURE = {
+  regex:
+    '^(node:(fs|fs/promises|net|http|https|http2|child_process|worker_threads|sqlite|dgram|os|process)$|fastify|pg$)',
+  message: 'src/domain/ is pure: I/O belongs in the store, the services or the adapters.',
+}
+
+const IN_A_BROWSER = { regex: '^(node:|ws$|qs$)', message: 'The dashboard runs in a browser.' }
+
+const restrict = (patterns) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+})
+
+function layerBoundaries() {
+  return [
+    ...Object.keys(MAY_IMPORT).map((layer) => ({
+      files: [`src/${layer}/**/*.ts`],
+      rules: restrict(layerPatterns(layer)),
+    })),
+    {
+      // The dashboard's half of the typed client runs in a browser too.
+      files: ['src/client/api.ts', 'src/client/hooks.ts'],
+      languageOptions: { globals: globals.browser },
+      rules: restrict([...layerPatterns('client'), IN_A_BROWSER]),
+    },
+    {
+      // The dashboard reads the daemon only through the typed client, and shares only the pure
+      // domain's code.
+      files: ['web/src/**/*.{ts,tsx}'],
+      languageOptions: { globals: globals.browser },
+      rules: restrict([
+        IN_A_BROWSER,
+        {
+          regex: `^(\\.\\./)+src/((${LAYERS.filter((l) => l !== 'domain' && l !== 'client').join('|')})/|client/client\\.ts$)`,
+          message:
+            'The dashboard imports only the typed client (src/client/api.ts) and the pure domain.',
+        },
+      ]),
+    },
+  ]
+}
+
+/** Syntax Node cannot strip (it runs TypeScript by erasing types only). */
+const ERASABLE_ONLY = [
+  {
+    selector: 'TSEnumDeclaration',
+    message: 'Use an `as const` object: Node runs TypeScript by stripping types only.',
+  },
+  { selector: 'TSParameterProperty', message: 'Parameter properties are not erasable syntax.' },
+]
+
 export default tseslint.config(
   {
     ignores: ['node_modules/**', 'coverage/**', 'scratch/**', 'web/dist/**', 'test/fixtures/*.cjs'],
@@ -31,28 +150,21 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
+        ...ERASABLE_ONLY,
         {
-          selector: 'TSEnumDeclaration',
-          message: 'Use an `as const` object: Node runs TypeScript by stripping types only.',
-        },
-        {
-          selector: 'TSParameterProperty',
-          message: 'Parameter properties are not erasable syntax.',
+          // What is announced is what a service committed: the bus has one kind of publisher.
+          selector:
+            "CallExpression[callee.property.name='publish'][callee.object.property.name='bus']",
+          message: 'Only services publish on the bus (after their write commits).',
         },
       ],
     },
   },
   {
-    // The dashboard runs in a browser: no Node modules, and the client it uses neither.
-    files: ['web/src/**/*.{ts,tsx}', 'src/client/api.ts'],
-    languageOptions: { globals: globals.browser },
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ regex: '^(node:|ws$|qs$)', message: 'The dashboard runs in a browser.' }] },
-      ],
-    },
+    files: ['src/services/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...ERASABLE_ONLY] },
   },
+  ...layerBoundaries(),
   {
     // Tests read JSON responses, which are untyped by nature.
     files: ['test/**/*.ts'],

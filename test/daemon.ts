@@ -2,33 +2,33 @@
  * Runs the real daemon as a child process (`daybook serve`) for tests over real sockets.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Discovery } from '../src/client/client.ts'
+import { type Discovery, readDiscovery } from '../src/config/discovery.ts'
+import { SETTING_VARIABLES } from '../src/config/settings.ts'
 import { tempDir } from './helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
 
-/** Variables the daemon reads that the test machine's own environment must not decide. */
-const DAEMON_VARS = [
-  'HOST',
-  'PORT',
-  'SERVER_API_KEY',
-  'ACTIVITY_DB_PATH',
-  'DAYBOOK_DB_PATH',
-  'GET_RATE_LIMIT_MAX_REQUESTS',
-  'GET_RATE_LIMIT_WINDOW_SEC',
-  'DAYBOOK_PUBLIC_ACTIVITY_SUMMARY',
-]
+/**
+ * True for a variable of the test process's environment that children must not inherit: every
+ * `DAYBOOK_*` and `ACTIVITY_*` one, and every other variable a setting is read from (the frames
+ * server's `HOST`, `PORT`, ...): the developer's own shell must not decide what a test's daemon does.
+ */
+function isDaemonVariable(name: string): boolean {
+  return (
+    name.startsWith('DAYBOOK_') || name.startsWith('ACTIVITY_') || SETTING_VARIABLES.includes(name)
+  )
+}
 
 /** The test process's environment without the daemon's variables, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !DAEMON_VARS.includes(name)),
+    Object.entries(process.env).filter(([name]) => !isDaemonVariable(name)),
   )
   // Every daemon and CLI process a test starts compiles the same sources: cache them once.
   return {
@@ -44,28 +44,29 @@ export interface DaemonProcess {
   configDir: string
   discovery: Discovery
   token: string
-  /** Everything the daemon wrote so far (its log goes to stdout). */
+  /** Everything the daemon wrote so far (it writes its log to stderr). */
   stdout: () => string
   stderr: () => string
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>
 }
 
-function readOwnDiscovery(file: string, pid: number | undefined): Discovery | undefined {
-  if (!existsSync(file)) return undefined
-  try {
-    const d = JSON.parse(readFileSync(file, 'utf8')) as Discovery
-    return d.pid === pid ? d : undefined
-  } catch {
-    return undefined // being replaced
-  }
+function readOwnDiscovery(dataDir: string, pid: number | undefined): Discovery | undefined {
+  const d = readDiscovery(dataDir)
+  return d?.pid === pid ? d : undefined
 }
 
-/** Runs `daybook <args>` to completion. */
-export async function runCli(args: string[], env: Record<string, string> = {}) {
+/**
+ * Runs `daybook <args>` to completion. With `t`, a child still running when the test ends (one
+ * that never exits, the bug a test is about) is killed then.
+ */
+export async function runCli(args: string[], env: Record<string, string> = {}, t?: TestContext) {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t?.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   let stdout = ''
   let stderr = ''
@@ -112,14 +113,13 @@ export async function startDaemon(
       await exited
     }
   })
-  const discoveryFile = path.join(dataDir, 'daemon.json')
   // Ready when daemon.json names this process (a killed daemon may have left an older one).
   // No start-up deadline: a loaded machine is slow, not broken; a daemon that exits is reported
   // at once, and a hung one meets the test's own timeout.
   let discovery: DaemonProcess['discovery'] | undefined
   for (;;) {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`)
-    discovery = readOwnDiscovery(discoveryFile, child.pid)
+    discovery = readOwnDiscovery(dataDir, child.pid)
     if (discovery) break
     await sleep(25)
   }

@@ -19,6 +19,7 @@ import { type Authenticator, AuthenticatorChain } from '../domain/access.ts'
 import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Store } from '../store/ports.ts'
 import { type Clock, DaybookContext } from './context.ts'
+import type { HookServiceOptions } from '../services/hooks.ts'
 import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
@@ -30,8 +31,10 @@ import { afkRoutes } from './routes/afk.ts'
 import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
+import { type ChatOptions, chatRoutes } from './routes/chat.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
+import { mcpRoutes } from './routes/mcp.ts'
 import { searchRoutes } from './routes/search.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
@@ -47,6 +50,8 @@ import { metaRoutes } from './routes/meta.ts'
 import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
 import { summaryRoutes } from './routes/summary.ts'
+import { timelineRoutes } from './routes/timeline.ts'
+import { hookRoutes } from './routes/hooks.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
@@ -107,6 +112,10 @@ export interface BuildAppOptions {
   watchStatusFile?: string
   /** The built dashboard served at `/` (default: the repository's `web/dist`). */
   dashboardDir?: string
+  /** The chat's model server: its settings file, the environment, the upstream timeout. */
+  llm?: ChatOptions
+  /** Hooks: evaluation intervals, the actions' environment and timeouts. */
+  hooks?: HookServiceOptions
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
@@ -180,6 +189,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       store: options.store,
       defaultToken: options.defaultToken,
       onError: (err, what) => app.log.error({ err }, what),
+      hooks: options.hooks,
     }),
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
@@ -294,6 +304,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     labelRoutes,
     historyRoutes,
     searchRoutes,
+    timelineRoutes,
+    hookRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
@@ -304,6 +316,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   })
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
+  await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
+  await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
   await app.register(dashboardStatic, { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
@@ -311,9 +325,12 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   app.addHook('onReady', async () => {
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
+    app.daybook.startHooks()
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()
+    // Before the store closes: running actions log how they ended.
+    await instance.daybook.hooks.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

@@ -15,6 +15,7 @@ import { DeviceService } from '../services/devices.ts'
 import { EventService } from '../services/events.ts'
 import { IngestService } from '../services/ingest.ts'
 import { HistoryService } from '../services/history.ts'
+import { type HookServiceOptions, HookService } from '../services/hooks.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
@@ -31,8 +32,11 @@ export interface RouteEntry {
   method: string
   url: string
   access: Access | undefined
-  /** `frames` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies). */
-  wire: 'frames' | undefined
+  /**
+   * `frames` when the route speaks the frames wire (raw-key auth, `{"error"}` bodies); `openai`
+   * for the OpenAI-compatible routes (`{"error":{…}}` bodies).
+   */
+  wire: 'frames' | 'openai' | undefined
 }
 
 export class DaybookContext {
@@ -60,7 +64,10 @@ export class DaybookContext {
   readonly tokens: TokenAuthenticator
   /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
   readonly inputRetention: InputRetention
+  /** Hook rules: evaluated over the live data once the store is attached. */
+  readonly hooks: HookService
   readonly #defaultToken: DefaultTokenSource | undefined
+  readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
 
   constructor(options: {
@@ -69,11 +76,13 @@ export class DaybookContext {
     store?: Store | undefined
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
+    hooks?: HookServiceOptions | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
     this.#defaultToken = options.defaultToken
+    this.#onError = (err, what) => options.onError?.(err, what)
     const store = () => this.store
     const deps = { store, clock: this.clock }
     this.bus = new Bus((err) => options.onError?.(err, 'a bus listener failed'))
@@ -81,7 +90,7 @@ export class DaybookContext {
     this.events = new EventService({ store })
     this.activeTime = new ActiveTimeService({ ...deps, events: this.events })
     this.insights = new InsightService({ ...deps, activeTime: this.activeTime })
-    this.labels = new LabelService({ store, bus: this.bus })
+    this.labels = new LabelService({ ...deps, bus: this.bus })
     this.history = new HistoryService({ ...deps, activeTime: this.activeTime, ingest: this.ingest })
     this.search = new SearchService({
       store,
@@ -96,6 +105,15 @@ export class DaybookContext {
       store: () => this.#store,
       clock: options.clock,
       onError: (err) => options.onError?.(err, 'input retention failed'),
+    })
+    this.hooks = new HookService({
+      ...deps,
+      bus: this.bus,
+      activeTime: this.activeTime,
+      settings: this.settings,
+      labels: this.labels,
+      onError: (err, what) => options.onError?.(err, what),
+      options: options.hooks,
     })
   }
 
@@ -119,10 +137,21 @@ export class DaybookContext {
     return this.#store
   }
 
-  /** Attaches the store once it is open and migrated, and runs input retention for the first time. */
+  /**
+   * Attaches the store once it is open and migrated: input retention runs for the first time, and
+   * hooks start (their first evaluation catches up on the last day in the background).
+   */
   attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    this.startHooks()
     return this.inputRetention.maybeRun()
+  }
+
+  /** Starts the hooks once the store is attached (again: nothing happens). */
+  startHooks(): void {
+    if (this.ready) {
+      this.hooks.start().catch((err: unknown) => this.#onError(err, 'hooks could not start'))
+    }
   }
 
   /**

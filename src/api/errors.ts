@@ -2,15 +2,19 @@
  * The one place where errors become HTTP responses. Every error body is
  * `{"code","message"[,"field"]}`; 5xx bodies never carry internals, which go to the log instead.
  *
- * One deliberate exception: routes of the frames wire (`config.wire: 'frames'`) answer
- * `{"error": code}`, the body the frames clients know, from the same mapping (`toFramesResponse`).
+ * Two deliberate exceptions: routes of the frames wire (`config.wire: 'frames'`) answer
+ * `{"error": code}`, the body the frames clients know, and the OpenAI-compatible routes
+ * (`config.wire: 'openai'`) OpenAI's `{"error":{"message","type","param","code"}}`, both from the
+ * same mapping (`toFramesResponse`, `toOpenAIResponse`).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
+  BadGatewayError,
   BadRequestError,
   ConflictError,
   DaybookError,
   ForbiddenError,
+  GatewayTimeoutError,
   MisdirectedError,
   NotFoundError,
   NotReadyError,
@@ -32,6 +36,8 @@ const STATUS = new Map<new (...args: never[]) => DaybookError, number>([
   [UnprocessableError, 422],
   [RateLimitedError, 429],
   [NotReadyError, 503],
+  [BadGatewayError, 502],
+  [GatewayTimeoutError, 504],
 ])
 
 export interface ErrorResponse {
@@ -108,11 +114,45 @@ export interface FramesErrorResponse {
   headers?: Record<string, string>
 }
 
-export function toFramesResponse(res: ErrorResponse): FramesErrorResponse {
+function toFramesResponse(res: ErrorResponse): FramesErrorResponse {
   // The frames server reads bodies with `get_json(silent=True)`: a wrong content type is reported
   // exactly like malformed JSON.
   if (res.status === 415) return { status: 400, body: { error: 'invalid_json' } }
   const out: FramesErrorResponse = { status: res.status, body: { error: res.body.code } }
+  if (res.headers) out.headers = res.headers
+  return out
+}
+
+/** OpenAI's error body, `{"error":{"message","type","param","code"}}`: what OpenAI clients read. */
+export interface OpenAIErrorResponse {
+  status: number
+  body: { error: { message: string; type: string; param: string | null; code: string } }
+  headers?: Record<string, string>
+}
+
+/** The OpenAI-compatible routes' form of an error response (the same status and code). */
+export function toOpenAIResponse(res: ErrorResponse): OpenAIErrorResponse {
+  const type =
+    res.status === 401
+      ? 'authentication_error'
+      : res.status === 403
+        ? 'permission_error'
+        : res.status === 429
+          ? 'rate_limit_error'
+          : res.status >= 500
+            ? 'server_error'
+            : 'invalid_request_error'
+  const out: OpenAIErrorResponse = {
+    status: res.status,
+    body: {
+      error: {
+        message: res.body.message,
+        type,
+        param: res.body.field ?? null,
+        code: res.body.code,
+      },
+    },
+  }
   if (res.headers) out.headers = res.headers
   return out
 }
@@ -136,10 +176,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
         },
       }
     }
+    const wire = request.is404 ? undefined : request.routeOptions.config.wire
     const res =
-      !request.is404 && request.routeOptions.config.wire === 'frames'
+      wire === 'frames'
         ? toFramesResponse(mapped)
-        : mapped
+        : wire === 'openai'
+          ? toOpenAIResponse(mapped)
+          : mapped
     if (res.status >= 500) request.log.error({ err }, 'request failed')
     if (res.headers) void reply.headers(res.headers)
     return reply.code(res.status).send(res.body)

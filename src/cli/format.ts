@@ -1,9 +1,7 @@
 /**
- * Plain-text formatting for CLI output.
+ * Plain-text formatting for CLI output (durations: `formatDuration` in the domain, shared with
+ * the dashboard and the assistant).
  */
-
-/** The one rule for durations, shared with the dashboard. */
-export { formatDuration } from '../domain/duration-text.ts'
 
 /** A bar of `width` cells scaled so that `max` fills it; anything above zero shows at least one. */
 export function bar(value: number, max: number, width = 24): string {
@@ -33,4 +31,11 @@ export function columns(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n')
+}
+
+/** Epoch ms as local `YYYY-MM-DD HH:MM` (the terminal's zone). */
+export function localTime(ms: number): string {
+  const d = new Date(ms)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
 }

@@ -2,8 +2,11 @@
  * `daybook <command>`: the entry point of the CLI and the daemon.
  */
 import { ApiError, UnreachableError } from '../client/client.ts'
+import { ConfigError } from '../config/load.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
+import { hooksCommand } from './hooks.ts'
+import { mcpCommand } from './mcp.ts'
 import { migrateCommand } from './migrate.ts'
 import { openCommand } from './open.ts'
 import { serveCommand } from './serve.ts'
@@ -24,7 +27,9 @@ const COMMANDS: Command[] = [
   watchCommand,
   serviceCommand,
   tokenCommand,
+  hooksCommand,
   wakatimeCommand,
+  mcpCommand,
   migrateCommand,
 ]
 
@@ -55,7 +60,9 @@ Examples:
 
 /** The one line to print for a failure a user can act on; undefined for a bug. */
 function describeFailure(err: unknown): string | undefined {
-  if (err instanceof CliError || err instanceof UnreachableError) return err.message
+  if (err instanceof CliError || err instanceof ConfigError || err instanceof UnreachableError) {
+    return err.message
+  }
   if (err instanceof ApiError) {
     const line = `the daemon refused: ${err.message} (${err.status} ${err.code})`
     if (err.status === 401 && err.missingTokenFile !== undefined) {
@@ -112,7 +119,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const usageLine = command.help.split('\n')[0] ?? ''
       process.stderr.write(`${usageLine} (see daybook ${command.name} --help)\n`)
     }
-    return err instanceof CliError ? err.exitCode : 1
+    return err instanceof CliError || err instanceof ConfigError ? err.exitCode : 1
   }
 }
 

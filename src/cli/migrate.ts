@@ -1,8 +1,7 @@
 /**
  * `daybook migrate`: bring the database schema up to date without starting the daemon.
  */
-import path from 'node:path'
-import { databaseFile, defaultDataDir } from '../config/paths.ts'
+import { flagOptions, readSettings } from '../config/load.ts'
 import { DaybookError } from '../domain/errors.ts'
 import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
@@ -26,15 +25,8 @@ export const migrateCommand: Command = {
   summary: 'Apply pending database migrations',
   help: HELP,
   async run(argv, env) {
-    const { values } = parseFlags('migrate', argv, {
-      'data-dir': { type: 'string' },
-      'db-path': { type: 'string' },
-      status: { type: 'boolean' },
-    })
-    const dataDir = path.resolve(
-      values['data-dir'] ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env)),
-    )
-    const file = databaseFile(dataDir, values['db-path'], env)
+    const { values } = parseFlags('migrate', argv, flagOptions('migrate'))
+    const { dbPath: file, status } = readSettings('migrate', values, env)
     let store: Store
     try {
       store = await openStore({ driver: 'sqlite', file, readers: 0 })
@@ -47,7 +39,7 @@ export const migrateCommand: Command = {
     }
     try {
       const { version: before, latest } = await store.schema()
-      if (values.status) {
+      if (status) {
         process.stdout.write(
           `${file}: schema version ${before} of ${latest}${before < latest ? ` (${latest - before} pending)` : ' (up to date)'}\n`,
         )

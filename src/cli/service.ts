@@ -3,9 +3,10 @@
  * services, restarted on failure: systemd user units on Linux, launchd agents on macOS.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { makeDirs } from '../config/files.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
 const HELP = `Usage: daybook service <install|uninstall|status> [options]
@@ -34,7 +35,7 @@ export interface Launch {
   script: string
 }
 
-export function thisLaunch(): Launch {
+function thisLaunch(): Launch {
   const root = path.resolve(import.meta.dirname, '..', '..')
   const pinned = path.join(root, 'node_modules', 'node', 'bin', 'node')
   return {
@@ -47,7 +48,7 @@ const quote = (arg: string) =>
   /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\$`])/g, '\\$1')}"`
 
 /** The systemd user units: name → content. */
-export function systemdUnits(launch: Launch, options: { watch: boolean; aw: boolean }) {
+function systemdUnits(launch: Launch, options: { watch: boolean; aw: boolean }) {
   const exec = (...args: string[]) => [launch.node, launch.script, ...args].map(quote).join(' ')
   const units: Record<string, string> = {
     'daybook.service': `[Unit]
@@ -87,7 +88,7 @@ WantedBy=graphical-session.target
 }
 
 /** The launchd agents (macOS): file name → content. */
-export function launchdAgents(launch: Launch, options: { watch: boolean; aw: boolean }) {
+function launchdAgents(launch: Launch, options: { watch: boolean; aw: boolean }) {
   const agent = (label: string, args: string[]) => `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
@@ -189,7 +190,7 @@ export const serviceCommand: Command = {
       process.stdout.write(`Removed ${names.join(', ')} from ${dir}\n`)
       return 0
     }
-    mkdirSync(dir, { recursive: true })
+    makeDirs(dir)
     for (const [name, text] of Object.entries(units)) writeFileSync(path.join(dir, name), text)
     process.stdout.write(`Wrote ${Object.keys(units).join(', ')} to ${dir}\n`)
     if (explicit) return 0

@@ -2,12 +2,14 @@
  * `daybook summary`: where the time went, as a table, from the running daemon.
  */
 import { Temporal } from 'temporal-polyfill'
-import type { Bucket, PresetParam } from '../client/api.ts'
+import type { PresetParam } from '../client/api.ts'
+import { daysPreset, summarize } from '../client/reports.ts'
 import type { DaybookClient } from '../client/client.ts'
-import { dayStartMs, makeCalendar, processTimeZone } from '../domain/calendar.ts'
+import { makeCalendar, processTimeZone } from '../domain/calendar.ts'
 import { parseLocalDate } from '../domain/periods.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { bar, columns, formatDuration } from './format.ts'
+import { formatDuration } from '../domain/time.ts'
+import { bar, columns } from './format.ts'
 import { clientFlags, connect } from './connect.ts'
 
 const HELP = `Usage: daybook summary [options]
@@ -31,7 +33,7 @@ type By = (typeof DIMENSIONS)[number]
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
 
 /** The preset for `--range`, in the zone and day boundary given. */
-export function rangePreset(range: string, zone: string, startOfDay: string): PresetParam {
+function rangePreset(range: string, zone: string, startOfDay: string): PresetParam {
   const named: Record<string, PresetParam> = {
     today: 'today',
     yesterday: 'yesterday',
@@ -56,25 +58,7 @@ export function rangePreset(range: string, zone: string, startOfDay: string): Pr
   }
   if (Temporal.PlainDate.compare(last, first) < 0)
     throw new CliError(`--range ends before it starts: ${range}`, 2)
-  const cal = makeCalendar(zone, startOfDay)
-  const iso = (ms: number) => new Date(ms).toISOString()
-  return {
-    custom: {
-      start: iso(dayStartMs(first, cal)),
-      end: iso(dayStartMs(last.add({ days: 1 }), cal)),
-      bucket: 'day',
-    },
-  }
-}
-
-function sumGroups(rows: Bucket[]): Map<string, number> {
-  const totals = new Map<string, number>()
-  for (const row of rows) {
-    for (const [group, seconds] of Object.entries(row.groupedValues)) {
-      totals.set(group, (totals.get(group) ?? 0) + seconds)
-    }
-  }
-  return totals
+  return daysPreset(first, last, makeCalendar(zone, startOfDay))
 }
 
 export const summaryCommand: Command = {
@@ -108,16 +92,15 @@ export const summaryCommand: Command = {
       )
     }
     const preset = rangePreset(values.range, zone, settings.startOfDay)
-    const query = { preset, tz: zone }
-    const [grouped, ungrouped] = await Promise.all([
-      api.buckets({ ...query, groupBy: by }),
-      api.buckets(query),
-    ])
-    const groups = [...sumGroups(grouped).entries()].sort(
-      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
-    )
-    const total = sumGroups(ungrouped).get('Total') ?? 0
-    const unassigned = total - groups.reduce((s, [, v]) => s + v, 0)
+    const {
+      totalSeconds: total,
+      groups,
+      unassignedSeconds: unassigned,
+    } = await summarize(api, {
+      preset,
+      tz: zone,
+      groupBy: by,
+    })
 
     if (values.json) {
       process.stdout.write(
@@ -127,7 +110,7 @@ export const summaryCommand: Command = {
             timezone: zone,
             by,
             totalSeconds: total,
-            groups: groups.map(([name, seconds]) => ({ name, seconds })),
+            groups,
             unassignedSeconds: unassigned,
           },
           null,
@@ -136,8 +119,8 @@ export const summaryCommand: Command = {
       )
       return 0
     }
-    const max = Math.max(0, ...groups.map(([, v]) => v), unassigned)
-    const rows = groups.map(([name, seconds]) => [name, formatDuration(seconds), bar(seconds, max)])
+    const max = Math.max(0, ...groups.map((g) => g.seconds), unassigned)
+    const rows = groups.map((g) => [g.name, formatDuration(g.seconds), bar(g.seconds, max)])
     if (unassigned > 0) rows.push([`(no ${by})`, formatDuration(unassigned), bar(unassigned, max)])
     process.stdout.write(`${values.range} (${zone}): ${formatDuration(total)} active\n`)
     process.stdout.write(rows.length === 0 ? 'no activity recorded\n' : `${columns(rows)}\n`)

@@ -10,12 +10,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { DaybookClient } from '../client/client.ts'
-import { ApiError, UnreachableError, readDiscovery } from '../client/client.ts'
-import { defaultDataDir } from '../config/paths.ts'
+import { ApiError, DaybookClient, UnreachableError, findDaemon } from '../client/client.ts'
+import { discoveryUrl } from '../config/discovery.ts'
 import { writeFileAtomic } from '../config/files.ts'
+import { flagOptions, readSettings } from '../config/load.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { connect } from './connect.ts'
 
 const HELP = `Usage: daybook wakatime setup [--undo] [options]
 
@@ -37,18 +36,11 @@ By hand: in ~/.wakatime.cfg, under [settings], set
   api_key = <daybook token create --scope ingest --format wakatime --name ...>
 `
 
-const FLAGS = {
-  undo: { type: 'boolean' },
-  url: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-} as const
-
 /** What the backup holds when there was no file before setup (undo then removes the file). */
 const NO_FILE = '; daybook wakatime setup: there was no .wakatime.cfg before\n'
 
 /** The config file every WakaTime plugin reads. */
-export function wakatimeConfigFile(env: NodeJS.ProcessEnv): string {
+function wakatimeConfigFile(env: NodeJS.ProcessEnv): string {
   const home = env.WAKATIME_HOME || env.HOME || os.homedir()
   return path.join(home, '.wakatime.cfg')
 }
@@ -125,7 +117,7 @@ export const wakatimeCommand: Command = {
   summary: 'Point every WakaTime editor plugin at this daemon (setup, or setup --undo)',
   help: HELP,
   async run(argv, env) {
-    const { values, positionals } = parseFlags('wakatime', argv, FLAGS, true)
+    const { values, positionals } = parseFlags('wakatime', argv, flagOptions('wakatime'), true)
     const [sub, ...extra] = positionals
     if (sub !== 'setup' || extra.length > 0) {
       throw new CliError(
@@ -133,13 +125,20 @@ export const wakatimeCommand: Command = {
         2,
       )
     }
+    const settings = readSettings('wakatime', values, env)
     const file = wakatimeConfigFile(env)
     const backup = `${file}.daybook-backup`
     // An unreachable daemon is one line from main's failure handler, like every command's.
-    const client = () => connect(values, env)
-    if (values.undo === true) return undo(file, backup, client)
+    const client = () =>
+      DaybookClient.local({
+        dataDir: settings.dataDir,
+        configDir: settings.configDir,
+        url: settings.pluginUrl,
+        env,
+      })
+    if (settings.undo) return undo(file, backup, client)
 
-    const apiUrl = `${(values.url ?? daemonUrl(values['data-dir'], env)).replace(/\/+$/, '')}/api/v1`
+    const apiUrl = `${(settings.pluginUrl ?? daemonUrl(settings.dataDir)).replace(/\/+$/, '')}/api/v1`
     const existed = existsSync(file)
     const original = existed ? readFileSync(file, 'utf8') : ''
     const token = await ask(() =>
@@ -188,22 +187,20 @@ export const wakatimeCommand: Command = {
 }
 
 /** The daemon's TCP address from its discovery file (plugins cannot use a Unix socket). */
-function daemonUrl(dataDirFlag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const dataDir = dataDirFlag ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env))
-  let d
+function daemonUrl(dataDir: string): string {
+  let url: string | undefined
   try {
-    d = readDiscovery(dataDir)
+    url = discoveryUrl(findDaemon(dataDir))
   } catch (err) {
     if (err instanceof UnreachableError) throw new CliError(err.message)
     throw err
   }
-  if (d.port === null) {
+  if (url === undefined) {
     throw new CliError(
       'the daemon listens on no TCP port, which WakaTime plugins need; restart it with --port, or pass --url',
     )
   }
-  const host = d.host === null || d.host === '0.0.0.0' || d.host === '::' ? '127.0.0.1' : d.host
-  return `http://${host.includes(':') ? `[${host}]` : host}:${d.port}`
+  return url
 }
 
 async function undo(file: string, backup: string, client: () => DaybookClient): Promise<number> {

@@ -6,6 +6,9 @@
  */
 import type { Static } from 'typebox'
 import type { Device } from '../api/routes/devices.ts'
+import type { HistoryStats, SessionWire } from '../api/routes/history.ts'
+import type { SearchBody } from '../api/routes/search.ts'
+import type { Timeline as TimelineSchema } from '../api/routes/timeline.ts'
 import type { Status } from '../api/routes/status.ts'
 import type { PresetParam as PresetParamSchema } from '../api/schemas/common.ts'
 import type { EventsResponse, FullEvent } from '../api/schemas/events.ts'
@@ -67,6 +70,14 @@ export type NewToken = Fix<
   { acl: Scope; expiry: Expiry; format?: TokenFormat }
 >
 export type Insight = Static<typeof InsightResponse>
+export type ActivitySession = Static<typeof SessionWire>
+export type RecordedStats = Static<typeof HistoryStats>
+export type SearchQuery = Static<typeof SearchBody>
+/** A search hit (`SearchHitWire`, whose refs TypeBox cannot resolve statically). */
+export type SearchHit =
+  | { type: 'event'; event: FullEvent; activeSeconds: number }
+  | { type: 'label'; label: Label; activeSeconds: number }
+export type Timeline = Static<typeof TimelineSchema>
 export type InputSeries = Static<typeof InputTimeseriesResponse>
 export type Filters = Pick<
   Static<typeof SummaryQuery>,
@@ -210,6 +221,39 @@ export class DaybookApi {
 
   insight(q: InsightsParams, signal?: AbortSignal): Promise<Insight> {
     return this.request('GET', '/v1/insights', { query: q, signal })
+  }
+
+  /**
+   * Who owned the time of a range (a preset, or start and end): stretches of the active
+   * timeline, at most `limit` a page; `after` = the previous page's `next`.
+   */
+  timeline(
+    q: {
+      preset?: PresetParam
+      start?: string
+      end?: string
+      tz?: string
+      limit?: number
+      after?: string
+    },
+    signal?: AbortSignal,
+  ): Promise<Timeline> {
+    return this.request('GET', '/v1/timeline', { query: q, signal })
+  }
+
+  /** Sessions of continuous activity between start and end (RFC 3339). */
+  sessions(q: { start: string; end: string }, signal?: AbortSignal): Promise<ActivitySession[]> {
+    return this.request('GET', '/v1/history/sessions', { query: q, signal })
+  }
+
+  /** What is recorded: first and last activity, days, totals. */
+  recorded(q: { tz?: string } = {}, signal?: AbortSignal): Promise<RecordedStats> {
+    return this.request('GET', '/v1/history/stats', { query: q, signal })
+  }
+
+  /** Full-text search, newest first, with each hit's active seconds (data scope). */
+  search(body: SearchQuery, signal?: AbortSignal): Promise<SearchHit[]> {
+    return this.request('POST', '/v1/search/events', { body, signal })
   }
 
   // ---- events, AFK, input -------------------------------------------------------------------

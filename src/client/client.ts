@@ -2,14 +2,15 @@
  * The typed Daybook client, used by the CLI and the tests alike. Speaks HTTP over TCP or a Unix
  * socket; finds the local daemon through its discovery file and token file.
  */
-import { existsSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import qs from 'qs'
 import WebSocket from 'ws'
 import { readTokenFile } from '../auth/default-token.ts'
 import { DaybookApi } from './api.ts'
-import { dataPaths, defaultConfigDir, defaultDataDir, tokenFile } from '../config/paths.ts'
+import { type Discovery, discoveryFile, discoveryUrl, readDiscovery } from '../config/discovery.ts'
+import { readSetting } from '../config/load.ts'
+import { tokenFile } from '../config/paths.ts'
 import { isProcessAlive } from '../config/process.ts'
 
 /** Where the daemon listens: a base URL, or a Unix socket. */
@@ -48,16 +49,6 @@ export class ApiError extends Error {
 /** The daemon could not be reached at all. */
 export class UnreachableError extends Error {}
 
-/** What `daemon.json` holds. */
-export interface Discovery {
-  pid: number
-  host: string | null
-  port: number | null
-  socket: string | null
-  version: string
-  startedAt: string
-}
-
 export interface RequestOptions {
   query?: Record<string, unknown> | undefined
   body?: unknown
@@ -95,14 +86,14 @@ export class DaybookClient {
     } = {},
   ): DaybookClient {
     const env = options.env ?? process.env
-    const configDir = options.configDir ?? (env.DAYBOOK_CONFIG_DIR || defaultConfigDir(env))
-    const file = tokenFile(configDir)
-    const token = options.token ?? (env.DAYBOOK_TOKEN || readTokenFile(file))
+    // The same rules as the daemon's (src/config): flag, else variable, else the platform's dir.
+    const file = tokenFile(readSetting('configDir', { 'config-dir': options.configDir }, env))
+    const token = options.token ?? readSetting('token', {}, env) ?? readTokenFile(file)
     const missingTokenFile = token === undefined ? file : undefined
     if (options.url) {
       return new DaybookClient({ endpoint: { baseUrl: options.url }, token, missingTokenFile })
     }
-    const dataDir = options.dataDir ?? (env.DAYBOOK_DATA_DIR || defaultDataDir(env))
+    const dataDir = readSetting('dataDir', { 'data-dir': options.dataDir }, env)
     return new DaybookClient({ endpoint: discoverEndpoint(dataDir), token, missingTokenFile })
   }
 
@@ -257,35 +248,46 @@ export class DaybookClient {
   }
 }
 
-/** Reads `<data-dir>/daemon.json`; throws `UnreachableError` when no daemon is running there. */
-export function readDiscovery(dataDir: string): Discovery {
-  const file = dataPaths(dataDir).discovery
-  if (!existsSync(file)) {
+/**
+ * The running daemon's discovery file (`<data-dir>/daemon.json`); throws `UnreachableError` when
+ * no daemon is running there.
+ */
+export function findDaemon(dataDir: string): Discovery {
+  let d: Discovery | undefined
+  try {
+    d = readDiscovery(dataDir)
+  } catch (err) {
+    throw new UnreachableError((err as Error).message)
+  }
+  if (d === undefined) {
     throw new UnreachableError(
       `no daybook daemon is running for ${dataDir} (start one with: daybook serve)`,
     )
   }
-  const d = JSON.parse(readFileSync(file, 'utf8')) as Discovery
   if (!isProcessAlive(d.pid)) {
-    throw new UnreachableError(`the daemon recorded in ${file} (pid ${d.pid}) is not running`)
+    throw new UnreachableError(
+      `the daemon recorded in ${discoveryFile(dataDir)} (pid ${d.pid}) is not running ` +
+        '(start one with: daybook serve)',
+    )
   }
   return d
 }
 
 function discoverEndpoint(dataDir: string): Endpoint {
-  const d = readDiscovery(dataDir)
+  const d = findDaemon(dataDir)
   if (d.socket) return { socketPath: d.socket }
-  if (d.port === null)
-    throw new UnreachableError(`${dataPaths(dataDir).discovery} names no listener`)
-  const host = d.host === null || d.host === '0.0.0.0' || d.host === '::' ? '127.0.0.1' : d.host
-  return { baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${d.port}` }
+  const baseUrl = discoveryUrl(d)
+  if (baseUrl === undefined) {
+    throw new UnreachableError(`${discoveryFile(dataDir)} names no listener`)
+  }
+  return { baseUrl }
 }
 
 /**
  * A base URL as given to `--url`, with `http://` assumed when no scheme is written
  * (`127.0.0.1:5610`); anything that is still not an http(s) URL is refused with one line.
  */
-export function normaliseBaseUrl(url: string): string {
+function normaliseBaseUrl(url: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
   let parsed: URL | undefined
   try {
@@ -303,4 +305,16 @@ export function normaliseBaseUrl(url: string): string {
 
 function describe(endpoint: Endpoint): string {
   return 'socketPath' in endpoint ? `unix:${endpoint.socketPath}` : endpoint.baseUrl
+}
+
+/** The typed client as the collectors open connections with it (`Connector` in collectors/). */
+export const clientConnector = {
+  local: (options: {
+    dataDir: string
+    configDir: string
+    token: string | undefined
+    env: NodeJS.ProcessEnv
+  }): DaybookClient => DaybookClient.local(options),
+  remote: (origin: string, token?: string): DaybookClient =>
+    new DaybookClient({ endpoint: { baseUrl: origin }, token }),
 }

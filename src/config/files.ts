@@ -2,12 +2,68 @@
  * Small, careful file writes for secrets and state: private modes, atomic replacement.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 
 /** Creates `dir` (and parents) readable by the owner only. */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  makeDirs(dir, 0o700)
+}
+
+/**
+ * Creates `dir` and its missing parents with `mode`, each once, from the top down; the first
+ * refusal is thrown as the operating system gave it. Node's own `mkdir({ recursive: true })` is
+ * not used: under a parent that exists but takes no new entries (`/proc`), mkdir of the parent
+ * answers EEXIST and of the child ENOENT, and it goes back and forth between the two for ever,
+ * blocking the event loop (signals included).
+ */
+export function makeDirs(dir: string, mode = 0o777): void {
+  const missing: string[] = []
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.push(d)
+    if (path.dirname(d) === d) break
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, { mode })
+    } catch (err) {
+      // Made by someone else meanwhile: fine; a file there fails on the next component.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+}
+
+/** A file-system failure as a short phrase for a one-line message. */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EROFS':
+      return 'read-only file system'
+    case 'ENOTDIR':
+      return 'a path component is not a directory'
+    case 'ENOSPC':
+      return 'no space left on device'
+    case 'ENOENT':
+      // mkdir under a parent that exists, yet refuses new entries (/proc, /sys).
+      if (e.syscall === 'mkdir' && e.path !== undefined) {
+        return `${path.dirname(e.path)} does not accept new directories`
+      }
+      return e.message
+    default:
+      return e.message
+  }
 }
 
 /**

@@ -38,16 +38,6 @@ export function dataPaths(dataDir: string) {
   }
 }
 
-/**
- * The database file: `flag` (`--db-path`), else `DAYBOOK_DB_PATH`, else the frames server's
- * `ACTIVITY_DB_PATH`, else `<data-dir>/daybook.db`. Relative paths are resolved from the working
- * directory, as the frames server did.
- */
-export function databaseFile(dataDir: string, flag: string | undefined, env: Env): string {
-  const chosen = flag ?? nonEmpty(env.DAYBOOK_DB_PATH) ?? nonEmpty(env.ACTIVITY_DB_PATH)
-  return chosen === undefined ? dataPaths(dataDir).database : path.resolve(chosen)
-}
-
 /** The default admin token file inside a config dir. */
 export function tokenFile(configDir: string): string {
   return path.join(configDir, 'auth.token')

@@ -54,6 +54,12 @@ export class RateLimitedError extends DaybookError {
 /** The daemon is up but not ready to serve this (store not yet open). HTTP 503. */
 export class NotReadyError extends DaybookError {}
 
+/** A server Daybook forwards to (the model server of the chat) failed or cannot be reached. HTTP 502. */
+export class BadGatewayError extends DaybookError {}
+
+/** A server Daybook forwards to did not answer in time. HTTP 504. */
+export class GatewayTimeoutError extends DaybookError {}
+
 /** The database was written by a newer Daybook than this one. */
 export class SchemaTooNewError extends DaybookError {
   constructor(path: string, found: number, known: number) {

@@ -9,7 +9,8 @@ import {
   dateLabel,
 } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
-import type { Session, Store } from '../store/ports.ts'
+import type { Store } from '../store/ports.ts'
+import type { Session } from '../domain/sessions.ts'
 import type { ActiveTimeService } from './active-time.ts'
 import type { IngestService } from './ingest.ts'
 import { DAY_MS } from '../domain/time.ts'

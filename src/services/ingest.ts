@@ -11,7 +11,8 @@ import {
   checkEventTimes,
 } from '../domain/events.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
-import type { AfkSelector, Change, EventSelector, InputDelta, Store } from '../store/ports.ts'
+import type { AfkSelector, EventSelector, InputDelta, Store } from '../store/ports.ts'
+import type { Change } from '../domain/changes.ts'
 import type { Bus } from './bus.ts'
 
 /** What a batch did, as the API answers it. */
@@ -52,7 +53,7 @@ export class IngestService {
     const now = this.#clock()
     events.forEach((e, i) => checkEventTimes(e, now, (name) => field(i, name)))
     if (events.length === 0) return { inserted: 0, duplicates: 0, updated: 0 }
-    const { changes, ...counts } = await this.#store().events.insert(events, {
+    const { changes, ...counts } = await this.#store().events.insert(events, now, {
       changes: this.#bus.listeners > 0,
     })
     this.#announce(changes)
@@ -67,7 +68,7 @@ export class IngestService {
     const now = this.#clock()
     periods.forEach((p, i) => checkAfkTimes(p, now, (name) => field(i, name)))
     if (periods.length === 0) return { inserted: 0, duplicates: 0, updated: 0 }
-    const { changes, ...counts } = await this.#store().afk.insert(periods)
+    const { changes, ...counts } = await this.#store().afk.insert(periods, now)
     this.#announce(changes)
     return counts
   }
@@ -107,7 +108,7 @@ export class IngestService {
    */
   async heartbeats(heartbeats: readonly Heartbeat[]): Promise<{ stored: boolean[] }> {
     if (heartbeats.length === 0) return { stored: [] }
-    const { changes, stored } = await this.#store().heartbeats.insert(heartbeats, {
+    const { changes, stored } = await this.#store().heartbeats.insert(heartbeats, this.#clock(), {
       changes: this.#bus.listeners > 0,
     })
     this.#announce(changes)

@@ -4,7 +4,8 @@
  * the category its time counts under, as the listing does.
  */
 import { type Calendar, type TimeRange, bucketFloor } from '../domain/calendar.ts'
-import type { SearchHit, Store } from '../store/ports.ts'
+import type { Store } from '../store/ports.ts'
+import type { SearchHit } from '../domain/search.ts'
 import type { ActiveTimeService } from './active-time.ts'
 import type { EventService } from './events.ts'
 

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs'
 import type { Clock } from '../domain/clock.ts'
 import type { Store } from '../store/ports.ts'
-import { type WatchStatus, readWatchStatus } from '../collectors/core/status.ts'
+import { type WatchStatus, readWatchStatus } from '../config/watch-status.ts'
 import { isProcessAlive } from '../config/process.ts'
 
 export interface StatusReport {

@@ -7,7 +7,6 @@
  * its place in the change feed (`seq`, strictly increasing in commit order).
  */
 import type { Scope } from '../domain/access.ts'
-import type { AwBucket, AwBucketRecord, AwEvent, JsonValue } from '../domain/activitywatch/model.ts'
 import type { Calendar, BucketUnit, TimeRange } from '../domain/calendar.ts'
 import type {
   ActivityEvent,
@@ -20,23 +19,21 @@ import type {
 import type { InputBucket, InputCounts } from '../domain/input.ts'
 import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../domain/summary.ts'
+import type { Change } from '../domain/changes.ts'
+import type { ActivityWatchStore } from './activitywatch-port.ts'
+import type { Label, NewLabel } from '../domain/labels.ts'
+import type { SearchHit } from '../domain/search.ts'
+import type { Session } from '../domain/sessions.ts'
+import type { DndConfig } from '../domain/hooks/dnd.ts'
+import type { HookState } from '../domain/hooks/firing.ts'
+import type { HookActionResult, HookLogEntry, NewHookLogEntry } from '../domain/hooks/log.ts'
+import type { HookRule } from '../domain/hooks/rules.ts'
 
 /** A range whose sides may be unbounded (absent or infinite). */
 export interface OpenRange {
   startMs?: number | undefined
   endMs?: number | undefined
 }
-
-/** What one write changed: its place in the feed, and the row as it now is. */
-export type Change =
-  | { seq: number; kind: 'event'; op: 'upsert'; event: ActivityEvent }
-  | { seq: number; kind: 'event'; op: 'delete'; id: string }
-  | { seq: number; kind: 'afk'; op: 'upsert'; afk: AfkPeriod }
-  | { seq: number; kind: 'afk'; op: 'delete'; id: string }
-  | { seq: number; kind: 'setting'; op: 'upsert'; key: string; value: unknown }
-  | { seq: number; kind: 'device'; op: 'upsert'; device: DeviceIdentity }
-  | { seq: number; kind: 'label'; op: 'upsert'; label: Label; created?: boolean }
-  | { seq: number; kind: 'label'; op: 'delete'; id: string }
 
 export interface IngestResult {
   /** Items that were new. */
@@ -98,9 +95,15 @@ export interface EventStore {
    * Stores a batch in one transaction (all of it or none). An event whose device, source, start
    * and names are stored already extends the stored one when its end is later, and is a duplicate
    * otherwise; an event deleted before stays deleted (a duplicate). Events of sources ranked at or
-   * above `presencePriority` count as presence: they end open AFK periods of their device.
+   * above `PRESENCE_PRIORITY` count as presence: they end open AFK periods of their device.
+   * `receivedMs` is when the daemon received the batch (its clock): the collectors' last-seen
+   * time and the creation time of devices it names.
    */
-  insert(events: readonly NewActivityEvent[], options?: InsertOptions): Promise<IngestResult>
+  insert(
+    events: readonly NewActivityEvent[],
+    receivedMs: number,
+    options?: InsertOptions,
+  ): Promise<IngestResult>
   /** Deletes matching events in one transaction, leaving a tombstone of each in the feed. */
   delete(selector: EventSelector): Promise<{ deleted: number; changes: Change[] }>
   /** Events as stored, with the category they were sent with (`services/events.ts` applies the rules). */
@@ -121,8 +124,9 @@ export interface AfkStore {
    * Stores periods in one transaction. A period is its device and start: re-sent with a later end
    * it is extended (an open one is closed); otherwise it is a duplicate. An open period ends at
    * the first evidence of presence on its device after it, until a real end arrives.
+   * `receivedMs` is when the daemon received them (see `EventStore.insert`).
    */
-  insert(periods: readonly NewAfkPeriod[]): Promise<IngestResult>
+  insert(periods: readonly NewAfkPeriod[], receivedMs: number): Promise<IngestResult>
   /** Periods overlapping the range, by start; an open one overlaps everything after its start. */
   list(range: OpenRange): Promise<AfkPeriod[]>
   delete(selector: AfkSelector): Promise<{ deleted: number; changes: Change[] }>
@@ -155,31 +159,28 @@ export interface HeartbeatStore {
    * setting: derived events that no longer hold are deleted (tombstones in the feed), changed
    * ones updated, new ones inserted. The stored events end the same whatever order heartbeats
    * arrive in. Derived events of editors count as presence, like other editors' events.
+   * `receivedMs` is when the daemon received them (see `EventStore.insert`).
    */
-  insert(heartbeats: readonly Heartbeat[], options?: InsertOptions): Promise<HeartbeatIngestResult>
+  insert(
+    heartbeats: readonly Heartbeat[],
+    receivedMs: number,
+    options?: InsertOptions,
+  ): Promise<HeartbeatIngestResult>
   /** Heartbeats with a time in `range`, by time then id, at most `limit`. */
   list(range: TimeRange, limit: number): Promise<StoredHeartbeat[]>
   /** The latest heartbeat of each device that sent any, latest first. */
   machines(): Promise<HeartbeatMachine[]>
 }
 
-/** A note on a stretch of time. Times are epoch ms. */
-export interface Label {
-  id: string
-  text: string
-  context: string | null
-  startMs: number
-  endMs: number
-  createdMs: number
-  updatedMs: number
-}
-
-export type NewLabel = Pick<Label, 'text' | 'context' | 'startMs' | 'endMs'>
-
 export interface LabelStore {
-  create(label: NewLabel): Promise<{ label: Label; changes: Change[] }>
-  /** Changes the given fields; `NotFoundError` when there is no such label. */
-  update(id: string, patch: Partial<NewLabel>): Promise<{ label: Label; changes: Change[] }>
+  /** Creates a label at `nowMs` (its created and updated time). */
+  create(label: NewLabel, nowMs: number): Promise<{ label: Label; changes: Change[] }>
+  /** Changes the given fields at `nowMs`; `NotFoundError` when there is no such label. */
+  update(
+    id: string,
+    patch: Partial<NewLabel>,
+    nowMs: number,
+  ): Promise<{ label: Label; changes: Change[] }>
   /** Deletes a label (a tombstone in the feed); false when there is no such label. */
   delete(id: string): Promise<{ deleted: boolean; changes: Change[] }>
   get(id: string): Promise<Label | undefined>
@@ -211,31 +212,12 @@ export interface StatusStore {
   collectors(): Promise<CollectorRow[]>
 }
 
-/** One search hit: an event and the active seconds it owned, or a label and its active time. */
-export type SearchHit =
-  | { type: 'event'; event: ActivityEvent; activeSeconds: number }
-  | { type: 'label'; label: Label; activeSeconds: number }
-
 export interface SearchStore {
   /**
    * Events whose entity, project, app or branch names match `text` (words, prefixes), and labels
    * whose text matches it, within `range`, newest first, at most `limit`.
    */
   search(text: string, range: TimeRange, limit: number): Promise<SearchHit[]>
-}
-
-/** A stretch of continuous activity. */
-export interface Session {
-  startMs: number
-  endMs: number
-  activeSeconds: number
-}
-
-/** A device as the change feed carries it: what it is, not its statistics. */
-export interface DeviceIdentity {
-  id: string
-  name: string
-  own: boolean
 }
 
 /** A device activity is recorded on. */
@@ -413,71 +395,56 @@ export interface ActiveTimeStore {
   sessions(range: TimeRange, gapMs: number): Promise<Session[]>
 }
 
-/** Events of an ActivityWatch bucket overlapping a range (bounds inclusive, in epoch ns). */
-export interface AwEventQuery {
-  start?: bigint | undefined
-  end?: bigint | undefined
-  /** Most events, newest first; absent: all. */
-  limit?: number | undefined
+/** A hook rule and its state, as stored. */
+export interface StoredHook {
+  rule: HookRule
+  state: HookState
 }
 
 /**
- * ActivityWatch's buckets and events, kept as ActivityWatch keeps them (integer event ids, times in
- * nanoseconds, data as JSON) so that its clients get back exactly what they stored. Event ids are
- * never reused. Calls naming a bucket that does not exist throw `NotFoundError`.
+ * Hook rules, their state, the firing log and the do-not-disturb settings. Rules and state are
+ * the daemon's own configuration: not in the change feed.
  */
-export interface ActivityWatchStore {
-  /** Every bucket with the span of its events, by id. */
-  buckets(): Promise<AwBucket[]>
-  bucket(id: string): Promise<AwBucket | undefined>
-  /** Creates a bucket; false (and nothing changed) when one with its id exists. */
-  createBucket(bucket: AwBucketRecord): Promise<boolean>
-  /** Deletes a bucket and its events; false when there was none. */
-  deleteBucket(id: string): Promise<boolean>
+export interface HookStore {
+  /** Every rule with its state, in order. */
+  list(): Promise<StoredHook[]>
+  /** Replaces every rule and its state in one transaction (the log stays). */
+  replace(hooks: readonly StoredHook[]): Promise<void>
   /**
-   * Stores events in one transaction. An event with an id replaces the event of that id in this
-   * bucket (or is stored under that id when no event has it); `BadRequestError` when the id
-   * belongs to another bucket. Resolves to the stored events (with ids) and, for replacements,
-   * the events as they were before.
+   * Saves a rule's state and logs its firings in one transaction: a crossing is handled once
+   * this commits, whatever happens to the actions. Resolves to the new entries' ids, in order;
+   * to `null` (and changes nothing) when there is no such rule.
    */
-  insertEvents(
-    bucketId: string,
-    events: readonly AwEvent[],
-  ): Promise<{ events: AwEvent[]; replaced: AwEvent[] }>
+  saveState(
+    id: string,
+    state: HookState,
+    fired?: readonly NewHookLogEntry[],
+  ): Promise<number[] | null>
   /**
-   * Merges a heartbeat into the bucket's last event under the merge rule of
-   * `src/domain/activitywatch/heartbeat.ts`, or stores it as a new event; one transaction. The
-   * last event is the one the previous heartbeat merged into or created, as long as nothing else
-   * changed the bucket's events since; otherwise the one with the latest start. Resolves to the
-   * resulting event with its id.
+   * Records how actions of a logged firing went: each update replaces the result at its index
+   * (the order of the rule's actions). False when the entry is gone.
    */
-  heartbeat(
-    bucketId: string,
-    heartbeat: AwEvent,
-    pulsetimeNs: bigint,
-  ): Promise<{ event: AwEvent; merged: boolean }>
-  /** Events overlapping the range, newest first (by start, then id), not clipped. */
-  events(bucketId: string, query: AwEventQuery): Promise<AwEvent[]>
-  event(bucketId: string, id: number): Promise<AwEvent | undefined>
-  /** Deletes one event; resolves to it as it was, or undefined when there was none. */
-  deleteEvent(bucketId: string, id: number): Promise<AwEvent | undefined>
-  /** How many events overlap the range. */
-  count(bucketId: string, query: Omit<AwEventQuery, 'limit'>): Promise<number>
+  updateActions(
+    logId: number,
+    updates: readonly { index: number; result: HookActionResult }[],
+  ): Promise<boolean>
+  /** Log entries, newest first (`hookId`: of that rule only). */
+  log(query: {
+    limit: number
+    offset: number
+    hookId?: string | undefined
+  }): Promise<HookLogEntry[]>
+  logCount(hookId?: string): Promise<number>
   /**
-   * Imports a bucket: created when missing, else merged. Events already in it (equal start,
-   * duration and data) are skipped; ids in the import are ignored. One transaction. Resolves to
-   * whether the bucket was created and the events stored.
+   * Marks the actions still `running` in the log as interrupted (`interruptRunning`): the daemon
+   * stopped while they ran. Resolves to the entries changed.
    */
-  importBucket(
-    bucket: AwBucketRecord,
-    events: readonly AwEvent[],
-  ): Promise<{ created: boolean; inserted: AwEvent[] }>
-  /** Every setting, key to JSON value. */
-  settings(): Promise<Record<string, JsonValue>>
-  setting(key: string): Promise<JsonValue | undefined>
-  saveSetting(key: string, value: JsonValue): Promise<void>
-  /** False when the key was not set. */
-  deleteSetting(key: string): Promise<boolean>
+  closeRunning(): Promise<number>
+  /** Deletes all but the newest `keep` entries; resolves to the entries deleted. */
+  pruneLog(keep: number): Promise<number>
+  /** The do-not-disturb settings (the defaults when never saved). */
+  dnd(): Promise<DndConfig>
+  saveDnd(config: DndConfig): Promise<void>
 }
 
 export interface Store {
@@ -497,6 +464,7 @@ export interface Store {
   readonly search: SearchStore
   readonly activitywatch: ActivityWatchStore
   readonly heartbeats: HeartbeatStore
+  readonly hooks: HookStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
   /** Applies pending migrations; resolves to the versions applied. */
@@ -504,6 +472,3 @@ export interface Store {
   /** Closes the store; pending writes have already committed. */
   close(): Promise<void>
 }
-
-/** Sources ranked at or above this priority (editors) count as evidence that a person is present. */
-export const PRESENCE_PRIORITY = 300

@@ -63,7 +63,13 @@ test('every other route refuses a missing or wrong token with the 401 body', asy
         remoteAddress: `10.0.${Math.floor(i / 250)}.${i % 250}`,
       })
       assert.equal(res.statusCode, 401, `${method} ${url} with ${String(authorization)}`)
-      assert.deepEqual(res.json(), frames ? { error: 'unauthorized' } : UNAUTHORIZED)
+      // The OpenAI-compatible routes answer OpenAI's error shape, which its clients read.
+      const expected = frames
+        ? { error: 'unauthorized' }
+        : wire === 'openai'
+          ? { error: { ...UNAUTHORIZED, type: 'authentication_error', param: null } }
+          : UNAUTHORIZED
+      assert.deepEqual(res.json(), expected)
     }
   }
 })

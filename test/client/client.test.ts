@@ -44,9 +44,19 @@ test('errors carry the daemon code; a missing daemon is UnreachableError', async
   // A discovery file left behind by a dead process is recognised as such.
   writeFileSync(
     path.join(empty, 'daemon.json'),
-    JSON.stringify({ pid: 2 ** 22 + 7, host: '127.0.0.1', port: 1, socket: null }),
+    JSON.stringify({
+      pid: 2 ** 22 + 7,
+      host: '127.0.0.1',
+      port: 1,
+      socket: null,
+      version: '0.1.0',
+      startedAt: '2026-01-01T00:00:00.000Z',
+    }),
   )
-  assert.throws(() => DaybookClient.local({ dataDir: empty, env: {} }), /is not running/)
+  assert.throws(
+    () => DaybookClient.local({ dataDir: empty, env: {} }),
+    /is not running \(start one with: daybook serve\)$/,
+  )
   const offline = new DaybookClient({ endpoint: { baseUrl: 'http://127.0.0.1:9' } })
   await assert.rejects(offline.get('/health'), UnreachableError)
 })

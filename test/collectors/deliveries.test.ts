@@ -4,12 +4,13 @@ import http from 'node:http'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, describe, test } from 'node:test'
-import { DaybookClient } from '../../src/client/client.ts'
+import { DaybookClient, clientConnector } from '../../src/client/client.ts'
 import { classify } from '../../src/collectors/platform/uiohook.ts'
 import { Courier } from '../../src/collectors/core/courier.ts'
 import { Outbox } from '../../src/collectors/core/outbox.ts'
 import { type InputItem, daybookInputDelivery } from '../../src/collectors/input/deliveries.ts'
-import { inputRoute, resolveWatchInputConfig } from '../../src/cli/watch.ts'
+import { resolveWatchConfig } from '../../src/cli/watch.ts'
+import { inputRoute } from '../../src/collectors/targets.ts'
 import { runCli } from '../daemon.ts'
 import { startApp, tempDir } from '../helpers.ts'
 
@@ -63,11 +64,11 @@ describe('input deliveries against a real daybook', () => {
 
   test('frames format: the raw key, one frame per bucket, de-duplicated by batch_id', async (t) => {
     const { baseUrl, token, call } = await listening(t)
-    const config = resolveWatchInputConfig(
+    const config = resolveWatchConfig(
       ['--url', `${baseUrl}/frames`, `--key=${token}`, '--format', 'frames'],
       {},
     )
-    const route = inputRoute(config, {})
+    const route = inputRoute(config, {}, clientConnector)
     assert.equal(route.name, `${baseUrl}/frames`)
     const entries = [entry('f1', 600_000, { rc: 1, mc: 2 }), entry('f2', 0, { kp: 9 })]
     assert.deepEqual(await sendVia(route, entries), { accepted: 2 })
@@ -81,7 +82,7 @@ describe('input deliveries against a real daybook', () => {
         [9, 0],
       ],
     )
-    const bad = inputRoute({ ...config, key: 'wrong' }, {})
+    const bad = inputRoute({ ...config, key: 'wrong' }, {}, clientConnector)
     assert.deepEqual(await sendVia(bad, entries), {
       accepted: 0,
       failure: { status: 401, message: 'unauthorized' },
@@ -104,11 +105,12 @@ describe('input deliveries against a real daybook', () => {
     t.after(() => server.close())
     const { port } = server.address() as AddressInfo
     const route = inputRoute(
-      resolveWatchInputConfig(
+      resolveWatchConfig(
         ['--url', `http://127.0.0.1:${port}`, '--format', 'frames', '--key', 'k'],
         {},
       ),
       {},
+      clientConnector,
     )
     const one = [entry('x', 0, { kp: 1 })]
     assert.deepEqual(await sendVia(route, one), {
@@ -131,8 +133,8 @@ describe('input deliveries against a real daybook', () => {
   })
 
   test('the local daemon is looked up at each send: none running is a failure, not a crash', async (t) => {
-    const config = resolveWatchInputConfig(['--data-dir', '/nonexistent/daybook'], {})
-    const route = inputRoute(config, {})
+    const config = resolveWatchConfig(['--data-dir', '/nonexistent/daybook'], {})
+    const route = inputRoute(config, {}, clientConnector)
     const logs: string[] = []
     const outbox = new Outbox<InputItem>(path.join(tempDir(t), 'input.json'), (l) => logs.push(l))
     outbox.put([['x', entry('x', 0, { kp: 1 })]])
@@ -142,7 +144,7 @@ describe('input deliveries against a real daybook', () => {
       client: route.client,
       target: route.name,
       what: 'input counts',
-      unit: 'bucket(s)',
+      unit: 'bucket',
       clock: Date.now,
       log: (l) => logs.push(l),
     })
@@ -184,9 +186,9 @@ describe('daybook watch input: hook events and flags', () => {
       [['--url', 'not a url'], /--url must be an http or https URL/],
       [['--bogus'], /bogus/],
     ] as const) {
-      assert.throws(() => resolveWatchInputConfig([...args], {}), { message, exitCode: 2 })
+      assert.throws(() => resolveWatchConfig([...args], {}), { message, exitCode: 2 })
     }
-    const d = resolveWatchInputConfig([], { DAYBOOK_DATA_DIR: '/tmp/dd' })
+    const d = resolveWatchConfig([], { DAYBOOK_DATA_DIR: '/tmp/dd' })
     assert.deepEqual(
       [d.sampleMs, d.flushMs, d.format, d.dataDir],
       [1000, 30_000, 'daybook', '/tmp/dd'],
@@ -235,7 +237,7 @@ test('the key comes from --key-file, else DAYBOOK_KEY, else --key; a bad file is
   writeFileSync(file, 'from-the-file\n', { mode: 0o600 })
   const base = ['--data-dir', dir, '--config-dir', dir]
   const key = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
-    resolveWatchInputConfig([...base, ...argv], env).key
+    resolveWatchConfig([...base, ...argv], env).key
   assert.equal(key(['--key-file', file, '--key', 'flag'], { DAYBOOK_KEY: 'env' }), 'from-the-file')
   assert.equal(key(['--key', 'flag'], { DAYBOOK_KEY: 'env' }), 'env')
   assert.equal(key(['--key', 'flag']), 'flag')
@@ -245,5 +247,5 @@ test('the key comes from --key-file, else DAYBOOK_KEY, else --key; a bad file is
   })
   writeFileSync(file, '\n')
   assert.throws(() => key(['--key-file', file]), { message: `--key-file ${file} is empty` })
-  assert.equal(resolveWatchInputConfig([...base, '--verbose'], {}).verbose, true)
+  assert.equal(resolveWatchConfig([...base, '--verbose'], {}).verbose, true)
 })

@@ -1,7 +1,7 @@
 /**
  * The store conformance suite: what every implementation of the `Store` port must do, written
- * once against the port. `test/store/sqlite.test.ts` runs it on the SQLite store; a PostgreSQL
- * store runs the same function with its own factory.
+ * once against the port, asserting behaviour (never a database's error text).
+ * `test/store/conformance.test.ts` runs it over every store kind `STORES` names (`stores.ts`).
  */
 import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
@@ -17,8 +17,11 @@ import { referenceFromStore } from './reference.ts'
 import { deriveEvents } from '../../src/domain/wakatime/derive.ts'
 import { type Heartbeat, PLACEHOLDERS, heartbeatHash } from '../../src/domain/wakatime/heartbeat.ts'
 import { editorDisplayName } from '../../src/domain/wakatime/user-agent.ts'
-import type { ActiveTimeQuery, Change, Store, TokenRow } from '../../src/store/ports.ts'
+import type { ActiveTimeQuery, Store, TokenRow } from '../../src/store/ports.ts'
+import type { Change } from '../../src/domain/changes.ts'
 import { activityWatchConformance } from './conformance-activitywatch.ts'
+import { readsConformance } from './conformance-reads.ts'
+import { hooksConformance } from './conformance-hooks.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -107,19 +110,20 @@ async function totalSeconds(store: Store, from = T0 - 3_600_000, to = T0 + 86_40
 
 export function conformance(name: string, open: StoreFactory): void {
   activityWatchConformance(name, open)
+  readsConformance(name, open)
+  hooksConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)
-      const first = await store.events.insert([event(), event({ entity: 'lib.rs' })])
+      const first = await store.events.insert([event(), event({ entity: 'lib.rs' })], T0)
       assert.deepEqual(
         { ...first, changes: first.changes.map((c) => c.kind) },
         { inserted: 2, duplicates: 0, updated: 0, changes: ['event', 'event'] },
       )
-      const again = await store.events.insert([
-        event(),
-        event({ endMs: T0 + 5 * MIN }),
-        event({ endMs: T0 + 15 * MIN }),
-      ])
+      const again = await store.events.insert(
+        [event(), event({ endMs: T0 + 5 * MIN }), event({ endMs: T0 + 15 * MIN })],
+        T0,
+      )
       assert.deepEqual(
         { inserted: again.inserted, duplicates: again.duplicates, updated: again.updated },
         { inserted: 0, duplicates: 2, updated: 1 },
@@ -132,7 +136,7 @@ export function conformance(name: string, open: StoreFactory): void {
       // The extension carried the stored event's id; a different device is a different event.
       assert.equal(again.changes.length, 1)
       assert.equal((again.changes[0] as { event: ActivityEvent }).event.id, main.id)
-      const other = await store.events.insert([event({ device: 'desk' })])
+      const other = await store.events.insert([event({ device: 'desk' })], T0)
       assert.equal(other.inserted, 1)
       const devices = await store.devices.list()
       assert.deepEqual(
@@ -148,18 +152,19 @@ export function conformance(name: string, open: StoreFactory): void {
       const store = await open(t)
       const before = await store.changes.last()
       await assert.rejects(
-        store.events.insert([
-          event(),
-          // NaN makes the row unstorable: the whole batch must roll back.
-          event({ entity: 'bad', startMs: Number.NaN, endMs: Number.NaN }),
-        ]),
-        // Refused for that row (SQLite names the column; another store may name the value).
-        (err: unknown) => err instanceof Error && /start_ms|NaN/.test(err.message),
+        store.events.insert(
+          [
+            event(),
+            // NaN makes the row unstorable: the whole batch must roll back.
+            event({ entity: 'bad', startMs: Number.NaN, endMs: Number.NaN }),
+          ],
+          T0,
+        ),
       )
       assert.equal((await allEvents(store)).length, 0)
       // No feed position was used by the rolled-back batch.
       assert.equal(await store.changes.last(), before)
-      const later = await store.events.insert([event()])
+      const later = await store.events.insert([event()], T0)
       assert.equal(later.inserted, 1)
     })
 
@@ -172,7 +177,7 @@ export function conformance(name: string, open: StoreFactory): void {
           endMs: T0 + (i === 3 ? 180 : Math.floor(i / 4) + 1) * MIN,
         }),
       )
-      await store.events.insert(batch)
+      await store.events.insert(batch, T0)
       const all = await allEvents(store)
       assert.equal(all.length, 20)
       assert.equal(new Set(all.map((e) => e.id)).size, 20)
@@ -200,13 +205,16 @@ export function conformance(name: string, open: StoreFactory): void {
 
     test('deletion by id, start range, source and device leaves tombstones; deleted stays deleted', async (t) => {
       const store = await open(t)
-      await store.events.insert([
-        event({ entity: 'a' }),
-        event({ entity: 'b', startMs: T0 + 60 * MIN, endMs: T0 + 70 * MIN }),
-        event({ entity: 'c', source: 'daybook-window' }),
-        event({ entity: 'd', device: 'desk' }),
-        event({ entity: 'e', startMs: T0 + 120 * MIN, endMs: T0 + 130 * MIN }),
-      ])
+      await store.events.insert(
+        [
+          event({ entity: 'a' }),
+          event({ entity: 'b', startMs: T0 + 60 * MIN, endMs: T0 + 70 * MIN }),
+          event({ entity: 'c', source: 'daybook-window' }),
+          event({ entity: 'd', device: 'desk' }),
+          event({ entity: 'e', startMs: T0 + 120 * MIN, endMs: T0 + 130 * MIN }),
+        ],
+        T0,
+      )
       const a = (await allEvents(store)).find((e) => e.entity === 'a') as ActivityEvent
       assert.equal((await store.events.delete({ ids: [a.id] })).deleted, 1)
       assert.equal((await store.events.delete({ sources: ['daybook-window'] })).deleted, 1)
@@ -221,7 +229,7 @@ export function conformance(name: string, open: StoreFactory): void {
         (await allEvents(store)).map((e) => e.entity),
         ['e'],
       )
-      const resent = await store.events.insert([event({ entity: 'a' })])
+      const resent = await store.events.insert([event({ entity: 'a' })], T0)
       assert.deepEqual([resent.inserted, resent.duplicates], [0, 1])
       assert.equal(await totalSeconds(store), 10 * 60)
       const tombstones = (await feed(store)).filter((c) => c.op === 'delete')
@@ -233,12 +241,12 @@ export function conformance(name: string, open: StoreFactory): void {
   describe(`${name}: AFK and presence`, () => {
     test('a period is its device and start: closed or extended by a later end, else a duplicate', async (t) => {
       const store = await open(t)
-      assert.equal((await store.afk.insert([afk({ endMs: null })])).inserted, 1)
-      const closed = await store.afk.insert([afk({ endMs: T0 + 5 * MIN })])
+      assert.equal((await store.afk.insert([afk({ endMs: null })], T0)).inserted, 1)
+      const closed = await store.afk.insert([afk({ endMs: T0 + 5 * MIN })], T0)
       assert.deepEqual([closed.inserted, closed.updated, closed.duplicates], [0, 1, 0])
-      const shorter = await store.afk.insert([afk({ endMs: T0 + 2 * MIN })])
+      const shorter = await store.afk.insert([afk({ endMs: T0 + 2 * MIN })], T0)
       assert.equal(shorter.duplicates, 1)
-      assert.equal((await store.afk.insert([afk({ device: 'desk' })])).inserted, 1)
+      assert.equal((await store.afk.insert([afk({ device: 'desk' })], T0)).inserted, 1)
       const periods = await store.afk.list({})
       assert.deepEqual(
         periods.map((p) => [p.endMs, p.device === 'desk']),
@@ -252,20 +260,24 @@ export function conformance(name: string, open: StoreFactory): void {
     test('an open period ends at the first input or editor event on its device, not a window event', async (t) => {
       const store = await open(t)
       // Window events keep coming while the person is away; the AFK watcher died without an end.
-      await store.events.insert([
-        event({ source: 'skopio-desktop', app: 'Slack', startMs: T0, endMs: T0 + 120 * MIN }),
-      ])
-      await store.afk.insert([afk({ startMs: T0 + 30 * MIN, endMs: null })])
+      await store.events.insert(
+        [event({ source: 'skopio-desktop', app: 'Slack', startMs: T0, endMs: T0 + 120 * MIN })],
+        T0,
+      )
+      await store.afk.insert([afk({ startMs: T0 + 30 * MIN, endMs: null })], T0)
       assert.equal(await totalSeconds(store), 30 * 60)
       // A window event is no evidence; input on another device is none either.
-      await store.events.insert([
-        event({
-          source: 'skopio-desktop',
-          app: 'Mail',
-          startMs: T0 + 40 * MIN,
-          endMs: T0 + 41 * MIN,
-        }),
-      ])
+      await store.events.insert(
+        [
+          event({
+            source: 'skopio-desktop',
+            app: 'Mail',
+            startMs: T0 + 40 * MIN,
+            endMs: T0 + 41 * MIN,
+          }),
+        ],
+        T0,
+      )
       await store.input.add(
         [{ ...zero, kp: 3, bucketMs: T0 + 45 * MIN, source: 'kb', device: 'desk' }],
         T0,
@@ -283,11 +295,11 @@ export function conformance(name: string, open: StoreFactory): void {
       assert.equal((await store.afk.list({}))[0]?.inferredEndMs, T0 + 60 * MIN)
       assert.equal(await totalSeconds(store), 30 * 60 + 60 * 60)
       // An earlier editor event moves it earlier.
-      await store.events.insert([event({ startMs: T0 + 50 * MIN, endMs: T0 + 52 * MIN })])
+      await store.events.insert([event({ startMs: T0 + 50 * MIN, endMs: T0 + 52 * MIN })], T0)
       assert.equal((await store.afk.list({}))[0]?.inferredEndMs, T0 + 50 * MIN)
       assert.equal(await totalSeconds(store), 30 * 60 + 70 * 60)
       // The real end wins when it arrives.
-      await store.afk.insert([afk({ startMs: T0 + 30 * MIN, endMs: T0 + 90 * MIN })])
+      await store.afk.insert([afk({ startMs: T0 + 30 * MIN, endMs: T0 + 90 * MIN })], T0)
       const [period] = await store.afk.list({})
       assert.deepEqual([period?.endMs, period?.inferredEndMs], [T0 + 90 * MIN, null])
       // (The editor's two minutes now fall inside the period: away, on this device.)
@@ -297,14 +309,14 @@ export function conformance(name: string, open: StoreFactory): void {
     test('an open period posted after the evidence finds it', async (t) => {
       const store = await open(t)
       await store.input.add([{ ...zero, kp: 1, bucketMs: T0 + 20 * MIN, source: 'kb' }], T0)
-      await store.afk.insert([afk({ startMs: T0 + 10 * MIN, endMs: null })])
+      await store.afk.insert([afk({ startMs: T0 + 10 * MIN, endMs: null })], T0)
       assert.equal((await store.afk.list({}))[0]?.inferredEndMs, T0 + 20 * MIN)
     })
 
     test('AFK deletion leaves tombstones and gives the time back', async (t) => {
       const store = await open(t)
-      await store.events.insert([event()])
-      await store.afk.insert([afk()])
+      await store.events.insert([event()], T0)
+      await store.afk.insert([afk()], T0)
       assert.equal(await totalSeconds(store), 5 * 60)
       const { deleted, changes } = await store.afk.delete({ startMs: T0, endMs: T0 + 1 })
       assert.equal(deleted, 1)
@@ -319,7 +331,7 @@ export function conformance(name: string, open: StoreFactory): void {
   describe(`${name}: devices, input, settings, tokens, catalog`, () => {
     test('devices are listed own first and renamed; a taken name is refused', async (t) => {
       const store = await open(t)
-      await store.events.insert([event({ device: 'laptop-2' })])
+      await store.events.insert([event({ device: 'laptop-2' })], T0)
       const [own, other] = await store.devices.list()
       assert.equal(own?.own, true)
       assert.equal(other?.name, 'laptop-2')
@@ -337,7 +349,7 @@ export function conformance(name: string, open: StoreFactory): void {
         name: 'NotFoundError',
       })
       // The renamed device keeps its events; its old name is free for a new device.
-      assert.equal((await store.events.insert([event({ device: 'laptop-2' })])).inserted, 1)
+      assert.equal((await store.events.insert([event({ device: 'laptop-2' })], T0)).inserted, 1)
       assert.equal((await store.devices.list()).length, 3)
     })
 
@@ -427,16 +439,19 @@ export function conformance(name: string, open: StoreFactory): void {
 
     test('catalog: apps, categories and projects by name; project pages and search', async (t) => {
       const store = await open(t)
-      await store.events.insert([
-        event({ app: 'Zed', project: 'alpha beta', projectPath: '/a' }),
-        event({
-          app: 'Code',
-          project: 'gamma',
-          startMs: T0 + MIN,
-          endMs: T0 + 2 * MIN,
-          category: 'Reading',
-        }),
-      ])
+      await store.events.insert(
+        [
+          event({ app: 'Zed', project: 'alpha beta', projectPath: '/a' }),
+          event({
+            app: 'Code',
+            project: 'gamma',
+            startMs: T0 + MIN,
+            endMs: T0 + 2 * MIN,
+            category: 'Reading',
+          }),
+        ],
+        T0,
+      )
       assert.deepEqual(
         (await store.catalog.apps()).map((a) => a.name),
         ['Code', 'Zed'],
@@ -467,13 +482,24 @@ export function conformance(name: string, open: StoreFactory): void {
       const writer = (tag: string) =>
         (async () => {
           for (let i = 0; i < 15; i++) {
-            await store.events.insert([
-              event({ entity: `${tag}${i}`, startMs: T0 + i * MIN, endMs: T0 + i * MIN + 30_000 }),
-              event({ entity: `${tag}${i}`, startMs: T0 + i * MIN, endMs: T0 + i * MIN + 50_000 }),
-            ])
+            await store.events.insert(
+              [
+                event({
+                  entity: `${tag}${i}`,
+                  startMs: T0 + i * MIN,
+                  endMs: T0 + i * MIN + 30_000,
+                }),
+                event({
+                  entity: `${tag}${i}`,
+                  startMs: T0 + i * MIN,
+                  endMs: T0 + i * MIN + 50_000,
+                }),
+              ],
+              T0,
+            )
             if (i % 5 === 0) {
               const startMs = T0 + i * 7 * MIN
-              await store.afk.insert([afk({ startMs, endMs: startMs + 5 * MIN, device: tag })])
+              await store.afk.insert([afk({ startMs, endMs: startMs + 5 * MIN, device: tag })], T0)
             }
           }
         })()
@@ -533,16 +559,19 @@ export function conformance(name: string, open: StoreFactory): void {
       const store = await open(t)
       const a = (s: number, o: Partial<Heartbeat> = {}) =>
         heartbeat({ entity: 'a.rs', timeMs: T0 + s * 1000, ...o })
-      const first = await store.heartbeats.insert([
-        a(0),
-        a(60, { isWrite: true }),
-        a(120, { entity: 'b.rs' }),
-        a(180, { entity: 'b.rs' }),
-        // 30 minutes later: beyond the 15-minute timeout, so b.rs@180 covers nothing, and this
-        // lone heartbeat covers nothing either.
-        a(1980, { entity: 'c.rs' }),
-        a(0),
-      ])
+      const first = await store.heartbeats.insert(
+        [
+          a(0),
+          a(60, { isWrite: true }),
+          a(120, { entity: 'b.rs' }),
+          a(180, { entity: 'b.rs' }),
+          // 30 minutes later: beyond the 15-minute timeout, so b.rs@180 covers nothing, and this
+          // lone heartbeat covers nothing either.
+          a(1980, { entity: 'c.rs' }),
+          a(0),
+        ],
+        T0,
+      )
       assert.deepEqual(first.stored, [true, true, true, true, true, false])
       assert.deepEqual([first.inserted, first.duplicates], [5, 1])
       assert.deepEqual(await derived(store), [
@@ -569,12 +598,13 @@ export function conformance(name: string, open: StoreFactory): void {
         },
       )
       // The same heartbeat from another machine is another heartbeat.
-      const other = await store.heartbeats.insert([a(0, { device: 'desk' })])
+      const other = await store.heartbeats.insert([a(0, { device: 'desk' })], T0)
       assert.deepEqual(other.stored, [true])
       // Identity leaves the editor, OS and user agent out: a re-send by a newer plugin is the same.
-      const resent = await store.heartbeats.insert([
-        a(60, { isWrite: true, editor: 'Code', os: 'x' }),
-      ])
+      const resent = await store.heartbeats.insert(
+        [a(60, { isWrite: true, editor: 'Code', os: 'x' })],
+        T0,
+      )
       assert.deepEqual(resent.stored, [false])
       assert.equal(await totalSeconds(store), 180)
 
@@ -604,26 +634,29 @@ export function conformance(name: string, open: StoreFactory): void {
 
     test('placeholders take the names of the stream heartbeat before; browser ones are cleared', async (t) => {
       const store = await open(t)
-      await store.heartbeats.insert([
-        heartbeat({ entity: 'x.ts', project: 'web', language: 'TypeScript', timeMs: T0 }),
-        heartbeat({
-          entity: 'y.ts',
-          project: PLACEHOLDERS.project,
-          branch: PLACEHOLDERS.branch,
-          language: PLACEHOLDERS.language,
-          timeMs: T0 + MIN,
-        }),
-        heartbeat({
-          entity: 'example.com',
-          type: 'domain',
-          category: 'browsing',
-          project: PLACEHOLDERS.project,
-          branch: '',
-          language: '',
-          timeMs: T0 + 2 * MIN,
-        }),
-        heartbeat({ entity: 'z.ts', timeMs: T0 + 3 * MIN }),
-      ])
+      await store.heartbeats.insert(
+        [
+          heartbeat({ entity: 'x.ts', project: 'web', language: 'TypeScript', timeMs: T0 }),
+          heartbeat({
+            entity: 'y.ts',
+            project: PLACEHOLDERS.project,
+            branch: PLACEHOLDERS.branch,
+            language: PLACEHOLDERS.language,
+            timeMs: T0 + MIN,
+          }),
+          heartbeat({
+            entity: 'example.com',
+            type: 'domain',
+            category: 'browsing',
+            project: PLACEHOLDERS.project,
+            branch: '',
+            language: '',
+            timeMs: T0 + 2 * MIN,
+          }),
+          heartbeat({ entity: 'z.ts', timeMs: T0 + 3 * MIN }),
+        ],
+        T0,
+      )
       const events = await allEvents(store)
       assert.deepEqual(
         events.map((e) => [e.entity, e.project, e.branch, e.language, e.category, e.entityType]),
@@ -675,7 +708,7 @@ export function conformance(name: string, open: StoreFactory): void {
             }
             for (let i = 0, b = 0; i < order.length; b++) {
               const n = sizes[b % sizes.length] as number
-              await store.heartbeats.insert(order.slice(i, i + n))
+              await store.heartbeats.insert(order.slice(i, i + n), T0)
               i += n
             }
             const expected: (readonly [string, string, number, number])[] = []
@@ -715,10 +748,38 @@ export function conformance(name: string, open: StoreFactory): void {
       assert.deepEqual(new Set(upserted.map((c) => (c as { event: ActivityEvent }).event.id)), live)
     })
 
+    test('an event running across heartbeats at one instant is re-derived whole by a later one', async (t) => {
+      const store = await open(t)
+      const at = (min: number, entity: string, project: string, language: string) =>
+        heartbeat({ timeMs: T0 + min * MIN, entity, project, language })
+      // At 14:00 the stream orders b.rs before the placeholder a.rs (by hash), so b.rs covers
+      // nothing and the event of a.rs runs on from 10:00 across it.
+      const language = ['Rust', 'Go', 'Python', 'Zig', 'Lua', 'Nim', 'C', 'Java'].find(
+        (l) =>
+          Buffer.compare(
+            heartbeatHash(at(14, 'b.rs', 'daybook', l)),
+            heartbeatHash(at(14, 'a.rs', PLACEHOLDERS.project, l)),
+          ) < 0,
+      ) as string
+      await store.heartbeats.insert(
+        [
+          at(14, 'b.rs', 'daybook', language),
+          at(14, 'a.rs', PLACEHOLDERS.project, language),
+          at(10, 'a.rs', 'daybook', language),
+        ],
+        T0,
+      )
+      await store.heartbeats.insert([at(15, 'c.rs', 'daybook', language)], T0)
+      assert.deepEqual(
+        (await allEvents(store)).map((e) => [e.entity, e.startMs - T0, e.endMs - T0]),
+        [['a.rs', 10 * MIN, 15 * MIN]],
+      )
+    })
+
     test('a new timeout re-derives every stream; a deleted event stays deleted', async (t) => {
       const store = await open(t)
       const at = (min: number, entity = 'a.rs') => heartbeat({ entity, timeMs: T0 + min * MIN })
-      await store.heartbeats.insert([at(0), at(10), at(30), at(40, 'b.rs'), at(45, 'b.rs')])
+      await store.heartbeats.insert([at(0), at(10), at(30), at(40, 'b.rs'), at(45, 'b.rs')], T0)
       // Gaps of 10, 20, 10 and 5 minutes: the 20 covers nothing under a 15-minute timeout.
       assert.deepEqual(await derived(store), [
         ['wakatime-vscode', 'a.rs', 0, 10 * MIN],
@@ -741,7 +802,7 @@ export function conformance(name: string, open: StoreFactory): void {
       const target = (await allEvents(store)).find((e) => e.startMs === T0 + 30 * MIN)
       const removed = await store.events.delete({ ids: [target?.id as string] })
       assert.equal(removed.deleted, 1)
-      const again = await store.heartbeats.insert([at(30), at(50, 'b.rs')])
+      const again = await store.heartbeats.insert([at(30), at(50, 'b.rs')], T0)
       assert.deepEqual(again.stored, [false, true])
       assert.deepEqual(await derived(store), [
         ['wakatime-vscode', 'a.rs', 0, 10 * MIN],
@@ -756,11 +817,11 @@ export function conformance(name: string, open: StoreFactory): void {
 
     test('derived editor events are presence: they end an open AFK period of their device', async (t) => {
       const store = await open(t)
-      await store.afk.insert([afk({ startMs: T0 - 60 * MIN, endMs: null })])
-      await store.heartbeats.insert([
-        heartbeat({ timeMs: T0 }),
-        heartbeat({ timeMs: T0 + 2 * MIN }),
-      ])
+      await store.afk.insert([afk({ startMs: T0 - 60 * MIN, endMs: null })], T0)
+      await store.heartbeats.insert(
+        [heartbeat({ timeMs: T0 }), heartbeat({ timeMs: T0 + 2 * MIN })],
+        T0,
+      )
       const [period] = await store.afk.list({})
       assert.equal(period?.inferredEndMs, T0)
       assert.equal(await totalSeconds(store, T0 - 3_600_000), 120)
@@ -883,6 +944,7 @@ export function conformance(name: string, open: StoreFactory): void {
                   branch: e.branch,
                 }),
               ),
+              T0,
             )
             await store.afk.insert(
               periods.map((p) =>
@@ -892,6 +954,7 @@ export function conformance(name: string, open: StoreFactory): void {
                   endMs: p.length === null ? null : base + p.start + p.length,
                 }),
               ),
+              T0,
             )
             // Rules changed over stored history: every category is counted again.
             await store.settings.save({ categoryRules })
@@ -929,30 +992,35 @@ export function conformance(name: string, open: StoreFactory): void {
       const total = () => totalSeconds(store)
       // Each query resolves the dirty slot (and a reader may keep that); each write changes it.
       for (let i = 1; i <= 5; i++) {
-        await store.events.insert([
-          event({ entity: `f${i}.rs`, startMs: T0 + (i - 1) * MIN, endMs: T0 + i * MIN }),
-        ])
+        await store.events.insert(
+          [event({ entity: `f${i}.rs`, startMs: T0 + (i - 1) * MIN, endMs: T0 + i * MIN })],
+          T0,
+        )
         assert.equal(await total(), i * 60)
       }
-      await store.events.insert([
-        event({ entity: 'f5.rs', startMs: T0 + 4 * MIN, endMs: T0 + 9 * MIN }),
-      ])
+      await store.events.insert(
+        [event({ entity: 'f5.rs', startMs: T0 + 4 * MIN, endMs: T0 + 9 * MIN })],
+        T0,
+      )
       assert.equal(await total(), 9 * 60)
-      await store.afk.insert([afk({ startMs: T0 + 8 * MIN, endMs: T0 + 20 * MIN })])
+      await store.afk.insert([afk({ startMs: T0 + 8 * MIN, endMs: T0 + 20 * MIN })], T0)
       assert.equal(await total(), 8 * 60)
     })
 
     test('a change of source priority is exact at once and after the rebuild', async (t) => {
       const store = await open(t)
-      await store.events.insert([
-        event({ source: 'skopio-desktop', app: 'iTerm2', startMs: T0, endMs: T0 + 60 * MIN }),
-        event({
-          source: 'daybook-browser',
-          app: 'Firefox',
-          startMs: T0 + 30 * MIN,
-          endMs: T0 + 60 * MIN,
-        }),
-      ])
+      await store.events.insert(
+        [
+          event({ source: 'skopio-desktop', app: 'iTerm2', startMs: T0, endMs: T0 + 60 * MIN }),
+          event({
+            source: 'daybook-browser',
+            app: 'Firefox',
+            startMs: T0 + 30 * MIN,
+            endMs: T0 + 60 * MIN,
+          }),
+        ],
+        T0,
+      )
       await store.activeTime.settle()
       const byApp = { ...day(T0, T0 + 86_400_000), groupBy: 'app' as const }
       const apps = async () =>

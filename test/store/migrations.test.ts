@@ -141,10 +141,13 @@ test('migration 4 converts a version-3 database: nothing lost, ids recomputed, r
   assert.deepEqual(await store.settings.get(), { timezone: 'Europe/Berlin' })
 
   // Re-sending an old payload deduplicates; a longer copy extends.
-  const again = await store.events.insert([
-    event({ startMs: T, endMs: T + 600_000, projectPath: '/src/daybook' }),
-    event({ startMs: T + 3_600_000, endMs: T + 3_720_000, entity: 'lib.rs' }),
-  ])
+  const again = await store.events.insert(
+    [
+      event({ startMs: T, endMs: T + 600_000, projectPath: '/src/daybook' }),
+      event({ startMs: T + 3_600_000, endMs: T + 3_720_000, entity: 'lib.rs' }),
+    ],
+    T,
+  )
   assert.deepEqual([again.inserted, again.duplicates, again.updated], [0, 1, 1])
 
   // Rollups are built after the migration; answers are exact before and after.
@@ -170,7 +173,7 @@ test('migration 1: the project search index follows inserts and renames (through
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
   await store.migrate()
-  await store.events.insert([event({ project: 'alpha beta' })])
+  await store.events.insert([event({ project: 'alpha beta' })], Date.now())
   assert.deepEqual(
     (await store.catalog.searchProjects('bet', 5)).map((p) => p.name),
     ['alpha beta'],
@@ -208,11 +211,11 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
   t.after(() => store.close())
   const T = Date.parse('2025-09-11T09:00:00Z')
   assert.deepEqual(await store.migrate(), [6, 7])
-  await store.events.insert([event({ startMs: T, endMs: T + 60_000 })])
-  const r = await store.heartbeats.insert([
-    heartbeat({ timeMs: T + 120_000 }),
-    heartbeat({ timeMs: T + 180_000 }),
-  ])
+  await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
+  const r = await store.heartbeats.insert(
+    [heartbeat({ timeMs: T + 120_000 }), heartbeat({ timeMs: T + 180_000 })],
+    T,
+  )
   assert.deepEqual(r.stored, [true, true])
   const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
   assert.deepEqual(
@@ -242,10 +245,13 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
   const T = Date.parse('2025-09-11T09:00:00Z')
   {
     const store = await openStore({ driver: 'sqlite', file, readers: 0 })
-    await store.events.insert([
-      event({ startMs: T, endMs: T + 60_000 }),
-      event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
-    ])
+    await store.events.insert(
+      [
+        event({ startMs: T, endMs: T + 60_000 }),
+        event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
+      ],
+      T,
+    )
     await store.close()
   }
   // The migration keeps every row of the version-6 database.
@@ -259,11 +265,14 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
     .all()
     .map((r) => r.name)
   assert.ok(indexes.includes('events_start') && !indexes.includes('events_start_id'))
-  const again = await store.events.insert([
-    event({ startMs: T, endMs: T + 60_000 }),
-    event({ startMs: T, endMs: T + 90_000, app: 'Other' }),
-    event({ startMs: T, endMs: T + 10_000, app: 'Third' }),
-  ])
+  const again = await store.events.insert(
+    [
+      event({ startMs: T, endMs: T + 60_000 }),
+      event({ startMs: T, endMs: T + 90_000, app: 'Other' }),
+      event({ startMs: T, endMs: T + 10_000, app: 'Third' }),
+    ],
+    T,
+  )
   assert.deepEqual(
     { inserted: again.inserted, duplicates: again.duplicates, updated: again.updated },
     { inserted: 1, duplicates: 1, updated: 1 },
@@ -274,4 +283,28 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
     ['Other', 90_000],
     ['Third', 10_000],
   ])
+})
+
+test('the hooks migration adds empty hook tables to a database with events, which stay', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'hooks')?.version
+  assert.ok(version !== undefined, 'a migration named hooks')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  databaseAt(file, version - 1).close()
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
+    await store.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(
+    await store.migrate(),
+    Array.from({ length: LATEST_VERSION - version + 1 }, (_, i) => version + i),
+  )
+  assert.deepEqual(await store.hooks.list(), [])
+  assert.equal(await store.hooks.logCount(), 0)
+  assert.deepEqual(await store.hooks.dnd(), { enabled: false, untilMs: null, quietHours: [] })
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
 })

@@ -3,7 +3,7 @@
  * Dates and times follow the browser's locale; a locale that counts the day in 24 hours shows
  * midnight as `00:00`, never `24:00` (what `hour12: false` gives in some browsers).
  */
-export { formatDuration } from '../../src/domain/duration-text.ts'
+export { formatDuration } from '../../src/domain/time.ts'
 
 /** `42%`, `<1%` for a small but present share. */
 export function formatShare(part: number, whole: number): string {

@@ -17,6 +17,7 @@
  * sends it raw, `Authorization: <key>`), and any refusal is a 401, the one failure it knows.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { isLoopback } from '../../config/network.ts'
 import { type Access, type Authenticator, type Principal, allows } from '../../domain/access.ts'
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../domain/errors.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
@@ -35,9 +36,10 @@ declare module 'fastify' {
     wsAccess?: Access
     /**
      * `frames`: the route speaks the frames wire. Its key may be sent raw or as a bearer token,
-     * and its error bodies are `{"error": code}` (see `src/api/errors.ts`).
+     * and its error bodies are `{"error": code}` (see `src/api/errors.ts`). `openai`: an
+     * OpenAI-compatible route, whose error bodies are OpenAI's `{"error":{"message",…}}`.
      */
-    wire?: 'frames'
+    wire?: 'frames' | 'openai'
     /**
      * How this route's callers present their key, when not as a bearer token (the WakaTime
      * wire: Basic or Bearer, base64 or raw, or `?api_key=`).
@@ -49,8 +51,8 @@ declare module 'fastify' {
   }
 }
 
-export const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token'
-export const FORBIDDEN_MESSAGE = 'token does not have permission for this endpoint'
+const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token'
+const FORBIDDEN_MESSAGE = 'token does not have permission for this endpoint'
 
 /** The token a request presents: `Authorization: Bearer …`, or `?token=` where allowed. */
 export function presentedToken(request: FastifyRequest, allowQuery: boolean): string | undefined {
@@ -67,7 +69,7 @@ export function presentedToken(request: FastifyRequest, allowQuery: boolean): st
 }
 
 /** The key of a frames request: `Authorization: Bearer <key>` or `Authorization: <key>`. */
-export function presentedFramesKey(request: FastifyRequest): string | undefined {
+function presentedFramesKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
   const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
@@ -76,7 +78,7 @@ export function presentedFramesKey(request: FastifyRequest): string | undefined 
 }
 
 /** The access class of the route a request matched. Unknown paths need any valid token. */
-export function routeAccess(request: FastifyRequest): Access {
+function routeAccess(request: FastifyRequest): Access {
   if (request.is404) return 'any'
   const { config } = request.routeOptions
   if (config.wsAccess !== undefined && isUpgrade(request.headers)) return config.wsAccess
@@ -90,12 +92,7 @@ export function routeAccess(request: FastifyRequest): Access {
  */
 export function failureKey(request: FastifyRequest): string | undefined {
   if (isUnixSocketRequest(request)) return undefined
-  return isLoopbackAddress(request.ip) ? 'loopback' : request.ip
-}
-
-/** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
-export function isLoopbackAddress(ip: string): boolean {
-  return ip === '::1' || /^(::ffff:)?127\./i.test(ip)
+  return isLoopback(request.ip) ? 'loopback' : request.ip
 }
 
 /**

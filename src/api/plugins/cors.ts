@@ -8,27 +8,8 @@
 import cors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
 
-/**
- * An origin as configured (`--cors-origin`): `scheme://host[:port]`, no path, query or user.
- * Extension origins (`chrome-extension://<id>`, `moz-extension://<uuid>`) are origins too.
- * Undefined when the value is not one (`*` included).
- */
-export function normaliseOrigin(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value.trim())
-  } catch {
-    return undefined
-  }
-  const bare =
-    url.username === '' &&
-    url.password === '' &&
-    url.search === '' &&
-    url.hash === '' &&
-    (url.pathname === '' || url.pathname === '/')
-  const host = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])$/.test(url.hostname)
-  return bare && host ? `${url.protocol}//${url.host}` : undefined
-}
+// Where it is decided, with the rest of what the daemon is configured with.
+export { normaliseOrigin } from '../../config/network.ts'
 
 export interface CorsOptions {
   /** Host names the daemon answers for; its own origins are these at its TCP port. */

@@ -8,19 +8,10 @@
 import type { FastifyInstance } from 'fastify'
 import { BadRequestError, MisdirectedError } from '../../domain/errors.ts'
 import { isUnixSocketRequest } from '../transport.ts'
+import { LOOPBACK_HOSTS } from '../../config/network.ts'
 
-/** Host names always answered on loopback, with any port. */
-export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const
-
-/**
- * A host name as configured (`--allow-host`), normalised to how a Host header spells it:
- * lowercase, IPv6 in brackets. Undefined when it is not a host name or address.
- */
-export function normaliseHostName(value: string): string | undefined {
-  const v = value.trim().toLowerCase()
-  if (/^[0-9a-f:.]+$/.test(v) && v.includes(':')) return `[${v}]`
-  return /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9._-]*[a-z0-9])?)$/.test(v) ? v : undefined
-}
+// Where they are decided, with the rest of what the daemon is configured with.
+export { LOOPBACK_HOSTS, normaliseHostName } from '../../config/network.ts'
 
 /** The host name of a Host header, without its port and lowercased; undefined when malformed. */
 export function hostHeaderName(value: string | undefined): string | undefined {

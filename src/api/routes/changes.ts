@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { Change } from '../../store/ports.ts'
+import type { Change } from '../../domain/changes.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { afkToFullEvent, toFullEvent } from '../schemas/events.ts'
 import { labelToWire } from '../schemas/labels.ts'

@@ -6,15 +6,28 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
-import type { Session } from '../../store/ports.ts'
+import type { Session } from '../../domain/sessions.ts'
 import { Nullable, Timestamp, TimeZoneParam } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
 
-const SessionWire = Type.Object({
+/** A session as the history routes answer it. */
+export const SessionWire = Type.Object({
   start: Type.String({ description: 'RFC 3339.' }),
   end: Type.String({ description: 'RFC 3339.' }),
   activeSeconds: Type.Integer(),
+})
+
+/** What `GET /v1/history/stats` answers. */
+export const HistoryStats = Type.Object({
+  firstActivity: Nullable(Type.String()),
+  lastActivity: Nullable(Type.String()),
+  daysRecorded: Type.Integer(),
+  activeSeconds: Type.Integer(),
+  events: Type.Integer(),
+  afkPeriods: Type.Integer(),
+  labels: Type.Integer(),
+  devices: Type.Integer(),
 })
 
 const toWire = (s: Session) => ({
@@ -82,16 +95,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['history'],
         querystring: Type.Object({ tz: Type.Optional(TimeZoneParam) }),
         response: {
-          200: Type.Object({
-            firstActivity: Nullable(Type.String()),
-            lastActivity: Nullable(Type.String()),
-            daysRecorded: Type.Integer(),
-            activeSeconds: Type.Integer(),
-            events: Type.Integer(),
-            afkPeriods: Type.Integer(),
-            labels: Type.Integer(),
-            devices: Type.Integer(),
-          }),
+          200: HistoryStats,
           ...errorResponses(400, 401, 403, 422),
         },
       },

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import { compareNames } from '../../domain/summary.ts'
-import type { SearchHit } from '../../store/ports.ts'
+import type { SearchHit } from '../../domain/search.ts'
 import { GroupBy, TimeZoneParam } from '../schemas/common.ts'
 import { toFullEvent } from '../schemas/events.ts'
 import { labelToWire } from '../schemas/labels.ts'
@@ -15,7 +15,7 @@ import { errorResponses } from '../schemas/responses.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
 import { BODY_UTC, UnixSeconds } from '../schemas/common.ts'
 
-const SearchBody = Type.Object(
+export const SearchBody = Type.Object(
   {
     text: Type.String({
       minLength: 1,
@@ -57,7 +57,7 @@ function rangeOf(b: { startUtc?: number | undefined; endUtc?: number | undefined
 }
 
 /** How often an idle stream sends a comment, so proxies and clients know it is alive. */
-export const KEEP_ALIVE_MS = 15_000
+const KEEP_ALIVE_MS = 15_000
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { daybook } = app

@@ -8,6 +8,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { AddressInfo } from 'node:net'
+import { localUrlHost } from '../../config/network.ts'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import { ConflictError, UnauthorizedError } from '../../domain/errors.ts'
 import {
@@ -33,7 +34,7 @@ export interface SessionRoutesOptions {
   failures: RateLimiter
 }
 
-export const INVALID_LOGIN_CODE_MESSAGE =
+const INVALID_LOGIN_CODE_MESSAGE =
   'This sign-in link was already used or has expired; run daybook open again'
 
 const TAGS = ['auth']
@@ -128,8 +129,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
 }
 
 /**
- * `http://host:port` of the TCP listener, as a browser on this machine reaches it: loopback and
- * wildcard binds are reached at loopback. A daemon with no TCP listener cannot serve a browser.
+ * `http://host:port` of the TCP listener, as a browser on this machine reaches it (`localUrlHost`).
+ * A daemon with no TCP listener cannot serve a browser.
  */
 function dashboardOrigin(address: AddressInfo | string | null): string {
   if (address === null || typeof address === 'string') {
@@ -139,16 +140,7 @@ function dashboardOrigin(address: AddressInfo | string | null): string {
         '(restart it without --no-tcp)',
     )
   }
-  const host = address.address
-  const name =
-    host === '0.0.0.0' || host.startsWith('127.') || host === '::ffff:127.0.0.1'
-      ? '127.0.0.1'
-      : host === '::' || host === '::1'
-        ? '[::1]'
-        : address.family === 'IPv6'
-          ? `[${host}]`
-          : host
-  return `http://${name}:${address.port}`
+  return `http://${localUrlHost(address.address)}:${address.port}`
 }
 
 /**

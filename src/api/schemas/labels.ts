@@ -2,8 +2,8 @@
  * Wire shapes of labels: times are unix seconds, as the rest of the daemon API's analysis routes.
  */
 import { type Static, Type } from 'typebox'
-import type { Label } from '../../store/ports.ts'
 import { EARLIEST_MS } from '../../domain/events.ts'
+import type { Label } from '../../domain/labels.ts'
 import { Nullable, UnixSeconds } from './common.ts'
 
 const LabelTime = (description: string) => UnixSeconds(description, EARLIEST_MS / 1000)

@@ -12,7 +12,7 @@
  */
 import type { RawData, WebSocket } from 'ws'
 import type { Bus, BusMessage, InputSample } from '../../services/bus.ts'
-import type { Change } from '../../store/ports.ts'
+import type { Change } from '../../domain/changes.ts'
 import { changeToWire } from '../routes/changes.ts'
 
 /** The parts of a `ws` socket the hub uses. */
@@ -31,22 +31,6 @@ export interface Envelope {
   correlation_id: string | null
   payload: unknown
 }
-
-/** Envelope types a client can subscribe to (besides those other tools push). */
-export const STREAM_TYPES = [
-  'DaemonStarted',
-  'DaemonShutdown',
-  'EventsInserted',
-  'EventsDeleted',
-  'AfkChanged',
-  'InputSample',
-  'LabelCreated',
-  'LabelUpdated',
-  'LabelDeleted',
-  'SettingsChanged',
-  'DevicesChanged',
-  'status',
-] as const
 
 export interface HubOptions {
   /** Bytes queued on a client's socket beyond which it is dropped (default 4 MB). */
@@ -190,6 +174,11 @@ export class StreamHub {
   }
 
   #onBus(message: BusMessage): void {
+    // A hook's `stream` action: its payload, as `HookFired`.
+    if (message.type === 'hook') {
+      this.broadcast(this.envelope('HookFired', message.payload))
+      return
+    }
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }
@@ -355,7 +344,7 @@ function sampleToWire(s: InputSample) {
 }
 
 /** A batch of changes as stream envelopes: one per kind of change, labels one each. */
-export function changesToEnvelopes(
+function changesToEnvelopes(
   changes: readonly Change[],
   envelope: (type: string, payload: unknown) => Envelope,
 ): Envelope[] {

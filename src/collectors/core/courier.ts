@@ -4,8 +4,20 @@
  * counts on any answer, a 401 or 500 included, which silently lost them); after a failure it
  * waits with capped exponential backoff. What a request looks like is the payload's `Delivery`.
  */
-import type { DaybookClient } from '../../client/client.ts'
 import type { Outbox } from './outbox.ts'
+import { count } from '../../domain/words.ts'
+
+/**
+ * What a collector needs of a connection to a server: one HTTP exchange. The typed client
+ * (`src/client/`) is one; the CLI hands it in, so the collectors depend on no transport.
+ */
+export interface Connection {
+  exchange(
+    method: string,
+    path: string,
+    options?: { body?: string | undefined; headers?: Record<string, string> | undefined },
+  ): Promise<{ status: number; body: string }>
+}
 
 /** Why a send failed: an HTTP status when the server answered, or only a message. */
 export interface SendFailure {
@@ -22,7 +34,7 @@ export interface SendResult {
 /** How one kind of payload travels: the requests for a list of items. */
 export interface Delivery<T> {
   /** Sends `items` in order; stops at the first failure and says how many were acknowledged. */
-  send(client: DaybookClient, items: readonly T[]): Promise<SendResult>
+  send(client: Connection, items: readonly T[]): Promise<SendResult>
 }
 
 /** Capped exponential backoff: `base`, `2·base`, `4·base`, … up to `max`. */
@@ -51,12 +63,12 @@ export interface CourierOptions<T> {
   outbox: Outbox<T>
   delivery: Delivery<T>
   /** A client for each attempt, so a restarted daemon (new port, new token) is found again. */
-  client: () => DaybookClient
+  client: () => Connection
   /** Describes the target in log lines. */
   target: string
   /** What it delivers, in log lines (`window events`). */
   what: string
-  /** How items are counted in log lines (`event(s)`). */
+  /** What one item is called in log lines (`event`; `events` for several). */
   unit: string
   clock: () => number
   log: (line: string) => void
@@ -160,7 +172,9 @@ export class Courier<T> {
     }
     if (!result.failure) {
       if (this.#failures > 0) {
-        log(`sent ${waiting.length} ${unit} to ${target} after ${this.#failures} failed attempt(s)`)
+        log(
+          `sent ${count(waiting.length, unit)} to ${target} after ${count(this.#failures, 'failed attempt')}`,
+        )
       }
       this.#failures = 0
       this.#retryAtMs = 0
@@ -169,7 +183,7 @@ export class Courier<T> {
     this.#failures++
     const wait = backoffMs(this.#failures, this.#o.retryBaseMs, this.#o.retryMaxMs)
     this.#retryAtMs = this.#o.clock() + wait
-    const kept = `${outbox.size} ${unit} kept in ${outbox.file}`
+    const kept = `${count(outbox.size, unit)} kept in ${outbox.file}`
     const retry = force
       ? 'they are sent at the next start'
       : `retrying in ${Math.ceil(wait / 1000)} s`
@@ -184,7 +198,7 @@ export class Courier<T> {
 
 /** Posts `body`; undefined on a 2xx answer, else what went wrong. */
 export async function post(
-  client: DaybookClient,
+  client: Connection,
   path: string,
   body: string,
   headers: Record<string, string>,

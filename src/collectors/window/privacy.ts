@@ -3,22 +3,13 @@
  * windows excluded by app or title are not sent at all; titles matching a redaction rule, and
  * private or incognito browser windows (by default), are sent with the title replaced.
  */
+import type { PrivacyRules } from '../../config/watch-config.ts'
 import type { FocusedWindow } from './tracker.ts'
-
-export interface PrivacyRules {
-  /** Windows of these apps, or whose title matches, are not recorded. */
-  excludeApps: RegExp[]
-  excludeTitles: RegExp[]
-  /** Titles matching these are recorded as `[redacted]`. */
-  redactTitles: RegExp[]
-  /** Private and incognito browser windows are redacted (default true). */
-  redactPrivate: boolean
-}
 
 /** What private and incognito windows say in their titles, in the common browsers. */
 const PRIVATE_TITLE = /(\bprivate browsing\b|\bincognito\b|\binprivate\b|\(private\)$)/i
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 export function defaultPrivacy(): PrivacyRules {
   return { excludeApps: [], excludeTitles: [], redactTitles: [], redactPrivate: true }

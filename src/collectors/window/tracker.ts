@@ -5,7 +5,8 @@
  * or suspend, and on shutdown.
  */
 import { spanSeconds } from '../../domain/events.ts'
-import { type PrivacyRules, applyPrivacy } from './privacy.ts'
+import type { PrivacyRules } from '../../config/watch-config.ts'
+import { applyPrivacy } from './privacy.ts'
 
 /** What has focus, as the platform reports it. */
 export interface FocusedWindow {
@@ -30,7 +31,7 @@ export interface WindowEvent {
   source_name: string
 }
 
-export const WINDOW_SOURCE = 'daybook-window'
+const WINDOW_SOURCE = 'daybook-window'
 
 /** Apps whose windows show web pages: their title's URL (if any) becomes the entity. */
 const BROWSERS =

@@ -47,7 +47,8 @@ export const HEARTBEAT_TIMEOUT_BOUNDS = { min: 60, max: 3600 } as const
  * before it, and the events before it end by `cur`'s time. That holds when `cur` has no
  * placeholder and either the gap before it reaches the timeout or its names differ from the
  * previous heartbeat's (which then must have no placeholder either, and an earlier time). The
- * first heartbeat is a cut.
+ * first heartbeat is a cut. A heartbeat at `cur`'s instant after it can still join the events
+ * across `cur` (which then covers nothing): reconciliation checks that (`StableCutSearch`).
  */
 export function isCut(
   prev: StreamHeartbeat | undefined,

@@ -8,7 +8,7 @@ import { mergeHeartbeat } from '../../domain/activitywatch/heartbeat.ts'
 import { type JsonObject, type JsonValue, canonicalJson } from '../../domain/activitywatch/json.ts'
 import type { AwBucket, AwBucketRecord, AwEvent } from '../../domain/activitywatch/model.ts'
 import { BadRequestError, NotFoundError } from '../../domain/errors.ts'
-import type { AwEventQuery } from '../ports.ts'
+import type { AwEventQuery } from '../activitywatch-port.ts'
 import type { Connection } from './connection.ts'
 
 interface EventRow {

@@ -5,7 +5,8 @@
  * Packed, each distinct string crosses once, and the rest is two typed arrays (copied as bytes).
  */
 import type { NewActivityEvent } from '../../domain/events.ts'
-import type { Change, IngestResult } from '../ports.ts'
+import type { IngestResult } from '../ports.ts'
+import type { Change } from '../../domain/changes.ts'
 
 /** `NewActivityEvent[]` packed for `postMessage` (see the module comment). */
 export interface PackedEvents {

@@ -1,15 +1,16 @@
 /**
- * WakaTime heartbeats in SQLite: finding the stretches of a stream that new heartbeats change,
- * deriving their events (`src/domain/wakatime/derive.ts`), and reading heartbeats back.
- *
- * A stretch runs from a cut to a cut (see `isCut`). New heartbeats change the events from the cut
- * before the first of them to the cut after the last, where both cuts must hold before and after
- * the insert: the heartbeats on either side of such a cut are old ones. Everything outside is
- * untouched, so an editor sending in order re-derives only its current event, and a week-old
- * heartbeat from an offline queue re-derives only the stretch it lands in.
+ * WakaTime heartbeats in SQLite: paging through a stream to find the stretches new heartbeats
+ * change (the rule is `src/domain/wakatime/reconcile.ts`), deriving their events
+ * (`src/domain/wakatime/derive.ts`), and reading heartbeats back.
  */
 import type { NewActivityEvent } from '../../domain/events.ts'
-import { type StreamHeartbeat, StreamDeriver, isCut } from '../../domain/wakatime/derive.ts'
+import { type StreamHeartbeat, StreamDeriver } from '../../domain/wakatime/derive.ts'
+import {
+  type ReconcileHeartbeat,
+  type Stretch,
+  StableCutSearch,
+  joinStretches,
+} from '../../domain/wakatime/reconcile.ts'
 import type { StoredHeartbeat } from '../../domain/wakatime/heartbeat.ts'
 import { editorDisplayName } from '../../domain/wakatime/user-agent.ts'
 import type { TimeRange } from '../../domain/calendar.ts'
@@ -49,7 +50,7 @@ const PAGE = 512
 
 const ROW_COLUMNS = 'time_ms, hash, entity, type, category, project, branch, language, deleted'
 
-export function compareKeys(a: StreamKey, b: StreamKey): number {
+function compareKeys(a: StreamKey, b: StreamKey): number {
   return a.t - b.t || Buffer.compare(a.h, b.h)
 }
 
@@ -103,15 +104,15 @@ function after(
 }
 
 /** A stretch to re-derive: from `start` (a heartbeat) up to, not including, `end` (null: to the end). */
-export interface Region {
-  start: StreamKey
-  end: StreamKey | null
-}
+export type Region = Stretch<StreamKey>
+
+/** A stored heartbeat as the cut search sees it, with its key. */
+type Walked = ReconcileHeartbeat & { key: StreamKey }
 
 /**
- * The stretches of a stream that the heartbeats `added` (just inserted) change. A region starts
- * at a cut before the first added heartbeat whose own heartbeat and predecessor are old (or at the
- * stream's first heartbeat), and ends at the first such cut after the last.
+ * The stretches of a stream that the heartbeats `added` (just inserted) change: around each, from
+ * the stable cut before it to the stable cut after it (see `src/domain/wakatime/reconcile.ts`),
+ * read a page at a time.
  */
 export function findRegions(
   c: Connection,
@@ -121,74 +122,60 @@ export function findRegions(
 ): Region[] {
   const keys = [...added].sort(compareKeys)
   const isNew = new Set(keys.map((k) => hashHex(k.h)))
-  const fresh = (r: StreamRow) => isNew.has(hashHex(r.hash))
+  const walked = (r: StreamRow): Walked => ({
+    ...heartbeatOf(r),
+    fresh: isNew.has(hashHex(r.hash)),
+    key: keyOf(r),
+  })
   const regions: Region[] = []
-  let i = 0
-  while (i < keys.length) {
-    const key = keys[i] as StreamKey
-    let start = regionStart(c, s, key, fresh, timeoutMs)
-    const end = regionEnd(c, s, key, fresh, timeoutMs)
+  for (const key of keys) {
     const last = regions[regions.length - 1]
-    if (last && (last.end === null || compareKeys(start, last.end) < 0)) {
-      start = last.start
-      regions.pop()
-    }
-    regions.push({ start, end })
-    if (end === null) break
-    while (i < keys.length && compareKeys(keys[i] as StreamKey, end) < 0) i++
+    // Inside the stretch found for an earlier one: derived with it.
+    if (last && (last.end === null || compareKeys(key, last.end) < 0)) continue
+    regions.push({
+      start: regionStart(c, s, key, walked, timeoutMs),
+      end: regionEnd(c, s, key, walked, timeoutMs),
+    })
   }
-  return regions
+  return joinStretches(regions, compareKeys)
 }
 
 function regionStart(
   c: Connection,
   s: Stream,
   key: StreamKey,
-  fresh: (r: StreamRow) => boolean,
+  walked: (r: StreamRow) => Walked,
   timeoutMs: number,
 ): StreamKey {
-  // Walking back: `later` is the candidate start, `row` its predecessor.
-  let later: StreamRow | undefined
+  const search = new StableCutSearch<Walked>('back', timeoutMs, { timeMs: key.t })
   let cursor = key
   for (;;) {
     const rows = before(c, s, cursor, PAGE)
-    for (const row of rows) {
-      if (
-        later &&
-        !fresh(later) &&
-        !fresh(row) &&
-        isCut(heartbeatOf(row), heartbeatOf(later), timeoutMs)
-      ) {
-        return keyOf(later)
-      }
-      later = row
-    }
+    const found = search.feed(rows.map(walked))
+    if (found) return found.key
     if (rows.length < PAGE) break
     cursor = keyOf(rows[rows.length - 1] as StreamRow)
   }
   // Back at the stream's first heartbeat (or the added one is the first).
-  return later ? keyOf(later) : key
+  return search.last?.key ?? key
 }
 
 function regionEnd(
   c: Connection,
   s: Stream,
   key: StreamKey,
-  fresh: (r: StreamRow) => boolean,
+  walked: (r: StreamRow) => Walked,
   timeoutMs: number,
 ): StreamKey | null {
-  let prev = after(c, s, key, 1, true)[0]
-  if (!prev) return null
+  const search = new StableCutSearch<Walked>('forward', timeoutMs)
   let cursor = key
+  let inclusive = true
   for (;;) {
-    const rows = after(c, s, cursor, PAGE)
-    for (const row of rows) {
-      if (!fresh(prev) && !fresh(row) && isCut(heartbeatOf(prev), heartbeatOf(row), timeoutMs)) {
-        return keyOf(row)
-      }
-      prev = row
-    }
-    if (rows.length < PAGE) return null
+    const rows = after(c, s, cursor, PAGE, inclusive)
+    inclusive = false
+    const found = search.feed(rows.map(walked))
+    if (found) return found.key
+    if (rows.length < PAGE) return search.end()?.key ?? null
     cursor = keyOf(rows[rows.length - 1] as StreamRow)
   }
 }

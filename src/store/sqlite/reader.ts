@@ -11,11 +11,7 @@ import type { BucketCell } from '../../domain/summary.ts'
 import type {
   HeartbeatMachine,
   ActiveTimeQuery,
-  Change,
   CollectorRow,
-  Label,
-  SearchHit,
-  Session,
   DeviceRow,
   EventListQuery,
   EventPage,
@@ -26,6 +22,10 @@ import type {
   ProjectRow,
   TokenRow,
 } from '../ports.ts'
+import type { Change } from '../../domain/changes.ts'
+import type { Label } from '../../domain/labels.ts'
+import type { SearchHit } from '../../domain/search.ts'
+import type { Session } from '../../domain/sessions.ts'
 import type { Connection } from './connection.ts'
 import { type ChildTable, type NamedTable, idsOfNames } from './dimensions.ts'
 import { activeTime } from './engine.ts'

@@ -4,7 +4,9 @@
  */
 import { stringify as uuidStringify } from 'uuid'
 import { type ActivityEvent, type AfkPeriod, afkId } from '../../domain/events.ts'
-import type { Change, DeviceRow, Label } from '../ports.ts'
+import type { DeviceRow } from '../ports.ts'
+import type { Change } from '../../domain/changes.ts'
+import type { Label } from '../../domain/labels.ts'
 import type { Connection } from './connection.ts'
 import { lookupNames } from './dimensions.ts'
 

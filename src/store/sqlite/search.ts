@@ -5,7 +5,7 @@
  */
 import type { TimeRange } from '../../domain/calendar.ts'
 import { activeTimeline } from '../../domain/timeline.ts'
-import type { SearchHit } from '../ports.ts'
+import type { SearchHit } from '../../domain/search.ts'
 import type { Connection } from './connection.ts'
 import { activeTime } from './engine.ts'
 import { makeCalendar } from '../../domain/calendar.ts'

@@ -6,25 +6,10 @@
  */
 import { Worker } from 'node:worker_threads'
 import * as errors from '../../domain/errors.ts'
-import type {
-  ActiveTimeStore,
-  ActivityWatchStore,
-  AfkStore,
-  CatalogStore,
-  ChangeFeed,
-  DeviceStore,
-  EventStore,
-  HeartbeatStore,
-  InputStore,
-  LabelStore,
-  SearchStore,
-  SettingsStore,
-  StatusStore,
-  Store,
-  TokenStore,
-} from '../ports.ts'
-import type { Call, Reply, Startup, WorkerOptions } from './worker.ts'
-import { type PackedIngestResult, packEvents, unpackChanges } from './event-batch.ts'
+import type { Store } from '../ports.ts'
+import type { Call, StoreCalls, StoreMethod } from './calls.ts'
+import type { Reply, Startup, WorkerOptions } from './worker.ts'
+import { packEvents, unpackChanges } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
 
 export interface SqliteStoreOptions {
@@ -120,12 +105,15 @@ class StoreWorker {
     return this.#pending.size
   }
 
-  call<T>(method: string, args: unknown[]): Promise<T> {
+  call<M extends StoreMethod>(
+    method: M,
+    args: Parameters<StoreCalls[M]>,
+  ): Promise<ReturnType<StoreCalls[M]>> {
     if (this.#failed) return Promise.reject(this.#failed)
     const id = ++this.#next
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.worker.postMessage({ id, method, args } satisfies Call)
+      this.worker.postMessage({ id, method, args } satisfies Call<M>)
     })
   }
 
@@ -148,40 +136,42 @@ export class SqliteStore implements Store {
   #readers: StoreWorker[] = []
   #closed: Promise<void> | undefined
 
-  readonly events: EventStore
-  readonly afk: AfkStore
-  readonly devices: DeviceStore
-  readonly catalog: CatalogStore
-  readonly input: InputStore
-  readonly settings: SettingsStore
-  readonly tokens: TokenStore
-  readonly changes: ChangeFeed
-  readonly activeTime: ActiveTimeStore
-  readonly labels: LabelStore
-  readonly status: StatusStore
-  readonly search: SearchStore
-  readonly activitywatch: ActivityWatchStore
-  readonly heartbeats: HeartbeatStore
+  readonly events: Store['events']
+  readonly afk: Store['afk']
+  readonly devices: Store['devices']
+  readonly catalog: Store['catalog']
+  readonly input: Store['input']
+  readonly settings: Store['settings']
+  readonly tokens: Store['tokens']
+  readonly changes: Store['changes']
+  readonly activeTime: Store['activeTime']
+  readonly labels: Store['labels']
+  readonly status: Store['status']
+  readonly search: Store['search']
+  readonly activitywatch: Store['activitywatch']
+  readonly heartbeats: Store['heartbeats']
+  readonly hooks: Store['hooks']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
     this.#options = options
     this.#writer = writer
     const w =
-      <T>(method: string) =>
-      (...args: unknown[]) =>
-        this.#writer.call<T>(method, args)
+      <M extends StoreMethod>(method: M) =>
+      (...args: Parameters<StoreCalls[M]>) =>
+        this.#writer.call(method, args)
     const r =
-      <T>(method: string) =>
-      (...args: unknown[]) =>
-        this.#reader().call<T>(method, args)
+      <M extends StoreMethod>(method: M) =>
+      (...args: Parameters<StoreCalls[M]>) =>
+        this.#reader().call(method, args)
     this.events = {
       // Packed: the batch crosses to the writer as a few strings and typed arrays.
-      insert: async (events, options) => {
-        const { changes, ...counts } = await this.#writer.call<PackedIngestResult>(
-          'events.insert',
-          [packEvents(events), options],
-        )
+      insert: async (events, receivedMs, options) => {
+        const { changes, ...counts } = await this.#writer.call('events.insert', [
+          packEvents(events),
+          receivedMs,
+          options,
+        ])
         return { ...counts, changes: unpackChanges(changes) }
       },
       delete: w('events.delete'),
@@ -249,6 +239,18 @@ export class SqliteStore implements Store {
       insert: w('heartbeats.insert'),
       list: r('heartbeats.list'),
       machines: r('heartbeats.machines'),
+    }
+    this.hooks = {
+      list: r('hooks.list'),
+      replace: w('hooks.replace'),
+      saveState: w('hooks.saveState'),
+      updateActions: w('hooks.updateActions'),
+      log: r('hooks.log'),
+      logCount: r('hooks.logCount'),
+      closeRunning: w('hooks.closeRunning'),
+      pruneLog: w('hooks.pruneLog'),
+      dnd: r('hooks.dnd'),
+      saveDnd: w('hooks.saveDnd'),
     }
   }
 
@@ -318,7 +320,7 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<number[]> {
-    const applied = await this.#writer.call<number[]>('migrate', [])
+    const applied = await this.#writer.call('migrate', [])
     await this.#readersStarting
     return applied
   }

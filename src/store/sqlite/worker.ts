@@ -10,7 +10,9 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { DaybookError } from '../../domain/errors.ts'
 import { ActivityWatchTables } from './activitywatch.ts'
 import { Connection } from './connection.ts'
-import { type PackedEvents, unpackEvents } from './event-batch.ts'
+import { HookTables } from './hooks.ts'
+import type { Call, StoreCalls } from './calls.ts'
+import { unpackEvents } from './event-batch.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
 import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
@@ -21,13 +23,6 @@ export interface WorkerOptions {
   role: 'writer' | 'reader'
   /** Dirty slots recomputed per background transaction. */
   rollupBatch?: number
-}
-
-/** A call from the main thread. */
-export interface Call {
-  id: number
-  method: string
-  args: unknown[]
 }
 
 /** The answer: a value, or an error with what is needed to rebuild it as the same class. */
@@ -57,6 +52,7 @@ const c = opened as Connection
 const reader = new Reader(c)
 const writer = options.role === 'writer' ? new Writer(c) : undefined
 const aw = new ActivityWatchTables(c)
+const hooks = new HookTables(c)
 const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
@@ -88,19 +84,32 @@ function scheduleRollups(): void {
 }
 if (writer) writer.onDirty = scheduleRollups
 
-function needWriter(): Writer {
+/** Writes, refused by a reader worker. */
+function w(): Writer {
   if (!writer) throw new Error('this store worker does not write')
   return writer
 }
 
-const handlers: Record<string, (...args: never[]) => unknown> = {
+/** ActivityWatch's tables, for a write (refused by a reader worker). */
+function awWrite(): ActivityWatchTables {
+  w()
+  return aw
+}
+
+/** The hooks' tables, for a write (refused by a reader worker). */
+function hooksWrite(): HookTables {
+  w()
+  return hooks
+}
+
+const handlers: StoreCalls = {
   schema: () => ({ version: schemaVersion(c.db), latest: LATEST_VERSION }),
   migrate: () => {
-    needWriter()
+    const writer = w()
     const applied = migrate(c.db, c.file)
     c.resetStatements()
-    writer?.reset()
-    writer?.ensureRuleCategories()
+    writer.reset()
+    writer.ensureRuleCategories()
     current = true
     scheduleRollups()
     return applied
@@ -112,79 +121,84 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
     return null
   },
 
-  'events.insert': (events: PackedEvents, options: never) =>
-    needWriter().insertEvents(unpackEvents(events), Date.now(), options),
-  'events.delete': (selector: never) => needWriter().deleteEvents(selector),
-  'events.list': (q: never) => reader.listEvents(q),
+  'events.insert': (events, receivedMs, options) =>
+    w().insertEvents(unpackEvents(events), receivedMs, options),
+  'events.delete': (selector) => w().deleteEvents(selector),
+  'events.list': (q) => reader.listEvents(q),
   'events.span': () => reader.span(),
-  'afk.insert': (periods: never) => needWriter().insertAfk(periods, Date.now()),
-  'afk.list': (range: never) => reader.listAfk(range),
-  'afk.delete': (selector: never) => needWriter().deleteAfk(selector),
+  'afk.insert': (periods, receivedMs) => w().insertAfk(periods, receivedMs),
+  'afk.list': (range) => reader.listAfk(range),
+  'afk.delete': (selector) => w().deleteAfk(selector),
   'devices.list': () => reader.devices(),
-  'devices.rename': (id: never, name: never) => needWriter().renameDevice(id, name),
+  'devices.rename': (id, name) => w().renameDevice(id, name),
   'catalog.apps': () => reader.named('apps'),
   'catalog.categories': () => reader.named('categories'),
-  'catalog.projects': (page: never) => reader.projects(page),
-  'catalog.searchProjects': (query: never, limit: never) => reader.searchProjects(query, limit),
-  'catalog.project': (id: never) => reader.project(id),
-  'input.add': (deltas: never, receivedMs: never) => needWriter().addInput(deltas, receivedMs),
-  'input.buckets': (range: never) => reader.inputBuckets(range),
-  'input.deleteBefore': (cutoff: never) => needWriter().deleteInputBefore(cutoff),
-  'input.pruneBatches': (cutoff: never) => needWriter().pruneInputBatches(cutoff),
+  'catalog.projects': (page) => reader.projects(page),
+  'catalog.searchProjects': (query, limit) => reader.searchProjects(query, limit),
+  'catalog.project': (id) => reader.project(id),
+  'input.add': (deltas, receivedMs) => w().addInput(deltas, receivedMs),
+  'input.buckets': (range) => reader.inputBuckets(range),
+  'input.deleteBefore': (cutoff) => w().deleteInputBefore(cutoff),
+  'input.pruneBatches': (cutoff) => w().pruneInputBatches(cutoff),
   'settings.get': () => reader.settings(),
-  'settings.save': (values: never) => needWriter().saveSettings(values),
-  'tokens.insert': (token: never, max: never, now: never) =>
-    needWriter().insertToken(token, max, now),
+  'settings.save': (values) => w().saveSettings(values),
+  'tokens.insert': (token, max, now) => w().insertToken(token, max, now),
   'tokens.list': () => reader.tokens(),
-  'tokens.revoke': (id: never) => needWriter().revokeToken(id),
-  'tokens.delete': (id: never) => needWriter().deleteToken(id),
-  'tokens.touch': (id: never, at: never) => needWriter().touchToken(id, at),
-  'changes.after': (after: never, limit: never) => reader.changesAfter(after, limit),
+  'tokens.revoke': (id) => w().revokeToken(id),
+  'tokens.delete': (id) => w().deleteToken(id),
+  'tokens.touch': (id, at) => w().touchToken(id, at),
+  'changes.after': (after, limit) => reader.changesAfter(after, limit),
   'changes.last': () => reader.lastSeq(),
-  'activeTime.query': (q: never) => reader.activeTime(q),
-  'activeTime.sessions': (range: never, gap: never) => reader.sessions(range, gap),
-  'labels.create': (label: never) => needWriter().createLabel(label, Date.now()),
-  'labels.update': (id: never, patch: never) => needWriter().updateLabel(id, patch, Date.now()),
-  'labels.delete': (id: never) => needWriter().deleteLabel(id),
-  'labels.get': (id: never) => reader.label(id),
-  'labels.list': (q: never) => reader.labels(q),
-  'labels.search': (query: never, limit: never) => reader.searchLabels(query, limit),
-  'status.counts': () => reader.counts(),
-  'status.collectors': () => reader.collectors(),
-  'search.search': (text: never, range: never, limit: never) => reader.search(text, range, limit),
-  'aw.buckets': () => aw.buckets(),
-  'aw.bucket': (id: never) => aw.bucket(id),
-  'aw.createBucket': (bucket: never) => (needWriter(), aw.createBucket(bucket)),
-  'aw.deleteBucket': (id: never) => (needWriter(), aw.deleteBucket(id)),
-  'aw.insertEvents': (bucket: never, events: never) => (
-    needWriter(),
-    aw.insertEvents(bucket, events)
-  ),
-  'aw.heartbeat': (bucket: never, hb: never, pulsetime: never) => (
-    needWriter(),
-    aw.heartbeat(bucket, hb, pulsetime)
-  ),
-  'aw.events': (bucket: never, q: never) => aw.events(bucket, q),
-  'aw.event': (bucket: never, id: never) => aw.event(bucket, id),
-  'aw.deleteEvent': (bucket: never, id: never) => (needWriter(), aw.deleteEvent(bucket, id)),
-  'aw.count': (bucket: never, q: never) => aw.count(bucket, q),
-  'aw.importBucket': (bucket: never, events: never) => (
-    needWriter(),
-    aw.importBucket(bucket, events)
-  ),
-  'aw.settings': () => aw.settings(),
-  'aw.setting': (key: never) => aw.setting(key),
-  'aw.saveSetting': (key: never, value: never) => (needWriter(), aw.saveSetting(key, value)),
-  'aw.deleteSetting': (key: never) => (needWriter(), aw.deleteSetting(key)),
-  'heartbeats.insert': (heartbeats: never, options: never) =>
-    needWriter().insertHeartbeats(heartbeats, Date.now(), options),
-  'heartbeats.list': (range: never, limit: never) => reader.heartbeats(range, limit),
-  'heartbeats.machines': () => reader.heartbeatMachines(),
+  'activeTime.query': (q) => reader.activeTime(q),
+  'activeTime.sessions': (range, gap) => reader.sessions(range, gap),
   'activeTime.pending': () => pendingSlots(c),
   /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */
   'activeTime.settle': () => {
     while (refreshDirty(c, rollupBatch) > 0);
-    return null
+  },
+  'labels.create': (label, nowMs) => w().createLabel(label, nowMs),
+  'labels.update': (id, patch, nowMs) => w().updateLabel(id, patch, nowMs),
+  'labels.delete': (id) => w().deleteLabel(id),
+  'labels.get': (id) => reader.label(id),
+  'labels.list': (q) => reader.labels(q),
+  'labels.search': (query, limit) => reader.searchLabels(query, limit),
+  'status.counts': () => reader.counts(),
+  'status.collectors': () => reader.collectors(),
+  'search.search': (text, range, limit) => reader.search(text, range, limit),
+  'aw.buckets': () => aw.buckets(),
+  'aw.bucket': (id) => aw.bucket(id),
+  'aw.createBucket': (bucket) => awWrite().createBucket(bucket),
+  'aw.deleteBucket': (id) => awWrite().deleteBucket(id),
+  'aw.insertEvents': (bucket, events) => awWrite().insertEvents(bucket, events),
+  'aw.heartbeat': (bucket, hb, pulsetime) => awWrite().heartbeat(bucket, hb, pulsetime),
+  'aw.events': (bucket, q) => aw.events(bucket, q),
+  'aw.event': (bucket, id) => aw.event(bucket, id),
+  'aw.deleteEvent': (bucket, id) => awWrite().deleteEvent(bucket, id),
+  'aw.count': (bucket, q) => aw.count(bucket, q),
+  'aw.importBucket': (bucket, events) => awWrite().importBucket(bucket, events),
+  'aw.settings': () => aw.settings(),
+  'aw.setting': (key) => aw.setting(key),
+  'aw.saveSetting': (key, value) => {
+    awWrite().saveSetting(key, value)
+  },
+  'aw.deleteSetting': (key) => awWrite().deleteSetting(key),
+  'heartbeats.insert': (heartbeats, receivedMs, options) =>
+    w().insertHeartbeats(heartbeats, receivedMs, options),
+  'heartbeats.list': (range, limit) => reader.heartbeats(range, limit),
+  'heartbeats.machines': () => reader.heartbeatMachines(),
+  'hooks.list': () => hooks.list(),
+  'hooks.replace': (list) => {
+    hooksWrite().replace(list)
+  },
+  'hooks.saveState': (id, state, fired) => hooksWrite().saveState(id, state, fired),
+  'hooks.updateActions': (logId, updates) => hooksWrite().updateActions(logId, updates),
+  'hooks.log': (q) => hooks.log(q),
+  'hooks.logCount': (hookId) => hooks.logCount(hookId),
+  'hooks.closeRunning': () => hooksWrite().closeRunning(),
+  'hooks.pruneLog': (keep) => hooksWrite().pruneLog(keep),
+  'hooks.dnd': () => hooks.dnd(),
+  'hooks.saveDnd': (config) => {
+    hooksWrite().saveDnd(config)
   },
 }
 
@@ -205,9 +219,10 @@ if (opened)
   port.on('message', (call: Call) => {
     let reply: Reply
     try {
-      const handler = handlers[call.method]
+      // The one untyped step: a message from the main thread, typed there by the same map.
+      const handler = handlers[call.method] as ((...args: unknown[]) => unknown) | undefined
       if (!handler) throw new Error(`unknown store call ${call.method}`)
-      reply = { id: call.id, ok: true, value: handler(...(call.args as never[])) }
+      reply = { id: call.id, ok: true, value: handler(...(call.args as unknown[])) }
     } catch (err) {
       reply = failure(call.id, err)
     }

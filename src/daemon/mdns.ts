@@ -5,10 +5,12 @@
  */
 import os from 'node:os'
 import { Bonjour } from 'bonjour-service'
-import { PROTOCOL_VERSION } from '../version.ts'
+import type { DaybookApp } from '../api/app.ts'
+import { isLoopback } from '../config/network.ts'
+import { DAYBOOK_VERSION, PROTOCOL_VERSION } from '../version.ts'
 
 /** The DNS-SD service type, without the leading underscore and protocol: `_daybook._tcp`. */
-export const MDNS_SERVICE_TYPE = 'daybook'
+const MDNS_SERVICE_TYPE = 'daybook'
 
 export interface MdnsOptions {
   port: number
@@ -26,7 +28,7 @@ export interface MdnsAdvertisement {
 }
 
 /** Starts advertising; the service is announced once its name has been probed on the network. */
-export function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
+function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
   const bonjour = new Bonjour({}, (err: Error) => options.onError(err))
   const name = options.name ?? `Daybook on ${os.hostname()}`
   const service = bonjour.publish({
@@ -48,4 +50,27 @@ export function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
         })
       })),
   }
+}
+
+/**
+ * `--mdns` for a daemon on `host:port`: advertised, with a warning where no other machine can
+ * reach it; nothing without a TCP port. Failures are logged, never fatal.
+ */
+export function startMdns(
+  app: DaybookApp,
+  host: string,
+  port: number | undefined,
+): MdnsAdvertisement | undefined {
+  if (port === undefined) {
+    app.log.warn('--mdns: nothing to advertise without TCP (--no-tcp)')
+    return undefined
+  }
+  if (isLoopback(host)) {
+    app.log.warn(`--mdns: listening on ${host}, so only this machine can reach what is advertised`)
+  }
+  return advertiseDaemon({
+    port,
+    version: DAYBOOK_VERSION,
+    onError: (err) => app.log.warn({ err }, 'mDNS advertisement failed'),
+  })
 }

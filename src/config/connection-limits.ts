@@ -5,7 +5,6 @@
  * is not capped (only its owner can reach it).
  */
 import { readFileSync } from 'node:fs'
-import type { Server } from 'node:http'
 
 export interface ConnectionLimits {
   /** Open TCP connections at once. */
@@ -18,7 +17,7 @@ export interface ConnectionLimits {
 const RESERVED_DESCRIPTORS = 128
 
 /** The soft limit on open files (Linux: /proc/self/limits), or 1024 when it cannot be read. */
-export function openFileLimit(): number {
+function openFileLimit(): number {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')
@@ -35,24 +34,4 @@ export function openFileLimit(): number {
 export function defaultConnectionLimits(): ConnectionLimits {
   const total = Math.max(16, Math.min(1024, openFileLimit() - RESERVED_DESCRIPTORS))
   return { total, perAddress: Math.min(64, total) }
-}
-
-/** Applies the limits to a listening server: connections beyond them are closed at once. */
-export function limitConnections(server: Server, limits: ConnectionLimits): void {
-  server.maxConnections = limits.total
-  const open = new Map<string, number>()
-  server.on('connection', (socket) => {
-    const address = socket.remoteAddress ?? ''
-    const count = (open.get(address) ?? 0) + 1
-    if (count > limits.perAddress) {
-      socket.destroy()
-      return
-    }
-    open.set(address, count)
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1
-      if (left <= 0) open.delete(address)
-      else open.set(address, left)
-    })
-  })
 }

@@ -1,10 +1,11 @@
 /**
- * What the watchers report about themselves, for `daybook watch --status`: a small file in the
- * spool dir, rewritten (atomically) every few seconds by the running watcher process.
+ * What the watchers report about themselves, for `daybook watch --status` and the daemon's
+ * status: a small file in the spool dir, rewritten (atomically) every few seconds by the running
+ * watcher process, read by the others.
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { writeFileAtomic } from '../../config/files.ts'
+import { writeFileAtomic } from './files.ts'
 
 export interface CollectorStatus {
   collector: 'window' | 'afk' | 'input'

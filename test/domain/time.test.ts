@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { formatDuration } from '../../src/domain/duration-text.ts'
+import { formatDuration } from '../../src/domain/time.ts'
 
 test('below an hour a duration shows minutes and seconds, nothing cut', () => {
   const cases: [number, string][] = [

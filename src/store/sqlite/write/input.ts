@@ -1,0 +1,68 @@
+/** Input counts: adding them to their buckets (presence), and retention. */
+import { isEmptyCounts } from '../../../domain/input.ts'
+import type { IngestResult, InputDelta } from '../../ports.ts'
+import type { Connection } from '../connection.ts'
+import { endOpenPeriods } from './afk.ts'
+import { type DeviceTally, SenderTally, type Tx, updateDevices } from './transaction.ts'
+
+/** Adds input deltas received at `receivedMs` (see `InputStore.add`). */
+export function addInput(
+  tx: Tx,
+  deltas: readonly InputDelta[],
+  receivedMs: number,
+): IngestResult & { applied: number[] } {
+  const { c } = tx
+  const claim = c.stmt(
+    'INSERT INTO input_batches (id, received_ms) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+  )
+  const add = c.stmt(`
+    INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
+      lc = lc + excluded.lc, rc = rc + excluded.rc, mc = mc + excluded.mc,
+      kp = kp + excluded.kp, mm = mm + excluded.mm, scroll = scroll + excluded.scroll`)
+  let inserted = 0
+  const applied: number[] = []
+  const presence = new Map<number, number[]>()
+  const senders = new SenderTally()
+  const seen: DeviceTally = new Map()
+  for (const [i, d] of deltas.entries()) {
+    // The id is claimed in the same transaction as the counts are added: either both happen or
+    // neither, so a re-send is skipped exactly when the first send was committed.
+    if (d.batchId !== undefined && Number(claim.run(d.batchId, receivedMs).changes) === 0) {
+      continue
+    }
+    inserted++
+    // Nothing to add: an all-zero frame (the frames client's forced final flush) makes no row.
+    if (isEmptyCounts(d)) continue
+    const device = tx.dims.device(d.device ?? null, tx.nextSeq, receivedMs)
+    add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll)
+    senders.add(d.source, device.id)
+    applied.push(i)
+    const times = presence.get(device.id) ?? []
+    times.push(d.bucketMs)
+    presence.set(device.id, times)
+    const s = seen.get(device.id) ?? { added: 0, lastSeen: 0 }
+    seen.set(device.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
+  }
+  updateDevices(c, seen)
+  senders.record(c, 'input', receivedMs)
+  endOpenPeriods(tx, presence)
+  return {
+    inserted,
+    duplicates: deltas.length - inserted,
+    updated: 0,
+    changes: tx.changes.finish(),
+    applied,
+  }
+}
+
+/** Deletes input rows of buckets before `cutoffMs`; the rows deleted. */
+export function deleteInputBefore(c: Connection, cutoffMs: number): number {
+  return c.run('DELETE FROM input_activity WHERE bucket_ms < $cutoff', { cutoff: cutoffMs })
+}
+
+/** Forgets input batch ids received before `cutoffMs`; the ids removed. */
+export function pruneInputBatches(c: Connection, cutoffMs: number): number {
+  return c.run('DELETE FROM input_batches WHERE received_ms < $cutoff', { cutoff: cutoffMs })
+}

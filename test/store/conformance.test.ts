@@ -1,0 +1,23 @@
+/**
+ * The store conformance suite over every store kind `STORES` names (default: sqlite), as
+ * `STORES=sqlite npm test` or `STORES=sqlite,postgres node --test test/store/conformance.test.ts`.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { conformance } from './conformance.ts'
+import { STORE_FACTORIES, storesUnderTest } from './stores.ts'
+
+for (const [kind, open] of storesUnderTest()) conformance(kind, open)
+
+test('STORES: a list of known kinds, sqlite by default; an unknown kind fails loudly', () => {
+  assert.deepEqual(
+    storesUnderTest(undefined).map(([kind]) => kind),
+    ['sqlite'],
+  )
+  assert.deepEqual(
+    storesUnderTest(' sqlite ,').map(([kind, open]) => [kind, open === STORE_FACTORIES.sqlite]),
+    [['sqlite', true]],
+  )
+  assert.throws(() => storesUnderTest('sqlite,postgress'), /unknown store kind "postgress"/)
+  assert.throws(() => storesUnderTest(','), /no store kind/)
+})

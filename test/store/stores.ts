@@ -1,0 +1,43 @@
+/**
+ * The stores the conformance suite runs over, one factory per kind, chosen by `STORES` (a
+ * comma-separated list of kinds; default `sqlite`). A kind this file does not know fails loudly:
+ * a typo must not pass as a green run over no store.
+ */
+import path from 'node:path'
+import { openStore } from '../../src/store/open.ts'
+import { tempDir } from '../helpers.ts'
+import type { StoreFactory } from './conformance.ts'
+
+/** Opens a fresh, migrated store of each kind; the test closes it when it ends. */
+export const STORE_FACTORIES: Readonly<Record<string, StoreFactory>> = {
+  // The worker threads really started (one writer and one reader), so reads and writes take the
+  // paths they take in the daemon.
+  sqlite: async (t) => {
+    const store = await openStore({
+      driver: 'sqlite',
+      file: path.join(tempDir(t), 'daybook.db'),
+      readers: 1,
+    })
+    t.after(() => store.close())
+    await store.migrate()
+    return store
+  },
+}
+
+/** The kinds `STORES` names, each with its factory; throws on a kind with no factory. */
+export function storesUnderTest(list = process.env.STORES): [string, StoreFactory][] {
+  const kinds = (list ?? 'sqlite')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+  if (kinds.length === 0) throw new Error('STORES names no store kind')
+  return kinds.map((kind) => {
+    const factory = STORE_FACTORIES[kind]
+    if (!factory) {
+      throw new Error(
+        `STORES names an unknown store kind ${JSON.stringify(kind)} (known: ${Object.keys(STORE_FACTORIES).join(', ')})`,
+      )
+    }
+    return [kind, factory]
+  })
+}
