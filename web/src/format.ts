@@ -27,9 +27,14 @@ function cached(key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeForm
   return f
 }
 
-function clockOptions(): Intl.DateTimeFormatOptions {
+function clockOptions(seconds = false): Intl.DateTimeFormatOptions {
   const hc = hourCycle()
-  return { hour: hc === 'h23' ? '2-digit' : 'numeric', minute: '2-digit', hourCycle: hc }
+  return {
+    hour: hc === 'h23' ? '2-digit' : 'numeric',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    hourCycle: hc,
+  }
 }
 
 /** Local wall time of an instant in `timeZone`, as the browser's locale writes it. */
@@ -76,6 +81,20 @@ export function formatDateTime(ms: number, timeZone: string): string {
         month: 'short',
         year: 'numeric',
         ...clockOptions(),
+      }),
+  ).format(ms)
+}
+
+/** Day, month and time to the second in `timeZone`, as the locale writes them (a log's times). */
+export function formatStamp(ms: number, timeZone: string): string {
+  return cached(
+    `stamp ${timeZone}`,
+    () =>
+      new Intl.DateTimeFormat(undefined, {
+        timeZone,
+        day: 'numeric',
+        month: 'short',
+        ...clockOptions(true),
       }),
   ).format(ms)
 }

@@ -20,6 +20,7 @@ import {
   type TemplateField,
   ruleId,
 } from '../../../src/domain/hooks/templates.ts'
+import { formatStamp } from '../format.ts'
 
 /** How often the page reads progress and the log again (the daemon evaluates every 15 s). */
 const REFRESH_MS = 10_000
@@ -29,17 +30,9 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
+/** When something happened, as the browser's locale writes it in the zone the page shows. */
 function when(ms: string | null, timeZone: string): string {
-  if (ms === null) return 'never'
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(Date.parse(ms))
+  return ms === null ? 'never' : formatStamp(Date.parse(ms), timeZone)
 }
 
 /** `activity ≥ 50 min`, `no_break 50/5 min`: what a rule watches, short. */
