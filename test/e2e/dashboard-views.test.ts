@@ -109,6 +109,22 @@ test('the dashboard’s views in a real browser', async (t) => {
   await call('PUT', '/v1/settings/categories', {
     rules: [{ match: 'app', pattern: LONG_PATTERN, category: 'Coding' }],
   })
+  // Two rules for the Hooks page, neither due to fire.
+  await call('POST', '/v1/hooks', [
+    {
+      id: 'break-reminder',
+      name: 'Break reminder',
+      enabled: false,
+      when: { kind: 'no_break', minutes: 50, breakMinutes: 5 },
+      then: [{ kind: 'notify', message: 'Time for a break' }],
+    },
+    {
+      id: 'social-budget',
+      name: 'Social budget',
+      when: { kind: 'budget', match: { url: ['example.social'] }, minutes: 600 },
+      then: [{ kind: 'notify', message: 'Ten hours of social media today' }],
+    },
+  ])
   const today = Math.floor(Date.now() / DAY) * DAY
   const yStart = today - DAY
   const y = yStart + 9 * HOUR
@@ -152,7 +168,8 @@ test('the dashboard’s views in a real browser', async (t) => {
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text())
   })
-  const code = (await call('POST', '/v1/session/codes', { scope: 'data' })) as { url: string }
+  // An admin session: the Hooks page and the settings' editing are part of every view.
+  const code = (await call('POST', '/v1/session/codes', { scope: 'admin' })) as { url: string }
   await page.goto(code.url)
   await page.waitForSelector('[data-testid="total-active"]')
   const go = async (hash: string) => {
@@ -272,6 +289,15 @@ test('the dashboard’s views in a real browser', async (t) => {
       )
       assert.match((await cell(day).getAttribute('class')) ?? '', seconds > 0 ? /l[1-4]/ : /l0/)
     }
+    // The year's total in words: the days with activity that fall in D3's year.
+    const year = D3.slice(0, 4)
+    const active = [d3Start, yStart].filter((first) => date(first).startsWith(year))
+    const yearSeconds = (await Promise.all(active.map(dayTotal))).reduce((a, b) => a + b, 0)
+    await waitText(
+      page,
+      'year-total',
+      `${formatDuration(yearSeconds)} on ${active.length} active day${active.length === 1 ? '' : 's'}`,
+    )
     await cell(D3).click()
     await waitUntil(
       async () => page.url().endsWith(`#/day/${D3}`),
@@ -478,11 +504,12 @@ test('the dashboard’s views in a real browser', async (t) => {
         await laidOut(`${hash} at ${width}px`)
       }
     }
-    for (const hash of ['#/status', '#/settings']) {
+    for (const hash of ['#/status', '#/settings', '#/hooks']) {
       await go(hash)
       for (const width of [1280, 390]) {
         await page.setViewportSize({ width, height: 900 })
         await page.waitForSelector('main h2')
+        await settled(page)
         await laidOut(`${hash} at ${width}px`)
       }
     }
@@ -509,7 +536,7 @@ test('the dashboard’s views in a real browser', async (t) => {
   )
 
   await t.test('every control has a name', async () => {
-    for (const hash of [`#/day/${Y}`, '#/status', '#/settings']) {
+    for (const hash of [`#/day/${Y}`, '#/status', '#/settings', '#/hooks']) {
       await go(hash)
       await settled(page)
       assert.deepEqual(await page.evaluate<string[]>(UNNAMED_CONTROLS), [], hash)
@@ -522,6 +549,7 @@ test('the dashboard’s views in a real browser', async (t) => {
       ['overview-year', `#/year/${Y.slice(0, 4)}-01-01`],
       ['status', '#/status'],
       ['settings', '#/settings'],
+      ['hooks', '#/hooks'],
     ]
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })

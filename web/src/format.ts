@@ -3,7 +3,11 @@
  * Dates and times follow the browser's locale; a locale that counts the day in 24 hours shows
  * midnight as `00:00`, never `24:00` (what `hour12: false` gives in some browsers).
  */
+import { count } from '../../src/domain/words.ts'
+
 export { formatDuration } from '../../src/domain/time.ts'
+/** Counts in words (`1 day`, `2 days`), as the CLI writes them. */
+export { count }
 
 /** `42%`, `<1%` for a small but present share. */
 export function formatShare(part: number, whole: number): string {
@@ -114,5 +118,5 @@ export function formatAgo(seconds: number): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`
   const days = Math.floor(seconds / 86_400)
-  return `${days} day${days === 1 ? '' : 's'} ago`
+  return `${count(days, 'day')} ago`
 }

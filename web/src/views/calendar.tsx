@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Temporal } from 'temporal-polyfill'
 import type { Filters } from '../../../src/client/api.ts'
 import type { Ctx } from '../context.ts'
-import { formatDate, formatDuration } from '../format.ts'
+import { count, formatDate, formatDuration } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { dayLevels, dayTotals } from '../profile.ts'
 import { customPreset, dayStartMs, logicalDate } from '../range.ts'
@@ -112,9 +112,7 @@ function YearCalendarCard(props: {
       <div class="card-head">
         <h3>{year} at a glance</h3>
         <span class="muted" data-testid="year-total">
-          {totals
-            ? `${formatDuration(total)} on ${activeDays} active day${activeDays === 1 ? '' : 's'}`
-            : ''}
+          {totals ? `${formatDuration(total)} on ${count(activeDays, 'active day')}` : ''}
         </span>
       </div>
       {loaded.error ? <p class="error">{loaded.error.message}</p> : null}

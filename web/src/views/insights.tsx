@@ -7,7 +7,7 @@ import { Temporal } from 'temporal-polyfill'
 import type { Filters } from '../../../src/client/api.ts'
 import { addPeriods } from '../../../src/domain/periods.ts'
 import type { Ctx } from '../context.ts'
-import { formatDate, formatDuration, formatHour } from '../format.ts'
+import { count, formatDate, formatDuration, formatHour } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { dayTotals, weekdayProfile } from '../profile.ts'
 import { customPreset, dayStartMs, logicalDate } from '../range.ts'
@@ -16,10 +16,6 @@ import { memo } from '../memo.ts'
 
 /** 2024-01-01 was a Monday: the weekdays' names come from the week it starts. */
 const WEEKDAY_DATES = Array.from({ length: 7 }, (_, i) => `2024-01-0${i + 1}`)
-
-function days(n: number): string {
-  return `${n} day${n === 1 ? '' : 's'}`
-}
 
 /** A profile's card: its name, what it averages over, and the chart once the values are in. */
 function ProfileCard(props: {
@@ -138,17 +134,17 @@ function InsightCards(props: {
           <dl class="facts">
             <div>
               <dt>Current streak</dt>
-              <dd data-testid="streak">{d.streak ? days(d.streak.current.days) : '—'}</dd>
+              <dd data-testid="streak">{d.streak ? count(d.streak.current.days, 'day') : '—'}</dd>
             </div>
             <div>
               <dt>Longest streak</dt>
-              <dd>{d.streak ? days(d.streak.longest.days) : '—'}</dd>
+              <dd>{d.streak ? count(d.streak.longest.days, 'day') : '—'}</dd>
             </div>
             <div>
               <dt>Daily average{range === undefined ? ' (all time)' : ''}</dt>
               <dd>
                 {d.average
-                  ? `${formatDuration(d.average.averageSeconds)} (${formatDuration(d.average.activeDayAverageSeconds)} a day on ${d.average.activeDays === 1 ? '1 active day' : `${d.average.activeDays} active days`})`
+                  ? `${formatDuration(d.average.averageSeconds)} (${formatDuration(d.average.activeDayAverageSeconds)} a day on ${count(d.average.activeDays, 'active day')})`
                   : '—'}
               </dd>
             </div>

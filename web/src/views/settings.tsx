@@ -2,7 +2,7 @@
  * Settings a person changes: zone, start of day, category rules, source priority, and tokens.
  * Changing them needs an admin session; a data session says how to get one.
  */
-import { useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, type Settings, type Token } from '../../../src/client/api.ts'
 import type { Ctx } from '../context.ts'
 import { formatDateTime } from '../format.ts'
@@ -25,6 +25,12 @@ function message(e: unknown): string {
 
 type Rule = Settings['categoryRules'][number]
 
+/** `el` as tall as its text, wrapped at its width. */
+function fitHeight(el: HTMLTextAreaElement): void {
+  el.style.height = 'auto'
+  el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`
+}
+
 /**
  * A regular expression's box, as tall as it needs to show the whole pattern (wrapped, never
  * scrolled out of sight). A pattern is one line: Enter does not add a line break.
@@ -33,10 +39,21 @@ function PatternBox(props: { label: string; value: string; onChange: (value: str
   const box = useRef<HTMLTextAreaElement>(null)
   useLayoutEffect(() => {
     const el = box.current
-    if (!el) return
-    el.style.height = 'auto'
-    el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`
+    if (el) fitHeight(el)
   }, [props.value])
+  // A narrower box wraps onto more lines (a phone turned, a window resized): fit it again.
+  useEffect(() => {
+    const el = box.current
+    if (!el) return
+    let width = el.clientWidth
+    const observer = new ResizeObserver(() => {
+      if (el.clientWidth === width) return
+      width = el.clientWidth
+      fitHeight(el)
+    })
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [])
   return (
     <textarea
       ref={box}

@@ -1,6 +1,6 @@
 /** Collectors and devices, and when each last sent data; a silent one is flagged. */
 import type { Ctx } from '../context.ts'
-import { formatAgo, formatDateTime } from '../format.ts'
+import { count, formatAgo, formatDateTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 
 /** A collector that has sent nothing for this long is flagged as silent. */
@@ -19,9 +19,8 @@ export function StatusView(props: { ctx: Ctx }) {
         {s ? (
           <p>
             Daybook {s.version}, up since {formatDateTime(Date.parse(s.startedAt), tz)};{' '}
-            {s.counts.events.toLocaleString()} events, {s.counts.labels.toLocaleString()} label
-            {s.counts.labels === 1 ? '' : 's'}; {s.streams.websocketClients} live client
-            {s.streams.websocketClients === 1 ? '' : 's'}
+            {count(s.counts.events, 'event')}, {count(s.counts.labels, 'label')};{' '}
+            {count(s.streams.websocketClients, 'live client')}
             {s.rollups.pendingSlots > 0 ? `; recounting ${s.rollups.pendingSlots} slots` : ''}.
           </p>
         ) : null}
