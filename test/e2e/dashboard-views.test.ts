@@ -600,6 +600,16 @@ test('the dashboard’s views in a real browser', async (t) => {
       async () => (await details()).startsWith('10:00 AM–11:00 AM (1h)'),
       async () => `timeline details: ${await details()}`,
     )
+    // The time of the last live update, in the page's zone and the locale's clock.
+    await p.waitForSelector('[data-testid="live-indicator"][data-state="live"]')
+    await call('POST', '/v1/events', [event(d3Start - 30 * DAY, 5, 'omega', 'Coding', 'Code')])
+    const updated = async () =>
+      ((await p.getAttribute('[data-testid="live-indicator"]', 'title')) ?? '').replace(/\s/g, ' ')
+    await waitUntil(
+      async () =>
+        /^Last update [A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d{2}:\d{2} [AP]M$/.test(await updated()),
+      async () => `live indicator: ${await updated()}`,
+    )
     await us.close()
   })
 

@@ -22,6 +22,7 @@ import {
   takeCodeFromHash,
 } from './session.ts'
 import { HooksView } from './views/hooks.tsx'
+import { formatStamp } from './format.ts'
 import { Overview } from './views/overview.tsx'
 import { SettingsView } from './views/settings.tsx'
 import { SignIn } from './views/signin.tsx'
@@ -246,7 +247,7 @@ export function App() {
           title={
             live.lastChange === undefined
               ? 'New activity appears without reloading'
-              : `Last update ${new Date(live.lastChange).toLocaleTimeString()}`
+              : `Last update ${formatStamp(live.lastChange, tz)}`
           }
         >
           {live.state === 'live' ? 'Live' : live.state === 'connecting' ? 'Connecting…' : 'Offline'}
