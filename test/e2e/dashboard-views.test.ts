@@ -26,6 +26,7 @@ import {
   settled,
   waitText,
   waitUntil,
+  watchProblems,
 } from './dashboard.ts'
 
 const DAY = 24 * HOUR
@@ -163,11 +164,7 @@ test('the dashboard’s views in a real browser', async (t) => {
     viewport: { width: 1280, height: 900 },
   })
   const page = await ctx.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
+  const problems = watchProblems(page)
   // An admin session: the Hooks page and the settings' editing are part of every view.
   const code = (await call('POST', '/v1/session/codes', { scope: 'admin' })) as { url: string }
   await page.goto(code.url)

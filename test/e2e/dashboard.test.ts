@@ -22,6 +22,7 @@ import {
   waitCount,
   waitText,
   waitUntil,
+  watchProblems,
 } from './dashboard.ts'
 
 test('the dashboard in a real browser', async (t) => {
@@ -69,13 +70,7 @@ test('the dashboard in a real browser', async (t) => {
     viewport: { width: 1280, height: 900 },
   })
   const page = await ctx.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    // Errors the page logs, CSP refusals among them (the browser logs the 401s of the revoked
-    // session at the end).
-    if (m.type() === 'error' && !m.text().includes('401')) problems.push(m.text())
-  })
+  const problems = watchProblems(page)
 
   await t.test(
     'signs in through the link of daybook open, which then no longer works',
@@ -371,7 +366,11 @@ test('the dashboard in a real browser', async (t) => {
     await shot(page, 'sign-in')
   })
 
-  assert.deepEqual(problems, [])
+  // The browser logs the 401s of the session revoked at the end.
+  assert.deepEqual(
+    problems.filter((p) => !p.includes('401')),
+    [],
+  )
 })
 
 test('a sign-in link past its two minutes is refused in the browser; a fresh one signs in', async (t) => {

@@ -140,3 +140,16 @@ export function screenshots(t: TestContext): (page: Page, name: string) => Promi
     t.diagnostic(`screenshot: ${file}`)
   }
 }
+
+/**
+ * The errors `page` reports as they come: uncaught exceptions and console errors (the browser
+ * logs a CSP refusal and a failed request there). A test ends by asserting what it expects.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text())
+  })
+  return problems
+}

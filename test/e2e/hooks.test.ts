@@ -15,7 +15,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BrowserContext, Page } from 'playwright-core'
 import { eventInput, startApp } from '../helpers.ts'
-import { dashboardSkipReason, launchChromium } from './dashboard.ts'
+import { dashboardSkipReason, launchChromium, watchProblems } from './dashboard.ts'
 
 const MIN = 60_000
 
@@ -88,11 +88,7 @@ test('the Hooks page in a real browser', async (t) => {
   const res = await call({ method: 'POST', url: '/v1/session/codes', payload: { scope: 'admin' } })
   assert.equal(res.statusCode, 201, res.body)
   const page = await ctx.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
+  const problems = watchProblems(page)
   // Signed in through an admin sign-in link, as `daybook open --admin` makes one.
   await page.goto(res.json<{ url: string }>().url.replace(/^http:\/\/[^/]+/, base))
   await page.waitForSelector('[data-testid="total-active"]')
