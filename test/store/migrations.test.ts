@@ -12,6 +12,11 @@ import { tempDir } from '../helpers.ts'
 import { event, heartbeat } from './conformance.ts'
 
 /** A database at schema `version`, through the raw connection (as an older Daybook left it). */
+/** The versions a database at `first - 1` migrates through: `first` up to the latest. */
+function versionsFrom(first: number): number[] {
+  return Array.from({ length: LATEST_VERSION - first + 1 }, (_, i) => first + i)
+}
+
 function databaseAt(file: string, version: number): DatabaseSync {
   const db = new DatabaseSync(file)
   migrate(db, file, version)
@@ -37,7 +42,7 @@ test('a fresh database migrates to the latest version; migrating again is a no-o
   assert.deepEqual(await store.schema(), { version: 0, latest: LATEST_VERSION })
   assert.deepEqual(
     await store.migrate(),
-    Array.from({ length: LATEST_VERSION }, (_, i) => i + 1),
+    versionsFrom(1),
   )
   assert.deepEqual(await store.migrate(), [])
   assert.equal((await store.devices.list()).filter((d) => d.own).length, 1)
@@ -99,7 +104,7 @@ test('migration 4 converts a version-3 database: nothing lost, ids recomputed, r
   t.after(() => store.close())
   assert.deepEqual(
     await store.migrate(),
-    Array.from({ length: LATEST_VERSION - 3 }, (_, i) => i + 4),
+    versionsFrom(4),
   )
   const [own] = await store.devices.list()
   assert.equal(own?.own, true)
@@ -210,7 +215,7 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
   const T = Date.parse('2025-09-11T09:00:00Z')
-  assert.deepEqual(await store.migrate(), [6, 7])
+  assert.deepEqual(await store.migrate(), versionsFrom(6))
   await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
   const r = await store.heartbeats.insert(
     [heartbeat({ timeMs: T + 120_000 }), heartbeat({ timeMs: T + 180_000 })],
@@ -257,7 +262,7 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
   // The migration keeps every row of the version-6 database.
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), [7])
+  assert.deepEqual(await store.migrate(), versionsFrom(7))
   const db = new DatabaseSync(file, { readOnly: true })
   t.after(() => db.close())
   const indexes = db
@@ -300,7 +305,7 @@ test('the hooks migration adds empty hook tables to a database with events, whic
   t.after(() => store.close())
   assert.deepEqual(
     await store.migrate(),
-    Array.from({ length: LATEST_VERSION - version + 1 }, (_, i) => version + i),
+    versionsFrom(version),
   )
   assert.deepEqual(await store.hooks.list(), [])
   assert.equal(await store.hooks.logCount(), 0)
