@@ -40,10 +40,7 @@ test('a fresh database migrates to the latest version; migrating again is a no-o
   })
   t.after(() => store.close())
   assert.deepEqual(await store.schema(), { version: 0, latest: LATEST_VERSION })
-  assert.deepEqual(
-    await store.migrate(),
-    versionsFrom(1),
-  )
+  assert.deepEqual(await store.migrate(), versionsFrom(1))
   assert.deepEqual(await store.migrate(), [])
   assert.equal((await store.devices.list()).filter((d) => d.own).length, 1)
 })
@@ -102,10 +99,7 @@ test('migration 4 converts a version-3 database: nothing lost, ids recomputed, r
 
   const store = await openStore({ driver: 'sqlite', file, readers: 1 })
   t.after(() => store.close())
-  assert.deepEqual(
-    await store.migrate(),
-    versionsFrom(4),
-  )
+  assert.deepEqual(await store.migrate(), versionsFrom(4))
   const [own] = await store.devices.list()
   assert.equal(own?.own, true)
   assert.equal(own?.events, 2)
@@ -303,10 +297,7 @@ test('the hooks migration adds empty hook tables to a database with events, whic
   }
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(
-    await store.migrate(),
-    versionsFrom(version),
-  )
+  assert.deepEqual(await store.migrate(), versionsFrom(version))
   assert.deepEqual(await store.hooks.list(), [])
   assert.equal(await store.hooks.logCount(), 0)
   assert.deepEqual(await store.hooks.dnd(), { enabled: false, untilMs: null, quietHours: [] })
