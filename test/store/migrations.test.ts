@@ -304,3 +304,43 @@ test('the hooks migration adds empty hook tables to a database with events, whic
   const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
   assert.equal(events.length, 1)
 })
+
+const HOUR = 3_600_000
+
+test('the AFK source migration keeps every period; those stored before it read as "afk"', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'afk_source')?.version
+  assert.ok(version !== undefined, 'a migration named afk_source')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const db = databaseAt(file, version - 1)
+    db.prepare(
+      `INSERT INTO afk_periods (seq, device_id, start_ms, end_ms, duration)
+       VALUES (1, (SELECT id FROM devices WHERE own = 1), ?, ?, 600)`,
+    ).run(T, T + 600_000)
+    db.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsFrom(version))
+  await store.afk.insert(
+    [
+      {
+        device: null,
+        startMs: T + HOUR,
+        endMs: T + HOUR + 60_000,
+        durationSec: null,
+        source: 'daybook-afk',
+      },
+    ],
+    T + 2 * HOUR,
+  )
+  const periods = await store.afk.list({})
+  assert.deepEqual(
+    periods.map((p) => [p.startMs - T, p.endMs === null ? null : p.endMs - T, p.source]),
+    [
+      [0, 600_000, 'afk'],
+      [HOUR, HOUR + 60_000, 'daybook-afk'],
+    ],
+  )
+})
