@@ -2,7 +2,7 @@
 // Launcher: runs the TypeScript CLI on Node 24 or newer. On an older Node (the shebang picks
 // whatever `node` is first on PATH) it re-runs itself with the Node 24 pinned in node_modules.
 // The daemon (`serve`) also needs V8 flags that only a command line can set, so it is re-run with
-// them too.
+// them too: in place (execve) where Node allows it, else as a child it waits for.
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import module from 'node:module'
@@ -48,11 +48,17 @@ if (major >= 24 && (!daemon || flagged)) {
     )
     process.exit(1)
   }
-  const child = spawn(
-    pinned,
-    [...(daemon ? DAEMON_FLAGS : []), fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: 'inherit', env: daemon ? { ...process.env, ...DAEMON_ENV } : process.env },
-  )
+  const args = [
+    ...(daemon ? DAEMON_FLAGS : []),
+    fileURLToPath(import.meta.url),
+    ...process.argv.slice(2),
+  ]
+  const env = daemon ? { ...process.env, ...DAEMON_ENV } : process.env
+  // Where Node can (22.15 and later), the launcher becomes the daemon: one process, whose pid is
+  // the one in daemon.json, whose RSS is the daemon's, and which no kill -9 of a launcher can
+  // orphan. An older Node (a system Node 20 first on PATH) waits for its child instead.
+  if (typeof process.execve === 'function') process.execve(pinned, [pinned, ...args], env)
+  const child = spawn(pinned, args, { stdio: 'inherit', env })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal))
   }

@@ -16,6 +16,7 @@ import { EventService } from '../services/events.ts'
 import { IngestService } from '../services/ingest.ts'
 import { HistoryService } from '../services/history.ts'
 import { type HookServiceOptions, HookService } from '../services/hooks.ts'
+import { HookSuggestions } from '../services/hook-suggestions.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
@@ -66,6 +67,7 @@ export class DaybookContext {
   readonly inputRetention: InputRetention
   /** Hook rules: evaluated over the live data once the store is attached. */
   readonly hooks: HookService
+  readonly hookSuggestions: HookSuggestions
   readonly #defaultToken: DefaultTokenSource | undefined
   readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
@@ -114,6 +116,11 @@ export class DaybookContext {
       labels: this.labels,
       onError: (err, what) => options.onError?.(err, what),
       options: options.hooks,
+    })
+    this.hookSuggestions = new HookSuggestions({
+      store,
+      activeTime: this.activeTime,
+      settings: this.settings,
     })
   }
 

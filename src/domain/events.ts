@@ -144,12 +144,17 @@ export interface AfkPeriod {
    */
   inferredEndMs: number | null
   durationSec: number | null
+  /** The watcher that first reported it ({@link UNNAMED_AFK_SOURCE} when it named none). */
+  source: string
 }
 
+/** The source of an AFK period whose sender named none. */
+export const UNNAMED_AFK_SOURCE = 'afk'
+
 /** An AFK period as a client sends it. */
-export type NewAfkPeriod = Omit<AfkPeriod, 'id' | 'device' | 'inferredEndMs'> & {
+export type NewAfkPeriod = Omit<AfkPeriod, 'id' | 'device' | 'inferredEndMs' | 'source'> & {
   device: string | null
-  /** The watcher that reported it (kept only as the collector's last report). */
+  /** The watcher reporting it; the first report of a period names its source for good. */
   source?: string | null | undefined
 }
 

@@ -20,7 +20,7 @@ import {
   dayStartMs,
 } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
-import { NotFoundError, UnprocessableError } from '../domain/errors.ts'
+import { NotFoundError } from '../domain/errors.ts'
 import {
   type Day,
   type HookView,
@@ -40,24 +40,10 @@ import {
   decide,
 } from '../domain/hooks/firing.ts'
 import { type HookActionResult, type HookLogEntry, runningResult } from '../domain/hooks/log.ts'
-import { eventMatcher } from '../domain/hooks/match.ts'
 import { type HookPayload, hookPayload, sampleCrossing } from '../domain/hooks/payload.ts'
-import {
-  type HookRule,
-  type HookRuleInput,
-  type Match,
-  checkActivityMatch,
-  checkRules,
-} from '../domain/hooks/rules.ts'
-import {
-  type DistanceSuggestion,
-  type KeywordSuggestion,
-  dayFigures,
-  suggestDistances,
-  suggestKeywords,
-} from '../domain/hooks/suggest.ts'
+import { type HookRule, type HookRuleInput, checkRules } from '../domain/hooks/rules.ts'
 import { calendarFor } from '../domain/settings.ts'
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../domain/time.ts'
+import { HOUR_MS, MINUTE_MS } from '../domain/time.ts'
 import type { Crossing } from '../domain/hooks/conditions.ts'
 import type { Store, StoredHook } from '../store/ports.ts'
 import type { ActiveTimeService } from './active-time.ts'
@@ -77,8 +63,6 @@ export interface HookServiceOptions extends HookActionOptions {
 
 /** The most timeline one evaluation reads: a local day (25 hours at a DST change) and an hour. */
 const MAX_WINDOW_MS = 26 * HOUR_MS
-/** Longest range the suggestions read. */
-export const MAX_SUGGEST_DAYS = 31
 
 /** How a rule is doing, as `GET /v1/hooks/statuses` answers. */
 export interface HookStatus {
@@ -543,55 +527,5 @@ export class HookService {
     })
     void this.evaluate()
     return this.dnd()
-  }
-
-  // ---- suggestions ---------------------------------------------------------------------------
-
-  #checkRange(startMs: number, endMs: number): void {
-    if (endMs - startMs > MAX_SUGGEST_DAYS * DAY_MS) {
-      throw new UnprocessableError(
-        'range_too_long',
-        `suggestions read at most ${MAX_SUGGEST_DAYS} days; choose a shorter range`,
-        'body/end',
-      )
-    }
-  }
-
-  /** Words that took the most time in a range: titles, files, URLs and labels. */
-  async suggestKeywords(startMs: number, endMs: number, limit = 40): Promise<KeywordSuggestion[]> {
-    this.#checkRange(startMs, endMs)
-    const range = { startMs, endMs }
-    const [segments, labels] = await Promise.all([
-      this.#activeTime.segments(range),
-      this.#store().labels.list({ range, limit: 10_000 }),
-    ])
-    return suggestKeywords(segments, labels, range, limit)
-  }
-
-  /**
-   * What days of matching activity came to in a range: minutes a day and the longest stretch, as
-   * percentiles over the days with any activity, and thresholds from them.
-   */
-  async suggestDistances(
-    startMs: number,
-    endMs: number,
-    match: Match,
-  ): Promise<DistanceSuggestion> {
-    this.#checkRange(startMs, endMs)
-    checkActivityMatch(match)
-    const matches = eventMatcher(match)
-    const cal = calendarFor(await this.#settings.get())
-    const figures = []
-    // A day at a time: a month of a heavy user's events is never in memory at once.
-    for (let day = dayStartMs(logicalDate(startMs, cal), cal); day < endMs;) {
-      const next = bucketNext(day, 'day', cal)
-      const segments = await this.#activeTime.segments({
-        startMs: Math.max(day, startMs),
-        endMs: Math.min(next, endMs),
-      })
-      if (segments.length > 0) figures.push(dayFigures(segments, matches))
-      day = next
-    }
-    return suggestDistances(figures)
   }
 }

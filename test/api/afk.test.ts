@@ -83,3 +83,29 @@ test('an open period that began before the range still overlaps it', async (t) =
   await call({ method: 'POST', url: '/afk', payload: [{ afk_start: '2025-09-10T20:00:00Z' }] })
   assert.equal((await call({ method: 'GET', url: `/afk?${DAY}` })).json().length, 1)
 })
+
+test('a period names the watcher that first reported it, as the daemon status does', async (t) => {
+  const { call } = await startApp(t, { now: Date.parse('2025-09-11T18:00:00Z') })
+  const post = (payload: object[]) => call({ method: 'POST', url: '/afk', payload })
+  await post([{ afk_start: '2025-09-11T17:00:00Z', afk_end: null, source: 'daybook-afk' }])
+  await post([{ afk_start: '2025-09-11T16:00:00Z', afk_end: '2025-09-11T16:10:00Z' }])
+  // The close comes from another sender: the period keeps the name it was first reported by.
+  const close = await post([
+    { afk_start: '2025-09-11T17:00:00Z', afk_end: '2025-09-11T17:30:00Z', source: 'other' },
+  ])
+  assert.deepEqual(close.json(), { inserted: 0, duplicates: 0, updated: 1 })
+  const listed = (await call({ method: 'GET', url: `/v1/afk?${DAY}` })).json()
+  assert.deepEqual(
+    listed.map((p: { timestamp: string; source: string }) => [p.timestamp, p.source]),
+    [
+      ['2025-09-11T16:00:00Z', 'afk'],
+      ['2025-09-11T17:00:00Z', 'daybook-afk'],
+    ],
+  )
+  const status = (await call({ method: 'GET', url: '/v1/status' })).json()
+  const afkSenders = status.collectors
+    .filter((c: { kind: string }) => c.kind === 'afk')
+    .map((c: { source: string }) => c.source)
+    .sort()
+  assert.deepEqual(afkSenders, ['afk', 'daybook-afk', 'other'])
+})

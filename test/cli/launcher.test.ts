@@ -1,9 +1,10 @@
 /**
  * The `daybook` launcher (bin/daybook.js, what `npm start` and an installed `daybook` run): the
- * daemon it starts has its memory settings, and a signal to the launcher reaches the daemon.
+ * daemon it starts has its memory settings; on Node 24 the launcher becomes the daemon (one
+ * process), and on an older Node first on PATH a signal to the launcher reaches the daemon.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { type TestContext, test } from 'node:test'
@@ -14,13 +15,17 @@ import { tempDir } from '../helpers.ts'
 const LAUNCHER = path.join(import.meta.dirname, '..', '..', 'bin', 'daybook.js')
 
 /** Starts `daybook serve` through the launcher; resolves with the daemon's pid and port. */
-async function launch(t: TestContext, env: Record<string, string | undefined>) {
+async function launch(
+  t: TestContext,
+  env: Record<string, string | undefined>,
+  node = process.execPath,
+) {
   const dir = tempDir(t, 'dbk-launch-')
   const dataDir = path.join(dir, 'data')
   const base = cleanEnv()
   delete base.MALLOC_ARENA_MAX
   const child = spawn(
-    process.execPath,
+    node,
     [LAUNCHER, 'serve', '--port', '0', '--data-dir', dataDir, '--config-dir', path.join(dir, 'c')],
     { env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   )
@@ -60,17 +65,52 @@ async function launch(t: TestContext, env: Record<string, string | undefined>) {
 const linuxOnly =
   process.platform === 'linux' ? false : 'reads the daemon’s command line and environment in /proc'
 
+/** The flags and environment the daemon must run with, read from /proc. */
+function assertDaemonSettings(pid: number): void {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+  assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '))
+  assert.ok(argv.includes('--max-old-space-size=192'), argv.join(' '))
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+  assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 not in the environment')
+}
+
 test(
-  'the daemon runs with its V8 flags and two malloc arenas; SIGTERM to the launcher stops it',
+  'on Node 24 the launcher becomes the daemon, with its V8 flags and two malloc arenas',
   { skip: linuxOnly },
   async (t) => {
     const { child, exited, pid, port } = await launch(t, {})
+    assert.equal(pid, child.pid, 'one process: the pid in daemon.json is the one started')
+    assertDaemonSettings(pid)
+    assert.equal((await request({ port }, { path: '/healthz' })).status, 200)
+    child.kill('SIGTERM')
+    assert.deepEqual(await exited, { code: 0, signal: null })
+  },
+)
+
+/** A Node older than 22.15 (no process.execve) on this machine, such as a system Node 20. */
+function olderNode(): string | undefined {
+  for (const candidate of ['/usr/bin/node', '/usr/local/bin/node']) {
+    if (!existsSync(candidate)) continue
+    const hasExecve = execFileSync(candidate, ['-p', 'typeof process.execve'], { encoding: 'utf8' })
+    if (hasExecve.trim() !== 'function') return candidate
+  }
+  return undefined
+}
+
+const older = process.platform === 'linux' ? olderNode() : undefined
+
+test(
+  'on an older Node the launcher waits for its daemon; SIGTERM to the launcher stops both',
+  {
+    skip:
+      linuxOnly ||
+      (older === undefined &&
+        'no Node without process.execve here (/usr/bin/node, /usr/local/bin/node)'),
+  },
+  async (t) => {
+    const { child, exited, pid, port } = await launch(t, {}, older)
     assert.notEqual(pid, child.pid, 'the launcher re-runs serve in a process of its own')
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-    assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '))
-    assert.ok(argv.includes('--max-old-space-size=192'), argv.join(' '))
-    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
-    assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 not in the environment')
+    assertDaemonSettings(pid)
     assert.equal((await request({ port }, { path: '/healthz' })).status, 200)
     child.kill('SIGTERM')
     // The daemon stops cleanly on SIGTERM, and the launcher ends as its daemon did.

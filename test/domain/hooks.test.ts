@@ -63,6 +63,7 @@ function afk(from: string, to: string | null): AfkPeriod {
     endMs: to === null ? null : at(`${to}:00`),
     inferredEndMs: null,
     durationSec: null,
+    source: 'daybook-afk',
   }
 }
 

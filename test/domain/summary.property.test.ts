@@ -80,6 +80,7 @@ const afkArb = fc
     endMs: r.length === null ? null : WINDOW_START + r.start + r.length,
     inferredEndMs: null,
     durationSec: null,
+    source: 'daybook-afk',
   }))
 
 const historyArb = fc.record({

@@ -127,6 +127,7 @@ describe('AFK', () => {
     endMs: to === null ? null : at(to),
     inferredEndMs: inferred === null ? null : at(inferred),
     durationSec: null,
+    source: 'daybook-afk',
   })
 
   test('inside an event: the event is split around it', () => {

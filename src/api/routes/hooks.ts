@@ -156,7 +156,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { startMs, endMs } = range(request.body)
-      return daybook.hooks.suggestKeywords(startMs, endMs, request.body.limit)
+      return daybook.hookSuggestions.keywords(startMs, endMs, request.body.limit)
     },
   )
 
@@ -174,7 +174,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { startMs, endMs } = range(request.body)
-      return daybook.hooks.suggestDistances(startMs, endMs, request.body.match ?? {})
+      return daybook.hookSuggestions.distances(startMs, endMs, request.body.match ?? {})
     },
   )
 

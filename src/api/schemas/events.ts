@@ -110,7 +110,8 @@ const AfkInput = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 256,
-        description: 'The watcher reporting it, e.g. daybook-afk (shown in the daemon status).',
+        description:
+          'The watcher reporting it, e.g. daybook-afk: the first report names the period in GET /v1/afk, and every report counts for the sender in the daemon status.',
       }),
     ),
   },
@@ -218,7 +219,7 @@ export function afkToFullEvent(p: AfkPeriod): FullEvent {
     project: null,
     branch: null,
     language: null,
-    source: 'afk',
+    source: p.source,
     device: p.device,
   }
 }

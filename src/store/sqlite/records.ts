@@ -3,7 +3,12 @@
  * never joined per row.
  */
 import { stringify as uuidStringify } from 'uuid'
-import { type ActivityEvent, type AfkPeriod, afkId } from '../../domain/events.ts'
+import {
+  type ActivityEvent,
+  type AfkPeriod,
+  UNNAMED_AFK_SOURCE,
+  afkId,
+} from '../../domain/events.ts'
 import type { DeviceRow } from '../ports.ts'
 import type { Change } from '../../domain/changes.ts'
 import type { Label } from '../../domain/labels.ts'
@@ -38,9 +43,10 @@ export interface StoredAfk {
   end_ms: number | null
   inferred_end_ms: number | null
   duration: number | null
+  source: string | null
 }
 
-export const AFK_COLUMNS = 'seq, device_id, start_ms, end_ms, inferred_end_ms, duration'
+export const AFK_COLUMNS = 'seq, device_id, start_ms, end_ms, inferred_end_ms, duration, source'
 
 interface DeviceInfo {
   uuid: string
@@ -143,6 +149,7 @@ export function namedAfk(c: Connection, rows: readonly StoredAfk[]): AfkPeriod[]
       inferredEndMs: r.end_ms === null ? r.inferred_end_ms : null,
       durationSec:
         r.duration ?? (r.end_ms === null ? null : Math.round((r.end_ms - r.start_ms) / 1000)),
+      source: r.source ?? UNNAMED_AFK_SOURCE,
     }
   })
 }

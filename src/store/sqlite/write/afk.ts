@@ -5,7 +5,12 @@
 import { parse as uuidParse } from 'uuid'
 import { afkArrival } from '../../../domain/arrivals.ts'
 import type { Change } from '../../../domain/changes.ts'
-import { type NewAfkPeriod, afkEffectiveEnd, afkId } from '../../../domain/events.ts'
+import {
+  type NewAfkPeriod,
+  UNNAMED_AFK_SOURCE,
+  afkEffectiveEnd,
+  afkId,
+} from '../../../domain/events.ts'
 import { inferredEnd, isPresence, presenceEnd } from '../../../domain/presence.ts'
 import { sourcePriorityOf } from '../../../domain/timeline.ts'
 import type { AfkSelector, IngestResult } from '../../ports.ts'
@@ -49,7 +54,8 @@ export function insertAfk(
   const senders = new SenderTally()
   for (const p of periods) {
     const device = tx.dims.device(p.device, tx.nextSeq, receivedMs)
-    senders.add(p.source ?? 'afk', device.id)
+    const source = p.source ?? UNNAMED_AFK_SOURCE
+    senders.add(source, device.id)
     const found = c.get<{ seq: number; end_ms: number | null; inferred_end_ms: number | null }>(
       'SELECT seq, end_ms, inferred_end_ms FROM afk_periods WHERE device_id = $d AND start_ms = $s',
       { d: device.id, s: p.startMs },
@@ -67,9 +73,9 @@ export function insertAfk(
     if (arrival === 'insert') {
       const inferred = p.endMs === null ? evidenceAfter(c, device.id, p.startMs) : null
       c.run(
-        `INSERT INTO afk_periods (seq, device_id, start_ms, end_ms, inferred_end_ms, duration)
-         VALUES ($seq, $d, $s, $e, $i, $dur)`,
-        { seq, d: device.id, s: p.startMs, e: p.endMs, i: inferred, dur: duration },
+        `INSERT INTO afk_periods (seq, device_id, start_ms, end_ms, inferred_end_ms, duration, source)
+         VALUES ($seq, $d, $s, $e, $i, $dur, $src)`,
+        { seq, d: device.id, s: p.startMs, e: p.endMs, i: inferred, dur: duration, src: source },
       )
       const end = afkEffectiveEnd({ endMs: p.endMs, inferredEndMs: inferred })
       dirty.add(p.startMs, dirtyEnd(c, p.startMs, end))
