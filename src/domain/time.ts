@@ -1,6 +1,6 @@
 /**
- * Units of time in milliseconds, and the one rule for a range's order that every route, wire and
- * service applies.
+ * Units of time in milliseconds, the one rule for a range's order that every route, wire and
+ * service applies, and the one way a duration is written for people.
  */
 import { UnprocessableError } from './errors.ts'
 
@@ -28,11 +28,22 @@ export function checkRangeOrder(
   }
 }
 
-/** `3h 12m`, `45m`, `30s`: the largest units that matter for a day's numbers. */
+/**
+ * How Daybook writes a duration for people: in the CLI, on the dashboard and by the assistant. Below an hour
+ * nothing is cut: minutes and seconds (`12m 54s`), so rows of 53 s, 43 s and 9 s add up on screen
+ * to the `1m 45s` above them. From an hour on, minutes are enough: rounded to the nearest one
+ * (`1h 5m`), not floored. A part that is zero is left out (`45m`, `2h`).
+ */
 export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds)
+  const s = Number.isFinite(seconds) ? Math.max(0, Math.round(seconds)) : 0
   if (s < 60) return `${s}s`
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  return h === 0 ? `${m}m` : `${h}h ${m}m`
+  if (s < 3600) {
+    const m = Math.floor(s / 60)
+    const rest = s % 60
+    return rest === 0 ? `${m}m` : `${m}m ${rest}s`
+  }
+  const minutes = Math.round(s / 60)
+  const h = Math.floor(minutes / 60)
+  const m = minutes % 60
+  return m === 0 ? `${h}h` : `${h}h ${m}m`
 }

@@ -216,8 +216,8 @@ test('POST /mcp: the tools, prompts and reports, with the numbers of /v1/summary
   const standup = await client.getPrompt({ name: 'standup' })
   const standupText = (standup.messages[0]?.content as { text: string }).text
   assert.match(standupText, /Yesterday \(2025-09-10\): 2h 30m active/)
-  assert.match(standupText, /- daybook: 2h 0m \(branches: main 2h 0m\)/)
-  assert.match(standupText, /- daybook: 2h 0m \(branches: mcp-chat 1h 30m, main 30m\)/)
+  assert.match(standupText, /- daybook: 2h \(branches: main 2h\)/)
+  assert.match(standupText, /- daybook: 2h \(branches: mcp-chat 1h 30m, main 30m\)/)
   const sheet = await client.getPrompt({ name: 'timesheet', arguments: { week: 'this_week' } })
   const sheetText = (sheet.messages[0]?.content as { text: string }).text
   assert.match(
@@ -230,7 +230,7 @@ test('POST /mcp: the tools, prompts and reports, with the numbers of /v1/summary
   const md = (today.contents[0] as { text: string }).text
   assert.match(md, /^# Today: 2025-09-11 \(UTC\)/)
   assert.match(md, /\*\*2h 45m\*\* active/)
-  assert.match(md, /\| daybook \| 2h 0m \| 73% \|/)
+  assert.match(md, /\| daybook \| 2h \| 73% \|/)
 })
 
 test("POST /mcp: tools act with the token's scope; refusals are tool errors the model can read", async (t) => {

@@ -1,21 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatDuration } from '../../src/domain/time.ts'
 import { DaybookClient } from '../../src/client/client.ts'
 import { runCli, startDaemon } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
-
-test('durations read as a person would say them', () => {
-  assert.deepEqual([0, 59, 60, 3599, 3600, 11_520, 90_061].map(formatDuration), [
-    '0s',
-    '59s',
-    '1m',
-    '59m',
-    '1h 0m',
-    '3h 12m',
-    '25h 1m',
-  ])
-})
 
 test('daybook summary prints a table through the running daemon, and JSON with --json', async (t) => {
   const d = await startDaemon(t)

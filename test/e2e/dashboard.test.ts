@@ -1,111 +1,37 @@
 /**
  * The dashboard in a real browser against the real daemon: sign-in through `daybook open`'s
  * link, totals and the project breakdown against the API's own numbers, switching ranges,
- * filtering by a breakdown row and by a bar segment, adding a label by selecting a range, a
- * posted event appearing live, and a used, unknown or expired sign-in code refused. Screenshots of the
- * main views go to a temp directory, named in the test output.
+ * filtering by a breakdown row and by a bar segment, adding a label by Shift-dragging across the
+ * timeline, a posted event appearing live, and a used, unknown or expired sign-in code refused or
+ * a fresh one pasted into an open tab. Screenshots of the main views go to a temp directory, named
+ * in the test output; the views added since (test/e2e/dashboard-views.test.ts) have their own.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { Page } from 'playwright-core'
 import { formatDuration } from '../../web/src/format.ts'
-import { type DaemonProcess, runCli, startDaemon } from '../daemon.ts'
+import { runCli, startDaemon } from '../daemon.ts'
 import { startApp } from '../helpers.ts'
-import { dashboardSkipReason, launchChromium } from './dashboard.ts'
-
-const HOUR = 3_600_000
-
-function api(d: DaemonProcess) {
-  const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
-  return async (method: string, url: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${d.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? null : JSON.stringify(body),
-    })
-    const text = await res.text()
-    assert.ok(res.ok, `${method} ${url}: ${res.status} ${text}`)
-    return JSON.parse(text)
-  }
-}
-
-/** An event of `minutes` from `startMs`. */
-function event(startMs: number, minutes: number, project: string, category: string, app: string) {
-  return {
-    timestamp: new Date(startMs).toISOString(),
-    end_timestamp: new Date(startMs + minutes * 60_000).toISOString(),
-    category,
-    app_name: app,
-    entity_name:
-      category === 'Coding' ? `src/${project}/index.ts` : `https://docs.example/${project}`,
-    entity_type: category === 'Coding' ? 'File' : 'Url',
-    project_name: project,
-    language_name: category === 'Coding' ? 'TypeScript' : null,
-    branch_name: 'main',
-    source_name: category === 'Coding' ? 'wakatime-vscode' : 'daybook-window',
-  }
-}
-
-/** Polls `check` until it holds; after a minute fails with `describe()`. */
-async function waitUntil(check: () => Promise<boolean>, describe: () => Promise<string>) {
-  const deadline = Date.now() + 60_000
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(await describe())
-    await sleep(50)
-  }
-}
-
-/** Waits until the element's text is `expected` (the page updates after its requests). */
-async function waitText(page: Page, testid: string, expected: string): Promise<void> {
-  const shown = () => page.locator(`[data-testid="${testid}"]`).textContent()
-  await waitUntil(
-    async () => (await shown()) === expected,
-    async () =>
-      `${testid}: expected ${JSON.stringify(expected)}, shows ${JSON.stringify(await shown())}`,
-  )
-}
-
-/**
- * Waits until no card is loading (`aria-busy`): a click at a measured position needs the layout
- * that the last requests leave, not the one before them.
- */
-async function settled(page: Page): Promise<void> {
-  await waitCount(page, '[aria-busy="true"]', 0)
-}
-
-/** Waits until `selector` matches exactly `n` elements. */
-async function waitCount(page: Page, selector: string, n: number): Promise<void> {
-  const count = () => page.locator(selector).count()
-  await waitUntil(
-    async () => (await count()) === n,
-    async () => `${selector}: expected ${n}, found ${await count()}`,
-  )
-}
+import {
+  daemonApi,
+  dashboardEvent as event,
+  skipWithoutDashboard,
+  HOUR,
+  launchChromium,
+  screenshots,
+  settled,
+  waitCount,
+  waitText,
+  waitUntil,
+  watchProblems,
+} from './dashboard.ts'
 
 test('the dashboard in a real browser', async (t) => {
-  const skip = dashboardSkipReason()
-  if (skip !== undefined) {
-    t.diagnostic(`skipped: ${skip}`)
-    t.skip(skip)
-    return
-  }
+  if (skipWithoutDashboard(t)) return
   const d = await startDaemon(t)
-  const call = api(d)
+  const call = daemonApi(d)
   const browser = await launchChromium()
   t.after(() => browser.close())
-  const shots = mkdtempSync(path.join(os.tmpdir(), 'daybook-dashboard-'))
-  const shot = async (page: Page, name: string) => {
-    const file = path.join(shots, `${name}.png`)
-    await page.screenshot({ path: file, fullPage: true })
-    t.diagnostic(`screenshot: ${file}`)
-  }
+  const shot = screenshots(t)
 
   // The data: yesterday (UTC) from 09:00, three projects; hour 10 is all Coding.
   await call('PUT', '/v1/settings', { timezone: 'UTC' })
@@ -140,16 +66,11 @@ test('the dashboard in a real browser', async (t) => {
 
   const ctx = await browser.newContext({
     timezoneId: 'UTC',
+    locale: 'en-GB',
     viewport: { width: 1280, height: 900 },
   })
   const page = await ctx.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    // Errors the page logs, CSP refusals among them (the browser logs the 401s of the revoked
-    // session at the end).
-    if (m.type() === 'error' && !m.text().includes('401')) problems.push(m.text())
-  })
+  const problems = watchProblems(page)
 
   await t.test(
     'signs in through the link of daybook open, which then no longer works',
@@ -213,7 +134,7 @@ test('the dashboard in a real browser', async (t) => {
         async () => `timeline details: expected ${prefix}…, shows ${await details.textContent()}`,
       )
     await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="wakatime-vscode"]')
-    await showing('10:00–11:00 (1h 0m) · Coding · Code · src/alpha/index.ts · project alpha')
+    await showing('10:00–11:00 (1h) · Coding · Code · src/alpha/index.ts · project alpha')
     await page.keyboard.press('ArrowRight')
     await showing('11:00–11:45 (45m) · Coding · Code · src/beta/index.ts')
 
@@ -303,7 +224,7 @@ test('the dashboard in a real browser', async (t) => {
         const details = page.locator('[data-testid="timeline-details"]')
         await page.focus('[data-testid="timeline"] .tl-lane[aria-label^="daybook-window"]')
         await page.keyboard.press('Home')
-        const expected = '09:00–10:00 (1h 0m) · Research · Firefox'
+        const expected = '09:00–10:00 (1h) · Research · Firefox'
         await waitUntil(
           async () => ((await details.textContent()) ?? '').startsWith(expected),
           async () =>
@@ -321,25 +242,35 @@ test('the dashboard in a real browser', async (t) => {
     },
   )
 
-  await t.test('a label is added by selecting a range on the timeline', async () => {
+  await t.test('a label is added by Shift-dragging across the timeline', async () => {
     await page.waitForSelector('[data-testid="timeline"][data-events="5"]')
     await settled(page)
+    const timeline = page.locator('[data-testid="timeline"]')
+    // The timeline opens on the hours that have data: 09:00 to 14:00 (the last ends 13:50).
+    const view = {
+      start: Number(await timeline.getAttribute('data-view-start')),
+      end: Number(await timeline.getAttribute('data-view-end')),
+    }
+    assert.deepEqual(view, { start: y, end: y + 5 * HOUR })
     const lanes = page.locator('[data-testid="timeline"] .tl-tracks')
     await lanes.scrollIntoViewIfNeeded()
     const tracks = await lanes.boundingBox()
     assert.ok(tracks)
-    // 09:00 to 12:00 of the day.
-    const x = (hour: number) => tracks.x + (tracks.width * hour) / 24
+    // 09:00 to 12:00 of the day, on the view's scale.
+    const x = (hour: number) =>
+      tracks.x + (tracks.width * (y + (hour - 9) * HOUR - view.start)) / (view.end - view.start)
     const yMid = tracks.y + tracks.height / 2
     const onLanes = await page.evaluate(
       `document.elementFromPoint(${x(9)}, ${yMid})?.closest('.tl-tracks') != null`,
     )
     assert.ok(onLanes, `09:00 at (${x(9)}, ${yMid}) is not on the lanes: ${JSON.stringify(tracks)}`)
-    await page.mouse.move(x(9), yMid)
+    await page.mouse.move(x(9) + 1, yMid)
+    await page.keyboard.down('Shift')
     await page.mouse.down()
     await page.mouse.move(x(10.5), yMid, { steps: 4 })
     await page.mouse.move(x(12), yMid, { steps: 4 })
     await page.mouse.up()
+    await page.keyboard.up('Shift')
     await page.fill('form[aria-label="New label"] input[type="text"]', 'Design review')
     await page.click('form[aria-label="New label"] button[type="submit"]')
     await page.waitForSelector('[data-testid="timeline-label"]:has-text("Design review")')
@@ -350,9 +281,12 @@ test('the dashboard in a real browser', async (t) => {
     }[]
     const label = labels.find((l) => l.text === 'Design review')
     assert.ok(label, JSON.stringify(labels))
-    // Within a few minutes of 09:00–12:00 (a pixel is about two minutes).
-    assert.ok(Math.abs(label.startUtc * 1000 - y) <= 5 * 60_000, `start ${label.startUtc}`)
-    assert.ok(Math.abs(label.endUtc * 1000 - (y + 3 * HOUR)) <= 5 * 60_000, `end ${label.endUtc}`)
+    // Within a few minutes of 09:00–12:00 (a pixel is well under a minute).
+    assert.ok(Math.abs(label.startUtc * 1000 - y) <= 3 * 60_000, `start ${label.startUtc}`)
+    assert.ok(Math.abs(label.endUtc * 1000 - (y + 3 * HOUR)) <= 3 * 60_000, `end ${label.endUtc}`)
+    // Labelling is no zoom: the view is as it was.
+    assert.equal(Number(await timeline.getAttribute('data-view-start')), view.start)
+    assert.equal(Number(await timeline.getAttribute('data-view-end')), view.end)
     await shot(page, 'timeline-label')
   })
 
@@ -432,16 +366,15 @@ test('the dashboard in a real browser', async (t) => {
     await shot(page, 'sign-in')
   })
 
-  assert.deepEqual(problems, [])
+  // The browser logs the 401s of the session revoked at the end.
+  assert.deepEqual(
+    problems.filter((p) => !p.includes('401')),
+    [],
+  )
 })
 
 test('a sign-in link past its two minutes is refused in the browser; a fresh one signs in', async (t) => {
-  const skip = dashboardSkipReason()
-  if (skip !== undefined) {
-    t.diagnostic(`skipped: ${skip}`)
-    t.skip(skip)
-    return
-  }
+  if (skipWithoutDashboard(t)) return
   // The daemon in this process, listening on a real port, so that its clock can be moved on.
   const start = Date.now()
   const { app, call, setNow } = await startApp(t, { now: start })
@@ -465,12 +398,35 @@ test('a sign-in link past its two minutes is refused in the browser; a fresh one
     (await page.textContent('[data-testid="sign-in-error"]')) ?? '',
     /already used or has expired/,
   )
-  // A new tab: the same page would take a link that differs only after `#` as no navigation.
-  const next = await ctx.newPage()
-  await next.goto(fresh)
-  await next.waitForSelector('[data-testid="total-active"]')
+  // The README's advice after a 401: paste a fresh link into the tab already open. Only the hash
+  // changes, so the browser loads nothing; the page must take the code itself.
+  await page.evaluate(`location.hash = ${JSON.stringify(new URL(fresh).hash)}`)
+  await page.waitForSelector('[data-testid="total-active"]')
+  assert.ok(!page.url().includes('code='), `the code stays in the address: ${page.url()}`)
   assert.equal(
-    JSON.parse((await next.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
+    JSON.parse((await page.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
     'data',
+  )
+})
+
+test('a sign-in link pasted into a tab open on the sign-in signs in', async (t) => {
+  if (skipWithoutDashboard(t)) return
+  const { app, call } = await startApp(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const browser = await launchChromium()
+  t.after(() => browser.close())
+  const page = await (await browser.newContext()).newPage()
+  const res = await call({ method: 'POST', url: '/v1/session/codes', payload: { scope: 'admin' } })
+  assert.equal(res.statusCode, 201, res.body)
+  const link = new URL(res.json<{ url: string }>().url)
+  // Signed out, on a view of the overview.
+  await page.goto(`${link.origin}/#/week/2025-03-03`)
+  await page.waitForSelector('[data-testid="sign-in"]')
+  await page.evaluate(`location.hash = ${JSON.stringify(link.hash)}`)
+  await page.waitForSelector('[data-testid="total-active"]')
+  assert.ok(!page.url().includes('code='), `the code stays in the address: ${page.url()}`)
+  assert.equal(
+    JSON.parse((await page.evaluate('sessionStorage.getItem("daybook.session")')) ?? '{}').scope,
+    'admin',
   )
 })

@@ -1,13 +1,21 @@
 /**
- * The browser the dashboard tests drive: Debian's chromium through playwright-core, headless.
- * `dashboardSkipReason` says why the tests cannot run here (no chromium, page not built).
+ * What the dashboard's browser tests share: Debian's chromium through playwright-core, headless;
+ * `dashboardSkipReason` says why the tests cannot run here (no chromium, page not built); the
+ * daemon's API as the tests call it; waiting for what the page shows (never for a clock); the
+ * events the tests post; and the directory their screenshots go to.
  */
-import { existsSync } from 'node:fs'
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import type { TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import type { DaemonProcess } from '../daemon.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const WEB_DIST = path.join(import.meta.dirname, '..', '..', 'web', 'dist', 'index.html')
+export const HOUR = 3_600_000
 
 export function dashboardSkipReason(): string | undefined {
   if (!existsSync(CHROMIUM)) {
@@ -15,6 +23,15 @@ export function dashboardSkipReason(): string | undefined {
   }
   if (!existsSync(WEB_DIST)) return `${WEB_DIST} not found (build the page: npm run build:web)`
   return undefined
+}
+
+/** True, after marking the test skipped and saying why, where the dashboard cannot be tested. */
+export function skipWithoutDashboard(t: TestContext): boolean {
+  const skip = dashboardSkipReason()
+  if (skip === undefined) return false
+  t.diagnostic(`skipped: ${skip}`)
+  t.skip(skip)
+  return true
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -31,4 +48,108 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   })
+}
+
+/** The daemon's HTTP API with its admin token: JSON in, JSON out, a failed status fails. */
+export function daemonApi(d: DaemonProcess) {
+  const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
+  return async (method: string, url: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${d.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? null : JSON.stringify(body),
+    })
+    const text = await res.text()
+    assert.ok(res.ok, `${method} ${url}: ${res.status} ${text}`)
+    return JSON.parse(text)
+  }
+}
+
+/** An event of `minutes` from `startMs`, as the wire takes it. */
+export function dashboardEvent(
+  startMs: number,
+  minutes: number,
+  project: string,
+  category: string,
+  app: string,
+) {
+  return {
+    timestamp: new Date(startMs).toISOString(),
+    end_timestamp: new Date(startMs + minutes * 60_000).toISOString(),
+    category,
+    app_name: app,
+    entity_name:
+      category === 'Coding' ? `src/${project}/index.ts` : `https://docs.example/${project}`,
+    entity_type: category === 'Coding' ? 'File' : 'Url',
+    project_name: project,
+    language_name: category === 'Coding' ? 'TypeScript' : null,
+    branch_name: 'main',
+    source_name: category === 'Coding' ? 'wakatime-vscode' : 'daybook-window',
+  }
+}
+
+/** Polls `check` until it holds; after a minute fails with `describe()`. */
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  describe: () => Promise<string>,
+): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(await describe())
+    await sleep(50)
+  }
+}
+
+/** Waits until the element's text is `expected` (the page updates after its requests). */
+export async function waitText(page: Page, testid: string, expected: string): Promise<void> {
+  const shown = () => page.locator(`[data-testid="${testid}"]`).first().textContent()
+  await waitUntil(
+    async () => (await shown()) === expected,
+    async () =>
+      `${testid}: expected ${JSON.stringify(expected)}, shows ${JSON.stringify(await shown())}`,
+  )
+}
+
+/** Waits until `selector` matches exactly `n` elements. */
+export async function waitCount(page: Page, selector: string, n: number): Promise<void> {
+  const count = () => page.locator(selector).count()
+  await waitUntil(
+    async () => (await count()) === n,
+    async () => `${selector}: expected ${n}, found ${await count()}`,
+  )
+}
+
+/**
+ * Waits until no card is loading (`aria-busy`): a click at a measured position needs the layout
+ * that the last requests leave, not the one before them.
+ */
+export async function settled(page: Page): Promise<void> {
+  await waitCount(page, '[aria-busy="true"]', 0)
+}
+
+/** A temp directory for screenshots, and a function that saves one there and names it. */
+export function screenshots(t: TestContext): (page: Page, name: string) => Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-dashboard-'))
+  t.diagnostic(`screenshots: ${dir}`)
+  return async (page, name) => {
+    const file = path.join(dir, `${name}.png`)
+    await page.screenshot({ path: file, fullPage: true })
+    t.diagnostic(`screenshot: ${file}`)
+  }
+}
+
+/**
+ * The errors `page` reports as they come: uncaught exceptions and console errors (the browser
+ * logs a CSP refusal and a failed request there). A test ends by asserting what it expects.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text())
+  })
+  return problems
 }

@@ -15,7 +15,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BrowserContext, Page } from 'playwright-core'
 import { eventInput, startApp } from '../helpers.ts'
-import { dashboardSkipReason, launchChromium } from './dashboard.ts'
+import { dashboardSkipReason, launchChromium, watchProblems } from './dashboard.ts'
 
 const MIN = 60_000
 
@@ -80,15 +80,15 @@ test('the Hooks page in a real browser', async (t) => {
 
   const browser = await launchChromium()
   t.after(() => browser.close())
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } })
+  const ctx = await browser.newContext({
+    viewport: { width: 1280, height: 1000 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  })
   const res = await call({ method: 'POST', url: '/v1/session/codes', payload: { scope: 'admin' } })
   assert.equal(res.statusCode, 201, res.body)
   const page = await ctx.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
+  const problems = watchProblems(page)
   // Signed in through an admin sign-in link, as `daybook open --admin` makes one.
   await page.goto(res.json<{ url: string }>().url.replace(/^http:\/\/[^/]+/, base))
   await page.waitForSelector('[data-testid="total-active"]')
@@ -170,6 +170,35 @@ test('the Hooks page in a real browser', async (t) => {
     '[data-testid="hooks-log"] [data-testid="log-row"]',
     /Time tracking \(test\).*webhook: 204/,
   )
+
+  // The log's times follow the browser's locale: a 12-hour clock here, 24 hours in en-GB.
+  const [fired] = (await api('POST', '/v1/hooks/log', {})) as { firedAt: string }[]
+  const at = new Date(fired?.firedAt ?? '')
+  const [hh, mm, ss] = [at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds()].map((n) =>
+    String(n).padStart(2, '0'),
+  )
+  const hour12 = at.getUTCHours() % 12 === 0 ? 12 : at.getUTCHours() % 12
+  const firedCell = '[data-testid="hooks-log"] [data-testid="log-row"] td:first-child'
+  // Browsers put a narrow no-break space before AM.
+  const shownAt = async (p: Page) =>
+    ((await p.locator(firedCell).first().textContent()) ?? '').replace(/\s/g, ' ')
+  assert.match(
+    await shownAt(page),
+    new RegExp(
+      `^[A-Z][a-z]{2} ${at.getUTCDate()}, ${hour12}:${mm}:${ss} ${at.getUTCHours() < 12 ? 'AM' : 'PM'}$`,
+    ),
+  )
+  const session = String(await page.evaluate('sessionStorage.getItem("daybook.session")'))
+  const gb = await browser.newContext({ locale: 'en-GB', timezoneId: 'UTC' })
+  await gb.addInitScript(`sessionStorage.setItem('daybook.session', ${JSON.stringify(session)})`)
+  const gbPage = await gb.newPage()
+  await gbPage.goto(`${base}/#/hooks`)
+  await gbPage.waitForSelector(firedCell)
+  assert.match(
+    await shownAt(gbPage),
+    new RegExp(`^${at.getUTCDate()} [A-Z][a-z]{2},? ${hh}:${mm}:${ss}$`),
+  )
+  await gb.close()
 
   // Do-not-disturb from the page.
   await page.click('[data-testid="dnd-enabled"]')

@@ -22,6 +22,7 @@ import {
   takeCodeFromHash,
 } from './session.ts'
 import { HooksView } from './views/hooks.tsx'
+import { formatStamp } from './format.ts'
 import { Overview } from './views/overview.tsx'
 import { SettingsView } from './views/settings.tsx'
 import { SignIn } from './views/signin.tsx'
@@ -103,31 +104,48 @@ export function App() {
     [session, signOut],
   )
 
-  // A sign-in link: exchange its one-time code for a session token.
+  // A sign-in link: exchange its one-time code for a session token. Read at load and on every
+  // change of the hash: a link pasted into an open tab changes only the hash, which reloads
+  // nothing.
   useEffect(() => {
-    const code = takeCodeFromHash()
-    if (code === undefined) return
-    setExchanging(true)
-    new DaybookApi()
-      .createSession(code)
-      .then((s) => {
-        const stored = { token: s.token, scope: s.scope, expiresAt: s.expiresAt }
-        saveSession(stored)
-        setSignInError(undefined)
-        setSession(stored)
-      })
-      .catch((e: unknown) => {
-        clearSession()
-        setSession(undefined)
-        setSignInError(e instanceof Error ? e.message : String(e))
-      })
-      .finally(() => setExchanging(false))
-  }, [])
-
-  useEffect(() => {
-    const onHash = () => setRoute(parseHash(location.hash))
+    let ctrl: AbortController | undefined
+    const takeCode = () => {
+      const code = takeCodeFromHash()
+      if (code === undefined) return false
+      ctrl?.abort()
+      const mine = (ctrl = new AbortController())
+      setExchanging(true)
+      new DaybookApi()
+        .createSession(code)
+        .then((s) => {
+          if (mine.signal.aborted) return
+          const stored = { token: s.token, scope: s.scope, expiresAt: s.expiresAt }
+          saveSession(stored)
+          setSignInError(undefined)
+          setSession(stored)
+        })
+        .catch((e: unknown) => {
+          if (mine.signal.aborted) return
+          clearSession()
+          setSession(undefined)
+          setSignInError(e instanceof Error ? e.message : String(e))
+        })
+        .finally(() => {
+          if (!mine.signal.aborted) setExchanging(false)
+        })
+      return true
+    }
+    takeCode()
+    const onHash = () => {
+      // The code leaves the address at once; the route is what remains of the hash.
+      takeCode()
+      setRoute(parseHash(location.hash))
+    }
     addEventListener('hashchange', onHash)
-    return () => removeEventListener('hashchange', onHash)
+    return () => {
+      ctrl?.abort()
+      removeEventListener('hashchange', onHash)
+    }
   }, [])
 
   const navigate = useCallback((change: Partial<Route>) => {
@@ -145,6 +163,41 @@ export function App() {
     (signal) => (api ? api.settings(signal) : Promise.resolve(undefined)),
     [api, tick],
   )
+
+  // The calendar, the context and the selection keep their identity while nothing in them
+  // changes: the views skip rendering again what has not changed (see memo.ts).
+  const s = settings.data
+  const zone = useMemo(() => {
+    if (!s) return undefined
+    const tz = route.tz ?? s.timezone ?? browserZone()
+    try {
+      return { tz, cal: makeCalendar(tz, s.startOfDay), error: undefined }
+    } catch {
+      return {
+        tz: browserZone(),
+        cal: makeCalendar(browserZone(), s.startOfDay),
+        error: `Unknown time zone ${tz}; showing ${browserZone()}`,
+      }
+    }
+  }, [route.tz, s])
+  const cal: Calendar | undefined = zone?.cal
+  const tz = zone?.tz ?? browserZone()
+  const zoneError = zone?.error
+  const ctx = useMemo<Ctx | undefined>(
+    () => (s && cal && api && session ? { api, session, settings: s, cal, tz, tick } : undefined),
+    [api, session, s, cal, tz, tick],
+  )
+  const selKey = route.sel ? selectionPath(route.sel) : undefined
+  const sel = useMemo(
+    () => route.sel ?? (cal ? presetSelection('today', Date.now(), cal) : undefined),
+    [selKey, cal],
+  )
+  const filtersKey = JSON.stringify(route.filters)
+  const filters = useMemo(() => route.filters, [filtersKey])
+  const onSelect = useCallback((next: Selection) => navigate({ sel: next }), [navigate])
+  const onZone = useCallback((zone?: string) => navigate({ tz: zone }), [navigate])
+  const onGroup = useCallback((group: Group) => navigate({ group }), [navigate])
+  const onFilters = useCallback((f: ActiveFilters) => navigate({ filters: f }), [navigate])
 
   if (exchanging) {
     return (
@@ -166,22 +219,6 @@ export function App() {
       />
     )
   }
-
-  const s = settings.data
-  let cal: Calendar | undefined
-  let tz = route.tz ?? s?.timezone ?? browserZone()
-  let zoneError: string | undefined
-  if (s) {
-    try {
-      cal = makeCalendar(tz, s.startOfDay)
-    } catch {
-      zoneError = `Unknown time zone ${tz}; showing ${browserZone()}`
-      tz = browserZone()
-      cal = makeCalendar(tz, s.startOfDay)
-    }
-  }
-  const ctx: Ctx | undefined = s && cal ? { api, session, settings: s, cal, tz, tick } : undefined
-  const sel = route.sel ?? (cal ? presetSelection('today', Date.now(), cal) : undefined)
 
   return (
     <div class="shell">
@@ -210,7 +247,7 @@ export function App() {
           title={
             live.lastChange === undefined
               ? 'New activity appears without reloading'
-              : `Last update ${new Date(live.lastChange).toLocaleTimeString()}`
+              : `Last update ${formatStamp(live.lastChange, tz)}`
           }
         >
           {live.state === 'live' ? 'Live' : live.state === 'connecting' ? 'Connecting…' : 'Offline'}
@@ -242,12 +279,12 @@ export function App() {
           ctx={ctx}
           sel={sel}
           group={route.group}
-          filters={route.filters}
+          filters={filters}
           zoneOverride={route.tz}
-          onSelect={(next) => navigate({ sel: next })}
-          onZone={(zone) => navigate({ tz: zone })}
-          onGroup={(group) => navigate({ group })}
-          onFilters={(filters) => navigate({ filters })}
+          onSelect={onSelect}
+          onZone={onZone}
+          onGroup={onGroup}
+          onFilters={onFilters}
         />
       )}
     </div>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { DaybookApi } from '../../src/client/api.ts'
 
 export interface Loaded<T> {
@@ -7,25 +7,54 @@ export interface Loaded<T> {
   loading: boolean
 }
 
+function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]))
+}
+
 /**
  * Runs `load` whenever `deps` change, aborting the previous run; keeps the last data while a new
  * run is under way (a live refresh does not blank the page).
+ *
+ * `enabled` false holds a load back (the page's secondary cards wait for the chart a person looks
+ * at first, so their requests do not queue before it); once enabled, it runs only if `deps`
+ * differ from those of the last completed load.
+ *
+ * The request goes out as soon as the render is committed (a layout effect), not after the
+ * browser has painted it: on a busy machine a paint of the whole page costs a noticeable share of
+ * the time to the first chart.
  */
-export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
+export function useLoad<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: unknown[],
+  enabled = true,
+): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({
     data: undefined,
     error: undefined,
     loading: true,
   })
-  useEffect(() => {
+  const done = useRef<unknown[] | undefined>(undefined)
+  useLayoutEffect(() => {
+    // What is shown is the last completed load's: nothing to do when it is of these deps.
+    if (done.current !== undefined && sameDeps(done.current, deps)) {
+      setState((s) => (s.loading ? { ...s, loading: false } : s))
+      return
+    }
+    if (!enabled) {
+      setState((s) => (s.loading ? s : { ...s, loading: true }))
+      return
+    }
     const ctrl = new AbortController()
-    setState((s) => ({ ...s, loading: true }))
+    setState((s) => (s.loading ? s : { ...s, loading: true }))
     load(ctrl.signal).then(
       (data) => {
-        if (!ctrl.signal.aborted) setState({ data, error: undefined, loading: false })
+        if (ctrl.signal.aborted) return
+        done.current = deps
+        setState({ data, error: undefined, loading: false })
       },
       (error: unknown) => {
         if (ctrl.signal.aborted) return
+        done.current = deps
         setState({
           data: undefined,
           error: error instanceof Error ? error : new Error(String(error)),
@@ -34,7 +63,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       },
     )
     return () => ctrl.abort()
-  }, deps)
+  }, [...deps, enabled])
   return state
 }
 

@@ -17,6 +17,7 @@ import {
   periodFirstDate,
 } from '../../src/domain/periods.ts'
 import type { PresetParam } from '../../src/client/api.ts'
+import { formatDate } from './format.ts'
 
 export type Unit = 'day' | 'week' | 'month' | 'year'
 
@@ -130,7 +131,7 @@ export function resolve(sel: Selection, cal: Calendar, nowMs: number): Resolved 
   let insightRange: string | undefined
   let title: string
   const fmt = (d: Temporal.PlainDate, opts: Intl.DateTimeFormatOptions) =>
-    d.toLocaleString('en-GB', opts)
+    formatDate(d.toString(), opts)
   if (sel.unit === 'custom') {
     title = `${fmt(pd(sel.start), { day: 'numeric', month: 'short', year: 'numeric' })} – ${fmt(pd(sel.end), { day: 'numeric', month: 'short', year: 'numeric' })}`
   } else {

@@ -2,26 +2,35 @@
  * Stacked bars of active time per hour (a day) or per day, by a dimension; clicking a segment
  * (or its legend entry) filters everything by that name. Drawn by uPlot on a canvas.
  */
-import { useEffect, useRef } from 'preact/hooks'
+import { useLayoutEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import type { Bucket } from '../../../src/client/api.ts'
 import type { BucketUnit, Calendar } from '../../../src/domain/calendar.ts'
 import { splitRange } from '../../../src/domain/calendar.ts'
-import { formatDuration } from '../format.ts'
+import { formatDate, formatDuration, formatHour } from '../format.ts'
 import { PALETTE } from '../palette.ts'
+import { cssVar, DURATION_INCRS } from './charts.tsx'
 
-const OTHER = 'Other'
+/**
+ * The slot of the groups beyond the seventh, together. Not the name `Other`: that is a real
+ * category (events nothing named), which filters like any other.
+ */
+export const REST = '\u0000rest'
 
 export interface BarData {
   /** Bucket labels, in order (the API's own labels: `2025-03-03 09:00:00`, `2025-03-03`). */
   labels: string[]
-  /** Groups drawn, bottom of the stack first (the largest), `Other` last when there is one. */
+  /** Groups drawn, bottom of the stack first (the largest), `REST` last when there is one. */
   groups: string[]
   /** `values[g][i]`: seconds of group g in bucket i. */
   values: number[][]
+  /** How many groups `REST` holds (0 when there is none). */
+  restCount: number
+  /** The API's rows, every group (what the CSV export writes). */
+  rows: readonly Bucket[]
 }
 
-/** Shapes bucket rows into a stack: the seven largest groups and the rest as `Other`. */
+/** Shapes bucket rows into a stack: the seven largest groups and the rest together. */
 export function barData(
   rows: readonly Bucket[],
   range: { startMs: number; endMs: number },
@@ -36,24 +45,29 @@ export function barData(
   }
   const ranked = [...totals].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1])
   const top = ranked.slice(0, ranked.length > 8 ? 7 : 8).map(([g]) => g)
-  const groups = ranked.length > top.length ? [...top, OTHER] : top
+  const groups = ranked.length > top.length ? [...top, REST] : top
   const slot = new Map(groups.map((g, i) => [g, i]))
   const values = groups.map(() => labels.map(() => 0))
   for (const r of rows) {
     const i = index.get(r.bucket)
     if (i === undefined) continue
     for (const [g, s] of Object.entries(r.groupedValues)) {
-      const gi = slot.get(g) ?? slot.get(OTHER)
+      const gi = slot.get(g) ?? slot.get(REST)
       const line = gi === undefined ? undefined : values[gi]
       if (line) line[i] = (line[i] ?? 0) + s
     }
   }
-  return { labels, groups, values }
+  return { labels, groups, values, restCount: ranked.length - top.length, rows }
 }
 
+/** An axis label of a bucket: the hour of a day, a day's number, a month's name on its first. */
 function tick(label: string, unit: BucketUnit): string {
-  if (unit === 'hour') return label.slice(11, 13)
-  return label.slice(8, 10) === '01' || unit !== 'day' ? label.slice(5, 10) : label.slice(8, 10)
+  if (unit === 'hour') return formatHour(Number(label.slice(11, 13)))
+  const date = label.slice(0, 10)
+  if (unit !== 'day' || label.slice(8, 10) === '01') {
+    return formatDate(date, { day: 'numeric', month: 'short' })
+  }
+  return String(Number(label.slice(8, 10)))
 }
 
 /** Cumulative stacks, the top of the stack first (uPlot draws the series in order). */
@@ -67,15 +81,13 @@ function stacked(data: BarData): number[][] {
   return out.reverse()
 }
 
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback
-}
-
 export function StackedBars(props: {
   data: BarData
   unit: BucketUnit
   groupLabel: string
   active: string | undefined
+  /** Names what is drawn (period, grouping, filters): the page marks when each is first drawn. */
+  drawKey: string
   onPick: (group: string) => void
   onDrawn?: () => void
 }) {
@@ -84,14 +96,17 @@ export function StackedBars(props: {
   pick.current = props.onPick
   const drawn = useRef(props.onDrawn)
   drawn.current = props.onDrawn
-  const { data, unit } = props
+  const { data, unit, drawKey } = props
 
-  useEffect(() => {
+  // Drawn as the render is committed, before the browser paints the rest of the page.
+  useLayoutEffect(() => {
     const el = box.current
     if (!el) return
     const n = data.groups.length
     const stacks = stacked(data)
     const xs = data.labels.map((_, i) => i)
+    const monthly = unit === 'day' && data.labels.length > 62
+    const monthStarts = xs.filter((i) => data.labels[i]?.slice(8, 10) === '01')
     const axisColour = cssVar('--fg-muted', '#666')
     const gridColour = cssVar('--grid', '#ddd')
     const series: uPlot.Series[] = [{}]
@@ -99,7 +114,7 @@ export function StackedBars(props: {
       const g = n - 1 - k // stacks[k] tops group g
       const colour = PALETTE[Math.min(g, PALETTE.length - 1)] ?? '#999'
       series.push({
-        label: data.groups[g] ?? '',
+        label: data.groups[g] === REST ? 'more' : (data.groups[g] ?? ''),
         fill: colour,
         stroke: colour,
         width: 0,
@@ -124,9 +139,12 @@ export function StackedBars(props: {
           values: (_u, splits) =>
             splits.map((i) => {
               const l = data.labels[Math.round(i)]
-              return Number.isInteger(i) && l !== undefined ? tick(l, unit) : ''
+              if (!Number.isInteger(i) || l === undefined) return ''
+              return monthly ? formatDate(l.slice(0, 10), { month: 'short' }) : tick(l, unit)
             }),
           incrs: [1, 2, 3, 6, 7, 12, 14, 30, 61],
+          // Days of more than two months: a tick on the first of each month.
+          ...(monthly ? { splits: () => monthStarts } : {}),
         },
         {
           stroke: axisColour,
@@ -134,7 +152,7 @@ export function StackedBars(props: {
           ticks: { stroke: gridColour },
           size: 56,
           values: (_u, splits) => splits.map((v) => formatDuration(v)),
-          incrs: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800],
+          incrs: DURATION_INCRS.filter((s) => s >= 60),
         },
       ],
       series,
@@ -148,6 +166,14 @@ export function StackedBars(props: {
         ],
       },
     }
+    let drawnOnce = false
+    opts.hooks?.draw?.push(() => {
+      if (drawnOnce) return
+      drawnOnce = true
+      // When the chart of this period and grouping first appeared (the benchmark's interaction).
+      el.dataset.keyDrawnAt = String(Math.round(performance.now()))
+      el.dataset.key = drawKey
+    })
     const plot = new uPlot(opts, [xs, ...stacks] as uPlot.AlignedData, el)
     const onClick = () => {
       const i = plot.cursor.idx
@@ -159,7 +185,7 @@ export function StackedBars(props: {
         const v = data.values[g]?.[i] ?? 0
         if (v > 0 && y >= below && y <= below + v) {
           const name = data.groups[g]
-          if (name !== undefined && name !== OTHER) pick.current(name)
+          if (name !== undefined && name !== REST) pick.current(name)
           return
         }
         below += v
@@ -175,7 +201,7 @@ export function StackedBars(props: {
       resize.disconnect()
       plot.destroy()
     }
-  }, [data, unit])
+  }, [data, unit, drawKey])
 
   const total = data.values.reduce((s, line) => s + line.reduce((a, b) => a + b, 0), 0)
   return (
@@ -189,20 +215,38 @@ export function StackedBars(props: {
         aria-label={`Stacked bars: ${formatDuration(total)} in ${data.labels.length} ${unit}s; the legend below filters`}
       />
       <ul class="legend" aria-label="Legend: click to filter">
-        {data.groups.map((g, i) => (
-          <li>
-            <button
-              type="button"
-              class="row-button"
-              disabled={g === OTHER}
-              aria-pressed={props.active === g}
-              onClick={() => props.onPick(g)}
-            >
-              <span class={`swatch c${Math.min(i, PALETTE.length - 1)}`} aria-hidden="true" />
-              {g === '' ? '(none)' : g}
-            </button>
-          </li>
-        ))}
+        {data.groups.map((g, i) => {
+          const swatch = (
+            <span class={`swatch c${Math.min(i, PALETTE.length - 1)}`} aria-hidden="true" />
+          )
+          // The smaller groups together are no name to filter by: shown as plainly as the rest,
+          // but not as a button.
+          return g === REST ? (
+            <li>
+              <span
+                class="legend-rest"
+                data-testid="legend-rest"
+                title="The smaller groups together; the breakdowns list each"
+              >
+                {swatch}
+                {data.restCount} more
+              </span>
+            </li>
+          ) : (
+            <li>
+              <button
+                type="button"
+                class="row-button"
+                data-name={g}
+                aria-pressed={props.active === g}
+                onClick={() => props.onPick(g)}
+              >
+                {swatch}
+                {g === '' ? '(none)' : g}
+              </button>
+            </li>
+          )
+        })}
       </ul>
     </section>
   )

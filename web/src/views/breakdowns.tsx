@@ -1,6 +1,7 @@
 import type { Bucket } from '../../../src/client/api.ts'
 import { formatDuration, formatShare } from '../format.ts'
 import { useState } from 'preact/hooks'
+import { memo } from '../memo.ts'
 
 /** Seconds per group, largest first, from bucket rows (summing a group over its buckets). */
 export function groupTotals(rows: readonly Bucket[]): [string, number][] {
@@ -19,12 +20,14 @@ export function groupTotals(rows: readonly Bucket[]): [string, number][] {
  * One breakdown: names with durations and shares, each a button that filters by it. `all` lists
  * every row (projects); others show the top ten first.
  */
-export function Breakdown(props: {
+function BreakdownCard(props: {
   title: string
   testid: string
   rows: [string, number][] | undefined
   total: number
   all?: boolean
+  /** Names that run long (files, titles, URLs): a wider card. */
+  wide?: boolean
   active: string | undefined
   error?: Error | undefined
   onPick: (name: string) => void
@@ -34,7 +37,7 @@ export function Breakdown(props: {
   const shown = props.all || expanded ? rows : rows.slice(0, 10)
   const max = rows[0]?.[1] ?? 0
   return (
-    <section class="card breakdown" aria-label={props.title}>
+    <section class={`card breakdown${props.wide ? ' wide' : ''}`} aria-label={props.title}>
       <h3>{props.title}</h3>
       {props.error ? (
         <p class="error">{props.error.message}</p>
@@ -67,3 +70,6 @@ export function Breakdown(props: {
     </section>
   )
 }
+
+/** Breakdown, rendered again only when its props change. */
+export const Breakdown = memo(BreakdownCard)

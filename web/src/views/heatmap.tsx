@@ -3,15 +3,21 @@ import { ApiError, type Heatmap as HeatmapData } from '../../../src/client/api.t
 import type { Ctx } from '../context.ts'
 import { useLoad } from '../hooks.ts'
 import { customPreset } from '../range.ts'
+import { memo } from '../memo.ts'
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
-export function Heatmap(props: { ctx: Ctx; range: { startMs: number; endMs: number } }) {
+function HeatmapCard(props: {
+  ctx: Ctx
+  range: { startMs: number; endMs: number }
+  ready: boolean
+}) {
   const { api, tz, tick } = props.ctx
   const loaded = useLoad(
     (signal): Promise<HeatmapData> =>
       api.heatmap({ preset: customPreset(props.range.startMs, props.range.endMs), tz }, signal),
     [api, props.range.startMs, props.range.endMs, tz, tick],
+    props.ready,
   )
   const cells = new Map<string, { keys: number; clicks: number }>()
   for (const c of loaded.data?.cells ?? []) cells.set(`${c.weekday}:${c.hour}`, c)
@@ -19,7 +25,7 @@ export function Heatmap(props: { ctx: Ctx; range: { startMs: number; endMs: numb
   const missing = loaded.error instanceof ApiError && loaded.error.status === 404
   return (
     <section
-      class="card heatmap"
+      class="card heatmap wide"
       aria-label="Input activity by weekday and hour"
       aria-busy={loaded.loading}
     >
@@ -62,3 +68,6 @@ export function Heatmap(props: { ctx: Ctx; range: { startMs: number; endMs: numb
     </section>
   )
 }
+
+/** Heatmap, rendered again only when its props change. */
+export const Heatmap = memo(HeatmapCard)

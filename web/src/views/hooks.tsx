@@ -20,6 +20,7 @@ import {
   type TemplateField,
   ruleId,
 } from '../../../src/domain/hooks/templates.ts'
+import { formatStamp } from '../format.ts'
 
 /** How often the page reads progress and the log again (the daemon evaluates every 15 s). */
 const REFRESH_MS = 10_000
@@ -29,17 +30,9 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
+/** When something happened, as the browser's locale writes it in the zone the page shows. */
 function when(ms: string | null, timeZone: string): string {
-  if (ms === null) return 'never'
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(Date.parse(ms))
+  return ms === null ? 'never' : formatStamp(Date.parse(ms), timeZone)
 }
 
 /** `activity ≥ 50 min`, `no_break 50/5 min`: what a rule watches, short. */
@@ -163,118 +156,122 @@ export function HooksView(props: { api: DaybookApi; timeZone: string }) {
           </p>
         ) : null}
         {list.length > 0 ? (
-          <table data-testid="hooks-rules">
-            <thead>
-              <tr>
-                <th scope="col">On</th>
-                <th scope="col">Rule</th>
-                <th scope="col">When</th>
-                <th scope="col">Now</th>
-                <th scope="col">Last fired</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((rule) => {
-                const s = status(rule.id)
-                return (
-                  <tr data-testid="hook-row" data-id={rule.id}>
-                    <td>
-                      <input
-                        type="checkbox"
-                        data-testid="hook-enabled"
-                        aria-label={`${rule.name} on`}
-                        checked={rule.enabled}
-                        onChange={(e) => {
-                          const enabled = e.currentTarget.checked
-                          void save(
-                            list.map((r) => (r.id === rule.id ? { ...r, enabled } : r)),
-                            `${rule.name} is ${enabled ? 'on' : 'off'}`,
-                          )
-                        }}
-                      />
-                    </td>
-                    <td>
-                      {rule.name}
-                      <br />
-                      <span class="muted">
-                        {rule.then.map((a) => a.kind).join(', ')}
-                        {rule.cooldownMinutes > 0 ? ` · cooldown ${rule.cooldownMinutes} min` : ''}
-                      </span>
-                    </td>
-                    <td>{describe(rule)}</td>
-                    <td data-testid="hook-progress">
-                      {!rule.enabled ? (
-                        'off'
-                      ) : s?.progress ? (
-                        <>
-                          {s.progress.threshold > 0 && s.progress.value >= 0 ? (
-                            <meter
-                              min={0}
-                              max={s.progress.threshold}
-                              value={Math.min(s.progress.value, s.progress.threshold)}
-                            />
-                          ) : null}{' '}
-                          {s.progress.text}
-                        </>
-                      ) : (
-                        '…'
-                      )}
-                      {s?.lastError ? (
-                        <span class="error" data-testid="hook-error">
-                          <br />
-                          {s.lastError}
-                        </span>
-                      ) : null}
-                      {s && s.waiting > 0 ? (
+          <div class="table-wrap">
+            <table data-testid="hooks-rules">
+              <thead>
+                <tr>
+                  <th scope="col">On</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">When</th>
+                  <th scope="col">Now</th>
+                  <th scope="col">Last fired</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((rule) => {
+                  const s = status(rule.id)
+                  return (
+                    <tr data-testid="hook-row" data-id={rule.id}>
+                      <td>
+                        <input
+                          type="checkbox"
+                          data-testid="hook-enabled"
+                          aria-label={`${rule.name} on`}
+                          checked={rule.enabled}
+                          onChange={(e) => {
+                            const enabled = e.currentTarget.checked
+                            void save(
+                              list.map((r) => (r.id === rule.id ? { ...r, enabled } : r)),
+                              `${rule.name} is ${enabled ? 'on' : 'off'}`,
+                            )
+                          }}
+                        />
+                      </td>
+                      <td>
+                        {rule.name}
+                        <br />
                         <span class="muted">
-                          <br />
-                          {s.waiting} notification(s) wait for do-not-disturb
+                          {rule.then.map((a) => a.kind).join(', ')}
+                          {rule.cooldownMinutes > 0
+                            ? ` · cooldown ${rule.cooldownMinutes} min`
+                            : ''}
                         </span>
-                      ) : null}
-                    </td>
-                    <td>{when(s?.lastFired ?? null, props.timeZone)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        data-testid="hook-test"
-                        onClick={() => {
-                          hooks.test(rule.id).then(
-                            (entry) => {
-                              const failed = entry.actions.some((a) => a.ok === false)
-                              setResult({
-                                ok: !failed,
-                                text: `Tested ${rule.name}: ${entry.actions.map(outcome).join('; ')}`,
-                              })
-                              reload()
-                            },
-                            (e: unknown) => setResult({ ok: false, text: message(e) }),
-                          )
-                        }}
-                      >
-                        Test
-                      </button>{' '}
-                      <button
-                        type="button"
-                        aria-label={`Delete ${rule.name}`}
-                        onClick={() => {
-                          if (!confirm(`Delete the rule ${rule.name}?`)) return
-                          void save(
-                            list.filter((r) => r.id !== rule.id),
-                            `${rule.name} deleted`,
-                          )
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+                      </td>
+                      <td>{describe(rule)}</td>
+                      <td data-testid="hook-progress">
+                        {!rule.enabled ? (
+                          'off'
+                        ) : s?.progress ? (
+                          <>
+                            {s.progress.threshold > 0 && s.progress.value >= 0 ? (
+                              <meter
+                                min={0}
+                                max={s.progress.threshold}
+                                value={Math.min(s.progress.value, s.progress.threshold)}
+                              />
+                            ) : null}{' '}
+                            {s.progress.text}
+                          </>
+                        ) : (
+                          '…'
+                        )}
+                        {s?.lastError ? (
+                          <span class="error" data-testid="hook-error">
+                            <br />
+                            {s.lastError}
+                          </span>
+                        ) : null}
+                        {s && s.waiting > 0 ? (
+                          <span class="muted">
+                            <br />
+                            {s.waiting} notification(s) wait for do-not-disturb
+                          </span>
+                        ) : null}
+                      </td>
+                      <td>{when(s?.lastFired ?? null, props.timeZone)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          data-testid="hook-test"
+                          onClick={() => {
+                            hooks.test(rule.id).then(
+                              (entry) => {
+                                const failed = entry.actions.some((a) => a.ok === false)
+                                setResult({
+                                  ok: !failed,
+                                  text: `Tested ${rule.name}: ${entry.actions.map(outcome).join('; ')}`,
+                                })
+                                reload()
+                              },
+                              (e: unknown) => setResult({ ok: false, text: message(e) }),
+                            )
+                          }}
+                        >
+                          Test
+                        </button>{' '}
+                        <button
+                          type="button"
+                          aria-label={`Delete ${rule.name}`}
+                          onClick={() => {
+                            if (!confirm(`Delete the rule ${rule.name}?`)) return
+                            void save(
+                              list.filter((r) => r.id !== rule.id),
+                              `${rule.name} deleted`,
+                            )
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
         ) : null}
       </section>
 
@@ -369,33 +366,35 @@ export function HooksView(props: { api: DaybookApi; timeZone: string }) {
         {entries.length === 0 ? (
           <p class="muted">No rule has fired yet.</p>
         ) : (
-          <table data-testid="hooks-log">
-            <thead>
-              <tr>
-                <th scope="col">Fired</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr data-testid="log-row">
-                  <td>{when(e.firedAt, props.timeZone)}</td>
-                  <td>
-                    {list.find((r) => r.id === e.hookId)?.name ?? e.hookId}
-                    {(e.payload as { test?: boolean }).test ? ' (test)' : ''}
-                  </td>
-                  <td>
-                    {e.actions.map((a) => (
-                      <span class={a.ok === false ? 'error' : a.ok ? 'ok' : 'muted'}>
-                        {outcome(a)}{' '}
-                      </span>
-                    ))}
-                  </td>
+          <div class="table-wrap">
+            <table data-testid="hooks-log">
+              <thead>
+                <tr>
+                  <th scope="col">Fired</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Actions</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr data-testid="log-row">
+                    <td>{when(e.firedAt, props.timeZone)}</td>
+                    <td>
+                      {list.find((r) => r.id === e.hookId)?.name ?? e.hookId}
+                      {(e.payload as { test?: boolean }).test ? ' (test)' : ''}
+                    </td>
+                    <td>
+                      {e.actions.map((a) => (
+                        <span class={a.ok === false ? 'error' : a.ok ? 'ok' : 'muted'}>
+                          {outcome(a)}{' '}
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {count > LOG_PAGE ? (
           <p>

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'preact/hooks'
+import { memo } from '../memo.ts'
 import type { Calendar } from '../../../src/domain/calendar.ts'
 import {
   matchingPreset,
@@ -31,7 +32,6 @@ export function RangePicker(props: {
   const [custom, setCustom] = useState(sel.unit === 'custom')
   const [start, setStart] = useState(first)
   const [end, setEnd] = useState(last)
-  const zoneList = useMemo(() => zones(props.tz), [props.tz])
   return (
     <section class="picker" data-testid="range-picker" aria-label="Period">
       <div class="row">
@@ -113,29 +113,44 @@ export function RangePicker(props: {
           <button type="submit">Show</button>
         </form>
       ) : null}
-      <div class="row zone">
-        <label>
-          Time zone{' '}
-          <select
-            value={props.tz}
-            onChange={(e) => props.onZone(e.currentTarget.value)}
-            aria-describedby="zone-note"
-          >
-            {zoneList.map((z) => (
-              <option value={z}>{z}</option>
-            ))}
-          </select>
-        </label>
-        <span id="zone-note" class="muted">
-          {props.zoneOverridden ? (
-            <button type="button" class="link" onClick={() => props.onZone(undefined)}>
-              Use the settings' zone
-            </button>
-          ) : (
-            'from the settings'
-          )}
-        </span>
-      </div>
+      <ZonePicker tz={props.tz} overridden={props.zoneOverridden} onZone={props.onZone} />
     </section>
   )
 }
+
+/**
+ * The zone in use, out of every zone the browser knows (some four hundred options: rendered again
+ * only when the zone changes, not with every period).
+ */
+const ZonePicker = memo(function ZonePicker(props: {
+  tz: string
+  overridden: boolean
+  onZone: (tz: string | undefined) => void
+}) {
+  const zoneList = useMemo(() => zones(props.tz), [props.tz])
+  return (
+    <div class="row zone">
+      <label>
+        Time zone{' '}
+        <select
+          value={props.tz}
+          onChange={(e) => props.onZone(e.currentTarget.value)}
+          aria-describedby="zone-note"
+        >
+          {zoneList.map((z) => (
+            <option value={z}>{z}</option>
+          ))}
+        </select>
+      </label>
+      <span id="zone-note" class="muted">
+        {props.overridden ? (
+          <button type="button" class="link" onClick={() => props.onZone(undefined)}>
+            Use the settings' zone
+          </button>
+        ) : (
+          'from the settings'
+        )}
+      </span>
+    </div>
+  )
+})

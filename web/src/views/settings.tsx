@@ -2,7 +2,7 @@
  * Settings a person changes: zone, start of day, category rules, source priority, and tokens.
  * Changing them needs an admin session; a data session says how to get one.
  */
-import { useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, type Settings, type Token } from '../../../src/client/api.ts'
 import type { Ctx } from '../context.ts'
 import { formatDateTime } from '../format.ts'
@@ -25,6 +25,52 @@ function message(e: unknown): string {
 
 type Rule = Settings['categoryRules'][number]
 
+/** `el` as tall as its text, wrapped at its width. */
+function fitHeight(el: HTMLTextAreaElement): void {
+  el.style.height = 'auto'
+  el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`
+}
+
+/**
+ * A regular expression's box, as tall as it needs to show the whole pattern (wrapped, never
+ * scrolled out of sight). A pattern is one line: Enter does not add a line break.
+ */
+function PatternBox(props: { label: string; value: string; onChange: (value: string) => void }) {
+  const box = useRef<HTMLTextAreaElement>(null)
+  useLayoutEffect(() => {
+    const el = box.current
+    if (el) fitHeight(el)
+  }, [props.value])
+  // A narrower box wraps onto more lines (a phone turned, a window resized): fit it again.
+  useEffect(() => {
+    const el = box.current
+    if (!el) return
+    let width = el.clientWidth
+    const observer = new ResizeObserver(() => {
+      if (el.clientWidth === width) return
+      width = el.clientWidth
+      fitHeight(el)
+    })
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [])
+  return (
+    <textarea
+      ref={box}
+      class="pattern"
+      rows={1}
+      aria-label={props.label}
+      value={props.value}
+      required
+      spellcheck={false}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') e.preventDefault()
+      }}
+      onInput={(e) => props.onChange(e.currentTarget.value.replace(/[\r\n]+/g, ''))}
+    />
+  )
+}
+
 export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
   const { api, settings, session } = props.ctx
   const readOnly = session.scope === 'data'
@@ -45,8 +91,10 @@ export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
       setResult({ ok: false, text: message(e) })
     }
   }
-  const zones =
+  const known =
     typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
+  // The saved zone is listed even where the browser's list lacks it (Chromium's has no `UTC`).
+  const zones = tz === '' || known.includes(tz) ? known : [tz, ...known]
 
   return (
     <main class="settings">
@@ -103,64 +151,65 @@ export function SettingsView(props: { ctx: Ctx; onSaved: () => void }) {
           recounted under the new rules.
         </p>
         <fieldset disabled={readOnly}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Match</th>
-                <th scope="col">Pattern</th>
-                <th scope="col">Category</th>
-                <th scope="col">
-                  <span class="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.map((rule, i) => {
-                const set = (change: Partial<Rule>) =>
-                  setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)))
-                return (
-                  <tr>
-                    <td>
-                      <select
-                        aria-label={`Rule ${i + 1}: match on`}
-                        value={rule.match}
-                        onChange={(e) => set({ match: e.currentTarget.value as Rule['match'] })}
-                      >
-                        <option value="app">app</option>
-                        <option value="title">title</option>
-                        <option value="url">url</option>
-                      </select>
-                    </td>
-                    <td>
-                      <input
-                        aria-label={`Rule ${i + 1}: pattern`}
-                        value={rule.pattern}
-                        required
-                        onInput={(e) => set({ pattern: e.currentTarget.value })}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        aria-label={`Rule ${i + 1}: category`}
-                        value={rule.category}
-                        required
-                        onInput={(e) => set({ category: e.currentTarget.value })}
-                      />
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        aria-label={`Remove rule ${i + 1}`}
-                        onClick={() => setRules(rules.filter((_, j) => j !== i))}
-                      >
-                        ×
-                      </button>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table class="rules">
+              <thead>
+                <tr>
+                  <th scope="col">Match</th>
+                  <th scope="col">Pattern</th>
+                  <th scope="col">Category</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Remove</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rules.map((rule, i) => {
+                  const set = (change: Partial<Rule>) =>
+                    setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)))
+                  return (
+                    <tr>
+                      <td>
+                        <select
+                          aria-label={`Rule ${i + 1}: match on`}
+                          value={rule.match}
+                          onChange={(e) => set({ match: e.currentTarget.value as Rule['match'] })}
+                        >
+                          <option value="app">app</option>
+                          <option value="title">title</option>
+                          <option value="url">url</option>
+                        </select>
+                      </td>
+                      <td class="pattern">
+                        <PatternBox
+                          label={`Rule ${i + 1}: pattern`}
+                          value={rule.pattern}
+                          onChange={(pattern) => set({ pattern })}
+                        />
+                      </td>
+                      <td>
+                        <input
+                          aria-label={`Rule ${i + 1}: category`}
+                          value={rule.category}
+                          required
+                          onInput={(e) => set({ category: e.currentTarget.value })}
+                        />
+                      </td>
+                      <td>
+                        <button
+                          type="button"
+                          aria-label={`Remove rule ${i + 1}`}
+                          onClick={() => setRules(rules.filter((_, j) => j !== i))}
+                        >
+                          ×
+                        </button>
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
           <button
             type="button"
             onClick={() => setRules([...rules, { match: 'app', pattern: '', category: '' }])}
@@ -251,55 +300,60 @@ function Tokens(props: { ctx: Ctx; readOnly: boolean }) {
         <p class="error">{list.error.message}</p>
       ) : (
         <>
-          <table data-testid="tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Token</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="visually-hidden">Revoke</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(list.data ?? []).map((t) => (
-                <tr class={t.revoked ? 'revoked' : ''}>
-                  <td>{t.name}</td>
-                  <td>{t.acl}</td>
-                  <td>
-                    <code>{t.token_preview}</code>
-                  </td>
-                  <td>
-                    {t.expires_at === null ? 'never' : formatDateTime(t.expires_at * 1000, tz)}
-                  </td>
-                  <td>
-                    {t.last_used_at === null ? 'never' : formatDateTime(t.last_used_at * 1000, tz)}
-                  </td>
-                  <td>
-                    {t.revoked ? (
-                      'revoked'
-                    ) : (
-                      <button
-                        type="button"
-                        onClick={() => {
-                          if (!confirm(`Revoke ${t.name}? Programs using it stop working.`)) return
-                          api.revokeToken(t.id).then(
-                            () => setVersion((v) => v + 1),
-                            (e: unknown) => setError(message(e)),
-                          )
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+          <div class="table-wrap">
+            <table data-testid="tokens">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Scope</th>
+                  <th scope="col">Token</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Revoke</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {(list.data ?? []).map((t) => (
+                  <tr class={t.revoked ? 'revoked' : ''}>
+                    <td>{t.name}</td>
+                    <td>{t.acl}</td>
+                    <td>
+                      <code>{t.token_preview}</code>
+                    </td>
+                    <td>
+                      {t.expires_at === null ? 'never' : formatDateTime(t.expires_at * 1000, tz)}
+                    </td>
+                    <td>
+                      {t.last_used_at === null
+                        ? 'never'
+                        : formatDateTime(t.last_used_at * 1000, tz)}
+                    </td>
+                    <td>
+                      {t.revoked ? (
+                        'revoked'
+                      ) : (
+                        <button
+                          type="button"
+                          onClick={() => {
+                            if (!confirm(`Revoke ${t.name}? Programs using it stop working.`))
+                              return
+                            api.revokeToken(t.id).then(
+                              () => setVersion((v) => v + 1),
+                              (e: unknown) => setError(message(e)),
+                            )
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <form
             onSubmit={(e) => {
               e.preventDefault()

@@ -1,6 +1,6 @@
 /** Collectors and devices, and when each last sent data; a silent one is flagged. */
 import type { Ctx } from '../context.ts'
-import { formatAgo, formatDateTime } from '../format.ts'
+import { count, formatAgo, formatDateTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 
 /** A collector that has sent nothing for this long is flagged as silent. */
@@ -19,9 +19,8 @@ export function StatusView(props: { ctx: Ctx }) {
         {s ? (
           <p>
             Daybook {s.version}, up since {formatDateTime(Date.parse(s.startedAt), tz)};{' '}
-            {s.counts.events.toLocaleString()} events, {s.counts.labels.toLocaleString()} label
-            {s.counts.labels === 1 ? '' : 's'}; {s.streams.websocketClients} live client
-            {s.streams.websocketClients === 1 ? '' : 's'}
+            {count(s.counts.events, 'event')}, {count(s.counts.labels, 'label')};{' '}
+            {count(s.streams.websocketClients, 'live client')}
             {s.rollups.pendingSlots > 0 ? `; recounting ${s.rollups.pendingSlots} slots` : ''}.
           </p>
         ) : null}
@@ -33,38 +32,40 @@ export function StatusView(props: { ctx: Ctx }) {
             No collector has sent data yet. Start one with <code>daybook watch</code>.
           </p>
         ) : null}
-        <table data-testid="collectors">
-          <thead>
-            <tr>
-              <th scope="col">Source</th>
-              <th scope="col">Device</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Last data</th>
-              <th scope="col">Items</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(s?.collectors ?? []).map((c) => {
-              const silent = c.silentSeconds > SILENT_AFTER_SEC
-              return (
-                <tr class={silent ? 'silent' : ''} data-testid="collector-row">
-                  <td>{c.source}</td>
-                  <td>{c.device}</td>
-                  <td>{c.kind}</td>
-                  <td title={formatDateTime(Date.parse(c.lastSeen), tz)}>
-                    {formatAgo(c.silentSeconds)}
-                    {silent ? (
-                      <span class="badge warn" data-testid="silent">
-                        silent
-                      </span>
-                    ) : null}
-                  </td>
-                  <td>{c.items.toLocaleString()}</td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <div class="table-wrap">
+          <table data-testid="collectors">
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">Device</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Last data</th>
+                <th scope="col">Items</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(s?.collectors ?? []).map((c) => {
+                const silent = c.silentSeconds > SILENT_AFTER_SEC
+                return (
+                  <tr class={silent ? 'silent' : ''} data-testid="collector-row">
+                    <td>{c.source}</td>
+                    <td>{c.device}</td>
+                    <td>{c.kind}</td>
+                    <td title={formatDateTime(Date.parse(c.lastSeen), tz)}>
+                      {formatAgo(c.silentSeconds)}
+                      {silent ? (
+                        <span class="badge warn" data-testid="silent">
+                          silent
+                        </span>
+                      ) : null}
+                    </td>
+                    <td>{c.items.toLocaleString()}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
       </section>
       <section class="card" aria-label="Watcher">
         <h3>Watcher on this machine</h3>
@@ -83,61 +84,65 @@ export function StatusView(props: { ctx: Ctx }) {
               {formatAgo((now - Date.parse(s.watchers.updatedAt)) / 1000)}
               {s.watchers.running ? null : <span class="badge warn">stopped</span>}
             </p>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Collector</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Sent</th>
-                  <th scope="col">Waiting</th>
-                  <th scope="col">Last recorded</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.watchers.collectors.map((c) => (
-                  <tr class={c.state === 'retrying' ? 'silent' : ''}>
-                    <td>{c.collector}</td>
-                    <td>{c.state}</td>
-                    <td>{c.delivered.toLocaleString()}</td>
-                    <td>{c.waiting.toLocaleString()}</td>
-                    <td>{c.last ?? '—'}</td>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Collector</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Sent</th>
+                    <th scope="col">Waiting</th>
+                    <th scope="col">Last recorded</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {s.watchers.collectors.map((c) => (
+                    <tr class={c.state === 'retrying' ? 'silent' : ''}>
+                      <td>{c.collector}</td>
+                      <td>{c.state}</td>
+                      <td>{c.delivered.toLocaleString()}</td>
+                      <td>{c.waiting.toLocaleString()}</td>
+                      <td>{c.last ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </>
         ) : null}
       </section>
       <section class="card" aria-label="Devices">
         <h3>Devices</h3>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Last data</th>
-              <th scope="col">Events</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(s?.devices ?? []).map((d) => {
-              const last = d.lastSeen === null ? undefined : Date.parse(d.lastSeen)
-              const silent = last === undefined || (now - last) / 1000 > SILENT_AFTER_SEC
-              return (
-                <tr class={silent ? 'silent' : ''}>
-                  <td>
-                    {d.name}
-                    {d.own ? ' (this machine)' : ''}
-                  </td>
-                  <td>
-                    {last === undefined ? 'never' : formatAgo((now - last) / 1000)}
-                    {silent ? <span class="badge warn">silent</span> : null}
-                  </td>
-                  <td>{d.events.toLocaleString()}</td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">Last data</th>
+                <th scope="col">Events</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(s?.devices ?? []).map((d) => {
+                const last = d.lastSeen === null ? undefined : Date.parse(d.lastSeen)
+                const silent = last === undefined || (now - last) / 1000 > SILENT_AFTER_SEC
+                return (
+                  <tr class={silent ? 'silent' : ''}>
+                    <td>
+                      {d.name}
+                      {d.own ? ' (this machine)' : ''}
+                    </td>
+                    <td>
+                      {last === undefined ? 'never' : formatAgo((now - last) / 1000)}
+                      {silent ? <span class="badge warn">silent</span> : null}
+                    </td>
+                    <td>{d.events.toLocaleString()}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
       </section>
     </main>
   )

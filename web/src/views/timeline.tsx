@@ -1,18 +1,33 @@
 /**
  * The day's timeline: a lane per source (per device and source when there are several devices),
- * AFK periods, input intensity and labels; hover shows what was going on; dragging across the
- * lanes (or "Add label") labels a stretch of time.
+ * AFK periods, input intensity and labels. It opens on the hours that have data; dragging across
+ * the lanes or the wheel zooms, and the toolbar pans, zooms and resets. Stretches wide enough say
+ * what they were inline; hover (or the arrow keys in a focused lane) tells the rest. Shift-drag,
+ * or a drag while "Label a range" is pressed, labels a stretch of time ("Add label" too).
  */
 import { Temporal } from 'temporal-polyfill'
-import { useEffect, useRef, useState } from 'preact/hooks'
-import type { FullEvent, Label } from '../../../src/client/api.ts'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import type { FullEvent, InputSeries, Label } from '../../../src/client/api.ts'
 import { splitRange } from '../../../src/domain/calendar.ts'
+import { MINUTE_MS } from '../../../src/domain/time.ts'
 import type { Ctx } from '../context.ts'
-import { formatClock, formatDuration } from '../format.ts'
+import { formatClock, formatDate, formatDuration, inputTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { PALETTE } from '../palette.ts'
 import type { Filters } from '../../../src/client/api.ts'
 import { customPreset } from '../range.ts'
+import { memo } from '../memo.ts'
+import {
+  blocks,
+  clampView,
+  dataHours,
+  type Item,
+  MIN_SPAN_MS,
+  type Row,
+  type Span,
+  TEXT_MIN_PX,
+  ticks,
+} from '../lanes.ts'
 
 interface Segment {
   startMs: number
@@ -83,18 +98,12 @@ function rankCategories(events: readonly FullEvent[]): string[] {
   return [...time].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c)
 }
 
-interface Row {
-  title: string
-  cls?: string
-  testid?: string
-  items: {
-    startMs: number
-    endMs: number
-    cls: string
-    lines: string[]
-    text?: string
-    testid?: string
-  }[]
+/** What the timeline loads for its day. */
+interface TimelineData {
+  events: FullEvent[]
+  afk: FullEvent[]
+  input: InputSeries | undefined
+  labels: Label[]
 }
 
 interface Hover {
@@ -103,111 +112,69 @@ interface Hover {
   lines: string[]
 }
 
-export function Timeline(props: {
-  ctx: Ctx
-  day: { startMs: number; endMs: number; date: string }
-  filters: Filters
-  onDrawn?: () => void
-}) {
-  const { ctx, day } = props
-  const { api, tz, cal } = ctx
-  const span = day.endMs - day.startMs
-  const pct = (ms: number) => `${(((ms - day.startMs) / span) * 100).toFixed(3)}%`
-  const filterKey = JSON.stringify(props.filters)
-  const loaded = useLoad(
-    async (signal) => {
-      const preset = customPreset(day.startMs, day.endMs)
-      const [events, afk, input, labels] = await Promise.all([
-        api.events({ preset, tz, ...props.filters }, signal),
-        api.afk({ preset, tz }, signal),
-        api
-          .inputSeries({ startUtc: day.startMs / 1000, endUtc: day.endMs / 1000 }, signal)
-          .catch(() => undefined),
-        api.labels({ startUtc: day.startMs / 1000, endUtc: day.endMs / 1000, limit: 1000 }, signal),
-      ])
-      return { events, afk, input, labels }
-    },
-    [api, day.startMs, day.endMs, tz, filterKey, ctx.tick],
-  )
-  const [hover, setHover] = useState<Hover | undefined>(undefined)
-  const [drag, setDrag] = useState<{ a: number; b: number } | undefined>(undefined)
-  // The handlers read the drag from a ref: pointer events can arrive faster than renders, and a
-  // render's closure would still see the drag before the last event.
-  const dragRef = useRef<{ a: number; b: number } | undefined>(undefined)
-  const setDragBoth = (d: { a: number; b: number } | undefined) => {
-    dragRef.current = d
-    setDrag(d)
+/** The timeline's rows: a lane per source, then AFK, input and labels. */
+function buildRows(
+  data: TimelineData | undefined,
+  added: readonly Label[],
+  categories: readonly string[],
+  day: Span,
+  tz: string,
+): { eventRows: Row[]; rows: Row[] } {
+  const clock = (ms: number) => formatClock(ms, tz)
+  const colour = (category: string) => {
+    const i = categories.indexOf(category)
+    return `c${i < 0 ? PALETTE.length - 1 : Math.min(i, PALETTE.length - 1)}`
   }
-  const [pending, setPending] = useState<{ start: string; end: string } | undefined>(undefined)
-  const [labelText, setLabelText] = useState('')
-  const [labelError, setLabelError] = useState<string | undefined>(undefined)
-  const [added, setAdded] = useState<Label[]>([])
-  const [focused, setFocused] = useState<{ row: number; item: number } | undefined>(undefined)
-  const tracks = useRef<HTMLDivElement>(null)
-  const textInput = useRef<HTMLInputElement>(null)
-  const formOpen = pending !== undefined
-  useEffect(() => {
-    if (formOpen) textInput.current?.focus()
-  }, [formOpen])
-
-  const data = loaded.data
-  const lanes = data ? lanesOf(data.events, day) : []
-  // Colours as the bars give them: categories by their time in the day, largest first.
-  const categories = rankCategories(data?.events ?? [])
-  const hours = splitRange(day, 'hour', cal)
   const labels = [
     ...(data?.labels ?? []),
     ...added.filter((a) => !data?.labels.some((l) => l.id === a.id)),
   ]
-
-  const clock = (ms: number) => formatClock(ms, tz)
-  const msAt = (clientX: number) => {
-    const r = tracks.current?.getBoundingClientRect()
-    if (!r || r.width === 0) return day.startMs
-    const f = Math.min(1, Math.max(0, (clientX - r.left) / r.width))
-    return day.startMs + f * span
-  }
-  const toTime = (ms: number) => clock(ms)
-  const fromTime = (hhmm: string): number | undefined => {
-    const m = /^(\d{2}):(\d{2})$/.exec(hhmm)
-    if (!m) return undefined
-    const minutes = Number(m[1]) * 60 + Number(m[2])
-    let date = Temporal.PlainDate.from(day.date)
-    if (minutes < cal.startOfDayMinutes) date = date.add({ days: 1 })
-    return date.toZonedDateTime({
-      timeZone: tz,
-      plainTime: new Temporal.PlainTime(Number(m[1]), Number(m[2])),
-    }).epochMilliseconds
-  }
-  const show = (e: MouseEvent, lines: string[]) => {
-    const box = tracks.current?.parentElement?.getBoundingClientRect()
-    setHover({ x: e.clientX - (box?.left ?? 0) + 12, y: e.clientY - (box?.top ?? 0) + 12, lines })
-  }
-
-  // Every lane as rows of stretches, each with what hovering (or the arrow keys) tells about it.
   const inputRows = data?.input?.rows ?? []
   const weight = (r: (typeof inputRows)[number]) => r.kp + r.lc + r.rc + r.mc + r.scroll
   const maxInput = Math.max(1, ...inputRows.map(weight))
+  const eventRows: Row[] = (data ? lanesOf(data.events, day) : []).map((lane) => ({
+    title: lane.title,
+    items: lane.segments.map((seg) => {
+      const e = seg.event
+      const what = e.entity ?? e.project ?? ''
+      return {
+        startMs: seg.startMs,
+        endMs: seg.endMs,
+        cls: colour(e.category),
+        text: [e.app ?? e.category, what].filter((x) => x !== '').join(' · '),
+        describe: () => [
+          `${clock(seg.startMs)}–${clock(seg.endMs)} (${formatDuration((seg.endMs - seg.startMs) / 1000)})`,
+          `${e.category}${e.app ? ` · ${e.app}` : ''}`,
+          ...(e.entity ? [e.entity] : []),
+          ...(e.project ? [`project ${e.project}${e.branch ? ` (${e.branch})` : ''}`] : []),
+          ...(e.language ? [`language ${e.language}`] : []),
+          `${e.source}${e.device ? ` on ${e.device}` : ''}`,
+        ],
+      }
+    }),
+  }))
+  const labelRow: Row = {
+    title: 'Labels',
+    cls: 'labels',
+    testid: 'timeline-labels',
+    items: labels.flatMap((l) => {
+      const st = Math.max(day.startMs, l.startUtc * 1000)
+      const t = Math.min(day.endMs, l.endUtc * 1000)
+      if (!(t > st)) return []
+      return [
+        {
+          startMs: st,
+          endMs: t,
+          cls: 'label',
+          testid: 'timeline-label',
+          text: l.text,
+          describe: () => [l.text, `${clock(st)}–${clock(t)}`, ...(l.context ? [l.context] : [])],
+        },
+      ]
+    }),
+  }
   const rows: Row[] = [
-    ...lanes.map((lane) => ({
-      title: lane.title,
-      items: lane.segments.map((seg) => {
-        const e = seg.event
-        return {
-          startMs: seg.startMs,
-          endMs: seg.endMs,
-          cls: `c${Math.min(categories.indexOf(e.category), PALETTE.length - 1)}`,
-          lines: [
-            `${clock(seg.startMs)}–${clock(seg.endMs)} (${formatDuration((seg.endMs - seg.startMs) / 1000)})`,
-            `${e.category}${e.app ? ` · ${e.app}` : ''}`,
-            ...(e.entity ? [e.entity] : []),
-            ...(e.project ? [`project ${e.project}${e.branch ? ` (${e.branch})` : ''}`] : []),
-            ...(e.language ? [`language ${e.language}`] : []),
-            `${e.source}${e.device ? ` on ${e.device}` : ''}`,
-          ],
-        }
-      }),
-    })),
+    ...eventRows,
     {
       title: 'AFK',
       items: (data?.afk ?? []).flatMap((p) => {
@@ -220,7 +187,7 @@ export function Timeline(props: {
             startMs: st,
             endMs: t,
             cls: 'afk',
-            lines: [
+            describe: () => [
               `Away ${clock(st)}–${clock(t)} (${formatDuration((t - st) / 1000)})`,
               ...(p.device ? [p.device] : []),
             ],
@@ -238,7 +205,7 @@ export function Timeline(props: {
             startMs: r.t,
             endMs: r.t + 300_000,
             cls: `input i${Math.max(1, Math.ceil((w / maxInput) * 5))}`,
-            lines: [
+            describe: () => [
               `${clock(r.t)}–${clock(r.t + 300_000)}`,
               `${r.kp} keys, ${r.lc + r.rc + r.mc} clicks, ${r.scroll} scrolls`,
             ],
@@ -246,28 +213,143 @@ export function Timeline(props: {
         ]
       }),
     },
-    {
-      title: 'Labels',
-      cls: 'labels',
-      testid: 'timeline-labels',
-      items: labels.flatMap((l) => {
-        const st = Math.max(day.startMs, l.startUtc * 1000)
-        const t = Math.min(day.endMs, l.endUtc * 1000)
-        if (!(t > st)) return []
-        return [
-          {
-            startMs: st,
-            endMs: t,
-            cls: 'label',
-            testid: 'timeline-label',
-            text: l.text,
-            lines: [l.text, `${clock(st)}–${clock(t)}`, ...(l.context ? [l.context] : [])],
-          },
-        ]
-      }),
-    },
+    labelRow,
   ]
+  return { eventRows: [...eventRows, labelRow], rows }
+}
+
+function TimelineCard(props: {
+  ctx: Ctx
+  day: { startMs: number; endMs: number; date: string }
+  filters: Filters
+  /** Categories in the order the bars colour them, when the bars show categories. */
+  categoryOrder?: readonly string[] | undefined
+  ready: boolean
+}) {
+  const { ctx, day } = props
+  const { api, tz, cal } = ctx
+  const filterKey = JSON.stringify(props.filters)
+  const loaded = useLoad(
+    async (signal): Promise<TimelineData> => {
+      const preset = customPreset(day.startMs, day.endMs)
+      const [events, afk, input, labels] = await Promise.all([
+        api.events({ preset, tz, ...props.filters }, signal),
+        api.afk({ preset, tz }, signal),
+        api
+          .inputSeries({ startUtc: day.startMs / 1000, endUtc: day.endMs / 1000 }, signal)
+          .catch(() => undefined),
+        api.labels({ startUtc: day.startMs / 1000, endUtc: day.endMs / 1000, limit: 1000 }, signal),
+      ])
+      return { events, afk, input, labels }
+    },
+    [api, day.startMs, day.endMs, tz, filterKey, ctx.tick],
+    props.ready,
+  )
+  const [hover, setHover] = useState<Hover | undefined>(undefined)
+  // What a drag across the lanes does: zoom to it, or label it (Shift, or the label mode).
+  const [labelMode, setLabelMode] = useState(false)
+  const [drag, setDrag] = useState<{ a: number; b: number; label: boolean } | undefined>(undefined)
+  // The handlers read the drag from a ref: pointer events can arrive faster than renders, and a
+  // render's closure would still see the drag before the last event.
+  const dragRef = useRef<{ a: number; b: number; label: boolean } | undefined>(undefined)
+  const setDragBoth = (d: { a: number; b: number; label: boolean } | undefined) => {
+    dragRef.current = d
+    setDrag(d)
+  }
+  // The zoomed view; undefined is the hours that have data.
+  const [zoom, setZoom] = useState<Span | undefined>(undefined)
+  const [pending, setPending] = useState<{ start: string; end: string } | undefined>(undefined)
+  const [labelText, setLabelText] = useState('')
+  const [labelError, setLabelError] = useState<string | undefined>(undefined)
+  const [added, setAdded] = useState<Label[]>([])
+  const [focused, setFocused] = useState<{ row: number; item: number } | undefined>(undefined)
+  const [widthPx, setWidthPx] = useState(0)
+  const tracks = useRef<HTMLDivElement>(null)
+  const textInput = useRef<HTMLInputElement>(null)
+  const formOpen = pending !== undefined
+  useEffect(() => {
+    if (formOpen) textInput.current?.focus()
+  }, [formOpen])
+  useEffect(() => {
+    const el = tracks.current
+    if (!el) return
+    const observer = new ResizeObserver(() => setWidthPx(el.clientWidth))
+    observer.observe(el)
+    setWidthPx(el.clientWidth)
+    return () => observer.disconnect()
+  }, [])
+  // Another day starts at its own hours.
+  useEffect(() => {
+    setZoom(undefined)
+    setFocused(undefined)
+  }, [day.startMs, day.endMs])
+
+  const data = loaded.data
+  const hours = useMemo(() => splitRange(day, 'hour', cal), [day.startMs, day.endMs, cal])
+  const categoryKey = props.categoryOrder?.join('\u0000')
+  // The lanes as rows of stretches, built once per load (a busy day has thousands): each says
+  // what it was only when asked (hover, the arrow keys).
+  const { eventRows, rows } = useMemo(() => {
+    // Colours as the bars give them: their order of categories, or by time in the day.
+    const categories = props.categoryOrder ?? rankCategories(data?.events ?? [])
+    return buildRows(data, added, categories, day, tz)
+  }, [data, added, categoryKey, day.startMs, day.endMs, tz])
+
+  const clock = (ms: number) => formatClock(ms, tz)
+  const toTime = (ms: number) => inputTime(ms, tz)
+  const fromTime = (hhmm: string): number | undefined => {
+    const m = /^(\d{2}):(\d{2})$/.exec(hhmm)
+    if (!m) return undefined
+    const minutes = Number(m[1]) * 60 + Number(m[2])
+    let date = Temporal.PlainDate.from(day.date)
+    if (minutes < cal.startOfDayMinutes) date = date.add({ days: 1 })
+    return date.toZonedDateTime({
+      timeZone: tz,
+      plainTime: new Temporal.PlainTime(Number(m[1]), Number(m[2])),
+    }).epochMilliseconds
+  }
+  const show = (e: MouseEvent, item: Item, count: number) => {
+    const box = tracks.current?.parentElement?.getBoundingClientRect()
+    setHover({
+      x: e.clientX - (box?.left ?? 0) + 12,
+      y: e.clientY - (box?.top ?? 0) + 12,
+      lines: [
+        ...item.describe(),
+        ...(count > 1
+          ? [`and ${count - 1} more stretches within a pixel; zoom in to see them`]
+          : []),
+      ],
+    })
+  }
+
+  const fit = dataHours(eventRows, hours, day)
+  const view = clampView(zoom ?? fit, day)
+  const span = view.endMs - view.startMs
+  const pct = (ms: number) => `${(((ms - view.startMs) / span) * 100).toFixed(3)}%`
+  const px = (ms: number) => (ms / span) * widthPx
+  const zoomTo = (next: Span) => setZoom(clampView(next, day))
+  const zoomBy = (factor: number, anchorMs = (view.startMs + view.endMs) / 2) => {
+    const f = (anchorMs - view.startMs) / span
+    const next = Math.max(MIN_SPAN_MS, span * factor)
+    zoomTo({ startMs: anchorMs - f * next, endMs: anchorMs - f * next + next })
+  }
+  const panBy = (fraction: number) =>
+    zoomTo({ startMs: view.startMs + span * fraction, endMs: view.endMs + span * fraction })
+  const zoomed = view.startMs !== fit.startMs || view.endMs !== fit.endMs
   const focusedItem = focused === undefined ? undefined : rows[focused.row]?.items[focused.item]
+  const tickTimes = ticks(
+    hours,
+    view,
+    widthPx || 600,
+    /[ap]m|[AP]M/.test(clock(day.startMs)) ? 84 : 64,
+  )
+
+  const msAt = (clientX: number) => {
+    const r = tracks.current?.getBoundingClientRect()
+    if (!r || r.width === 0) return view.startMs
+    const f = Math.min(1, Math.max(0, (clientX - r.left) / r.width))
+    return view.startMs + f * span
+  }
 
   const saveLabel = async (ev: Event) => {
     ev.preventDefault()
@@ -298,19 +380,68 @@ export function Timeline(props: {
       aria-busy={loaded.loading}
     >
       <div class="card-head">
-        <h3>Timeline · {day.date}</h3>
-        <button
-          type="button"
-          onClick={() => {
-            const now = Math.min(Date.now(), day.endMs)
-            setPending({ start: toTime(Math.max(day.startMs, now - 3_600_000)), end: toTime(now) })
-          }}
-        >
-          Add label
-        </button>
+        <h3>
+          Timeline · {formatDate(day.date, { weekday: 'short', day: 'numeric', month: 'short' })}
+        </h3>
+        <div class="row tl-tools" role="group" aria-label="Timeline zoom and labels">
+          <button type="button" aria-label="Earlier" title="Earlier" onClick={() => panBy(-0.5)}>
+            ‹
+          </button>
+          <button type="button" aria-label="Zoom out" title="Zoom out" onClick={() => zoomBy(2)}>
+            −
+          </button>
+          <button type="button" aria-label="Zoom in" title="Zoom in" onClick={() => zoomBy(0.5)}>
+            +
+          </button>
+          <button type="button" aria-label="Later" title="Later" onClick={() => panBy(0.5)}>
+            ›
+          </button>
+          <button
+            type="button"
+            data-testid="timeline-reset"
+            disabled={!zoomed}
+            title="Back to the hours that have data"
+            onClick={() => setZoom(undefined)}
+          >
+            Reset zoom
+          </button>
+          <button
+            type="button"
+            title="Show the whole day"
+            onClick={() => setZoom({ startMs: day.startMs, endMs: day.endMs })}
+          >
+            Whole day
+          </button>
+          <button
+            type="button"
+            aria-pressed={labelMode}
+            title="While pressed, dragging across the lanes labels the range (Shift-drag does too)"
+            onClick={() => setLabelMode(!labelMode)}
+          >
+            Label a range
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              const now = Math.min(Date.now(), day.endMs)
+              setPending({
+                start: toTime(Math.max(day.startMs, now - 3_600_000)),
+                end: toTime(now),
+              })
+            }}
+          >
+            Add label
+          </button>
+        </div>
       </div>
       {loaded.error ? <p class="error">{loaded.error.message}</p> : null}
-      <div class="tl" data-testid="timeline" data-events={data?.events.length ?? 0}>
+      <div
+        class="tl"
+        data-testid="timeline"
+        data-events={data?.events.length ?? 0}
+        data-view-start={view.startMs}
+        data-view-end={view.endMs}
+      >
         <div class="tl-names" aria-hidden="true">
           <div class="tl-axis-name" />
           {rows.map((r) => (
@@ -320,17 +451,17 @@ export function Timeline(props: {
           ))}
         </div>
         <div
-          class="tl-tracks"
+          class={`tl-tracks${labelMode ? ' labelling' : ''}`}
           ref={tracks}
           onPointerDown={(e) => {
             if (e.button !== 0) return
             e.currentTarget.setPointerCapture(e.pointerId)
             const t = msAt(e.clientX)
-            setDragBoth({ a: t, b: t })
+            setDragBoth({ a: t, b: t, label: labelMode || e.shiftKey })
           }}
           onPointerMove={(e) => {
             const d = dragRef.current
-            if (d) setDragBoth({ a: d.a, b: msAt(e.clientX) })
+            if (d) setDragBoth({ ...d, b: msAt(e.clientX) })
           }}
           onPointerUp={(e) => {
             const d = dragRef.current
@@ -338,20 +469,31 @@ export function Timeline(props: {
             const b = msAt(e.clientX)
             const [s, t] = d.a < b ? [d.a, b] : [b, d.a]
             setDragBoth(undefined)
-            // A click is not a selection: at least a minute of the day.
-            if (t - s >= 60_000) setPending({ start: toTime(s), end: toTime(t) })
+            // A click is not a selection: a few pixels, and for a label at least a minute.
+            if (px(t - s) < 4) return
+            if (d.label) {
+              if (t - s >= MINUTE_MS) setPending({ start: toTime(s), end: toTime(t) })
+            } else zoomTo({ startMs: s, endMs: t })
           }}
           onPointerCancel={() => setDragBoth(undefined)}
+          onWheel={(e) => {
+            // Over the lanes the wheel zooms about the pointer; a sideways wheel pans.
+            if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+              e.preventDefault()
+              panBy(e.deltaX / Math.max(1, widthPx))
+            } else if (e.deltaY !== 0) {
+              e.preventDefault()
+              zoomBy(Math.exp(Math.max(-1, Math.min(1, e.deltaY / 250))), msAt(e.clientX))
+            }
+          }}
           onMouseLeave={() => setHover(undefined)}
         >
           <div class="tl-axis">
-            {hours
-              .filter((_, i) => i % 3 === 0)
-              .map((h) => (
-                <span class="tl-tick" style={{ left: pct(h.startMs) }}>
-                  {h.label.slice(11, 16)}
-                </span>
-              ))}
+            {tickTimes.map((t) => (
+              <span class="tl-tick" style={{ left: pct(t) }}>
+                {clock(t)}
+              </span>
+            ))}
           </div>
           {rows.map((row, ri) => (
             <div
@@ -379,29 +521,43 @@ export function Timeline(props: {
                 if (next === undefined) return
                 e.preventDefault()
                 setFocused({ row: ri, item: next })
+                // A stretch outside the view brings the view to it.
+                const item = row.items[next]
+                if (item && (item.endMs <= view.startMs || item.startMs >= view.endMs)) {
+                  const mid = (item.startMs + item.endMs) / 2
+                  zoomTo({ startMs: mid - span / 2, endMs: mid + span / 2 })
+                }
               }}
             >
-              {row.items.map((item, ii) => (
-                <div
-                  class={`seg ${item.cls}${focused?.row === ri && focused.item === ii ? ' focused' : ''}`}
-                  data-testid={item.testid}
-                  style={{
-                    left: pct(item.startMs),
-                    width: pct(day.startMs + (item.endMs - item.startMs)),
-                  }}
-                  onMouseMove={(ev) => show(ev, item.lines)}
-                >
-                  {item.text}
-                </div>
-              ))}
+              {blocks(row, view, widthPx || 1000).map((b) => {
+                const lead = row.items[b.lead]
+                if (!lead) return null
+                const hasFocus =
+                  focused?.row === ri && focused.item >= b.first && focused.item <= b.last
+                return (
+                  <div
+                    class={`seg ${b.cls}${hasFocus ? ' focused' : ''}`}
+                    data-testid={lead.testid}
+                    style={{
+                      left: pct(b.startMs),
+                      width: pct(view.startMs + (b.endMs - b.startMs)),
+                    }}
+                    onMouseMove={(ev) => show(ev, lead, b.last - b.first + 1)}
+                  >
+                    {lead.text !== undefined && px(b.endMs - b.startMs) >= TEXT_MIN_PX ? (
+                      <span class="seg-text">{lead.text}</span>
+                    ) : null}
+                  </div>
+                )
+              })}
             </div>
           ))}
           {drag ? (
             <div
-              class="tl-selection"
+              class={`tl-selection${drag.label ? ' label' : ''}`}
               style={{
                 left: pct(Math.min(drag.a, drag.b)),
-                width: pct(day.startMs + Math.abs(drag.b - drag.a)),
+                width: pct(view.startMs + Math.abs(drag.b - drag.a)),
               }}
             />
           ) : null}
@@ -416,8 +572,8 @@ export function Timeline(props: {
       </div>
       <p class="tl-details muted" aria-live="polite" data-testid="timeline-details">
         {focusedItem
-          ? focusedItem.lines.join(' · ')
-          : 'Hover over the lanes, or focus one and use the arrow keys, for details.'}
+          ? focusedItem.describe().join(' · ')
+          : 'Drag across the lanes or use the wheel to zoom; Shift-drag labels a range. Hover, or focus a lane and use the arrow keys, for details.'}
       </p>
       {data && data.events.length === 0 ? (
         <p class="muted">No activity recorded this day.</p>
@@ -464,3 +620,6 @@ export function Timeline(props: {
     </section>
   )
 }
+
+/** Timeline, rendered again only when its props change. */
+export const Timeline = memo(TimelineCard)
