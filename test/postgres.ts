@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL server for tests: `initdb` and `pg_ctl` on a temp dir, listening only on
- * a Unix socket in that dir (a random port number names the socket), trust authentication for the
- * one superuser `daybook`. Started once per test process, on first use; each test gets its own
+ * a Unix socket in that dir (a random port number names the socket), the one superuser `daybook`
+ * with a password (`PASSWORD`). Started once per test process, on first use; each test gets its own
  * database (`freshDatabase`). Stopped and removed when the process exits.
  *
  * Without the binaries a developer's machine skips these tests with the reason printed
@@ -9,7 +9,7 @@
  * server into a failure.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -51,6 +51,9 @@ function freePort(): Promise<number> {
   })
 }
 
+/** The superuser's password on the throwaway server. */
+export const PASSWORD = 'daybook-test-pw'
+
 let started: Promise<PostgresServer | string> | undefined
 
 async function start(): Promise<PostgresServer | string> {
@@ -77,7 +80,20 @@ async function start(): Promise<PostgresServer | string> {
   }
   const data = path.join(dir, 'data')
   const port = await freePort()
-  run('initdb', ['-D', data, '-U', 'daybook', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+  // A password, checked (SCRAM), so a test can show what a wrong one does.
+  const pwfile = path.join(dir, 'pw')
+  writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 })
+  run('initdb', [
+    '-D',
+    data,
+    '-U',
+    'daybook',
+    '--auth=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+  ])
   // No TCP at all (listen_addresses empty): the socket in the temp dir is the only way in.
   // Durability is not what these tests test: fsync off keeps them fast on a shared machine.
   run('pg_ctl', [
@@ -97,7 +113,7 @@ async function start(): Promise<PostgresServer | string> {
     socketDir: dir,
     port,
     url: (name) =>
-      `postgresql://daybook@/${name}?host=${encodeURIComponent(dir)}&port=${String(port)}`,
+      `postgresql://daybook:${PASSWORD}@/${name}?host=${encodeURIComponent(dir)}&port=${String(port)}`,
     stop() {
       if (stopped) return
       stopped = true

@@ -19,17 +19,12 @@ Format.Set('daybook-origin', (value) => normaliseOrigin(value) !== undefined)
 Format.Set('daybook-http-url', isHttpUrl)
 Format.Set('daybook-postgres-url', isPostgresUrl)
 
-/** A `postgres://` or `postgresql://` URL with a host (or a socket directory in `?host=`). */
+/**
+ * A `postgres://` or `postgresql://` URL, as libpq and `pg` read them: the host may be empty (a
+ * socket directory in `?host=`, or the default), so the WHATWG URL parser does not decide.
+ */
 export function isPostgresUrl(value: string): boolean {
-  try {
-    const u = new URL(value)
-    return (
-      (u.protocol === 'postgres:' || u.protocol === 'postgresql:') &&
-      (u.hostname !== '' || (u.searchParams.get('host') ?? '') !== '')
-    )
-  } catch {
-    return false
-  }
+  return /^postgres(?:ql)?:\/\/[^\s/?#]*(?:[/?#]\S*)?$/.test(value)
 }
 
 /** A setting's schema as the loader reads it: the JSON Schema keywords it uses, and its own. */

@@ -23,27 +23,38 @@ export interface PostgresStoreOptions extends Partial<Omit<PoolOptions, 'url'>> 
   url: string
 }
 
+/** The parts of a PostgreSQL URL messages need (the host may be empty: a socket in `?host=`). */
+function urlParts(url: string) {
+  const m = /^(postgres(?:ql)?:\/\/)(?:([^@/?#]*)@)?([^/?#]*)(.*)$/.exec(url)
+  if (!m) return undefined
+  const [, scheme = '', userinfo, hostport = '', rest = ''] = m
+  const query = new URLSearchParams(rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '')
+  const at = hostport.lastIndexOf(':')
+  const bracketed = hostport.endsWith(']')
+  const host = at > 0 && !bracketed ? hostport.slice(0, at) : hostport
+  const port = at > 0 && !bracketed ? hostport.slice(at + 1) : ''
+  return { scheme, userinfo, hostport, rest, query, host, port }
+}
+
 /** The URL without its password, for messages and logs. */
 export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return 'postgres://(unparsable URL)'
-  }
+  const p = urlParts(url)
+  if (!p) return 'postgres://(unparsable URL)'
+  const user = p.userinfo === undefined ? '' : `${p.userinfo.split(':')[0] ?? ''}@`
+  const query = new URLSearchParams(p.query)
+  if (query.has('password')) query.set('password', '***')
+  const path = p.rest.split('?')[0] ?? ''
+  const q = query.toString()
+  return `${p.scheme}${user}${p.hostport}${path}${q === '' ? '' : `?${q}`}`
 }
 
 /** Where a URL points: `host:port` (a socket directory for the host when given in `?host=`). */
 export function serverOf(url: string): string {
-  try {
-    const u = new URL(url)
-    const host = u.hostname || u.searchParams.get('host') || 'localhost'
-    const port = u.port || u.searchParams.get('port') || '5432'
-    return `${host}:${port}`
-  } catch {
-    return '(unparsable URL)'
-  }
+  const p = urlParts(url)
+  if (!p) return '(unparsable URL)'
+  const host = p.host || p.query.get('host') || 'localhost'
+  const port = p.port || p.query.get('port') || '5432'
+  return `${host}:${port}`
 }
 
 /**
