@@ -22,6 +22,9 @@ export interface PostgresServer {
   port: number
   /** A URL of database `name` on this server. */
   url(name: string): string
+  /** Stops the server (fast shutdown), as an outage; `resume` starts it again on the same port. */
+  pause(): void
+  resume(): void
   stop(): void
 }
 
@@ -96,24 +99,28 @@ async function start(): Promise<PostgresServer | string> {
   ])
   // No TCP at all (listen_addresses empty): the socket in the temp dir is the only way in.
   // Durability is not what these tests test: fsync off keeps them fast on a shared machine.
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'pg.log'),
-    '-w',
-    '-t',
-    '60',
-    '-o',
-    `-p ${port} -c listen_addresses= -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-    'start',
-  ])
+  const startServer = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'pg.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -c listen_addresses= -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start',
+    ])
+  startServer()
   let stopped = false
   const server: PostgresServer = {
     socketDir: dir,
     port,
     url: (name) =>
       `postgresql://daybook:${PASSWORD}@/${name}?host=${encodeURIComponent(dir)}&port=${String(port)}`,
+    pause: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: startServer,
     stop() {
       if (stopped) return
       stopped = true

@@ -3,7 +3,49 @@
  * and draw feed positions, and read snapshots.
  */
 import pg from 'pg'
+import { StoreUnavailableError } from '../../domain/errors.ts'
 import { WRITE_LOCK } from './schema.ts'
+
+/** Socket errors of a server that is down or cut off. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+
+/**
+ * Whether `err` says the server cannot be reached or is going away (not that a statement failed):
+ * socket errors, SQLSTATE class 08 (connection exceptions), 57P01–57P03 (shutdown, crash,
+ * starting up), and `pg`'s own messages for a connection that ended.
+ */
+export function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown }
+  const code = typeof e.code === 'string' ? e.code : ''
+  if (NETWORK_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true
+  const message = typeof e.message === 'string' ? e.message : ''
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
+  )
+}
+
+/** Seconds a client is told to wait before retrying while the database is unreachable. */
+export const RETRY_AFTER_SEC = 5
+
+/** The error a caller gets while the database cannot be reached; other errors as they are. */
+export function unavailable(err: unknown): unknown {
+  return isUnreachable(err)
+    ? new StoreUnavailableError(
+        'the database cannot be reached; nothing was changed, try again shortly',
+        RETRY_AFTER_SEC,
+      )
+    : err
+}
 
 /** What runs a statement: the pool (one statement, its own snapshot) or a transaction's client. */
 export interface Queryable {
@@ -111,12 +153,16 @@ export async function write<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promi
       )
     }
     await c.query('COMMIT')
+    c.release()
     return out
   } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined)
+    // A connection that failed is dropped, not handed to the next caller.
+    if (isUnreachable(err)) c.release(true)
+    else {
+      await c.query('ROLLBACK').catch(() => undefined)
+      c.release()
+    }
     throw err
-  } finally {
-    c.release()
   }
 }
 
@@ -127,11 +173,14 @@ export async function snapshot<T>(pool: pg.Pool, fn: (c: Queryable) => Promise<T
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const out = await fn(c)
     await c.query('COMMIT')
+    c.release()
     return out
   } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined)
+    if (isUnreachable(err)) c.release(true)
+    else {
+      await c.query('ROLLBACK').catch(() => undefined)
+      c.release()
+    }
     throw err
-  } finally {
-    c.release()
   }
 }

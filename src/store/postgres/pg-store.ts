@@ -10,7 +10,7 @@ import { defaultDeviceName } from '../../config/device.ts'
 import { SchemaTooNewError } from '../../domain/errors.ts'
 import type { Store } from '../ports.ts'
 import { activityWatchStore } from './activitywatch.ts'
-import { type PoolOptions, makePool, one, snapshot, write } from './db.ts'
+import { type PoolOptions, makePool, one, snapshot, unavailable, write } from './db.ts'
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
 import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
@@ -92,6 +92,45 @@ async function schemaVersion(q: pg.Pool | pg.PoolClient): Promise<number> {
     (await one<{ value: number }>(q, "SELECT value FROM meta WHERE key = 'schema_version'"))
       ?.value ?? 0
   )
+}
+
+/** The port's aggregates (every one an object of methods that return promises). */
+const AGGREGATES = [
+  'events',
+  'afk',
+  'devices',
+  'catalog',
+  'input',
+  'settings',
+  'tokens',
+  'changes',
+  'activeTime',
+  'labels',
+  'status',
+  'search',
+  'activitywatch',
+  'heartbeats',
+  'hooks',
+] as const satisfies readonly (keyof Store)[]
+
+/**
+ * The aggregate with every method's failure to reach the database turned into
+ * `StoreUnavailableError` (503 with `Retry-After`): collectors and spokes keep their outboxes and
+ * send again, and a write cut off before its commit answered changed nothing — or, cut off during
+ * it, is a re-send the store recognises as a duplicate.
+ */
+function guarded<T extends object>(aggregate: T): T {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(aggregate)) {
+    out[key] =
+      typeof value === 'function'
+        ? (...args: unknown[]) =>
+            (value as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
+              throw unavailable(err)
+            })
+        : value
+  }
+  return out as T
 }
 
 export class PostgresStore implements Store {
@@ -205,6 +244,9 @@ export class PostgresStore implements Store {
       machines: () => heartbeatMachines(p),
     }
     this.hooks = hookStore(p)
+    for (const name of AGGREGATES) {
+      ;(this as Record<string, unknown>)[name] = guarded(this[name] as object)
+    }
   }
 
   /**
