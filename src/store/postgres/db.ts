@@ -108,6 +108,19 @@ export function makePool(o: PoolOptions): pg.Pool {
   })
 }
 
+/**
+ * Ends a transaction that failed with `err`: rolled back and the connection returned, or, when the
+ * connection itself failed, dropped rather than handed to the next caller.
+ */
+export async function abandon(c: pg.PoolClient, err: unknown): Promise<void> {
+  if (isUnreachable(err)) {
+    c.release(true)
+    return
+  }
+  await c.query('ROLLBACK').catch(() => undefined)
+  c.release()
+}
+
 /** What a write transaction gives the code inside it. */
 export interface Tx {
   readonly c: pg.PoolClient
@@ -156,12 +169,7 @@ export async function write<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promi
     c.release()
     return out
   } catch (err) {
-    // A connection that failed is dropped, not handed to the next caller.
-    if (isUnreachable(err)) c.release(true)
-    else {
-      await c.query('ROLLBACK').catch(() => undefined)
-      c.release()
-    }
+    await abandon(c, err)
     throw err
   }
 }
@@ -176,11 +184,7 @@ export async function snapshot<T>(pool: pg.Pool, fn: (c: Queryable) => Promise<T
     c.release()
     return out
   } catch (err) {
-    if (isUnreachable(err)) c.release(true)
-    else {
-      await c.query('ROLLBACK').catch(() => undefined)
-      c.release()
-    }
+    await abandon(c, err)
     throw err
   }
 }

@@ -2,35 +2,11 @@
 import type pg from 'pg'
 import { DEFAULT_DND, type DndConfig } from '../../domain/hooks/dnd.ts'
 import type { HookState } from '../../domain/hooks/firing.ts'
-import {
-  type HookActionResult,
-  type HookLogEntry,
-  interruptRunning,
-} from '../../domain/hooks/log.ts'
+import { type HookActionResult, interruptRunning } from '../../domain/hooks/log.ts'
 import type { HookRule } from '../../domain/hooks/rules.ts'
 import type { HookStore } from '../ports.ts'
+import { type LogRow, isRunning, toEntry } from '../sqlite/hooks.ts'
 import { type Tx, all, one, write } from './db.ts'
-
-interface LogRow {
-  id: number
-  hook_id: string
-  fired_ms: number
-  payload: string
-  actions: string
-}
-
-function toEntry(r: LogRow): HookLogEntry {
-  return {
-    id: r.id,
-    hookId: r.hook_id,
-    firedMs: r.fired_ms,
-    payload: JSON.parse(r.payload) as unknown,
-    actions: JSON.parse(r.actions) as HookActionResult[],
-  }
-}
-
-const isRunning = (actions: readonly HookActionResult[]) =>
-  actions.some((a) => a.status === 'running')
 
 async function saveActions(tx: Tx, id: number, actions: readonly HookActionResult[]) {
   await tx.c.query('UPDATE hook_log SET actions = $1, running = $2 WHERE id = $3', [

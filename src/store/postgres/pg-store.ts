@@ -10,7 +10,7 @@ import { defaultDeviceName } from '../../config/device.ts'
 import { SchemaTooNewError } from '../../domain/errors.ts'
 import type { Store } from '../ports.ts'
 import { activityWatchStore } from './activitywatch.ts'
-import { type PoolOptions, makePool, one, snapshot, unavailable, write } from './db.ts'
+import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
 import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
@@ -330,12 +330,11 @@ export class PostgresStore implements Store {
         (await readSettings(c)).categoryRules.map((r) => r.category),
       )
       await c.query('COMMIT')
+      c.release()
       return applied
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined)
+      await abandon(c, err)
       throw err
-    } finally {
-      c.release()
     }
   }
 

@@ -9,7 +9,7 @@ import type { ActivityEvent, AfkPeriod, Dimension } from '../../domain/events.ts
 import type { InputBucket } from '../../domain/input.ts'
 import type { Label } from '../../domain/labels.ts'
 import type { SearchHit } from '../../domain/search.ts'
-import type { Session } from '../../domain/sessions.ts'
+import { type Session, SessionJoiner } from '../../domain/sessions.ts'
 import { type BucketCell, TOTAL_GROUP, bucketize } from '../../domain/summary.ts'
 import { eventTimeline } from '../../domain/timeline.ts'
 import type {
@@ -367,23 +367,9 @@ export async function activeTime(q: Queryable, query: ActiveTimeQuery): Promise<
 
 /** Stretches of activity joined across gaps shorter than `gapMs` (see `ActiveTimeStore.sessions`). */
 export async function sessions(q: Queryable, range: TimeRange, gapMs: number): Promise<Session[]> {
-  const out: Session[] = []
-  let current: Session | undefined
-  for (const seg of await timeline(q, range, false)) {
-    if (current && seg.startMs - current.endMs < gapMs) {
-      current.endMs = seg.endMs
-      current.activeSeconds += (seg.endMs - seg.startMs) / 1000
-    } else {
-      if (current) out.push(current)
-      current = {
-        startMs: seg.startMs,
-        endMs: seg.endMs,
-        activeSeconds: (seg.endMs - seg.startMs) / 1000,
-      }
-    }
-  }
-  if (current) out.push(current)
-  return out
+  const joiner = new SessionJoiner(gapMs)
+  for (const seg of await timeline(q, range, false)) joiner.push(seg)
+  return joiner.finish()
 }
 
 export async function label(q: Queryable, id: string): Promise<Label | undefined> {

@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto'
 import { v7 as uuidv7 } from 'uuid'
 import { type Change, type TombstoneKind, tombstoneChange } from '../../domain/changes.ts'
 import { type ActivityEvent, type AfkPeriod, afkId, namedDeviceId } from '../../domain/events.ts'
-import type { Label } from '../../domain/labels.ts'
 import { presenceEnd } from '../../domain/presence.ts'
 import { type Settings, withDefaults } from '../../domain/settings.ts'
 import type { DeviceRow } from '../ports.ts'
+import { type StoredLabel, toLabel } from '../sqlite/records.ts'
+
+export { toLabel }
 import { type DeviceRef, type Queryable, type Tx, all, one } from './db.ts'
 
 /** An event with its names, device and the known type and root path, as selected. */
@@ -86,28 +88,8 @@ export function toAfk(r: AfkRecord): AfkPeriod {
 
 export const LABEL_COLUMNS = 'seq, id, text, context, start_ms, end_ms, created_ms, updated_ms'
 
-export interface LabelRecord {
-  seq: number
-  id: string
-  text: string
-  context: string | null
-  start_ms: number
-  end_ms: number
-  created_ms: number
-  updated_ms: number
-}
-
-export function toLabel(r: LabelRecord): Label {
-  return {
-    id: r.id,
-    text: r.text,
-    context: r.context,
-    startMs: r.start_ms,
-    endMs: r.end_ms,
-    createdMs: r.created_ms,
-    updatedMs: r.updated_ms,
-  }
-}
+/** A `labels` row with its feed position. */
+export type LabelRecord = StoredLabel & { seq: number }
 
 interface DeviceRecord {
   id: number
