@@ -18,6 +18,7 @@ import {
   MisdirectedError,
   NotFoundError,
   NotReadyError,
+  StoreUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
   UnauthorizedError,
@@ -36,6 +37,7 @@ const STATUS = new Map<new (...args: never[]) => DaybookError, number>([
   [UnprocessableError, 422],
   [RateLimitedError, 429],
   [NotReadyError, 503],
+  [StoreUnavailableError, 503],
   [BadGatewayError, 502],
   [GatewayTimeoutError, 504],
 ])
@@ -53,7 +55,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     const body: ErrorResponse['body'] = { code: err.code, message: err.message }
     if (err.field !== undefined) body.field = err.field
     const headers =
-      err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSec) } : undefined
+      err instanceof RateLimitedError || err instanceof StoreUnavailableError
+        ? { 'retry-after': String(err.retryAfterSec) }
+        : undefined
     return headers ? { status, body, headers } : { status, body }
   }
   const fe = err as Partial<FastifyError>

@@ -30,6 +30,14 @@ Options:
                      (default: ~/.local/share/daybook, or the platform's data dir)
   --db-path FILE     The database file (default <data-dir>/daybook.db)
                                                    [DAYBOOK_DB_PATH, ACTIVITY_DB_PATH]
+  --database URL     Keep the data in PostgreSQL instead (a team server), as
+                     postgres://user:password@host:5432/daybook?sslmode=require
+                     (prefer the variable: a flag shows in the process list)
+                                                        [DAYBOOK_DATABASE_URL]
+                     With it: connections per process [DAYBOOK_DB_POOL_SIZE]
+                     (default 10), statement timeout in ms, 0 for none
+                     [DAYBOOK_DB_STATEMENT_TIMEOUT_MS] (default 30000), and the
+                     schema of the tables [DAYBOOK_DB_SCHEMA] (default public)
   --config-dir DIR   Where the default token file lives                  [DAYBOOK_CONFIG_DIR]
                      (default: ~/.config/daybook, or the platform's config dir)
   --socket [PATH]    Also listen on a Unix socket                        [DAYBOOK_SOCKET]

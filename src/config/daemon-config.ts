@@ -19,6 +19,8 @@ export interface DaemonConfig {
   socket: string | undefined
   /** The database file. */
   dbPath: string
+  /** A PostgreSQL database instead of the file (`--database`), or undefined for SQLite. */
+  database: DatabaseConfig | undefined
   /** An explicit token (DAYBOOK_TOKEN); otherwise the default token file is used. */
   token: string | undefined
   /** An extra ingest-only key (SERVER_API_KEY, the frames server's shared secret). */
@@ -47,6 +49,28 @@ export interface DaemonConfig {
   llm: { baseUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined }
 }
 
+/** A PostgreSQL database as `serve` and `migrate` use it. */
+export interface DatabaseConfig {
+  url: string
+  poolSize: number
+  statementTimeoutMs: number
+  schema: string
+}
+
+/** The PostgreSQL database the settings name, or undefined (the SQLite file). */
+export function databaseConfig(
+  s: Pick<SettingsOf<'serve'>, 'database' | 'dbPoolSize' | 'dbStatementTimeoutMs' | 'dbSchema'>,
+): DatabaseConfig | undefined {
+  return s.database === undefined
+    ? undefined
+    : {
+        url: s.database,
+        poolSize: s.dbPoolSize,
+        statementTimeoutMs: s.dbStatementTimeoutMs,
+        schema: s.dbSchema,
+      }
+}
+
 /** The daemon's configuration from its checked settings. */
 export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
   const tcp = !s.noTcp
@@ -65,6 +89,7 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
     configDir: s.configDir,
     socket,
     dbPath: s.dbPath,
+    database: databaseConfig(s),
     token: s.token,
     ingestKey: s.ingestKey,
     publicActivitySummary: s.publicActivitySummary,

@@ -17,6 +17,15 @@ import { dataPaths, defaultConfigDir, defaultDataDir } from './paths.ts'
 Format.Set('daybook-host-name', (value) => normaliseHostName(value) !== undefined)
 Format.Set('daybook-origin', (value) => normaliseOrigin(value) !== undefined)
 Format.Set('daybook-http-url', isHttpUrl)
+Format.Set('daybook-postgres-url', isPostgresUrl)
+
+/**
+ * A `postgres://` or `postgresql://` URL, as libpq and `pg` read them: the host may be empty (a
+ * socket directory in `?host=`, or the default), so the WHATWG URL parser does not decide.
+ */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(?:ql)?:\/\/[^\s/?#]*(?:[/?#]\S*)?$/.test(value)
+}
 
 /** A setting's schema as the loader reads it: the JSON Schema keywords it uses, and its own. */
 export interface SettingSchema {
@@ -64,6 +73,23 @@ export const Settings = Type.Object({
   dbPath: Type.String({
     from: ['--db-path', 'DAYBOOK_DB_PATH', 'ACTIVITY_DB_PATH'],
     path: true,
+  }),
+
+  // serve and migrate: a PostgreSQL database instead of the SQLite file (a team server).
+  database: Type.Optional(
+    Type.String({
+      format: 'daybook-postgres-url',
+      from: ['--database', 'DAYBOOK_DATABASE_URL'],
+      expected: 'a postgres:// URL, such as postgres://daybook@db.example:5432/daybook',
+    }),
+  ),
+  dbPoolSize: wholeFrom('DAYBOOK_DB_POOL_SIZE', 1, 1000, 10),
+  dbStatementTimeoutMs: wholeFrom('DAYBOOK_DB_STATEMENT_TIMEOUT_MS', 0, 3_600_000, 30_000),
+  dbSchema: Type.String({
+    pattern: '^[a-z_][a-z0-9_]{0,62}$',
+    default: 'public',
+    from: ['DAYBOOK_DB_SCHEMA'],
+    expected: 'a schema name of lower-case letters, digits and _',
   }),
 
   // serve: the listeners.
@@ -189,6 +215,10 @@ export const COMMAND_SETTINGS = {
     'dataDir',
     'configDir',
     'dbPath',
+    'database',
+    'dbPoolSize',
+    'dbStatementTimeoutMs',
+    'dbSchema',
     'host',
     'port',
     'socket',
@@ -234,7 +264,15 @@ export const COMMAND_SETTINGS = {
     'noRedactPrivate',
     'dryRun',
   ],
-  migrate: ['dataDir', 'dbPath', 'status'],
+  migrate: [
+    'dataDir',
+    'dbPath',
+    'database',
+    'dbPoolSize',
+    'dbStatementTimeoutMs',
+    'dbSchema',
+    'status',
+  ],
   wakatime: ['dataDir', 'configDir', 'pluginUrl', 'undo'],
 } as const satisfies Record<string, readonly SettingName[]>
 

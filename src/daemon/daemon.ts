@@ -63,11 +63,11 @@ export async function startDaemon(
     prepareDataDir(config.dataDir)
     const lock = holdDataDir(config.dataDir)
     started.push(() => lock.release())
-    restrictDatabaseMode(config.dbPath, warn)
+    if (config.database === undefined) restrictDatabaseMode(config.dbPath, warn)
 
     // 2. The store and the API, side by side. Once attached, the app closes the store itself;
     // closing it again is harmless.
-    const opening = openDatabase(config.dbPath, options.onStoreFailure ?? exitOnStoreFailure)
+    const opening = openDatabase(config, options.onStoreFailure ?? exitOnStoreFailure)
     opening.catch(() => undefined) // awaited below, or closed when a step before fails
     started.push(() =>
       opening.then(
@@ -94,7 +94,7 @@ export async function startDaemon(
     try {
       await store.migrate()
     } catch (err) {
-      throw new StartError(`cannot migrate ${config.dbPath}: ${(err as Error).message}`)
+      throw new StartError(`cannot migrate ${store.location}: ${(err as Error).message}`)
     }
     await app.daybook.attachStore(store)
     if (config.ingestKey !== undefined && config.ingestKey.length < 16) {
@@ -161,11 +161,19 @@ class UndoStack {
   }
 }
 
-async function openDatabase(file: string, onFailure: (err: Error) => void): Promise<Store> {
+async function openDatabase(config: DaemonConfig, onFailure: (err: Error) => void): Promise<Store> {
+  const file = config.dbPath
   try {
+    if (config.database !== undefined) {
+      const { url, poolSize, statementTimeoutMs, schema } = config.database
+      return await openStore({ driver: 'postgres', url, poolSize, statementTimeoutMs, schema })
+    }
     return await openStore({ driver: 'sqlite', file, onFailure })
   } catch (err) {
-    if (err instanceof DaybookError) throw new StartError(err.message)
+    // The PostgreSQL store's own messages are one line naming the server, without the password.
+    if (err instanceof DaybookError || config.database !== undefined) {
+      throw new StartError((err as Error).message)
+    }
     throw new StartError(`cannot open database ${file}: ${(err as Error).message}`)
   }
 }

@@ -54,6 +54,19 @@ export class RateLimitedError extends DaybookError {
 /** The daemon is up but not ready to serve this (store not yet open). HTTP 503. */
 export class NotReadyError extends DaybookError {}
 
+/**
+ * The database cannot be reached right now (a PostgreSQL server restarting, a network cut): nothing
+ * was changed; retry after the given seconds. HTTP 503 with `Retry-After`.
+ */
+export class StoreUnavailableError extends NotReadyError {
+  readonly retryAfterSec: number
+
+  constructor(message: string, retryAfterSec: number) {
+    super('database_unavailable', message)
+    this.retryAfterSec = retryAfterSec
+  }
+}
+
 /** A server Daybook forwards to (the model server of the chat) failed or cannot be reached. HTTP 502. */
 export class BadGatewayError extends DaybookError {}
 

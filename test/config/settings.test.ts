@@ -120,6 +120,7 @@ describe('the settings schema', () => {
 function valuesFor(name: SettingName) {
   const schema = settingSchema(name) as ReturnType<typeof settingSchema> & {
     enum?: string[]
+    format?: string
     items?: { format?: string }
   }
   const text = (flag: string, variable: string, read = (v: string): unknown => v) => ({
@@ -156,5 +157,8 @@ function valuesFor(name: SettingName) {
     return { ...text(a, b, (v) => [v]), flag: [a] }
   }
   if (schema.path === true) return text('/flag/dir', '/variable/dir', (v) => path.resolve(v))
+  if (schema.format === 'daybook-postgres-url') {
+    return text('postgres://flag.test/daybook', 'postgresql://variable.test:5433/daybook')
+  }
   return text('http://flag.test', 'http://variable.test')
 }

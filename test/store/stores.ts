@@ -6,6 +6,7 @@
 import path from 'node:path'
 import { openStore } from '../../src/store/open.ts'
 import { tempDir } from '../helpers.ts'
+import { freshDatabase } from '../postgres.ts'
 import type { StoreFactory } from './conformance.ts'
 
 /** Opens a fresh, migrated store of each kind; the test closes it when it ends. */
@@ -22,10 +23,23 @@ export const STORE_FACTORIES: Readonly<Record<string, StoreFactory>> = {
     await store.migrate()
     return store
   },
+  // A database of its own on the throwaway server (`test/postgres.ts`), with a small pool so
+  // connections are shared as in a busy daemon (`conformance.test.ts` skips without a server).
+  postgres: async (t) => {
+    const url = await freshDatabase(t)
+    const store = await openStore({ driver: 'postgres', url, poolSize: 4 })
+    t.after(() => store.close())
+    await store.migrate()
+    return store
+  },
 }
 
-/** The kinds `STORES` names, each with its factory; throws on a kind with no factory. */
-export function storesUnderTest(list = process.env.STORES): [string, StoreFactory][] {
+/**
+ * The kinds `list` names (without an argument: `STORES`), each with its factory; throws on a kind
+ * with no factory.
+ */
+export function storesUnderTest(...args: [list?: string | undefined]): [string, StoreFactory][] {
+  const list = args.length === 0 ? process.env.STORES : args[0]
   const kinds = (list ?? 'sqlite')
     .split(',')
     .map((k) => k.trim())

@@ -39,14 +39,22 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Readiness: 200 once the store is open and migrated, 503 before',
+        summary:
+          'Readiness: 200 once the store is open and migrated and its database answers; 503 before, and while a PostgreSQL database cannot be reached',
         tags: ['health'],
         security: [],
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
-      const ready = app.daybook.ready
+      // One small read proves the database answers (a PostgreSQL server may be down or cut off
+      // while the daemon runs); a load balancer then sends requests to another daemon meanwhile.
+      const ready =
+        app.daybook.ready &&
+        (await app.daybook.store.changes.last().then(
+          () => true,
+          () => false,
+        ))
       return reply.code(ready ? 200 : 503).send({ ok: ready, ready })
     },
   )

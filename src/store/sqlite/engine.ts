@@ -15,7 +15,7 @@ import { type BucketCell, CellSums, TOTAL_GROUP } from '../../domain/summary.ts'
 import { DAY_MS, HOUR_MS } from '../../domain/time.ts'
 import { type Segment, activeTimeline, mergeIntervals } from '../../domain/timeline.ts'
 import type { ActiveTimeQuery } from '../ports.ts'
-import type { Session } from '../../domain/sessions.ts'
+import { type Session, SessionJoiner } from '../../domain/sessions.ts'
 import type { Connection } from './connection.ts'
 import { type NamedTable, type ChildTable, idsOfNames, lookupNames } from './dimensions.ts'
 import { MARGINAL_DIM } from './rollups.ts'
@@ -444,8 +444,7 @@ export function sessions(c: Connection, range: TimeRange, gapMs: number): Sessio
       .map((r) => r.slot)
     const priority = sourcePriorities(c)
     const category = ruleCategories(c)
-    const out: Session[] = []
-    let current: Session | undefined
+    const joiner = new SessionJoiner(gapMs)
     for (const day of activeDays(c, range, dirty)) {
       for (
         let from = Math.max(day.startMs, range.startMs);
@@ -459,22 +458,9 @@ export function sessions(c: Connection, range: TimeRange, gapMs: number): Sessio
           span,
           priority,
         )
-        for (const seg of segments) {
-          if (current && seg.startMs - current.endMs < gapMs) {
-            current.endMs = seg.endMs
-            current.activeSeconds += (seg.endMs - seg.startMs) / 1000
-          } else {
-            if (current) out.push(current)
-            current = {
-              startMs: seg.startMs,
-              endMs: seg.endMs,
-              activeSeconds: (seg.endMs - seg.startMs) / 1000,
-            }
-          }
-        }
+        for (const seg of segments) joiner.push(seg)
       }
     }
-    if (current) out.push(current)
-    return out
+    return joiner.finish()
   })
 }

@@ -14,7 +14,8 @@ import type { HookRule } from '../../domain/hooks/rules.ts'
 import type { StoredHook } from '../ports.ts'
 import type { Connection } from './connection.ts'
 
-interface LogRow {
+/** A `hook_log` row as both stores keep it. */
+export interface LogRow {
   id: number
   hook_id: string
   fired_ms: number
@@ -22,7 +23,8 @@ interface LogRow {
   actions: string
 }
 
-function toEntry(r: LogRow): HookLogEntry {
+/** A log row as the domain's entry. */
+export function toEntry(r: LogRow): HookLogEntry {
   return {
     id: r.id,
     hookId: r.hook_id,
@@ -32,8 +34,9 @@ function toEntry(r: LogRow): HookLogEntry {
   }
 }
 
-const isRunning = (actions: readonly HookActionResult[]) =>
-  actions.some((a) => a.status === 'running') ? 1 : 0
+/** Whether an action of the entry is still running. */
+export const isRunning = (actions: readonly HookActionResult[]) =>
+  actions.some((a) => a.status === 'running')
 
 export class HookTables {
   readonly #c: Connection
@@ -84,7 +87,7 @@ export class HookTables {
             fired: entry.firedMs,
             payload: JSON.stringify(entry.payload),
             actions: JSON.stringify(entry.actions),
-            running: isRunning(entry.actions),
+            running: isRunning(entry.actions) ? 1 : 0,
           },
         ) as { id: number }
         return row.id
@@ -112,7 +115,7 @@ export class HookTables {
     this.#c.run('UPDATE hook_log SET actions = $actions, running = $running WHERE id = $id', {
       id: logId,
       actions: JSON.stringify(actions),
-      running: isRunning(actions),
+      running: isRunning(actions) ? 1 : 0,
     })
   }
 

@@ -1,0 +1,181 @@
+/**
+ * A throwaway PostgreSQL server for tests: `initdb` and `pg_ctl` on a temp dir, listening only on
+ * a Unix socket in that dir (a random port number names the socket), the one superuser `daybook`
+ * with a password (`PASSWORD`). Started once per test process, on first use; each test gets its own
+ * database (`freshDatabase`). Stopped and removed when the process exits.
+ *
+ * Without the binaries a developer's machine skips these tests with the reason printed
+ * (`postgresUnavailable`); CI sets `DAYBOOK_REQUIRE_POSTGRES=1` (`.ci/run`), which turns a missing
+ * server into a failure.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import pg from 'pg'
+
+export interface PostgresServer {
+  /** The socket directory (the host of a Unix-socket URL). */
+  socketDir: string
+  port: number
+  /** A URL of database `name` on this server. */
+  url(name: string): string
+  /** Stops the server (fast shutdown), as an outage; `resume` starts it again on the same port. */
+  pause(): void
+  resume(): void
+  stop(): void
+}
+
+/** Where the server binaries are: on PATH, or Debian's versioned directory. */
+function findBin(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) {
+      return dir
+    }
+  }
+  const root = '/usr/lib/postgresql'
+  if (!existsSync(root)) return undefined
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a))
+  return versions[0] === undefined ? undefined : path.join(root, versions[0], 'bin')
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** The superuser's password on the throwaway server. */
+export const PASSWORD = 'daybook-test-pw'
+
+let started: Promise<PostgresServer | string> | undefined
+
+async function start(): Promise<PostgresServer | string> {
+  const bin = findBin()
+  if (!bin) return 'PostgreSQL server binaries (initdb, pg_ctl) not found'
+  // initdb refuses to run as root: then the cluster belongs to the `postgres` user.
+  const asRoot = process.getuid?.() === 0
+  let runAs: string[] = []
+  if (asRoot) {
+    const user = spawnSync('id', ['-u', 'postgres'])
+    if (user.status !== 0) return 'running as root and there is no postgres user to run initdb as'
+    runAs = ['runuser', '-u', 'postgres', '--']
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-pg-'))
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+    chownSync(dir, uid, gid)
+  }
+  const run = (cmd: string, args: string[]) => {
+    const [exe, ...rest] = [...runAs, path.join(bin, cmd), ...args]
+    const r = spawnSync(exe as string, rest, { encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`)
+  }
+  const data = path.join(dir, 'data')
+  const port = await freePort()
+  // A password, checked (SCRAM), so a test can show what a wrong one does.
+  const pwfile = path.join(dir, 'pw')
+  writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 })
+  run('initdb', [
+    '-D',
+    data,
+    '-U',
+    'daybook',
+    '--auth=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+  ])
+  // No TCP at all (listen_addresses empty): the socket in the temp dir is the only way in.
+  // Durability is not what these tests test: fsync off keeps them fast on a shared machine.
+  const startServer = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'pg.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -c listen_addresses= -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start',
+    ])
+  startServer()
+  let stopped = false
+  const server: PostgresServer = {
+    socketDir: dir,
+    port,
+    url: (name) =>
+      `postgresql://daybook:${PASSWORD}@/${name}?host=${encodeURIComponent(dir)}&port=${String(port)}`,
+    pause: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: startServer,
+    stop() {
+      if (stopped) return
+      stopped = true
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  }
+  process.once('exit', () => server.stop())
+  return server
+}
+
+/** The shared server, started on first call; a string says why there is none. */
+export function postgresServer(): Promise<PostgresServer | string> {
+  started ??= start().catch((err: unknown) => (err instanceof Error ? err.message : String(err)))
+  return started
+}
+
+let databases = 0
+
+/**
+ * Why PostgreSQL tests cannot run here, or undefined when they can. Where
+ * `DAYBOOK_REQUIRE_POSTGRES=1` (CI), a missing server throws instead: CI must not pass by skipping.
+ */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  const server = await postgresServer()
+  if (typeof server !== 'string') return undefined
+  if (process.env.DAYBOOK_REQUIRE_POSTGRES === '1') {
+    throw new Error(`PostgreSQL is required here (DAYBOOK_REQUIRE_POSTGRES=1): ${server}`)
+  }
+  return `no PostgreSQL server: ${server}`
+}
+
+/** A new empty database on the shared server, dropped when the test ends. */
+export async function freshDatabase(t: TestContext): Promise<string> {
+  const server = await postgresServer()
+  if (typeof server === 'string') throw new Error(`no PostgreSQL server: ${server}`)
+  const name = `daybook_${String(process.pid)}_${String(++databases)}`
+  const admin = new pg.Client({ connectionString: server.url('postgres') })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  t.after(async () => {
+    const c = new pg.Client({ connectionString: server.url('postgres') })
+    await c.connect()
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    } finally {
+      await c.end()
+    }
+  })
+  return server.url(name)
+}
