@@ -1,6 +1,6 @@
 /**
- * The store conformance suite over every store kind `STORES` names (default: sqlite), as
- * `STORES=sqlite npm test` or `STORES=sqlite,postgres node --test test/store/conformance.test.ts`.
+ * The store conformance suite over every store kind `STORES` names (default: sqlite and
+ * postgres), as `npm test` or `STORES=sqlite node --test test/store/conformance.test.ts`.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -15,10 +15,10 @@ for (const [kind, open] of storesUnderTest()) {
   else test(`${kind}: the store conformance suite`, (t) => t.skip(missing))
 }
 
-test('STORES: a list of known kinds, sqlite by default; an unknown kind fails loudly', () => {
+test('STORES: a list of known kinds, both stores by default; an unknown kind fails loudly', () => {
   assert.deepEqual(
     storesUnderTest(undefined).map(([kind]) => kind),
-    ['sqlite'],
+    ['sqlite', 'postgres'],
   )
   assert.deepEqual(
     storesUnderTest(' sqlite ,').map(([kind, open]) => [kind, open === STORE_FACTORIES.sqlite]),

@@ -1,6 +1,7 @@
 /**
  * The stores the conformance suite runs over, one factory per kind, chosen by `STORES` (a
- * comma-separated list of kinds; default `sqlite`). A kind this file does not know fails loudly:
+ * comma-separated list of kinds; default `sqlite,postgres`, PostgreSQL skipping with its reason
+ * where no server can be started). A kind this file does not know fails loudly:
  * a typo must not pass as a green run over no store.
  */
 import path from 'node:path'
@@ -40,7 +41,7 @@ export const STORE_FACTORIES: Readonly<Record<string, StoreFactory>> = {
  */
 export function storesUnderTest(...args: [list?: string | undefined]): [string, StoreFactory][] {
   const list = args.length === 0 ? process.env.STORES : args[0]
-  const kinds = (list ?? 'sqlite')
+  const kinds = (list ?? 'sqlite,postgres')
     .split(',')
     .map((k) => k.trim())
     .filter((k) => k !== '')

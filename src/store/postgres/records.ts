@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto'
 import { v7 as uuidv7 } from 'uuid'
 import { type Change, type TombstoneKind, tombstoneChange } from '../../domain/changes.ts'
-import { type ActivityEvent, type AfkPeriod, afkId, namedDeviceId } from '../../domain/events.ts'
+import {
+  type ActivityEvent,
+  type AfkPeriod,
+  UNNAMED_AFK_SOURCE,
+  afkId,
+  namedDeviceId,
+} from '../../domain/events.ts'
 import { presenceEnd } from '../../domain/presence.ts'
 import { type Settings, withDefaults } from '../../domain/settings.ts'
 import type { DeviceRow } from '../ports.ts'
@@ -61,7 +67,8 @@ export function toEvent(r: EventRecord): ActivityEvent {
 }
 
 export const AFK_SELECT = `
-  SELECT a.seq, d.uuid, d.name AS device, a.start_ms, a.end_ms, a.inferred_end_ms, a.duration
+  SELECT a.seq, d.uuid, d.name AS device, a.start_ms, a.end_ms, a.inferred_end_ms, a.duration,
+    a.source
   FROM afk_periods a JOIN devices d ON d.id = a.device_id`
 
 export interface AfkRecord {
@@ -72,6 +79,7 @@ export interface AfkRecord {
   end_ms: number | null
   inferred_end_ms: number | null
   duration: number | null
+  source: string | null
 }
 
 export function toAfk(r: AfkRecord): AfkPeriod {
@@ -83,6 +91,7 @@ export function toAfk(r: AfkRecord): AfkPeriod {
     inferredEndMs: r.end_ms === null ? r.inferred_end_ms : null,
     durationSec:
       r.duration ?? (r.end_ms === null ? null : Math.round((r.end_ms - r.start_ms) / 1000)),
+    source: r.source ?? UNNAMED_AFK_SOURCE,
   }
 }
 

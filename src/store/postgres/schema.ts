@@ -71,6 +71,7 @@ CREATE TABLE afk_periods (
   end_ms bigint CHECK (end_ms IS NULL OR end_ms >= start_ms),
   inferred_end_ms bigint,
   duration integer CHECK (duration >= 0),
+  source text,
   UNIQUE (device_id, start_ms)
 );
 CREATE INDEX afk_start ON afk_periods (start_ms);

@@ -8,7 +8,13 @@ import { v7 as uuidv7 } from 'uuid'
 import { afkArrival, eventArrival } from '../../domain/arrivals.ts'
 import type { Change } from '../../domain/changes.ts'
 import { ConflictError, NotFoundError, UnprocessableError } from '../../domain/errors.ts'
-import { type NewActivityEvent, type NewAfkPeriod, afkId, eventId } from '../../domain/events.ts'
+import {
+  type NewActivityEvent,
+  type NewAfkPeriod,
+  UNNAMED_AFK_SOURCE,
+  afkId,
+  eventId,
+} from '../../domain/events.ts'
 import { isEmptyCounts } from '../../domain/input.ts'
 import type { Label, NewLabel } from '../../domain/labels.ts'
 import { inferredEnd, isPresence } from '../../domain/presence.ts'
@@ -281,7 +287,8 @@ export async function insertAfk(
   const senders = new Map<string, number>()
   for (const p of periods) {
     const ref = await device(tx, p.device, receivedMs)
-    tallySender(senders, p.source ?? 'afk', ref.id)
+    const source = p.source ?? UNNAMED_AFK_SOURCE
+    tallySender(senders, source, ref.id)
     const found = await one<{ seq: number; end_ms: number | null }>(
       tx.c,
       'SELECT seq, end_ms FROM afk_periods WHERE device_id = $1 AND start_ms = $2',
@@ -303,9 +310,9 @@ export async function insertAfk(
     if (arrival === 'insert') {
       const inferred = p.endMs === null ? await evidenceAfter(tx, ref.id, p.startMs) : null
       await tx.c.query(
-        `INSERT INTO afk_periods (seq, device_id, start_ms, end_ms, inferred_end_ms, duration)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [seq, ref.id, p.startMs, p.endMs, inferred, duration],
+        `INSERT INTO afk_periods (seq, device_id, start_ms, end_ms, inferred_end_ms, duration, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [seq, ref.id, p.startMs, p.endMs, inferred, duration, source],
       )
       result.inserted++
     } else {
