@@ -3,6 +3,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { makeCalendar } from '../../src/domain/calendar.ts'
+import { parse as uuidParse } from 'uuid'
 import { eventId } from '../../src/domain/events.ts'
 import { referenceFromStore } from './reference.ts'
 import { openStore } from '../../src/store/open.ts'
@@ -16,6 +17,11 @@ function databaseAt(file: string, version: number): DatabaseSync {
   const db = new DatabaseSync(file)
   migrate(db, file, version)
   return db
+}
+
+/** The versions after `version`, up to the latest: what migrating a database at `version` applies. */
+function versionsAfter(version: number): number[] {
+  return Array.from({ length: LATEST_VERSION - version }, (_, i) => version + 1 + i)
 }
 
 test('migrations are numbered 1..N without gaps, and N is the latest version', () => {
@@ -210,7 +216,7 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
   const T = Date.parse('2025-09-11T09:00:00Z')
-  assert.deepEqual(await store.migrate(), [6, 7])
+  assert.deepEqual(await store.migrate(), versionsAfter(5))
   await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
   const r = await store.heartbeats.insert(
     [heartbeat({ timeMs: T + 120_000 }), heartbeat({ timeMs: T + 180_000 })],
@@ -241,23 +247,47 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
 
 test('migration 7 indexes events by start alone: stored events still deduplicate and extend', async (t) => {
   const file = path.join(tempDir(t), 'db.sqlite')
-  databaseAt(file, 6).close()
   const T = Date.parse('2025-09-11T09:00:00Z')
   {
-    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
-    await store.events.insert(
-      [
-        event({ startMs: T, endMs: T + 60_000 }),
-        event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
-      ],
-      T,
+    // Two events of one start, as a version-6 daemon stored them.
+    const db = databaseAt(file, 6)
+    const own = db.prepare('SELECT id, uuid FROM devices WHERE own = 1').get() as {
+      id: number
+      uuid: string
+    }
+    db.exec(`
+      INSERT INTO categories (uuid, name) VALUES ('c', 'Coding');
+      INSERT INTO apps (uuid, name) VALUES ('a1', 'Code'), ('a2', 'Other');
+      INSERT INTO projects (uuid, name, root_path, last_updated) VALUES ('p', 'daybook', '/src/daybook', 0);
+      INSERT INTO entities (project_id, name, type) VALUES (1, 'main.rs', 'File');
+      INSERT INTO branches (project_id, name) VALUES (1, 'main');
+      INSERT INTO languages (name) VALUES ('Rust');
+      INSERT INTO sources (name) VALUES ('skopio-vscode');`)
+    const insert = db.prepare(
+      `INSERT INTO events (seq, id, device_id, start_ms, end_ms, category_id, app_id, entity_id,
+         project_id, branch_id, language_id, source_id) VALUES (?, ?, ?, ?, ?, 1, ?, 1, 1, 1, 1, 1)`,
     )
-    await store.close()
+    const stored = [
+      event({ startMs: T, endMs: T + 60_000 }),
+      event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
+    ]
+    stored.forEach((e, i) =>
+      insert.run(
+        100 + i,
+        Buffer.from(uuidParse(eventId(own.uuid, e))),
+        own.id,
+        e.startMs,
+        e.endMs,
+        i + 1,
+      ),
+    )
+    db.exec("UPDATE meta SET value = 101 WHERE key = 'seq'")
+    db.close()
   }
   // The migration keeps every row of the version-6 database.
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), [7])
+  assert.deepEqual(await store.migrate(), versionsAfter(6))
   const db = new DatabaseSync(file, { readOnly: true })
   t.after(() => db.close())
   const indexes = db

@@ -20,6 +20,7 @@ import type {
   SettingsStore,
   StatusStore,
   Store,
+  SyncStore,
   TokenStore,
 } from '../ports.ts'
 import type { PackedEvents, PackedIngestResult } from './event-batch.ts'
@@ -55,7 +56,8 @@ export type StoreCalls = {
   Calls<'status', StatusStore> &
   Calls<'search', SearchStore> &
   Calls<'aw', ActivityWatchStore> &
-  Calls<'heartbeats', HeartbeatStore>
+  Calls<'heartbeats', HeartbeatStore> &
+  Calls<'sync', SyncStore>
 
 export type StoreMethod = keyof StoreCalls
 
