@@ -37,6 +37,8 @@ import { mcpRoutes } from './routes/mcp.ts'
 import { searchRoutes } from './routes/search.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
+import { syncRoutes } from './routes/sync.ts'
+import type { HubIdentity } from '../services/sync/hub.ts'
 import { LabelWire } from './schemas/labels.ts'
 import { type StreamOptions, installStream } from './stream/plugin.ts'
 import { deviceRoutes } from './routes/devices.ts'
@@ -112,6 +114,11 @@ export interface BuildAppOptions {
   dashboardDir?: string
   /** The chat's model server: its settings file, the environment, the upstream timeout. */
   llm?: ChatOptions
+  /**
+   * Sync: where a spoke keeps its pairing (`configDir`, without it this daemon cannot join a
+   * hub), and, for a hub, how devices reach it.
+   */
+  sync?: { configDir?: string | undefined; hub?: HubIdentity | undefined }
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
@@ -187,6 +194,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       onError: (err, what) => app.log.error({ err }, what),
     }),
   )
+  if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
+  if (options.sync?.configDir !== undefined) app.daybook.syncSpoke.configure(options.sync.configDir)
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
   // An empty JSON body is no body: routes that need none (a token refresh) accept it, and routes
@@ -239,7 +248,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   const authFailures = new RateLimiter({ ...failureLimit, clock })
   installAuth(
     app,
-    new AuthenticatorChain([options.authenticator, app.daybook.tokens]),
+    new AuthenticatorChain([options.authenticator, app.daybook.tokens, app.daybook.syncHub]),
     authFailures,
   )
 
@@ -309,6 +318,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     watchStatusFile: options.watchStatusFile,
   })
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
+  await app.register(syncRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
   await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
   await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
@@ -322,6 +332,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()
+    await instance.daybook.syncSpoke.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

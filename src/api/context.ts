@@ -20,6 +20,8 @@ import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
 import { SettingsService } from '../services/settings.ts'
 import { InputRetention } from '../services/retention.ts'
+import { SyncHub } from '../services/sync/hub.ts'
+import { SyncSpoke } from '../services/sync/spoke.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
 import type { StreamHub } from './stream/hub.ts'
@@ -63,6 +65,10 @@ export class DaybookContext {
   readonly tokens: TokenAuthenticator
   /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
   readonly inputRetention: InputRetention
+  /** Sync, the hub's side: pairing, paired devices and their tokens, push and pull. */
+  readonly syncHub: SyncHub
+  /** Sync, a spoke's side: the loops that push to and pull from its hub. */
+  readonly syncSpoke: SyncSpoke
   readonly #defaultToken: DefaultTokenSource | undefined
   #store: Store | undefined
 
@@ -100,6 +106,12 @@ export class DaybookContext {
       clock: options.clock,
       onError: (err) => options.onError?.(err, 'input retention failed'),
     })
+    this.syncHub = new SyncHub({ ...deps, bus: this.bus })
+    this.syncSpoke = new SyncSpoke({
+      ...deps,
+      bus: this.bus,
+      onError: (err) => options.onError?.(err, 'sync failed'),
+    })
   }
 
   /** Rotates the default admin token; 409 when this daemon's default token is fixed. */
@@ -122,9 +134,14 @@ export class DaybookContext {
     return this.#store
   }
 
-  /** Attaches the store once it is open and migrated, and runs input retention for the first time. */
-  attachStore(store: Store): Promise<unknown> {
+  /**
+   * Attaches the store once it is open and migrated: sync begins its run (before anything is
+   * written), and input retention runs for the first time.
+   */
+  async attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    if (this.syncHub.enabled) await this.syncHub.begin()
+    else await this.syncSpoke.begin()
     return this.inputRetention.maybeRun()
   }
 

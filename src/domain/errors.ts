@@ -54,6 +54,9 @@ export class RateLimitedError extends DaybookError {
 /** The daemon is up but not ready to serve this (store not yet open). HTTP 503. */
 export class NotReadyError extends DaybookError {}
 
+/** Something that existed is no longer usable (a pairing code used or expired). HTTP 410. */
+export class GoneError extends DaybookError {}
+
 /** A server Daybook forwards to (the model server of the chat) failed or cannot be reached. HTTP 502. */
 export class BadGatewayError extends DaybookError {}
 

@@ -697,10 +697,11 @@ export function pair(
   })
   const changed: number[] = []
   if (!device) {
+    // Named by the hub now (a version later than the device's own name, which it then takes).
     device = c.get<{ id: number; name: string }>(
       `INSERT INTO devices (uuid, name, own, created_ms, events, seq, version)
-       VALUES ($u, $n, 0, $now, 0, $seq, 0) RETURNING id, name`,
-      { u: request.device.id, n: name, now: request.nowMs, seq: tx.nextSeq() },
+       VALUES ($u, $n, 0, $now, 0, $seq, $v) RETURNING id, name`,
+      { u: request.device.id, n: name, now: request.nowMs, seq: tx.nextSeq(), v: tx.hlc() },
     ) as { id: number; name: string }
     changed.push(device.id)
   } else if (device.name !== name) {
