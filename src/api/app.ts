@@ -327,6 +327,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.
   app.addHook('onReady', async () => {
+    // A store given to buildApp (tests, tools) is there from the start; the daemon's comes later.
+    await app.daybook.beginSync()
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
   })

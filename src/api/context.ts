@@ -140,9 +140,18 @@ export class DaybookContext {
    */
   async attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    await this.beginSync()
+    return this.inputRetention.maybeRun()
+  }
+
+  #syncBegun = false
+
+  /** Sync begins its run, once, when the store is there (before anything is written). */
+  async beginSync(): Promise<void> {
+    if (this.#syncBegun || !this.ready) return
+    this.#syncBegun = true
     if (this.syncHub.enabled) await this.syncHub.begin()
     else await this.syncSpoke.begin()
-    return this.inputRetention.maybeRun()
   }
 
   /**

@@ -258,6 +258,17 @@ export class SyncSpoke {
       device: joined.device,
       pairedAt: new Date(this.#clock()).toISOString(),
     }
+    // The name the hub gave this device, taken here at once: the hub's own device may share
+    // this device's old name (one host name on every machine), and arrives with the first pull.
+    if (joined.device.name !== own.name) {
+      try {
+        const { changes } = await this.#store().devices.rename(own.id, joined.device.name)
+        this.#bus.publish({ type: 'changes', changes })
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err
+        // Another device here has that name: the hub's rename arrives with the first pull.
+      }
+    }
     // A fresh start against this hub: everything of this device is pushed, everything pulled.
     await this.#store().sync.resetCursors()
     this.#pushed = 0
