@@ -41,7 +41,8 @@ export const ACCESS_CLASSES = [
 export type Access = (typeof ACCESS_CLASSES)[number]
 
 const GRANTS: Record<Scope, readonly Access[]> = {
-  admin: ACCESS_CLASSES,
+  // Everything but a device's own sync routes: those need the device its token is bound to.
+  admin: ACCESS_CLASSES.filter((a) => a !== 'sync'),
   read_only: ['any', 'read', 'stream', 'statusbar'],
   data: ['any', 'read', 'analysis', 'stream', 'statusbar'],
   stream: ['any', 'stream'],

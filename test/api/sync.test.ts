@@ -337,7 +337,6 @@ test('a revoked or unknown token is 401 at once, a sync token is refused elsewhe
   }
   const admin = await hub.call({ method: 'GET', url: '/v1/sync/hub/pull?after=0' })
   assert.equal(admin.statusCode, 403)
-  assert.equal(admin.json().code, 'not_a_device')
 })
 
 test('revoking with purge deletes the device’s events on the hub, as deletions others apply', async (t) => {
