@@ -229,64 +229,96 @@ export function applyRemote(
   }
 }
 
-/** How an event's arrival compares with the event held: `eventArrival`, and versions for derived ones. */
+/** The larger of two optional numbers (absent is the smallest). */
+function larger(a: number | null, b: number | null): number | null {
+  if (a === null) return b
+  if (b === null) return a
+  return Math.max(a, b)
+}
+
+/**
+ * Two tombstones of one row: the later version, then the one that says more (its device, its
+ * start); a total order, so every daemon keeps the same one.
+ */
+function compareTombstones(a: SyncTombstone, b: SyncTombstone): number {
+  return (
+    compareTuple(
+      [a.version ?? 0, a.device === null ? 0 : 1, a.startMs === null ? 0 : 1],
+      [b.version ?? 0, b.device === null ? 0 : 1, b.startMs === null ? 0 : 1],
+    ) || compareJson([a.device, a.startMs], [b.device, b.startMs])
+  )
+}
+
+/** Two upserts of one event: the later end, then the reported duration, then the extra names. */
+function compareEventUpserts(a: SyncEvent, b: SyncEvent): number {
+  return (
+    compareTuple([a.endMs, a.durationSec], [b.endMs, b.durationSec]) ||
+    compareJson([a.entityType, a.projectPath], [b.entityType, b.projectPath])
+  )
+}
+
+/** The incoming change when it is greater under `compare`, else nothing. */
+function greater<T>(incoming: T, stored: T, compare: (a: T, b: T) => number): T | undefined {
+  return compare(incoming, stored) > 0 ? incoming : undefined
+}
+
+/**
+ * An event. Deletions win over upserts and `eventArrival` decides between upserts (a later end
+ * extends), except for events derived from heartbeats, which their own daemon re-derives: there
+ * the later version wins whatever the change (a deletion on a tie).
+ */
 function mergeEvent(
   stored: SyncChange,
   incoming: SyncEvent | SyncTombstone,
 ): SyncChange | undefined {
   const s = stored as SyncEvent | SyncTombstone
-  // Two deletions: the later one is kept (only derived events compare it with upserts).
-  if (incoming.op === 'delete' && s.op === 'delete') {
-    return (incoming.version ?? 0) > (s.version ?? 0) ? incoming : undefined
-  }
   const derived =
     (incoming.op === 'upsert' && isDerivedSource(incoming.source)) ||
     (s.op === 'upsert' && isDerivedSource(s.source))
   if (derived) {
-    // Re-derived by their own daemon: the later version wins, a deletion on a tie, then the
-    // later end (a total order, so the larger of two is the same on every daemon).
-    const rank = (c: SyncEvent | SyncTombstone) => [
-      c.version ?? 0,
-      c.op === 'delete' ? 1 : 0,
-      c.op === 'delete' ? 0 : c.endMs,
-      c.op === 'delete' ? 0 : (c.durationSec ?? -1),
-    ]
-    return compareTuple(rank(incoming), rank(s)) > 0 ? incoming : undefined
+    const version = (c: SyncEvent | SyncTombstone) => [c.version ?? 0, c.op === 'delete' ? 1 : 0]
+    const order =
+      compareTuple(version(incoming), version(s)) ||
+      (incoming.op === 'delete'
+        ? compareTombstones(incoming, s as SyncTombstone)
+        : compareEventUpserts(incoming, s as SyncEvent))
+    return order > 0 ? incoming : undefined
   }
-  if (incoming.op === 'delete') return incoming
-  const arrival: Arrival = eventArrival(
-    s.op === 'upsert' ? s.endMs : undefined,
-    s.op === 'delete',
-    incoming.endMs,
-  )
-  if (arrival !== 'duplicate') return incoming
-  // Equal ends: the reported duration decides, so two daemons never keep different ones.
-  if (
-    s.op === 'upsert' &&
-    s.endMs === incoming.endMs &&
-    compareTuple([incoming.durationSec], [s.durationSec]) > 0
-  ) {
-    return incoming
+  if (incoming.op === 'delete') {
+    return s.op === 'delete' ? greater(incoming, s, compareTombstones) : incoming
   }
-  return undefined
+  if (s.op === 'delete') return undefined
+  const arrival: Arrival = eventArrival(s.endMs, false, incoming.endMs)
+  if (arrival === 'extend') return incoming
+  // An equal end: the rest decides, so two daemons never keep different ones.
+  return s.endMs === incoming.endMs ? greater(incoming, s, compareEventUpserts) : undefined
 }
 
-/** An AFK period: `afkArrival` for the real end, the earlier inferred end while it is open. */
+/**
+ * An AFK period: a deletion wins; a real end only grows (`afkArrival`) and replaces the inferred
+ * one; while it is open, the earliest evidence of presence ends it. The merged row is built from
+ * both, so it is the same whichever arrived first.
+ */
 function mergeAfk(stored: SyncChange, incoming: SyncAfk | SyncTombstone): SyncChange | undefined {
   const s = stored as SyncAfk | SyncTombstone
-  if (s.op === 'delete') return undefined
-  if (incoming.op === 'delete') return incoming
-  const arrival = afkArrival({ endMs: s.endMs }, false, incoming.endMs)
-  if (arrival === 'extend') return { ...incoming, inferredEndMs: null }
-  if (s.endMs !== null) {
-    // Both closed at the same end: the reported duration decides, as for events.
-    return incoming.endMs === s.endMs && compareTuple([incoming.durationSec], [s.durationSec]) > 0
-      ? incoming
-      : undefined
+  if (incoming.op === 'delete') {
+    return s.op === 'delete' ? greater(incoming, s, compareTombstones) : incoming
   }
-  // Both open: the earliest evidence of presence ends it.
-  const inferred = earlier(s.inferredEndMs, incoming.inferredEndMs)
-  return inferred === s.inferredEndMs ? undefined : { ...s, inferredEndMs: inferred }
+  if (s.op === 'delete') return undefined
+  const arrival = afkArrival({ endMs: s.endMs }, false, incoming.endMs)
+  const endMs = arrival === 'extend' ? incoming.endMs : s.endMs
+  const sameEnd = [s, incoming].filter((p) => p.endMs === endMs)
+  const merged: SyncAfk = {
+    ...s,
+    endMs,
+    inferredEndMs: endMs === null ? earlier(s.inferredEndMs, incoming.inferredEndMs) : null,
+    durationSec: sameEnd.reduce<number | null>((d, p) => larger(d, p.durationSec), null),
+  }
+  return merged.endMs === s.endMs &&
+    merged.inferredEndMs === s.inferredEndMs &&
+    merged.durationSec === s.durationSec
+    ? undefined
+    : merged
 }
 
 /** A label: a deletion wins; otherwise the later version (then the greater content). */
@@ -295,8 +327,10 @@ function mergeLabel(
   incoming: SyncLabel | SyncTombstone,
 ): SyncChange | undefined {
   const s = stored as SyncLabel | SyncTombstone
+  if (incoming.op === 'delete') {
+    return s.op === 'delete' ? greater(incoming, s, compareTombstones) : incoming
+  }
   if (s.op === 'delete') return undefined
-  if (incoming.op === 'delete') return incoming
   const content = (l: SyncLabel) => [
     l.text,
     l.context,
