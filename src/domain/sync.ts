@@ -374,6 +374,13 @@ export function checkSyncChange(c: SyncChange, field: string): void {
   const checkTime = (ms: number, name: string) => {
     if (!Number.isSafeInteger(ms) || ms < EARLIEST_MS) bad(`${name} is not a time after 1990`)
   }
+  const version = 'version' in c ? c.version : null
+  if (
+    version !== null &&
+    !(Number.isSafeInteger(version) && version >= 0 && version <= MAX_VERSION)
+  ) {
+    bad('version is not a hybrid-clock time')
+  }
   if (c.op === 'delete') return
   switch (c.kind) {
     case 'event': {
@@ -429,6 +436,9 @@ export function recordedDevices(changes: readonly SyncChange[]): Set<string> {
  * made after another was seen always has the greater value, whatever the two machines' clocks say.
  */
 export const HLC_UNITS = 1024
+
+/** The largest version accepted from another daemon (far beyond any clock; below 2^53). */
+export const MAX_VERSION = 2 ** 52
 
 /** The next clock value after `last` at wall-clock time `nowMs`. */
 export function nextHlc(last: number, nowMs: number): number {

@@ -142,18 +142,31 @@ class Application {
     this.#tx.changes.add(tombstoneChange(seq, ch.kind, ch.id))
   }
 
+  /** The tombstone of a row, in the wire's form. */
   #storedTombstone(
     kind: SyncTombstone['kind'],
     id: Uint8Array,
-  ): { version: number | null } | undefined {
-    return this.#tx.c.get<{ version: number | null }>(
-      'SELECT version FROM tombstones WHERE kind = $k AND id = $id',
+    text: string,
+  ): SyncTombstone | undefined {
+    const row = this.#tx.c.get<{
+      version: number | null
+      uuid: string | null
+      start_ms: number | null
+    }>(
+      `SELECT t.version, d.uuid, t.start_ms FROM tombstones t
+       LEFT JOIN devices d ON d.id = t.device_id WHERE t.kind = $k AND t.id = $id`,
       { k: kind, id },
     )
-  }
-
-  #deleted(kind: SyncTombstone['kind'], id: string, version: number | null): SyncTombstone {
-    return { kind, op: 'delete', id, device: null, startMs: null, version }
+    if (!row) return undefined
+    const label = kind === 'label'
+    return {
+      kind,
+      op: 'delete',
+      id: text,
+      device: label ? null : row.uuid,
+      startMs: label ? null : row.start_ms,
+      version: row.version,
+    }
   }
 
   event(ch: SyncEvent | SyncTombstone): void {
@@ -168,7 +181,7 @@ class Application {
             `SELECT ${STORED_EVENT} FROM events WHERE start_ms = $s AND id = $id`,
             { s: startMs, id },
           )
-    const tomb = found ? undefined : this.#storedTombstone('event', id)
+    const tomb = found ? undefined : this.#storedTombstone('event', id, ch.id)
     let stored: SyncChange | undefined
     if (found) {
       const source = c.get<{ name: string }>('SELECT name FROM sources WHERE id = $id', {
@@ -182,7 +195,7 @@ class Application {
         version: found.version,
       }
     } else if (tomb) {
-      stored = this.#deleted('event', ch.id, tomb.version)
+      stored = tomb
     }
     const next = applyRemote(stored, ch)
     if (next === undefined) return
@@ -284,7 +297,7 @@ class Application {
              WHERE device_id = $d AND start_ms = $s`,
             { d: device.id, s: ch.op === 'upsert' ? ch.startMs : ch.startMs },
           )
-    const tomb = found ? undefined : this.#storedTombstone('afk', id)
+    const tomb = found ? undefined : this.#storedTombstone('afk', id, ch.id)
     const stored: SyncChange | undefined = found
       ? {
           kind: 'afk',
@@ -297,7 +310,7 @@ class Application {
           durationSec: found.duration,
         }
       : tomb
-        ? this.#deleted('afk', ch.id, tomb.version)
+        ? tomb
         : undefined
     const next = applyRemote(stored, ch)
     if (next === undefined) return
@@ -399,7 +412,7 @@ class Application {
        FROM labels WHERE id = $id`,
       { id: ch.id },
     )
-    const tomb = found ? undefined : this.#storedTombstone('label', id)
+    const tomb = found ? undefined : this.#storedTombstone('label', id, ch.id)
     const stored: SyncChange | undefined = found
       ? {
           kind: 'label',
@@ -414,7 +427,7 @@ class Application {
           version: found.version,
         }
       : tomb
-        ? this.#deleted('label', ch.id, tomb.version)
+        ? tomb
         : undefined
     const next = applyRemote(stored, ch)
     if (next === undefined) return
