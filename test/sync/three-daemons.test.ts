@@ -212,8 +212,9 @@ test(
     // Both record; the hub's own daemon records too, and settings and labels change here and there.
     await ok(hub, 'POST', '/v1/events', [
       {
-        timestamp: new Date(base + 30 * MIN).toISOString(),
-        end_timestamp: new Date(base + 50 * MIN).toISOString(),
+        // Before the spokes' time: on one timeline a spoke's editor would own it otherwise.
+        timestamp: new Date(base - 40 * MIN).toISOString(),
+        end_timestamp: new Date(base - 20 * MIN).toISOString(),
         category: 'Meeting',
         app_name: 'Zoom',
         entity_name: 'standup',
