@@ -130,6 +130,8 @@ export class SyncSpoke {
   /** Set while this spoke announces what it pulled (those are no changes of its own to push). */
   #announcing = false
   #helloDone = false
+  /** The hub's run the last pull came from. */
+  #hubEpoch: number | undefined
   #pushed = 0
   #caughtUp = false
   #lastPushMs: number | null = null
@@ -506,6 +508,13 @@ export class SyncSpoke {
         },
       )
       page.changes.forEach((c, i) => checkSyncChange(c, `the hub's change ${i}`))
+      if (this.#hubEpoch !== page.epoch) {
+        // A new run of the hub (restarted, perhaps from an older copy): ask it again where this
+        // device's pushes continue, and push what it lacks.
+        this.#hubEpoch = page.epoch
+        this.#helloDone = false
+        this.#pushSignal.set()
+      }
       if (
         page.changes.length > 0 ||
         page.next !== cursors.pulledSeq ||
