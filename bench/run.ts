@@ -44,6 +44,11 @@ import type { ClientJob, ClientResult } from './ingest-client.ts'
 import { RAW_SCANS, RawFloor } from './raw.ts'
 
 const args = process.argv.slice(2)
+if (args.includes('--sync')) {
+  // `npm run bench -- --sync`: the sync benchmark, on its own (bench/sync.ts).
+  await import('./sync.ts')
+  process.exit(0)
+}
 const QUICK = args.includes('--quick')
 const flag = (name: string) => {
   const i = args.indexOf(name)

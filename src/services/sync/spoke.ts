@@ -63,7 +63,7 @@ export interface SyncStatus {
 }
 
 /** Changes per push (a batch is one transaction on the hub). */
-export const PUSH_BATCH = 2_000
+export const PUSH_BATCH = 5_000
 /** Changes per pull. */
 export const PULL_BATCH = 5_000
 /** How long the hub holds a pull open when there is nothing new. */
@@ -352,11 +352,16 @@ export class SyncSpoke {
   async now(): Promise<SyncStatus> {
     if (!this.#config) throw new ConflictError('not_paired', 'this daemon does not sync with a hub')
     try {
-      await this.#pushRound()
-      for (let i = 0; i < 10_000; i++) {
-        await this.#pullRound(0)
-        if (this.#caughtUp) break
-      }
+      // Both ways at once: the hub applies this device's changes while this one applies others'.
+      await Promise.all([
+        this.#pushRound(),
+        (async () => {
+          for (let i = 0; i < 100_000; i++) {
+            await this.#pullRound(0)
+            if (this.#caughtUp) break
+          }
+        })(),
+      ])
       this.#succeeded()
     } catch (err) {
       this.#failed(err)

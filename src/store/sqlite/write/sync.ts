@@ -140,7 +140,11 @@ class Application {
       },
     )
     this.#tx.changes.add(tombstoneChange(seq, ch.kind, ch.id))
+    this.#buried.set(ch.kind, true)
   }
+
+  /** Kinds of row with tombstones stored (most databases have few or none: no probe then). */
+  readonly #buried = new Map<SyncTombstone['kind'], boolean>()
 
   /** The tombstone of a row, in the wire's form. */
   #storedTombstone(
@@ -148,6 +152,14 @@ class Application {
     id: Uint8Array,
     text: string,
   ): SyncTombstone | undefined {
+    let any = this.#buried.get(kind)
+    if (any === undefined) {
+      any =
+        this.#tx.c.get('SELECT 1 AS x FROM tombstones WHERE kind = $k LIMIT 1', { k: kind }) !==
+        undefined
+      this.#buried.set(kind, any)
+    }
+    if (!any) return undefined
     const row = this.#tx.c.get<{
       version: number | null
       uuid: string | null
@@ -174,13 +186,15 @@ class Application {
     const id = Buffer.from(uuidParse(ch.id))
     const device = ch.device === null ? undefined : this.device(ch.device)
     const startMs = ch.op === 'upsert' ? ch.startMs : ch.startMs
-    const found =
+    // One probe of the start index (as ingest does); by id alone only for a tombstone that
+    // does not say where its event started (one made before sync kept starts).
+    const found = (
       startMs === null
-        ? c.get<StoredEventRow>(`SELECT ${STORED_EVENT} FROM events WHERE id = $id`, { id })
-        : c.get<StoredEventRow>(
-            `SELECT ${STORED_EVENT} FROM events WHERE start_ms = $s AND id = $id`,
-            { s: startMs, id },
-          )
+        ? c.stmt(`SELECT ${STORED_EVENT} FROM events WHERE id = ?`).get(id)
+        : c
+            .stmt(`SELECT ${STORED_EVENT} FROM events WHERE start_ms = ? AND id = ?`)
+            .get(startMs, id)
+    ) as StoredEventRow | undefined
     const tomb = found ? undefined : this.#storedTombstone('event', id, ch.id)
     let stored: SyncChange | undefined
     if (found) {
@@ -210,6 +224,7 @@ class Application {
           ch.id,
           { version: ch.version, origin: this.peer },
         )
+        this.#buried.set('event', true)
         dirty.add(found.start_ms, found.end_ms)
         this.#seen(found.device_id).added--
         // Derived from heartbeats this daemon holds: they must not derive it again.
@@ -324,6 +339,7 @@ class Application {
           ch.id,
           { version: (ch as SyncTombstone).version, origin: this.peer },
         )
+        this.#buried.set('afk', true)
         const end = afkEffectiveEnd({ endMs: found.end_ms, inferredEndMs: found.inferred_end_ms })
         dirty.add(found.start_ms, dirtyEnd(c, found.start_ms, end))
       } else {
@@ -438,6 +454,7 @@ class Application {
           version: ch.version,
           origin: this.peer,
         })
+        this.#buried.set('label', true)
       } else {
         this.#tombstone(ch as SyncTombstone, null)
       }
