@@ -15,6 +15,7 @@ import { DeviceService } from '../services/devices.ts'
 import { EventService } from '../services/events.ts'
 import { IngestService } from '../services/ingest.ts'
 import { HistoryService } from '../services/history.ts'
+import { type HookServiceOptions, HookService } from '../services/hooks.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
@@ -69,7 +70,10 @@ export class DaybookContext {
   readonly syncHub: SyncHub
   /** Sync, a spoke's side: the loops that push to and pull from its hub. */
   readonly syncSpoke: SyncSpoke
+  /** Hook rules: evaluated over the live data once the store is attached. */
+  readonly hooks: HookService
   readonly #defaultToken: DefaultTokenSource | undefined
+  readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
 
   constructor(options: {
@@ -78,11 +82,13 @@ export class DaybookContext {
     store?: Store | undefined
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
+    hooks?: HookServiceOptions | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
     this.#defaultToken = options.defaultToken
+    this.#onError = (err, what) => options.onError?.(err, what)
     const store = () => this.store
     const deps = { store, clock: this.clock }
     this.bus = new Bus((err) => options.onError?.(err, 'a bus listener failed'))
@@ -112,6 +118,15 @@ export class DaybookContext {
       bus: this.bus,
       onError: (err) => options.onError?.(err, 'sync failed'),
     })
+    this.hooks = new HookService({
+      ...deps,
+      bus: this.bus,
+      activeTime: this.activeTime,
+      settings: this.settings,
+      labels: this.labels,
+      onError: (err, what) => options.onError?.(err, what),
+      options: options.hooks,
+    })
   }
 
   /** Rotates the default admin token; 409 when this daemon's default token is fixed. */
@@ -136,11 +151,13 @@ export class DaybookContext {
 
   /**
    * Attaches the store once it is open and migrated: sync begins its run (before anything is
-   * written), and input retention runs for the first time.
+   * written), input retention runs for the first time, and hooks start (their first evaluation
+   * catches up on the last day in the background).
    */
   async attachStore(store: Store): Promise<unknown> {
     this.#store = store
     await this.beginSync()
+    this.startHooks()
     return this.inputRetention.maybeRun()
   }
 
@@ -152,6 +169,13 @@ export class DaybookContext {
     this.#syncBegun = true
     if (this.syncHub.enabled) await this.syncHub.begin()
     else await this.syncSpoke.begin()
+  }
+
+  /** Starts the hooks once the store is attached (again: nothing happens). */
+  startHooks(): void {
+    if (this.ready) {
+      this.hooks.start().catch((err: unknown) => this.#onError(err, 'hooks could not start'))
+    }
   }
 
   /**

@@ -17,7 +17,7 @@ export interface ConnectionLimits {
 const RESERVED_DESCRIPTORS = 128
 
 /** The soft limit on open files (Linux: /proc/self/limits), or 1024 when it cannot be read. */
-export function openFileLimit(): number {
+function openFileLimit(): number {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')

@@ -22,6 +22,7 @@ import { isLoopback } from '../config/network.ts'
 import { tokenFile } from '../config/paths.ts'
 import { AuthenticatorChain } from '../domain/access.ts'
 import type { TlsMaterial } from '../services/sync/tls.ts'
+import { daemonLogger } from './log.ts'
 import { StartError } from './start-error.ts'
 
 export interface DaemonApi {
@@ -68,16 +69,7 @@ export async function buildDaemonApi(
     activitySummaryRateLimit: config.summaryRateLimit,
     watchStatusFile: watchStatusFile(config.dataDir),
     llm: { configFile: path.join(config.configDir, 'llm.json'), environment: config.llm },
-    logger: {
-      level: config.logLevel,
-      redact: ['req.headers.authorization'],
-      serializers: {
-        req: (req: { method: string; url: string }) => ({
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-      },
-    },
+    logger: daemonLogger(config.logLevel, config.logFormat),
   })
   await app.ready()
   log = (message) => app.log.warn(message)
@@ -107,8 +99,4 @@ function defaultTokenSource(
   }
   if (problem !== undefined) throw new StartError(problem)
   return fileDefaultToken(file, token, warn)
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')
 }

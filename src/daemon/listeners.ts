@@ -15,6 +15,7 @@ import type { Authenticator } from '../domain/access.ts'
 import { type DaemonConfig, allowedHostNames } from '../config/daemon-config.ts'
 import { describeFsError, ensurePrivateDir } from '../config/files.ts'
 import { LOOPBACK_HOSTS, isLoopback } from '../config/network.ts'
+import { daemonLogger } from './log.ts'
 import { StartError } from './start-error.ts'
 
 /** Listens on `config.host:config.port`; resolves to the bound port. */
@@ -132,7 +133,7 @@ export async function listenAw(
       port: config.awPort,
       open: config.awOpen,
       origins: () => [...own.map((h) => `http://${h}:${port}`), ...config.corsOrigins],
-      logLevel: config.logLevel,
+      logger: daemonLogger(config.logLevel, config.logFormat),
     })
     if (config.awOpen) {
       warn(

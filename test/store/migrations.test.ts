@@ -24,6 +24,41 @@ function versionsAfter(version: number): number[] {
   return Array.from({ length: LATEST_VERSION - version }, (_, i) => version + 1 + i)
 }
 
+/**
+ * Events as an older daemon stored them, through the raw connection (today's store writes columns
+ * an older schema lacks): one project, entity, branch, language and source; an app each.
+ */
+function storeRaw(db: DatabaseSync, events: ReturnType<typeof event>[]): void {
+  const own = db.prepare('SELECT id, uuid FROM devices WHERE own = 1').get() as {
+    id: number
+    uuid: string
+  }
+  db.exec(`
+    INSERT INTO categories (uuid, name) VALUES ('c', 'Coding');
+    INSERT INTO projects (uuid, name, root_path, last_updated) VALUES ('p', 'daybook', '/src/daybook', 0);
+    INSERT INTO entities (project_id, name, type) VALUES (1, 'main.rs', 'File');
+    INSERT INTO branches (project_id, name) VALUES (1, 'main');
+    INSERT INTO languages (name) VALUES ('Rust');
+    INSERT INTO sources (name) VALUES ('skopio-vscode');`)
+  const app = db.prepare('INSERT INTO apps (uuid, name) VALUES (?, ?)')
+  const insert = db.prepare(
+    `INSERT INTO events (seq, id, device_id, start_ms, end_ms, category_id, app_id, entity_id,
+       project_id, branch_id, language_id, source_id) VALUES (?, ?, ?, ?, ?, 1, ?, 1, 1, 1, 1, 1)`,
+  )
+  events.forEach((e, i) => {
+    app.run(`a${i}`, e.app)
+    insert.run(
+      100 + i,
+      Buffer.from(uuidParse(eventId(own.uuid, e))),
+      own.id,
+      e.startMs,
+      e.endMs,
+      i + 1,
+    )
+  })
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'seq'").run(100 + events.length - 1)
+}
+
 test('migrations are numbered 1..N without gaps, and N is the latest version', () => {
   const all = loadMigrations()
   assert.deepEqual(
@@ -251,37 +286,10 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
   {
     // Two events of one start, as a version-6 daemon stored them.
     const db = databaseAt(file, 6)
-    const own = db.prepare('SELECT id, uuid FROM devices WHERE own = 1').get() as {
-      id: number
-      uuid: string
-    }
-    db.exec(`
-      INSERT INTO categories (uuid, name) VALUES ('c', 'Coding');
-      INSERT INTO apps (uuid, name) VALUES ('a1', 'Code'), ('a2', 'Other');
-      INSERT INTO projects (uuid, name, root_path, last_updated) VALUES ('p', 'daybook', '/src/daybook', 0);
-      INSERT INTO entities (project_id, name, type) VALUES (1, 'main.rs', 'File');
-      INSERT INTO branches (project_id, name) VALUES (1, 'main');
-      INSERT INTO languages (name) VALUES ('Rust');
-      INSERT INTO sources (name) VALUES ('skopio-vscode');`)
-    const insert = db.prepare(
-      `INSERT INTO events (seq, id, device_id, start_ms, end_ms, category_id, app_id, entity_id,
-         project_id, branch_id, language_id, source_id) VALUES (?, ?, ?, ?, ?, 1, ?, 1, 1, 1, 1, 1)`,
-    )
-    const stored = [
+    storeRaw(db, [
       event({ startMs: T, endMs: T + 60_000 }),
       event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
-    ]
-    stored.forEach((e, i) =>
-      insert.run(
-        100 + i,
-        Buffer.from(uuidParse(eventId(own.uuid, e))),
-        own.id,
-        e.startMs,
-        e.endMs,
-        i + 1,
-      ),
-    )
-    db.exec("UPDATE meta SET value = 101 WHERE key = 'seq'")
+    ])
     db.close()
   }
   // The migration keeps every row of the version-6 database.
@@ -313,4 +321,24 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
     ['Other', 90_000],
     ['Third', 10_000],
   ])
+})
+
+test('the hooks migration adds empty hook tables to a database with events, which stay', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'hooks')?.version
+  assert.ok(version !== undefined, 'a migration named hooks')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const db = databaseAt(file, version - 1)
+    storeRaw(db, [event({ startMs: T, endMs: T + 60_000 })])
+    db.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  assert.deepEqual(await store.hooks.list(), [])
+  assert.equal(await store.hooks.logCount(), 0)
+  assert.deepEqual(await store.hooks.dnd(), { enabled: false, untilMs: null, quietHours: [] })
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
 })

@@ -14,6 +14,7 @@ import type {
   DeviceStore,
   EventStore,
   HeartbeatStore,
+  HookStore,
   InputStore,
   LabelStore,
   SearchStore,
@@ -57,7 +58,8 @@ export type StoreCalls = {
   Calls<'search', SearchStore> &
   Calls<'aw', ActivityWatchStore> &
   Calls<'heartbeats', HeartbeatStore> &
-  Calls<'sync', SyncStore>
+  Calls<'sync', SyncStore> &
+  Calls<'hooks', HookStore>
 
 export type StoreMethod = keyof StoreCalls
 

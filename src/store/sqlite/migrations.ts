@@ -17,7 +17,8 @@
  *    each device's latest heartbeat.
  * 7: events indexed by start alone (identity compared by the writer), not by (start, id); hour
  *    cells indexed by project.
- * 8: sync: where each row of the feed was received from (`origin`), versions (hybrid-clock times)
+ * 8: hook rules and their state, the hooks' firing log, the do-not-disturb settings.
+ * 9: sync: where each row of the feed was received from (`origin`), versions (hybrid-clock times)
  *    of labels, settings, device names, derived events and tombstones; input buckets in the feed;
  *    a tombstone's device; a hub's pairing codes and paired devices.
  */

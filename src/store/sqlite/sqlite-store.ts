@@ -151,6 +151,7 @@ export class SqliteStore implements Store {
   readonly activitywatch: Store['activitywatch']
   readonly heartbeats: Store['heartbeats']
   readonly sync: Store['sync']
+  readonly hooks: Store['hooks']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -254,6 +255,18 @@ export class SqliteStore implements Store {
       revoke: w('sync.revoke'),
       touch: w('sync.touch'),
       pushedFor: w('sync.pushedFor'),
+    }
+    this.hooks = {
+      list: r('hooks.list'),
+      replace: w('hooks.replace'),
+      saveState: w('hooks.saveState'),
+      updateActions: w('hooks.updateActions'),
+      log: r('hooks.log'),
+      logCount: r('hooks.logCount'),
+      closeRunning: w('hooks.closeRunning'),
+      pruneLog: w('hooks.pruneLog'),
+      dnd: r('hooks.dnd'),
+      saveDnd: w('hooks.saveDnd'),
     }
   }
 

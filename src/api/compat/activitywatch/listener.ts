@@ -3,13 +3,10 @@
  * (ActivityWatch's 5600 by default), always on the loopback address: watchers run on the same
  * machine, and its token-free watcher routes must not be reachable from the network.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Authenticator } from '../../../domain/access.ts'
 import type { DaybookContext } from '../../context.ts'
 import { buildAwApp } from './app.ts'
-
-/** ActivityWatch's port, where its watchers and clients look. */
-export const AW_DEFAULT_PORT = 5600
 
 export interface AwListenerOptions {
   daybook: DaybookContext
@@ -18,7 +15,8 @@ export interface AwListenerOptions {
   open: boolean
   /** Daybook's own browser origins and the configured ones. */
   origins: () => readonly string[]
-  logLevel: string
+  /** The daemon's logger options (the same on every listener). */
+  logger: NonNullable<FastifyServerOptions['logger']>
 }
 
 export interface AwListener {
@@ -34,7 +32,7 @@ export async function listenActivityWatch(options: AwListenerOptions): Promise<A
     authenticator: options.authenticator,
     open: options.open,
     origins: options.origins,
-    logger: { level: options.logLevel },
+    logger: options.logger,
   })
   try {
     await app.listen({ host: '127.0.0.1', port: options.port })

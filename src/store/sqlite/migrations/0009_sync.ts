@@ -1,5 +1,5 @@
 /**
- * Migration 8: sync between daemons (a hub and its spokes).
+ * Migration 9: sync between daemons (a hub and its spokes).
  *
  * - `origin` on every row kind of the feed: null for a row as this daemon last changed it, else
  *   the device (`devices.id`) of the daemon it was received from in that state, so a spoke pushes
