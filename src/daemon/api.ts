@@ -34,10 +34,7 @@ export interface DaemonApi {
 }
 
 /** Builds the app (ready, not listening, no store yet); throws `StartError` for a bad token file. */
-export async function buildDaemonApi(
-  config: DaemonConfig,
-  tls?: TlsMaterial | undefined,
-): Promise<DaemonApi> {
+export async function buildDaemonApi(config: DaemonConfig, tls?: TlsMaterial): Promise<DaemonApi> {
   // The token file is re-read while the daemon runs; a bad replacement is logged, not used.
   let log: (message: string) => void = () => undefined
   const defaultToken = defaultTokenSource(config, (message) => log(message))

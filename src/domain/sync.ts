@@ -486,7 +486,7 @@ export function formatPairingCode(bytes: Uint8Array): string {
   let bits = 0n
   for (const b of bytes) bits = (bits << 8n) | BigInt(b)
   let text = ''
-  for (let i = 15; i >= 0; i--) text += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)]
+  for (let i = 15; i >= 0; i--) text += CROCKFORD.charAt(Number((bits >> BigInt(i * 5)) & 31n))
   return text.match(/.{4}/g)?.join('-') ?? text
 }
 

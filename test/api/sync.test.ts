@@ -277,7 +277,8 @@ test("pushing another device's data is 403 and a malformed batch 422 naming the 
   assert.equal(res.statusCode, 422)
   assert.equal(res.json().field, 'batch/changes/1')
   // A field missing: the schema names the item too.
-  const { entity: _entity, ...partial } = event(laptop.device.id)
+  const partial: Partial<SyncChange & { entity: string }> = event(laptop.device.id)
+  delete partial.entity
   const missing = await push(hub, laptop.token, [partial as SyncChange])
   assert.equal(missing.statusCode, 422)
   assert.match(missing.json().field, /^body\/batch\/changes\/0/)

@@ -256,7 +256,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         },
         abort.signal,
       )
-      if (!String(request.headers['accept-encoding'] ?? '').includes('gzip')) return page
+      if (!(request.headers['accept-encoding'] ?? '').includes('gzip')) return page
       void reply.header('content-type', 'application/json').header('content-encoding', 'gzip')
       // Already serialized and compressed: the bytes go out as they are.
       return reply.send((await gzip(JSON.stringify(page))) as never)

@@ -98,13 +98,12 @@ class Signal {
       return
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms)
-      const self = this
-      function done() {
+      const done = () => {
         clearTimeout(timer)
-        self.#wake = undefined
+        this.#wake = undefined
         resolve()
       }
+      const timer = setTimeout(done, ms)
       this.#wake = done
     })
     this.#set = false

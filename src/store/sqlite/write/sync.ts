@@ -7,6 +7,7 @@ import { parse as uuidParse } from 'uuid'
 import type { Change } from '../../../domain/changes.ts'
 import { tombstoneChange } from '../../../domain/changes.ts'
 import { afkEffectiveEnd, afkId as afkIdOf, spanSeconds } from '../../../domain/events.ts'
+import type { Label } from '../../../domain/labels.ts'
 import { isPresence } from '../../../domain/presence.ts'
 import {
   type SyncAfk,
@@ -101,7 +102,8 @@ class Application {
         `INSERT INTO devices (uuid, name, own, created_ms, events, seq, version, origin)
          VALUES ($u, $n, 0, $now, 0, $seq, 0, $o) RETURNING id, uuid, name`,
         { u: uuid, n: name, now: this.#receivedMs, seq: this.#tx.nextSeq(), o: this.peer || null },
-      ) as DeviceRef
+      )
+      if (!ref) throw new Error('a device row inserted returned nothing')
       this.#created.push(ref.id)
     }
     this.#devices.set(uuid, ref)
@@ -483,7 +485,15 @@ class Application {
         o: this.peer,
       },
     )
-    const { kind: _k, op: _o, version: _v, ...label } = l
+    const label: Label = {
+      id: l.id,
+      text: l.text,
+      context: l.context,
+      startMs: l.startMs,
+      endMs: l.endMs,
+      createdMs: l.createdMs,
+      updatedMs: l.updatedMs,
+    }
     this.#tx.changes.add({ seq, kind: 'label', op: 'upsert', label, created: !found })
   }
 
@@ -732,7 +742,8 @@ export function pair(
       `INSERT INTO devices (uuid, name, own, created_ms, events, seq, version)
        VALUES ($u, $n, 0, $now, 0, $seq, $v) RETURNING id, name`,
       { u: request.device.id, n: name, now: request.nowMs, seq: tx.nextSeq(), v: tx.hlc() },
-    ) as { id: number; name: string }
+    )
+    if (!device) throw new Error('a device row inserted returned nothing')
     changed.push(device.id)
   } else if (device.name !== name) {
     // The hub names the device as paired: a rename, synced like any other.
