@@ -53,6 +53,8 @@ Options:
                      own web UI); a warning is printed               [DAYBOOK_AW_OPEN]
   -h, --help         Show this help
 
+  The DAYBOOK_* variables win over the frames server's names (HOST, PORT, ACTIVITY_DB_PATH).
+
 Several devices (see README, "Several devices"):
   --hub              Be the hub other daemons sync with (daybook pair makes a code for each);
                      also listens on the Unix socket (for the CLI on this machine)
@@ -64,8 +66,6 @@ Several devices (see README, "Several devices"):
   --public-name NAME The name devices reach the hub by (repeatable): in the pairing URL, the
                      certificate and the Host check
   A hub bound to a non-loopback address without TLS refuses to start.
-
-  The DAYBOOK_* variables win over the frames server's names (HOST, PORT, ACTIVITY_DB_PATH).
 
 Access:
   Every route but /health, /healthz and /readyz needs "Authorization: Bearer <token>".

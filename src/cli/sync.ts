@@ -23,7 +23,7 @@ a hub that presents another one.
 Options:
   --name NAME     The name the device will have (default: its own)
   --expires SPAN  How long the code works (default 10m)
-  --json          Print {"url","code","fingerprint","expiresAt","command"}
+  --json          Print {"url","code","fingerprint","expiresAt"}
 ${clientFlags}
   -h, --help      Show this help
 `
@@ -38,8 +38,8 @@ Commands:
                   Pair with the hub at URL using a code from daybook pair there, and start
                   syncing. A hub presenting another certificate than FINGERPRINT is refused.
                   (Without --fingerprint: a hub behind a TLS proxy with a public certificate.)
-  status          The hub, state (synced, syncing, offline, refused), cursors, pending
-                  changes, last push and pull, last error
+  status          The hub, state (synced, syncing, offline, refused; unpaired when
+                  not paired), cursors, pending changes, last push and pull, last error
   now             Push everything pending and pull until caught up
   leave           Stop syncing: the token is revoked on the hub when it is reachable; all
                   data stays here

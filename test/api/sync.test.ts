@@ -90,10 +90,10 @@ function push(
   })
 }
 
-function pull(hub: Hub, token: string, after = 0) {
+function pull(hub: Hub, token: string, after = 0, epoch?: number) {
   return hub.app.inject({
     method: 'GET',
-    url: `/v1/sync/hub/pull?after=${after}&limit=1000&wait=0`,
+    url: `/v1/sync/hub/pull?after=${after}&limit=1000&wait=0${epoch === undefined ? '' : `&epoch=${epoch}`}`,
     headers: { authorization: `Bearer ${token}` },
   })
 }
@@ -220,6 +220,7 @@ test('a push is applied after its commit, idempotently; pulls give others everyt
       ['laptop', 9],
     ],
   )
+  assert.ok(clients.every((c: { pulledSeq: number | null }) => c.pulledSeq === null))
 
   // The desktop pulls the laptop's event, once, as the laptop holds it; the laptop does not.
   const forDesktop = (await pull(hub, desktop.token)).json()
@@ -231,6 +232,23 @@ test('a push is applied after its commit, idempotently; pulls give others everyt
     forLaptop.changes.filter((c: SyncChange) => c.kind === 'event'),
     [],
   )
+  // The hub shows how far each has read: the desktop from where it pulled, the laptop not yet
+  // past where its own pull began; neither has pulled before, so both start at 0.
+  const listed = (await hub.call({ method: 'GET', url: '/v1/sync/clients' })).json()
+  for (const c of listed.clients as {
+    name: string
+    pulledSeq: number | null
+    lastSeenAt: string
+  }[]) {
+    assert.equal(c.pulledSeq, 0, c.name)
+    assert.equal(c.lastSeenAt, new Date(T0 + 60 * MIN).toISOString(), c.name)
+  }
+  await pull(hub, desktop.token, forDesktop.next, forDesktop.epoch)
+  const after = (await hub.call({ method: 'GET', url: '/v1/sync/clients' })).json()
+  const desktopRow = after.clients.find((c: { name: string }) => c.name === 'desktop')
+  assert.equal(desktopRow.pulledSeq, forDesktop.next)
+  assert.equal(after.lastSeq, forDesktop.next, 'the desktop is up to date')
+
   // Answered compressed to a client that accepts it.
   const gz = await hub.app.inject({
     method: 'GET',

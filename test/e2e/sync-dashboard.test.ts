@@ -47,6 +47,8 @@ test('the dashboard shows paired devices and makes a pairing code on a hub, and 
   await hubPage.click('nav >> text=Status')
   const row = hubPage.locator('[data-testid="sync-client"]', { hasText: 'laptop' })
   await row.waitFor()
+  // The spoke has read everything (the hub's view refreshes on its tick).
+  await row.locator('[data-testid="sync-behind"]', { hasText: 'up to date' }).waitFor()
   await hubPage.click('button:text("New pairing code")')
   const command = (await hubPage.locator('[data-testid="pairing-command"]').textContent()) ?? ''
   assert.match(

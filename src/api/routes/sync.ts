@@ -101,7 +101,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
       config: { access: 'admin' },
       schema: {
         summary:
-          'Devices paired with this hub: name, device id, paired, last seen, last pushed seq',
+          'Devices paired with this hub: name, device id, paired, last seen, how far pushed and pulled',
         tags: TAGS,
         response: {
           200: Type.Object({ clients: Type.Array(SyncClientWire), lastSeq: Type.Integer() }),
@@ -119,6 +119,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
           pairedAt: new Date(r.pairedMs).toISOString(),
           lastSeenAt: iso(r.lastSeenMs),
           pushedSeq: r.pushedSeq,
+          pulledSeq: r.pulledSeq,
           revoked: r.revoked,
         })),
         lastSeq: rows[0]?.lastSeq ?? (await daybook.store.changes.last()),

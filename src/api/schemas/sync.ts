@@ -219,8 +219,17 @@ export const SyncClientWire = Type.Object({
   name: Type.String(),
   deviceId: Uuid,
   pairedAt: Type.String(),
-  lastSeenAt: Nullable(Type.String()),
-  pushedSeq: Type.Integer(),
+  lastSeenAt: Nullable(Type.String({ description: 'Its latest request to the hub.' })),
+  pushedSeq: Type.Integer({
+    description: "How far the hub holds the device's own changes (a position in its feed).",
+  }),
+  pulledSeq: Nullable(
+    Type.Integer({
+      description:
+        "How far the device has read the hub's changes (compare `lastSeq`), as of its latest " +
+        'pull in this run of the hub; null before it.',
+    }),
+  ),
   revoked: Type.Boolean(),
 })
 

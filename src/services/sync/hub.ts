@@ -63,6 +63,21 @@ interface LiveClient {
   row: SyncClientRow
   /** When its last use was written (epoch ms). */
   touched: number
+  /** When it was last used (epoch ms; written at most once a minute, as `touched`). */
+  seen: number
+  /**
+   * How far the device has read the hub's changes: the position its latest pull in this run of
+   * the hub started after. Only in memory: a device pulls again as soon as the hub is back.
+   */
+  pulledSeq?: number
+}
+
+/** A paired device as `GET /v1/sync/clients` shows it. */
+export interface SyncClientView extends SyncClientRow {
+  /** How far it has read the hub's changes in this run of the hub; null before its first pull. */
+  pulledSeq: number | null
+  /** The hub's latest feed position: `lastSeq - pulledSeq` changes are not yet read. */
+  lastSeq: number
 }
 
 export class SyncHub implements Authenticator {
@@ -130,7 +145,9 @@ export class SyncHub implements Authenticator {
         .then(
           (rows) =>
             new Map(
-              rows.filter((r) => !r.revoked).map((r) => [r.tokenHash, { row: r, touched: 0 }]),
+              rows
+                .filter((r) => !r.revoked)
+                .map((r) => [r.tokenHash, { row: r, touched: 0, seen: r.lastSeenMs ?? 0 }]),
             ),
         )
       this.#live = loading
@@ -147,6 +164,7 @@ export class SyncHub implements Authenticator {
     const live = (await this.#clients()).get(sha256(secret).toString('hex'))
     if (!live) return undefined
     const now = this.#clock()
+    live.seen = now
     if (now - live.touched >= 60_000) {
       live.touched = now
       live.row.lastSeenMs = now
@@ -159,6 +177,10 @@ export class SyncHub implements Authenticator {
 
   /** The paired device behind a request; 403 for a token bound to none (the admin token). */
   async #client(principal: Principal | undefined): Promise<SyncClientRow> {
+    return (await this.#liveClient(principal)).row
+  }
+
+  async #liveClient(principal: Principal | undefined): Promise<LiveClient> {
     this.#requireHub()
     if (principal?.device === undefined) {
       throw new ForbiddenError(
@@ -167,7 +189,7 @@ export class SyncHub implements Authenticator {
       )
     }
     for (const live of (await this.#clients()).values()) {
-      if (live.row.id === principal.tokenId) return live.row
+      if (live.row.id === principal.tokenId) return live
     }
     throw new UnauthorizedError('unauthorized', 'this device is no longer paired')
   }
@@ -266,7 +288,7 @@ export class SyncHub implements Authenticator {
     for (const [hash, live] of clients) {
       if (live.row.deviceId === request.device.id) clients.delete(hash)
     }
-    clients.set(result.client.tokenHash, { row: result.client, touched: 0 })
+    clients.set(result.client.tokenHash, { row: result.client, touched: 0, seen: 0 })
     this.#bus.publish({ type: 'changes', changes: result.changes })
     return {
       token: secret,
@@ -282,12 +304,25 @@ export class SyncHub implements Authenticator {
     return { id: own.id, name: own.name }
   }
 
-  /** Paired devices, revoked ones included (`GET /v1/sync/clients`). */
-  async clients(): Promise<(SyncClientRow & { lastSeq: number })[]> {
+  /**
+   * Paired devices, revoked ones included (`GET /v1/sync/clients`): last seen as of their latest
+   * request, and how far each has read the hub's changes.
+   */
+  async clients(): Promise<SyncClientView[]> {
     this.#requireHub()
     const rows = await this.#store().sync.clients()
     const lastSeq = await this.#store().changes.last()
-    return rows.map((r) => ({ ...r, lastSeq }))
+    const live = await this.#clients()
+    return rows.map((r) => {
+      const l = live.get(r.tokenHash)
+      const seen = Math.max(r.lastSeenMs ?? 0, l?.seen ?? 0)
+      return {
+        ...r,
+        lastSeenMs: seen === 0 ? null : seen,
+        pulledSeq: l?.pulledSeq ?? null,
+        lastSeq,
+      }
+    })
   }
 
   /**
@@ -430,9 +465,12 @@ export class SyncHub implements Authenticator {
     request: { after: number; epoch: number | null; limit: number; waitMs: number },
     signal?: AbortSignal,
   ): Promise<SyncPage & { epoch: number; startSeq: number; after: number }> {
-    const client = await this.#client(principal)
+    const live = await this.#liveClient(principal)
+    const client = live.row
     const run = this.#currentRun()
     let after = request.epoch === run.epoch ? request.after : Math.min(request.after, run.startSeq)
+    // The device stored everything up to `after` (its cursor commits with what it covers).
+    live.pulledSeq = after
     const deadline = this.#clock() + request.waitMs
     const own = await this.#ownDevice()
     for (;;) {
@@ -442,6 +480,7 @@ export class SyncHub implements Authenticator {
       if (page.last < after) {
         // Only a database older than the device's cursor: read it all again.
         after = 0
+        live.pulledSeq = 0
         continue
       }
       const remaining = deadline - this.#clock()

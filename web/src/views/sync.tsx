@@ -1,6 +1,7 @@
 /**
  * Several devices: on a spoke, its hub and how far it has synced; on a hub, the paired devices,
- * when each last synced, and a pairing code for a new one. Self-contained: it reads only the typed
+ * when each last synced and how many of the hub's changes it has yet to read (its lag), and a
+ * pairing code for a new one. Self-contained: it reads only the typed
  * client's sync methods, and is shown on the status view.
  */
 import { useState } from 'preact/hooks'
@@ -55,6 +56,7 @@ function HubDevices(props: { ctx: Ctx; now: number; tz: string }) {
     api.syncPair().then(setCode, (err: unknown) => setError((err as Error).message))
   }
   const rows = (clients.data?.clients ?? []).filter((c) => !c.revoked)
+  const lastSeq = clients.data?.lastSeq ?? 0
   return (
     <>
       {clients.error ? <p class="error">{clients.error.message}</p> : null}
@@ -68,16 +70,25 @@ function HubDevices(props: { ctx: Ctx; now: number; tz: string }) {
               <th scope="col">Device</th>
               <th scope="col">Paired</th>
               <th scope="col">Last sync</th>
+              <th scope="col">Behind</th>
             </tr>
           </thead>
           <tbody>
             {rows.map((c) => {
-              const lag = secondsSince(c.lastSeenAt, props.now)
+              const ago = secondsSince(c.lastSeenAt, props.now)
+              const behind = c.pulledSeq === null ? undefined : Math.max(0, lastSeq - c.pulledSeq)
               return (
                 <tr data-testid="sync-client">
                   <td title={c.deviceId}>{c.name}</td>
                   <td>{formatDateTime(Date.parse(c.pairedAt), props.tz)}</td>
-                  <td>{lag === undefined ? 'never' : formatAgo(lag)}</td>
+                  <td>{ago === undefined ? 'never' : formatAgo(ago)}</td>
+                  <td data-testid="sync-behind">
+                    {behind === undefined
+                      ? 'not read yet'
+                      : behind === 0
+                        ? 'up to date'
+                        : `${behind.toLocaleString()} changes`}
+                  </td>
                 </tr>
               )
             })}
