@@ -58,6 +58,7 @@ export async function restart(t: TestContext, node: Node): Promise<void> {
 }
 
 /** One request to a node (its Unix socket when it has one), JSON in and out. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- names the body type an answer has
 export async function api<T = unknown>(
   node: Node,
   method: string,
@@ -177,6 +178,16 @@ export async function snapshot(
     'GET',
     `/v1/afk?${range}`,
   )
+  // Input per device, as its keys counted in the range (UTC: the same cells everywhere).
+  const input: Record<string, number> = {}
+  for (const d of devices) {
+    const heatmap = await ok<{ cells: { keys: number }[] }>(
+      node,
+      'GET',
+      `/v1/input/heatmap?${range}&tz=UTC&devices[0]=${encodeURIComponent(d)}`,
+    )
+    input[d] = heatmap.cells.reduce((sum, c) => sum + c.keys, 0)
+  }
   const deviceNames = (await ok<{ id: string; name: string }[]>(node, 'GET', '/v1/devices'))
     .map((d) => `${d.id} ${d.name}`)
     .sort()
@@ -184,6 +195,7 @@ export async function snapshot(
     total,
     perDevice,
     events: await eventLines(node, startMs, endMs),
+    input,
     afk: afk.map((p) => `${p.id} ${p.timestamp} ${p.endTimestamp ?? ''}`).sort(),
     labels: labels.map((l) => `${l.id} ${l.text}`).sort(),
     settings: {

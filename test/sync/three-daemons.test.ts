@@ -141,6 +141,32 @@ async function fetchHeartbeats(node: Node, body: unknown[]) {
   return { status: res.status, body: res.body }
 }
 
+/**
+ * Input counts in `count` random 5-minute buckets of the recorded hours, each batch id new; adds
+ * the keys acknowledged to `keys` (what every daemon must count for the device, once).
+ */
+async function input(node: Node, keys: Map<Node, number>, rand: () => number, base: number) {
+  const buckets = Array.from({ length: 12 }, (_, i) => {
+    const kp = 1 + Math.floor(rand() * 200)
+    return {
+      id: `${node.name}-${base}-${Math.floor(rand() * 1e9)}-${i}`,
+      timestamp_ms: base + Math.floor(rand() * 48) * 5 * MIN,
+      lc: 1,
+      rc: 0,
+      mc: 0,
+      kp,
+      mm: 10,
+      scroll: 0,
+    }
+  })
+  const res = await ok<{ inserted: number }>(node, 'POST', '/v1/input', {
+    source: 'daybook-input',
+    buckets,
+  })
+  assert.equal(res.inserted, buckets.length)
+  keys.set(node, (keys.get(node) ?? 0) + buckets.reduce((sum, b) => sum + b.kp, 0))
+}
+
 /** Deletes a few acknowledged events on a spoke, by id. */
 async function deleteSome(
   node: Node,
@@ -219,8 +245,17 @@ test(
       (d) => d.own,
     )?.name as string
     const devices = [hubName, 'laptop', 'desktop']
+    const keys = new Map<Node, number>()
+    // Each spoke records events, WakaTime heartbeats (out of order: the events derived from them
+    // are derived again as late ones arrive) and input.
     const both = (n: number) =>
-      Promise.all(spokes.map((s) => record(s, ledgers.get(s) as Ledger, rand, n, base)))
+      Promise.all(
+        spokes.map(async (s) => {
+          await record(s, ledgers.get(s) as Ledger, rand, n, base)
+          await heartbeats(s, rand, Math.ceil(n / 20), base + 4 * HOUR)
+          await input(s, keys, rand, base)
+        }),
+      )
 
     /** All three equal, and equal to what the spokes acknowledged. */
     const converged = async (): Promise<boolean> => {
@@ -229,6 +264,9 @@ test(
       )
       if (JSON.stringify(a) !== JSON.stringify(h) || JSON.stringify(b) !== JSON.stringify(h))
         return false
+      // Every acknowledged key press counted once, on its own device.
+      const counted = (h as { input: Record<string, number> }).input
+      if (spokes.some((s) => counted[s.name] !== (keys.get(s) ?? 0))) return false
       const events = (h as { events: string[] }).events
       for (const spoke of spokes) {
         const held = events
@@ -269,6 +307,10 @@ test(
         afk_start: new Date(base + HOUR).toISOString(),
         afk_end: new Date(base + HOUR + 20 * MIN).toISOString(),
       },
+    ])
+    // An AFK period the desktop has not seen end: every daemon infers its end the same way.
+    await ok(desktop, 'POST', '/v1/afk', [
+      { afk_start: new Date(base + 3 * HOUR + 30 * MIN).toISOString(), afk_end: null },
     ])
     await both(800)
     await until(converged)
@@ -338,6 +380,17 @@ test(
       const status = await ok<{ state: string; pending: number }>(spoke, 'GET', '/v1/sync/status')
       assert.equal(status.pending, 0)
     }
+    for (const spoke of spokes) {
+      assert.ok(
+        events.some((l) => l.split(' ')[1] === spoke.name && l.includes(' wakatime-')),
+        `events derived from ${spoke.name}'s heartbeats are everywhere`,
+      )
+      assert.ok((keys.get(spoke) ?? 0) > 0)
+    }
+    assert.ok(
+      (final.afk as string[]).length >= 2,
+      `both AFK periods everywhere: ${JSON.stringify(final.afk)}`,
+    )
     const perDevice = final.perDevice as Record<string, number>
     assert.ok(
       (perDevice.laptop ?? 0) > 0 && (perDevice.desktop ?? 0) > 0 && (perDevice[hubName] ?? 0) > 0,
