@@ -342,3 +342,38 @@ test('the hooks migration adds empty hook tables to a database with events, whic
   const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
   assert.equal(events.length, 1)
 })
+
+test('the sync migration puts a database’s events and input in the feed sync reads, nothing lost', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'sync')?.version
+  assert.ok(version !== undefined, 'a migration named sync')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const db = databaseAt(file, version - 1)
+    storeRaw(db, [event({ startMs: T, endMs: T + 60_000 })])
+    const own = db.prepare('SELECT id FROM devices WHERE own = 1').get() as { id: number }
+    const input = db.prepare(
+      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
+       VALUES (?, ?, 'daybook-input', 1, 0, 0, ?, 0, 0)`,
+    )
+    input.run(T, own.id, 40)
+    input.run(T + 300_000, own.id, 2)
+    db.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  // Everything there was is this daemon's own, to push: the event and both input buckets, after
+  // the rows that were in the feed, each at its own position.
+  const page = await store.sync.changes(0, 100, { only: 'local' })
+  const kinds = page.changes.map((c) => c.kind)
+  assert.equal(kinds.filter((k) => k === 'event').length, 1)
+  assert.equal(kinds.filter((k) => k === 'input').length, 2)
+  assert.equal(page.next, await store.changes.last())
+  assert.equal(await store.sync.pending(0), page.changes.length)
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
+  // A write after the migration comes after them in the feed.
+  await store.events.insert([event({ startMs: T + 120_000, endMs: T + 180_000 })], T)
+  assert.equal((await store.sync.changes(page.next, 100, { only: 'local' })).changes.length, 1)
+})
