@@ -110,6 +110,14 @@ async function recorded(store: Store): Promise<void> {
     [heartbeat({ timeMs: T0 + 2 * HOUR }), heartbeat({ timeMs: T0 + 2 * HOUR + 60_000 })],
     T0,
   )
+  await store.activitywatch.createBucket({
+    id: 'aw-watcher-window_host',
+    type: 'currentwindow',
+    client: 'aw-watcher-window',
+    hostname: 'host',
+    created: BigInt(T0) * 1_000_000n,
+    data: {},
+  })
   await store.labels.create({ text: 'planning', context: null, startMs: T0, endMs: T0 + HOUR }, T0)
   await store.settings.save({ timezone: 'Europe/Berlin', inputRetentionDays: 3 })
   const doomed = await store.events.insert(
@@ -170,6 +178,13 @@ export function syncConformance(name: string, open: StoreFactory): void {
       )
       assert.deepEqual(await b.afk.list({}), await a.afk.list({}))
       assert.deepEqual(await b.sync.cursors(), { pulledSeq: next, pulledEpoch: 7, pushedSeq: 0 })
+      // Raw WakaTime heartbeats and ActivityWatch buckets stay where they were recorded: the
+      // events derived from them travel instead.
+      const day = { startMs: T0, endMs: T0 + 86_400_000 }
+      assert.equal((await a.heartbeats.list(day, 10)).length, 2)
+      assert.deepEqual(await b.heartbeats.list(day, 10), [])
+      assert.equal((await a.activitywatch.buckets()).length, 1)
+      assert.deepEqual(await b.activitywatch.buckets(), [])
 
       // Applied again: nothing happens, and none of it is b's own to push.
       const again = await b.sync.apply(batch, aOwn.id, { pulled: { seq: next, epoch: 7 } }, T0)
