@@ -125,33 +125,45 @@ export function rangeQuery(startMs: number, endMs: number): string {
   )
 }
 
-interface Listed {
+/** An event as `GET /v1/events` lists it. */
+export interface Listed {
   id: string
   device: string
   timestamp: string
-  endTimestamp: string
+  endTimestamp: string | null
+  category: string
+  app: string | null
+  entity: string | null
+  entityType: string | null
+  project: string | null
+  branch: string | null
+  language: string | null
   source: string
 }
 
-/** Every event in the range, as `id device start end source` lines, sorted. */
-export async function eventLines(node: Node, startMs: number, endMs: number): Promise<string[]> {
-  const out: string[] = []
+/** Every event in the range, page after page. */
+export async function listEvents(node: Node, startMs: number, endMs: number): Promise<Listed[]> {
+  const out: Listed[] = []
   let after: string | undefined
   for (;;) {
     const res = await api<{ Flat: Listed[] }>(
       node,
       'GET',
-      `/v1/events?${rangeQuery(startMs, endMs)}&limit=10000${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`,
+      `/v1/events?${rangeQuery(startMs, endMs)}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`,
     )
     assert.equal(res.status, 200, JSON.stringify(res.body))
-    for (const e of res.body.Flat) {
-      out.push(`${e.id} ${e.device} ${e.timestamp} ${e.endTimestamp} ${e.source}`)
-    }
+    out.push(...res.body.Flat)
     const next = res.headers['daybook-next-cursor']
-    if (typeof next !== 'string') break
+    if (typeof next !== 'string') return out
     after = next
   }
-  return out.sort()
+}
+
+/** Every event in the range, as `id device start end source` lines, sorted. */
+export async function eventLines(node: Node, startMs: number, endMs: number): Promise<string[]> {
+  return (await listEvents(node, startMs, endMs))
+    .map((e) => `${e.id} ${e.device} ${e.timestamp} ${e.endTimestamp ?? ''} ${e.source}`)
+    .sort()
 }
 
 /** What a node holds and answers, for comparing nodes. */

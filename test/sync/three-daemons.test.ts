@@ -15,8 +15,10 @@ import {
   api,
   eventLines,
   freePort,
+  listEvents,
   ok,
   pair,
+  rangeQuery,
   restart,
   snapshot,
   startHub,
@@ -208,6 +210,65 @@ async function deleteSome(
   }
 }
 
+/**
+ * What every daemon must answer, computed by a fourth daemon that was never synced: every event
+ * and AFK period the hub holds, posted to it directly with its device's name. The time counted in
+ * all, per hour, and by WakaTime's status bar. (Which of two overlapping events of equal priority
+ * and start owns a moment is decided by their ids, made from the device's id, which the fourth
+ * daemon gives its copies anew: so splits by device or app are compared between the three synced
+ * daemons, which share the ids, and not with it.)
+ */
+async function answers(node: Node, range: readonly [number, number]) {
+  const q = rangeQuery(range[0], range[1])
+  const statusBar = await ok<{ data: { grand_total: { total_seconds: number } } }>(
+    node,
+    'GET',
+    '/api/v1/users/current/statusbar/last_7_days',
+  )
+  return {
+    total: await ok<number>(node, 'GET', `/v1/summary/total?${q}`),
+    perHour: await ok(node, 'GET', `/v1/summary/buckets?${q}&bucket=hour`),
+    statusBar: statusBar.data.grand_total.total_seconds,
+  }
+}
+
+/** Posts everything `from` holds in the range to `to`, each row with its device's name. */
+async function copyInto(to: Node, from: Node, range: readonly [number, number]) {
+  const listed = await listEvents(from, range[0], range[1])
+  const events = listed.map((e) => ({
+    timestamp: e.timestamp,
+    end_timestamp: e.endTimestamp,
+    category: e.category,
+    app_name: e.app,
+    entity_name: e.entity,
+    entity_type: e.entityType,
+    project_name: e.project,
+    branch_name: e.branch,
+    language_name: e.language,
+    source_name: e.source,
+    device: e.device,
+  }))
+  for (let i = 0; i < events.length; i += 500) {
+    await ok(to, 'POST', '/v1/events', events.slice(i, i + 500))
+  }
+  const afk = await ok<{ timestamp: string; endTimestamp: string | null; device: string }[]>(
+    from,
+    'GET',
+    `/v1/afk?${rangeQuery(range[0], range[1])}`,
+  )
+  await ok(
+    to,
+    'POST',
+    '/v1/afk',
+    afk.map((p) => ({ afk_start: p.timestamp, afk_end: p.endTimestamp, device: p.device })),
+  )
+  const settings = await ok<Record<string, unknown>>(from, 'GET', '/v1/settings')
+  await ok(to, 'PUT', '/v1/settings', {
+    timezone: settings.timezone,
+    startOfDay: settings.startOfDay,
+  })
+}
+
 /** The event lines a spoke's ledger says every daemon must hold for it (ids aside). */
 function expected(ledger: Ledger, device: string): string[] {
   return [...ledger.ends.entries()]
@@ -396,6 +457,15 @@ test(
       (perDevice.laptop ?? 0) > 0 && (perDevice.desktop ?? 0) > 0 && (perDevice[hubName] ?? 0) > 0,
       JSON.stringify(perDevice),
     )
+    // Exactly as if every event had been posted to one daemon: a fourth, never synced, given
+    // what the hub holds, answers the same as all three.
+    const reference = await startNode(t, 'reference')
+    await copyInto(reference, hub, range)
+    const expectedAnswers = await answers(reference, range)
+    assert.ok(expectedAnswers.statusBar > 0 && expectedAnswers.total > 0)
+    for (const node of [hub, laptop, desktop]) {
+      assert.deepEqual(await answers(node, range), expectedAnswers, node.name)
+    }
     assert.equal((final.settings as { timezone: string }).timezone, 'Europe/Berlin')
     assert.equal((final.settings as { startOfDay: string }).startOfDay, '06:00')
     assert.deepEqual(
