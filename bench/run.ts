@@ -49,6 +49,11 @@ import { installHooks } from './hooks.ts'
 import { RAW_SCANS, RawFloor } from './raw.ts'
 
 const args = process.argv.slice(2)
+if (args.includes('--sync')) {
+  // `npm run bench -- --sync`: the sync benchmark, on its own (bench/sync.ts).
+  await import('./sync.ts')
+  process.exit(0)
+}
 const QUICK = args.includes('--quick')
 const flag = (name: string) => {
   const i = args.indexOf(name)

@@ -38,6 +38,8 @@ import { mcpRoutes } from './routes/mcp.ts'
 import { searchRoutes } from './routes/search.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { statusRoutes } from './routes/status.ts'
+import { syncRoutes } from './routes/sync.ts'
+import type { HubIdentity } from '../services/sync/hub.ts'
 import { LabelWire } from './schemas/labels.ts'
 import { type StreamOptions, installStream } from './stream/plugin.ts'
 import { deviceRoutes } from './routes/devices.ts'
@@ -114,6 +116,11 @@ export interface BuildAppOptions {
   dashboardDir?: string
   /** The chat's model server: its settings file, the environment, the upstream timeout. */
   llm?: ChatOptions
+  /**
+   * Sync: where a spoke keeps its pairing (`configDir`, without it this daemon cannot join a
+   * hub), and, for a hub, how devices reach it.
+   */
+  sync?: { configDir?: string | undefined; hub?: HubIdentity | undefined }
   /** Hooks: evaluation intervals, the actions' environment and timeouts. */
   hooks?: HookServiceOptions
 }
@@ -192,6 +199,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       hooks: options.hooks,
     }),
   )
+  if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
+  if (options.sync?.configDir !== undefined) app.daybook.syncSpoke.configure(options.sync.configDir)
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
   // An empty JSON body is no body: routes that need none (a token refresh) accept it, and routes
@@ -244,7 +253,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   const authFailures = new RateLimiter({ ...failureLimit, clock })
   installAuth(
     app,
-    new AuthenticatorChain([options.authenticator, app.daybook.tokens]),
+    new AuthenticatorChain([options.authenticator, app.daybook.tokens, app.daybook.syncHub]),
     authFailures,
   )
 
@@ -315,6 +324,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     watchStatusFile: options.watchStatusFile,
   })
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
+  await app.register(syncRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(wakatimeRoutes)
   await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
   await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
@@ -323,12 +333,15 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.
   app.addHook('onReady', async () => {
+    // A store given to buildApp (tests, tools) is there from the start; the daemon's comes later.
+    await app.daybook.beginSync()
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
     app.daybook.startHooks()
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()
+    await instance.daybook.syncSpoke.stop()
     // Before the store closes: running actions log how they ended.
     await instance.daybook.hooks.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()

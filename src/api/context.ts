@@ -22,6 +22,8 @@ import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
 import { SettingsService } from '../services/settings.ts'
 import { InputRetention } from '../services/retention.ts'
+import { SyncHub } from '../services/sync/hub.ts'
+import { SyncSpoke } from '../services/sync/spoke.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
 import type { StreamHub } from './stream/hub.ts'
@@ -65,6 +67,10 @@ export class DaybookContext {
   readonly tokens: TokenAuthenticator
   /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
   readonly inputRetention: InputRetention
+  /** Sync, the hub's side: pairing, paired devices and their tokens, push and pull. */
+  readonly syncHub: SyncHub
+  /** Sync, a spoke's side: the loops that push to and pull from its hub. */
+  readonly syncSpoke: SyncSpoke
   /** Hook rules: evaluated over the live data once the store is attached. */
   readonly hooks: HookService
   readonly hookSuggestions: HookSuggestions
@@ -108,6 +114,12 @@ export class DaybookContext {
       clock: options.clock,
       onError: (err) => options.onError?.(err, 'input retention failed'),
     })
+    this.syncHub = new SyncHub({ ...deps, bus: this.bus })
+    this.syncSpoke = new SyncSpoke({
+      ...deps,
+      bus: this.bus,
+      onError: (err) => options.onError?.(err, 'sync failed'),
+    })
     this.hooks = new HookService({
       ...deps,
       bus: this.bus,
@@ -145,13 +157,25 @@ export class DaybookContext {
   }
 
   /**
-   * Attaches the store once it is open and migrated: input retention runs for the first time, and
-   * hooks start (their first evaluation catches up on the last day in the background).
+   * Attaches the store once it is open and migrated: sync begins its run (before anything is
+   * written), input retention runs for the first time, and hooks start (their first evaluation
+   * catches up on the last day in the background).
    */
-  attachStore(store: Store): Promise<unknown> {
+  async attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    await this.beginSync()
     this.startHooks()
     return this.inputRetention.maybeRun()
+  }
+
+  #syncBegun = false
+
+  /** Sync begins its run, once, when the store is there (before anything is written). */
+  async beginSync(): Promise<void> {
+    if (this.#syncBegun || !this.ready) return
+    this.#syncBegun = true
+    if (this.syncHub.enabled) await this.syncHub.begin()
+    else await this.syncSpoke.begin()
   }
 
   /** Starts the hooks once the store is attached (again: nothing happens). */

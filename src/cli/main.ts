@@ -13,6 +13,7 @@ import { serveCommand } from './serve.ts'
 import { serviceCommand } from './service.ts'
 import { statusCommand } from './status.ts'
 import { summaryCommand } from './summary.ts'
+import { pairCommand, syncCommand } from './sync.ts'
 import { tailCommand } from './tail.ts'
 import { tokenCommand } from './token.ts'
 import { watchCommand } from './watch.ts'
@@ -31,6 +32,8 @@ const COMMANDS: Command[] = [
   wakatimeCommand,
   mcpCommand,
   migrateCommand,
+  pairCommand,
+  syncCommand,
 ]
 
 function usage(): string {

@@ -63,6 +63,18 @@ Options:
 
   The DAYBOOK_* variables win over the frames server's names (HOST, PORT, ACTIVITY_DB_PATH).
 
+Several devices (see README, "Several devices"):
+  --hub              Be the hub other daemons sync with (daybook pair makes a code for each);
+                     also listens on the Unix socket (for the CLI on this machine)
+  --tls-self-signed  Speak TLS with a certificate made once, kept 0600 in <config-dir>/hub-tls;
+                     devices pin it by the fingerprint daybook pair prints
+  --tls-cert FILE    Speak TLS with this certificate (PEM) ...
+  --tls-key FILE     ... and its private key
+  --behind-proxy     A TLS proxy is in front: the hub binds loopback only (with --public-name)
+  --public-name NAME The name devices reach the hub by (repeatable): in the pairing URL, the
+                     certificate and the Host check
+  A hub bound to a non-loopback address without TLS refuses to start.
+
 Access:
   Every route but /health, /healthz and /readyz needs "Authorization: Bearer <token>".
   The admin token is created on first start in <config-dir>/auth.token (mode 0600);
@@ -122,9 +134,10 @@ function endBy(signal: NodeJS.Signals): never {
 
 /** The line saying where the daemon listens. */
 function listeningLine(config: DaemonConfig, daemon: Daemon): string {
+  const scheme = config.hub?.tls === undefined ? 'http' : 'https'
   const where = [
     config.tcp
-      ? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${daemon.port}`
+      ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${daemon.port}`
       : undefined,
     config.socket ? `unix:${config.socket}` : undefined,
     daemon.awPort === undefined
@@ -132,7 +145,11 @@ function listeningLine(config: DaemonConfig, daemon: Daemon): string {
       : `http://127.0.0.1:${daemon.awPort} (ActivityWatch API)`,
   ].filter(Boolean)
   const tokenNote = config.token ? 'DAYBOOK_TOKEN' : tokenFile(config.configDir)
-  return `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})`
+  const hub =
+    daemon.hub === undefined
+      ? ''
+      : `\nhub for devices at ${daemon.hub.url}${daemon.hub.fingerprint === undefined ? '' : ` (certificate ${daemon.hub.fingerprint})`}; pair one with daybook pair`
+  return `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})${hub}`
 }
 
 export const serveCommand: Command = {

@@ -2,7 +2,7 @@
  * `daybook token create|list|revoke|delete|refresh`: scoped tokens, managed through the running daemon (which
  * alone holds the database and the live token cache, so a revocation takes effect at once).
  */
-import { SCOPES, type Scope } from '../domain/access.ts'
+import { TOKEN_SCOPES, type Scope } from '../domain/access.ts'
 import { EXPIRIES, type Expiry, TOKEN_FORMATS, type TokenFormat } from '../services/tokens.ts'
 import type { DaybookClient } from '../client/client.ts'
 import { ApiError, UnreachableError } from '../client/client.ts'
@@ -75,7 +75,7 @@ export const tokenCommand: Command = {
         noArguments(sub, args)
         const name = values.name
         if (name === undefined || name.trim() === '') usage('create needs --name NAME')
-        const scope = oneOf('--scope', values.scope, SCOPES)
+        const scope = oneOf('--scope', values.scope, TOKEN_SCOPES)
         const expiry = oneOf('--expiry', values.expiry ?? 'never', EXPIRIES)
         const format = oneOf('--format', values.format ?? 'daybook', TOKEN_FORMATS)
         return create(client(), { name, acl: scope, expiry, format }, json)

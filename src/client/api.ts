@@ -9,6 +9,12 @@ import type { Device } from '../api/routes/devices.ts'
 import type { HistoryStats, SessionWire } from '../api/routes/history.ts'
 import type { SearchBody } from '../api/routes/search.ts'
 import type { Timeline as TimelineSchema } from '../api/routes/timeline.ts'
+import type {
+  JoinBody,
+  PairingCodeWire,
+  SyncClientWire,
+  SyncStatusWire,
+} from '../api/schemas/sync.ts'
 import type { Status } from '../api/routes/status.ts'
 import type { PresetParam as PresetParamSchema } from '../api/schemas/common.ts'
 import type { EventsResponse, FullEvent } from '../api/schemas/events.ts'
@@ -78,6 +84,11 @@ export type SearchHit =
   | { type: 'event'; event: FullEvent; activeSeconds: number }
   | { type: 'label'; label: Label; activeSeconds: number }
 export type Timeline = Static<typeof TimelineSchema>
+export type SyncStatus = Static<typeof SyncStatusWire>
+export type SyncJoin = Static<typeof JoinBody>
+export type PairingCode = Static<typeof PairingCodeWire>
+export type SyncClient = Static<typeof SyncClientWire>
+export type SyncClients = { clients: SyncClient[]; lastSeq: number }
 export type InputSeries = Static<typeof InputTimeseriesResponse>
 export type Filters = Pick<
   Static<typeof SummaryQuery>,
@@ -353,6 +364,43 @@ export class DaybookApi {
   /** Exchanges a one-time code for a session token (no token needed). */
   createSession(code: string): Promise<Session> {
     return this.request('POST', '/v1/session', { body: { code } })
+  }
+
+  // ---- several devices (sync) -----------------------------------------------------------------
+
+  /** This daemon's sync: its hub, state, cursors, pending changes, last sync, last error. */
+  syncStatus(signal?: AbortSignal): Promise<SyncStatus> {
+    return this.request('GET', '/v1/sync/status', { signal })
+  }
+
+  /** Admin only: pairs this daemon with a hub and starts syncing. */
+  syncJoin(body: SyncJoin): Promise<SyncStatus> {
+    return this.request('POST', '/v1/sync/join', { body })
+  }
+
+  /** Admin only: pushes everything pending and pulls until caught up. */
+  syncNow(): Promise<SyncStatus> {
+    return this.request('POST', '/v1/sync/now')
+  }
+
+  /** Admin only: stops syncing (the token revoked on the hub when reachable; data kept). */
+  syncLeave(): Promise<{ left: boolean; hubReached: boolean }> {
+    return this.request('POST', '/v1/sync/leave')
+  }
+
+  /** Admin only, on a hub: a pairing code and the command to run on the new device. */
+  syncPair(body: { name?: string; expires?: string } = {}): Promise<PairingCode> {
+    return this.request('POST', '/v1/sync/pair', { body })
+  }
+
+  /** Admin only, on a hub: the paired devices. */
+  syncClients(signal?: AbortSignal): Promise<SyncClients> {
+    return this.request('GET', '/v1/sync/clients', { signal })
+  }
+
+  /** Admin only, on a hub: revokes a paired device's token (with `purge`, deletes its data). */
+  syncRevoke(id: string, purge = false): Promise<{ revoked: boolean; purged: number }> {
+    return this.request('POST', '/v1/sync/clients/revoke', { body: { id, purge } })
   }
 
   /**

@@ -3,7 +3,8 @@
  */
 import path from 'node:path'
 import type { ConnectionLimits } from './connection-limits.ts'
-import { normaliseHostName, normaliseOrigin } from './network.ts'
+import { ConfigError } from './load.ts'
+import { isLoopback, normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths } from './paths.ts'
 import type { LogFormat, SettingsOf } from './settings.ts'
 
@@ -47,6 +48,61 @@ export interface DaemonConfig {
   awOpen: boolean
   /** The chat's model server as the environment gives it (stored settings win over it). */
   llm: { baseUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined }
+  /** A hub of devices that sync (`--hub`), or undefined. */
+  hub: HubConfig | undefined
+}
+
+/** How a hub serves (`--hub` and its flags). */
+export interface HubConfig {
+  /** TLS: a certificate and key from files, self-signed in the config dir, or none (a proxy's). */
+  tls: { certFile: string; keyFile: string } | 'self-signed' | undefined
+  /** A TLS proxy is in front: the hub binds loopback, devices reach the proxy. */
+  behindProxy: boolean
+  /** The names devices reach the hub by (normalised); answered by the Host check. */
+  publicNames: string[]
+}
+
+/** The hub's flags that do not go together, as one line; undefined when they do. */
+function hubFlagsProblem(s: SettingsOf<'serve'>): string | undefined {
+  const hubOnly = [
+    s.tlsCert !== undefined && '--tls-cert',
+    s.tlsKey !== undefined && '--tls-key',
+    s.tlsSelfSigned && '--tls-self-signed',
+    s.behindProxy && '--behind-proxy',
+    s.publicNames.length > 0 && '--public-name',
+  ].filter((f): f is string => f !== false)
+  if (!s.hub) {
+    return hubOnly.length > 0
+      ? `${hubOnly.join(', ')}: only a hub takes these (add --hub)`
+      : undefined
+  }
+  if ((s.tlsCert === undefined) !== (s.tlsKey === undefined)) {
+    return '--tls-cert and --tls-key go together (the certificate and its private key)'
+  }
+  if (s.tlsSelfSigned && s.tlsCert !== undefined) {
+    return '--tls-self-signed or --tls-cert/--tls-key, not both'
+  }
+  const tls = s.tlsSelfSigned || s.tlsCert !== undefined
+  if (s.behindProxy) {
+    if (tls)
+      return '--behind-proxy: the proxy in front speaks TLS, so the hub takes no --tls-* flag'
+    if (!isLoopback(s.host)) {
+      return `--behind-proxy: the hub binds loopback only (the proxy reaches it there), not ${s.host}`
+    }
+    if (s.publicNames.length === 0) {
+      return '--behind-proxy needs --public-name NAME: the name devices reach the proxy by'
+    }
+  } else if (!tls && !isLoopback(s.host)) {
+    return (
+      `a hub on ${s.host} is reached over the network, so it speaks TLS: add --tls-self-signed ` +
+      '(or --tls-cert FILE --tls-key FILE), or --behind-proxy with a TLS proxy in front'
+    )
+  }
+  if (s.noTcp) return '--hub serves devices over TCP: drop --no-tcp'
+  if (s.database !== undefined) {
+    return '--hub keeps its diary in SQLite for now: drop --database (or DAYBOOK_DATABASE_URL)'
+  }
+  return undefined
 }
 
 /** A PostgreSQL database as `serve` and `migrate` use it. */
@@ -73,10 +129,13 @@ export function databaseConfig(
 
 /** The daemon's configuration from its checked settings. */
 export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
+  const problem = hubFlagsProblem(s)
+  if (problem !== undefined) throw new ConfigError(problem)
   const tcp = !s.noTcp
-  // `--socket` alone (or DAYBOOK_SOCKET=1/true) means the data dir's socket; --no-tcp implies one.
+  // `--socket` alone (or DAYBOOK_SOCKET=1/true) means the data dir's socket; --no-tcp implies one,
+  // and so does --hub: its TCP listener may speak TLS, the CLI on its machine uses the socket.
   const socket =
-    s.socket === undefined && tcp
+    s.socket === undefined && tcp && !s.hub
       ? undefined
       : s.socket === undefined || s.socket === '' || s.socket === '1' || s.socket === 'true'
         ? dataPaths(s.dataDir).socket
@@ -105,6 +164,18 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
     awPort: s.awPort,
     awOpen: s.awOpen,
     llm: { baseUrl: s.llmBaseUrl, model: s.llmModel, apiKey: s.llmApiKey },
+    hub: s.hub
+      ? {
+          tls:
+            s.tlsCert !== undefined || s.tlsKey !== undefined
+              ? { certFile: s.tlsCert ?? '', keyFile: s.tlsKey ?? '' }
+              : s.tlsSelfSigned
+                ? 'self-signed'
+                : undefined,
+          behindProxy: s.behindProxy,
+          publicNames: s.publicNames.map((h) => normaliseHostName(h) ?? h),
+        }
+      : undefined,
   }
 }
 
@@ -114,5 +185,6 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
  */
 export function allowedHostNames(config: DaemonConfig): string[] {
   const bound = normaliseHostName(config.host)
-  return [...new Set(bound === undefined ? config.allowedHosts : [...config.allowedHosts, bound])]
+  const names = [...config.allowedHosts, ...(config.hub?.publicNames ?? [])]
+  return [...new Set(bound === undefined ? names : [...names, bound])]
 }

@@ -142,6 +142,18 @@ export const Settings = Type.Object({
   maxConnections: count('DAYBOOK_MAX_CONNECTIONS'),
   maxConnectionsPerAddress: count('DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS'),
 
+  // serve: a hub of devices that sync (see src/services/sync/).
+  hub: switchFrom('--hub'),
+  tlsCert: Type.Optional(Type.String({ from: ['--tls-cert'], path: true })),
+  tlsKey: Type.Optional(Type.String({ from: ['--tls-key'], path: true })),
+  tlsSelfSigned: switchFrom('--tls-self-signed'),
+  behindProxy: switchFrom('--behind-proxy'),
+  publicNames: Type.Array(Type.String({ format: 'daybook-host-name' }), {
+    default: [],
+    from: ['--public-name'],
+    expected: 'a host name or IP address',
+  }),
+
   // serve: access.
   token: Type.Optional(Type.String({ from: ['DAYBOOK_TOKEN'] })),
   ingestKey: Type.Optional(Type.String({ from: ['SERVER_API_KEY'] })),
@@ -233,6 +245,12 @@ export const COMMAND_SETTINGS = {
     'awOpen',
     'maxConnections',
     'maxConnectionsPerAddress',
+    'hub',
+    'tlsCert',
+    'tlsKey',
+    'tlsSelfSigned',
+    'behindProxy',
+    'publicNames',
     'token',
     'ingestKey',
     'publicActivitySummary',

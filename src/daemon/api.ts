@@ -3,6 +3,7 @@
  * origins and logger, and the request handler the Unix socket listener shares with TCP.
  */
 import http from 'node:http'
+import https from 'node:https'
 import path from 'node:path'
 import type { FastifyServerOptions } from 'fastify'
 import { type DaybookApp, buildApp } from '../api/app.ts'
@@ -20,6 +21,7 @@ import { describeFsError } from '../config/files.ts'
 import { isLoopback } from '../config/network.ts'
 import { tokenFile } from '../config/paths.ts'
 import { AuthenticatorChain } from '../domain/access.ts'
+import type { TlsMaterial } from '../services/sync/tls.ts'
 import { daemonLogger } from './log.ts'
 import { StartError } from './start-error.ts'
 
@@ -32,7 +34,7 @@ export interface DaemonApi {
 }
 
 /** Builds the app (ready, not listening, no store yet); throws `StartError` for a bad token file. */
-export async function buildDaemonApi(config: DaemonConfig): Promise<DaemonApi> {
+export async function buildDaemonApi(config: DaemonConfig, tls?: TlsMaterial): Promise<DaemonApi> {
   // The token file is re-read while the daemon runs; a bad replacement is logged, not used.
   let log: (message: string) => void = () => undefined
   const defaultToken = defaultTokenSource(config, (message) => log(message))
@@ -44,13 +46,19 @@ export async function buildDaemonApi(config: DaemonConfig): Promise<DaemonApi> {
   let handler: http.RequestListener | undefined
   const serverFactory: NonNullable<FastifyServerOptions['serverFactory']> = (h) => {
     handler = h
-    return http.createServer(h)
+    // A hub with a certificate speaks TLS on TCP (the Unix socket stays plain: it is local).
+    return tls ? https.createServer({ cert: tls.cert, key: tls.key }, h) : http.createServer(h)
   }
   const app = await buildApp({
     authenticator,
     defaultToken,
-    // Bound to loopback, the daemon knows every name it is reached by; bound elsewhere it cannot.
-    hostCheck: isLoopback(config.host) ? { allow: allowedHostNames(config) } : false,
+    // Bound to loopback, the daemon knows every name it is reached by; bound elsewhere it cannot,
+    // unless it is a hub told the names devices reach it by (--public-name).
+    hostCheck:
+      isLoopback(config.host) || (config.hub?.publicNames.length ?? 0) > 0
+        ? { allow: allowedHostNames(config) }
+        : false,
+    sync: { configDir: config.configDir },
     corsOrigins: config.corsOrigins,
     serverFactory,
     disableRequestLogging: true,

@@ -24,6 +24,7 @@ import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { buildDaemonApi } from './api.ts'
+import { hubCertificate, hubIdentity } from './hub.ts'
 import { holdDataDir, prepareDataDir, restrictDatabaseMode } from './data-dir.ts'
 import { closeServer, listenAw, listenSocket, listenTcp } from './listeners.ts'
 import { startMdns } from './mdns.ts'
@@ -47,6 +48,8 @@ export interface Daemon {
   port: number | undefined
   /** The ActivityWatch listener's port (with `--aw`). */
   awPort: number | undefined
+  /** A hub's URL for devices and its certificate's fingerprint (with `--hub`). */
+  hub: { url: string; fingerprint: string | undefined } | undefined
   /** Stops the daemon in reverse start-up order; resolves when everything is closed. */
   close(): Promise<void>
 }
@@ -75,7 +78,8 @@ export async function startDaemon(
         () => undefined,
       ),
     )
-    const { app, authenticator, handler } = await buildDaemonApi(config)
+    const tls = await hubCertificate(config)
+    const { app, authenticator, handler } = await buildDaemonApi(config, tls)
     // Both listeners stop accepting at once, then requests in flight (WebSockets over the socket
     // included) finish while the app closes: the socket server is closed alongside the app.
     let socketServer: http.Server | undefined
@@ -89,6 +93,9 @@ export async function startDaemon(
     // 3. The listeners.
     const port = config.tcp ? await listenTcp(app, config, warn) : undefined
     if (config.socket !== undefined) socketServer = await listenSocket(config.socket, handler, app)
+    if (config.hub && port !== undefined) {
+      app.daybook.syncHub.enable(hubIdentity(config, port, tls))
+    }
 
     // 4. Migrations; then the app has the store and is ready.
     try {
@@ -130,6 +137,7 @@ export async function startDaemon(
       config,
       port,
       awPort: aw?.port,
+      hub: app.daybook.syncHub.identity,
       close: () => (closing ??= started.undo()),
     }
   } catch (err) {

@@ -40,7 +40,9 @@ export async function listenTcp(
     if (code === 'EACCES') throw new StartError(`not allowed to listen on port ${config.port}`)
     throw err
   }
-  if (!isLoopback(config.host)) {
+  if (!isLoopback(config.host) && config.hub?.tls !== undefined) {
+    warn(`listening on ${config.host} with TLS, reachable from other machines (a hub)`)
+  } else if (!isLoopback(config.host)) {
     warn(
       `warning: listening on ${config.host}, reachable from other machines; ` +
         'every request still needs a token, but traffic is not encrypted and the Host check is off',

@@ -4,8 +4,14 @@
  */
 
 /** Token scopes, as the wire names them. */
-export const SCOPES = ['admin', 'read_only', 'data', 'stream', 'ingest'] as const
+export const SCOPES = ['admin', 'read_only', 'data', 'stream', 'ingest', 'sync'] as const
 export type Scope = (typeof SCOPES)[number]
+
+/**
+ * Scopes a token can be created with (`daybook token create`). A `sync` token is bound to a
+ * device and is only ever made by pairing it with a hub (`daybook pair`, `daybook sync join`).
+ */
+export const TOKEN_SCOPES = ['admin', 'read_only', 'data', 'stream', 'ingest'] as const
 
 /**
  * Access classes a route can declare:
@@ -18,6 +24,7 @@ export type Scope = (typeof SCOPES)[number]
  *   `statusbar/today`): the one read an ingest key may make, so a plugin can show the time it
  *   records without being able to read your history;
  * - `ingest`: the write routes collectors use (events, AFK, input frames, heartbeats);
+ * - `sync`: a paired device's routes on its hub (push its own changes, pull the diary);
  * - `admin`: token management, settings changes, daemon control.
  */
 export const ACCESS_CLASSES = [
@@ -28,18 +35,23 @@ export const ACCESS_CLASSES = [
   'stream',
   'statusbar',
   'ingest',
+  'sync',
   'admin',
 ] as const
 export type Access = (typeof ACCESS_CLASSES)[number]
 
 const GRANTS: Record<Scope, readonly Access[]> = {
-  admin: ACCESS_CLASSES,
+  // Everything but a device's own sync routes: those need the device its token is bound to.
+  admin: ACCESS_CLASSES.filter((a) => a !== 'sync'),
   read_only: ['any', 'read', 'stream', 'statusbar'],
   data: ['any', 'read', 'analysis', 'stream', 'statusbar'],
   stream: ['any', 'stream'],
   // A watcher writes; it never holds a key that can read your history (today's total for an
   // editor's status bar is all it sees).
   ingest: ['any', 'statusbar', 'ingest'],
+  // A paired device: its hub's sync routes and nothing else (no settings of the hub's own
+  // daemon, no tokens, no reads of the API).
+  sync: ['sync'],
 }
 
 /** True when a token of `scope` may call a route of class `access`. */
@@ -52,6 +64,8 @@ export interface Principal {
   /** Token id (`default` for the default admin token). */
   tokenId: string
   scope: Scope
+  /** For a `sync` token: the id of the device it is bound to. */
+  device?: string
 }
 
 /** Resolves a presented secret to a principal, or undefined when it is not a live token. */

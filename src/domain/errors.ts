@@ -67,6 +67,9 @@ export class StoreUnavailableError extends NotReadyError {
   }
 }
 
+/** Something that existed is no longer usable (a pairing code used or expired). HTTP 410. */
+export class GoneError extends DaybookError {}
+
 /** A server Daybook forwards to (the model server of the chat) failed or cannot be reached. HTTP 502. */
 export class BadGatewayError extends DaybookError {}
 

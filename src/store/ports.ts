@@ -20,6 +20,7 @@ import type { InputBucket, InputCounts } from '../domain/input.ts'
 import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../domain/summary.ts'
 import type { Change } from '../domain/changes.ts'
+import type { SyncBatch } from '../domain/sync.ts'
 import type { ActivityWatchStore } from './activitywatch-port.ts'
 import type { Label, NewLabel } from '../domain/labels.ts'
 import type { SearchHit } from '../domain/search.ts'
@@ -365,6 +366,125 @@ export interface ChangeFeed {
   last(): Promise<number>
 }
 
+/** Which of the feed's changes sync reads. */
+export type SyncOrigin =
+  /** Changes made by this daemon (what a spoke pushes). */
+  | { only: 'local' }
+  /** Every change but those received from this device's daemon (what a hub sends a spoke). */
+  | { except: string }
+
+/** A page of the feed as sync carries it. */
+export interface SyncPage extends SyncBatch {
+  /** Where the next page starts: the last position this page covers. */
+  next: number
+  /** The latest position committed when the page was read. */
+  last: number
+}
+
+/** Where an applied batch moves a cursor, in the transaction that stores it. */
+export type SyncCursor =
+  /** A hub: how far it has stored a paired device's own changes (its feed position). */
+  | { pushed: { client: string; seq: number; epoch: number } }
+  /** A spoke: how far it has read the hub's feed, and in which run of the hub. */
+  | { pulled: { seq: number; epoch: number } }
+
+/** A device paired with this hub. Times are epoch ms. */
+export interface SyncClientRow {
+  /** The id of its token. */
+  id: string
+  /** The device's id. */
+  deviceId: string
+  name: string
+  /** hex(SHA-256(secret)) of its token (the secret is 256 random bits). */
+  tokenHash: string
+  tokenPreview: string
+  pairedMs: number
+  lastSeenMs: number | null
+  /** How far the hub has stored the device's own changes (a position in the device's feed). */
+  pushedSeq: number
+  /** The device's run that position was given in (see `SyncStore.pushedFor`). */
+  epoch: number | null
+  revoked: boolean
+}
+
+/** A spoke's cursors, kept with the changes they cover. */
+export interface SyncCursors {
+  /** How far the hub's feed has been applied here, and in which run of the hub. */
+  pulledSeq: number
+  pulledEpoch: number | null
+  /** How far the hub acknowledged this daemon's own changes (as last heard). */
+  pushedSeq: number
+}
+
+/** Why a pairing code cannot be used. */
+export type PairingRefusal = 'unknown' | 'used' | 'expired' | 'name_taken'
+
+export interface SyncStore {
+  /**
+   * The compacted feed after `after` as sync carries it: at most `limit` changes, in feed order,
+   * of the rows whose latest change `origin` selects (settings: only those that sync; input
+   * buckets included). `next` covers every position read, so a reader passes it back as `after`.
+   */
+  changes(after: number, limit: number, origin: SyncOrigin): Promise<SyncPage>
+  /** How many changes made here are after `after` (a spoke's changes not yet acknowledged). */
+  pending(after: number): Promise<number>
+  /**
+   * Applies changes another daemon made, all in one transaction, each by the domain's
+   * `applyRemote` and the arrival and presence rules, and moves `cursor` in the same transaction
+   * (so a crash loses nothing and applies nothing twice). Devices the batch names that are not
+   * stored are created with its names. `peer` is the device id of the daemon the batch came
+   * from: rows left as it sent them are marked as received from it. Resolves to how many changes
+   * did something and the feed entries they made.
+   */
+  apply(
+    batch: SyncBatch,
+    peer: string,
+    cursor: SyncCursor,
+    receivedMs: number,
+  ): Promise<{ applied: number; changes: Change[] }>
+  /** A spoke's cursors. */
+  cursors(): Promise<SyncCursors>
+  /** A spoke records how far the hub acknowledged its changes. */
+  setPushed(seq: number): Promise<void>
+  /** A spoke starts over (joined a hub, or left one): both cursors to 0. */
+  resetCursors(): Promise<void>
+
+  /** A hub stores a pairing code (its hash) with the name the device will get. */
+  createCode(code: {
+    hash: Uint8Array
+    name: string | null
+    nowMs: number
+    expiresMs: number
+  }): Promise<void>
+  /**
+   * A hub pairs a device with a code, in one transaction: the code must be known, unused and not
+   * expired at `nowMs`, and the name (the code's, else the device's) not another device's; then
+   * the code is used, the device created (if new) and the client stored, earlier clients of the
+   * same device revoked. Resolves to the client, or why not (nothing changed then).
+   */
+  pair(request: {
+    codeHash: Uint8Array
+    device: { id: string; name: string }
+    client: { id: string; tokenHash: string; tokenPreview: string }
+    nowMs: number
+  }): Promise<
+    | { ok: true; client: SyncClientRow; changes: Change[] }
+    | { ok: false; reason: PairingRefusal; name?: string }
+  >
+  /** Every paired device, revoked ones included, oldest first. */
+  clients(): Promise<SyncClientRow[]>
+  /** Revokes a client's token; false when there is no such client. */
+  revoke(id: string): Promise<boolean>
+  /** Records when a client was last heard from. */
+  touch(id: string, nowMs: number): Promise<void>
+  /**
+   * Where a paired device's pushes continue: its acknowledged position, or, when the device
+   * reports a new run (`epoch`) that began at `startSeq` (its database restored from an older
+   * copy, say), no later than that.
+   */
+  pushedFor(client: string, epoch: number, startSeq: number): Promise<number>
+}
+
 /** A question about active time; see `src/domain/timeline.ts` for the definition. */
 export interface ActiveTimeQuery {
   /** A finite range in whole seconds; callers clip it to the present. */
@@ -464,6 +584,7 @@ export interface Store {
   readonly search: SearchStore
   readonly activitywatch: ActivityWatchStore
   readonly heartbeats: HeartbeatStore
+  readonly sync: SyncStore
   readonly hooks: HookStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>

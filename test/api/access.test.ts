@@ -34,13 +34,13 @@ test('every other route refuses a missing or wrong token with the 401 body', asy
   for (const [i, { method, url, access, wire }] of routes.entries()) {
     const path = url.replace(':id', '0199881f-4613-7ac3-a5bb-2cd7ff27ff5a')
     if (access === 'public') {
-      // The probes, the dashboard's files (no data in them), its sign-in (the code is the
-      // credential), and the CORS catch-all that only answers preflights.
+      // The probes, the dashboard's files (no data in them), its sign-in and a hub's pairing
+      // (the code is the credential), and the CORS catch-all that only answers preflights.
       if (method === 'OPTIONS') assert.equal(url, '*')
       else
         assert.match(
           url,
-          /\/(health|healthz|readyz)$|^\/v1\/session$|^\/(index\.html|favicon\.svg|assets\/\*)?$/,
+          /\/(health|healthz|readyz)$|^\/v1\/(session|sync\/hub\/join)$|^\/(index\.html|favicon\.svg|assets\/\*)?$/,
         )
       continue
     }

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { ACCESS_CLASSES, type Access, SCOPES, type Scope, allows } from '../../src/domain/access.ts'
+import { PROTOCOL_VERSION } from '../../src/domain/protocol.ts'
 import { startApp, tempDir } from '../helpers.ts'
 
 const FORBIDDEN = {
@@ -13,6 +14,8 @@ const FORBIDDEN = {
 /** What the issue grants each scope, class by class. */
 const EXPECTED: Record<Scope, readonly Access[]> = {
   admin: ['public', 'any', 'read', 'analysis', 'stream', 'statusbar', 'ingest', 'admin'],
+  // A device paired with a hub: its sync routes there, nothing else.
+  sync: ['public', 'sync'],
   read_only: ['public', 'any', 'read', 'stream', 'statusbar'],
   data: ['public', 'any', 'read', 'analysis', 'stream', 'statusbar'],
   stream: ['public', 'any', 'stream'],
@@ -43,12 +46,17 @@ test('every route declares an access class, and the classes mean what the scopes
   const reads = routes.filter((r) => r.method === 'GET' || r.method === 'HEAD')
   for (const r of reads) {
     const access = r.access ?? 'admin'
-    // read_only: GET and HEAD anywhere except those.
+    // read_only: GET and HEAD anywhere except those, a hub's paired devices, and the routes a
+    // paired device calls with its own token.
     assert.equal(
       allows('read_only', access),
-      !adminReads(r.url),
+      !adminReads(r.url) && !r.url.endsWith('/sync/clients') && !r.url.includes('/sync/hub/'),
       `read_only on ${r.method} ${r.url}`,
     )
+    // sync: a device reads only what its hub sends it.
+    if (allows('sync', access)) {
+      assert.ok(['public', 'sync'].includes(access), `sync reads ${r.method} ${r.url}`)
+    }
     // ingest: no reads of anything beyond the API description, version-like `any` routes and
     // today's total for an editor's status bar.
     if (allows('ingest', access)) {
@@ -61,6 +69,9 @@ test('every route declares an access class, and the classes mean what the scopes
   }
   for (const r of routes.filter((x) => x.access === 'ingest')) {
     assert.equal(r.method, 'POST', `ingest routes are writes: ${r.url}`)
+  }
+  for (const r of routes.filter((x) => x.access === 'sync')) {
+    assert.match(r.url, /^\/v1\/sync\/hub\//, `sync routes are a hub's: ${r.url}`)
   }
   // Token management and hooks are admin-only, at every path and method.
   const hooks = routes.filter((x) => x.url.startsWith('/v1/hooks') || x.url.includes('/dnd/'))
@@ -77,9 +88,27 @@ test('each scope against every route: allowed ones answer, the others are 403 wi
   for (const file of ['index.html', 'favicon.svg', 'assets/app.js']) {
     writeFileSync(path.join(dist, file), '')
   }
-  const { app, call } = await startApp(t, { dashboardDir: dist })
+  // A hub, so its sync routes answer; a sync token is made by pairing a device with it.
+  const { app, call } = await startApp(t, {
+    dashboardDir: dist,
+    sync: { hub: { url: 'https://hub.test:5610', fingerprint: undefined } },
+  })
   const tokens = new Map<Scope, string>()
   for (const acl of SCOPES) {
+    if (acl === 'sync') {
+      const { code } = (await call({ method: 'POST', url: '/v1/sync/pair', payload: {} })).json()
+      const joined = await app.inject({
+        method: 'POST',
+        url: '/v1/sync/hub/join',
+        payload: {
+          code,
+          device: { id: '0199881f-4613-7ac3-a5bb-2cd7ff27ff5b', name: 'walker' },
+          protocol: PROTOCOL_VERSION,
+        },
+      })
+      tokens.set(acl, joined.json().token)
+      continue
+    }
     const res = await call({
       method: 'POST',
       url: '/v1/auth/tokens',
@@ -88,7 +117,11 @@ test('each scope against every route: allowed ones answer, the others are 403 wi
     tokens.set(acl, res.json().token)
   }
   let checked = 0
-  for (const { method, url, access = 'admin', wire } of app.daybook.routes) {
+  // A device leaving revokes its own token: that route is walked last.
+  const walk = [...app.daybook.routes].sort(
+    (a, b) => Number(a.url.endsWith('/sync/hub/leave')) - Number(b.url.endsWith('/sync/hub/leave')),
+  )
+  for (const { method, url, access = 'admin', wire } of walk) {
     const path =
       url === '*'
         ? '/v1/anything'

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { makeCalendar } from '../../src/domain/calendar.ts'
+import { parse as uuidParse } from 'uuid'
 import { eventId } from '../../src/domain/events.ts'
 import { referenceFromStore } from './reference.ts'
 import { openStore } from '../../src/store/open.ts'
@@ -12,15 +13,50 @@ import { tempDir } from '../helpers.ts'
 import { event, heartbeat } from './conformance.ts'
 
 /** A database at schema `version`, through the raw connection (as an older Daybook left it). */
-/** The versions a database at `first - 1` migrates through: `first` up to the latest. */
-function versionsFrom(first: number): number[] {
-  return Array.from({ length: LATEST_VERSION - first + 1 }, (_, i) => first + i)
-}
-
 function databaseAt(file: string, version: number): DatabaseSync {
   const db = new DatabaseSync(file)
   migrate(db, file, version)
   return db
+}
+
+/** The versions after `version`, up to the latest: what migrating a database at `version` applies. */
+function versionsAfter(version: number): number[] {
+  return Array.from({ length: LATEST_VERSION - version }, (_, i) => version + 1 + i)
+}
+
+/**
+ * Events as an older daemon stored them, through the raw connection (today's store writes columns
+ * an older schema lacks): one project, entity, branch, language and source; an app each.
+ */
+function storeRaw(db: DatabaseSync, events: ReturnType<typeof event>[]): void {
+  const own = db.prepare('SELECT id, uuid FROM devices WHERE own = 1').get() as {
+    id: number
+    uuid: string
+  }
+  db.exec(`
+    INSERT INTO categories (uuid, name) VALUES ('c', 'Coding');
+    INSERT INTO projects (uuid, name, root_path, last_updated) VALUES ('p', 'daybook', '/src/daybook', 0);
+    INSERT INTO entities (project_id, name, type) VALUES (1, 'main.rs', 'File');
+    INSERT INTO branches (project_id, name) VALUES (1, 'main');
+    INSERT INTO languages (name) VALUES ('Rust');
+    INSERT INTO sources (name) VALUES ('skopio-vscode');`)
+  const app = db.prepare('INSERT INTO apps (uuid, name) VALUES (?, ?)')
+  const insert = db.prepare(
+    `INSERT INTO events (seq, id, device_id, start_ms, end_ms, category_id, app_id, entity_id,
+       project_id, branch_id, language_id, source_id) VALUES (?, ?, ?, ?, ?, 1, ?, 1, 1, 1, 1, 1)`,
+  )
+  events.forEach((e, i) => {
+    app.run(`a${i}`, e.app)
+    insert.run(
+      100 + i,
+      Buffer.from(uuidParse(eventId(own.uuid, e))),
+      own.id,
+      e.startMs,
+      e.endMs,
+      i + 1,
+    )
+  })
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'seq'").run(100 + events.length - 1)
 }
 
 test('migrations are numbered 1..N without gaps, and N is the latest version', () => {
@@ -40,7 +76,10 @@ test('a fresh database migrates to the latest version; migrating again is a no-o
   })
   t.after(() => store.close())
   assert.deepEqual(await store.schema(), { version: 0, latest: LATEST_VERSION })
-  assert.deepEqual(await store.migrate(), versionsFrom(1))
+  assert.deepEqual(
+    await store.migrate(),
+    Array.from({ length: LATEST_VERSION }, (_, i) => i + 1),
+  )
   assert.deepEqual(await store.migrate(), [])
   assert.equal((await store.devices.list()).filter((d) => d.own).length, 1)
 })
@@ -99,7 +138,10 @@ test('migration 4 converts a version-3 database: nothing lost, ids recomputed, r
 
   const store = await openStore({ driver: 'sqlite', file, readers: 1 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), versionsFrom(4))
+  assert.deepEqual(
+    await store.migrate(),
+    Array.from({ length: LATEST_VERSION - 3 }, (_, i) => i + 4),
+  )
   const [own] = await store.devices.list()
   assert.equal(own?.own, true)
   assert.equal(own?.events, 2)
@@ -209,7 +251,7 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
   const T = Date.parse('2025-09-11T09:00:00Z')
-  assert.deepEqual(await store.migrate(), versionsFrom(6))
+  assert.deepEqual(await store.migrate(), versionsAfter(5))
   await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
   const r = await store.heartbeats.insert(
     [heartbeat({ timeMs: T + 120_000 }), heartbeat({ timeMs: T + 180_000 })],
@@ -240,23 +282,20 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
 
 test('migration 7 indexes events by start alone: stored events still deduplicate and extend', async (t) => {
   const file = path.join(tempDir(t), 'db.sqlite')
-  databaseAt(file, 6).close()
   const T = Date.parse('2025-09-11T09:00:00Z')
   {
-    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
-    await store.events.insert(
-      [
-        event({ startMs: T, endMs: T + 60_000 }),
-        event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
-      ],
-      T,
-    )
-    await store.close()
+    // Two events of one start, as a version-6 daemon stored them.
+    const db = databaseAt(file, 6)
+    storeRaw(db, [
+      event({ startMs: T, endMs: T + 60_000 }),
+      event({ startMs: T, endMs: T + 30_000, app: 'Other' }),
+    ])
+    db.close()
   }
   // The migration keeps every row of the version-6 database.
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), versionsFrom(7))
+  assert.deepEqual(await store.migrate(), versionsAfter(6))
   const db = new DatabaseSync(file, { readOnly: true })
   t.after(() => db.close())
   const indexes = db
@@ -288,21 +327,55 @@ test('the hooks migration adds empty hook tables to a database with events, whic
   const version = loadMigrations().find((m) => m.name === 'hooks')?.version
   assert.ok(version !== undefined, 'a migration named hooks')
   const file = path.join(tempDir(t), 'db.sqlite')
-  databaseAt(file, version - 1).close()
   const T = Date.parse('2025-09-11T09:00:00Z')
   {
-    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
-    await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
-    await store.close()
+    const db = databaseAt(file, version - 1)
+    storeRaw(db, [event({ startMs: T, endMs: T + 60_000 })])
+    db.close()
   }
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), versionsFrom(version))
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
   assert.deepEqual(await store.hooks.list(), [])
   assert.equal(await store.hooks.logCount(), 0)
   assert.deepEqual(await store.hooks.dnd(), { enabled: false, untilMs: null, quietHours: [] })
   const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
   assert.equal(events.length, 1)
+})
+
+test('the sync migration puts a database’s events and input in the feed sync reads, nothing lost', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'sync')?.version
+  assert.ok(version !== undefined, 'a migration named sync')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const db = databaseAt(file, version - 1)
+    storeRaw(db, [event({ startMs: T, endMs: T + 60_000 })])
+    const own = db.prepare('SELECT id FROM devices WHERE own = 1').get() as { id: number }
+    const input = db.prepare(
+      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
+       VALUES (?, ?, 'daybook-input', 1, 0, 0, ?, 0, 0)`,
+    )
+    input.run(T, own.id, 40)
+    input.run(T + 300_000, own.id, 2)
+    db.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  // Everything there was is this daemon's own, to push: the event and both input buckets, after
+  // the rows that were in the feed, each at its own position.
+  const page = await store.sync.changes(0, 100, { only: 'local' })
+  const kinds = page.changes.map((c) => c.kind)
+  assert.equal(kinds.filter((k) => k === 'event').length, 1)
+  assert.equal(kinds.filter((k) => k === 'input').length, 2)
+  assert.equal(page.next, await store.changes.last())
+  assert.equal(await store.sync.pending(0), page.changes.length)
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
+  // A write after the migration comes after them in the feed.
+  await store.events.insert([event({ startMs: T + 120_000, endMs: T + 180_000 })], T)
+  assert.equal((await store.sync.changes(page.next, 100, { only: 'local' })).changes.length, 1)
 })
 
 const HOUR = 3_600_000
@@ -322,7 +395,7 @@ test('the AFK source migration keeps every period; those stored before it read a
   }
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), versionsFrom(version))
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
   await store.afk.insert(
     [
       {

@@ -2,13 +2,13 @@
  * Token schemas, in skill-daemon's field names (snake_case `ApiToken`).
  */
 import { Type } from 'typebox'
-import { SCOPES } from '../../domain/access.ts'
+import { TOKEN_SCOPES } from '../../domain/access.ts'
 import { EXPIRIES, TOKEN_FORMATS, type TokenInfo } from '../../services/tokens.ts'
 import { Nullable } from './common.ts'
 
 const ScopeName = Type.Union(
-  SCOPES.map((s) => Type.Literal(s)),
-  { description: `one of ${SCOPES.join(', ')}` },
+  TOKEN_SCOPES.map((s) => Type.Literal(s)),
+  { description: `one of ${TOKEN_SCOPES.join(', ')} (sync tokens are made by pairing)` },
 )
 
 const ExpiryName = Type.Union(

@@ -21,6 +21,7 @@ import type {
   SettingsStore,
   StatusStore,
   Store,
+  SyncStore,
   TokenStore,
 } from '../ports.ts'
 import type { PackedEvents, PackedIngestResult } from './event-batch.ts'
@@ -57,6 +58,7 @@ export type StoreCalls = {
   Calls<'search', SearchStore> &
   Calls<'aw', ActivityWatchStore> &
   Calls<'heartbeats', HeartbeatStore> &
+  Calls<'sync', SyncStore> &
   Calls<'hooks', HookStore>
 
 export type StoreMethod = keyof StoreCalls

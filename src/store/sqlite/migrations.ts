@@ -19,6 +19,9 @@
  *    cells indexed by project.
  * 8: hook rules and their state, the hooks' firing log, the do-not-disturb settings.
  * 9: the watcher that reported each AFK period.
+ * 10: sync: where each row of the feed was received from (`origin`), versions (hybrid-clock times)
+ *     of labels, settings, device names, derived events and tombstones; input buckets in the feed;
+ *     a tombstone's device; a hub's pairing codes and paired devices.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

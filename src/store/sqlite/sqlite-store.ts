@@ -150,6 +150,7 @@ export class SqliteStore implements Store {
   readonly search: Store['search']
   readonly activitywatch: Store['activitywatch']
   readonly heartbeats: Store['heartbeats']
+  readonly sync: Store['sync']
   readonly hooks: Store['hooks']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
@@ -239,6 +240,21 @@ export class SqliteStore implements Store {
       insert: w('heartbeats.insert'),
       list: r('heartbeats.list'),
       machines: r('heartbeats.machines'),
+    }
+    this.sync = {
+      changes: r('sync.changes'),
+      pending: r('sync.pending'),
+      apply: w('sync.apply'),
+      // Read where they are written: a spoke reads them right after moving them.
+      cursors: w('sync.cursors'),
+      setPushed: w('sync.setPushed'),
+      resetCursors: w('sync.resetCursors'),
+      createCode: w('sync.createCode'),
+      pair: w('sync.pair'),
+      clients: w('sync.clients'),
+      revoke: w('sync.revoke'),
+      touch: w('sync.touch'),
+      pushedFor: w('sync.pushedFor'),
     }
     this.hooks = {
       list: r('hooks.list'),

@@ -17,6 +17,7 @@ import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
 import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
 import { Writer } from './writer.ts'
+import { pendingChanges, syncChanges, syncClients, syncCursors } from './sync.ts'
 
 export interface WorkerOptions {
   file: string
@@ -186,6 +187,18 @@ const handlers: StoreCalls = {
     w().insertHeartbeats(heartbeats, receivedMs, options),
   'heartbeats.list': (range, limit) => reader.heartbeats(range, limit),
   'heartbeats.machines': () => reader.heartbeatMachines(),
+  'sync.changes': (after, limit, origin) => syncChanges(c, after, limit, origin),
+  'sync.pending': (after) => pendingChanges(c, after),
+  'sync.apply': (batch, peer, cursor, receivedMs) => w().applySync(batch, peer, cursor, receivedMs),
+  'sync.cursors': () => syncCursors(c),
+  'sync.setPushed': (seq) => w().setPushed(seq),
+  'sync.resetCursors': () => w().resetCursors(),
+  'sync.createCode': (code) => w().createCode(code),
+  'sync.pair': (request) => w().pair(request),
+  'sync.clients': () => c.read(() => syncClients(c)),
+  'sync.revoke': (id) => w().revokeClient(id),
+  'sync.touch': (id, nowMs) => w().touchClient(id, nowMs),
+  'sync.pushedFor': (id, epoch, startSeq) => w().pushedFor(id, epoch, startSeq),
   'hooks.list': () => hooks.list(),
   'hooks.replace': (list) => {
     hooksWrite().replace(list)

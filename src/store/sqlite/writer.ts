@@ -8,6 +8,7 @@ import type { Change } from '../../domain/changes.ts'
 import type { NewActivityEvent, NewAfkPeriod } from '../../domain/events.ts'
 import type { Label, NewLabel } from '../../domain/labels.ts'
 import type { Heartbeat } from '../../domain/wakatime/heartbeat.ts'
+import type { SyncBatch } from '../../domain/sync.ts'
 import type {
   AfkSelector,
   DeviceRow,
@@ -16,6 +17,7 @@ import type {
   IngestResult,
   InputDelta,
   InsertOptions,
+  SyncStore,
   TokenRow,
 } from '../ports.ts'
 import type { Connection } from './connection.ts'
@@ -28,6 +30,16 @@ import { insertHeartbeats } from './write/heartbeats.ts'
 import { addInput, deleteInputBefore, pruneInputBatches } from './write/input.ts'
 import { createLabel, deleteLabel, updateLabel } from './write/labels.ts'
 import { ensureRuleCategories, saveSettings } from './write/settings.ts'
+import {
+  applySync,
+  createCode,
+  pair,
+  pushedFor,
+  resetCursors,
+  revokeClient,
+  setPushed,
+  touchClient,
+} from './write/sync.ts'
 import { deleteToken, insertToken, revokeToken, touchToken } from './write/tokens.ts'
 import { Transactions } from './write/transaction.ts'
 
@@ -122,6 +134,43 @@ export class Writer {
     return this.#tx.run((tx) =>
       insertHeartbeats(tx, heartbeats, receivedMs, options.changes ?? true),
     )
+  }
+
+  applySync(
+    batch: SyncBatch,
+    peer: string,
+    cursor: Parameters<SyncStore['apply']>[2],
+    receivedMs: number,
+  ): { applied: number; changes: Change[] } {
+    return this.#tx.run((tx) => applySync(tx, batch, peer, cursor, receivedMs))
+  }
+
+  setPushed(seq: number): void {
+    setPushed(this.#c, seq)
+  }
+
+  resetCursors(): void {
+    resetCursors(this.#c)
+  }
+
+  createCode(code: Parameters<SyncStore['createCode']>[0]): void {
+    createCode(this.#c, code)
+  }
+
+  pair(request: Parameters<SyncStore['pair']>[0]): ReturnType<typeof pair> {
+    return this.#tx.run((tx) => pair(tx, request))
+  }
+
+  revokeClient(id: string): boolean {
+    return revokeClient(this.#c, id)
+  }
+
+  touchClient(id: string, nowMs: number): void {
+    touchClient(this.#c, id, nowMs)
+  }
+
+  pushedFor(id: string, epoch: number, startSeq: number): number {
+    return this.#c.write(() => pushedFor(this.#c, id, epoch, startSeq))
   }
 
   insertToken(token: TokenRow, maxActive: number, nowSec: number): boolean {

@@ -2,6 +2,7 @@
 import type { Ctx } from '../context.ts'
 import { count, formatAgo, formatDateTime } from '../format.ts'
 import { useLoad } from '../hooks.ts'
+import { SyncCard } from './sync.tsx'
 
 /** A collector that has sent nothing for this long is flagged as silent. */
 const SILENT_AFTER_SEC = 15 * 60
@@ -144,6 +145,7 @@ export function StatusView(props: { ctx: Ctx }) {
           </table>
         </div>
       </section>
+      <SyncCard ctx={props.ctx} />
     </main>
   )
 }

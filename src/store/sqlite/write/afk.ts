@@ -23,7 +23,7 @@ import { bury, isTombstoned } from './tombstones.ts'
 import { SenderTally, type Tx, maxEnd } from './transaction.ts'
 
 /** The change entries of the AFK periods now at these feed positions. */
-function afkChanges(c: Connection, seqs: readonly number[]): Change[] {
+export function afkChanges(c: Connection, seqs: readonly number[]): Change[] {
   if (seqs.length === 0) return []
   const rows = c.all<StoredAfk>(
     `SELECT ${AFK_COLUMNS} FROM afk_periods WHERE seq IN (SELECT value FROM json_each($s)) ORDER BY seq`,
@@ -38,7 +38,7 @@ function afkChanges(c: Connection, seqs: readonly number[]): Change[] {
 }
 
 /** Where a period's time ends for the rollups: its effective end, or the latest event's end. */
-function dirtyEnd(c: Connection, startMs: number, end: number): number {
+export function dirtyEnd(c: Connection, startMs: number, end: number): number {
   return Number.isFinite(end) ? end : Math.max(startMs, maxEnd(c))
 }
 
@@ -88,8 +88,8 @@ export function insertAfk(
       })
       const end = p.endMs as number
       c.run(
-        `UPDATE afk_periods SET seq = $seq, end_ms = $e, inferred_end_ms = NULL, duration = $dur
-         WHERE seq = $old`,
+        `UPDATE afk_periods SET seq = $seq, end_ms = $e, inferred_end_ms = NULL, duration = $dur,
+           origin = NULL WHERE seq = $old`,
         { seq, e: end, dur: duration, old: stored.seq },
       )
       dirty.add(end, dirtyEnd(c, end, before))
@@ -112,7 +112,7 @@ function presenceSources(c: Connection): number[] {
 }
 
 /** The inferred end of an open period arriving: the first evidence of presence after its start. */
-function evidenceAfter(c: Connection, device: number, fromMs: number): number | null {
+export function evidenceAfter(c: Connection, device: number, fromMs: number): number | null {
   const input =
     c.get<{ t: number | null }>(
       `SELECT min(bucket_ms) AS t FROM input_activity WHERE device_id = $d AND bucket_ms >= $from`,
@@ -147,11 +147,15 @@ export function endOpenPeriods(tx: Tx, presence: ReadonlyMap<number, number[]>):
       const t = presenceEnd({ startMs: o.start_ms, inferredEndMs: o.inferred_end_ms }, times)
       if (t === undefined) continue
       const seq = tx.nextSeq()
-      c.run('UPDATE afk_periods SET inferred_end_ms = $t, seq = $seq WHERE seq = $old', {
-        t,
-        seq,
-        old: o.seq,
-      })
+      // Worked out here, also when the presence came from another daemon: this daemon's change.
+      c.run(
+        'UPDATE afk_periods SET inferred_end_ms = $t, seq = $seq, origin = NULL WHERE seq = $old',
+        {
+          t,
+          seq,
+          old: o.seq,
+        },
+      )
       tx.dirty.add(t, o.inferred_end_ms ?? Math.max(t, maxEnd(c)))
       seqs.push(seq)
     }
@@ -179,7 +183,8 @@ export function deleteAfk(tx: Tx, selector: AfkSelector): { deleted: number; cha
   const named = namedAfk(c, rows)
   rows.forEach((r, i) => {
     const id = (named[i] as { id: string }).id
-    bury(tx, 'afk', { seq: r.seq, id: Buffer.from(uuidParse(id)), startMs: r.start_ms }, id)
+    const row = { seq: r.seq, id: Buffer.from(uuidParse(id)), startMs: r.start_ms }
+    bury(tx, 'afk', { ...row, deviceId: r.device_id }, id)
     const end = afkEffectiveEnd({ endMs: r.end_ms, inferredEndMs: r.inferred_end_ms })
     tx.dirty.add(r.start_ms, dirtyEnd(c, r.start_ms, end))
   })

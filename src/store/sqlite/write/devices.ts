@@ -25,7 +25,12 @@ export function renameDevice(
     )
   }
   const seq = tx.nextSeq()
-  c.run('UPDATE devices SET name = $n, seq = $seq WHERE id = $id', { n: name, seq, id: row.id })
+  c.run('UPDATE devices SET name = $n, seq = $seq, version = $v, origin = NULL WHERE id = $id', {
+    n: name,
+    seq,
+    v: tx.hlc(),
+    id: row.id,
+  })
   // The dimension layer caches devices by name.
   tx.dims.reset()
   return { device: deviceRows(c, [row.id])[0] as DeviceRow, changes: deviceChanges(c, [row.id]) }

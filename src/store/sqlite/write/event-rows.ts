@@ -16,11 +16,14 @@ export class EventRows {
   constructor(c: Connection) {
     this.#insert = c.stmt(`
       INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category_id, app_id,
-                          entity_id, project_id, branch_id, language_id, source_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+                          entity_id, project_id, branch_id, language_id, source_id, version, origin)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
   }
 
-  /** One row; the names are ids as `DimensionWriter` resolved them, `duration` as stored. */
+  /**
+   * One row; the names are ids as `DimensionWriter` resolved them, `duration` as stored. `version`
+   * is set for events derived from heartbeats, `origin` for a row received from another daemon.
+   */
   insert(
     seq: number,
     id: Uint8Array,
@@ -35,6 +38,8 @@ export class EventRows {
     branch: number | null,
     language: number | null,
     source: number,
+    version: number | null = null,
+    origin: number | null = null,
   ): void {
     this.#insert.run(
       seq,
@@ -50,6 +55,8 @@ export class EventRows {
       branch,
       language,
       source,
+      version,
+      origin,
     )
   }
 }

@@ -48,7 +48,10 @@ export function insertEvents(
     ? c.stmt("SELECT 1 AS x FROM tombstones WHERE kind = 'event' AND id = ?")
     : undefined
   const rows = new EventRows(c)
-  const extend = c.stmt('UPDATE events SET seq = ?, end_ms = ?, duration = ? WHERE seq = ?')
+  // A local change: the row is this daemon's now (`origin` null, see migration 8).
+  const extend = c.stmt(
+    'UPDATE events SET seq = ?, end_ms = ?, duration = ?, origin = NULL WHERE seq = ?',
+  )
   const perDevice: DeviceTally = new Map()
   const presence = new Map<number, number[]>()
   // The change of each event this batch stored, in seq order. An event may come twice: a later
@@ -174,7 +177,12 @@ export function deleteEvents(
   )
   const perDevice = new Map<number, number>()
   for (const r of rows) {
-    bury(tx, 'event', { seq: r.seq, id: r.id, startMs: r.start_ms }, uuidStringify(r.id))
+    bury(
+      tx,
+      'event',
+      { seq: r.seq, id: r.id, startMs: r.start_ms, deviceId: r.device_id },
+      uuidStringify(r.id),
+    )
     tx.dirty.add(r.start_ms, r.end_ms)
     perDevice.set(r.device_id, (perDevice.get(r.device_id) ?? 0) + 1)
   }

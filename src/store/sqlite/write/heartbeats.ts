@@ -135,11 +135,11 @@ class Derivation {
       const project = dims.project(e.project, e.projectPath, Math.floor(e.endMs / 1000))
       const entity = dims.entity(project, e.entity, e.entityType)
       if (s) {
-        c.run('UPDATE events SET seq = $seq, end_ms = $end, duration = NULL WHERE seq = $old', {
-          seq,
-          end: e.endMs,
-          old: s.seq,
-        })
+        c.run(
+          `UPDATE events SET seq = $seq, end_ms = $end, duration = NULL, version = $v,
+             origin = NULL WHERE seq = $old`,
+          { seq, end: e.endMs, v: this.#tx.hlc(), old: s.seq },
+        )
         dirty.add(s.endMs, e.endMs)
       } else {
         rows.insert(
@@ -156,6 +156,8 @@ class Derivation {
           e.branch === null ? null : dims.branch(project, e.branch),
           e.language === null ? null : dims.named('languages', e.language),
           stream.sourceId,
+          // Versioned: sync keeps the latest derivation of each event (see `domain/sync.ts`).
+          this.#tx.hlc(),
         )
         liftEventTombstone(c, d.id)
         dirty.add(e.startMs, e.endMs)
@@ -171,7 +173,7 @@ class Derivation {
       }
     }
     for (const s of diff.removals) {
-      bury(this.#tx, 'event', s, uuidStringify(s.id))
+      bury(this.#tx, 'event', { ...s, deviceId: stream.deviceId }, uuidStringify(s.id))
       dirty.add(s.startMs, s.endMs)
       device.added--
     }

@@ -15,12 +15,16 @@ export function addInput(
   const claim = c.stmt(
     'INSERT INTO input_batches (id, received_ms) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
   )
+  // Each bucket row moves to a feed position of this write (one per row, however many deltas
+  // it takes) and is this daemon's change again (`origin` null).
   const add = c.stmt(`
-    INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll, seq)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
       lc = lc + excluded.lc, rc = rc + excluded.rc, mc = mc + excluded.mc,
-      kp = kp + excluded.kp, mm = mm + excluded.mm, scroll = scroll + excluded.scroll`)
+      kp = kp + excluded.kp, mm = mm + excluded.mm, scroll = scroll + excluded.scroll,
+      seq = excluded.seq, origin = NULL`)
+  const rowSeq = new Map<string, number>()
   let inserted = 0
   const applied: number[] = []
   const presence = new Map<number, number[]>()
@@ -36,7 +40,10 @@ export function addInput(
     // Nothing to add: an all-zero frame (the frames client's forced final flush) makes no row.
     if (isEmptyCounts(d)) continue
     const device = tx.dims.device(d.device ?? null, tx.nextSeq, receivedMs)
-    add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll)
+    const key = `${d.bucketMs}/${device.id}/${d.source}`
+    let seq = rowSeq.get(key)
+    if (seq === undefined) rowSeq.set(key, (seq = tx.nextSeq()))
+    add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll, seq)
     senders.add(d.source, device.id)
     applied.push(i)
     const times = presence.get(device.id) ?? []

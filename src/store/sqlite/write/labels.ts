@@ -34,10 +34,11 @@ export function createLabel(
   const seq = tx.nextSeq()
   const id = uuidv7()
   tx.c.run(
-    `INSERT INTO labels (seq, id, text, context, start_ms, end_ms, created_ms, updated_ms)
-     VALUES ($seq, $id, $text, $context, $start, $end, $now, $now)`,
+    `INSERT INTO labels (seq, id, text, context, start_ms, end_ms, created_ms, updated_ms, version)
+     VALUES ($seq, $id, $text, $context, $start, $end, $now, $now, $version)`,
     {
       seq,
+      version: tx.hlc(),
       id,
       text: label.text,
       context: label.context,
@@ -69,9 +70,10 @@ export function updateLabel(
   const seq = tx.nextSeq()
   tx.c.run(
     `UPDATE labels SET seq = $seq, text = $text, context = $context, start_ms = $start,
-       end_ms = $end, updated_ms = $now WHERE id = $id`,
+       end_ms = $end, updated_ms = $now, version = $version, origin = NULL WHERE id = $id`,
     {
       seq,
+      version: tx.hlc(),
       id,
       text: next.text,
       context: next.context,

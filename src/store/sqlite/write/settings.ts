@@ -6,16 +6,30 @@ import { readSettings } from '../rows.ts'
 import { rederiveAll } from './heartbeats.ts'
 import type { Tx } from './transaction.ts'
 
-/** Replaces the given settings (see `SettingsStore.save`). */
-export function saveSettings(tx: Tx, values: Record<string, unknown>): { changes: Change[] } {
+/** A setting to store: its value, its version (hybrid clock) and where it was received from. */
+export interface SettingWrite {
+  key: string
+  value: unknown
+  version: number
+  /** The device (`devices.id`) of the daemon it came from; null: changed here. */
+  origin: number | null
+}
+
+/**
+ * Stores settings and applies what the change requires (`settingsEffects`), whether the person
+ * changed them here or another daemon did: the same effects either way.
+ */
+export function writeSettings(tx: Tx, writes: readonly SettingWrite[]): void {
   const { c } = tx
+  if (writes.length === 0) return
   const before = readSettings(c)
-  for (const [key, value] of Object.entries(values)) {
+  for (const { key, value, version, origin } of writes) {
     const seq = tx.nextSeq()
     c.run(
-      `INSERT INTO settings (key, value, seq) VALUES ($k, $v, $seq)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq`,
-      { k: key, v: JSON.stringify(value), seq },
+      `INSERT INTO settings (key, value, seq, version, origin) VALUES ($k, $v, $seq, $version, $o)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq,
+         version = excluded.version, origin = excluded.origin`,
+      { k: key, v: JSON.stringify(value), seq, version, o: origin },
     )
     tx.changes.add({ seq, kind: 'setting', op: 'upsert', key, value })
   }
@@ -23,6 +37,14 @@ export function saveSettings(tx: Tx, values: Record<string, unknown>): { changes
   for (const category of effects.ruleCategories) tx.dims.named('categories', category)
   if (effects.recount) markAllDirty(c, tx.mark())
   if (effects.rederive) rederiveAll(tx)
+}
+
+/** Replaces the given settings (see `SettingsStore.save`). */
+export function saveSettings(tx: Tx, values: Record<string, unknown>): { changes: Change[] } {
+  writeSettings(
+    tx,
+    Object.entries(values).map(([key, value]) => ({ key, value, version: tx.hlc(), origin: null })),
+  )
   return { changes: tx.changes.finish() }
 }
 

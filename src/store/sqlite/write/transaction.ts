@@ -5,6 +5,7 @@
  * what it changed, in feed order.
  */
 import type { Change } from '../../../domain/changes.ts'
+import { nextHlc, observeHlc } from '../../../domain/sync.ts'
 import type { Connection } from '../connection.ts'
 import type { DimensionWriter } from '../dimensions.ts'
 import { deviceChanges } from '../records.ts'
@@ -75,6 +76,10 @@ export interface Tx {
   readonly mark: () => number
   /** User agents (with their editor and OS) → ids, as stored; dropped with a rollback. */
   readonly agents: Map<string, number>
+  /** The next hybrid-clock value: the version of a change made now (see `domain/sync.ts`). */
+  readonly hlc: () => number
+  /** Moves the hybrid clock past a version another daemon made. */
+  readonly observe: (remote: number | null) => void
 }
 
 /** Runs writes as transactions on the one write connection. */
@@ -108,6 +113,12 @@ export class Transactions {
       return c.write(() => {
         let seq = c.get<{ value: number }>("SELECT value FROM meta WHERE key = 'seq'")?.value ?? 0
         const start = seq
+        // The hybrid clock, read on first use and written back with the transaction.
+        let clock: number | undefined
+        let clockRead: number | undefined
+        const readClock = () =>
+          (clock ??= clockRead =
+            c.get<{ value: number }>("SELECT value FROM meta WHERE key = 'hlc'")?.value ?? 0)
         dims.begin()
         const out = fn({
           c,
@@ -117,8 +128,18 @@ export class Transactions {
           changes: new ChangeLog(c, dims),
           mark: () => this.mark(),
           agents: this.#agents,
+          hlc: () => (clock = nextHlc(readClock(), Date.now())),
+          observe: (remote) => {
+            clock = observeHlc(readClock(), remote)
+          },
         })
         dims.flush()
+        if (clock !== undefined && clock !== clockRead) {
+          c.run(
+            "INSERT INTO meta (key, value) VALUES ('hlc', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            { v: clock },
+          )
+        }
         dirty.flush(c, () => this.mark())
         if (seq !== start) {
           c.run(

@@ -1,0 +1,394 @@
+/**
+ * Sync's reads: the feed as sync carries it (rows by content id, devices by id), what a spoke has
+ * not had acknowledged, its cursors, and a hub's paired devices.
+ */
+import { stringify as uuidStringify } from 'uuid'
+import { afkId } from '../../domain/events.ts'
+import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
+import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage } from '../ports.ts'
+import type { Connection } from './connection.ts'
+import { lookupNames } from './dimensions.ts'
+
+/** The feed's row kinds and their tables; every one has a `seq` and an `origin`. */
+const HEADS = [
+  ['e', 'events', ''],
+  ['a', 'afk_periods', ''],
+  ['t', 'tombstones', ''],
+  ['s', 'settings', `AND key IN (${SYNCED_SETTINGS.map((k) => `'${k}'`).join(', ')})`],
+  ['d', 'devices', ''],
+  ['l', 'labels', ''],
+  ['i', 'input_activity', ''],
+] as const
+
+/** The SQL condition `origin` selects, and its parameter. */
+function originFilter(c: Connection, origin: SyncOrigin): { sql: string; peer: number | null } {
+  if ('only' in origin) return { sql: 'origin IS NULL', peer: null }
+  const peer = c.get<{ id: number }>('SELECT id FROM devices WHERE uuid = $u', {
+    u: origin.except,
+  })?.id
+  return { sql: 'origin IS NOT $peer', peer: peer ?? -1 }
+}
+
+/** The latest feed position committed. */
+export function lastSeq(c: Connection): number {
+  return c.get<{ v: number }>("SELECT value AS v FROM meta WHERE key = 'seq'")?.v ?? 0
+}
+
+interface EventRecord {
+  seq: number
+  id: Uint8Array
+  device_id: number
+  start_ms: number
+  end_ms: number
+  duration: number | null
+  category_id: number
+  app_id: number
+  entity_id: number
+  project_id: number
+  branch_id: number | null
+  language_id: number | null
+  source_id: number
+  version: number | null
+}
+
+/** See `SyncStore.changes`. */
+export function syncChanges(
+  c: Connection,
+  after: number,
+  limit: number,
+  origin: SyncOrigin,
+): SyncPage {
+  return c.read(() => {
+    const last = lastSeq(c)
+    const { sql, peer } = originFilter(c, origin)
+    const params = { a: after, n: limit, ...(peer === null ? {} : { peer }) }
+    const heads = c.all<{ seq: number; k: string }>(
+      `${HEADS.map(([k, table, extra]) => `SELECT seq, '${k}' AS k FROM ${table} WHERE seq > $a AND ${sql} ${extra}`).join(' UNION ALL ')}
+       ORDER BY seq LIMIT $n`,
+      params,
+    )
+    const seqs = (k: string) => JSON.stringify(heads.filter((h) => h.k === k).map((h) => h.seq))
+    const out: { seq: number; change: SyncChange }[] = []
+    const deviceIds = new Set<number>()
+
+    const events = c.all<EventRecord>(
+      `SELECT seq, id, device_id, start_ms, end_ms, duration, category_id, app_id, entity_id,
+              project_id, branch_id, language_id, source_id, version
+       FROM events WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('e') },
+    )
+    if (events.length > 0) {
+      const ids = (f: (r: EventRecord) => number | null) =>
+        events.map(f).filter((v): v is number => v !== null)
+      const categories = lookupNames(
+        c,
+        'categories',
+        ids((r) => r.category_id),
+      )
+      const apps = lookupNames(
+        c,
+        'apps',
+        ids((r) => r.app_id),
+      )
+      const entities = lookupNames(
+        c,
+        'entities',
+        ids((r) => r.entity_id),
+      )
+      const projects = lookupNames(
+        c,
+        'projects',
+        ids((r) => r.project_id),
+      )
+      const branches = lookupNames(
+        c,
+        'branches',
+        ids((r) => r.branch_id),
+      )
+      const languages = lookupNames(
+        c,
+        'languages',
+        ids((r) => r.language_id),
+      )
+      const sources = lookupNames(
+        c,
+        'sources',
+        ids((r) => r.source_id),
+      )
+      const name = (m: Map<number, { name: string }>, id: number) => m.get(id)?.name ?? ''
+      for (const r of events) {
+        deviceIds.add(r.device_id)
+        const entity = entities.get(r.entity_id)
+        const project = projects.get(r.project_id)
+        out.push({
+          seq: r.seq,
+          change: {
+            kind: 'event',
+            op: 'upsert',
+            id: uuidStringify(r.id),
+            device: String(r.device_id), // replaced by the device's id below
+            startMs: r.start_ms,
+            endMs: r.end_ms,
+            durationSec: r.duration,
+            category: name(categories, r.category_id),
+            app: name(apps, r.app_id),
+            entity: entity?.name ?? '',
+            entityType: entity?.extra ?? null,
+            project: project?.name ?? '',
+            projectPath: project?.extra ?? null,
+            branch: r.branch_id === null ? null : name(branches, r.branch_id),
+            language: r.language_id === null ? null : name(languages, r.language_id),
+            source: name(sources, r.source_id),
+            version: r.version,
+          },
+        })
+      }
+    }
+
+    for (const r of c.all<{
+      seq: number
+      device_id: number
+      start_ms: number
+      end_ms: number | null
+      inferred_end_ms: number | null
+      duration: number | null
+      source: string | null
+    }>(
+      `SELECT seq, device_id, start_ms, end_ms, inferred_end_ms, duration, source FROM afk_periods
+       WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('a') },
+    )) {
+      deviceIds.add(r.device_id)
+      out.push({
+        seq: r.seq,
+        change: {
+          kind: 'afk',
+          op: 'upsert',
+          id: '', // set with the device's id below
+          device: String(r.device_id),
+          startMs: r.start_ms,
+          endMs: r.end_ms,
+          inferredEndMs: r.end_ms === null ? r.inferred_end_ms : null,
+          durationSec: r.duration,
+          source: r.source,
+        },
+      })
+    }
+
+    for (const r of c.all<{
+      seq: number
+      kind: 'event' | 'afk' | 'label'
+      id: Uint8Array
+      device_id: number | null
+      start_ms: number | null
+      version: number | null
+    }>(
+      `SELECT seq, kind, id, device_id, start_ms, version FROM tombstones
+       WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('t') },
+    )) {
+      if (r.device_id !== null) deviceIds.add(r.device_id)
+      out.push({
+        seq: r.seq,
+        change: {
+          kind: r.kind,
+          op: 'delete',
+          id: uuidStringify(r.id),
+          device: r.device_id === null ? null : String(r.device_id),
+          startMs: r.start_ms,
+          version: r.version,
+        },
+      })
+    }
+
+    for (const r of c.all<{ seq: number; key: string; value: string; version: number }>(
+      `SELECT seq, key, value, version FROM settings WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('s') },
+    )) {
+      out.push({
+        seq: r.seq,
+        change: {
+          kind: 'setting',
+          op: 'upsert',
+          key: r.key,
+          value: JSON.parse(r.value) as unknown,
+          version: r.version,
+        },
+      })
+    }
+
+    for (const r of c.all<{ seq: number; id: number; uuid: string; name: string; version: number }>(
+      `SELECT seq, id, uuid, name, version FROM devices WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('d') },
+    )) {
+      deviceIds.add(r.id)
+      out.push({
+        seq: r.seq,
+        change: { kind: 'device', op: 'upsert', id: r.uuid, name: r.name, version: r.version },
+      })
+    }
+
+    for (const r of c.all<{
+      seq: number
+      id: string
+      text: string
+      context: string | null
+      start_ms: number
+      end_ms: number
+      created_ms: number
+      updated_ms: number
+      version: number
+    }>(
+      `SELECT seq, id, text, context, start_ms, end_ms, created_ms, updated_ms, version FROM labels
+       WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('l') },
+    )) {
+      out.push({
+        seq: r.seq,
+        change: {
+          kind: 'label',
+          op: 'upsert',
+          id: r.id,
+          text: r.text,
+          context: r.context,
+          startMs: r.start_ms,
+          endMs: r.end_ms,
+          createdMs: r.created_ms,
+          updatedMs: r.updated_ms,
+          version: r.version,
+        },
+      })
+    }
+
+    for (const r of c.all<{
+      seq: number
+      bucket_ms: number
+      device_id: number
+      source: string
+      lc: number
+      rc: number
+      mc: number
+      kp: number
+      mm: number
+      scroll: number
+    }>(
+      `SELECT seq, bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll FROM input_activity
+       WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('i') },
+    )) {
+      deviceIds.add(r.device_id)
+      const { seq, bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll } = r
+      out.push({
+        seq,
+        change: {
+          kind: 'input',
+          op: 'upsert',
+          device: String(device_id),
+          bucketMs: bucket_ms,
+          source,
+          lc,
+          rc,
+          mc,
+          kp,
+          mm,
+          scroll,
+        },
+      })
+    }
+
+    // Devices by their ids (the integer ids are this database's own).
+    const devices: Record<string, string> = {}
+    const uuidOf = new Map<number, string>()
+    if (deviceIds.size > 0) {
+      for (const d of c.all<{ id: number; uuid: string; name: string }>(
+        'SELECT id, uuid, name FROM devices WHERE id IN (SELECT value FROM json_each($ids))',
+        { ids: JSON.stringify([...deviceIds]) },
+      )) {
+        uuidOf.set(d.id, d.uuid)
+        devices[d.uuid] = d.name
+      }
+    }
+    const uuid = (local: string) => uuidOf.get(Number(local)) ?? ''
+    for (const { change } of out) {
+      if (change.kind === 'device') continue
+      if (change.op === 'delete') {
+        if (change.device !== null) change.device = uuid(change.device)
+      } else if (change.kind === 'event' || change.kind === 'input') {
+        change.device = uuid(change.device)
+      } else if (change.kind === 'afk') {
+        change.device = uuid(change.device)
+        change.id = afkId(change.device, change.startMs)
+      }
+    }
+    out.sort((x, y) => x.seq - y.seq)
+    const next =
+      heads.length < limit ? Math.max(after, last) : (heads[heads.length - 1]?.seq ?? after)
+    return { devices, changes: out.map((o) => o.change), next, last }
+  })
+}
+
+/** See `SyncStore.pending`. */
+export function pendingChanges(c: Connection, after: number): number {
+  return c.read(
+    () =>
+      c.get<{ n: number }>(
+        `SELECT (${HEADS.map(([, table, extra]) => `(SELECT count(*) FROM ${table} WHERE seq > $a AND origin IS NULL ${extra})`).join(' + ')}) AS n`,
+        { a: after },
+      )?.n ?? 0,
+  )
+}
+
+/** A meta value, or `fallback`. */
+function meta(c: Connection, key: string): number | undefined {
+  return c.get<{ value: number }>('SELECT value FROM meta WHERE key = $k', { k: key })?.value
+}
+
+/** See `SyncStore.cursors`. */
+export function syncCursors(c: Connection): SyncCursors {
+  return c.read(() => ({
+    pulledSeq: meta(c, 'sync_pulled') ?? 0,
+    pulledEpoch: meta(c, 'sync_pulled_epoch') ?? null,
+    pushedSeq: meta(c, 'sync_pushed') ?? 0,
+  }))
+}
+
+interface ClientRecord {
+  id: string
+  uuid: string
+  name: string
+  token_hash: string
+  token_preview: string
+  paired_ms: number
+  last_seen_ms: number | null
+  pushed_seq: number
+  epoch: number | null
+  revoked: number
+}
+
+/** A hub's paired devices (see `SyncStore.clients`). */
+export function syncClients(
+  c: Connection,
+  where = '',
+  params: Record<string, string> = {},
+): SyncClientRow[] {
+  return c
+    .all<ClientRecord>(
+      `SELECT s.id, d.uuid, s.name, s.token_hash, s.token_preview, s.paired_ms, s.last_seen_ms,
+              s.pushed_seq, s.epoch, s.revoked
+       FROM sync_clients s JOIN devices d ON d.id = s.device_id ${where}
+       ORDER BY s.paired_ms, s.id`,
+      params,
+    )
+    .map((r) => ({
+      id: r.id,
+      deviceId: r.uuid,
+      name: r.name,
+      tokenHash: r.token_hash,
+      tokenPreview: r.token_preview,
+      pairedMs: r.paired_ms,
+      lastSeenMs: r.last_seen_ms,
+      pushedSeq: r.pushed_seq,
+      epoch: r.epoch,
+      revoked: r.revoked === 1,
+    }))
+}

@@ -1,0 +1,472 @@
+/**
+ * The store conformance suite, continued (called from `conformance.ts`): the sync port. What one
+ * store's feed gives, another applies; the same changes in any order and any number of times
+ * leave the same rows; cursors move with the changes they cover; pairing and paired devices.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { describe, test } from 'node:test'
+import { makeCalendar } from '../../src/domain/calendar.ts'
+import { eventId } from '../../src/domain/events.ts'
+import type { SyncBatch, SyncChange } from '../../src/domain/sync.ts'
+import type { Store } from '../../src/store/ports.ts'
+import { type StoreFactory, event, heartbeat } from './conformance.ts'
+
+const T0 = Date.parse('2025-09-11T09:00:00Z')
+const MIN = 60_000
+const HOUR = 60 * MIN
+
+async function own(store: Store): Promise<{ id: string; name: string }> {
+  const d = (await store.devices.list()).find((x) => x.own)
+  assert.ok(d)
+  return { id: d.id, name: d.name }
+}
+
+/**
+ * A store standing for another machine: its own device named apart (every fresh store names its
+ * own after this host, and two devices of one name are told apart by a suffix).
+ */
+async function other(open: StoreFactory, t: Parameters<StoreFactory>[0]): Promise<Store> {
+  const store = await open(t)
+  await store.devices.rename((await own(store)).id, `other ${randomUUID().slice(0, 8)}`)
+  return store
+}
+
+/** Every change after `after` that `origin` selects, read a page at a time. */
+async function feed(
+  store: Store,
+  origin: Parameters<Store['sync']['changes']>[2],
+  after = 0,
+  limit = 3,
+) {
+  const batch: SyncBatch = { devices: {}, changes: [] }
+  let next = after
+  for (;;) {
+    const page = await store.sync.changes(next, limit, origin)
+    Object.assign(batch.devices, page.devices)
+    batch.changes.push(...page.changes)
+    assert.ok(page.next >= next)
+    if (page.next === next || page.next >= page.last) {
+      next = page.next
+      break
+    }
+    next = page.next
+  }
+  return { batch, next }
+}
+
+async function totals(store: Store): Promise<Record<string, number>> {
+  const cells = await store.activeTime.query({
+    range: { startMs: T0 - 2 * HOUR, endMs: T0 + 24 * HOUR },
+    unit: null,
+    calendar: makeCalendar('UTC'),
+    groupBy: 'device',
+    filters: {},
+    includeAfk: false,
+  })
+  return Object.fromEntries(cells.map((c) => [c.group, c.seconds]))
+}
+
+async function eventsOf(store: Store) {
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 1000 })
+  return events.map((e) => [e.id, e.device, e.startMs, e.endMs, e.source]).sort()
+}
+
+/** A store with a bit of everything recorded on its own device. */
+async function recorded(store: Store): Promise<void> {
+  await store.events.insert(
+    [
+      event({ startMs: T0, endMs: T0 + 10 * MIN }),
+      event({
+        startMs: T0 + 20 * MIN,
+        endMs: T0 + 30 * MIN,
+        app: 'Firefox',
+        source: 'daybook-browser',
+      }),
+    ],
+    T0,
+  )
+  await store.events.insert([event({ startMs: T0, endMs: T0 + 15 * MIN })], T0)
+  await store.afk.insert(
+    [{ device: null, startMs: T0 + 40 * MIN, endMs: null, durationSec: null }],
+    T0,
+  )
+  await store.input.add(
+    [
+      {
+        bucketMs: T0 + 45 * MIN,
+        source: 'daybook-input',
+        kp: 5,
+        lc: 1,
+        rc: 0,
+        mc: 0,
+        mm: 0,
+        scroll: 0,
+      },
+    ],
+    T0,
+  )
+  await store.heartbeats.insert(
+    [heartbeat({ timeMs: T0 + 2 * HOUR }), heartbeat({ timeMs: T0 + 2 * HOUR + 60_000 })],
+    T0,
+  )
+  await store.activitywatch.createBucket({
+    id: 'aw-watcher-window_host',
+    type: 'currentwindow',
+    client: 'aw-watcher-window',
+    hostname: 'host',
+    created: BigInt(T0) * 1_000_000n,
+    data: {},
+  })
+  await store.labels.create({ text: 'planning', context: null, startMs: T0, endMs: T0 + HOUR }, T0)
+  await store.settings.save({ timezone: 'Europe/Berlin', inputRetentionDays: 3 })
+  const doomed = await store.events.insert(
+    [event({ startMs: T0 + 3 * HOUR, endMs: T0 + 3 * HOUR + MIN, app: 'Gone' })],
+    T0,
+  )
+  const id = doomed.changes.find((c) => c.kind === 'event')
+  assert.ok(id && id.kind === 'event' && id.op === 'upsert')
+  await store.events.delete({ ids: [id.event.id] })
+}
+
+export function syncConformance(name: string, open: StoreFactory): void {
+  if (name === 'postgres') {
+    // A hub and its spokes keep their diaries in SQLite for now (a hub on PostgreSQL is refused
+    // at start); what the PostgreSQL store's sync port answers is tested below.
+    test(`${name}: sync refuses what it cannot do yet, and reports nothing to sync`, async (t) => {
+      const store = await open(t)
+      assert.deepEqual(await store.sync.cursors(), {
+        pulledSeq: 0,
+        pulledEpoch: null,
+        pushedSeq: 0,
+      })
+      assert.deepEqual(await store.sync.clients(), [])
+      await assert.rejects(store.sync.changes(0, 10, { only: 'local' }), {
+        code: 'sync_needs_sqlite',
+      })
+    })
+    return
+  }
+  describe(`${name}: sync`, () => {
+    test('the feed a spoke pushes holds its own changes as sync carries them; another store applying it holds the same diary', async (t) => {
+      const a = await open(t)
+      const b = await other(open, t)
+      await recorded(a)
+      const { batch, next } = await feed(a, { only: 'local' })
+      assert.equal(next, await a.changes.last())
+      const kinds = new Set(batch.changes.map((c) => `${c.kind}/${c.op}`))
+      for (const k of [
+        'event/upsert',
+        'event/delete',
+        'afk/upsert',
+        'input/upsert',
+        'label/upsert',
+        'setting/upsert',
+        'device/upsert',
+      ]) {
+        assert.ok(kinds.has(k), `the feed carries ${k}`)
+      }
+      // Settings that stay with their daemon do not sync; tokens are in no feed.
+      assert.ok(!batch.changes.some((c) => c.kind === 'setting' && c.key === 'inputRetentionDays'))
+      const aOwn = await own(a)
+      assert.equal(batch.devices[aOwn.id], aOwn.name)
+      assert.equal(await a.sync.pending(0), batch.changes.length)
+      assert.equal(await a.sync.pending(next), 0)
+
+      const applied = await b.sync.apply(batch, aOwn.id, { pulled: { seq: next, epoch: 7 } }, T0)
+      // All but a's device, which the batch's names made first.
+      assert.equal(applied.applied, batch.changes.length - 1)
+      assert.ok(
+        applied.changes.some(
+          (c) => c.kind === 'event' && c.op === 'upsert' && c.event.device === aOwn.name,
+        ),
+      )
+      assert.deepEqual(await eventsOf(b), await eventsOf(a))
+      assert.deepEqual(await totals(b), await totals(a))
+      assert.equal((await b.settings.get()).timezone, 'Europe/Berlin')
+      assert.equal((await b.settings.get()).inputRetentionDays, undefined)
+      assert.deepEqual(
+        await b.input.buckets({ startMs: T0 }),
+        await a.input.buckets({ startMs: T0 }),
+      )
+      assert.deepEqual(
+        (await b.labels.list({ limit: 10 })).map((l) => [l.id, l.text]),
+        (await a.labels.list({ limit: 10 })).map((l) => [l.id, l.text]),
+      )
+      assert.deepEqual(await b.afk.list({}), await a.afk.list({}))
+      assert.deepEqual(await b.sync.cursors(), { pulledSeq: next, pulledEpoch: 7, pushedSeq: 0 })
+      // Raw WakaTime heartbeats and ActivityWatch buckets stay where they were recorded: the
+      // events derived from them travel instead.
+      const day = { startMs: T0, endMs: T0 + 86_400_000 }
+      assert.equal((await a.heartbeats.list(day, 10)).length, 2)
+      assert.deepEqual(await b.heartbeats.list(day, 10), [])
+      assert.equal((await a.activitywatch.buckets()).length, 1)
+      assert.deepEqual(await b.activitywatch.buckets(), [])
+
+      // Applied again: nothing happens, and none of it is b's own to push.
+      const again = await b.sync.apply(batch, aOwn.id, { pulled: { seq: next, epoch: 7 } }, T0)
+      assert.equal(again.applied, 0)
+      assert.deepEqual(
+        (await feed(b, { only: 'local' })).batch.changes.filter((c) => c.kind === 'event'),
+        [],
+      )
+      // What b received from a is not sent back to a, but is to anyone else.
+      const toA = (await feed(b, { except: aOwn.id })).batch.changes
+      assert.ok(!toA.some((c) => c.kind === 'event'))
+      const toOthers = (await feed(b, { except: randomUUID() })).batch.changes
+      assert.equal(
+        toOthers.filter((c) => c.kind === 'event').length,
+        batch.changes.filter((c) => c.kind === 'event').length,
+      )
+    })
+
+    test('the same changes in any order, any number of times, leave the same rows', async (t) => {
+      const a = await open(t)
+      await recorded(a)
+      await a.events.insert([event({ startMs: T0, endMs: T0 + 25 * MIN })], T0)
+      await a.afk.insert(
+        [{ device: null, startMs: T0 + 40 * MIN, endMs: T0 + 50 * MIN, durationSec: null }],
+        T0,
+      )
+      const { batch, next } = await feed(a, { only: 'local' })
+      const peer = (await own(a)).id
+      const orders: SyncChange[][] = [
+        batch.changes,
+        [...batch.changes].reverse(),
+        [...batch.changes, ...batch.changes.slice(0, 5)].sort((x, y) =>
+          JSON.stringify(x) < JSON.stringify(y) ? -1 : 1,
+        ),
+      ]
+      const results = []
+      for (const changes of orders) {
+        const s = await other(open, t)
+        // In two batches, to cross transaction boundaries too.
+        const half = Math.floor(changes.length / 2)
+        await s.sync.apply(
+          { devices: batch.devices, changes: changes.slice(0, half) },
+          peer,
+          { pulled: { seq: 1, epoch: 1 } },
+          T0,
+        )
+        await s.sync.apply(
+          { devices: batch.devices, changes: changes.slice(half) },
+          peer,
+          { pulled: { seq: next, epoch: 1 } },
+          T0,
+        )
+        results.push({
+          events: await eventsOf(s),
+          totals: await totals(s),
+          afk: await s.afk.list({}),
+        })
+      }
+      assert.deepEqual(results[1], results[0])
+      assert.deepEqual(results[2], results[0])
+      assert.deepEqual(results[0]?.totals, await totals(a))
+    })
+
+    test('a deletion wins over an older upsert; a later re-derivation of a derived event wins over a deletion', async (t) => {
+      const a = await open(t)
+      const b = await open(t)
+      const peer = (await own(a)).id
+      await a.events.insert([event({ startMs: T0, endMs: T0 + 10 * MIN })], T0)
+      const first = await feed(a, { only: 'local' })
+      const ev = first.batch.changes.find((c) => c.kind === 'event')
+      assert.ok(ev && ev.kind === 'event' && ev.op === 'upsert')
+      await a.events.delete({ ids: [ev.id] })
+      const second = await feed(a, { only: 'local' }, first.next)
+      // The deletion first, the older upsert after: it stays deleted.
+      await b.sync.apply(second.batch, peer, { pulled: { seq: 2, epoch: 1 } }, T0)
+      await b.sync.apply(first.batch, peer, { pulled: { seq: 3, epoch: 1 } }, T0)
+      assert.deepEqual(await eventsOf(b), [])
+
+      // Derived events: deleted by one re-derivation, brought back by a later one.
+      const derived = { ...ev, source: 'wakatime-vscode' }
+      const d = { ...derived, id: eventId(derived.device, derived), version: 5 }
+      const tomb = {
+        kind: 'event',
+        op: 'delete',
+        id: d.id,
+        device: d.device,
+        startMs: d.startMs,
+        version: 6,
+      } as const
+      const back = { ...d, endMs: d.endMs - MIN, version: 7 }
+      for (const order of [
+        [d, tomb, back],
+        [back, tomb, d],
+        [tomb, back, d],
+      ] as SyncChange[][]) {
+        const s = await open(t)
+        await s.sync.apply(
+          { devices: {}, changes: order },
+          peer,
+          { pulled: { seq: 1, epoch: 1 } },
+          T0,
+        )
+        const events = await eventsOf(s)
+        assert.equal(events.length, 1)
+        assert.equal(events[0]?.[3], back.endMs)
+      }
+    })
+
+    test('an open AFK period ends at the earliest presence either daemon knows of', async (t) => {
+      const a = await open(t)
+      const b = await open(t)
+      const peer = (await own(a)).id
+      await a.afk.insert([{ device: null, startMs: T0, endMs: null, durationSec: null }], T0)
+      const { batch } = await feed(a, { only: 'local' })
+      const afk = batch.changes.find((c) => c.kind === 'afk')
+      assert.ok(afk && afk.kind === 'afk' && afk.op === 'upsert')
+      // b applies presence on a's device first (an editor's event), then the period.
+      const e = event({ startMs: T0 + 30 * MIN, endMs: T0 + 31 * MIN })
+      const presence: SyncChange = {
+        kind: 'event',
+        op: 'upsert',
+        ...e,
+        device: peer,
+        id: eventId(peer, e),
+        version: null,
+        durationSec: null,
+      }
+      await b.sync.apply(
+        { devices: batch.devices, changes: [presence, afk] },
+        peer,
+        { pulled: { seq: 1, epoch: 1 } },
+        T0,
+      )
+      const [period] = await b.afk.list({})
+      assert.equal(period?.inferredEndMs, T0 + 30 * MIN)
+      // b knows more than a said: the period is b's to send on.
+      const back = (await feed(b, { except: peer })).batch.changes.filter((c) => c.kind === 'afk')
+      assert.equal(back.length, 1)
+    })
+
+    test('settings and device names: the later version wins; a setting applied has its effects', async (t) => {
+      const a = await open(t)
+      const peer = (await own(a)).id
+      const rules = [{ category: 'Reading', apps: ['Firefox'] }]
+      await a.settings.save({ sourcePriority: { '*': 100 } })
+      const before = await a.activeTime.pending()
+      const res = await a.sync.apply(
+        {
+          devices: { [peer]: 'x' },
+          changes: [
+            { kind: 'setting', op: 'upsert', key: 'timezone', value: 'Asia/Tokyo', version: 1 },
+            {
+              kind: 'setting',
+              op: 'upsert',
+              key: 'categoryRules',
+              value: rules,
+              version: 2 ** 52,
+            },
+          ],
+        },
+        peer,
+        { pulled: { seq: 1, epoch: 1 } },
+        T0,
+      )
+      // Older than a's own save of nothing: timezone was never saved here, so it takes it.
+      assert.equal(res.applied, 2)
+      assert.equal((await a.settings.get()).timezone, 'Asia/Tokyo')
+      assert.deepEqual((await a.settings.get()).categoryRules, rules)
+      assert.ok((await a.catalog.categories()).some((c) => c.name === 'Reading'))
+      assert.ok(before >= 0)
+      await a.settings.save({ timezone: 'Europe/Paris' })
+      const stale = await a.sync.apply(
+        {
+          devices: {},
+          changes: [{ kind: 'setting', op: 'upsert', key: 'timezone', value: 'UTC', version: 2 }],
+        },
+        peer,
+        { pulled: { seq: 2, epoch: 1 } },
+        T0,
+      )
+      assert.equal(stale.applied, 0)
+      assert.equal((await a.settings.get()).timezone, 'Europe/Paris')
+
+      const other = randomUUID()
+      await a.sync.apply(
+        { devices: { [other]: 'desk' }, changes: [] },
+        other,
+        { pulled: { seq: 3, epoch: 1 } },
+        T0,
+      )
+      assert.ok((await a.devices.list()).some((d) => d.id === other && d.name === 'desk'))
+      await a.sync.apply(
+        {
+          devices: {},
+          changes: [{ kind: 'device', op: 'upsert', id: other, name: 'workstation', version: 9 }],
+        },
+        other,
+        { pulled: { seq: 4, epoch: 1 } },
+        T0,
+      )
+      assert.ok((await a.devices.list()).some((d) => d.id === other && d.name === 'workstation'))
+    })
+
+    test('pairing: a code once, a client per device, revoked, touched, and where its pushes continue', async (t) => {
+      const hub = await open(t)
+      const hash = new Uint8Array(32).fill(1)
+      await hub.sync.createCode({ hash, name: 'laptop', nowMs: T0, expiresMs: T0 + 10 * MIN })
+      const device = { id: randomUUID(), name: 'vm' }
+      const client = { id: randomUUID(), tokenHash: 'aa', tokenPreview: 'dbs_…aa' }
+      const paired = await hub.sync.pair({ codeHash: hash, device, client, nowMs: T0 + MIN })
+      assert.ok(paired.ok)
+      assert.equal(paired.client.name, 'laptop')
+      assert.ok((await hub.devices.list()).some((d) => d.id === device.id && d.name === 'laptop'))
+      assert.deepEqual(
+        await hub.sync.pair({
+          codeHash: hash,
+          device,
+          client: { ...client, id: randomUUID(), tokenHash: 'bb' },
+          nowMs: T0 + MIN,
+        }),
+        { ok: false, reason: 'used' },
+      )
+      const other = new Uint8Array(32).fill(2)
+      await hub.sync.createCode({ hash: other, name: null, nowMs: T0, expiresMs: T0 + MIN })
+      assert.deepEqual(await hub.sync.pair({ codeHash: other, device, client, nowMs: T0 + MIN }), {
+        ok: false,
+        reason: 'expired',
+      })
+      assert.deepEqual(
+        await hub.sync.pair({ codeHash: new Uint8Array(32), device, client, nowMs: T0 }),
+        { ok: false, reason: 'unknown' },
+      )
+
+      // Its changes and cursor commit together; a new run of the device from an older copy goes back.
+      const e = event({ startMs: T0, endMs: T0 + MIN })
+      const change: SyncChange = {
+        kind: 'event',
+        op: 'upsert',
+        ...e,
+        device: device.id,
+        id: eventId(device.id, e),
+        version: null,
+        durationSec: null,
+      }
+      await hub.sync.apply(
+        { devices: {}, changes: [change] },
+        device.id,
+        { pushed: { client: client.id, seq: 40, epoch: 1 } },
+        T0,
+      )
+      assert.equal((await hub.sync.clients())[0]?.pushedSeq, 40)
+      assert.equal(await hub.sync.pushedFor(client.id, 1, 10), 40)
+      assert.equal(await hub.sync.pushedFor(client.id, 2, 100), 40)
+      assert.equal(await hub.sync.pushedFor(client.id, 3, 25), 25)
+      await hub.sync.touch(client.id, T0 + HOUR)
+      assert.equal((await hub.sync.clients())[0]?.lastSeenMs, T0 + HOUR)
+      assert.equal(await hub.sync.revoke(client.id), true)
+      assert.equal((await hub.sync.clients())[0]?.revoked, true)
+      assert.equal(await hub.sync.revoke(randomUUID()), false)
+
+      // A spoke's cursors.
+      await hub.sync.setPushed(12)
+      assert.equal((await hub.sync.cursors()).pushedSeq, 12)
+      await hub.sync.resetCursors()
+      assert.deepEqual(await hub.sync.cursors(), { pulledSeq: 0, pulledEpoch: null, pushedSeq: 0 })
+    })
+  })
+}
