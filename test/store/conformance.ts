@@ -22,6 +22,7 @@ import type { Change } from '../../src/domain/changes.ts'
 import { activityWatchConformance } from './conformance-activitywatch.ts'
 import { readsConformance } from './conformance-reads.ts'
 import { hooksConformance } from './conformance-hooks.ts'
+import { screenshotsConformance } from './conformance-screenshots.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -112,6 +113,7 @@ export function conformance(name: string, open: StoreFactory): void {
   activityWatchConformance(name, open)
   readsConformance(name, open)
   hooksConformance(name, open)
+  screenshotsConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

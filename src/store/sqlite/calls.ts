@@ -17,6 +17,7 @@ import type {
   HookStore,
   InputStore,
   LabelStore,
+  ScreenshotStore,
   SearchStore,
   SettingsStore,
   StatusStore,
@@ -57,7 +58,8 @@ export type StoreCalls = {
   Calls<'search', SearchStore> &
   Calls<'aw', ActivityWatchStore> &
   Calls<'heartbeats', HeartbeatStore> &
-  Calls<'hooks', HookStore>
+  Calls<'hooks', HookStore> &
+  Calls<'screenshots', ScreenshotStore>
 
 export type StoreMethod = keyof StoreCalls
 

@@ -18,6 +18,7 @@
  * 7: events indexed by start alone (identity compared by the writer), not by (start, id); hour
  *    cells indexed by project.
  * 8: hook rules and their state, the hooks' firing log, the do-not-disturb settings.
+ * 9: screenshots: an index row a frame, its OCR text in a full-text index, the capture settings.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -151,6 +151,7 @@ export class SqliteStore implements Store {
   readonly activitywatch: Store['activitywatch']
   readonly heartbeats: Store['heartbeats']
   readonly hooks: Store['hooks']
+  readonly screenshots: Store['screenshots']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -251,6 +252,16 @@ export class SqliteStore implements Store {
       pruneLog: w('hooks.pruneLog'),
       dnd: r('hooks.dnd'),
       saveDnd: w('hooks.saveDnd'),
+    }
+    this.screenshots = {
+      settings: r('screenshots.settings'),
+      saveSettings: w('screenshots.saveSettings'),
+      insert: w('screenshots.insert'),
+      around: r('screenshots.around'),
+      searchText: r('screenshots.searchText'),
+      totals: r('screenshots.totals'),
+      prune: w('screenshots.prune'),
+      purge: w('screenshots.purge'),
     }
   }
 
