@@ -18,6 +18,7 @@ import { HistoryService } from '../services/history.ts'
 import { type HookServiceOptions, HookService } from '../services/hooks.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
+import { ScreenshotService } from '../services/screenshots.ts'
 import { SearchService } from '../services/search.ts'
 import { SettingsService } from '../services/settings.ts'
 import { InputRetention } from '../services/retention.ts'
@@ -66,6 +67,8 @@ export class DaybookContext {
   readonly inputRetention: InputRetention
   /** Hook rules: evaluated over the live data once the store is attached. */
   readonly hooks: HookService
+  /** Screenshots: capture settings, frames, their files and text search. */
+  readonly screenshots: ScreenshotService
   readonly #defaultToken: DefaultTokenSource | undefined
   readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
@@ -77,6 +80,8 @@ export class DaybookContext {
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
     hooks?: HookServiceOptions | undefined
+    /** Where frames are kept (`<data dir>/screenshots`); undefined: none are. */
+    screenshotsDir?: string | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
@@ -105,6 +110,11 @@ export class DaybookContext {
       store: () => this.#store,
       clock: options.clock,
       onError: (err) => options.onError?.(err, 'input retention failed'),
+    })
+    this.screenshots = new ScreenshotService({
+      ...deps,
+      dir: options.screenshotsDir,
+      onError: (err, what) => options.onError?.(err, what),
     })
     this.hooks = new HookService({
       ...deps,
@@ -144,6 +154,7 @@ export class DaybookContext {
   attachStore(store: Store): Promise<unknown> {
     this.#store = store
     this.startHooks()
+    this.screenshots.start()
     return this.inputRetention.maybeRun()
   }
 
