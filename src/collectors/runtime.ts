@@ -213,7 +213,7 @@ async function startScreenshots(
     afkTimeoutMs: config.afkTimeoutMs,
     client,
     base,
-    startOcr: (languages) => startOcrPool(languages),
+    startOcr: (languages) => startOcrPool(languages, log),
     clock: Date.now,
     log,
   })
