@@ -27,6 +27,7 @@ import { Breakdown, groupTotals } from './breakdowns.tsx'
 import { Heatmap } from './heatmap.tsx'
 import { Insights } from './insights.tsx'
 import { RangePicker } from './picker.tsx'
+import { ScreenSearch } from './screens.tsx'
 import { Timeline } from './timeline.tsx'
 import { Temporal } from 'temporal-polyfill'
 
@@ -254,6 +255,17 @@ export function Overview(props: {
       ) : null}
       {primed ? (
         <>
+          <ScreenSearch
+            api={api}
+            token={ctx.session.token}
+            timeZone={tz}
+            onJump={(ms) => {
+              const date = logicalDate(ms, cal).toString()
+              props.onSelect({ unit: 'day', date })
+              setPickedDay(date)
+              document.querySelector('[data-testid="timeline"]')?.scrollIntoView()
+            }}
+          />
           <Timeline ctx={ctx} day={dayRange} filters={f} />
           <div class="grid">
             <Insights ctx={ctx} insightRange={r.insightRange} filters={f} />

@@ -13,6 +13,7 @@ import { useLoad } from '../hooks.ts'
 import { PALETTE } from '../palette.ts'
 import type { Filters } from '../../../src/client/api.ts'
 import { customPreset } from '../range.ts'
+import { imageSrc, useNearestFrame } from './screens.tsx'
 
 interface Segment {
   startMs: number
@@ -130,6 +131,8 @@ export function Timeline(props: {
     [api, day.startMs, day.endMs, tz, filterKey, ctx.tick],
   )
   const [hover, setHover] = useState<Hover | undefined>(undefined)
+  const [pointerMs, setPointerMs] = useState<number | undefined>(undefined)
+  const frame = useNearestFrame(api, pointerMs)
   const [drag, setDrag] = useState<{ a: number; b: number } | undefined>(undefined)
   // The handlers read the drag from a ref: pointer events can arrive faster than renders, and a
   // render's closure would still see the drag before the last event.
@@ -329,6 +332,7 @@ export function Timeline(props: {
             setDragBoth({ a: t, b: t })
           }}
           onPointerMove={(e) => {
+            setPointerMs(msAt(e.clientX))
             const d = dragRef.current
             if (d) setDragBoth({ a: d.a, b: msAt(e.clientX) })
           }}
@@ -342,7 +346,10 @@ export function Timeline(props: {
             if (t - s >= 60_000) setPending({ start: toTime(s), end: toTime(t) })
           }}
           onPointerCancel={() => setDragBoth(undefined)}
-          onMouseLeave={() => setHover(undefined)}
+          onMouseLeave={() => {
+            setHover(undefined)
+            setPointerMs(undefined)
+          }}
         >
           <div class="tl-axis">
             {hours
@@ -406,6 +413,17 @@ export function Timeline(props: {
             />
           ) : null}
         </div>
+        {pointerMs !== undefined && frame ? (
+          <figure class="tl-thumb" data-testid="timeline-thumb">
+            <img
+              src={imageSrc(frame.imageUrl, ctx.session.token)}
+              alt={`${frame.app}: ${frame.title}`}
+            />
+            <figcaption>
+              {clock(frame.timestamp * 1000)} · {frame.app}
+            </figcaption>
+          </figure>
+        ) : null}
         {hover ? (
           <div class="tooltip" role="tooltip" style={{ left: `${hover.x}px`, top: `${hover.y}px` }}>
             {hover.lines.map((l) => (
