@@ -37,5 +37,10 @@ export async function encodeWebp(g: Grab, quality: number): Promise<Buffer> {
 
 /** The frame as OCR reads it. */
 export async function ocrImage(g: Grab): Promise<Buffer> {
-  return (await raw(g)).greyscale().png({ compressionLevel: 1 }).toBuffer()
+  // A screen's density, said in the file: Tesseract guesses (and warns) without one.
+  return (await raw(g))
+    .greyscale()
+    .withMetadata({ density: 96 })
+    .png({ compressionLevel: 1 })
+    .toBuffer()
 }
