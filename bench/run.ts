@@ -19,6 +19,10 @@
  *   navigation to its first chart on the year, and from a change of range or grouping to its
  *   chart (bench/dashboard.ts).
  *
+ * - `--screenshots`: only the screenshot figures (bench/screenshots.ts; needs Xvfb, openbox and
+ *   xmessage): capture+encode and OCR of 1920×1080 frames, the collector's CPU over `--minutes`
+ *   (default 10), search over `--frames` (default 100,000) frames' text.
+ *
  * Writes `bench/results/<date>.json` and prints a markdown table.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -90,6 +94,26 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGTERM')
   if (!KEEP) rmSync(dir, { recursive: true, force: true })
 })
+
+// The screenshot figures alone (`--screenshots`, with `--minutes` of collector CPU and
+// `--frames` to search over): they need an X server, so they are not part of the default run.
+if (args.includes('--screenshots')) {
+  const { benchScreenshots } = await import('./screenshots.ts')
+  const figures = await benchScreenshots({
+    runs: RUNS,
+    minutes: flag('--minutes') ?? 10,
+    frames: flag('--frames') ?? 100_000,
+    log,
+  })
+  const out = path.join(import.meta.dirname, 'results')
+  mkdirSync(out, { recursive: true })
+  const file = path.join(out, `${new Date(now).toISOString().slice(0, 10)}-screenshots.json`)
+  writeFileSync(file, `${JSON.stringify({ version: DAYBOOK_VERSION, ...figures }, null, 2)}\n`)
+  process.stdout.write(
+    `${JSON.stringify(figures, null, 2)}\nwritten to ${path.relative(ROOT, file)}\n`,
+  )
+  process.exit(0)
+}
 
 // ---- helpers -----------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ import { settingsRoutes } from './routes/settings.ts'
 import { summaryRoutes } from './routes/summary.ts'
 import { timelineRoutes } from './routes/timeline.ts'
 import { hookRoutes } from './routes/hooks.ts'
+import { screenshotImageRoutes, screenshotRoutes } from './routes/screenshots.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
@@ -112,6 +113,8 @@ export interface BuildAppOptions {
   stream?: StreamOptions['limits']
   /** The report file of this data dir's `daybook watch`, shown by `GET /v1/status`. */
   watchStatusFile?: string
+  /** Where screenshots are kept (`<data dir>/screenshots`); without it the image routes 404. */
+  screenshotsDir?: string
   /** The built dashboard served at `/` (default: the repository's `web/dist`). */
   dashboardDir?: string
   /** The chat's model server: its settings file, the environment, the upstream timeout. */
@@ -197,6 +200,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       defaultToken: options.defaultToken,
       onError: (err, what) => app.log.error({ err }, what),
       hooks: options.hooks,
+      screenshotsDir: options.screenshotsDir,
     }),
   )
   if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
@@ -315,6 +319,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     searchRoutes,
     timelineRoutes,
     hookRoutes,
+    screenshotRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
@@ -325,6 +330,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   })
   await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
   await app.register(syncRoutes, { prefix: '/v1', failures: authFailures })
+  await app.register(screenshotImageRoutes)
   await app.register(wakatimeRoutes)
   await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
   await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
@@ -338,10 +344,12 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
     app.daybook.startHooks()
+    if (app.daybook.ready) app.daybook.screenshots.start()
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()
     await instance.daybook.syncSpoke.stop()
+    instance.daybook.screenshots.stop()
     // Before the store closes: running actions log how they ended.
     await instance.daybook.hooks.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()

@@ -19,6 +19,7 @@ import { type HookServiceOptions, HookService } from '../services/hooks.ts'
 import { HookSuggestions } from '../services/hook-suggestions.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
+import { ScreenshotService } from '../services/screenshots.ts'
 import { SearchService } from '../services/search.ts'
 import { SettingsService } from '../services/settings.ts'
 import { InputRetention } from '../services/retention.ts'
@@ -74,6 +75,8 @@ export class DaybookContext {
   /** Hook rules: evaluated over the live data once the store is attached. */
   readonly hooks: HookService
   readonly hookSuggestions: HookSuggestions
+  /** Screenshots: capture settings, frames, their files and text search. */
+  readonly screenshots: ScreenshotService
   readonly #defaultToken: DefaultTokenSource | undefined
   readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
@@ -85,6 +88,8 @@ export class DaybookContext {
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
     hooks?: HookServiceOptions | undefined
+    /** Where frames are kept (`<data dir>/screenshots`); undefined: none are. */
+    screenshotsDir?: string | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
@@ -119,6 +124,11 @@ export class DaybookContext {
       ...deps,
       bus: this.bus,
       onError: (err) => options.onError?.(err, 'sync failed'),
+    })
+    this.screenshots = new ScreenshotService({
+      ...deps,
+      dir: options.screenshotsDir,
+      onError: (err, what) => options.onError?.(err, what),
     })
     this.hooks = new HookService({
       ...deps,
@@ -165,6 +175,7 @@ export class DaybookContext {
     this.#store = store
     await this.beginSync()
     this.startHooks()
+    this.screenshots.start()
     return this.inputRetention.maybeRun()
   }
 

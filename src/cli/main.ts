@@ -9,6 +9,7 @@ import { hooksCommand } from './hooks.ts'
 import { mcpCommand } from './mcp.ts'
 import { migrateCommand } from './migrate.ts'
 import { openCommand } from './open.ts'
+import { screenshotsCommand } from './screenshots.ts'
 import { serveCommand } from './serve.ts'
 import { serviceCommand } from './service.ts'
 import { statusCommand } from './status.ts'
@@ -29,6 +30,7 @@ const COMMANDS: Command[] = [
   serviceCommand,
   tokenCommand,
   hooksCommand,
+  screenshotsCommand,
   wakatimeCommand,
   mcpCommand,
   migrateCommand,

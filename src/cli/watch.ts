@@ -10,7 +10,7 @@ import { isProcessAlive } from '../config/process.ts'
 import { type WatchConfig, watchConfig } from '../config/watch-config.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
-const HELP = `Usage: daybook watch [window] [afk] [input] [options]
+const HELP = `Usage: daybook watch [window] [afk] [input] [screenshots] [options]
 
 Records by itself and sends to Daybook: the focused window (app and title, as events that run
 while they stay the same), time away from the keyboard (AFK periods, after --afk-timeout
@@ -19,6 +19,12 @@ without input), and keyboard and mouse counts per 5-minute bucket. Without names
 Wayland only XWayland windows are seen). macOS and Windows: windows through the get-windows
 package (npm install get-windows; macOS asks for the Accessibility and Screen Recording
 permissions), time away and input through the keyboard and mouse hook.
+
+Screenshots (X11 only) are off until turned on in the daemon (daybook screenshots on); without
+names the watcher waits for that, asking every 5 s, and captures nothing before. Frames skip
+private and incognito windows, windows excluded below, time away and a locked screen; their
+text is read here (OCR), and they are sent to the local daemon, which keeps them. See
+daybook screenshots --help.
 
 Nothing is lost: what is not yet acknowledged waits in <data-dir>/spool/ (written atomically);
 a failed send (no daemon, network error, any non-2xx answer) keeps it and retries with backoff
@@ -30,11 +36,14 @@ Options:
                      last input; back at the next input
   --exclude-app RE   Do not record windows of apps matching RE (repeatable; case-insensitive)
   --exclude-title RE Do not record windows whose title matches RE (repeatable)
+  --exclude-url RE   Do not record browser windows whose page (the URL in the title) matches
+                     RE (repeatable)
   --redact-title RE  Record windows whose title matches RE as "[redacted]" (repeatable)
   --no-redact-private
                      Record private and incognito browser windows' titles too (by default
                      they are redacted)
-  --dry-run          Print what would be sent (window and AFK), send nothing
+  --no-screenshots   Never run the screenshot collector
+  --dry-run          Print what would be sent (window and AFK), send nothing; no screenshots
   --status           Print the running watcher's state and what it last sent; exit 1 when
                      none runs for this data dir
   --sample-ms N      Sample every N ms (default 1000)

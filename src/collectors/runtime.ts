@@ -15,6 +15,10 @@ import { DesktopWatcher } from './desktop-watcher.ts'
 import { InputCollector } from './input/collector.ts'
 import { type InputItem, readInputSpoolV1 } from './input/deliveries.ts'
 import { openDesktop } from './platform/desktop.ts'
+import type { DesktopSource } from './platform/x11-desktop.ts'
+import { type ScreenSource, x11Screen } from './platform/x11-screen.ts'
+import { REFRESH_MS, ScreenshotCollector } from './screenshots/collector.ts'
+import { startOcrPool } from './screenshots/ocr.ts'
 import { uiohookSource } from './platform/uiohook.ts'
 import { type Connector, daybookTarget, inputRoute } from './targets.ts'
 import { WindowTracker, type WindowEvent } from './window/tracker.ts'
@@ -60,6 +64,10 @@ export async function startCollectors(
   try {
     if (config.window || config.afk) running.push(await startDesktop(config, env, connect))
     if (config.input && !config.dryRun) running.push(await startInput(config, env, connect))
+    if (config.screenshots) {
+      const screenshots = await startScreenshots(config, env, connect)
+      if (screenshots) running.push(screenshots)
+    }
   } catch (err) {
     for (const r of running) await r.stop()
     release()
@@ -164,6 +172,64 @@ async function startInput(
           ? 'stopped; every count was sent'
           : `stopped; ${count(outbox.size, 'bucket')} wait in ${outbox.file} for the next start`,
       )
+    },
+  }
+}
+
+/**
+ * Starts the screenshot collector: X11 only. Elsewhere it says in one line what is missing and,
+ * unless it was named, lets the others run (resolves to undefined).
+ */
+async function startScreenshots(
+  config: WatchConfig,
+  env: NodeJS.ProcessEnv,
+  connect: Connector,
+): Promise<Running | undefined> {
+  const log = (line: string) => process.stderr.write(`daybook watch screenshots: ${line}\n`)
+  let desktop: DesktopSource
+  let screen: ScreenSource
+  try {
+    if (!['linux', 'freebsd', 'openbsd'].includes(process.platform)) {
+      throw new Error(
+        `screen capture is only written for X11; on ${process.platform} it would need the platform's capture API`,
+      )
+    }
+    desktop = await openDesktop(env)
+    try {
+      screen = await x11Screen(env)
+    } catch (err) {
+      desktop.close()
+      throw err
+    }
+  } catch (err) {
+    log(`cannot capture the screen: ${(err as Error).message}`)
+    return undefined
+  }
+  const { client, base } = daybookTarget(config, env, connect)
+  const collector = new ScreenshotCollector({
+    screen,
+    desktop,
+    privacy: config.privacy,
+    afkTimeoutMs: config.afkTimeoutMs,
+    client,
+    base,
+    startOcr: (languages) => startOcrPool(languages, log),
+    clock: Date.now,
+    log,
+  })
+  desktop.onChange(() => collector.changed())
+  await collector.refresh()
+  const refresher = setInterval(() => void collector.refresh(), REFRESH_MS)
+  const ticker = setInterval(() => void collector.tick(), 1000)
+  return {
+    status: () => [collector.status()],
+    async stop() {
+      clearInterval(refresher)
+      clearInterval(ticker)
+      await collector.stop()
+      screen.close()
+      desktop.close()
+      log(`stopped; ${count(collector.counts.captured, 'frame')} sent`)
     },
   }
 }

@@ -70,13 +70,14 @@ export function describeFsError(err: unknown): string {
  * Writes `content` to `file` atomically with mode 0600: a reader sees the old file or the new
  * one, never a torn or world-readable one, and the new content is on disk before the rename.
  */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   ensurePrivateDir(path.dirname(file))
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
   // Created 0600 from the first byte ('wx' = exclusive create), so the secret is never exposed.
   const fd = openSync(tmp, 'wx', 0o600)
   try {
-    writeSync(fd, content)
+    if (typeof content === 'string') writeSync(fd, content)
+    else writeSync(fd, content)
     fsyncSync(fd)
   } catch (err) {
     closeSync(fd)

@@ -10,6 +10,8 @@ export interface PrivacyRules {
   /** Windows of these apps, or whose title matches, are not recorded. */
   excludeApps: RegExp[]
   excludeTitles: RegExp[]
+  /** Browser windows whose page (the URL in their title) matches are not recorded. */
+  excludeUrls: RegExp[]
   /** Titles matching these are recorded as `[redacted]`. */
   redactTitles: RegExp[]
   /** Private and incognito browser windows are redacted (default true). */
@@ -17,7 +19,7 @@ export interface PrivacyRules {
 }
 
 /** The collectors `daybook watch` can run. */
-const COLLECTORS = ['window', 'afk', 'input'] as const
+const COLLECTORS = ['window', 'afk', 'input', 'screenshots'] as const
 export type CollectorName = (typeof COLLECTORS)[number]
 
 /** The collectors' configuration, read and checked once (`readSettings('watch', …)`). */
@@ -39,6 +41,12 @@ export interface WatchConfig {
   window: boolean
   afk: boolean
   input: boolean
+  /**
+   * The screenshot collector runs: named, or with none named (it then waits until capture is
+   * turned on in the daemon's settings, and does nothing before). Never with --dry-run or --url
+   * to a frames server.
+   */
+  screenshots: boolean
   afkTimeoutMs: number
   /** Print window and AFK changes instead of sending them. */
   dryRun: boolean
@@ -52,7 +60,7 @@ export function watchConfig(s: SettingsOf<'watch'>, positionals: readonly string
       throw new ConfigError(`unknown watcher ${JSON.stringify(p)}; known: ${COLLECTORS.join(', ')}`)
     }
   }
-  const off = { window: s.noWindow, afk: s.noAfk, input: s.noInput }
+  const off = { window: s.noWindow, afk: s.noAfk, input: s.noInput, screenshots: s.noScreenshots }
   const wanted = (name: CollectorName) =>
     (positionals.length === 0 || positionals.includes(name)) && !off[name]
   const config: WatchConfig = {
@@ -69,16 +77,21 @@ export function watchConfig(s: SettingsOf<'watch'>, positionals: readonly string
     window: wanted('window'),
     afk: wanted('afk'),
     input: wanted('input'),
+    screenshots:
+      wanted('screenshots') && !s.dryRun && !(s.format === 'frames' && s.url !== undefined),
     afkTimeoutMs: s.afkTimeoutSec * 1000,
     dryRun: s.dryRun,
     privacy: {
       excludeApps: regexes('--exclude-app', s.excludeApps),
       excludeTitles: regexes('--exclude-title', s.excludeTitles),
+      excludeUrls: regexes('--exclude-url', s.excludeUrls),
       redactTitles: regexes('--redact-title', s.redactTitles),
       redactPrivate: !s.noRedactPrivate,
     },
   }
-  if (!config.status && !config.window && !config.afk && !config.input) {
+  // Screenshots alone (unnamed) wait for a setting: not a reason to run with every other off.
+  const named = positionals.includes('screenshots') && config.screenshots
+  if (!config.status && !config.window && !config.afk && !config.input && !named) {
     throw new ConfigError('every watcher is turned off; nothing to do')
   }
   return config

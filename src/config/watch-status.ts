@@ -7,8 +7,21 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from './files.ts'
 
+/** The screenshot collector's counts since it started. */
+export interface ScreenshotCounts {
+  captured: number
+  /** Frames within a few bits (perceptual hash) of the previous frame of the same window. */
+  skippedIdentical: number
+  /** Private windows, excluded apps, titles and URLs. */
+  skippedPrivate: number
+  /** Frames waiting for OCR. */
+  ocrPending: number
+  ocrMsP50: number | null
+  ocrMsP95: number | null
+}
+
 export interface CollectorStatus {
-  collector: 'window' | 'afk' | 'input'
+  collector: 'window' | 'afk' | 'input' | 'screenshots'
   /** What it is doing: `watching`, `away`, `sending`, `retrying`. */
   state: string
   /** Items not yet acknowledged by the daemon. */
@@ -18,6 +31,8 @@ export interface CollectorStatus {
   lastSentAt: string | null
   /** The last thing it recorded, in words. */
   last: string | null
+  /** The screenshot collector's counts. */
+  screenshots?: ScreenshotCounts
 }
 
 export interface WatchStatus {

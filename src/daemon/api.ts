@@ -65,6 +65,7 @@ export async function buildDaemonApi(config: DaemonConfig, tls?: TlsMaterial): P
     publicActivitySummary: config.publicActivitySummary,
     activitySummaryRateLimit: config.summaryRateLimit,
     watchStatusFile: watchStatusFile(config.dataDir),
+    screenshotsDir: path.join(config.dataDir, 'screenshots'),
     llm: { configFile: path.join(config.configDir, 'llm.json'), environment: config.llm },
     logger: daemonLogger(config.logLevel, config.logFormat),
   })

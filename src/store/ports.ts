@@ -29,6 +29,7 @@ import type { DndConfig } from '../domain/hooks/dnd.ts'
 import type { HookState } from '../domain/hooks/firing.ts'
 import type { HookActionResult, HookLogEntry, NewHookLogEntry } from '../domain/hooks/log.ts'
 import type { HookRule } from '../domain/hooks/rules.ts'
+import type { ScreenshotConfig, ScreenshotPause } from '../domain/screenshots.ts'
 
 /** A range whose sides may be unbounded (absent or infinite). */
 export interface OpenRange {
@@ -567,6 +568,72 @@ export interface HookStore {
   saveDnd(config: DndConfig): Promise<void>
 }
 
+/** A screenshot's index row: where its file is and what was on screen. */
+export interface NewFrame {
+  /** `YYYY-MM-DD`, its folder under the screenshots dir. */
+  date: string
+  /** `YYYYMMDDHHMMSS-<device>.webp`, unique. */
+  filename: string
+  atMs: number
+  device: string
+  app: string
+  title: string
+  url: string | null
+  bytes: number
+  width: number
+  height: number
+  /** The perceptual hash (`differenceHash`). */
+  hash: string
+  /** The text OCR read, or null when there was none (OCR off, timed out, failed). */
+  text: string | null
+  /** How long OCR took, when it ran. */
+  ocrMs: number | null
+}
+
+export type Frame = NewFrame
+
+/** A frame whose text matched a search: `snippet` has each match between `«` and `»`. */
+export interface FrameHit {
+  frame: Frame
+  snippet: string
+  /** BM25 rank: lower is a better match. */
+  rank: number
+}
+
+/** The screenshots' settings as stored: the capture settings and a pause, if any. */
+export interface ScreenshotSettings {
+  config: ScreenshotConfig
+  pause: ScreenshotPause | null
+}
+
+/**
+ * The screenshots' index (one row a frame, its OCR text in a full-text index) and their settings.
+ * The image files are the service's; the store says which to delete. Not in the change feed.
+ */
+export interface ScreenshotStore {
+  /** The settings (the defaults, not paused, when never saved). */
+  settings(): Promise<ScreenshotSettings>
+  saveSettings(settings: ScreenshotSettings): Promise<void>
+  /** Adds a frame; false (and nothing changes) when one of that file name is stored. */
+  insert(frame: NewFrame): Promise<boolean>
+  /** Frames within `windowMs` of `atMs`, nearest first, at most `limit`. */
+  around(atMs: number, windowMs: number, limit: number): Promise<Frame[]>
+  /**
+   * Frames whose text (or title) has every word of `text` as a prefix, best match first (BM25),
+   * within the range; empty when the text has no words.
+   */
+  searchText(text: string, range: OpenRange, limit: number): Promise<FrameHit[]>
+  /** How many frames, their bytes, the oldest frame's time (null when none). */
+  totals(): Promise<{ frames: number; bytes: number; oldestMs: number | null }>
+  /**
+   * Deletes the frames older than `beforeMs`, then the oldest until the rest take at most
+   * `maxBytes`; resolves to the deleted frames' paths (the files to delete).
+   */
+  prune(beforeMs: number, maxBytes: number): Promise<{ date: string; filename: string }[]>
+  /** Deletes the frames in the range (all of them with an empty range); resolves as `prune`. */
+  purge(range: OpenRange): Promise<{ date: string; filename: string }[]>
+}
+
 export interface Store {
   /** Where the data lives, for messages (a file path or a URL without credentials). */
   readonly location: string
@@ -586,6 +653,7 @@ export interface Store {
   readonly heartbeats: HeartbeatStore
   readonly sync: SyncStore
   readonly hooks: HookStore
+  readonly screenshots: ScreenshotStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
   /** Applies pending migrations; resolves to the versions applied. */

@@ -40,9 +40,14 @@ test('every route declares an access class, and the classes mean what the scopes
     assert.ok(r.access !== undefined, `${r.method} ${r.url} declares no access class`)
   }
   // Reads only an admin may make: the token list, and hooks (rules hold webhook secrets and
-  // commands) with do-not-disturb.
+  // commands) with do-not-disturb, the screenshot settings; and the screenshots' images, which
+  // need the data scope (what was on screen is more than a read-only key should see).
   const adminReads = (url: string) =>
-    url.endsWith('/auth/tokens') || url.startsWith('/v1/hooks') || url === '/v1/settings/dnd/config'
+    url.endsWith('/auth/tokens') ||
+    url.startsWith('/v1/hooks') ||
+    url === '/v1/settings/dnd/config' ||
+    url === '/v1/settings/screenshot/config'
+  const dataReads = (url: string) => /^(\/v1)?\/screenshots\/:/.test(url)
   const reads = routes.filter((r) => r.method === 'GET' || r.method === 'HEAD')
   for (const r of reads) {
     const access = r.access ?? 'admin'
@@ -50,7 +55,10 @@ test('every route declares an access class, and the classes mean what the scopes
     // paired device calls with its own token.
     assert.equal(
       allows('read_only', access),
-      !adminReads(r.url) && !r.url.endsWith('/sync/clients') && !r.url.includes('/sync/hub/'),
+      !adminReads(r.url) &&
+        !dataReads(r.url) &&
+        !r.url.endsWith('/sync/clients') &&
+        !r.url.includes('/sync/hub/'),
       `read_only on ${r.method} ${r.url}`,
     )
     // sync: a device reads only what its hub sends it.
@@ -78,6 +86,12 @@ test('every route declares an access class, and the classes mean what the scopes
   assert.ok(hooks.length >= 10, 'the hooks routes are served')
   for (const r of [...routes.filter((x) => x.url.includes('/auth/')), ...hooks]) {
     assert.equal(r.access, 'admin', `${r.method} ${r.url}`)
+  }
+  const images = routes.filter((x) => dataReads(x.url))
+  assert.equal(images.filter((r) => r.method === 'GET').length, 4, 'the image routes are served')
+  for (const r of images) {
+    assert.equal(r.access, 'analysis', `${r.method} ${r.url}`)
+    assert.ok(allows('data', r.access) && !allows('read_only', r.access), r.url)
   }
 })
 

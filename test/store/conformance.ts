@@ -23,6 +23,7 @@ import { activityWatchConformance } from './conformance-activitywatch.ts'
 import { readsConformance } from './conformance-reads.ts'
 import { syncConformance } from './conformance-sync.ts'
 import { hooksConformance } from './conformance-hooks.ts'
+import { screenshotsConformance } from './conformance-screenshots.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -114,6 +115,7 @@ export function conformance(name: string, open: StoreFactory): void {
   readsConformance(name, open)
   syncConformance(name, open)
   hooksConformance(name, open)
+  screenshotsConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

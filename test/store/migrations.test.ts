@@ -417,3 +417,23 @@ test('the AFK source migration keeps every period; those stored before it read a
     ],
   )
 })
+
+test('the screenshots migration adds an empty frame index and default settings beside stored events', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'screenshots')?.version
+  assert.ok(version !== undefined, 'a migration named screenshots')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  databaseAt(file, version - 1).close()
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
+    await store.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  assert.deepEqual(await store.screenshots.totals(), { frames: 0, bytes: 0, oldestMs: null })
+  assert.equal((await store.screenshots.settings()).config.enabled, false)
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
+})

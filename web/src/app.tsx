@@ -3,6 +3,7 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import { ApiError, DaybookApi } from '../../src/client/api.ts'
+import { ScreenshotsApi } from '../../src/client/screenshots.ts'
 import { type Calendar, makeCalendar } from '../../src/domain/calendar.ts'
 import {
   type ActiveFilters,
@@ -163,6 +164,14 @@ export function App() {
     (signal) => (api ? api.settings(signal) : Promise.resolve(undefined)),
     [api, tick],
   )
+  // Whether screenshots are being taken: said in the header whenever they are.
+  const capture = useLoad(
+    (signal) =>
+      api
+        ? new ScreenshotsApi(api).metrics(signal).catch(() => undefined)
+        : Promise.resolve(undefined),
+    [api, tick],
+  )
 
   // The calendar, the context and the selection keep their identity while nothing in them
   // changes: the views skip rendering again what has not changed (see memo.ts).
@@ -252,6 +261,16 @@ export function App() {
         >
           {live.state === 'live' ? 'Live' : live.state === 'connecting' ? 'Connecting…' : 'Offline'}
         </span>
+        {capture.data?.capturing ? (
+          <span
+            class="capture-on"
+            data-testid="capture-indicator"
+            role="status"
+            title="Screenshots of the focused window are being taken (daybook screenshots pause)"
+          >
+            ● Screenshots on
+          </span>
+        ) : null}
         <button type="button" class="link" onClick={() => signOut()}>
           Sign out
         </button>

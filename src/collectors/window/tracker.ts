@@ -6,7 +6,9 @@
  */
 import { spanSeconds } from '../../domain/events.ts'
 import type { PrivacyRules } from '../../config/watch-config.ts'
-import { applyPrivacy } from './privacy.ts'
+import { BROWSERS, applyPrivacy, windowUrl } from './privacy.ts'
+
+export { urlIn } from './privacy.ts'
 
 /** What has focus, as the platform reports it. */
 export interface FocusedWindow {
@@ -32,10 +34,6 @@ export interface WindowEvent {
 }
 
 const WINDOW_SOURCE = 'daybook-window'
-
-/** Apps whose windows show web pages: their title's URL (if any) becomes the entity. */
-const BROWSERS =
-  /^(firefox|firefox-esr|chromium|chromium-browser|google-chrome|brave-browser|microsoft-edge|vivaldi|opera|librewolf|epiphany|safari)$/i
 
 interface Current {
   window: FocusedWindow
@@ -98,7 +96,7 @@ export class WindowTracker {
     if (c.endMs - c.startMs < 1000) return undefined
     const shown = applyPrivacy(this.#privacy, c.window)
     if (!shown) return undefined
-    const url = BROWSERS.test(shown.app) ? urlIn(shown.title) : undefined
+    const url = windowUrl(shown)
     const project = url ? url.host : shown.app.toLowerCase()
     return {
       timestamp: new Date(c.startMs).toISOString(),
@@ -117,15 +115,4 @@ export class WindowTracker {
 
 function same(a: FocusedWindow, b: FocusedWindow): boolean {
   return a.app === b.app && a.title === b.title
-}
-
-/** A URL a browser title carries (extensions and some browsers put it there), else undefined. */
-export function urlIn(title: string): URL | undefined {
-  const m = /\bhttps?:\/\/[^\s"'<>]+/i.exec(title)
-  if (!m) return undefined
-  try {
-    return new URL(m[0])
-  } catch {
-    return undefined
-  }
 }

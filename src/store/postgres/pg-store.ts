@@ -14,6 +14,7 @@ import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write 
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
 import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
+import { pgScreenshotStore } from './screenshots.ts'
 import { pgSyncStore } from './sync.ts'
 import { PG_LATEST, PG_MIGRATIONS, WRITE_LOCK } from './schema.ts'
 import * as writes from './writes.ts'
@@ -155,6 +156,7 @@ export class PostgresStore implements Store {
   readonly heartbeats: Store['heartbeats']
   readonly hooks: Store['hooks']
   readonly sync: Store['sync'] = pgSyncStore()
+  readonly screenshots: Store['screenshots'] = pgScreenshotStore()
 
   private constructor(options: PostgresStoreOptions, pool: pg.Pool, schema: string) {
     this.location = redactedUrl(options.url)

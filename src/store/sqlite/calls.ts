@@ -17,6 +17,7 @@ import type {
   HookStore,
   InputStore,
   LabelStore,
+  ScreenshotStore,
   SearchStore,
   SettingsStore,
   StatusStore,
@@ -59,7 +60,8 @@ export type StoreCalls = {
   Calls<'aw', ActivityWatchStore> &
   Calls<'heartbeats', HeartbeatStore> &
   Calls<'sync', SyncStore> &
-  Calls<'hooks', HookStore>
+  Calls<'hooks', HookStore> &
+  Calls<'screenshots', ScreenshotStore>
 
 export type StoreMethod = keyof StoreCalls
 

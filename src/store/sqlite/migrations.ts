@@ -22,6 +22,7 @@
  * 10: sync: where each row of the feed was received from (`origin`), versions (hybrid-clock times)
  *     of labels, settings, device names, derived events and tombstones; input buckets in the feed;
  *     a tombstone's device; a hub's pairing codes and paired devices.
+ * 11: screenshots: an index row a frame, its OCR text in a full-text index, the capture settings.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

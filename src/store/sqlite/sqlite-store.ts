@@ -152,6 +152,7 @@ export class SqliteStore implements Store {
   readonly heartbeats: Store['heartbeats']
   readonly sync: Store['sync']
   readonly hooks: Store['hooks']
+  readonly screenshots: Store['screenshots']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -267,6 +268,16 @@ export class SqliteStore implements Store {
       pruneLog: w('hooks.pruneLog'),
       dnd: r('hooks.dnd'),
       saveDnd: w('hooks.saveDnd'),
+    }
+    this.screenshots = {
+      settings: r('screenshots.settings'),
+      saveSettings: w('screenshots.saveSettings'),
+      insert: w('screenshots.insert'),
+      around: r('screenshots.around'),
+      searchText: r('screenshots.searchText'),
+      totals: r('screenshots.totals'),
+      prune: w('screenshots.prune'),
+      purge: w('screenshots.purge'),
     }
   }
 

@@ -11,6 +11,7 @@ import { DaybookError } from '../../domain/errors.ts'
 import { ActivityWatchTables } from './activitywatch.ts'
 import { Connection } from './connection.ts'
 import { HookTables } from './hooks.ts'
+import { ScreenshotTables } from './screenshots.ts'
 import type { Call, StoreCalls } from './calls.ts'
 import { unpackEvents } from './event-batch.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
@@ -54,6 +55,7 @@ const reader = new Reader(c)
 const writer = options.role === 'writer' ? new Writer(c) : undefined
 const aw = new ActivityWatchTables(c)
 const hooks = new HookTables(c)
+const screenshots = new ScreenshotTables(c)
 const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
@@ -101,6 +103,12 @@ function awWrite(): ActivityWatchTables {
 function hooksWrite(): HookTables {
   w()
   return hooks
+}
+
+/** The screenshots' tables, for a write (refused by a reader worker). */
+function screenshotsWrite(): ScreenshotTables {
+  w()
+  return screenshots
 }
 
 const handlers: StoreCalls = {
@@ -213,6 +221,16 @@ const handlers: StoreCalls = {
   'hooks.saveDnd': (config) => {
     hooksWrite().saveDnd(config)
   },
+  'screenshots.settings': () => screenshots.settings(),
+  'screenshots.saveSettings': (settings) => {
+    screenshotsWrite().saveSettings(settings)
+  },
+  'screenshots.insert': (frame) => screenshotsWrite().insert(frame),
+  'screenshots.around': (atMs, windowMs, limit) => screenshots.around(atMs, windowMs, limit),
+  'screenshots.searchText': (text, range, limit) => screenshots.searchText(text, range, limit),
+  'screenshots.totals': () => screenshots.totals(),
+  'screenshots.prune': (beforeMs, maxBytes) => screenshotsWrite().prune(beforeMs, maxBytes),
+  'screenshots.purge': (range) => screenshotsWrite().purge(range),
 }
 
 function failure(id: number, err: unknown): Extract<Reply, { ok: false }> {

@@ -36,6 +36,7 @@ import { Compare } from './compare.tsx'
 import { Heatmap } from './heatmap.tsx'
 import { Insights } from './insights.tsx'
 import { RangePicker } from './picker.tsx'
+import { ScreenSearch } from './screens.tsx'
 import { Timeline } from './timeline.tsx'
 import { Temporal } from 'temporal-polyfill'
 
@@ -312,6 +313,17 @@ export function Overview(props: {
       </section>
       {primed.current ? (
         <>
+          <ScreenSearch
+            api={api}
+            token={ctx.session.token}
+            timeZone={tz}
+            onJump={(ms) => {
+              const date = logicalDate(ms, cal).toString()
+              props.onSelect({ unit: 'day', date })
+              setPickedDay(date)
+              document.querySelector('[data-testid="timeline"]')?.scrollIntoView()
+            }}
+          />
           {first !== last ? (
             <label class="day-pick">
               Timeline day{' '}

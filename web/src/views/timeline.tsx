@@ -17,6 +17,7 @@ import { PALETTE } from '../palette.ts'
 import type { Filters } from '../../../src/client/api.ts'
 import { customPreset } from '../range.ts'
 import { memo } from '../memo.ts'
+import { imageSrc, useNearestFrame } from './screens.tsx'
 import {
   blocks,
   clampView,
@@ -246,6 +247,8 @@ function TimelineCard(props: {
     props.ready,
   )
   const [hover, setHover] = useState<Hover | undefined>(undefined)
+  const [pointerMs, setPointerMs] = useState<number | undefined>(undefined)
+  const frame = useNearestFrame(api, pointerMs)
   // What a drag across the lanes does: zoom to it, or label it (Shift, or the label mode).
   const [labelMode, setLabelMode] = useState(false)
   const [drag, setDrag] = useState<{ a: number; b: number; label: boolean } | undefined>(undefined)
@@ -460,6 +463,7 @@ function TimelineCard(props: {
             setDragBoth({ a: t, b: t, label: labelMode || e.shiftKey })
           }}
           onPointerMove={(e) => {
+            setPointerMs(msAt(e.clientX))
             const d = dragRef.current
             if (d) setDragBoth({ ...d, b: msAt(e.clientX) })
           }}
@@ -486,7 +490,10 @@ function TimelineCard(props: {
               zoomBy(Math.exp(Math.max(-1, Math.min(1, e.deltaY / 250))), msAt(e.clientX))
             }
           }}
-          onMouseLeave={() => setHover(undefined)}
+          onMouseLeave={() => {
+            setHover(undefined)
+            setPointerMs(undefined)
+          }}
         >
           <div class="tl-axis">
             {tickTimes.map((t) => (
@@ -562,6 +569,17 @@ function TimelineCard(props: {
             />
           ) : null}
         </div>
+        {pointerMs !== undefined && frame ? (
+          <figure class="tl-thumb" data-testid="timeline-thumb">
+            <img
+              src={imageSrc(frame.imageUrl, ctx.session.token)}
+              alt={`${frame.app}: ${frame.title}`}
+            />
+            <figcaption>
+              {clock(frame.timestamp * 1000)} · {frame.app}
+            </figcaption>
+          </figure>
+        ) : null}
         {hover ? (
           <div class="tooltip" role="tooltip" style={{ left: `${hover.x}px`, top: `${hover.y}px` }}>
             {hover.lines.map((l) => (

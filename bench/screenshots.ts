@@ -1,0 +1,251 @@
+/**
+ * `npm run bench -- --screenshots`: the screenshot figures issue 26 asks for, on this machine.
+ *
+ * - Capture plus encode of a 1920×1080 frame (X11 GetImage of the screen of an Xvfb server, the
+ *   perceptual hash, WebP): p50/p95 over `--runs` frames.
+ * - OCR of such a frame (an xmessage window of text on it): p50/p95 over a few frames, the pool
+ *   started once beforehand.
+ * - The collector's CPU at the default interval: a real daemon and `daybook watch screenshots`
+ *   with capture on, the watcher's user+system CPU over `--minutes` (default 10) from
+ *   /proc/<pid>/stat, as a share of one core. The screen changes before each frame (a new
+ *   sentence), so no frame is skipped as identical: the worst case.
+ * - Search over `--frames` (default 100,000) frames' text: the rows written straight into the
+ *   store's schema, then p50/p95 of `searchText` through the store port.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { x11Screen } from '../src/collectors/platform/x11-screen.ts'
+import { encodeWebp, frameHash, ocrImage } from '../src/collectors/screenshots/frame.ts'
+import { startOcrPool } from '../src/collectors/screenshots/ocr.ts'
+import { readDiscovery } from '../src/config/discovery.ts'
+import { framePath, quantile } from '../src/domain/screenshots.ts'
+import { openStore } from '../src/store/open.ts'
+
+const ROOT = path.join(import.meta.dirname, '..')
+const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts')
+const WORDS = (
+  'revenue chart meeting board quarterly budget draft review design sprint backlog deploy ' +
+  'server latency error report invoice customer contract schedule holiday travel flight ' +
+  'hotel recipe garden piano lesson invoice patch kernel driver laptop screen window editor ' +
+  'terminal browser search result weather forecast river mountain camera photo album'
+).split(' ')
+
+interface Figures {
+  captureEncodeMs: { p50: number | null; p95: number | null; frames: number }
+  ocrMs: { p50: number | null; p95: number | null; frames: number }
+  collectorCpu: { percentOfOneCore: number; minutes: number; frames: number } | null
+  searchMs: { p50: number | null; p95: number | null; frames: number; queries: number }
+}
+
+const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10)
+
+/** Runs the screenshot figures; resolves to them (printed by the caller). */
+export async function benchScreenshots(o: {
+  runs: number
+  minutes: number
+  frames: number
+  log: (line: string) => void
+}): Promise<Figures> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-bench-shots-'))
+  const children: ChildProcess[] = []
+  const start = (cmd: string, args: string[], env?: NodeJS.ProcessEnv) => {
+    const child = spawn(cmd, args, { env, stdio: 'ignore' })
+    children.push(child)
+    return child
+  }
+  try {
+    // An X server of 1920×1080 with a window manager and text on screen.
+    const display = `:${200 + (process.pid % 500)}`
+    start('Xvfb', [display, '-screen', '0', '1920x1080x24', '-nolisten', 'tcp'])
+    const env = { ...process.env, DISPLAY: display }
+    for (;;) {
+      const up = await x11Screen(env).then(
+        (s) => (s.close(), true),
+        () => false,
+      )
+      if (up) break
+      await sleep(100)
+    }
+    start('openbox', [], env)
+    // The window scope needs a focused window: each sentence's window is activated.
+    const show = (n: number) => {
+      const child = start('xmessage', ['-fn', '12x24', '-center', sentence(n)], env)
+      // xmessage sets no _NET_WM_PID: its window is found by class (the newest is last).
+      const found = spawnSync('xdotool', ['search', '--sync', '--class', 'Xmessage'], { env })
+      const id = found.stdout.toString().trim().split('\n').at(-1)
+      if (id) spawnSync('xdotool', ['windowactivate', '--sync', id], { env, stdio: 'ignore' })
+      return child
+    }
+    let message = show(0)
+
+    o.log('capture and encode of 1920×1080 frames')
+    const screen = await x11Screen(env)
+    const times: number[] = []
+    let grab = await screen.grab('screen')
+    for (let i = 0; i < o.runs; i++) {
+      const t0 = performance.now()
+      grab = await screen.grab('screen')
+      if (!grab) throw new Error('nothing captured')
+      await frameHash(grab)
+      await encodeWebp(grab, 60)
+      times.push(performance.now() - t0)
+    }
+    o.log(`capture+encode p50 ${quantile(times, 0.5)?.toFixed(0)} ms`)
+    screen.close()
+    if (!grab) throw new Error('nothing captured')
+
+    o.log('OCR of such frames')
+    const pool = await startOcrPool(['eng'], o.log)
+    const ocr: number[] = []
+    for (let i = 0; i < Math.min(5, o.runs); i++) {
+      const r = await pool.read(await ocrImage(grab), 60_000)
+      if (r) ocr.push(r.ms)
+    }
+    await pool.close()
+    o.log(`OCR p50 ${quantile(ocr, 0.5)?.toFixed(0)} ms`)
+
+    let collectorCpu: Figures['collectorCpu'] = null
+    if (o.minutes > 0) {
+      o.log(`the collector at the default interval for ${o.minutes} min`)
+      const dataDir = path.join(dir, 'data')
+      const configDir = path.join(dir, 'config')
+      const daemon = spawn(
+        process.execPath,
+        [MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--config-dir', configDir],
+        { stdio: 'ignore' },
+      )
+      children.push(daemon)
+      let port: number | undefined
+      while (port === undefined) {
+        await sleep(100)
+        const d = readDiscovery(dataDir)
+        if (d && d.pid === daemon.pid) port = d.port ?? undefined
+      }
+      const token = readFileSync(path.join(configDir, 'auth.token'), 'utf8').trim()
+      const base = `http://127.0.0.1:${port}`
+      const call = (method: string, url: string, body?: unknown) =>
+        fetch(`${base}${url}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: body === undefined ? null : JSON.stringify(body),
+        }).then((r) => r.json() as Promise<Record<string, unknown>>)
+      await call('POST', '/v1/settings/screenshot/config', { enabled: true })
+      const watcher = spawn(
+        process.execPath,
+        [MAIN, 'watch', 'screenshots', '--data-dir', dataDir, '--config-dir', configDir],
+        { env, stdio: 'ignore' },
+      )
+      children.push(watcher)
+      // From the first frame on: loading the OCR data once is not the steady state.
+      while (((await call('GET', '/v1/settings/screenshot/metrics')).frames as number) < 1) {
+        await sleep(500)
+      }
+      const before = cpuMs(watcher.pid as number)
+      const t0 = performance.now()
+      const end = t0 + o.minutes * 60_000
+      let n = 1
+      while (performance.now() < end) {
+        // A new sentence before each frame: nothing is skipped as identical.
+        await sleep(Math.min(29_000, end - performance.now()))
+        message.kill()
+        message = show(n++)
+      }
+      const used = cpuMs(watcher.pid as number) - before
+      const frames = (await call('GET', '/v1/settings/screenshot/metrics')).frames as number
+      collectorCpu = {
+        percentOfOneCore: Math.round((used / (performance.now() - t0)) * 1000) / 10,
+        minutes: o.minutes,
+        frames,
+      }
+    }
+
+    o.log(`search over ${o.frames} frames' text`)
+    const searchMs = await benchSearch(path.join(dir, 'search.db'), o.frames, o.runs)
+    return {
+      captureEncodeMs: {
+        p50: round(quantile(times, 0.5)),
+        p95: round(quantile(times, 0.95)),
+        frames: times.length,
+      },
+      ocrMs: {
+        p50: round(quantile(ocr, 0.5)),
+        p95: round(quantile(ocr, 0.95)),
+        frames: ocr.length,
+      },
+      collectorCpu,
+      searchMs,
+    }
+  } finally {
+    for (const c of children.reverse()) c.kill('SIGTERM')
+    await sleep(500)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function sentence(n: number): string {
+  return Array.from({ length: 8 }, (_, i) => WORDS[(n * 7 + i * 13) % WORDS.length]).join(' ')
+}
+
+/** User plus system CPU of a process so far, in ms (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return (ticks / 100) * 1000
+}
+
+async function benchSearch(
+  file: string,
+  frames: number,
+  runs: number,
+): Promise<Figures['searchMs']> {
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    await store.migrate()
+    await store.close()
+  }
+  // Written straight into the schema (one transaction): the figure is the search, not ingest.
+  const db = new DatabaseSync(file)
+  const insert = db.prepare(
+    `INSERT INTO screenshots (filename, date, at_ms, device, app, title, url, bytes, width, height, hash, text, ocr_ms)
+     VALUES (?, ?, ?, 'bench', 'app', ?, NULL, 50000, 1920, 1080, '0000000000000000', ?, 900)`,
+  )
+  const t0 = Date.UTC(2026, 0, 1)
+  let seed = 1
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+  db.exec('BEGIN')
+  for (let i = 0; i < frames; i++) {
+    const at = t0 + i * 30_000
+    const p = framePath(at, 'bench')
+    const text = Array.from(
+      { length: 120 },
+      () => WORDS[Math.floor(random() * WORDS.length)] ?? '',
+    ).join(' ')
+    insert.run(p.filename, p.date, at, `window ${i % 50}`, text)
+  }
+  db.exec('COMMIT')
+  db.close()
+  const store = await openStore({ driver: 'sqlite', file, readers: 1 })
+  const queries = ['revenue chart', 'kernel driver patch', 'holiday fli', 'weather', 'piano lesson']
+  const times: number[] = []
+  try {
+    for (let r = 0; r < runs; r++) {
+      for (const q of queries) {
+        const t = performance.now()
+        await store.screenshots.searchText(q, {}, 20)
+        times.push(performance.now() - t)
+      }
+    }
+  } finally {
+    await store.close()
+  }
+  return {
+    p50: round(quantile(times, 0.5)),
+    p95: round(quantile(times, 0.95)),
+    frames,
+    queries: times.length,
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * End to end: a real X server (Xvfb) with openbox, an `xmessage` window showing a known sentence,
+ * the real daemon and `daybook watch screenshots`. Nothing is captured while capture is off; once
+ * on, a frame of the focused window is taken, its text read by OCR, and the search finds the
+ * sentence; the image is served with the token and refused without; an unchanged window is
+ * skipped by its hash; a private window and an excluded app produce no frame; the CLI pauses
+ * and purges. Skips, saying why, where a tool is missing.
+ */
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { test } from 'node:test'
+import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
+import { reap, startX, until } from './x11.ts'
+
+const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
+const WINDOW = path.join(import.meta.dirname, '..', 'fixtures', 'x11-window.cjs')
+const SENTENCE = 'The zebra quietly paints seventeen violet lanterns'
+
+interface Metrics {
+  frames: number
+  capturing: boolean
+  reason: string
+  collector: { reportedAt: number; skippedPrivate: number; skippedIdentical: number } | null
+}
+interface Frame {
+  filename: string
+  app: string
+  title: string
+  imageUrl: string
+  snippet?: string
+}
+
+test('screenshots under a real window manager: off captures nothing; on, the text of a window is found; privacy holds', async (t) => {
+  const x = await startX(t, ['xdotool', 'xprop', 'xmessage'], 'openbox')
+  if ('skip' in x) return t.skip(x.skip)
+  const env = { ...process.env, DISPLAY: x.display }
+  const xdotool = (...args: string[]) => {
+    const r = spawnSync('xdotool', args, { env })
+    assert.equal(r.status, 0, `xdotool ${args.join(' ')}: ${r.stderr.toString()}`)
+    return r.stdout.toString().trim()
+  }
+  const d = await startDaemon(t)
+  const port = d.discovery.port ?? 0
+  const auth = { authorization: `Bearer ${d.token}` }
+  const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+    const res = await request(
+      { port },
+      {
+        method,
+        path: url,
+        headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+    )
+    assert.equal(res.status, 200, `${method} ${url}: ${res.body}`)
+    return JSON.parse(res.body) as T
+  }
+  const metrics = () => call<Metrics>('GET', '/v1/settings/screenshot/metrics')
+  const shots = path.join(d.dataDir, 'screenshots')
+  const files = () =>
+    existsSync(shots)
+      ? readdirSync(shots, { recursive: true }).filter((f) => String(f).endsWith('.webp'))
+      : []
+
+  // The sentence, large enough to read, in a real client of the window manager.
+  const message: ChildProcess = spawn('xmessage', ['-fn', '12x24', '-center', SENTENCE], {
+    env,
+    stdio: 'ignore',
+  })
+  reap(t, message)
+  const messageId = await until('the xmessage window', async () => {
+    const r = spawnSync('xdotool', ['search', '--sync', '--class', 'Xmessage'], { env })
+    const id = r.stdout.toString().trim().split('\n')[0]
+    return r.status === 0 && id ? id : undefined
+  })
+  xdotool('windowactivate', '--sync', messageId)
+
+  const watcher = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'watch',
+      'screenshots',
+      '--exclude-app',
+      '^Secretapp$',
+      '--data-dir',
+      d.dataDir,
+      '--config-dir',
+      d.configDir,
+    ],
+    { env: cleanEnv({ DISPLAY: x.display }), stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  reap(t, watcher)
+  let log = ''
+  watcher.stderr?.on('data', (b: Buffer) => (log += b.toString()))
+  const alive = () => {
+    if (watcher.exitCode !== null) throw new Error(`the watcher exited: ${log}`)
+  }
+
+  // Off: the collector asks, twice, and takes nothing.
+  const first = await until('the collector to report while off', async () => {
+    alive()
+    return (await metrics()).collector ?? undefined
+  })
+  await until('a second report while off', async () => {
+    alive()
+    const c = (await metrics()).collector
+    return c && c.reportedAt > first.reportedAt ? true : undefined
+  })
+  const off = await metrics()
+  assert.equal(off.capturing, false)
+  assert.equal(off.reason, 'off')
+  assert.equal(off.frames, 0)
+  assert.deepEqual(files(), [])
+
+  // On: the sentence is found by its words.
+  await call('POST', '/v1/settings/screenshot/config', { enabled: true, intervalSecs: 5 })
+  const hit = await until('the sentence to be found', async () => {
+    alive()
+    const hits = await call<Frame[]>('POST', '/v1/settings/screenshot/search-text', {
+      query: 'zebra violet lanterns',
+    })
+    return hits[0]
+  })
+  assert.equal(hit.app, 'Xmessage')
+  assert.match(hit.snippet ?? '', /«zebra»/i)
+  t.diagnostic(`found: ${hit.snippet ?? ''}`)
+
+  // The image: with the token (header or query), not without; no path trick reaches a file.
+  const image = await request({ port }, { path: hit.imageUrl, headers: auth })
+  assert.equal(image.status, 200)
+  assert.equal(image.headers['content-type'], 'image/webp')
+  const byQuery = await request({ port }, { path: `/screenshots/${hit.filename}?token=${d.token}` })
+  assert.equal(byQuery.status, 200)
+  assert.equal(byQuery.body.slice(0, 4), 'RIFF')
+  assert.equal((await request({ port }, { path: hit.imageUrl })).status, 401)
+  for (const trick of [
+    '/screenshots/..%2Fdaybook.db',
+    '/screenshots/..%2F..%2Fconfig%2Fauth.token',
+  ]) {
+    assert.equal((await request({ port }, { path: trick, headers: auth })).status, 404, trick)
+  }
+
+  // Unchanged, the window is skipped by its hash.
+  await until('an unchanged frame to be skipped', async () => {
+    alive()
+    return ((await metrics()).collector?.skippedIdentical ?? 0) >= 1 ? true : undefined
+  })
+
+  // A private window and an excluded app: counted as skipped, never stored.
+  const openWindow = async (cls: string, title: string) => {
+    const child = spawn(process.execPath, [WINDOW, cls, title], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    reap(t, child)
+    return new Promise<string>((resolve) =>
+      child.stdout?.once('data', (b: Buffer) => resolve(b.toString().trim())),
+    )
+  }
+  const skippedBefore = (await metrics()).collector?.skippedPrivate ?? 0
+  const privateId = await openWindow('Firefox', 'Private Browsing — Mozilla Firefox')
+  xdotool('windowactivate', '--sync', privateId)
+  await until('the private window to be skipped', async () => {
+    alive()
+    return ((await metrics()).collector?.skippedPrivate ?? 0) > skippedBefore ? true : undefined
+  })
+  const skippedPrivate = (await metrics()).collector?.skippedPrivate ?? 0
+  const secretId = await openWindow('Secretapp', 'a secret ledger')
+  xdotool('windowactivate', '--sync', secretId)
+  await until('the excluded app to be skipped', async () => {
+    alive()
+    return ((await metrics()).collector?.skippedPrivate ?? 0) > skippedPrivate ? true : undefined
+  })
+  const near = await call<Frame[]>('POST', '/v1/settings/screenshot/around', {
+    timestamp: Date.now() / 1000,
+    windowSecs: 3600,
+    limit: 100,
+  })
+  assert.ok(near.length >= 1)
+  assert.deepEqual([...new Set(near.map((f) => f.app))], ['Xmessage'])
+
+  // The CLI: a pause stops capture; purge --all deletes every frame and file.
+  const cli = (...args: string[]) =>
+    runCli(['screenshots', ...args, '--data-dir', d.dataDir, '--config-dir', d.configDir], {}, t)
+  const paused = await cli('pause', '--for', '1h')
+  assert.equal(paused.code, 0, paused.stderr)
+  assert.match(paused.stdout, /not capturing: paused until/)
+  const purged = await cli('purge', '--all')
+  assert.equal(purged.code, 0, purged.stderr)
+  assert.match(purged.stdout, /\d+ frames? deleted/)
+  const after = await metrics()
+  assert.equal(after.frames, 0)
+  assert.equal(after.capturing, false)
+  assert.deepEqual(files(), [])
+})
