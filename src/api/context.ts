@@ -10,6 +10,9 @@ import type { Clock } from '../domain/clock.ts'
 import { ConflictError, NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor } from '../domain/settings.ts'
 import { ActiveTimeService } from '../services/active-time.ts'
+import { ActivityWatchService } from '../services/activitywatch.ts'
+import { ExportService } from '../services/export.ts'
+import { ImportService } from '../services/import.ts'
 import { Bus } from '../services/bus.ts'
 import { DeviceService } from '../services/devices.ts'
 import { EventService } from '../services/events.ts'
@@ -56,6 +59,12 @@ export class DaybookContext {
   readonly search: SearchService
   readonly settings: SettingsService
   readonly devices: DeviceService
+  /** ActivityWatch's buckets and events, each also mapped into the timeline. */
+  readonly activitywatch: ActivityWatchService
+  /** Everything stored, read a page at a time (`GET /v1/export`). */
+  readonly exports: ExportService
+  /** Import jobs (`POST /v1/import`), through the same ingest paths as live data. */
+  readonly imports: ImportService
   /** When the daemon started (epoch ms). */
   readonly startedMs: number
   /** The live stream's clients (set once the stream is installed). */
@@ -99,6 +108,16 @@ export class DaybookContext {
     })
     this.settings = new SettingsService({ store, bus: this.bus })
     this.devices = new DeviceService({ store, bus: this.bus })
+    this.activitywatch = new ActivityWatchService({ ...deps, ingest: this.ingest })
+    this.exports = new ExportService(deps)
+    this.imports = new ImportService({
+      ...deps,
+      bus: this.bus,
+      ingest: this.ingest,
+      activitywatch: this.activitywatch,
+      labels: this.labels,
+      settings: this.settings,
+    })
     this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)
     this.inputRetention = new InputRetention({
