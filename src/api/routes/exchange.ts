@@ -237,7 +237,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/import/:id',
     {
-      config: { access: 'admin' },
+      config: { access: 'read' },
       schema: {
         summary: "An import job's progress, or how it ended",
         tags: ['import-export'],
