@@ -5,6 +5,7 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { ConfigError } from '../config/load.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
+import { exportCommand, importCommand } from './exchange.ts'
 import { hooksCommand } from './hooks.ts'
 import { mcpCommand } from './mcp.ts'
 import { migrateCommand } from './migrate.ts'
@@ -28,6 +29,8 @@ const COMMANDS: Command[] = [
   serviceCommand,
   tokenCommand,
   hooksCommand,
+  importCommand,
+  exportCommand,
   wakatimeCommand,
   mcpCommand,
   migrateCommand,
@@ -55,6 +58,8 @@ Examples:
   daybook token create --name my-watcher --scope ingest  a write-only key for a collector
   daybook watch                                          record windows, time away, input
   daybook service install                                run the daemon and watchers at login
+  daybook import wakatime-export.json                    bring your WakaTime history
+  daybook export --out daybook.ndjson                    take everything with you
 `
 }
 

@@ -197,6 +197,33 @@ export function emptySummary(): ImportSummary {
   }
 }
 
+/** Adds `b` into `a` (mutating `a`): the summary of several imports as one. */
+export function mergeSummary(a: ImportSummary, b: ImportSummary): ImportSummary {
+  a.read += b.read
+  a.imported += b.imported
+  a.duplicates += b.duplicates
+  for (const [k, n] of Object.entries(b.skipped)) a.skipped[k] = (a.skipped[k] ?? 0) + n
+  if (b.range) {
+    a.range = a.range
+      ? {
+          startMs: Math.min(a.range.startMs, b.range.startMs),
+          endMs: Math.max(a.range.endMs, b.range.endMs),
+        }
+      : { ...b.range }
+  }
+  for (const [to, from] of [
+    [a.byDevice, b.byDevice],
+    [a.bySource, b.bySource],
+  ] as const) {
+    for (const [k, c] of Object.entries(from)) {
+      const t = (to[k] ??= { imported: 0, duplicates: 0 })
+      t.imported += c.imported
+      t.duplicates += c.duplicates
+    }
+  }
+  return a
+}
+
 /** Adds a skipped item: `42 heartbeats before 1990`. */
 export function countSkipped(s: ImportSummary, kind: ItemKind, reason: string): void {
   const key = `${kind}s ${reason}`

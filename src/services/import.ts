@@ -298,6 +298,11 @@ class Batch {
       g.items.push(item)
     }
     for (const g of groups.values()) {
+      // Settings are applied, not counted: they are not history.
+      if (g.items[0]?.kind === 'setting') {
+        if (!this.#dry) await this.#write(g.items)
+        continue
+      }
       if (this.#dry) {
         add(g.device, g.source, g.items.length, 0)
         continue

@@ -197,6 +197,8 @@ async function* parseDaybook(
       }
       continue
     }
+    // Devices come with their items: a device is created by the first item naming it.
+    if (r.type === 'device') continue
     yield daybookItem(r, ctx, where)
   }
   if (n === 0) throw fail(ctx, 'line 1', 'the file is empty; expected the Daybook header')
@@ -209,13 +211,6 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
       if (!isJsonObject(r.settings))
         throw fail(ctx, where, 'settings record: settings is not an object')
       return { kind: 'setting', settings: r.settings }
-    case 'device':
-      // Devices come with their items (a device is created by the first item naming it).
-      return {
-        kind: 'skip',
-        of: 'setting',
-        reason: 'device records (devices come with their items)',
-      }
     case 'label':
       fields(r, { text: str, context: strOrNull, startMs: num, endMs: num }, ctx, where)
       return {

@@ -71,7 +71,8 @@ function machineHeader(request: FastifyRequest): string | undefined {
 }
 
 /** A heartbeat read from the wire, or why it cannot be stored. */
-export type Parsed = { ok: true; heartbeat: Heartbeat } | { ok: false; error: string; field: string }
+export type Parsed =
+  { ok: true; heartbeat: Heartbeat } | { ok: false; error: string; field: string }
 
 /**
  * Reads one heartbeat as the plugins send it (`field` prefixes messages). The imports of WakaTime
@@ -209,7 +210,9 @@ export const wakatimeIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
           machine: machineHeader(request),
           nowMs: daybook.clock(),
         }
-        const parsed = items.map((raw, i) => parseHeartbeat(raw, bulk ? `body/${i}` : 'body', context))
+        const parsed = items.map((raw, i) =>
+          parseHeartbeat(raw, bulk ? `body/${i}` : 'body', context),
+        )
         if (!bulk && parsed[0]?.ok === false) {
           throw new BadRequestError('invalid_heartbeat', parsed[0].error, parsed[0].field)
         }
