@@ -11,6 +11,7 @@ import { ConflictError, NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor } from '../domain/settings.ts'
 import { ActiveTimeService } from '../services/active-time.ts'
 import { ActivityWatchService } from '../services/activitywatch.ts'
+import { BackupService } from '../services/backups.ts'
 import { ExportService } from '../services/export.ts'
 import { ImportService } from '../services/import.ts'
 import { Bus } from '../services/bus.ts'
@@ -65,6 +66,8 @@ export class DaybookContext {
   readonly exports: ExportService
   /** Import jobs (`POST /v1/import`), through the same ingest paths as live data. */
   readonly imports: ImportService
+  /** Backups of the database while the daemon runs (`POST /v1/backups`). */
+  readonly backups: BackupService
   /** When the daemon started (epoch ms). */
   readonly startedMs: number
   /** The live stream's clients (set once the stream is installed). */
@@ -110,6 +113,7 @@ export class DaybookContext {
     this.devices = new DeviceService({ store, bus: this.bus })
     this.activitywatch = new ActivityWatchService({ ...deps, ingest: this.ingest })
     this.exports = new ExportService(deps)
+    this.backups = new BackupService(deps)
     this.imports = new ImportService({
       ...deps,
       bus: this.bus,

@@ -5,6 +5,7 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { ConfigError } from '../config/load.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
+import { backupCommand, restoreCommand } from './backup.ts'
 import { exportCommand, importCommand } from './exchange.ts'
 import { hooksCommand } from './hooks.ts'
 import { mcpCommand } from './mcp.ts'
@@ -31,6 +32,8 @@ const COMMANDS: Command[] = [
   hooksCommand,
   importCommand,
   exportCommand,
+  backupCommand,
+  restoreCommand,
   wakatimeCommand,
   mcpCommand,
   migrateCommand,
