@@ -17,6 +17,10 @@
  *   the ingest figures with a run without (`bench/hooks.ts`). Then peak RSS, bytes per event on disk, start to /readyz, and the
  *   dashboard's time from navigation to its first chart on the year (bench/dashboard.ts).
  *
+ * `--import [N]` runs the import bench instead (`bench/import.ts`: N events, default 2,000,000,
+ * through `daybook import`, the daemon's peak RSS against its 300 MB bound, the rate beside the
+ * raw floor).
+ *
  * Writes `bench/results/<date>.json` and prints a markdown table.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -47,6 +51,13 @@ import { installHooks } from './hooks.ts'
 import { RAW_SCANS, RawFloor } from './raw.ts'
 
 const args = process.argv.slice(2)
+// `--import [N]`: the import bench alone (bench/import.ts).
+if (args.includes('--import')) {
+  const { runImportBench } = await import('./import.ts')
+  const n = Number(args[args.indexOf('--import') + 1])
+  await runImportBench(Number.isInteger(n) && n > 0 ? n : 2_000_000)
+  process.exit()
+}
 const QUICK = args.includes('--quick')
 const flag = (name: string) => {
   const i = args.indexOf(name)
