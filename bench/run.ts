@@ -23,6 +23,10 @@
  *   xmessage): capture+encode and OCR of 1920×1080 frames, the collector's CPU over `--minutes`
  *   (default 10), search over `--frames` (default 100,000) frames' text.
  *
+ * `--import [N]` runs the import bench instead (`bench/import.ts`: N events, default 2,000,000,
+ * through `daybook import`, the daemon's peak RSS against its 300 MB bound, the rate beside the
+ * raw floor).
+ *
  * Writes `bench/results/<date>.json` and prints a markdown table.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -57,6 +61,13 @@ if (args.includes('--sync')) {
   // `npm run bench -- --sync`: the sync benchmark, on its own (bench/sync.ts).
   await import('./sync.ts')
   process.exit(0)
+}
+// `--import [N]`: the import bench alone (bench/import.ts).
+if (args.includes('--import')) {
+  const { runImportBench } = await import('./import.ts')
+  const n = Number(args[args.indexOf('--import') + 1])
+  await runImportBench(Number.isInteger(n) && n > 0 ? n : 2_000_000)
+  process.exit()
 }
 const QUICK = args.includes('--quick')
 const flag = (name: string) => {

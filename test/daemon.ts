@@ -12,7 +12,8 @@ import { type Discovery, readDiscovery } from '../src/config/discovery.ts'
 import { SETTING_VARIABLES } from '../src/config/settings.ts'
 import { tempDir } from './helpers.ts'
 
-const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
+/** The CLI entry point the test processes run. */
+export const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
 
 /**
  * True for a variable of the test process's environment that children must not inherit: every

@@ -32,6 +32,8 @@ import { analysisRoutes } from './routes/analysis.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
 import { type ChatOptions, chatRoutes } from './routes/chat.ts'
+import { backupRoutes } from './routes/backups.ts'
+import { exchangeRoutes } from './routes/exchange.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
 import { mcpRoutes } from './routes/mcp.ts'
@@ -320,6 +322,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     timelineRoutes,
     hookRoutes,
     screenshotRoutes,
+    exchangeRoutes,
+    backupRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }

@@ -10,6 +10,10 @@ import type { Clock } from '../domain/clock.ts'
 import { ConflictError, NotReadyError } from '../domain/errors.ts'
 import { type Settings, calendarFor } from '../domain/settings.ts'
 import { ActiveTimeService } from '../services/active-time.ts'
+import { ActivityWatchService } from '../services/activitywatch.ts'
+import { BackupService } from '../services/backups.ts'
+import { ExportService } from '../services/export.ts'
+import { ImportService } from '../services/import.ts'
 import { Bus } from '../services/bus.ts'
 import { DeviceService } from '../services/devices.ts'
 import { EventService } from '../services/events.ts'
@@ -60,6 +64,14 @@ export class DaybookContext {
   readonly search: SearchService
   readonly settings: SettingsService
   readonly devices: DeviceService
+  /** ActivityWatch's buckets and events, each also mapped into the timeline. */
+  readonly activitywatch: ActivityWatchService
+  /** Everything stored, read a page at a time (`GET /v1/export`). */
+  readonly exports: ExportService
+  /** Import jobs (`POST /v1/import`), through the same ingest paths as live data. */
+  readonly imports: ImportService
+  /** Backups of the database while the daemon runs (`POST /v1/backups`). */
+  readonly backups: BackupService
   /** When the daemon started (epoch ms). */
   readonly startedMs: number
   /** The live stream's clients (set once the stream is installed). */
@@ -112,6 +124,17 @@ export class DaybookContext {
     })
     this.settings = new SettingsService({ store, bus: this.bus })
     this.devices = new DeviceService({ store, bus: this.bus })
+    this.activitywatch = new ActivityWatchService({ ...deps, ingest: this.ingest })
+    this.exports = new ExportService(deps)
+    this.backups = new BackupService(deps)
+    this.imports = new ImportService({
+      ...deps,
+      bus: this.bus,
+      ingest: this.ingest,
+      activitywatch: this.activitywatch,
+      labels: this.labels,
+      settings: this.settings,
+    })
     this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)
     this.inputRetention = new InputRetention({

@@ -5,6 +5,8 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { ConfigError } from '../config/load.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
+import { backupCommand, restoreCommand } from './backup.ts'
+import { exportCommand, importCommand } from './exchange.ts'
 import { hooksCommand } from './hooks.ts'
 import { mcpCommand } from './mcp.ts'
 import { migrateCommand } from './migrate.ts'
@@ -31,6 +33,10 @@ const COMMANDS: Command[] = [
   tokenCommand,
   hooksCommand,
   screenshotsCommand,
+  importCommand,
+  exportCommand,
+  backupCommand,
+  restoreCommand,
   wakatimeCommand,
   mcpCommand,
   migrateCommand,
@@ -60,6 +66,8 @@ Examples:
   daybook token create --name my-watcher --scope ingest  a write-only key for a collector
   daybook watch                                          record windows, time away, input
   daybook service install                                run the daemon and watchers at login
+  daybook import wakatime-export.json                    bring your WakaTime history
+  daybook export --out daybook.ndjson                    take everything with you
 `
 }
 

@@ -151,12 +151,8 @@ export class DaybookClient {
     return this.#send(method, path, headers, options.body)
   }
 
-  #send(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-  ): Promise<{ status: number; body: string }> {
+  /** Where a request for `path` goes, and over which transport. */
+  #target(path: string) {
     const target =
       'socketPath' in this.endpoint
         ? { socketPath: this.endpoint.socketPath, path }
@@ -170,6 +166,61 @@ export class DaybookClient {
             }
           })()
     const transport = 'protocol' in target && target.protocol === 'https:' ? https : http
+    return { target, transport }
+  }
+
+  /**
+   * A request whose body is streamed (an import), or whose answer is read as a stream (an
+   * export): resolves to the response once its head arrives, whatever its status. `timeoutMs`
+   * is how long the connection may stay silent (default 10 minutes).
+   */
+  streamed(
+    method: string,
+    path: string,
+    options: {
+      query?: Record<string, unknown> | undefined
+      body?: NodeJS.ReadableStream | undefined
+      headers?: Record<string, string> | undefined
+      timeoutMs?: number | undefined
+    } = {},
+  ): Promise<http.IncomingMessage> {
+    const query = options.query
+      ? qs.stringify(options.query, { encodeValuesOnly: true, skipNulls: true, indices: false })
+      : ''
+    const { target, transport } = this.#target(query === '' ? path : `${path}?${query}`)
+    const headers: Record<string, string> = { ...options.headers }
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
+    return new Promise((resolve, reject) => {
+      const req = transport.request(
+        { ...target, method, headers, timeout: options.timeoutMs ?? 600_000 },
+        resolve,
+      )
+      req.on('timeout', () =>
+        req.destroy(new UnreachableError(`${describe(this.endpoint)} stopped answering`)),
+      )
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err instanceof UnreachableError
+            ? err
+            : new UnreachableError(
+                `cannot reach daybook at ${describe(this.endpoint)}: ${err.code ?? err.message}`,
+              ),
+        ),
+      )
+      if (options.body) {
+        options.body.on('error', (err: Error) => req.destroy(err))
+        options.body.pipe(req)
+      } else req.end()
+    })
+  }
+
+  #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<{ status: number; body: string }> {
+    const { target, transport } = this.#target(path)
     return new Promise((resolve, reject) => {
       const req = transport.request(
         { ...target, method, headers, timeout: this.#timeoutMs },

@@ -198,14 +198,24 @@ export class ActivityWatchService {
     return out
   }
 
-  /** Imports buckets: new ones created, existing ones merged without duplicates. */
-  async import(buckets: readonly { bucket: AwBucketRecord; events: AwEvent[] }[]): Promise<void> {
+  /**
+   * Imports buckets: new ones created, existing ones merged without duplicates. Resolves to how
+   * many events were new and how many were stored already.
+   */
+  async import(
+    buckets: readonly { bucket: AwBucketRecord; events: AwEvent[] }[],
+  ): Promise<{ inserted: number; duplicates: number }> {
+    let inserted = 0
+    let duplicates = 0
     for (const { bucket, events } of buckets) {
       const redacted = events.map((e) => redactIncognito(bucket.type, e))
-      const { inserted } = await this.#aw.importBucket(bucket, redacted)
+      const result = await this.#aw.importBucket(bucket, redacted)
       const stored = await this.#record(bucket.id)
-      await this.#map(stored, inserted)
+      await this.#map(stored, result.inserted)
+      inserted += result.inserted.length
+      duplicates += events.length - result.inserted.length
     }
+    return { inserted, duplicates }
   }
 
   settings(): Promise<Record<string, JsonValue>> {

@@ -19,6 +19,8 @@ export type BusMessage =
   | { type: 'input'; samples: readonly InputSample[] }
   /** A hook rule fired with a `stream` action: its payload (`src/domain/hooks/payload.ts`). */
   | { type: 'hook'; payload: unknown }
+  /** An import job's progress (`services/import.ts`): the job as `GET /v1/import/{id}` shows it. */
+  | { type: 'import'; job: unknown }
 
 export type Listener = (message: BusMessage) => void
 

@@ -656,6 +656,13 @@ export interface Store {
   readonly screenshots: ScreenshotStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
+  /**
+   * Writes a consistent copy of the database to `file` (which must not exist) while writes go
+   * on: it holds every change committed before the call, and passes an integrity check. Resolves
+   * to the copy's schema version and size. A store that cannot (a server database) throws a
+   * `ConflictError` naming its own tool.
+   */
+  backup(file: string): Promise<{ version: number; bytes: number }>
   /** Applies pending migrations; resolves to the versions applied. */
   migrate(): Promise<number[]>
   /** Closes the store; pending writes have already committed. */

@@ -4,6 +4,8 @@
  * `test/store/conformance.test.ts` runs it over every store kind `STORES` names (`stores.ts`).
  */
 import assert from 'node:assert/strict'
+import { statSync } from 'node:fs'
+import path from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import fc from 'fast-check'
 import { type BucketUnit, makeCalendar } from '../../src/domain/calendar.ts'
@@ -14,6 +16,7 @@ import type {
   NewAfkPeriod,
 } from '../../src/domain/events.ts'
 import { referenceFromStore } from './reference.ts'
+import { tempDir } from '../helpers.ts'
 import { deriveEvents } from '../../src/domain/wakatime/derive.ts'
 import { type Heartbeat, PLACEHOLDERS, heartbeatHash } from '../../src/domain/wakatime/heartbeat.ts'
 import { editorDisplayName } from '../../src/domain/wakatime/user-agent.ts'
@@ -477,6 +480,31 @@ export function conformance(name: string, open: StoreFactory): void {
       assert.deepEqual(await store.catalog.searchProjects('"', 10), [])
       const one = await store.catalog.project(page.data[0]?.id)
       assert.equal(one?.rootPath, '/a')
+    })
+  })
+
+  describe(`${name}: backup`, () => {
+    if (name === 'postgres') {
+      test('a server database is backed up with its own tool: refused, naming pg_dump', async (t) => {
+        const store = await open(t)
+        await assert.rejects(store.backup(path.join(tempDir(t), 'copy.db')), {
+          code: 'backup_use_pg_dump',
+          message: /pg_dump/,
+        })
+      })
+      return
+    }
+    test('a copy with every committed change, checked; writes go on; an existing file is refused', async (t) => {
+      const store = await open(t)
+      await store.events.insert([event(), event({ entity: 'lib.rs' })], T0)
+      const file = path.join(tempDir(t), 'copy.db')
+      const copy = await store.backup(file)
+      assert.equal(copy.version, (await store.schema()).version)
+      assert.ok(copy.bytes > 0)
+      assert.ok(statSync(file).size === copy.bytes)
+      await store.events.insert([event({ entity: 'after.rs' })], T0)
+      assert.equal((await allEvents(store)).length, 3)
+      await assert.rejects(store.backup(file))
     })
   })
 

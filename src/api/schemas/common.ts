@@ -54,6 +54,15 @@ export const Timestamp = Type.String({
 
 export const Uuid = Type.String({ format: 'uuid' })
 
+/** A union of the literals of a constant list, typed as that union (not `never`). */
+export const LiteralUnion = <const T extends readonly string[]>(kinds: T, description?: string) =>
+  Type.Unsafe<T[number]>(
+    Type.Union(
+      kinds.map((k) => Type.Literal(k)),
+      description === undefined ? {} : { description },
+    ),
+  )
+
 export const BucketUnit = Type.Union(BUCKET_UNITS.map((b) => Type.Literal(b)))
 
 export const GroupBy = Type.Union(

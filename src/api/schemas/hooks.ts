@@ -9,7 +9,7 @@ import type { DndConfig } from '../../domain/hooks/dnd.ts'
 import type { HookActionResult, HookLogEntry } from '../../domain/hooks/log.ts'
 import { ACTION_KINDS, HOOK_LIMITS, MATCH_FIELDS, WHEN_KINDS } from '../../domain/hooks/rules.ts'
 import type { HookStatus } from '../../services/hooks.ts'
-import { Nullable } from './common.ts'
+import { LiteralUnion, Nullable } from './common.ts'
 
 const MatchValue = Type.Union(
   [Type.String({ maxLength: 500 }), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 })],
@@ -28,14 +28,7 @@ export const HookMatch = Type.Object(
   },
 )
 
-/** A union of the literals of a constant list, typed as that union (not `never`). */
-const Kind = <const T extends readonly string[]>(kinds: T, description: string) =>
-  Type.Unsafe<T[number]>(
-    Type.Union(
-      kinds.map((k) => Type.Literal(k)),
-      { description },
-    ),
-  )
+const Kind = LiteralUnion
 
 const minutes = HOOK_LIMITS.minutes
 

@@ -179,6 +179,10 @@ export class StreamHub {
       this.broadcast(this.envelope('HookFired', message.payload))
       return
     }
+    if (message.type === 'import') {
+      this.broadcast(this.envelope('ImportProgress', message.job))
+      return
+    }
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import { defaultDeviceName } from '../../config/device.ts'
-import { SchemaTooNewError } from '../../domain/errors.ts'
+import { ConflictError, SchemaTooNewError } from '../../domain/errors.ts'
 import type { Store } from '../ports.ts'
 import { activityWatchStore } from './activitywatch.ts'
 import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
@@ -289,6 +289,14 @@ export class PostgresStore implements Store {
    * Applies pending migrations in one transaction holding the write lock (two daemons starting
    * together migrate once), then makes sure the daemon's own device exists.
    */
+  /** A server database is backed up with its own tool: refused, naming it. */
+  async backup(): Promise<{ version: number; bytes: number }> {
+    throw new ConflictError(
+      'backup_use_pg_dump',
+      'this daemon keeps its diary in PostgreSQL: back it up with pg_dump --format=custom (see the README)',
+    )
+  }
+
   async migrate(): Promise<number[]> {
     const c = await this.#pool.connect()
     try {

@@ -39,6 +39,7 @@ type Calls<P extends string, S> = {
 export type StoreCalls = {
   schema: Sync<Store['schema']>
   migrate: Sync<Store['migrate']>
+  backup: Sync<Store['backup']>
   close: () => null
   /** Packed: the batch crosses to the writer as a few strings and typed arrays. */
   'events.insert': (

@@ -346,6 +346,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('schema', [])
   }
 
+  backup(file: string): Promise<{ version: number; bytes: number }> {
+    return this.#writer.call('backup', [file])
+  }
+
   async migrate(): Promise<number[]> {
     const applied = await this.#writer.call('migrate', [])
     await this.#readersStarting

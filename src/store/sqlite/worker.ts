@@ -15,6 +15,7 @@ import { ScreenshotTables } from './screenshots.ts'
 import type { Call, StoreCalls } from './calls.ts'
 import { unpackEvents } from './event-batch.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
+import { backupInto } from './backup.ts'
 import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
 import { Writer } from './writer.ts'
@@ -122,6 +123,11 @@ const handlers: StoreCalls = {
     current = true
     scheduleRollups()
     return applied
+  },
+  backup: (file) => {
+    w()
+    const { version, bytes } = backupInto(c, file)
+    return { version, bytes }
   },
   close: () => {
     closed = true

@@ -29,7 +29,7 @@ import {
   allows,
 } from '../../../domain/access.ts'
 import { ForbiddenError, UnauthorizedError } from '../../../domain/errors.ts'
-import { ActivityWatchService } from '../../../services/activitywatch.ts'
+import type { ActivityWatchService } from '../../../services/activitywatch.ts'
 import type { DaybookContext } from '../../context.ts'
 import { toErrorResponse } from '../../errors.ts'
 import { authenticateCounted, failureKey, presentedToken } from '../../plugins/auth.ts'
@@ -101,11 +101,8 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
     return503OnClosing: true,
   })
   const { daybook } = options
-  const service = new ActivityWatchService({
-    store: () => daybook.store,
-    ingest: daybook.ingest,
-    clock: daybook.clock,
-  })
+  // One service with the main API: imports there and watchers here share its bucket cache.
+  const service = daybook.activitywatch
   const authenticator = new AuthenticatorChain([options.authenticator, daybook.tokens])
   const failures = new RateLimiter({
     ...(options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }),

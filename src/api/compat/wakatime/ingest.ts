@@ -71,9 +71,14 @@ function machineHeader(request: FastifyRequest): string | undefined {
 }
 
 /** A heartbeat read from the wire, or why it cannot be stored. */
-type Parsed = { ok: true; heartbeat: Heartbeat } | { ok: false; error: string; field: string }
+export type Parsed =
+  { ok: true; heartbeat: Heartbeat } | { ok: false; error: string; field: string }
 
-function parseItem(
+/**
+ * Reads one heartbeat as the plugins send it (`field` prefixes messages). The imports of WakaTime
+ * and Wakapi exports read theirs with it too, so an imported heartbeat is what a live one is.
+ */
+export function parseHeartbeat(
   raw: unknown,
   field: string,
   context: { userAgent: string; machine: string | undefined; nowMs: number },
@@ -205,7 +210,9 @@ export const wakatimeIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
           machine: machineHeader(request),
           nowMs: daybook.clock(),
         }
-        const parsed = items.map((raw, i) => parseItem(raw, bulk ? `body/${i}` : 'body', context))
+        const parsed = items.map((raw, i) =>
+          parseHeartbeat(raw, bulk ? `body/${i}` : 'body', context),
+        )
         if (!bulk && parsed[0]?.ok === false) {
           throw new BadRequestError('invalid_heartbeat', parsed[0].error, parsed[0].field)
         }

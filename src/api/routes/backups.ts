@@ -1,0 +1,85 @@
+/**
+ * Backups: `POST /v1/backups` writes one now (a consistent copy while ingest goes on, checked and
+ * gzip-compressed), `GET /v1/backups` lists them.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import path from 'node:path'
+import { Type } from 'typebox'
+import { formatTimestamp } from '../../domain/calendar.ts'
+import { BadRequestError } from '../../domain/errors.ts'
+import { errorResponses } from '../schemas/responses.ts'
+
+const Backup = Type.Object(
+  {
+    file: Type.String({ description: 'Absolute path of the backup (gzip-compressed SQLite).' }),
+    bytes: Type.Integer(),
+    createdAt: Type.String({ description: 'When it was written (RFC 3339).' }),
+  },
+  { $id: 'Backup', title: 'Backup' },
+)
+
+export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { daybook } = app
+
+  app.post(
+    '/backups',
+    {
+      config: { access: 'admin' },
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: 'Back up the database now, while the daemon runs and ingests',
+        description:
+          'A copy holding every change acknowledged before the request, checked with ' +
+          '`PRAGMA integrity_check` and gzip-compressed; written to `file` (an absolute path, ' +
+          'never overwritten) or to `<data-dir>/backups/daybook-<time>.db.gz`.',
+        tags: ['backups'],
+        body: Type.Optional(
+          Type.Object(
+            { file: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })) },
+            { additionalProperties: false },
+          ),
+        ),
+        response: {
+          200: Type.Object({ ...Backup.properties, schemaVersion: Type.Integer() }),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request) => {
+      const file = request.body?.file
+      if (file !== undefined && !path.isAbsolute(file)) {
+        throw new BadRequestError('invalid_file', 'file must be an absolute path', 'body/file')
+      }
+      const b = await daybook.backups.create(file)
+      return {
+        file: b.file,
+        bytes: b.bytes,
+        createdAt: formatTimestamp(b.createdMs),
+        schemaVersion: b.version,
+      }
+    },
+  )
+
+  app.get(
+    '/backups',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'The backups in the backup directory, newest first',
+        tags: ['backups'],
+        response: {
+          200: Type.Object({ dir: Type.String(), backups: Type.Array(Backup) }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({
+      dir: daybook.backups.defaultDir(),
+      backups: (await daybook.backups.list()).map((b) => ({
+        file: b.file,
+        bytes: b.bytes,
+        createdAt: formatTimestamp(b.createdMs),
+      })),
+    }),
+  )
+}

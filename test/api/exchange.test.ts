@@ -1,0 +1,469 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { eventInput, startApp, type TestApp } from '../helpers.ts'
+
+const NOW = Date.parse('2025-06-01T00:00:00Z')
+
+interface Job {
+  id: string
+  format: string
+  state: string
+  dryRun: boolean
+  kept: boolean | null
+  error: string
+  summary: {
+    read: number
+    imported: number
+    duplicates: number
+    skipped: Record<string, number>
+    range: { startMs: number; endMs: number } | null
+    byDevice: Record<string, { imported: number; duplicates: number }>
+  }
+}
+
+/** The day totals, per project and per device, the tests compare (hand-computed in each test). */
+async function totals(app: TestApp, by: 'project' | 'device' | 'app', includeAfk = false) {
+  const q =
+    (includeAfk ? 'includeAfk=true&' : '') +
+    'preset[custom][start]=2025-03-01T00:00:00Z&preset[custom][end]=2025-03-10T00:00:00Z' +
+    `&preset[custom][bucket]=day&tz=UTC&groupBy=${by}`
+  const res = await app.call({ method: 'GET', url: `/v1/summary/buckets?${q}` })
+  assert.equal(res.statusCode, 200, res.body)
+  const out: Record<string, number> = {}
+  for (const row of res.json<{ bucket: string; groupedValues: Record<string, number> }[]>()) {
+    for (const [k, v] of Object.entries(row.groupedValues)) out[`${row.bucket} ${k}`] = v
+  }
+  return out
+}
+
+async function importFile(
+  app: TestApp,
+  body: string,
+  query = '',
+): Promise<{ statusCode: number; job: Job }> {
+  const res = await app.call({
+    method: 'POST',
+    url: `/v1/import?name=golden${query}`,
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: body,
+  })
+  const json = res.json()
+  return { statusCode: res.statusCode, job: res.statusCode === 200 ? json : json.job }
+}
+
+const CSV = `start,end,app,title,url,project,branch,language,category,source,device
+2025-03-03T09:00:00Z,2025-03-03T09:30:00Z,Code,main.ts,,alpha,main,TypeScript,Coding,,laptop
+2025-03-03T10:00:00Z,2025-03-03T10:15:00Z,Firefox,,https://example.com/docs?q=1,alpha,,,Browsing,,laptop
+1741078800,1741080600,Code,lib.rs,,beta,,Rust,Coding,,desktop
+1985-01-01T00:00:00Z,1985-01-01T00:10:00Z,Code,old.c,,gamma,,C,Coding,,laptop
+`
+
+const UA = 'wakatime/v1.90.0 (linux-6.1.0-x86_64) go1.22.5 vscode/1.88.0 vscode-wakatime/24.0.0'
+const hb = (time: string, project: string, machine: string) => ({
+  entity: `/src/${project}.ts`,
+  type: 'file',
+  category: 'coding',
+  project,
+  branch: 'main',
+  language: 'TypeScript',
+  is_write: false,
+  time: Date.parse(time) / 1000,
+  machine_name_id: machine,
+  user_agent_id: UA,
+})
+const WAKATIME = JSON.stringify({
+  user: { username: 'me' },
+  range: { start: '2025-03-03', end: '2025-03-04' },
+  days: [
+    {
+      date: '2025-03-03',
+      heartbeats: [
+        hb('2025-03-03T09:00:00Z', 'alpha', 'laptop'),
+        hb('2025-03-03T09:01:00Z', 'alpha', 'laptop'),
+        hb('2025-03-03T09:05:00Z', 'alpha', 'laptop'),
+        hb('1985-03-03T09:05:00Z', 'alpha', 'laptop'),
+      ],
+    },
+    {
+      date: '2025-03-04',
+      heartbeats: [
+        hb('2025-03-04T10:00:00Z', 'beta', 'desktop'),
+        hb('2025-03-04T10:10:00Z', 'beta', 'desktop'),
+        // 50 minutes later, past the 15-minute timeout: a lone heartbeat covers nothing.
+        hb('2025-03-04T11:00:00Z', 'beta', 'desktop'),
+      ],
+    },
+  ],
+})
+
+const AW = JSON.stringify({
+  buckets: {
+    'aw-watcher-window_host1': {
+      id: 'aw-watcher-window_host1',
+      created: '2025-03-01T00:00:00Z',
+      type: 'currentwindow',
+      client: 'aw-watcher-window',
+      hostname: 'host1',
+      events: [
+        { timestamp: '2025-03-05T09:00:00Z', duration: 120, data: { app: 'Code', title: 'a.ts' } },
+        {
+          timestamp: '2025-03-05T09:02:00Z',
+          duration: 60,
+          data: { app: 'Firefox', title: 'Docs' },
+        },
+      ],
+    },
+    'aw-watcher-afk_host1': {
+      id: 'aw-watcher-afk_host1',
+      created: '2025-03-01T00:00:00Z',
+      type: 'afkstatus',
+      client: 'aw-watcher-afk',
+      hostname: 'host1',
+      events: [
+        { timestamp: '2025-03-05T09:00:00Z', duration: 180, data: { status: 'not-afk' } },
+        { timestamp: '2025-03-05T09:03:00Z', duration: 600, data: { status: 'afk' } },
+      ],
+    },
+  },
+})
+
+describe('import: golden files with hand-computed totals', () => {
+  test('csv: per day, project and device; old rows skipped with their reason', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const { statusCode, job } = await importFile(app, CSV)
+    assert.equal(statusCode, 200, JSON.stringify(job))
+    assert.equal(job.format, 'csv')
+    assert.equal(job.state, 'done')
+    assert.equal(job.summary.imported, 3)
+    assert.deepEqual(job.summary.skipped, { 'events before 1990': 1 })
+    assert.deepEqual(job.summary.byDevice, {
+      laptop: { imported: 2, duplicates: 0 },
+      desktop: { imported: 1, duplicates: 0 },
+    })
+    assert.deepEqual(job.summary.range, {
+      startMs: Date.parse('2025-03-03T09:00:00Z'),
+      endMs: Date.parse('2025-03-04T09:30:00Z'),
+    })
+    // 30 + 15 minutes on the 3rd (alpha, laptop), 30 minutes on the 4th (beta, desktop).
+    assert.deepEqual(await totals(app, 'project'), {
+      '2025-03-03 alpha': 2700,
+      '2025-03-04 beta': 1800,
+    })
+    assert.deepEqual(await totals(app, 'device'), {
+      '2025-03-03 laptop': 2700,
+      '2025-03-04 desktop': 1800,
+    })
+    // The same file again adds nothing.
+    const again = await importFile(app, CSV)
+    assert.equal(again.job.summary.imported, 0)
+    assert.equal(again.job.summary.duplicates, 3)
+    assert.deepEqual(await totals(app, 'project'), {
+      '2025-03-03 alpha': 2700,
+      '2025-03-04 beta': 1800,
+    })
+  })
+
+  test('wakatime dump: heartbeats derive what the plugins would have recorded', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const { statusCode, job } = await importFile(app, WAKATIME)
+    assert.equal(statusCode, 200, JSON.stringify(job))
+    assert.equal(job.format, 'wakatime')
+    assert.equal(job.summary.imported, 6)
+    assert.deepEqual(job.summary.skipped, { 'heartbeats before 1990': 1 })
+    // alpha: 09:00 → 09:05 (5 minutes); beta: 10:00 → 10:10, the 11:00 heartbeat alone.
+    assert.deepEqual(await totals(app, 'project'), {
+      '2025-03-03 alpha': 300,
+      '2025-03-04 beta': 600,
+    })
+    assert.deepEqual(await totals(app, 'device'), {
+      '2025-03-03 laptop': 300,
+      '2025-03-04 desktop': 600,
+    })
+    const again = await importFile(app, WAKATIME)
+    assert.equal(again.job.summary.imported, 0)
+    assert.equal(again.job.summary.duplicates, 6)
+  })
+
+  test('wakapi heartbeats, {"data": [...]} and a bare list', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const beats = [
+      hb('2025-03-03T09:00:00Z', 'alpha', 'laptop'),
+      hb('2025-03-03T09:02:00Z', 'alpha', 'laptop'),
+    ]
+    const first = await importFile(app, JSON.stringify({ data: beats }))
+    assert.equal(first.job.format, 'wakapi')
+    assert.equal(first.job.summary.imported, 2)
+    const bare = await importFile(app, JSON.stringify(beats))
+    assert.equal(bare.job.format, 'wakapi')
+    assert.equal(bare.job.summary.duplicates, 2)
+    assert.deepEqual(await totals(app, 'project'), { '2025-03-03 alpha': 120 })
+  })
+
+  test('activitywatch buckets map as live watchers do, with the host as the device', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const { statusCode, job } = await importFile(app, AW)
+    assert.equal(statusCode, 200, JSON.stringify(job))
+    assert.equal(job.format, 'activitywatch')
+    assert.equal(job.summary.imported, 4)
+    assert.deepEqual(await totals(app, 'app'), {
+      '2025-03-05 Code': 120,
+      '2025-03-05 Firefox': 60,
+    })
+    assert.deepEqual(await totals(app, 'device'), { '2025-03-05 host1': 180 })
+    // The raw buckets are ActivityWatch's too.
+    const buckets = await app.call({ method: 'GET', url: '/api/0/buckets/' })
+    assert.ok(buckets.statusCode === 200 || buckets.statusCode === 404)
+    const again = await importFile(app, AW)
+    assert.equal(again.job.summary.imported, 0)
+    assert.equal(again.job.summary.duplicates, 4)
+  })
+})
+
+describe('import: bad input', () => {
+  test('a truncated JSON file names the byte; the items before it are kept and counted', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const cut = WAKATIME.slice(
+      0,
+      WAKATIME.indexOf(String(Date.parse('2025-03-04T10:10:00Z') / 1000)) - 10,
+    )
+    const { statusCode, job } = await importFile(app, cut, '&format=wakatime')
+    assert.equal(statusCode, 422)
+    assert.equal(job.state, 'failed')
+    assert.equal(job.kept, true)
+    assert.match(job.error, /^golden: byte \d+: the JSON ends early: the file is truncated/)
+    assert.ok(job.summary.imported >= 3, JSON.stringify(job.summary))
+    assert.deepEqual(await totals(app, 'project'), { '2025-03-03 alpha': 300 })
+  })
+
+  test('--atomic: a broken file stores nothing', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const broken = `${CSV}2025-03-05T09:00:00Z,not a time,Code,x,,alpha,,,Coding,,laptop\n`
+    const { statusCode, job } = await importFile(app, broken, '&atomic=true')
+    assert.equal(statusCode, 422)
+    assert.equal(job.kept, false)
+    assert.match(job.error, /^golden: line 6: end must be an RFC 3339 time or epoch seconds/)
+    assert.deepEqual(await totals(app, 'project'), {})
+    // Without --atomic the rows before the error are kept, and the job says so.
+    const kept = await importFile(app, broken)
+    assert.equal(kept.job.kept, true)
+    assert.equal(kept.job.summary.imported, 3)
+    assert.deepEqual(await totals(app, 'project'), {
+      '2025-03-03 alpha': 2700,
+      '2025-03-04 beta': 1800,
+    })
+  })
+
+  test('an unknown CSV column, an unknown format and a dry run', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const unknown = await importFile(
+      app,
+      'start,end,mood\n2025-03-03T09:00:00Z,2025-03-03T09:30:00Z,ok\n',
+    )
+    assert.equal(unknown.statusCode, 422)
+    assert.match(
+      unknown.job.error,
+      /^golden: line 1: unknown column "mood"; expected columns: start,end,app/,
+    )
+    const res = await app.call({
+      method: 'POST',
+      url: '/v1/import?name=notes.txt',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hello, world',
+    })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.json().message, /^notes\.txt: cannot tell the format/)
+    const dry = await importFile(app, CSV, '&dryRun=true')
+    assert.equal(dry.job.dryRun, true)
+    assert.equal(dry.job.summary.imported, 3)
+    assert.deepEqual(await totals(app, 'project'), {})
+  })
+
+  test('GET /v1/import/{id} shows a finished job; an unknown id is a 404', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    const { job } = await importFile(app, CSV)
+    const got = await app.call({ method: 'GET', url: `/v1/import/${job.id}` })
+    assert.equal(got.statusCode, 200)
+    assert.deepEqual(got.json(), job)
+    const missing = await app.call({ method: 'GET', url: '/v1/import/nope' })
+    assert.equal(missing.statusCode, 404)
+  })
+})
+
+describe('export', () => {
+  async function seed(app: TestApp): Promise<void> {
+    const events = [
+      eventInput({
+        timestamp: '2025-03-03T09:00:00Z',
+        end_timestamp: '2025-03-03T09:40:00Z',
+        project_name: 'alpha',
+      }),
+      eventInput({
+        timestamp: '2025-03-03T11:00:00Z',
+        end_timestamp: '2025-03-03T11:20:00Z',
+        project_name: 'beta',
+        app_name: 'Zed',
+        entity_name: 'b.rs',
+      }),
+      eventInput({
+        timestamp: '2025-03-04T08:00:00Z',
+        end_timestamp: '2025-03-04T08:30:00Z',
+        project_name: 'alpha',
+        device: 'desktop',
+      }),
+    ]
+    let res = await app.call({ method: 'POST', url: '/v1/events', payload: events })
+    assert.equal(res.statusCode, 200, res.body)
+    res = await app.call({
+      method: 'POST',
+      url: '/v1/afk',
+      payload: [{ afk_start: '2025-03-03T09:10:00Z', afk_end: '2025-03-03T09:20:00Z' }],
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    res = await app.call({
+      method: 'POST',
+      url: '/api/v1/users/current/heartbeats.bulk',
+      headers: { 'user-agent': UA, 'x-machine-name': 'laptop' },
+      payload: [
+        {
+          entity: '/w/a.ts',
+          type: 'file',
+          project: 'gamma',
+          time: Date.parse('2025-03-05T09:00:00Z') / 1000,
+        },
+        {
+          entity: '/w/a.ts',
+          type: 'file',
+          project: 'gamma',
+          time: Date.parse('2025-03-05T09:07:00Z') / 1000,
+        },
+      ],
+    })
+    assert.equal(res.statusCode, 202, res.body)
+    res = await app.call({
+      method: 'POST',
+      url: '/v1/labels',
+      payload: {
+        text: 'release',
+        startUtc: Date.parse('2025-03-03T09:00:00Z') / 1000,
+        endUtc: Date.parse('2025-03-03T10:00:00Z') / 1000,
+      },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    res = await app.call({
+      method: 'PUT',
+      url: '/v1/settings',
+      payload: { heartbeatTimeoutSec: 600 },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+  }
+
+  test('daybook: export → import into a fresh daemon gives the same answers', async (t) => {
+    const source = await startApp(t, { now: NOW })
+    await seed(source)
+    const exported = await source.call({ method: 'GET', url: '/v1/export?format=daybook' })
+    assert.equal(exported.statusCode, 200, exported.body)
+    assert.match(exported.headers['content-type'] as string, /application\/x-ndjson/)
+    const lines = exported.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.equal(lines[0].type, 'header')
+    assert.deepEqual(
+      [...new Set(lines.map((l) => l.type))],
+      ['header', 'settings', 'device', 'label', 'heartbeat', 'event', 'afk'],
+    )
+
+    const target = await startApp(t, { now: NOW })
+    const { statusCode, job } = await importFile(target, exported.body)
+    assert.equal(statusCode, 200, JSON.stringify(job))
+    assert.equal(job.format, 'daybook')
+    for (const by of ['project', 'device', 'app'] as const) {
+      assert.deepEqual(await totals(target, by), await totals(source, by), by)
+    }
+    const settings = (await target.call({ method: 'GET', url: '/v1/settings' })).json()
+    assert.equal(settings.heartbeatTimeoutSec, 600)
+    const labels = (await target.call({ method: 'GET', url: '/v1/labels' })).json()
+    assert.deepEqual(
+      labels.map((l: { text: string }) => l.text),
+      ['release'],
+    )
+    // Exported again, the copy is the same file (but for when it was written).
+    const copy = await target.call({ method: 'GET', url: '/v1/export?format=daybook' })
+    const strip = (body: string) =>
+      body
+        .trim()
+        .split('\n')
+        .slice(1)
+        .filter((l) => !l.includes('"type":"device"'))
+        .sort()
+    assert.deepEqual(strip(copy.body), strip(exported.body))
+    // And importing the export again adds nothing.
+    const again = await importFile(target, exported.body)
+    assert.equal(again.job.summary.imported, 0)
+    assert.match(again.job.summary.duplicates.toString(), /^[1-9]/)
+  })
+
+  test('csv, activitywatch and wakatime exports read back in their own formats', async (t) => {
+    const source = await startApp(t, { now: NOW })
+    await seed(source)
+    const csv = await source.call({ method: 'GET', url: '/v1/export?format=csv' })
+    assert.equal(csv.statusCode, 200)
+    assert.equal(
+      csv.body.split('\n')[0],
+      'start,end,app,title,url,project,branch,language,category,source,device',
+    )
+    const csvTarget = await startApp(t, { now: NOW })
+    const fromCsv = await importFile(csvTarget, csv.body)
+    assert.equal(fromCsv.statusCode, 200, JSON.stringify(fromCsv.job))
+    // CSV holds events only: AFK periods stay behind.
+    assert.deepEqual(await totals(csvTarget, 'project'), await totals(source, 'project', true))
+
+    const waka = await source.call({ method: 'GET', url: '/v1/export?format=wakatime' })
+    assert.equal(waka.statusCode, 200)
+    const dump = waka.json()
+    assert.deepEqual(
+      dump.days.map((d: { date: string; heartbeats: unknown[] }) => [d.date, d.heartbeats.length]),
+      [['2025-03-05', 2]],
+    )
+    assert.deepEqual(dump.range, { start: '2025-03-05', end: '2025-03-05' })
+    const wakaTarget = await startApp(t, { now: NOW })
+    const fromWaka = await importFile(wakaTarget, waka.body)
+    assert.equal(fromWaka.job.summary.imported, 2)
+    assert.deepEqual(await totals(wakaTarget, 'project'), { '2025-03-05 gamma': 420 })
+
+    const aw = await source.call({ method: 'GET', url: '/v1/export?format=activitywatch' })
+    assert.equal(aw.statusCode, 200)
+    const buckets = aw.json<{ buckets: Record<string, { events: unknown[] }> }>().buckets
+    assert.ok(Object.keys(buckets).length > 0)
+    for (const b of Object.values(buckets)) {
+      assert.ok(b.events.length > 0)
+    }
+    const awTarget = await startApp(t, { now: NOW })
+    const fromAw = await importFile(awTarget, aw.body)
+    assert.equal(fromAw.statusCode, 200, JSON.stringify(fromAw.job))
+    assert.equal(fromAw.job.summary.imported, fromAw.job.summary.read)
+  })
+
+  test('a range and a device narrow the export; a read-only token may export, not import', async (t) => {
+    const app = await startApp(t, { now: NOW, keys: { readkey: 'read_only' } })
+    await seed(app)
+    const res = await app.app.inject({
+      method: 'GET',
+      url: '/v1/export?format=csv&start=2025-03-04T00:00:00Z&device=desktop',
+      headers: { authorization: 'Bearer readkey' },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    const rows = res.body.trim().split('\n')
+    assert.equal(rows.length, 2)
+    assert.match(rows[1] as string, /^2025-03-04T08:00:00.000Z,.*,desktop$/)
+    const denied = await app.app.inject({
+      method: 'POST',
+      url: '/v1/import',
+      headers: { authorization: 'Bearer readkey', 'content-type': 'text/csv' },
+      payload: CSV,
+    })
+    assert.equal(denied.statusCode, 403)
+    const bad = await app.call({ method: 'GET', url: '/v1/export?format=xml' })
+    assert.equal(bad.statusCode, 400)
+  })
+})
