@@ -22,6 +22,7 @@ import { SettingsService } from '../services/settings.ts'
 import { InputRetention } from '../services/retention.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
+import { RateLimiter } from './rate-limiter.ts'
 import type { StreamHub } from './stream/hub.ts'
 
 export type { Clock }
@@ -63,6 +64,11 @@ export class DaybookContext {
   readonly tokens: TokenAuthenticator
   /** Deletes old input-activity rows; runs when the store is attached, then at most daily. */
   readonly inputRetention: InputRetention
+  /**
+   * Failed authentications per client address: one budget for every listener of the daemon
+   * (the ActivityWatch listener counts into it too), so a second port gives no extra guesses.
+   */
+  readonly authFailures: RateLimiter
   readonly #defaultToken: DefaultTokenSource | undefined
   #store: Store | undefined
 
@@ -72,6 +78,8 @@ export class DaybookContext {
     store?: Store | undefined
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
+    /** Failed authentications allowed per client address and window (default 20 a minute). */
+    authFailureLimit?: { limit: number; windowMs: number } | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
@@ -95,6 +103,10 @@ export class DaybookContext {
     this.devices = new DeviceService({ store, bus: this.bus })
     this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)
+    this.authFailures = new RateLimiter({
+      ...(options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }),
+      clock: this.clock,
+    })
     this.inputRetention = new InputRetention({
       store: () => this.#store,
       clock: options.clock,

@@ -107,6 +107,8 @@ export const Settings = Type.Object({
   awOpen: switchFrom('--aw-open', 'DAYBOOK_AW_OPEN'),
   maxConnections: count('DAYBOOK_MAX_CONNECTIONS'),
   maxConnectionsPerAddress: count('DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS'),
+  headersTimeoutSec: wholeFrom('DAYBOOK_HEADERS_TIMEOUT_SEC', 1, 3600, 30),
+  requestTimeoutSec: wholeFrom('DAYBOOK_REQUEST_TIMEOUT_SEC', 1, 3600, 60),
 
   // serve: access.
   token: Type.Optional(Type.String({ from: ['DAYBOOK_TOKEN'] })),
@@ -194,6 +196,8 @@ export const COMMAND_SETTINGS = {
     'awOpen',
     'maxConnections',
     'maxConnectionsPerAddress',
+    'headersTimeoutSec',
+    'requestTimeoutSec',
     'token',
     'ingestKey',
     'publicActivitySummary',

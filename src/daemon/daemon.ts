@@ -24,6 +24,7 @@ import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { buildDaemonApi } from './api.ts'
+import { ConnectionGate } from './connection-limits.ts'
 import { holdDataDir, prepareDataDir, restrictDatabaseMode } from './data-dir.ts'
 import { closeServer, listenAw, listenSocket, listenTcp } from './listeners.ts'
 import { startMdns } from './mdns.ts'
@@ -87,8 +88,11 @@ export async function startDaemon(
     const store = await opening
 
     // 3. The listeners.
-    const port = config.tcp ? await listenTcp(app, config, warn) : undefined
-    if (config.socket !== undefined) socketServer = await listenSocket(config.socket, handler, app)
+    const gate = new ConnectionGate(config.connectionLimits)
+    const port = config.tcp ? await listenTcp(app, config, warn, gate) : undefined
+    if (config.socket !== undefined) {
+      socketServer = await listenSocket(config.socket, handler, app, config)
+    }
 
     // 4. Migrations; then the app has the store and is ready.
     try {
@@ -106,7 +110,7 @@ export async function startDaemon(
     // 5. ActivityWatch's API.
     let aw: AwListener | undefined
     if (config.aw) {
-      aw = await listenAw(app, config, authenticator, port, warn)
+      aw = await listenAw(app, config, authenticator, port, warn, gate)
       const listener = aw
       started.push(() => listener.close())
     }

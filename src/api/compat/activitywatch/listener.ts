@@ -4,6 +4,7 @@
  * machine, and its token-free watcher routes must not be reachable from the network.
  */
 import type { FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
 import type { Authenticator } from '../../../domain/access.ts'
 import type { DaybookContext } from '../../context.ts'
 import { buildAwApp } from './app.ts'
@@ -19,6 +20,8 @@ export interface AwListenerOptions {
   /** Daybook's own browser origins and the configured ones. */
   origins: () => readonly string[]
   logLevel: string
+  /** Called with the listener's server before it listens (the daemon's limits and timeouts). */
+  prepare?: (server: Server) => void
 }
 
 export interface AwListener {
@@ -36,6 +39,7 @@ export async function listenActivityWatch(options: AwListenerOptions): Promise<A
     origins: options.origins,
     logger: { level: options.logLevel },
   })
+  options.prepare?.(app.server)
   try {
     await app.listen({ host: '127.0.0.1', port: options.port })
   } catch (err) {
