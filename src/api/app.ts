@@ -23,6 +23,7 @@ import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
 import { installJsonParser } from './json-body.ts'
+import { trackStorageHealth } from './storage-health.ts'
 import { dashboardStatic } from './plugins/dashboard-static.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck, installHostConsistency } from './plugins/host-check.ts'
@@ -202,6 +203,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
+  trackStorageHealth(app, app.daybook.storage)
   // An empty JSON body is no body: routes that need none (a token refresh) accept it, and routes
   // that need one say which field is missing instead of "not valid JSON".
   installJsonParser(app, {

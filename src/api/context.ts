@@ -23,6 +23,7 @@ import { InputRetention } from '../services/retention.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
 import { RateLimiter } from './rate-limiter.ts'
+import { StorageHealth } from './storage-health.ts'
 import type { StreamHub } from './stream/hub.ts'
 
 export type { Clock }
@@ -69,6 +70,8 @@ export class DaybookContext {
    * (the ActivityWatch listener counts into it too), so a second port gives no extra guesses.
    */
   readonly authFailures: RateLimiter
+  /** Whether the disk under the store takes writes (`/readyz` says why not). */
+  readonly storage = new StorageHealth()
   readonly #defaultToken: DefaultTokenSource | undefined
   #store: Store | undefined
 

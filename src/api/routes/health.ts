@@ -33,21 +33,33 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async () => ({ ok: true as const }),
   )
 
-  const Ready = Type.Object({ ok: Type.Boolean(), ready: Type.Boolean() })
+  const Ready = Type.Object({
+    ok: Type.Boolean(),
+    ready: Type.Boolean(),
+    reason: Type.Optional(Type.String({ description: 'Why not ready, when it is not.' })),
+  })
   app.get(
     '/readyz',
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Readiness: 200 once the store is open and migrated, 503 before',
+        summary:
+          'Readiness: 200 once the store is open and migrated and its disk takes writes, 503 (with the reason) otherwise',
         tags: ['health'],
         security: [],
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
-      const ready = app.daybook.ready
-      return reply.code(ready ? 200 : 503).send({ ok: ready, ready })
+      const { daybook } = app
+      if (!daybook.ready) {
+        return reply.code(503).send({ ok: false, ready: false, reason: 'the daemon is starting' })
+      }
+      const problem = daybook.storage.problem(daybook.store.location)
+      if (problem !== undefined) {
+        return reply.code(503).send({ ok: false, ready: false, reason: problem })
+      }
+      return reply.code(200).send({ ok: true, ready: true })
     },
   )
 }

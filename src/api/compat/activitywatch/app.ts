@@ -25,8 +25,9 @@ import {
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../../../domain/errors.ts'
 import { ActivityWatchService } from '../../../services/activitywatch.ts'
 import type { DaybookContext } from '../../context.ts'
-import { toErrorResponse } from '../../errors.ts'
+import { logFailure, toErrorResponse } from '../../errors.ts'
 import { installJsonParser } from '../../json-body.ts'
+import { trackStorageHealth } from '../../storage-health.ts'
 import {
   authenticateCounted,
   failureKey,
@@ -132,10 +133,11 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = toErrorResponse(err)
-    if (mapped.status >= 500) request.log.error({ err }, 'ActivityWatch request failed')
+    logFailure(request.log, err, mapped.status)
     if (mapped.headers) void reply.headers(mapped.headers)
     return reply.code(mapped.status).send({ message: mapped.body.message })
   })
+  trackStorageHealth(app, daybook.storage)
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
