@@ -92,7 +92,7 @@ function layerBoundaries() {
     })),
     {
       // The dashboard's half of the typed client runs in a browser too.
-      files: ['src/client/api.ts'],
+      files: ['src/client/api.ts', 'src/client/hooks.ts'],
       languageOptions: { globals: globals.browser },
       rules: restrict([...layerPatterns('client'), IN_A_BROWSER]),
     },

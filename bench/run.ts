@@ -12,7 +12,9 @@
  *   against the path without rollups (every bucket resolved from events, 3 runs) and a raw
  *   GROUP BY scan of the same rows.
  * - Under load: /healthz while a slow year-long query runs; dashboard queries while a writer
- *   ingests at full speed. Then peak RSS, bytes per event on disk, start to /readyz, and the
+ *   ingests at full speed.
+ * - `--hooks N`: N hook rules (every kind, stream actions) are evaluated throughout, to compare
+ *   the ingest figures with a run without (`bench/hooks.ts`). Then peak RSS, bytes per event on disk, start to /readyz, and the
  *   dashboard's time from navigation to its first chart on the year (bench/dashboard.ts).
  *
  * Writes `bench/results/<date>.json` and prints a markdown table.
@@ -41,6 +43,7 @@ import { DAYBOOK_VERSION } from '../src/version.ts'
 import { measureDashboard } from './dashboard.ts'
 import { generateDay, generateToday, untilNow } from './generate.ts'
 import type { ClientJob, ClientResult } from './ingest-client.ts'
+import { installHooks } from './hooks.ts'
 import { RAW_SCANS, RawFloor } from './raw.ts'
 
 const args = process.argv.slice(2)
@@ -52,6 +55,8 @@ const flag = (name: string) => {
 const RUNS = flag('--runs') ?? 20
 /** Keep the data directory (its path is printed) to look into the database afterwards. */
 const KEEP = args.includes('--keep')
+/** Hook rules evaluated throughout the run (0: none). */
+const HOOKS = flag('--hooks') ?? 0
 const REFERENCE_RUNS = 3
 const ZONE = 'Europe/Berlin'
 const DAY = 86_400_000
@@ -230,7 +235,7 @@ const results: Record<string, unknown> = {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
   },
-  data: { year, days, quick: QUICK },
+  data: { year, days, quick: QUICK, hooks: HOOKS },
 }
 const table: string[][] = [['measure', 'daybook', 'baseline', 'ratio', 'target']]
 const row = (...cells: string[]) => table.push(cells)
@@ -238,6 +243,10 @@ const row = (...cells: string[]) => table.push(cells)
 try {
   mkdirSync(dataDir, { recursive: true })
   let daemon = await startDaemon()
+  if (HOOKS > 0) {
+    await installHooks(daemon.port, daemon.token, HOOKS)
+    log(`${HOOKS} hook rules installed`)
+  }
   // Peak RSS per phase (VmHWM is the peak of the whole run; this says when it happened).
   const rssPeaks: Record<string, number> = {}
   let phase = 'start'
@@ -656,7 +665,7 @@ const outDir = path.join(import.meta.dirname, 'results')
 mkdirSync(outDir, { recursive: true })
 const out = path.join(
   outDir,
-  `${new Date(now).toISOString().slice(0, 10)}${QUICK ? '-quick' : ''}.json`,
+  `${new Date(now).toISOString().slice(0, 10)}${QUICK ? '-quick' : ''}${HOOKS > 0 ? `-hooks${HOOKS}` : ''}.json`,
 )
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
 process.stdout.write(

@@ -44,7 +44,7 @@ export interface DaemonProcess {
   configDir: string
   discovery: Discovery
   token: string
-  /** Everything the daemon wrote so far (its log goes to stdout). */
+  /** Everything the daemon wrote so far (it writes its log to stderr). */
   stdout: () => string
   stderr: () => string
   /** Resolves with the exit code once the process has exited. */

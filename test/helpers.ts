@@ -40,6 +40,8 @@ export interface TestApp {
 
 export type StartOptions = {
   now?: number
+  /** A data dir an app used before (a restart): its database and token file are reused. */
+  dir?: string
   /** Tokens of other scopes beside the admin token: secret → scope. */
   keys?: Record<string, Scope>
 } & Partial<Omit<BuildAppOptions, 'store' | 'authenticator' | 'clock' | 'defaultToken'>>
@@ -49,14 +51,14 @@ export type StartOptions = {
  * clock, `keys` adds fixed keys of other scopes, the other options go to `buildApp`.
  */
 export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
-  const dir = tempDir(t)
+  const { now: start, keys, dir: reused, ...appOptions } = options
+  const dir = reused ?? tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
   // Reads on the writer: one worker per test app keeps the suite light.
   const store = await openStore({ driver: 'sqlite', file: dbFile, readers: 0 })
   await store.migrate()
   const tokenFile = path.join(dir, 'config', 'auth.token')
   const defaultToken = fileDefaultToken(tokenFile, ensureDefaultToken(tokenFile))
-  const { now: start, keys, ...appOptions } = options
   let now = start ?? Date.now()
   const app = await buildApp({
     ...appOptions,

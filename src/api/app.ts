@@ -19,6 +19,7 @@ import { type Authenticator, AuthenticatorChain } from '../domain/access.ts'
 import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Store } from '../store/ports.ts'
 import { type Clock, DaybookContext } from './context.ts'
+import type { HookServiceOptions } from '../services/hooks.ts'
 import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
@@ -52,6 +53,7 @@ import { projectRoutes } from './routes/projects.ts'
 import { settingsRoutes } from './routes/settings.ts'
 import { summaryRoutes } from './routes/summary.ts'
 import { timelineRoutes } from './routes/timeline.ts'
+import { hookRoutes } from './routes/hooks.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
@@ -114,6 +116,8 @@ export interface BuildAppOptions {
   dashboardDir?: string
   /** The chat's model server: its settings file, the environment, the upstream timeout. */
   llm?: ChatOptions
+  /** Hooks: evaluation intervals, the actions' environment and timeouts. */
+  hooks?: HookServiceOptions
 }
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
@@ -199,6 +203,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       defaultToken: options.defaultToken,
       onError: (err, what) => app.log.error({ err }, what),
       authFailureLimit: options.authFailureLimit,
+      hooks: options.hooks,
     }),
   )
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
@@ -311,6 +316,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     historyRoutes,
     searchRoutes,
     timelineRoutes,
+    hookRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
@@ -330,9 +336,12 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   app.addHook('onReady', async () => {
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
+    app.daybook.startHooks()
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()
+    // Before the store closes: running actions log how they ended.
+    await instance.daybook.hooks.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

@@ -15,6 +15,7 @@ import { DeviceService } from '../services/devices.ts'
 import { EventService } from '../services/events.ts'
 import { IngestService } from '../services/ingest.ts'
 import { HistoryService } from '../services/history.ts'
+import { type HookServiceOptions, HookService } from '../services/hooks.ts'
 import { InsightService } from '../services/insights.ts'
 import { LabelService } from '../services/labels.ts'
 import { SearchService } from '../services/search.ts'
@@ -72,7 +73,10 @@ export class DaybookContext {
   readonly authFailures: RateLimiter
   /** Whether the disk under the store takes writes (`/readyz` says why not). */
   readonly storage = new StorageHealth()
+  /** Hook rules: evaluated over the live data once the store is attached. */
+  readonly hooks: HookService
   readonly #defaultToken: DefaultTokenSource | undefined
+  readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
 
   constructor(options: {
@@ -83,11 +87,13 @@ export class DaybookContext {
     onError?: (err: unknown, what: string) => void
     /** Failed authentications allowed per client address and window (default 20 a minute). */
     authFailureLimit?: { limit: number; windowMs: number } | undefined
+    hooks?: HookServiceOptions | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
     this.#store = options.store
     this.#defaultToken = options.defaultToken
+    this.#onError = (err, what) => options.onError?.(err, what)
     const store = () => this.store
     const deps = { store, clock: this.clock }
     this.bus = new Bus((err) => options.onError?.(err, 'a bus listener failed'))
@@ -115,6 +121,15 @@ export class DaybookContext {
       clock: options.clock,
       onError: (err) => options.onError?.(err, 'input retention failed'),
     })
+    this.hooks = new HookService({
+      ...deps,
+      bus: this.bus,
+      activeTime: this.activeTime,
+      settings: this.settings,
+      labels: this.labels,
+      onError: (err, what) => options.onError?.(err, what),
+      options: options.hooks,
+    })
   }
 
   /** Rotates the default admin token; 409 when this daemon's default token is fixed. */
@@ -137,10 +152,21 @@ export class DaybookContext {
     return this.#store
   }
 
-  /** Attaches the store once it is open and migrated, and runs input retention for the first time. */
+  /**
+   * Attaches the store once it is open and migrated: input retention runs for the first time, and
+   * hooks start (their first evaluation catches up on the last day in the background).
+   */
   attachStore(store: Store): Promise<unknown> {
     this.#store = store
+    this.startHooks()
     return this.inputRetention.maybeRun()
+  }
+
+  /** Starts the hooks once the store is attached (again: nothing happens). */
+  startHooks(): void {
+    if (this.ready) {
+      this.hooks.start().catch((err: unknown) => this.#onError(err, 'hooks could not start'))
+    }
   }
 
   /**

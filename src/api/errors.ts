@@ -122,7 +122,7 @@ export interface FramesErrorResponse {
   headers?: Record<string, string>
 }
 
-export function toFramesResponse(res: ErrorResponse): FramesErrorResponse {
+function toFramesResponse(res: ErrorResponse): FramesErrorResponse {
   // The frames server reads bodies with `get_json(silent=True)`: a wrong content type is reported
   // exactly like malformed JSON.
   if (res.status === 415) return { status: 400, body: { error: 'invalid_json' } }

@@ -16,7 +16,7 @@ import { TOOLS, runTool } from './tools.ts'
 import { UpstreamRequest } from './upstream.ts'
 
 /** Upstream requests per chat completion, tool rounds included. */
-export const MAX_ROUNDS = 8
+const MAX_ROUNDS = 8
 
 /** Model names that mean "the configured model" (`local` is skill-daemon's example name). */
 const ALIASES = new Set(['', 'daybook', 'local'])
@@ -59,7 +59,7 @@ interface Chunk {
 }
 
 /** The tools as OpenAI function tools: the MCP input schemas, as JSON Schema. */
-export const FUNCTION_TOOLS = TOOLS.map((tool) => {
+const FUNCTION_TOOLS = TOOLS.map((tool) => {
   const parameters: Record<string, unknown> = {
     ...z.toJSONSchema(z.object(tool.input), { io: 'input' }),
   }
@@ -75,7 +75,7 @@ export const FUNCTION_TOOLS = TOOLS.map((tool) => {
 })
 
 /** Runs one function call of the model; the answer (or the failure) as the tool message's text. */
-export async function callFunction(call: ToolCall, ctx: ToolContext): Promise<string> {
+async function callFunction(call: ToolCall, ctx: ToolContext): Promise<string> {
   const tool = TOOLS.find((t) => t.name === call.function.name)
   if (!tool) return `Error: there is no tool named ${call.function.name}`
   let raw: unknown
@@ -93,7 +93,7 @@ export async function callFunction(call: ToolCall, ctx: ToolContext): Promise<st
 }
 
 /** The model a request goes to: the configured one for `daybook`, `local` or none. */
-export function modelFor(requested: unknown, target: LlmTarget): string {
+function modelFor(requested: unknown, target: LlmTarget): string {
   const name = typeof requested === 'string' ? requested.trim() : ''
   if (!ALIASES.has(name)) return name
   if (target.model !== null) return target.model
@@ -152,7 +152,7 @@ function request(run: ChatRun): UpstreamRequest {
 }
 
 /** True when the client brought its own tools: then the request is forwarded as it is. */
-export function passesThrough(body: ChatBody): boolean {
+function passesThrough(body: ChatBody): boolean {
   return Array.isArray(body.tools) && body.tools.length > 0
 }
 

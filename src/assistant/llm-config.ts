@@ -43,7 +43,7 @@ export const LLM_ENV = {
  * A base URL as the chat forwards to it: http(s), no credentials, query or fragment (the key has
  * its own field, so it never sits in a URL that gets shown), without a trailing slash.
  */
-export function normaliseLlmBaseUrl(value: string, field = 'baseUrl'): string {
+function normaliseLlmBaseUrl(value: string, field = 'baseUrl'): string {
   let url: URL
   try {
     url = new URL(value.trim())

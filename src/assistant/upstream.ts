@@ -19,7 +19,7 @@ import { LLM_ENV, type LlmTarget } from './llm-config.ts'
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5 * 60_000
 
 /** The generation was stopped by its caller (the client went away, or abort-stream). */
-export class GenerationAborted extends ConflictError {
+class GenerationAborted extends ConflictError {
   constructor() {
     super('generation_aborted', 'the generation was stopped (POST /v1/llm/abort-stream)')
   }

@@ -51,7 +51,7 @@ export interface DefaultTokenSource {
 }
 
 /** Shorter than this, a token file's content is not a real secret (ours are 43 characters). */
-export const MIN_SECRET_LENGTH = 32
+const MIN_SECRET_LENGTH = 32
 
 /**
  * Why the token file cannot be trusted, or undefined when it can: readable by others, or holding
@@ -127,7 +127,7 @@ export function fixedDefaultToken(secret: string, source = 'DAYBOOK_TOKEN'): Def
 }
 
 /** True when group or others can read or write `file` (POSIX only). */
-export function isExposed(file: string): boolean {
+function isExposed(file: string): boolean {
   return process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0
 }
 
@@ -135,7 +135,7 @@ export function isExposed(file: string): boolean {
  * Compares two secrets in constant time. Both sides are hashed first, so neither the content nor
  * the length of the expected secret leaks through timing.
  */
-export function secretsEqual(presented: string, expected: string): boolean {
+function secretsEqual(presented: string, expected: string): boolean {
   const a = createHash('sha256').update(presented).digest()
   const b = createHash('sha256').update(expected).digest()
   return timingSafeEqual(a, b)

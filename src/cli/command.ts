@@ -50,15 +50,3 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
     throw new CliError(message, 2, true)
   }
 }
-
-/** A port number from a flag or env var. */
-export function parsePort(value: string, source: string): number {
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || n > 65_535) {
-    throw new CliError(
-      `${source} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`,
-      2,
-    )
-  }
-  return n
-}

@@ -32,3 +32,10 @@ export function columns(rows: string[][]): string {
     )
     .join('\n')
 }
+
+/** Epoch ms as local `YYYY-MM-DD HH:MM` (the terminal's zone). */
+export function localTime(ms: number): string {
+  const d = new Date(ms)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
+}

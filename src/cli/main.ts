@@ -5,6 +5,7 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { ConfigError } from '../config/load.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
+import { hooksCommand } from './hooks.ts'
 import { mcpCommand } from './mcp.ts'
 import { migrateCommand } from './migrate.ts'
 import { openCommand } from './open.ts'
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   watchCommand,
   serviceCommand,
   tokenCommand,
+  hooksCommand,
   wakatimeCommand,
   mcpCommand,
   migrateCommand,

@@ -12,6 +12,7 @@ import { daemonConfig, type DaemonConfig } from '../config/daemon-config.ts'
 import { flagOptions, readSettings } from '../config/load.ts'
 import { tokenFile } from '../config/paths.ts'
 import { type Daemon, startDaemon } from '../daemon/daemon.ts'
+import { lifecycleLog } from '../daemon/log.ts'
 import { StartError } from '../daemon/start-error.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
@@ -37,6 +38,7 @@ Options:
   --mdns             Advertise the daemon on the local network as _daybook._tcp
                      (DNS-SD; TXT: version, api, protocol), withdrawn at exit [DAYBOOK_MDNS]
   --log-level LEVEL  fatal, error, warn, info, debug or trace (default info) [DAYBOOK_LOG_LEVEL]
+  --log-format F     human (default: one line per entry) or json (JSON lines) [DAYBOOK_LOG_FORMAT]
   --allow-host NAME  Also answer requests addressed to NAME (repeatable) [DAYBOOK_ALLOWED_HOSTS]
                      On loopback only localhost, 127.0.0.1 and [::1] are answered
                      (any port); other Host headers get 421, against DNS rebinding.
@@ -126,7 +128,7 @@ function listeningLine(config: DaemonConfig, daemon: Daemon): string {
       : `http://127.0.0.1:${daemon.awPort} (ActivityWatch API)`,
   ].filter(Boolean)
   const tokenNote = config.token ? 'DAYBOOK_TOKEN' : tokenFile(config.configDir)
-  return `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})\n`
+  return `daybook ${DAYBOOK_VERSION} listening on ${where.join(' and ')} (token: ${tokenNote})`
 }
 
 export const serveCommand: Command = {
@@ -135,6 +137,7 @@ export const serveCommand: Command = {
   help: HELP,
   async run(argv, env) {
     const config = resolveServeConfig(argv, env)
+    const say = lifecycleLog(config.logFormat)
     let daemon: Daemon | undefined
     let stopping: Promise<number> | undefined
     let finish: (code: Promise<number>) => void = () => undefined
@@ -142,18 +145,18 @@ export const serveCommand: Command = {
     // In before the start: a signal at any moment meets one of the rules above.
     const onSignal = (signal: NodeJS.Signals) => {
       if (daemon === undefined) {
-        process.stderr.write(`daybook: ${signal} received while starting, exiting now\n`)
+        say(`daybook: ${signal} received while starting, exiting now`)
         endBy(signal)
       }
       if (stopping !== undefined) {
-        process.stderr.write(`daybook: ${signal} again, exiting now\n`)
+        say(`daybook: ${signal} again, exiting now`)
         endBy(signal)
       }
-      process.stderr.write(`daybook: ${signal} received, shutting down\n`)
+      say(`daybook: ${signal} received, shutting down`)
       stopping = daemon.close().then(
         () => 0,
         (err: unknown) => {
-          process.stderr.write(`daybook: shutdown failed: ${(err as Error).message}\n`)
+          say(`daybook: shutdown failed: ${(err as Error).message}`, 'error')
           return 1
         },
       )
@@ -162,13 +165,13 @@ export const serveCommand: Command = {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     try {
-      daemon = await startDaemon(config)
+      daemon = await startDaemon(config, { warn: (line) => say(`daybook serve: ${line}`, 'warn') })
     } catch (err) {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       throw err instanceof StartError ? new CliError(err.message) : err
     }
-    process.stderr.write(listeningLine(config, daemon))
+    say(listeningLine(config, daemon))
     return finished
   },
 }

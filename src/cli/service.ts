@@ -35,7 +35,7 @@ export interface Launch {
   script: string
 }
 
-export function thisLaunch(): Launch {
+function thisLaunch(): Launch {
   const root = path.resolve(import.meta.dirname, '..', '..')
   const pinned = path.join(root, 'node_modules', 'node', 'bin', 'node')
   return {
@@ -48,7 +48,7 @@ const quote = (arg: string) =>
   /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\$`])/g, '\\$1')}"`
 
 /** The systemd user units: name → content. */
-export function systemdUnits(launch: Launch, options: { watch: boolean; aw: boolean }) {
+function systemdUnits(launch: Launch, options: { watch: boolean; aw: boolean }) {
   const exec = (...args: string[]) => [launch.node, launch.script, ...args].map(quote).join(' ')
   const units: Record<string, string> = {
     'daybook.service': `[Unit]
@@ -88,7 +88,7 @@ WantedBy=graphical-session.target
 }
 
 /** The launchd agents (macOS): file name → content. */
-export function launchdAgents(launch: Launch, options: { watch: boolean; aw: boolean }) {
+function launchdAgents(launch: Launch, options: { watch: boolean; aw: boolean }) {
   const agent = (label: string, args: string[]) => `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">

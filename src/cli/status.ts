@@ -5,6 +5,7 @@ import type { StatusReport } from '../client/api.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
 import { formatDuration } from '../domain/time.ts'
+import { count } from '../domain/words.ts'
 import { columns } from './format.ts'
 
 const HELP = `Usage: daybook status [options]
@@ -21,8 +22,6 @@ ${clientFlags}
 
 type Status = StatusReport
 
-const count = new Intl.NumberFormat('en-US')
-
 function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']
   let value = bytes
@@ -35,14 +34,14 @@ function formatBytes(bytes: number): string {
 }
 
 /** The status as the lines a person reads. */
-export function formatStatus(s: Status, where: string): string {
+function formatStatus(s: Status, where: string): string {
   const c = s.counts
   const lines = [
     `daybook ${s.version} at ${where}, up ${formatDuration(s.uptimeSeconds)}`,
     `database  ${s.database.location}${s.database.bytes === null ? '' : ` (${formatBytes(s.database.bytes)})`}`,
-    `stored    ${count.format(c.events)} events, ${count.format(c.afkPeriods)} AFK periods, ` +
-      `${count.format(c.inputBuckets)} input buckets, ${count.format(c.labels)} labels, ` +
-      `${count.format(c.devices)} devices`,
+    `stored    ${count(c.events, 'event')}, ${count(c.afkPeriods, 'AFK period')}, ` +
+      `${count(c.inputBuckets, 'input bucket')}, ${count(c.labels, 'label')}, ` +
+      count(c.devices, 'device'),
     `stream    ${s.streams.websocketClients} connected`,
   ]
   if (s.rollups.pendingSlots > 0) {
@@ -56,7 +55,7 @@ export function formatStatus(s: Status, where: string): string {
       k.device,
       k.kind,
       k.silentSeconds < 60 ? 'just now' : `${formatDuration(k.silentSeconds)} ago`,
-      `${count.format(k.items)} items`,
+      count(k.items, 'item'),
     ])
     lines.push(columns(rows))
   }

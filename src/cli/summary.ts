@@ -33,7 +33,7 @@ type By = (typeof DIMENSIONS)[number]
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
 
 /** The preset for `--range`, in the zone and day boundary given. */
-export function rangePreset(range: string, zone: string, startOfDay: string): PresetParam {
+function rangePreset(range: string, zone: string, startOfDay: string): PresetParam {
   const named: Record<string, PresetParam> = {
     today: 'today',
     yesterday: 'yesterday',

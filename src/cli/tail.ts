@@ -7,6 +7,7 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
 import { formatDuration } from '../domain/time.ts'
+import { count } from '../domain/words.ts'
 
 const HELP = `Usage: daybook tail [options]
 
@@ -22,6 +23,19 @@ Options:
 ${clientFlags}
   -h, --help      Show this help
 `
+
+/** One sample of an `InputSample` envelope, as the stream sends it. */
+interface InputSampleWire {
+  bucket_ms: number
+  source: string
+  device: string | null
+  lc: number
+  rc: number
+  mc: number
+  kp: number
+  mm: number
+  scroll: number
+}
 
 interface Envelope {
   type: string
@@ -59,7 +73,7 @@ function describeEvent(e: WireEvent): string {
 }
 
 /** One envelope as the lines a person reads: `HH:MM:SS  Type  what happened`. */
-export function formatEnvelope(envelope: Envelope): string[] {
+function formatEnvelope(envelope: Envelope): string[] {
   const at = clock.format(new Date(envelope.ts_unix_ms))
   const p = envelope.payload
   const line = (text: string) => `${at}  ${envelope.type}  ${text}`
@@ -71,7 +85,7 @@ export function formatEnvelope(envelope: Envelope): string[] {
     case 'EventsInserted':
       return ((p.events ?? []) as WireEvent[]).map((e) => line(describeEvent(e)))
     case 'EventsDeleted':
-      return [line(`${((p.events ?? []) as unknown[]).length} events deleted`)]
+      return [line(`${count(((p.events ?? []) as unknown[]).length, 'event')} deleted`)]
     case 'AfkChanged':
       return ((p.periods ?? []) as (WireEvent & { op: string })[]).map((a) =>
         line(
@@ -80,15 +94,14 @@ export function formatEnvelope(envelope: Envelope): string[] {
             : `away ${time(a.timestamp)}–${time(a.endTimestamp)} [${a.device ?? '?'}]`,
         ),
       )
-    case 'InputSample': {
-      const s = p as Record<string, number | string>
-      return [
+    case 'InputSample':
+      // One line per bucket the batch added to: its 5-minute bucket, counts, source and device.
+      return ((p.samples ?? []) as InputSampleWire[]).map((s) =>
         line(
-          `keys ${s.kp ?? 0}, clicks ${Number(s.lc ?? 0) + Number(s.rc ?? 0) + Number(s.mc ?? 0)}, ` +
-            `moves ${s.mm ?? 0}, scrolls ${s.scroll ?? 0} [${String(s.source ?? '?')}]`,
+          `${clock.format(new Date(s.bucket_ms))} keys ${s.kp}, clicks ${s.lc + s.rc + s.mc}, ` +
+            `moves ${s.mm}, scrolls ${s.scroll} [${s.source}@${s.device ?? 'this device'}]`,
         ),
-      ]
-    }
+      )
     case 'LabelCreated':
     case 'LabelUpdated': {
       const l = (p.label ?? {}) as { text?: string; startUtc?: number; endUtc?: number }
@@ -107,8 +120,8 @@ export function formatEnvelope(envelope: Envelope): string[] {
       const streams = (p.streams ?? {}) as { websocketClients?: number }
       return [
         line(
-          `${counts.events ?? 0} events, ${counts.afkPeriods ?? 0} AFK periods, ` +
-            `${streams.websocketClients ?? 0} stream clients`,
+          `${count(counts.events ?? 0, 'event')}, ${count(counts.afkPeriods ?? 0, 'AFK period')}, ` +
+            count(streams.websocketClients ?? 0, 'stream client'),
         ),
       ]
     }

@@ -6,6 +6,8 @@ import { SCOPES, type Scope } from '../domain/access.ts'
 import { EXPIRIES, type Expiry, TOKEN_FORMATS, type TokenFormat } from '../services/tokens.ts'
 import type { DaybookClient } from '../client/client.ts'
 import { ApiError, UnreachableError } from '../client/client.ts'
+import type { Token } from '../client/api.ts'
+import { columns } from './format.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { connect } from './connect.ts'
 
@@ -160,15 +162,31 @@ async function create(
 
 async function list(client: DaybookClient, json: boolean): Promise<number> {
   const tokens = await ask(() => client.api().tokens())
+  const now = Date.now() / 1000
+  const status = (t: Token) =>
+    t.revoked ? 'revoked' : t.expires_at !== null && now >= t.expires_at ? 'expired' : 'active'
   if (json) {
-    process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`)
+    // What a person can use: the API's wire shape also carries fields kept empty for its
+    // clients (the hash and salt) and the preview under `token`.
+    const iso = (sec: number | null) => (sec === null ? null : new Date(sec * 1000).toISOString())
+    const view = tokens.map((t) => ({
+      id: t.id,
+      name: t.name,
+      scope: t.acl,
+      format: t.format,
+      preview: t.token_preview,
+      created: iso(t.created_at),
+      expires: iso(t.expires_at),
+      lastUsed: iso(t.last_used_at),
+      status: status(t),
+    }))
+    process.stdout.write(`${JSON.stringify(view, null, 2)}\n`)
     return 0
   }
   if (tokens.length === 0) {
     process.stdout.write('No tokens. Create one with: daybook token create --name N --scope S\n')
     return 0
   }
-  const now = Date.now() / 1000
   const rows = [
     ['ID', 'NAME', 'SCOPE', 'TOKEN', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'],
     ...tokens.map((t) => [
@@ -179,17 +197,10 @@ async function list(client: DaybookClient, json: boolean): Promise<number> {
       formatTime(t.created_at, ''),
       formatTime(t.expires_at, 'never'),
       formatTime(t.last_used_at, 'never'),
-      t.revoked ? 'revoked' : t.expires_at !== null && now >= t.expires_at ? 'expired' : 'active',
+      status(t),
     ]),
   ]
-  // Column widths in user-perceived characters, so a name with accents or emoji lines up.
-  const segmenter = new Intl.Segmenter()
-  const width = (text: string) => [...segmenter.segment(text)].length
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? ''))))
-  for (const row of rows) {
-    const cells = row.map((cell, i) => cell + ' '.repeat((widths?.[i] ?? 0) - width(cell)))
-    process.stdout.write(`${cells.join('  ').trimEnd()}\n`)
-  }
+  process.stdout.write(`${columns(rows)}\n`)
   return 0
 }
 

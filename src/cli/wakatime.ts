@@ -40,7 +40,7 @@ By hand: in ~/.wakatime.cfg, under [settings], set
 const NO_FILE = '; daybook wakatime setup: there was no .wakatime.cfg before\n'
 
 /** The config file every WakaTime plugin reads. */
-export function wakatimeConfigFile(env: NodeJS.ProcessEnv): string {
+function wakatimeConfigFile(env: NodeJS.ProcessEnv): string {
   const home = env.WAKATIME_HOME || env.HOME || os.homedir()
   return path.join(home, '.wakatime.cfg')
 }

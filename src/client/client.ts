@@ -266,7 +266,8 @@ export function findDaemon(dataDir: string): Discovery {
   }
   if (!isProcessAlive(d.pid)) {
     throw new UnreachableError(
-      `the daemon recorded in ${discoveryFile(dataDir)} (pid ${d.pid}) is not running`,
+      `the daemon recorded in ${discoveryFile(dataDir)} (pid ${d.pid}) is not running ` +
+        '(start one with: daybook serve)',
     )
   }
   return d
@@ -286,7 +287,7 @@ function discoverEndpoint(dataDir: string): Endpoint {
  * A base URL as given to `--url`, with `http://` assumed when no scheme is written
  * (`127.0.0.1:5610`); anything that is still not an http(s) URL is refused with one line.
  */
-export function normaliseBaseUrl(url: string): string {
+function normaliseBaseUrl(url: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
   let parsed: URL | undefined
   try {

@@ -23,7 +23,7 @@ export function daysPreset(
 }
 
 /** Seconds per group over all the buckets of an answer. */
-export function sumGroups(rows: readonly Bucket[]): Map<string, number> {
+function sumGroups(rows: readonly Bucket[]): Map<string, number> {
   const totals = new Map<string, number>()
   for (const row of rows) {
     for (const [group, seconds] of Object.entries(row.groupedValues)) {

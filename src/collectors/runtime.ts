@@ -18,6 +18,7 @@ import { openDesktop } from './platform/desktop.ts'
 import { uiohookSource } from './platform/uiohook.ts'
 import { type Connector, daybookTarget, inputRoute } from './targets.ts'
 import { WindowTracker, type WindowEvent } from './window/tracker.ts'
+import { count } from '../domain/words.ts'
 
 /** How often the running collectors rewrite their status report. */
 const REPORT_EVERY_MS = 2000
@@ -139,7 +140,7 @@ async function startInput(
   }
   log(
     `counting input; sending to ${route.name} every ${config.flushMs / 1000} s` +
-      (outbox.size > 0 ? `; ${outbox.size} bucket(s) from the spool first` : ''),
+      (outbox.size > 0 ? `; ${count(outbox.size, 'bucket')} from the spool first` : ''),
   )
   if (outbox.size > 0) await collector.flush()
   const timer = setInterval(() => void collector.tick(), config.sampleMs)
@@ -161,7 +162,7 @@ async function startInput(
       log(
         empty
           ? 'stopped; every count was sent'
-          : `stopped; ${outbox.size} bucket(s) wait in ${outbox.file} for the next start`,
+          : `stopped; ${count(outbox.size, 'bucket')} wait in ${outbox.file} for the next start`,
       )
     },
   }
@@ -203,14 +204,14 @@ async function startDesktop(
       ? {
           tracker: new WindowTracker(config.privacy),
           outbox: windowOutbox,
-          courier: courier(windowOutbox, '/v1/events', 'window events', 'event(s)'),
+          courier: courier(windowOutbox, '/v1/events', 'window events', 'event'),
         }
       : undefined,
     afk: config.afk
       ? {
           tracker: new AfkTracker(config.afkTimeoutMs),
           outbox: afkOutbox,
-          courier: courier(afkOutbox, '/v1/afk', 'AFK periods', 'period(s)'),
+          courier: courier(afkOutbox, '/v1/afk', 'AFK periods', 'period'),
         }
       : undefined,
     dryRun: config.dryRun
@@ -256,11 +257,11 @@ async function startDesktop(
       await watcher.stop()
       source.close()
       const left = windowOutbox.size + afkOutbox.size
-      const sent = `${windowCourier?.delivered ?? 0} window event and ${afkCourier?.delivered ?? 0} AFK updates sent`
+      const sent = `${count(windowCourier?.delivered ?? 0, 'window event')} and ${count(afkCourier?.delivered ?? 0, 'AFK update')} sent`
       log(
         left === 0
           ? `stopped; ${sent}, nothing left`
-          : `stopped; ${sent}, ${left} item(s) wait in ${spool}`,
+          : `stopped; ${sent}, ${count(left, 'item')} wait in ${spool}`,
       )
     },
   }

@@ -8,7 +8,7 @@ import type { Connection, Delivery } from './core/courier.ts'
 import { type InputItem, daybookInputDelivery, framesDelivery } from './input/deliveries.ts'
 
 /** What the input collector calls itself when sending. */
-export const INPUT_SOURCE = 'daybook-input'
+const INPUT_SOURCE = 'daybook-input'
 
 /** Where the collectors send: a client per attempt and how log lines name it. */
 export interface SendTarget {

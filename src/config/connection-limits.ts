@@ -34,7 +34,7 @@ const RESERVED_DESCRIPTORS = 128
 export const CONNECTION_GRACE_MS = 3000
 
 /** The soft limit on open files (Linux: /proc/self/limits), or 1024 when it cannot be read. */
-export function openFileLimit(): number {
+function openFileLimit(): number {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { CONNECTION_GRACE_MS, type ConnectionLimits, tokenReserveFor } from './connection-limits.ts'
 import { normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths } from './paths.ts'
-import type { SettingsOf } from './settings.ts'
+import type { LogFormat, SettingsOf } from './settings.ts'
 
 /** The daemon's configuration, read and checked once (`readSettings('serve', …)`). */
 export interface DaemonConfig {
@@ -28,6 +28,8 @@ export interface DaemonConfig {
   /** GET /activity/summary requests per client address and window. */
   summaryRateLimit: { limit: number; windowMs: number }
   logLevel: string
+  /** Human lines (default) or JSON lines, on every listener. */
+  logFormat: LogFormat
   /** Host names answered besides the loopback ones (normalised). */
   allowedHosts: string[]
   /** Browser origins allowed besides the daemon's own (normalised). */
@@ -71,6 +73,7 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
     publicActivitySummary: s.publicActivitySummary,
     summaryRateLimit: { limit: s.summaryRateLimit, windowMs: s.summaryRateWindowSec * 1000 },
     logLevel: s.logLevel,
+    logFormat: s.logFormat,
     // Checked by the schema's formats, so never undefined here.
     allowedHosts: s.allowHosts.map((h) => normaliseHostName(h) ?? h),
     corsOrigins: s.corsOrigins.map((o) => normaliseOrigin(o) ?? o),

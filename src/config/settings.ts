@@ -31,6 +31,9 @@ export interface SettingSchema {
 const PORT = 'a port number from 0 to 65535'
 const COUNT = 'a whole number of at least 1'
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+/** How the daemon writes its log: one human line per entry, or JSON lines. */
+export const LOG_FORMATS = ['human', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 const flag = (from: string) => ({ from: [from] })
 const count = (variable: string, fallback?: number) =>
@@ -85,6 +88,11 @@ export const Settings = Type.Object({
     default: 'info',
     from: ['--log-level', 'DAYBOOK_LOG_LEVEL'],
     expected: `one of ${LOG_LEVELS.join(', ')}`,
+  }),
+  logFormat: Type.Enum(LOG_FORMATS, {
+    default: 'human',
+    from: ['--log-format', 'DAYBOOK_LOG_FORMAT'],
+    expected: 'human or json',
   }),
   allowHosts: Type.Array(Type.String({ format: 'daybook-host-name' }), {
     default: [],
@@ -189,6 +197,7 @@ export const COMMAND_SETTINGS = {
     'noTcp',
     'mdns',
     'logLevel',
+    'logFormat',
     'allowHosts',
     'corsOrigins',
     'aw',

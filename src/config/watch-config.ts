@@ -17,7 +17,7 @@ export interface PrivacyRules {
 }
 
 /** The collectors `daybook watch` can run. */
-export const COLLECTORS = ['window', 'afk', 'input'] as const
+const COLLECTORS = ['window', 'afk', 'input'] as const
 export type CollectorName = (typeof COLLECTORS)[number]
 
 /** The collectors' configuration, read and checked once (`readSettings('watch', …)`). */

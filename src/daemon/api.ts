@@ -20,6 +20,7 @@ import { describeFsError } from '../config/files.ts'
 import { isLoopback } from '../config/network.ts'
 import { tokenFile } from '../config/paths.ts'
 import { AuthenticatorChain } from '../domain/access.ts'
+import { daemonLogger } from './log.ts'
 import { StartError } from './start-error.ts'
 
 export interface DaemonApi {
@@ -57,16 +58,7 @@ export async function buildDaemonApi(config: DaemonConfig): Promise<DaemonApi> {
     activitySummaryRateLimit: config.summaryRateLimit,
     watchStatusFile: watchStatusFile(config.dataDir),
     llm: { configFile: path.join(config.configDir, 'llm.json'), environment: config.llm },
-    logger: {
-      level: config.logLevel,
-      redact: ['req.headers.authorization'],
-      serializers: {
-        req: (req: { method: string; url: string }) => ({
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-      },
-    },
+    logger: daemonLogger(config.logLevel, config.logFormat),
   })
   await app.ready()
   log = (message) => app.log.warn(message)
@@ -96,8 +88,4 @@ function defaultTokenSource(
   }
   if (problem !== undefined) throw new StartError(problem)
   return fileDefaultToken(file, token, warn)
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')
 }

@@ -15,6 +15,7 @@ import type { Authenticator } from '../domain/access.ts'
 import { type DaemonConfig, allowedHostNames } from '../config/daemon-config.ts'
 import { describeFsError, ensurePrivateDir } from '../config/files.ts'
 import { LOOPBACK_HOSTS, isLoopback } from '../config/network.ts'
+import { daemonLogger } from './log.ts'
 import { StartError } from './start-error.ts'
 
 /** The request timeouts of a listener, from the daemon's configuration. */
@@ -145,7 +146,7 @@ export async function listenAw(
       port: config.awPort,
       open: config.awOpen,
       origins: () => [...own.map((h) => `http://${h}:${port}`), ...config.corsOrigins],
-      logLevel: config.logLevel,
+      logger: daemonLogger(config.logLevel, config.logFormat),
       prepare: (server) => {
         applyHttpTimeouts(server, timeouts(config))
         gate.watch(server)

@@ -10,7 +10,7 @@ import { isLoopback } from '../config/network.ts'
 import { DAYBOOK_VERSION, PROTOCOL_VERSION } from '../version.ts'
 
 /** The DNS-SD service type, without the leading underscore and protocol: `_daybook._tcp`. */
-export const MDNS_SERVICE_TYPE = 'daybook'
+const MDNS_SERVICE_TYPE = 'daybook'
 
 export interface MdnsOptions {
   port: number
@@ -28,7 +28,7 @@ export interface MdnsAdvertisement {
 }
 
 /** Starts advertising; the service is announced once its name has been probed on the network. */
-export function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
+function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
   const bonjour = new Bonjour({}, (err: Error) => options.onError(err))
   const name = options.name ?? `Daybook on ${os.hostname()}`
   const service = bonjour.publish({

@@ -305,11 +305,6 @@ export function dateLabel(ms: number, cal: Calendar): string {
   return logicalDate(ms, cal).toString()
 }
 
-/** Local clock hour (0–23) of an instant. */
-export function localHour(ms: number, cal: Calendar): number {
-  return zoned(ms, cal).hour
-}
-
 /**
  * The common RFC 3339 form (`2025-09-11T12:34:56.123Z`, `…+02:00`) read character by character
  * with plain arithmetic: the zone offset is in the string, so no zone rules are involved.

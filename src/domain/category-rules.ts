@@ -92,6 +92,20 @@ export interface Categorizable {
 }
 
 /**
+ * What a rule on `title` or `url` reads of an event: its entity when that is a window title
+ * (`App`), or a page (`Url`, without its scheme: `github.com/…`); undefined otherwise.
+ */
+export function entitySubject(
+  e: Pick<Categorizable, 'entity' | 'entityType'>,
+  match: 'title' | 'url',
+): string | undefined {
+  if (match === 'url') {
+    return e.entityType === 'Url' ? e.entity.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '') : undefined
+  }
+  return e.entityType === 'App' ? e.entity : undefined
+}
+
+/**
  * The category an event counts under: the first rule that matches, when its own category is a
  * generic one; else its own. A URL is matched without its scheme (`github.com/…`).
  */
@@ -99,9 +113,8 @@ export function categorizer(rules: readonly CategoryRule[]): (e: Categorizable) 
   const compiled = rules.map((r) => ({ ...r, re: new RegExp(r.pattern, 'i') }))
   return (e) => {
     if (!GENERIC_CATEGORIES.has(e.category)) return e.category
-    const url =
-      e.entityType === 'Url' ? e.entity.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '') : undefined
-    const title = e.entityType === 'App' ? e.entity : undefined
+    const url = entitySubject(e, 'url')
+    const title = entitySubject(e, 'title')
     for (const r of compiled) {
       const subject = r.match === 'app' ? e.app : r.match === 'url' ? url : title
       if (subject !== undefined && r.re.test(subject)) return r.category

@@ -11,16 +11,6 @@ import { HOUR_MS } from './time.ts'
 export const SLOT_MS = 900_000
 export const SLOTS_PER_HOUR = HOUR_MS / SLOT_MS
 
-/** The slot an instant is in. */
-export function slotOf(ms: number): number {
-  return Math.floor(ms / SLOT_MS)
-}
-
-/** The slots `[first, last]` a time span touches (a zero-length span touches its slot). */
-export function slotsOf(startMs: number, endMs: number): [number, number] {
-  return [slotOf(startMs), slotOf(Math.max(startMs, endMs))]
-}
-
 /** Where one bucket's time comes from. Ranges are half-open; `bucket` indexes the caller's list. */
 export interface BucketPlan {
   /** `[bucket, firstHour, endHour)`: whole UTC hours from hour cells. */

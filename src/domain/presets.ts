@@ -42,7 +42,7 @@ export interface ResolvedPreset extends TimeRange {
 }
 
 /** Upper bounds for N: generous, but a typo like `lastNDays=70000` is an error, not a scan. */
-export const PRESET_LIMITS = {
+const PRESET_LIMITS = {
   lastNMinutes: 527_040, // one leap year of minutes
   lastNDays: 3_660,
   lastNWeeks: 520,
@@ -58,7 +58,7 @@ const COUNT_UNIT = {
 } as const satisfies Record<CountPresetName, PeriodUnit>
 
 /** Checks N against its preset's bounds. */
-export function checkPresetCount(type: keyof typeof PRESET_LIMITS, n: number): number {
+function checkPresetCount(type: keyof typeof PRESET_LIMITS, n: number): number {
   const max = PRESET_LIMITS[type]
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new BadRequestError(

@@ -44,18 +44,21 @@ export interface Settings {
 }
 
 export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
+  // Editors first: what you edit is what you work on.
+  'daybook-editor': 300,
+  'wakatime-*': 300,
+  'aw-watcher-editor': 300,
   'skopio-vscode': 300,
   'skopio-zed': 300,
   'skopio-jetbrains': 300,
-  'daybook-editor': 300,
-  'aw-watcher-editor': 300,
-  'wakatime-*': 300,
+  // Then the browser: the page you read, rather than "the browser is open".
   'daybook-browser': 200,
   'aw-watcher-web': 200,
   '*': 200,
-  'skopio-desktop': 100,
+  // Then the focused window.
   'daybook-window': 100,
   'aw-watcher-window': 100,
+  'skopio-desktop': 100,
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = {

@@ -14,7 +14,7 @@ import type { OpenRange, Store } from '../store/ports.ts'
 import type { EventService } from './events.ts'
 
 /** Most buckets one answer may span (a decade of hours is 87,600). */
-export const MAX_BUCKETS = 100_000
+const MAX_BUCKETS = 100_000
 
 const SHORTEST_BUCKET_MS: Record<BucketUnit, number> = {
   hour: 1_800_000, // a DST change of 30 minutes (Lord Howe) can halve an hour

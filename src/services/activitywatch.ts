@@ -35,7 +35,7 @@ function noSuchBucket(id: string): NotFoundError {
  * Incognito browsing is not kept: an incognito tab's URL and title are replaced before the event
  * is stored anywhere (so successive incognito pages merge into one event, as one private stretch).
  */
-export function redactIncognito(type: string, e: AwEvent): AwEvent {
+function redactIncognito(type: string, e: AwEvent): AwEvent {
   if (type !== 'web.tab.current' && type !== 'currentwindow') return e
   if (e.data.incognito !== true) return e
   const data = { ...e.data }
@@ -45,7 +45,7 @@ export function redactIncognito(type: string, e: AwEvent): AwEvent {
 }
 
 /** Events clipped to a range, as ActivityWatch serves them (start and end clamped). */
-export function clipEvents(events: readonly AwEvent[], start?: bigint, end?: bigint): AwEvent[] {
+function clipEvents(events: readonly AwEvent[], start?: bigint, end?: bigint): AwEvent[] {
   return events.map((e) => {
     let s = e.timestamp
     let t = endOf(e)

@@ -1,6 +1,6 @@
 /**
  * The after-commit event bus: what the store committed, announced to whoever listens (live
- * streams, later hooks and sync). Services publish only after a write resolved, that is after its
+ * streams, hooks, later sync). Services publish only after a write resolved, that is after its
  * transaction committed, so nothing rolled back is ever announced.
  */
 import type { Change } from '../domain/changes.ts'
@@ -17,6 +17,8 @@ export interface InputSample extends InputCounts {
 export type BusMessage =
   | { type: 'changes'; changes: readonly Change[] }
   | { type: 'input'; samples: readonly InputSample[] }
+  /** A hook rule fired with a `stream` action: its payload (`src/domain/hooks/payload.ts`). */
+  | { type: 'hook'; payload: unknown }
 
 export type Listener = (message: BusMessage) => void
 

@@ -13,7 +13,7 @@ import { DAY_MS } from '../domain/time.ts'
  * timestamps only within 30 days, so a re-send later than this is rare; the table stays small
  * whatever the retention setting.
  */
-export const BATCH_ID_TTL_MS = 31 * DAY_MS
+const BATCH_ID_TTL_MS = 31 * DAY_MS
 
 export interface RetentionRun {
   atMs: number

@@ -13,7 +13,7 @@ export const SESSION_SCOPES = ['data', 'admin'] as const
 export type SessionScope = (typeof SESSION_SCOPES)[number] & Scope
 
 /** How long a code can be exchanged. */
-export const CODE_TTL_MS = 120_000
+const CODE_TTL_MS = 120_000
 
 /** How long the session token a code buys lives: a working day, or an hour for admin. */
 export const SESSION_TTL_SEC: Record<SessionScope, number> = { data: 12 * 3600, admin: 3600 }

@@ -23,7 +23,7 @@ const EXPIRY_DAYS: Record<Expiry, number | null> = {
 }
 
 /** Most tokens that may be active (not revoked, not expired) at once, as in skill-daemon. */
-export const MAX_ACTIVE_TOKENS = 50
+const MAX_ACTIVE_TOKENS = 50
 
 /** The default token's id in principals; no stored token can have it (ids are hex). */
 export const DEFAULT_TOKEN_ID = 'default'
@@ -48,7 +48,7 @@ export const TOKEN_FORMATS = ['daybook', 'wakatime'] as const
 export type TokenFormat = (typeof TOKEN_FORMATS)[number]
 
 /** A fresh scoped secret: `sk-` + base64url of 32 random bytes. */
-export function newTokenSecret(): string {
+function newTokenSecret(): string {
   return `sk-${newSecret()}`
 }
 

@@ -24,6 +24,10 @@ import type { ActivityWatchStore } from './activitywatch-port.ts'
 import type { Label, NewLabel } from '../domain/labels.ts'
 import type { SearchHit } from '../domain/search.ts'
 import type { Session } from '../domain/sessions.ts'
+import type { DndConfig } from '../domain/hooks/dnd.ts'
+import type { HookState } from '../domain/hooks/firing.ts'
+import type { HookActionResult, HookLogEntry, NewHookLogEntry } from '../domain/hooks/log.ts'
+import type { HookRule } from '../domain/hooks/rules.ts'
 
 /** A range whose sides may be unbounded (absent or infinite). */
 export interface OpenRange {
@@ -391,6 +395,58 @@ export interface ActiveTimeStore {
   sessions(range: TimeRange, gapMs: number): Promise<Session[]>
 }
 
+/** A hook rule and its state, as stored. */
+export interface StoredHook {
+  rule: HookRule
+  state: HookState
+}
+
+/**
+ * Hook rules, their state, the firing log and the do-not-disturb settings. Rules and state are
+ * the daemon's own configuration: not in the change feed.
+ */
+export interface HookStore {
+  /** Every rule with its state, in order. */
+  list(): Promise<StoredHook[]>
+  /** Replaces every rule and its state in one transaction (the log stays). */
+  replace(hooks: readonly StoredHook[]): Promise<void>
+  /**
+   * Saves a rule's state and logs its firings in one transaction: a crossing is handled once
+   * this commits, whatever happens to the actions. Resolves to the new entries' ids, in order;
+   * to `null` (and changes nothing) when there is no such rule.
+   */
+  saveState(
+    id: string,
+    state: HookState,
+    fired?: readonly NewHookLogEntry[],
+  ): Promise<number[] | null>
+  /**
+   * Records how actions of a logged firing went: each update replaces the result at its index
+   * (the order of the rule's actions). False when the entry is gone.
+   */
+  updateActions(
+    logId: number,
+    updates: readonly { index: number; result: HookActionResult }[],
+  ): Promise<boolean>
+  /** Log entries, newest first (`hookId`: of that rule only). */
+  log(query: {
+    limit: number
+    offset: number
+    hookId?: string | undefined
+  }): Promise<HookLogEntry[]>
+  logCount(hookId?: string): Promise<number>
+  /**
+   * Marks the actions still `running` in the log as interrupted (`interruptRunning`): the daemon
+   * stopped while they ran. Resolves to the entries changed.
+   */
+  closeRunning(): Promise<number>
+  /** Deletes all but the newest `keep` entries; resolves to the entries deleted. */
+  pruneLog(keep: number): Promise<number>
+  /** The do-not-disturb settings (the defaults when never saved). */
+  dnd(): Promise<DndConfig>
+  saveDnd(config: DndConfig): Promise<void>
+}
+
 export interface Store {
   /** Where the data lives, for messages (a file path or a URL without credentials). */
   readonly location: string
@@ -408,6 +464,7 @@ export interface Store {
   readonly search: SearchStore
   readonly activitywatch: ActivityWatchStore
   readonly heartbeats: HeartbeatStore
+  readonly hooks: HookStore
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
   /** Applies pending migrations; resolves to the versions applied. */

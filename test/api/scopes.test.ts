@@ -36,13 +36,17 @@ test('every route declares an access class, and the classes mean what the scopes
   for (const r of routes) {
     assert.ok(r.access !== undefined, `${r.method} ${r.url} declares no access class`)
   }
+  // Reads only an admin may make: the token list, and hooks (rules hold webhook secrets and
+  // commands) with do-not-disturb.
+  const adminReads = (url: string) =>
+    url.endsWith('/auth/tokens') || url.startsWith('/v1/hooks') || url === '/v1/settings/dnd/config'
   const reads = routes.filter((r) => r.method === 'GET' || r.method === 'HEAD')
   for (const r of reads) {
     const access = r.access ?? 'admin'
-    // read_only: GET and HEAD anywhere except the token list.
+    // read_only: GET and HEAD anywhere except those.
     assert.equal(
       allows('read_only', access),
-      !r.url.endsWith('/auth/tokens'),
+      !adminReads(r.url),
       `read_only on ${r.method} ${r.url}`,
     )
     // ingest: no reads of anything beyond the API description, version-like `any` routes and
@@ -58,8 +62,10 @@ test('every route declares an access class, and the classes mean what the scopes
   for (const r of routes.filter((x) => x.access === 'ingest')) {
     assert.equal(r.method, 'POST', `ingest routes are writes: ${r.url}`)
   }
-  // Token management is admin-only, at every path and method.
-  for (const r of routes.filter((x) => x.url.includes('/auth/'))) {
+  // Token management and hooks are admin-only, at every path and method.
+  const hooks = routes.filter((x) => x.url.startsWith('/v1/hooks') || x.url.includes('/dnd/'))
+  assert.ok(hooks.length >= 10, 'the hooks routes are served')
+  for (const r of [...routes.filter((x) => x.url.includes('/auth/')), ...hooks]) {
     assert.equal(r.access, 'admin', `${r.method} ${r.url}`)
   }
 })

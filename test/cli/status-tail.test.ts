@@ -60,7 +60,7 @@ test('daybook status prints what the daemon holds; exits 1 when no daemon answer
   assert.match(text.stdout, /^daybook \d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+, up /)
   assert.match(
     text.stdout,
-    /stored {4}2 events, 0 AFK periods, 0 input buckets, 0 labels, 1 devices/,
+    /stored {4}2 events, 0 AFK periods, 0 input buckets, 0 labels, 1 device/,
   )
   assert.match(text.stdout, /\n {2}skopio-vscode +\S+ +events +just now +2 items\n/)
 
@@ -109,6 +109,39 @@ test('daybook tail prints events as they arrive, JSON with --json, and ends with
   assert.equal(await readable.exited, 0, readable.stderr())
   assert.equal(await raw.exited, 0, raw.stderr())
   assert.match(readable.stdout(), /DaemonShutdown {2}the daemon is shutting down\n$/)
+})
+
+test('daybook tail prints each input bucket as it was posted', async (t) => {
+  const d = await startDaemon(t)
+  const flags = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
+  const client = DaybookClient.local({ dataDir: d.dataDir, configDir: d.configDir, env: {} })
+  const readable = tail(['--types', 'InputSample', ...flags])
+  t.after(() => readable.child.kill('SIGKILL'))
+  await readable.line(/DaemonStarted {2}connected/)
+  // Two buckets of one batch: two lines, each with that bucket's own counts.
+  const bucket = Math.floor(Date.now() / 300_000) * 300_000
+  const counts = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
+  await client.post('/v1/input', {
+    source: 'tail-input',
+    buckets: [
+      { id: 'a', timestamp_ms: bucket - 300_000, ...counts, kp: 42, lc: 3, rc: 1, mm: 7 },
+      { id: 'b', timestamp_ms: bucket, ...counts, kp: 5, mc: 2, scroll: 9 },
+    ],
+  })
+  const hhmm = (ms: number) =>
+    new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false }).format(
+      ms,
+    )
+  assert.match(
+    await readable.line(/InputSample .*keys 42/),
+    new RegExp(
+      `InputSample {2}${hhmm(bucket - 300_000)}:00 keys 42, clicks 4, moves 7, scrolls 0 \\[tail-input@this device\\]$`,
+    ),
+  )
+  assert.match(
+    await readable.line(/InputSample .*keys 5,/),
+    new RegExp(`InputSample {2}${hhmm(bucket)}:00 keys 5, clicks 2, moves 0, scrolls 9 `),
+  )
 })
 
 test('daybook tail refuses bad flags and a wrong token with one line', async (t) => {

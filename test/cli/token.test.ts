@@ -73,6 +73,24 @@ test('daybook token create, list and revoke against a live daemon', async (t) =>
   assert.ok(!listed.stdout.includes(secret) && !listed.stdout.includes(secret.slice(6, -4)))
   const listedJson = JSON.parse((await runCli(['token', 'list', '--json', ...where], env)).stdout)
   assert.equal(listedJson.length, 2)
+  // What a person can use, and no empty or misleading field.
+  const watcher = listedJson.find((x: { name: string }) => x.name === 'my watcher')
+  assert.deepEqual(Object.keys(watcher), [
+    'id',
+    'name',
+    'scope',
+    'format',
+    'preview',
+    'created',
+    'expires',
+    'lastUsed',
+    'status',
+  ])
+  assert.equal(watcher.scope, 'ingest')
+  assert.match(watcher.preview, /^sk-\S{3}…\S{4}$/)
+  assert.match(watcher.created, /^\d{4}-\d\d-\d\dT/)
+  assert.equal(watcher.expires, null)
+  assert.equal(watcher.status, 'active')
 
   const id = (lines[1] ?? '').split(/\s+/)[0] ?? ''
   const revoked = await runCli(['token', 'revoke', id, ...where], env)

@@ -53,7 +53,10 @@ test('errors carry the daemon code; a missing daemon is UnreachableError', async
       startedAt: '2026-01-01T00:00:00.000Z',
     }),
   )
-  assert.throws(() => DaybookClient.local({ dataDir: empty, env: {} }), /is not running/)
+  assert.throws(
+    () => DaybookClient.local({ dataDir: empty, env: {} }),
+    /is not running \(start one with: daybook serve\)$/,
+  )
   const offline = new DaybookClient({ endpoint: { baseUrl: 'http://127.0.0.1:9' } })
   await assert.rejects(offline.get('/health'), UnreachableError)
 })

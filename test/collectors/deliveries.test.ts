@@ -144,7 +144,7 @@ describe('input deliveries against a real daybook', () => {
       client: route.client,
       target: route.name,
       what: 'input counts',
-      unit: 'bucket(s)',
+      unit: 'bucket',
       clock: Date.now,
       log: (l) => logs.push(l),
     })

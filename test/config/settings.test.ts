@@ -142,7 +142,12 @@ function valuesFor(name: SettingName) {
       fromAlone: true,
     }
   }
-  if (schema.enum !== undefined) return text(schema.enum[1] ?? '', schema.enum[2] ?? '')
+  if (schema.enum !== undefined) {
+    // Two values unlike the default where there are, else the other one and the default.
+    const fallback = String(schema.default)
+    const [a = '', b = fallback] = schema.enum.filter((v) => v !== fallback)
+    return { flag: a, variable: b, alone: a, fromFlag: a, fromVariable: b, fromAlone: a }
+  }
   if (schema.type === 'array') {
     const [a, b] =
       schema.items?.format === 'daybook-origin'

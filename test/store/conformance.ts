@@ -21,6 +21,7 @@ import type { ActiveTimeQuery, Store, TokenRow } from '../../src/store/ports.ts'
 import type { Change } from '../../src/domain/changes.ts'
 import { activityWatchConformance } from './conformance-activitywatch.ts'
 import { readsConformance } from './conformance-reads.ts'
+import { hooksConformance } from './conformance-hooks.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -110,6 +111,7 @@ async function totalSeconds(store: Store, from = T0 - 3_600_000, to = T0 + 86_40
 export function conformance(name: string, open: StoreFactory): void {
   activityWatchConformance(name, open)
   readsConformance(name, open)
+  hooksConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

@@ -12,6 +12,11 @@ import { tempDir } from '../helpers.ts'
 import { event, heartbeat } from './conformance.ts'
 
 /** A database at schema `version`, through the raw connection (as an older Daybook left it). */
+/** The versions a database at `first - 1` migrates through: `first` up to the latest. */
+function versionsFrom(first: number): number[] {
+  return Array.from({ length: LATEST_VERSION - first + 1 }, (_, i) => first + i)
+}
+
 function databaseAt(file: string, version: number): DatabaseSync {
   const db = new DatabaseSync(file)
   migrate(db, file, version)
@@ -35,10 +40,7 @@ test('a fresh database migrates to the latest version; migrating again is a no-o
   })
   t.after(() => store.close())
   assert.deepEqual(await store.schema(), { version: 0, latest: LATEST_VERSION })
-  assert.deepEqual(
-    await store.migrate(),
-    Array.from({ length: LATEST_VERSION }, (_, i) => i + 1),
-  )
+  assert.deepEqual(await store.migrate(), versionsFrom(1))
   assert.deepEqual(await store.migrate(), [])
   assert.equal((await store.devices.list()).filter((d) => d.own).length, 1)
 })
@@ -97,10 +99,7 @@ test('migration 4 converts a version-3 database: nothing lost, ids recomputed, r
 
   const store = await openStore({ driver: 'sqlite', file, readers: 1 })
   t.after(() => store.close())
-  assert.deepEqual(
-    await store.migrate(),
-    Array.from({ length: LATEST_VERSION - 3 }, (_, i) => i + 4),
-  )
+  assert.deepEqual(await store.migrate(), versionsFrom(4))
   const [own] = await store.devices.list()
   assert.equal(own?.own, true)
   assert.equal(own?.events, 2)
@@ -210,7 +209,7 @@ test('migration 6 adds WakaTime heartbeats to a database with events: nothing lo
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
   const T = Date.parse('2025-09-11T09:00:00Z')
-  assert.deepEqual(await store.migrate(), [6, 7])
+  assert.deepEqual(await store.migrate(), versionsFrom(6))
   await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
   const r = await store.heartbeats.insert(
     [heartbeat({ timeMs: T + 120_000 }), heartbeat({ timeMs: T + 180_000 })],
@@ -257,7 +256,7 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
   // The migration keeps every row of the version-6 database.
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), [7])
+  assert.deepEqual(await store.migrate(), versionsFrom(7))
   const db = new DatabaseSync(file, { readOnly: true })
   t.after(() => db.close())
   const indexes = db
@@ -283,4 +282,25 @@ test('migration 7 indexes events by start alone: stored events still deduplicate
     ['Other', 90_000],
     ['Third', 10_000],
   ])
+})
+
+test('the hooks migration adds empty hook tables to a database with events, which stay', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'hooks')?.version
+  assert.ok(version !== undefined, 'a migration named hooks')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  databaseAt(file, version - 1).close()
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    await store.events.insert([event({ startMs: T, endMs: T + 60_000 })], T)
+    await store.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsFrom(version))
+  assert.deepEqual(await store.hooks.list(), [])
+  assert.equal(await store.hooks.logCount(), 0)
+  assert.deepEqual(await store.hooks.dnd(), { enabled: false, untilMs: null, quietHours: [] })
+  const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
+  assert.equal(events.length, 1)
 })

@@ -21,12 +21,13 @@ import {
   type StoredSession,
   takeCodeFromHash,
 } from './session.ts'
+import { HooksView } from './views/hooks.tsx'
 import { Overview } from './views/overview.tsx'
 import { SettingsView } from './views/settings.tsx'
 import { SignIn } from './views/signin.tsx'
 import { StatusView } from './views/status.tsx'
 
-type View = 'overview' | 'status' | 'settings'
+type View = 'overview' | 'status' | 'settings' | 'hooks'
 
 interface Route {
   view: View
@@ -40,7 +41,8 @@ function parseHash(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?')
   const params = new URLSearchParams(search)
   const first = path.split('/').filter((p) => p !== '')[0]
-  const view: View = first === 'status' || first === 'settings' ? first : 'overview'
+  const view: View =
+    first === 'status' || first === 'settings' || first === 'hooks' ? first : 'overview'
   const filters: ActiveFilters = {}
   for (const dim of Object.keys(FILTER_DIMS) as FilterDim[]) {
     const v = params.get(dim)
@@ -64,6 +66,13 @@ function formatHash(r: Route): string {
   const path = r.view === 'overview' ? (r.sel ? selectionPath(r.sel) : '/') : `/${r.view}`
   const q = params.toString()
   return `#${path}${q === '' ? '' : `?${q}`}`
+}
+
+const VIEW_NAMES: Record<View, string> = {
+  overview: 'Overview',
+  status: 'Status',
+  settings: 'Settings',
+  hooks: 'Hooks',
 }
 
 function browserZone(): string {
@@ -179,7 +188,7 @@ export function App() {
       <header class="top">
         <h1>Daybook</h1>
         <nav aria-label="Views">
-          {(['overview', 'status', 'settings'] as const).map((v) => (
+          {(['overview', 'status', 'settings', 'hooks'] as const).map((v) => (
             <a
               href={formatHash({ ...route, view: v, sel: v === 'overview' ? sel : undefined })}
               aria-current={route.view === v ? 'page' : undefined}
@@ -188,7 +197,7 @@ export function App() {
                 navigate({ view: v, sel: v === 'overview' ? sel : undefined })
               }}
             >
-              {v === 'overview' ? 'Overview' : v === 'status' ? 'Status' : 'Settings'}
+              {VIEW_NAMES[v]}
             </a>
           ))}
         </nav>
@@ -224,6 +233,8 @@ export function App() {
         <p role="status">Loading…</p>
       ) : route.view === 'status' ? (
         <StatusView ctx={ctx} />
+      ) : route.view === 'hooks' ? (
+        <HooksView api={api} timeZone={tz} />
       ) : route.view === 'settings' ? (
         <SettingsView ctx={ctx} onSaved={() => setTick((t) => t + 1)} />
       ) : (

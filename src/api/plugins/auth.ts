@@ -61,8 +61,8 @@ declare module 'fastify' {
   }
 }
 
-export const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token'
-export const FORBIDDEN_MESSAGE = 'token does not have permission for this endpoint'
+const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token'
+const FORBIDDEN_MESSAGE = 'token does not have permission for this endpoint'
 
 /** The token a request presents: `Authorization: Bearer …`, or `?token=` where allowed. */
 export function presentedToken(request: FastifyRequest, allowQuery: boolean): string | undefined {
@@ -79,7 +79,7 @@ export function presentedToken(request: FastifyRequest, allowQuery: boolean): st
 }
 
 /** The key of a frames request: `Authorization: Bearer <key>` or `Authorization: <key>`. */
-export function presentedFramesKey(request: FastifyRequest): string | undefined {
+function presentedFramesKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
   const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
@@ -88,7 +88,7 @@ export function presentedFramesKey(request: FastifyRequest): string | undefined 
 }
 
 /** The access class of the route a request matched. Unknown paths need any valid token. */
-export function routeAccess(request: FastifyRequest): Access {
+function routeAccess(request: FastifyRequest): Access {
   if (request.is404) return 'any'
   const { config } = request.routeOptions
   if (config.wsAccess !== undefined && isUpgrade(request.headers)) return config.wsAccess

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { NotReadyError } from '../../domain/errors.ts'
 
 /** `<repo>/web/dist`, found from this file's own place, not from the working directory. */
-export const DEFAULT_DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../../web/dist')
+const DEFAULT_DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../../web/dist')
 
 /**
  * Why each directive: scripts, styles, fonts and API calls (`connect-src` also covers the live
@@ -33,7 +33,7 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-export const DASHBOARD_HEADERS = {
+const DASHBOARD_HEADERS = {
   'content-security-policy': DASHBOARD_CSP,
   'x-content-type-options': 'nosniff',
   // The address bar may hold `#code=…` for a moment; fragments are never sent as Referer, and

@@ -17,7 +17,7 @@ import { checkRangeOrder } from '../../domain/time.ts'
 import { BODY_UTC } from '../schemas/common.ts'
 
 /** The most rows the timeseries route returns. */
-export const MAX_SERIES_POINTS = 800
+const MAX_SERIES_POINTS = 800
 
 export const analysisRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const rangeOf = (body: AnalysisRange) => {
@@ -80,7 +80,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox = async (app) => {
  * At most `max` buckets chosen by LTTB on each bucket's activity: the sum of its counts, each kind
  * divided by that kind's maximum, so motion (hundreds per bucket) does not drown key presses.
  */
-export function downsample(buckets: readonly InputBucket[], max: number): InputBucket[] {
+function downsample(buckets: readonly InputBucket[], max: number): InputBucket[] {
   if (buckets.length <= max) return [...buckets]
   const peaks = emptyCounts()
   for (const b of buckets) for (const k of INPUT_KINDS) peaks[k] = Math.max(peaks[k], b[k])

@@ -24,10 +24,10 @@ import { checkRangeOrder } from '../../domain/time.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
 
 /** Most events one listing answers; more are paged (`after`). */
-export const MAX_EVENT_PAGE = 10_000
+const MAX_EVENT_PAGE = 10_000
 
 /** The response header that carries the cursor of the next page of a listing. */
-export const NEXT_CURSOR_HEADER = 'daybook-next-cursor'
+const NEXT_CURSOR_HEADER = 'daybook-next-cursor'
 
 function parseCursor(value: string): EventCursor {
   const c = decodeCursor(

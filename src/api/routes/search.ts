@@ -57,7 +57,7 @@ function rangeOf(b: { startUtc?: number | undefined; endUtc?: number | undefined
 }
 
 /** How often an idle stream sends a comment, so proxies and clients know it is alive. */
-export const KEEP_ALIVE_MS = 15_000
+const KEEP_ALIVE_MS = 15_000
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { daybook } = app

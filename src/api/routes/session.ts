@@ -34,7 +34,7 @@ export interface SessionRoutesOptions {
   failures: RateLimiter
 }
 
-export const INVALID_LOGIN_CODE_MESSAGE =
+const INVALID_LOGIN_CODE_MESSAGE =
   'This sign-in link was already used or has expired; run daybook open again'
 
 const TAGS = ['auth']

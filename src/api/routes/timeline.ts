@@ -14,7 +14,7 @@ import { rangeFromQuery } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
 /** The longest range one timeline covers: it is computed from every event in it. */
-export const MAX_TIMELINE_DAYS = 31
+const MAX_TIMELINE_DAYS = 31
 
 const TimelineQuery = Type.Object({
   preset: Type.Optional(PresetParam),
@@ -32,7 +32,7 @@ const TimelineQuery = Type.Object({
   ),
 })
 
-export const TimelineStretch = Type.Object({
+const TimelineStretch = Type.Object({
   start: Type.String({ description: 'RFC 3339.' }),
   end: Type.String({ description: 'RFC 3339.' }),
   seconds: Type.Integer(),

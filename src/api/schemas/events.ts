@@ -14,7 +14,7 @@ import {
 import { Nullable, Timestamp, Uuid } from './common.ts'
 
 /** Largest batch `POST /events` and `POST /afk` accept. */
-export const MAX_BATCH_ITEMS = 10_000
+const MAX_BATCH_ITEMS = 10_000
 /** Largest request body of a batch route. */
 export const MAX_BATCH_BYTES = 5 * 1024 * 1024
 
@@ -112,7 +112,7 @@ export const EventsResponse = Type.Union([
 ])
 
 /** Skopio's AFK input. */
-export const AfkInput = Type.Object(
+const AfkInput = Type.Object(
   {
     afk_start: Timestamp,
     afk_end: Type.Optional(Nullable(Timestamp)),

@@ -26,14 +26,14 @@ export const BATCH_ID_PATTERN = '^[A-Za-z0-9._:-]+$'
 const BATCH_ID_DESCRIPTION =
   'The sender’s unique id for these counts; a re-sent id is acknowledged and not counted again.'
 
-export const SourceName = Type.String({
+const SourceName = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: SOURCE_PATTERN,
   description: 'Collector name, e.g. `daybook-input`.',
 })
 
-export const BatchId = Type.String({
+const BatchId = Type.String({
   minLength: 1,
   maxLength: 128,
   pattern: BATCH_ID_PATTERN,
@@ -83,7 +83,7 @@ export const FramesBody = Type.Object(
 const Count = Type.Integer({ minimum: 0, maximum: MAX_COUNT, default: 0 })
 
 /** One bucket as the summary and timeseries routes return it. */
-export const ActivityRow = Type.Object({
+const ActivityRow = Type.Object({
   t: Type.Integer({ description: 'Bucket start, epoch ms (UTC), a multiple of 5 minutes.' }),
   ...(Object.fromEntries(
     INPUT_KINDS.map((k) => [k, Type.Integer({ minimum: 0, description: KIND_NAMES[k] })]),

@@ -6,7 +6,7 @@ import { type Static, Type } from 'typebox'
 import { SESSION_SCOPES } from '../../services/session-codes.ts'
 import { Timestamp } from './common.ts'
 
-export const SessionScopeName = Type.Union(
+const SessionScopeName = Type.Union(
   [Type.Literal(SESSION_SCOPES[0]), Type.Literal(SESSION_SCOPES[1])],
   {
     description:

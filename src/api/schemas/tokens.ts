@@ -6,12 +6,12 @@ import { SCOPES } from '../../domain/access.ts'
 import { EXPIRIES, TOKEN_FORMATS, type TokenInfo } from '../../services/tokens.ts'
 import { Nullable } from './common.ts'
 
-export const ScopeName = Type.Union(
+const ScopeName = Type.Union(
   SCOPES.map((s) => Type.Literal(s)),
   { description: `one of ${SCOPES.join(', ')}` },
 )
 
-export const ExpiryName = Type.Union(
+const ExpiryName = Type.Union(
   EXPIRIES.map((e) => Type.Literal(e)),
   { description: `one of ${EXPIRIES.join(', ')}` },
 )
@@ -19,7 +19,7 @@ export const ExpiryName = Type.Union(
 /** Largest request body a token route accepts. */
 export const TOKEN_BODY_LIMIT = 16 * 1024
 
-export const TokenFormatName = Type.Union(
+const TokenFormatName = Type.Union(
   TOKEN_FORMATS.map((f) => Type.Literal(f)),
   {
     description:

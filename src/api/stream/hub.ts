@@ -32,22 +32,6 @@ export interface Envelope {
   payload: unknown
 }
 
-/** Envelope types a client can subscribe to (besides those other tools push). */
-export const STREAM_TYPES = [
-  'DaemonStarted',
-  'DaemonShutdown',
-  'EventsInserted',
-  'EventsDeleted',
-  'AfkChanged',
-  'InputSample',
-  'LabelCreated',
-  'LabelUpdated',
-  'LabelDeleted',
-  'SettingsChanged',
-  'DevicesChanged',
-  'status',
-] as const
-
 export interface HubOptions {
   /** Bytes queued on a client's socket beyond which it is dropped (default 4 MB). */
   maxBufferedBytes?: number
@@ -190,6 +174,11 @@ export class StreamHub {
   }
 
   #onBus(message: BusMessage): void {
+    // A hook's `stream` action: its payload, as `HookFired`.
+    if (message.type === 'hook') {
+      this.broadcast(this.envelope('HookFired', message.payload))
+      return
+    }
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }
@@ -355,7 +344,7 @@ function sampleToWire(s: InputSample) {
 }
 
 /** A batch of changes as stream envelopes: one per kind of change, labels one each. */
-export function changesToEnvelopes(
+function changesToEnvelopes(
   changes: readonly Change[],
   envelope: (type: string, payload: unknown) => Envelope,
 ): Envelope[] {

@@ -12,7 +12,7 @@ export interface AfkPeriodInput {
   source?: string
 }
 
-export const AFK_SOURCE = 'daybook-afk'
+const AFK_SOURCE = 'daybook-afk'
 
 export class AfkTracker {
   readonly #timeoutMs: number

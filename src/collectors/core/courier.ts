@@ -5,6 +5,7 @@
  * waits with capped exponential backoff. What a request looks like is the payload's `Delivery`.
  */
 import type { Outbox } from './outbox.ts'
+import { count } from '../../domain/words.ts'
 
 /**
  * What a collector needs of a connection to a server: one HTTP exchange. The typed client
@@ -67,7 +68,7 @@ export interface CourierOptions<T> {
   target: string
   /** What it delivers, in log lines (`window events`). */
   what: string
-  /** How items are counted in log lines (`event(s)`). */
+  /** What one item is called in log lines (`event`; `events` for several). */
   unit: string
   clock: () => number
   log: (line: string) => void
@@ -171,7 +172,9 @@ export class Courier<T> {
     }
     if (!result.failure) {
       if (this.#failures > 0) {
-        log(`sent ${waiting.length} ${unit} to ${target} after ${this.#failures} failed attempt(s)`)
+        log(
+          `sent ${count(waiting.length, unit)} to ${target} after ${count(this.#failures, 'failed attempt')}`,
+        )
       }
       this.#failures = 0
       this.#retryAtMs = 0
@@ -180,7 +183,7 @@ export class Courier<T> {
     this.#failures++
     const wait = backoffMs(this.#failures, this.#o.retryBaseMs, this.#o.retryMaxMs)
     this.#retryAtMs = this.#o.clock() + wait
-    const kept = `${outbox.size} ${unit} kept in ${outbox.file}`
+    const kept = `${count(outbox.size, unit)} kept in ${outbox.file}`
     const retry = force
       ? 'they are sent at the next start'
       : `retrying in ${Math.ceil(wait / 1000)} s`

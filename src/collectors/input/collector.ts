@@ -20,6 +20,7 @@ import {
 import { type Connection, Courier, type Delivery } from '../core/courier.ts'
 import type { Outbox } from '../core/outbox.ts'
 import { type InputItem, newInputItem } from './deliveries.ts'
+import { count } from '../../domain/words.ts'
 
 /** Where input events come from: a global hook (uiohook), or a fake in tests. */
 export interface InputSource {
@@ -71,7 +72,7 @@ export class InputCollector {
       client: options.client,
       target: options.target,
       what: 'input counts',
-      unit: 'bucket(s)',
+      unit: 'bucket',
       clock: options.clock,
       log: options.log,
       onDelivered: (items, first) => this.#noteSent(items, first),
@@ -179,8 +180,8 @@ export class InputCollector {
     if (!first && (!this.#o.verbose || now - (this.#lastReportMs ?? 0) < this.#o.reportMs)) return
     const c = total.counts
     this.#o.log(
-      `${first ? 'connected: ' : ''}sent ${total.buckets} bucket(s) to ${this.#o.target} ` +
-        `(${c.kp} keys, ${c.lc + c.rc + c.mc} clicks, ${c.scroll} scrolls, ${c.mm} moves)` +
+      `${first ? 'connected: ' : ''}sent ${count(total.buckets, 'bucket')} to ${this.#o.target} ` +
+        `(${count(c.kp, 'key')}, ${count(c.lc + c.rc + c.mc, 'click')}, ${count(c.scroll, 'scroll')}, ${count(c.mm, 'move')})` +
         (first ? `; from now on every ${Math.round(this.#o.flushMs / 1000)} s` : ''),
     )
     this.#lastReportMs = now

@@ -27,7 +27,7 @@ export function newInputItem(bucketMs: number, counts: InputCounts): InputItem {
 }
 
 /** Buckets per `POST /v1/input` request (the route takes up to 10,000). */
-export const BUCKETS_PER_REQUEST = 1000
+const BUCKETS_PER_REQUEST = 1000
 
 /** Daybook's own format: `POST <path>` (`/v1/input`) in chunks. */
 export function daybookInputDelivery(path: string, source: string): Delivery<InputItem> {

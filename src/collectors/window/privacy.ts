@@ -9,7 +9,7 @@ import type { FocusedWindow } from './tracker.ts'
 /** What private and incognito windows say in their titles, in the common browsers. */
 const PRIVATE_TITLE = /(\bprivate browsing\b|\bincognito\b|\binprivate\b|\(private\)$)/i
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 export function defaultPrivacy(): PrivacyRules {
   return { excludeApps: [], excludeTitles: [], redactTitles: [], redactPrivate: true }

@@ -31,7 +31,7 @@ export interface WindowEvent {
   source_name: string
 }
 
-export const WINDOW_SOURCE = 'daybook-window'
+const WINDOW_SOURCE = 'daybook-window'
 
 /** Apps whose windows show web pages: their title's URL (if any) becomes the entity. */
 const BROWSERS =

@@ -82,7 +82,7 @@ export function formatFloat(x: number): string {
  * A JSON number from event data. JavaScript cannot tell `1` from `1.0` once parsed, so whole
  * numbers are written as integers (what watchers send), fractions as Rust writes floats.
  */
-export function formatDataNumber(x: number): string {
+function formatDataNumber(x: number): string {
   if (!Number.isFinite(x)) return 'null'
   if (Number.isInteger(x) && Math.abs(x) < 2 ** 64) return BigInt(x).toString()
   return formatFloat(x)

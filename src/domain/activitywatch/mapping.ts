@@ -16,7 +16,7 @@ import type { JsonObject } from './json.ts'
 import type { AwEvent } from './model.ts'
 
 /** The source names mapped events carry (ranked in the default `sourcePriority`). */
-export const AW_SOURCES = {
+const AW_SOURCES = {
   window: 'aw-watcher-window',
   web: 'aw-watcher-web',
   editor: 'aw-watcher-editor',
@@ -45,7 +45,7 @@ function text(data: JsonObject, key: string): string | undefined {
 }
 
 /** `aw-watcher-web-firefox_host` → `Firefox`; `Browser` when the id names none. */
-export function browserName(bucketId: string): string {
+function browserName(bucketId: string): string {
   const m = /^aw-watcher-web-([^_]+)/.exec(bucketId)
   const name = m?.[1]
   return name ? name.charAt(0).toUpperCase() + name.slice(1) : 'Browser'

@@ -5,12 +5,12 @@
  * float seconds on the wire.
  */
 
-export const NS_PER_SEC = 1_000_000_000n
+const NS_PER_SEC = 1_000_000_000n
 export const NS_PER_MS = 1_000_000n
 
 /** The instants an `i64` of nanoseconds can hold (1677-09-21 … 2262-04-11), as Rust's. */
-export const MIN_NS = -(2n ** 63n)
-export const MAX_NS = 2n ** 63n - 1n
+const MIN_NS = -(2n ** 63n)
+const MAX_NS = 2n ** 63n - 1n
 
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
@@ -57,7 +57,7 @@ export function formatTimestamp(ns: bigint): string {
 }
 
 /** As `formatTimestamp` but with `+00:00`, as chrono's `to_rfc3339()` writes (`TIMEINTERVAL`). */
-export function formatRfc3339(ns: bigint): string {
+function formatRfc3339(ns: bigint): string {
   return `${formatBase(ns)}+00:00`
 }
 

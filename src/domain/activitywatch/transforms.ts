@@ -296,7 +296,7 @@ export function splitUrlEvent(e: AwEvent): AwEvent {
 /** A classification rule: `none` never matches; a regex matches any (selected) string value. */
 export type Rule = { type: 'none' } | { type: 'regex'; regex: RegExp; selectKeys: string[] | null }
 
-export function ruleMatches(rule: Rule, e: AwEvent): boolean {
+function ruleMatches(rule: Rule, e: AwEvent): boolean {
   if (rule.type === 'none') return false
   const values =
     rule.selectKeys === null

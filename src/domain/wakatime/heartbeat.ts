@@ -99,11 +99,6 @@ export function categoryName(category: string): string {
     .join(' ')
 }
 
-/** WakaTime's name of a Daybook category (lower case), the inverse of `categoryName`. */
-export function wakatimeCategory(name: string): string {
-  return name.toLowerCase()
-}
-
 /** True when the heartbeat's names depend on the heartbeat before it. */
 export function hasPlaceholder(h: Pick<Heartbeat, 'type' | 'project' | 'branch' | 'language'>) {
   if (h.type === 'url' || h.type === 'domain') return false
@@ -159,7 +154,7 @@ export function sameNames(a: HeartbeatNames, b: HeartbeatNames): boolean {
 }
 
 /** How far in the future a heartbeat may be (Wakapi's bound; clocks of two machines differ). */
-export const HEARTBEAT_MAX_FUTURE_MS = 3_600_000
+const HEARTBEAT_MAX_FUTURE_MS = 3_600_000
 
 /**
  * Why a heartbeat's time cannot be accepted, or undefined when it can. Old heartbeats are fine:

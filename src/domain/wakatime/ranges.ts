@@ -30,7 +30,7 @@ const RANGES = {
 export type RangeName = keyof typeof RANGES
 
 /** How WakaTime words each range. */
-export const RANGE_TEXT: Record<RangeName, string> = {
+const RANGE_TEXT: Record<RangeName, string> = {
   today: 'Today',
   yesterday: 'Yesterday',
   last_24_hours: 'Last 24 Hours',

@@ -14,6 +14,7 @@ import type {
   DeviceStore,
   EventStore,
   HeartbeatStore,
+  HookStore,
   InputStore,
   LabelStore,
   SearchStore,
@@ -55,7 +56,8 @@ export type StoreCalls = {
   Calls<'status', StatusStore> &
   Calls<'search', SearchStore> &
   Calls<'aw', ActivityWatchStore> &
-  Calls<'heartbeats', HeartbeatStore>
+  Calls<'heartbeats', HeartbeatStore> &
+  Calls<'hooks', HookStore>
 
 export type StoreMethod = keyof StoreCalls
 

@@ -17,6 +17,7 @@
  *    each device's latest heartbeat.
  * 7: events indexed by start alone (identity compared by the writer), not by (start, id); hour
  *    cells indexed by project.
+ * 8: hook rules and their state, the hooks' firing log, the do-not-disturb settings.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

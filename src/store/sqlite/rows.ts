@@ -61,7 +61,7 @@ const COLUMNS = `id, device_id, start_ms, end_ms, source_id, category_id, app_id
  * The one overlap query: short events by their start (an index range of at most an hour before
  * the range), long events by their end (a small partial index).
  */
-export const OVERLAP_SQL = (columns: string) => `
+const OVERLAP_SQL = (columns: string) => `
   SELECT ${columns} FROM events
   WHERE start_ms >= $start - ${SHORT_EVENT_MS} AND start_ms < $end
     AND (end_ms > $start OR start_ms >= $start) AND end_ms - start_ms <= ${SHORT_EVENT_MS}

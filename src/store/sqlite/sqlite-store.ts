@@ -150,6 +150,7 @@ export class SqliteStore implements Store {
   readonly search: Store['search']
   readonly activitywatch: Store['activitywatch']
   readonly heartbeats: Store['heartbeats']
+  readonly hooks: Store['hooks']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -238,6 +239,18 @@ export class SqliteStore implements Store {
       insert: w('heartbeats.insert'),
       list: r('heartbeats.list'),
       machines: r('heartbeats.machines'),
+    }
+    this.hooks = {
+      list: r('hooks.list'),
+      replace: w('hooks.replace'),
+      saveState: w('hooks.saveState'),
+      updateActions: w('hooks.updateActions'),
+      log: r('hooks.log'),
+      logCount: r('hooks.logCount'),
+      closeRunning: w('hooks.closeRunning'),
+      pruneLog: w('hooks.pruneLog'),
+      dnd: r('hooks.dnd'),
+      saveDnd: w('hooks.saveDnd'),
     }
   }
 

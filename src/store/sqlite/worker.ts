@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { DaybookError } from '../../domain/errors.ts'
 import { ActivityWatchTables } from './activitywatch.ts'
 import { Connection } from './connection.ts'
+import { HookTables } from './hooks.ts'
 import type { Call, StoreCalls } from './calls.ts'
 import { unpackEvents } from './event-batch.ts'
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
@@ -52,6 +53,7 @@ const c = opened as Connection
 const reader = new Reader(c)
 const writer = options.role === 'writer' ? new Writer(c) : undefined
 const aw = new ActivityWatchTables(c)
+const hooks = new HookTables(c)
 const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
@@ -99,6 +101,12 @@ function w(): Writer {
 function awWrite(): ActivityWatchTables {
   w()
   return aw
+}
+
+/** The hooks' tables, for a write (refused by a reader worker). */
+function hooksWrite(): HookTables {
+  w()
+  return hooks
 }
 
 const handlers: StoreCalls = {
@@ -192,6 +200,20 @@ const handlers: StoreCalls = {
     w().insertHeartbeats(heartbeats, receivedMs, options),
   'heartbeats.list': (range, limit) => reader.heartbeats(range, limit),
   'heartbeats.machines': () => reader.heartbeatMachines(),
+  'hooks.list': () => hooks.list(),
+  'hooks.replace': (list) => {
+    hooksWrite().replace(list)
+  },
+  'hooks.saveState': (id, state, fired) => hooksWrite().saveState(id, state, fired),
+  'hooks.updateActions': (logId, updates) => hooksWrite().updateActions(logId, updates),
+  'hooks.log': (q) => hooks.log(q),
+  'hooks.logCount': (hookId) => hooks.logCount(hookId),
+  'hooks.closeRunning': () => hooksWrite().closeRunning(),
+  'hooks.pruneLog': (keep) => hooksWrite().pruneLog(keep),
+  'hooks.dnd': () => hooks.dnd(),
+  'hooks.saveDnd': (config) => {
+    hooksWrite().saveDnd(config)
+  },
 }
 
 function failure(id: number, err: unknown): Extract<Reply, { ok: false }> {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test'
 import { mergeHeartbeat, pulsetimeNs } from '../../../src/domain/activitywatch/heartbeat.ts'
 import { formatFloat, writeJson } from '../../../src/domain/activitywatch/json.ts'
 import type { AwEvent } from '../../../src/domain/activitywatch/model.ts'
-import { compileRegex } from '../../../src/domain/activitywatch/query/evaluate.ts'
+import { compileRegex } from '../../../src/domain/activitywatch/query/values.ts'
 import { parseQuery } from '../../../src/domain/activitywatch/query/parse.ts'
 import {
   periodUnion,

@@ -15,7 +15,13 @@
  *    without a token (for ActivityWatch's own web UI), and the daemon warns about it.
  * Errors are `{"message": …}`, ActivityWatch's shape.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
 import {
   type Access,
   type Authenticator,
@@ -56,15 +62,15 @@ export interface AwAppOptions {
   hostCheck?: boolean
   /** Browser origins allowed besides extensions: Daybook's own and the configured ones. */
   origins?: () => readonly string[]
-  logger?: boolean | { level: string }
+  logger?: FastifyServerOptions['logger']
 }
 
 /** aw-watcher-web's id in the Chrome Web Store. */
-export const AW_WATCHER_WEB_CHROME = 'chrome-extension://nglaklhklhcoonedhgnpgddginnjdadi'
+const AW_WATCHER_WEB_CHROME = 'chrome-extension://nglaklhklhcoonedhgnpgddginnjdadi'
 
 const FIREFOX_EXTENSION = /^moz-extension:\/\/[0-9a-z-]+$/i
 
-export const UNAUTHORIZED_AW =
+const UNAUTHORIZED_AW =
   'this ActivityWatch route needs a Daybook token: send "Authorization: Bearer <token>" ' +
   '(daybook token --help), or serve with --aw-open'
 
@@ -86,6 +92,8 @@ declare module 'fastify' {
 export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // As on the main listener: requests are not logged one by one.
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: {
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,

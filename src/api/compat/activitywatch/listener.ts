@@ -3,14 +3,11 @@
  * (ActivityWatch's 5600 by default), always on the loopback address: watchers run on the same
  * machine, and its token-free watcher routes must not be reachable from the network.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Server } from 'node:http'
 import type { Authenticator } from '../../../domain/access.ts'
 import type { DaybookContext } from '../../context.ts'
 import { buildAwApp } from './app.ts'
-
-/** ActivityWatch's port, where its watchers and clients look. */
-export const AW_DEFAULT_PORT = 5600
 
 export interface AwListenerOptions {
   daybook: DaybookContext
@@ -19,7 +16,8 @@ export interface AwListenerOptions {
   open: boolean
   /** Daybook's own browser origins and the configured ones. */
   origins: () => readonly string[]
-  logLevel: string
+  /** The daemon's logger options (the same on every listener). */
+  logger: NonNullable<FastifyServerOptions['logger']>
   /** Called with the listener's server before it listens (the daemon's limits and timeouts). */
   prepare?: (server: Server) => void
 }
@@ -37,7 +35,7 @@ export async function listenActivityWatch(options: AwListenerOptions): Promise<A
     authenticator: options.authenticator,
     open: options.open,
     origins: options.origins,
-    logger: { level: options.logLevel },
+    logger: options.logger,
   })
   options.prepare?.(app.server)
   try {

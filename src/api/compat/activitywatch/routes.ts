@@ -28,7 +28,7 @@ import { checkJsonDepth } from '../../json-body.ts'
 import { runQueryRequest } from './query.ts'
 
 /** The ActivityWatch server version Daybook answers as (its API level), and Daybook's own. */
-export const AW_VERSION = `v0.14.0 (daybook ${DAYBOOK_VERSION})`
+const AW_VERSION = `v0.14.0 (daybook ${DAYBOOK_VERSION})`
 
 /** Longest settings key, as aw-server-rust. */
 const MAX_SETTING_KEY = 128
@@ -125,7 +125,7 @@ function importBody(request: FastifyRequest): unknown {
  * The first part of a multipart body (the web UI uploads one file, field `buckets.json`). Enough
  * of RFC 7578 for that: parts are split on the boundary, headers end at the first blank line.
  */
-export function multipartFile(body: Buffer, contentType: string): string | undefined {
+function multipartFile(body: Buffer, contentType: string): string | undefined {
   const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
   const boundary = m?.[1] ?? m?.[2]
   if (!boundary) return undefined

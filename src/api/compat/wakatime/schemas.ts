@@ -142,7 +142,7 @@ export const Entry = Open(
   'WakaTimeEntry',
 )
 
-export const GrandTotal = Open(
+const GrandTotal = Open(
   {
     total_seconds: Type.Number(),
     digital: Type.String(),
@@ -154,7 +154,7 @@ export const GrandTotal = Open(
   'WakaTimeGrandTotal',
 )
 
-export const SummaryData = Open(
+const SummaryData = Open(
   {
     grand_total: GrandTotal,
     categories: Type.Array(Entry),

@@ -65,7 +65,7 @@ export function editorName(source: string): string {
 }
 
 /** The daemon's own operating system, by Daybook's names. */
-export function ownOs(): string {
+function ownOs(): string {
   switch (os.platform()) {
     case 'darwin':
       return 'macOS'

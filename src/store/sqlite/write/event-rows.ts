@@ -3,6 +3,7 @@ import type { StatementSync } from 'node:sqlite'
 import type { Change } from '../../../domain/changes.ts'
 import { type NewActivityEvent, spanSeconds } from '../../../domain/events.ts'
 import type { Connection } from '../connection.ts'
+import { ChangePacker, unpackChanges } from '../event-batch.ts'
 import type { DimensionWriter } from '../dimensions.ts'
 
 /**
@@ -53,35 +54,29 @@ export class EventRows {
   }
 }
 
-/** The change-feed entry of an event stored or extended at `seq`. */
+/**
+ * The change-feed entry of one event stored or extended at `seq`, outside a batch (a derived
+ * event): built by the batch's own `ChangePacker` and read back by `unpackChanges`, so every
+ * event change has one builder and one reader.
+ */
 export function eventChange(
   seq: number,
-  id: string,
+  id: Uint8Array,
   device: string,
   e: Omit<NewActivityEvent, 'device' | 'entityType' | 'projectPath'>,
   dims: DimensionWriter,
   entity: number,
   project: number,
 ): Change {
-  return {
+  const one = new ChangePacker(1)
+  one.add(
     seq,
-    kind: 'event',
-    op: 'upsert',
-    event: {
-      id,
-      device,
-      startMs: e.startMs,
-      endMs: e.endMs,
-      durationSec: e.durationSec ?? spanSeconds(e.startMs, e.endMs),
-      category: e.category,
-      app: e.app,
-      entity: e.entity,
-      entityType: dims.extra('entity', entity),
-      project: e.project,
-      projectPath: dims.extra('project', project),
-      branch: e.branch,
-      language: e.language,
-      source: e.source,
-    },
-  }
+    id,
+    device,
+    e,
+    e.durationSec ?? spanSeconds(e.startMs, e.endMs),
+    dims.extra('entity', entity),
+    dims.extra('project', project),
+  )
+  return unpackChanges(one.finish([]))[0] as Change
 }

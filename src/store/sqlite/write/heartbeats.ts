@@ -166,7 +166,7 @@ class Derivation {
       this.#maxEnd = Math.max(this.#maxEnd, e.endMs)
       if (this.#withChanges) {
         this.#tx.changes.add(
-          eventChange(seq, uuidStringify(d.id), stream.deviceName ?? '', e, dims, entity, project),
+          eventChange(seq, d.id, stream.deviceName ?? '', e, dims, entity, project),
         )
       }
     }
