@@ -27,6 +27,10 @@ export interface DaemonOptions {
   configDir: string
   /** Also serve ActivityWatch's API. */
   aw: boolean
+  /** More environment for the daemon (the fuzzer's model server). */
+  env?: Record<string, string>
+  /** Options for node itself, before the script (the fuzzer's `--inspect`). */
+  nodeArgs?: string[]
 }
 
 /** One daemon process. */
@@ -41,6 +45,7 @@ export class DaemonProcess {
     this.child = spawn(
       process.execPath,
       [
+        ...(options.nodeArgs ?? []),
         MAIN,
         'serve',
         '--port',
@@ -54,7 +59,11 @@ export class DaemonProcess {
         ...(options.aw ? ['--aw', '--aw-port', '0'] : []),
       ],
       {
-        env: cleanEnv({ DAYBOOK_TOKEN: TOKEN, GET_RATE_LIMIT_MAX_REQUESTS: '1000000000' }),
+        env: cleanEnv({
+          DAYBOOK_TOKEN: TOKEN,
+          GET_RATE_LIMIT_MAX_REQUESTS: '1000000000',
+          ...options.env,
+        }),
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     )
@@ -79,7 +88,7 @@ export class DaemonProcess {
         throw new Error(`the daemon exited before it was ready: ${this.#stderr.trim()}`)
       }
       const d = readDiscovery(this.#options.dataDir)
-      const line = /listening on (.*)/.exec(this.#stderr)?.[1]
+      const line = /^daybook .* listening on (.*)$/m.exec(this.#stderr)?.[1]
       if (d !== undefined && d.pid === this.child.pid && d.port !== null && line !== undefined) {
         const aw = /http:\/\/127\.0\.0\.1:(\d+) \(ActivityWatch API\)/.exec(line)?.[1]
         const live = {

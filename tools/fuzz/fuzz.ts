@@ -1,25 +1,18 @@
 /**
- * The fuzzer: the whole API (as the daemon builds it, on a real SQLite file, with ActivityWatch's
- * listener and a model server for the chat) receiving generated requests through `inject`, every
- * token scope and none. Any 5xx is a failure: fast-check shrinks the request that caused it and
- * it is printed as an `inject` call, ready to paste into a test. The process's RSS, measured
- * after a warm-up (every operation once, so lazily loaded modules are in) and again after the
- * run, must stay within 50 MB.
+ * The fuzzer: a real daemon (`daybook serve --aw`, its own process on a temporary data dir, a
+ * model server for the chat) receiving generated requests over real sockets on both listeners,
+ * with tokens of every scope and none. Any 5xx, or a request the daemon never answers, is a
+ * failure: fast-check shrinks the request that caused it and it is printed as an `inject` call,
+ * ready to paste into a test. The daemon's RSS, read after a warm-up (every operation a few
+ * times, so lazily loaded modules are in) and again after the run, must stay within 50 MB.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
-import { buildApp } from '../../src/api/app.ts'
-import { buildAwApp } from '../../src/api/compat/activitywatch/app.ts'
-import {
-  StaticKeyAuthenticator,
-  ensureDefaultToken,
-  fileDefaultToken,
-} from '../../src/auth/default-token.ts'
-import { openStore } from '../../src/store/open.ts'
+import WebSocket from 'ws'
+import { DaemonProcess, type Live } from '../crash/daemon.ts'
 import { startModelServer } from './model-server.ts'
 import {
   ACTIVITYWATCH,
@@ -43,6 +36,7 @@ export interface FuzzOptions {
 
 export interface FuzzFailure {
   request: FuzzRequest
+  /** The status, or 0 when the daemon gave no answer. */
   status: number
   body: string
   /** The request as an `inject` call for a test. */
@@ -56,70 +50,160 @@ export interface FuzzReport {
   statuses: Record<string, number>
   operations: number
   failure: FuzzFailure | undefined
-  /** Requests the HTTP layer could not even be handed (an invalid URL or header). */
+  /** Requests Node's HTTP client refuses to send (a character a URL or header cannot hold). */
   unsendable: number
+  /** Requests that got no answer, but an answer below 500 when sent again on a new connection. */
+  noAnswerOnce: number
+  /** The first of those: the error and the request line. */
+  firstNoAnswer: string | undefined
+  /** The daemon's resident set after the warm-up and after the run. */
   rssBeforeMb: number
   rssAfterMb: number
-  /** The JavaScript heap in use (main thread), to tell a leak of objects from native memory. */
-  heapBeforeMb: number
-  heapAfterMb: number
   ms: number
 }
+
+/** How often `progress` hears of the run (with the daemon's RSS after a collection), in requests. */
+const PROGRESS_EVERY = 5_000
 
 /** The RSS limit growth of a run. */
 export const RSS_GROWTH_LIMIT_MB = 50
 
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as (() => void) | undefined
-  gc?.()
-  gc?.()
+/** How long one request may go unanswered before it counts as a hang (a finding). */
+const ANSWER_TIMEOUT_MS = 120_000
+
+/**
+ * Runs a full garbage collection in the daemon through its inspector (it is started with
+ * `--inspect` on a loopback port), so its RSS is measured without garbage that merely awaits
+ * collection. The inspector is detached again: a daemon with one attached waits for it at exit.
+ */
+async function collectGarbage(daemon: DaemonProcess): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(daemon.stderr)?.[1]
+  if (url === undefined)
+    throw new Error(`the daemon's inspector is not listening: ${daemon.stderr}`)
+  const ws = new WebSocket(url)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  for (let id = 1; id <= 2; id++) {
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (data: WebSocket.RawData) => {
+        const bytes = Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.isBuffer(data)
+            ? data
+            : Buffer.from(data)
+        const m = JSON.parse(bytes.toString()) as { id?: number; error?: { message: string } }
+        if (m.id !== id) return
+        ws.off('message', onMessage)
+        if (m.error) reject(new Error(m.error.message))
+        else resolve()
+      }
+      ws.on('message', onMessage)
+      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }))
+    })
+  }
+  await new Promise<void>((resolve) => {
+    ws.once('close', () => resolve())
+    ws.close()
+  })
 }
 
-function memoryMb(): { rss: number; heap: number } {
-  collectGarbage()
-  const m = process.memoryUsage()
-  return { rss: m.rss / (1024 * 1024), heap: m.heapUsed / (1024 * 1024) }
+/** A process's resident set, from `/proc` (Linux), in MB. */
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return kb === undefined ? Number.NaN : Number(kb) / 1024
+}
+
+interface Answer {
+  status: number
+  body: string
+}
+
+/** One request over a real socket. Throws `Unsendable` when Node's client refuses it. */
+class Unsendable extends Error {}
+
+function sendHttp(
+  port: number,
+  agent: http.Agent | undefined,
+  localAddress: string,
+  r: { method: string; url: string; headers: Record<string, string>; payload: string | undefined },
+  /** Keep the whole body (else its first 4 KB: enough to show a failure). */
+  whole = false,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let req: http.ClientRequest
+    try {
+      req = http.request({
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        method: r.method,
+        path: r.url,
+        // Node's client frames a GET's or DELETE's body with nothing at all: the daemon would
+        // read it as the next request (and answer that with a second 400).
+        headers:
+          r.payload === undefined
+            ? r.headers
+            : { ...r.headers, 'content-length': String(Buffer.byteLength(r.payload)) },
+        ...(agent ? { agent } : { agent: false }),
+        timeout: ANSWER_TIMEOUT_MS,
+      })
+    } catch (err) {
+      reject(new Unsendable(String(err)))
+      return
+    }
+    req.on('response', (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        if (whole || body.length < 4096) body += d
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)))
+    req.on('error', (err) => {
+      // A kept-alive socket the server closed just as it was reused: the request never reached
+      // the daemon (Node's documented race), so it goes again on a new connection.
+      if (req.reusedSocket && agent !== undefined) {
+        sendHttp(port, undefined, localAddress, r, whole).then(resolve, reject)
+      } else reject(err)
+    })
+    req.end(r.payload)
+  })
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-fuzz-'))
   const model = await startModelServer()
-  const store = await openStore({ driver: 'sqlite', file: path.join(dir, 'daybook.db') })
-  await store.migrate()
-  const defaultToken = fileDefaultToken(
-    path.join(dir, 'config', 'auth.token'),
-    ensureDefaultToken(path.join(dir, 'config', 'auth.token')),
-  )
-  const authenticator = new StaticKeyAuthenticator(() => defaultToken.current())
-  const app = await buildApp({
-    store,
-    authenticator,
-    defaultToken,
-    // Guessed tokens would soon get nothing but 429s, and no route would be reached.
-    authFailureLimit: { limit: 1e9, windowMs: 60_000 },
-    llm: {
-      configFile: path.join(dir, 'config', 'llm.json'),
-      environment: { baseUrl: model.url, model: 'stub' },
-    },
+  const daemon = new DaemonProcess({
+    dataDir: path.join(dir, 'data'),
+    configDir: path.join(dir, 'config'),
+    aw: true,
+    env: { DAYBOOK_LLM_BASE_URL: model.url, DAYBOOK_LLM_MODEL: 'stub' },
+    nodeArgs: ['--inspect=127.0.0.1:0'],
   })
-  const aw = await buildAwApp({ daybook: app.daybook, authenticator })
+  // Keep-alive, a few sockets: the daemon's connection caps are not what is fuzzed here.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
   try {
-    await app.ready()
-    await aw.ready()
-    const tokens = await scopedTokens(app, defaultToken.current())
+    const live = await daemon.ready()
+    const pid = daemon.child.pid ?? 0
+    const tokens = await scopedTokens(live)
     const secret = (t: TokenChoice) =>
       t === 'admin'
-        ? defaultToken.current()
+        ? live.token
         : t === 'none'
           ? undefined
           : t === 'wrong'
             ? 'sk-not-a-token'
             : tokens[t]
+    // A wrong token counts against its address's budget of failed authentications (20 a
+    // minute): each goes from another loopback address, so most reach the route's checks.
+    let wrongFrom = 0
 
-    const send = async (r: FuzzRequest) => {
-      const target = r.listener === 'api' ? app : aw
+    const send = async (r: FuzzRequest, fresh = false): Promise<Answer> => {
       const headers = { ...r.headers }
       let url = r.url
       const key = secret(r.token)
@@ -139,24 +223,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
                     : `Bearer ${key}`
         }
       }
-      if (r.listener === 'activitywatch') headers.host ??= '127.0.0.1:5600'
-      return target.inject({
-        method: r.method as 'GET',
-        url,
-        headers,
-        ...(r.payload === undefined ? {} : { payload: r.payload }),
-      })
+      const port = r.listener === 'api' ? live.port : (live.awPort ?? 0)
+      const wrong = r.token === 'wrong'
+      const from = wrong ? `127.0.0.${2 + (wrongFrom++ % 250)}` : '127.0.0.1'
+      return sendHttp(port, wrong || fresh ? undefined : agent, from, { ...r, url, headers })
     }
 
-    const doc = (
-      await app.inject({
-        url: '/v1/openapi.json',
-        headers: { authorization: `Bearer ${defaultToken.current()}` },
-      })
-    ).json<{
+    const doc = JSON.parse(await fetchText(live, '/v1/openapi.json')) as {
       paths: Record<string, Record<string, object>>
       components?: { schemas?: Record<string, Schema> }
-    }>()
+    }
     const operations: Operation[] = [...operationsOf(doc), ...ACTIVITYWATCH, ...OTHERS].filter(
       (o) => options.only?.test(`${o.method} ${o.path}`) ?? true,
     )
@@ -171,29 +247,53 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         await send(r).catch(() => undefined)
       }
     }
-    const before = memoryMb()
+    await collectGarbage(daemon)
+    const rssBeforeMb = rssMb(pid)
 
     const statuses: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }
     let unsendable = 0
+    let noAnswerOnce = 0
+    let firstNoAnswer: string | undefined
     let sent = 0
     // The answer of the last request that failed: the shrunk one's, once shrinking is done (sent
     // again, it might not fail: how deep a stack overflows depends on who calls).
-    let lastFailed: { status: number; body: string } | undefined
+    let lastFailed: Answer | undefined
     const result = await fc.check(
       fc.asyncProperty(arbitrary, async (r) => {
-        let res
+        let res: Answer
         try {
           res = await send(r)
-        } catch {
-          unsendable++
-          return true
+        } catch (err) {
+          if (err instanceof Unsendable) {
+            unsendable++
+            return true
+          }
+          // No answer: sent again on a new connection. Answered then, it is counted (and the
+          // first such error kept for the report); unanswered again, the daemon died or hangs.
+          const again = await send(r, true).catch(() => undefined)
+          if (again !== undefined && again.status < 500) {
+            if (noAnswerOnce++ === 0)
+              firstNoAnswer = `${(err as Error).message}: ${r.method} ${r.url}`
+            return true
+          }
+          lastFailed = {
+            status: 0,
+            body: `no answer (${(err as Error).message}); the daemon ${daemon.running ? 'still runs' : `exited: ${daemon.stderr.slice(-2000)}`}`,
+          }
+          return false
         }
         sent++
-        statuses[`${Math.floor(res.statusCode / 100)}xx`] =
-          (statuses[`${Math.floor(res.statusCode / 100)}xx`] ?? 0) + 1
-        if (sent % 50_000 === 0) options.progress?.(`${sent} requests, ${statuses['5xx']} 5xx`)
-        if (res.statusCode < 500) return true
-        lastFailed = { status: res.statusCode, body: res.body }
+        const kind = `${Math.floor(res.status / 100)}xx`
+        statuses[kind] = (statuses[kind] ?? 0) + 1
+        if (sent % PROGRESS_EVERY === 0 && options.progress) {
+          await collectGarbage(daemon)
+          options.progress(
+            `${sent} requests, ${statuses['5xx']} 5xx, ${noAnswerOnce} answered when re-sent, ` +
+              `daemon RSS ${rssMb(pid).toFixed(0)} MB`,
+          )
+        }
+        if (res.status < 500) return true
+        lastFailed = res
         return false
       }),
       { numRuns: options.requests, seed: options.seed },
@@ -203,7 +303,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const [request] = result.counterexample
       failure = { request, ...(lastFailed ?? { status: 0, body: '' }), snippet: snippet(request) }
     }
-    const after = memoryMb()
+    let rssAfterMb = Number.NaN
+    if (daemon.running) {
+      await collectGarbage(daemon)
+      rssAfterMb = rssMb(pid)
+    }
     return {
       seed: options.seed,
       requests: sent,
@@ -211,34 +315,52 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       operations: operations.length,
       failure,
       unsendable,
-      rssBeforeMb: before.rss,
-      rssAfterMb: after.rss,
-      heapBeforeMb: before.heap,
-      heapAfterMb: after.heap,
+      noAnswerOnce,
+      firstNoAnswer,
+      rssBeforeMb,
+      rssAfterMb,
       ms: performance.now() - started,
     }
   } finally {
-    await aw.close()
-    await app.close()
+    agent.destroy()
+    await daemon.stop()
     await model.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-/** Tokens of every scope but admin (the default token is admin). */
-async function scopedTokens(
-  app: Awaited<ReturnType<typeof buildApp>>,
-  admin: string,
-): Promise<Record<string, string>> {
+/** A GET with the admin token; the body as text. */
+async function fetchText(live: Live, url: string): Promise<string> {
+  const res = await sendHttp(
+    live.port,
+    undefined,
+    '127.0.0.1',
+    {
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${live.token}` },
+      payload: undefined,
+    },
+    true,
+  )
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body}`)
+  return res.body
+}
+
+/** Tokens of every scope but admin (the daemon's token is admin). */
+async function scopedTokens(live: Live): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const acl of ['read_only', 'data', 'stream', 'ingest']) {
-    const res = await app.inject({
+    const res = await sendHttp(live.port, undefined, '127.0.0.1', {
       method: 'POST',
       url: '/v1/auth/tokens',
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { name: `fuzz ${acl}`, acl, expiry: 'never' },
+      headers: { authorization: `Bearer ${live.token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: `fuzz ${acl}`, acl, expiry: 'never' }),
     })
-    out[acl] = res.json<{ token: string }>().token
+    if (res.status !== 201 && res.status !== 200) {
+      throw new Error(`could not make a ${acl} token: ${res.status} ${res.body}`)
+    }
+    out[acl] = (JSON.parse(res.body) as { token: string }).token
   }
   return out
 }
