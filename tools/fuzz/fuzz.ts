@@ -28,6 +28,8 @@ import type { Schema } from './values.ts'
 export interface FuzzOptions {
   requests: number
   seed: number
+  /** Stops sending after this long (the run is then reported as far as it got). */
+  maxMs?: number
   /** Only the operations whose `METHOD /path` matches (all when not given). */
   only?: RegExp
   /** Told how far it got, now and then. */
@@ -296,7 +298,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         lastFailed = res
         return false
       }),
-      { numRuns: options.requests, seed: options.seed },
+      {
+        numRuns: options.requests,
+        seed: options.seed,
+        ...(options.maxMs === undefined
+          ? {}
+          : { interruptAfterTimeLimit: options.maxMs, markInterruptAsFailure: false }),
+      },
     )
     let failure: FuzzFailure | undefined
     if (result.failed && result.counterexample) {

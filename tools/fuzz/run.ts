@@ -1,7 +1,7 @@
 /**
- * `npm run fuzz -- [--requests N] [--seed N]`: generated requests against the whole API (see
- * `fuzz.ts`); prints the figures, and the first request answered with a 5xx (shrunk, as a test
- * line). Exits 1 on a 5xx or when RSS grew by more than the limit.
+ * `npm run fuzz -- [--requests N] [--seed N] [--minutes M] [--only RE]`: generated requests
+ * against the whole API (see `fuzz.ts`); prints the figures, and the first request answered with
+ * a 5xx (shrunk, as a test line). Exits 1 on a 5xx or when RSS grew by more than the limit.
  */
 import { parseArgs } from 'node:util'
 import { RSS_GROWTH_LIMIT_MB, runFuzz } from './fuzz.ts'
@@ -15,6 +15,7 @@ headers. Fails on any 5xx, printing the request, and when RSS grows by more than
 Options:
   --requests N   how many (default 20000)
   --seed N       fast-check's seed (default: random; printed)
+  --minutes M    stop after M minutes, reporting the requests sent by then
   --only RE      only the operations whose "METHOD /path" matches the regular expression
   -h, --help     this help
 `
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '20000' },
     seed: { type: 'string' },
     only: { type: 'string' },
+    minutes: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
@@ -36,11 +38,17 @@ if (!Number.isInteger(requests) || requests < 1) {
   process.stderr.write('fuzz: --requests must be a whole number of at least 1\n')
   process.exit(2)
 }
+const minutes = values.minutes === undefined ? undefined : Number(values.minutes)
+if (minutes !== undefined && !(minutes > 0)) {
+  process.stderr.write('fuzz: --minutes must be a number above 0\n')
+  process.exit(2)
+}
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed)
 process.stderr.write(`fuzz: ${requests} requests, seed ${seed}\n`)
 const r = await runFuzz({
   requests,
   seed,
+  ...(minutes === undefined ? {} : { maxMs: minutes * 60_000 }),
   ...(values.only === undefined ? {} : { only: new RegExp(values.only) }),
   progress: (line) => process.stderr.write(`fuzz: ${line}\n`),
 })
