@@ -138,6 +138,17 @@ export async function startDaemon(
   }
 }
 
+/** The ActivityWatch port the daemon printed ("… and http://127.0.0.1:N (ActivityWatch API)"). */
+export async function awPort(d: DaemonProcess): Promise<number> {
+  // It is printed just after daemon.json is written: waited for, however slow the machine.
+  for (;;) {
+    const m = /http:\/\/127\.0\.0\.1:(\d+) \(ActivityWatch API\)/.exec(d.stderr())
+    if (m) return Number(m[1])
+    if (d.child.exitCode !== null) throw new Error(`the daemon exited: ${d.stderr()}`)
+    await sleep(25)
+  }
+}
+
 export interface HttpResult {
   status: number
   headers: http.IncomingHttpHeaders

@@ -23,6 +23,8 @@ import type { HookServiceOptions } from '../services/hooks.ts'
 import { installErrorHandlers } from './errors.ts'
 import { BadRequestError } from '../domain/errors.ts'
 import { installAuth } from './plugins/auth.ts'
+import { installJsonParser } from './json-body.ts'
+import { trackStorageHealth } from './storage-health.ts'
 import { dashboardStatic } from './plugins/dashboard-static.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck, installHostConsistency } from './plugins/host-check.ts'
@@ -151,11 +153,22 @@ export const HTTP_TIMEOUTS = {
   keepAliveTimeout: 10_000,
 } as const
 
-/** Applies `HTTP_TIMEOUTS` to a server. */
-export function applyHttpTimeouts(server: Server): void {
-  server.headersTimeout = HTTP_TIMEOUTS.headersTimeout
-  server.requestTimeout = HTTP_TIMEOUTS.requestTimeout
+/**
+ * Applies request timeouts to a server, before it listens. Node checks them only every
+ * `connectionsCheckingInterval` (30 s by default), so a request dripping one header line every
+ * few seconds lived up to twice its limit; checked every second (or a tenth of a short limit),
+ * the limit holds however slowly the bytes come.
+ */
+export function applyHttpTimeouts(
+  server: Server,
+  timeouts: { headersTimeout: number; requestTimeout: number } = HTTP_TIMEOUTS,
+): void {
+  server.headersTimeout = timeouts.headersTimeout
+  server.requestTimeout = timeouts.requestTimeout
   server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeout
+  // A constructor option in Node's types, but read from the server when it starts listening.
+  ;(server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.max(50, Math.min(1000, Math.floor(timeouts.headersTimeout / 10)))
 }
 
 /** Routes served both at `/<path>` (Skopio's paths) and at `/v1/<path>`. */
@@ -201,6 +214,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       store: options.store,
       defaultToken: options.defaultToken,
       onError: (err, what) => app.log.error({ err }, what),
+      authFailureLimit: options.authFailureLimit,
       hooks: options.hooks,
       screenshotsDir: options.screenshotsDir,
     }),
@@ -209,18 +223,16 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   if (options.sync?.configDir !== undefined) app.daybook.syncSpoke.configure(options.sync.configDir)
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
+  trackStorageHealth(app, app.daybook.storage)
   // An empty JSON body is no body: routes that need none (a token refresh) accept it, and routes
   // that need one say which field is missing instead of "not valid JSON".
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8')
-    if (text.trim() === '') {
-      if (request.routeOptions.schema?.body === undefined) done(null, undefined)
-      else done(new BadRequestError('invalid_json', 'the body is empty; this route needs JSON'))
-      return
-    }
-    void parseJson(request, text, done)
+  installJsonParser(app, {
+    empty: (request) =>
+      request.routeOptions.schema?.body === undefined
+        ? { value: undefined }
+        : {
+            error: new BadRequestError('invalid_json', 'the body is empty; this route needs JSON'),
+          },
   })
   // Bodies are JSON only: a text/plain body is a 415 that says so, not a confusing schema error.
   app.removeContentTypeParser('text/plain')
@@ -255,8 +267,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     origins: options.corsOrigins ?? [],
   }
   await installCors(app, corsOptions)
-  const failureLimit = options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }
-  const authFailures = new RateLimiter({ ...failureLimit, clock })
+  const authFailures = app.daybook.authFailures
   installAuth(
     app,
     new AuthenticatorChain([options.authenticator, app.daybook.tokens, app.daybook.syncHub]),

@@ -31,6 +31,8 @@ import { SyncHub } from '../services/sync/hub.ts'
 import { SyncSpoke } from '../services/sync/spoke.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
+import { RateLimiter } from './rate-limiter.ts'
+import { StorageHealth } from './storage-health.ts'
 import type { StreamHub } from './stream/hub.ts'
 
 export type { Clock }
@@ -84,6 +86,13 @@ export class DaybookContext {
   readonly syncHub: SyncHub
   /** Sync, a spoke's side: the loops that push to and pull from its hub. */
   readonly syncSpoke: SyncSpoke
+  /**
+   * Failed authentications per client address: one budget for every listener of the daemon
+   * (the ActivityWatch listener counts into it too), so a second port gives no extra guesses.
+   */
+  readonly authFailures: RateLimiter
+  /** Whether the disk under the store takes writes (`/readyz` says why not). */
+  readonly storage = new StorageHealth()
   /** Hook rules: evaluated over the live data once the store is attached. */
   readonly hooks: HookService
   readonly hookSuggestions: HookSuggestions
@@ -99,6 +108,8 @@ export class DaybookContext {
     store?: Store | undefined
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
+    /** Failed authentications allowed per client address and window (default 20 a minute). */
+    authFailureLimit?: { limit: number; windowMs: number } | undefined
     hooks?: HookServiceOptions | undefined
     /** Where frames are kept (`<data dir>/screenshots`); undefined: none are. */
     screenshotsDir?: string | undefined
@@ -137,6 +148,10 @@ export class DaybookContext {
     })
     this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)
+    this.authFailures = new RateLimiter({
+      ...(options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }),
+      clock: this.clock,
+    })
     this.inputRetention = new InputRetention({
       store: () => this.#store,
       clock: options.clock,

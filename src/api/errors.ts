@@ -7,7 +7,13 @@
  * (`config.wire: 'openai'`) OpenAI's `{"error":{"message","type","param","code"}}`, both from the
  * same mapping (`toFramesResponse`, `toOpenAIResponse`).
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify'
 import {
   BadGatewayError,
   BadRequestError,
@@ -16,6 +22,7 @@ import {
   ForbiddenError,
   GatewayTimeoutError,
   GoneError,
+  InsufficientStorageError,
   MisdirectedError,
   NotFoundError,
   NotReadyError,
@@ -40,6 +47,7 @@ const STATUS = new Map<new (...args: never[]) => DaybookError, number>([
   [RateLimitedError, 429],
   [NotReadyError, 503],
   [StoreUnavailableError, 503],
+  [InsufficientStorageError, 507],
   [BadGatewayError, 502],
   [GatewayTimeoutError, 504],
 ])
@@ -169,6 +177,37 @@ function formatBytes(n: number): string {
   return `${n} bytes`
 }
 
+/** Failures of the disk under the database: logged once a minute, however many requests meet them. */
+const STORAGE_CODES = new Set(['disk_full', 'storage_error'])
+const storageLog = { lastMs: -Infinity, suppressed: 0 }
+
+/**
+ * Logs a failure answered with `status`: 5xx only. A full disk is logged once a minute with the
+ * count of failures since (collectors retrying every few seconds must not fill what is left of
+ * the disk with log lines); a refusal of the connection reserve is not logged (a flood would be
+ * logged line by line); anything else, each time.
+ */
+export function logFailure(log: FastifyBaseLogger, err: unknown, status: number): void {
+  if (status < 500) return
+  const code = err instanceof DaybookError ? err.code : undefined
+  if (code === 'connection_slots_full') return
+  if (code !== undefined && STORAGE_CODES.has(code)) {
+    const now = Date.now()
+    if (now - storageLog.lastMs < 60_000) {
+      storageLog.suppressed++
+      return
+    }
+    log.error(
+      { code, failedSinceLastLog: storageLog.suppressed },
+      `writes fail: ${(err as Error).message}`,
+    )
+    storageLog.lastMs = now
+    storageLog.suppressed = 0
+    return
+  }
+  log.error({ err }, 'request failed')
+}
+
 /** Installs the error and not-found handlers on an app. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -189,7 +228,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
         : wire === 'openai'
           ? toOpenAIResponse(mapped)
           : mapped
-    if (res.status >= 500) request.log.error({ err }, 'request failed')
+    logFailure(request.log, err, res.status)
     if (res.headers) void reply.headers(res.headers)
     return reply.code(res.status).send(res.body)
   })

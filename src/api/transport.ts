@@ -22,3 +22,29 @@ export function isUpgrade(headers: Record<string, unknown>): boolean {
   const upgrade = headers.upgrade
   return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket'
 }
+
+const authenticated = new WeakSet<IncomingMessage>()
+const reserved = new WeakSet<object>()
+
+/** Notes that a request presented a valid token (the connection limits keep its connection). */
+export function markAuthenticated(req: IncomingMessage): void {
+  authenticated.add(req)
+}
+
+/** True when the request presented a valid token. */
+export function isAuthenticated(req: IncomingMessage): boolean {
+  return authenticated.has(req)
+}
+
+/**
+ * Marks a connection let in from the reserve kept for token holders (every slot was taken): a
+ * request on it must present a valid token.
+ */
+export function markReservedConnection(socket: object): void {
+  reserved.add(socket)
+}
+
+/** True when the request came on a connection let in from the token reserve. */
+export function onReservedConnection(req: IncomingMessage): boolean {
+  return reserved.has(req.socket)
+}

@@ -76,6 +76,15 @@ function hasSpaceOrControl(value: string): boolean {
   return false
 }
 
+/**
+ * True when `value` holds anything but printable ASCII. The key travels in the Authorization
+ * header, which `fetch` refuses to send with other characters: each chat request was then a 502
+ * "cannot reach the model server" (the fuzzer found it).
+ */
+function hasNonAscii(value: string): boolean {
+  return /[^\x21-\x7e]/.test(value)
+}
+
 export class LlmConfig {
   readonly #file: string | undefined
   readonly #environment: LlmSettings
@@ -159,6 +168,13 @@ export class LlmConfig {
         throw new UnprocessableError(
           'invalid_value',
           `${key} must not contain spaces or control characters`,
+          key,
+        )
+      }
+      if (key === 'apiKey' && v !== undefined && hasNonAscii(v)) {
+        throw new UnprocessableError(
+          'invalid_value',
+          'apiKey must be printable ASCII (it is sent in a header)',
           key,
         )
       }

@@ -90,9 +90,13 @@ Access:
   GET_RATE_LIMIT_MAX_REQUESTS=N         GET /activity/summary requests allowed per client
   GET_RATE_LIMIT_WINDOW_SEC=N           address and window (default 30 per 60 s)
   DAYBOOK_MAX_CONNECTIONS=N             open TCP connections at once (default: the open-file
-                                        limit less 128 kept for the database, at most 1024)
+                                        limit less 160 kept for the database, at most 1024)
   DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS=N open TCP connections from one address (default 64);
-                                        beyond either cap a connection is closed at once
+                                        at a cap, connections that sent no whole request in
+                                        3 s close first, then idle ones; a few more slots are
+                                        kept for requests with a valid token (others get 503)
+  DAYBOOK_HEADERS_TIMEOUT_SEC=N         a request's headers must arrive within N s (default 30)
+  DAYBOOK_REQUEST_TIMEOUT_SEC=N         the whole request within N s (default 60); else 408
 
 Chat (/v1/chat/completions, OpenAI-compatible; the model server is any OpenAI-compatible one):
   DAYBOOK_LLM_BASE_URL=URL              e.g. http://127.0.0.1:11434/v1 (Ollama)

@@ -2,7 +2,7 @@
  * What `daybook serve` runs with: its settings (`settings.ts`) as the daemon uses them.
  */
 import path from 'node:path'
-import type { ConnectionLimits } from './connection-limits.ts'
+import { CONNECTION_GRACE_MS, type ConnectionLimits, tokenReserveFor } from './connection-limits.ts'
 import { ConfigError } from './load.ts'
 import { isLoopback, normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths } from './paths.ts'
@@ -39,7 +39,10 @@ export interface DaemonConfig {
   corsOrigins: string[]
   /** Advertise `_daybook._tcp` over mDNS. */
   mdns: boolean
-  /** Caps on open TCP connections (DAYBOOK_MAX_CONNECTIONS[_PER_ADDRESS]). */
+  /**
+   * Caps on open TCP connections (DAYBOOK_MAX_CONNECTIONS[_PER_ADDRESS]) and how long a request
+   * may take to arrive (DAYBOOK_HEADERS_TIMEOUT_SEC, DAYBOOK_REQUEST_TIMEOUT_SEC).
+   */
   connectionLimits: ConnectionLimits
   /** Serve ActivityWatch's API on its own loopback port. */
   aw: boolean
@@ -159,7 +162,15 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
     allowedHosts: s.allowHosts.map((h) => normaliseHostName(h) ?? h),
     corsOrigins: s.corsOrigins.map((o) => normaliseOrigin(o) ?? o),
     mdns: s.mdns,
-    connectionLimits: { total: s.maxConnections, perAddress: s.maxConnectionsPerAddress },
+    connectionLimits: {
+      total: s.maxConnections,
+      perAddress: s.maxConnectionsPerAddress,
+      tokenReserve: tokenReserveFor(s.maxConnections),
+      graceMs: CONNECTION_GRACE_MS,
+      // The headers are part of the request: their limit never exceeds the whole one's.
+      headersTimeoutMs: Math.min(s.headersTimeoutSec, s.requestTimeoutSec) * 1000,
+      requestTimeoutMs: s.requestTimeoutSec * 1000,
+    },
     aw: s.aw,
     awPort: s.awPort,
     awOpen: s.awOpen,

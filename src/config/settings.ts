@@ -141,6 +141,8 @@ export const Settings = Type.Object({
   awOpen: switchFrom('--aw-open', 'DAYBOOK_AW_OPEN'),
   maxConnections: count('DAYBOOK_MAX_CONNECTIONS'),
   maxConnectionsPerAddress: count('DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS'),
+  headersTimeoutSec: wholeFrom('DAYBOOK_HEADERS_TIMEOUT_SEC', 1, 3600, 30),
+  requestTimeoutSec: wholeFrom('DAYBOOK_REQUEST_TIMEOUT_SEC', 1, 3600, 60),
 
   // serve: a hub of devices that sync (see src/services/sync/).
   hub: switchFrom('--hub'),
@@ -253,6 +255,8 @@ export const COMMAND_SETTINGS = {
     'tlsSelfSigned',
     'behindProxy',
     'publicNames',
+    'headersTimeoutSec',
+    'requestTimeoutSec',
     'token',
     'ingestKey',
     'publicActivitySummary',

@@ -25,6 +25,7 @@ import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { buildDaemonApi } from './api.ts'
 import { hubCertificate, hubIdentity } from './hub.ts'
+import { ConnectionGate } from './connection-limits.ts'
 import { holdDataDir, prepareDataDir, restrictDatabaseMode } from './data-dir.ts'
 import { closeServer, listenAw, listenSocket, listenTcp } from './listeners.ts'
 import { startMdns } from './mdns.ts'
@@ -91,8 +92,11 @@ export async function startDaemon(
     const store = await opening
 
     // 3. The listeners.
-    const port = config.tcp ? await listenTcp(app, config, warn) : undefined
-    if (config.socket !== undefined) socketServer = await listenSocket(config.socket, handler, app)
+    const gate = new ConnectionGate(config.connectionLimits)
+    const port = config.tcp ? await listenTcp(app, config, warn, gate) : undefined
+    if (config.socket !== undefined) {
+      socketServer = await listenSocket(config.socket, handler, app, config)
+    }
     if (config.hub && port !== undefined) {
       app.daybook.syncHub.enable(hubIdentity(config, port, tls))
     }
@@ -113,7 +117,7 @@ export async function startDaemon(
     // 5. ActivityWatch's API.
     let aw: AwListener | undefined
     if (config.aw) {
-      aw = await listenAw(app, config, authenticator, port, warn)
+      aw = await listenAw(app, config, authenticator, port, warn, gate)
       const listener = aw
       started.push(() => listener.close())
     }

@@ -9,7 +9,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { type DaybookApp, applyHttpTimeouts } from '../api/app.ts'
 import { type AwListener, listenActivityWatch } from '../api/compat/activitywatch/listener.ts'
-import { limitConnections } from './connection-limits.ts'
+import type { ConnectionGate } from './connection-limits.ts'
 import { markUnixSocketRequest } from '../api/transport.ts'
 import type { Authenticator } from '../domain/access.ts'
 import { type DaemonConfig, allowedHostNames } from '../config/daemon-config.ts'
@@ -18,13 +18,26 @@ import { LOOPBACK_HOSTS, isLoopback } from '../config/network.ts'
 import { daemonLogger } from './log.ts'
 import { StartError } from './start-error.ts'
 
-/** Listens on `config.host:config.port`; resolves to the bound port. */
+/** The request timeouts of a listener, from the daemon's configuration. */
+function timeouts(config: DaemonConfig) {
+  return {
+    headersTimeout: config.connectionLimits.headersTimeoutMs,
+    requestTimeout: config.connectionLimits.requestTimeoutMs,
+  }
+}
+
+/**
+ * Listens on `config.host:config.port`; resolves to the bound port. `gate` holds the connection
+ * limits every TCP listener of the daemon shares.
+ */
 export async function listenTcp(
   app: DaybookApp,
   config: DaemonConfig,
   warn: (line: string) => void,
+  gate: ConnectionGate,
 ): Promise<number> {
-  limitConnections(app.server, config.connectionLimits)
+  applyHttpTimeouts(app.server, timeouts(config))
+  gate.watch(app.server)
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (err) {
@@ -60,6 +73,7 @@ export async function listenSocket(
   socketPath: string,
   handler: http.RequestListener,
   app: DaybookApp,
+  config: DaemonConfig,
 ): Promise<http.Server> {
   try {
     ensurePrivateDir(path.dirname(socketPath))
@@ -76,7 +90,7 @@ export async function listenSocket(
     markUnixSocketRequest(req)
     handler(req, res)
   })
-  applyHttpTimeouts(server)
+  applyHttpTimeouts(server, timeouts(config))
   server.on('upgrade', (req, socket, head) => {
     markUnixSocketRequest(req)
     app.server.emit('upgrade', req, socket, head)
@@ -124,6 +138,7 @@ export async function listenAw(
   authenticator: Authenticator,
   port: number | undefined,
   warn: (line: string) => void,
+  gate: ConnectionGate,
 ): Promise<AwListener> {
   const own = port === undefined ? [] : [...LOOPBACK_HOSTS, ...allowedHostNames(config)]
   try {
@@ -134,6 +149,10 @@ export async function listenAw(
       open: config.awOpen,
       origins: () => [...own.map((h) => `http://${h}:${port}`), ...config.corsOrigins],
       logger: daemonLogger(config.logLevel, config.logFormat),
+      prepare: (server) => {
+        applyHttpTimeouts(server, timeouts(config))
+        gate.watch(server)
+      },
     })
     if (config.awOpen) {
       warn(

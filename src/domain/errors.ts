@@ -51,6 +51,12 @@ export class RateLimitedError extends DaybookError {
   }
 }
 
+/**
+ * The disk holding the data is full: nothing of the write was stored, and writes resume once
+ * there is room, without a restart. HTTP 507.
+ */
+export class InsufficientStorageError extends DaybookError {}
+
 /** The daemon is up but not ready to serve this (store not yet open). HTTP 503. */
 export class NotReadyError extends DaybookError {}
 

@@ -6,7 +6,8 @@
  *
  * The AW row commits first, then its timeline event. A crash between the two leaves the AW row
  * without its timeline view until the watcher's next heartbeat, which the client retries anyway
- * (it got no answer) and which maps to the same timeline event; nothing acknowledged is lost.
+ * (it got no answer) and which maps to the same timeline event; an import retried maps every
+ * event it holds again. Nothing acknowledged is lost.
  */
 import { INCOGNITO, type Mapped, mapEvent } from '../domain/activitywatch/mapping.ts'
 import type { AwBucket, AwBucketRecord, AwEvent, JsonValue } from '../domain/activitywatch/model.ts'
@@ -211,7 +212,11 @@ export class ActivityWatchService {
       const redacted = events.map((e) => redactIncognito(bucket.type, e))
       const result = await this.#aw.importBucket(bucket, redacted)
       const stored = await this.#record(bucket.id)
-      await this.#map(stored, result.inserted)
+      // Every event of the import, not only those new to the bucket: an import cut off by a
+      // crash after its AW rows committed left them without their timeline view, and importing
+      // it again (what a client that got no answer does) skips them as known. Mapping is
+      // idempotent: a view already there is a duplicate. (Found by the crash harness.)
+      await this.#map(stored, redacted)
       inserted += result.inserted.length
       duplicates += events.length - result.inserted.length
     }

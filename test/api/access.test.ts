@@ -20,7 +20,7 @@ test('readyz is 503 until the store is attached, and data routes say not_ready',
   t.after(() => app.close())
   const ready = await app.inject('/readyz')
   assert.equal(ready.statusCode, 503)
-  assert.deepEqual(ready.json(), { ok: false, ready: false })
+  assert.deepEqual(ready.json(), { ok: false, ready: false, reason: 'the daemon is starting' })
   const apps = await app.inject({ url: '/apps', headers: { authorization: 'Bearer secret' } })
   assert.equal(apps.statusCode, 503)
   assert.equal(apps.json().code, 'not_ready')

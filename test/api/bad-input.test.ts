@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { MAX_DURATION_SEC } from '../../src/api/schemas/events.ts'
 import { countRows, eventInput, startApp } from '../helpers.ts'
 
 interface Case {
@@ -174,6 +175,25 @@ const cases: Case[] = [
     status: 422,
     code: 'invalid_body',
     mentions: 'body/0/duration',
+  },
+  {
+    // 2^53 was stored and then could not be read back: every read of the day was a 500.
+    name: 'event duration past ten years',
+    method: 'POST',
+    url: '/events',
+    payload: [eventInput({ duration: 2 ** 53 })],
+    status: 422,
+    code: 'invalid_body',
+    mentions: 'body/0/duration must be whole seconds from 0 to 315360000',
+  },
+  {
+    name: 'AFK duration past ten years',
+    method: 'POST',
+    url: '/afk',
+    payload: [{ afk_start: '2025-09-11T12:00:00Z', duration: MAX_DURATION_SEC + 1 }],
+    status: 422,
+    code: 'invalid_body',
+    mentions: 'body/0/duration must be whole seconds from 0 to 315360000',
   },
   {
     name: 'AFK missing start',
@@ -416,4 +436,20 @@ test('unknown routes are JSON 404s (behind the token)', async (t) => {
   assert.equal(res.json().code, 'not_found')
   const anonymous = await app.inject({ method: 'GET', url: '/v1/nothing-here' })
   assert.equal(anonymous.statusCode, 401)
+})
+
+test('a duration of exactly ten years is stored and read back', async (t) => {
+  const { call } = await startApp(t)
+  const posted = await call({
+    method: 'POST',
+    url: '/events',
+    payload: [eventInput({ duration: MAX_DURATION_SEC })],
+  })
+  assert.equal(posted.json().inserted, 1, posted.body)
+  const res = await call({ url: `/events?${DAY}` })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.deepEqual(
+    res.json().Flat.map((e: { duration: number }) => e.duration),
+    [MAX_DURATION_SEC],
+  )
 })

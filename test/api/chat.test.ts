@@ -264,6 +264,9 @@ test('the settings: the key is never returned or logged, and is stored 0600', as
     { baseUrl: 'http://user:pass@host/v1' },
     { baseUrl: 'not a url' },
     { apiKey: 'two words' },
+    // Not sendable in a header: every chat request was a 502.
+    { apiKey: 'sk-clé' },
+    { apiKey: 'sk-𝄞' },
     { other: 1 },
   ]) {
     const res = await d2.call({ method: 'POST', url: '/v1/settings/llm-config', payload })

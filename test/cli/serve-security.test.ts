@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { readFileSync, statSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { resolveServeConfig } from '../../src/cli/serve.ts'
@@ -170,40 +169,4 @@ describe('daybook serve: Host and CORS settings', () => {
       assert.ok(help.stdout.includes(word), word)
     }
   })
-})
-
-test('idle connections beyond the caps are closed at once; the Unix socket still answers', async (t) => {
-  const d = await startDaemon(t, ['--socket'], {
-    env: { DAYBOOK_MAX_CONNECTIONS: '6', DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS: '4' },
-  })
-  const port = d.discovery.port ?? 0
-  const sockets: net.Socket[] = []
-  t.after(() => {
-    for (const s of sockets) s.destroy()
-  })
-  /** Opens an idle connection from `local`; resolves with whether the daemon kept it open. */
-  const open = (local: string) =>
-    new Promise<boolean>((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1', localAddress: local })
-      sockets.push(s)
-      s.once('close', () => resolve(false))
-      s.on('error', () => resolve(false))
-      s.once('connect', () => {
-        // A kept connection answers a request; a dropped one closes instead.
-        s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n')
-        s.once('data', () => resolve(true))
-      })
-    })
-  for (let i = 0; i < 4; i++) assert.equal(await open('127.0.0.1'), true)
-  assert.equal(await open('127.0.0.1'), false, 'the fifth from one address')
-  assert.equal(await open('127.0.0.2'), true)
-  assert.equal(await open('127.0.0.3'), true)
-  assert.equal(await open('127.0.0.4'), false, 'the seventh in all')
-  const socketPath = d.discovery.socket ?? ''
-  assert.equal((await request({ socketPath }, { path: '/healthz' })).status, 200)
-  // Closing idle connections makes room again.
-  for (const s of sockets.splice(0)) s.destroy()
-  let back = false
-  while (!back) back = await open('127.0.0.1')
-  assert.equal(back, true)
 })

@@ -19,9 +19,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { isLoopback } from '../../config/network.ts'
 import { type Access, type Authenticator, type Principal, allows } from '../../domain/access.ts'
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../domain/errors.ts'
+import {
+  ForbiddenError,
+  NotReadyError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '../../domain/errors.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
-import { isUnixSocketRequest, isUpgrade } from '../transport.ts'
+import {
+  isUnixSocketRequest,
+  isUpgrade,
+  markAuthenticated,
+  onReservedConnection,
+} from '../transport.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -122,6 +132,25 @@ export async function authenticateCounted(
   return undefined
 }
 
+export const SLOTS_FULL_MESSAGE =
+  'every connection slot is taken: this connection came from the reserve kept for clients with ' +
+  'a valid token, and this request presented none (the Unix socket needs no slot)'
+
+/**
+ * Tells the connection limits what a request presented: a valid token keeps its connection; on a
+ * connection let in from the token reserve, a request without one is refused (503), whatever
+ * route it asks for, and the connection closes after the answer.
+ */
+export function noteConnectionPrincipal(
+  request: FastifyRequest,
+  principal: Principal | undefined,
+): void {
+  if (principal) markAuthenticated(request.raw)
+  else if (onReservedConnection(request.raw)) {
+    throw new NotReadyError('connection_slots_full', SLOTS_FULL_MESSAGE)
+  }
+}
+
 /** Installs the auth hook; `failures` counts presented tokens that were not valid. */
 export function installAuth(
   app: FastifyInstance,
@@ -130,7 +159,7 @@ export function installAuth(
 ): void {
   app.addHook('onRequest', async (request) => {
     const access = routeAccess(request)
-    if (access === 'public') return
+    if (access === 'public' && !onReservedConnection(request.raw)) return
     const client = failureKey(request)
     const { config } = request.routeOptions
     const frames = !request.is404 && config.wire === 'frames'
@@ -143,6 +172,8 @@ export function installAuth(
         ? config.presentedKey(request)
         : presentedToken(request, queryToken)
     const principal = await authenticateCounted(authenticator, failures, client, secret)
+    noteConnectionPrincipal(request, principal)
+    if (access === 'public') return
     if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
     if (!allows(principal.scope, access)) {
       if (frames) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)

@@ -39,8 +39,9 @@ export function installHostCheck(app: FastifyInstance, allow: readonly string[])
 
 /**
  * Refuses requests whose target host is ambiguous, on every listener: two Host headers (a proxy
- * and the daemon could each read a different one), or an absolute-form target naming another
- * host than the Host header. RFC 9112 asks for a 400 in both cases.
+ * and the daemon could each read a different one), an empty one (Node refuses a missing Host
+ * header of HTTP/1.1 with a 400, but lets an empty one through), or an absolute-form target
+ * naming another host than the Host header. RFC 9112 asks for a 400 in each case.
  */
 export function installHostConsistency(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
@@ -49,6 +50,9 @@ export function installHostConsistency(app: FastifyInstance): void {
     for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'host') hosts++
     if (hosts > 1) {
       throw new BadRequestError('invalid_host', 'the request has more than one Host header')
+    }
+    if (hosts === 1 && (request.headers.host ?? '').trim() === '') {
+      throw new BadRequestError('invalid_host', 'the Host header is empty')
     }
     const target = request.raw.url ?? ''
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {

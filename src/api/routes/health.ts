@@ -33,29 +33,44 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async () => ({ ok: true as const }),
   )
 
-  const Ready = Type.Object({ ok: Type.Boolean(), ready: Type.Boolean() })
+  const Ready = Type.Object({
+    ok: Type.Boolean(),
+    ready: Type.Boolean(),
+    reason: Type.Optional(Type.String({ description: 'Why not ready, when it is not.' })),
+  })
   app.get(
     '/readyz',
     {
       config: { access: 'public' },
       schema: {
         summary:
-          'Readiness: 200 once the store is open and migrated and its database answers; 503 before, and while a PostgreSQL database cannot be reached',
+          'Readiness: 200 once the store is open and migrated, its database answers and its disk takes writes; 503 with the reason otherwise (starting, a PostgreSQL database that cannot be reached, a full disk)',
         tags: ['health'],
         security: [],
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
+      const { daybook } = app
+      if (!daybook.ready) {
+        return reply.code(503).send({ ok: false, ready: false, reason: 'the daemon is starting' })
+      }
       // One small read proves the database answers (a PostgreSQL server may be down or cut off
       // while the daemon runs); a load balancer then sends requests to another daemon meanwhile.
-      const ready =
-        app.daybook.ready &&
-        (await app.daybook.store.changes.last().then(
-          () => true,
-          () => false,
-        ))
-      return reply.code(ready ? 200 : 503).send({ ok: ready, ready })
+      const answers = await daybook.store.changes.last().then(
+        () => true,
+        () => false,
+      )
+      if (!answers) {
+        return reply
+          .code(503)
+          .send({ ok: false, ready: false, reason: 'the database does not answer' })
+      }
+      const problem = daybook.storage.problem(daybook.store.location)
+      if (problem !== undefined) {
+        return reply.code(503).send({ ok: false, ready: false, reason: problem })
+      }
+      return reply.code(200).send({ ok: true, ready: true })
     },
   )
 }

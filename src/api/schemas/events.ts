@@ -32,13 +32,25 @@ const DeviceName = Type.Optional(
   }),
 )
 
+/**
+ * The largest duration a client may state (ten years, in seconds): stored as given, a larger one
+ * (2^53) could not be read back as a number (the fuzzer found the 500).
+ */
+export const MAX_DURATION_SEC = 315_360_000
+
 /** Skopio's `EventInput` (snake_case), plus an optional `device`. */
 export const EventInput = Type.Object(
   {
     timestamp: Type.Optional(Nullable(Timestamp)),
     end_timestamp: Type.Optional(Nullable(Timestamp)),
     duration: Type.Optional(
-      Nullable(Type.Integer({ minimum: 0, description: 'Seconds; informational.' })),
+      Nullable(
+        Type.Integer({
+          minimum: 0,
+          maximum: MAX_DURATION_SEC,
+          description: 'whole seconds from 0 to 315360000 (ten years); informational',
+        }),
+      ),
     ),
     category: Name(256, 'e.g. Coding, Browsing'),
     app_name: Name(1024),
@@ -104,7 +116,15 @@ const AfkInput = Type.Object(
   {
     afk_start: Timestamp,
     afk_end: Type.Optional(Nullable(Timestamp)),
-    duration: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'Seconds.' }))),
+    duration: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 0,
+          maximum: MAX_DURATION_SEC,
+          description: 'whole seconds from 0 to 315360000 (ten years)',
+        }),
+      ),
+    ),
     device: DeviceName,
     source: Type.Optional(
       Type.String({

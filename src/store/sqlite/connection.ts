@@ -107,11 +107,24 @@ export class Connection {
     return Number(this.stmt(sql).run(params).changes)
   }
 
-  close(checkpoint: boolean): void {
-    if (!this.db.isOpen) return
+  /**
+   * Closes the connection; `checkpoint` first folds the WAL back into the main file, so the
+   * database is one self-contained file at rest. A checkpoint that fails (no room on the disk to
+   * grow the main file) leaves both files as they were: the WAL still holds every committed
+   * write and is applied at the next open. The close goes on, and the failure is returned.
+   */
+  close(checkpoint: boolean): Error | undefined {
+    if (!this.db.isOpen) return undefined
     this.#statements.clear()
-    // Fold the WAL back into the main file so the database is one self-contained file at rest.
-    if (checkpoint) this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    let failed: Error | undefined
+    if (checkpoint) {
+      try {
+        this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      } catch (err) {
+        failed = err as Error
+      }
+    }
     this.db.close()
+    return failed
   }
 }

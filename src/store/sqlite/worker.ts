@@ -18,6 +18,7 @@ import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts'
 import { backupInto } from './backup.ts'
 import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
+import { storageError } from './storage-errors.ts'
 import { Writer } from './writer.ts'
 import { pendingChanges, syncChanges, syncClients, syncCursors } from './sync.ts'
 
@@ -61,6 +62,7 @@ const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION
 let timer: NodeJS.Timeout | undefined
+let lastRefreshLog = -Infinity
 
 /**
  * Keeps the rollups current: once the earliest dirty slot has settled, recomputes settled slots a
@@ -80,7 +82,12 @@ function scheduleRollups(): void {
         else scheduleRollups()
       } catch (err) {
         // A failed refresh leaves the slots dirty: answers stay exact, and the next write retries.
-        console.error('daybook store: rollup refresh failed:', err)
+        // On a full disk every write retries it: said once a minute, not each time.
+        const now = Date.now()
+        if (now - lastRefreshLog >= 60_000) {
+          lastRefreshLog = now
+          console.error('daybook store: rollup refresh failed:', storageError(err, c.file) ?? err)
+        }
       }
     },
     Math.max(0, at - Date.now()),
@@ -132,7 +139,14 @@ const handlers: StoreCalls = {
   close: () => {
     closed = true
     clearTimeout(timer)
-    c.close(options.role === 'writer')
+    const failed = c.close(options.role === 'writer')
+    if (failed) {
+      console.error(
+        `daybook store: could not fold the write-ahead log into ${c.file} at close ` +
+          `(${(storageError(failed, c.file) ?? failed).message}); it is kept beside the ` +
+          'database and applied at the next start: nothing is lost',
+      )
+    }
     return null
   },
 
@@ -261,7 +275,9 @@ if (opened)
       if (!handler) throw new Error(`unknown store call ${call.method}`)
       reply = { id: call.id, ok: true, value: handler(...(call.args as unknown[])) }
     } catch (err) {
-      reply = failure(call.id, err)
+      // A full or failing disk is a typed error (507), not a crash: the transaction was rolled
+      // back whole, and the next call tries again.
+      reply = failure(call.id, storageError(err, options.file) ?? err)
     }
     port.postMessage(reply)
     if (call.method === 'close') port.close()

@@ -11,8 +11,7 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { type DaemonProcess, startDaemon } from '../../daemon.ts'
+import { awPort, startDaemon } from '../../daemon.ts'
 
 const CLIENT_DIR = path.join(import.meta.dirname, 'client')
 const INSTALLED = existsSync(path.join(CLIENT_DIR, 'node_modules', 'aw-client', 'package.json'))
@@ -57,17 +56,6 @@ type AWClientCtor = new (
 function loadClient(): AWClientCtor {
   const require = createRequire(path.join(CLIENT_DIR, 'package.json'))
   return (require('aw-client') as { AWClient: AWClientCtor }).AWClient
-}
-
-/** The ActivityWatch port the daemon printed ("… and http://127.0.0.1:N (ActivityWatch API)"). */
-async function awPort(d: DaemonProcess): Promise<number> {
-  // It is printed just after daemon.json is written: waited for, however slow the machine.
-  for (;;) {
-    const m = /http:\/\/127\.0\.0\.1:(\d+) \(ActivityWatch API\)/.exec(d.stderr())
-    if (m) return Number(m[1])
-    if (d.child.exitCode !== null) throw new Error(`the daemon exited: ${d.stderr()}`)
-    await sleep(25)
-  }
 }
 
 function status(err: unknown): number | undefined {

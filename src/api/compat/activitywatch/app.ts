@@ -28,13 +28,20 @@ import {
   AuthenticatorChain,
   allows,
 } from '../../../domain/access.ts'
-import { ForbiddenError, UnauthorizedError } from '../../../domain/errors.ts'
+import { BadRequestError, ForbiddenError, UnauthorizedError } from '../../../domain/errors.ts'
 import type { ActivityWatchService } from '../../../services/activitywatch.ts'
 import type { DaybookContext } from '../../context.ts'
-import { toErrorResponse } from '../../errors.ts'
-import { authenticateCounted, failureKey, presentedToken } from '../../plugins/auth.ts'
+import { logFailure, toErrorResponse } from '../../errors.ts'
+import { installJsonParser } from '../../json-body.ts'
+import { trackStorageHealth } from '../../storage-health.ts'
+import {
+  authenticateCounted,
+  failureKey,
+  noteConnectionPrincipal,
+  presentedToken,
+} from '../../plugins/auth.ts'
+import { onReservedConnection } from '../../transport.ts'
 import { LOOPBACK_HOSTS, hostHeaderName } from '../../plugins/host-check.ts'
-import { RateLimiter } from '../../rate-limiter.ts'
 import { activityWatchRoutes } from './routes.ts'
 
 declare module 'fastify' {
@@ -55,8 +62,6 @@ export interface AwAppOptions {
   hostCheck?: boolean
   /** Browser origins allowed besides extensions: Daybook's own and the configured ones. */
   origins?: () => readonly string[]
-  /** Failed authentications allowed per client address and window (default 20 a minute). */
-  authFailureLimit?: { limit: number; windowMs: number }
   logger?: FastifyServerOptions['logger']
 }
 
@@ -104,14 +109,13 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
   // One service with the main API: imports there and watchers here share its bucket cache.
   const service = daybook.activitywatch
   const authenticator = new AuthenticatorChain([options.authenticator, daybook.tokens])
-  const failures = new RateLimiter({
-    ...(options.authFailureLimit ?? { limit: 20, windowMs: 60_000 }),
-    clock: daybook.clock,
-  })
+  // The daemon's one budget of failed authentications per address, shared with the main API.
+  const failures = daybook.authFailures
   const open = options.open ?? false
 
   const authorize = async (request: FastifyRequest, access: Access): Promise<void> => {
-    if (open || access === 'public') return
+    const reserved = onReservedConnection(request.raw)
+    if ((open || access === 'public') && !reserved) return
     // The same rule as the main API: counted per address (loopback as one), a valid token
     // never refused by the limit.
     const principal = await authenticateCounted(
@@ -120,6 +124,8 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
       failureKey(request),
       presentedToken(request, false),
     )
+    noteConnectionPrincipal(request, principal)
+    if (open || access === 'public') return
     if (!principal) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_AW)
     if (!allows(principal.scope, access)) {
       throw new ForbiddenError(
@@ -132,10 +138,11 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = toErrorResponse(err)
-    if (mapped.status >= 500) request.log.error({ err }, 'ActivityWatch request failed')
+    logFailure(request.log, err, mapped.status)
     if (mapped.headers) void reply.headers(mapped.headers)
     return reply.code(mapped.status).send({ message: mapped.body.message })
   })
+  trackStorageHealth(app, daybook.storage)
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -193,6 +200,11 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
     await authorize(request, request.routeOptions.config.awAccess ?? 'admin')
   })
 
+  // JSON within the depth limit (a deep heartbeat would overflow the stack handing it to the
+  // store); an empty JSON body is refused as ActivityWatch refuses it.
+  installJsonParser(app, {
+    empty: () => ({ error: new BadRequestError('invalid_json', 'the JSON body is empty') }),
+  })
   // Raw bodies for the settings routes: aw-client@0.3.7 posts string values unencoded, as forms.
   for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {

@@ -4,6 +4,7 @@
  * machine, and its token-free watcher routes must not be reachable from the network.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
 import type { Authenticator } from '../../../domain/access.ts'
 import type { DaybookContext } from '../../context.ts'
 import { buildAwApp } from './app.ts'
@@ -17,6 +18,8 @@ export interface AwListenerOptions {
   origins: () => readonly string[]
   /** The daemon's logger options (the same on every listener). */
   logger: NonNullable<FastifyServerOptions['logger']>
+  /** Called with the listener's server before it listens (the daemon's limits and timeouts). */
+  prepare?: (server: Server) => void
 }
 
 export interface AwListener {
@@ -34,6 +37,7 @@ export async function listenActivityWatch(options: AwListenerOptions): Promise<A
     origins: options.origins,
     logger: options.logger,
   })
+  options.prepare?.(app.server)
   try {
     await app.listen({ host: '127.0.0.1', port: options.port })
   } catch (err) {

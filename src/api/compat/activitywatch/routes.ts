@@ -24,6 +24,7 @@ import {
 import { NS_PER_MS, parseTimestamp } from '../../../domain/activitywatch/time.ts'
 import { BadRequestError } from '../../../domain/errors.ts'
 import { DAYBOOK_VERSION } from '../../../version.ts'
+import { checkJsonDepth } from '../../json-body.ts'
 import { runQueryRequest } from './query.ts'
 
 /** The ActivityWatch server version Daybook answers as (its API level), and Daybook's own. */
@@ -112,6 +113,7 @@ function importBody(request: FastifyRequest): unknown {
   if (text === undefined) {
     throw new BadRequestError('invalid_import', 'the multipart body holds no file to import')
   }
+  checkJsonDepth(text, 'the uploaded file')
   try {
     return JSON.parse(text) as unknown
   } catch {
@@ -356,6 +358,7 @@ export async function activityWatchRoutes(app: FastifyInstance): Promise<void> {
       typeof value === 'string' &&
       request.headers['content-type']?.startsWith('application/json') !== true
     ) {
+      checkJsonDepth(value, 'the setting')
       try {
         value = JSON.parse(value) as JsonValue
       } catch {

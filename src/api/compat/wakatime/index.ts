@@ -5,25 +5,14 @@
  * (`daybook wakatime setup` does it).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { BadRequestError } from '../../../domain/errors.ts'
+import { installJsonParser } from '../../json-body.ts'
 import { wakatimeIngestRoutes } from './ingest.ts'
 import { wakatimeReadRoutes } from './reads.ts'
 
 export const wakatimeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The browser extension posts its JSON as text/plain (a fetch with a string body); so do some
   // scripts that send no content type at all. Here, every body is read as JSON.
-  app.addContentTypeParser(['text/plain', '*'], { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8')
-    if (text.trim() === '') {
-      done(null, undefined)
-      return
-    }
-    try {
-      done(null, JSON.parse(text))
-    } catch {
-      done(new BadRequestError('invalid_json', 'request body is not valid JSON'), undefined)
-    }
-  })
+  installJsonParser(app, { types: ['text/plain', '*'], empty: () => ({ value: undefined }) })
   await app.register(wakatimeIngestRoutes)
   await app.register(wakatimeReadRoutes)
 }

@@ -204,9 +204,35 @@ export type Expr =
 
 const BINARY = new Set<TokenType>(['+', '-', '*', '/', '%', '=='])
 
+/**
+ * How deep a query may nest: brackets, calls, lists, dicts, blocks and chains of operators. The
+ * parser and the evaluator recurse once per level; a query 3,000 parentheses deep overflowed the
+ * stack (a 500) before this limit.
+ */
+export const MAX_QUERY_DEPTH = 100
+
 /** Parses query text into its statements. */
 export function parseQuery(source: string): Expr[] {
   const tokens = tokenize(source)
+  const tooDeep = (at: Position) =>
+    new QueryError(
+      'ParsingError',
+      `the query nests more than ${MAX_QUERY_DEPTH} levels deep (brackets, calls, blocks or chained operators)`,
+      at,
+    )
+  // How deep each expression is, so a tree the evaluator would recurse too far into is refused.
+  const depths = new WeakMap<Expr, number>()
+  const deep = <T extends Expr>(e: T, children: readonly Expr[]): T => {
+    const d = 1 + children.reduce((m, c) => Math.max(m, depths.get(c) ?? 1), 0)
+    if (d > MAX_QUERY_DEPTH) throw tooDeep(e.at)
+    depths.set(e, d)
+    return e
+  }
+  // How deep the parser itself is in brackets and blocks (it recurses before any node exists).
+  let nesting = 0
+  const enter = (at: Position) => {
+    if (++nesting > MAX_QUERY_DEPTH) throw tooDeep(at)
+  }
   let p = 0
   const peek = (k = 0): Token => tokens[Math.min(p + k, tokens.length - 1)] as Token
   const next = (): Token => {
@@ -245,7 +271,8 @@ export function parseQuery(source: string): Expr[] {
     let e: Expr
     if (t.type === 'return') {
       next()
-      e = { kind: 'return', value: assign(), at: t.at }
+      const value = assign()
+      e = deep({ kind: 'return', value, at: t.at }, [value])
     } else {
       e = assign()
     }
@@ -254,9 +281,10 @@ export function parseQuery(source: string): Expr[] {
   }
 
   function block(): Expr[] {
-    expect('{', '"{" to open the block')
+    enter(expect('{', '"{" to open the block').at)
     const body = statements('}')
     expect('}', '"}" to close the block')
+    nesting--
     return body
   }
 
@@ -271,7 +299,10 @@ export function parseQuery(source: string): Expr[] {
       const elseAt = next().at
       branches.push({ cond: { kind: 'bool', value: true, at: elseAt }, body: block() })
     }
-    return { kind: 'if', branches, at }
+    return deep(
+      { kind: 'if', branches, at },
+      branches.flatMap((b) => [b.cond, ...b.body]),
+    )
   }
 
   function assign(): Expr {
@@ -279,7 +310,8 @@ export function parseQuery(source: string): Expr[] {
     if (t.type === 'ident' && peek(1).type === '=') {
       next()
       next()
-      return { kind: 'assign', name: t.text, value: binop(), at: t.at }
+      const value = binop()
+      return deep({ kind: 'assign', name: t.text, value, at: t.at }, [value])
     }
     return binop()
   }
@@ -288,7 +320,11 @@ export function parseQuery(source: string): Expr[] {
     let left = operand()
     while (BINARY.has(peek().type)) {
       const op = next()
-      left = { kind: 'binary', op: op.type as BinaryOp, left, right: operand(), at: op.at }
+      const right = operand()
+      left = deep({ kind: 'binary', op: op.type as BinaryOp, left, right, at: op.at }, [
+        left,
+        right,
+      ])
     }
     return left
   }
@@ -309,11 +345,21 @@ export function parseQuery(source: string): Expr[] {
 
   function operand(): Expr {
     const t = next()
+    enter(t.at)
+    try {
+      return value(t)
+    } finally {
+      nesting--
+    }
+  }
+
+  function value(t: Token): Expr {
     switch (t.type) {
       case 'ident':
         if (peek().type === '(') {
           next()
-          return { kind: 'call', name: t.text, args: list(')'), at: t.at }
+          const args = list(')')
+          return deep({ kind: 'call', name: t.text, args, at: t.at }, args)
         }
         return { kind: 'var', name: t.text, at: t.at }
       case 'number':
@@ -322,20 +368,27 @@ export function parseQuery(source: string): Expr[] {
         return { kind: 'string', value: t.value as string, at: t.at }
       case 'bool':
         return { kind: 'bool', value: t.value as boolean, at: t.at }
-      case '[':
-        return { kind: 'list', items: list(']'), at: t.at }
+      case '[': {
+        const items = list(']')
+        return deep({ kind: 'list', items, at: t.at }, items)
+      }
       case '{': {
         const entries: [string, Expr][] = []
         if (peek().type === '}') {
           next()
-          return { kind: 'dict', entries, at: t.at }
+          return deep({ kind: 'dict', entries, at: t.at }, [])
         }
         for (;;) {
           const key = expect('string', 'a string key')
           expect(':', '":" after the key')
           entries.push([key.value as string, binop()])
           const sep = next()
-          if (sep.type === '}') return { kind: 'dict', entries, at: t.at }
+          if (sep.type === '}') {
+            return deep(
+              { kind: 'dict', entries, at: t.at },
+              entries.map(([, e]) => e),
+            )
+          }
           if (sep.type !== ',') throw unexpected(sep, '"," or "}"')
         }
       }

@@ -1,0 +1,389 @@
+/**
+ * The fuzzer: a real daemon (`daybook serve --aw`, its own process on a temporary data dir, a
+ * model server for the chat) receiving generated requests over real sockets on both listeners,
+ * with tokens of every scope and none. Any 5xx, or a request the daemon never answers, is a
+ * failure: fast-check shrinks the request that caused it and it is printed as an `inject` call,
+ * ready to paste into a test. The daemon's RSS, read after a warm-up (every operation a few
+ * times, so lazily loaded modules are in) and again after the run, must stay within 50 MB.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import fc from 'fast-check'
+import WebSocket from 'ws'
+import { DaemonProcess, type Live } from '../crash/daemon.ts'
+import { startModelServer } from './model-server.ts'
+import {
+  ACTIVITYWATCH,
+  type FuzzRequest,
+  OTHERS,
+  type Operation,
+  type TokenChoice,
+  operationsOf,
+  requestOf,
+} from './targets.ts'
+import type { Schema } from './values.ts'
+
+export interface FuzzOptions {
+  requests: number
+  seed: number
+  /** Stops sending after this long (the run is then reported as far as it got). */
+  maxMs?: number
+  /** Only the operations whose `METHOD /path` matches (all when not given). */
+  only?: RegExp
+  /** Told how far it got, now and then. */
+  progress?: (line: string) => void
+}
+
+export interface FuzzFailure {
+  request: FuzzRequest
+  /** The status, or 0 when the daemon gave no answer. */
+  status: number
+  body: string
+  /** The request as an `inject` call for a test. */
+  snippet: string
+}
+
+export interface FuzzReport {
+  seed: number
+  requests: number
+  /** Answers by class: 2xx, 3xx, 4xx, 5xx. */
+  statuses: Record<string, number>
+  operations: number
+  failure: FuzzFailure | undefined
+  /** Requests Node's HTTP client refuses to send (a character a URL or header cannot hold). */
+  unsendable: number
+  /** Requests that got no answer, but an answer below 500 when sent again on a new connection. */
+  noAnswerOnce: number
+  /** The first of those: the error and the request line. */
+  firstNoAnswer: string | undefined
+  /** The daemon's resident set after the warm-up and after the run. */
+  rssBeforeMb: number
+  rssAfterMb: number
+  ms: number
+}
+
+/** How often `progress` hears of the run (with the daemon's RSS after a collection), in requests. */
+const PROGRESS_EVERY = 5_000
+
+/** The RSS limit growth of a run. */
+export const RSS_GROWTH_LIMIT_MB = 50
+
+/** How long one request may go unanswered before it counts as a hang (a finding). */
+const ANSWER_TIMEOUT_MS = 120_000
+
+/**
+ * Runs a full garbage collection in the daemon through its inspector (it is started with
+ * `--inspect` on a loopback port), so its RSS is measured without garbage that merely awaits
+ * collection. The inspector is detached again: a daemon with one attached waits for it at exit.
+ */
+async function collectGarbage(daemon: DaemonProcess): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(daemon.stderr)?.[1]
+  if (url === undefined)
+    throw new Error(`the daemon's inspector is not listening: ${daemon.stderr}`)
+  const ws = new WebSocket(url)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  for (let id = 1; id <= 2; id++) {
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (data: WebSocket.RawData) => {
+        const bytes = Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.isBuffer(data)
+            ? data
+            : Buffer.from(data)
+        const m = JSON.parse(bytes.toString()) as { id?: number; error?: { message: string } }
+        if (m.id !== id) return
+        ws.off('message', onMessage)
+        if (m.error) reject(new Error(m.error.message))
+        else resolve()
+      }
+      ws.on('message', onMessage)
+      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }))
+    })
+  }
+  await new Promise<void>((resolve) => {
+    ws.once('close', () => resolve())
+    ws.close()
+  })
+}
+
+/** A process's resident set, from `/proc` (Linux), in MB. */
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return kb === undefined ? Number.NaN : Number(kb) / 1024
+}
+
+interface Answer {
+  status: number
+  body: string
+}
+
+/** One request over a real socket. Throws `Unsendable` when Node's client refuses it. */
+class Unsendable extends Error {}
+
+function sendHttp(
+  port: number,
+  agent: http.Agent | undefined,
+  localAddress: string,
+  r: { method: string; url: string; headers: Record<string, string>; payload: string | undefined },
+  /** Keep the whole body (else its first 4 KB: enough to show a failure). */
+  whole = false,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let req: http.ClientRequest
+    try {
+      req = http.request({
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        method: r.method,
+        path: r.url,
+        // Node's client frames a GET's or DELETE's body with nothing at all: the daemon would
+        // read it as the next request (and answer that with a second 400).
+        headers:
+          r.payload === undefined
+            ? r.headers
+            : { ...r.headers, 'content-length': String(Buffer.byteLength(r.payload)) },
+        ...(agent ? { agent } : { agent: false }),
+        timeout: ANSWER_TIMEOUT_MS,
+      })
+    } catch (err) {
+      reject(new Unsendable(String(err)))
+      return
+    }
+    req.on('response', (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        if (whole || body.length < 4096) body += d
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)))
+    req.on('error', (err) => {
+      // A kept-alive socket the server closed just as it was reused: the request never reached
+      // the daemon (Node's documented race), so it goes again on a new connection.
+      if (req.reusedSocket && agent !== undefined) {
+        sendHttp(port, undefined, localAddress, r, whole).then(resolve, reject)
+      } else reject(err)
+    })
+    req.end(r.payload)
+  })
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const started = performance.now()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-fuzz-'))
+  const model = await startModelServer()
+  const daemon = new DaemonProcess({
+    dataDir: path.join(dir, 'data'),
+    configDir: path.join(dir, 'config'),
+    aw: true,
+    env: { DAYBOOK_LLM_BASE_URL: model.url, DAYBOOK_LLM_MODEL: 'stub' },
+    nodeArgs: ['--inspect=127.0.0.1:0'],
+  })
+  // Keep-alive, a few sockets: the daemon's connection caps are not what is fuzzed here.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+  try {
+    const live = await daemon.ready()
+    const pid = daemon.child.pid ?? 0
+    const tokens = await scopedTokens(live)
+    const secret = (t: TokenChoice) =>
+      t === 'admin'
+        ? live.token
+        : t === 'none'
+          ? undefined
+          : t === 'wrong'
+            ? 'sk-not-a-token'
+            : tokens[t]
+    // A wrong token counts against its address's budget of failed authentications (20 a
+    // minute): each goes from another loopback address, so most reach the route's checks.
+    let wrongFrom = 0
+
+    const send = async (r: FuzzRequest, fresh = false): Promise<Answer> => {
+      const headers = { ...r.headers }
+      let url = r.url
+      const key = secret(r.token)
+      if (key !== undefined) {
+        if (r.authForm === 'query') {
+          url += `${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(key)}&api_key=${encodeURIComponent(key)}`
+        } else {
+          headers.authorization =
+            r.authForm === 'raw'
+              ? key
+              : r.authForm === 'basic'
+                ? `Basic ${Buffer.from(key).toString('base64')}`
+                : r.authForm === 'lowercase'
+                  ? `bearer ${key}`
+                  : r.authForm === 'doubled'
+                    ? `Bearer ${key} ${key}`
+                    : `Bearer ${key}`
+        }
+      }
+      const port = r.listener === 'api' ? live.port : (live.awPort ?? 0)
+      const wrong = r.token === 'wrong'
+      const from = wrong ? `127.0.0.${2 + (wrongFrom++ % 250)}` : '127.0.0.1'
+      return sendHttp(port, wrong || fresh ? undefined : agent, from, { ...r, url, headers })
+    }
+
+    const doc = JSON.parse(await fetchText(live, '/v1/openapi.json')) as {
+      paths: Record<string, Record<string, object>>
+      components?: { schemas?: Record<string, Schema> }
+    }
+    const operations: Operation[] = [...operationsOf(doc), ...ACTIVITYWATCH, ...OTHERS].filter(
+      (o) => options.only?.test(`${o.method} ${o.path}`) ?? true,
+    )
+    const refs = doc.components?.schemas ?? {}
+    const arbitraries = operations.map((op) => requestOf(op, refs))
+    const arbitrary = fc.oneof(...arbitraries)
+
+    // Warm-up: every operation a few times, so what loads lazily (the MCP SDK, the chat engine,
+    // validators compiled on first use) is loaded before the first measurement.
+    for (const a of arbitraries) {
+      for (const r of fc.sample(a, { numRuns: 3, seed: options.seed })) {
+        await send(r).catch(() => undefined)
+      }
+    }
+    await collectGarbage(daemon)
+    const rssBeforeMb = rssMb(pid)
+
+    const statuses: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }
+    let unsendable = 0
+    let noAnswerOnce = 0
+    let firstNoAnswer: string | undefined
+    let sent = 0
+    // The answer of the last request that failed: the shrunk one's, once shrinking is done (sent
+    // again, it might not fail: how deep a stack overflows depends on who calls).
+    let lastFailed: Answer | undefined
+    const result = await fc.check(
+      fc.asyncProperty(arbitrary, async (r) => {
+        let res: Answer
+        try {
+          res = await send(r)
+        } catch (err) {
+          if (err instanceof Unsendable) {
+            unsendable++
+            return true
+          }
+          // No answer: sent again on a new connection. Answered then, it is counted (and the
+          // first such error kept for the report); unanswered again, the daemon died or hangs.
+          const again = await send(r, true).catch(() => undefined)
+          if (again !== undefined && again.status < 500) {
+            if (noAnswerOnce++ === 0)
+              firstNoAnswer = `${(err as Error).message}: ${r.method} ${r.url}`
+            return true
+          }
+          lastFailed = {
+            status: 0,
+            body: `no answer (${(err as Error).message}); the daemon ${daemon.running ? 'still runs' : `exited: ${daemon.stderr.slice(-2000)}`}`,
+          }
+          return false
+        }
+        sent++
+        const kind = `${Math.floor(res.status / 100)}xx`
+        statuses[kind] = (statuses[kind] ?? 0) + 1
+        if (sent % PROGRESS_EVERY === 0 && options.progress) {
+          await collectGarbage(daemon)
+          options.progress(
+            `${sent} requests, ${statuses['5xx']} 5xx, ${noAnswerOnce} answered when re-sent, ` +
+              `daemon RSS ${rssMb(pid).toFixed(0)} MB`,
+          )
+        }
+        if (res.status < 500) return true
+        lastFailed = res
+        return false
+      }),
+      {
+        numRuns: options.requests,
+        seed: options.seed,
+        ...(options.maxMs === undefined
+          ? {}
+          : { interruptAfterTimeLimit: options.maxMs, markInterruptAsFailure: false }),
+      },
+    )
+    let failure: FuzzFailure | undefined
+    if (result.failed && result.counterexample) {
+      const [request] = result.counterexample
+      failure = { request, ...(lastFailed ?? { status: 0, body: '' }), snippet: snippet(request) }
+    }
+    let rssAfterMb = Number.NaN
+    if (daemon.running) {
+      await collectGarbage(daemon)
+      rssAfterMb = rssMb(pid)
+    }
+    return {
+      seed: options.seed,
+      requests: sent,
+      statuses,
+      operations: operations.length,
+      failure,
+      unsendable,
+      noAnswerOnce,
+      firstNoAnswer,
+      rssBeforeMb,
+      rssAfterMb,
+      ms: performance.now() - started,
+    }
+  } finally {
+    agent.destroy()
+    await daemon.stop()
+    await model.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** A GET with the admin token; the body as text. */
+async function fetchText(live: Live, url: string): Promise<string> {
+  const res = await sendHttp(
+    live.port,
+    undefined,
+    '127.0.0.1',
+    {
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${live.token}` },
+      payload: undefined,
+    },
+    true,
+  )
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body}`)
+  return res.body
+}
+
+/** Tokens of every scope but admin (the daemon's token is admin). */
+async function scopedTokens(live: Live): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const acl of ['read_only', 'data', 'stream', 'ingest']) {
+    const res = await sendHttp(live.port, undefined, '127.0.0.1', {
+      method: 'POST',
+      url: '/v1/auth/tokens',
+      headers: { authorization: `Bearer ${live.token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: `fuzz ${acl}`, acl, expiry: 'never' }),
+    })
+    if (res.status !== 201 && res.status !== 200) {
+      throw new Error(`could not make a ${acl} token: ${res.status} ${res.body}`)
+    }
+    out[acl] = (JSON.parse(res.body) as { token: string }).token
+  }
+  return out
+}
+
+/** A request as a test line: `inject` on the app (`startApp`) or ActivityWatch's (`startAw`). */
+export function snippet(r: FuzzRequest): string {
+  const auth =
+    r.token === 'none'
+      ? ''
+      : `  // token: ${r.token === 'wrong' ? 'a wrong one' : `one of scope ${r.token}`}, sent as ${r.authForm}\n`
+  const headers = Object.keys(r.headers).length > 0 ? `, headers: ${JSON.stringify(r.headers)}` : ''
+  const payload =
+    r.payload === undefined
+      ? ''
+      : `, payload: ${JSON.stringify(r.payload.length > 2000 ? `${r.payload.slice(0, 2000)}…` : r.payload)}`
+  const on = r.listener === 'api' ? 'app' : 'aw'
+  return `${auth}await ${on}.inject({ method: '${r.method}', url: ${JSON.stringify(r.url)}${headers}${payload} })`
+}

@@ -1,0 +1,80 @@
+/**
+ * `npm run fuzz -- [--requests N] [--seed N] [--minutes M] [--only RE]`: generated requests
+ * against the whole API (see `fuzz.ts`); prints the figures, and the first request answered with
+ * a 5xx (shrunk, as a test line). Exits 1 on a 5xx or when RSS grew by more than the limit.
+ */
+import { parseArgs } from 'node:util'
+import { RSS_GROWTH_LIMIT_MB, runFuzz } from './fuzz.ts'
+
+const HELP = `Usage: npm run fuzz -- [options]
+
+Sends generated requests (from the OpenAPI document, ActivityWatch's and WakaTime's routes, MCP
+and the chat) with tokens of every scope and none, mutating query strings, JSON bodies and
+headers. Fails on any 5xx, printing the request, and when RSS grows by more than ${RSS_GROWTH_LIMIT_MB} MB.
+
+Options:
+  --requests N   how many (default 20000)
+  --seed N       fast-check's seed (default: random; printed)
+  --minutes M    stop after M minutes, reporting the requests sent by then
+  --only RE      only the operations whose "METHOD /path" matches the regular expression
+  -h, --help     this help
+`
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '20000' },
+    seed: { type: 'string' },
+    only: { type: 'string' },
+    minutes: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+})
+if (values.help) {
+  process.stdout.write(HELP)
+  process.exit(0)
+}
+const requests = Number(values.requests)
+if (!Number.isInteger(requests) || requests < 1) {
+  process.stderr.write('fuzz: --requests must be a whole number of at least 1\n')
+  process.exit(2)
+}
+const minutes = values.minutes === undefined ? undefined : Number(values.minutes)
+if (minutes !== undefined && !(minutes > 0)) {
+  process.stderr.write('fuzz: --minutes must be a number above 0\n')
+  process.exit(2)
+}
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed)
+process.stderr.write(`fuzz: ${requests} requests, seed ${seed}\n`)
+const r = await runFuzz({
+  requests,
+  seed,
+  ...(minutes === undefined ? {} : { maxMs: minutes * 60_000 }),
+  ...(values.only === undefined ? {} : { only: new RegExp(values.only) }),
+  progress: (line) => process.stderr.write(`fuzz: ${line}\n`),
+})
+const seconds = r.ms / 1000
+process.stdout.write(
+  [
+    `| requests | operations | 2xx | 3xx | 4xx | 5xx | not sendable | answered when re-sent | daemon RSS before → after | time | requests/s |`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |`,
+    `| ${r.requests} | ${r.operations} | ${r.statuses['2xx']} | ${r.statuses['3xx']} | ${r.statuses['4xx']} | ${r.statuses['5xx']} | ${r.unsendable} | ${r.noAnswerOnce} | ${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} MB | ${seconds.toFixed(0)} s | ${(r.requests / seconds).toFixed(0)} |`,
+    '',
+  ].join('\n'),
+)
+if (r.firstNoAnswer !== undefined) {
+  process.stdout.write(`\nThe first request answered only when re-sent: ${r.firstNoAnswer}\n`)
+}
+let failed = false
+if (r.failure) {
+  failed = true
+  process.stdout.write(
+    `\nA 5xx (${r.failure.status}: ${r.failure.body.slice(0, 300)}), seed ${r.seed}:\n${r.failure.snippet}\n`,
+  )
+}
+if (!(r.rssAfterMb - r.rssBeforeMb <= RSS_GROWTH_LIMIT_MB)) {
+  failed = true
+  process.stdout.write(
+    `\nRSS grew by ${(r.rssAfterMb - r.rssBeforeMb).toFixed(0)} MB (limit ${RSS_GROWTH_LIMIT_MB})\n`,
+  )
+}
+if (failed) process.exit(1)
