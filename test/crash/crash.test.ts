@@ -13,9 +13,19 @@ const seed = Math.floor(Math.random() * 2 ** 31)
 test(`crash harness, one quick trial per scenario (seed ${seed})`, async (t) => {
   const results = []
   for (const [i, scenario] of SCENARIOS.entries()) {
-    const r = await runTrial(scenario, seed + i, QUICK_SCALE)
-    results.push(r)
-    assert.ok(r.acknowledged > 0 || r.beforeReady, `${scenario.name}: nothing was acknowledged`)
+    // A kill that lands before the first answer checks nothing acknowledged (on a busy machine
+    // it happens): such a trial is checked too, and the scenario gets another moment to die at,
+    // so every scenario is checked with something acknowledged.
+    let r
+    for (let attempt = 0; attempt < 5; attempt++) {
+      r = await runTrial(scenario, seed + i + attempt * SCENARIOS.length, QUICK_SCALE)
+      results.push(r)
+      if (r.acknowledged > 0 || r.beforeReady) break
+    }
+    assert.ok(
+      r && (r.acknowledged > 0 || r.beforeReady),
+      `${scenario.name}: nothing was acknowledged`,
+    )
   }
   t.diagnostic(`\n${table(results)}`)
   const failures = results.filter(failed)
