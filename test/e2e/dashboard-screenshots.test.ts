@@ -112,16 +112,22 @@ test('the dashboard shows capture, finds what was on screen, and shows frames on
   await page.waitForFunction(loaded, '[data-testid="screens-hits"] img')
   await page.click('[data-testid="screens-hits"] button')
   await page.waitForSelector('[data-testid="timeline"][data-events="1"]')
-  assert.match(
-    (await page.textContent('.card-head h3 >> text=Timeline')) ?? '',
-    new RegExp(yesterday),
+  // The timeline shows the hit's day (yesterday), opened on its hours with data.
+  const timeline = page.locator('[data-testid="timeline"]')
+  const viewStart = Number(await timeline.getAttribute('data-view-start'))
+  const viewEnd = Number(await timeline.getAttribute('data-view-end'))
+  assert.ok(viewStart <= at && at <= viewEnd, `${yesterday} 10:30 in the timeline's view`)
+  assert.ok(
+    viewStart >= todayStart - 24 * HOUR && viewEnd <= todayStart,
+    `the view is ${yesterday}`,
   )
 
   // Hovering the timeline at 10:30 shows that frame.
   const tracks = page.locator('[data-testid="timeline"] .tl-tracks')
   const box = await tracks.boundingBox()
   assert.ok(box)
-  await page.mouse.move(box.x + box.width * (10.5 / 24), box.y + box.height / 2)
+  const x = box.x + (box.width * (at - viewStart)) / (viewEnd - viewStart)
+  await page.mouse.move(x, box.y + box.height / 2)
   await page.waitForFunction(loaded, '[data-testid="timeline-thumb"] img')
   assert.match((await page.textContent('[data-testid="timeline-thumb"]')) ?? '', /firefox/)
 
