@@ -215,9 +215,10 @@ test('the window and AFK watchers record focus, titles and time away under a rea
   }>('/v1/status')
   assert.equal(watchers.running, true)
   assert.equal(watchers.pid, watcher.pid)
+  // `daybook watch` with none named runs every collector; screenshots idle until turned on.
   assert.deepEqual(
     watchers.collectors.map((c) => c.collector),
-    ['window', 'afk', 'input'],
+    ['window', 'afk', 'input', 'screenshots'],
   )
   assert.ok((watchers.collectors[0]?.delivered ?? 0) > 0)
 
