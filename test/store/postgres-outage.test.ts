@@ -34,6 +34,12 @@ test(
   { skip: missing },
   async (t) => {
     const server = (await postgresServer()) as PostgresServer
+    // Registered first, so it runs before the daemon's stop: a daemon stopped while its server is
+    // paused would wait on the paused server for ever, and a failed check hang the file.
+    let resumed = true
+    t.after(() => {
+      if (!resumed) server.resume()
+    })
     const url = await freshDatabase(t)
     const daemon = await startDaemon(t, [], { env: { DAYBOOK_DATABASE_URL: url } })
     const before = [eventInput({ entity_name: 'before.rs' })]
@@ -42,13 +48,14 @@ test(
     assert.equal((await call(daemon, 'GET', '/readyz')).status, 200)
 
     server.pause()
-    let resumed = false
-    t.after(() => {
-      if (!resumed) server.resume()
-    })
+    resumed = false
     const ready = await call(daemon, 'GET', '/readyz')
     assert.equal(ready.status, 503)
-    assert.deepEqual(JSON.parse(ready.body), { ok: false, ready: false })
+    assert.deepEqual(JSON.parse(ready.body), {
+      ok: false,
+      ready: false,
+      reason: 'the database does not answer',
+    })
     const during = [
       eventInput({
         entity_name: 'during.rs',
