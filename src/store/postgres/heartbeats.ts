@@ -38,6 +38,7 @@ import {
   tallySender,
   updateDevices,
 } from './records.ts'
+import { type MachineRow, MACHINES_SQL, toMachine } from '../sqlite/heartbeats.ts'
 import { insertEventRows } from './writes.ts'
 
 /** One editor on one device. */
@@ -338,31 +339,7 @@ export async function listHeartbeats(
   }))
 }
 
-/** The latest heartbeat of each device, latest first. */
+/** The latest heartbeat of each device, latest first (the SQLite store's query and mapping). */
 export async function heartbeatMachines(q: Queryable): Promise<HeartbeatMachine[]> {
-  const rows = await all<{
-    device: string
-    uuid: string
-    last_ms: number
-    editor: string
-    os: string
-    user_agent: string
-    project: string | null
-  }>(
-    q,
-    `SELECT d.name AS device, d.uuid, m.last_ms, a.editor, a.os, a.user_agent, m.project
-     FROM wakatime_machines m
-     JOIN devices d ON d.id = m.device_id
-     JOIN wakatime_agents a ON a.id = m.agent_id
-     ORDER BY m.last_ms DESC, d.name`,
-  )
-  return rows.map((r) => ({
-    device: r.device,
-    deviceId: r.uuid,
-    lastMs: r.last_ms,
-    editor: r.editor,
-    os: r.os,
-    userAgent: r.user_agent,
-    project: r.project,
-  }))
+  return (await all<MachineRow>(q, MACHINES_SQL)).map(toMachine)
 }

@@ -282,31 +282,38 @@ export function listHeartbeats(c: Connection, range: TimeRange, limit: number): 
     }))
 }
 
+/** A row of {@link MACHINES_SQL}: a device's latest heartbeat (portable SQL, both stores). */
+export interface MachineRow {
+  device: string
+  uuid: string
+  last_ms: number
+  editor: string
+  os: string
+  user_agent: string
+  project: string | null
+}
+
+/** The latest heartbeat of each device, latest first (runs as is on SQLite and PostgreSQL). */
+export const MACHINES_SQL = `SELECT d.name AS device, d.uuid, m.last_ms, a.editor, a.os, a.user_agent, m.project
+  FROM wakatime_machines m
+  JOIN devices d ON d.id = m.device_id
+  JOIN wakatime_agents a ON a.id = m.agent_id
+  ORDER BY m.last_ms DESC, d.name`
+
+/** A {@link MachineRow} as the port gives it. */
+export function toMachine(r: MachineRow): HeartbeatMachine {
+  return {
+    device: r.device,
+    deviceId: r.uuid,
+    lastMs: r.last_ms,
+    editor: r.editor,
+    os: r.os,
+    userAgent: r.user_agent,
+    project: r.project,
+  }
+}
+
 /** The latest heartbeat of each device, latest first. */
 export function heartbeatMachines(c: Connection): HeartbeatMachine[] {
-  return c
-    .all<{
-      device: string
-      uuid: string
-      last_ms: number
-      editor: string
-      os: string
-      user_agent: string
-      project: string | null
-    }>(
-      `SELECT d.name AS device, d.uuid, m.last_ms, a.editor, a.os, a.user_agent, m.project
-       FROM wakatime_machines m
-       JOIN devices d ON d.id = m.device_id
-       JOIN wakatime_agents a ON a.id = m.agent_id
-       ORDER BY m.last_ms DESC, d.name`,
-    )
-    .map((r) => ({
-      device: r.device,
-      deviceId: r.uuid,
-      lastMs: r.last_ms,
-      editor: r.editor,
-      os: r.os,
-      userAgent: r.user_agent,
-      project: r.project,
-    }))
+  return c.all<MachineRow>(MACHINES_SQL).map(toMachine)
 }
