@@ -8,6 +8,7 @@ import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { lookupNames } from './dimensions.ts'
+import type { StoredEvent } from './records.ts'
 
 /** The feed's row kinds and their tables; every one has a `seq` and an `origin`. */
 const HEADS = [
@@ -34,22 +35,8 @@ export function lastSeq(c: Connection): number {
   return c.get<{ v: number }>("SELECT value AS v FROM meta WHERE key = 'seq'")?.v ?? 0
 }
 
-interface EventRecord {
-  seq: number
-  id: Uint8Array
-  device_id: number
-  start_ms: number
-  end_ms: number
-  duration: number | null
-  category_id: number
-  app_id: number
-  entity_id: number
-  project_id: number
-  branch_id: number | null
-  language_id: number | null
-  source_id: number
-  version: number | null
-}
+/** An `events` row with its sync version. */
+type EventRecord = StoredEvent & { version: number | null }
 
 /** See `SyncStore.changes`. */
 export function syncChanges(
