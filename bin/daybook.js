@@ -4,8 +4,9 @@
 // The daemon (`serve`) also needs V8 flags that only a command line can set, so it is re-run with
 // them too: in place (execve) where Node allows it, else as a child it waits for.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import module from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -26,8 +27,26 @@ const flagged =
   DAEMON_FLAGS.every((f) => process.execArgv.includes(f)) &&
   process.env.MALLOC_ARENA_MAX !== undefined
 
-// Compiled code (type-stripped TypeScript included) is cached on disk: later starts skip it.
-module.enableCompileCache?.()
+// Compiled code (type-stripped TypeScript included) is cached on disk: later starts skip the
+// stripping and most of the compiling. The cache is code this process will run, so it lives in the
+// person's own cache dir (0700), never in a shared temp dir another account could fill first. Put
+// in the environment, so the daemon's store workers and a re-run use it too.
+const cacheDir =
+  process.env.NODE_COMPILE_CACHE || path.join(userCacheDir(), 'daybook', 'compile-cache')
+try {
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 })
+  process.env.NODE_COMPILE_CACHE = cacheDir
+  module.enableCompileCache?.(cacheDir)
+} catch {
+  // No cache (a read-only home): every start strips and compiles again, nothing else changes.
+}
+
+/** Where this platform keeps a user's caches. */
+function userCacheDir() {
+  if (process.platform === 'win32') return process.env.LOCALAPPDATA || os.tmpdir()
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches')
+  return process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache')
+}
 
 // The version needs no TypeScript, no Node 24 and none of the app: answer it at once.
 if (process.argv[2] === '--version' || process.argv[2] === '-v') {

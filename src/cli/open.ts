@@ -3,7 +3,6 @@
  * running daemon (with the admin token, like every command) for a one-time code, prints the URL
  * that carries it, and opens that URL where there is a desktop to open it on.
  */
-import open from 'open'
 import type { SessionCode } from '../client/api.ts'
 import { ApiError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
@@ -74,6 +73,7 @@ export const openCommand: Command = {
       return 0
     }
     try {
+      const { default: open } = await import('open')
       await open(issued.url)
       process.stderr.write(`Opening the dashboard in your browser. ${note}\n`)
     } catch (err) {

@@ -3,7 +3,6 @@
  * (`src/collectors/runtime.ts`), and owns the process: signals, the console, the exit code.
  */
 import { clientConnector } from '../client/client.ts'
-import { CollectorError, startCollectors } from '../collectors/runtime.ts'
 import { readWatchStatus, watchStatusFile } from '../config/watch-status.ts'
 import { flagOptions, readSettings } from '../config/load.ts'
 import { isProcessAlive } from '../config/process.ts'
@@ -86,6 +85,9 @@ async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  // Loaded here, not with the CLI: the daemon and every other command start without the
+  // collectors' platform clients.
+  const { CollectorError, startCollectors } = await import('../collectors/runtime.ts')
   let collectors
   try {
     collectors = await startCollectors(config, env, clientConnector)

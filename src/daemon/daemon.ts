@@ -132,7 +132,7 @@ export async function startDaemon(
       startedAt: new Date().toISOString(),
     })
     started.push(() => removeDiscovery(config.dataDir))
-    const mdns = config.mdns ? startMdns(app, config.host, port) : undefined
+    const mdns = config.mdns ? await startMdns(app, config.host, port) : undefined
     if (mdns) started.push(() => mdns.stop())
 
     let closing: Promise<void> | undefined

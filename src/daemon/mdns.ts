@@ -4,7 +4,6 @@
  * LAN find the daemon without being told its port.
  */
 import os from 'node:os'
-import { Bonjour } from 'bonjour-service'
 import type { DaybookApp } from '../api/app.ts'
 import { isLoopback } from '../config/network.ts'
 import { DAYBOOK_VERSION, PROTOCOL_VERSION } from '../version.ts'
@@ -28,7 +27,9 @@ export interface MdnsAdvertisement {
 }
 
 /** Starts advertising; the service is announced once its name has been probed on the network. */
-function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
+async function advertiseDaemon(options: MdnsOptions): Promise<MdnsAdvertisement> {
+  // Loaded only with --mdns: the multicast DNS stack is of no use to a daemon that does not advertise.
+  const { Bonjour } = await import('bonjour-service')
   const bonjour = new Bonjour({}, (err: Error) => options.onError(err))
   const name = options.name ?? `Daybook on ${os.hostname()}`
   const service = bonjour.publish({
@@ -56,11 +57,11 @@ function advertiseDaemon(options: MdnsOptions): MdnsAdvertisement {
  * `--mdns` for a daemon on `host:port`: advertised, with a warning where no other machine can
  * reach it; nothing without a TCP port. Failures are logged, never fatal.
  */
-export function startMdns(
+export async function startMdns(
   app: DaybookApp,
   host: string,
   port: number | undefined,
-): MdnsAdvertisement | undefined {
+): Promise<MdnsAdvertisement | undefined> {
   if (port === undefined) {
     app.log.warn('--mdns: nothing to advertise without TCP (--no-tcp)')
     return undefined

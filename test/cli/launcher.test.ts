@@ -1,11 +1,11 @@
 /**
  * The `daybook` launcher (bin/daybook.js, what `npm start` and an installed `daybook` run): the
  * daemon it starts has its memory settings; on Node 24 the launcher becomes the daemon (one
- * process), and on an older Node first on PATH a signal to the launcher reaches the daemon.
+ * process, its compiled code cached in the person's own cache dir), and on an older Node first on PATH a signal to the launcher reaches the daemon.
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -78,9 +78,20 @@ test(
   'on Node 24 the launcher becomes the daemon, with its V8 flags and two malloc arenas',
   { skip: linuxOnly },
   async (t) => {
-    const { child, exited, pid, port } = await launch(t, {})
+    const cacheHome = tempDir(t, 'dbk-cache-')
+    const { child, exited, pid, port } = await launch(t, {
+      NODE_COMPILE_CACHE: undefined,
+      XDG_CACHE_HOME: cacheHome,
+    })
     assert.equal(pid, child.pid, 'one process: the pid in daemon.json is the one started')
     assertDaemonSettings(pid)
+    // The compiled-code cache is the person's own: in their cache dir, private, and handed to the
+    // daemon (and its store workers) through the environment.
+    const cache = path.join(cacheHome, 'daybook', 'compile-cache')
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    assert.ok(environ.includes(`NODE_COMPILE_CACHE=${cache}`), 'the daemon has the cache dir')
+    assert.equal(statSync(cache).mode & 0o777, 0o700)
+    assert.ok(readdirSync(cache).length > 0, 'compiled code was cached')
     assert.equal((await request({ port }, { path: '/healthz' })).status, 200)
     child.kill('SIGTERM')
     assert.deepEqual(await exited, { code: 0, signal: null })

@@ -16,7 +16,6 @@ import https from 'node:https'
 import path from 'node:path'
 import tls from 'node:tls'
 import { isIP } from 'node:net'
-import { generate } from 'selfsigned'
 import { writeFileAtomic } from '../../config/files.ts'
 
 /** A certificate and its key (PEM), and the certificate's fingerprint. */
@@ -61,6 +60,8 @@ export async function selfSignedCertificate(
       ? { type: 7 as const, ip: n.replace(/^\[|\]$/g, '') }
       : { type: 2 as const, value: n },
   )
+  // Loaded only to make a certificate (once per hub): it brings an X.509 toolkit.
+  const { generate } = await import('selfsigned')
   const made = await generate([{ name: 'commonName', value: 'Daybook hub' }], {
     keyType: 'ec',
     curve: 'P-256',
