@@ -157,8 +157,28 @@ async function json<T>(d: Daemon, method: string, url: string, body?: unknown): 
   return JSON.parse(res.body) as T
 }
 
-/** Over TLS to the hub's TCP port, trusting its self-signed certificate (the bench's own). */
+/**
+ * Over TLS to the hub's TCP port, trusting its self-signed certificate (the bench's own). A
+ * kept-alive socket the hub closed (idle) just as it was reused is sent on again, once, on a fresh
+ * one: both writes are idempotent (content ids, ranges of the push).
+ */
 function tlsCall(
+  hub: Daemon,
+  method: string,
+  url: string,
+  token: string,
+  body: Buffer | string,
+  gzipped: boolean,
+): Promise<number> {
+  return tlsCallOnce(hub, method, url, token, body, gzipped).catch((err: unknown) => {
+    if ((err as { reused?: boolean }).reused) {
+      return tlsCallOnce(hub, method, url, token, body, gzipped)
+    }
+    throw err
+  })
+}
+
+function tlsCallOnce(
   hub: Daemon,
   method: string,
   url: string,
@@ -185,7 +205,9 @@ function tlsCall(
         res.on('end', () => resolve(res.statusCode ?? 0))
       },
     )
-    req.on('error', reject)
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(Object.assign(err, { reused: req.reusedSocket && err.code === 'ECONNRESET' })),
+    )
     req.end(body)
   })
 }
