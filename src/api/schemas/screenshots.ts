@@ -186,7 +186,10 @@ export const SearchTextBody = Type.Object(
 export const HitWire = Type.Object({
   ...FrameWire.properties,
   snippet: Type.String({ description: 'Text around the match, each match between « and ».' }),
-  rank: Type.Number({ description: 'BM25: lower is better.' }),
+  rank: Type.Union([Type.Number(), Type.Null()], {
+    description:
+      'BM25 over the rarer words of the query: lower is better. Null when every word is in so many frames (over half of them, or over 5,000) that ranking would not tell them apart: then the newest frames come first.',
+  }),
 })
 
 export function hitToWire(h: FrameHit): Static<typeof HitWire> {
