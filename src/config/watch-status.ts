@@ -16,6 +16,8 @@ export interface ScreenshotCounts {
   skippedPrivate: number
   /** Frames waiting for OCR. */
   ocrPending: number
+  /** Frames stored without text: OCR took longer than `ocr.timeoutSecs`. */
+  ocrTimedOut: number
   ocrMsP50: number | null
   ocrMsP95: number | null
 }

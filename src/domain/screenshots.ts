@@ -47,7 +47,7 @@ export const SCREENSHOT_LIMITS = {
   quality: { minimum: 1, maximum: 100 },
   retentionDays: { minimum: 1, maximum: 3650 },
   maxBytes: { minimum: 1024 * 1024, maximum: 2 ** 50 },
-  timeoutSecs: { minimum: 1, maximum: 300 },
+  timeoutSecs: { minimum: 0.01, maximum: 300 },
 } as const
 
 /** A Tesseract language code: `eng`, `chi_sim`. */

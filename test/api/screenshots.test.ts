@@ -68,6 +68,7 @@ test('settings: off by default; a patch changes only its keys; bad values change
     [{ quality: 101 }, 'body/quality'],
     [{ ocr: { languages: ['../x'] } }, 'body/ocr/languages/0'],
     [{ ocr: { languages: [] } }, 'body/ocr/languages'],
+    [{ ocr: { timeoutSecs: 0 } }, 'body/ocr/timeoutSecs'],
     [{ retention: 3 }, 'body/retention'],
     [{ maxBytes: 10 }, 'body/maxBytes'],
   ] as const) {
@@ -107,6 +108,7 @@ test('frames are refused while capture is off or paused, stored once it is on, f
       skippedIdentical: 2,
       skippedPrivate: 1,
       ocrPending: 0,
+      ocrTimedOut: 1,
       ocrMsP50: null,
       ocrMsP95: null,
     },
@@ -162,6 +164,7 @@ test('frames are refused while capture is off or paused, stored once it is on, f
       skippedIdentical: 2,
       skippedPrivate: 1,
       ocrPending: 0,
+      ocrTimedOut: 1,
       ocrMsP50: null,
       ocrMsP95: null,
       reportedAt: T0 / 1000 + 3600,

@@ -20,9 +20,10 @@ const Ocr = {
     description:
       'Tesseract language codes (default `["eng"]`); each needs its `@tesseract.js-data/<code>` package installed beside Daybook.',
   }),
-  timeoutSecs: Type.Integer({
+  timeoutSecs: Type.Number({
     ...L.timeoutSecs,
-    description: 'Seconds a frame waits for its text; then it is stored without (default 20).',
+    description:
+      'Seconds a frame waits for its text (fractions allowed); then it is stored without (default 20).',
   }),
 }
 
@@ -209,6 +210,10 @@ export const CollectorCountsWire = Type.Object(
       description: 'Private windows, excluded apps, titles and URLs.',
     }),
     ocrPending: Type.Integer({ minimum: 0 }),
+    ocrTimedOut: Type.Integer({
+      minimum: 0,
+      description: 'Frames stored without text: OCR took longer than `ocr.timeoutSecs`.',
+    }),
     ocrMsP50: Nullable(Type.Number({ minimum: 0 })),
     ocrMsP95: Nullable(Type.Number({ minimum: 0 })),
   },

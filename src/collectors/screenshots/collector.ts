@@ -21,7 +21,7 @@ import { type Connection, post } from '../core/courier.ts'
 import type { DesktopSource } from '../platform/x11-desktop.ts'
 import type { Grab, ScreenSource } from '../platform/x11-screen.ts'
 import { mayCapture, windowUrl } from '../window/privacy.ts'
-import { encodeWebp, frameHash, ocrImage } from './frame.ts'
+import { encodeWebp, frameFacts, ocrImage } from './frame.ts'
 import type { OcrPool } from './ocr.ts'
 
 /** What the daemon says before each frame (`POST /v1/screenshots/report`'s answer). */
@@ -85,7 +85,7 @@ export class ScreenshotCollector {
   #away = false
   /** Frames waiting for or in OCR. */
   #pending = 0
-  readonly counts = { captured: 0, skippedIdentical: 0, skippedPrivate: 0 }
+  readonly counts = { captured: 0, skippedIdentical: 0, skippedPrivate: 0, ocrTimedOut: 0 }
   lastSentMs: number | undefined
   last: string | null = null
 
@@ -198,7 +198,7 @@ export class ScreenshotCollector {
       if (after && !mayCapture(this.#o.privacy, after)) this.counts.skippedPrivate++
       return
     }
-    const hash = await frameHash(grab)
+    const { hash, flat } = frameFacts(grab)
     const key = `${w.app}\0${w.title}`
     const previous = this.#hashes.get(key)
     if (previous !== undefined && hashDistance(previous, hash) <= SAME_FRAME_BITS) {
@@ -206,7 +206,7 @@ export class ScreenshotCollector {
       return
     }
     const [webp, ocr] = await Promise.all([
-      encodeWebp(grab, config.quality),
+      encodeWebp(grab, config.quality, flat),
       config.ocr.enabled ? this.#read(grab, config) : null,
     ])
     const url = windowUrl(w)
@@ -236,6 +236,7 @@ export class ScreenshotCollector {
         this.#ocrMs.push(result.ms)
         if (this.#ocrMs.length > OCR_SAMPLES) this.#ocrMs.shift()
       } else {
+        this.counts.ocrTimedOut++
         this.#o.log(`OCR took over ${config.ocr.timeoutSecs} s; the frame is kept without text`)
       }
       return result
