@@ -14,6 +14,8 @@ export interface ScreenshotCounts {
   skippedIdentical: number
   /** Private windows, excluded apps, titles and URLs. */
   skippedPrivate: number
+  /** Frames due while the person was away or the screen locked. */
+  skippedAway: number
   /** Frames waiting for OCR. */
   ocrPending: number
   /** Frames stored without text: OCR took longer than `ocr.timeoutSecs`. */

@@ -209,6 +209,10 @@ export const CollectorCountsWire = Type.Object(
       minimum: 0,
       description: 'Private windows, excluded apps, titles and URLs.',
     }),
+    skippedAway: Type.Integer({
+      minimum: 0,
+      description: 'Frames due while the person was away or the screen locked.',
+    }),
     ocrPending: Type.Integer({ minimum: 0 }),
     ocrTimedOut: Type.Integer({
       minimum: 0,

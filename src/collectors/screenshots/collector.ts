@@ -82,10 +82,17 @@ export class ScreenshotCollector {
   readonly #hashes = new Map<string, string>()
   readonly #retry: Upload[] = []
   readonly #ocrMs: number[] = []
-  #away = false
+  /** Why the last due frame was not taken: the screen locked, or the person away. */
+  #away: 'locked' | 'away' | undefined
   /** Frames waiting for or in OCR. */
   #pending = 0
-  readonly counts = { captured: 0, skippedIdentical: 0, skippedPrivate: 0, ocrTimedOut: 0 }
+  readonly counts = {
+    captured: 0,
+    skippedIdentical: 0,
+    skippedPrivate: 0,
+    skippedAway: 0,
+    ocrTimedOut: 0,
+  }
   lastSentMs: number | undefined
   last: string | null = null
 
@@ -110,9 +117,7 @@ export class ScreenshotCollector {
       ? 'asking'
       : !this.#state.capturing
         ? this.#state.reason
-        : this.#away
-          ? 'away'
-          : 'capturing'
+        : (this.#away ?? 'capturing')
     return {
       collector: 'screenshots',
       state,
@@ -182,8 +187,11 @@ export class ScreenshotCollector {
       desktop.idleMs(),
       desktop.locked ? desktop.locked() : false,
     ])
-    this.#away = locked || idleMs >= this.#o.afkTimeoutMs
-    if (this.#away) return
+    this.#away = locked ? 'locked' : idleMs >= this.#o.afkTimeoutMs ? 'away' : undefined
+    if (this.#away) {
+      this.counts.skippedAway++
+      return
+    }
     const w = await desktop.focused()
     if (!w) return
     if (!mayCapture(this.#o.privacy, w)) {
