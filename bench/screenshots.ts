@@ -99,6 +99,9 @@ export async function benchScreenshots(o: {
       const found = spawnSync('xdotool', ['search', '--sync', '--class', 'Xmessage'], { env })
       const id = found.stdout.toString().trim().split('\n').at(-1)
       if (id) spawnSync('xdotool', ['windowactivate', '--sync', id], { env, stdio: 'ignore' })
+      // Input, as a person at the screen makes: without it the collector is away after the AFK
+      // timeout and takes nothing.
+      spawnSync('xdotool', ['mousemove_relative', '--', n % 2 ? '1' : '-1', '0'], { env })
       return child
     }
     let message = show(0)
@@ -223,33 +226,37 @@ function cpuMs(pid: number): number {
 
 /**
  * A vocabulary for synthetic screen text: common English and UI words first, then made-up words
- * of syllables, drawn with a Zipf-like law (the word of rank r with weight 1/r^1.07), as word
- * frequencies in real text fall. About the top word is in every frame; most words in a few.
+ * of 4–9 letters (consonant, vowel, …: a prefix of four letters starts a few of them, as in
+ * English), drawn with a Zipf-like law (the word of rank r with weight 1/r^1.07), as word
+ * frequencies in real text fall. The top words are in every frame; most words in a few.
  */
 function zipfText(): { vocabulary: string[]; draw: () => string; random: () => number } {
+  let seed = 1
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
   const common = (
     'the of and to in is for on that with file edit view help search new open save close ' +
     'settings window tools cancel ok home page next back ' +
     WORDS.join(' ')
   ).split(' ')
-  const syllables = 'ka lo mi ne ru ta po si ve da gu ha ji ko ba re fi no wa ze qu xo ly ce'.split(
-    ' ',
-  )
+  const consonants = 'bcdfghjklmnprstvwxz'
+  const vowels = 'aeiou'
   const vocabulary = [...new Set(common)]
-  for (let i = 0; vocabulary.length < 30_000; i++) {
-    let n = i
+  const known = new Set(vocabulary)
+  while (vocabulary.length < 30_000) {
+    const length = 4 + Math.floor(random() * 6)
     let w = ''
-    do {
-      w += syllables[n % syllables.length] as string
-      n = Math.floor(n / syllables.length)
-    } while (n > 0)
-    if (w.length >= 3 && !vocabulary.includes(w)) vocabulary.push(w)
+    for (let i = 0; i < length; i++) {
+      const letters = i % 2 ? vowels : consonants
+      w += letters[Math.floor(random() * letters.length)] as string
+    }
+    if (!known.has(w)) {
+      known.add(w)
+      vocabulary.push(w)
+    }
   }
   const weights: number[] = []
   let total = 0
   for (let r = 1; r <= vocabulary.length; r++) weights.push((total += 1 / r ** 1.07))
-  let seed = 1
-  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
   const draw = () => {
     const x = random() * total
     let lo = 0
@@ -264,7 +271,8 @@ function zipfText(): { vocabulary: string[]; draw: () => string; random: () => n
   return { vocabulary, draw, random }
 }
 
-async function benchSearch(
+/** Search over `frames` frames' synthetic text in a new store at `file`: p50/p95 by kind of query. */
+export async function benchSearch(
   file: string,
   frames: number,
   runs: number,

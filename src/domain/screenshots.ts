@@ -196,7 +196,10 @@ export function quantile(values: readonly number[], q: number): number | null {
 
 /** A word as the full-text index compares it: lower case, accents removed (`unicode61`, remove_diacritics). */
 function fold(word: string): string {
-  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+  // Most words are ASCII: lower-cased without the cost of normalising.
+  return /^[\x20-\x7e]*$/.test(word)
+    ? word.toLowerCase()
+    : word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
 }
 
 /** Words a snippet shows at most. */
@@ -241,7 +244,10 @@ export function markSnippet(text: string, words: readonly string[]): string {
     const word = text.slice(t.start, t.end)
     out += t.hit >= 0 ? `«${word}»` : word
   }
-  const cutBefore = from > 0
-  const cutAfter = from + SNIPPET_WORDS < tokens.length
-  return `${cutBefore ? '…' : ''}${out}${cutAfter ? '…' : ''}`
+  // Uncut ends keep what stands beyond the first and last word (punctuation).
+  const first = shown[0] as { start: number }
+  const last = shown.at(-1) as { end: number }
+  const before = from > 0 ? '…' : text.slice(0, first.start).trimStart()
+  const after = from + SNIPPET_WORDS < tokens.length ? '…' : text.slice(last.end).trimEnd()
+  return `${before}${out}${after}`
 }

@@ -189,7 +189,7 @@ export const HitWire = Type.Object({
   snippet: Type.String({ description: 'Text around the match, each match between « and ».' }),
   rank: Type.Union([Type.Number(), Type.Null()], {
     description:
-      'BM25 over the rarer words of the query: lower is better. Null when every word is in so many frames (over half of them, or over 5,000) that ranking would not tell them apart: then the newest frames come first.',
+      'BM25 over the rarer words of the query: lower is better. Null when every word is in so many frames (over half of them, or over 2,000) that ranking would not tell them apart: then the newest frames come first.',
   }),
 })
 

@@ -63,7 +63,7 @@ function bounds(range: OpenRange): { a: number; b: number } {
  * A word in more frames than this is not ranked by (see `searchText`); the frames of a rare word
  * are ranked, at most this many.
  */
-const RANK_CAP = 5000
+const RANK_CAP = 2000
 
 export class ScreenshotTables {
   readonly #c: Connection
@@ -166,9 +166,14 @@ export class ScreenshotTables {
           )?.n ?? 0,
       )
       if (counts.some((n) => n === 0)) return []
+      // Counted up to twice the cap: past that, a word within the cap is in under half the frames.
       let frames = Infinity
       if (counts.some((n) => n <= RANK_CAP)) {
-        frames = this.#c.get<{ n: number }>('SELECT count(*) AS n FROM screenshots')?.n ?? 0
+        frames =
+          this.#c.get<{ n: number }>(
+            'SELECT count(*) AS n FROM (SELECT 1 FROM screenshots LIMIT $cap)',
+            { cap: 2 * RANK_CAP },
+          )?.n ?? 0
       }
       const rare = list.filter((_, i) => (counts[i] as number) <= Math.min(RANK_CAP, frames / 2))
       const inRange = (order: string, n: number) =>
