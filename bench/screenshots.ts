@@ -10,7 +10,9 @@
  *   /proc/<pid>/stat, as a share of one core. The screen changes before each frame (a new
  *   sentence), so no frame is skipped as identical: the worst case.
  * - Search over `--frames` (default 100,000) frames' text: the rows written straight into the
- *   store's schema, then p50/p95 of `searchText` through the store port.
+ *   store's schema (text of a Zipf-like vocabulary, 40–400 words a frame), then p50/p95 of
+ *   `searchText` through the store port: typical queries, the worst case (words in nearly every
+ *   frame) and a range of the last week, apart.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -19,7 +21,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { x11Screen } from '../src/collectors/platform/x11-screen.ts'
-import { encodeWebp, frameHash, ocrImage } from '../src/collectors/screenshots/frame.ts'
+import { encodeWebp, frameFacts, ocrImage } from '../src/collectors/screenshots/frame.ts'
 import { startOcrPool } from '../src/collectors/screenshots/ocr.ts'
 import { readDiscovery } from '../src/config/discovery.ts'
 import { framePath, quantile } from '../src/domain/screenshots.ts'
@@ -34,11 +36,30 @@ const WORDS = (
   'terminal browser search result weather forecast river mountain camera photo album'
 ).split(' ')
 
+interface SearchFigures {
+  p50: number | null
+  p95: number | null
+  queries: number
+  words: string[]
+}
+
 interface Figures {
-  captureEncodeMs: { p50: number | null; p95: number | null; frames: number }
+  /** `grab…`: the X transfer and the conversion to RGB alone. */
+  captureEncodeMs: {
+    p50: number | null
+    p95: number | null
+    frames: number
+    grabP50: number | null
+    grabP95: number | null
+  }
   ocrMs: { p50: number | null; p95: number | null; frames: number }
   collectorCpu: { percentOfOneCore: number; minutes: number; frames: number } | null
-  searchMs: { p50: number | null; p95: number | null; frames: number; queries: number }
+  searchMs: {
+    frames: number
+    typical: SearchFigures
+    worstCase: SearchFigures
+    lastWeek: { p50: number | null; p95: number | null }
+  }
 }
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10)
@@ -78,6 +99,9 @@ export async function benchScreenshots(o: {
       const found = spawnSync('xdotool', ['search', '--sync', '--class', 'Xmessage'], { env })
       const id = found.stdout.toString().trim().split('\n').at(-1)
       if (id) spawnSync('xdotool', ['windowactivate', '--sync', id], { env, stdio: 'ignore' })
+      // Input, as a person at the screen makes: without it the collector is away after the AFK
+      // timeout and takes nothing.
+      spawnSync('xdotool', ['mousemove_relative', '--', n % 2 ? '1' : '-1', '0'], { env })
       return child
     }
     let message = show(0)
@@ -85,13 +109,14 @@ export async function benchScreenshots(o: {
     o.log('capture and encode of 1920×1080 frames')
     const screen = await x11Screen(env)
     const times: number[] = []
+    const grabs: number[] = []
     let grab = await screen.grab('screen')
     for (let i = 0; i < o.runs; i++) {
       const t0 = performance.now()
       grab = await screen.grab('screen')
       if (!grab) throw new Error('nothing captured')
-      await frameHash(grab)
-      await encodeWebp(grab, 60)
+      grabs.push(performance.now() - t0)
+      await encodeWebp(grab, 60, frameFacts(grab).flat)
       times.push(performance.now() - t0)
     }
     o.log(`capture+encode p50 ${quantile(times, 0.5)?.toFixed(0)} ms`)
@@ -170,6 +195,8 @@ export async function benchScreenshots(o: {
         p50: round(quantile(times, 0.5)),
         p95: round(quantile(times, 0.95)),
         frames: times.length,
+        grabP50: round(quantile(grabs, 0.5)),
+        grabP95: round(quantile(grabs, 0.95)),
       },
       ocrMs: {
         p50: round(quantile(ocr, 0.5)),
@@ -197,7 +224,55 @@ function cpuMs(pid: number): number {
   return (ticks / 100) * 1000
 }
 
-async function benchSearch(
+/**
+ * A vocabulary for synthetic screen text: common English and UI words first, then made-up words
+ * of 4–9 letters (consonant, vowel, …: a prefix of four letters starts a few of them, as in
+ * English), drawn with a Zipf-like law (the word of rank r with weight 1/r^1.07), as word
+ * frequencies in real text fall. The top words are in every frame; most words in a few.
+ */
+function zipfText(): { vocabulary: string[]; draw: () => string; random: () => number } {
+  let seed = 1
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+  const common = (
+    'the of and to in is for on that with file edit view help search new open save close ' +
+    'settings window tools cancel ok home page next back ' +
+    WORDS.join(' ')
+  ).split(' ')
+  const consonants = 'bcdfghjklmnprstvwxz'
+  const vowels = 'aeiou'
+  const vocabulary = [...new Set(common)]
+  const known = new Set(vocabulary)
+  while (vocabulary.length < 30_000) {
+    const length = 4 + Math.floor(random() * 6)
+    let w = ''
+    for (let i = 0; i < length; i++) {
+      const letters = i % 2 ? vowels : consonants
+      w += letters[Math.floor(random() * letters.length)] as string
+    }
+    if (!known.has(w)) {
+      known.add(w)
+      vocabulary.push(w)
+    }
+  }
+  const weights: number[] = []
+  let total = 0
+  for (let r = 1; r <= vocabulary.length; r++) weights.push((total += 1 / r ** 1.07))
+  const draw = () => {
+    const x = random() * total
+    let lo = 0
+    let hi = weights.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((weights[mid] as number) < x) lo = mid + 1
+      else hi = mid
+    }
+    return vocabulary[lo] as string
+  }
+  return { vocabulary, draw, random }
+}
+
+/** Search over `frames` frames' synthetic text in a new store at `file`: p50/p95 by kind of query. */
+export async function benchSearch(
   file: string,
   frames: number,
   runs: number,
@@ -214,24 +289,36 @@ async function benchSearch(
      VALUES (?, ?, ?, 'bench', 'app', ?, NULL, 50000, 1920, 1080, '0000000000000000', ?, 900)`,
   )
   const t0 = Date.UTC(2026, 0, 1)
-  let seed = 1
-  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+  const { vocabulary, draw, random } = zipfText()
   db.exec('BEGIN')
   for (let i = 0; i < frames; i++) {
     const at = t0 + i * 30_000
     const p = framePath(at, 'bench')
-    const text = Array.from(
-      { length: 120 },
-      () => WORDS[Math.floor(random() * WORDS.length)] ?? '',
-    ).join(' ')
-    insert.run(p.filename, p.date, at, `window ${i % 50}`, text)
+    // From a nearly empty window to a page of text: 40 to 400 words.
+    const text = Array.from({ length: 40 + Math.floor(random() * 360) }, draw).join(' ')
+    insert.run(p.filename, p.date, at, `${draw()} ${draw()} - window ${i % 50}`, text)
   }
   db.exec('COMMIT')
   db.close()
   const store = await openStore({ driver: 'sqlite', file, readers: 1 })
-  const queries = ['revenue chart', 'kernel driver patch', 'holiday fli', 'weather', 'piano lesson']
-  const times: number[] = []
-  try {
+  const word = (rank: number) => vocabulary[rank] as string
+  // Typical: words of middling and low frequency, alone, together, with a common word, and
+  // prefixes of 4+ letters as someone types them.
+  const typical = [
+    word(40),
+    word(300),
+    word(2000),
+    word(9000),
+    `${word(150)} ${word(700)}`,
+    `${word(0)} ${word(3000)}`,
+    `${word(500)} ${word(1500)} ${word(5000)}`,
+    word(1200).slice(0, 4),
+    `${word(80)} ${word(4000).slice(0, 4)}`,
+  ]
+  // Worst case: words in (nearly) every frame.
+  const worst = [word(0), `${word(0)} ${word(1)}`, 'window', `${word(2)} window`]
+  const time = async (queries: string[]) => {
+    const times: number[] = []
     for (let r = 0; r < runs; r++) {
       for (const q of queries) {
         const t = performance.now()
@@ -239,13 +326,34 @@ async function benchSearch(
         times.push(performance.now() - t)
       }
     }
+    return {
+      p50: round(quantile(times, 0.5)),
+      p95: round(quantile(times, 0.95)),
+      queries: times.length,
+      words: queries,
+    }
+  }
+  try {
+    const last = t0 + (frames - 1) * 30_000
+    const week = async () => {
+      // A range: the last week, with a typical and a common query.
+      const times: number[] = []
+      for (let r = 0; r < runs; r++) {
+        for (const q of [word(300), word(0)]) {
+          const t = performance.now()
+          await store.screenshots.searchText(q, { startMs: last - 7 * 86_400_000 }, 20)
+          times.push(performance.now() - t)
+        }
+      }
+      return { p50: round(quantile(times, 0.5)), p95: round(quantile(times, 0.95)) }
+    }
+    return {
+      frames,
+      typical: await time(typical),
+      worstCase: await time(worst),
+      lastWeek: await week(),
+    }
   } finally {
     await store.close()
-  }
-  return {
-    p50: round(quantile(times, 0.5)),
-    p95: round(quantile(times, 0.95)),
-    frames,
-    queries: times.length,
   }
 }

@@ -14,8 +14,12 @@ export interface ScreenshotCounts {
   skippedIdentical: number
   /** Private windows, excluded apps, titles and URLs. */
   skippedPrivate: number
+  /** Frames due while the person was away or the screen locked. */
+  skippedAway: number
   /** Frames waiting for OCR. */
   ocrPending: number
+  /** Frames stored without text: OCR took longer than `ocr.timeoutSecs`. */
+  ocrTimedOut: number
   ocrMsP50: number | null
   ocrMsP95: number | null
 }

@@ -47,7 +47,7 @@ export const SCREENSHOT_LIMITS = {
   quality: { minimum: 1, maximum: 100 },
   retentionDays: { minimum: 1, maximum: 3650 },
   maxBytes: { minimum: 1024 * 1024, maximum: 2 ** 50 },
-  timeoutSecs: { minimum: 1, maximum: 300 },
+  timeoutSecs: { minimum: 0.01, maximum: 300 },
 } as const
 
 /** A Tesseract language code: `eng`, `chi_sim`. */
@@ -192,4 +192,62 @@ export function quantile(values: readonly number[], q: number): number | null {
   return sorted[
     Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
   ] as number
+}
+
+/** A word as the full-text index compares it: lower case, accents removed (`unicode61`, remove_diacritics). */
+function fold(word: string): string {
+  // Most words are ASCII: lower-cased without the cost of normalising.
+  return /^[\x20-\x7e]*$/.test(word)
+    ? word.toLowerCase()
+    : word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+}
+
+/** Words a snippet shows at most. */
+const SNIPPET_WORDS = 16
+
+/**
+ * The part of `text` around the match, at most 16 words, each word starting with one of `words`
+ * (the query's, matched as prefixes) between `«` and `»`, `…` where text was cut. The window is
+ * the one holding the most distinct query words (the first such). Text without a match (the
+ * title matched) gives its first words.
+ *
+ * Why here rather than FTS5's snippet(): snippet() re-runs the match for each hit's row (a
+ * prefix query re-expands its every term), which cost seconds for a page of hits over 100,000
+ * frames; the page's text is at hand and marking it is a few microseconds.
+ */
+export function markSnippet(text: string, words: readonly string[]): string {
+  const query = words.map(fold).filter((w) => w.length > 0)
+  const tokens = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+    hit: query.findIndex((q) => fold(m[0]).startsWith(q)),
+  }))
+  if (tokens.length === 0) return ''
+  let best = 0
+  let bestCount = 0
+  for (let i = 0; i < tokens.length; i++) {
+    if ((tokens[i] as { hit: number }).hit < 0) continue
+    const seen = new Set<number>()
+    for (const t of tokens.slice(i, i + SNIPPET_WORDS)) if (t.hit >= 0) seen.add(t.hit)
+    if (seen.size > bestCount) {
+      best = i
+      bestCount = seen.size
+    }
+    if (bestCount === query.length) break
+  }
+  // Centred a little: two words before the first match, when there are.
+  const from = Math.max(0, Math.min(best - 2, tokens.length - SNIPPET_WORDS))
+  const shown = tokens.slice(from, from + SNIPPET_WORDS)
+  let out = ''
+  for (const [i, t] of shown.entries()) {
+    if (i > 0) out += text.slice((shown[i - 1] as { end: number }).end, t.start)
+    const word = text.slice(t.start, t.end)
+    out += t.hit >= 0 ? `«${word}»` : word
+  }
+  // Uncut ends keep what stands beyond the first and last word (punctuation).
+  const first = shown[0] as { start: number }
+  const last = shown.at(-1) as { end: number }
+  const before = from > 0 ? '…' : text.slice(0, first.start).trimStart()
+  const after = from + SNIPPET_WORDS < tokens.length ? '…' : text.slice(last.end).trimEnd()
+  return `${before}${out}${after}`
 }

@@ -596,8 +596,11 @@ export type Frame = NewFrame
 export interface FrameHit {
   frame: Frame
   snippet: string
-  /** BM25 rank: lower is a better match. */
-  rank: number
+  /**
+   * BM25 rank over the query's rarer words: lower is a better match. Null when every word is in
+   * so many frames that ranking would not tell them apart; then the newest come first.
+   */
+  rank: number | null
 }
 
 /** The screenshots' settings as stored: the capture settings and a pause, if any. */
@@ -620,7 +623,8 @@ export interface ScreenshotStore {
   around(atMs: number, windowMs: number, limit: number): Promise<Frame[]>
   /**
    * Frames whose text (or title) has every word of `text` as a prefix, best match first (BM25),
-   * within the range; empty when the text has no words.
+   * within the range; empty when the text has no words. Words in a large share of the frames
+   * do not count towards the rank (see `FrameHit.rank`).
    */
   searchText(text: string, range: OpenRange, limit: number): Promise<FrameHit[]>
   /** How many frames, their bytes, the oldest frame's time (null when none). */

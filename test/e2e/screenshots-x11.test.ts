@@ -3,26 +3,38 @@
  * the real daemon and `daybook watch screenshots`. Nothing is captured while capture is off; once
  * on, a frame of the focused window is taken, its text read by OCR, and the search finds the
  * sentence; the image is served with the token and refused without; an unchanged window is
- * skipped by its hash; a private window and an excluded app produce no frame; the CLI pauses
- * and purges. Skips, saying why, where a tool is missing.
+ * skipped by its hash; a private window and an excluded app produce no frame; nothing is taken
+ * while the screen is locked (the X screen saver on) nor while the person is away (no input for
+ * the AFK timeout), and capture resumes after; a frame whose OCR outlasts `ocr.timeoutSecs` is
+ * kept without text and counted; the CLI pauses and purges. One X server, daemon and watcher for
+ * all of it. Skips, saying why, where a tool is missing.
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import { readWatchStatus, watchStatusFile } from '../../src/config/watch-status.ts'
 import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
 import { reap, startX, until } from './x11.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
 const WINDOW = path.join(import.meta.dirname, '..', 'fixtures', 'x11-window.cjs')
 const SENTENCE = 'The zebra quietly paints seventeen violet lanterns'
+/** The watcher's AFK timeout: short, so the test waits little to be away. */
+const AFK_SECS = 4
 
 interface Metrics {
   frames: number
   capturing: boolean
   reason: string
-  collector: { reportedAt: number; skippedPrivate: number; skippedIdentical: number } | null
+  collector: {
+    reportedAt: number
+    skippedPrivate: number
+    skippedIdentical: number
+    skippedAway: number
+    ocrTimedOut: number
+  } | null
 }
 interface Frame {
   filename: string
@@ -30,10 +42,11 @@ interface Frame {
   title: string
   imageUrl: string
   snippet?: string
+  hasText: boolean
 }
 
 test('screenshots under a real window manager: off captures nothing; on, the text of a window is found; privacy holds', async (t) => {
-  const x = await startX(t, ['xdotool', 'xprop', 'xmessage'], 'openbox')
+  const x = await startX(t, ['xdotool', 'xprop', 'xmessage', 'xset'], 'openbox')
   if ('skip' in x) return t.skip(x.skip)
   const env = { ...process.env, DISPLAY: x.display }
   const xdotool = (...args: string[]) => {
@@ -85,6 +98,8 @@ test('screenshots under a real window manager: off captures nothing; on, the tex
       'screenshots',
       '--exclude-app',
       '^Secretapp$',
+      '--afk-timeout',
+      String(AFK_SECS),
       '--data-dir',
       d.dataDir,
       '--config-dir',
@@ -95,8 +110,12 @@ test('screenshots under a real window manager: off captures nothing; on, the tex
   reap(t, watcher)
   let log = ''
   watcher.stderr?.on('data', (b: Buffer) => (log += b.toString()))
+  // Input while waiting keeps the person present (the AFK timeout is short), but in the AFK part.
+  let present = true
+  let nudge = 1
   const alive = () => {
     if (watcher.exitCode !== null) throw new Error(`the watcher exited: ${log}`)
+    if (present) xdotool('mousemove_relative', '--', String((nudge = -nudge)), '0')
   }
 
   // Off: the collector asks, twice, and takes nothing.
@@ -174,13 +193,100 @@ test('screenshots under a real window manager: off captures nothing; on, the tex
     alive()
     return ((await metrics()).collector?.skippedPrivate ?? 0) > skippedPrivate ? true : undefined
   })
-  const near = await call<Frame[]>('POST', '/v1/settings/screenshot/around', {
-    timestamp: Date.now() / 1000,
-    windowSecs: 3600,
-    limit: 100,
-  })
+  const recent = () =>
+    call<Frame[]>('POST', '/v1/settings/screenshot/around', {
+      timestamp: Date.now() / 1000,
+      windowSecs: 3600,
+      limit: 100,
+    })
+  const near = await recent()
   assert.ok(near.length >= 1)
   assert.deepEqual([...new Set(near.map((f) => f.app))], ['Xmessage'])
+
+  // A new sentence in a new window, focused: a frame is due 2 s later.
+  const show = async (sentence: string) => {
+    const child = spawn('xmessage', ['-fn', '12x24', '-center', sentence], { env, stdio: 'ignore' })
+    reap(t, child)
+    const before = xdotool('search', '--class', 'Xmessage').split('\n')
+    const id = await until(`the window of "${sentence}"`, async () => {
+      const r = spawnSync('xdotool', ['search', '--class', 'Xmessage'], { env })
+      return r.stdout
+        .toString()
+        .trim()
+        .split('\n')
+        .find((w) => w && !before.includes(w))
+    })
+    xdotool('windowactivate', '--sync', id)
+  }
+  const collector = async () => {
+    const c = (await metrics()).collector
+    assert.ok(c)
+    return c
+  }
+  const state = async () =>
+    (await readWatchStatus(watchStatusFile(d.dataDir)))?.collectors.find(
+      (c) => c.collector === 'screenshots',
+    )?.state
+  /**
+   * Shows a sentence while away or locked: a frame falls due after it (counted in a report made
+   * after it was shown) and is skipped; none is stored.
+   */
+  const showUnseen = async (sentence: string, why: string) => {
+    const frames = (await metrics()).frames
+    await show(sentence)
+    const shownAt = Date.now() / 1000
+    const baseline = await until('a report after the window showed', async () => {
+      if (watcher.exitCode !== null) throw new Error(`the watcher exited: ${log}`)
+      const c = await collector()
+      return c.reportedAt > shownAt ? c.skippedAway : undefined
+    })
+    await until(`a frame due while ${why} to be skipped`, async () => {
+      if (watcher.exitCode !== null) throw new Error(`the watcher exited: ${log}`)
+      const skipped = (await collector()).skippedAway > baseline
+      return skipped && (await state()) === why ? true : undefined
+    })
+    assert.equal((await metrics()).frames, frames)
+    return frames
+  }
+  const resumed = (frames: number, why: string) =>
+    until(`capture to resume after ${why}`, async () => {
+      alive()
+      return (await metrics()).frames > frames ? true : undefined
+    })
+
+  // The screen locked (the screen saver on): nothing is taken; unlocked, capture resumes.
+  spawnSync('xset', ['s', 'activate'], { env })
+  present = false
+  const lockedFrames = await showUnseen('Locked screens show nothing', 'locked')
+  spawnSync('xset', ['s', 'reset'], { env })
+  present = true
+  await resumed(lockedFrames, 'the lock')
+
+  // Away (no input for the AFK timeout): nothing is taken; back, capture resumes.
+  present = false
+  await until('the person to be away', async () => {
+    if (watcher.exitCode !== null) throw new Error(`the watcher exited: ${log}`)
+    return (await collector()).skippedAway > 0 && (await state()) === 'away' ? true : undefined
+  })
+  const awayFrames = await showUnseen('Nobody reads this while away', 'away')
+  present = true
+  await resumed(awayFrames, 'time away')
+
+  // OCR slower than its timeout: the frame is kept without text, and counted.
+  await call('POST', '/v1/settings/screenshot/config', { ocr: { timeoutSecs: 0.01 } })
+  const timedOut = (await collector()).ocrTimedOut
+  const withoutText = async () => (await recent()).filter((f) => !f.hasText).length
+  const textless = await withoutText()
+  await show('Quokkas juggle tangerines at midnight')
+  await until('a frame whose OCR timed out, kept without text', async () => {
+    alive()
+    const counted = (await collector()).ocrTimedOut > timedOut
+    return counted && (await withoutText()) > textless ? true : undefined
+  })
+  assert.deepEqual(
+    await call<Frame[]>('POST', '/v1/settings/screenshot/search-text', { query: 'quokkas' }),
+    [],
+  )
 
   // The CLI: a pause stops capture; purge --all deletes every frame and file.
   const cli = (...args: string[]) =>

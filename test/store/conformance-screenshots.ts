@@ -105,7 +105,7 @@ export function screenshotsConformance(name: string, open: StoreFactory): void {
       const hits = await store.screenshots.searchText('revenue char', {}, 10)
       assert.deepEqual(names(hits.map((h) => h.frame)), names([frame(T0), frame(T0 + 1000)]))
       assert.equal(hits[0]?.frame.atMs, T0 + 1000, 'the denser match ranks first')
-      assert.ok(hits.every((h, i) => i === 0 || (hits[i - 1]?.rank ?? 0) <= h.rank))
+      assert.ok(hits.every((h, i) => i === 0 || (hits[i - 1]?.rank ?? 0) <= (h.rank ?? 0)))
       assert.match(hits[1]?.snippet ?? '', /«revenue» «chart»/i)
       assert.equal(hits[1]?.frame.app, 'firefox')
       const byTitle = await store.screenshots.searchText('notes', {}, 10)
@@ -118,6 +118,45 @@ export function screenshotsConformance(name: string, open: StoreFactory): void {
       assert.equal((await store.screenshots.searchText('revenue', {}, 1)).length, 1)
       assert.deepEqual(await store.screenshots.searchText(' "*( ', {}, 10), [])
       assert.deepEqual(await store.screenshots.searchText('absent', {}, 10), [])
+    })
+
+    test('text search: words in most frames do not rank; all common, the newest come first unranked', async (t) => {
+      const store = await open(t)
+      const texts = [
+        'the weather forecast for the river',
+        'the river the river the river camera',
+        'the budget review',
+        'the camera album',
+        'the piano lesson',
+      ]
+      for (const [i, text] of texts.entries()) {
+        await store.screenshots.insert(frame(T0 + i * 1000, { text }))
+      }
+      // "the" is in every frame: the rank is the rarer word's, the denser match first.
+      const ranked = await store.screenshots.searchText('the river', {}, 10)
+      assert.deepEqual(
+        ranked.map((h) => h.frame.atMs),
+        [T0 + 1000, T0],
+      )
+      assert.ok(ranked.every((h) => typeof h.rank === 'number'))
+      assert.match(ranked[1]?.snippet ?? '', /«the» weather forecast for «the» «river»/)
+      // Only common words: newest first, no rank, in the range.
+      const common = await store.screenshots.searchText('th', { startMs: T0 + 1000 }, 3)
+      assert.deepEqual(
+        common.map((h) => [h.frame.atMs, h.rank]),
+        [
+          [T0 + 4000, null],
+          [T0 + 3000, null],
+          [T0 + 2000, null],
+        ],
+      )
+      assert.equal(common[0]?.snippet, '«the» piano lesson')
+      // Short prefixes are words' prefixes too, accents aside.
+      await store.screenshots.insert(frame(T0 + 9000, { text: 'Réunion café' }))
+      assert.deepEqual(
+        (await store.screenshots.searchText('reu CA', {}, 10)).map((h) => h.snippet),
+        ['«Réunion» «café»'],
+      )
     })
 
     test('pruning deletes frames past retention, then the oldest until under the size cap', async (t) => {

@@ -437,3 +437,29 @@ test('the screenshots migration adds an empty frame index and default settings b
   const { events } = await store.events.list({ range: {}, filters: {}, limit: 10 })
   assert.equal(events.length, 1)
 })
+
+test('the screenshot prefix migration rebuilds the text index: frames stored before it are found, by short prefixes too', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'screenshots_prefix')?.version
+  assert.ok(version !== undefined, 'a migration named screenshots_prefix')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const db = databaseAt(file, version - 1)
+  const insert = db.prepare(
+    `INSERT INTO screenshots (filename, date, at_ms, device, app, title, url, bytes, width, height, hash, text, ocr_ms)
+     VALUES (?, '2025-09-11', ?, 'laptop', 'firefox', ?, NULL, 10, 1, 1, '00', ?, 5)`,
+  )
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  insert.run('20250911090000-laptop.webp', T, 'Budget', 'Quarterly revenue chart')
+  insert.run('20250911090100-laptop.webp', T + 60_000, 'Notes', 'nothing to see')
+  db.close()
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  const found = async (q: string) =>
+    (await store.screenshots.searchText(q, {}, 10)).map((h) => h.frame.atMs)
+  assert.deepEqual(await found('re ch'), [T])
+  assert.deepEqual(await found('not'), [T + 60_000])
+  assert.deepEqual(await found('budget'), [T])
+  // The index still follows the rows.
+  await store.screenshots.purge({ endMs: T + 1 })
+  assert.deepEqual(await found('revenue'), [])
+})

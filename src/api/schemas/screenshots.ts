@@ -20,9 +20,10 @@ const Ocr = {
     description:
       'Tesseract language codes (default `["eng"]`); each needs its `@tesseract.js-data/<code>` package installed beside Daybook.',
   }),
-  timeoutSecs: Type.Integer({
+  timeoutSecs: Type.Number({
     ...L.timeoutSecs,
-    description: 'Seconds a frame waits for its text; then it is stored without (default 20).',
+    description:
+      'Seconds a frame waits for its text (fractions allowed); then it is stored without (default 20).',
   }),
 }
 
@@ -186,7 +187,10 @@ export const SearchTextBody = Type.Object(
 export const HitWire = Type.Object({
   ...FrameWire.properties,
   snippet: Type.String({ description: 'Text around the match, each match between « and ».' }),
-  rank: Type.Number({ description: 'BM25: lower is better.' }),
+  rank: Type.Union([Type.Number(), Type.Null()], {
+    description:
+      'BM25 over the rarer words of the query: lower is better. Null when every word is in so many frames (over half of them, or over 2,000) that ranking would not tell them apart: then the newest frames come first.',
+  }),
 })
 
 export function hitToWire(h: FrameHit): Static<typeof HitWire> {
@@ -205,7 +209,15 @@ export const CollectorCountsWire = Type.Object(
       minimum: 0,
       description: 'Private windows, excluded apps, titles and URLs.',
     }),
+    skippedAway: Type.Integer({
+      minimum: 0,
+      description: 'Frames due while the person was away or the screen locked.',
+    }),
     ocrPending: Type.Integer({ minimum: 0 }),
+    ocrTimedOut: Type.Integer({
+      minimum: 0,
+      description: 'Frames stored without text: OCR took longer than `ocr.timeoutSecs`.',
+    }),
     ocrMsP50: Nullable(Type.Number({ minimum: 0 })),
     ocrMsP95: Nullable(Type.Number({ minimum: 0 })),
   },

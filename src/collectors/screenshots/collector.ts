@@ -21,7 +21,7 @@ import { type Connection, post } from '../core/courier.ts'
 import type { DesktopSource } from '../platform/x11-desktop.ts'
 import type { Grab, ScreenSource } from '../platform/x11-screen.ts'
 import { mayCapture, windowUrl } from '../window/privacy.ts'
-import { encodeWebp, frameHash, ocrImage } from './frame.ts'
+import { encodeWebp, frameFacts, ocrImage } from './frame.ts'
 import type { OcrPool } from './ocr.ts'
 
 /** What the daemon says before each frame (`POST /v1/screenshots/report`'s answer). */
@@ -82,10 +82,17 @@ export class ScreenshotCollector {
   readonly #hashes = new Map<string, string>()
   readonly #retry: Upload[] = []
   readonly #ocrMs: number[] = []
-  #away = false
+  /** Why the last due frame was not taken: the screen locked, or the person away. */
+  #away: 'locked' | 'away' | undefined
   /** Frames waiting for or in OCR. */
   #pending = 0
-  readonly counts = { captured: 0, skippedIdentical: 0, skippedPrivate: 0 }
+  readonly counts = {
+    captured: 0,
+    skippedIdentical: 0,
+    skippedPrivate: 0,
+    skippedAway: 0,
+    ocrTimedOut: 0,
+  }
   lastSentMs: number | undefined
   last: string | null = null
 
@@ -110,9 +117,7 @@ export class ScreenshotCollector {
       ? 'asking'
       : !this.#state.capturing
         ? this.#state.reason
-        : this.#away
-          ? 'away'
-          : 'capturing'
+        : (this.#away ?? 'capturing')
     return {
       collector: 'screenshots',
       state,
@@ -182,8 +187,11 @@ export class ScreenshotCollector {
       desktop.idleMs(),
       desktop.locked ? desktop.locked() : false,
     ])
-    this.#away = locked || idleMs >= this.#o.afkTimeoutMs
-    if (this.#away) return
+    this.#away = locked ? 'locked' : idleMs >= this.#o.afkTimeoutMs ? 'away' : undefined
+    if (this.#away) {
+      this.counts.skippedAway++
+      return
+    }
     const w = await desktop.focused()
     if (!w) return
     if (!mayCapture(this.#o.privacy, w)) {
@@ -198,7 +206,7 @@ export class ScreenshotCollector {
       if (after && !mayCapture(this.#o.privacy, after)) this.counts.skippedPrivate++
       return
     }
-    const hash = await frameHash(grab)
+    const { hash, flat } = frameFacts(grab)
     const key = `${w.app}\0${w.title}`
     const previous = this.#hashes.get(key)
     if (previous !== undefined && hashDistance(previous, hash) <= SAME_FRAME_BITS) {
@@ -206,7 +214,7 @@ export class ScreenshotCollector {
       return
     }
     const [webp, ocr] = await Promise.all([
-      encodeWebp(grab, config.quality),
+      encodeWebp(grab, config.quality, flat),
       config.ocr.enabled ? this.#read(grab, config) : null,
     ])
     const url = windowUrl(w)
@@ -236,6 +244,7 @@ export class ScreenshotCollector {
         this.#ocrMs.push(result.ms)
         if (this.#ocrMs.length > OCR_SAMPLES) this.#ocrMs.shift()
       } else {
+        this.counts.ocrTimedOut++
         this.#o.log(`OCR took over ${config.ocr.timeoutSecs} s; the frame is kept without text`)
       }
       return result

@@ -20,8 +20,11 @@ export interface OcrResult {
 
 /** A pool that reads text from images. */
 export interface OcrPool {
-  /** The image's text, or null when it took longer than `timeoutMs` (the job is dropped). */
-  read(png: Buffer, timeoutMs: number): Promise<OcrResult | null>
+  /**
+   * The text of an image (a file: PGM, PNG), or null when it took longer than `timeoutMs` (the
+   * job is dropped).
+   */
+  read(image: Buffer, timeoutMs: number): Promise<OcrResult | null>
   /** Frames waiting for or in OCR. */
   readonly pending: number
   close(): Promise<void>
@@ -119,11 +122,11 @@ export async function startOcrPool(
     get pending() {
       return pending
     },
-    async read(png, timeoutMs) {
+    async read(image, timeoutMs) {
       pending++
       const started = performance.now()
       let timer: NodeJS.Timeout | undefined
-      const job = scheduler.addJob('recognize', png)
+      const job = scheduler.addJob('recognize', image)
       try {
         const result = await Promise.race([
           job,

@@ -23,6 +23,7 @@
  *     of labels, settings, device names, derived events and tombstones; input buckets in the feed;
  *     a tombstone's device; a hub's pairing codes and paired devices.
  * 11: screenshots: an index row a frame, its OCR text in a full-text index, the capture settings.
+ * 12: the screenshots' full-text index with prefix indexes (2 and 3 characters), rebuilt.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

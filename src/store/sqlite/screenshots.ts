@@ -3,10 +3,14 @@
  * `screenshot_config`), run inside a store worker: writes on the writer, each call one
  * transaction. The full-text index follows the rows through triggers.
  */
-import { DEFAULT_SCREENSHOT_CONFIG, type ScreenshotConfig } from '../../domain/screenshots.ts'
+import {
+  DEFAULT_SCREENSHOT_CONFIG,
+  type ScreenshotConfig,
+  markSnippet,
+} from '../../domain/screenshots.ts'
 import type { Frame, FrameHit, NewFrame, OpenRange, ScreenshotSettings } from '../ports.ts'
 import type { Connection } from './connection.ts'
-import { ftsQuery } from './search.ts'
+import { words } from './search.ts'
 
 interface FrameRow {
   filename: string
@@ -54,6 +58,12 @@ function bounds(range: OpenRange): { a: number; b: number } {
     b: finite(range.endMs, Number.MAX_SAFE_INTEGER),
   }
 }
+
+/**
+ * A word in more frames than this is not ranked by (see `searchText`); the frames of a rare word
+ * are ranked, at most this many.
+ */
+const RANK_CAP = 2000
 
 export class ScreenshotTables {
   readonly #c: Connection
@@ -125,29 +135,91 @@ export class ScreenshotTables {
       .map(toFrame)
   }
 
+  /**
+   * Why in steps, none of them over every match of a common word: FTS5's bm25() counts each
+   * phrase's frames over the whole index before ranking (a scan of the doclist of "the"), and
+   * snippet() re-runs the match for every row it marks; both took seconds over 100,000 frames.
+   *
+   * 1. Each word's frames are counted up to `RANK_CAP`. A word in more than `RANK_CAP` frames, or
+   *    in more than half of all frames, is too common to rank by: FTS5's bm25 gives a word in
+   *    more than half the frames a weight of 1e-6 anyway, and counting a more common one costs
+   *    more than the whole search may.
+   * 2. The frames matching every word, in the range (at most `RANK_CAP` when some word is rare).
+   * 3. Those ranked with bm25 over the rare words only (title weighs half the text), ties newest
+   *    first. When every word is common there is no rank: the newest matching frames come first.
+   * 4. The page's rows, and their snippets marked here (`markSnippet`).
+   */
   searchText(text: string, range: OpenRange, limit: number): FrameHit[] {
-    const match = ftsQuery(text)
-    if (match === undefined) return []
-    return this.#c
-      .all<FrameRow & { snippet: string; rank: number }>(
-        // Why two steps: the best `limit` matches are ranked first, and only theirs get a
-        // snippet; a snippet for every match (all of them, for a common word) before the sort
-        // took seconds over 100,000 frames.
-        `WITH top AS (
-           SELECT s.id, bm25(screenshots_fts, 1.0, 0.5) AS rank, s.at_ms
-           FROM screenshots_fts JOIN screenshots s ON s.id = screenshots_fts.rowid
-           WHERE screenshots_fts MATCH $m AND s.at_ms >= $a AND s.at_ms < $b
-           ORDER BY rank, s.at_ms DESC LIMIT $n)
-         SELECT ${COLUMNS}, top.rank AS rank,
-           snippet(screenshots_fts, 0, '«', '»', '…', 16) AS snippet
-         FROM top
-         JOIN screenshots s ON s.id = top.id
-         JOIN screenshots_fts ON screenshots_fts.rowid = top.id
-         WHERE screenshots_fts MATCH $m
-         ORDER BY top.rank, top.at_ms DESC`,
-        { m: match, ...bounds(range), n: limit },
+    const list = words(text)
+    if (list.length === 0) return []
+    const phrase = (w: string) => `"${w}"*`
+    const all = list.map(phrase).join(' ')
+    const { a, b } = bounds(range)
+    const ranged = a > Number.MIN_SAFE_INTEGER || b < Number.MAX_SAFE_INTEGER
+    return this.#c.read(() => {
+      const counts = list.map(
+        (w) =>
+          this.#c.get<{ n: number }>(
+            `SELECT count(*) AS n FROM (
+               SELECT rowid FROM screenshots_fts WHERE screenshots_fts MATCH $m LIMIT $cap)`,
+            { m: phrase(w), cap: RANK_CAP + 1 },
+          )?.n ?? 0,
       )
-      .map((r) => ({ frame: toFrame(r), snippet: r.snippet, rank: r.rank }))
+      if (counts.some((n) => n === 0)) return []
+      // Counted up to twice the cap: past that, a word within the cap is in under half the frames.
+      let frames = Infinity
+      if (counts.some((n) => n <= RANK_CAP)) {
+        frames =
+          this.#c.get<{ n: number }>(
+            'SELECT count(*) AS n FROM (SELECT 1 FROM screenshots LIMIT $cap)',
+            { cap: 2 * RANK_CAP },
+          )?.n ?? 0
+      }
+      const rare = list.filter((_, i) => (counts[i] as number) <= Math.min(RANK_CAP, frames / 2))
+      const inRange = (order: string, n: number) =>
+        this.#c.all<{ id: number; at: number }>(
+          ranged
+            ? `SELECT f.rowid AS id, s.at_ms AS at
+               FROM screenshots_fts f CROSS JOIN screenshots s ON s.id = f.rowid
+               WHERE screenshots_fts MATCH $m AND s.at_ms >= $a AND s.at_ms < $b
+               ORDER BY ${order} LIMIT $n`
+            : `SELECT f.rowid AS id, 0 AS at FROM screenshots_fts f
+               WHERE screenshots_fts MATCH $m ORDER BY ${order} LIMIT $n`,
+          ranged ? { m: all, a, b, n } : { m: all, n },
+        )
+      let page: { id: number; rank: number | null }[]
+      if (rare.length === 0) {
+        // Every word common: the newest frames (by when they were indexed) that match.
+        page = inRange('f.rowid DESC', limit).map((r) => ({ id: r.id, rank: null }))
+      } else {
+        const matching = new Map(inRange('f.rowid', RANK_CAP).map((r) => [r.id, r.at]))
+        page = this.#c
+          .all<{ id: number; rank: number }>(
+            `SELECT rowid AS id, bm25(screenshots_fts, 1.0, 0.5) AS rank
+             FROM screenshots_fts WHERE screenshots_fts MATCH $m ORDER BY rank, rowid DESC`,
+            { m: rare.map(phrase).join(' ') },
+          )
+          .filter((r) => matching.has(r.id))
+          .slice(0, limit)
+      }
+      if (page.length === 0) return []
+      const rows = new Map(
+        this.#c
+          .all<FrameRow & { id: number }>(
+            `SELECT s.id, ${COLUMNS} FROM screenshots s
+             WHERE s.id IN (SELECT value FROM json_each($ids))`,
+            { ids: JSON.stringify(page.map((p) => p.id)) },
+          )
+          .map((r) => [r.id, r]),
+      )
+      const hits = page.flatMap(({ id, rank }) => {
+        const r = rows.get(id)
+        return r ? [{ frame: toFrame(r), snippet: markSnippet(r.text ?? '', list), rank }] : []
+      })
+      // Unranked: newest first by the frame's own time (indexing order is nearly that).
+      if (rare.length === 0) hits.sort((x, y) => y.frame.atMs - x.frame.atMs)
+      return hits
+    })
   }
 
   totals(): { frames: number; bytes: number; oldestMs: number | null } {
