@@ -68,11 +68,11 @@ export class RateLimiter {
     for (const [key, w] of this.#windows) {
       if (now - w.start >= this.#options.windowMs) this.#windows.delete(key)
     }
-    // More clients than that within one window (addresses sprayed from a subnet, or the 16
-    // million of 127.0.0.0/8) would grow the map without end, and prune it on every request: the
+    // More clients than that within one window (guesses sprayed from a subnet's addresses; an
+    // IPv6 /64 holds 2^64) would grow the map without end, and prune it on every request: the
     // oldest windows go, down to three quarters, so memory stays bounded and pruning runs once
-    // per quarter of it. A client whose window goes starts afresh; one that sprays addresses
-    // has a fresh budget at each of them anyway.
+    // per quarter of it. A client whose window goes starts afresh; one that sprays addresses has
+    // a fresh budget at each of them anyway.
     const keep = Math.floor(((this.#options.clients ?? 10_000) * 3) / 4)
     for (const key of this.#windows.keys()) {
       if (this.#windows.size <= keep) break
