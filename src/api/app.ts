@@ -99,8 +99,11 @@ export interface BuildAppOptions {
   hostCheck?: { allow: readonly string[] } | false
   /** Browser origins allowed besides the daemon's own (normalised, see `normaliseOrigin`). */
   corsOrigins?: readonly string[]
-  /** Failed authentications allowed per client address and window (default 20 a minute). */
-  authFailureLimit?: { limit: number; windowMs: number }
+  /**
+   * Failed authentications allowed per client address and window (default 20 a minute), and
+   * the client addresses tracked at once (default 10,000).
+   */
+  authFailureLimit?: { limit: number; windowMs: number; clients?: number }
   clock?: Clock
   logger?: FastifyServerOptions['logger']
   /** Log each request (off in the daemon: errors are logged, routine requests are not). */

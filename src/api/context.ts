@@ -109,7 +109,7 @@ export class DaybookContext {
     defaultToken?: DefaultTokenSource | undefined
     onError?: (err: unknown, what: string) => void
     /** Failed authentications allowed per client address and window (default 20 a minute). */
-    authFailureLimit?: { limit: number; windowMs: number } | undefined
+    authFailureLimit?: { limit: number; windowMs: number; clients?: number } | undefined
     hooks?: HookServiceOptions | undefined
     /** Where frames are kept (`<data dir>/screenshots`); undefined: none are. */
     screenshotsDir?: string | undefined

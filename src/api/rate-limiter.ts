@@ -8,6 +8,8 @@ export interface RateLimitOptions {
   /** Hits allowed per window. */
   limit: number
   windowMs: number
+  /** Keys (clients) tracked at once, at most (default 10,000). */
+  clients?: number
   clock: Clock
 }
 
@@ -43,10 +45,17 @@ export class RateLimiter {
     let w = this.#windows.get(key)
     if (!w || now - w.start >= this.#options.windowMs) {
       w = { start: now, count: 0 }
+      // Set anew, so the map stays in the order the windows opened: the oldest come first.
+      this.#windows.delete(key)
       this.#windows.set(key, w)
-      if (this.#windows.size > 10_000) this.#prune(now)
+      if (this.#windows.size > (this.#options.clients ?? 10_000)) this.#prune(now)
     }
     return w
+  }
+
+  /** The keys tracked now. */
+  get size(): number {
+    return this.#windows.size
   }
 
   #decide(w: { start: number; count: number }, count: number): RateDecision {
@@ -58,6 +67,16 @@ export class RateLimiter {
   #prune(now: number): void {
     for (const [key, w] of this.#windows) {
       if (now - w.start >= this.#options.windowMs) this.#windows.delete(key)
+    }
+    // More clients than that within one window (guesses sprayed from a subnet's addresses; an
+    // IPv6 /64 holds 2^64) would grow the map without end, and prune it on every request: the
+    // oldest windows go, down to three quarters, so memory stays bounded and pruning runs once
+    // per quarter of it. A client whose window goes starts afresh; one that sprays addresses has
+    // a fresh budget at each of them anyway.
+    const keep = Math.floor(((this.#options.clients ?? 10_000) * 3) / 4)
+    for (const key of this.#windows.keys()) {
+      if (this.#windows.size <= keep) break
+      this.#windows.delete(key)
     }
   }
 }

@@ -217,8 +217,8 @@ function add(result: TrialResult, kind: KindResult): void {
 /** Per scenario: trials, acknowledged items, lost, doubled, integrity, and time. */
 export function table(results: readonly TrialResult[]): string {
   const rows = [
-    '| scenario | trials | killed before ready | acknowledged items | lost | doubled | integrity | rollups = reference | feed | settings | other failures | time |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: |',
+    '| scenario | trials | killed before ready | killed before any answer | acknowledged items | lost | doubled | integrity | rollups = reference | feed | settings | other failures | time |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: |',
   ]
   const by = Map.groupBy(results, (r) => r.scenario)
   const line = (name: string, rs: readonly TrialResult[]) => {
@@ -229,7 +229,7 @@ export function table(results: readonly TrialResult[]): string {
     }
     const seconds = rs.reduce((s, r) => s + r.ms, 0) / 1000
     rows.push(
-      `| ${name} | ${rs.length} | ${rs.filter((r) => r.beforeReady).length} | ${rs.reduce((n, r) => n + r.acknowledged, 0)} | ${count((r) => r.lost)} | ${count((r) => r.doubled)} | ${okOf((r) => r.integrity)} | ${okOf((r) => r.rollups)} | ${okOf((r) => r.feed)} | ${okOf((r) => r.settings)} | ${count((r) => r.errors)} | ${seconds.toFixed(0)} s |`,
+      `| ${name} | ${rs.length} | ${rs.filter((r) => r.beforeReady).length} | ${rs.filter((r) => !r.beforeReady && r.acknowledged === 0).length} | ${rs.reduce((n, r) => n + r.acknowledged, 0)} | ${count((r) => r.lost)} | ${count((r) => r.doubled)} | ${okOf((r) => r.integrity)} | ${okOf((r) => r.rollups)} | ${okOf((r) => r.feed)} | ${okOf((r) => r.settings)} | ${count((r) => r.errors)} | ${seconds.toFixed(0)} s |`,
     )
   }
   for (const [name, rs] of by) line(name, rs)

@@ -6,10 +6,11 @@
  * ready to paste into a test. The daemon's RSS, read after a warm-up (every operation a few
  * times, so lazily loaded modules are in) and again after the run, must stay within 50 MB.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import fc from 'fast-check'
 import WebSocket from 'ws'
 import { DaemonProcess, type Live } from '../crash/daemon.ts'
@@ -32,6 +33,8 @@ export interface FuzzOptions {
   maxMs?: number
   /** Only the operations whose `METHOD /path` matches (all when not given). */
   only?: RegExp
+  /** Writes heap snapshots of the daemon here: after the warm-up and at the end. */
+  heapSnapshots?: string
   /** Told how far it got, now and then. */
   progress?: (line: string) => void
 }
@@ -43,6 +46,28 @@ export interface FuzzFailure {
   body: string
   /** The request as an `inject` call for a test. */
   snippet: string
+}
+
+/** The daemon's memory after a collection in every isolate, in MB. */
+export interface MemorySample {
+  requests: number
+  rssMb: number
+  /** The main thread's JavaScript heap (used), and memory outside it held by its objects. */
+  heap: number
+  external: number
+  /** Each store worker thread's JavaScript heap (used). */
+  workers: number[]
+  /** The database file and its write-ahead log. */
+  databaseMb: number
+}
+
+/** A sample as words, for progress lines. */
+export function describeSample(s: MemorySample): string {
+  return (
+    `daemon RSS ${s.rssMb.toFixed(0)} MB (main thread's heap ${s.heap.toFixed(0)} MB, external ` +
+    `${s.external.toFixed(0)} MB, store workers' heaps ${s.workers.map((w) => w.toFixed(0)).join(' + ')} MB), ` +
+    `database ${s.databaseMb.toFixed(0)} MB`
+  )
 }
 
 export interface FuzzReport {
@@ -58,57 +83,172 @@ export interface FuzzReport {
   noAnswerOnce: number
   /** The first of those: the error and the request line. */
   firstNoAnswer: string | undefined
+  /** The daemon's memory every 5,000 requests. */
+  samples: MemorySample[]
   /** The daemon's resident set after the warm-up and after the run. */
   rssBeforeMb: number
   rssAfterMb: number
   ms: number
 }
 
-/** How often `progress` hears of the run (with the daemon's RSS after a collection), in requests. */
-const PROGRESS_EVERY = 5_000
+/** How often the daemon's memory is measured (after a collection), in requests. */
+const SAMPLE_EVERY = 5_000
 
 /** The RSS limit growth of a run. */
 export const RSS_GROWTH_LIMIT_MB = 50
+
+/** Requests in flight at once. */
+const CONCURRENCY = 8
 
 /** How long one request may go unanswered before it counts as a hang (a finding). */
 const ANSWER_TIMEOUT_MS = 120_000
 
 /**
- * Runs a full garbage collection in the daemon through its inspector (it is started with
- * `--inspect` on a loopback port), so its RSS is measured without garbage that merely awaits
- * collection. The inspector is detached again: a daemon with one attached waits for it at exit.
+ * A session on the daemon's inspector (it is started with `--inspect` on a loopback port), for
+ * a full garbage collection before each RSS reading and for heap snapshots. It is detached again
+ * after each use: a daemon with one attached waits for it at exit.
  */
-async function collectGarbage(daemon: DaemonProcess): Promise<void> {
+async function inspect<T>(
+  daemon: DaemonProcess,
+  use: (call: (method: string, params?: object) => Promise<unknown>, ws: WebSocket) => Promise<T>,
+): Promise<T> {
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(daemon.stderr)?.[1]
   if (url === undefined)
     throw new Error(`the daemon's inspector is not listening: ${daemon.stderr}`)
-  const ws = new WebSocket(url)
+  const ws = new WebSocket(url, { maxPayload: 1 << 30 })
   await new Promise<void>((resolve, reject) => {
     ws.once('open', resolve)
     ws.once('error', reject)
   })
-  for (let id = 1; id <= 2; id++) {
-    await new Promise<void>((resolve, reject) => {
+  let next = 1
+  const call = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = next++
       const onMessage = (data: WebSocket.RawData) => {
-        const bytes = Array.isArray(data)
-          ? Buffer.concat(data)
-          : Buffer.isBuffer(data)
-            ? data
-            : Buffer.from(data)
-        const m = JSON.parse(bytes.toString()) as { id?: number; error?: { message: string } }
+        const m = JSON.parse(rawText(data)) as {
+          id?: number
+          result?: unknown
+          error?: { message: string }
+        }
         if (m.id !== id) return
         ws.off('message', onMessage)
         if (m.error) reject(new Error(m.error.message))
-        else resolve()
+        else resolve(m.result)
       }
       ws.on('message', onMessage)
-      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }))
+      ws.send(JSON.stringify({ id, method, params }))
+    })
+  try {
+    return await use(call, ws)
+  } finally {
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve())
+      ws.close()
     })
   }
-  await new Promise<void>((resolve) => {
-    ws.once('close', () => resolve())
-    ws.close()
+}
+
+function rawText(data: WebSocket.RawData): string {
+  const bytes = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data)
+  return bytes.toString()
+}
+
+/**
+ * A full garbage collection in every isolate of the daemon (its main thread and its store's
+ * worker threads, reached through the inspector's NodeWorker domain), so RSS is measured without
+ * garbage awaiting one; returns their heaps then, in MB.
+ */
+async function collectGarbage(
+  daemon: DaemonProcess,
+): Promise<{ heap: number; external: number; workers: number[] }> {
+  return inspect(daemon, async (call, ws) => {
+    const sessions: string[] = []
+    const replies = new Map<string, () => void>()
+    const onMessage = (data: WebSocket.RawData) => {
+      const m = JSON.parse(rawText(data)) as {
+        method?: string
+        params?: { sessionId: string; message?: string }
+      }
+      if (m.method === 'NodeWorker.attachedToWorker' && m.params) sessions.push(m.params.sessionId)
+      if (m.method === 'NodeWorker.receivedMessageFromWorker' && m.params?.message) {
+        const reply = JSON.parse(m.params.message) as { id?: number }
+        if (reply.id === 1) replies.get(m.params.sessionId)?.()
+      }
+    }
+    ws.on('message', onMessage)
+    try {
+      const workers = async () => {
+        const { result } = (await call('Runtime.evaluate', {
+          expression:
+            'JSON.stringify(process.report.getReport().workers.map((w) => w.javascriptHeap.usedMemory))',
+          returnByValue: true,
+        })) as { result: { value: string } }
+        return JSON.parse(result.value) as number[]
+      }
+      const count = (await workers()).length
+      await call('NodeWorker.enable', { waitForDebuggerOnStart: false })
+      for (let i = 0; sessions.length < count && i < 100; i++) await sleep(10)
+      for (const sessionId of sessions) {
+        await new Promise<void>((resolve) => {
+          replies.set(sessionId, resolve)
+          void call('NodeWorker.sendMessageToWorker', {
+            sessionId,
+            message: JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }),
+          })
+        })
+      }
+      await call('NodeWorker.disable')
+      await call('HeapProfiler.collectGarbage')
+      await call('HeapProfiler.collectGarbage')
+      const { result } = (await call('Runtime.evaluate', {
+        expression: 'JSON.stringify(process.memoryUsage())',
+        returnByValue: true,
+      })) as { result: { value: string } }
+      const m = JSON.parse(result.value) as { heapUsed: number; external: number }
+      return {
+        heap: m.heapUsed / 2 ** 20,
+        external: m.external / 2 ** 20,
+        workers: (await workers()).map((w) => w / 2 ** 20),
+      }
+    } finally {
+      ws.off('message', onMessage)
+    }
   })
+}
+
+/** Writes a heap snapshot of the daemon's main thread to `file` (after a collection). */
+async function heapSnapshot(daemon: DaemonProcess, file: string): Promise<void> {
+  await inspect(daemon, async (call, ws) => {
+    const out = createWriteStream(file)
+    const onChunk = (data: WebSocket.RawData) => {
+      const m = JSON.parse(rawText(data)) as { method?: string; params?: { chunk: string } }
+      if (m.method === 'HeapProfiler.addHeapSnapshotChunk' && m.params) out.write(m.params.chunk)
+    }
+    ws.on('message', onChunk)
+    await call('HeapProfiler.collectGarbage')
+    await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+    ws.off('message', onChunk)
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    )
+  })
+}
+
+/** The size of the daemon's database files (main file and write-ahead log), in MB. */
+function databaseMb(dir: string): number {
+  let bytes = 0
+  for (const f of ['daybook.db', 'daybook.db-wal']) {
+    try {
+      bytes += statSync(path.join(dir, 'data', f)).size
+    } catch {
+      // Not there (yet).
+    }
+  }
+  return bytes / 2 ** 20
 }
 
 /** A process's resident set, from `/proc` (Linux), in MB. */
@@ -188,7 +328,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     nodeArgs: ['--inspect=127.0.0.1:0'],
   })
   // Keep-alive, a few sockets: the daemon's connection caps are not what is fuzzed here.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
   try {
     const live = await daemon.ready()
     const pid = daemon.child.pid ?? 0
@@ -249,72 +389,126 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         await send(r).catch(() => undefined)
       }
     }
-    await collectGarbage(daemon)
-    const rssBeforeMb = rssMb(pid)
-
+    if (options.heapSnapshots !== undefined)
+      await heapSnapshot(daemon, path.join(options.heapSnapshots, 'before.heapsnapshot'))
     const statuses: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }
     let unsendable = 0
     let noAnswerOnce = 0
     let firstNoAnswer: string | undefined
     let sent = 0
-    // The answer of the last request that failed: the shrunk one's, once shrinking is done (sent
-    // again, it might not fail: how deep a stack overflows depends on who calls).
-    let lastFailed: Answer | undefined
-    const result = await fc.check(
-      fc.asyncProperty(arbitrary, async (r) => {
-        let res: Answer
-        try {
-          res = await send(r)
-        } catch (err) {
-          if (err instanceof Unsendable) {
-            unsendable++
-            return true
-          }
-          // No answer: sent again on a new connection. Answered then, it is counted (and the
-          // first such error kept for the report); unanswered again, the daemon died or hangs.
-          const again = await send(r, true).catch(() => undefined)
-          if (again !== undefined && again.status < 500) {
-            if (noAnswerOnce++ === 0)
-              firstNoAnswer = `${(err as Error).message}: ${r.method} ${r.url}`
-            return true
-          }
-          lastFailed = {
-            status: 0,
-            body: `no answer (${(err as Error).message}); the daemon ${daemon.running ? 'still runs' : `exited: ${daemon.stderr.slice(-2000)}`}`,
-          }
-          return false
+    const measure = async (): Promise<MemorySample> => {
+      const memory = await collectGarbage(daemon)
+      return { requests: sent, rssMb: rssMb(pid), databaseMb: databaseMb(dir), ...memory }
+    }
+    const samples: MemorySample[] = [await measure()]
+    const rssBeforeMb = samples[0]?.rssMb ?? Number.NaN
+
+    /**
+     * Sends one request and judges its answer: undefined when it passes, else what failed (a
+     * 5xx, or no answer even when sent again on a new connection).
+     */
+    const judge = async (r: FuzzRequest, count: boolean): Promise<Answer | undefined> => {
+      let res: Answer
+      try {
+        res = await send(r)
+      } catch (err) {
+        if (err instanceof Unsendable) {
+          if (count) unsendable++
+          return undefined
         }
+        // No answer: sent again on a new connection. Answered then, it is counted (and the
+        // first such error kept for the report); unanswered again, the daemon died or hangs.
+        const again = await send(r, true).catch(() => undefined)
+        if (again !== undefined && again.status < 500) {
+          if (count && noAnswerOnce++ === 0)
+            firstNoAnswer = `${(err as Error).message}: ${r.method} ${r.url}`
+          return undefined
+        }
+        return {
+          status: 0,
+          body: `no answer (${(err as Error).message}); the daemon ${daemon.running ? 'still runs' : `exited: ${daemon.stderr.slice(-2000)}`}`,
+        }
+      }
+      if (count) {
         sent++
         const kind = `${Math.floor(res.status / 100)}xx`
         statuses[kind] = (statuses[kind] ?? 0) + 1
-        if (sent % PROGRESS_EVERY === 0 && options.progress) {
-          await collectGarbage(daemon)
-          options.progress(
-            `${sent} requests, ${statuses['5xx']} 5xx, ${noAnswerOnce} answered when re-sent, ` +
-              `daemon RSS ${rssMb(pid).toFixed(0)} MB`,
+      }
+      return res.status < 500 ? undefined : res
+    }
+
+    // Requests go CONCURRENCY at a time (one at a time, the daemon's cores idle while the
+    // fuzzer waits for each answer). fast-check generates them in its own order: the property
+    // only hands each to the pool, and the run stops at the first failure, which is then found
+    // again by its index (fast-check's `path`) and shrunk one request at a time.
+    const inFlight = new Set<Promise<void>>()
+    let index = 0
+    let firstFailure: { index: number; answer: Answer } | undefined
+    const drain = () => Promise.all(inFlight)
+    await fc.check(
+      fc.asyncProperty(arbitrary, async (r) => {
+        if (firstFailure !== undefined) return false
+        const mine = index++
+        const p: Promise<void> = judge(r, true).then((failed) => {
+          inFlight.delete(p)
+          if (failed !== undefined && (firstFailure === undefined || mine < firstFailure.index))
+            firstFailure = { index: mine, answer: failed }
+        })
+        inFlight.add(p)
+        if (inFlight.size >= CONCURRENCY) await Promise.race(inFlight)
+        if ((mine + 1) % SAMPLE_EVERY === 0) {
+          await drain()
+          const sample = await measure()
+          samples.push(sample)
+          options.progress?.(
+            `${sent} requests, ${statuses['5xx']} 5xx, ${noAnswerOnce} answered when re-sent; ` +
+              describeSample(sample),
           )
         }
-        if (res.status < 500) return true
-        lastFailed = res
-        return false
+        return true
       }),
       {
         numRuns: options.requests,
         seed: options.seed,
+        endOnFailure: true,
         ...(options.maxMs === undefined
           ? {}
           : { interruptAfterTimeLimit: options.maxMs, markInterruptAsFailure: false }),
       },
     )
+    await drain()
     let failure: FuzzFailure | undefined
-    if (result.failed && result.counterexample) {
-      const [request] = result.counterexample
-      failure = { request, ...(lastFailed ?? { status: 0, body: '' }), snippet: snippet(request) }
+    if (firstFailure !== undefined) {
+      // The failing request, replayed by its index and shrunk. The shrunk one's answer is kept
+      // (sent again, it might not fail: how deep a stack overflows depends on who calls); when the
+      // failure does not come back on its own, the request is reported as it was first sent.
+      let lastFailed: Answer | undefined
+      const replay = await fc.check(
+        fc.asyncProperty(arbitrary, async (r) => {
+          const failed = await judge(r, false)
+          if (failed !== undefined) lastFailed = failed
+          return failed === undefined
+        }),
+        { seed: options.seed, path: String(firstFailure.index), numRuns: 1 },
+      )
+      const [request] =
+        replay.failed && replay.counterexample
+          ? replay.counterexample
+          : (fc.sample(arbitrary, {
+              seed: options.seed,
+              path: String(firstFailure.index),
+              numRuns: 1,
+            }) as [FuzzRequest])
+      const answer = replay.failed ? (lastFailed ?? firstFailure.answer) : firstFailure.answer
+      failure = { request, ...answer, snippet: snippet(request) }
     }
     let rssAfterMb = Number.NaN
     if (daemon.running) {
-      await collectGarbage(daemon)
-      rssAfterMb = rssMb(pid)
+      if (options.heapSnapshots !== undefined)
+        await heapSnapshot(daemon, path.join(options.heapSnapshots, 'after.heapsnapshot'))
+      const after = await measure()
+      samples.push(after)
+      rssAfterMb = after.rssMb
     }
     return {
       seed: options.seed,
@@ -325,6 +519,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       unsendable,
       noAnswerOnce,
       firstNoAnswer,
+      samples,
       rssBeforeMb,
       rssAfterMb,
       ms: performance.now() - started,

@@ -60,6 +60,10 @@ export async function startModelServer(): Promise<ModelServer> {
       )
     })
   })
+  // Idle connections stay open: closing one (after Node's 5 s) just as the daemon's client reuses
+  // it made a chat request fail with 502 "cannot reach the model server" (UND_ERR_SOCKET), the
+  // daemon's right answer to a model server that hung up, not a finding of the daemon's.
+  server.keepAliveTimeout = 0
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   const port = address !== null && typeof address === 'object' ? address.port : 0

@@ -17,6 +17,9 @@ Options:
   --seed N       fast-check's seed (default: random; printed)
   --minutes M    stop after M minutes, reporting the requests sent by then
   --only RE      only the operations whose "METHOD /path" matches the regular expression
+  --heap-snapshots DIR
+                 write heap snapshots of the daemon's main thread to DIR (before.heapsnapshot
+                 after the warm-up, after.heapsnapshot at the end), to compare in DevTools
   -h, --help     this help
 `
 
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     only: { type: 'string' },
     minutes: { type: 'string' },
+    'heap-snapshots': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
@@ -50,6 +54,7 @@ const r = await runFuzz({
   seed,
   ...(minutes === undefined ? {} : { maxMs: minutes * 60_000 }),
   ...(values.only === undefined ? {} : { only: new RegExp(values.only) }),
+  ...(values['heap-snapshots'] === undefined ? {} : { heapSnapshots: values['heap-snapshots'] }),
   progress: (line) => process.stderr.write(`fuzz: ${line}\n`),
 })
 const seconds = r.ms / 1000
@@ -58,6 +63,20 @@ process.stdout.write(
     `| requests | operations | 2xx | 3xx | 4xx | 5xx | not sendable | answered when re-sent | daemon RSS before → after | time | requests/s |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |`,
     `| ${r.requests} | ${r.operations} | ${r.statuses['2xx']} | ${r.statuses['3xx']} | ${r.statuses['4xx']} | ${r.statuses['5xx']} | ${r.unsendable} | ${r.noAnswerOnce} | ${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} MB | ${seconds.toFixed(0)} s | ${(r.requests / seconds).toFixed(0)} |`,
+    '',
+  ].join('\n'),
+)
+process.stdout.write(
+  [
+    '',
+    "The daemon's memory after a collection in every isolate (MB):",
+    '',
+    `| requests | ${r.samples.map((s) => s.requests).join(' | ')} |`,
+    `| --- | ${r.samples.map(() => '---:').join(' | ')} |`,
+    `| RSS | ${r.samples.map((s) => s.rssMb.toFixed(0)).join(' | ')} |`,
+    `| main thread's heap | ${r.samples.map((s) => s.heap.toFixed(0)).join(' | ')} |`,
+    `| store workers' heaps | ${r.samples.map((s) => s.workers.reduce((a, b) => a + b, 0).toFixed(0)).join(' | ')} |`,
+    `| database | ${r.samples.map((s) => s.databaseMb.toFixed(0)).join(' | ')} |`,
     '',
   ].join('\n'),
 )
