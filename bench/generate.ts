@@ -116,8 +116,6 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
   const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
   const events: BenchEvent[] = []
-  const afk: BenchAfk[] = []
-  const input: BenchInput[] = []
   const weekend = new Date(dayStartMs).getUTCDay() % 6 === 0
   const workStart = dayStartMs + 7 * HOUR + between(0, 90) * MIN
   const workEnd = workStart + (weekend ? between(2, 4) : between(9, 11)) * HOUR
@@ -204,7 +202,22 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
     browsed += n
   }
 
-  // About ten AFK periods of 3 to 45 minutes, and input while present.
+  return { events, ...awayAndInput(rand, workStart, workEnd, `bench-${index}`) }
+}
+
+/**
+ * About ten AFK periods of 3 to 45 minutes within the working day, and 5-minute input buckets
+ * (ids `<prefix>-<ms>`) while someone is there.
+ */
+function awayAndInput(
+  rand: () => number,
+  workStart: number,
+  workEnd: number,
+  prefix: string,
+): { afk: BenchAfk[]; input: BenchInput[] } {
+  const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
+  const afk: BenchAfk[] = []
+  const input: BenchInput[] = []
   const away: [number, number][] = []
   for (let i = 0; i < 10; i++) {
     const start = workStart + Math.floor(rand() * (workEnd - workStart))
@@ -215,7 +228,7 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
   for (let b = Math.ceil(workStart / 300_000) * 300_000; b < workEnd; b += 300_000) {
     if (away.some(([s, e]) => b >= s && b < e)) continue
     input.push({
-      id: `bench-${index}-${b}`,
+      id: `${prefix}-${b}`,
       timestamp_ms: b,
       lc: between(0, 60),
       rc: between(0, 5),
@@ -225,7 +238,7 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
       scroll: between(0, 200),
     })
   }
-  return { events, afk, input }
+  return { afk, input }
 }
 
 /**
@@ -247,10 +260,8 @@ export function generateTitlesDay(
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
   const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
   const events: BenchEvent[] = []
-  const afk: BenchAfk[] = []
-  const input: BenchInput[] = []
   const weekday = new Date(dayStartMs).getUTCDay() % 6 !== 0
-  if (!working && (!weekday || rand() >= 0.575)) return { events, afk, input }
+  if (!working && (!weekday || rand() >= 0.575)) return { events, afk: [], input: [] }
   // 08:00–09:30 Berlin (CET; an hour earlier in UTC in summer is close enough for a profile).
   const workStart = dayStartMs + 7 * HOUR + between(0, 90) * MIN
   const workEnd = workStart + between(8, 11) * HOUR
@@ -335,28 +346,7 @@ export function generateTitlesDay(
     browsed += n
   }
 
-  // About ten AFK periods of 3 to 45 minutes, and input while present.
-  const away: [number, number][] = []
-  for (let i = 0; i < 10; i++) {
-    const start = workStart + Math.floor(rand() * span)
-    const end = start + between(3, 45) * MIN
-    away.push([start, end])
-    afk.push({ afk_start: iso(start), afk_end: iso(end) })
-  }
-  for (let b = Math.ceil(workStart / 300_000) * 300_000; b < workEnd; b += 300_000) {
-    if (away.some(([s, e]) => b >= s && b < e)) continue
-    input.push({
-      id: `titles-${index}-${b}`,
-      timestamp_ms: b,
-      lc: between(0, 60),
-      rc: between(0, 5),
-      mc: between(0, 2),
-      kp: between(0, 900),
-      mm: between(0, 3000),
-      scroll: between(0, 200),
-    })
-  }
-  return { events, afk, input }
+  return { events, ...awayAndInput(rand, workStart, workEnd, `titles-${index}`) }
 }
 
 const TITLE_LANGUAGES = ['TypeScript', 'Python', 'Go', 'SQL', 'Markdown', 'YAML', 'Shell', 'CSS']

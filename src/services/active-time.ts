@@ -10,7 +10,7 @@ import type { ActivityEvent, Dimension, EventFilters } from '../domain/events.ts
 import { withDefaults } from '../domain/settings.ts'
 import { type BucketCell, CellSums, bucketRowsJson } from '../domain/summary.ts'
 import { type Segment, eventTimeline, toWholeSecond } from '../domain/timeline.ts'
-import type { OpenRange, Store } from '../store/ports.ts'
+import type { ActiveTimeQuery, OpenRange, Store } from '../store/ports.ts'
 import type { EventService } from './events.ts'
 
 /** Most buckets one answer may span (a decade of hours is 87,600). */
@@ -34,6 +34,18 @@ export interface CellQuery {
   groupBy?: Dimension | 'label' | undefined
   filters: EventFilters
   includeAfk: boolean
+}
+
+/** The store's question for `q` over its clipped `range` (grouped by a dimension, not labels). */
+function storeQuery(range: TimeRange, q: CellQuery): ActiveTimeQuery {
+  return {
+    range,
+    unit: q.unit,
+    calendar: q.calendar,
+    groupBy: q.groupBy === 'label' ? undefined : q.groupBy,
+    filters: q.filters,
+    includeAfk: q.includeAfk,
+  }
 }
 
 export class ActiveTimeService {
@@ -64,14 +76,7 @@ export class ActiveTimeService {
     const range = await this.#checkedRange(q)
     if (!range) return []
     if (q.groupBy === 'label') return this.#byLabel(range, q)
-    return this.#store().activeTime.query({
-      range,
-      unit: q.unit,
-      calendar: q.calendar,
-      groupBy: q.groupBy,
-      filters: q.filters,
-      includeAfk: q.includeAfk,
-    })
+    return this.#store().activeTime.query(storeQuery(range, q))
   }
 
   /**
@@ -86,17 +91,7 @@ export class ActiveTimeService {
     if (q.groupBy === 'label') {
       return new TextEncoder().encode(bucketRowsJson(await this.#byLabel(range, q), withMeta))
     }
-    return this.#store().activeTime.queryJson(
-      {
-        range,
-        unit: q.unit,
-        calendar: q.calendar,
-        groupBy: q.groupBy,
-        filters: q.filters,
-        includeAfk: q.includeAfk,
-      },
-      withMeta,
-    )
+    return this.#store().activeTime.queryJson(storeQuery(range, q), withMeta)
   }
 
   /** The clipped range of a question (undefined: nothing to count); too many buckets refused. */

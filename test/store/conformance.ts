@@ -1004,43 +1004,24 @@ export function conformance(name: string, open: StoreFactory): void {
             // keeps must not outlive a write that changes it.
             await check()
             const half = Math.floor(events.length / 2)
-            await store.events.insert(
-              events.slice(0, half).map((e) =>
-                event({
-                  device: e.device,
-                  startMs: base + e.start + e.ms,
-                  endMs: base + e.start + e.ms + e.length,
-                  source: e.source,
-                  app: e.app,
-                  project: e.project,
-                  entity: e.entity[0],
-                  entityType: e.entity[1],
-                  category: e.category,
-                  language: e.language,
-                  branch: e.branch,
-                }),
-              ),
-              T0,
+            const stored = events.map((e) =>
+              event({
+                device: e.device,
+                startMs: base + e.start + e.ms,
+                endMs: base + e.start + e.ms + e.length,
+                source: e.source,
+                app: e.app,
+                project: e.project,
+                entity: e.entity[0],
+                entityType: e.entity[1],
+                category: e.category,
+                language: e.language,
+                branch: e.branch,
+              }),
             )
+            await store.events.insert(stored.slice(0, half), T0)
             await check()
-            await store.events.insert(
-              events.slice(half).map((e) =>
-                event({
-                  device: e.device,
-                  startMs: base + e.start + e.ms,
-                  endMs: base + e.start + e.ms + e.length,
-                  source: e.source,
-                  app: e.app,
-                  project: e.project,
-                  entity: e.entity[0],
-                  entityType: e.entity[1],
-                  category: e.category,
-                  language: e.language,
-                  branch: e.branch,
-                }),
-              ),
-              T0,
-            )
+            await store.events.insert(stored.slice(half), T0)
             await check()
             await store.afk.insert(
               periods.map((p) =>
