@@ -198,13 +198,21 @@ async function stopDaemon(d: Daemon): Promise<void> {
   await exited
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: 8 })
+let agent = newAgent()
 
 function get(port: number, url: string, token?: string): Promise<{ status: number; body: string }> {
   return getOnce(port, url, token).catch((err: unknown) => {
     // A kept-alive socket the daemon closed (idle timeout) just as it was reused: send again,
-    // once, on a fresh socket (the request is a read).
-    if ((err as { reused?: boolean }).reused) return getOnce(port, url, token)
+    // once, on a fresh socket (the request is a read). The bench's own thread may have been busy
+    // for seconds (the answers without rollups are computed here), so the close may not have
+    // been seen yet and the write fails with EPIPE rather than a reset.
+    const { reused, code } = err as { reused?: boolean; code?: string }
+    if (reused || code === 'EPIPE' || code === 'ECONNRESET') {
+      agent.destroy()
+      agent = newAgent()
+      return getOnce(port, url, token)
+    }
     throw err
   })
 }
