@@ -116,8 +116,6 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
   const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
   const events: BenchEvent[] = []
-  const afk: BenchAfk[] = []
-  const input: BenchInput[] = []
   const weekend = new Date(dayStartMs).getUTCDay() % 6 === 0
   const workStart = dayStartMs + 7 * HOUR + between(0, 90) * MIN
   const workEnd = workStart + (weekend ? between(2, 4) : between(9, 11)) * HOUR
@@ -204,7 +202,22 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
     browsed += n
   }
 
-  // About ten AFK periods of 3 to 45 minutes, and input while present.
+  return { events, ...awayAndInput(rand, workStart, workEnd, `bench-${index}`) }
+}
+
+/**
+ * About ten AFK periods of 3 to 45 minutes within the working day, and 5-minute input buckets
+ * (ids `<prefix>-<ms>`) while someone is there.
+ */
+function awayAndInput(
+  rand: () => number,
+  workStart: number,
+  workEnd: number,
+  prefix: string,
+): { afk: BenchAfk[]; input: BenchInput[] } {
+  const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
+  const afk: BenchAfk[] = []
+  const input: BenchInput[] = []
   const away: [number, number][] = []
   for (let i = 0; i < 10; i++) {
     const start = workStart + Math.floor(rand() * (workEnd - workStart))
@@ -215,7 +228,7 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
   for (let b = Math.ceil(workStart / 300_000) * 300_000; b < workEnd; b += 300_000) {
     if (away.some(([s, e]) => b >= s && b < e)) continue
     input.push({
-      id: `bench-${index}-${b}`,
+      id: `${prefix}-${b}`,
       timestamp_ms: b,
       lc: between(0, 60),
       rc: between(0, 5),
@@ -225,8 +238,163 @@ export function generateDay(index: number, dayStartMs: number, seed = 42): Bench
       scroll: between(0, 200),
     })
   }
-  return { events, afk, input }
+  return { afk, input }
 }
+
+/**
+ * The second profile (`--profile titles`), shaped like a real person's year that the first profile
+ * flattered: about 2,500 events on a working day (working on about three weekdays in five: leave,
+ * travel, days on another machine), 373,000 in a year, from the same three overlapping sources with
+ * AFK, in Europe/Berlin working hours; about 30 projects (12 coded ones, and the 18 non-editor apps
+ * the window and browser events carry as their project), 20 apps, 8 languages, and a long tail of
+ * distinct names: window titles and pages that are mostly new (a document, a mail, a ticket), and
+ * 800 files per coded project. Its rollup cells compress badly: that is the point of it.
+ */
+export function generateTitlesDay(
+  index: number,
+  dayStartMs: number,
+  seed = 42,
+  working = false,
+): BenchDay {
+  const rand = prng(seed * 7_000_003 + index)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
+  const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo))
+  const events: BenchEvent[] = []
+  const weekday = new Date(dayStartMs).getUTCDay() % 6 !== 0
+  if (!working && (!weekday || rand() >= 0.575)) return { events, afk: [], input: [] }
+  // 08:00–09:30 Berlin (CET; an hour earlier in UTC in summer is close enough for a profile).
+  const workStart = dayStartMs + 7 * HOUR + between(0, 90) * MIN
+  const workEnd = workStart + between(8, 11) * HOUR
+  const span = workEnd - workStart
+  const today = Array.from({ length: 4 }, () => pick(TITLE_PROJECTS))
+  const title = (app: string) =>
+    // Two in five titles come back (an inbox, a board); the rest name something new.
+    rand() < 0.4
+      ? `${app} — ${pick(RECURRING_TITLES)}`
+      : `${app} — ${pick(TITLE_WORDS)} ${index}-${between(0, 1e6)}`
+
+  // Window watcher: focus events across the working day (about 900).
+  for (let t = workStart; t < workEnd;) {
+    const length = between(5, 75) * 1000
+    const app = pick(TITLE_APPS)
+    const editor = TITLE_EDITORS.find((e) => e.app === app)
+    const project = editor ? pick(today).name : app.toLowerCase()
+    events.push({
+      timestamp: iso(t),
+      end_timestamp: iso(Math.min(workEnd, t + length)),
+      category: editor ? 'Coding' : (TITLE_CATEGORY.get(app) as string),
+      app_name: app,
+      entity_name: title(app),
+      entity_type: 'App',
+      project_name: project,
+      language_name: null,
+      branch_name: null,
+      source_name: 'daybook-window',
+    })
+    t += length
+  }
+
+  // Editor sessions: about 1,000 events of 5 s to 90 s on a file of one of the day's projects.
+  let coded = 0
+  while (coded < 1_000) {
+    const project = pick(today)
+    const editor = pick(TITLE_EDITORS)
+    const branch = rand() < 0.6 ? 'main' : `feature-${index}-${between(1, 5)}`
+    let t = workStart + Math.floor(rand() * (span - HOUR))
+    const n = between(20, 80)
+    for (let i = 0; i < n; i++) {
+      const length = between(5, 90) * 1000
+      const language = pick(project.languages)
+      events.push({
+        timestamp: iso(t),
+        end_timestamp: iso(t + length),
+        category: rand() < 0.75 ? 'Coding' : pick(['Debugging', 'Code Reviewing', 'Writing Docs']),
+        app_name: editor.app,
+        entity_name: `src/${project.name}/${pick(TITLE_WORDS)}/file-${between(0, 800)}.${language.toLowerCase()}`,
+        entity_type: 'File',
+        project_name: project.name,
+        language_name: language,
+        branch_name: branch,
+        source_name: editor.source,
+      })
+      t += length + between(0, 15) * 1000
+    }
+    coded += n
+  }
+
+  // Browser: about 600 page events, overlapping the window's and sometimes the editor's time.
+  let browsed = 0
+  while (browsed < 600) {
+    let t = workStart + Math.floor(rand() * (span - HOUR))
+    const n = between(10, 50)
+    for (let i = 0; i < n; i++) {
+      const length = between(5, 60) * 1000
+      events.push({
+        timestamp: iso(t),
+        end_timestamp: iso(t + length),
+        category: 'Browsing',
+        app_name: 'Firefox',
+        entity_name: `https://site${between(0, 300)}.example/${pick(TITLE_WORDS)}/${between(0, 1e6)}`,
+        entity_type: 'Url',
+        project_name: 'firefox',
+        language_name: null,
+        branch_name: null,
+        source_name: 'daybook-browser',
+      })
+      t += length
+    }
+    browsed += n
+  }
+
+  return { events, ...awayAndInput(rand, workStart, workEnd, `titles-${index}`) }
+}
+
+const TITLE_LANGUAGES = ['TypeScript', 'Python', 'Go', 'SQL', 'Markdown', 'YAML', 'Shell', 'CSS']
+const TITLE_EDITORS = [
+  { app: 'Code', source: 'skopio-vscode' },
+  { app: 'IntelliJ IDEA', source: 'skopio-jetbrains' },
+]
+// 20 apps: two editors, the browser, and 17 others (18 non-editor apps in all).
+const TITLE_APPS = [
+  'Code',
+  'IntelliJ IDEA',
+  'Firefox',
+  'Slack',
+  'Thunderbird',
+  'Terminal',
+  'Zoom',
+  'LibreOffice Writer',
+  'LibreOffice Calc',
+  'Evince',
+  'Files',
+  'Obsidian',
+  'Spotify',
+  'GIMP',
+  'Inkscape',
+  'Signal',
+  'KeePassXC',
+  'Calendar',
+  'Postman',
+  'DBeaver',
+]
+const TITLE_CATEGORY = new Map(TITLE_APPS.map((app, i) => [app, CATEGORIES[i % 8] as string]))
+const TITLE_PROJECTS = Array.from({ length: 12 }, (_, i) => ({
+  name: `project-${String(i + 1).padStart(2, '0')}`,
+  languages: [
+    TITLE_LANGUAGES[i % 8],
+    TITLE_LANGUAGES[(i * 3 + 1) % 8],
+    TITLE_LANGUAGES[(i * 5 + 2) % 8],
+  ] as string[],
+}))
+const TITLE_WORDS = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`)
+const RECURRING_TITLES = Array.from({ length: 300 }, (_, i) => `board ${i}`)
+
+/** The data profiles `--profile` chooses from: a day's activity by index and UTC midnight. */
+export const PROFILES = {
+  heavy: generateDay,
+  titles: generateTitlesDay,
+} as const satisfies Record<string, (index: number, dayStartMs: number) => BenchDay>
+export type Profile = keyof typeof PROFILES
 
 /** The first day of a year of `days` days ending today (UTC), so nothing lies in the future. */
 export function benchStart(days: number, nowMs = Date.now()): number {
@@ -237,8 +405,14 @@ export function benchStart(days: number, nowMs = Date.now()): number {
  * Today's activity so far: a working day that began ten hours ago (so "today" has data at any hour
  * the bench runs), cut at now.
  */
-export function generateToday(nowMs: number, seed = 42): BenchDay {
-  return untilNow(generateDay(100_000, nowMs - 17 * HOUR, seed), nowMs)
+export function generateToday(nowMs: number, profile: Profile = 'heavy'): BenchDay {
+  const dayStartMs = nowMs - 17 * HOUR
+  return untilNow(
+    profile === 'heavy'
+      ? generateDay(100_000, dayStartMs)
+      : generateTitlesDay(100_000, dayStartMs, 42, true),
+    nowMs,
+  )
 }
 
 /** Drops what lies after `nowMs` (the last day is today). */

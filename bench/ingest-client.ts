@@ -5,7 +5,7 @@
  * it took.
  */
 import http from 'node:http'
-import { type BenchDay, generateDay, generateToday, untilNow } from './generate.ts'
+import { type BenchDay, type Profile, PROFILES, generateToday, untilNow } from './generate.ts'
 
 export interface ClientJob {
   port: number
@@ -24,6 +24,8 @@ export interface ClientJob {
   device?: string
   /** Post today's activity so far instead of days of the year. */
   today?: boolean
+  /** The data profile (bench/generate.ts). */
+  profile: Profile
 }
 
 export interface ClientResult {
@@ -68,11 +70,13 @@ function post(agent: http.Agent, job: ClientJob, path: string, body: string): Pr
 function* requests(job: ClientJob): Generator<{ path: string; body: string; events: number }> {
   let pending: unknown[] = []
   const days = job.today
-    ? [generateToday(job.nowMs)]
+    ? [generateToday(job.nowMs, job.profile)]
     : Array.from({ length: job.toDay - job.fromDay }, (_, i) => job.fromDay + i)
   for (const d of days) {
     const day: BenchDay =
-      typeof d === 'number' ? untilNow(generateDay(d, job.startMs + d * 86_400_000), job.nowMs) : d
+      typeof d === 'number'
+        ? untilNow(PROFILES[job.profile](d, job.startMs + d * 86_400_000), job.nowMs)
+        : d
     for (const e of day.events) {
       pending.push(job.device ? { ...e, device: job.device } : e)
       if (pending.length === job.batch) {

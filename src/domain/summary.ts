@@ -99,6 +99,22 @@ export function bucketize<E extends TimelineEvent>(
   return sums
 }
 
+/**
+ * `cells` as the JSON of Skopio's bucket rows (`GET /summary/buckets`):
+ * `[{"bucket":label,"groupedValues":{group:seconds},"groupMeta":meta}]`, seconds truncated to an
+ * integer as the wire's schema does, `groupMeta` the entity type when `withMeta`, else null. Written where the cells are computed, so a large answer
+ * crosses to the HTTP thread as bytes, not as objects to copy and serialise there.
+ */
+export function bucketRowsJson(cells: readonly BucketCell[], withMeta: boolean): string {
+  const parts: string[] = []
+  for (const c of cells) {
+    parts.push(
+      `{"bucket":${JSON.stringify(c.label)},"groupedValues":{${JSON.stringify(c.group)}:${Math.trunc(c.seconds)}},"groupMeta":${withMeta && c.meta !== null ? JSON.stringify(c.meta) : 'null'}}`,
+    )
+  }
+  return `[${parts.join(',')}]`
+}
+
 /** Seconds per group over the whole of `cells`, largest first (ties by name). */
 export function totalsByGroup(cells: readonly BucketCell[]): [string, number][] {
   const totals = new Map<string, number>()

@@ -8,9 +8,9 @@ import type { Clock } from '../domain/clock.ts'
 import { UnprocessableError } from '../domain/errors.ts'
 import type { ActivityEvent, Dimension, EventFilters } from '../domain/events.ts'
 import { withDefaults } from '../domain/settings.ts'
-import { type BucketCell, CellSums } from '../domain/summary.ts'
+import { type BucketCell, CellSums, bucketRowsJson } from '../domain/summary.ts'
 import { type Segment, eventTimeline, toWholeSecond } from '../domain/timeline.ts'
-import type { OpenRange, Store } from '../store/ports.ts'
+import type { ActiveTimeQuery, OpenRange, Store } from '../store/ports.ts'
 import type { EventService } from './events.ts'
 
 /** Most buckets one answer may span (a decade of hours is 87,600). */
@@ -34,6 +34,18 @@ export interface CellQuery {
   groupBy?: Dimension | 'label' | undefined
   filters: EventFilters
   includeAfk: boolean
+}
+
+/** The store's question for `q` over its clipped `range` (grouped by a dimension, not labels). */
+function storeQuery(range: TimeRange, q: CellQuery): ActiveTimeQuery {
+  return {
+    range,
+    unit: q.unit,
+    calendar: q.calendar,
+    groupBy: q.groupBy === 'label' ? undefined : q.groupBy,
+    filters: q.filters,
+    includeAfk: q.includeAfk,
+  }
 }
 
 export class ActiveTimeService {
@@ -61,8 +73,31 @@ export class ActiveTimeService {
 
   /** Active seconds per bucket and group (empty cells left out). */
   async cells(q: CellQuery): Promise<BucketCell[]> {
-    const range = await this.clip(q.range)
+    const range = await this.#checkedRange(q)
     if (!range) return []
+    if (q.groupBy === 'label') return this.#byLabel(range, q)
+    return this.#store().activeTime.query(storeQuery(range, q))
+  }
+
+  /**
+   * The same answer as Skopio's bucket rows, JSON in UTF-8 (`bucketRowsJson`; the entity type as
+   * `groupMeta` when grouped by entity): written by the store where it is computed, so a large
+   * answer reaches the HTTP thread as bytes to send.
+   */
+  async bucketRowsJson(q: CellQuery): Promise<Uint8Array> {
+    const range = await this.#checkedRange(q)
+    const withMeta = q.groupBy === 'entity'
+    if (!range) return new TextEncoder().encode('[]')
+    if (q.groupBy === 'label') {
+      return new TextEncoder().encode(bucketRowsJson(await this.#byLabel(range, q), withMeta))
+    }
+    return this.#store().activeTime.queryJson(storeQuery(range, q), withMeta)
+  }
+
+  /** The clipped range of a question (undefined: nothing to count); too many buckets refused. */
+  async #checkedRange(q: CellQuery): Promise<TimeRange | undefined> {
+    const range = await this.clip(q.range)
+    if (!range) return undefined
     if (
       q.unit !== null &&
       (range.endMs - range.startMs) / SHORTEST_BUCKET_MS[q.unit] > MAX_BUCKETS
@@ -73,15 +108,7 @@ export class ActiveTimeService {
         'bucket',
       )
     }
-    if (q.groupBy === 'label') return this.#byLabel(range, q)
-    return this.#store().activeTime.query({
-      range,
-      unit: q.unit,
-      calendar: q.calendar,
-      groupBy: q.groupBy,
-      filters: q.filters,
-      includeAfk: q.includeAfk,
-    })
+    return range
   }
 
   /** Each label's stretch summed into the buckets; overlapping labels each count their time. */

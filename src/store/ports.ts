@@ -505,6 +505,12 @@ export interface ActiveTimeStore {
    * order. Equal, to the second, to `referenceActiveTime` over the same events.
    */
   query(q: ActiveTimeQuery): Promise<BucketCell[]>
+  /**
+   * The same answer as Skopio's bucket rows, JSON in UTF-8 (`bucketRowsJson`; the entity type as
+   * `groupMeta` when `withMeta`): a large answer is written where it is computed and crosses to
+   * the HTTP thread as bytes.
+   */
+  queryJson(q: ActiveTimeQuery, withMeta: boolean): Promise<Uint8Array>
   /** Slots whose rollups are waiting to be recomputed (0 when the rollups are current). */
   pending(): Promise<number>
   /** Resolves once the rollups are current (answers are exact either way; this is for speed). */

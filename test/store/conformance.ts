@@ -355,6 +355,18 @@ export function conformance(name: string, open: StoreFactory): void {
       await assert.rejects(store.devices.rename('00000000-0000-4000-8000-000000000000', 'x'), {
         name: 'NotFoundError',
       })
+      // Active time grouped by device follows the rename, asked again (a store may keep answers).
+      const byDevice = { ...day(T0 - 3_600_000, T0 + 86_400_000), groupBy: 'device' as const }
+      assert.deepEqual(
+        (await store.activeTime.query(byDevice)).map((c) => c.group),
+        ['desk'],
+      )
+      await store.devices.rename(other?.id, 'desk-2')
+      assert.deepEqual(
+        (await store.activeTime.query(byDevice)).map((c) => c.group),
+        ['desk-2'],
+      )
+      await store.devices.rename(other?.id, 'desk')
       // The renamed device keeps its events; its old name is free for a new device.
       assert.equal((await store.events.insert([event({ device: 'laptop-2' })], T0)).inserted, 1)
       assert.equal((await store.devices.list()).length, 3)
@@ -960,36 +972,6 @@ export function conformance(name: string, open: StoreFactory): void {
             // A clean slate each run (deletions are part of what the store must get right).
             await store.events.delete({ startMs: 0, endMs: base + 100 * H })
             await store.afk.delete({ startMs: 0, endMs: base + 100 * H })
-            await store.events.insert(
-              events.map((e) =>
-                event({
-                  device: e.device,
-                  startMs: base + e.start + e.ms,
-                  endMs: base + e.start + e.ms + e.length,
-                  source: e.source,
-                  app: e.app,
-                  project: e.project,
-                  entity: e.entity[0],
-                  entityType: e.entity[1],
-                  category: e.category,
-                  language: e.language,
-                  branch: e.branch,
-                }),
-              ),
-              T0,
-            )
-            await store.afk.insert(
-              periods.map((p) =>
-                afk({
-                  device: p.device,
-                  startMs: base + p.start,
-                  endMs: p.length === null ? null : base + p.start + p.length,
-                }),
-              ),
-              T0,
-            )
-            // Rules changed over stored history: every category is counted again.
-            await store.settings.save({ categoryRules })
             const check = async () => {
               for (const q of queries) {
                 const query: ActiveTimeQuery = {
@@ -1000,13 +982,60 @@ export function conformance(name: string, open: StoreFactory): void {
                   filters: q.filter ? { [q.filter[0]]: q.filter[1] } : {},
                   includeAfk: q.includeAfk,
                 }
+                const expected = await referenceFromStore(store, query)
+                assert.deepEqual(await store.activeTime.query(query), expected, JSON.stringify(q))
+                // The same answer as Skopio's bucket rows, written by the store.
+                const withMeta = query.groupBy === 'entity'
                 assert.deepEqual(
-                  await store.activeTime.query(query),
-                  await referenceFromStore(store, query),
+                  JSON.parse(
+                    new TextDecoder().decode(await store.activeTime.queryJson(query, withMeta)),
+                  ),
+                  expected.map((c) => ({
+                    bucket: c.label,
+                    // Whole seconds, as the wire's integer (the service clips ranges to them).
+                    groupedValues: { [c.group]: Math.trunc(c.seconds) },
+                    groupMeta: withMeta ? c.meta : null,
+                  })),
                   JSON.stringify(q),
                 )
               }
             }
+            // Asked before the history is written, and again after each write: an answer a store
+            // keeps must not outlive a write that changes it.
+            await check()
+            const half = Math.floor(events.length / 2)
+            const stored = events.map((e) =>
+              event({
+                device: e.device,
+                startMs: base + e.start + e.ms,
+                endMs: base + e.start + e.ms + e.length,
+                source: e.source,
+                app: e.app,
+                project: e.project,
+                entity: e.entity[0],
+                entityType: e.entity[1],
+                category: e.category,
+                language: e.language,
+                branch: e.branch,
+              }),
+            )
+            await store.events.insert(stored.slice(0, half), T0)
+            await check()
+            await store.events.insert(stored.slice(half), T0)
+            await check()
+            await store.afk.insert(
+              periods.map((p) =>
+                afk({
+                  device: p.device,
+                  startMs: base + p.start,
+                  endMs: p.length === null ? null : base + p.start + p.length,
+                }),
+              ),
+              T0,
+            )
+            await check()
+            // Rules changed over stored history: every category is counted again.
+            await store.settings.save({ categoryRules })
             // Exact while rollups are still being recomputed, and once they are current.
             await check()
             await store.activeTime.settle()

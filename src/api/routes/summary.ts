@@ -66,11 +66,13 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(BucketRow), ...errorResponses(400, 401, 403, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query
       const { calendar, nowMs } = await daybook.requestTime(q.tz)
       const resolved = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
-      const cells = await daybook.activeTime.cells({
+      // Written as JSON by the store's reader thread (the rows of `BucketRow`): a year of hours
+      // by entity is megabytes, and building and serialising it here would hold the HTTP thread.
+      const json = await daybook.activeTime.bucketRowsJson({
         range: resolved,
         unit: q.bucket ?? resolved.bucket,
         calendar,
@@ -78,11 +80,9 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         filters: filtersFromQuery(q),
         includeAfk: q.includeAfk ?? false,
       })
-      return cells.map((cell) => ({
-        bucket: cell.label,
-        groupedValues: { [cell.group]: cell.seconds },
-        groupMeta: q.groupBy === 'entity' ? cell.meta : null,
-      }))
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(Buffer.from(json.buffer, json.byteOffset, json.byteLength) as never)
     },
   )
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import { defaultDeviceName } from '../../config/device.ts'
 import { ConflictError, SchemaTooNewError } from '../../domain/errors.ts'
+import { bucketRowsJson } from '../../domain/summary.ts'
 import type { Store } from '../ports.ts'
 import { activityWatchStore } from './activitywatch.ts'
 import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
@@ -220,6 +221,10 @@ export class PostgresStore implements Store {
     }
     this.activeTime = {
       query: (q) => snapshot(p, (c) => reads.activeTime(c, q)),
+      queryJson: async (q, withMeta) =>
+        new TextEncoder().encode(
+          bucketRowsJson(await snapshot(p, (c) => reads.activeTime(c, q)), withMeta),
+        ),
       // Every answer is resolved from events: there are no rollups to wait for.
       pending: () => Promise.resolve(0),
       settle: () => Promise.resolve(),

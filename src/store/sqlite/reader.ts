@@ -28,7 +28,7 @@ import type { SearchHit } from '../../domain/search.ts'
 import type { Session } from '../../domain/sessions.ts'
 import type { Connection } from './connection.ts'
 import { type ChildTable, type NamedTable, idsOfNames } from './dimensions.ts'
-import { activeTime } from './engine.ts'
+import { AnswerCache } from './answers.ts'
 import { heartbeatMachines, listHeartbeats } from './heartbeats.ts'
 import { ftsQuery, search, words } from './search.ts'
 import { sessions } from './engine.ts'
@@ -98,8 +98,11 @@ function toProject(r: ProjectRecord): ProjectRow {
 export class Reader {
   readonly #c: Connection
 
+  readonly #answers: AnswerCache
+
   constructor(connection: Connection) {
     this.#c = connection
+    this.#answers = new AnswerCache(connection)
   }
 
   listEvents(q: EventListQuery): EventPage {
@@ -348,7 +351,11 @@ export class Reader {
   }
 
   activeTime(q: ActiveTimeQuery): BucketCell[] {
-    return activeTime(this.#c, q)
+    return this.#answers.cells(q)
+  }
+
+  activeTimeJson(q: ActiveTimeQuery, withMeta: boolean): Uint8Array {
+    return this.#answers.json(q, withMeta)
   }
 
   sessions(range: TimeRange, gapMs: number): Session[] {

@@ -9,6 +9,7 @@
  * it from events) or with cells that match the events.
  */
 import { SLOT_MS, SLOTS_PER_HOUR } from '../../domain/cells.ts'
+import { DAY_MS } from '../../domain/time.ts'
 import { activeTimeline } from '../../domain/timeline.ts'
 import type { Connection } from './connection.ts'
 import {
@@ -42,7 +43,29 @@ function keyOf(row: EventRow, columns: readonly string[]): string {
  */
 export const SETTLE_MS = 1000
 
-/** Marks the slots from `fromMs` to `toMs` (inclusive of the slot containing `toMs`) dirty. */
+/**
+ * Write marks per UTC day, kept in `meta` under `write_mark:<day + 10^7, 8 digits>` (so a range of
+ * days is a range of keys), and `write_mark:all` for a change that moves every day's time (source
+ * priorities, category rules). Every write that changes active time puts its mark (greater than
+ * any before it) on the days it touches, as it marks their slots dirty, and the mark stays after
+ * the slots are recomputed: a reader keeps an answer while the marks of its days are unchanged.
+ */
+const dayMarkKey = (day: number) => `write_mark:${String(day + 1e7).padStart(8, '0')}`
+const ALL_DAYS_MARK = 'write_mark:all'
+
+/** The greatest write mark of any day (0 when none): marks continue from there. */
+export function lastWriteMark(c: Connection): number {
+  return (
+    c.get<{ m: number | null }>(
+      `SELECT max(value) AS m FROM meta WHERE key >= 'write_mark:' AND key < 'write_mark;'`,
+    )?.m ?? 0
+  )
+}
+
+/**
+ * Marks the slots from `fromMs` to `toMs` (inclusive of the slot containing `toMs`) dirty, and puts
+ * the mark on their days.
+ */
 export function markDirty(c: Connection, fromMs: number, toMs: number, nowMs: number): void {
   const first = Math.floor(fromMs / SLOT_MS)
   const last = Math.floor(Math.max(fromMs, toMs) / SLOT_MS)
@@ -52,6 +75,34 @@ export function markDirty(c: Connection, fromMs: number, toMs: number, nowMs: nu
      ON CONFLICT (slot) DO UPDATE SET marked_ms = excluded.marked_ms`,
     { first, last, now: nowMs },
   )
+  c.run(
+    `WITH RECURSIVE d(n) AS (SELECT $first UNION ALL SELECT n + 1 FROM d WHERE n < $last)
+     INSERT INTO meta (key, value) SELECT printf('write_mark:%08d', n + 10000000), $now FROM d
+     WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    {
+      first: Math.floor((first * SLOT_MS) / DAY_MS),
+      last: Math.floor((last * SLOT_MS) / DAY_MS),
+      now: nowMs,
+    },
+  )
+}
+
+/**
+ * The marks an answer over `range` depends on: the latest write mark of the days it covers and of
+ * every day (day -1). Unchanged marks mean unchanged events and AFK periods in the range, and
+ * unchanged settings that decide who owns time.
+ */
+export function writeMarks(c: Connection, range: { startMs: number; endMs: number }): string {
+  const row = c.get<{ m: number | null; g: number | null }>(
+    `SELECT (SELECT max(value) FROM meta WHERE key BETWEEN $a AND $b) AS m,
+            (SELECT value FROM meta WHERE key = $all) AS g`,
+    {
+      a: dayMarkKey(Math.floor(range.startMs / DAY_MS)),
+      b: dayMarkKey(Math.floor((range.endMs - 1) / DAY_MS)),
+      all: ALL_DAYS_MARK,
+    },
+  )
+  return `${row?.m ?? 0},${row?.g ?? 0}`
 }
 
 /**
@@ -60,6 +111,11 @@ export function markDirty(c: Connection, fromMs: number, toMs: number, nowMs: nu
  */
 export function markAllDirty(c: Connection, nowMs: number): void {
   c.run('UPDATE dirty_slots SET marked_ms = $now', { now: nowMs })
+  c.run(
+    `INSERT INTO meta (key, value) VALUES ($all, $now)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    { all: ALL_DAYS_MARK, now: nowMs },
+  )
   c.run(
     `INSERT INTO dirty_slots (slot, marked_ms) SELECT DISTINCT slot, $now FROM cells_slot WHERE true
      ON CONFLICT (slot) DO UPDATE SET marked_ms = excluded.marked_ms`,

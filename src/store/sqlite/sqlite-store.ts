@@ -206,6 +206,7 @@ export class SqliteStore implements Store {
     this.changes = { after: r('changes.after'), last: r('changes.last') }
     this.activeTime = {
       query: r('activeTime.query'),
+      queryJson: r('activeTime.queryJson'),
       pending: w('activeTime.pending'),
       settle: w('activeTime.settle'),
       sessions: r('activeTime.sessions'),

@@ -179,6 +179,7 @@ const handlers: StoreCalls = {
   'changes.after': (after, limit) => reader.changesAfter(after, limit),
   'changes.last': () => reader.lastSeq(),
   'activeTime.query': (q) => reader.activeTime(q),
+  'activeTime.queryJson': (q, withMeta) => reader.activeTimeJson(q, withMeta),
   'activeTime.sessions': (range, gap) => reader.sessions(range, gap),
   'activeTime.pending': () => pendingSlots(c),
   /** Runs the rollup refresh until nothing is dirty (tests and the bench wait on this). */

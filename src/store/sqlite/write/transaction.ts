@@ -9,7 +9,7 @@ import { nextHlc, observeHlc } from '../../../domain/sync.ts'
 import type { Connection } from '../connection.ts'
 import type { DimensionWriter } from '../dimensions.ts'
 import { deviceChanges } from '../records.ts'
-import { markDirty } from '../rollups.ts'
+import { lastWriteMark, markDirty } from '../rollups.ts'
 
 /** Time spans whose slots a transaction made dirty, merged before they are written. */
 class DirtySpans {
@@ -165,8 +165,10 @@ export class Transactions {
    * dirty slot's resolution while its mark is unchanged (see `engine.ts`).
    */
   mark(): number {
-    this.#lastMark ??=
-      this.#c.get<{ m: number | null }>('SELECT max(marked_ms) AS m FROM dirty_slots')?.m ?? 0
+    this.#lastMark ??= Math.max(
+      this.#c.get<{ m: number | null }>('SELECT max(marked_ms) AS m FROM dirty_slots')?.m ?? 0,
+      lastWriteMark(this.#c),
+    )
     this.#lastMark = Math.max(Date.now(), this.#lastMark + 1)
     return this.#lastMark
   }
