@@ -328,17 +328,19 @@ test(
       )
 
     /**
-     * Every device's name and event count, as each daemon lists them: equal on all three before
-     * the full comparison is worth making (a snapshot lists every event on every daemon).
+     * The devices' names and the total, as each daemon answers them: parts of the snapshot, equal
+     * on all three before the whole is worth comparing (a snapshot lists every event everywhere).
      */
     const sameDevices = async (): Promise<boolean> => {
+      const q = rangeQuery(range[0], range[1])
       const lists = await Promise.all(
         [hub, laptop, desktop].map(async (n) =>
-          JSON.stringify(
-            (await ok<{ id: string; name: string; events: number }[]>(n, 'GET', '/v1/devices'))
-              .map((d) => `${d.id} ${d.name} ${d.events}`)
+          JSON.stringify([
+            await ok<number>(n, 'GET', `/v1/summary/total?${q}`),
+            (await ok<{ id: string; name: string }[]>(n, 'GET', '/v1/devices'))
+              .map((d) => `${d.id} ${d.name}`)
               .sort(),
-          ),
+          ]),
         ),
       )
       return lists.every((l) => l === lists[0])
