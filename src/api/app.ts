@@ -130,7 +130,12 @@ export interface BuildAppOptions {
    * Sync: where a spoke keeps its pairing (`configDir`, without it this daemon cannot join a
    * hub), and, for a hub, how devices reach it.
    */
-  sync?: { configDir?: string | undefined; hub?: HubIdentity | undefined }
+  sync?: {
+    configDir?: string | undefined
+    hub?: HubIdentity | undefined
+    /** A spoke's longest wait between attempts while the hub is unreachable (default 10 s). */
+    retryMaxMs?: number | undefined
+  }
   /** Hooks: evaluation intervals, the actions' environment and timeouts. */
   hooks?: HookServiceOptions
 }
@@ -223,7 +228,9 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     }),
   )
   if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
-  if (options.sync?.configDir !== undefined) app.daybook.syncSpoke.configure(options.sync.configDir)
+  if (options.sync?.configDir !== undefined) {
+    app.daybook.syncSpoke.configure(options.sync.configDir, { retryMaxMs: options.sync.retryMaxMs })
+  }
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
   installErrorHandlers(app)
   trackStorageHealth(app, app.daybook.storage)

@@ -97,6 +97,8 @@ Access:
                                         kept for requests with a valid token (others get 503)
   DAYBOOK_HEADERS_TIMEOUT_SEC=N         a request's headers must arrive within N s (default 30)
   DAYBOOK_REQUEST_TIMEOUT_SEC=N         the whole request within N s (default 60); else 408
+  DAYBOOK_SYNC_RETRY_MAX_SEC=N          a spoke whose hub cannot be reached tries again after
+                                        a backoff of at most N s (default 10)
 
 Chat (/v1/chat/completions, OpenAI-compatible; the model server is any OpenAI-compatible one):
   DAYBOOK_LLM_BASE_URL=URL              e.g. http://127.0.0.1:11434/v1 (Ollama)

@@ -53,6 +53,8 @@ export interface DaemonConfig {
   llm: { baseUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined }
   /** A hub of devices that sync (`--hub`), or undefined. */
   hub: HubConfig | undefined
+  /** A spoke's longest wait between attempts to reach its hub (DAYBOOK_SYNC_RETRY_MAX_SEC). */
+  syncRetryMaxMs: number
 }
 
 /** How a hub serves (`--hub` and its flags). */
@@ -187,6 +189,7 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
           publicNames: s.publicNames.map((h) => normaliseHostName(h) ?? h),
         }
       : undefined,
+    syncRetryMaxMs: s.syncRetryMaxSec * 1000,
   }
 }
 

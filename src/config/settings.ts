@@ -155,6 +155,8 @@ export const Settings = Type.Object({
     from: ['--public-name'],
     expected: 'a host name or IP address',
   }),
+  /** A spoke's longest wait between attempts to reach a hub it cannot reach. */
+  syncRetryMaxSec: wholeFrom('DAYBOOK_SYNC_RETRY_MAX_SEC', 1, 3600, 10),
 
   // serve: access.
   token: Type.Optional(Type.String({ from: ['DAYBOOK_TOKEN'] })),
@@ -255,6 +257,7 @@ export const COMMAND_SETTINGS = {
     'tlsSelfSigned',
     'behindProxy',
     'publicNames',
+    'syncRetryMaxSec',
     'headersTimeoutSec',
     'requestTimeoutSec',
     'token',

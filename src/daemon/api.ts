@@ -58,7 +58,7 @@ export async function buildDaemonApi(config: DaemonConfig, tls?: TlsMaterial): P
       isLoopback(config.host) || (config.hub?.publicNames.length ?? 0) > 0
         ? { allow: allowedHostNames(config) }
         : false,
-    sync: { configDir: config.configDir },
+    sync: { configDir: config.configDir, retryMaxMs: config.syncRetryMaxMs },
     corsOrigins: config.corsOrigins,
     serverFactory,
     disableRequestLogging: true,

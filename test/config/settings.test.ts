@@ -11,6 +11,7 @@ import { migrateCommand } from '../../src/cli/migrate.ts'
 import { serveCommand } from '../../src/cli/serve.ts'
 import { wakatimeCommand } from '../../src/cli/wakatime.ts'
 import { watchCommand } from '../../src/cli/watch.ts'
+import { daemonConfig } from '../../src/config/daemon-config.ts'
 import { ConfigError, readSetting, readSettings } from '../../src/config/load.ts'
 import {
   COMMAND_SETTINGS,
@@ -105,6 +106,12 @@ describe('the settings schema', () => {
         assert.notDeepEqual(readSetting(name, {}, {}), v.fromAlone, `${name}: the default`)
       }
     }
+  })
+
+  test("a spoke's retry cap (DAYBOOK_SYNC_RETRY_MAX_SEC) reaches the daemon's config", () => {
+    const config = (env: Record<string, string>) => daemonConfig(readSettings('serve', {}, env))
+    assert.equal(config({}).syncRetryMaxMs, 10_000)
+    assert.equal(config({ DAYBOOK_SYNC_RETRY_MAX_SEC: '1' }).syncRetryMaxMs, 1000)
   })
 
   test('an empty variable counts as unset', () => {

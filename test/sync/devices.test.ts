@@ -71,9 +71,11 @@ test(
     const now = Date.now()
     const base = Math.floor((now - 5 * HOUR) / HOUR) * HOUR
     const range = [base - HOUR, now + HOUR] as const
-    const hub = await startHub(t, await freePort())
-    const laptop = await startNode(t, 'laptop')
-    const desktop = await startNode(t, 'desktop')
+    const [hub, laptop, desktop] = await Promise.all([
+      (async () => startHub(t, await freePort()))(),
+      startNode(t, 'laptop'),
+      startNode(t, 'desktop'),
+    ])
 
     await t.test('a wrong fingerprint is refused naming both; a used code says so', async () => {
       const made = JSON.parse(
@@ -224,7 +226,7 @@ test(
 )
 
 test('a hub that would speak plain HTTP to the network does not start; its TLS flags go together', async (t) => {
-  for (const [args, message] of [
+  const cases = [
     [['--hub', '--host', '0.0.0.0'], /speaks TLS: add --tls-self-signed/],
     [
       ['--hub', '--behind-proxy', '--host', '0.0.0.0', '--public-name', 'hub.example'],
@@ -234,8 +236,13 @@ test('a hub that would speak plain HTTP to the network does not start; its TLS f
     [['--hub', '--tls-cert', '/nonexistent.pem'], /go together/],
     [['--tls-self-signed'], /only a hub takes these/],
     [['--hub', '--database', 'postgres://localhost/daybook'], /keeps its diary in SQLite/],
-  ] as const) {
-    const res = await runCli(['serve', '--port', '0', ...args], {}, t)
+  ] as const
+  // Each refusal is a process of its own: they run side by side.
+  const results = await Promise.all(
+    cases.map(([args]) => runCli(['serve', '--port', '0', ...args], {}, t)),
+  )
+  for (const [i, [args, message]] of cases.entries()) {
+    const res = results[i] as Awaited<ReturnType<typeof runCli>>
     assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`)
     assert.match(res.stderr, message)
     assert.equal(res.stderr.trim().split('\n').length <= 2, true, res.stderr)

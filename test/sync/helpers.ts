@@ -27,13 +27,21 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Starts a daemon for a sync test. Its retries of an unreachable hub back off to at most a second
+ * (DAYBOOK_SYNC_RETRY_MAX_SEC; 10 s by default): the tests stop and restart hubs, then wait for
+ * the spokes to catch up by themselves, which they then do within a second of the hub's return.
+ */
 export async function startNode(
   t: TestContext,
   name: string,
   args: string[] = [],
   dirs?: { dataDir: string; configDir: string },
 ): Promise<Node> {
-  const process = await startDaemon(t, args, dirs)
+  const process = await startDaemon(t, args, {
+    ...dirs,
+    env: { DAYBOOK_SYNC_RETRY_MAX_SEC: '1' },
+  })
   return { name, process, args }
 }
 

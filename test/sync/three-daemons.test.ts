@@ -2,10 +2,10 @@
  * One diary across three real daemons on loopback: a hub (self-signed certificate) and two spokes
  * paired through the CLI. Both spokes record at random while the hub is restarted, killed -9 and
  * down for a while, and while each spoke is killed -9 in the middle of pushing or pulling. At the
- * end all three hold the same rows and answer the same totals, per device and in all, and every
- * event a spoke acknowledged is there exactly once (with the latest end acknowledged), deleted
- * ones gone. Waits are for states (readiness, progress, convergence), never for a clock; only the
- * test's timeout bounds them.
+ * end all three hold the same rows, device names among them, and answer the same totals, per
+ * device and in all, and every event a spoke acknowledged is there exactly once (with the latest
+ * end acknowledged), deleted ones gone. Waits are for states (readiness, progress, convergence),
+ * never for a clock; only the test's timeout bounds them.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -287,16 +287,24 @@ test(
     const seed = Number(process.env.SYNC_SEED ?? Date.now() % 1_000_000)
     t.diagnostic(`seed ${seed} (SYNC_SEED=${seed} replays it)`)
     const rand = random(seed)
+    // Where the time goes, for whoever makes this file faster.
+    const t0 = Date.now()
+    const phase = (what: string) =>
+      t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)}s: ${what}`)
     const now = Date.now()
     const base = Math.floor((now - 6 * HOUR) / HOUR) * HOUR
     const range = [base - HOUR, now + HOUR] as const
 
     const hubPort = await freePort()
-    const hub = await startHub(t, hubPort)
-    const laptop = await startNode(t, 'laptop')
-    const desktop = await startNode(t, 'desktop')
-    await pair(t, hub, laptop, 'laptop')
-    await pair(t, hub, desktop, 'desktop')
+    // The fourth daemon (never synced, see `answers`) starts with the three: it waits idle.
+    const [hub, laptop, desktop, reference] = await Promise.all([
+      startHub(t, hubPort),
+      startNode(t, 'laptop'),
+      startNode(t, 'desktop'),
+      startNode(t, 'reference'),
+    ])
+    await Promise.all([pair(t, hub, laptop, 'laptop'), pair(t, hub, desktop, 'desktop')])
+    phase('four daemons started, two spokes paired')
     const ledgers = new Map<Node, Ledger>([
       [laptop, { ends: new Map(), deleted: new Set() }],
       [desktop, { ends: new Map(), deleted: new Set() }],
@@ -318,8 +326,28 @@ test(
         }),
       )
 
+    /**
+     * The devices' names and the total, as each daemon answers them: parts of the snapshot, equal
+     * on all three before the whole is worth comparing (a snapshot lists every event everywhere).
+     */
+    const sameDevices = async (): Promise<boolean> => {
+      const q = rangeQuery(range[0], range[1])
+      const lists = await Promise.all(
+        [hub, laptop, desktop].map(async (n) =>
+          JSON.stringify([
+            await ok<number>(n, 'GET', `/v1/summary/total?${q}`),
+            (await ok<{ id: string; name: string }[]>(n, 'GET', '/v1/devices'))
+              .map((d) => `${d.id} ${d.name}`)
+              .sort(),
+          ]),
+        ),
+      )
+      return lists.every((l) => l === lists[0])
+    }
+
     /** All three equal, and equal to what the spokes acknowledged. */
     const converged = async (): Promise<boolean> => {
+      if (!(await sameDevices())) return false
       const [h, a, b] = await Promise.all(
         [hub, laptop, desktop].map((n) => snapshot(n, range[0], range[1], devices)),
       )
@@ -375,6 +403,7 @@ test(
     ])
     await both(800)
     await until(converged)
+    phase('converged after the first recording')
 
     // A clean restart and a crash of the hub while both keep recording.
     await Promise.all([
@@ -392,6 +421,7 @@ test(
       })(),
     ])
     await until(converged)
+    phase('converged after a clean restart and a crash of the hub')
 
     // The hub down for a while: the spokes keep recording, say they are offline, catch up after.
     await stop(hub, 'SIGKILL')
@@ -405,6 +435,7 @@ test(
     )
     await restart(t, hub)
     await until(converged)
+    phase('converged after an outage of the hub')
 
     // The laptop killed -9 while pushing a large batch: once the hub has some of it, not all.
     const pushedOf = async (name: string) =>
@@ -432,6 +463,7 @@ test(
     await restart(t, desktop)
     await both(300)
     await until(converged)
+    phase('converged after the spokes were killed mid-push and mid-pull')
 
     // Every acknowledged event, once; the same totals everywhere; nothing pending.
     const final = await snapshot(hub, range[0], range[1], devices)
@@ -459,13 +491,13 @@ test(
     )
     // Exactly as if every event had been posted to one daemon: a fourth, never synced, given
     // what the hub holds, answers the same as all three.
-    const reference = await startNode(t, 'reference')
     await copyInto(reference, hub, range)
     const expectedAnswers = await answers(reference, range)
     assert.ok(expectedAnswers.statusBar > 0 && expectedAnswers.total > 0)
     for (const node of [hub, laptop, desktop]) {
       assert.deepEqual(await answers(node, range), expectedAnswers, node.name)
     }
+    phase('the fourth daemon answers as all three')
     assert.equal((final.settings as { timezone: string }).timezone, 'Europe/Berlin')
     assert.equal((final.settings as { startOfDay: string }).startOfDay, '06:00')
     assert.deepEqual(

@@ -68,7 +68,10 @@ export const PUSH_BATCH = 5_000
 export const PULL_BATCH = 5_000
 /** How long the hub holds a pull open when there is nothing new. */
 export const PULL_WAIT_MS = 20_000
-/** Longest wait between attempts while the hub is unreachable, and after a refusal. */
+/**
+ * Longest wait between attempts while the hub is unreachable (the default of
+ * DAYBOOK_SYNC_RETRY_MAX_SEC), and after a refusal.
+ */
 const BACKOFF_CAP_MS = { offline: 10_000, refused: 60_000 }
 
 /** Runs one task at a time. */
@@ -137,6 +140,7 @@ export class SyncSpoke {
   #lastPullMs: number | null = null
   #lastError: { message: string; refused: boolean } | undefined
   #loops: Promise<void>[] = []
+  #offlineCapMs = BACKOFF_CAP_MS.offline
 
   constructor(deps: {
     store: () => Store
@@ -150,9 +154,13 @@ export class SyncSpoke {
     this.#onError = deps.onError ?? (() => undefined)
   }
 
-  /** Where pairing is kept (`<config-dir>/sync.json`); without it this daemon cannot join a hub. */
-  configure(configDir: string): void {
+  /**
+   * Where pairing is kept (`<config-dir>/sync.json`); without it this daemon cannot join a hub.
+   * `retryMaxMs` caps the wait between attempts while the hub is unreachable.
+   */
+  configure(configDir: string, options: { retryMaxMs?: number | undefined } = {}): void {
     this.#file = path.join(configDir, 'sync.json')
+    this.#offlineCapMs = options.retryMaxMs ?? BACKOFF_CAP_MS.offline
   }
 
   get joined(): boolean {
@@ -404,7 +412,7 @@ export class SyncSpoke {
   }
 
   async #backoff(failures: number): Promise<void> {
-    const cap = this.#lastError?.refused ? BACKOFF_CAP_MS.refused : BACKOFF_CAP_MS.offline
+    const cap = this.#lastError?.refused ? BACKOFF_CAP_MS.refused : this.#offlineCapMs
     const ms = Math.min(cap, 250 * 2 ** failures) * (0.5 + Math.random() / 2)
     await sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => undefined)
   }
