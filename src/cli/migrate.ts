@@ -4,7 +4,6 @@
 import { databaseConfig } from '../config/daemon-config.ts'
 import { flagOptions, readSettings } from '../config/load.ts'
 import { DaybookError } from '../domain/errors.ts'
-import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 
@@ -40,6 +39,7 @@ export const migrateCommand: Command = {
     const database = databaseConfig(settings)
     let store: Store
     try {
+      const { openStore } = await import('../store/open.ts')
       store = await openStore(
         database === undefined
           ? { driver: 'sqlite', file: settings.dbPath, readers: 0 }

@@ -11,7 +11,7 @@
 import { daemonConfig, type DaemonConfig } from '../config/daemon-config.ts'
 import { flagOptions, readSettings } from '../config/load.ts'
 import { tokenFile } from '../config/paths.ts'
-import { type Daemon, startDaemon } from '../daemon/daemon.ts'
+import type { Daemon } from '../daemon/daemon.ts'
 import { lifecycleLog } from '../daemon/log.ts'
 import { StartError } from '../daemon/start-error.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
@@ -192,6 +192,9 @@ export const serveCommand: Command = {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     try {
+      // The daemon's code (the HTTP stack, the store, every service) loads here, not with the CLI:
+      // every other command starts without it.
+      const { startDaemon } = await import('../daemon/daemon.ts')
       daemon = await startDaemon(config, { warn: (line) => say(`daybook serve: ${line}`, 'warn') })
     } catch (err) {
       process.off('SIGINT', onSignal)
