@@ -179,12 +179,12 @@ export class BackupService {
 
   /** Checks the schedule every `intervalMs` (the timer does not keep the process alive). */
   start(intervalMs: number): void {
-    this.stop()
+    if (this.#timer) clearInterval(this.#timer)
     this.#timer = setInterval(() => void this.check(), intervalMs)
     this.#timer.unref()
   }
 
-  /** Stops the timer and the settings subscription; a backup in progress finishes. */
+  /** Stops the timer; resolves once a backup in progress has finished. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = undefined
