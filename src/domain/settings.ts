@@ -56,6 +56,17 @@ export interface BackupSettings {
   dir: string | null
 }
 
+/**
+ * Settings about this machine rather than the person's history (a directory here): a `daybook`
+ * export leaves them out and an import does not apply them.
+ */
+export const MACHINE_SETTINGS: readonly string[] = ['backups']
+
+/** The settings without the machine's own (`MACHINE_SETTINGS`). */
+export function portableSettings(settings: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([k]) => !MACHINE_SETTINGS.includes(k)))
+}
+
 /** Bounds of the backup settings (the API's schema and the domain check share them). */
 export const BACKUP_BOUNDS = {
   everyHours: { min: 1, max: 24 * 366 },

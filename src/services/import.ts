@@ -22,6 +22,7 @@ import {
 } from '../domain/exchange.ts'
 import type { NewActivityEvent, NewAfkPeriod } from '../domain/events.ts'
 import type { NewLabel } from '../domain/labels.ts'
+import { portableSettings } from '../domain/settings.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { InputDelta, Store } from '../store/ports.ts'
 import type { ActivityWatchService } from './activitywatch.ts'
@@ -388,7 +389,7 @@ class Batch {
         let imported = 0
         for (const { settings } of of('setting')) {
           const current = await w.store().settings.get()
-          const changed = Object.entries(settings).filter(
+          const changed = Object.entries(portableSettings(settings)).filter(
             ([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v),
           )
           if (changed.length === 0) continue

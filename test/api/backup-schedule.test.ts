@@ -208,6 +208,37 @@ describe('scheduled backups', () => {
   })
 })
 
+test('the schedule is this machine’s: an export leaves it out and an import does not apply it', async (t) => {
+  const app = await startApp(t, { now: T0, backupCheckMs: 3_600_000 })
+  const dir = path.join(tempDir(t), 'backups')
+  const on = await putBackups(app, { enabled: true, everyHours: 24, keep: 3, dir })
+  assert.equal(on.statusCode, 200, on.body)
+  const exported = await app.call({ method: 'GET', url: '/v1/export?format=daybook' })
+  assert.equal(exported.statusCode, 200)
+  const settings = exported.body
+    .split('\n')
+    .map((l) => (l === '' ? {} : (JSON.parse(l) as { type?: string; settings?: object })))
+    .find((r) => r.type === 'settings')
+  assert.ok(settings?.settings && !('backups' in settings.settings), exported.body.slice(0, 500))
+
+  const other = await startApp(t, { now: T0, backupCheckMs: 3_600_000 })
+  const header = { type: 'header', format: 'daybook', version: 1, exportedAt: '', schema: 0 }
+  const record = {
+    type: 'settings',
+    settings: { sessionGapMinutes: 20, backups: { enabled: true, everyHours: 1, keep: 1, dir } },
+  }
+  const res = await other.call({
+    method: 'POST',
+    url: '/v1/import?name=old.ndjson',
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: `${JSON.stringify(header)}\n${JSON.stringify(record)}\n`,
+  })
+  assert.equal(res.statusCode, 200, res.body)
+  const after = (await other.call({ method: 'GET', url: '/v1/settings' })).json()
+  assert.equal(after.sessionGapMinutes, 20)
+  assert.equal(after.backups.enabled, false)
+})
+
 const missing = await postgresUnavailable()
 
 test(
