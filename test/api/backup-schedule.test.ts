@@ -2,7 +2,8 @@
  * Scheduled backups (the `backups` setting) through the HTTP layer on a real SQLite file: off by
  * default, bad values refused naming the field, one backup per slot of the daemon's clock (moved
  * by the test), pruning that keeps the newest scheduled ones and nothing else, no second backup for
- * a slot after a restart, and a failure reported once and retried next slot. On PostgreSQL the
+ * a slot after a restart, and a failure (a directory it cannot write, a full disk) reported once
+ * and retried next slot. On PostgreSQL the
  * setting is refused.
  */
 import assert from 'node:assert/strict'
@@ -17,6 +18,7 @@ import { StaticKeyAuthenticator } from '../../src/auth/default-token.ts'
 import { openStore } from '../../src/store/open.ts'
 import { eventInput, startApp, tempDir, type TestApp } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
+import { mountTmpfs, tmpfsSkipReason } from '../tmpfs.ts'
 
 const HOUR = 3_600_000
 /** 10:00 UTC: with backups every 6 hours, the slot began at 06:00 and the next is at 12:00. */
@@ -206,6 +208,35 @@ describe('scheduled backups', () => {
     assert.equal(s.failure, null)
     assert.equal(s.last?.createdAt, '2025-03-01T18:00:00Z')
   })
+
+  test(
+    'a full disk: reported, the partial file removed, and the next slot backs up once there is room',
+    { skip: tmpfsSkipReason() },
+    async (t) => {
+      const app = await startApp(t, { now: T0, backupCheckMs: 3_600_000 })
+      // Smaller than the database: the copy cannot be written.
+      const disk = mountTmpfs(t, '16k')
+      const on = await putBackups(app, {
+        enabled: true,
+        everyHours: 6,
+        keep: 3,
+        dir: disk.mountPoint,
+      })
+      assert.equal(on.statusCode, 200, on.body)
+      await app.app.daybook.backups.check()
+      let s = await status(app)
+      assert.equal(s.last, null)
+      assert.match(s.failure?.message ?? '', /full|ENOSPC/i)
+      assert.deepEqual(readdirSync(disk.mountPoint), [])
+
+      disk.resize('64m')
+      app.setNow(T0 + 2 * HOUR)
+      assert.equal((await app.app.daybook.backups.check())?.scheduled, true)
+      s = await status(app)
+      assert.equal(s.failure, null)
+      assert.equal(s.last?.createdAt, '2025-03-01T12:00:00Z')
+    },
+  )
 })
 
 test('the schedule is this machine’s: an export leaves it out and an import does not apply it', async (t) => {
