@@ -395,7 +395,12 @@ async function* parseCsvStream(
     }
   }
   for await (const chunk of stream) {
-    await new Promise<void>((done) => parser.write(chunk, () => done()))
+    await new Promise<void>((done) =>
+      parser.write(chunk, (err) => {
+        failure ??= err ?? undefined
+        done()
+      }),
+    )
     // The rows before a broken one are items too.
     yield* ready()
     if (failure !== undefined) throw broken(failure)
