@@ -117,13 +117,13 @@ export async function runImportBench(count: number): Promise<void> {
     const [code] = (await once(cli, 'exit')) as [number]
     const importMs = performance.now() - t0
     const daemonCpuMs = cpuMsOf(pid) - cpu0
-    // The job's own time, from its first byte to its last write: without the CLI's start-up.
-    const job = JSON.parse(printed) as { startedMs: number; finishedMs: number }
-    const jobMs = job.finishedMs - job.startedMs
     clearInterval(sampler)
     daemon.kill('SIGTERM')
     await once(daemon, 'exit')
     if (code !== 0) throw new Error(`daybook import exited with ${code}`)
+    // The job's own time, from its first byte to its last write: without the CLI's start-up.
+    const job = JSON.parse(printed) as { startedMs: number; finishedMs: number }
+    const jobMs = job.finishedMs - job.startedMs
 
     const raw = new RawFloor(path.join(dir, 'raw.db'))
     const r0 = performance.now()
