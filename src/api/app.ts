@@ -116,6 +116,8 @@ export interface BuildAppOptions {
   activitySummaryRateLimit?: { limit: number; windowMs: number }
   /** How often input retention checks whether a day has passed since its last run (hourly). */
   retentionCheckMs?: number
+  /** How often the backup schedule checks whether its slot's backup is due (every minute). */
+  backupCheckMs?: number
   /** Limits of the live stream (buffered bytes per client, ping and status intervals). */
   stream?: StreamOptions['limits']
   /** The report file of this data dir's `daybook watch`, shown by `GET /v1/status`. */
@@ -369,12 +371,17 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
     app.daybook.startHooks()
-    if (app.daybook.ready) app.daybook.screenshots.start()
+    if (app.daybook.ready) {
+      app.daybook.screenshots.start()
+      void app.daybook.backups.check()
+    }
+    app.daybook.backups.start(options.backupCheckMs ?? 60_000)
   })
   app.addHook('onClose', async (instance) => {
     instance.daybook.inputRetention.stop()
     await instance.daybook.syncSpoke.stop()
     instance.daybook.screenshots.stop()
+    await instance.daybook.backups.close()
     // Before the store closes: running actions log how they ended.
     await instance.daybook.hooks.stop()
     if (instance.daybook.ready) await instance.daybook.store.close()

@@ -137,7 +137,12 @@ export class DaybookContext {
     this.devices = new DeviceService({ store, bus: this.bus })
     this.activitywatch = new ActivityWatchService({ ...deps, ingest: this.ingest })
     this.exports = new ExportService(deps)
-    this.backups = new BackupService(deps)
+    this.backups = new BackupService({
+      ...deps,
+      settings: this.settings,
+      bus: this.bus,
+      onError: (err, what) => options.onError?.(err, what),
+    })
     this.imports = new ImportService({
       ...deps,
       bus: this.bus,
@@ -214,6 +219,7 @@ export class DaybookContext {
     await this.beginSync()
     this.startHooks()
     this.screenshots.start()
+    void this.backups.check()
     return this.inputRetention.maybeRun()
   }
 

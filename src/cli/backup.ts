@@ -28,7 +28,9 @@ const BACKUP_HELP = `Usage: daybook backup [FILE] [options]
 Asks the running daemon for a backup: a consistent copy of the database made while it runs
 and ingests (SQLite's VACUUM INTO, through the writer), holding every change acknowledged
 before it started, checked with PRAGMA integrity_check and gzip-compressed. Written to FILE
-(never overwritten), or to <data-dir>/backups/daybook-<time>.db.gz. GET /v1/backups lists them.
+(never overwritten), or to daybook-<time>.db.gz in the backup directory (the backups
+setting's dir, else <data-dir>/backups). GET /v1/backups lists them. Scheduled backups: the
+backups setting (PUT /v1/settings, or the dashboard's Status view; see the README).
 Restore one with: daybook restore FILE (the daemon stopped).
 
 Options:

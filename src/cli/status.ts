@@ -12,7 +12,7 @@ const HELP = `Usage: daybook status [options]
 
 Prints the running daemon's status: version, uptime, the database and its size, how many
 events, AFK periods, input buckets and labels it holds, when each collector last sent data,
-and how many live-stream clients are connected. Exits 1 when no daemon answers.
+how many live-stream clients are connected, and scheduled backups (the last, the next). Exits 1 when no daemon answers.
 
 Options:
   --json          Print the status as JSON (GET /v1/status)
@@ -33,6 +33,13 @@ function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit] ?? 'B'}`
 }
 
+/** Scheduled backups in one line: off, or how often, the last and the next. */
+function backupsLine(b: Status['backups']): string {
+  const last = b.last ? `last ${b.last.createdAt} (${formatBytes(b.last.bytes)})` : 'none yet'
+  if (!b.enabled) return `scheduled off; ${last} in ${b.dir}`
+  return `every ${count(b.everyHours, 'hour')}, newest ${b.keep} kept, in ${b.dir}; ${last}; next ${b.next ?? '-'}`
+}
+
 /** The status as the lines a person reads. */
 function formatStatus(s: Status, where: string): string {
   const c = s.counts
@@ -43,7 +50,13 @@ function formatStatus(s: Status, where: string): string {
       `${count(c.inputBuckets, 'input bucket')}, ${count(c.labels, 'label')}, ` +
       count(c.devices, 'device'),
     `stream    ${s.streams.websocketClients} connected`,
+    `backups   ${backupsLine(s.backups)}`,
   ]
+  if (s.backups.failure) {
+    lines.push(
+      `          the backup of ${s.backups.failure.at} failed: ${s.backups.failure.message}`,
+    )
+  }
   if (s.rollups.pendingSlots > 0) {
     lines.push(`rollups   ${s.rollups.pendingSlots} slots being recomputed`)
   }

@@ -41,6 +41,44 @@ export interface Settings {
   heartbeatTimeoutSec: number
   /** Ordered rules giving generic events (window, browser) their category; see category-rules. */
   categoryRules: CategoryRule[]
+  /** Scheduled backups of the database (off by default); this daemon's own, never synced. */
+  backups: BackupSettings
+}
+
+/** Scheduled backups: `daybook backup` on a timer, the oldest scheduled ones pruned. */
+export interface BackupSettings {
+  enabled: boolean
+  /** Hours between backups: one per slot, slots starting at whole multiples from the epoch (UTC). */
+  everyHours: number
+  /** How many scheduled backups are kept (manual ones are never deleted). */
+  keep: number
+  /** Where they are written (an absolute path); null: `backups/` beside the database. */
+  dir: string | null
+}
+
+/**
+ * Settings about this machine rather than the person's history (a directory here): a `daybook`
+ * export leaves them out and an import does not apply them.
+ */
+export const MACHINE_SETTINGS: readonly string[] = ['backups']
+
+/** The settings without the machine's own (`MACHINE_SETTINGS`). */
+export function portableSettings(settings: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([k]) => !MACHINE_SETTINGS.includes(k)))
+}
+
+/** Bounds of the backup settings (the API's schema and the domain check share them). */
+export const BACKUP_BOUNDS = {
+  everyHours: { min: 1, max: 24 * 366 },
+  keep: { min: 1, max: 1000 },
+  dirLength: 4096,
+} as const
+
+export const DEFAULT_BACKUP_SETTINGS: Readonly<BackupSettings> = {
+  enabled: false,
+  everyHours: 24,
+  keep: 7,
+  dir: null,
 }
 
 export const DEFAULT_SOURCE_PRIORITY: Readonly<Record<string, number>> = {
@@ -69,6 +107,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   sessionGapMinutes: 15,
   heartbeatTimeoutSec: DEFAULT_HEARTBEAT_TIMEOUT_SEC,
   categoryRules: [...DEFAULT_CATEGORY_RULES],
+  backups: DEFAULT_BACKUP_SETTINGS,
 }
 
 /** Stored values over defaults; keys the store holds but this build does not know are dropped. */
@@ -125,5 +164,55 @@ export function normalizeSettingsPatch(patch: Partial<Settings>): Partial<Settin
       'heartbeatTimeoutSec',
     )
   }
+  if (patch.backups !== undefined) out.backups = checkBackupSettings(patch.backups)
   return out
+}
+
+/**
+ * Checks the backup settings (the whole object: a patch replaces it), naming the field at fault;
+ * also what an imported settings record passes, which no schema checked.
+ */
+export function checkBackupSettings(value: unknown): BackupSettings {
+  const bad = (field: string, expected: string, got: unknown): never => {
+    throw new UnprocessableError(
+      'invalid_backups',
+      `backups.${field} must be ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`,
+      `backups/${field}`,
+    )
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UnprocessableError(
+      'invalid_backups',
+      'backups must be an object {enabled, everyHours, keep, dir}',
+      'backups',
+    )
+  }
+  const v = value as Record<string, unknown>
+  for (const key of Object.keys(v)) {
+    if (!(key in DEFAULT_BACKUP_SETTINGS)) bad(key, 'absent (not a known field)', v[key])
+  }
+  const { everyHours, keep, dir, enabled } = v
+  if (typeof enabled !== 'boolean') bad('enabled', 'true or false', enabled)
+  const whole = (field: string, n: unknown, b: { min: number; max: number }) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < b.min || n > b.max) {
+      bad(field, `a whole number from ${b.min} to ${b.max}`, n)
+    }
+  }
+  whole('everyHours', everyHours, BACKUP_BOUNDS.everyHours)
+  whole('keep', keep, BACKUP_BOUNDS.keep)
+  if (
+    dir !== null &&
+    (typeof dir !== 'string' ||
+      !isAbsolutePath(dir) ||
+      dir.length > BACKUP_BOUNDS.dirLength ||
+      dir.includes('\0'))
+  ) {
+    bad('dir', 'an absolute path or null', dir)
+  }
+  return { enabled, everyHours, keep, dir } as BackupSettings
+}
+
+/** An absolute path on this platform's terms (POSIX `/…`, Windows `C:\…` or `\\server\…`). */
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\')
 }

@@ -7,6 +7,7 @@ import { DAYBOOK_FORMAT_VERSION } from '../domain/exchange.ts'
 import { EARLIEST_MS, type ActivityEvent, type AfkPeriod } from '../domain/events.ts'
 import type { Clock } from '../domain/clock.ts'
 import { DAY_MS } from '../domain/time.ts'
+import { portableSettings } from '../domain/settings.ts'
 import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { EventCursor, Store } from '../store/ports.ts'
 
@@ -115,7 +116,7 @@ export class ExportService {
       exportedAt: new Date(this.#clock()).toISOString(),
       schema: schema.version,
     }
-    yield { type: 'settings', settings: await store.settings.get() }
+    yield { type: 'settings', settings: portableSettings(await store.settings.get()) }
     const devices = (await store.devices.list()).filter((d) => this.#wanted(q, d.name))
     for (const d of devices) yield { type: 'device', name: d.name, own: d.own }
     for await (const w of this.#windows(q)) {

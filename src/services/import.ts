@@ -22,6 +22,7 @@ import {
 } from '../domain/exchange.ts'
 import type { NewActivityEvent, NewAfkPeriod } from '../domain/events.ts'
 import type { NewLabel } from '../domain/labels.ts'
+import { portableSettings } from '../domain/settings.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { InputDelta, Store } from '../store/ports.ts'
 import type { ActivityWatchService } from './activitywatch.ts'
@@ -62,8 +63,11 @@ export interface ImportJob {
   kept: boolean | null
 }
 
-/** Items per write: one transaction each. */
-const BATCH = 1000
+/**
+ * Items per write: one ingest call, so one store transaction and one round trip to the writer
+ * thread each. Two batches are in memory at most (one read while the other is written).
+ */
+const BATCH = 5000
 /** Finished jobs remembered for `GET /v1/import/{id}`. */
 const KEEP_JOBS = 50
 /** Progress on the live stream at most this often. */
@@ -153,19 +157,21 @@ export class ImportService {
           this.#progress(job)
         }
       }
-      await batch.flush()
+      await batch.finish()
       job.bytes = options.bytes?.() ?? job.bytes
       job.state = 'done'
     } catch (err) {
       if (!(err instanceof DaybookError)) {
+        await batch.finish().catch(() => undefined)
         job.state = 'failed'
         job.error = `${job.name}: ${(err as Error).message}`
         job.finishedMs = this.#clock()
         this.#progress(job)
         throw err
       }
-      // The items read before the error are kept, all of them (the batch in hand included).
-      await batch.flush()
+      // The items read before the error are kept, all of them (the batch in hand included). A
+      // write that failed itself has been reported by the error in hand.
+      await batch.finish().catch(() => undefined)
       job.state = 'failed'
       job.error = err.message
       job.kept = !options.dryRun
@@ -211,6 +217,8 @@ class Batch {
   #bucket: string | undefined
   #items: ImportItem[] = []
   #own: string | undefined
+  /** The write in flight (or the last one), resolved once it is committed. */
+  #writing: Promise<void> = Promise.resolve()
 
   constructor(service: ImportService, summary: ImportSummary, dry: boolean) {
     this.#w = service.writers
@@ -262,10 +270,30 @@ class Batch {
     return this.#own
   }
 
+  /**
+   * Hands the batch in hand to the store, after the one before it is written: the next batch is
+   * read while this one is written (the writer thread and the parser work side by side), and
+   * batches are written in the file's order. Rejects with the failure of the write before.
+   */
   async flush(): Promise<void> {
     const items = this.#items
     this.#items = []
     if (items.length === 0) return
+    const before = this.#writing
+    const writing = before.then(() => this.#store(items))
+    // Awaited by the next flush or `finish`; never an unhandled rejection in between.
+    writing.catch(() => undefined)
+    this.#writing = writing
+    await before
+  }
+
+  /** Stores the batch in hand and waits for every write. */
+  async finish(): Promise<void> {
+    await this.flush()
+    await this.#writing
+  }
+
+  async #store(items: ImportItem[]): Promise<void> {
     const own = await this.#ownName()
     const s = this.#s
     const range = (startMs: number, endMs: number) => {
@@ -361,7 +389,7 @@ class Batch {
         let imported = 0
         for (const { settings } of of('setting')) {
           const current = await w.store().settings.get()
-          const changed = Object.entries(settings).filter(
+          const changed = Object.entries(portableSettings(settings)).filter(
             ([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v),
           )
           if (changed.length === 0) continue

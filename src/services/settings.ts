@@ -22,7 +22,11 @@ export class SettingsService {
 
   /** Replaces the keys `patch` gives (a 422 names a bad one); returns the settings after. */
   async update(patch: Partial<Settings>): Promise<Settings> {
-    const { changes } = await this.#store().settings.save(normalizeSettingsPatch(patch))
+    const normalized = normalizeSettingsPatch(patch)
+    // Scheduled backups need a store that copies itself: a server database says which tool to
+    // use instead (409), and nothing is saved.
+    if (normalized.backups !== undefined) this.#store().checkBackup()
+    const { changes } = await this.#store().settings.save(normalized)
     this.#bus.publish({ type: 'changes', changes })
     return this.get()
   }

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.ts'
 import type { Store } from '../store/ports.ts'
 import { type WatchStatus, readWatchStatus } from '../config/watch-status.ts'
 import { isProcessAlive } from '../config/process.ts'
+import type { BackupScheduleStatus, BackupService } from './backups.ts'
 
 export interface StatusReport {
   daemon: 'daybook'
@@ -35,6 +36,8 @@ export interface StatusReport {
   memory: { rssBytes: number }
   /** The local watcher's last report, and whether its process still runs; null when none ran. */
   watchers: (WatchStatus & { running: boolean }) | null
+  /** Scheduled backups: the setting, the last backup, the next one, the last failure. */
+  backups: BackupScheduleStatus
 }
 
 /** Size of a SQLite database with its WAL and shared-memory files, or null for another store. */
@@ -60,15 +63,17 @@ export async function statusReport(deps: {
   websocketClients: number
   /** The report file of `daybook watch` for this daemon's data dir. */
   watchStatusFile?: string | undefined
+  backups: BackupService
 }): Promise<StatusReport> {
   const { store, clock } = deps
   const now = clock()
-  const [counts, pendingSlots, collectors, devices, watchers] = await Promise.all([
+  const [counts, pendingSlots, collectors, devices, watchers, backups] = await Promise.all([
     store.status.counts(),
     store.activeTime.pending(),
     store.status.collectors(),
     store.devices.list(),
     watchersReport(deps.watchStatusFile),
+    deps.backups.status(),
   ])
   return {
     daemon: 'daybook',
@@ -86,6 +91,7 @@ export async function statusReport(deps: {
     streams: { websocketClients: deps.websocketClients },
     memory: { rssBytes: process.memoryUsage.rss() },
     watchers,
+    backups,
   }
 }
 

@@ -673,6 +673,11 @@ export interface Store {
    * `ConflictError` naming its own tool.
    */
   backup(file: string): Promise<{ version: number; bytes: number }>
+  /**
+   * Throws what `backup` would for a store that cannot copy itself (a server database: the
+   * `ConflictError` naming its tool), writing nothing; returns for a store that can.
+   */
+  checkBackup(): void
   /** Applies pending migrations; resolves to the versions applied. */
   migrate(): Promise<number[]>
   /** Closes the store; pending writes have already committed. */

@@ -253,6 +253,38 @@ describe('import: bad input', () => {
     })
   })
 
+  test('a broken line stops the import; every item before it is kept and counted, none after it', async (t) => {
+    const app = await startApp(t, { now: NOW })
+    // A row of three columns in a file of eleven, then a good row the import never reaches.
+    const csv =
+      `${CSV}2025-03-05T09:00:00Z,2025-03-05T09:10:00Z,Code\n` +
+      '2025-03-06T09:00:00Z,2025-03-06T09:10:00Z,Code,x,,delta,,,Coding,,laptop\n'
+    const cut = await importFile(app, csv)
+    assert.equal(cut.statusCode, 422)
+    assert.equal(cut.job.kept, true)
+    assert.match(cut.job.error, /^golden: line 6: not valid CSV: Invalid Record Length/)
+    // The three good rows and the one skipped for its age, all before the broken line.
+    assert.equal(cut.job.summary.read, 4)
+    assert.equal(cut.job.summary.imported, 3)
+    assert.deepEqual(cut.job.summary.skipped, { 'events before 1990': 1 })
+    assert.deepEqual(await totals(app, 'project'), {
+      '2025-03-03 alpha': 2700,
+      '2025-03-04 beta': 1800,
+    })
+
+    // JSON broken in the middle of a heartbeat list: the heartbeats before it are all stored.
+    const other = await startApp(t, { now: NOW })
+    const days = JSON.parse(WAKATIME) as { days: { heartbeats: unknown[] }[] }
+    const before = JSON.stringify({ user: {}, days: [days.days[0]] }).replace(/\]\}\]\}$/, '')
+    const json = await importFile(other, `${before},{"entity": nope}]}]}`, '&format=wakatime')
+    assert.equal(json.statusCode, 422)
+    assert.equal(json.job.kept, true)
+    assert.match(json.job.error, /^golden: byte \d+: not valid JSON/)
+    assert.equal(json.job.summary.imported, 3)
+    assert.deepEqual(json.job.summary.skipped, { 'heartbeats before 1990': 1 })
+    assert.deepEqual(await totals(other, 'project'), { '2025-03-03 alpha': 300 })
+  })
+
   test('an unknown CSV column, an unknown format and a dry run', async (t) => {
     const app = await startApp(t, { now: NOW })
     const unknown = await importFile(

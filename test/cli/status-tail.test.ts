@@ -63,6 +63,7 @@ test('daybook status prints what the daemon holds; exits 1 when no daemon answer
     /stored {4}2 events, 0 AFK periods, 0 input buckets, 0 labels, 1 device/,
   )
   assert.match(text.stdout, /\n {2}skopio-vscode +\S+ +events +just now +2 items\n/)
+  assert.match(text.stdout, /\nbackups {3}scheduled off; none yet in \S+\/backups\n/)
 
   const json = await runCli(['status', '--json', ...flags])
   assert.equal(json.code, 0, json.stderr)

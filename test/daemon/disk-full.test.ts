@@ -4,9 +4,7 @@
  * tests skip and say why.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { type TestContext, test } from 'node:test'
@@ -15,22 +13,9 @@ import { Outbox } from '../../src/collectors/core/outbox.ts'
 import { DaybookClient } from '../../src/client/client.ts'
 import { type DaemonProcess, request, startDaemon } from '../daemon.ts'
 import { eventInput, tempDir } from '../helpers.ts'
+import { mountTmpfs, tmpfsSkipReason } from '../tmpfs.ts'
 
-/** Why tmpfs cannot be mounted here, or undefined when it can. */
-function cannotMount(): string | undefined {
-  const probe = mkdtempSync(path.join(os.tmpdir(), 'daybook-mount-probe-'))
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'pipe' })
-    execFileSync('umount', [probe], { stdio: 'pipe' })
-    return undefined
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim()
-    return `cannot mount a tmpfs here (${stderr || (err as Error).message}); run as root`
-  } finally {
-    rmSync(probe, { recursive: true, force: true })
-  }
-}
-const SKIP = process.platform === 'linux' ? cannotMount() : 'tmpfs mounts need Linux'
+const SKIP = tmpfsSkipReason()
 
 interface SmallDisk {
   mountPoint: string
@@ -43,24 +28,20 @@ interface SmallDisk {
 
 /** A tmpfs of `mb` megabytes holding a data dir; unmounted (after its daemon stops) at the end. */
 function smallDisk(t: TestContext, mb: number): SmallDisk {
-  const mountPoint = mkdtempSync(path.join(os.tmpdir(), 'daybook-full-'))
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m,mode=0700`, 'tmpfs', mountPoint])
-  const disk: SmallDisk = {
-    mountPoint,
-    dataDir: path.join(mountPoint, 'data'),
-    resize: (size) => execFileSync('mount', ['-o', `remount,size=${size}m`, mountPoint]),
-    daemon: undefined,
-  }
-  // Registered first, so it runs first: the daemon stops before its disk goes.
-  t.after(async () => {
+  const { mountPoint, resize } = mountTmpfs(t, `${mb}m`, async () => {
+    // The daemon stops before its disk goes.
     const d = disk.daemon
     if (d && d.child.exitCode === null && d.child.signalCode === null) {
       d.child.kill('SIGKILL')
       await d.exited
     }
-    execFileSync('umount', ['-l', mountPoint])
-    rmSync(mountPoint, { recursive: true, force: true })
   })
+  const disk: SmallDisk = {
+    mountPoint,
+    dataDir: path.join(mountPoint, 'data'),
+    resize: (size) => resize(`${size}m`),
+    daemon: undefined,
+  }
   return disk
 }
 

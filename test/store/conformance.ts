@@ -503,11 +503,13 @@ export function conformance(name: string, open: StoreFactory): void {
           code: 'backup_use_pg_dump',
           message: /pg_dump/,
         })
+        assert.throws(() => store.checkBackup(), { code: 'backup_use_pg_dump' })
       })
       return
     }
     test('a copy with every committed change, checked; writes go on; an existing file is refused', async (t) => {
       const store = await open(t)
+      store.checkBackup()
       await store.events.insert([event(), event({ entity: 'lib.rs' })], T0)
       const file = path.join(tempDir(t), 'copy.db')
       const copy = await store.backup(file)

@@ -6,7 +6,7 @@
  * file, the line or byte, and what was expected (a `BadRequestError`).
  */
 import { Tokenizer, TokenParser } from '@streamparser/json'
-import { parse as parseCsv } from 'csv-parse'
+import { Parser as CsvParser } from 'csv-parse'
 import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
 import { isJsonObject } from '../../domain/activitywatch/json.ts'
@@ -351,40 +351,67 @@ async function* parseCsvStream(
   stream: AsyncIterable<Buffer>,
   ctx: ParseContext,
 ): AsyncGenerator<ImportItem> {
-  const parser = Readable.from(stream).pipe(
-    parseCsv({
-      bom: true,
-      columns: (header: string[]) => {
-        const names = header.map((h) => h.trim())
-        try {
-          checkCsvHeader(names)
-        } catch (err) {
-          throw fail(ctx, 'line 1', (err as Error).message)
-        }
-        return names
-      },
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-    }),
-  )
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>
-      info: { lines: number }
-    }>) {
+  // Rows are taken as the parser reads them (`on_record`), not from its readable side: when a row
+  // is broken, the stream would drop the good rows it still buffered before the error, and an
+  // import that keeps what came before an error must keep all of it.
+  const rows: { record: Record<string, string>; line: number }[] = []
+  const parser = new CsvParser({
+    bom: true,
+    columns: (header: string[]) => {
+      const names = header.map((h) => h.trim())
+      try {
+        checkCsvHeader(names)
+      } catch (err) {
+        throw fail(ctx, 'line 1', (err as Error).message)
+      }
+      return names
+    },
+    skip_empty_lines: true,
+    trim: true,
+    // With `columns`, a record is an object by column name (the types know only arrays).
+    on_record: (record: unknown, info) => {
+      rows.push({ record: record as Record<string, string>, line: info.lines })
+      return null
+    },
+  })
+  let failure: unknown
+  parser.on('error', (err) => {
+    failure ??= err
+  })
+  parser.resume()
+  const broken = (err: unknown): Error => {
+    if (err instanceof DaybookError) return err
+    const e = err as Error & { lines?: number }
+    return fail(ctx, `line ${e.lines ?? '?'}`, `not valid CSV: ${e.message}`)
+  }
+  function* ready(): Generator<ImportItem> {
+    for (const { record, line } of rows.splice(0)) {
       try {
         yield { kind: 'event', event: csvRowToEvent(record, ctx.device) }
       } catch (err) {
         if (!(err instanceof DaybookError)) throw err
-        throw fail(ctx, `line ${info.lines}`, err.message)
+        throw fail(ctx, `line ${line}`, err.message)
       }
     }
-  } catch (err) {
-    if (err instanceof DaybookError) throw err
-    const e = err as Error & { lines?: number; code?: string }
-    throw fail(ctx, `line ${e.lines ?? '?'}`, `not valid CSV: ${e.message}`)
   }
+  for await (const chunk of stream) {
+    await new Promise<void>((done) =>
+      parser.write(chunk, (err) => {
+        failure ??= err ?? undefined
+        done()
+      }),
+    )
+    // The rows before a broken one are items too.
+    yield* ready()
+    if (failure !== undefined) throw broken(failure)
+  }
+  await new Promise<void>((done) => {
+    parser.once('error', () => done())
+    parser.once('finish', () => done())
+    parser.end()
+  })
+  yield* ready()
+  if (failure !== undefined) throw broken(failure)
 }
 
 // -- JSON documents ----------------------------------------------------------------------------
@@ -410,19 +437,25 @@ async function* jsonValues(
     found.push({ value, key, keys: stack.map((s) => s.key) })
   }
   const where = () => `byte ${offset + 1}`
+  // The values read before a broken token are items too: yielded before the error is thrown.
   for await (const chunk of stream) {
+    let broken: unknown
     try {
       tokenizer.write(chunk)
     } catch (err) {
-      throw fail(ctx, where(), `not valid JSON (${(err as Error).message})`)
+      broken = err
     }
     const ready = found
     found = []
     yield* ready
+    if (broken !== undefined) {
+      throw fail(ctx, where(), `not valid JSON (${(broken as Error).message})`)
+    }
   }
   try {
     tokenizer.end()
   } catch (err) {
+    yield* found
     throw fail(
       ctx,
       where(),

@@ -5,18 +5,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import path from 'node:path'
 import { Type } from 'typebox'
-import { formatTimestamp } from '../../domain/calendar.ts'
 import { BadRequestError } from '../../domain/errors.ts'
 import { errorResponses } from '../schemas/responses.ts'
-
-const Backup = Type.Object(
-  {
-    file: Type.String({ description: 'Absolute path of the backup (gzip-compressed SQLite).' }),
-    bytes: Type.Integer(),
-    createdAt: Type.String({ description: 'When it was written (RFC 3339).' }),
-  },
-  { $id: 'Backup', title: 'Backup' },
-)
+import { BackupWire, backupToWire } from './status.ts'
 
 export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { daybook } = app
@@ -31,7 +22,8 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'A copy holding every change acknowledged before the request, checked with ' +
           '`PRAGMA integrity_check` and gzip-compressed; written to `file` (an absolute path, ' +
-          'never overwritten) or to `<data-dir>/backups/daybook-<time>.db.gz`.',
+          'never overwritten) or to `daybook-<time>.db.gz` in the backup directory (the `backups` ' +
+          "setting's `dir`, else `<data-dir>/backups`).",
         tags: ['backups'],
         body: Type.Optional(
           Type.Object(
@@ -40,7 +32,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ),
         ),
         response: {
-          200: Type.Object({ ...Backup.properties, schemaVersion: Type.Integer() }),
+          200: Type.Object({ ...BackupWire.properties, schemaVersion: Type.Integer() }),
           ...errorResponses(400, 401, 403, 409),
         },
       },
@@ -51,12 +43,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new BadRequestError('invalid_file', 'file must be an absolute path', 'body/file')
       }
       const b = await daybook.backups.create(file)
-      return {
-        file: b.file,
-        bytes: b.bytes,
-        createdAt: formatTimestamp(b.createdMs),
-        schemaVersion: b.version,
-      }
+      return { ...backupToWire(b), schemaVersion: b.version }
     },
   )
 
@@ -66,20 +53,19 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'read' },
       schema: {
         summary: 'The backups in the backup directory, newest first',
+        description:
+          "The directory is the `backups` setting's `dir`, else `<data-dir>/backups`; " +
+          'scheduled backups and the ones asked for (`POST /v1/backups`) alike.',
         tags: ['backups'],
         response: {
-          200: Type.Object({ dir: Type.String(), backups: Type.Array(Backup) }),
+          200: Type.Object({ dir: Type.String(), backups: Type.Array(BackupWire) }),
           ...errorResponses(401, 403),
         },
       },
     },
-    async () => ({
-      dir: daybook.backups.defaultDir(),
-      backups: (await daybook.backups.list()).map((b) => ({
-        file: b.file,
-        bytes: b.bytes,
-        createdAt: formatTimestamp(b.createdMs),
-      })),
-    }),
+    async () => {
+      const dir = await daybook.backups.dir()
+      return { dir, backups: (await daybook.backups.list(dir)).map(backupToWire) }
+    },
   )
 }

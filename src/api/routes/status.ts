@@ -5,12 +5,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
+import type { BackupInfo } from '../../services/backups.ts'
 import { statusReport } from '../../services/status.ts'
 import type { StreamHub } from '../stream/hub.ts'
 import { Nullable } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
 const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(ms))
+
+/** A backup file, as `/v1/status` and `GET /v1/backups` show it. */
+export const BackupWire = Type.Object(
+  {
+    file: Type.String({ description: 'Absolute path of the backup (gzip-compressed SQLite).' }),
+    bytes: Type.Integer(),
+    createdAt: Type.String({ description: 'When it was taken (RFC 3339, to the second).' }),
+    scheduled: Type.Boolean({
+      description:
+        'Written by the schedule (pruned beyond `keep`); false: asked for, never deleted.',
+    }),
+  },
+  { $id: 'Backup', title: 'Backup' },
+)
+
+/** A backup as the wire shows it. */
+export function backupToWire(b: BackupInfo) {
+  return {
+    file: b.file,
+    bytes: b.bytes,
+    createdAt: formatTimestamp(b.createdMs),
+    scheduled: b.scheduled,
+  }
+}
 
 /** The status report, as `GET /v1/status` answers it. */
 export const Status = Type.Object({
@@ -76,6 +101,29 @@ export const Status = Type.Object({
       },
     ),
   ),
+  backups: Type.Object(
+    {
+      enabled: Type.Boolean(),
+      everyHours: Type.Integer(),
+      keep: Type.Integer(),
+      dir: Type.String({ description: 'The backup directory in use.' }),
+      last: Nullable(
+        Type.Object(BackupWire.properties, {
+          description: 'The newest backup in the directory, scheduled or not.',
+        }),
+      ),
+      next: Nullable(
+        Type.String({ description: 'When the next scheduled backup is due; null when off.' }),
+      ),
+      failure: Nullable(
+        Type.Object(
+          { at: Type.String(), message: Type.String() },
+          { description: 'The last scheduled attempt failed (tried again next slot).' },
+        ),
+      ),
+    },
+    { description: 'Scheduled backups (the `backups` setting).' },
+  ),
 })
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{
@@ -102,9 +150,17 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         clock: daybook.clock,
         websocketClients: hub.size,
         watchStatusFile,
+        backups: daybook.backups,
       })
+      const { last, nextMs, failure, ...schedule } = s.backups
       return {
         ...s,
+        backups: {
+          ...schedule,
+          last: last && backupToWire(last),
+          next: iso(nextMs),
+          failure: failure && { at: formatTimestamp(failure.atMs), message: failure.message },
+        },
         startedAt: formatTimestamp(s.startedAt),
         collectors: s.collectors.map(({ lastSeenMs, ...c }) => ({
           ...c,

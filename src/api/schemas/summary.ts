@@ -3,6 +3,7 @@
  */
 import { type Static, Type } from 'typebox'
 import { INSIGHT_TYPES } from '../../domain/insights.ts'
+import { BACKUP_BOUNDS } from '../../domain/settings.ts'
 import {
   BucketQuery,
   BucketUnit,
@@ -145,6 +146,34 @@ export const SettingsBody = Type.Object(
       description:
         'A WakaTime heartbeat covers the time until the next one of its editor when the gap is shorter than this (default 900); a change re-derives the stored heartbeats.',
     }),
+    backups: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        everyHours: Type.Integer({
+          minimum: BACKUP_BOUNDS.everyHours.min,
+          maximum: BACKUP_BOUNDS.everyHours.max,
+          description: 'Hours between backups (slots from the epoch, UTC).',
+        }),
+        keep: Type.Integer({
+          minimum: BACKUP_BOUNDS.keep.min,
+          maximum: BACKUP_BOUNDS.keep.max,
+          description: 'Scheduled backups kept; older scheduled ones are deleted.',
+        }),
+        dir: Nullable(
+          Type.String({
+            minLength: 1,
+            maxLength: BACKUP_BOUNDS.dirLength,
+            description: 'An absolute path; null: `backups/` beside the database.',
+          }),
+        ),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'Scheduled backups (off by default; given whole). Refused (409 `backup_use_pg_dump`) ' +
+          "on a PostgreSQL store. This daemon's own: not synced.",
+      },
+    ),
   },
   { additionalProperties: false },
 )

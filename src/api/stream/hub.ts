@@ -211,6 +211,9 @@ export class StreamHub {
 
   #sendChanges(client: StreamClient, changes: readonly Change[]): void {
     if (changes.length === 0) return
+    // A client that asked for none of the change envelopes (an import's progress bar) costs no
+    // encoding: a large import's batches would otherwise be turned to text for nobody.
+    if (client.types && !CHANGE_TYPES.some((t) => client.types?.has(t))) return
     let encoded = this.#encoded.get(changes)
     if (!encoded) {
       encoded = changesToEnvelopes(changes, (type, payload) => this.envelope(type, payload)).map(
@@ -346,6 +349,18 @@ function sampleToWire(s: InputSample) {
     scroll: s.scroll,
   }
 }
+
+/** The envelope types `changesToEnvelopes` makes. */
+const CHANGE_TYPES = [
+  'EventsInserted',
+  'EventsDeleted',
+  'AfkChanged',
+  'LabelDeleted',
+  'LabelCreated',
+  'LabelUpdated',
+  'SettingsChanged',
+  'DevicesChanged',
+] as const
 
 /** A batch of changes as stream envelopes: one per kind of change, labels one each. */
 function changesToEnvelopes(

@@ -35,6 +35,7 @@ export async function installStream(
         startedMs: daybook.startedMs,
         clock: daybook.clock,
         websocketClients: hub.size,
+        backups: daybook.backups,
       }),
     onError: (err) => app.log.error({ err }, 'live stream'),
   })

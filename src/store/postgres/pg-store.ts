@@ -296,6 +296,10 @@ export class PostgresStore implements Store {
    */
   /** A server database is backed up with its own tool: refused, naming it. */
   async backup(): Promise<{ version: number; bytes: number }> {
+    return this.checkBackup()
+  }
+
+  checkBackup(): never {
     throw new ConflictError(
       'backup_use_pg_dump',
       'this daemon keeps its diary in PostgreSQL: back it up with pg_dump --format=custom (see the README)',

@@ -347,6 +347,10 @@ export class SqliteStore implements Store {
     return this.#writer.call('schema', [])
   }
 
+  checkBackup(): void {
+    // A file database is always copied by VACUUM INTO.
+  }
+
   backup(file: string): Promise<{ version: number; bytes: number }> {
     return this.#writer.call('backup', [file])
   }

@@ -1,7 +1,9 @@
-/** Collectors and devices, and when each last sent data; a silent one is flagged. */
+/** Collectors and devices, and when each last sent data (a silent one is flagged); backups; sync. */
 import type { Ctx } from '../context.ts'
 import { count, formatAgo, formatDateTime } from '../format.ts'
+import { useCallback, useState } from 'preact/hooks'
 import { useLoad } from '../hooks.ts'
+import { BackupsCard } from './backups.tsx'
 import { SyncCard } from './sync.tsx'
 
 /** A collector that has sent nothing for this long is flagged as silent. */
@@ -9,7 +11,9 @@ const SILENT_AFTER_SEC = 15 * 60
 
 export function StatusView(props: { ctx: Ctx }) {
   const { api, tz, tick } = props.ctx
-  const loaded = useLoad((signal) => api.status(signal), [api, tick])
+  const [reads, setReads] = useState(0)
+  const loaded = useLoad((signal) => api.status(signal), [api, tick, reads])
+  const reload = useCallback(() => setReads((n) => n + 1), [])
   const s = loaded.data
   const now = Date.now()
   return (
@@ -145,6 +149,7 @@ export function StatusView(props: { ctx: Ctx }) {
           </table>
         </div>
       </section>
+      <BackupsCard ctx={props.ctx} backups={s?.backups} reload={reload} />
       <SyncCard ctx={props.ctx} />
     </main>
   )
