@@ -16,6 +16,8 @@ import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
 import { pgScreenshotStore } from './screenshots.ts'
 import { pgSyncStore } from './sync.ts'
+import { userStore } from './users.ts'
+import { checkUserName } from '../../domain/users.ts'
 import { PG_LATEST, PG_MIGRATIONS, WRITE_LOCK } from './schema.ts'
 import * as writes from './writes.ts'
 import { deviceRows, ensureNames, readSettings } from './records.ts'
@@ -113,6 +115,7 @@ const AGGREGATES = [
   'activitywatch',
   'heartbeats',
   'hooks',
+  'users',
 ] as const satisfies readonly (keyof Store)[]
 
 /**
@@ -139,6 +142,7 @@ export class PostgresStore implements Store {
   readonly location: string
   readonly #pool: pg.Pool
   readonly #schema: string
+  readonly #options: PostgresStoreOptions
 
   readonly events: Store['events']
   readonly afk: Store['afk']
@@ -155,6 +159,7 @@ export class PostgresStore implements Store {
   readonly activitywatch: Store['activitywatch']
   readonly heartbeats: Store['heartbeats']
   readonly hooks: Store['hooks']
+  readonly users: Store['users']
   readonly sync: Store['sync'] = pgSyncStore()
   readonly screenshots: Store['screenshots'] = pgScreenshotStore()
 
@@ -162,6 +167,7 @@ export class PostgresStore implements Store {
     this.location = redactedUrl(options.url)
     this.#pool = pool
     this.#schema = schema
+    this.#options = options
     const p = pool
     const w = <T>(fn: Parameters<typeof write<T>>[1]) => write(p, fn)
     this.events = {
@@ -248,6 +254,7 @@ export class PostgresStore implements Store {
       machines: () => heartbeatMachines(p),
     }
     this.hooks = hookStore(p)
+    this.users = userStore(p)
     for (const name of AGGREGATES) {
       ;(this as Record<string, unknown>)[name] = guarded(this[name] as object)
     }
@@ -279,6 +286,28 @@ export class PostgresStore implements Store {
       throw new SchemaTooNewError(redactedUrl(options.url), version, PG_LATEST)
     }
     return new PostgresStore(options, pool, schema)
+  }
+
+  /** `<schema>_u_<name>`: a user's diary on the same server. */
+  #diarySchema(name: string): string {
+    return checkSchemaName(`${this.#schema}_u_${checkUserName(name)}`)
+  }
+
+  /**
+   * A user's diary: the same server and settings, its own schema (created by its `migrate()`),
+   * its own pool (which opens connections only while the diary is in use).
+   */
+  async openDiary(name: string): Promise<PostgresStore> {
+    return PostgresStore.open({ ...this.#options, schema: this.#diarySchema(name) })
+  }
+
+  async dropDiary(name: string): Promise<void> {
+    const schema = this.#diarySchema(name)
+    try {
+      await this.#pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    } catch (err) {
+      throw unavailable(err)
+    }
   }
 
   async schema(): Promise<{ version: number; latest: number }> {

@@ -23,6 +23,7 @@
  *     of labels, settings, device names, derived events and tombstones; input buckets in the feed;
  *     a tombstone's device; a hub's pairing codes and paired devices.
  * 11: screenshots: an index row a frame, its OCR text in a full-text index, the capture settings.
+ * 12: users of a team server (the directory; each user's diary is a database of its own).
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
