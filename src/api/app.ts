@@ -45,7 +45,8 @@ import { statusRoutes } from './routes/status.ts'
 import { syncRoutes } from './routes/sync.ts'
 import type { HubIdentity } from '../services/sync/hub.ts'
 import { LabelWire } from './schemas/labels.ts'
-import { type StreamOptions, installStream } from './stream/plugin.ts'
+import { type StreamOptions, installStream, streamHubFor } from './stream/plugin.ts'
+import { Users } from './users.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -60,6 +61,7 @@ import { timelineRoutes } from './routes/timeline.ts'
 import { hookRoutes } from './routes/hooks.ts'
 import { screenshotImageRoutes, screenshotRoutes } from './routes/screenshots.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { userRoutes } from './routes/users.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
@@ -71,6 +73,16 @@ import { DAYBOOK_VERSION } from '../version.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The owner's diary, and what the server has once (routes, the failure budget, health). */
+    daybook: DaybookContext
+    /** The users of a team server and their diaries. */
+    users: Users
+  }
+  interface FastifyRequest {
+    /**
+     * The diary this request works on: its token's user's (the owner's for the default token
+     * and for requests without one). Routes reach data through it only.
+     */
     daybook: DaybookContext
   }
 }
@@ -219,6 +231,41 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       screenshotsDir: options.screenshotsDir,
     }),
   )
+  const diaryOptions = {
+    version: DAYBOOK_VERSION,
+    clock,
+    onError: (err: unknown, what: string) => app.log.error({ err }, what),
+    hooks: options.hooks,
+  }
+  app.decorate(
+    'users',
+    new Users({
+      owner: app.daybook,
+      clock,
+      // Another user's diary: the same services over their store; no default token, no
+      // screenshots (those are the machine's own, in the owner's diary).
+      open: async (store, name) => {
+        const daybook = new DaybookContext({
+          ...diaryOptions,
+          onError: (err, what) => app.log.error({ err, user: name }, what),
+          localActions: false,
+        })
+        daybook.stream = streamHubFor(daybook, { limits: options.stream }, (err) =>
+          app.log.error({ err, user: name }, 'live stream'),
+        )
+        await daybook.attachStore(store)
+        daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
+        return daybook
+      },
+      close: async (daybook) => {
+        daybook.inputRetention.stop()
+        await daybook.syncSpoke.stop()
+        daybook.stream?.shutdown()
+        await daybook.hooks.stop()
+        if (daybook.ready) await daybook.store.close()
+      },
+    }),
+  )
   if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
   if (options.sync?.configDir !== undefined) app.daybook.syncSpoke.configure(options.sync.configDir)
   for (const schema of [ErrorBody, FullEvent, Project, ApiToken, LabelWire]) app.addSchema(schema)
@@ -270,8 +317,14 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   const authFailures = app.daybook.authFailures
   installAuth(
     app,
-    new AuthenticatorChain([options.authenticator, app.daybook.tokens, app.daybook.syncHub]),
+    new AuthenticatorChain([
+      options.authenticator,
+      app.daybook.tokens,
+      app.daybook.syncHub,
+      app.users,
+    ]),
     authFailures,
+    (principal) => app.users.diaryOf(principal),
   )
 
   await app.register(swagger, {
@@ -324,6 +377,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     metaRoutes,
     settingsRoutes,
     tokenRoutes,
+    userRoutes,
     eventDeleteRoutes,
     deviceRoutes,
     changeRoutes,
@@ -356,6 +410,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   app.addHook('onReady', async () => {
     // A store given to buildApp (tests, tools) is there from the start; the daemon's comes later.
     await app.daybook.beginSync()
+    if (app.daybook.ready) await app.users.load()
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
     app.daybook.startHooks()
@@ -367,6 +422,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     instance.daybook.screenshots.stop()
     // Before the store closes: running actions log how they ended.
     await instance.daybook.hooks.stop()
+    await instance.users.closeAll()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

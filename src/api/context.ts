@@ -113,6 +113,8 @@ export class DaybookContext {
     hooks?: HookServiceOptions | undefined
     /** Where frames are kept (`<data dir>/screenshots`); undefined: none are. */
     screenshotsDir?: string | undefined
+    /** Whether hooks may run commands and notifications here (false in users' diaries). */
+    localActions?: boolean | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
@@ -175,7 +177,7 @@ export class DaybookContext {
       settings: this.settings,
       labels: this.labels,
       onError: (err, what) => options.onError?.(err, what),
-      options: options.hooks,
+      options: { ...options.hooks, localActions: options.localActions ?? true },
     })
     this.hookSuggestions = new HookSuggestions({
       store,

@@ -19,8 +19,6 @@ const Backup = Type.Object(
 )
 
 export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.post(
     '/backups',
     {
@@ -50,7 +48,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (file !== undefined && !path.isAbsolute(file)) {
         throw new BadRequestError('invalid_file', 'file must be an absolute path', 'body/file')
       }
-      const b = await daybook.backups.create(file)
+      const b = await request.daybook.backups.create(file)
       return {
         file: b.file,
         bytes: b.bytes,
@@ -73,9 +71,9 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async () => ({
-      dir: daybook.backups.defaultDir(),
-      backups: (await daybook.backups.list()).map((b) => ({
+    async (request) => ({
+      dir: request.daybook.backups.defaultDir(),
+      backups: (await request.daybook.backups.list()).map((b) => ({
         file: b.file,
         bytes: b.bytes,
         createdAt: formatTimestamp(b.createdMs),

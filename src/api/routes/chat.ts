@@ -160,7 +160,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatOptions> = async (app, op
       signal: controller.signal,
       ctx: {
         api: injectedApi(app, request.headers.authorization),
-        now: app.daybook.clock,
+        now: request.daybook.clock,
         scope: request.principal?.scope,
       },
     }

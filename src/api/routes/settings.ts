@@ -18,7 +18,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SettingsBody, ...errorResponses(401, 403) },
       },
     },
-    async () => app.daybook.settings.get(),
+    async (request) => request.daybook.settings.get(),
   )
 
   app.put(
@@ -34,7 +34,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      return app.daybook.settings.update(request.body)
+      return request.daybook.settings.update(request.body)
     },
   )
 
@@ -53,7 +53,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Rules, ...errorResponses(401, 403) },
       },
     },
-    async () => ({ rules: (await app.daybook.settings.get()).categoryRules }),
+    async (request) => ({ rules: (await request.daybook.settings.get()).categoryRules }),
   )
 
   app.put(
@@ -69,7 +69,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const settings = await app.daybook.settings.update({ categoryRules: request.body.rules })
+      const settings = await request.daybook.settings.update({ categoryRules: request.body.rules })
       return { rules: settings.categoryRules }
     },
   )

@@ -82,8 +82,6 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
   hub: StreamHub
   watchStatusFile: string | undefined
 }> = async (app, { hub, watchStatusFile }) => {
-  const { daybook } = app
-
   app.get(
     '/status',
     {
@@ -94,12 +92,12 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Status, ...errorResponses(401, 403) },
       },
     },
-    async () => {
+    async (request) => {
       const s = await statusReport({
-        store: daybook.store,
-        version: daybook.version,
-        startedMs: daybook.startedMs,
-        clock: daybook.clock,
+        store: request.daybook.store,
+        version: request.daybook.version,
+        startedMs: request.daybook.startedMs,
+        clock: request.daybook.clock,
         websocketClients: hub.size,
         watchStatusFile,
       })

@@ -11,14 +11,12 @@ interface UserRecord {
 
 /** Every user, owner first, then by name. */
 export function listUsers(c: Connection): UserRow[] {
-  return c
-    .all<UserRecord>('SELECT * FROM users ORDER BY owner DESC, name')
-    .map((r) => ({
-      name: r.name,
-      admin: r.admin === 1,
-      createdMs: r.created_ms,
-      owner: r.owner === 1,
-    }))
+  return c.all<UserRecord>('SELECT * FROM users ORDER BY owner DESC, name').map((r) => ({
+    name: r.name,
+    admin: r.admin === 1,
+    createdMs: r.created_ms,
+    owner: r.owner === 1,
+  }))
 }
 
 /** Adds a user; false when the name (or, for an owner, the owner's place) is taken. */
