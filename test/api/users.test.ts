@@ -17,7 +17,7 @@ test('users: the owner is listed; a server admin adds users; a taken name is 409
   const added = await call({ method: 'POST', url: '/v1/users', payload: { name: 'ann' } })
   assert.equal(added.statusCode, 201, added.body)
   assert.deepEqual(
-    { ...added.json(), createdAt: undefined },
+    { ...added.json<Record<string, unknown>>(), createdAt: undefined },
     {
       name: 'ann',
       admin: false,

@@ -19,7 +19,8 @@ const UserName = Type.String({
   description: '1-32 lower-case letters, digits or _, starting with a letter.',
 })
 
-const User = Type.Object({
+/** A user as `/v1/users` answers. */
+export const User = Type.Object({
   name: Type.String(),
   admin: Type.Boolean({ description: 'A server admin: manages users and their tokens.' }),
   owner: Type.Boolean({
