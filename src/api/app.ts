@@ -13,6 +13,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Server } from 'node:http'
 import qs from 'qs'
 import { type Authenticator, AuthenticatorChain } from '../domain/access.ts'
@@ -142,7 +143,15 @@ export interface BuildAppOptions {
   sync?: { configDir?: string | undefined; hub?: HubIdentity | undefined }
   /** Hooks: evaluation intervals, the actions' environment and timeouts. */
   hooks?: HookServiceOptions
+  /**
+   * Store calls at least this slow (ms) are logged as a warning with the route that made them
+   * (`DAYBOOK_SLOW_QUERY_MS`); 0 or absent: none are.
+   */
+  slowQueryMs?: number
 }
+
+/** The route a store call is made for: set around each handler (`slowQueryMs`). */
+const handling = new AsyncLocalStorage<{ route: string; user: string | undefined }>()
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
 function parseQuery(query: string): Record<string, unknown> {
@@ -218,9 +227,28 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   applyHttpTimeouts(app.server)
   app.setValidatorCompiler(validatorCompiler)
   const clock = options.clock ?? Date.now
+  // A slow store call is logged with the route it was made for (none: hooks, retention, sync).
+  const slowQueries = {
+    slowQueryMs: options.slowQueryMs,
+    onSlowQuery: (method: string, ms: number) => {
+      const at = handling.getStore()
+      app.log.warn(
+        { query: method, ms, route: at?.route ?? null, user: at?.user ?? null },
+        `slow query: ${method} took ${ms} ms${at ? ` for ${at.route}` : ''}`,
+      )
+    },
+  }
+  if ((options.slowQueryMs ?? 0) > 0) {
+    // Around the handler (after the body is parsed): everything the handler awaits runs inside.
+    app.addHook('preHandler', (request, _reply, done) => {
+      const route = `${request.method} ${request.routeOptions.url ?? request.url}`
+      handling.run({ route, user: request.principal?.user }, done)
+    })
+  }
   app.decorate(
     'daybook',
     new DaybookContext({
+      ...slowQueries,
       version: DAYBOOK_VERSION,
       clock,
       store: options.store,
@@ -232,6 +260,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     }),
   )
   const diaryOptions = {
+    ...slowQueries,
     version: DAYBOOK_VERSION,
     clock,
     onError: (err: unknown, what: string) => app.log.error({ err }, what),
