@@ -235,6 +235,28 @@ test("a user's live stream hears their own writes only", async (t) => {
   assert.equal((await post(ann, 'annmark')).statusCode, 200)
   await until(() => frames.some((f) => f.includes('annmark')))
   for (const word of FOREIGN) assert.ok(!frames.some((f) => f.includes(word)), frames.join('\n'))
+  // Bob on the stream too: Ann's client list is hers, and Bob's broadcast reaches his own only.
+  const bobWs = new WebSocket(`ws://127.0.0.1:${port}/v1/events`, {
+    headers: { authorization: `Bearer ${bob}` },
+  })
+  await new Promise((resolve) => bobWs.once('message', resolve))
+  const clients = await app.inject({
+    method: 'GET',
+    url: '/v1/ws-clients',
+    headers: { authorization: `Bearer ${ann}` },
+  })
+  assert.equal(clients.json<unknown[]>().length, 1, clients.body)
+  const pushed = await app.inject({
+    method: 'POST',
+    url: '/v1/events/push',
+    headers: { authorization: `Bearer ${bob}` },
+    payload: { type: 'Note', payload: { text: 'bobsecret' } },
+  })
+  assert.deepEqual(pushed.json(), { ok: true, clients: 1 })
+  assert.equal((await post(ann, 'annmark2')).statusCode, 200)
+  await until(() => frames.some((f) => f.includes('annmark2')))
+  assert.ok(!frames.some((f) => f.includes('bobsecret')), frames.join('\n'))
+  bobWs.close()
   ws.close()
 })
 

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import { eventInput, startApp } from '../helpers.ts'
 
 test('users: the owner is listed; a server admin adds users; a taken name is 409', async (t) => {
-  const { app, call, dir } = await startApp(t)
+  const { call, dir } = await startApp(t)
   const list = await call({ method: 'GET', url: '/v1/users' })
   assert.equal(list.statusCode, 200, list.body)
   assert.deepEqual(
@@ -41,7 +41,6 @@ test('users: the owner is listed; a server admin adds users; a taken name is 409
     2,
     'a refused add changes nothing',
   )
-  void app
 })
 
 test("users: a user's token works on their diary only; only a server admin manages users", async (t) => {

@@ -7,6 +7,7 @@ import { Type } from 'typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import { statusReport } from '../../services/status.ts'
 import type { StreamHub } from '../stream/hub.ts'
+import type { FastifyRequest } from 'fastify'
 import { Nullable } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
@@ -82,6 +83,8 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
   hub: StreamHub
   watchStatusFile: string | undefined
 }> = async (app, { hub, watchStatusFile }) => {
+  // The stream of the request's diary: its clients are that user's only.
+  const streamOf = (request: FastifyRequest) => request.daybook.stream ?? hub
   app.get(
     '/status',
     {
@@ -98,8 +101,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         version: request.daybook.version,
         startedMs: request.daybook.startedMs,
         clock: request.daybook.clock,
-        websocketClients: hub.size,
-        watchStatusFile,
+        websocketClients: streamOf(request).size,
+        // The watcher on this machine reports to the owner's diary; no other user's.
+        watchStatusFile: request.daybook === app.daybook ? watchStatusFile : undefined,
       })
       return {
         ...s,
@@ -126,7 +130,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         },
       },
     },
-    async () => hub.list(),
+    async (request) => streamOf(request).list(),
   )
 
   app.get(
@@ -171,8 +175,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const { type, payload, correlation_id } = request.body
-      hub.broadcast(hub.envelope(type, payload ?? {}, correlation_id ?? null))
-      return { ok: true as const, clients: hub.size }
+      const stream = streamOf(request)
+      stream.broadcast(stream.envelope(type, payload ?? {}, correlation_id ?? null))
+      return { ok: true as const, clients: stream.size }
     },
   )
 }

@@ -4,7 +4,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { formatTimestamp } from '../../../domain/calendar.ts'
 import { durationText } from '../../../domain/wakatime/ranges.ts'
-import type { DaybookContext } from '../../context.ts'
 import { errorResponses } from '../../schemas/responses.ts'
 import { WAKATIME, checkUser, dayOf, filtersOf } from './read-context.ts'
 import { AnyData, DateQuery, ProjectsQuery, UserParams } from './schemas.ts'

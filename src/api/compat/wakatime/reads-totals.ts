@@ -23,7 +23,6 @@ import {
   rangeName,
   resolveRange,
 } from '../../../domain/wakatime/ranges.ts'
-import type { DaybookContext } from '../../context.ts'
 import { errorResponses } from '../../schemas/responses.ts'
 import {
   MAX_DAYS,
