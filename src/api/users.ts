@@ -11,10 +11,24 @@
  * forget a filter. The cost is here: a directory, and a token looked up across diaries.
  */
 import type { Authenticator, Principal } from '../domain/access.ts'
-import { ConflictError, NotFoundError } from '../domain/errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.ts'
 import { OWNER_NAME, checkUserName } from '../domain/users.ts'
 import type { Store, UserRow } from '../store/ports.ts'
 import type { DaybookContext } from './context.ts'
+
+/**
+ * Refuses (403 `owner_only`) what acts on the server itself rather than on a diary — files on
+ * its disk, the model server every user's chat goes to — unless `daybook` is the owner's diary.
+ */
+export function requireOwnerDiary(
+  daybook: DaybookContext,
+  owner: DaybookContext,
+  what: string,
+): void {
+  if (daybook !== owner) {
+    throw new ForbiddenError('owner_only', `${what} is the server owner's to do, not a user's`)
+  }
+}
 
 /** A user as the API shows them. */
 export interface UserInfo {

@@ -110,3 +110,60 @@ test('users: the last server admin and the owner cannot be removed (409, stable 
   const unknown = await call({ method: 'DELETE', url: '/v1/users/nobody' })
   assert.equal(unknown.statusCode, 403)
 })
+
+test("a user's admin token acts on their diary, never on the server: no commands, backups, model server or default token", async (t) => {
+  const { app, call } = await startApp(t)
+  await call({ method: 'POST', url: '/v1/users', payload: { name: 'ann' } })
+  const made = await call({
+    method: 'POST',
+    url: '/v1/users/ann/tokens',
+    payload: { name: 'laptop', acl: 'admin', expiry: 'never' },
+  })
+  const headers = { authorization: `Bearer ${made.json<{ token: string }>().token}` }
+  const rule = (then: unknown[]) => [
+    {
+      id: 'code',
+      name: 'Coding stretch',
+      when: { kind: 'activity', match: { app: ['code'] }, minutes: 50 },
+      then,
+    },
+  ]
+  const command = await app.inject({
+    method: 'POST',
+    url: '/v1/hooks',
+    headers,
+    payload: rule([{ kind: 'command', argv: ['/bin/true'] }]),
+  })
+  assert.equal(command.statusCode, 403, command.body)
+  assert.equal(command.json().code, 'local_action_not_allowed')
+  const stream = await app.inject({
+    method: 'POST',
+    url: '/v1/hooks',
+    headers,
+    payload: rule([{ kind: 'stream' }]),
+  })
+  assert.equal(stream.statusCode, 200, stream.body)
+  // The owner's rules may run commands.
+  const owners = await call({
+    method: 'POST',
+    url: '/v1/hooks',
+    payload: rule([{ kind: 'command', argv: ['/bin/true'] }]),
+  })
+  assert.equal(owners.statusCode, 200, owners.body)
+
+  for (const [url, payload] of [
+    ['/v1/backups', {}],
+    ['/v1/settings/llm-config', { baseUrl: 'http://127.0.0.1:1/v1', model: 'x' }],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url, headers, payload })
+    assert.equal(res.statusCode, 403, `${url}: ${res.body}`)
+    assert.equal(res.json().code, 'owner_only')
+  }
+  const rotate = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/default-token/refresh',
+    headers,
+  })
+  assert.equal(rotate.statusCode, 409, rotate.body)
+  assert.equal(rotate.json().code, 'default_token_fixed')
+})

@@ -2,6 +2,7 @@
  * Backups: `POST /v1/backups` writes one now (a consistent copy while ingest goes on, checked and
  * gzip-compressed), `GET /v1/backups` lists them.
  */
+import { requireOwnerDiary } from '../users.ts'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import path from 'node:path'
 import { Type } from 'typebox'
@@ -44,6 +45,9 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      // A user's diary is backed up with the server's (pg_dump, or the data dir): a backup writes
+      // a file on the server's disk.
+      requireOwnerDiary(request.daybook, app.daybook, 'a backup')
       const file = request.body?.file
       if (file !== undefined && !path.isAbsolute(file)) {
         throw new BadRequestError('invalid_file', 'file must be an absolute path', 'body/file')
