@@ -6,7 +6,7 @@
 import type { Store } from './ports.ts'
 
 /** The port's aggregates: objects of methods returning promises. */
-const AGGREGATES = [
+export const STORE_AGGREGATES = [
   'events',
   'afk',
   'devices',
@@ -37,7 +37,7 @@ export function timedStore(
   onSlow: (method: string, ms: number) => void,
 ): Store {
   const timed: Record<string, unknown> = {}
-  for (const name of AGGREGATES) {
+  for (const name of STORE_AGGREGATES) {
     const aggregate = store[name] as unknown as Record<string, unknown>
     const out: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(aggregate)) {

@@ -9,6 +9,7 @@ import type pg from 'pg'
 import { defaultDeviceName } from '../../config/device.ts'
 import { ConflictError, SchemaTooNewError } from '../../domain/errors.ts'
 import type { Store } from '../ports.ts'
+import { STORE_AGGREGATES } from '../timed.ts'
 import { activityWatchStore } from './activitywatch.ts'
 import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
@@ -98,25 +99,11 @@ async function schemaVersion(q: pg.Pool | pg.PoolClient): Promise<number> {
   )
 }
 
-/** The port's aggregates (every one an object of methods that return promises). */
-const AGGREGATES = [
-  'events',
-  'afk',
-  'devices',
-  'catalog',
-  'input',
-  'settings',
-  'tokens',
-  'changes',
-  'activeTime',
-  'labels',
-  'status',
-  'search',
-  'activitywatch',
-  'heartbeats',
-  'hooks',
-  'users',
-] as const satisfies readonly (keyof Store)[]
+/**
+ * The aggregates whose failures to reach the database become 503s (sync and screenshots answer
+ * without the database here).
+ */
+const AGGREGATES = STORE_AGGREGATES.filter((a) => a !== 'sync' && a !== 'screenshots')
 
 /**
  * The aggregate with every method's failure to reach the database turned into
