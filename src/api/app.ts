@@ -13,6 +13,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Server } from 'node:http'
 import qs from 'qs'
 import { type Authenticator, AuthenticatorChain } from '../domain/access.ts'
@@ -45,7 +46,8 @@ import { statusRoutes } from './routes/status.ts'
 import { syncRoutes } from './routes/sync.ts'
 import type { HubIdentity } from '../services/sync/hub.ts'
 import { LabelWire } from './schemas/labels.ts'
-import { type StreamOptions, installStream } from './stream/plugin.ts'
+import { type StreamOptions, installStream, streamHubFor } from './stream/plugin.ts'
+import { Users } from './users.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -60,6 +62,7 @@ import { timelineRoutes } from './routes/timeline.ts'
 import { hookRoutes } from './routes/hooks.ts'
 import { screenshotImageRoutes, screenshotRoutes } from './routes/screenshots.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { userRoutes } from './routes/users.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
@@ -71,6 +74,16 @@ import { DAYBOOK_VERSION } from '../version.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The owner's diary, and what the server has once (routes, the failure budget, health). */
+    daybook: DaybookContext
+    /** The users of a team server and their diaries. */
+    users: Users
+  }
+  interface FastifyRequest {
+    /**
+     * The diary this request works on: its token's user's (the owner's for the default token
+     * and for requests without one). Routes reach data through it only.
+     */
     daybook: DaybookContext
   }
 }
@@ -140,7 +153,15 @@ export interface BuildAppOptions {
   }
   /** Hooks: evaluation intervals, the actions' environment and timeouts. */
   hooks?: HookServiceOptions
+  /**
+   * Store calls at least this slow (ms) are logged as a warning with the route that made them
+   * (`DAYBOOK_SLOW_QUERY_MS`); 0 or absent: none are.
+   */
+  slowQueryMs?: number
 }
+
+/** The route a store call is made for: set around each handler (`slowQueryMs`). */
+const handling = new AsyncLocalStorage<{ route: string; user: string | undefined }>()
 
 /** Parses `a[0]=x`, `a[]=x`, repeated keys and `%5B…%5D` brackets the way Skopio's clients send them. */
 function parseQuery(query: string): Record<string, unknown> {
@@ -216,9 +237,28 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   applyHttpTimeouts(app.server)
   app.setValidatorCompiler(validatorCompiler)
   const clock = options.clock ?? Date.now
+  // A slow store call is logged with the route it was made for (none: hooks, retention, sync).
+  const slowQueries = {
+    slowQueryMs: options.slowQueryMs,
+    onSlowQuery: (method: string, ms: number) => {
+      const at = handling.getStore()
+      app.log.warn(
+        { query: method, ms, route: at?.route ?? null, user: at?.user ?? null },
+        `slow query: ${method} took ${ms} ms${at ? ` for ${at.route}` : ''}`,
+      )
+    },
+  }
+  if ((options.slowQueryMs ?? 0) > 0) {
+    // Around the handler (after the body is parsed): everything the handler awaits runs inside.
+    app.addHook('preHandler', (request, _reply, done) => {
+      const route = `${request.method} ${request.routeOptions.url ?? request.url}`
+      handling.run({ route, user: request.principal?.user }, done)
+    })
+  }
   app.decorate(
     'daybook',
     new DaybookContext({
+      ...slowQueries,
       version: DAYBOOK_VERSION,
       clock,
       store: options.store,
@@ -227,6 +267,42 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       authFailureLimit: options.authFailureLimit,
       hooks: options.hooks,
       screenshotsDir: options.screenshotsDir,
+    }),
+  )
+  const diaryOptions = {
+    ...slowQueries,
+    version: DAYBOOK_VERSION,
+    clock,
+    onError: (err: unknown, what: string) => app.log.error({ err }, what),
+    hooks: options.hooks,
+  }
+  app.decorate(
+    'users',
+    new Users({
+      owner: app.daybook,
+      clock,
+      // Another user's diary: the same services over their store; no default token, no
+      // screenshots (those are the machine's own, in the owner's diary).
+      open: async (store, name) => {
+        const daybook = new DaybookContext({
+          ...diaryOptions,
+          onError: (err, what) => app.log.error({ err, user: name }, what),
+          localActions: false,
+        })
+        daybook.stream = streamHubFor(daybook, { limits: options.stream }, (err) =>
+          app.log.error({ err, user: name }, 'live stream'),
+        )
+        await daybook.attachStore(store)
+        daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
+        return daybook
+      },
+      close: async (daybook) => {
+        daybook.inputRetention.stop()
+        await daybook.syncSpoke.stop()
+        daybook.stream?.shutdown()
+        await daybook.hooks.stop()
+        if (daybook.ready) await daybook.store.close()
+      },
     }),
   )
   if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
@@ -282,8 +358,14 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   const authFailures = app.daybook.authFailures
   installAuth(
     app,
-    new AuthenticatorChain([options.authenticator, app.daybook.tokens, app.daybook.syncHub]),
+    new AuthenticatorChain([
+      options.authenticator,
+      app.daybook.tokens,
+      app.daybook.syncHub,
+      app.users,
+    ]),
     authFailures,
+    (principal) => app.users.diaryOf(principal),
   )
 
   await app.register(swagger, {
@@ -336,6 +418,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     metaRoutes,
     settingsRoutes,
     tokenRoutes,
+    userRoutes,
     eventDeleteRoutes,
     deviceRoutes,
     changeRoutes,
@@ -368,6 +451,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   app.addHook('onReady', async () => {
     // A store given to buildApp (tests, tools) is there from the start; the daemon's comes later.
     await app.daybook.beginSync()
+    if (app.daybook.ready) await app.users.load()
     await app.daybook.inputRetention.maybeRun()
     app.daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
     app.daybook.startHooks()
@@ -384,6 +468,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     await instance.daybook.backups.close()
     // Before the store closes: running actions log how they ended.
     await instance.daybook.hooks.stop()
+    await instance.users.closeAll()
     if (instance.daybook.ready) await instance.daybook.store.close()
   })
   return app

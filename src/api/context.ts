@@ -31,6 +31,7 @@ import { SyncHub } from '../services/sync/hub.ts'
 import { SyncSpoke } from '../services/sync/spoke.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
+import { timedStore } from '../store/timed.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { StorageHealth } from './storage-health.ts'
 import type { StreamHub } from './stream/hub.ts'
@@ -101,6 +102,7 @@ export class DaybookContext {
   readonly #defaultToken: DefaultTokenSource | undefined
   readonly #onError: (err: unknown, what: string) => void
   #store: Store | undefined
+  readonly #timed: (store: Store) => Store
 
   constructor(options: {
     version: string
@@ -113,10 +115,19 @@ export class DaybookContext {
     hooks?: HookServiceOptions | undefined
     /** Where frames are kept (`<data dir>/screenshots`); undefined: none are. */
     screenshotsDir?: string | undefined
+    /** Whether hooks may run commands and notifications here (false in users' diaries). */
+    localActions?: boolean | undefined
+    /** Store calls at least this slow are told to `onSlowQuery` (undefined or 0: none). */
+    slowQueryMs?: number | undefined
+    onSlowQuery?: ((method: string, ms: number) => void) | undefined
   }) {
     this.version = options.version
     this.clock = options.clock
-    this.#store = options.store
+    const slowMs = options.slowQueryMs ?? 0
+    const onSlow = options.onSlowQuery
+    this.#timed = (store) =>
+      slowMs > 0 && onSlow !== undefined ? timedStore(store, slowMs, onSlow) : store
+    this.#store = options.store && this.#timed(options.store)
     this.#defaultToken = options.defaultToken
     this.#onError = (err, what) => options.onError?.(err, what)
     const store = () => this.store
@@ -180,7 +191,7 @@ export class DaybookContext {
       settings: this.settings,
       labels: this.labels,
       onError: (err, what) => options.onError?.(err, what),
-      options: options.hooks,
+      options: { ...options.hooks, localActions: options.localActions ?? true },
     })
     this.hookSuggestions = new HookSuggestions({
       store,
@@ -215,7 +226,7 @@ export class DaybookContext {
    * catches up on the last day in the background).
    */
   async attachStore(store: Store): Promise<unknown> {
-    this.#store = store
+    this.#store = this.#timed(store)
     await this.beginSync()
     this.startHooks()
     this.screenshots.start()

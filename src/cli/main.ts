@@ -19,6 +19,7 @@ import { summaryCommand } from './summary.ts'
 import { pairCommand, syncCommand } from './sync.ts'
 import { tailCommand } from './tail.ts'
 import { tokenCommand } from './token.ts'
+import { userCommand } from './user.ts'
 import { watchCommand } from './watch.ts'
 import { wakatimeCommand } from './wakatime.ts'
 
@@ -31,6 +32,7 @@ const COMMANDS: Command[] = [
   watchCommand,
   serviceCommand,
   tokenCommand,
+  userCommand,
   hooksCommand,
   screenshotsCommand,
   importCommand,

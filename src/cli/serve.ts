@@ -38,6 +38,9 @@ Options:
                      (default 10), statement timeout in ms, 0 for none
                      [DAYBOOK_DB_STATEMENT_TIMEOUT_MS] (default 30000), and the
                      schema of the tables [DAYBOOK_DB_SCHEMA] (default public)
+                     Store calls slower than this many ms are logged as warnings
+                     with their route [DAYBOOK_SLOW_QUERY_MS] (default 1000, 0: off;
+                     SQLite or PostgreSQL)
   --config-dir DIR   Where the default token file lives                  [DAYBOOK_CONFIG_DIR]
                      (default: ~/.config/daybook, or the platform's config dir)
   --socket [PATH]    Also listen on a Unix socket                        [DAYBOOK_SOCKET]

@@ -17,10 +17,12 @@ Manages scoped API tokens on the running daemon. Needs the admin token: DAYBOOK_
 else <config-dir>/auth.token.
 
 Commands:
-  create --name NAME --scope SCOPE [--expiry EXPIRY] [--format FORMAT]
+  create --name NAME --scope SCOPE [--expiry EXPIRY] [--format FORMAT] [--user USER]
                     Create a token. Its secret is printed alone on stdout, and
                     shown only this once (notes go to stderr), so
-                    TOKEN=$(daybook token create ...) works.
+                    TOKEN=$(daybook token create ...) works. With --user, a
+                    token of that user's diary on a team server (needs a server
+                    admin's token; see daybook user --help).
   list              List tokens: id, name, scope, preview, dates, status.
                     Never shows secrets.
   revoke ID         Revoke a token; it is refused from the next request on, still listed.
@@ -54,6 +56,7 @@ const FLAGS = {
   scope: { type: 'string' },
   expiry: { type: 'string' },
   format: { type: 'string' },
+  user: { type: 'string' },
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
   'config-dir': { type: 'string' },
@@ -78,7 +81,7 @@ export const tokenCommand: Command = {
         const scope = oneOf('--scope', values.scope, TOKEN_SCOPES)
         const expiry = oneOf('--expiry', values.expiry ?? 'never', EXPIRIES)
         const format = oneOf('--format', values.format ?? 'daybook', TOKEN_FORMATS)
-        return create(client(), { name, acl: scope, expiry, format }, json)
+        return create(client(), { name, acl: scope, expiry, format }, json, values.user)
       }
       case 'list':
         noArguments(sub, args)
@@ -145,15 +148,17 @@ async function create(
   client: DaybookClient,
   body: { name: string; acl: Scope; expiry: Expiry; format: TokenFormat },
   json: boolean,
+  user?: string,
 ): Promise<number> {
-  const token = await ask(() => client.api().createToken(body))
+  const token = await ask(() => client.api().createToken(body, user))
   if (json) {
     process.stdout.write(`${JSON.stringify(token, null, 2)}\n`)
     return 0
   }
   process.stdout.write(`${token.token}\n`)
   process.stderr.write(
-    `Created token ${token.id} ${JSON.stringify(token.name)}: scope ${token.acl}, ` +
+    `Created token ${token.id} ${JSON.stringify(token.name)}` +
+      `${user === undefined ? '' : ` of user ${user}`}: scope ${token.acl}, ` +
       `expires ${formatTime(token.expires_at, 'never')}.\n` +
       'The secret above is shown only this once: store it now.\n',
   )

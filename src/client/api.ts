@@ -31,6 +31,7 @@ import type {
   SummaryQuery,
 } from '../api/schemas/summary.ts'
 import type { ApiToken, CreateTokenBody } from '../api/schemas/tokens.ts'
+import type { User as UserSchema } from '../api/routes/users.ts'
 import type {
   Session as SessionSchema,
   SessionCode as SessionCodeSchema,
@@ -70,6 +71,7 @@ export type Settings = Static<typeof SettingsBody>
 export type SettingsChange = Static<typeof SettingsPatch>
 export type StatusReport = Static<typeof Status>
 export type DeviceInfo = Static<typeof Device>
+export type User = Static<typeof UserSchema>
 export type Token = Fix<Static<typeof ApiToken>, { acl: Scope; format: TokenFormat }>
 export type NewToken = Fix<
   Static<typeof CreateTokenBody>,
@@ -334,9 +336,32 @@ export class DaybookApi {
     return this.request('GET', '/v1/auth/tokens', { signal })
   }
 
-  /** Admin only: the answer holds the secret, shown this once. */
-  createToken(body: NewToken): Promise<Token> {
-    return this.request('POST', '/v1/auth/tokens', { body })
+  /**
+   * Admin only: the answer holds the secret, shown this once. With `user`, a token of that
+   * user's diary (a server admin only).
+   */
+  createToken(body: NewToken, user?: string): Promise<Token> {
+    const path =
+      user === undefined ? '/v1/auth/tokens' : `/v1/users/${encodeURIComponent(user)}/tokens`
+    return this.request('POST', path, { body })
+  }
+
+  // ---- users (a team server; server admins only) ----------------------------------------------
+
+  users(signal?: AbortSignal): Promise<User[]> {
+    return this.request('GET', '/v1/users', { signal })
+  }
+
+  addUser(name: string, admin: boolean): Promise<User> {
+    return this.request('POST', '/v1/users', { body: { name, admin } })
+  }
+
+  setUserAdmin(name: string, admin: boolean): Promise<User> {
+    return this.request('PATCH', `/v1/users/${encodeURIComponent(name)}`, { body: { admin } })
+  }
+
+  removeUser(name: string): Promise<{ ok: true }> {
+    return this.request('DELETE', `/v1/users/${encodeURIComponent(name)}`)
   }
 
   /** Admin only: refused from the next request on, still listed. */

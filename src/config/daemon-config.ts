@@ -22,6 +22,8 @@ export interface DaemonConfig {
   dbPath: string
   /** A PostgreSQL database instead of the file (`--database`), or undefined for SQLite. */
   database: DatabaseConfig | undefined
+  /** Store calls at least this slow (ms) are logged with their route; 0: none. */
+  slowQueryMs: number
   /** An explicit token (DAYBOOK_TOKEN); otherwise the default token file is used. */
   token: string | undefined
   /** An extra ingest-only key (SERVER_API_KEY, the frames server's shared secret). */
@@ -154,6 +156,7 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
     socket,
     dbPath: s.dbPath,
     database: databaseConfig(s),
+    slowQueryMs: s.slowQueryMs,
     token: s.token,
     ingestKey: s.ingestKey,
     publicActivitySummary: s.publicActivitySummary,

@@ -85,6 +85,8 @@ export const Settings = Type.Object({
   ),
   dbPoolSize: wholeFrom('DAYBOOK_DB_POOL_SIZE', 1, 1000, 10),
   dbStatementTimeoutMs: wholeFrom('DAYBOOK_DB_STATEMENT_TIMEOUT_MS', 0, 3_600_000, 30_000),
+  // serve: store calls at least this slow are logged with their route (0: none).
+  slowQueryMs: wholeFrom('DAYBOOK_SLOW_QUERY_MS', 0, 3_600_000, 1000),
   dbSchema: Type.String({
     pattern: '^[a-z_][a-z0-9_]{0,62}$',
     default: 'public',
@@ -237,6 +239,7 @@ export const COMMAND_SETTINGS = {
     'dbPoolSize',
     'dbStatementTimeoutMs',
     'dbSchema',
+    'slowQueryMs',
     'host',
     'port',
     'socket',

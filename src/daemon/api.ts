@@ -68,6 +68,7 @@ export async function buildDaemonApi(config: DaemonConfig, tls?: TlsMaterial): P
     screenshotsDir: path.join(config.dataDir, 'screenshots'),
     llm: { configFile: path.join(config.configDir, 'llm.json'), environment: config.llm },
     logger: daemonLogger(config.logLevel, config.logFormat),
+    slowQueryMs: config.slowQueryMs,
   })
   await app.ready()
   log = (message) => app.log.warn(message)

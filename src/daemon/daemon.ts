@@ -108,6 +108,13 @@ export async function startDaemon(
       throw new StartError(`cannot migrate ${store.location}: ${(err as Error).message}`)
     }
     await app.daybook.attachStore(store)
+    // Every user's diary opens (and migrates) with the owner's: a token of any of them works
+    // from the first request on.
+    try {
+      await app.users.load()
+    } catch (err) {
+      throw new StartError(`cannot open the users' diaries: ${(err as Error).message}`)
+    }
     if (config.ingestKey !== undefined && config.ingestKey.length < 16) {
       app.log.warn(
         'SERVER_API_KEY is shorter than 16 characters; anyone who guesses it can write input counts',

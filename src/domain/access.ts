@@ -66,6 +66,8 @@ export interface Principal {
   scope: Scope
   /** For a `sync` token: the id of the device it is bound to. */
   device?: string
+  /** On a team server, the user whose diary the token is of (undefined: the owner's). */
+  user?: string
 }
 
 /** Resolves a presented secret to a principal, or undefined when it is not a live token. */

@@ -20,7 +20,7 @@ import {
   dayStartMs,
 } from '../domain/calendar.ts'
 import type { Clock } from '../domain/clock.ts'
-import { NotFoundError } from '../domain/errors.ts'
+import { ForbiddenError, NotFoundError } from '../domain/errors.ts'
 import {
   type Day,
   type HookView,
@@ -59,7 +59,15 @@ export interface HookServiceOptions extends HookActionOptions {
   settleMs?: number
   /** Log entries kept (10,000). */
   logKeep?: number
+  /**
+   * Whether rules may run commands and show notifications on this machine (default true). Off
+   * in a team server's users' diaries: those run as the daemon, beside every other user's data.
+   */
+  localActions?: boolean
 }
+
+/** Actions that run on the daemon's machine as the daemon's user. */
+const LOCAL_ACTIONS: readonly string[] = ['command', 'notify']
 
 /** The most timeline one evaluation reads: a local day (25 hours at a DST change) and an hour. */
 const MAX_WINDOW_MS = 26 * HOUR_MS
@@ -87,6 +95,7 @@ export class HookService {
   readonly #intervalMs: number
   readonly #settleMs: number
   readonly #logKeep: number
+  readonly #localActions: boolean
 
   /** The rules and their state (loaded at start; every write goes through here). */
   #hooks: StoredHook[] = []
@@ -128,6 +137,7 @@ export class HookService {
     this.#intervalMs = deps.options?.intervalMs ?? 15_000
     this.#settleMs = deps.options?.settleMs ?? 1_000
     this.#logKeep = deps.options?.logKeep ?? 10_000
+    this.#localActions = deps.options?.localActions ?? true
   }
 
   /**
@@ -424,6 +434,18 @@ export class HookService {
    */
   async replace(input: readonly HookRuleInput[]): Promise<HookRule[]> {
     const rules = checkRules(input)
+    if (!this.#localActions) {
+      for (const [i, rule] of rules.entries()) {
+        const local = rule.then.find((a) => LOCAL_ACTIONS.includes(a.kind))
+        if (local) {
+          throw new ForbiddenError(
+            'local_action_not_allowed',
+            `a ${local.kind} action runs on the server as the daemon; only the owner's rules may have one`,
+            `/${i}/then`,
+          )
+        }
+      }
+    }
     return this.#enqueue(async () => {
       const nowMs = this.#clock()
       const before = new Map(this.#hooks.map((h) => [h.rule.id, h]))

@@ -29,6 +29,8 @@ const MAX_PENDING = 100
 
 interface Pending {
   scope: SessionScope
+  /** The user whose diary the session is of (undefined: the owner's). */
+  user: string | undefined
   expiresAtMs: number
 }
 
@@ -58,7 +60,7 @@ export class SessionCodes {
   }
 
   /** A fresh code: 32 random bytes, base64url (43 characters). */
-  issue(scope: SessionScope): IssuedCode {
+  issue(scope: SessionScope, user?: string): IssuedCode {
     const now = this.#clock()
     this.#prune(now)
     while (this.#pending.size >= MAX_PENDING) {
@@ -68,7 +70,7 @@ export class SessionCodes {
     }
     const code = randomBytes(32).toString('base64url')
     const expiresAtMs = now + CODE_TTL_MS
-    this.#pending.set(digest(code), { scope, expiresAtMs })
+    this.#pending.set(digest(code), { scope, user, expiresAtMs })
     return { code, scope, expiresAtMs }
   }
 
@@ -76,14 +78,14 @@ export class SessionCodes {
    * Uses up a code: the scope it grants, or undefined when it is unknown, already used or
    * expired (the three are indistinguishable to the caller on purpose).
    */
-  redeem(code: string): SessionScope | undefined {
+  redeem(code: string): { scope: SessionScope; user: string | undefined } | undefined {
     const now = this.#clock()
     this.#prune(now)
     const key = digest(code)
     const pending = this.#pending.get(key)
     if (!pending) return undefined
     this.#pending.delete(key)
-    return pending.scope
+    return { scope: pending.scope, user: pending.user }
   }
 
   /** Codes still pending (for tests and status). */

@@ -644,6 +644,41 @@ export interface ScreenshotStore {
   purge(range: OpenRange): Promise<{ date: string; filename: string }[]>
 }
 
+/**
+ * A user of a team server. Each user's data is a diary of its own (a store beside the first
+ * one); the first store's `users` table is the server's directory of them.
+ */
+export interface UserRow {
+  /** Lower-case letters, digits and `_`, starting with a letter (`USER_NAME_RE`). */
+  name: string
+  /** A server admin: may add and remove users and make their tokens. */
+  admin: boolean
+  createdMs: number
+  /**
+   * The owner's diary is the directory's own store: the data a single-user daemon kept before it
+   * had users (no rows moved).
+   */
+  owner: boolean
+}
+
+/** What removing a user did: removed, or why not (nothing changed then). */
+export type UserRemoval = 'removed' | 'unknown' | 'last_admin' | 'owner'
+
+/** The server's directory of users (read from the first store only). */
+export interface UserStore {
+  /** Every user, owner first, then by name. */
+  list(): Promise<UserRow[]>
+  /** Adds a user; false (nothing changed) when the name is taken. */
+  add(user: UserRow): Promise<boolean>
+  /**
+   * Removes a user in one transaction, unless they are the last server admin (`last_admin`) or
+   * the owner, whose diary is this store (`owner`).
+   */
+  remove(name: string): Promise<UserRemoval>
+  /** Makes a user a server admin or not; refused for the last admin (`last_admin`). */
+  setAdmin(name: string, admin: boolean): Promise<'ok' | 'unknown' | 'last_admin'>
+}
+
 export interface Store {
   /** Where the data lives, for messages (a file path or a URL without credentials). */
   readonly location: string
@@ -664,6 +699,15 @@ export interface Store {
   readonly sync: SyncStore
   readonly hooks: HookStore
   readonly screenshots: ScreenshotStore
+  readonly users: UserStore
+  /**
+   * Opens the diary of user `name` (creating it when missing): a store of the same kind beside
+   * this one, sharing nothing with it (SQLite: `users/<name>.db` beside this file; PostgreSQL:
+   * the schema `<schema>_u_<name>` on the same server). The caller migrates and closes it.
+   */
+  openDiary(name: string): Promise<Store>
+  /** Deletes the diary of user `name` and everything in it (the caller has closed it). */
+  dropDiary(name: string): Promise<void>
   /** Schema version of the open database, and the newest this build knows. */
   schema(): Promise<{ version: number; latest: number }>
   /**

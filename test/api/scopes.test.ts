@@ -39,11 +39,12 @@ test('every route declares an access class, and the classes mean what the scopes
   for (const r of routes) {
     assert.ok(r.access !== undefined, `${r.method} ${r.url} declares no access class`)
   }
-  // Reads only an admin may make: the token list, and hooks (rules hold webhook secrets and
+  // Reads only an admin may make: the token list, the users (a server admin's), and hooks (rules hold webhook secrets and
   // commands) with do-not-disturb, the screenshot settings; and the screenshots' images, which
   // need the data scope (what was on screen is more than a read-only key should see).
   const adminReads = (url: string) =>
     url.endsWith('/auth/tokens') ||
+    url === '/v1/users' ||
     url.startsWith('/v1/hooks') ||
     url === '/v1/settings/dnd/config' ||
     url === '/v1/settings/screenshot/config'

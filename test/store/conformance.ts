@@ -27,6 +27,7 @@ import { readsConformance } from './conformance-reads.ts'
 import { syncConformance } from './conformance-sync.ts'
 import { hooksConformance } from './conformance-hooks.ts'
 import { screenshotsConformance } from './conformance-screenshots.ts'
+import { usersConformance } from './conformance-users.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -119,6 +120,7 @@ export function conformance(name: string, open: StoreFactory): void {
   syncConformance(name, open)
   hooksConformance(name, open)
   screenshotsConformance(name, open)
+  usersConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

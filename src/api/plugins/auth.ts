@@ -26,6 +26,7 @@ import {
   UnauthorizedError,
 } from '../../domain/errors.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
+import type { DaybookContext } from '../context.ts'
 import {
   isUnixSocketRequest,
   isUpgrade,
@@ -156,9 +157,13 @@ export function installAuth(
   app: FastifyInstance,
   authenticator: Authenticator,
   failures: RateLimiter,
+  diaryOf: (principal: Principal | undefined) => DaybookContext | undefined,
 ): void {
+  app.decorateRequest('daybook', null as unknown as DaybookContext)
   app.addHook('onRequest', async (request) => {
     const access = routeAccess(request)
+    // Public routes answer from the owner's diary (health, a hub's pairing, the public summary).
+    request.daybook = diaryOf(undefined) as DaybookContext
     if (access === 'public' && !onReservedConnection(request.raw)) return
     const client = failureKey(request)
     const { config } = request.routeOptions
@@ -179,6 +184,10 @@ export function installAuth(
       if (frames) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
       throw new ForbiddenError('forbidden', FORBIDDEN_MESSAGE)
     }
+    // The diary the token is of: every route reads and writes only that one.
+    const diary = diaryOf(principal)
+    if (!diary) throw new UnauthorizedError('unauthorized', UNAUTHORIZED_MESSAGE)
+    request.daybook = diary
     request.principal = principal
   })
 }

@@ -32,7 +32,7 @@ export const afkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: AfkIngestResult, ...errorResponses(400, 401, 403, 413, 415, 422) },
       },
     },
-    async (request) => app.daybook.ingest.afk(request.body.map(toAfkPeriod)),
+    async (request) => request.daybook.ingest.afk(request.body.map(toAfkPeriod)),
   )
 
   app.get(
@@ -47,10 +47,9 @@ export const afkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { daybook } = app
-      const { calendar, nowMs } = await daybook.requestTime(request.query.tz)
+      const { calendar, nowMs } = await request.daybook.requestTime(request.query.tz)
       const range = resolvePreset(presetFromQuery(request.query.preset), nowMs, calendar)
-      return (await daybook.store.afk.list(range)).map(afkToFullEvent)
+      return (await request.daybook.store.afk.list(range)).map(afkToFullEvent)
     },
   )
 }

@@ -45,7 +45,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { startMs, endMs } = rangeOf(request.body)
-      const buckets = await app.daybook.store.input.buckets({ startMs, endMs })
+      const buckets = await request.daybook.store.input.buckets({ startMs, endMs })
       return { ...request.body, ...inputMetrics(buckets, startMs, endMs) }
     },
   )
@@ -63,7 +63,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { startMs, endMs } = rangeOf(request.body)
-      const buckets = await app.daybook.store.input.buckets({ startMs, endMs })
+      const buckets = await request.daybook.store.input.buckets({ startMs, endMs })
       const kept = downsample(buckets, MAX_SERIES_POINTS)
       return {
         ...request.body,

@@ -2,6 +2,7 @@
  * Backups: `POST /v1/backups` writes one now (a consistent copy while ingest goes on, checked and
  * gzip-compressed), `GET /v1/backups` lists them.
  */
+import { requireOwnerDiary } from '../users.ts'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import path from 'node:path'
 import { Type } from 'typebox'
@@ -10,8 +11,6 @@ import { errorResponses } from '../schemas/responses.ts'
 import { BackupWire, backupToWire } from './status.ts'
 
 export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.post(
     '/backups',
     {
@@ -38,11 +37,14 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      // A user's diary is backed up with the server's (pg_dump, or the data dir): a backup writes
+      // a file on the server's disk.
+      requireOwnerDiary(request.daybook, app.daybook, 'a backup')
       const file = request.body?.file
       if (file !== undefined && !path.isAbsolute(file)) {
         throw new BadRequestError('invalid_file', 'file must be an absolute path', 'body/file')
       }
-      const b = await daybook.backups.create(file)
+      const b = await request.daybook.backups.create(file)
       return { ...backupToWire(b), schemaVersion: b.version }
     },
   )
@@ -63,9 +65,9 @@ export const backupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async () => {
-      const dir = await daybook.backups.dir()
-      return { dir, backups: (await daybook.backups.list(dir)).map(backupToWire) }
+    async (request) => {
+      const dir = await request.daybook.backups.dir()
+      return { dir, backups: (await request.daybook.backups.list(dir)).map(backupToWire) }
     },
   )
 }

@@ -19,7 +19,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: NamedList, ...errorResponses(401, 403) },
       },
     },
-    async () => app.daybook.store.catalog.apps(),
+    async (request) => request.daybook.store.catalog.apps(),
   )
 
   app.get(
@@ -32,6 +32,6 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: NamedList, ...errorResponses(401, 403) },
       },
     },
-    async () => app.daybook.store.catalog.categories(),
+    async (request) => request.daybook.store.catalog.categories(),
   )
 }

@@ -67,7 +67,7 @@ export const changeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { changes, next } = await app.daybook.store.changes.after(
+      const { changes, next } = await request.daybook.store.changes.after(
         request.query.after,
         request.query.limit,
       )

@@ -5,6 +5,7 @@
  * `GET/POST /v1/settings/llm-config`. Base URL `http://127.0.0.1:5610/v1`, API key = a Daybook
  * token: any OpenAI client works unchanged. The chat routes answer errors in OpenAI's shape.
  */
+import { requireOwnerDiary } from '../users.ts'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { PassThrough } from 'node:stream'
@@ -160,7 +161,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatOptions> = async (app, op
       signal: controller.signal,
       ctx: {
         api: injectedApi(app, request.headers.authorization),
-        now: app.daybook.clock,
+        now: request.daybook.clock,
         scope: request.principal?.scope,
       },
     }
@@ -390,6 +391,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatOptions> = async (app, op
         response: { 200: LlmConfigView, ...errorResponses(400, 401, 403, 415, 422) },
       },
     },
-    async (request) => config.update(request.body),
+    async (request) => {
+      requireOwnerDiary(request.daybook, app.daybook, 'setting the model server')
+      return config.update(request.body)
+    },
   )
 }

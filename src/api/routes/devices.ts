@@ -40,7 +40,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(Device), ...errorResponses(401, 403) },
       },
     },
-    async () => (await app.daybook.devices.list()).map(toDevice),
+    async (request) => (await request.daybook.devices.list()).map(toDevice),
   )
 
   app.put(
@@ -60,7 +60,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       return toDevice(
-        await app.daybook.devices.rename(request.params.id.toLowerCase(), request.body.name),
+        await request.daybook.devices.rename(request.params.id.toLowerCase(), request.body.name),
       )
     },
   )

@@ -86,7 +86,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     // Answered only after the transaction has committed: an acknowledged batch is on disk.
-    async (request) => app.daybook.ingest.events(request.body.map(toNewEvent)),
+    async (request) => request.daybook.ingest.events(request.body.map(toNewEvent)),
   )
 
   app.route({
@@ -110,7 +110,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: EventsResponse, ...errorResponses(400, 401, 403, 422) },
     },
     wsHandler: async (socket, request) => {
-      const hub = app.daybook.stream
+      const hub = request.daybook.stream
       if (!hub) {
         socket.close(1011, 'the live stream is not available')
         return
@@ -136,10 +136,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'preset',
         )
       }
-      const { daybook } = app
-      const { calendar, nowMs } = await daybook.requestTime(q.tz)
+      const { calendar, nowMs } = await request.daybook.requestTime(q.tz)
       const range = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
-      const page = await daybook.events.list({
+      const page = await request.daybook.events.list({
         range,
         filters: filtersFromQuery(q),
         requireDimension: q.groupBy,
@@ -216,7 +215,7 @@ export const eventDeleteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const startMs = b.start === undefined ? undefined : parseTimestamp(b.start, 'body/start')
       const endMs = b.end === undefined ? undefined : parseTimestamp(b.end, 'body/end')
       checkRangeOrder(startMs, endMs, { start: 'body/start', end: 'body/end' })
-      return app.daybook.ingest.deleteEvents({
+      return request.daybook.ingest.deleteEvents({
         ids: b.ids?.map((id) => id.toLowerCase()),
         startMs,
         endMs,

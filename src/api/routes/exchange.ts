@@ -3,6 +3,7 @@
  * streamed body, read as it arrives), `GET /v1/import/{id}` (a job's progress; the live stream
  * carries it as `ImportProgress`).
  */
+import type { DaybookContext } from '../context.ts'
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
@@ -79,8 +80,6 @@ const ImportQuery = Type.Object({
 })
 
 export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/export',
     {
@@ -125,7 +124,9 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .type(EXPORT_CONTENT_TYPES[format])
         .header('content-disposition', `attachment; filename=${EXPORT_FILE_NAMES[format]}`)
       // Read a page at a time as the client reads: the stream's back-pressure bounds memory.
-      const body = Readable.from(exportChunks(daybook.exports, format, { startMs, endMs, devices }))
+      const body = Readable.from(
+        exportChunks(request.daybook.exports, format, { startMs, endMs, devices }),
+      )
       // A stream is sent as it is, past the response schema (which documents it).
       return reply.send(body as never)
     },
@@ -170,21 +171,21 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ? { format: q.format, stream: source as AsyncIterable<Buffer> }
           : await sniff(source, q.name)
         const stream = sniffed.stream
-        const job = daybook.imports.create({
+        const job = request.daybook.imports.create({
           format: sniffed.format,
           name: q.name,
           dryRun: q.dryRun,
           atomic: q.atomic,
         })
-        const ctx = { name: q.name, device: q.device ?? null, nowMs: daybook.clock() }
+        const ctx = { name: q.name, device: q.device ?? null, nowMs: request.daybook.clock() }
         const bytes = () => source.bytes
         if (q.dryRun || !q.atomic) {
-          await daybook.imports.run(job, parseImport(job.format, stream, ctx), {
+          await request.daybook.imports.run(job, parseImport(job.format, stream, ctx), {
             dryRun: q.dryRun,
             bytes,
           })
         } else {
-          await atomicImport(job, stream, ctx, bytes)
+          await atomicImport(request.daybook, job, stream, ctx, bytes)
         }
         body?.resume()
         if (job.state === 'failed') {
@@ -202,6 +203,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
    * so memory stays bounded), and only a clean input is read again and stored.
    */
   async function atomicImport(
+    daybook: DaybookContext,
     job: ImportJob,
     stream: AsyncIterable<Buffer>,
     ctx: Parameters<typeof parseImport>[2],
@@ -245,6 +247,6 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ImportJobWire, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => daybook.imports.get(request.params.id),
+    async (request) => request.daybook.imports.get(request.params.id),
   )
 }

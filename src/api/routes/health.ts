@@ -51,13 +51,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const { daybook } = app
-      if (!daybook.ready) {
+      if (!app.daybook.ready) {
         return reply.code(503).send({ ok: false, ready: false, reason: 'the daemon is starting' })
       }
       // One small read proves the database answers (a PostgreSQL server may be down or cut off
       // while the daemon runs); a load balancer then sends requests to another daemon meanwhile.
-      const answers = await daybook.store.changes.last().then(
+      const answers = await app.daybook.store.changes.last().then(
         () => true,
         () => false,
       )
@@ -66,7 +65,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           .code(503)
           .send({ ok: false, ready: false, reason: 'the database does not answer' })
       }
-      const problem = daybook.storage.problem(daybook.store.location)
+      const problem = app.daybook.storage.problem(app.daybook.store.location)
       if (problem !== undefined) {
         return reply.code(503).send({ ok: false, ready: false, reason: problem })
       }

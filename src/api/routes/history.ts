@@ -44,8 +44,6 @@ function range(start: string, end: string, field = '') {
 }
 
 export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/history/sessions',
     {
@@ -58,8 +56,8 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { sessionGapMinutes } = await daybook.settings.get()
-      const sessions = await daybook.history.sessions(
+      const { sessionGapMinutes } = await request.daybook.settings.get()
+      const sessions = await request.daybook.history.sessions(
         range(request.query.start, request.query.end),
         sessionGapMinutes,
       )
@@ -83,7 +81,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      daybook.history.deleteSpan(range(request.body.start, request.body.end, 'body/')),
+      request.daybook.history.deleteSpan(range(request.body.start, request.body.end, 'body/')),
   )
 
   app.get(
@@ -101,8 +99,8 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { calendar } = await daybook.requestTime(request.query.tz)
-      const stats = await daybook.history.stats(calendar)
+      const { calendar } = await request.daybook.requestTime(request.query.tz)
+      const stats = await request.daybook.history.stats(calendar)
       return {
         ...stats,
         firstActivity: stats.firstActivity === null ? null : formatTimestamp(stats.firstActivity),
@@ -129,8 +127,8 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { calendar } = await daybook.requestTime(request.body.tz)
-      return daybook.history.dailyActiveMinutes(request.body.days, calendar)
+      const { calendar } = await request.daybook.requestTime(request.body.tz)
+      return request.daybook.history.dailyActiveMinutes(request.body.days, calendar)
     },
   )
 
@@ -149,8 +147,8 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { sessionGapMinutes } = await daybook.settings.get()
-      const found = await daybook.history.findSession(
+      const { sessionGapMinutes } = await request.daybook.settings.get()
+      const found = await request.daybook.history.findSession(
         Math.round(request.body.timestampUtc * 1000),
         sessionGapMinutes,
       )

@@ -57,8 +57,6 @@ function ruleProblem(error: FastifyError, body: unknown): Error {
 }
 
 export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/hooks',
     {
@@ -69,7 +67,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(HookRuleWire), ...errorResponses(401, 403) },
       },
     },
-    async () => daybook.hooks.rules(),
+    async (request) => request.daybook.hooks.rules(),
   )
 
   app.post(
@@ -93,7 +91,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (request.validationError) {
         throw ruleProblem(request.validationError as FastifyError, request.body)
       }
-      return daybook.hooks.replace(request.body)
+      return request.daybook.hooks.replace(request.body)
     },
   )
 
@@ -108,7 +106,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(HookStatusWire), ...errorResponses(401, 403) },
       },
     },
-    async () => (await daybook.hooks.statuses()).map(statusToWire),
+    async (request) => (await request.daybook.hooks.statuses()).map(statusToWire),
   )
 
   app.post(
@@ -122,7 +120,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(HookLogEntryWire), ...errorResponses(400, 401, 403, 415, 422) },
       },
     },
-    async (request) => (await daybook.hooks.log(request.body)).map(logEntryToWire),
+    async (request) => (await request.daybook.hooks.log(request.body)).map(logEntryToWire),
   )
 
   app.get(
@@ -139,7 +137,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => ({ count: await daybook.hooks.logCount(request.query.hookId) }),
+    async (request) => ({ count: await request.daybook.hooks.logCount(request.query.hookId) }),
   )
 
   app.post(
@@ -156,7 +154,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { startMs, endMs } = range(request.body)
-      return daybook.hookSuggestions.keywords(startMs, endMs, request.body.limit)
+      return request.daybook.hookSuggestions.keywords(startMs, endMs, request.body.limit)
     },
   )
 
@@ -174,7 +172,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { startMs, endMs } = range(request.body)
-      return daybook.hookSuggestions.distances(startMs, endMs, request.body.match ?? {})
+      return request.daybook.hookSuggestions.distances(startMs, endMs, request.body.match ?? {})
     },
   )
 
@@ -190,7 +188,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: HookLogEntryWire, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => logEntryToWire(await daybook.hooks.test(request.params.id)),
+    async (request) => logEntryToWire(await request.daybook.hooks.test(request.params.id)),
   )
 
   app.get(
@@ -203,7 +201,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: DndWire, ...errorResponses(401, 403) },
       },
     },
-    async () => dndToWire(await daybook.hooks.dnd()),
+    async (request) => dndToWire(await request.daybook.hooks.dnd()),
   )
 
   app.post(
@@ -219,10 +217,10 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { config } = await daybook.hooks.dnd()
+      const { config } = await request.daybook.hooks.dnd()
       const b = request.body
       return dndToWire(
-        await daybook.hooks.setDnd({
+        await request.daybook.hooks.setDnd({
           enabled: b.enabled ?? config.enabled,
           untilMs:
             b.until === undefined

@@ -64,8 +64,6 @@ export function heatmapCells(buckets: readonly InputBucket[], timeZone: string):
 }
 
 export const inputHeatmapRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/input/heatmap',
     {
@@ -82,10 +80,10 @@ export const inputHeatmapRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const q = request.query
-      const { calendar, nowMs } = await daybook.requestTime(q.tz)
+      const { calendar, nowMs } = await request.daybook.requestTime(q.tz)
       const range = rangeFromQuery(q, nowMs, calendar, true)
       const devices = q.devices && q.devices.length > 0 ? q.devices : undefined
-      const buckets = await daybook.store.input.buckets({ ...range, devices })
+      const buckets = await request.daybook.store.input.buckets({ ...range, devices })
       return {
         tz: calendar.timeZone,
         start: formatTimestamp(range.startMs),

@@ -71,9 +71,8 @@ export const framesRoutes: FastifyPluginAsyncTypebox<FramesRoutesOptions> = asyn
     },
     async (request) => {
       const frame = readFrame(request.body)
-      const { daybook } = app
-      const now = daybook.clock()
-      await daybook.ingest.input([
+      const now = request.daybook.clock()
+      await request.daybook.ingest.input([
         {
           ...frame.counts,
           bucketMs: bucketFor(frame.timestampMs, now),
@@ -81,7 +80,7 @@ export const framesRoutes: FastifyPluginAsyncTypebox<FramesRoutesOptions> = asyn
           batchId: frame.batchId,
         },
       ])
-      await daybook.inputRetention.maybeRun()
+      await request.daybook.inputRetention.maybeRun()
       return { message: 'ok' as const }
     },
   )
@@ -109,9 +108,8 @@ export const framesRoutes: FastifyPluginAsyncTypebox<FramesRoutesOptions> = asyn
       },
     },
     async (request) => {
-      const { daybook } = app
-      const since = daybook.clock() - request.query.days * DAY_MS
-      const buckets = await daybook.store.input.buckets({ startMs: since })
+      const since = request.daybook.clock() - request.query.days * DAY_MS
+      const buckets = await request.daybook.store.input.buckets({ startMs: since })
       return { rows: buckets.map(({ bucketMs, ...counts }) => ({ t: bucketMs, ...counts })) }
     },
   )
@@ -137,10 +135,9 @@ export const inputRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { daybook } = app
-      const now = daybook.clock()
+      const now = request.daybook.clock()
       const { source, buckets, device } = request.body
-      const result = await daybook.ingest.input(
+      const result = await request.daybook.ingest.input(
         buckets.map(({ id, timestamp_ms, ...counts }) => ({
           ...counts,
           bucketMs: bucketFor(timestamp_ms, now),
@@ -149,7 +146,7 @@ export const inputRoutes: FastifyPluginAsyncTypebox = async (app) => {
           batchId: id,
         })),
       )
-      await daybook.inputRetention.maybeRun()
+      await request.daybook.inputRetention.maybeRun()
       return result
     },
   )

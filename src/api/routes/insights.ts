@@ -21,8 +21,6 @@ function require<T>(value: T | undefined, name: string, type: string): T {
 }
 
 export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/insights',
     {
@@ -38,7 +36,7 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query
       const type = q.insightType
-      const { calendar } = await daybook.requestTime(q.tz)
+      const { calendar } = await request.daybook.requestTime(q.tz)
       const named =
         q.insightRange === undefined ? undefined : parseInsightRange(q.insightRange, calendar)
       // Check each type's parameters before touching the store.
@@ -71,7 +69,7 @@ export const insightRoutes: FastifyPluginAsyncTypebox = async (app) => {
         averageUnit = bucket
       }
 
-      return (await daybook.insights.insight({
+      return (await request.daybook.insights.insight({
         type,
         range: named,
         calendar,

@@ -18,8 +18,6 @@ function range(startUtc: number, endUtc: number) {
 }
 
 export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/labels',
     {
@@ -38,7 +36,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { startUtc, endUtc, limit } = request.query
       const ranged = startUtc !== undefined || endUtc !== undefined
-      const labels = await daybook.store.labels.list({
+      const labels = await request.daybook.store.labels.list({
         range: ranged
           ? {
               startMs: startUtc === undefined ? undefined : startUtc * 1000,
@@ -64,7 +62,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { text, context, startUtc, endUtc } = request.body
-      const label = await daybook.labels.create({
+      const label = await request.daybook.labels.create({
         text,
         context: context ?? null,
         ...range(startUtc, endUtc),
@@ -87,12 +85,14 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const b = request.body
-      const patch: Parameters<typeof daybook.labels.update>[1] = {}
+      const patch: Parameters<typeof request.daybook.labels.update>[1] = {}
       if (b.text !== undefined) patch.text = b.text
       if (b.context !== undefined) patch.context = b.context
       if (b.startUtc !== undefined) patch.startMs = Math.round(b.startUtc * 1000)
       if (b.endUtc !== undefined) patch.endMs = Math.round(b.endUtc * 1000)
-      return labelToWire(await daybook.labels.update(request.params.id.toLowerCase(), patch))
+      return labelToWire(
+        await request.daybook.labels.update(request.params.id.toLowerCase(), patch),
+      )
     },
   )
 
@@ -111,7 +111,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      if (!(await daybook.labels.delete(request.params.id.toLowerCase()))) {
+      if (!(await request.daybook.labels.delete(request.params.id.toLowerCase()))) {
         throw new NotFoundError('label_not_found', `no label with id ${request.params.id}`, 'id')
       }
       return { ok: true }
@@ -136,7 +136,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      (await daybook.store.labels.search(request.body.query, request.body.limit ?? 20)).map(
+      (await request.daybook.store.labels.search(request.body.query, request.body.limit ?? 20)).map(
         labelToWire,
       ),
   )

@@ -40,7 +40,7 @@ export const mcpRoutes: FastifyPluginAsync<{
     const { buildMcpServer, Transport } = await (sdk ??= loadSdk())
     const context: ToolContext = {
       api: injectedApi(app, request.headers.authorization),
-      now: app.daybook.clock,
+      now: request.daybook.clock,
       scope: request.principal?.scope,
     }
     const server = buildMcpServer(() => context)

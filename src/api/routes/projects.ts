@@ -49,7 +49,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { after, limit, query } = request.query
-      const { catalog } = app.daybook.store
+      const { catalog } = request.daybook.store
       if (query !== undefined && query.trim() !== '') {
         return {
           data: await catalog.searchProjects(query.trim(), limit),
@@ -80,6 +80,6 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Nullable(Type.Ref('Project')), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => (await app.daybook.store.catalog.project(request.params.id)) ?? null,
+    async (request) => (await request.daybook.store.catalog.project(request.params.id)) ?? null,
   )
 }

@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { UnprocessableError } from '../../domain/errors.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
 import { BODY_UTC } from '../schemas/common.ts'
@@ -36,7 +36,6 @@ const secondsToMs = (s: number | undefined) => (s === undefined ? undefined : Ma
 
 /** The routes under `/v1`. */
 export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
   const tags = ['screenshots']
 
   app.get(
@@ -49,7 +48,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ScreenshotConfigWire, ...errorResponses(401, 403) },
       },
     },
-    async () => daybook.screenshots.config(),
+    async (request) => request.daybook.screenshots.config(),
   )
 
   app.post(
@@ -65,7 +64,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ScreenshotConfigWire, ...errorResponses(400, 401, 403, 415, 422) },
       },
     },
-    async (request) => daybook.screenshots.updateConfig(request.body),
+    async (request) => request.daybook.screenshots.updateConfig(request.body),
   )
 
   app.post(
@@ -81,8 +80,8 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { forSecs } = request.body
-      const until = forSecs === undefined ? null : daybook.clock() + forSecs * 1000
-      return captureStateToWire(await daybook.screenshots.pause(until))
+      const until = forSecs === undefined ? null : request.daybook.clock() + forSecs * 1000
+      return captureStateToWire(await request.daybook.screenshots.pause(until))
     },
   )
 
@@ -96,7 +95,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: CaptureStateWire, ...errorResponses(401, 403) },
       },
     },
-    async () => captureStateToWire(await daybook.screenshots.resume()),
+    async (request) => captureStateToWire(await request.daybook.screenshots.resume()),
   )
 
   app.post(
@@ -124,7 +123,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '/all',
         )
       }
-      const deleted = await daybook.screenshots.purge(
+      const deleted = await request.daybook.screenshots.purge(
         all === true ? 'all' : { startMs: secondsToMs(startUtc), endMs: secondsToMs(endUtc) },
       )
       return { deleted }
@@ -141,8 +140,8 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: MetricsWire, ...errorResponses(401, 403) },
       },
     },
-    async () => {
-      const m = await daybook.screenshots.metrics()
+    async (request) => {
+      const m = await request.daybook.screenshots.metrics()
       const { oldestMs, collector, ...rest } = m
       return {
         ...rest,
@@ -162,10 +161,10 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: DirWire, ...errorResponses(401, 403, 404) },
       },
     },
-    async () => {
+    async (request) => {
       const address = app.server.address()
       const port = address !== null && typeof address === 'object' ? address.port : null
-      return { dir: daybook.screenshots.dir, port }
+      return { dir: request.daybook.screenshots.dir, port }
     },
   )
 
@@ -182,7 +181,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const b = request.body
-      const frames = await daybook.screenshots.around(
+      const frames = await request.daybook.screenshots.around(
         Math.round(b.timestamp * 1000),
         (b.windowSecs ?? 60) * 1000,
         b.limit ?? 10,
@@ -205,7 +204,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const b = request.body
       checkRangeOrder(b.start, b.end, { start: 'body/start', end: 'body/end' })
-      const hits = await daybook.screenshots.searchText(
+      const hits = await request.daybook.screenshots.searchText(
         b.query,
         { startMs: secondsToMs(b.start), endMs: secondsToMs(b.end) },
         b.limit ?? 20,
@@ -226,7 +225,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: CaptureStateWire, ...errorResponses(400, 401, 403, 415) },
       },
     },
-    async (request) => captureStateToWire(await daybook.screenshots.report(request.body)),
+    async (request) => captureStateToWire(await request.daybook.screenshots.report(request.body)),
   )
 
   app.post(
@@ -248,7 +247,7 @@ export const screenshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { timestamp, image, ...rest } = request.body
-      const result = await daybook.screenshots.ingest({
+      const result = await request.daybook.screenshots.ingest({
         ...rest,
         atMs: Math.round(timestamp * 1000),
         image: Buffer.from(image, 'base64'),
@@ -266,15 +265,19 @@ export const screenshotImageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 }
 
 function imageRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0]): void {
-  const { daybook } = app
   const config = { access: 'analysis', queryToken: true } as const
   const Query = Type.Object({ token: Type.Optional(Type.String()) })
   const response = {
     200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'image/webp' }),
     ...errorResponses(401, 403, 404),
   }
-  const send = async (reply: FastifyReply, filename: string, date?: string) => {
-    const { file, bytes } = await daybook.screenshots.image(filename, date)
+  const send = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    filename: string,
+    date?: string,
+  ) => {
+    const { file, bytes } = await request.daybook.screenshots.image(filename, date)
     reply.header('content-type', 'image/webp')
     reply.header('content-length', String(bytes))
     reply.header('cache-control', 'private, max-age=86400')
@@ -293,7 +296,7 @@ function imageRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0]): void {
         response,
       },
     },
-    async (request, reply) => send(reply, request.params.filename),
+    async (request, reply) => send(request, reply, request.params.filename),
   )
   app.get(
     '/screenshots/:date/:filename',
@@ -307,6 +310,6 @@ function imageRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0]): void {
         response,
       },
     },
-    async (request, reply) => send(reply, request.params.filename, request.params.date),
+    async (request, reply) => send(request, reply, request.params.filename, request.params.date),
   )
 }

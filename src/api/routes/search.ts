@@ -60,8 +60,6 @@ function rangeOf(b: { startUtc?: number | undefined; endUtc?: number | undefined
 const KEEP_ALIVE_MS = 15_000
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.post(
     '/search/events',
     {
@@ -77,8 +75,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { calendar } = await daybook.requestTime()
-      const hits = await daybook.search.search(
+      const { calendar } = await request.daybook.requestTime()
+      const hits = await request.daybook.search.search(
         request.body.text,
         rangeOf(request.body),
         request.body.limit ?? 50,
@@ -105,7 +103,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { calendar } = await daybook.requestTime()
+      const { calendar } = await request.daybook.requestTime()
       const range = rangeOf(request.body)
       const limit = request.body.limit ?? 50
       const stop = new AbortController()
@@ -129,7 +127,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let days = 0
       try {
         send({ kind: 'started', text: request.body.text, limit })
-        for await (const { day, hits } of daybook.search.stream(
+        for await (const { day, hits } of request.daybook.search.stream(
           request.body.text,
           range,
           limit,
@@ -193,13 +191,13 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { calendar } = await daybook.requestTime(request.body.tz)
+      const { calendar } = await request.daybook.requestTime(request.body.tz)
       const totals = async (p: { startUtc: number; endUtc: number }, name: string) => {
         checkRangeOrder(p.startUtc, p.endUtc, {
           start: `body/${name}/startUtc`,
           end: `body/${name}/endUtc`,
         })
-        const cells = await daybook.activeTime.cells({
+        const cells = await request.daybook.activeTime.cells({
           range: { startMs: p.startUtc * 1000, endMs: p.endUtc * 1000 },
           unit: null,
           calendar,

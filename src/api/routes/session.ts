@@ -43,8 +43,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   app,
   options,
 ) => {
-  const { daybook } = app
-  const codes = new SessionCodes({ clock: daybook.clock })
+  const codes = new SessionCodes({ clock: app.daybook.clock })
 
   app.post(
     '/session/codes',
@@ -67,7 +66,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     },
     async (request, reply) => {
       const origin = dashboardOrigin(app.server.listening ? app.server.address() : null)
-      const issued = codes.issue(request.body.scope ?? 'data')
+      const issued = codes.issue(request.body.scope ?? 'data', request.principal?.user)
       void reply.code(201).header('cache-control', 'no-store')
       return {
         code: issued.code,
@@ -101,22 +100,26 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     async (request, reply) => {
       // The code goes through the same counting as a presented token: past the limit this is a
       // 429 before the code is even looked at, and a refused code is one more failure.
-      let scope: SessionScope | undefined
+      let redeemed: { scope: SessionScope; user: string | undefined } | undefined
       await authenticateCounted(
         {
           authenticate: async (code) => {
-            scope = codes.redeem(code)
-            return scope === undefined ? undefined : { tokenId: 'session-code', scope }
+            redeemed = codes.redeem(code)
+            return redeemed && { tokenId: 'session-code', scope: redeemed.scope }
           },
         },
         options.failures,
         failureKey(request),
         request.body.code,
       )
-      if (scope === undefined) {
+      if (redeemed === undefined) {
         throw new UnauthorizedError('invalid_login_code', INVALID_LOGIN_CODE_MESSAGE)
       }
-      const created = await createSessionToken(daybook.tokens, scope, daybook.clock())
+      const { scope } = redeemed
+      // The session is of the diary of the user who made the code (this route is public).
+      const diary = app.users.diaryOf({ tokenId: 'session-code', scope, user: redeemed.user })
+      if (!diary) throw new UnauthorizedError('invalid_login_code', INVALID_LOGIN_CODE_MESSAGE)
+      const created = await createSessionToken(diary.tokens, scope, diary.clock())
       void reply.code(201).header('cache-control', 'no-store')
       return {
         token: created.secret,

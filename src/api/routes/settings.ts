@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SettingsBody, SettingsPatch } from '../schemas/summary.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { Type } from 'typebox'
+import { requireOwnerDiary } from '../users.ts'
 
 export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -18,7 +19,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SettingsBody, ...errorResponses(401, 403) },
       },
     },
-    async () => app.daybook.settings.get(),
+    async (request) => request.daybook.settings.get(),
   )
 
   app.put(
@@ -34,7 +35,12 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      return app.daybook.settings.update(request.body)
+      // The backup schedule writes files on the server's disk, into a directory it names: the
+      // owner's to set, never a user's of a team server.
+      if (request.body.backups !== undefined) {
+        requireOwnerDiary(request.daybook, app.daybook, 'the backup schedule')
+      }
+      return request.daybook.settings.update(request.body)
     },
   )
 
@@ -53,7 +59,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Rules, ...errorResponses(401, 403) },
       },
     },
-    async () => ({ rules: (await app.daybook.settings.get()).categoryRules }),
+    async (request) => ({ rules: (await request.daybook.settings.get()).categoryRules }),
   )
 
   app.put(
@@ -69,7 +75,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const settings = await app.daybook.settings.update({ categoryRules: request.body.rules })
+      const settings = await request.daybook.settings.update({ categoryRules: request.body.rules })
       return { rules: settings.categoryRules }
     },
   )

@@ -8,6 +8,7 @@ import { formatTimestamp } from '../../domain/calendar.ts'
 import type { BackupInfo } from '../../services/backups.ts'
 import { statusReport } from '../../services/status.ts'
 import type { StreamHub } from '../stream/hub.ts'
+import type { FastifyRequest } from 'fastify'
 import { Nullable } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 
@@ -130,8 +131,8 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
   hub: StreamHub
   watchStatusFile: string | undefined
 }> = async (app, { hub, watchStatusFile }) => {
-  const { daybook } = app
-
+  // The stream of the request's diary: its clients are that user's only.
+  const streamOf = (request: FastifyRequest) => request.daybook.stream ?? hub
   app.get(
     '/status',
     {
@@ -142,15 +143,16 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Status, ...errorResponses(401, 403) },
       },
     },
-    async () => {
+    async (request) => {
       const s = await statusReport({
-        store: daybook.store,
-        version: daybook.version,
-        startedMs: daybook.startedMs,
-        clock: daybook.clock,
-        websocketClients: hub.size,
-        watchStatusFile,
-        backups: daybook.backups,
+        store: request.daybook.store,
+        version: request.daybook.version,
+        startedMs: request.daybook.startedMs,
+        clock: request.daybook.clock,
+        websocketClients: streamOf(request).size,
+        // The watcher on this machine reports to the owner's diary; no other user's.
+        watchStatusFile: request.daybook === app.daybook ? watchStatusFile : undefined,
+        backups: request.daybook.backups,
       })
       const { last, nextMs, failure, ...schedule } = s.backups
       return {
@@ -184,7 +186,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         },
       },
     },
-    async () => hub.list(),
+    async (request) => streamOf(request).list(),
   )
 
   app.get(
@@ -229,8 +231,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const { type, payload, correlation_id } = request.body
-      hub.broadcast(hub.envelope(type, payload ?? {}, correlation_id ?? null))
-      return { ok: true as const, clients: hub.size }
+      const stream = streamOf(request)
+      stream.broadcast(stream.envelope(type, payload ?? {}, correlation_id ?? null))
+      return { ok: true as const, clients: stream.size }
     },
   )
 }

@@ -8,12 +8,11 @@ import { resolvePreset } from '../../domain/presets.ts'
 import { filtersFromQuery, presetFromQuery, rangeFromQuery } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { BucketRow, BucketsQuery, SummaryQuery } from '../schemas/summary.ts'
+import type { DaybookContext } from '../context.ts'
 
 export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   /** The range a summary query names: a preset, or `start`/`end` (each optional). */
-  async function total(q: SummaryQuery): Promise<number> {
+  async function total(daybook: DaybookContext, q: SummaryQuery): Promise<number> {
     const { calendar, nowMs } = await daybook.requestTime(q.tz)
     const range = rangeFromQuery(q, nowMs, calendar)
     return daybook.activeTime.total({
@@ -35,7 +34,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Integer(), ...errorResponses(400, 401, 403, 422) },
       },
     },
-    async (request) => total(request.query),
+    async (request) => total(request.daybook, request.query),
   )
 
   app.get(
@@ -52,7 +51,9 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => [{ groupKey: 'Total', totalSeconds: await total(request.query) }],
+    async (request) => [
+      { groupKey: 'Total', totalSeconds: await total(request.daybook, request.query) },
+    ],
   )
 
   app.get(
@@ -68,11 +69,11 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const q = request.query
-      const { calendar, nowMs } = await daybook.requestTime(q.tz)
+      const { calendar, nowMs } = await request.daybook.requestTime(q.tz)
       const resolved = resolvePreset(presetFromQuery(q.preset), nowMs, calendar)
       // Written as JSON by the store's reader thread (the rows of `BucketRow`): a year of hours
       // by entity is megabytes, and building and serialising it here would hold the HTTP thread.
-      const json = await daybook.activeTime.bucketRowsJson({
+      const json = await request.daybook.activeTime.bucketRowsJson({
         range: resolved,
         unit: q.bucket ?? resolved.bucket,
         calendar,

@@ -53,10 +53,6 @@ function lifetimeMs(text: string | undefined): number | undefined {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (app, options) => {
-  const { daybook } = app
-  const hub = daybook.syncHub
-  const spoke = daybook.syncSpoke
-
   // Pushes arrive gzipped: decompressed as they stream in, the body limit counting what they
   // decompress to (a small body cannot expand without bound).
   app.addHook('preParsing', async (request, _reply, payload) => {
@@ -86,7 +82,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
     },
     async (request, reply) => {
       const body = request.body ?? {}
-      const code = await hub.createCode({
+      const code = await request.daybook.syncHub.createCode({
         name: body.name,
         lifetimeMs: lifetimeMs(body.expires),
       })
@@ -109,8 +105,8 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         },
       },
     },
-    async () => {
-      const rows = await hub.clients()
+    async (request) => {
+      const rows = await request.daybook.syncHub.clients()
       return {
         clients: rows.map((r) => ({
           id: r.id,
@@ -122,7 +118,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
           pulledSeq: r.pulledSeq,
           revoked: r.revoked,
         })),
-        lastSeq: rows[0]?.lastSeq ?? (await daybook.store.changes.last()),
+        lastSeq: rows[0]?.lastSeq ?? (await request.daybook.store.changes.last()),
       }
     },
   )
@@ -142,7 +138,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         },
       },
     },
-    async (request) => hub.revoke(request.body.id, request.body.purge ?? false),
+    async (request) => request.daybook.syncHub.revoke(request.body.id, request.body.purge ?? false),
   )
 
   app.post(
@@ -178,7 +174,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         }
       }
       try {
-        const joined = await hub.join(request.body)
+        const joined = await request.daybook.syncHub.join(request.body)
         void reply.code(201).header('cache-control', 'no-store')
         return joined
       } catch (err) {
@@ -202,7 +198,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         response: { 200: HelloAnswer, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => hub.hello(request.principal, request.query),
+    async (request) => request.daybook.syncHub.hello(request.principal, request.query),
   )
 
   app.post(
@@ -226,7 +222,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         },
       },
     },
-    async (request) => hub.push(request.principal, request.body),
+    async (request) => request.daybook.syncHub.push(request.principal, request.body),
   )
 
   app.get(
@@ -247,7 +243,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
       // The request closes early when the device goes away: stop waiting for it.
       const abort = new AbortController()
       request.raw.on('close', () => abort.abort())
-      const page = await hub.pull(
+      const page = await request.daybook.syncHub.pull(
         request.principal,
         {
           after: request.query.after,
@@ -275,12 +271,12 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
       },
     },
     async (request) => {
-      await hub.leave(request.principal)
+      await request.daybook.syncHub.leave(request.principal)
       return { left: true }
     },
   )
 
-  // Any daemon: status, and being a spoke.
+  // Any daemon: status, and being a request.daybook.syncSpoke.
 
   app.get(
     '/sync/status',
@@ -293,11 +289,11 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         response: { 200: SyncStatusWire, ...errorResponses(401, 403) },
       },
     },
-    async () => {
-      if (hub.enabled) {
+    async (request) => {
+      if (request.daybook.syncHub.enabled) {
         return {
           role: 'hub' as const,
-          hub: hub.identity?.url ?? null,
+          hub: request.daybook.syncHub.identity?.url ?? null,
           state: 'hub' as const,
           pushedSeq: 0,
           pulledSeq: 0,
@@ -307,7 +303,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
           lastError: null,
         }
       }
-      return spoke.status()
+      return request.daybook.syncSpoke.status()
     },
   )
 
@@ -330,10 +326,10 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
       },
     },
     async (request) => {
-      if (hub.enabled) {
+      if (request.daybook.syncHub.enabled) {
         throw new ConflictError('is_a_hub', 'this daemon is a hub; a hub does not join another')
       }
-      return spoke.join(request.body)
+      return request.daybook.syncSpoke.join(request.body)
     },
   )
 
@@ -347,7 +343,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         response: { 200: SyncStatusWire, ...errorResponses(401, 403, 409) },
       },
     },
-    async () => spoke.now(),
+    async (request) => request.daybook.syncSpoke.now(),
   )
 
   app.post(
@@ -363,6 +359,6 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         },
       },
     },
-    async () => spoke.leave(),
+    async (request) => request.daybook.syncSpoke.leave(),
   )
 }

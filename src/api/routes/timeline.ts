@@ -61,8 +61,6 @@ const stretchKey = (e: ActivityEvent) =>
   JSON.stringify([e.device, e.source, e.app, e.project, e.entity, e.category, e.language, e.branch])
 
 export const timelineRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
-
   app.get(
     '/timeline',
     {
@@ -80,7 +78,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const q = request.query
-      const { calendar, nowMs } = await daybook.requestTime(q.tz)
+      const { calendar, nowMs } = await request.daybook.requestTime(q.tz)
       const range = rangeFromQuery(q, nowMs, calendar, true)
       if (range.endMs - range.startMs > MAX_TIMELINE_DAYS * 86_400_000 + 3_600_000) {
         throw new UnprocessableError(
@@ -90,7 +88,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
       }
       const after = q.after === undefined ? undefined : parseTimestamp(q.after, 'after')
-      const stretches = joinStretches(await daybook.activeTime.segments(range), stretchKey)
+      const stretches = joinStretches(await request.daybook.activeTime.segments(range), stretchKey)
       const from = after === undefined ? 0 : stretches.findIndex((s) => s.startMs >= after)
       const page = from < 0 ? [] : stretches.slice(from, from + q.limit)
       const following = from < 0 ? undefined : stretches[from + q.limit]

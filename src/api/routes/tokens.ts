@@ -3,7 +3,8 @@
  * `POST /auth/default-token/refresh`. All admin-only: even the list, which names every token.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
+import type { DaybookContext } from '../context.ts'
 import { DEFAULT_TOKEN_ID } from '../../services/tokens.ts'
 import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
 import { errorResponses } from '../schemas/responses.ts'
@@ -36,6 +37,29 @@ function refuseDefault(id: string, verb: string): void {
   }
 }
 
+/**
+ * Creates a token in a diary (`POST /v1/auth/tokens`, and `POST /v1/users/{name}/tokens` for
+ * another user's); the answer carries its secret.
+ */
+export async function createToken(
+  daybook: DaybookContext,
+  body: Static<typeof CreateTokenBody>,
+): Promise<ReturnType<typeof toApiToken>> {
+  const { acl, expiry, format } = body
+  const name = body.name.trim()
+  if (name === '') throw new UnprocessableError('invalid_body', 'name is blank', 'body/name')
+  // Control characters in a name would garble `daybook token list` and logs.
+  if (/\p{Cc}/u.test(name)) {
+    throw new UnprocessableError(
+      'invalid_body',
+      'name must not contain control characters',
+      'body/name',
+    )
+  }
+  const created = await daybook.tokens.create({ name, acl, expiry, format })
+  return toApiToken(created.info, created.secret)
+}
+
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/auth/tokens',
@@ -47,7 +71,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(ApiTokenRef), ...errorResponses(401, 403, 429) },
       },
     },
-    async () => (await app.daybook.tokens.list()).map((t) => toApiToken(t)),
+    async (request) => (await request.daybook.tokens.list()).map((t) => toApiToken(t)),
   )
 
   app.post(
@@ -66,20 +90,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { acl, expiry, format } = request.body
-      const name = request.body.name.trim()
-      if (name === '') throw new UnprocessableError('invalid_body', 'name is blank', 'body/name')
-      // Control characters in a name would garble `daybook token list` and logs.
-      if (/\p{Cc}/u.test(name)) {
-        throw new UnprocessableError(
-          'invalid_body',
-          'name must not contain control characters',
-          'body/name',
-        )
-      }
-      const created = await app.daybook.tokens.create({ name, acl, expiry, format })
       void reply.header('cache-control', 'no-store')
-      return toApiToken(created.info, created.secret)
+      return createToken(request.daybook, request.body)
     },
   )
 
@@ -97,7 +109,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       refuseDefault(request.body.id, 'revoke')
-      return { ok: await app.daybook.tokens.revoke(request.body.id) }
+      return { ok: await request.daybook.tokens.revoke(request.body.id) }
     },
   )
 
@@ -115,7 +127,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       refuseDefault(request.body.id, 'delete')
-      return { ok: await app.daybook.tokens.delete(request.body.id) }
+      return { ok: await request.daybook.tokens.delete(request.body.id) }
     },
   )
 
@@ -131,8 +143,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: RefreshResult, ...errorResponses(400, 401, 403, 409, 413, 429) },
       },
     },
-    async (_request, reply) => {
-      const token = app.daybook.rotateDefaultToken()
+    async (request, reply) => {
+      const token = request.daybook.rotateDefaultToken()
       void reply.header('cache-control', 'no-store')
       return { ok: true as const, token }
     },

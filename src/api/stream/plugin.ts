@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { ForbiddenError } from '../../domain/errors.ts'
 import { statusReport } from '../../services/status.ts'
 import { isUpgrade } from '../transport.ts'
+import type { DaybookContext } from '../context.ts'
 import { type HubOptions, StreamHub } from './hub.ts'
 
 export interface StreamOptions {
@@ -19,11 +20,15 @@ export interface StreamOptions {
   >
 }
 
-export async function installStream(
-  app: FastifyInstance,
-  options: StreamOptions,
-): Promise<StreamHub> {
-  const { daybook } = app
+/**
+ * The live stream of one diary: fed by that diary's bus and feed only, so a client hears nothing
+ * of another user's.
+ */
+export function streamHubFor(
+  daybook: DaybookContext,
+  options: Pick<StreamOptions, 'limits'>,
+  onError: (err: unknown) => void,
+): StreamHub {
   const hub: StreamHub = new StreamHub(daybook.bus, {
     ...options.limits,
     clock: daybook.clock,
@@ -37,13 +42,22 @@ export async function installStream(
         websocketClients: hub.size,
         backups: daybook.backups,
       }),
-    onError: (err) => app.log.error({ err }, 'live stream'),
+    onError,
   })
+  return hub
+}
+
+export async function installStream(
+  app: FastifyInstance,
+  options: StreamOptions,
+): Promise<StreamHub> {
+  const hub = streamHubFor(app.daybook, options, (err) => app.log.error({ err }, 'live stream'))
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },
-    // A clean stop tells every client before closing its socket.
+    // A clean stop tells every client before closing its socket (every user's diary's hub).
     preClose(done) {
       hub.shutdown()
+      for (const diary of app.users.diaries) diary.stream?.shutdown()
       this.websocketServer.close()
       done()
     },

@@ -10,6 +10,7 @@ import { defaultDeviceName } from '../../config/device.ts'
 import { ConflictError, SchemaTooNewError } from '../../domain/errors.ts'
 import { bucketRowsJson } from '../../domain/summary.ts'
 import type { Store } from '../ports.ts'
+import { STORE_AGGREGATES } from '../timed.ts'
 import { activityWatchStore } from './activitywatch.ts'
 import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
@@ -17,6 +18,8 @@ import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
 import { pgScreenshotStore } from './screenshots.ts'
 import { pgSyncStore } from './sync.ts'
+import { userStore } from './users.ts'
+import { checkUserName } from '../../domain/users.ts'
 import { PG_LATEST, PG_MIGRATIONS, WRITE_LOCK } from './schema.ts'
 import * as writes from './writes.ts'
 import { deviceRows, ensureNames, readSettings } from './records.ts'
@@ -97,24 +100,11 @@ async function schemaVersion(q: pg.Pool | pg.PoolClient): Promise<number> {
   )
 }
 
-/** The port's aggregates (every one an object of methods that return promises). */
-const AGGREGATES = [
-  'events',
-  'afk',
-  'devices',
-  'catalog',
-  'input',
-  'settings',
-  'tokens',
-  'changes',
-  'activeTime',
-  'labels',
-  'status',
-  'search',
-  'activitywatch',
-  'heartbeats',
-  'hooks',
-] as const satisfies readonly (keyof Store)[]
+/**
+ * The aggregates whose failures to reach the database become 503s (sync and screenshots answer
+ * without the database here).
+ */
+const AGGREGATES = STORE_AGGREGATES.filter((a) => a !== 'sync' && a !== 'screenshots')
 
 /**
  * The aggregate with every method's failure to reach the database turned into
@@ -140,6 +130,7 @@ export class PostgresStore implements Store {
   readonly location: string
   readonly #pool: pg.Pool
   readonly #schema: string
+  readonly #options: PostgresStoreOptions
 
   readonly events: Store['events']
   readonly afk: Store['afk']
@@ -156,6 +147,7 @@ export class PostgresStore implements Store {
   readonly activitywatch: Store['activitywatch']
   readonly heartbeats: Store['heartbeats']
   readonly hooks: Store['hooks']
+  readonly users: Store['users']
   readonly sync: Store['sync'] = pgSyncStore()
   readonly screenshots: Store['screenshots'] = pgScreenshotStore()
 
@@ -163,6 +155,7 @@ export class PostgresStore implements Store {
     this.location = redactedUrl(options.url)
     this.#pool = pool
     this.#schema = schema
+    this.#options = options
     const p = pool
     const w = <T>(fn: Parameters<typeof write<T>>[1]) => write(p, fn)
     this.events = {
@@ -253,6 +246,7 @@ export class PostgresStore implements Store {
       machines: () => heartbeatMachines(p),
     }
     this.hooks = hookStore(p)
+    this.users = userStore(p)
     for (const name of AGGREGATES) {
       ;(this as Record<string, unknown>)[name] = guarded(this[name] as object)
     }
@@ -284,6 +278,28 @@ export class PostgresStore implements Store {
       throw new SchemaTooNewError(redactedUrl(options.url), version, PG_LATEST)
     }
     return new PostgresStore(options, pool, schema)
+  }
+
+  /** `<schema>_u_<name>`: a user's diary on the same server. */
+  #diarySchema(name: string): string {
+    return checkSchemaName(`${this.#schema}_u_${checkUserName(name)}`)
+  }
+
+  /**
+   * A user's diary: the same server and settings, its own schema (created by its `migrate()`),
+   * its own pool (which opens connections only while the diary is in use).
+   */
+  async openDiary(name: string): Promise<PostgresStore> {
+    return PostgresStore.open({ ...this.#options, schema: this.#diarySchema(name) })
+  }
+
+  async dropDiary(name: string): Promise<void> {
+    const schema = this.#diarySchema(name)
+    try {
+      await this.#pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    } catch (err) {
+      throw unavailable(err)
+    }
   }
 
   async schema(): Promise<{ version: number; latest: number }> {

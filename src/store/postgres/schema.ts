@@ -191,8 +191,26 @@ CREATE INDEX hook_log_hook ON hook_log (hook_id, id);
 CREATE TABLE hook_config (key text PRIMARY KEY, value text NOT NULL);
 `
 
+/**
+ * Users of a team server: the directory of whose diaries this daemon serves. Each user's data is
+ * a schema of its own (`<schema>_u_<name>`); only the first schema's rows are read. The owner's
+ * diary is the first schema itself: the data kept before there were users.
+ */
+const V2 = `
+CREATE TABLE users (
+  name text PRIMARY KEY,
+  admin boolean NOT NULL,
+  created_ms bigint NOT NULL,
+  owner boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX users_owner ON users (owner) WHERE owner;
+`
+
 /** Every migration, in order. */
-export const PG_MIGRATIONS: readonly PgMigration[] = [{ version: 1, name: 'initial', sql: V1 }]
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  { version: 1, name: 'initial', sql: V1 },
+  { version: 2, name: 'users', sql: V2 },
+]
 
 /** The newest schema version this build knows. */
 export const PG_LATEST = PG_MIGRATIONS.length

@@ -24,6 +24,7 @@ import type {
   Store,
   SyncStore,
   TokenStore,
+  UserStore,
 } from '../ports.ts'
 import type { PackedEvents, PackedIngestResult } from './event-batch.ts'
 
@@ -62,7 +63,8 @@ export type StoreCalls = {
   Calls<'heartbeats', HeartbeatStore> &
   Calls<'sync', SyncStore> &
   Calls<'hooks', HookStore> &
-  Calls<'screenshots', ScreenshotStore>
+  Calls<'screenshots', ScreenshotStore> &
+  Calls<'users', UserStore>
 
 export type StoreMethod = keyof StoreCalls
 

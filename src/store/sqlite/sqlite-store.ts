@@ -4,8 +4,11 @@
  * busy), or to the writer when the store has none. Nothing here touches SQLite, so a slow query
  * never holds up the HTTP event loop.
  */
+import { mkdirSync, rmSync } from 'node:fs'
+import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as errors from '../../domain/errors.ts'
+import { checkUserName } from '../../domain/users.ts'
 import type { Store } from '../ports.ts'
 import type { Call, StoreCalls, StoreMethod } from './calls.ts'
 import type { Reply, Startup, WorkerOptions } from './worker.ts'
@@ -153,6 +156,7 @@ export class SqliteStore implements Store {
   readonly sync: Store['sync']
   readonly hooks: Store['hooks']
   readonly screenshots: Store['screenshots']
+  readonly users: Store['users']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -270,6 +274,12 @@ export class SqliteStore implements Store {
       dnd: r('hooks.dnd'),
       saveDnd: w('hooks.saveDnd'),
     }
+    this.users = {
+      list: w('users.list'),
+      add: w('users.add'),
+      remove: w('users.remove'),
+      setAdmin: w('users.setAdmin'),
+    }
     this.screenshots = {
       settings: r('screenshots.settings'),
       saveSettings: w('screenshots.saveSettings'),
@@ -353,6 +363,23 @@ export class SqliteStore implements Store {
 
   backup(file: string): Promise<{ version: number; bytes: number }> {
     return this.#writer.call('backup', [file])
+  }
+
+  /** `users/<name>.db` beside this database. */
+  #diaryFile(name: string): string {
+    return path.join(path.dirname(this.#options.file), 'users', `${checkUserName(name)}.db`)
+  }
+
+  async openDiary(name: string): Promise<SqliteStore> {
+    const file = this.#diaryFile(name)
+    // Private like the data dir: another local account must not read a user's diary.
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+    return SqliteStore.open({ ...this.#options, file })
+  }
+
+  async dropDiary(name: string): Promise<void> {
+    const file = this.#diaryFile(name)
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true })
   }
 
   async migrate(): Promise<number[]> {

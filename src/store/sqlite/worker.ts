@@ -20,6 +20,7 @@ import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
 import { storageError } from './storage-errors.ts'
 import { Writer } from './writer.ts'
+import { addUser, listUsers, removeUser, setUserAdmin } from './write/users.ts'
 import { pendingChanges, syncChanges, syncClients, syncCursors } from './sync.ts'
 
 export interface WorkerOptions {
@@ -171,6 +172,11 @@ const handlers: StoreCalls = {
   'input.pruneBatches': (cutoff) => w().pruneInputBatches(cutoff),
   'settings.get': () => reader.settings(),
   'settings.save': (values) => w().saveSettings(values),
+  // The directory is small and read where it is written: a user just added is listed at once.
+  'users.list': () => (w(), listUsers(c)),
+  'users.add': (user) => (w(), addUser(c, user)),
+  'users.remove': (name) => (w(), removeUser(c, name)),
+  'users.setAdmin': (name, admin) => (w(), setUserAdmin(c, name, admin)),
   'tokens.insert': (token, max, now) => w().insertToken(token, max, now),
   'tokens.list': () => reader.tokens(),
   'tokens.revoke': (id) => w().revokeToken(id),

@@ -152,7 +152,6 @@ const PATHS = [
 ]
 
 export const wakatimeIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { daybook } = app
   for (const url of PATHS) {
     const bulkPath = url.endsWith('.bulk')
     app.post(
@@ -208,7 +207,7 @@ export const wakatimeIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const context = {
           userAgent: request.headers['user-agent'] ?? '',
           machine: machineHeader(request),
-          nowMs: daybook.clock(),
+          nowMs: request.daybook.clock(),
         }
         const parsed = items.map((raw, i) =>
           parseHeartbeat(raw, bulk ? `body/${i}` : 'body', context),
@@ -217,7 +216,7 @@ export const wakatimeIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
           throw new BadRequestError('invalid_heartbeat', parsed[0].error, parsed[0].field)
         }
         const good = parsed.flatMap((p) => (p.ok ? [p.heartbeat] : []))
-        await daybook.ingest.heartbeats(good)
+        await request.daybook.ingest.heartbeats(good)
         const results = parsed.map((p, i): [object, number] => {
           if (!p.ok) return [{ data: null, error: p.error }, 400]
           const id = Buffer.from(heartbeatHash(p.heartbeat)).toString('hex')

@@ -4,7 +4,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { formatTimestamp } from '../../../domain/calendar.ts'
 import { durationText } from '../../../domain/wakatime/ranges.ts'
-import type { DaybookContext } from '../../context.ts'
 import { errorResponses } from '../../schemas/responses.ts'
 import { WAKATIME, checkUser, dayOf, filtersOf } from './read-context.ts'
 import { AnyData, DateQuery, ProjectsQuery, UserParams } from './schemas.ts'
@@ -12,8 +11,6 @@ import { sliceValue } from './summaries.ts'
 
 /** The activity reads of one prefix (`/api/v1/users/:user`, …). */
 export const wakatimeActivityRoutes: FastifyPluginAsyncTypebox = async (scope) => {
-  const daybook: DaybookContext = scope.daybook
-
   scope.get(
     '/projects',
     {
@@ -29,11 +26,11 @@ export const wakatimeActivityRoutes: FastifyPluginAsyncTypebox = async (scope) =
     async (request) => {
       checkUser(request.params)
       const needle = request.query.q?.toLowerCase()
-      const nowMs = daybook.clock()
+      const nowMs = request.daybook.clock()
       const out = []
-      let from: Parameters<typeof daybook.store.catalog.projects>[0]['from']
+      let from: Parameters<typeof request.daybook.store.catalog.projects>[0]['from']
       for (let page = 0; page < 20; page++) {
-        const found = await daybook.store.catalog.projects({ from, limit: 500 })
+        const found = await request.daybook.store.catalog.projects({ from, limit: 500 })
         for (const p of found.data) {
           if (needle !== undefined && !p.name.toLowerCase().includes(needle)) continue
           const last = p.lastUpdated === null ? null : p.lastUpdated * 1000
@@ -75,8 +72,8 @@ export const wakatimeActivityRoutes: FastifyPluginAsyncTypebox = async (scope) =
     async (request) => {
       checkUser(request.params)
       const q = request.query
-      const { calendar, range } = await dayOf(daybook, request, q)
-      const list = await daybook.store.heartbeats.list(range, 100_000)
+      const { calendar, range } = await dayOf(request.daybook, request, q)
+      const list = await request.daybook.store.heartbeats.list(range, 100_000)
       return {
         data: list.map((h) => ({
           ...(h.extra ?? {}),
@@ -119,10 +116,10 @@ export const wakatimeActivityRoutes: FastifyPluginAsyncTypebox = async (scope) =
     async (request) => {
       checkUser(request.params)
       const q = request.query
-      const { calendar, range } = await dayOf(daybook, request, q)
+      const { calendar, range } = await dayOf(request.daybook, request, q)
       const slice = q.slice_by ?? 'project'
       const filters = filtersOf(q)
-      const segments = (await daybook.activeTime.segments(range)).filter(
+      const segments = (await request.daybook.activeTime.segments(range)).filter(
         (s) =>
           (filters.project === undefined || filters.project.includes(s.event.project)) &&
           (filters.branch === undefined ||

@@ -23,7 +23,6 @@ import {
   rangeName,
   resolveRange,
 } from '../../../domain/wakatime/ranges.ts'
-import type { DaybookContext } from '../../context.ts'
 import { errorResponses } from '../../schemas/responses.ts'
 import {
   MAX_DAYS,
@@ -51,8 +50,6 @@ import { editorName, emptySummary, grandTotal, summarize, summaryData } from './
 
 /** The totals reads of one prefix (`/api/v1/users/:user`, …). */
 export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => {
-  const daybook: DaybookContext = scope.daybook
-
   scope.get(
     '/',
     {
@@ -67,10 +64,10 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
     },
     async (request) => {
       checkUser(request.params)
-      const { calendar } = await timeOf(daybook, request, undefined)
-      const [latest] = await daybook.store.heartbeats.machines()
+      const { calendar } = await timeOf(request.daybook, request, undefined)
+      const [latest] = await request.daybook.store.heartbeats.machines()
       const name = os.userInfo().username || 'current'
-      const created = formatTimestamp(daybook.startedMs)
+      const created = formatTimestamp(request.daybook.startedMs)
       return {
         data: {
           id: 'current',
@@ -83,7 +80,7 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
           photo: null,
           website: null,
           timezone: calendar.timeZone,
-          timeout: (await daybook.settings.get()).heartbeatTimeoutSec / 60,
+          timeout: (await request.daybook.settings.get()).heartbeatTimeoutSec / 60,
           writes_only: false,
           last_heartbeat_at: latest ? formatTimestamp(latest.lastMs) : null,
           last_project: latest?.project ?? null,
@@ -110,7 +107,7 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
           response: { 200: StatusBarResponse, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => statusBar(daybook, request, request.params.range),
+      async (request) => statusBar(request.daybook, request, request.params.range),
     )
   }
 
@@ -129,7 +126,7 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
     async (request) => {
       checkUser(request.params)
       const q = request.query
-      const { calendar, nowMs } = await timeOf(daybook, request, q.timezone)
+      const { calendar, nowMs } = await timeOf(request.daybook, request, q.timezone)
       let range: TimeRange
       if (q.range !== undefined && q.range !== '') {
         const name = rangeName(q.range)
@@ -140,7 +137,7 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
             'range',
           )
         }
-        range = resolveRange(name, nowMs, calendar, await firstActivity(daybook))
+        range = resolveRange(name, nowMs, calendar, await firstActivity(request.daybook))
       } else {
         if (q.start === undefined || q.end === undefined) {
           throw new BadRequestError(
@@ -178,10 +175,9 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
       const filters = filtersOf(q)
       const details = filters.project !== undefined
       const found = new Map(
-        (await summarize(daybook, { range, calendar, filters, unit: 'day', details })).map((s) => [
-          s.label,
-          s,
-        ]),
+        (await summarize(request.daybook, { range, calendar, filters, unit: 'day', details })).map(
+          (s) => [s.label, s],
+        ),
       )
       const data = list.map((d) =>
         summaryData(found.get(d.label) ?? emptySummary(d.label, details), d, calendar),
@@ -227,14 +223,14 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
       async (request) => {
         checkUser(request.params)
         const q = request.query
-        const { calendar, nowMs, settings } = await timeOf(daybook, request, q.timezone)
+        const { calendar, nowMs, settings } = await timeOf(request.daybook, request, q.timezone)
         const value = (request.params as { range?: string }).range ?? 'last_7_days'
-        const range = await statsRange(daybook, value, nowMs, calendar)
+        const range = await statsRange(request.daybook, value, nowMs, calendar)
         const filters = filtersOf(q)
         const details = filters.project !== undefined
         const [[summary], perDay] = await Promise.all([
-          summarize(daybook, { range, calendar, filters, unit: null, details }),
-          daybook.activeTime.cells({
+          summarize(request.daybook, { range, calendar, filters, unit: null, details }),
+          request.daybook.activeTime.cells({
             range,
             unit: 'day',
             calendar,
@@ -328,11 +324,11 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
     async (request) => {
       checkUser(request.params)
       const q = request.query
-      const { calendar, nowMs } = await timeOf(daybook, request, q.timezone)
+      const { calendar, nowMs } = await timeOf(request.daybook, request, q.timezone)
       const filters = filtersOf(q)
       const [total, first] = await Promise.all([
-        daybook.activeTime.total({ range: {}, calendar, filters, includeAfk: false }),
-        firstActivity(daybook),
+        request.daybook.activeTime.total({ range: {}, calendar, filters, includeAfk: false }),
+        firstActivity(request.daybook),
       ])
       const start = first ?? nowMs
       return {
@@ -341,7 +337,7 @@ export const wakatimeTotalsRoutes: FastifyPluginAsyncTypebox = async (scope) => 
           total_seconds: total,
           is_up_to_date: true,
           percent_calculated: 100,
-          timeout: (await daybook.settings.get()).heartbeatTimeoutSec / 60,
+          timeout: (await request.daybook.settings.get()).heartbeatTimeoutSec / 60,
           range: {
             start: formatTimestamp(start),
             start_date: logicalDate(start, calendar).toString(),
