@@ -11,6 +11,8 @@
  *   batches of 1,000, with 1 and with 4 requests in flight; against the raw floor (the same rows
  *   into a bare node:sqlite table with two indexes, WAL, synchronous=FULL, a transaction per
  *   1,000 rows). Rollups are current when the last dirty slot is recomputed: both times count.
+ *   Also the daemon's CPU time per 1,000 events (every thread, from /proc) beside the floor's:
+ *   a figure that moves far less than a rate when the machine is busy with other work.
  * - Queries: the first answer (nothing kept yet), and p50/p95 over `--runs` runs (default 20), of
  *   the dashboard's year-long questions (day,
  *   week and month buckets by project, app, language and category; the filtered year; the total;
@@ -283,6 +285,19 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN
 }
 
+/** CPU time (user + system, every thread) the process `pid` has used so far, in ms (Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return Number.NaN
+  }
+}
+
+const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000
+
 function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)
@@ -340,13 +355,17 @@ try {
   })
   phase = 'ingest'
   log(`ingesting ${days} days (1 client), then today`)
+  const cpu0 = cpuMs(daemon.pid)
   const one = await runClient(job(firstDay, firstDay + half, 1))
+  const cpu1 = cpuMs(daemon.pid)
   const t4 = performance.now()
   log('ingesting (4 in flight)')
   const four = await runClient(job(firstDay + half, yearDays, 4))
+  const cpu4 = cpuMs(daemon.pid)
   await runClient({ ...job(0, 0, 1), today: true })
   await settle()
   const current = performance.now() - t4
+  const cpuCurrent = cpuMs(daemon.pid)
   const events = one.events + four.events
   log(`ingested ${events} events; rollups current`)
 
@@ -354,14 +373,17 @@ try {
   const raw = new RawFloor(path.join(dir, 'raw.db'))
   let rawMs = 0
   let rawRows = 0
+  let rawCpu = 0
   let batch: Parameters<RawFloor['insert']>[0][number][] = []
   for (let d = firstDay; d < yearDays; d++) {
     for (const e of untilNow(generate(d, yearStart + d * DAY), now).events) {
       batch.push(e)
       if (batch.length === 1000) {
         const t = performance.now()
+        const c = process.cpuUsage()
         raw.insert(batch)
         rawMs += performance.now() - t
+        rawCpu += cpuOf(process.cpuUsage(c))
         rawRows += batch.length
         batch = []
       }
@@ -370,15 +392,26 @@ try {
   batch.push(...generateToday(now, PROFILE).events)
   if (batch.length > 0) {
     const t = performance.now()
+    const c = process.cpuUsage()
     raw.insert(batch)
     rawMs += performance.now() - t
+    rawCpu += cpuOf(process.cpuUsage(c))
     rawRows += batch.length
   }
   const rawRate = rawRows / (rawMs / 1000)
   const rate1 = one.events / (one.ms / 1000)
   const rate4 = four.events / (four.ms / 1000)
   const rateCurrent = four.events / (current / 1000)
-  results.ingest = { events, rate1, rate4, rateCurrent, rawRate, one, four }
+  // CPU time per 1,000 events: what ingest costs the daemon (every thread), whatever else the
+  // machine runs at the time; beside the raw floor's own.
+  const perK = (ms: number, n: number) => (ms / n) * 1000
+  const cpu = {
+    one: perK(cpu1 - cpu0, one.events),
+    four: perK(cpu4 - cpu1, four.events),
+    current: perK(cpuCurrent - cpu1, four.events),
+    raw: perK(rawCpu, rawRows),
+  }
+  results.ingest = { events, rate1, rate4, rateCurrent, rawRate, one, four, cpuPerThousand: cpu }
   row(
     'ingest, 1 request in flight (events/s)',
     fmt(rate1, 0),
@@ -399,6 +432,14 @@ try {
     fmt(rawRate, 0),
     `${fmt((rateCurrent / rawRate) * 100)}%`,
     '≥ 30%',
+  )
+
+  row(
+    'daemon CPU per 1,000 events ingested (ms: 1 / 4 in flight / until rollups current)',
+    `${fmt(cpu.one)} / ${fmt(cpu.four)} / ${fmt(cpu.current)}`,
+    fmt(cpu.raw),
+    `${fmt(cpu.one / cpu.raw)}× / ${fmt(cpu.four / cpu.raw)}× / ${fmt(cpu.current / cpu.raw)}×`,
+    '',
   )
 
   // Bytes per event: every file of the database, with its WAL.
