@@ -239,14 +239,14 @@ function larger(a: number | null, b: number | null): number | null {
 }
 
 /**
- * Two tombstones of one row: the later version, then the one that says more (its device, its
- * start); a total order, so every daemon keeps the same one.
+ * Two tombstones of one row: the later version (none is below every version), then the one that
+ * says more (its device, its start); a total order, so every daemon keeps the same one.
  */
 function compareTombstones(a: SyncTombstone, b: SyncTombstone): number {
   return (
     compareTuple(
-      [a.version ?? 0, a.device === null ? 0 : 1, a.startMs === null ? 0 : 1],
-      [b.version ?? 0, b.device === null ? 0 : 1, b.startMs === null ? 0 : 1],
+      [a.version, a.device === null ? 0 : 1, a.startMs === null ? 0 : 1],
+      [b.version, b.device === null ? 0 : 1, b.startMs === null ? 0 : 1],
     ) || compareJson([a.device, a.startMs], [b.device, b.startMs])
   )
 }
@@ -278,7 +278,9 @@ function mergeEvent(
     (incoming.op === 'upsert' && isDerivedSource(incoming.source)) ||
     (s.op === 'upsert' && isDerivedSource(s.source))
   if (derived) {
-    const version = (c: SyncEvent | SyncTombstone) => [c.version ?? 0, c.op === 'delete' ? 1 : 0]
+    // No version ranks below every version (compareTuple's null), never level with 0: a tie
+    // between different changes would keep whichever came first.
+    const version = (c: SyncEvent | SyncTombstone) => [c.version, c.op === 'delete' ? 1 : 0]
     const order =
       compareTuple(version(incoming), version(s)) ||
       (incoming.op === 'delete'
