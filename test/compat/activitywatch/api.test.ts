@@ -115,6 +115,17 @@ describe('ActivityWatch API', () => {
       payload: '{"timestamp":"2018-01-01T01:01:02Z","duration":-1,"data":{}}',
     })
     assert.equal(negative.statusCode, 400)
+    // A pulsetime no nanosecond count can hold (found by the fuzzer: a 500) is refused.
+    for (const pulsetime of ['1.7976931348623157e%2B308', '315360001', '-1', 'NaN']) {
+      const res = await s.anon({
+        method: 'POST',
+        url: `/api/0/buckets/b-hb/heartbeat?pulsetime=${pulsetime}`,
+        headers: json,
+        payload: '{"timestamp":"2018-01-01T01:01:03Z","duration":0,"data":{"":0}}',
+      })
+      assert.equal(res.statusCode, 400, `${pulsetime}: ${res.body}`)
+      assert.match(res.json().message, /^pulsetime must be/)
+    }
     const events = await s.admin({ method: 'GET', url: '/api/0/buckets/b-hb/events' })
     assert.equal(events.json().length, 1)
   })

@@ -25,6 +25,7 @@ import { NS_PER_MS, parseTimestamp } from '../../../domain/activitywatch/time.ts
 import { BadRequestError } from '../../../domain/errors.ts'
 import { DAYBOOK_VERSION } from '../../../version.ts'
 import { checkJsonDepth } from '../../json-body.ts'
+import { MAX_DURATION_SEC } from '../../schemas/events.ts'
 import { runQueryRequest } from './query.ts'
 
 /** The ActivityWatch server version Daybook answers as (its API level), and Daybook's own. */
@@ -284,10 +285,12 @@ export async function activityWatchRoutes(app: FastifyInstance): Promise<void> {
         throw new BadRequestError('missing_pulsetime', 'Missing required parameter pulsetime')
       }
       const seconds = Number(text)
-      if (!Number.isFinite(seconds) || seconds < 0) {
+      // Bounded like every duration Daybook takes (ten years): a pulsetime near the largest double
+      // has no nanosecond count, and no two heartbeats are further apart.
+      if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_DURATION_SEC) {
         throw new BadRequestError(
           'invalid_pulsetime',
-          'pulsetime must be a non-negative number of seconds',
+          `pulsetime must be a number of seconds from 0 to ${MAX_DURATION_SEC} (ten years)`,
         )
       }
       const event = await service.heartbeat(
