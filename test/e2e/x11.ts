@@ -3,6 +3,7 @@
  * a window manager, and waits that end on readiness (the test's own timeout bounds them).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checkX11 } from '../../src/collectors/platform/uiohook.ts'
@@ -54,40 +55,42 @@ export async function startX(
   for (const tool of ['Xvfb', ...tools, ...(wm ? [wm] : [])]) {
     if (!has(tool)) return { skip: `${tool} is not installed (.ci/run installs it)` }
   }
-  // Xvfb picks a free display itself and writes its number to fd 3: two tests running at once
-  // can never race for the same one.
-  const xvfb = spawn(
-    'Xvfb',
-    ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    },
-  )
-  reap(t, xvfb)
-  let said = ''
-  xvfb.stderr?.on('data', (b: Buffer) => (said += b.toString()))
-  const announced = await new Promise<string | undefined>((resolve) => {
-    let text = ''
-    const fd3 = xvfb.stdio[3] as NodeJS.ReadableStream | null
-    fd3?.on('data', (b: Buffer) => {
-      text += b.toString()
-      if (text.includes('\n')) resolve(text.trim())
+  // A display number drawn from a wide range rather than Xvfb's own -displayfd, which takes the
+  // lowest free one: a number another test file's server has just given up (killed, its sockets
+  // still going away) was taken again at once, and a client then reached the old server. A number
+  // in use makes Xvfb exit at once; then another is drawn.
+  for (let attempt = 1; ; attempt++) {
+    const number = 100 + Math.floor(Math.random() * 9000)
+    const display = `:${number}`
+    const lock = `/tmp/.X${number}-lock`
+    if (existsSync(lock)) continue
+    const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
     })
-    xvfb.once('exit', () => resolve(undefined))
-  })
-  if (announced === undefined || !/^\d+$/.test(announced)) {
-    throw new Error(`Xvfb gave no display number: ${said.trim()}`)
+    reap(t, xvfb)
+    let said = ''
+    xvfb.stderr?.on('data', (b: Buffer) => (said += b.toString()))
+    // Up when the server that answers is this one: the display's lock file holds its pid.
+    const ours = () => {
+      try {
+        return Number(readFileSync(lock, 'utf8').trim()) === xvfb.pid
+      } catch {
+        return false
+      }
+    }
+    const up = await until('Xvfb', async () => {
+      if (xvfb.exitCode !== null || xvfb.signalCode !== null) return false
+      return checkX11(display).then(
+        () => ours() || undefined,
+        () => undefined,
+      )
+    })
+    if (up) {
+      if (wm) await startWindowManager(t, wm, display)
+      return { display }
+    }
+    if (attempt === 10) throw new Error(`Xvfb exited with ${xvfb.exitCode}: ${said.trim()}`)
   }
-  const display = `:${announced}`
-  await until('Xvfb', async () => {
-    if (xvfb.exitCode !== null) throw new Error(`Xvfb exited with ${xvfb.exitCode}: ${said.trim()}`)
-    return checkX11(display).then(
-      () => true,
-      () => undefined,
-    )
-  })
-  if (wm) await startWindowManager(t, wm, display)
-  return { display }
 }
 
 /**
