@@ -2,7 +2,7 @@
  * The dashboard: sign-in, the range and filters (kept in the address's hash), and the views.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
-import { ApiError, DaybookApi } from '../../src/client/api.ts'
+import { ApiError, DaybookApi, type Settings } from '../../src/client/api.ts'
 import { ScreenshotsApi } from '../../src/client/screenshots.ts'
 import { type Calendar, makeCalendar } from '../../src/domain/calendar.ts'
 import {
@@ -75,6 +75,28 @@ const VIEW_NAMES: Record<View, string> = {
   status: 'Status',
   settings: 'Settings',
   hooks: 'Hooks',
+}
+
+/**
+ * The settings asked for as the script starts, before the first render: the calendar needs them
+ * before the first chart's requests can go out, so waiting for the first render would put a
+ * render on the first chart's path. Taken by the first load of the settings with the same token.
+ */
+let earlySettings: { token: string; settings: Promise<Settings> } | undefined = (() => {
+  const session = loadSession()
+  if (session === undefined || location.hash.includes('code=')) return undefined
+  const settings = new DaybookApi({ token: session.token }).settings()
+  settings.catch(() => undefined) // read (or asked again) by the first load
+  return { token: session.token, settings }
+})()
+
+function loadSettings(api: DaybookApi, token: string, signal: AbortSignal): Promise<Settings> {
+  const early = earlySettings
+  earlySettings = undefined
+  // A failed early request is asked again through `api`, whose 401 signs out.
+  return early?.token === token
+    ? early.settings.catch(() => api.settings(signal))
+    : api.settings(signal)
 }
 
 function browserZone(): string {
@@ -161,7 +183,8 @@ export function App() {
   const live = useLive(api, () => setTick((t) => t + 1))
 
   const settings = useLoad(
-    (signal) => (api ? api.settings(signal) : Promise.resolve(undefined)),
+    (signal) =>
+      api && session ? loadSettings(api, session.token, signal) : Promise.resolve(undefined),
     [api, tick],
   )
   // Whether screenshots are being taken: said in the header whenever they are.
