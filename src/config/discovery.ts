@@ -5,7 +5,7 @@
  */
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { type Static, Type } from 'typebox'
-import Value from 'typebox/value'
+import Schema from 'typebox/schema'
 import { writeFileAtomic } from './files.ts'
 import { localUrlHost } from './network.ts'
 import { dataPaths } from './paths.ts'
@@ -59,7 +59,7 @@ export function readDiscovery(dataDir: string): Discovery | undefined {
   } catch {
     parsed = undefined
   }
-  if (!Value.Check(Discovery, parsed)) {
+  if (!Schema.Check(Discovery, parsed)) {
     throw new Error(`${file} is not a daybook discovery file`)
   }
   return parsed

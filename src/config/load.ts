@@ -6,7 +6,7 @@
  */
 import path from 'node:path'
 import type { TSchema } from 'typebox'
-import Value from 'typebox/value'
+import Schema from 'typebox/schema'
 import {
   COMMAND_SETTINGS,
   type ConfiguredCommand,
@@ -109,7 +109,7 @@ function parse(schema: SettingSchema, source: string, raw: unknown): unknown {
           .split(',')
           .filter((item) => item.trim() !== '')
     for (const item of items) {
-      if (schema.items !== undefined && !Value.Check(schema.items, item)) {
+      if (schema.items !== undefined && !Schema.Check(schema.items, item)) {
         throw refusal(schema, source, item)
       }
     }
@@ -118,11 +118,11 @@ function parse(schema: SettingSchema, source: string, raw: unknown): unknown {
   const text = String(raw)
   if (schema.type === 'integer') {
     const n = Number(text)
-    if (!/^\d+$/.test(text) || !Value.Check(schema as TSchema, n))
+    if (!/^\d+$/.test(text) || !Schema.Check(schema as TSchema, n))
       throw refusal(schema, source, text)
     return n
   }
-  if (!Value.Check(schema as TSchema, text)) throw refusal(schema, source, text)
+  if (!Schema.Check(schema as TSchema, text)) throw refusal(schema, source, text)
   return text
 }
 
