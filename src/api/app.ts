@@ -457,6 +457,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     app.daybook.startHooks()
     if (app.daybook.ready) {
       app.daybook.screenshots.start()
+      await app.daybook.sweepBackups()
       void app.daybook.backups.check()
     }
     app.daybook.backups.start(options.backupCheckMs ?? 60_000)

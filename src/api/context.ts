@@ -230,8 +230,16 @@ export class DaybookContext {
     await this.beginSync()
     this.startHooks()
     this.screenshots.start()
+    await this.sweepBackups()
     void this.backups.check()
     return this.inputRetention.maybeRun()
+  }
+
+  /** Sweeps what backups killed half-way left, before any backup of this life (never fatal). */
+  async sweepBackups(): Promise<void> {
+    await this.backups
+      .sweep()
+      .catch((err: unknown) => this.#onError(err, 'cannot sweep the remains of a backup'))
   }
 
   #syncBegun = false

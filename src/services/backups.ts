@@ -54,6 +54,20 @@ const HOUR_MS = 3_600_000
  */
 const NAME = /^daybook-(scheduled-)?(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z\.db\.gz$/
 
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+/** A backup's raw copy or compressed part, beside its final name, with its daemon's pid. */
+const LEFTOVER = new RegExp(`^\\..+\\.(\\d+)-${UUID}\\.(db|part)$`)
+
+/** Whether a process with this pid runs (one of another user counts as running). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 function stampOf(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]|\.\d+/g, '')
 }
@@ -123,8 +137,12 @@ export class BackupService {
     if (exists) throw new ConflictError('backup_exists', `${target} exists already`, 'file')
     await mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
     const id = randomUUID()
-    const raw = `${target}.${id}.db`
-    const part = `${target}.${id}.part`
+    // A daemon killed half-way leaves these behind, beside the final name (a rename must not
+    // cross file systems): hidden, and named with this process's pid so that a later start can
+    // tell a dead daemon's leftovers from a live one's work.
+    const stem = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${id}`)
+    const raw = `${stem}.db`
+    const part = `${stem}.part`
     try {
       const { version } = await this.#store().backup(raw)
       await pipeline(
@@ -144,6 +162,25 @@ export class BackupService {
     } finally {
       await rm(raw, { force: true })
       await rm(part, { force: true })
+    }
+  }
+
+  /**
+   * Removes what backups of a daemon killed half-way left in the backup directories (the default
+   * one and the schedule's): raw copies and compressed parts whose daemon is gone. Called once at
+   * start, before any backup of this life begins, so a leftover with this process's own pid is a
+   * dead one's too (a container's daemon has the same pid at every start).
+   */
+  async sweep(): Promise<void> {
+    if (!path.isAbsolute(this.#store().location)) return // PostgreSQL: no backups here
+    const dir = (await this.#schedule())?.dir ?? undefined
+    for (const folder of new Set([this.defaultDir(), ...(dir === undefined ? [] : [dir])])) {
+      const names = await readdir(folder).catch(() => [] as string[])
+      for (const name of names) {
+        const pid = Number(LEFTOVER.exec(name)?.[1] ?? Number.NaN)
+        if (Number.isNaN(pid) || (pid !== process.pid && alive(pid))) continue
+        await rm(path.join(folder, name), { force: true })
+      }
     }
   }
 

@@ -7,7 +7,7 @@
  * setting is refused.
  */
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { DatabaseSync } from 'node:sqlite'
@@ -237,6 +237,45 @@ describe('scheduled backups', () => {
       assert.equal(s.last?.createdAt, '2025-03-01T12:00:00Z')
     },
   )
+})
+
+test('what backups killed half-way left is swept at start: raw copies and parts of daemons that are gone; a live daemon’s stay', async (t) => {
+  const first = await startApp(t)
+  const dir = path.join(tempDir(t), 'scheduled')
+  const on = await putBackups(first, { enabled: true, everyHours: 8784, keep: 1, dir })
+  assert.equal(on.statusCode, 200, on.body)
+  await first.app.daybook.backups.check()
+  await first.app.close()
+
+  const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e'
+  const defaultDir = path.join(first.dir, 'backups')
+  mkdirSync(defaultDir, { recursive: true })
+  const name = (stamp: string, pid: number, ext: string) =>
+    `.daybook-${stamp}Z.db.gz.${pid}-${uuid}.${ext}`
+  // A pid no process has (above the kernel's largest), the test runner's (alive), and this
+  // process's, which is the next daemon's own (a container's daemon has the same pid at every
+  // start).
+  const gone = 4_194_305
+  const stale = [
+    path.join(defaultDir, name('20250301T090000', gone, 'db')),
+    path.join(defaultDir, name('20250301T090000', gone, 'part')),
+    path.join(dir, name('20250301T110000', process.pid, 'db')),
+  ]
+  const kept = [
+    path.join(defaultDir, name('20250301T100000', process.ppid, 'part')),
+    path.join(dir, `.notes.${gone}-${uuid}.txt`),
+  ]
+  for (const f of [...stale, ...kept]) writeFileSync(f, 'half a backup')
+
+  const second = await startApp(t, { dir: first.dir })
+  await second.app.ready()
+  for (const f of stale) assert.ok(!existsSync(f), `${path.basename(f)} is swept`)
+  for (const f of kept) assert.ok(existsSync(f), `${path.basename(f)} stays`)
+  // Backups are still taken, and leave nothing behind.
+  const made = await second.call({ method: 'POST', url: '/v1/backups', payload: {} })
+  assert.equal(made.statusCode, 200, made.body)
+  const hidden = readdirSync(defaultDir).filter((n) => n.startsWith('.'))
+  assert.deepEqual(hidden, [path.basename(kept[0] ?? '')])
 })
 
 test('the schedule is this machine’s: an export leaves it out and an import does not apply it', async (t) => {
