@@ -31,6 +31,7 @@ import { SyncHub } from '../services/sync/hub.ts'
 import { SyncSpoke } from '../services/sync/spoke.ts'
 import { TokenAuthenticator } from '../services/tokens.ts'
 import type { Store } from '../store/ports.ts'
+import type { StartupTimes } from '../services/status.ts'
 import { timedStore } from '../store/timed.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { StorageHealth } from './storage-health.ts'
@@ -77,6 +78,8 @@ export class DaybookContext {
   readonly backups: BackupService
   /** When the daemon started (epoch ms). */
   readonly startedMs: number
+  /** Where the daemon's start went; set by the daemon once it is ready. */
+  startup: StartupTimes | undefined
   /** The live stream's clients (set once the stream is installed). */
   stream: StreamHub | undefined
   /** Scoped tokens: checked on every request, managed by the token routes. */

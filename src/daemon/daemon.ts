@@ -30,6 +30,7 @@ import { holdDataDir, prepareDataDir, restrictDatabaseMode } from './data-dir.ts
 import { closeServer, listenAw, listenSocket, listenTcp } from './listeners.ts'
 import { startMdns } from './mdns.ts'
 import { StartError } from './start-error.ts'
+import type { StartupTimes } from '../services/status.ts'
 
 export interface DaemonOptions {
   /** Where warnings for the person who started it go (default: stderr, `daybook serve: …`). */
@@ -62,6 +63,9 @@ export async function startDaemon(
 ): Promise<Daemon> {
   const warn = options.warn ?? ((line) => process.stderr.write(`daybook serve: ${line}\n`))
   const started = new UndoStack()
+  // Where the start goes, for /v1/status: performance.now() counts from this process's start.
+  const marks: number[] = [performance.now()]
+  const mark = () => marks.push(performance.now())
   try {
     // 1. The data dir.
     prepareDataDir(config.dataDir)
@@ -81,6 +85,7 @@ export async function startDaemon(
     )
     const tls = await hubCertificate(config)
     const { app, authenticator, handler } = await buildDaemonApi(config, tls)
+    mark()
     // Both listeners stop accepting at once, then requests in flight (WebSockets over the socket
     // included) finish while the app closes: the socket server is closed alongside the app.
     let socketServer: http.Server | undefined
@@ -90,6 +95,7 @@ export async function startDaemon(
       await closing
     })
     const store = await opening
+    mark()
 
     // 3. The listeners.
     const gate = new ConnectionGate(config.connectionLimits)
@@ -107,7 +113,9 @@ export async function startDaemon(
     } catch (err) {
       throw new StartError(`cannot migrate ${store.location}: ${(err as Error).message}`)
     }
+    mark()
     await app.daybook.attachStore(store)
+    mark()
     // Every user's diary opens (and migrates) with the owner's: a token of any of them works
     // from the first request on.
     try {
@@ -115,6 +123,8 @@ export async function startDaemon(
     } catch (err) {
       throw new StartError(`cannot open the users' diaries: ${(err as Error).message}`)
     }
+    mark()
+    app.daybook.startup = startupTimes(marks)
     if (config.ingestKey !== undefined && config.ingestKey.length < 16) {
       app.log.warn(
         'SERVER_API_KEY is shorter than 16 characters; anyone who guesses it can write input counts',
@@ -200,4 +210,19 @@ async function openDatabase(config: DaemonConfig, onFailure: (err: Error) => voi
 function exitOnStoreFailure(err: Error): void {
   process.stderr.write(`daybook serve: the database worker failed: ${err.message}\n`)
   process.exit(1)
+}
+
+/** The start's marks (entry, API built, store open, migrated, attached, users open) as phases. */
+function startupTimes(m: number[]): StartupTimes {
+  const at = (i: number) => m[i] ?? Number.NaN
+  const ms = (n: number) => Math.round(n * 10) / 10
+  return {
+    loadMs: ms(at(0)),
+    apiMs: ms(at(1) - at(0)),
+    storeMs: ms(Math.max(0, at(2) - at(1))),
+    migrateMs: ms(at(3) - at(2)),
+    attachMs: ms(at(4) - at(3)),
+    usersMs: ms(at(5) - at(4)),
+    readyMs: ms(at(5)),
+  }
 }

@@ -38,6 +38,25 @@ export interface StatusReport {
   watchers: (WatchStatus & { running: boolean }) | null
   /** Scheduled backups: the setting, the last backup, the next one, the last failure. */
   backups: BackupScheduleStatus
+  /** Where this daemon's start went; null when it was not started as a daemon (tests, tools). */
+  startup: StartupTimes | null
+}
+
+/**
+ * Where a daemon's start went, in ms, in the order it happens: loading its code (from the
+ * process's start to the daemon's first line), building the API (routes and their schemas),
+ * opening the store beyond that (its worker threads and the database), migrating, attaching the
+ * store (sync, hooks, screenshots, backups, retention), opening the users' diaries; and the
+ * whole, from the process's start to ready.
+ */
+export interface StartupTimes {
+  loadMs: number
+  apiMs: number
+  storeMs: number
+  migrateMs: number
+  attachMs: number
+  usersMs: number
+  readyMs: number
 }
 
 /** Size of a SQLite database with its WAL and shared-memory files, or null for another store. */
@@ -64,6 +83,7 @@ export async function statusReport(deps: {
   /** The report file of `daybook watch` for this daemon's data dir. */
   watchStatusFile?: string | undefined
   backups: BackupService
+  startup?: StartupTimes | undefined
 }): Promise<StatusReport> {
   const { store, clock } = deps
   const now = clock()
@@ -92,6 +112,7 @@ export async function statusReport(deps: {
     memory: { rssBytes: process.memoryUsage.rss() },
     watchers,
     backups,
+    startup: deps.startup ?? null,
   }
 }
 

@@ -72,6 +72,24 @@ test('startDaemon serves in-process; close() takes it down and frees the data di
     },
   )
   assert.equal(post.status, 200, post.body)
+  // Where its start went, phase by phase, adding up to the whole.
+  const status = await request(
+    { port },
+    { path: '/v1/status', headers: { authorization: `Bearer ${token}` } },
+  )
+  const startup = (JSON.parse(status.body) as { startup: Record<string, number> }).startup
+  const { readyMs, ...phases } = startup
+  assert.deepEqual(Object.keys(phases).sort(), [
+    'apiMs',
+    'attachMs',
+    'loadMs',
+    'migrateMs',
+    'storeMs',
+    'usersMs',
+  ])
+  for (const [phase, ms] of Object.entries(startup)) assert.ok(ms >= 0, `${phase} ${ms}`)
+  const sum = Object.values(phases).reduce((a, b) => a + b, 0)
+  assert.ok(Math.abs(sum - (readyMs ?? 0)) < 1, `${sum} ≈ ${readyMs}`)
 
   const closing = daemon.close()
   assert.equal(daemon.close(), closing, 'close() twice is one stop')

@@ -125,6 +125,29 @@ export const Status = Type.Object({
     },
     { description: 'Scheduled backups (the `backups` setting).' },
   ),
+  startup: Nullable(
+    Type.Object(
+      {
+        loadMs: Type.Number({
+          description: "Loading the daemon's code: from the process's start to its first line.",
+        }),
+        apiMs: Type.Number({ description: 'Building the API: routes and their schemas.' }),
+        storeMs: Type.Number({
+          description: 'Opening the store beyond that: its worker threads and the database.',
+        }),
+        migrateMs: Type.Number({ description: 'Checking and applying migrations.' }),
+        attachMs: Type.Number({
+          description: 'Attaching the store: sync, hooks, screenshots, backups, retention.',
+        }),
+        usersMs: Type.Number({ description: "Opening the users' diaries." }),
+        readyMs: Type.Number({ description: "The whole: from the process's start to ready." }),
+      },
+      {
+        description:
+          'Where the start of this daemon went, in ms (null when the API was not started as a daemon).',
+      },
+    ),
+  ),
 })
 
 export const statusRoutes: FastifyPluginAsyncTypebox<{
@@ -153,6 +176,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<{
         // The watcher on this machine reports to the owner's diary; no other user's.
         watchStatusFile: request.daybook === app.daybook ? watchStatusFile : undefined,
         backups: request.daybook.backups,
+        startup: request.daybook === app.daybook ? app.daybook.startup : undefined,
       })
       const { last, nextMs, failure, ...schedule } = s.backups
       return {
