@@ -24,7 +24,8 @@ import type { NewActivityEvent, NewAfkPeriod } from '../domain/events.ts'
 import type { NewLabel } from '../domain/labels.ts'
 import { portableSettings } from '../domain/settings.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
-import type { InputDelta, Store } from '../store/ports.ts'
+import type { InputRow } from '../domain/input.ts'
+import type { Store } from '../store/ports.ts'
 import type { ActivityWatchService } from './activitywatch.ts'
 import type { Bus } from './bus.ts'
 import type { IngestService } from './ingest.ts'
@@ -37,7 +38,7 @@ export type ImportItem =
   | { kind: 'afk period'; period: NewAfkPeriod }
   | { kind: 'heartbeat'; heartbeat: Heartbeat }
   | { kind: 'activitywatch event'; bucket: AwBucketRecord; event: AwEvent }
-  | { kind: 'input bucket'; delta: InputDelta }
+  | { kind: 'input bucket'; row: InputRow }
   | { kind: 'label'; label: NewLabel }
   | { kind: 'setting'; settings: Record<string, unknown> }
   /** An item the file holds that cannot be stored, and why ("before 1990"). */
@@ -129,6 +130,11 @@ export class ImportService {
     return job
   }
 
+  /** The jobs remembered (running ones, and the last ended ones), newest first. */
+  list(): ImportJob[] {
+    return [...this.#jobs.values()].reverse()
+  }
+
   get(id: string): ImportJob {
     const job = this.#jobs.get(id)
     if (!job) throw new NotFoundError('no_such_import', `no import job ${id}`, 'id')
@@ -181,11 +187,14 @@ export class ImportService {
     return job
   }
 
-  /** Marks a job failed with nothing stored (an atomic import's check found a problem). */
-  fail(job: ImportJob, message: string): ImportJob {
+  /**
+   * Marks a job failed: an atomic import's check found a problem (nothing stored, `kept` false),
+   * or its upload was cut off (the items before the cut are stored and counted: `kept` true).
+   */
+  fail(job: ImportJob, message: string, kept: boolean): ImportJob {
     job.state = 'failed'
     job.error = message
-    job.kept = false
+    job.kept = kept
     job.finishedMs = this.#clock()
     this.#progress(job)
     return job
@@ -259,7 +268,7 @@ class Batch {
       case 'label':
         return skipReason(item.label.startMs, item.label.endMs, now)
       case 'input bucket':
-        return skipReason(item.delta.bucketMs, item.delta.bucketMs, now)
+        return skipReason(item.row.bucketMs, item.row.bucketMs, now)
       default:
         return undefined
     }
@@ -365,7 +374,7 @@ class Batch {
         return { imported: r.inserted, duplicates: r.duplicates }
       }
       case 'input bucket': {
-        const r = await w.ingest.input(of('input bucket').map((i) => i.delta))
+        const r = await w.ingest.mergeInput(of('input bucket').map((i) => i.row))
         return { imported: r.inserted, duplicates: r.duplicates }
       }
       case 'label': {
@@ -433,7 +442,7 @@ function describe(item: ImportItem, own: string): [string, string, number, numbe
       ]
     }
     case 'input bucket':
-      return [item.delta.device ?? own, item.delta.source, item.delta.bucketMs, item.delta.bucketMs]
+      return [item.row.device ?? own, item.row.source, item.row.bucketMs, item.row.bucketMs]
     case 'label':
       return [own, 'label', item.label.startMs, item.label.endMs]
     default:

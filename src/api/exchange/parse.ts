@@ -26,7 +26,7 @@ import {
   detectFormat,
   skipReason,
 } from '../../domain/exchange.ts'
-import { INPUT_KINDS } from '../../domain/input.ts'
+import { BUCKET_MS, INPUT_KINDS, type InputCounts } from '../../domain/input.ts'
 import type { ImportItem } from '../../services/import.ts'
 import { parseHeartbeat } from '../compat/wakatime/ingest.ts'
 
@@ -37,24 +37,6 @@ export interface ParseContext {
   /** Device for items that name none (`--device`); null: the daemon's own. */
   device: string | null
   nowMs: number
-}
-
-/** A byte stream that counts what it has passed on. */
-export class CountingStream {
-  bytes = 0
-  readonly #source: AsyncIterable<Buffer | string>
-
-  constructor(source: AsyncIterable<Buffer | string>) {
-    this.#source = source
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for await (const chunk of this.#source) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      this.bytes += b.length
-      yield b
-    }
-  }
 }
 
 /** The first bytes of a stream (at least `min` unless it is shorter), and the whole stream again. */
@@ -262,7 +244,17 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
         },
       }
     case 'afk':
-      fields(r, { startMs: num, endMs: numOrNull, durationSec: numOrNull }, ctx, where)
+      fields(
+        r,
+        {
+          startMs: num,
+          endMs: numOrNull,
+          durationSec: numOrNull,
+          source: (v) => v === undefined || strOrNull(v),
+        },
+        ctx,
+        where,
+      )
       return {
         kind: 'afk period',
         period: {
@@ -270,6 +262,7 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
           endMs: r.endMs as number | null,
           durationSec: r.durationSec as number | null,
           device: device(r.device),
+          source: r.source as string | null | undefined,
         },
       }
     case 'heartbeat': {
@@ -314,25 +307,25 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
       }
     }
     case 'input': {
+      const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0
       fields(
         r,
-        { bucketMs: num, ...Object.fromEntries(INPUT_KINDS.map((k) => [k, num])) },
+        {
+          bucketMs: (v) => Number.isSafeInteger(v) && (v as number) % BUCKET_MS === 0,
+          source: (v) => v === undefined || (typeof v === 'string' && v !== ''),
+          ...Object.fromEntries(INPUT_KINDS.map((k) => [k, count])),
+        },
         ctx,
         where,
       )
-      const d = device(r.device)
       return {
         kind: 'input bucket',
-        delta: {
+        row: {
           bucketMs: r.bucketMs as number,
-          source: 'daybook-import',
-          device: d,
-          // Each bucket of each device at most once, however often the file is imported.
-          batchId: `daybook-import/${JSON.stringify([d, r.bucketMs])}`,
-          ...(Object.fromEntries(INPUT_KINDS.map((k) => [k, r[k] as number])) as Record<
-            (typeof INPUT_KINDS)[number],
-            number
-          >),
+          device: device(r.device),
+          // A file of the first exports summed a device's sources into one row without a name.
+          source: (r.source as string | undefined) ?? 'daybook-import',
+          ...(Object.fromEntries(INPUT_KINDS.map((k) => [k, r[k] as number])) as InputCounts),
         },
       }
     }

@@ -15,7 +15,14 @@ import {
   afkId,
   eventId,
 } from '../../domain/events.ts'
-import { isEmptyCounts } from '../../domain/input.ts'
+import {
+  type InputCounts,
+  type InputRow,
+  emptyCounts,
+  isEmptyCounts,
+  largerCounts,
+  subtractCounts,
+} from '../../domain/input.ts'
 import type { Label, NewLabel } from '../../domain/labels.ts'
 import { inferredEnd, isPresence } from '../../domain/presence.ts'
 import { settingsEffects } from '../../domain/settings-change.ts'
@@ -398,6 +405,51 @@ export async function addInput(
     updated: 0,
     changes: await finishChanges(tx, changes),
     applied,
+  }
+}
+
+/** Merges whole input rows (see `InputStore.merge`). */
+export async function mergeInput(
+  tx: Tx,
+  rows: readonly InputRow[],
+  receivedMs: number,
+): Promise<IngestResult & { added: InputRow[] }> {
+  const added: InputRow[] = []
+  const presence = new Map<number, number[]>()
+  const seen: DeviceTally = new Map()
+  for (const r of rows) {
+    const ref = await device(tx, r.device, receivedMs)
+    const before = await one<InputCounts>(
+      tx.c,
+      `SELECT lc, rc, mc, kp, mm, scroll FROM input_activity
+       WHERE bucket_ms = $1 AND device_id = $2 AND source = $3 FOR UPDATE`,
+      [r.bucketMs, ref.id, r.source],
+    )
+    const next = largerCounts(before ?? emptyCounts(), r)
+    if (next === undefined) continue
+    await tx.c.query(
+      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
+         lc = excluded.lc, rc = excluded.rc, mc = excluded.mc, kp = excluded.kp,
+         mm = excluded.mm, scroll = excluded.scroll`,
+      [r.bucketMs, ref.id, r.source, next.lc, next.rc, next.mc, next.kp, next.mm, next.scroll],
+    )
+    added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
+    const times = presence.get(ref.id) ?? []
+    times.push(r.bucketMs)
+    presence.set(ref.id, times)
+    const s = seen.get(ref.id) ?? { added: 0, lastSeen: 0 }
+    seen.set(ref.id, { added: 0, lastSeen: Math.max(s.lastSeen, r.bucketMs + 300_000) })
+  }
+  await updateDevices(tx, seen)
+  const changes = await endOpenPeriods(tx, presence)
+  return {
+    inserted: added.length,
+    duplicates: rows.length - added.length,
+    updated: 0,
+    changes: await finishChanges(tx, changes),
+    added,
   }
 }
 

@@ -196,6 +196,8 @@ export class SqliteStore implements Store {
     this.input = {
       add: w('input.add'),
       buckets: r('input.buckets'),
+      rows: r('input.rows'),
+      merge: w('input.merge'),
       deleteBefore: w('input.deleteBefore'),
       pruneBatches: w('input.pruneBatches'),
     }
