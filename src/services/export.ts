@@ -151,7 +151,8 @@ export class ExportService {
     // Each stored row: its device and source as they are, nothing summed.
     const names = devices.map((d) => d.name)
     for await (const w of this.#windows(q)) {
-      for (const r of await store.input.rows({ ...w, devices: names })) yield { type: 'input', ...r }
+      for (const r of await store.input.rows({ ...w, devices: names }))
+        yield { type: 'input', ...r }
     }
   }
 }

@@ -323,7 +323,10 @@ export interface InputStore {
    * a collector's sign of life. Resolves to the rows that grew (`inserted`; the others are
    * `duplicates`) and, per row that grew, by how much (`added`).
    */
-  merge(rows: readonly InputRow[], receivedMs: number): Promise<IngestResult & { added: InputRow[] }>
+  merge(
+    rows: readonly InputRow[],
+    receivedMs: number,
+  ): Promise<IngestResult & { added: InputRow[] }>
   /** Deletes rows of buckets starting before `cutoffMs`; resolves to the rows deleted. */
   deleteBefore(cutoffMs: number): Promise<number>
   /** Forgets batch ids received before `cutoffMs`; resolves to the ids removed. */

@@ -458,8 +458,9 @@ export function conformance(name: string, open: StoreFactory): void {
       const again = await store.input.merge(rows, T0)
       assert.deepEqual([again.inserted, again.duplicates, again.added], [0, 3, []])
       assert.deepEqual(
-        (await store.input.rows({ startMs: T0, endMs: T0 + 600_000, devices: ['desk', 'phone'] }))
-          .map((r) => [r.bucketMs, r.device, r.source, r.kp, r.mm, r.lc]),
+        (
+          await store.input.rows({ startMs: T0, endMs: T0 + 600_000, devices: ['desk', 'phone'] })
+        ).map((r) => [r.bucketMs, r.device, r.source, r.kp, r.mm, r.lc]),
         [
           [T0, 'desk', 'a', 7, 1, 0],
           [T0, 'desk', 'b', 3, 0, 0],

@@ -179,7 +179,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (ap
             'live data (content ids: importing again adds nothing). Progress: ' +
             '`GET /v1/import/{id}` and `ImportProgress` on the live stream. A broken input ' +
             'answers 422 with the job (its `error` names the file and line or byte).\n\n' +
-            'The upload has no total time limit (the daemon\'s request timeout does not apply): ' +
+            "The upload has no total time limit (the daemon's request timeout does not apply): " +
             'it may pause at most `DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC` between chunks (else 408 ' +
             '`import_stalled`) and be at most `DAYBOOK_IMPORT_MAX_MB` (else 413 ' +
             '`import_too_large`). Either answer carries the job: the items read before the cut ' +

@@ -97,7 +97,18 @@ export function mergeInput(
     const before = stored.get(r.bucketMs, device.id, r.source) as InputCounts | undefined
     const next = largerCounts(before ?? emptyCounts(), r)
     if (next === undefined) continue
-    put.run(r.bucketMs, device.id, r.source, next.lc, next.rc, next.mc, next.kp, next.mm, next.scroll, tx.nextSeq())
+    put.run(
+      r.bucketMs,
+      device.id,
+      r.source,
+      next.lc,
+      next.rc,
+      next.mc,
+      next.kp,
+      next.mm,
+      next.scroll,
+      tx.nextSeq(),
+    )
     added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
     const times = presence.get(device.id) ?? []
     times.push(r.bucketMs)
