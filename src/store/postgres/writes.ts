@@ -390,11 +390,7 @@ export async function addInput(
     )
     tallySender(senders, d.source, ref.id)
     applied.push(i)
-    const times = presence.get(ref.id) ?? []
-    times.push(d.bucketMs)
-    presence.set(ref.id, times)
-    const s = seen.get(ref.id) ?? { added: 0, lastSeen: 0 }
-    seen.set(ref.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
+    notePresence(presence, seen, ref.id, d.bucketMs)
   }
   await updateDevices(tx, seen)
   await recordSenders(tx, senders, 'input', receivedMs)
@@ -436,11 +432,7 @@ export async function mergeInput(
       [r.bucketMs, ref.id, r.source, next.lc, next.rc, next.mc, next.kp, next.mm, next.scroll],
     )
     added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
-    const times = presence.get(ref.id) ?? []
-    times.push(r.bucketMs)
-    presence.set(ref.id, times)
-    const s = seen.get(ref.id) ?? { added: 0, lastSeen: 0 }
-    seen.set(ref.id, { added: 0, lastSeen: Math.max(s.lastSeen, r.bucketMs + 300_000) })
+    notePresence(presence, seen, ref.id, r.bucketMs)
   }
   await updateDevices(tx, seen)
   const changes = await endOpenPeriods(tx, presence)
@@ -607,4 +599,21 @@ export async function insertToken(
     ],
   )
   return true
+}
+
+/**
+ * Input in a bucket is presence on its device (it ends the device's open AFK periods) and a sign
+ * of the device: noted for the end of the write.
+ */
+function notePresence(
+  presence: Map<number, number[]>,
+  seen: DeviceTally,
+  deviceId: number,
+  bucketMs: number,
+): void {
+  const times = presence.get(deviceId) ?? []
+  times.push(bucketMs)
+  presence.set(deviceId, times)
+  const s = seen.get(deviceId) ?? { added: 0, lastSeen: 0 }
+  seen.set(deviceId, { added: 0, lastSeen: Math.max(s.lastSeen, bucketMs + 300_000) })
 }

@@ -53,11 +53,7 @@ export function addInput(
     add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll, seq)
     senders.add(d.source, device.id)
     applied.push(i)
-    const times = presence.get(device.id) ?? []
-    times.push(d.bucketMs)
-    presence.set(device.id, times)
-    const s = seen.get(device.id) ?? { added: 0, lastSeen: 0 }
-    seen.set(device.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
+    notePresence(presence, seen, device.id, d.bucketMs)
   }
   updateDevices(c, seen)
   senders.record(c, 'input', receivedMs)
@@ -110,11 +106,7 @@ export function mergeInput(
       tx.nextSeq(),
     )
     added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
-    const times = presence.get(device.id) ?? []
-    times.push(r.bucketMs)
-    presence.set(device.id, times)
-    const s = seen.get(device.id) ?? { added: 0, lastSeen: 0 }
-    seen.set(device.id, { added: 0, lastSeen: Math.max(s.lastSeen, r.bucketMs + 300_000) })
+    notePresence(presence, seen, device.id, r.bucketMs)
   }
   updateDevices(c, seen)
   endOpenPeriods(tx, presence)
@@ -135,4 +127,21 @@ export function deleteInputBefore(c: Connection, cutoffMs: number): number {
 /** Forgets input batch ids received before `cutoffMs`; the ids removed. */
 export function pruneInputBatches(c: Connection, cutoffMs: number): number {
   return c.run('DELETE FROM input_batches WHERE received_ms < $cutoff', { cutoff: cutoffMs })
+}
+
+/**
+ * Input in a bucket is presence on its device (it ends the device's open AFK periods) and a sign
+ * of the device: noted for the end of the write.
+ */
+function notePresence(
+  presence: Map<number, number[]>,
+  seen: DeviceTally,
+  deviceId: number,
+  bucketMs: number,
+): void {
+  const times = presence.get(deviceId) ?? []
+  times.push(bucketMs)
+  presence.set(deviceId, times)
+  const s = seen.get(deviceId) ?? { added: 0, lastSeen: 0 }
+  seen.set(deviceId, { added: 0, lastSeen: Math.max(s.lastSeen, bucketMs + 300_000) })
 }
