@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import net from 'node:net'
 import { type TestContext, describe, test } from 'node:test'
+import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, startDaemon } from '../daemon.ts'
 import { OWN_DEVICE, eventInput, startApp, type TestApp } from '../helpers.ts'
@@ -313,6 +314,50 @@ describe('import: bad input', () => {
     assert.equal(dry.job.dryRun, true)
     assert.equal(dry.job.summary.imported, 3)
     assert.deepEqual(await totals(app, 'project'), {})
+  })
+
+  test('an upload larger than the cap: 413; refused unread when declared, else the rows before the cap kept', async (t) => {
+    const app = await startApp(t, { now: NOW, imports: { maxBytes: CSV.length - 1 } })
+    const declared = await importFile(app, CSV, '&format=csv')
+    assert.equal(declared.statusCode, 413)
+    assert.equal(declared.job, undefined)
+    const refused = await app.call({
+      method: 'POST',
+      url: '/v1/import?name=golden&format=csv',
+      headers: { 'content-type': 'text/csv' },
+      payload: CSV,
+    })
+    assert.equal(refused.json().code, 'import_too_large')
+    assert.match(refused.json().message, /^golden: the upload is larger \(\d+ bytes or more\)/)
+    assert.deepEqual(await totals(app, 'project'), {})
+    // Sent without a length: the header, two rows and part of the third are read, then the
+    // rest crosses the cap.
+    const first = CSV.slice(0, CSV.indexOf('1741078800') + 5)
+    const body = new PassThrough()
+    body.write(first)
+    const pending = app.call({
+      method: 'POST',
+      url: '/v1/import?name=golden&format=csv',
+      headers: { 'content-type': 'text/csv' },
+      payload: body,
+    })
+    for (;;) {
+      const jobs = (await app.call({ method: 'GET', url: '/v1/import' })).json<{ jobs: Job[] }>()
+      if (jobs.jobs[0]?.summary.read === 2) break
+      await sleep(10)
+    }
+    body.end(CSV.slice(first.length))
+    const streamed = await pending
+    assert.equal(streamed.statusCode, 413, streamed.body)
+    const job = streamed.json<{ code: string; job: Job }>().job
+    assert.equal(job.state, 'failed')
+    assert.equal(job.kept, true)
+    assert.equal(job.summary.imported, 2, JSON.stringify(job))
+    assert.match(
+      job.error,
+      /^golden: the upload is larger \(\d+ bytes or more\) than the 408 bytes/,
+    )
+    assert.deepEqual(await totals(app, 'project'), { '2025-03-03 alpha': 2700 })
   })
 
   test('GET /v1/import/{id} shows a finished job; an unknown id is a 404', async (t) => {
@@ -764,5 +809,46 @@ describe('import upload: its own bounds, not the request timeout (a real daemon,
     })
     assert.equal(refused.status, 401)
     assert.ok(refused.sent < 100, `closed by the daemon after ${refused.sent} pieces`)
+  })
+
+  test('a clean stop does not wait for an upload: cut off with 503 and the job, what was read kept', async (t) => {
+    const d = await startDaemon(t)
+    const port = d.discovery.port ?? 0
+    const csv = csvOf('delta', 80, 15)
+    const cut = csv.indexOf('\n', csv.indexOf('f60.ts')) - 20
+    const answer = upload(
+      t,
+      { port, host: '127.0.0.1' },
+      '/v1/import?name=d.csv',
+      d.token,
+      [csv.slice(0, cut)],
+      {
+        gapMs: 0,
+        finish: false,
+      },
+    )
+    // Once the daemon has read the sixty whole rows, it is told to stop.
+    for (;;) {
+      const res = await request(
+        { port },
+        { path: '/v1/import', headers: { authorization: `Bearer ${d.token}` } },
+      )
+      if ((JSON.parse(res.body) as { jobs: Job[] }).jobs[0]?.summary.read === 60) break
+      await sleep(50)
+    }
+    d.child.kill('SIGTERM')
+    const stopped = await answer
+    assert.equal(stopped.status, 503, JSON.stringify(stopped.json))
+    assert.equal(stopped.json.code, 'shutting_down')
+    assert.match(
+      stopped.json.message ?? '',
+      /^d\.csv: the daemon is stopping: the upload was cut off after byte \d+; import the file again/,
+    )
+    assert.equal(stopped.json.job?.kept, true)
+    assert.equal(stopped.json.job?.summary.imported, 60)
+    assert.equal(await d.exited, 0)
+    // What the job reported is what was stored.
+    const again = await startDaemon(t, [], { dataDir: d.dataDir, configDir: d.configDir })
+    assert.deepEqual(await projectSeconds(again.discovery.port ?? 0, again.token), { delta: 3600 })
   })
 })

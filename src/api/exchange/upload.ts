@@ -12,7 +12,7 @@
 import type { Readable } from 'node:stream'
 import {
   BadRequestError,
-  type DaybookError,
+  DaybookError,
   PayloadTooLargeError,
   RequestTimeoutError,
 } from '../../domain/errors.ts'
@@ -25,8 +25,9 @@ export interface UploadLimits {
   maxBytes: number
 }
 
-/** Megabytes, for messages: `16384 MB`. */
-const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`
+/** A size for messages: `16384 MB`, or bytes when it is no whole number of megabytes. */
+const size = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${bytes} bytes`
 
 /** The size a request declares is larger than an import may be: refused before anything is read. */
 export function checkDeclaredSize(
@@ -43,7 +44,7 @@ export function checkDeclaredSize(
 function tooLarge(name: string, bytes: number, limits: UploadLimits): PayloadTooLargeError {
   return new PayloadTooLargeError(
     'import_too_large',
-    `${name}: the upload is larger (${bytes} bytes or more) than the ${mb(limits.maxBytes)} an ` +
+    `${name}: the upload is larger (${bytes} bytes or more) than the ${size(limits.maxBytes)} an ` +
       'import may be (DAYBOOK_IMPORT_MAX_MB)',
   )
 }
@@ -54,19 +55,34 @@ export class Upload implements AsyncIterable<Buffer> {
   bytes = 0
   /** Why the upload was cut off, once it was. */
   failure: DaybookError | undefined
+  /** The file's name, for messages. */
+  readonly name: string
   readonly #body: AsyncIterable<Buffer | string>
-  readonly #name: string
   readonly #limits: UploadLimits
 
   constructor(body: Readable | AsyncIterable<Buffer | string>, name: string, limits: UploadLimits) {
     this.#body = body
-    this.#name = name
+    this.name = name
     this.#limits = limits
   }
+
+  #stop: (reason: DaybookError) => void = () => undefined
+  /** Resolves with the reason when the upload is stopped from outside (`stop`). */
+  readonly #stopped = new Promise<DaybookError>((resolve) => {
+    this.#stop = resolve
+  })
 
   #cut(err: DaybookError): DaybookError {
     this.failure ??= err
     return err
+  }
+
+  /**
+   * Cuts the upload off from outside (the daemon is stopping): the reader throws `reason` at
+   * once, and the import ends as for any cut.
+   */
+  stop(reason: DaybookError): void {
+    this.#stop(reason)
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
@@ -77,14 +93,14 @@ export class Upload implements AsyncIterable<Buffer> {
       const stalled = new Promise<'stalled'>((resolve) => {
         timer = setTimeout(resolve, idleMs, 'stalled')
       })
-      let next: IteratorResult<Buffer | string> | 'stalled'
+      let next: IteratorResult<Buffer | string> | 'stalled' | DaybookError
       try {
-        next = await Promise.race([iterator.next(), stalled])
+        next = await Promise.race([iterator.next(), stalled, this.#stopped])
       } catch (err) {
         throw this.#cut(
           new BadRequestError(
             'upload_cut_off',
-            `${this.#name}: the upload was cut off after byte ${this.bytes} ` +
+            `${this.name}: the upload was cut off after byte ${this.bytes} ` +
               `(${(err as Error).message}): the client closed the connection`,
           ),
         )
@@ -95,15 +111,16 @@ export class Upload implements AsyncIterable<Buffer> {
         throw this.#cut(
           new RequestTimeoutError(
             'import_stalled',
-            `${this.#name}: the upload stalled after byte ${this.bytes}: nothing arrived for ` +
+            `${this.name}: the upload stalled after byte ${this.bytes}: nothing arrived for ` +
               `${idleMs / 1000} s (DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC)`,
           ),
         )
       }
+      if (next instanceof DaybookError) throw this.#cut(next)
       if (next.done === true) return
       const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value
       if (this.bytes + chunk.length > maxBytes) {
-        throw this.#cut(tooLarge(this.#name, this.bytes + chunk.length, this.#limits))
+        throw this.#cut(tooLarge(this.name, this.bytes + chunk.length, this.#limits))
       }
       this.bytes += chunk.length
       yield chunk

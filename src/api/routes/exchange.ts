@@ -14,6 +14,7 @@ import { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { parseTimestamp } from '../../domain/calendar.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
+import { NotReadyError } from '../../domain/errors.ts'
 import { EXPORT_FORMATS, IMPORT_FORMATS, emptySummary } from '../../domain/exchange.ts'
 import type { ImportJob } from '../../services/import.ts'
 import { toErrorResponse } from '../errors.ts'
@@ -109,6 +110,23 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (ap
     idleMs: options.idleTimeoutMs ?? IMPORT_LIMITS.idleTimeoutMs,
     maxBytes: options.maxBytes ?? IMPORT_LIMITS.maxBytes,
   }
+  // Uploads in progress. A clean stop waits for requests in flight, and an upload, which has no
+  // total time limit, could hold it for hours: it is cut off instead (what was read is stored
+  // and counted, the job says so, and importing the file again continues where it stopped).
+  const uploads = new Set<Upload>()
+  app.addHook('preClose', (done) => {
+    for (const upload of uploads) {
+      upload.stop(
+        new NotReadyError(
+          'shutting_down',
+          `${upload.name}: the daemon is stopping: the upload was cut off after byte ` +
+            `${upload.bytes}; ` +
+            'import the file again to continue (what was stored counts as duplicates)',
+        ),
+      )
+    }
+    done()
+  })
   app.get(
     '/export',
     {
@@ -183,8 +201,9 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (ap
             'it may pause at most `DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC` between chunks (else 408 ' +
             '`import_stalled`) and be at most `DAYBOOK_IMPORT_MAX_MB` (else 413 ' +
             '`import_too_large`). Either answer carries the job: the items read before the cut ' +
-            'are stored and counted (`kept` true), or none with `atomic`. A client that went away ' +
-            'finds the job in `GET /v1/import`.',
+            'are stored and counted (`kept` true), or none with `atomic`; so are they when the ' +
+            'daemon stops meanwhile (503 `shutting_down`). A client that went away finds the job ' +
+            'in `GET /v1/import`.',
           tags: ['import-export'],
           querystring: ImportQuery,
           response: {
@@ -193,6 +212,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (ap
             408: ImportFailure,
             413: ImportFailure,
             422: ImportFailure,
+            503: ImportFailure,
             ...errorResponses(401, 403),
           },
         },
@@ -202,6 +222,8 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (ap
         const body = request.body as Readable | undefined
         checkDeclaredSize(q.name, request.headers['content-length'], limits)
         const upload = new Upload(body ?? Readable.from([]), q.name, limits)
+        uploads.add(upload)
+        reply.raw.once('close', () => uploads.delete(upload))
         // A body not read to its end is not waited for: the connection closes after the answer.
         const answer = () => {
           if (!request.raw.complete) void reply.header('connection', 'close')
@@ -240,9 +262,10 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (ap
         body?.resume()
         if (job.state === 'failed') {
           const cut = upload.failure && toErrorResponse(upload.failure)
-          // 408 stalled, 413 too large, 400 the client gone; 422 a broken input.
+          // 408 stalled, 413 too large, 400 the client gone, 503 the daemon stopping; 422 a
+          // broken input.
           return answer()
-            .code((cut?.status ?? 422) as 400 | 408 | 413 | 422)
+            .code((cut?.status ?? 422) as 400 | 408 | 413 | 422 | 503)
             .send({
               code: cut?.body.code ?? 'import_failed',
               message: job.error ?? 'the import failed',
