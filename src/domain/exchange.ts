@@ -149,6 +149,7 @@ export type ItemKind =
   | 'input bucket'
   | 'label'
   | 'setting'
+  | 'device'
 
 /**
  * Why an item with these times cannot be stored (the rules every wire obeys:

@@ -31,6 +31,7 @@ import type { Bus } from './bus.ts'
 import type { IngestService } from './ingest.ts'
 import type { LabelService } from './labels.ts'
 import type { SettingsService } from './settings.ts'
+import type { DeviceService } from './devices.ts'
 
 /** One item read from an import file, as the service stores it. */
 export type ImportItem =
@@ -41,6 +42,8 @@ export type ImportItem =
   | { kind: 'input bucket'; row: InputRow }
   | { kind: 'label'; label: NewLabel }
   | { kind: 'setting'; settings: Record<string, unknown> }
+  /** A device an export names (created when not stored: one without any data too). */
+  | { kind: 'device'; name: string }
   /** An item the file holds that cannot be stored, and why ("before 1990"). */
   | { kind: 'skip'; of: ItemKind; reason: string }
 
@@ -84,6 +87,7 @@ export class ImportService {
   readonly #aw: ActivityWatchService
   readonly #labels: LabelService
   readonly #settings: SettingsService
+  readonly #devices: DeviceService
   readonly #jobs = new Map<string, ImportJob>()
 
   constructor(deps: {
@@ -94,6 +98,7 @@ export class ImportService {
     activitywatch: ActivityWatchService
     labels: LabelService
     settings: SettingsService
+    devices: DeviceService
   }) {
     this.#store = deps.store
     this.#bus = deps.bus
@@ -102,6 +107,7 @@ export class ImportService {
     this.#aw = deps.activitywatch
     this.#labels = deps.labels
     this.#settings = deps.settings
+    this.#devices = deps.devices
   }
 
   /** A new job, running. */
@@ -213,6 +219,7 @@ export class ImportService {
       aw: this.#aw,
       labels: this.#labels,
       settings: this.#settings,
+      devices: this.#devices,
     }
   }
 }
@@ -335,8 +342,8 @@ class Batch {
       g.items.push(item)
     }
     for (const g of groups.values()) {
-      // Settings are applied, not counted: they are not history.
-      if (g.items[0]?.kind === 'setting') {
+      // Settings and devices are applied, not counted: they are not history.
+      if (g.items[0]?.kind === 'setting' || g.items[0]?.kind === 'device') {
         if (!this.#dry) await this.#write(g.items)
         continue
       }
@@ -407,6 +414,10 @@ class Batch {
         }
         return { imported, duplicates: items.length - imported }
       }
+      case 'device': {
+        const imported = await w.devices.ensure(of('device').map((i) => i.name))
+        return { imported, duplicates: items.length - imported }
+      }
       default:
         return { imported: 0, duplicates: 0 }
     }
@@ -445,6 +456,8 @@ function describe(item: ImportItem, own: string): [string, string, number, numbe
       return [item.row.device ?? own, item.row.source, item.row.bucketMs, item.row.bucketMs]
     case 'label':
       return [own, 'label', item.label.startMs, item.label.endMs]
+    case 'device':
+      return [item.name, 'devices', Number.NaN, Number.NaN]
     default:
       return [own, 'settings', Number.NaN, Number.NaN]
   }

@@ -238,6 +238,12 @@ export interface DeviceStore {
   list(): Promise<DeviceRow[]>
   /** Renames a device; `ConflictError` when another has the name, `NotFoundError` when unknown. */
   rename(id: string, name: string): Promise<{ device: DeviceRow; changes: Change[] }>
+  /**
+   * Creates, in one transaction, the devices of these names that are not stored yet (other
+   * devices, never this daemon's own), as a write naming them would: an export's devices read
+   * back, those without any data too. Resolves to how many were created and their changes.
+   */
+  ensure(names: readonly string[], nowMs: number): Promise<{ created: number; changes: Change[] }>
 }
 
 /** An app or category as listed. */

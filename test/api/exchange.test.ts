@@ -559,6 +559,17 @@ describe('export', () => {
         .filter((l) => !l.includes('"type":"device"'))
         .sort()
     assert.deepEqual(strip(copy.body), strip(exported.body))
+    // A device without any data is kept too.
+    const bare = await importFile(
+      target,
+      `${exported.body.split('\n')[0]}\n{"type":"device","name":"tablet","own":false}\n`,
+    )
+    assert.equal(bare.statusCode, 200, JSON.stringify(bare.job))
+    const devices = (await target.call({ method: 'GET', url: '/v1/devices' })).json()
+    assert.ok(
+      JSON.stringify(devices).includes('"name":"tablet"'),
+      `tablet is listed: ${JSON.stringify(devices)}`,
+    )
     // And importing the export again adds nothing.
     const again = await importFile(target, exported.body)
     assert.equal(again.job.summary.imported, 0)

@@ -338,6 +338,30 @@ export function conformance(name: string, open: StoreFactory): void {
   })
 
   describe(`${name}: devices, input, settings, tokens, catalog`, () => {
+    test('devices named by an import are created, without any data; known names are not', async (t) => {
+      const store = await open(t)
+      await store.events.insert([event({ device: 'laptop-2' })], T0)
+      const own = (await store.devices.list())[0]?.name ?? ''
+      const r = await store.devices.ensure(['tablet', 'laptop-2', own, 'tablet'], T0)
+      assert.equal(r.created, 1)
+      assert.deepEqual(
+        r.changes.map((c) => (c.kind === 'device' && c.op === 'upsert' ? c.device.name : c.kind)),
+        ['tablet'],
+      )
+      const devices = await store.devices.list()
+      assert.deepEqual(
+        devices.map((d) => [d.name, d.own]),
+        [
+          [own, true],
+          ...[
+            ['laptop-2', false],
+            ['tablet', false],
+          ],
+        ],
+      )
+      assert.deepEqual(await store.devices.ensure(['tablet'], T0), { created: 0, changes: [] })
+    })
+
     test('devices are listed own first and renamed; a taken name is refused', async (t) => {
       const store = await open(t)
       await store.events.insert([event({ device: 'laptop-2' })], T0)

@@ -179,8 +179,6 @@ async function* parseDaybook(
       }
       continue
     }
-    // Devices come with their items: a device is created by the first item naming it.
-    if (r.type === 'device') continue
     yield daybookItem(r, ctx, where)
   }
   if (n === 0) throw fail(ctx, 'line 1', 'the file is empty; expected the Daybook header')
@@ -193,6 +191,10 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
       if (!isJsonObject(r.settings))
         throw fail(ctx, where, 'settings record: settings is not an object')
       return { kind: 'setting', settings: r.settings }
+    case 'device':
+      // Before the items naming it: a device without any data is kept too.
+      fields(r, { name: (v) => typeof v === 'string' && v !== '' }, ctx, where)
+      return { kind: 'device', name: r.name as string }
     case 'label':
       fields(r, { text: str, context: strOrNull, startMs: num, endMs: num }, ctx, where)
       return {

@@ -173,6 +173,7 @@ export class PostgresStore implements Store {
     this.devices = {
       list: () => deviceRows(p),
       rename: (id, name) => w((tx) => writes.renameDevice(tx, id, name)),
+      ensure: (names, nowMs) => w((tx) => writes.ensureDevices(tx, names, nowMs)),
     }
     this.catalog = {
       apps: () => reads.named(p, 'apps'),

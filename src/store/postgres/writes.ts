@@ -564,6 +564,22 @@ export async function renameDevice(
   }
 }
 
+/** Creates the devices of these names not stored yet (see `DeviceStore.ensure`). */
+export async function ensureDevices(
+  tx: Tx,
+  names: readonly string[],
+  nowMs: number,
+): Promise<{ created: number; changes: Change[] }> {
+  let created = 0
+  for (const name of new Set(names)) {
+    if ((await one(tx.c, 'SELECT 1 FROM devices WHERE name = $1', [name])) === undefined) {
+      created++
+    }
+    await device(tx, name, nowMs)
+  }
+  return { created, changes: await finishChanges(tx, []) }
+}
+
 /** Inserts a token unless `maxActive` are active (see `TokenStore.insert`). */
 export async function insertToken(
   tx: Tx,

@@ -185,7 +185,11 @@ export class SqliteStore implements Store {
       span: r('events.span'),
     }
     this.afk = { insert: w('afk.insert'), list: r('afk.list'), delete: w('afk.delete') }
-    this.devices = { list: r('devices.list'), rename: w('devices.rename') }
+    this.devices = {
+      list: r('devices.list'),
+      rename: w('devices.rename'),
+      ensure: w('devices.ensure'),
+    }
     this.catalog = {
       apps: r('catalog.apps'),
       categories: r('catalog.categories'),

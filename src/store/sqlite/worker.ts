@@ -161,6 +161,7 @@ const handlers: StoreCalls = {
   'afk.delete': (selector) => w().deleteAfk(selector),
   'devices.list': () => reader.devices(),
   'devices.rename': (id, name) => w().renameDevice(id, name),
+  'devices.ensure': (names, nowMs) => w().ensureDevices(names, nowMs),
   'catalog.apps': () => reader.named('apps'),
   'catalog.categories': () => reader.named('categories'),
   'catalog.projects': (page) => reader.projects(page),

@@ -25,7 +25,7 @@ import type { Connection } from './connection.ts'
 import { DimensionWriter } from './dimensions.ts'
 import type { PackedIngestResult } from './event-batch.ts'
 import { deleteAfk, insertAfk } from './write/afk.ts'
-import { renameDevice } from './write/devices.ts'
+import { ensureDevices, renameDevice } from './write/devices.ts'
 import { deleteEvents, insertEvents } from './write/events.ts'
 import { insertHeartbeats } from './write/heartbeats.ts'
 import { addInput, deleteInputBefore, mergeInput, pruneInputBatches } from './write/input.ts'
@@ -81,6 +81,10 @@ export class Writer {
 
   deleteAfk(selector: AfkSelector): { deleted: number; changes: Change[] } {
     return this.#tx.run((tx) => deleteAfk(tx, selector))
+  }
+
+  ensureDevices(names: readonly string[], nowMs: number): { created: number; changes: Change[] } {
+    return this.#tx.run((tx) => ensureDevices(tx, names, nowMs))
   }
 
   renameDevice(uuid: string, name: string): { device: DeviceRow; changes: Change[] } {
