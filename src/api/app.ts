@@ -36,7 +36,8 @@ import { catalogRoutes } from './routes/catalog.ts'
 import { changeRoutes } from './routes/changes.ts'
 import { type ChatOptions, chatRoutes } from './routes/chat.ts'
 import { backupRoutes } from './routes/backups.ts'
-import { exchangeRoutes } from './routes/exchange.ts'
+import { type ImportLimits, exchangeRoutes } from './routes/exchange.ts'
+import { answerClientError, installBodyBounds } from './body-bounds.ts'
 import { historyRoutes } from './routes/history.ts'
 import { labelRoutes } from './routes/labels.ts'
 import { mcpRoutes } from './routes/mcp.ts'
@@ -158,6 +159,12 @@ export interface BuildAppOptions {
    * (`DAYBOOK_SLOW_QUERY_MS`); 0 or absent: none are.
    */
   slowQueryMs?: number
+  /**
+   * An import's upload: the longest pause between its chunks (`DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC`,
+   * default 60 s) and its largest size (`DAYBOOK_IMPORT_MAX_MB`, default 16 GiB). No total
+   * time: an upload of years of history takes as long as it takes.
+   */
+  imports?: ImportLimits
 }
 
 /** The route a store call is made for: set around each handler (`slowQueryMs`). */
@@ -231,6 +238,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     // Idle keep-alive connections are closed at shutdown; in-flight requests are allowed to finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Set on the server itself: Fastify applies its timeout options only to servers it creates.
@@ -348,6 +356,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   // Hook order is the order of the checks: Host header, then CORS (which answers preflights),
   // then authentication and scope.
   const hostCheck = options.hostCheck ?? { allow: [] }
+  installBodyBounds(app)
   installHostConsistency(app)
   if (hostCheck !== false) installHostCheck(app, hostCheck.allow)
   const corsOptions = {
@@ -428,11 +437,11 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     timelineRoutes,
     hookRoutes,
     screenshotRoutes,
-    exchangeRoutes,
     backupRoutes,
   ]) {
     await app.register(routes, { prefix: '/v1' })
   }
+  await app.register(exchangeRoutes, { prefix: '/v1', ...options.imports })
   await app.register(statusRoutes, {
     prefix: '/v1',
     hub,

@@ -148,7 +148,7 @@ export class DaybookContext {
       events: this.events,
     })
     this.settings = new SettingsService({ store, bus: this.bus })
-    this.devices = new DeviceService({ store, bus: this.bus })
+    this.devices = new DeviceService({ store, bus: this.bus, clock: this.clock })
     this.activitywatch = new ActivityWatchService({ ...deps, ingest: this.ingest })
     this.exports = new ExportService(deps)
     this.backups = new BackupService({
@@ -164,6 +164,7 @@ export class DaybookContext {
       activitywatch: this.activitywatch,
       labels: this.labels,
       settings: this.settings,
+      devices: this.devices,
     })
     this.startedMs = this.clock()
     this.tokens = new TokenAuthenticator(deps)

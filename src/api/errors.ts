@@ -29,6 +29,7 @@ import {
   StoreUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  RequestTimeoutError,
   UnauthorizedError,
   UnprocessableError,
 } from '../domain/errors.ts'
@@ -39,6 +40,7 @@ const STATUS = new Map<new (...args: never[]) => DaybookError, number>([
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
   [NotFoundError, 404],
+  [RequestTimeoutError, 408],
   [ConflictError, 409],
   [GoneError, 410],
   [PayloadTooLargeError, 413],
@@ -119,6 +121,30 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     }
   }
   return { status: 500, body: { code: 'internal', message: 'internal error; see the daemon log' } }
+}
+
+/**
+ * The answer to a failure Node's HTTP server finds before any route could (its `clientError`):
+ * a request that did not arrive in time (408), headers larger than it reads (431), bytes that
+ * are not HTTP (400); in the body every other error has.
+ */
+export function clientErrorResponse(code: string | undefined): ErrorResponse {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return toErrorResponse(
+        new RequestTimeoutError(
+          'request_timeout',
+          'the request did not arrive in time (DAYBOOK_HEADERS_TIMEOUT_SEC, DAYBOOK_REQUEST_TIMEOUT_SEC)',
+        ),
+      )
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        body: { code: 'headers_too_large', message: 'the request headers are too large' },
+      }
+    default:
+      return { status: 400, body: { code: 'invalid_request', message: 'not a valid HTTP request' } }
+  }
 }
 
 /** The frames wire's form of an error response: `{"error": code}`; a body it cannot read is invalid JSON. */

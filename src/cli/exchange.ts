@@ -258,7 +258,10 @@ async function importStream(
     } catch {
       throw new CliError(`the daemon answered HTTP ${status} without JSON`)
     }
-    if (status === 422) return (parsed as { job: Job }).job
+    // A broken file (422) or a cut-off upload (408 stalled, 413 too large) ended a job: it says
+    // what was kept.
+    const failed = (parsed as { job?: Job }).job
+    if (status >= 400 && failed !== undefined) return failed
     if (status >= 400) {
       const e = parsed as { code?: string; message?: string; field?: string }
       throw new ApiError(status, e.code ?? 'http_error', e.message ?? `HTTP ${status}`, e.field)

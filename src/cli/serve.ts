@@ -100,6 +100,11 @@ Access:
                                         kept for requests with a valid token (others get 503)
   DAYBOOK_HEADERS_TIMEOUT_SEC=N         a request's headers must arrive within N s (default 30)
   DAYBOOK_REQUEST_TIMEOUT_SEC=N         the whole request within N s (default 60); else 408
+  DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC=N     an import's upload (POST /v1/import) has no total limit
+                                        but may pause at most N s between chunks (default 60);
+                                        else 408, and the job keeps what came before
+  DAYBOOK_IMPORT_MAX_MB=N               an import's upload is at most N MB (default 16384);
+                                        else 413
   DAYBOOK_SYNC_RETRY_MAX_SEC=N          a spoke whose hub cannot be reached tries again after
                                         a backoff of at most N s (default 10)
 

@@ -46,6 +46,11 @@ export interface DaemonConfig {
    * may take to arrive (DAYBOOK_HEADERS_TIMEOUT_SEC, DAYBOOK_REQUEST_TIMEOUT_SEC).
    */
   connectionLimits: ConnectionLimits
+  /**
+   * An import's upload: the longest pause between chunks (DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC) and
+   * its largest size (DAYBOOK_IMPORT_MAX_MB); the request timeout does not apply to it.
+   */
+  imports: { idleTimeoutMs: number; maxBytes: number }
   /** Serve ActivityWatch's API on its own loopback port. */
   aw: boolean
   awPort: number
@@ -175,6 +180,10 @@ export function daemonConfig(s: SettingsOf<'serve'>): DaemonConfig {
       // The headers are part of the request: their limit never exceeds the whole one's.
       headersTimeoutMs: Math.min(s.headersTimeoutSec, s.requestTimeoutSec) * 1000,
       requestTimeoutMs: s.requestTimeoutSec * 1000,
+    },
+    imports: {
+      idleTimeoutMs: s.importIdleTimeoutSec * 1000,
+      maxBytes: s.importMaxMb * 1024 * 1024,
     },
     aw: s.aw,
     awPort: s.awPort,

@@ -145,6 +145,12 @@ export const Settings = Type.Object({
   maxConnectionsPerAddress: count('DAYBOOK_MAX_CONNECTIONS_PER_ADDRESS'),
   headersTimeoutSec: wholeFrom('DAYBOOK_HEADERS_TIMEOUT_SEC', 1, 3600, 30),
   requestTimeoutSec: wholeFrom('DAYBOOK_REQUEST_TIMEOUT_SEC', 1, 3600, 60),
+  /**
+   * An import's upload (POST /v1/import) is not held to the request timeout: it may pause at
+   * most this long between chunks, and be at most `importMaxMb` large.
+   */
+  importIdleTimeoutSec: wholeFrom('DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC', 1, 3600, 60),
+  importMaxMb: wholeFrom('DAYBOOK_IMPORT_MAX_MB', 1, 16 * 1024 * 1024, 16 * 1024),
 
   // serve: a hub of devices that sync (see src/services/sync/).
   hub: switchFrom('--hub'),
@@ -263,6 +269,8 @@ export const COMMAND_SETTINGS = {
     'syncRetryMaxSec',
     'headersTimeoutSec',
     'requestTimeoutSec',
+    'importIdleTimeoutSec',
+    'importMaxMb',
     'token',
     'ingestKey',
     'publicActivitySummary',

@@ -69,6 +69,7 @@ export async function buildDaemonApi(config: DaemonConfig, tls?: TlsMaterial): P
     llm: { configFile: path.join(config.configDir, 'llm.json'), environment: config.llm },
     logger: daemonLogger(config.logLevel, config.logFormat),
     slowQueryMs: config.slowQueryMs,
+    imports: config.imports,
   })
   await app.ready()
   log = (message) => app.log.warn(message)

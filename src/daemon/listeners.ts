@@ -95,6 +95,9 @@ export async function listenSocket(
     markUnixSocketRequest(req)
     app.server.emit('upgrade', req, socket, head)
   })
+  // Client errors (a request out of time, bytes that are not HTTP) are answered by the app's
+  // handler, which knows the routes that bound their own bodies (an import's upload).
+  server.on('clientError', (err, socket) => app.server.emit('clientError', err, socket))
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new StartError(`cannot listen on ${socketPath}: ${describeFsError(err)}`)),

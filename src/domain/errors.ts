@@ -23,6 +23,12 @@ export class BadRequestError extends DaybookError {}
 /** The request is well-formed but its content cannot be accepted (end before start…). HTTP 422. */
 export class UnprocessableError extends DaybookError {}
 
+/**
+ * The request did not arrive in time: its body stopped coming (an upload idle longer than its
+ * route allows) or the whole request took longer than the server's limit. HTTP 408.
+ */
+export class RequestTimeoutError extends DaybookError {}
+
 /** The request body or batch is larger than allowed. HTTP 413. */
 export class PayloadTooLargeError extends DaybookError {}
 

@@ -11,7 +11,7 @@ import {
   type NewAfkPeriod,
 } from './events.ts'
 import { BadRequestError } from './errors.ts'
-import type { InputCounts } from './input.ts'
+import type { InputRow } from './input.ts'
 import type { NewLabel } from './labels.ts'
 import type { Heartbeat } from './wakatime/heartbeat.ts'
 
@@ -38,7 +38,8 @@ export type DaybookRecord =
   | { type: 'heartbeat'; heartbeat: Heartbeat }
   | ({ type: 'event' } & NewActivityEvent)
   | ({ type: 'afk' } & NewAfkPeriod)
-  | ({ type: 'input'; bucketMs: number; device: string | null } & InputCounts)
+  /** A stored input row: a bucket of one device and source (`source` absent in older files). */
+  | ({ type: 'input' } & InputRow)
 
 /** The columns of the CSV format, in order; the header is required on import. */
 export const CSV_COLUMNS = [
@@ -148,6 +149,7 @@ export type ItemKind =
   | 'input bucket'
   | 'label'
   | 'setting'
+  | 'device'
 
 /**
  * Why an item with these times cannot be stored (the rules every wire obeys:

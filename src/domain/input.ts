@@ -34,6 +34,36 @@ export function isEmptyCounts(c: InputCounts): boolean {
   return INPUT_KINDS.every((k) => c[k] === 0)
 }
 
+/** A stored row of input: one bucket of one device and one source (what an export writes). */
+export interface InputRow extends InputCounts {
+  bucketMs: number
+  /** The device by name; null: the daemon's own. */
+  device: string | null
+  source: string
+}
+
+/**
+ * A stored row's counts after `given` is merged into it: each counter the larger, since counts
+ * only grow (a row of an export read back, a row another device syncs). Undefined when no counter
+ * grows: the row changes nothing, however often it is given.
+ */
+export function largerCounts(stored: InputCounts, given: InputCounts): InputCounts | undefined {
+  let grew = false
+  const merged = emptyCounts()
+  for (const k of INPUT_KINDS) {
+    merged[k] = Math.max(stored[k], given[k])
+    if (given[k] > stored[k]) grew = true
+  }
+  return grew ? merged : undefined
+}
+
+/** `a` less `b`, counter by counter (a new object). */
+export function subtractCounts(a: InputCounts, b: InputCounts): InputCounts {
+  const out = emptyCounts()
+  for (const k of INPUT_KINDS) out[k] = a[k] - b[k]
+  return out
+}
+
 /** Adds `b` into `a` (mutating `a`) and returns `a`. */
 export function addCounts(a: InputCounts, b: InputCounts): InputCounts {
   for (const k of INPUT_KINDS) a[k] += b[k]

@@ -19,6 +19,7 @@
 import { type Arrival, afkArrival, eventArrival } from './arrivals.ts'
 import { UnprocessableError } from './errors.ts'
 import { EARLIEST_MS, MAX_EVENT_MS, afkId, eventIdBytes } from './events.ts'
+import { largerCounts } from './input.ts'
 import { isWakatimeSource } from './wakatime/user-agent.ts'
 
 /**
@@ -206,15 +207,8 @@ export function applyRemote(
       return mergeLabel(stored, incoming)
     case 'input': {
       const s = stored as SyncInput
-      const merged = { ...s }
-      let grew = false
-      for (const k of INPUT_COUNTERS) {
-        if (incoming[k] > s[k]) {
-          merged[k] = incoming[k]
-          grew = true
-        }
-      }
-      return grew ? merged : undefined
+      const merged = largerCounts(s, incoming)
+      return merged && { ...s, ...merged }
     }
     case 'setting': {
       const s = stored as SyncSetting

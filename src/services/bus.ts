@@ -4,15 +4,13 @@
  * transaction committed, so nothing rolled back is ever announced.
  */
 import type { Change } from '../domain/changes.ts'
-import type { InputCounts } from '../domain/input.ts'
+import type { InputRow } from '../domain/input.ts'
 
-/** Input counts added to one bucket (input is not in the change feed; it is announced here). */
-export interface InputSample extends InputCounts {
-  bucketMs: number
-  source: string
-  /** The device by name; null: the daemon's own. */
-  device: string | null
-}
+/**
+ * Input counts added to one bucket of a device and source (input is not in the change feed; it
+ * is announced here).
+ */
+export type InputSample = InputRow
 
 export type BusMessage =
   | { type: 'changes'; changes: readonly Change[] }

@@ -40,14 +40,14 @@ export class ExportService {
     return q.devices === undefined || q.devices.length === 0 || q.devices.includes(device)
   }
 
-  /** Time windows covering the query, from the earliest stored event (or the range's start). */
+  /**
+   * Time windows covering the query, from its start (1990 when it has none). Not from the
+   * earliest event: AFK periods, labels and input may be older than any event, or have none
+   * beside them (a machine that only counted input), and they are exported too.
+   */
   async *#windows(q: ExportQuery): AsyncGenerator<{ startMs: number; endMs: number }> {
     const { startMs, endMs } = this.#bounds(q)
-    const span = await this.#store().events.span()
-    // Nothing of interest is older than 1990; start at the earliest event when it is later.
-    let from = q.startMs ?? Math.min(span?.startMs ?? endMs, endMs - WINDOW_MS)
-    from = Math.max(from, startMs)
-    for (let s = from; s < endMs; s += WINDOW_MS)
+    for (let s = startMs; s < endMs; s += WINDOW_MS)
       yield { startMs: s, endMs: Math.min(endMs, s + WINDOW_MS) }
   }
 
@@ -145,16 +145,14 @@ export class ExportService {
         startMs: p.startMs,
         endMs: p.endMs,
         durationSec: p.durationSec,
+        source: p.source,
       }
     }
-    for (const d of devices) {
-      for await (const w of this.#windows(q)) {
-        const buckets = await store.input.buckets({ ...w, devices: [d.name] })
-        for (const b of buckets) {
-          if (b.bucketMs >= w.endMs) continue
-          yield { type: 'input', device: d.name, ...b }
-        }
-      }
+    // Each stored row: its device and source as they are, nothing summed.
+    const names = devices.map((d) => d.name)
+    for await (const w of this.#windows(q)) {
+      for (const r of await store.input.rows({ ...w, devices: names }))
+        yield { type: 'input', ...r }
     }
   }
 }

@@ -24,12 +24,14 @@ import type { NewActivityEvent, NewAfkPeriod } from '../domain/events.ts'
 import type { NewLabel } from '../domain/labels.ts'
 import { portableSettings } from '../domain/settings.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
-import type { InputDelta, Store } from '../store/ports.ts'
+import type { InputRow } from '../domain/input.ts'
+import type { Store } from '../store/ports.ts'
 import type { ActivityWatchService } from './activitywatch.ts'
 import type { Bus } from './bus.ts'
 import type { IngestService } from './ingest.ts'
 import type { LabelService } from './labels.ts'
 import type { SettingsService } from './settings.ts'
+import type { DeviceService } from './devices.ts'
 
 /** One item read from an import file, as the service stores it. */
 export type ImportItem =
@@ -37,9 +39,11 @@ export type ImportItem =
   | { kind: 'afk period'; period: NewAfkPeriod }
   | { kind: 'heartbeat'; heartbeat: Heartbeat }
   | { kind: 'activitywatch event'; bucket: AwBucketRecord; event: AwEvent }
-  | { kind: 'input bucket'; delta: InputDelta }
+  | { kind: 'input bucket'; row: InputRow }
   | { kind: 'label'; label: NewLabel }
   | { kind: 'setting'; settings: Record<string, unknown> }
+  /** A device an export names (created when not stored: one without any data too). */
+  | { kind: 'device'; name: string }
   /** An item the file holds that cannot be stored, and why ("before 1990"). */
   | { kind: 'skip'; of: ItemKind; reason: string }
 
@@ -83,6 +87,7 @@ export class ImportService {
   readonly #aw: ActivityWatchService
   readonly #labels: LabelService
   readonly #settings: SettingsService
+  readonly #devices: DeviceService
   readonly #jobs = new Map<string, ImportJob>()
 
   constructor(deps: {
@@ -93,6 +98,7 @@ export class ImportService {
     activitywatch: ActivityWatchService
     labels: LabelService
     settings: SettingsService
+    devices: DeviceService
   }) {
     this.#store = deps.store
     this.#bus = deps.bus
@@ -101,6 +107,7 @@ export class ImportService {
     this.#aw = deps.activitywatch
     this.#labels = deps.labels
     this.#settings = deps.settings
+    this.#devices = deps.devices
   }
 
   /** A new job, running. */
@@ -127,6 +134,11 @@ export class ImportService {
       if (j.state !== 'running') this.#jobs.delete(id)
     }
     return job
+  }
+
+  /** The jobs remembered (running ones, and the last ended ones), newest first. */
+  list(): ImportJob[] {
+    return [...this.#jobs.values()].reverse()
   }
 
   get(id: string): ImportJob {
@@ -181,11 +193,14 @@ export class ImportService {
     return job
   }
 
-  /** Marks a job failed with nothing stored (an atomic import's check found a problem). */
-  fail(job: ImportJob, message: string): ImportJob {
+  /**
+   * Marks a job failed: an atomic import's check found a problem (nothing stored, `kept` false),
+   * or its upload was cut off (the items before the cut are stored and counted: `kept` true).
+   */
+  fail(job: ImportJob, message: string, kept: boolean): ImportJob {
     job.state = 'failed'
     job.error = message
-    job.kept = false
+    job.kept = kept
     job.finishedMs = this.#clock()
     this.#progress(job)
     return job
@@ -204,6 +219,7 @@ export class ImportService {
       aw: this.#aw,
       labels: this.#labels,
       settings: this.#settings,
+      devices: this.#devices,
     }
   }
 }
@@ -259,7 +275,7 @@ class Batch {
       case 'label':
         return skipReason(item.label.startMs, item.label.endMs, now)
       case 'input bucket':
-        return skipReason(item.delta.bucketMs, item.delta.bucketMs, now)
+        return skipReason(item.row.bucketMs, item.row.bucketMs, now)
       default:
         return undefined
     }
@@ -326,8 +342,8 @@ class Batch {
       g.items.push(item)
     }
     for (const g of groups.values()) {
-      // Settings are applied, not counted: they are not history.
-      if (g.items[0]?.kind === 'setting') {
+      // Settings and devices are applied, not counted: they are not history.
+      if (g.items[0]?.kind === 'setting' || g.items[0]?.kind === 'device') {
         if (!this.#dry) await this.#write(g.items)
         continue
       }
@@ -365,7 +381,7 @@ class Batch {
         return { imported: r.inserted, duplicates: r.duplicates }
       }
       case 'input bucket': {
-        const r = await w.ingest.input(of('input bucket').map((i) => i.delta))
+        const r = await w.ingest.mergeInput(of('input bucket').map((i) => i.row))
         return { imported: r.inserted, duplicates: r.duplicates }
       }
       case 'label': {
@@ -396,6 +412,10 @@ class Batch {
           await w.settings.update(Object.fromEntries(changed))
           imported++
         }
+        return { imported, duplicates: items.length - imported }
+      }
+      case 'device': {
+        const imported = await w.devices.ensure(of('device').map((i) => i.name))
         return { imported, duplicates: items.length - imported }
       }
       default:
@@ -433,9 +453,11 @@ function describe(item: ImportItem, own: string): [string, string, number, numbe
       ]
     }
     case 'input bucket':
-      return [item.delta.device ?? own, item.delta.source, item.delta.bucketMs, item.delta.bucketMs]
+      return [item.row.device ?? own, item.row.source, item.row.bucketMs, item.row.bucketMs]
     case 'label':
       return [own, 'label', item.label.startMs, item.label.endMs]
+    case 'device':
+      return [item.name, 'devices', Number.NaN, Number.NaN]
     default:
       return [own, 'settings', Number.NaN, Number.NaN]
   }

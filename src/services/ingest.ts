@@ -10,6 +10,7 @@ import {
   checkAfkTimes,
   checkEventTimes,
 } from '../domain/events.ts'
+import type { InputRow } from '../domain/input.ts'
 import type { Heartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { AfkSelector, EventSelector, InputDelta, Store } from '../store/ports.ts'
 import type { Change } from '../domain/changes.ts'
@@ -96,6 +97,21 @@ export class IngestService {
         }
       }),
     })
+    this.#announce(changes)
+    return { inserted, duplicates }
+  }
+
+  /**
+   * Stores whole input rows, an export's read back (see `InputStore.merge`): each counter the
+   * larger of the stored and the given, so rows given again add nothing. What each row added is
+   * published as input, as live counts are.
+   */
+  async mergeInput(rows: readonly InputRow[]): Promise<{ inserted: number; duplicates: number }> {
+    const { changes, added, inserted, duplicates } = await this.#store().input.merge(
+      rows,
+      this.#clock(),
+    )
+    this.#bus.publish({ type: 'input', samples: added })
     this.#announce(changes)
     return { inserted, duplicates }
   }

@@ -16,7 +16,7 @@ import type {
   NewActivityEvent,
   NewAfkPeriod,
 } from '../domain/events.ts'
-import type { InputBucket, InputCounts } from '../domain/input.ts'
+import type { InputBucket, InputCounts, InputRow } from '../domain/input.ts'
 import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../domain/summary.ts'
 import type { Change } from '../domain/changes.ts'
@@ -238,6 +238,12 @@ export interface DeviceStore {
   list(): Promise<DeviceRow[]>
   /** Renames a device; `ConflictError` when another has the name, `NotFoundError` when unknown. */
   rename(id: string, name: string): Promise<{ device: DeviceRow; changes: Change[] }>
+  /**
+   * Creates, in one transaction, the devices of these names that are not stored yet (other
+   * devices, never this daemon's own), as a write naming them would: an export's devices read
+   * back, those without any data too. Resolves to how many were created and their changes.
+   */
+  ensure(names: readonly string[], nowMs: number): Promise<{ created: number; changes: Change[] }>
 }
 
 /** An app or category as listed. */
@@ -306,6 +312,27 @@ export interface InputStore {
     endMs?: number | undefined
     devices?: readonly string[] | undefined
   }): Promise<InputBucket[]>
+  /**
+   * The stored rows (per bucket, device and source, nothing summed) of buckets starting in the
+   * range, of all devices or those named in `devices`, by bucket, device name and source: what
+   * an export writes.
+   */
+  rows(range: {
+    startMs: number
+    endMs: number
+    devices?: readonly string[] | undefined
+  }): Promise<InputRow[]>
+  /**
+   * Stores whole rows (an export's, read back) in one transaction: each counter of a row becomes
+   * the larger of the stored and the given (`largerCounts`), so a row given again, or a row the
+   * daemon already holds, changes nothing. Counts are presence, as with `add`; the rows are not
+   * a collector's sign of life. Resolves to the rows that grew (`inserted`; the others are
+   * `duplicates`) and, per row that grew, by how much (`added`).
+   */
+  merge(
+    rows: readonly InputRow[],
+    receivedMs: number,
+  ): Promise<IngestResult & { added: InputRow[] }>
   /** Deletes rows of buckets starting before `cutoffMs`; resolves to the rows deleted. */
   deleteBefore(cutoffMs: number): Promise<number>
   /** Forgets batch ids received before `cutoffMs`; resolves to the ids removed. */

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
-import { eventInput, startApp, type TestApp } from '../helpers.ts'
+import { once } from 'node:events'
+import net from 'node:net'
+import { type TestContext, describe, test } from 'node:test'
+import { PassThrough } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { request, startDaemon } from '../daemon.ts'
+import { OWN_DEVICE, eventInput, startApp, type TestApp } from '../helpers.ts'
 
 const NOW = Date.parse('2025-06-01T00:00:00Z')
 
@@ -241,6 +246,7 @@ describe('import: bad input', () => {
     const { statusCode, job } = await importFile(app, broken, '&atomic=true')
     assert.equal(statusCode, 422)
     assert.equal(job.kept, false)
+    assert.equal(job.summary.imported, 0)
     assert.match(job.error, /^golden: line 6: end must be an RFC 3339 time or epoch seconds/)
     assert.deepEqual(await totals(app, 'project'), {})
     // Without --atomic the rows before the error are kept, and the job says so.
@@ -308,6 +314,50 @@ describe('import: bad input', () => {
     assert.equal(dry.job.dryRun, true)
     assert.equal(dry.job.summary.imported, 3)
     assert.deepEqual(await totals(app, 'project'), {})
+  })
+
+  test('an upload larger than the cap: 413; refused unread when declared, else the rows before the cap kept', async (t) => {
+    const app = await startApp(t, { now: NOW, imports: { maxBytes: CSV.length - 1 } })
+    const declared = await importFile(app, CSV, '&format=csv')
+    assert.equal(declared.statusCode, 413)
+    assert.equal(declared.job, undefined)
+    const refused = await app.call({
+      method: 'POST',
+      url: '/v1/import?name=golden&format=csv',
+      headers: { 'content-type': 'text/csv' },
+      payload: CSV,
+    })
+    assert.equal(refused.json().code, 'import_too_large')
+    assert.match(refused.json().message, /^golden: the upload is larger \(\d+ bytes or more\)/)
+    assert.deepEqual(await totals(app, 'project'), {})
+    // Sent without a length: the header, two rows and part of the third are read, then the
+    // rest crosses the cap.
+    const first = CSV.slice(0, CSV.indexOf('1741078800') + 5)
+    const body = new PassThrough()
+    body.write(first)
+    const pending = app.call({
+      method: 'POST',
+      url: '/v1/import?name=golden&format=csv',
+      headers: { 'content-type': 'text/csv' },
+      payload: body,
+    })
+    for (;;) {
+      const jobs = (await app.call({ method: 'GET', url: '/v1/import' })).json<{ jobs: Job[] }>()
+      if (jobs.jobs[0]?.summary.read === 2) break
+      await sleep(10)
+    }
+    body.end(CSV.slice(first.length))
+    const streamed = await pending
+    assert.equal(streamed.statusCode, 413, streamed.body)
+    const job = streamed.json<{ code: string; job: Job }>().job
+    assert.equal(job.state, 'failed')
+    assert.equal(job.kept, true)
+    assert.equal(job.summary.imported, 2, JSON.stringify(job))
+    assert.match(
+      job.error,
+      /^golden: the upload is larger \(\d+ bytes or more\) than the 408 bytes/,
+    )
+    assert.deepEqual(await totals(app, 'project'), { '2025-03-03 alpha': 2700 })
   })
 
   test('GET /v1/import/{id} shows a finished job; an unknown id is a 404', async (t) => {
@@ -387,6 +437,69 @@ describe('export', () => {
       payload: { heartbeatTimeoutSec: 600 },
     })
     assert.equal(res.statusCode, 200, res.body)
+    // Input of two devices, one of them from two collectors into the same bucket; an open AFK
+    // period on the desktop that its input ends (presence).
+    res = await app.call({
+      method: 'POST',
+      url: '/v1/afk',
+      payload: [{ afk_start: '2025-05-20T09:00:00Z', device: 'desktop', source: 'aw-watcher-afk' }],
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    const counts = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
+    for (const [source, device, id, at, more] of [
+      ['kb', undefined, 'i1', '2025-05-20T10:00:00Z', { kp: 10, lc: 1 }],
+      ['kb', 'desktop', 'i2', '2025-05-20T10:00:00Z', { kp: 20 }],
+      ['mouse', 'desktop', 'i3', '2025-05-20T10:02:00Z', { mm: 30, scroll: 4 }],
+      ['kb', 'desktop', 'i4', '2025-05-21T16:40:00Z', { kp: 7 }],
+    ] as const) {
+      res = await app.call({
+        method: 'POST',
+        url: '/v1/input',
+        payload: {
+          source,
+          ...(device === undefined ? {} : { device }),
+          buckets: [{ id, timestamp_ms: Date.parse(at), ...counts, ...more }],
+        },
+      })
+      assert.equal(res.statusCode, 200, res.body)
+    }
+  }
+
+  /** What the two daemons must answer alike: input per device, and active time with presence. */
+  async function inputAnswers(app: TestApp): Promise<unknown> {
+    const answers: Record<string, unknown> = {}
+    for (const devices of ['', '&devices=desktop', `&devices=${OWN_DEVICE}`]) {
+      const res = await app.call({
+        method: 'GET',
+        url: `/v1/input/heatmap?start=2025-05-01T00:00:00Z&end=2025-06-01T00:00:00Z&tz=UTC${devices}`,
+      })
+      assert.equal(res.statusCode, 200, res.body)
+      answers[`heatmap${devices}`] = res.json()
+    }
+    const total = await app.call({
+      method: 'GET',
+      url:
+        '/v1/summary/buckets?preset[custom][start]=2025-05-20T00:00:00Z' +
+        '&preset[custom][end]=2025-05-22T00:00:00Z&preset[custom][bucket]=day&tz=UTC' +
+        '&groupBy=device&includeAfk=true',
+    })
+    assert.equal(total.statusCode, 200, total.body)
+    answers.total = total.json()
+    return answers
+  }
+
+  /**
+   * The change feed as a set: each row's kind, operation and data, without feed positions or
+   * ids (a daemon's own device has an id of its own, and the content ids of its events and AFK
+   * periods derive from it; a label's id is made when it is created).
+   */
+  async function changeSet(app: TestApp): Promise<string[]> {
+    const res = await app.call({ method: 'GET', url: '/v1/changes?limit=10000' })
+    assert.equal(res.statusCode, 200, res.body)
+    return res
+      .json<{ changes: { kind: string; op: string; data: Record<string, unknown> }[] }>()
+      .changes.map((c) => JSON.stringify([c.kind, c.op, { ...c.data, id: undefined }]))
+      .sort()
   }
 
   test('daybook: export → import into a fresh daemon gives the same answers', async (t) => {
@@ -402,7 +515,22 @@ describe('export', () => {
     assert.equal(lines[0].type, 'header')
     assert.deepEqual(
       [...new Set(lines.map((l) => l.type))],
-      ['header', 'settings', 'device', 'label', 'heartbeat', 'event', 'afk'],
+      ['header', 'settings', 'device', 'label', 'heartbeat', 'event', 'afk', 'input'],
+    )
+    // Input as stored: a row per bucket, device and source, nothing summed.
+    assert.deepEqual(
+      lines
+        .filter((l) => l.type === 'input')
+        .map((l) => [new Date(l.bucketMs).toISOString(), l.device, l.source, l.kp, l.mm]),
+      [
+        ['2025-05-20T10:00:00.000Z', 'desktop', 'kb', 20, 0],
+        ['2025-05-20T10:00:00.000Z', 'desktop', 'mouse', 0, 30],
+        ['2025-05-20T10:00:00.000Z', OWN_DEVICE, 'kb', 10, 0],
+        ['2025-05-21T16:40:00.000Z', 'desktop', 'kb', 7, 0],
+      ].sort((a, b) => {
+        const [x, y] = [a, b].map((r) => r.slice(0, 3).join(' '))
+        return (x as string) < (y as string) ? -1 : 1
+      }),
     )
 
     const target = await startApp(t, { now: NOW })
@@ -412,6 +540,8 @@ describe('export', () => {
     for (const by of ['project', 'device', 'app'] as const) {
       assert.deepEqual(await totals(target, by), await totals(source, by), by)
     }
+    assert.deepEqual(await inputAnswers(target), await inputAnswers(source))
+    assert.deepEqual(await changeSet(target), await changeSet(source))
     const settings = (await target.call({ method: 'GET', url: '/v1/settings' })).json()
     assert.equal(settings.heartbeatTimeoutSec, 600)
     const labels = (await target.call({ method: 'GET', url: '/v1/labels' })).json()
@@ -429,6 +559,17 @@ describe('export', () => {
         .filter((l) => !l.includes('"type":"device"'))
         .sort()
     assert.deepEqual(strip(copy.body), strip(exported.body))
+    // A device without any data is kept too.
+    const bare = await importFile(
+      target,
+      `${exported.body.split('\n')[0]}\n{"type":"device","name":"tablet","own":false}\n`,
+    )
+    assert.equal(bare.statusCode, 200, JSON.stringify(bare.job))
+    const devices = (await target.call({ method: 'GET', url: '/v1/devices' })).json()
+    assert.ok(
+      JSON.stringify(devices).includes('"name":"tablet"'),
+      `tablet is listed: ${JSON.stringify(devices)}`,
+    )
     // And importing the export again adds nothing.
     const again = await importFile(target, exported.body)
     assert.equal(again.job.summary.imported, 0)
@@ -497,5 +638,228 @@ describe('export', () => {
     assert.equal(denied.statusCode, 403)
     const bad = await app.call({ method: 'GET', url: '/v1/export?format=xml' })
     assert.equal(bad.statusCode, 400)
+  })
+})
+
+describe('import upload: its own bounds, not the request timeout (a real daemon, real sockets)', () => {
+  /** A CSV of `n` one-minute events of `project`, a minute apart from `hour` on 2025-03-03. */
+  const csvOf = (project: string, n: number, hour: number) =>
+    'start,end,app,title,url,project,branch,language,category,source,device\n' +
+    Array.from({ length: n }, (_, i) => {
+      const start = Date.parse('2025-03-03T00:00:00Z') + hour * 3_600_000 + i * 120_000
+      const iso = (ms: number) => new Date(ms).toISOString()
+      return `${iso(start)},${iso(start + 60_000)},Code,f${i}.ts,,${project},,,Coding,,laptop\n`
+    }).join('')
+
+  /** `text` cut into `n` pieces of about equal length (cutting rows in the middle too). */
+  const pieces = (text: string, n: number) => {
+    const size = Math.ceil(text.length / n)
+    return Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
+      text.slice(i * size, (i + 1) * size),
+    )
+  }
+
+  interface Answer {
+    status: number
+    json: { code?: string; message?: string; job?: Job } & Partial<Job>
+    /** Pieces written before the answer came (or the connection closed). */
+    sent: number
+    /** Resolves when the daemon (or the test) closed the connection. */
+    closed: Promise<void>
+  }
+
+  /**
+   * POSTs a chunked body over a raw socket, one piece every `gapMs` (the gap only grows on a busy
+   * machine). `finish: false` leaves the body unfinished: a client that stalls. `untilClosed`:
+   * keeps sending after the answer, until the daemon closes the connection.
+   */
+  async function upload(
+    t: TestContext,
+    target: net.NetConnectOpts,
+    path: string,
+    token: string | undefined,
+    body: string[],
+    options: { gapMs: number; finish: boolean; untilClosed?: boolean },
+  ): Promise<Answer> {
+    const socket = net.connect(target)
+    socket.on('error', () => undefined)
+    t.after(() => socket.destroy())
+    await once(socket, 'connect')
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    let received = Buffer.alloc(0)
+    let answered = false
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      socket.on('data', (b: Buffer) => {
+        received = Buffer.concat([received, b])
+        const end = received.indexOf('\r\n\r\n')
+        if (end < 0) return
+        const head = received.subarray(0, end).toString('latin1')
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? Number.NaN)
+        const rest = received.subarray(end + 4)
+        if (rest.length < length) return
+        answered = true
+        resolve({ status: Number(head.slice(9, 12)), text: rest.toString('utf8') })
+      })
+      void closed.then(() =>
+        reject(new Error(`closed before a whole answer: ${received.toString('latin1')}`)),
+      )
+    })
+    answer.catch(() => undefined)
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: localhost\r\n` +
+        (token === undefined ? '' : `Authorization: Bearer ${token}\r\n`) +
+        'Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n',
+    )
+    let sent = 0
+    let open = true
+    void closed.then(() => (open = false))
+    for (const piece of body) {
+      if (!open || (answered && options.untilClosed !== true)) break
+      socket.write(`${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`)
+      sent++
+      await sleep(options.gapMs)
+    }
+    if (options.finish && open) socket.write('0\r\n\r\n')
+    const { status, text } = await answer
+    if (options.untilClosed === true) await closed
+    return { status, json: JSON.parse(text) as Answer['json'], sent, closed }
+  }
+
+  /** Seconds per project on 2025-03-03, from a real daemon. */
+  async function projectSeconds(port: number, token: string): Promise<Record<string, number>> {
+    const res = await request(
+      { port },
+      {
+        path:
+          '/v1/summary/buckets?preset[custom][start]=2025-03-03T00:00:00Z' +
+          '&preset[custom][end]=2025-03-04T00:00:00Z&preset[custom][bucket]=day&tz=UTC&groupBy=project',
+        headers: { authorization: `Bearer ${token}` },
+      },
+    )
+    assert.equal(res.status, 200, res.body)
+    const rows = JSON.parse(res.body) as { groupedValues: Record<string, number> }[]
+    return Object.assign({}, ...rows.map((r) => r.groupedValues)) as Record<string, number>
+  }
+
+  test('an upload trickled past the request timeout completes; a stalled one is cut at the idle bound and keeps exactly what its job reports', async (t) => {
+    const d = await startDaemon(t, ['--socket'], {
+      env: { DAYBOOK_REQUEST_TIMEOUT_SEC: '1', DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC: '5' },
+    })
+    const port = d.discovery.port ?? 0
+    const tcp = { port, host: '127.0.0.1' }
+    const unix = { path: d.discovery.socket ?? '' }
+
+    // 40 rows in 30 pieces, 150 ms apart: at least 4.5 s, over four times the request timeout,
+    // over TCP and the Unix socket at once.
+    const [overTcp, overUnix] = await Promise.all([
+      upload(t, tcp, '/v1/import?name=slow.csv', d.token, pieces(csvOf('alpha', 40, 6), 30), {
+        gapMs: 150,
+        finish: true,
+      }),
+      upload(t, unix, '/v1/import?name=slow.csv', d.token, pieces(csvOf('beta', 40, 9), 30), {
+        gapMs: 150,
+        finish: true,
+      }),
+    ])
+    for (const res of [overTcp, overUnix]) {
+      assert.equal(res.status, 200, JSON.stringify(res.json))
+      assert.equal(res.json.state, 'done')
+      assert.equal(res.json.summary?.imported, 40)
+    }
+    assert.deepEqual(await projectSeconds(port, d.token), { alpha: 2400, beta: 2400 })
+
+    // Sixty whole rows (past the 4 KB the format is told from) and part of the next, then
+    // nothing: cut at the idle bound (5 s), not at the request timeout; the rows before the cut
+    // are kept and counted, and the connection closed. With --atomic (the format named) nothing
+    // is kept.
+    const csv = csvOf('gamma', 80, 12)
+    const cut = csv.indexOf('\n', csv.indexOf('f60.ts')) - 20
+    assert.ok(csv.indexOf('f60.ts') > 4096)
+    const half = [csv.slice(0, 2000), csv.slice(2000, cut)]
+    const [stalled, atomic] = await Promise.all([
+      upload(t, tcp, '/v1/import?name=stalled.csv', d.token, half, { gapMs: 0, finish: false }),
+      upload(t, tcp, '/v1/import?name=stalled.csv&atomic=true&format=csv', d.token, half, {
+        gapMs: 0,
+        finish: false,
+      }),
+    ])
+    assert.equal(stalled.status, 408, JSON.stringify(stalled.json))
+    assert.equal(stalled.json.code, 'import_stalled')
+    assert.match(
+      stalled.json.message ?? '',
+      /^stalled\.csv: the upload stalled after byte \d+: nothing arrived for 5 s \(DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC\)$/,
+    )
+    assert.equal(stalled.json.job?.state, 'failed')
+    assert.equal(stalled.json.job?.kept, true)
+    assert.equal(stalled.json.job?.summary.imported, 60)
+    assert.equal(atomic.status, 408, JSON.stringify(atomic.json))
+    assert.equal(atomic.json.job?.kept, false)
+    assert.equal(atomic.json.job?.summary.imported, 0)
+    assert.equal(atomic.json.job?.summary.read, 60)
+    await Promise.all([stalled.closed, atomic.closed])
+    assert.deepEqual(await projectSeconds(port, d.token), { alpha: 2400, beta: 2400, gamma: 3600 })
+
+    // A client that went away finds its job in the list.
+    const list = await request(
+      { port },
+      { path: '/v1/import', headers: { authorization: `Bearer ${d.token}` } },
+    )
+    assert.equal(list.status, 200, list.body)
+    const jobs = (JSON.parse(list.body) as { jobs: Job[] }).jobs
+    assert.deepEqual(
+      jobs.find((j) => j.id === stalled.json.job?.id),
+      stalled.json.job,
+    )
+
+    // Without a token the upload is refused at once and the request timeout still holds: the
+    // daemon closes the connection while the client is still sending.
+    const refused = await upload(t, tcp, '/v1/import?name=x.csv', undefined, pieces(csv, 100), {
+      gapMs: 150,
+      finish: true,
+      untilClosed: true,
+    })
+    assert.equal(refused.status, 401)
+    assert.ok(refused.sent < 100, `closed by the daemon after ${refused.sent} pieces`)
+  })
+
+  test('a clean stop does not wait for an upload: cut off with 503 and the job, what was read kept', async (t) => {
+    const d = await startDaemon(t)
+    const port = d.discovery.port ?? 0
+    const csv = csvOf('delta', 80, 15)
+    const cut = csv.indexOf('\n', csv.indexOf('f60.ts')) - 20
+    const answer = upload(
+      t,
+      { port, host: '127.0.0.1' },
+      '/v1/import?name=d.csv',
+      d.token,
+      [csv.slice(0, cut)],
+      {
+        gapMs: 0,
+        finish: false,
+      },
+    )
+    // Once the daemon has read the sixty whole rows, it is told to stop.
+    for (;;) {
+      const res = await request(
+        { port },
+        { path: '/v1/import', headers: { authorization: `Bearer ${d.token}` } },
+      )
+      if ((JSON.parse(res.body) as { jobs: Job[] }).jobs[0]?.summary.read === 60) break
+      await sleep(50)
+    }
+    d.child.kill('SIGTERM')
+    const stopped = await answer
+    assert.equal(stopped.status, 503, JSON.stringify(stopped.json))
+    assert.equal(stopped.json.code, 'shutting_down')
+    assert.match(
+      stopped.json.message ?? '',
+      /^d\.csv: the daemon is stopping: the upload was cut off after byte \d+; import the file again/,
+    )
+    assert.equal(stopped.json.job?.kept, true)
+    assert.equal(stopped.json.job?.summary.imported, 60)
+    assert.equal(await d.exited, 0)
+    // What the job reported is what was stored.
+    const again = await startDaemon(t, [], { dataDir: d.dataDir, configDir: d.configDir })
+    assert.deepEqual(await projectSeconds(again.discovery.port ?? 0, again.token), { delta: 3600 })
   })
 })

@@ -338,6 +338,30 @@ export function conformance(name: string, open: StoreFactory): void {
   })
 
   describe(`${name}: devices, input, settings, tokens, catalog`, () => {
+    test('devices named by an import are created, without any data; known names are not', async (t) => {
+      const store = await open(t)
+      await store.events.insert([event({ device: 'laptop-2' })], T0)
+      const own = (await store.devices.list())[0]?.name ?? ''
+      const r = await store.devices.ensure(['tablet', 'laptop-2', own, 'tablet'], T0)
+      assert.equal(r.created, 1)
+      assert.deepEqual(
+        r.changes.map((c) => (c.kind === 'device' && c.op === 'upsert' ? c.device.name : c.kind)),
+        ['tablet'],
+      )
+      const devices = await store.devices.list()
+      assert.deepEqual(
+        devices.map((d) => [d.name, d.own]),
+        [
+          [own, true],
+          ...[
+            ['laptop-2', false],
+            ['tablet', false],
+          ],
+        ],
+      )
+      assert.deepEqual(await store.devices.ensure(['tablet'], T0), { created: 0, changes: [] })
+    })
+
     test('devices are listed own first and renamed; a taken name is refused', async (t) => {
       const store = await open(t)
       await store.events.insert([event({ device: 'laptop-2' })], T0)
@@ -409,6 +433,65 @@ export function conformance(name: string, open: StoreFactory): void {
       assert.deepEqual(await store.input.buckets({ startMs: 0, devices: [] }), [])
       assert.equal(await store.input.deleteBefore(T0 + 1), 2)
       assert.equal(await store.input.pruneBatches(T0 + 1), 3)
+    })
+
+    test('input rows: read per device and source; merged rows keep each counter the larger', async (t) => {
+      const store = await open(t)
+      await store.input.add(
+        [
+          { ...zero, kp: 2, mm: 9, bucketMs: T0, source: 'a' },
+          { ...zero, kp: 3, bucketMs: T0, source: 'b', device: 'desk' },
+          { ...zero, kp: 4, bucketMs: T0, source: 'a', device: 'desk' },
+        ],
+        T0,
+      )
+      const own = (await store.devices.list()).find((d) => d.own)?.name ?? ''
+      const range = { startMs: T0, endMs: T0 + 300_000 }
+      // Nothing summed: a row per bucket, device and source, by device name then source.
+      assert.deepEqual(
+        (await store.input.rows(range)).map((r) => [r.bucketMs, r.device, r.source, r.kp, r.mm]),
+        [
+          [T0, 'desk', 'a', 4, 0],
+          [T0, 'desk', 'b', 3, 0],
+          [T0, own, 'a', 2, 9],
+          // By name in byte order (stable: the two of desk stay in source order).
+        ].sort((x, y) => (String(x[1]) < String(y[1]) ? -1 : String(x[1]) > String(y[1]) ? 1 : 0)),
+      )
+      assert.deepEqual(
+        (await store.input.rows({ ...range, devices: ['desk'] })).map((r) => r.source),
+        ['a', 'b'],
+      )
+      assert.deepEqual(await store.input.rows({ startMs: T0 + 300_000, endMs: T0 + 600_000 }), [])
+
+      // Merged: a counter grows to the given value, never shrinks; a row given again, or one
+      // already held, changes nothing; a new device is made by its first row.
+      const rows = [
+        { ...zero, kp: 7, mm: 1, bucketMs: T0, device: 'desk', source: 'a' },
+        { ...zero, kp: 3, bucketMs: T0, device: 'desk', source: 'b' },
+        { ...zero, lc: 5, bucketMs: T0 + 300_000, device: 'phone', source: 'c' },
+      ]
+      const merged = await store.input.merge(rows, T0)
+      assert.deepEqual([merged.inserted, merged.duplicates], [2, 1])
+      assert.deepEqual(
+        merged.added.map((r) => [r.device, r.source, r.kp, r.mm, r.lc]),
+        [
+          ['desk', 'a', 3, 1, 0],
+          ['phone', 'c', 0, 0, 5],
+        ],
+      )
+      const again = await store.input.merge(rows, T0)
+      assert.deepEqual([again.inserted, again.duplicates, again.added], [0, 3, []])
+      assert.deepEqual(
+        (
+          await store.input.rows({ startMs: T0, endMs: T0 + 600_000, devices: ['desk', 'phone'] })
+        ).map((r) => [r.bucketMs, r.device, r.source, r.kp, r.mm, r.lc]),
+        [
+          [T0, 'desk', 'a', 7, 1, 0],
+          [T0, 'desk', 'b', 3, 0, 0],
+          [T0 + 300_000, 'phone', 'c', 0, 0, 5],
+        ],
+      )
+      assert.ok((await store.devices.list()).some((d) => d.name === 'phone' && !d.own))
     })
 
     test('settings are saved and read; each key is a change in the feed', async (t) => {

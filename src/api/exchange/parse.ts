@@ -26,7 +26,7 @@ import {
   detectFormat,
   skipReason,
 } from '../../domain/exchange.ts'
-import { INPUT_KINDS } from '../../domain/input.ts'
+import { BUCKET_MS, INPUT_KINDS, type InputCounts } from '../../domain/input.ts'
 import type { ImportItem } from '../../services/import.ts'
 import { parseHeartbeat } from '../compat/wakatime/ingest.ts'
 
@@ -37,24 +37,6 @@ export interface ParseContext {
   /** Device for items that name none (`--device`); null: the daemon's own. */
   device: string | null
   nowMs: number
-}
-
-/** A byte stream that counts what it has passed on. */
-export class CountingStream {
-  bytes = 0
-  readonly #source: AsyncIterable<Buffer | string>
-
-  constructor(source: AsyncIterable<Buffer | string>) {
-    this.#source = source
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for await (const chunk of this.#source) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      this.bytes += b.length
-      yield b
-    }
-  }
 }
 
 /** The first bytes of a stream (at least `min` unless it is shorter), and the whole stream again. */
@@ -197,8 +179,6 @@ async function* parseDaybook(
       }
       continue
     }
-    // Devices come with their items: a device is created by the first item naming it.
-    if (r.type === 'device') continue
     yield daybookItem(r, ctx, where)
   }
   if (n === 0) throw fail(ctx, 'line 1', 'the file is empty; expected the Daybook header')
@@ -211,6 +191,10 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
       if (!isJsonObject(r.settings))
         throw fail(ctx, where, 'settings record: settings is not an object')
       return { kind: 'setting', settings: r.settings }
+    case 'device':
+      // Before the items naming it: a device without any data is kept too.
+      fields(r, { name: (v) => typeof v === 'string' && v !== '' }, ctx, where)
+      return { kind: 'device', name: r.name as string }
     case 'label':
       fields(r, { text: str, context: strOrNull, startMs: num, endMs: num }, ctx, where)
       return {
@@ -262,7 +246,17 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
         },
       }
     case 'afk':
-      fields(r, { startMs: num, endMs: numOrNull, durationSec: numOrNull }, ctx, where)
+      fields(
+        r,
+        {
+          startMs: num,
+          endMs: numOrNull,
+          durationSec: numOrNull,
+          source: (v) => v === undefined || strOrNull(v),
+        },
+        ctx,
+        where,
+      )
       return {
         kind: 'afk period',
         period: {
@@ -270,6 +264,7 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
           endMs: r.endMs as number | null,
           durationSec: r.durationSec as number | null,
           device: device(r.device),
+          source: r.source as string | null | undefined,
         },
       }
     case 'heartbeat': {
@@ -314,25 +309,25 @@ function daybookItem(r: Record<string, unknown>, ctx: ParseContext, where: strin
       }
     }
     case 'input': {
+      const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0
       fields(
         r,
-        { bucketMs: num, ...Object.fromEntries(INPUT_KINDS.map((k) => [k, num])) },
+        {
+          bucketMs: (v) => Number.isSafeInteger(v) && (v as number) % BUCKET_MS === 0,
+          source: (v) => v === undefined || (typeof v === 'string' && v !== ''),
+          ...Object.fromEntries(INPUT_KINDS.map((k) => [k, count])),
+        },
         ctx,
         where,
       )
-      const d = device(r.device)
       return {
         kind: 'input bucket',
-        delta: {
+        row: {
           bucketMs: r.bucketMs as number,
-          source: 'daybook-import',
-          device: d,
-          // Each bucket of each device at most once, however often the file is imported.
-          batchId: `daybook-import/${JSON.stringify([d, r.bucketMs])}`,
-          ...(Object.fromEntries(INPUT_KINDS.map((k) => [k, r[k] as number])) as Record<
-            (typeof INPUT_KINDS)[number],
-            number
-          >),
+          device: device(r.device),
+          // A file of the first exports summed a device's sources into one row without a name.
+          source: (r.source as string | undefined) ?? 'daybook-import',
+          ...(Object.fromEntries(INPUT_KINDS.map((k) => [k, r[k] as number])) as InputCounts),
         },
       }
     }

@@ -14,12 +14,26 @@ import { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { parseTimestamp } from '../../domain/calendar.ts'
 import { checkRangeOrder } from '../../domain/time.ts'
+import { NotReadyError } from '../../domain/errors.ts'
 import { EXPORT_FORMATS, IMPORT_FORMATS, emptySummary } from '../../domain/exchange.ts'
 import type { ImportJob } from '../../services/import.ts'
+import { toErrorResponse } from '../errors.ts'
 import { EXPORT_CONTENT_TYPES, EXPORT_FILE_NAMES, exportChunks } from '../exchange/export.ts'
-import { CountingStream, parseImport, sniff } from '../exchange/parse.ts'
+import { parseImport, sniff } from '../exchange/parse.ts'
+import { Upload, checkDeclaredSize } from '../exchange/upload.ts'
 import { LiteralUnion, Nullable, Timestamp } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
+
+/** The bounds of an import's upload (see `src/api/exchange/upload.ts`). */
+export interface ImportLimits {
+  /** The longest pause between chunks of an upload, ms (default 60 s). */
+  idleTimeoutMs?: number | undefined
+  /** The largest upload, bytes (default 16 GiB). */
+  maxBytes?: number | undefined
+}
+
+/** Defaults of `DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC` and `DAYBOOK_IMPORT_MAX_MB`. */
+export const IMPORT_LIMITS = { idleTimeoutMs: 60_000, maxBytes: 16 * 1024 ** 3 } as const
 
 const Counts = Type.Object({ imported: Type.Integer(), duplicates: Type.Integer() })
 
@@ -29,7 +43,11 @@ export const ImportJobWire = Type.Object(
     id: Type.String(),
     format: LiteralUnion(IMPORT_FORMATS),
     name: Type.String(),
-    state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+    state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')], {
+      description:
+        '`failed`: the input was broken, or its upload was cut off (stalled, too large, the ' +
+        'client gone); `kept` says whether the items before that point were stored.',
+    }),
     dryRun: Type.Boolean(),
     atomic: Type.Boolean(),
     startedMs: Type.Integer(),
@@ -79,7 +97,36 @@ const ImportQuery = Type.Object({
   }),
 })
 
-export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/** A refused or failed import: why, and the job when one was started. */
+const ImportFailure = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  field: Type.Optional(Type.String()),
+  job: Type.Optional(ImportJobWire),
+})
+
+export const exchangeRoutes: FastifyPluginAsyncTypebox<ImportLimits> = async (app, options) => {
+  const limits = {
+    idleMs: options.idleTimeoutMs ?? IMPORT_LIMITS.idleTimeoutMs,
+    maxBytes: options.maxBytes ?? IMPORT_LIMITS.maxBytes,
+  }
+  // Uploads in progress. A clean stop waits for requests in flight, and an upload, which has no
+  // total time limit, could hold it for hours: it is cut off instead (what was read is stored
+  // and counted, the job says so, and importing the file again continues where it stopped).
+  const uploads = new Set<Upload>()
+  app.addHook('preClose', (done) => {
+    for (const upload of uploads) {
+      upload.stop(
+        new NotReadyError(
+          'shutting_down',
+          `${upload.name}: the daemon is stopping: the upload was cut off after byte ` +
+            `${upload.bytes}; ` +
+            'import the file again to continue (what was stored counts as duplicates)',
+        ),
+      )
+    }
+    done()
+  })
   app.get(
     '/export',
     {
@@ -141,7 +188,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scope.post(
       '/import',
       {
-        config: { access: 'admin' },
+        config: { access: 'admin', ownBodyBound: true },
         schema: {
           summary: 'Import a file (its bytes as the body, streamed); answers the finished job',
           description:
@@ -149,27 +196,48 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
             '`wakapi` (heartbeats, `{"data":[…]}` or `[…]`). Items go through the same paths as ' +
             'live data (content ids: importing again adds nothing). Progress: ' +
             '`GET /v1/import/{id}` and `ImportProgress` on the live stream. A broken input ' +
-            'answers 422 with the job (its `error` names the file and line or byte).',
+            'answers 422 with the job (its `error` names the file and line or byte).\n\n' +
+            "The upload has no total time limit (the daemon's request timeout does not apply): " +
+            'it may pause at most `DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC` between chunks (else 408 ' +
+            '`import_stalled`) and be at most `DAYBOOK_IMPORT_MAX_MB` (else 413 ' +
+            '`import_too_large`). Either answer carries the job: the items read before the cut ' +
+            'are stored and counted (`kept` true), or none with `atomic`; so are they when the ' +
+            'daemon stops meanwhile (503 `shutting_down`). A client that went away finds the job ' +
+            'in `GET /v1/import`.',
           tags: ['import-export'],
           querystring: ImportQuery,
           response: {
             200: ImportJobWire,
-            422: Type.Object({
-              code: Type.String(),
-              message: Type.String(),
-              job: ImportJobWire,
-            }),
-            ...errorResponses(400, 401, 403),
+            400: ImportFailure,
+            408: ImportFailure,
+            413: ImportFailure,
+            422: ImportFailure,
+            503: ImportFailure,
+            ...errorResponses(401, 403),
           },
         },
       },
       async (request, reply) => {
         const q = request.query
         const body = request.body as Readable | undefined
-        const source = new CountingStream(body ?? Readable.from([]))
-        const sniffed = q.format
-          ? { format: q.format, stream: source as AsyncIterable<Buffer> }
-          : await sniff(source, q.name)
+        checkDeclaredSize(q.name, request.headers['content-length'], limits)
+        const upload = new Upload(body ?? Readable.from([]), q.name, limits)
+        uploads.add(upload)
+        reply.raw.once('close', () => uploads.delete(upload))
+        // A body not read to its end is not waited for: the connection closes after the answer.
+        const answer = () => {
+          if (!request.raw.complete) void reply.header('connection', 'close')
+          return reply
+        }
+        let sniffed: Awaited<ReturnType<typeof sniff>>
+        try {
+          sniffed = q.format
+            ? { format: q.format, stream: upload as AsyncIterable<Buffer> }
+            : await sniff(upload, q.name)
+        } catch (err) {
+          answer()
+          throw err
+        }
         const stream = sniffed.stream
         const job = request.daybook.imports.create({
           format: sniffed.format,
@@ -178,22 +246,33 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           atomic: q.atomic,
         })
         const ctx = { name: q.name, device: q.device ?? null, nowMs: request.daybook.clock() }
-        const bytes = () => source.bytes
+        const bytes = () => upload.bytes
         if (q.dryRun || !q.atomic) {
           await request.daybook.imports.run(job, parseImport(job.format, stream, ctx), {
             dryRun: q.dryRun,
             bytes,
           })
         } else {
-          await atomicImport(request.daybook, job, stream, ctx, bytes)
+          await atomicImport(request.daybook, job, stream, ctx, bytes, () => upload.failure)
+        }
+        // A cut-off upload fails its job whatever the parser made of the bytes before the cut.
+        if (upload.failure !== undefined && job.state !== 'failed') {
+          request.daybook.imports.fail(job, upload.failure.message, !q.dryRun && !q.atomic)
         }
         body?.resume()
         if (job.state === 'failed') {
-          return reply
-            .code(422)
-            .send({ code: 'import_failed', message: job.error ?? 'the import failed', job })
+          const cut = upload.failure && toErrorResponse(upload.failure)
+          // 408 stalled, 413 too large, 400 the client gone, 503 the daemon stopping; 422 a
+          // broken input.
+          return answer()
+            .code((cut?.status ?? 422) as 400 | 408 | 413 | 422 | 503)
+            .send({
+              code: cut?.body.code ?? 'import_failed',
+              message: job.error ?? 'the import failed',
+              job,
+            })
         }
-        return job
+        return answer().send(job)
       },
     )
   })
@@ -208,6 +287,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     stream: AsyncIterable<Buffer>,
     ctx: Parameters<typeof parseImport>[2],
     bytes: () => number,
+    cutOff: () => Error | undefined,
   ): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'daybook-import-'))
     try {
@@ -222,8 +302,12 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await daybook.imports.run(job, parseImport(job.format, tee(), ctx), { dryRun: true, bytes })
       out.end()
       await once(out, 'close')
-      if (job.state === 'failed') {
-        daybook.imports.fail(job, job.error ?? 'the input is broken')
+      if (job.state === 'failed' || cutOff() !== undefined) {
+        // Nothing was stored: the summary keeps what was read and skipped, and counts no item
+        // as imported.
+        const { read, skipped } = job.summary
+        job.summary = { ...emptySummary(), read, skipped }
+        daybook.imports.fail(job, job.error ?? cutOff()?.message ?? 'the input is broken', false)
         return
       }
       job.state = 'running'
@@ -235,6 +319,22 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await rm(dir, { recursive: true, force: true })
     }
   }
+
+  app.get(
+    '/import',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'The recent import jobs, newest first (running ones, and the last 50 ended)',
+        tags: ['import-export'],
+        response: {
+          200: Type.Object({ jobs: Type.Array(ImportJobWire) }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async (request) => ({ jobs: request.daybook.imports.list() }),
+  )
 
   app.get(
     '/import/:id',

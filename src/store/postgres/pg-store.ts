@@ -173,6 +173,7 @@ export class PostgresStore implements Store {
     this.devices = {
       list: () => deviceRows(p),
       rename: (id, name) => w((tx) => writes.renameDevice(tx, id, name)),
+      ensure: (names, nowMs) => w((tx) => writes.ensureDevices(tx, names, nowMs)),
     }
     this.catalog = {
       apps: () => reads.named(p, 'apps'),
@@ -184,6 +185,8 @@ export class PostgresStore implements Store {
     this.input = {
       add: (deltas, receivedMs) => w((tx) => writes.addInput(tx, deltas, receivedMs)),
       buckets: (range) => reads.inputBuckets(p, range),
+      rows: (range) => reads.inputRows(p, range),
+      merge: (rows, receivedMs) => w((tx) => writes.mergeInput(tx, rows, receivedMs)),
       deleteBefore: async (cutoffMs) =>
         (await p.query('DELETE FROM input_activity WHERE bucket_ms < $1', [cutoffMs])).rowCount ??
         0,

@@ -6,7 +6,7 @@
 import { type TimeRange, splitRange } from '../../domain/calendar.ts'
 import type { Change } from '../../domain/changes.ts'
 import type { ActivityEvent, AfkPeriod, Dimension } from '../../domain/events.ts'
-import type { InputBucket } from '../../domain/input.ts'
+import type { InputBucket, InputRow } from '../../domain/input.ts'
 import type { Label } from '../../domain/labels.ts'
 import type { SearchHit } from '../../domain/search.ts'
 import { type Session, SessionJoiner } from '../../domain/sessions.ts'
@@ -220,6 +220,22 @@ export async function inputBuckets(
        AND ($3::text[] IS NULL OR device_id IN (SELECT id FROM devices WHERE name = ANY($3::text[])))
      GROUP BY bucket_ms ORDER BY bucket_ms`,
     [range.startMs, range.endMs ?? null, range.devices ?? null],
+  )
+}
+
+export async function inputRows(
+  q: Queryable,
+  range: { startMs: number; endMs: number; devices?: readonly string[] | undefined },
+): Promise<InputRow[]> {
+  return all<InputRow>(
+    q,
+    `SELECT i.bucket_ms AS "bucketMs", d.name AS device, i.source, i.lc, i.rc, i.mc, i.kp, i.mm,
+            i.scroll
+     FROM input_activity i JOIN devices d ON d.id = i.device_id
+     WHERE i.bucket_ms >= $1 AND i.bucket_ms < $2
+       AND ($3::text[] IS NULL OR d.name = ANY($3::text[]))
+     ORDER BY i.bucket_ms, d.name COLLATE "C", i.source COLLATE "C"`,
+    [range.startMs, range.endMs, range.devices ?? null],
   )
 }
 

@@ -15,7 +15,14 @@ import {
   afkId,
   eventId,
 } from '../../domain/events.ts'
-import { isEmptyCounts } from '../../domain/input.ts'
+import {
+  type InputCounts,
+  type InputRow,
+  emptyCounts,
+  isEmptyCounts,
+  largerCounts,
+  subtractCounts,
+} from '../../domain/input.ts'
 import type { Label, NewLabel } from '../../domain/labels.ts'
 import { inferredEnd, isPresence } from '../../domain/presence.ts'
 import { settingsEffects } from '../../domain/settings-change.ts'
@@ -383,11 +390,7 @@ export async function addInput(
     )
     tallySender(senders, d.source, ref.id)
     applied.push(i)
-    const times = presence.get(ref.id) ?? []
-    times.push(d.bucketMs)
-    presence.set(ref.id, times)
-    const s = seen.get(ref.id) ?? { added: 0, lastSeen: 0 }
-    seen.set(ref.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
+    notePresence(presence, seen, ref.id, d.bucketMs)
   }
   await updateDevices(tx, seen)
   await recordSenders(tx, senders, 'input', receivedMs)
@@ -398,6 +401,47 @@ export async function addInput(
     updated: 0,
     changes: await finishChanges(tx, changes),
     applied,
+  }
+}
+
+/** Merges whole input rows (see `InputStore.merge`). */
+export async function mergeInput(
+  tx: Tx,
+  rows: readonly InputRow[],
+  receivedMs: number,
+): Promise<IngestResult & { added: InputRow[] }> {
+  const added: InputRow[] = []
+  const presence = new Map<number, number[]>()
+  const seen: DeviceTally = new Map()
+  for (const r of rows) {
+    const ref = await device(tx, r.device, receivedMs)
+    const before = await one<InputCounts>(
+      tx.c,
+      `SELECT lc, rc, mc, kp, mm, scroll FROM input_activity
+       WHERE bucket_ms = $1 AND device_id = $2 AND source = $3 FOR UPDATE`,
+      [r.bucketMs, ref.id, r.source],
+    )
+    const next = largerCounts(before ?? emptyCounts(), r)
+    if (next === undefined) continue
+    await tx.c.query(
+      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
+         lc = excluded.lc, rc = excluded.rc, mc = excluded.mc, kp = excluded.kp,
+         mm = excluded.mm, scroll = excluded.scroll`,
+      [r.bucketMs, ref.id, r.source, next.lc, next.rc, next.mc, next.kp, next.mm, next.scroll],
+    )
+    added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
+    notePresence(presence, seen, ref.id, r.bucketMs)
+  }
+  await updateDevices(tx, seen)
+  const changes = await endOpenPeriods(tx, presence)
+  return {
+    inserted: added.length,
+    duplicates: rows.length - added.length,
+    updated: 0,
+    changes: await finishChanges(tx, changes),
+    added,
   }
 }
 
@@ -520,6 +564,22 @@ export async function renameDevice(
   }
 }
 
+/** Creates the devices of these names not stored yet (see `DeviceStore.ensure`). */
+export async function ensureDevices(
+  tx: Tx,
+  names: readonly string[],
+  nowMs: number,
+): Promise<{ created: number; changes: Change[] }> {
+  let created = 0
+  for (const name of new Set(names)) {
+    if ((await one(tx.c, 'SELECT 1 FROM devices WHERE name = $1', [name])) === undefined) {
+      created++
+    }
+    await device(tx, name, nowMs)
+  }
+  return { created, changes: await finishChanges(tx, []) }
+}
+
 /** Inserts a token unless `maxActive` are active (see `TokenStore.insert`). */
 export async function insertToken(
   tx: Tx,
@@ -555,4 +615,21 @@ export async function insertToken(
     ],
   )
   return true
+}
+
+/**
+ * Input in a bucket is presence on its device (it ends the device's open AFK periods) and a sign
+ * of the device: noted for the end of the write.
+ */
+function notePresence(
+  presence: Map<number, number[]>,
+  seen: DeviceTally,
+  deviceId: number,
+  bucketMs: number,
+): void {
+  const times = presence.get(deviceId) ?? []
+  times.push(bucketMs)
+  presence.set(deviceId, times)
+  const s = seen.get(deviceId) ?? { added: 0, lastSeen: 0 }
+  seen.set(deviceId, { added: 0, lastSeen: Math.max(s.lastSeen, bucketMs + 300_000) })
 }

@@ -5,7 +5,7 @@
 import { parse as uuidParse, stringify as uuidStringify } from 'uuid'
 import type { TimeRange } from '../../domain/calendar.ts'
 import type { AfkPeriod, Dimension } from '../../domain/events.ts'
-import type { InputBucket } from '../../domain/input.ts'
+import type { InputBucket, InputRow } from '../../domain/input.ts'
 import type { StoredHeartbeat } from '../../domain/wakatime/heartbeat.ts'
 import type { BucketCell } from '../../domain/summary.ts'
 import type {
@@ -251,6 +251,25 @@ export class Reader {
                 (SELECT id FROM devices WHERE name IN (SELECT value FROM json_each($devices))))
          GROUP BY bucket_ms ORDER BY bucket_ms`,
         { start: range.startMs, end: range.endMs ?? null, devices },
+      )
+      .map((r) => ({ ...r }))
+  }
+
+  inputRows(range: {
+    startMs: number
+    endMs: number
+    devices?: readonly string[] | undefined
+  }): InputRow[] {
+    const devices = range.devices === undefined ? null : JSON.stringify(range.devices)
+    return this.#c
+      .all<InputRow>(
+        `SELECT i.bucket_ms AS bucketMs, d.name AS device, i.source, i.lc, i.rc, i.mc, i.kp,
+                i.mm, i.scroll
+         FROM input_activity i JOIN devices d ON d.id = i.device_id
+         WHERE i.bucket_ms >= $start AND i.bucket_ms < $end
+           AND ($devices IS NULL OR d.name IN (SELECT value FROM json_each($devices)))
+         ORDER BY i.bucket_ms, d.name, i.source`,
+        { start: range.startMs, end: range.endMs, devices },
       )
       .map((r) => ({ ...r }))
   }

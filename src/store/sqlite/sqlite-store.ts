@@ -185,7 +185,11 @@ export class SqliteStore implements Store {
       span: r('events.span'),
     }
     this.afk = { insert: w('afk.insert'), list: r('afk.list'), delete: w('afk.delete') }
-    this.devices = { list: r('devices.list'), rename: w('devices.rename') }
+    this.devices = {
+      list: r('devices.list'),
+      rename: w('devices.rename'),
+      ensure: w('devices.ensure'),
+    }
     this.catalog = {
       apps: r('catalog.apps'),
       categories: r('catalog.categories'),
@@ -196,6 +200,8 @@ export class SqliteStore implements Store {
     this.input = {
       add: w('input.add'),
       buckets: r('input.buckets'),
+      rows: r('input.rows'),
+      merge: w('input.merge'),
       deleteBefore: w('input.deleteBefore'),
       pruneBatches: w('input.pruneBatches'),
     }

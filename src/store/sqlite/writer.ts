@@ -7,6 +7,7 @@
 import type { Change } from '../../domain/changes.ts'
 import type { NewActivityEvent, NewAfkPeriod } from '../../domain/events.ts'
 import type { Label, NewLabel } from '../../domain/labels.ts'
+import type { InputRow } from '../../domain/input.ts'
 import type { Heartbeat } from '../../domain/wakatime/heartbeat.ts'
 import type { SyncBatch } from '../../domain/sync.ts'
 import type {
@@ -24,10 +25,10 @@ import type { Connection } from './connection.ts'
 import { DimensionWriter } from './dimensions.ts'
 import type { PackedIngestResult } from './event-batch.ts'
 import { deleteAfk, insertAfk } from './write/afk.ts'
-import { renameDevice } from './write/devices.ts'
+import { ensureDevices, renameDevice } from './write/devices.ts'
 import { deleteEvents, insertEvents } from './write/events.ts'
 import { insertHeartbeats } from './write/heartbeats.ts'
-import { addInput, deleteInputBefore, pruneInputBatches } from './write/input.ts'
+import { addInput, deleteInputBefore, mergeInput, pruneInputBatches } from './write/input.ts'
 import { createLabel, deleteLabel, updateLabel } from './write/labels.ts'
 import { ensureRuleCategories, saveSettings } from './write/settings.ts'
 import {
@@ -82,6 +83,10 @@ export class Writer {
     return this.#tx.run((tx) => deleteAfk(tx, selector))
   }
 
+  ensureDevices(names: readonly string[], nowMs: number): { created: number; changes: Change[] } {
+    return this.#tx.run((tx) => ensureDevices(tx, names, nowMs))
+  }
+
   renameDevice(uuid: string, name: string): { device: DeviceRow; changes: Change[] } {
     return this.#tx.run((tx) => renameDevice(tx, uuid, name))
   }
@@ -91,6 +96,10 @@ export class Writer {
     receivedMs: number,
   ): IngestResult & { applied: number[] } {
     return this.#tx.run((tx) => addInput(tx, deltas, receivedMs))
+  }
+
+  mergeInput(rows: readonly InputRow[], receivedMs: number): IngestResult & { added: InputRow[] } {
+    return this.#tx.run((tx) => mergeInput(tx, rows, receivedMs))
   }
 
   deleteInputBefore(cutoffMs: number): number {

@@ -1,9 +1,25 @@
-/** Devices: renaming one (they are created by the writes that first name them). */
+/** Devices: renaming one; creating those an import names (others are created by the writes that first name them). */
 import type { Change } from '../../../domain/changes.ts'
 import { ConflictError, NotFoundError } from '../../../domain/errors.ts'
 import type { DeviceRow } from '../../ports.ts'
 import { deviceChanges, deviceRows } from '../records.ts'
 import type { Tx } from './transaction.ts'
+
+/** Creates the devices of these names not stored yet (see `DeviceStore.ensure`). */
+export function ensureDevices(
+  tx: Tx,
+  names: readonly string[],
+  nowMs: number,
+): { created: number; changes: Change[] } {
+  let created = 0
+  for (const name of new Set(names)) {
+    if (tx.c.get('SELECT 1 AS x FROM devices WHERE name = $n', { n: name }) === undefined) {
+      created++
+    }
+    tx.dims.device(name, tx.nextSeq, nowMs)
+  }
+  return { created, changes: tx.changes.finish() }
+}
 
 /** Renames a device (see `DeviceStore.rename`). */
 export function renameDevice(

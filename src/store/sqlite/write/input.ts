@@ -1,5 +1,12 @@
 /** Input counts: adding them to their buckets (presence), and retention. */
-import { isEmptyCounts } from '../../../domain/input.ts'
+import {
+  type InputCounts,
+  type InputRow,
+  emptyCounts,
+  isEmptyCounts,
+  largerCounts,
+  subtractCounts,
+} from '../../../domain/input.ts'
 import type { IngestResult, InputDelta } from '../../ports.ts'
 import type { Connection } from '../connection.ts'
 import { endOpenPeriods } from './afk.ts'
@@ -46,11 +53,7 @@ export function addInput(
     add.run(d.bucketMs, device.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll, seq)
     senders.add(d.source, device.id)
     applied.push(i)
-    const times = presence.get(device.id) ?? []
-    times.push(d.bucketMs)
-    presence.set(device.id, times)
-    const s = seen.get(device.id) ?? { added: 0, lastSeen: 0 }
-    seen.set(device.id, { added: 0, lastSeen: Math.max(s.lastSeen, d.bucketMs + 300_000) })
+    notePresence(presence, seen, device.id, d.bucketMs)
   }
   updateDevices(c, seen)
   senders.record(c, 'input', receivedMs)
@@ -64,6 +67,58 @@ export function addInput(
   }
 }
 
+/** Merges whole input rows received at `receivedMs` (see `InputStore.merge`). */
+export function mergeInput(
+  tx: Tx,
+  rows: readonly InputRow[],
+  receivedMs: number,
+): IngestResult & { added: InputRow[] } {
+  const { c } = tx
+  const stored = c.stmt(
+    `SELECT lc, rc, mc, kp, mm, scroll FROM input_activity
+     WHERE bucket_ms = ? AND device_id = ? AND source = ?`,
+  )
+  // A row that grows moves to a feed position of this write and is this daemon's change again.
+  const put = c.stmt(`
+    INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll, seq)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
+      lc = excluded.lc, rc = excluded.rc, mc = excluded.mc, kp = excluded.kp, mm = excluded.mm,
+      scroll = excluded.scroll, seq = excluded.seq, origin = NULL`)
+  const added: InputRow[] = []
+  const presence = new Map<number, number[]>()
+  const seen: DeviceTally = new Map()
+  for (const r of rows) {
+    const device = tx.dims.device(r.device, tx.nextSeq, receivedMs)
+    const before = stored.get(r.bucketMs, device.id, r.source) as InputCounts | undefined
+    const next = largerCounts(before ?? emptyCounts(), r)
+    if (next === undefined) continue
+    put.run(
+      r.bucketMs,
+      device.id,
+      r.source,
+      next.lc,
+      next.rc,
+      next.mc,
+      next.kp,
+      next.mm,
+      next.scroll,
+      tx.nextSeq(),
+    )
+    added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
+    notePresence(presence, seen, device.id, r.bucketMs)
+  }
+  updateDevices(c, seen)
+  endOpenPeriods(tx, presence)
+  return {
+    inserted: added.length,
+    duplicates: rows.length - added.length,
+    updated: 0,
+    changes: tx.changes.finish(),
+    added,
+  }
+}
+
 /** Deletes input rows of buckets before `cutoffMs`; the rows deleted. */
 export function deleteInputBefore(c: Connection, cutoffMs: number): number {
   return c.run('DELETE FROM input_activity WHERE bucket_ms < $cutoff', { cutoff: cutoffMs })
@@ -72,4 +127,21 @@ export function deleteInputBefore(c: Connection, cutoffMs: number): number {
 /** Forgets input batch ids received before `cutoffMs`; the ids removed. */
 export function pruneInputBatches(c: Connection, cutoffMs: number): number {
   return c.run('DELETE FROM input_batches WHERE received_ms < $cutoff', { cutoff: cutoffMs })
+}
+
+/**
+ * Input in a bucket is presence on its device (it ends the device's open AFK periods) and a sign
+ * of the device: noted for the end of the write.
+ */
+function notePresence(
+  presence: Map<number, number[]>,
+  seen: DeviceTally,
+  deviceId: number,
+  bucketMs: number,
+): void {
+  const times = presence.get(deviceId) ?? []
+  times.push(bucketMs)
+  presence.set(deviceId, times)
+  const s = seen.get(deviceId) ?? { added: 0, lastSeen: 0 }
+  seen.set(deviceId, { added: 0, lastSeen: Math.max(s.lastSeen, bucketMs + 300_000) })
 }
