@@ -2,6 +2,7 @@
 import type pg from 'pg'
 import type { UserRow, UserStore } from '../ports.ts'
 import { type Queryable, abandon, all, one } from './db.ts'
+import { leaveAllTeams } from './teams.ts'
 
 interface UserRecord {
   name: string
@@ -36,6 +37,14 @@ async function locked<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): P
   }
 }
 
+/** Bumps the directory's version (see `UserStore.version`) in the caller's transaction. */
+async function bumpVersion(c: Queryable): Promise<void> {
+  await c.query(
+    `INSERT INTO meta (key, value) VALUES ('directory', 1)
+     ON CONFLICT (key) DO UPDATE SET value = meta.value + 1`,
+  )
+}
+
 /** The directory over `pool` (the first schema's). */
 export function userStore(pool: pg.Pool): UserStore {
   const row = (c: Queryable, name: string) =>
@@ -45,14 +54,19 @@ export function userStore(pool: pg.Pool): UserStore {
       (await all<UserRecord>(pool, 'SELECT * FROM users ORDER BY owner DESC, name')).map(
         (r): UserRow => ({ name: r.name, admin: r.admin, createdMs: r.created_ms, owner: r.owner }),
       ),
-    add: async (user) =>
-      ((
-        await pool.query(
-          `INSERT INTO users (name, admin, created_ms, owner) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [user.name, user.admin, user.createdMs, user.owner],
-        )
-      ).rowCount ?? 0) > 0,
+    add: (user) =>
+      locked(pool, async (c) => {
+        const added =
+          ((
+            await c.query(
+              `INSERT INTO users (name, admin, created_ms, owner) VALUES ($1, $2, $3, $4)
+               ON CONFLICT DO NOTHING`,
+              [user.name, user.admin, user.createdMs, user.owner],
+            )
+          ).rowCount ?? 0) > 0
+        if (added) await bumpVersion(c)
+        return added
+      }),
     remove: (name) =>
       locked(pool, async (c) => {
         const r = await row(c, name)
@@ -60,6 +74,8 @@ export function userStore(pool: pg.Pool): UserStore {
         if (await isLastAdmin(c, r)) return 'last_admin'
         if (r.owner) return 'owner'
         await c.query('DELETE FROM users WHERE name = $1', [name])
+        await leaveAllTeams(c, name)
+        await bumpVersion(c)
         return 'removed'
       }),
     setAdmin: (name, admin) =>
@@ -68,7 +84,11 @@ export function userStore(pool: pg.Pool): UserStore {
         if (!r) return 'unknown'
         if (!admin && (await isLastAdmin(c, r))) return 'last_admin'
         await c.query('UPDATE users SET admin = $2 WHERE name = $1', [name, admin])
+        await bumpVersion(c)
         return 'ok'
       }),
+    version: async () =>
+      (await one<{ value: number }>(pool, "SELECT value FROM meta WHERE key = 'directory'"))
+        ?.value ?? 0,
   }
 }
