@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { eventInput, startApp } from '../helpers.ts'
-import type { TestApp } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
@@ -143,7 +142,7 @@ async function ownTotal(
   const q = new URLSearchParams({ start: range.start, end: range.end })
   for (const p of projects) q.append('projects[]', p)
   for (const l of languages) q.append('languages[]', l)
-  const res = await ctx.as(who)('GET', `/v1/summary/total?${q}`)
+  const res = await ctx.as(who)('GET', `/v1/summary/total?${q.toString()}`)
   assert.equal(res.statusCode, 200, res.body)
   return res.json<number>()
 }

@@ -40,10 +40,7 @@ test(
   async (t) => {
     const url = await freshDatabase(t)
     const env = { DAYBOOK_DATABASE_URL: url, DAYBOOK_DB_POOL_SIZE: '4' }
-    const [a, b] = (await Promise.all([
-      startDaemon(t, [], { env }),
-      startDaemon(t, [], { env }),
-    ])) as [DaemonProcess, DaemonProcess]
+    const [a, b] = await Promise.all([startDaemon(t, [], { env }), startDaemon(t, [], { env })])
 
     assert.equal((await send(a, a.token, 'POST', '/v1/users', { name: 'ann' })).status, 201)
     const ann = await tokenOf(a, 'ann')
