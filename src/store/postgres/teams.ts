@@ -2,7 +2,7 @@
 import type pg from 'pg'
 import { type Team, type TeamMember, departure, normaliseShares } from '../../domain/teams.ts'
 import type { TeamLeaving, TeamStore } from '../ports.ts'
-import { type Queryable, abandon, all, one } from './db.ts'
+import { type Queryable, all, one, transaction } from './db.ts'
 
 interface TeamRecord {
   id: string
@@ -38,22 +38,8 @@ const toMember = (r: MemberRecord): TeamMember => ({
  * Runs `fn` in a transaction that locks the memberships (every daemon on the database): a
  * departure reads the members and writes by what it read, so two must not interleave.
  */
-export async function lockedTeams<T>(
-  pool: pg.Pool,
-  fn: (c: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const c = await pool.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query('LOCK TABLE team_members IN SHARE ROW EXCLUSIVE MODE')
-    const out = await fn(c)
-    await c.query('COMMIT')
-    c.release()
-    return out
-  } catch (err) {
-    await abandon(c, err)
-    throw err
-  }
+function lockedTeams<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, ['BEGIN', 'LOCK TABLE team_members IN SHARE ROW EXCLUSIVE MODE'], fn)
 }
 
 function members(c: Queryable, id: string): Promise<TeamMember[]> {

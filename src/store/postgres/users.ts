@@ -1,7 +1,7 @@
 /** The users directory (not in the change feed: users are the server's, not a diary's). */
 import type pg from 'pg'
 import type { UserRow, UserStore } from '../ports.ts'
-import { type Queryable, abandon, all, one } from './db.ts'
+import { type Queryable, all, one, transaction } from './db.ts'
 import { leaveAllTeams } from './teams.ts'
 
 interface UserRecord {
@@ -22,19 +22,8 @@ function isLastAdmin(c: Queryable, row: UserRecord): Promise<boolean> {
  * Runs `fn` in a transaction that locks the directory (every daemon on the database): the last
  * admin cannot be removed by two removals that each saw the other admin.
  */
-async function locked<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE')
-    const out = await fn(c)
-    await c.query('COMMIT')
-    c.release()
-    return out
-  } catch (err) {
-    await abandon(c, err)
-    throw err
-  }
+function locked<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, ['BEGIN', 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE'], fn)
 }
 
 /** Bumps the directory's version (see `UserStore.version`) in the caller's transaction. */
