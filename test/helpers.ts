@@ -44,6 +44,8 @@ export type StartOptions = {
   dir?: string
   /** Tokens of other scopes beside the admin token: secret → scope. */
   keys?: Record<string, Scope>
+  /** A PostgreSQL database URL (`freshDatabase`) to keep the diaries in instead of SQLite. */
+  postgres?: string
 } & Partial<Omit<BuildAppOptions, 'store' | 'authenticator' | 'clock' | 'defaultToken'>>
 
 /**
@@ -51,11 +53,15 @@ export type StartOptions = {
  * clock, `keys` adds fixed keys of other scopes, the other options go to `buildApp`.
  */
 export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
-  const { now: start, keys, dir: reused, ...appOptions } = options
+  const { now: start, keys, dir: reused, postgres, ...appOptions } = options
   const dir = reused ?? tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
   // Reads on the writer: one worker per test app keeps the suite light.
-  const store = await openStore({ driver: 'sqlite', file: dbFile, readers: 0 })
+  const store = await openStore(
+    postgres === undefined
+      ? { driver: 'sqlite', file: dbFile, readers: 0 }
+      : { driver: 'postgres', url: postgres, poolSize: 4 },
+  )
   await store.migrate()
   const tokenFile = path.join(dir, 'config', 'auth.token')
   const defaultToken = fileDefaultToken(tokenFile, ensureDefaultToken(tokenFile))

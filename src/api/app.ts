@@ -49,6 +49,7 @@ import type { HubIdentity } from '../services/sync/hub.ts'
 import { LabelWire } from './schemas/labels.ts'
 import { type StreamOptions, installStream, streamHubFor } from './stream/plugin.ts'
 import { Users } from './users.ts'
+import { Teams } from './teams.ts'
 import { deviceRoutes } from './routes/devices.ts'
 import { eventDeleteRoutes, eventRoutes } from './routes/events.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -64,6 +65,7 @@ import { hookRoutes } from './routes/hooks.ts'
 import { screenshotImageRoutes, screenshotRoutes } from './routes/screenshots.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { userRoutes } from './routes/users.ts'
+import { teamRoutes } from './routes/teams.ts'
 import { ErrorBody } from './schemas/common.ts'
 import { FullEvent } from './schemas/events.ts'
 import { Project } from './schemas/projects.ts'
@@ -79,6 +81,8 @@ declare module 'fastify' {
     daybook: DaybookContext
     /** The users of a team server and their diaries. */
     users: Users
+    /** Teams of users, what each member shares with them, and their totals. */
+    teams: Teams
   }
   interface FastifyRequest {
     /**
@@ -313,6 +317,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
       },
     }),
   )
+  app.decorate('teams', new Teams({ users: app.users, store: () => app.daybook.store, clock }))
   if (options.sync?.hub) app.daybook.syncHub.enable(options.sync.hub)
   if (options.sync?.configDir !== undefined) {
     app.daybook.syncSpoke.configure(options.sync.configDir, { retryMaxMs: options.sync.retryMaxMs })
@@ -428,6 +433,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     settingsRoutes,
     tokenRoutes,
     userRoutes,
+    teamRoutes,
     eventDeleteRoutes,
     deviceRoutes,
     changeRoutes,

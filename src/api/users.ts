@@ -65,6 +65,10 @@ export class Users implements Authenticator {
   #loaded: Promise<void> | undefined
   /** Serialises adds and removals, so a diary is never opened and dropped at once. */
   #queue: Promise<unknown> = Promise.resolve()
+  /** The directory's version the open diaries match (undefined until loaded). */
+  #version: number | undefined
+  /** The check callers arriving now will share: queued, not yet started. */
+  #nextCheck: Promise<void> | undefined
 
   constructor(options: UsersOptions) {
     this.#options = options
@@ -80,6 +84,8 @@ export class Users implements Authenticator {
    */
   load(): Promise<void> {
     this.#loaded ??= this.#serial(async () => {
+      // Read before the list: a change between the two shows as a newer version at the next check.
+      this.#version = await this.#store.users.version()
       let rows = await this.#store.users.list()
       if (!rows.some((r) => r.owner)) {
         // Another daemon on the same database may make it first: then its row is the one.
@@ -97,6 +103,49 @@ export class Users implements Authenticator {
       }
     })
     return this.#loaded
+  }
+
+  /**
+   * Brings the open diaries in line with the directory when another daemon on the same database
+   * added or removed a user: one read of the directory's version, and the list only when it moved.
+   * A caller waits for a check that starts after its call (callers meanwhile share it), so a user
+   * removed anywhere before a request began is gone for that request.
+   *
+   * Why a version read per request rather than LISTEN/NOTIFY or a timer: a notification sent while
+   * this daemon's listening connection was down is lost (so the version must be read after every
+   * reconnect anyway), and a timer leaves a window in which a removed user's tokens still pass.
+   * The read is one row by primary key, made only for requests with a user's token (the owner's
+   * are recognised before) and by server admins' user management.
+   */
+  refresh(): Promise<void> {
+    if (this.#loaded === undefined) return Promise.resolve()
+    this.#nextCheck ??= this.#serial(async () => {
+      this.#nextCheck = undefined
+      await this.#check()
+    })
+    return this.#nextCheck
+  }
+
+  async #check(): Promise<void> {
+    const version = await this.#store.users.version()
+    if (version === this.#version) return
+    const rows = await this.#store.users.list()
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    for (const [name, diary] of this.#diaries) {
+      const row = byName.get(name)
+      // Gone, or removed and added again (a new, empty diary): the open one is closed.
+      if (row?.createdMs !== diary.row.createdMs) {
+        this.#diaries.delete(name)
+        await this.#options.close(diary.daybook)
+      } else {
+        diary.row = row
+      }
+    }
+    for (const row of rows) {
+      if (row.owner) this.#ownerName = row.name
+      else if (!this.#diaries.has(row.name)) await this.#open(row)
+    }
+    this.#version = version
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -144,6 +193,8 @@ export class Users implements Authenticator {
   /** Whether the principal is a server admin: an admin token of a user who is one. */
   async isServerAdmin(principal: Principal | undefined): Promise<boolean> {
     if (principal?.scope !== 'admin') return false
+    // What a server admin then manages is the directory as it is now, whichever daemon changed it.
+    await this.refresh()
     const name = principal.user ?? this.#ownerName
     const row = (await this.#store.users.list()).find((r) => r.name === name)
     return row?.admin ?? false
@@ -225,6 +276,7 @@ export class Users implements Authenticator {
    * principal carries the user's name. The owner's tokens are checked before this.
    */
   async authenticate(secret: string): Promise<Principal | undefined> {
+    await this.refresh()
     for (const [name, { daybook }] of this.#diaries) {
       const principal =
         (await daybook.tokens.authenticate(secret)) ?? (await daybook.syncHub.authenticate(secret))

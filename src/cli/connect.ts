@@ -1,7 +1,8 @@
 /**
  * How CLI commands find the daemon: flags shared by every command that talks to it.
  */
-import { DaybookClient } from '../client/client.ts'
+import { ApiError, DaybookClient, UnreachableError } from '../client/client.ts'
+import { CliError } from './command.ts'
 
 /** Help text for the connection flags. */
 export const clientFlags = `  --data-dir DIR  Find the daemon through DIR/daemon.json        [DAYBOOK_DATA_DIR]
@@ -23,4 +24,17 @@ export function connect(
     url: values.url,
     env,
   })
+}
+
+/** Runs a request, turning the daemon's refusals into one clear line (with their stable code). */
+export async function ask<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send()
+  } catch (err) {
+    if (err instanceof UnreachableError) throw new CliError(err.message)
+    if (err instanceof ApiError) {
+      throw new CliError(`the daemon refused: ${err.message} (${err.code})`)
+    }
+    throw err
+  }
 }

@@ -20,6 +20,7 @@ import { pairCommand, syncCommand } from './sync.ts'
 import { tailCommand } from './tail.ts'
 import { tokenCommand } from './token.ts'
 import { userCommand } from './user.ts'
+import { teamCommand } from './team.ts'
 import { watchCommand } from './watch.ts'
 import { wakatimeCommand } from './wakatime.ts'
 
@@ -33,6 +34,7 @@ const COMMANDS: Command[] = [
   serviceCommand,
   tokenCommand,
   userCommand,
+  teamCommand,
   hooksCommand,
   screenshotsCommand,
   importCommand,

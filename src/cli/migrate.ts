@@ -10,8 +10,10 @@ import { CliError, type Command, parseFlags } from './command.ts'
 const HELP = `Usage: daybook migrate [options]
 
 Applies pending schema migrations to the database (SQLite: each in its own
-transaction; PostgreSQL: all in one, creating the schema when missing).
-The daemon also does this at start; this command does it without serving.
+transaction; PostgreSQL: all in one, creating the schema when missing), then
+to every user's diary of a team server (SQLite: <data-dir>/users/NAME.db;
+PostgreSQL: the schema <schema>_u_NAME), one line each. The daemon also does
+this at start; this command does it without serving.
 
 Options:
   --data-dir DIR  Data dir holding daybook.db                      [DAYBOOK_DATA_DIR]
@@ -24,7 +26,7 @@ Options:
                   [DAYBOOK_DB_POOL_SIZE] (default 10)
                   [DAYBOOK_DB_STATEMENT_TIMEOUT_MS] (default 30000; 0: none)
                   [DAYBOOK_DB_SCHEMA] (default public)
-  --status        Only print the schema version and what is pending
+  --status        Only print the schema versions and what is pending
   -h, --help      Show this help
 `
 
@@ -52,25 +54,51 @@ export const migrateCommand: Command = {
           : `cannot open ${settings.dbPath}: ${(err as Error).message}`,
       )
     }
-    const file = store.location
     try {
-      const { version: before, latest } = await store.schema()
-      if (status) {
-        process.stdout.write(
-          `${file}: schema version ${before} of ${latest}${before < latest ? ` (${latest - before} pending)` : ' (up to date)'}\n`,
-        )
-        return 0
-      }
-      const applied = await store.migrate()
-      const { version: after } = await store.schema()
-      process.stdout.write(
-        applied.length === 0
-          ? `${file}: schema version ${before}, up to date\n`
-          : `${file}: migrated from version ${before} to ${after} (applied ${applied.join(', ')})\n`,
-      )
+      const lines = await migrateAll(store, status)
+      process.stdout.write(lines.map((l) => `${l}\n`).join(''))
       return 0
     } finally {
       await store.close()
     }
   },
+}
+
+/** One line of where a store's schema stands, or of what migrating it did. */
+async function migrateOne(store: Store, status: boolean): Promise<string> {
+  const file = store.location
+  const { version: before, latest } = await store.schema()
+  if (status) {
+    return `${file}: schema version ${before} of ${latest}${before < latest ? ` (${latest - before} pending)` : ' (up to date)'}`
+  }
+  const applied = await store.migrate()
+  const { version: after } = await store.schema()
+  return applied.length === 0
+    ? `${file}: schema version ${before}, up to date`
+    : `${file}: migrated from version ${before} to ${after} (applied ${applied.join(', ')})`
+}
+
+/**
+ * The main database, then every user's diary (the directory is in the main database, read once
+ * it is current; with `status`, only when it has one yet). A diary that fails stops the run with
+ * the user named: the ones before it are done, and running again finishes the rest.
+ */
+async function migrateAll(store: Store, status: boolean): Promise<string[]> {
+  const lines = [await migrateOne(store, status)]
+  const { version, latest } = await store.schema()
+  if (version < latest) return lines
+  for (const user of await store.users.list()) {
+    if (user.owner) continue
+    const diary = await store.openDiary(user.name)
+    try {
+      lines.push(`user ${user.name}: ${await migrateOne(diary, status)}`)
+    } catch (err) {
+      throw new CliError(
+        `${lines.join('\n')}\nuser ${user.name}: cannot migrate ${diary.location}: ${(err as Error).message}`,
+      )
+    } finally {
+      await diary.close()
+    }
+  }
+  return lines
 }

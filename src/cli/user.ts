@@ -3,12 +3,11 @@
  * daemon (which holds the directory and opens each user's diary). Needs a server admin's token.
  */
 
-import { ApiError, UnreachableError } from '../client/client.ts'
 import type { User } from '../client/api.ts'
 import { USER_NAME_RE } from '../domain/users.ts'
 import { columns } from './format.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { connect } from './connect.ts'
+import { ask, connect } from './connect.ts'
 
 const HELP = `Usage: daybook user <command> [options]
 
@@ -121,15 +120,4 @@ function table(users: User[]): string {
     ['NAME', 'ADMIN', 'OWNER', 'CREATED'],
     ...users.map((u) => [u.name, u.admin ? 'yes' : 'no', u.owner ? 'yes' : 'no', u.createdAt]),
   ])
-}
-
-/** Runs a request, turning the daemon's refusals into one clear line. */
-async function ask<T>(send: () => Promise<T>): Promise<T> {
-  try {
-    return await send()
-  } catch (err) {
-    if (err instanceof UnreachableError) throw new CliError(err.message)
-    if (err instanceof ApiError) throw new CliError(`the daemon refused: ${err.message}`)
-    throw err
-  }
 }

@@ -33,6 +33,14 @@ import type {
 import type { ApiToken, CreateTokenBody } from '../api/schemas/tokens.ts'
 import type { User as UserSchema } from '../api/routes/users.ts'
 import type {
+  LeaderboardResponse,
+  SharesBody,
+  SharesResponse,
+  TeamDetail as TeamDetailSchema,
+  TeamListItem,
+  TotalsResponse,
+} from '../api/schemas/teams.ts'
+import type {
   Session as SessionSchema,
   SessionCode as SessionCodeSchema,
 } from '../api/schemas/session.ts'
@@ -72,6 +80,12 @@ export type SettingsChange = Static<typeof SettingsPatch>
 export type StatusReport = Static<typeof Status>
 export type DeviceInfo = Static<typeof Device>
 export type User = Static<typeof UserSchema>
+export type TeamSummary = Static<typeof TeamListItem>
+export type TeamDetail = Static<typeof TeamDetailSchema>
+export type TeamShares = Static<typeof SharesResponse>
+export type NewTeamShares = Static<typeof SharesBody>
+export type TeamTotals = Static<typeof TotalsResponse>
+export type Leaderboard = Static<typeof LeaderboardResponse>
 export type Token = Fix<Static<typeof ApiToken>, { acl: Scope; format: TokenFormat }>
 export type NewToken = Fix<
   Static<typeof CreateTokenBody>,
@@ -362,6 +376,64 @@ export class DaybookApi {
 
   removeUser(name: string): Promise<{ ok: true }> {
     return this.request('DELETE', `/v1/users/${encodeURIComponent(name)}`)
+  }
+
+  // ---- teams (a team server: what members share, by consent) ---------------------------------
+
+  teams(signal?: AbortSignal): Promise<TeamSummary[]> {
+    return this.request('GET', '/v1/teams', { signal })
+  }
+
+  createTeam(name: string): Promise<TeamDetail> {
+    return this.request('POST', '/v1/teams', { body: { name } })
+  }
+
+  team(id: string, signal?: AbortSignal): Promise<TeamDetail> {
+    return this.request('GET', `/v1/teams/${encodeURIComponent(id)}`, { signal })
+  }
+
+  deleteTeam(id: string): Promise<{ ok: true }> {
+    return this.request('DELETE', `/v1/teams/${encodeURIComponent(id)}`)
+  }
+
+  /** Team admins: invites a user, who is in once they accept. */
+  inviteToTeam(id: string, user: string): Promise<TeamDetail> {
+    return this.request('POST', `/v1/teams/${encodeURIComponent(id)}/members`, { body: { user } })
+  }
+
+  acceptTeam(id: string): Promise<TeamDetail> {
+    return this.request('POST', `/v1/teams/${encodeURIComponent(id)}/accept`)
+  }
+
+  /** Leaves (or declines) for yourself; a team admin removes another member. */
+  leaveTeam(id: string, user: string): Promise<{ ok: true; deleted: boolean }> {
+    return this.request(
+      'DELETE',
+      `/v1/teams/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}`,
+    )
+  }
+
+  teamShares(id: string, signal?: AbortSignal): Promise<TeamShares> {
+    return this.request('GET', `/v1/teams/${encodeURIComponent(id)}/shares`, { signal })
+  }
+
+  /** Replaces what you share with the team. */
+  setTeamShares(id: string, body: NewTeamShares): Promise<TeamShares> {
+    return this.request('PUT', `/v1/teams/${encodeURIComponent(id)}/shares`, { body })
+  }
+
+  teamTotals(id: string, range?: string, signal?: AbortSignal): Promise<TeamTotals> {
+    return this.request('GET', `/v1/teams/${encodeURIComponent(id)}/totals`, {
+      query: range === undefined ? {} : { range },
+      signal,
+    })
+  }
+
+  leaderboard(id: string, range?: string, signal?: AbortSignal): Promise<Leaderboard> {
+    return this.request('GET', `/v1/teams/${encodeURIComponent(id)}/leaderboard`, {
+      query: range === undefined ? {} : { range },
+      signal,
+    })
   }
 
   /** Admin only: refused from the next request on, still listed. */

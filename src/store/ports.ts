@@ -30,6 +30,7 @@ import type { HookState } from '../domain/hooks/firing.ts'
 import type { HookActionResult, HookLogEntry, NewHookLogEntry } from '../domain/hooks/log.ts'
 import type { HookRule } from '../domain/hooks/rules.ts'
 import type { ScreenshotConfig, ScreenshotPause } from '../domain/screenshots.ts'
+import type { Team, TeamMember, TeamShare } from '../domain/teams.ts'
 
 /** A range whose sides may be unbounded (absent or infinite). */
 export interface OpenRange {
@@ -704,6 +705,44 @@ export interface UserStore {
   remove(name: string): Promise<UserRemoval>
   /** Makes a user a server admin or not; refused for the last admin (`last_admin`). */
   setAdmin(name: string, admin: boolean): Promise<'ok' | 'unknown' | 'last_admin'>
+  /**
+   * A number that changes whenever the directory's users do (a user added, removed, made an admin
+   * or not), in the same transaction: a daemon that saw this number has seen those users.
+   */
+  version(): Promise<number>
+}
+
+/** What inviting a user to a team did, or why not (nothing changed then). */
+export type TeamInvitation = 'invited' | 'unknown_team' | 'unknown_user' | 'member'
+
+/** What leaving a team did (see `departure` in `src/domain/teams.ts`). */
+export type TeamLeaving = 'left' | 'deleted' | 'unknown' | 'last_admin'
+
+/**
+ * Teams, their members and what each member shares (the directory's, read from the first store
+ * only; not in the change feed). A removed user leaves every team (`UserStore.remove`), by the
+ * forced `departure` rule.
+ */
+export interface TeamStore {
+  /** Makes a team; its creator is its joined admin. */
+  create(team: Team): Promise<void>
+  get(id: string): Promise<Team | undefined>
+  /** The teams `user` is a member of or invited to, with their place, by team name then id. */
+  ofUser(user: string): Promise<{ team: Team; member: TeamMember }[]>
+  /** A team's members and invitees, by name; empty for an unknown team. */
+  members(id: string): Promise<TeamMember[]>
+  /** Invites `user` (a user of the directory) as a member; `member` when already in or invited. */
+  invite(id: string, user: string, invitedBy: string, atMs: number): Promise<TeamInvitation>
+  /** Accepts an invitation (joined from `atMs`); `not_invited` when there is none to accept. */
+  accept(id: string, user: string, atMs: number): Promise<'joined' | 'not_invited'>
+  /** `user` leaves (or declines, or is removed): with their shares, by the `departure` rule. */
+  leave(id: string, user: string): Promise<TeamLeaving>
+  /** Deletes a team with its members and shares; false when there is none. */
+  delete(id: string): Promise<boolean>
+  /** What `user` shares with the team, by project. */
+  shares(id: string, user: string): Promise<TeamShare[]>
+  /** Replaces what `user` shares with the team; false (nothing changed) unless they joined. */
+  setShares(id: string, user: string, shares: readonly TeamShare[]): Promise<boolean>
 }
 
 export interface Store {
@@ -727,6 +766,7 @@ export interface Store {
   readonly hooks: HookStore
   readonly screenshots: ScreenshotStore
   readonly users: UserStore
+  readonly teams: TeamStore
   /**
    * Opens the diary of user `name` (creating it when missing): a store of the same kind beside
    * this one, sharing nothing with it (SQLite: `users/<name>.db` beside this file; PostgreSQL:

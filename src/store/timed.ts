@@ -25,6 +25,7 @@ export const STORE_AGGREGATES = [
   'hooks',
   'screenshots',
   'users',
+  'teams',
 ] as const satisfies readonly (keyof Store)[]
 
 /**

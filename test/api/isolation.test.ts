@@ -98,6 +98,41 @@ async function seed(app: TestApp['app'], auth: string, word: string): Promise<vo
   })
 }
 
+/**
+ * Bob makes a team and shares `bobshared` (totals only: its title holds `bobsecret`); Ann and the
+ * owner are invited, Ann accepts and shares her own project with its details. The team's id.
+ */
+async function shareInTeam(app: TestApp['app'], bob: string, ann: string): Promise<string> {
+  const send = async (auth: string, method: 'POST' | 'PUT', url: string, payload?: unknown) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers: { authorization: auth },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
+    assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`)
+    return res.json<{ id: string }>()
+  }
+  await send(bob, 'POST', '/v1/events', [
+    eventInput({
+      timestamp: `${DAY}T13:00:00Z`,
+      end_timestamp: `${DAY}T13:30:00Z`,
+      duration: 1800,
+      project_name: 'bobshared',
+      entity_name: 'bobsecret_title.rs',
+    }),
+  ])
+  const { id } = await send(bob, 'POST', '/v1/teams', { name: 'walk' })
+  await send(bob, 'PUT', `/v1/teams/${id}/shares`, { projects: [{ name: 'bobshared' }] })
+  await send(bob, 'POST', `/v1/teams/${id}/members`, { user: 'ann' })
+  await send(bob, 'POST', `/v1/teams/${id}/members`, { user: 'owner' })
+  await send(ann, 'POST', `/v1/teams/${id}/accept`)
+  await send(ann, 'PUT', `/v1/teams/${id}/shares`, {
+    projects: [{ name: 'annmark_project', details: true }],
+  })
+  return id
+}
+
 async function userToken(call: TestApp['call'], user: string, acl: Scope): Promise<string> {
   const res = await call({
     method: 'POST',
@@ -126,9 +161,18 @@ test("two users beside the owner: every route, every scope of Ann's tokens, none
   for (const scope of SCOPES) {
     if (scope !== 'sync') tokens.set(scope, await userToken(call, 'ann', scope))
   }
+  // A team of Bob's: Ann is in it and shares her project with its details; Bob shares one
+  // project, totals only (its titles are his secret); the owner is invited and never accepts.
+  const teamId = await shareInTeam(
+    app,
+    `Bearer ${await userToken(call, 'bob', 'admin')}`,
+    `Bearer ${tokens.get('admin') ?? ''}`,
+  )
 
   let walked = 0
   const ownSeen = new Set<string>()
+  /** Routes on which Ann met what Bob shares with her team (and nothing else of his). */
+  const teamSeen = new Set<string>()
   const routes = app.daybook.routes.filter(
     (r) => r.method !== 'OPTIONS' && !r.url.includes('/sync/hub/leave'),
   )
@@ -137,7 +181,7 @@ test("two users beside the owner: every route, every scope of Ann's tokens, none
     // A write route walked here would change Ann's own diary only; reads are what could leak.
     if (method === 'POST' && access !== 'analysis' && access !== 'read') continue
     const base = url
-      .replace(':id', '0199881f-4613-7ac3-a5bb-2cd7ff27ff5a')
+      .replace(':id', url.startsWith('/v1/teams') ? teamId : '0199881f-4613-7ac3-a5bb-2cd7ff27ff5a')
       .replace(':name', 'bob')
       .replace(':user', 'current')
       .replace(':range', 'today')
@@ -176,6 +220,7 @@ test("two users beside the owner: every route, every scope of Ann's tokens, none
         )
       }
       if (allows(scope, access) && res.body.includes('annmark')) ownSeen.add(`${method} ${url}`)
+      if (allows(scope, access) && res.body.includes('bobshared')) teamSeen.add(`${method} ${url}`)
     }
   }
   assert.ok(walked > 100, `walked ${walked}`)
@@ -184,6 +229,10 @@ test("two users beside the owner: every route, every scope of Ann's tokens, none
   for (const expected of ['GET /v1/projects', 'GET /v1/labels', 'GET /v1/auth/tokens']) {
     assert.ok(ownSeen.has(expected), `${expected} showed Ann her own data`)
   }
+  assert.ok(
+    teamSeen.has('GET /v1/teams/:id/totals'),
+    `team data seen on ${[...teamSeen].join(', ')}`,
+  )
   // The owner's token, for its part, sees none of Ann's or Bob's.
   for (const url of ['/v1/projects', '/v1/labels', '/v1/auth/tokens']) {
     const res = await call({ method: 'GET', url })

@@ -48,6 +48,11 @@ const RANGE_TEXT: Record<RangeName, string> = {
   all_time: 'All Time',
 }
 
+/** How WakaTime words a range (`Last 7 Days`). */
+export function rangeText(name: RangeName): string {
+  return RANGE_TEXT[name]
+}
+
 /** Every accepted spelling (for messages and the API document). */
 export const RANGE_NAMES: readonly string[] = Object.values(RANGES).flat()
 

@@ -175,10 +175,22 @@ export async function write<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promi
 }
 
 /** Runs `fn` on one consistent snapshot (a read-only repeatable-read transaction). */
-export async function snapshot<T>(pool: pg.Pool, fn: (c: Queryable) => Promise<T>): Promise<T> {
+export function snapshot<T>(pool: pg.Pool, fn: (c: Queryable) => Promise<T>): Promise<T> {
+  return transaction(pool, ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'], fn)
+}
+
+/**
+ * Runs `fn` in a transaction the `begin` statements open (and lock), committed when it resolves;
+ * on any failure the connection is abandoned (rolled back and not reused).
+ */
+export async function transaction<T>(
+  pool: pg.Pool,
+  begin: readonly string[],
+  fn: (c: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const c = await pool.connect()
   try {
-    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    for (const sql of begin) await c.query(sql)
     const out = await fn(c)
     await c.query('COMMIT')
     c.release()

@@ -19,6 +19,7 @@ import * as reads from './reads.ts'
 import { pgScreenshotStore } from './screenshots.ts'
 import { pgSyncStore } from './sync.ts'
 import { userStore } from './users.ts'
+import { teamStore } from './teams.ts'
 import { checkUserName } from '../../domain/users.ts'
 import { PG_LATEST, PG_MIGRATIONS, WRITE_LOCK } from './schema.ts'
 import * as writes from './writes.ts'
@@ -148,6 +149,7 @@ export class PostgresStore implements Store {
   readonly heartbeats: Store['heartbeats']
   readonly hooks: Store['hooks']
   readonly users: Store['users']
+  readonly teams: Store['teams']
   readonly sync: Store['sync'] = pgSyncStore()
   readonly screenshots: Store['screenshots'] = pgScreenshotStore()
 
@@ -250,6 +252,7 @@ export class PostgresStore implements Store {
     }
     this.hooks = hookStore(p)
     this.users = userStore(p)
+    this.teams = teamStore(p)
     for (const name of AGGREGATES) {
       ;(this as Record<string, unknown>)[name] = guarded(this[name] as object)
     }

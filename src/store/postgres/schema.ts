@@ -206,10 +206,43 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_owner ON users (owner) WHERE owner;
 `
 
+/**
+ * Teams (the directory's, like users): members by invitation (`joined` once they accept), and what
+ * each joined member shares, a row per project with or without its details. The directory's
+ * version in `meta`, bumped with every change of its users.
+ */
+const V3 = `
+CREATE TABLE teams (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  created_by text NOT NULL,
+  created_ms bigint NOT NULL
+);
+CREATE TABLE team_members (
+  team_id text NOT NULL,
+  user_name text NOT NULL,
+  role text NOT NULL CHECK (role IN ('admin', 'member')),
+  joined boolean NOT NULL,
+  invited_by text NOT NULL,
+  since_ms bigint NOT NULL,
+  PRIMARY KEY (team_id, user_name)
+);
+CREATE INDEX team_members_user ON team_members (user_name);
+CREATE TABLE team_shares (
+  team_id text NOT NULL,
+  user_name text NOT NULL,
+  project text NOT NULL,
+  details boolean NOT NULL,
+  PRIMARY KEY (team_id, user_name, project)
+);
+INSERT INTO meta (key, value) VALUES ('directory', 0) ON CONFLICT (key) DO NOTHING;
+`
+
 /** Every migration, in order. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'initial', sql: V1 },
   { version: 2, name: 'users', sql: V2 },
+  { version: 3, name: 'teams', sql: V3 },
 ]
 
 /** The newest schema version this build knows. */

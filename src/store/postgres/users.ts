@@ -1,7 +1,8 @@
 /** The users directory (not in the change feed: users are the server's, not a diary's). */
 import type pg from 'pg'
 import type { UserRow, UserStore } from '../ports.ts'
-import { type Queryable, abandon, all, one } from './db.ts'
+import { type Queryable, all, one, transaction } from './db.ts'
+import { leaveAllTeams } from './teams.ts'
 
 interface UserRecord {
   name: string
@@ -21,19 +22,16 @@ function isLastAdmin(c: Queryable, row: UserRecord): Promise<boolean> {
  * Runs `fn` in a transaction that locks the directory (every daemon on the database): the last
  * admin cannot be removed by two removals that each saw the other admin.
  */
-async function locked<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE')
-    const out = await fn(c)
-    await c.query('COMMIT')
-    c.release()
-    return out
-  } catch (err) {
-    await abandon(c, err)
-    throw err
-  }
+function locked<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, ['BEGIN', 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE'], fn)
+}
+
+/** Bumps the directory's version (see `UserStore.version`) in the caller's transaction. */
+async function bumpVersion(c: Queryable): Promise<void> {
+  await c.query(
+    `INSERT INTO meta (key, value) VALUES ('directory', 1)
+     ON CONFLICT (key) DO UPDATE SET value = meta.value + 1`,
+  )
 }
 
 /** The directory over `pool` (the first schema's). */
@@ -45,14 +43,19 @@ export function userStore(pool: pg.Pool): UserStore {
       (await all<UserRecord>(pool, 'SELECT * FROM users ORDER BY owner DESC, name')).map(
         (r): UserRow => ({ name: r.name, admin: r.admin, createdMs: r.created_ms, owner: r.owner }),
       ),
-    add: async (user) =>
-      ((
-        await pool.query(
-          `INSERT INTO users (name, admin, created_ms, owner) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [user.name, user.admin, user.createdMs, user.owner],
-        )
-      ).rowCount ?? 0) > 0,
+    add: (user) =>
+      locked(pool, async (c) => {
+        const added =
+          ((
+            await c.query(
+              `INSERT INTO users (name, admin, created_ms, owner) VALUES ($1, $2, $3, $4)
+               ON CONFLICT DO NOTHING`,
+              [user.name, user.admin, user.createdMs, user.owner],
+            )
+          ).rowCount ?? 0) > 0
+        if (added) await bumpVersion(c)
+        return added
+      }),
     remove: (name) =>
       locked(pool, async (c) => {
         const r = await row(c, name)
@@ -60,6 +63,8 @@ export function userStore(pool: pg.Pool): UserStore {
         if (await isLastAdmin(c, r)) return 'last_admin'
         if (r.owner) return 'owner'
         await c.query('DELETE FROM users WHERE name = $1', [name])
+        await leaveAllTeams(c, name)
+        await bumpVersion(c)
         return 'removed'
       }),
     setAdmin: (name, admin) =>
@@ -68,7 +73,11 @@ export function userStore(pool: pg.Pool): UserStore {
         if (!r) return 'unknown'
         if (!admin && (await isLastAdmin(c, r))) return 'last_admin'
         await c.query('UPDATE users SET admin = $2 WHERE name = $1', [name, admin])
+        await bumpVersion(c)
         return 'ok'
       }),
+    version: async () =>
+      (await one<{ value: number }>(pool, "SELECT value FROM meta WHERE key = 'directory'"))
+        ?.value ?? 0,
   }
 }

@@ -23,6 +23,7 @@ import type {
   StatusStore,
   Store,
   SyncStore,
+  TeamStore,
   TokenStore,
   UserStore,
 } from '../ports.ts'
@@ -64,7 +65,8 @@ export type StoreCalls = {
   Calls<'sync', SyncStore> &
   Calls<'hooks', HookStore> &
   Calls<'screenshots', ScreenshotStore> &
-  Calls<'users', UserStore>
+  Calls<'users', UserStore> &
+  Calls<'teams', TeamStore>
 
 export type StoreMethod = keyof StoreCalls
 

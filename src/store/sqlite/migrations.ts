@@ -25,6 +25,7 @@
  * 11: screenshots: an index row a frame, its OCR text in a full-text index, the capture settings.
  * 12: the screenshots' full-text index with prefix indexes (2 and 3 characters), rebuilt.
  * 13: users of a team server (the directory; each user's diary is a database of its own).
+ * 14: teams (members by invitation, what each shares per project); the directory's version.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -157,6 +157,7 @@ export class SqliteStore implements Store {
   readonly hooks: Store['hooks']
   readonly screenshots: Store['screenshots']
   readonly users: Store['users']
+  readonly teams: Store['teams']
 
   private constructor(options: SqliteStoreOptions, writer: StoreWorker) {
     this.location = options.file
@@ -285,6 +286,19 @@ export class SqliteStore implements Store {
       add: w('users.add'),
       remove: w('users.remove'),
       setAdmin: w('users.setAdmin'),
+      version: r('users.version'),
+    }
+    this.teams = {
+      create: w('teams.create'),
+      get: w('teams.get'),
+      ofUser: w('teams.ofUser'),
+      members: w('teams.members'),
+      invite: w('teams.invite'),
+      accept: w('teams.accept'),
+      leave: w('teams.leave'),
+      delete: w('teams.delete'),
+      shares: w('teams.shares'),
+      setShares: w('teams.setShares'),
     }
     this.screenshots = {
       settings: r('screenshots.settings'),

@@ -20,7 +20,19 @@ import { Reader } from './reader.ts'
 import { SETTLE_MS, nextSettled, pendingSlots, refreshDirty } from './rollups.ts'
 import { storageError } from './storage-errors.ts'
 import { Writer } from './writer.ts'
-import { addUser, listUsers, removeUser, setUserAdmin } from './write/users.ts'
+import { addUser, directoryVersion, listUsers, removeUser, setUserAdmin } from './write/users.ts'
+import {
+  acceptInvitation,
+  createTeam,
+  deleteTeam,
+  getTeam,
+  inviteMember,
+  leaveTeam,
+  setTeamShares,
+  teamMembers,
+  teamShares,
+  teamsOf,
+} from './write/teams.ts'
 import { pendingChanges, syncChanges, syncClients, syncCursors } from './sync.ts'
 
 export interface WorkerOptions {
@@ -180,6 +192,19 @@ const handlers: StoreCalls = {
   'users.add': (user) => (w(), addUser(c, user)),
   'users.remove': (name) => (w(), removeUser(c, name)),
   'users.setAdmin': (name, admin) => (w(), setUserAdmin(c, name, admin)),
+  // Asked before each request of a user's token: on a reader, so ingest never delays it.
+  'users.version': () => directoryVersion(c),
+  // Teams likewise: small, read where written (a member's consent counts from the next read).
+  'teams.create': (team) => (w(), createTeam(c, team)),
+  'teams.get': (id) => (w(), getTeam(c, id)),
+  'teams.ofUser': (user) => (w(), teamsOf(c, user)),
+  'teams.members': (id) => (w(), teamMembers(c, id)),
+  'teams.invite': (id, user, by, at) => (w(), inviteMember(c, id, user, by, at)),
+  'teams.accept': (id, user, at) => (w(), acceptInvitation(c, id, user, at)),
+  'teams.leave': (id, user) => (w(), leaveTeam(c, id, user)),
+  'teams.delete': (id) => (w(), deleteTeam(c, id)),
+  'teams.shares': (id, user) => (w(), teamShares(c, id, user)),
+  'teams.setShares': (id, user, shares) => (w(), setTeamShares(c, id, user, shares)),
   'tokens.insert': (token, max, now) => w().insertToken(token, max, now),
   'tokens.list': () => reader.tokens(),
   'tokens.revoke': (id) => w().revokeToken(id),

@@ -1,6 +1,7 @@
 /** The users directory's writes (not in the change feed: users are the server's, not a diary's). */
 import type { UserRemoval, UserRow } from '../../ports.ts'
 import type { Connection } from '../connection.ts'
+import { leaveAllTeams } from './teams.ts'
 
 interface UserRecord {
   name: string
@@ -19,20 +20,35 @@ export function listUsers(c: Connection): UserRow[] {
   }))
 }
 
+/** The directory's version (see `UserStore.version`). */
+export function directoryVersion(c: Connection): number {
+  return c.get<{ value: number }>("SELECT value FROM meta WHERE key = 'directory'")?.value ?? 0
+}
+
+function bumpVersion(c: Connection): void {
+  c.run(
+    `INSERT INTO meta (key, value) VALUES ('directory', 1)
+     ON CONFLICT (key) DO UPDATE SET value = value + 1`,
+  )
+}
+
 /** Adds a user; false when the name (or, for an owner, the owner's place) is taken. */
 export function addUser(c: Connection, user: UserRow): boolean {
-  return (
-    c.run(
-      `INSERT INTO users (name, admin, created_ms, owner) VALUES ($name, $admin, $created, $owner)
+  return c.write(() => {
+    const added =
+      c.run(
+        `INSERT INTO users (name, admin, created_ms, owner) VALUES ($name, $admin, $created, $owner)
        ON CONFLICT DO NOTHING`,
-      {
-        name: user.name,
-        admin: user.admin ? 1 : 0,
-        created: user.createdMs,
-        owner: user.owner ? 1 : 0,
-      },
-    ) > 0
-  )
+        {
+          name: user.name,
+          admin: user.admin ? 1 : 0,
+          created: user.createdMs,
+          owner: user.owner ? 1 : 0,
+        },
+      ) > 0
+    if (added) bumpVersion(c)
+    return added
+  })
 }
 
 function isLastAdmin(c: Connection, row: UserRecord): boolean {
@@ -54,6 +70,8 @@ export function removeUser(c: Connection, name: string): UserRemoval {
     if (isLastAdmin(c, row)) return 'last_admin'
     if (row.owner === 1) return 'owner'
     c.run('DELETE FROM users WHERE name = $name', { name })
+    leaveAllTeams(c, name)
+    bumpVersion(c)
     return 'removed'
   })
 }
@@ -69,6 +87,7 @@ export function setUserAdmin(
     if (!row) return 'unknown'
     if (!admin && isLastAdmin(c, row)) return 'last_admin'
     c.run('UPDATE users SET admin = $admin WHERE name = $name', { name, admin: admin ? 1 : 0 })
+    bumpVersion(c)
     return 'ok'
   })
 }
