@@ -395,6 +395,7 @@ export interface SyncClientRow {
   id: string
   /** The device's id. */
   deviceId: string
+  /** The device's name as the hub holds it now (named at pairing; a rename syncs). */
   name: string
   /** hex(SHA-256(secret)) of its token (the secret is 256 random bits). */
   tokenHash: string
