@@ -286,15 +286,23 @@ test('a device is named at pairing with a version past every one the hub has see
   assert.equal(answered.name, 'desk')
   // The device applies its name at this version, so a rename it makes after joining wins.
   assert.ok(answered.version > ahead, `${answered.version} > ${ahead}`)
-  const named = (await pull(hub, laptop.token)).json().changes.find(
-    (c: SyncChange) => c.kind === 'device' && c.id === device.id,
-  )
+  const named = (await pull(hub, laptop.token))
+    .json()
+    .changes.find((c: SyncChange) => c.kind === 'device' && c.id === device.id)
   assert.equal(named.version, answered.version)
 
   const renamed = await push(
     hub,
     laptop.token,
-    [{ kind: 'device', op: 'upsert', id: laptop.device.id, name: 'work laptop', version: ahead + 5 }],
+    [
+      {
+        kind: 'device',
+        op: 'upsert',
+        id: laptop.device.id,
+        name: 'work laptop',
+        version: ahead + 5,
+      },
+    ],
     { from: 1, to: 2 },
   )
   assert.equal(renamed.statusCode, 200, renamed.body)

@@ -317,7 +317,13 @@ test("device names: any order and duplication of one device's renames keeps the 
       name: fc.constantFrom('laptop', 'work laptop', 'desk', 'laptop (0199881f)'),
       version: fc.integer({ min: 0, max: 3 }),
     })
-    .map(({ id, name, version: v }): SyncChange => ({ kind: 'device', op: 'upsert', id, name, version: v }))
+    .map(({ id, name, version: v }): SyncChange => ({
+      kind: 'device',
+      op: 'upsert',
+      id,
+      name,
+      version: v,
+    }))
   fc.assert(
     fc.property(
       fc.array(rename, { minLength: 1, maxLength: 12 }).chain((changes) =>

@@ -452,7 +452,13 @@ export function syncConformance(name: string, open: StoreFactory): void {
         {
           devices: {},
           changes: [
-            { kind: 'device', op: 'upsert', id: device.id, name: 'work vm', version: named.version + 1 },
+            {
+              kind: 'device',
+              op: 'upsert',
+              id: device.id,
+              name: 'work vm',
+              version: named.version + 1,
+            },
           ],
         },
         device.id,

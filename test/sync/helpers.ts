@@ -116,7 +116,14 @@ export async function pair(
 ): Promise<void> {
   const dirs = (n: Node) => ['--data-dir', n.process.dataDir, '--config-dir', n.process.configDir]
   const made = await runCli(
-    ['pair', '--name', name, '--json', ...(user === undefined ? [] : ['--user', user]), ...dirs(hub)],
+    [
+      'pair',
+      '--name',
+      name,
+      '--json',
+      ...(user === undefined ? [] : ['--user', user]),
+      ...dirs(hub),
+    ],
     {},
     t,
   )
@@ -189,9 +196,7 @@ export const FIELD = '\t'
 /** Every event in the range, as `id device start end source` lines (tab-separated), sorted. */
 export async function eventLines(node: Node, startMs: number, endMs: number): Promise<string[]> {
   return (await listEvents(node, startMs, endMs))
-    .map((e) =>
-      [e.id, e.device, e.timestamp, e.endTimestamp ?? '', e.source].join(FIELD),
-    )
+    .map((e) => [e.id, e.device, e.timestamp, e.endTimestamp ?? '', e.source].join(FIELD))
     .sort()
 }
 

@@ -180,7 +180,7 @@ export const JoinHubAnswer = Type.Object({
     name: Type.String(),
     version: Type.Integer({
       description:
-        "The hybrid-clock version of the name the hub gave the device: the device takes the name " +
+        'The hybrid-clock version of the name the hub gave the device: the device takes the name ' +
         'as a synced change of this version, so a rename it makes later wins over it.',
     }),
   }),
