@@ -9,10 +9,12 @@
  * a spoke of a hub, sync at once, or stop syncing.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { ConflictError, ForbiddenError, RateLimitedError } from '../../domain/errors.ts'
 import { USER_NAME_RE } from '../../domain/users.ts'
+import type { DaybookContext } from '../context.ts'
 import { failureKey } from '../plugins/auth.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import { errorResponses } from '../schemas/responses.ts'
@@ -52,6 +54,20 @@ function lifetimeMs(text: string | undefined): number | undefined {
   return m ? Number(m[1]) * (UNITS_MS[m[2] as string] as number) : undefined
 }
 
+/** A pairing code made by `daybook`'s hub, answered 201 and never cached. */
+async function pairingCode(
+  daybook: DaybookContext,
+  body: { name?: string | undefined; expires?: string | undefined } | undefined,
+  reply: FastifyReply,
+) {
+  const code = await daybook.syncHub.createCode({
+    name: body?.name,
+    lifetimeMs: lifetimeMs(body?.expires),
+  })
+  void reply.code(201).header('cache-control', 'no-store')
+  return code
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (app, options) => {
@@ -82,15 +98,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         response: { 201: PairingCodeWire, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      const body = request.body ?? {}
-      const code = await request.daybook.syncHub.createCode({
-        name: body.name,
-        lifetimeMs: lifetimeMs(body.expires),
-      })
-      void reply.code(201).header('cache-control', 'no-store')
-      return code
-    },
+    async (request, reply) => pairingCode(request.daybook, request.body, reply),
   )
 
   app.post(
@@ -123,13 +131,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
           "only a server admin may pair a device with another user's diary",
         )
       }
-      const body = request.body ?? {}
-      const code = await app.users.diary(request.params.name).syncHub.createCode({
-        name: body.name,
-        lifetimeMs: lifetimeMs(body.expires),
-      })
-      void reply.code(201).header('cache-control', 'no-store')
-      return code
+      return pairingCode(app.users.diary(request.params.name), request.body, reply)
     },
   )
 
