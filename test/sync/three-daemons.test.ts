@@ -153,7 +153,8 @@ async function input(node: Node, keys: Map<Node, number>, rand: () => number, ba
   const buckets = Array.from({ length: 12 }, (_, i) => {
     const kp = 1 + Math.floor(rand() * 200)
     return {
-      id: `${node.name}-${base}-${Math.floor(rand() * 1e9)}-${i}`,
+      // A batch id takes no spaces: the device's name as a token.
+      id: `${node.name.replace(/[^A-Za-z0-9._:-]/g, '_')}-${base}-${Math.floor(rand() * 1e9)}-${i}`,
       timestamp_ms: base + Math.floor(rand() * 48) * 5 * MIN,
       lc: 1,
       rc: 0,
@@ -462,6 +463,12 @@ test(
         )
       ).clients.find((c) => c.name === name && !c.revoked)?.pushedSeq ?? 0
     const before = await pushedOf(laptop.name)
+    // Where the desktop's pulls stand before the laptop's batch: read later, the desktop might
+    // have pulled all of it already (a small rest pushed at once by the restarted laptop), and
+    // the wait for its next pull below would never end.
+    const pulled = async () =>
+      (await ok<{ pulledSeq: number }>(desktop, 'GET', '/v1/sync/status')).pulledSeq
+    const pulledBefore = await pulled()
     await record(laptop, ledgers.get(laptop) as Ledger, rand, 12_000, base)
     await until(async () => (await pushedOf(laptop.name)) > before)
     const mid = await ok<{ pending: number }>(laptop, 'GET', '/v1/sync/status')
@@ -469,10 +476,7 @@ test(
     await stop(laptop, 'SIGKILL')
     await restart(t, laptop)
 
-    // The desktop killed -9 while pulling them: once it has some, not all.
-    const pulled = async () =>
-      (await ok<{ pulledSeq: number }>(desktop, 'GET', '/v1/sync/status')).pulledSeq
-    const pulledBefore = await pulled()
+    // The desktop killed -9 while pulling them: once it has some (perhaps not all).
     await until(async () => (await pulled()) > pulledBefore)
     await stop(desktop, 'SIGKILL')
     await restart(t, desktop)
