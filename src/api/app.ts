@@ -304,6 +304,10 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
         daybook.stream = streamHubFor(daybook, { limits: options.stream }, (err) =>
           app.log.error({ err, user: name }, 'live stream'),
         )
+        // On a hub every diary is one too: a device paired for this user (daybook pair --user)
+        // pushes into this diary and pulls from it only.
+        const hub = app.daybook.syncHub.identity
+        if (hub) daybook.syncHub.enable(hub)
         await daybook.attachStore(store)
         daybook.inputRetention.start(options.retentionCheckMs ?? 3_600_000)
         return daybook

@@ -285,6 +285,28 @@ export class Users implements Authenticator {
     return undefined
   }
 
+  /**
+   * A device exchanges a pairing code for its token (`POST /v1/sync/hub/join`): the code is
+   * looked up in the owner's diary, then in each user's, so a code made for a user (`daybook pair
+   * --user`) pairs the device with that user's diary. Only `unknown_code` moves on to the next
+   * diary; every other refusal (used, expired, a name taken) is the diary's that holds the code.
+   */
+  async join(
+    request: Parameters<DaybookContext['syncHub']['join']>[0],
+  ): ReturnType<DaybookContext['syncHub']['join']> {
+    const diaries = [this.#options.owner, ...this.diaries]
+    for (const [i, daybook] of diaries.entries()) {
+      try {
+        return await daybook.syncHub.join(request)
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'unknown_code' || i === diaries.length - 1) {
+          throw err
+        }
+      }
+    }
+    throw new Error('no diary to pair with')
+  }
+
   /** Every open diary but the owner's (for shutdown and the hub's pairing). */
   get diaries(): DaybookContext[] {
     return [...this.#diaries.values()].map((d) => d.daybook)

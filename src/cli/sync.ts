@@ -9,7 +9,7 @@ import type { SyncStatus } from '../client/api.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
 import { clientFlags, connect } from './connect.ts'
 
-const PAIR_HELP = `Usage: daybook pair [--name NAME] [--expires 10m] [--json]
+const PAIR_HELP = `Usage: daybook pair [--name NAME] [--expires 10m] [--user USER] [--json]
 
 On a hub (daybook serve --hub): makes a pairing code for a new device and prints the one
 command to run there:
@@ -20,9 +20,15 @@ The code works once, expires (default after 10 minutes; --expires takes 30s, 10m
 most 7d) and is 80 random bits. The fingerprint is the hub's certificate's: the device refuses
 a hub that presents another one.
 
+On a team server (users: see daybook user --help), --user pairs the device with that user's
+diary: what it pushes lands there only, and it pulls that diary only. That needs a server
+admin's token (the default token is the owner's). Without --user the device pairs with the
+diary of the token's user (the owner's for the default token).
+
 Options:
   --name NAME     The name the device will have (default: its own)
   --expires SPAN  How long the code works (default 10m)
+  --user USER     Pair the device with this user's diary (a server admin only)
   --json          Print {"url","code","fingerprint","expiresAt"}
 ${clientFlags}
   -h, --help      Show this help
@@ -84,7 +90,12 @@ export const pairCommand: Command = {
     const { values, positionals } = parseFlags(
       'pair',
       argv,
-      { ...CLIENT_FLAGS, name: { type: 'string' }, expires: { type: 'string' } },
+      {
+        ...CLIENT_FLAGS,
+        name: { type: 'string' },
+        expires: { type: 'string' },
+        user: { type: 'string' },
+      },
       true,
     )
     if (positionals.length > 0)
@@ -97,10 +108,13 @@ export const pairCommand: Command = {
     }
     const client = connect(values, env)
     const code = await ask(() =>
-      client.api().syncPair({
-        ...(values.name === undefined ? {} : { name: values.name }),
-        ...(values.expires === undefined ? {} : { expires: values.expires }),
-      }),
+      client.api().syncPair(
+        {
+          ...(values.name === undefined ? {} : { name: values.name }),
+          ...(values.expires === undefined ? {} : { expires: values.expires }),
+        },
+        values.user,
+      ),
     )
     if (values.json === true) {
       const { url, code: text, fingerprint, expiresAt } = code

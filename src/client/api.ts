@@ -485,9 +485,16 @@ export class DaybookApi {
     return this.request('POST', '/v1/sync/leave')
   }
 
-  /** Admin only, on a hub: a pairing code and the command to run on the new device. */
-  syncPair(body: { name?: string; expires?: string } = {}): Promise<PairingCode> {
-    return this.request('POST', '/v1/sync/pair', { body })
+  /**
+   * Admin only, on a hub: a pairing code and the command to run on the new device; with `user`
+   * (a server admin's token), for that user's diary.
+   */
+  syncPair(body: { name?: string; expires?: string } = {}, user?: string): Promise<PairingCode> {
+    return this.request(
+      'POST',
+      user === undefined ? '/v1/sync/pair' : `/v1/users/${encodeURIComponent(user)}/sync/pair`,
+      { body },
+    )
   }
 
   /** Admin only, on a hub: the paired devices. */

@@ -423,6 +423,7 @@ export interface SyncClientRow {
   id: string
   /** The device's id. */
   deviceId: string
+  /** The device's name as the hub holds it now (named at pairing; a rename syncs). */
   name: string
   /** hex(SHA-256(secret)) of its token (the secret is 256 random bits). */
   tokenHash: string
@@ -489,7 +490,8 @@ export interface SyncStore {
    * A hub pairs a device with a code, in one transaction: the code must be known, unused and not
    * expired at `nowMs`, and the name (the code's, else the device's) not another device's; then
    * the code is used, the device created (if new) and the client stored, earlier clients of the
-   * same device revoked. Resolves to the client, or why not (nothing changed then).
+   * same device revoked. Resolves to the client and the version of the device's name here (the
+   * device takes the name as a synced change of that version), or why not (nothing changed then).
    */
   pair(request: {
     codeHash: Uint8Array
@@ -497,7 +499,7 @@ export interface SyncStore {
     client: { id: string; tokenHash: string; tokenPreview: string }
     nowMs: number
   }): Promise<
-    | { ok: true; client: SyncClientRow; changes: Change[] }
+    | { ok: true; client: SyncClientRow; version: number; changes: Change[] }
     | { ok: false; reason: PairingRefusal; name?: string }
   >
   /** Every paired device, revoked ones included, oldest first. */

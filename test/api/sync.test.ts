@@ -259,6 +259,57 @@ test('a push is applied after its commit, idempotently; pulls give others everyt
   assert.deepEqual(JSON.parse(zlib.gunzipSync(gz.rawPayload).toString()), forDesktop)
 })
 
+test('a device is named at pairing with a version past every one the hub has seen, which it answers; a rename of it syncs to the list of paired devices', async (t) => {
+  const hub = await startHub(t)
+  const laptop = await paired(hub, 'laptop')
+  // The hub hears of a change made far ahead (another machine's clock a day ahead).
+  const ahead = (Date.now() + 86_400_000) * 1024
+  const label = {
+    kind: 'label',
+    op: 'upsert',
+    id: randomUUID(),
+    text: 'from the future',
+    context: null,
+    startMs: T0,
+    endMs: T0 + MIN,
+    createdMs: T0,
+    updatedMs: T0,
+    version: ahead,
+  } as const
+  assert.equal((await push(hub, laptop.token, [label], { to: 1 })).statusCode, 200)
+  const { res, device } = await join(hub, await pairCode(hub, { name: 'desk' }), {
+    id: randomUUID(),
+    name: 'desktop-host',
+  })
+  assert.equal(res.statusCode, 201, res.body)
+  const answered = res.json().device as { id: string; name: string; version: number }
+  assert.equal(answered.name, 'desk')
+  // The device applies its name at this version, so a rename it makes after joining wins.
+  assert.ok(answered.version > ahead, `${answered.version} > ${ahead}`)
+  const named = (await pull(hub, laptop.token))
+    .json()
+    .changes.find((c: SyncChange) => c.kind === 'device' && c.id === device.id)
+  assert.equal(named.version, answered.version)
+
+  const renamed = await push(
+    hub,
+    laptop.token,
+    [
+      {
+        kind: 'device',
+        op: 'upsert',
+        id: laptop.device.id,
+        name: 'work laptop',
+        version: ahead + 5,
+      },
+    ],
+    { from: 1, to: 2 },
+  )
+  assert.equal(renamed.statusCode, 200, renamed.body)
+  const clients = (await hub.call({ method: 'GET', url: '/v1/sync/clients' })).json().clients
+  assert.deepEqual(clients.map((c: { name: string }) => c.name).sort(), ['desk', 'work laptop'])
+})
+
 test("pushing another device's data is 403 and a malformed batch 422 naming the item: nothing of either is stored", async (t) => {
   const hub = await startHub(t)
   const laptop = await paired(hub, 'laptop')

@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { afkId, eventId } from '../../src/domain/events.ts'
 import {
   type SyncChange,
+  type SyncDevice,
   type SyncEvent,
   applyAll,
   applyRemote,
@@ -306,6 +307,79 @@ test('settings: the later hybrid-clock version wins, whichever daemon made it', 
   const seen = observeHlc(0, newer.version)
   assert.ok(nextHlc(seen, 0) > newer.version)
   assert.ok(nextHlc(5, Date.now()) > 5)
+})
+
+test("device names: any order and duplication of one device's renames keeps the latest version, then the greater name (as JSON text)", () => {
+  // Denser than the mixed property above: many renames of the same two devices, versions tied often.
+  const rename = fc
+    .record({
+      id: fc.constantFrom(...DEVICES),
+      name: fc.constantFrom('laptop', 'work laptop', 'desk', 'laptop (0199881f)'),
+      version: fc.integer({ min: 0, max: 3 }),
+    })
+    .map(({ id, name, version: v }): SyncChange => ({
+      kind: 'device',
+      op: 'upsert',
+      id,
+      name,
+      version: v,
+    }))
+  fc.assert(
+    fc.property(
+      fc.array(rename, { minLength: 1, maxLength: 12 }).chain((changes) =>
+        fc.tuple(
+          fc.constant(changes),
+          fc.shuffledSubarray([...changes, ...changes], {
+            minLength: changes.length * 2,
+            maxLength: changes.length * 2,
+          }),
+        ),
+      ),
+      ([changes, redelivered]) => {
+        const a = rows(applyAll(new Map(), changes))
+        assert.deepEqual(rows(applyAll(new Map(), redelivered)), a)
+        for (const [, row] of a) {
+          const mine = changes.filter((c) => rowKey(c) === rowKey(row)) as SyncDevice[]
+          // Names compare as JSON text (the order every daemon agrees on).
+          const best = mine.reduce((x, y) =>
+            y.version > x.version ||
+            (y.version === x.version && JSON.stringify(y.name) > JSON.stringify(x.name))
+              ? y
+              : x,
+          )
+          assert.deepEqual(row, best)
+        }
+      },
+    ),
+    { numRuns: 2_000 },
+  )
+})
+
+test("a device's rename made after it took the hub's pairing name wins, whichever clock runs ahead", () => {
+  const id = DEVICES[0] as string
+  const nowMs = Date.parse('2026-12-07T10:00:00Z')
+  // The hub's clock a day ahead: it names the device as paired at that version.
+  const paired: SyncDevice = {
+    kind: 'device',
+    op: 'upsert',
+    id,
+    name: 'laptop',
+    version: nextHlc(0, nowMs + 86_400_000),
+  }
+  // The device takes the name as the hub's change (its clock observes the version), then renames.
+  const clock = observeHlc(nextHlc(0, nowMs), paired.version)
+  const renamed: SyncDevice = { ...paired, name: 'work laptop', version: nextHlc(clock, nowMs) }
+  for (const order of [
+    [paired, renamed],
+    [renamed, paired],
+    [renamed, paired, renamed, paired],
+  ]) {
+    assert.equal((applyAll(new Map(), order).get(`device/${id}`) as SyncDevice).name, 'work laptop')
+  }
+  // Renamed without having seen the pairing's version (the device's own clock only), the rename
+  // would lose everywhere: why a device takes its pairing name as the hub's change.
+  const unseen: SyncDevice = { ...renamed, version: nextHlc(nextHlc(0, nowMs), nowMs) }
+  assert.equal(applyRemote(paired, unseen), undefined)
 })
 
 test('checks: content ids, times, counts, settings that sync', () => {

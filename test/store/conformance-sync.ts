@@ -405,6 +405,32 @@ export function syncConformance(name: string, open: StoreFactory): void {
       assert.ok((await a.devices.list()).some((d) => d.id === other && d.name === 'workstation'))
     })
 
+    test("the sending daemon's device, first heard of in its batch, is received, not this daemon's to push", async (t) => {
+      // The device a hub's first page makes on a spoke: left as the spoke's own change it was
+      // pushed back, and named apart here (one host name on two machines), it renamed the hub.
+      const spoke = await open(t)
+      const local = await feed(spoke, { only: 'local' })
+      const pending = await spoke.sync.pending(0)
+      const hub = randomUUID()
+      await spoke.sync.apply(
+        { devices: { [hub]: (await own(spoke)).name }, changes: [] },
+        hub,
+        { pulled: { seq: 1, epoch: 1 } },
+        T0,
+      )
+      const named = (await spoke.devices.list()).find((d) => d.id === hub)
+      assert.ok(named && named.name !== (await own(spoke)).name, 'named apart from the own device')
+      assert.equal(await spoke.sync.pending(0), pending)
+      const after = await feed(spoke, { only: 'local' })
+      assert.deepEqual(after.batch.changes, local.batch.changes)
+      assert.ok(
+        (await feed(spoke, { except: randomUUID() })).batch.changes.some(
+          (c) => c.kind === 'device' && c.id === hub,
+        ),
+        'other devices are told of it',
+      )
+    })
+
     test('pairing: a code once, a client per device, revoked, touched, and where its pushes continue', async (t) => {
       const hub = await open(t)
       const hash = new Uint8Array(32).fill(1)
@@ -415,6 +441,31 @@ export function syncConformance(name: string, open: StoreFactory): void {
       assert.ok(paired.ok)
       assert.equal(paired.client.name, 'laptop')
       assert.ok((await hub.devices.list()).some((d) => d.id === device.id && d.name === 'laptop'))
+      // The version the hub named it with: what the device takes the name at.
+      const named = (await feed(hub, { except: randomUUID() })).batch.changes.find(
+        (c) => c.kind === 'device' && c.id === device.id,
+      )
+      assert.ok(named?.kind === 'device' && named.version > 0)
+      assert.equal(paired.version, named.version)
+      // A rename of the device, synced from it: the list of paired devices names it so.
+      await hub.sync.apply(
+        {
+          devices: {},
+          changes: [
+            {
+              kind: 'device',
+              op: 'upsert',
+              id: device.id,
+              name: 'work vm',
+              version: named.version + 1,
+            },
+          ],
+        },
+        device.id,
+        { pushed: { client: client.id, seq: 1, epoch: 1 } },
+        T0,
+      )
+      assert.equal((await hub.sync.clients())[0]?.name, 'work vm')
       assert.deepEqual(
         await hub.sync.pair({
           codeHash: hash,

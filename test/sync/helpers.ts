@@ -103,10 +103,30 @@ export async function ok<T = unknown>(
   return res.body
 }
 
-/** Pairs `spoke` with `hub` as a person would: `daybook pair` there, `daybook sync join` here. */
-export async function pair(t: TestContext, hub: Node, spoke: Node, name: string): Promise<void> {
+/**
+ * Pairs `spoke` with `hub` as a person would: `daybook pair` there (with `--user`, for that
+ * user's diary on a team server), `daybook sync join` here.
+ */
+export async function pair(
+  t: TestContext,
+  hub: Node,
+  spoke: Node,
+  name: string,
+  user?: string,
+): Promise<void> {
   const dirs = (n: Node) => ['--data-dir', n.process.dataDir, '--config-dir', n.process.configDir]
-  const made = await runCli(['pair', '--name', name, '--json', ...dirs(hub)], {}, t)
+  const made = await runCli(
+    [
+      'pair',
+      '--name',
+      name,
+      '--json',
+      ...(user === undefined ? [] : ['--user', user]),
+      ...dirs(hub),
+    ],
+    {},
+    t,
+  )
   assert.equal(made.code, 0, made.stderr)
   const code = JSON.parse(made.stdout) as { url: string; code: string; fingerprint: string }
   const joined = await runCli(
@@ -167,10 +187,16 @@ export async function listEvents(node: Node, startMs: number, endMs: number): Pr
   }
 }
 
-/** Every event in the range, as `id device start end source` lines, sorted. */
+/**
+ * Fields of an event line, tab-separated: a device's name may hold spaces ("work laptop"), and
+ * lines split on spaces would read its first word as the name.
+ */
+export const FIELD = '\t'
+
+/** Every event in the range, as `id device start end source` lines (tab-separated), sorted. */
 export async function eventLines(node: Node, startMs: number, endMs: number): Promise<string[]> {
   return (await listEvents(node, startMs, endMs))
-    .map((e) => `${e.id} ${e.device} ${e.timestamp} ${e.endTimestamp ?? ''} ${e.source}`)
+    .map((e) => [e.id, e.device, e.timestamp, e.endTimestamp ?? '', e.source].join(FIELD))
     .sort()
 }
 

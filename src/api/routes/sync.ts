@@ -1,6 +1,7 @@
 /**
  * Sync routes. On a hub (`daybook serve --hub`):
  *  - `POST /v1/sync/pair` (admin): a pairing code and the command to run on the new device;
+ *    `POST /v1/users/{name}/sync/pair` (a server admin): the same for a user's diary;
  *  - `GET /v1/sync/clients`, `POST /v1/sync/clients/revoke` (admin): paired devices;
  *  - `/v1/sync/hub/*`: what a paired device calls with its `sync` token (hello, push, pull,
  *    leave), and `join`, where a code (the credential) is exchanged for that token.
@@ -8,9 +9,12 @@
  * a spoke of a hub, sync at once, or stop syncing.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
-import { ConflictError, RateLimitedError } from '../../domain/errors.ts'
+import { ConflictError, ForbiddenError, RateLimitedError } from '../../domain/errors.ts'
+import { USER_NAME_RE } from '../../domain/users.ts'
+import type { DaybookContext } from '../context.ts'
 import { failureKey } from '../plugins/auth.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import { errorResponses } from '../schemas/responses.ts'
@@ -50,6 +54,20 @@ function lifetimeMs(text: string | undefined): number | undefined {
   return m ? Number(m[1]) * (UNITS_MS[m[2] as string] as number) : undefined
 }
 
+/** A pairing code made by `daybook`'s hub, answered 201 and never cached. */
+async function pairingCode(
+  daybook: DaybookContext,
+  body: { name?: string | undefined; expires?: string | undefined } | undefined,
+  reply: FastifyReply,
+) {
+  const code = await daybook.syncHub.createCode({
+    name: body?.name,
+    lifetimeMs: lifetimeMs(body?.expires),
+  })
+  void reply.code(201).header('cache-control', 'no-store')
+  return code
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (app, options) => {
@@ -80,14 +98,40 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         response: { 201: PairingCodeWire, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
       },
     },
+    async (request, reply) => pairingCode(request.daybook, request.body, reply),
+  )
+
+  app.post(
+    '/users/:name/sync/pair',
+    {
+      config: { access: 'admin' },
+      bodyLimit: SYNC_BODY_LIMIT,
+      schema: {
+        summary: "A pairing code for a new device of a user's diary (team server, hub only)",
+        description:
+          'The body and answer of `POST /v1/sync/pair`. The device pairs with the diary of user ' +
+          '`name`: its pushes land there only, and its pulls see only that diary. Needs a token ' +
+          'of scope `admin` of a server admin (403 `not_server_admin`); 404 `unknown_user`, ' +
+          '400 for a name that cannot be a user, 404 `not_a_hub` on a daemon not started with --hub.',
+        tags: [...TAGS, 'users'],
+        params: Type.Object({
+          name: Type.String({
+            pattern: USER_NAME_RE.source,
+            description: '1-32 lower-case letters, digits or _, starting with a letter.',
+          }),
+        }),
+        body: Type.Optional(PairBody),
+        response: { 201: PairingCodeWire, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
     async (request, reply) => {
-      const body = request.body ?? {}
-      const code = await request.daybook.syncHub.createCode({
-        name: body.name,
-        lifetimeMs: lifetimeMs(body.expires),
-      })
-      void reply.code(201).header('cache-control', 'no-store')
-      return code
+      if (!(await app.users.isServerAdmin(request.principal))) {
+        throw new ForbiddenError(
+          'not_server_admin',
+          "only a server admin may pair a device with another user's diary",
+        )
+      }
+      return pairingCode(app.users.diary(request.params.name), request.body, reply)
     },
   )
 
@@ -174,7 +218,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         }
       }
       try {
-        const joined = await request.daybook.syncHub.join(request.body)
+        const joined = await app.users.join(request.body)
         void reply.code(201).header('cache-control', 'no-store')
         return joined
       } catch (err) {

@@ -175,7 +175,15 @@ export const JoinHubBody = Type.Object({
 
 export const JoinHubAnswer = Type.Object({
   token: Type.String({ description: 'Scope `sync`, bound to the device; shown once.' }),
-  device: DeviceRef,
+  device: Type.Object({
+    id: Uuid,
+    name: Type.String(),
+    version: Type.Integer({
+      description:
+        'The hybrid-clock version of the name the hub gave the device: the device takes the name ' +
+        'as a synced change of this version, so a rename it makes later wins over it.',
+    }),
+  }),
   hub: DeviceRef,
   protocol: Type.Integer(),
 })

@@ -235,7 +235,7 @@ export class SyncHub implements Authenticator {
     protocol: number
   }): Promise<{
     token: string
-    device: { id: string; name: string }
+    device: { id: string; name: string; version: number }
     hub: { id: string; name: string }
     protocol: number
   }> {
@@ -292,7 +292,7 @@ export class SyncHub implements Authenticator {
     this.#bus.publish({ type: 'changes', changes: result.changes })
     return {
       token: secret,
-      device: { id: result.client.deviceId, name: result.client.name },
+      device: { id: result.client.deviceId, name: result.client.name, version: result.version },
       hub: await this.#ownDevice(),
       protocol: SYNC_PROTOCOL,
     }

@@ -243,7 +243,7 @@ export class SyncSpoke {
     const conn = new HubConnection(request.url, request.fingerprint)
     let joined: {
       token: string
-      device: { id: string; name: string }
+      device: { id: string; name: string; version?: number }
       hub: { id: string; name: string }
     }
     try {
@@ -263,13 +263,37 @@ export class SyncSpoke {
       hub: request.url,
       fingerprint: request.fingerprint ?? null,
       token: joined.token,
-      hubDevice: joined.hub,
-      device: joined.device,
+      hubDevice: { id: joined.hub.id, name: joined.hub.name },
+      device: { id: joined.device.id, name: joined.device.name },
       pairedAt: new Date(this.#clock()).toISOString(),
     }
-    // The name the hub gave this device, taken here at once: the hub's own device may share
-    // this device's old name (one host name on every machine), and arrives with the first pull.
-    if (joined.device.name !== own.name) {
+    // The name the hub gave this device, taken here at once (the hub's own device may share this
+    // device's old name: one host name on every machine), as the hub's change it is, of the
+    // hub's version: this daemon's clock moves past it, so a rename made here later wins even
+    // when the hub's clock runs ahead and the hub is out of reach before the first pull. (Taken
+    // as a rename of this daemon's own, it lost to the hub's older one then, on every daemon.)
+    const named = await this.#store().sync.apply(
+      {
+        devices: { [joined.hub.id]: joined.hub.name },
+        changes: [
+          {
+            kind: 'device',
+            op: 'upsert',
+            id: own.id,
+            name: joined.device.name,
+            version: joined.device.version ?? 0,
+          },
+        ],
+      },
+      joined.hub.id,
+      { pulled: { seq: 0, epoch: 0 } },
+      this.#clock(),
+    )
+    this.#bus.publish({ type: 'changes', changes: named.changes })
+    const now = (await this.#store().devices.list()).find((d) => d.own)
+    if (now && now.name !== joined.device.name) {
+      // A rename made here before pairing, of a later version (this machine's clock ahead of
+      // the hub's), kept its name: the pairing's name is the later wish, so it is made here now.
       try {
         const { changes } = await this.#store().devices.rename(own.id, joined.device.name)
         this.#bus.publish({ type: 'changes', changes })

@@ -360,7 +360,7 @@ export function syncClients(
 ): SyncClientRow[] {
   return c
     .all<ClientRecord>(
-      `SELECT s.id, d.uuid, s.name, s.token_hash, s.token_preview, s.paired_ms, s.last_seen_ms,
+      `SELECT s.id, d.uuid, d.name, s.token_hash, s.token_preview, s.paired_ms, s.last_seen_ms,
               s.pushed_seq, s.epoch, s.revoked
        FROM sync_clients s JOIN devices d ON d.id = s.device_id ${where}
        ORDER BY s.paired_ms, s.id`,

@@ -104,6 +104,10 @@ class Application {
         { u: uuid, n: name, now: this.#receivedMs, seq: this.#tx.nextSeq(), o: this.peer || null },
       )
       if (!ref) throw new Error('a device row inserted returned nothing')
+      // The sender's own device (created before `peer` is known): received from it, like every
+      // row the batch brings. Left unmarked it would count as this daemon's change, be pushed back
+      // and, named apart here (`freeName`), win a tie on the hub by its name.
+      if (this.peer === 0) c.run('UPDATE devices SET origin = id WHERE id = $id', { id: ref.id })
       this.#created.push(ref.id)
     }
     this.#devices.set(uuid, ref)
@@ -733,7 +737,7 @@ export function pair(
     nowMs: number
   },
 ):
-  | { ok: true; client: SyncClientRow; changes: Change[] }
+  | { ok: true; client: SyncClientRow; version: number; changes: Change[] }
   | { ok: false; reason: PairingRefusal; name?: string } {
   const { c } = tx
   const code = c.get<{ name: string | null; expires_ms: number; used_ms: number | null }>(
@@ -750,27 +754,30 @@ export function pair(
     now: request.nowMs,
     h: request.codeHash,
   })
-  let device = c.get<{ id: number; name: string }>('SELECT id, name FROM devices WHERE uuid = $u', {
-    u: request.device.id,
-  })
+  let device = c.get<{ id: number; name: string; version: number }>(
+    'SELECT id, name, version FROM devices WHERE uuid = $u',
+    { u: request.device.id },
+  )
   const changed: number[] = []
   if (!device) {
     // Named by the hub now (a version later than the device's own name, which it then takes).
-    device = c.get<{ id: number; name: string }>(
+    device = c.get<{ id: number; name: string; version: number }>(
       `INSERT INTO devices (uuid, name, own, created_ms, events, seq, version)
-       VALUES ($u, $n, 0, $now, 0, $seq, $v) RETURNING id, name`,
+       VALUES ($u, $n, 0, $now, 0, $seq, $v) RETURNING id, name, version`,
       { u: request.device.id, n: name, now: request.nowMs, seq: tx.nextSeq(), v: tx.hlc() },
     )
     if (!device) throw new Error('a device row inserted returned nothing')
     changed.push(device.id)
   } else if (device.name !== name) {
     // The hub names the device as paired: a rename, synced like any other.
+    const version = tx.hlc()
     c.run('UPDATE devices SET name = $n, seq = $seq, version = $v, origin = NULL WHERE id = $id', {
       n: name,
       seq: tx.nextSeq(),
-      v: tx.hlc(),
+      v: version,
       id: device.id,
     })
+    device = { ...device, name, version }
     tx.dims.reset()
     changed.push(device.id)
   }
@@ -796,7 +803,12 @@ export function pair(
     },
   )
   const client = syncClients(c, 'WHERE s.id = $id', { id: request.client.id })[0] as SyncClientRow
-  return { ok: true, client, changes: changed.length > 0 ? deviceChanges(c, changed) : [] }
+  return {
+    ok: true,
+    client,
+    version: device.version,
+    changes: changed.length > 0 ? deviceChanges(c, changed) : [],
+  }
 }
 
 /** Revokes a paired device's token. */
