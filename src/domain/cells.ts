@@ -81,3 +81,50 @@ function planCleanSlots(
   push(plan.hours, b, firstHour, endHour)
   push(plan.slots, b, endHour * SLOTS_PER_HOUR, to)
 }
+
+export const HOURS_PER_DAY = 24
+
+/** Where a plan's whole hours come from once day cells are there. Ranges are half-open. */
+export interface DayPlan {
+  /** `[bucket, firstDay, endDay)`: whole UTC days from day cells. */
+  days: [number, number, number][]
+  /** `[bucket, firstHour, endHour)`: hours added from hour cells. */
+  plus: [number, number, number][]
+  /** `[bucket, firstHour, endHour)`: hours of a day read whole that lie outside the bucket. */
+  minus: [number, number, number][]
+}
+
+/**
+ * Moves the hour ranges of a plan (`BucketPlan.hours`) to UTC day cells where that reads fewer
+ * rows. A range is rounded to the nearest UTC midnights: the days between them are read whole, the
+ * hours between a range's edge and its midnight are added (midnight outside the range) or taken
+ * away (midnight inside it). A day in another zone than UTC is then one day cell and a few hours at
+ * each edge — the hours around the person's start of day, when they are rarely active, so those
+ * rows are few. Exact because a day cell is the sum of its hour cells (kept together): a day read
+ * whole minus some of its hours is the rest of its hours, whatever they hold. A range is kept as
+ * hours when the days and edges would be more rows than its hours.
+ */
+export function planDays(hours: readonly [number, number, number][]): DayPlan {
+  const plan: DayPlan = { days: [], plus: [], minus: [] }
+  const push = (list: [number, number, number][], b: number, from: number, to: number) => {
+    if (!(from < to)) return
+    const last = list[list.length - 1]
+    if (last && last[0] === b && last[2] === from) last[2] = to
+    else list.push([b, from, to])
+  }
+  for (const [b, h0, h1] of hours) {
+    const d0 = Math.round(h0 / HOURS_PER_DAY)
+    const d1 = Math.round(h1 / HOURS_PER_DAY)
+    const edges = Math.abs(d0 * HOURS_PER_DAY - h0) + Math.abs(h1 - d1 * HOURS_PER_DAY)
+    if (!(d0 < d1) || d1 - d0 + edges >= h1 - h0) {
+      push(plan.plus, b, h0, h1)
+      continue
+    }
+    push(plan.days, b, d0, d1)
+    if (d0 * HOURS_PER_DAY > h0) push(plan.plus, b, h0, d0 * HOURS_PER_DAY)
+    else push(plan.minus, b, d0 * HOURS_PER_DAY, h0)
+    if (d1 * HOURS_PER_DAY < h1) push(plan.plus, b, d1 * HOURS_PER_DAY, h1)
+    else push(plan.minus, b, h1, d1 * HOURS_PER_DAY)
+  }
+  return plan
+}
