@@ -3,8 +3,8 @@
  *
  * Buckets are enumerated only where there is activity (the UTC days holding cells or dirty
  * slots), then planned (`planBuckets`): whole UTC hours come from hour cells (for a question
- * by at most one dimension, whole UTC days from day cells and the hours between them and the
- * bucket's edges: `planDays`), remaining whole slots from slot cells, and partial slots at the
+ * by at most one dimension other than entity, whole UTC days from day cells and the hours between
+ * them and the bucket's edges: `planDays`), remaining whole slots from slot cells, and partial slots at the
  * edges plus dirty slots are resolved from events with the one definition of the timeline. Sums are in integer dimension ids until the end, when
  * the groups that have time are named. With `includeAfk` nothing comes from cells (they have AFK
  * taken out): every bucket is resolved from events, a bucket at a time.
@@ -133,7 +133,9 @@ export function activeTime(
         const dim = [...involved][0]
         const only = filters[0]?.[1]
         const grouped = groupColumn !== undefined
-        const { days, plus, minus } = planDays(plan.hours)
+        // Entities have no day marginal (see `updateMarginals`).
+        const { days, plus, minus } =
+          dim === 'entity' ? { days: [], plus: plan.hours, minus: [] } : planDays(plan.hours)
         sumMarginal(c, 'day', dim, days, only, grouped, add)
         sumMarginal(c, 'hour', dim, plus, only, grouped, add)
         sumMarginal(c, 'hour', dim, minus, only, grouped, (b, g, ms) => add(b, g, -ms))

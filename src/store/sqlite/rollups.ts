@@ -227,6 +227,9 @@ export const MARGINAL_DIM = {
 /**
  * Moves the hour and day marginals by the hours' tuple deltas. A day's delta is the sum of its
  * hours' deltas, in whole milliseconds (each delta is one, up to the float error of its seconds).
+ * Entities get no day marginal: they are the long tail (a window title, a file), most seen within
+ * one hour, so a day row per entity would cost about as much disk and writing as its hour rows and
+ * save few reads; a question by entity reads hours.
  */
 function updateMarginals(
   c: Connection,
@@ -238,6 +241,7 @@ function updateMarginals(
   const add = (dim: number, hour: number, value: number, seconds: number) => {
     const k = `${dim},${hour},${value}`
     hours.set(k, (hours.get(k) ?? 0) + seconds)
+    if (dim === MARGINAL_DIM.entity) return
     const d = `${dim},${Math.floor(hour / HOURS_PER_DAY)},${value}`
     days.set(d, (days.get(d) ?? 0) + Math.round(seconds * 1000))
   }
