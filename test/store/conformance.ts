@@ -29,6 +29,7 @@ import { hooksConformance } from './conformance-hooks.ts'
 import { screenshotsConformance } from './conformance-screenshots.ts'
 import { usersConformance } from './conformance-users.ts'
 import { teamsConformance } from './conformance-teams.ts'
+import { daysConformance } from './conformance-days.ts'
 
 /** Opens a fresh, migrated, empty store; the suite closes it. */
 export type StoreFactory = (t: TestContext) => Promise<Store>
@@ -123,6 +124,7 @@ export function conformance(name: string, open: StoreFactory): void {
   screenshotsConformance(name, open)
   usersConformance(name, open)
   teamsConformance(name, open)
+  daysConformance(name, open)
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

@@ -463,3 +463,57 @@ test('the screenshot prefix migration rebuilds the text index: frames stored bef
   await store.screenshots.purge({ endMs: T + 1 })
   assert.deepEqual(await found('revenue'), [])
 })
+
+test('the day cells migration sums the hour marginals a database kept: the same cells the writer keeps, answers exact at once', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'day_cells')?.version
+  assert.ok(version !== undefined, 'a migration named day_cells')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const T = Date.parse('2025-03-29T20:10:00Z') // over the Berlin spring-forward night
+  const HOUR = 3_600_000
+  const cells = (db: DatabaseSync) =>
+    db.prepare('SELECT dim, day, value, ms FROM cells_day_dim ORDER BY dim, day, value').all()
+  let kept: unknown[]
+  {
+    const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+    try {
+      await store.migrate()
+      await store.events.insert(
+        Array.from({ length: 40 }, (_, i) => {
+          const startMs = T + i * 5 * HOUR + i * 1_001
+          return event({
+            startMs,
+            endMs: startMs + (i % 7) * HOUR + 123,
+            app: ['Code', 'Firefox', 'iTerm2'][i % 3],
+            source: ['skopio-vscode', 'daybook-browser'][i % 2],
+          })
+        }),
+        T,
+      )
+      await store.activeTime.settle()
+    } finally {
+      await store.close()
+    }
+    // As a daemon of the version before left it: hour marginals, no day cells.
+    const db = new DatabaseSync(file)
+    kept = cells(db)
+    assert.ok(kept.length > 0)
+    db.exec(`DROP TABLE cells_day_dim; PRAGMA user_version = ${version - 1}`)
+    db.close()
+  }
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  assert.equal(await store.activeTime.pending(), 0)
+  const db = new DatabaseSync(file, { readOnly: true })
+  t.after(() => db.close())
+  assert.deepEqual(cells(db), kept)
+  const q: ActiveTimeQuery = {
+    range: { startMs: T - 2 * 86_400_000, endMs: T + 12 * 86_400_000 },
+    unit: 'day',
+    calendar: makeCalendar('Europe/Berlin', '04:15'),
+    groupBy: 'app',
+    filters: {},
+    includeAfk: false,
+  }
+  assert.deepEqual(await store.activeTime.query(q), await referenceFromStore(store, q))
+})

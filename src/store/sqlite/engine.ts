@@ -2,14 +2,15 @@
  * Answers active-time questions inside a reader worker, on one snapshot.
  *
  * Buckets are enumerated only where there is activity (the UTC days holding cells or dirty
- * slots), then planned (`planBuckets`): whole UTC hours come from hour cells, remaining whole
- * slots from slot cells, and partial slots at the edges plus dirty slots are resolved from events
- * with the one definition of the timeline. Sums are in integer dimension ids until the end, when
+ * slots), then planned (`planBuckets`): whole UTC hours come from hour cells (for a question
+ * by at most one dimension other than entity, whole UTC days from day cells and the hours between
+ * them and the bucket's edges: `planDays`), remaining whole slots from slot cells, and partial slots at the
+ * edges plus dirty slots are resolved from events with the one definition of the timeline. Sums are in integer dimension ids until the end, when
  * the groups that have time are named. With `includeAfk` nothing comes from cells (they have AFK
  * taken out): every bucket is resolved from events, a bucket at a time.
  */
 import { type TimeRange, splitActive, splitRange } from '../../domain/calendar.ts'
-import { SLOT_MS, planBuckets } from '../../domain/cells.ts'
+import { SLOT_MS, planBuckets, planDays } from '../../domain/cells.ts'
 import type { Dimension } from '../../domain/events.ts'
 import { type BucketCell, CellSums, TOTAL_GROUP } from '../../domain/summary.ts'
 import { DAY_MS, HOUR_MS } from '../../domain/time.ts'
@@ -126,10 +127,18 @@ export function activeTime(
     } else {
       const plan = planBuckets(buckets, dirty)
       const fromEventsToo = [...plan.events]
-      // Grouped or filtered by at most one dimension: whole hours come from its marginal.
+      // Grouped or filtered by at most one dimension: whole days and hours come from its
+      // marginals.
       if (involved.size <= 1) {
         const dim = [...involved][0]
-        sumMarginal(c, dim, plan.hours, filters[0]?.[1], groupColumn !== undefined, add)
+        const only = filters[0]?.[1]
+        const grouped = groupColumn !== undefined
+        // Entities have no day marginal (see `updateMarginals`).
+        const { days, plus, minus } =
+          dim === 'entity' ? { days: [], plus: plan.hours, minus: [] } : planDays(plan.hours)
+        sumMarginal(c, 'day', dim, days, only, grouped, add)
+        sumMarginal(c, 'hour', dim, plus, only, grouped, add)
+        sumMarginal(c, 'hour', dim, minus, only, grouped, (b, g, ms) => add(b, g, -ms))
       } else if (tables) {
         sumCells(c, tables.hours, 'hour', plan.hours, filters, groupColumn, add)
       } else {
@@ -277,13 +286,10 @@ function sumDirtySlots(
 /** UTC days (as ranges) holding active time or dirty slots within `range`, merged. */
 function activeDays(c: Connection, range: TimeRange, dirty: number[]): TimeRange[] {
   const days = c
-    .all<{ day: number }>(
-      `SELECT DISTINCT hour / 24 AS day FROM cells_hour_dim WHERE dim = 0 AND hour BETWEEN $a AND $b`,
-      {
-        a: Math.floor(range.startMs / HOUR_MS),
-        b: Math.floor((range.endMs - 1) / HOUR_MS),
-      },
-    )
+    .all<{ day: number }>('SELECT day FROM cells_day_dim WHERE dim = 0 AND day BETWEEN $a AND $b', {
+      a: Math.floor(range.startMs / DAY_MS),
+      b: Math.floor((range.endMs - 1) / DAY_MS),
+    })
     .map((r) => r.day)
   for (const slot of dirty) days.push(Math.floor((slot * SLOT_MS) / DAY_MS))
   return mergeIntervals(days.map((d) => ({ startMs: d * DAY_MS, endMs: (d + 1) * DAY_MS })))
@@ -321,9 +327,14 @@ function sumCells(
  * scan the cells and re-read the list for every cell.
  */
 
-/** Adds the planned hour ranges from the hour marginal of one dimension (or the total). */
+/**
+ * Adds the planned ranges from the day or hour marginal of one dimension (or the total). Day cells
+ * hold whole milliseconds, hour cells seconds: every sum is a whole number of milliseconds, so it
+ * is rounded to one (a day read whole less some of its hours must come out exact).
+ */
 function sumMarginal(
   c: Connection,
+  level: 'day' | 'hour',
   dim: RowDimension | undefined,
   ranges: [number, number, number][],
   only: Set<number> | undefined,
@@ -331,11 +342,13 @@ function sumMarginal(
   add: (bucket: number, group: number, ms: number) => void,
 ): void {
   if (ranges.length === 0) return
-  const rows = c.all<{ b: number; g: number; s: number }>(
-    `SELECT r.value ->> 0 AS b, ${grouped ? 'c.value' : '0'} AS g, sum(c.seconds) AS s
+  const [table, sum] =
+    level === 'day' ? ['cells_day_dim', 'sum(c.ms)'] : ['cells_hour_dim', 'sum(c.seconds) * 1000']
+  const rows = c.all<{ b: number; g: number; ms: number }>(
+    `SELECT r.value ->> 0 AS b, ${grouped ? 'c.value' : '0'} AS g, ${sum} AS ms
      FROM json_each($r) AS r
-     CROSS JOIN cells_hour_dim AS c
-       ON c.dim = $dim AND c.hour >= (r.value ->> 1) AND c.hour < (r.value ->> 2)
+     CROSS JOIN ${table} AS c
+       ON c.dim = $dim AND c.${level} >= (r.value ->> 1) AND c.${level} < (r.value ->> 2)
      ${only ? 'WHERE c.value IN (SELECT value FROM json_each($only))' : ''}
      GROUP BY b, g`,
     {
@@ -344,7 +357,7 @@ function sumMarginal(
       ...(only ? { only: JSON.stringify([...only]) } : {}),
     },
   )
-  for (const r of rows) add(r.b, r.g, r.s * 1000)
+  for (const r of rows) add(r.b, r.g, Math.round(r.ms))
 }
 
 /**

@@ -4,11 +4,11 @@
  * Writes mark the slots they touch dirty, in their own transaction. The writer then recomputes
  * dirty slots in the background, a few dozen per transaction: it resolves the timeline of each run
  * of consecutive dirty slots from the events and AFK periods (`activeTimeline`, the one
- * definition), replaces the slots' cells, adds the difference to their hours' cells, and clears the
- * slots' dirty marks — all in one transaction, so a reader sees a slot either dirty (and resolves
+ * definition), replaces the slots' cells, adds the difference to their hours' cells (and to the
+ * hour and day marginals), and clears the slots' dirty marks — all in one transaction, so a reader sees a slot either dirty (and resolves
  * it from events) or with cells that match the events.
  */
-import { SLOT_MS, SLOTS_PER_HOUR } from '../../domain/cells.ts'
+import { HOURS_PER_DAY, SLOT_MS, SLOTS_PER_HOUR } from '../../domain/cells.ts'
 import { DAY_MS } from '../../domain/time.ts'
 import { activeTimeline } from '../../domain/timeline.ts'
 import type { Connection } from './connection.ts'
@@ -224,16 +224,26 @@ export const MARGINAL_DIM = {
   entity: 8,
 } as const
 
-/** Moves the hour marginals by the hours' tuple deltas. */
+/**
+ * Moves the hour and day marginals by the hours' tuple deltas. A day's delta is the sum of its
+ * hours' deltas, in whole milliseconds (each delta is one, up to the float error of its seconds).
+ * Entities get no day marginal: they are the long tail (a window title, a file), most seen within
+ * one hour, so a day row per entity would cost about as much disk and writing as its hour rows and
+ * save few reads; a question by entity reads hours.
+ */
 function updateMarginals(
   c: Connection,
   plain: Map<string, number>,
   entity: Map<string, number>,
 ): void {
-  const delta = new Map<string, number>()
+  const hours = new Map<string, number>()
+  const days = new Map<string, number>()
   const add = (dim: number, hour: number, value: number, seconds: number) => {
     const k = `${dim},${hour},${value}`
-    delta.set(k, (delta.get(k) ?? 0) + seconds)
+    hours.set(k, (hours.get(k) ?? 0) + seconds)
+    if (dim === MARGINAL_DIM.entity) return
+    const d = `${dim},${Math.floor(hour / HOURS_PER_DAY)},${value}`
+    days.set(d, (days.get(d) ?? 0) + Math.round(seconds * 1000))
   }
   for (const [k, seconds] of plain) {
     const [hour, ...tuple] = k.split(',').map(Number) as [number, ...number[]]
@@ -244,16 +254,28 @@ function updateMarginals(
     const [hour, , value] = k.split(',').map(Number) as [number, number, number]
     add(MARGINAL_DIM.entity, hour, value, seconds)
   }
+  applyDeltas(c, 'cells_hour_dim', 'hour', 'seconds', hours)
+  applyDeltas(c, 'cells_day_dim', 'day', 'ms', days)
+}
+
+/** Adds `(dim, unit, value) → amount` deltas to a marginal, deleting rows that reach 0. */
+function applyDeltas(
+  c: Connection,
+  table: string,
+  unit: 'hour' | 'day',
+  column: 'seconds' | 'ms',
+  delta: Map<string, number>,
+): void {
   const upsert = c.stmt(
-    `INSERT INTO cells_hour_dim (dim, hour, value, seconds) VALUES (?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET seconds = seconds + excluded.seconds RETURNING seconds`,
+    `INSERT INTO ${table} (dim, ${unit}, value, ${column}) VALUES (?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET ${column} = ${column} + excluded.${column} RETURNING ${column} AS v`,
   )
-  const drop = c.stmt('DELETE FROM cells_hour_dim WHERE dim = ? AND hour = ? AND value = ?')
-  for (const [k, seconds] of delta) {
-    if (seconds === 0) continue
-    const [dim, hour, value] = k.split(',').map(Number) as [number, number, number]
-    const row = upsert.get(dim, hour, value, seconds) as { seconds: number }
-    if (row.seconds === 0) drop.run(dim, hour, value)
+  const drop = c.stmt(`DELETE FROM ${table} WHERE dim = ? AND ${unit} = ? AND value = ?`)
+  for (const [k, amount] of delta) {
+    if (amount === 0) continue
+    const [dim, at, value] = k.split(',').map(Number) as [number, number, number]
+    const row = upsert.get(dim, at, value, amount) as { v: number }
+    if (row.v === 0) drop.run(dim, at, value)
   }
 }
 
