@@ -2,21 +2,43 @@
  * The screenshots' index and settings in SQLite (`screenshots`, `screenshots_fts`,
  * `screenshot_config`), run inside a store worker: writes on the writer, each call one
  * transaction. The full-text index follows the rows through triggers.
+ *
+ * Frames are in the change feed (`seq`, `origin`) so their index rows sync; a frame received
+ * from another daemon (`origin` set) has no image here. Deleting a frame leaves a tombstone
+ * (kind `screenshot`), as deleting an event does; retention and the size cap delete only the
+ * frames taken here (each device prunes its own, and its tombstones reach the others).
  */
+import { parse as uuidParse } from 'uuid'
+import { frameId } from '../../domain/events.ts'
 import {
   DEFAULT_SCREENSHOT_CONFIG,
+  type FramePath,
   type ScreenshotConfig,
   markSnippet,
 } from '../../domain/screenshots.ts'
-import type { Frame, FrameHit, NewFrame, OpenRange, ScreenshotSettings } from '../ports.ts'
+import type {
+  DeletedFile,
+  Frame,
+  FrameHit,
+  NewFrame,
+  OpenRange,
+  ScreenshotSettings,
+} from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { words } from './search.ts'
+import type { Tx } from './write/transaction.ts'
+
+/** Runs a write transaction with feed positions (the writer's). */
+export interface FrameWrites {
+  transaction<T>(fn: (tx: Tx) => T): T
+}
 
 interface FrameRow {
   filename: string
   date: string
   at_ms: number
   device: string
+  here: number
   app: string
   title: string
   url: string | null
@@ -28,8 +50,11 @@ interface FrameRow {
   ocr_ms: number | null
 }
 
+/** A frame's columns, its device's name from `devices d` (joined by the query). */
 const COLUMNS =
-  's.filename, s.date, s.at_ms, s.device, s.app, s.title, s.url, s.bytes, s.width, s.height, s.hash, s.text, s.ocr_ms'
+  's.filename, s.date, s.at_ms, d.name AS device, s.origin IS NULL AS here, s.app, s.title, s.url, s.bytes, s.width, s.height, s.hash, s.text, s.ocr_ms'
+
+const FROM = 'screenshots s JOIN devices d ON d.id = s.device_id'
 
 function toFrame(r: FrameRow): Frame {
   return {
@@ -37,6 +62,7 @@ function toFrame(r: FrameRow): Frame {
     filename: r.filename,
     atMs: r.at_ms,
     device: r.device,
+    here: r.here === 1,
     app: r.app,
     title: r.title,
     url: r.url,
@@ -65,11 +91,28 @@ function bounds(range: OpenRange): { a: number; b: number } {
  */
 const RANK_CAP = 2000
 
+/** A frame deleted here: what its tombstone and its file need. */
+interface DeletedFrame {
+  date: string
+  filename: string
+  at_ms: number
+  device_id: number
+  uuid: string
+  origin: number | null
+}
+
 export class ScreenshotTables {
   readonly #c: Connection
+  readonly #writes: FrameWrites | undefined
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, writes?: FrameWrites) {
     this.#c = connection
+    this.#writes = writes
+  }
+
+  #write<T>(fn: (tx: Tx) => T): T {
+    if (!this.#writes) throw new Error('this store worker does not write')
+    return this.#writes.transaction(fn)
   }
 
   settings(): ScreenshotSettings {
@@ -98,19 +141,36 @@ export class ScreenshotTables {
     )
   }
 
+  /**
+   * A frame taken here. Not stored (false) when its device already has one of that file name, or
+   * had one that was deleted (a purge stays a purge, as a deleted event stays deleted).
+   */
   insert(f: NewFrame): boolean {
-    return (
-      this.#c.run(
+    return this.#write((tx) => {
+      const { c } = tx
+      const device = tx.dims.device(f.device, tx.nextSeq, Date.now())
+      const id = Buffer.from(uuidParse(frameId(device.uuid, f.filename)))
+      if (
+        c.get('SELECT 1 AS x FROM screenshots WHERE device_id = $d AND filename = $f', {
+          d: device.id,
+          f: f.filename,
+        }) !== undefined ||
+        c.get("SELECT 1 AS x FROM tombstones WHERE kind = 'screenshot' AND id = $id", { id }) !==
+          undefined
+      ) {
+        return false
+      }
+      c.run(
         `INSERT INTO screenshots
-           (filename, date, at_ms, device, app, title, url, bytes, width, height, hash, text, ocr_ms)
+           (filename, date, at_ms, device_id, app, title, url, bytes, width, height, hash, text,
+            ocr_ms, seq, origin)
          VALUES ($filename, $date, $at, $device, $app, $title, $url, $bytes, $width, $height,
-           $hash, $text, $ocr)
-         ON CONFLICT (filename) DO NOTHING`,
+           $hash, $text, $ocr, $seq, NULL)`,
         {
           filename: f.filename,
           date: f.date,
           at: f.atMs,
-          device: f.device,
+          device: device.id,
           app: f.app,
           title: f.title,
           url: f.url,
@@ -120,15 +180,17 @@ export class ScreenshotTables {
           hash: f.hash,
           text: f.text,
           ocr: f.ocrMs,
+          seq: tx.nextSeq(),
         },
-      ) > 0
-    )
+      )
+      return true
+    })
   }
 
   around(atMs: number, windowMs: number, limit: number): Frame[] {
     return this.#c
       .all<FrameRow>(
-        `SELECT ${COLUMNS} FROM screenshots s WHERE s.at_ms BETWEEN $a AND $b
+        `SELECT ${COLUMNS} FROM ${FROM} WHERE s.at_ms BETWEEN $a AND $b
          ORDER BY abs(s.at_ms - $at), s.at_ms LIMIT $n`,
         { a: atMs - windowMs, b: atMs + windowMs, at: atMs, n: limit },
       )
@@ -206,7 +268,7 @@ export class ScreenshotTables {
       const rows = new Map(
         this.#c
           .all<FrameRow & { id: number }>(
-            `SELECT s.id, ${COLUMNS} FROM screenshots s
+            `SELECT s.id, ${COLUMNS} FROM ${FROM}
              WHERE s.id IN (SELECT value FROM json_each($ids))`,
             { ids: JSON.stringify(page.map((p) => p.id)) },
           )
@@ -222,42 +284,94 @@ export class ScreenshotTables {
     })
   }
 
+  /** The frames taken here (their images are on this disk): the cap and the metrics count these. */
   totals(): { frames: number; bytes: number; oldestMs: number | null } {
     const row = this.#c.get<{ n: number; bytes: number | null; oldest: number | null }>(
-      'SELECT count(*) AS n, sum(bytes) AS bytes, min(at_ms) AS oldest FROM screenshots',
+      `SELECT count(*) AS n, sum(bytes) AS bytes, min(at_ms) AS oldest FROM screenshots
+       WHERE origin IS NULL`,
     )
     return { frames: row?.n ?? 0, bytes: row?.bytes ?? 0, oldestMs: row?.oldest ?? null }
   }
 
-  prune(beforeMs: number, maxBytes: number): { date: string; filename: string }[] {
-    return this.#c.write(() => {
-      const deleted = this.#delete('at_ms < $before', { before: beforeMs })
+  /**
+   * Retention and the size cap, over the frames taken here; and the files of frames taken here
+   * that another daemon deleted since (`screenshot_unlinks`), which the caller deletes too.
+   */
+  prune(beforeMs: number, maxBytes: number): DeletedFile[] {
+    return this.#write((tx) => {
+      const local = 'origin IS NULL'
+      const deleted = this.#delete(tx, `${local} AND at_ms < $before`, { before: beforeMs })
+      const unlinks = tx.c
+        .all<FramePath>('DELETE FROM screenshot_unlinks RETURNING date, filename')
+        .map((f) => ({ ...f, here: true }))
+      const gone = [...deleted, ...unlinks]
       const total = this.totals().bytes
-      if (total <= maxBytes) return deleted
+      if (total <= maxBytes) return gone
       // The oldest frames whose removal brings the rest under the cap: a running sum, oldest first.
       const over = total - maxBytes
-      const cut = this.#c.get<{ at: number; id: number }>(
+      const cut = tx.c.get<{ at: number; id: number }>(
         `SELECT at_ms AS at, id FROM (
-           SELECT at_ms, id, sum(bytes) OVER (ORDER BY at_ms, id) AS running FROM screenshots)
+           SELECT at_ms, id, sum(bytes) OVER (ORDER BY at_ms, id) AS running FROM screenshots
+           WHERE ${local})
          WHERE running >= $over ORDER BY at_ms, id LIMIT 1`,
         { over },
       )
-      if (!cut) return deleted
+      if (!cut) return gone
       return [
-        ...deleted,
-        ...this.#delete('(at_ms < $at OR (at_ms = $at AND id <= $id))', { at: cut.at, id: cut.id }),
+        ...gone,
+        ...this.#delete(tx, `${local} AND (at_ms < $at OR (at_ms = $at AND id <= $id))`, {
+          at: cut.at,
+          id: cut.id,
+        }),
       ]
     })
   }
 
-  purge(range: OpenRange): { date: string; filename: string }[] {
-    return this.#c.write(() => this.#delete('at_ms >= $a AND at_ms < $b', bounds(range)))
+  /** Deletes the frames of a range, every device's (a deletion syncs, as a deleted event's does). */
+  purge(range: OpenRange): DeletedFile[] {
+    return this.#write((tx) => this.#delete(tx, 'at_ms >= $a AND at_ms < $b', bounds(range)))
   }
 
-  #delete(where: string, params: Record<string, number>): { date: string; filename: string }[] {
-    return this.#c.all<{ date: string; filename: string }>(
-      `DELETE FROM screenshots WHERE ${where} RETURNING date, filename`,
+  /** Deletes frames, each leaving its tombstone. */
+  #delete(tx: Tx, where: string, params: Record<string, number>): DeletedFile[] {
+    const rows = tx.c.all<DeletedFrame>(
+      `DELETE FROM screenshots WHERE ${where}
+       RETURNING date, filename, at_ms, device_id, origin,
+         (SELECT uuid FROM devices WHERE devices.id = device_id) AS uuid`,
       params,
     )
+    if (rows.length === 0) return []
+    const version = tx.hlc()
+    for (const r of rows) {
+      const id = Buffer.from(uuidParse(frameId(r.uuid, r.filename)))
+      buryFrame(tx, { id, startMs: r.at_ms, deviceId: r.device_id }, { version, origin: null })
+    }
+    return rows.map((r) => ({ date: r.date, filename: r.filename, here: r.origin === null }))
   }
+}
+
+/**
+ * The tombstone of a deleted frame (kind `screenshot`, by `frameId`), at a new feed position:
+ * `origin` null for a deletion made here, else the daemon it was received from.
+ */
+export function buryFrame(
+  tx: Tx,
+  f: { id: Uint8Array; startMs: number | null; deviceId: number | null },
+  made: { version: number | null; origin: number | null },
+): void {
+  tx.c.run(
+    `INSERT INTO tombstones (seq, kind, id, start_ms, device_id, version, origin)
+     VALUES ($seq, 'screenshot', $id, $s, $d, $v, $o)
+     ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq,
+       start_ms = coalesce(excluded.start_ms, start_ms), device_id = coalesce(excluded.device_id, device_id),
+       version = excluded.version, origin = excluded.origin`,
+    {
+      seq: tx.nextSeq(),
+      id: f.id,
+      s: f.startMs,
+      d: f.deviceId,
+      v: made.version,
+      o: made.origin,
+    },
+  )
 }

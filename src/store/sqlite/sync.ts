@@ -3,7 +3,7 @@
  * not had acknowledged, its cursors, and a hub's paired devices.
  */
 import { stringify as uuidStringify } from 'uuid'
-import { afkId } from '../../domain/events.ts'
+import { afkId, frameId } from '../../domain/events.ts'
 import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage } from '../ports.ts'
 import type { Connection } from './connection.ts'
@@ -19,6 +19,7 @@ const HEADS = [
   ['d', 'devices', ''],
   ['l', 'labels', ''],
   ['i', 'input_activity', ''],
+  ['f', 'screenshots', ''],
 ] as const
 
 /** The SQL condition `origin` selects, and its parameter. */
@@ -164,7 +165,7 @@ export function syncChanges(
 
     for (const r of c.all<{
       seq: number
-      kind: 'event' | 'afk' | 'label'
+      kind: 'event' | 'afk' | 'label' | 'screenshot'
       id: Uint8Array
       device_id: number | null
       start_ms: number | null
@@ -283,6 +284,49 @@ export function syncChanges(
       })
     }
 
+    // Screenshots' index rows (their images stay here).
+    for (const r of c.all<{
+      seq: number
+      device_id: number
+      filename: string
+      at_ms: number
+      app: string
+      title: string
+      url: string | null
+      bytes: number
+      width: number
+      height: number
+      hash: string
+      text: string | null
+      ocr_ms: number | null
+    }>(
+      `SELECT seq, device_id, filename, at_ms, app, title, url, bytes, width, height, hash, text,
+              ocr_ms FROM screenshots WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('f') },
+    )) {
+      deviceIds.add(r.device_id)
+      out.push({
+        seq: r.seq,
+        change: {
+          kind: 'screenshot',
+          op: 'upsert',
+          id: '', // set with the device's id below
+          device: String(r.device_id),
+          filename: r.filename,
+          atMs: r.at_ms,
+          app: r.app,
+          title: r.title,
+          url: r.url,
+          bytes: r.bytes,
+          width: r.width,
+          height: r.height,
+          hash: r.hash,
+          text: r.text,
+          ocrMs: r.ocr_ms,
+        },
+      })
+    }
+
     // Devices by their ids (the integer ids are this database's own).
     const devices: Record<string, string> = {}
     const uuidOf = new Map<number, string>()
@@ -305,6 +349,9 @@ export function syncChanges(
       } else if (change.kind === 'afk') {
         change.device = uuid(change.device)
         change.id = afkId(change.device, change.startMs)
+      } else if (change.kind === 'screenshot') {
+        change.device = uuid(change.device)
+        change.id = frameId(change.device, change.filename)
       }
     }
     out.sort((x, y) => x.seq - y.seq)
