@@ -202,13 +202,18 @@ export class ScreenshotTables {
    * phrase's frames over the whole index before ranking (a scan of the doclist of "the"), and
    * snippet() re-runs the match for every row it marks; both took seconds over 100,000 frames.
    *
+   * 0. A range bounds the matching steps by rowid: the ids of the frames in the range (from the
+   *    time index) give a band, and FTS5 seeks each doclist to it. Without it, a range far in the
+   *    past walked every newer match first. Ids follow indexing order, and frames synced late
+   *    widen the band, but a band is only ever a bound: the range itself is checked on each row.
    * 1. Each word's frames are counted up to `RANK_CAP`. A word in more than `RANK_CAP` frames, or
    *    in more than half of all frames, is too common to rank by: FTS5's bm25 gives a word in
    *    more than half the frames a weight of 1e-6 anyway, and counting a more common one costs
    *    more than the whole search may.
-   * 2. The frames matching every word, in the range (at most `RANK_CAP` when some word is rare).
-   * 3. Those ranked with bm25 over the rare words only (title weighs half the text), ties newest
-   *    first. When every word is common there is no rank: the newest matching frames come first.
+   * 2. When every word is common: the newest matching frames (by id), no rank.
+   * 3. When every word is rare: the matches ranked with bm25 (title weighs half the text), ties
+   *    newest first, in one query. Otherwise the frames matching every word (at most
+   *    `RANK_CAP`, as some word is rare) ranked by bm25 over the rare words only.
    * 4. The page's rows, and their snippets marked here (`markSnippet`).
    */
   searchText(text: string, range: OpenRange, limit: number): FrameHit[] {
@@ -219,6 +224,17 @@ export class ScreenshotTables {
     const { a, b } = bounds(range)
     const ranged = a > Number.MIN_SAFE_INTEGER || b < Number.MAX_SAFE_INTEGER
     return this.#c.read(() => {
+      let band: { lo?: number; hi?: number } = {}
+      if (ranged) {
+        const r = this.#c.get<{ lo: number | null; hi: number | null }>(
+          'SELECT min(id) AS lo, max(id) AS hi FROM screenshots WHERE at_ms >= $a AND at_ms < $b',
+          { a, b },
+        )
+        if (!r || r.lo === null || r.hi === null) return []
+        band = { lo: r.lo, hi: r.hi }
+      }
+      // Only with a range: over the whole index a rowid bound only adds work.
+      const inBand = ranged ? 'f.rowid BETWEEN $lo AND $hi' : '1'
       const counts = list.map(
         (w) =>
           this.#c.get<{ n: number }>(
@@ -238,28 +254,31 @@ export class ScreenshotTables {
           )?.n ?? 0
       }
       const rare = list.filter((_, i) => (counts[i] as number) <= Math.min(RANK_CAP, frames / 2))
-      const inRange = (order: string, n: number) =>
-        this.#c.all<{ id: number; at: number }>(
-          ranged
-            ? `SELECT f.rowid AS id, s.at_ms AS at
-               FROM screenshots_fts f CROSS JOIN screenshots s ON s.id = f.rowid
-               WHERE screenshots_fts MATCH $m AND s.at_ms >= $a AND s.at_ms < $b
-               ORDER BY ${order} LIMIT $n`
-            : `SELECT f.rowid AS id, 0 AS at FROM screenshots_fts f
-               WHERE screenshots_fts MATCH $m ORDER BY ${order} LIMIT $n`,
-          ranged ? { m: all, a, b, n } : { m: all, n },
+      const bm25 = 'bm25(screenshots_fts, 1.0, 0.5)'
+      /** Frames matching every word in the band and the range, in `order`, at most `n`. */
+      const matches = (rank: string, order: string, n: number) =>
+        this.#c.all<{ id: number; rank: number | null }>(
+          `SELECT f.rowid AS id, ${rank} AS rank FROM screenshots_fts f
+           ${ranged ? 'CROSS JOIN screenshots s ON s.id = f.rowid' : ''}
+           WHERE screenshots_fts MATCH $m AND ${inBand}
+             ${ranged ? 'AND s.at_ms >= $a AND s.at_ms < $b' : ''}
+           ORDER BY ${order} LIMIT $n`,
+          { m: all, n, ...band, ...(ranged ? { a, b } : {}) },
         )
       let page: { id: number; rank: number | null }[]
       if (rare.length === 0) {
         // Every word common: the newest frames (by when they were indexed) that match.
-        page = inRange('f.rowid DESC', limit).map((r) => ({ id: r.id, rank: null }))
+        page = matches('NULL', 'f.rowid DESC', limit)
+      } else if (rare.length === list.length) {
+        page = matches(bm25, 'rank, f.rowid DESC', limit)
       } else {
-        const matching = new Map(inRange('f.rowid', RANK_CAP).map((r) => [r.id, r.at]))
+        const matching = new Set(matches('NULL', 'f.rowid', RANK_CAP).map((r) => r.id))
         page = this.#c
           .all<{ id: number; rank: number }>(
-            `SELECT rowid AS id, bm25(screenshots_fts, 1.0, 0.5) AS rank
-             FROM screenshots_fts WHERE screenshots_fts MATCH $m ORDER BY rank, rowid DESC`,
-            { m: rare.map(phrase).join(' ') },
+            `SELECT f.rowid AS id, ${bm25} AS rank
+             FROM screenshots_fts f WHERE screenshots_fts MATCH $m AND ${inBand}
+             ORDER BY rank, f.rowid DESC`,
+            { m: rare.map(phrase).join(' '), ...band },
           )
           .filter((r) => matching.has(r.id))
           .slice(0, limit)
