@@ -361,16 +361,22 @@ function mergeAfk(stored: SyncChange, incoming: SyncAfk | SyncTombstone): SyncCh
     : merged
 }
 
+/**
+ * A row where a deletion wins (labels, screenshots), one side of them a deletion: the later
+ * tombstone of two, the tombstone over an upsert.
+ */
+function mergeDeletion(stored: SyncChange, incoming: SyncChange): SyncChange | undefined {
+  if (incoming.op !== 'delete') return undefined
+  return stored.op === 'delete' ? greater(incoming, stored, compareTombstones) : incoming
+}
+
 /** A label: a deletion wins; otherwise the later version (then the greater content). */
 function mergeLabel(
   stored: SyncChange,
   incoming: SyncLabel | SyncTombstone,
 ): SyncChange | undefined {
   const s = stored as SyncLabel | SyncTombstone
-  if (incoming.op === 'delete') {
-    return s.op === 'delete' ? greater(incoming, s, compareTombstones) : incoming
-  }
-  if (s.op === 'delete') return undefined
+  if (incoming.op === 'delete' || s.op === 'delete') return mergeDeletion(s, incoming)
   const content = (l: SyncLabel) => [
     l.text,
     l.context,
@@ -393,10 +399,7 @@ function mergeScreenshot(
   incoming: SyncScreenshot | SyncTombstone,
 ): SyncChange | undefined {
   const s = stored as SyncScreenshot | SyncTombstone
-  if (incoming.op === 'delete') {
-    return s.op === 'delete' ? greater(incoming, s, compareTombstones) : incoming
-  }
-  if (s.op === 'delete') return undefined
+  if (incoming.op === 'delete' || s.op === 'delete') return mergeDeletion(s, incoming)
   // Fields in a fixed order: the two rows may have been built with their keys in another.
   const content = (f: SyncScreenshot) => [
     f.atMs,

@@ -27,18 +27,17 @@ import type {
 import type { Connection } from './connection.ts'
 import { words } from './search.ts'
 import type { Tx } from './write/transaction.ts'
+import type { SyncScreenshot } from '../../domain/sync.ts'
 
 /** Runs a write transaction with feed positions (the writer's). */
 export interface FrameWrites {
   transaction<T>(fn: (tx: Tx) => T): T
 }
 
-interface FrameRow {
+/** What a frame's row holds of what was on screen (as stored and as sync carries it). */
+interface FrameContent {
   filename: string
-  date: string
   at_ms: number
-  device: string
-  here: number
   app: string
   title: string
   url: string | null
@@ -50,19 +49,42 @@ interface FrameRow {
   ocr_ms: number | null
 }
 
-/** A frame's columns, its device's name from `devices d` (joined by the query). */
-const COLUMNS =
-  's.filename, s.date, s.at_ms, d.name AS device, s.origin IS NULL AS here, s.app, s.title, s.url, s.bytes, s.width, s.height, s.hash, s.text, s.ocr_ms'
+interface FrameRow extends FrameContent {
+  date: string
+  device: string
+  here: number
+}
 
-const FROM = 'screenshots s JOIN devices d ON d.id = s.device_id'
+/** A frame's row as sync reads it: its device by id, where it came from. */
+export interface FrameRecord extends FrameContent {
+  id: number
+  seq: number
+  date: string
+  device_id: number
+  uuid: string
+  origin: number | null
+}
 
-function toFrame(r: FrameRow): Frame {
+/** The columns of a `FrameRecord` (from `screenshots`, unaliased). */
+export const FRAME_RECORD = `id, seq, device_id, (SELECT uuid FROM devices WHERE devices.id = device_id) AS uuid,
+  filename, date, at_ms, app, title, url, bytes, width, height, hash, text, ocr_ms, origin`
+
+/** A frame's row as sync carries it (its id from its device's id and its name). */
+export function toSyncScreenshot(r: FrameRecord): SyncScreenshot {
   return {
-    date: r.date,
+    kind: 'screenshot',
+    op: 'upsert',
+    id: frameId(r.uuid, r.filename),
+    device: r.uuid,
+    ...contentOf(r),
+  }
+}
+
+/** What was on screen, as the port and the wire name it. */
+function contentOf(r: FrameContent) {
+  return {
     filename: r.filename,
     atMs: r.at_ms,
-    device: r.device,
-    here: r.here === 1,
     app: r.app,
     title: r.title,
     url: r.url,
@@ -72,6 +94,57 @@ function toFrame(r: FrameRow): Frame {
     hash: r.hash,
     text: r.text,
     ocrMs: r.ocr_ms,
+  }
+}
+
+/**
+ * Stores a frame's row at feed position `seq`: `origin` null for a frame taken here (its image is
+ * here), else the device it was received from.
+ */
+export function insertFrame(
+  tx: Tx,
+  f: Omit<NewFrame, 'device'>,
+  deviceId: number,
+  origin: number | null,
+): void {
+  tx.c.run(
+    `INSERT INTO screenshots
+       (filename, date, at_ms, device_id, app, title, url, bytes, width, height, hash, text,
+        ocr_ms, seq, origin)
+     VALUES ($filename, $date, $at, $device, $app, $title, $url, $bytes, $width, $height,
+       $hash, $text, $ocr, $seq, $origin)`,
+    {
+      filename: f.filename,
+      date: f.date,
+      at: f.atMs,
+      device: deviceId,
+      app: f.app,
+      title: f.title,
+      url: f.url,
+      bytes: f.bytes,
+      width: f.width,
+      height: f.height,
+      hash: f.hash,
+      text: f.text,
+      ocr: f.ocrMs,
+      seq: tx.nextSeq(),
+      origin,
+    },
+  )
+}
+
+/** A frame's columns, its device's name from `devices d` (joined by the query). */
+const COLUMNS =
+  's.filename, s.date, s.at_ms, d.name AS device, s.origin IS NULL AS here, s.app, s.title, s.url, s.bytes, s.width, s.height, s.hash, s.text, s.ocr_ms'
+
+const FROM = 'screenshots s JOIN devices d ON d.id = s.device_id'
+
+function toFrame(r: FrameRow): Frame {
+  return {
+    date: r.date,
+    device: r.device,
+    here: r.here === 1,
+    ...contentOf(r),
   }
 }
 
@@ -160,29 +233,7 @@ export class ScreenshotTables {
       ) {
         return false
       }
-      c.run(
-        `INSERT INTO screenshots
-           (filename, date, at_ms, device_id, app, title, url, bytes, width, height, hash, text,
-            ocr_ms, seq, origin)
-         VALUES ($filename, $date, $at, $device, $app, $title, $url, $bytes, $width, $height,
-           $hash, $text, $ocr, $seq, NULL)`,
-        {
-          filename: f.filename,
-          date: f.date,
-          at: f.atMs,
-          device: device.id,
-          app: f.app,
-          title: f.title,
-          url: f.url,
-          bytes: f.bytes,
-          width: f.width,
-          height: f.height,
-          hash: f.hash,
-          text: f.text,
-          ocr: f.ocrMs,
-          seq: tx.nextSeq(),
-        },
-      )
+      insertFrame(tx, f, device.id, null)
       return true
     })
   }

@@ -3,11 +3,12 @@
  * not had acknowledged, its cursors, and a hub's paired devices.
  */
 import { stringify as uuidStringify } from 'uuid'
-import { afkId, frameId } from '../../domain/events.ts'
+import { afkId } from '../../domain/events.ts'
 import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { lookupNames } from './dimensions.ts'
+import { FRAME_RECORD, type FrameRecord, toSyncScreenshot } from './screenshots.ts'
 import type { StoredEvent } from './records.ts'
 
 /** The feed's row kinds and their tables; every one has a `seq` and an `origin`. */
@@ -285,46 +286,12 @@ export function syncChanges(
     }
 
     // Screenshots' index rows (their images stay here).
-    for (const r of c.all<{
-      seq: number
-      device_id: number
-      filename: string
-      at_ms: number
-      app: string
-      title: string
-      url: string | null
-      bytes: number
-      width: number
-      height: number
-      hash: string
-      text: string | null
-      ocr_ms: number | null
-    }>(
-      `SELECT seq, device_id, filename, at_ms, app, title, url, bytes, width, height, hash, text,
-              ocr_ms FROM screenshots WHERE seq IN (SELECT value FROM json_each($s))`,
+    for (const r of c.all<FrameRecord>(
+      `SELECT ${FRAME_RECORD} FROM screenshots WHERE seq IN (SELECT value FROM json_each($s))`,
       { s: seqs('f') },
     )) {
       deviceIds.add(r.device_id)
-      out.push({
-        seq: r.seq,
-        change: {
-          kind: 'screenshot',
-          op: 'upsert',
-          id: '', // set with the device's id below
-          device: String(r.device_id),
-          filename: r.filename,
-          atMs: r.at_ms,
-          app: r.app,
-          title: r.title,
-          url: r.url,
-          bytes: r.bytes,
-          width: r.width,
-          height: r.height,
-          hash: r.hash,
-          text: r.text,
-          ocrMs: r.ocr_ms,
-        },
-      })
+      out.push({ seq: r.seq, change: toSyncScreenshot(r) })
     }
 
     // Devices by their ids (the integer ids are this database's own).
@@ -349,9 +316,6 @@ export function syncChanges(
       } else if (change.kind === 'afk') {
         change.device = uuid(change.device)
         change.id = afkId(change.device, change.startMs)
-      } else if (change.kind === 'screenshot') {
-        change.device = uuid(change.device)
-        change.id = frameId(change.device, change.filename)
       }
     }
     out.sort((x, y) => x.seq - y.seq)

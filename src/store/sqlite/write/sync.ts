@@ -29,7 +29,13 @@ import type { Connection } from '../connection.ts'
 import { storedDuration } from '../migrations/0004_devices_feed_rollups.ts'
 import { deviceChanges } from '../records.ts'
 import { readSettings } from '../rows.ts'
-import { buryFrame } from '../screenshots.ts'
+import {
+  FRAME_RECORD,
+  type FrameRecord,
+  buryFrame,
+  insertFrame,
+  toSyncScreenshot,
+} from '../screenshots.ts'
 import { syncClients } from '../sync.ts'
 import { afkChanges, dirtyEnd, endOpenPeriods, evidenceAfter } from './afk.ts'
 import { EventRows } from './event-rows.ts'
@@ -529,40 +535,22 @@ class Application {
     const device = ch.device === null ? undefined : this.device(ch.device)
     const found =
       ch.op === 'upsert'
-        ? c.get<StoredFrameRow>(
-            `SELECT ${STORED_FRAME} FROM screenshots WHERE device_id = $d AND filename = $f`,
+        ? c.get<FrameRecord>(
+            `SELECT ${FRAME_RECORD} FROM screenshots WHERE device_id = $d AND filename = $f`,
             { d: (device as DeviceRef).id, f: ch.filename },
           )
         : // A tombstone names no file: its frame is found by time (one probe of the time
           // index), then by id; by id alone only for one that does not say when (none made here).
           c
-            .all<StoredFrameRow>(
+            .all<FrameRecord>(
               ch.startMs === null
-                ? `SELECT ${STORED_FRAME} FROM screenshots`
-                : `SELECT ${STORED_FRAME} FROM screenshots WHERE at_ms = $s`,
+                ? `SELECT ${FRAME_RECORD} FROM screenshots`
+                : `SELECT ${FRAME_RECORD} FROM screenshots WHERE at_ms = $s`,
               ch.startMs === null ? {} : { s: ch.startMs },
             )
             .find((r) => frameId(r.uuid, r.filename) === ch.id)
     const tomb = found ? undefined : this.#storedTombstone('screenshot', id, ch.id)
-    const stored: SyncChange | undefined = found
-      ? {
-          kind: 'screenshot',
-          op: 'upsert',
-          id: ch.id,
-          device: found.uuid,
-          filename: found.filename,
-          atMs: found.at_ms,
-          app: found.app,
-          title: found.title,
-          url: found.url,
-          bytes: found.bytes,
-          width: found.width,
-          height: found.height,
-          hash: found.hash,
-          text: found.text,
-          ocrMs: found.ocr_ms,
-        }
-      : tomb
+    const stored: SyncChange | undefined = found ? toSyncScreenshot(found) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++
@@ -591,30 +579,11 @@ class Application {
     }
     const f = next as SyncScreenshot
     // A frame taken here stays marked so (its image is here), whatever content won.
-    const origin = found?.origin === null ? null : this.peer
-    c.run(
-      `INSERT INTO screenshots
-         (filename, date, at_ms, device_id, app, title, url, bytes, width, height, hash, text,
-          ocr_ms, seq, origin)
-       VALUES ($filename, $date, $at, $device, $app, $title, $url, $bytes, $width, $height,
-         $hash, $text, $ocr, $seq, $o)`,
-      {
-        filename: f.filename,
-        date: parseFramePath(f.filename)?.date ?? '',
-        at: f.atMs,
-        device: (device as DeviceRef).id,
-        app: f.app,
-        title: f.title,
-        url: f.url,
-        bytes: f.bytes,
-        width: f.width,
-        height: f.height,
-        hash: f.hash,
-        text: f.text,
-        ocr: f.ocrMs,
-        seq: this.#tx.nextSeq(),
-        o: origin,
-      },
+    insertFrame(
+      this.#tx,
+      { ...f, date: parseFramePath(f.filename)?.date ?? '' },
+      (device as DeviceRef).id,
+      found?.origin === null ? null : this.peer,
     )
   }
 
@@ -698,28 +667,6 @@ class Application {
 }
 
 const STORED_EVENT = 'seq, device_id, source_id, start_ms, end_ms, duration, version'
-
-const STORED_FRAME = `id, device_id, (SELECT uuid FROM devices WHERE devices.id = device_id) AS uuid,
-  filename, date, at_ms, app, title, url, bytes, width, height, hash, text, ocr_ms, origin`
-
-interface StoredFrameRow {
-  id: number
-  device_id: number
-  uuid: string
-  filename: string
-  date: string
-  at_ms: number
-  app: string
-  title: string
-  url: string | null
-  bytes: number
-  width: number
-  height: number
-  hash: string
-  text: string | null
-  ocr_ms: number | null
-  origin: number | null
-}
 
 interface StoredEventRow {
   seq: number
