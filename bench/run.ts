@@ -32,7 +32,8 @@
  *
  * - `--screenshots`: only the screenshot figures (bench/screenshots.ts; needs Xvfb, openbox and
  *   xmessage): capture+encode and OCR of 1920×1080 frames, the collector's CPU over `--minutes`
- *   (default 10), search over `--frames` (default 100,000) frames' text.
+ *   (default 10), search over `--frames` (default 100,000) frames' text; with `--search-only`,
+ *   the search figures alone.
  *
  * `--import [N]` runs the import bench instead (`bench/import.ts`: N events, default 2,000,000,
  * through `daybook import`, the daemon's peak RSS against its 300 MB bound, the rate beside the
@@ -129,16 +130,15 @@ process.on('exit', () => {
 // The screenshot figures alone (`--screenshots`, with `--minutes` of collector CPU and
 // `--frames` to search over): they need an X server, so they are not part of the default run.
 if (args.includes('--screenshots')) {
-  const { benchScreenshots } = await import('./screenshots.ts')
-  const figures = await benchScreenshots({
-    runs: RUNS,
-    minutes: flag('--minutes') ?? 10,
-    frames: flag('--frames') ?? 100_000,
-    log,
-  })
+  const { benchScreenshots, benchSearch } = await import('./screenshots.ts')
+  const frames = flag('--frames') ?? 100_000
+  const figures = args.includes('--search-only')
+    ? { searchMs: await benchSearch(path.join(dir, 'search.db'), frames, RUNS) }
+    : await benchScreenshots({ runs: RUNS, minutes: flag('--minutes') ?? 10, frames, log })
   const out = path.join(import.meta.dirname, 'results')
   mkdirSync(out, { recursive: true })
-  const file = path.join(out, `${new Date(now).toISOString().slice(0, 10)}-screenshots.json`)
+  const kind = args.includes('--search-only') ? 'screenshots-search' : 'screenshots'
+  const file = path.join(out, `${new Date(now).toISOString().slice(0, 10)}-${kind}.json`)
   writeFileSync(file, `${JSON.stringify({ version: DAYBOOK_VERSION, ...figures }, null, 2)}\n`)
   process.stdout.write(
     `${JSON.stringify(figures, null, 2)}\nwritten to ${path.relative(ROOT, file)}\n`,

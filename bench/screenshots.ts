@@ -12,7 +12,8 @@
  * - Search over `--frames` (default 100,000) frames' text: the rows written straight into the
  *   store's schema (text of a Zipf-like vocabulary, 40–400 words a frame), then p50/p95 of
  *   `searchText` through the store port: typical queries, the worst case (words in nearly every
- *   frame) and a range of the last week, apart.
+ *   frame), a range of the last week and one of the first week (the far past), apart.
+ *   `--search-only` runs this part alone (no X server needed).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -59,6 +60,8 @@ interface Figures {
     typical: SearchFigures
     worstCase: SearchFigures
     lastWeek: { p50: number | null; p95: number | null }
+    /** The first week of the frames (the far past), with a typical and a common query. */
+    firstWeek: { p50: number | null; p95: number | null }
   }
 }
 
@@ -285,8 +288,8 @@ export async function benchSearch(
   // Written straight into the schema (one transaction): the figure is the search, not ingest.
   const db = new DatabaseSync(file)
   const insert = db.prepare(
-    `INSERT INTO screenshots (filename, date, at_ms, device, app, title, url, bytes, width, height, hash, text, ocr_ms)
-     VALUES (?, ?, ?, 'bench', 'app', ?, NULL, 50000, 1920, 1080, '0000000000000000', ?, 900)`,
+    `INSERT INTO screenshots (filename, date, at_ms, device_id, app, title, url, bytes, width, height, hash, text, ocr_ms, seq)
+     VALUES (?, ?, ?, (SELECT id FROM devices WHERE own = 1), 'app', ?, NULL, 50000, 1920, 1080, '0000000000000000', ?, 900, 0)`,
   )
   const t0 = Date.UTC(2026, 0, 1)
   const { vocabulary, draw, random } = zipfText()
@@ -335,13 +338,13 @@ export async function benchSearch(
   }
   try {
     const last = t0 + (frames - 1) * 30_000
-    const week = async () => {
-      // A range: the last week, with a typical and a common query.
+    const week = async (range: { startMs?: number; endMs?: number }) => {
+      // A range of a week, with a typical and a common query.
       const times: number[] = []
       for (let r = 0; r < runs; r++) {
         for (const q of [word(300), word(0)]) {
           const t = performance.now()
-          await store.screenshots.searchText(q, { startMs: last - 7 * 86_400_000 }, 20)
+          await store.screenshots.searchText(q, range, 20)
           times.push(performance.now() - t)
         }
       }
@@ -351,7 +354,8 @@ export async function benchSearch(
       frames,
       typical: await time(typical),
       worstCase: await time(worst),
-      lastWeek: await week(),
+      lastWeek: await week({ startMs: last - 7 * 86_400_000 }),
+      firstWeek: await week({ startMs: t0, endMs: t0 + 7 * 86_400_000 }),
     }
   } finally {
     await store.close()

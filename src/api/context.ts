@@ -185,6 +185,7 @@ export class DaybookContext {
     })
     this.screenshots = new ScreenshotService({
       ...deps,
+      bus: this.bus,
       dir: options.screenshotsDir,
       onError: (err, what) => options.onError?.(err, what),
     })

@@ -171,6 +171,14 @@ export function afkId(deviceId: string, startMs: number): string {
   return uuidv5(JSON.stringify(['afk/2', deviceId, startMs]), DAYBOOK_NAMESPACE)
 }
 
+/**
+ * A screenshot's content id: its device and its file name (a device names each frame once: a
+ * second frame in the same second is a duplicate), so every daemon names one frame alike.
+ */
+export function frameId(deviceId: string, filename: string): string {
+  return uuidv5(JSON.stringify(['frame/1', deviceId, filename]), DAYBOOK_NAMESPACE)
+}
+
 /** The value of a dimension of an event (null when the event has none). */
 export function dimensionValue(e: ActivityEvent, d: Dimension): string | null {
   return e[d]

@@ -4,7 +4,8 @@
  */
 import { ConflictError } from './errors.ts'
 
-export const PROTOCOL_VERSION = 1
+/** 2: screenshots' index rows and their tombstones sync (a change kind 1 does not know). */
+export const PROTOCOL_VERSION = 2
 
 /** A hub and a device speaking different protocols: one line saying so, before anything is sent. */
 export function protocolMismatch(device: number): ConflictError {

@@ -139,6 +139,20 @@ export function parseFramePath(filename: string, date?: string): FramePath | und
   return { date: own, filename }
 }
 
+/** The second (epoch ms) a frame's name stamps it with. */
+export function frameSecondMs(p: FramePath): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(p.filename)
+  if (!m) throw new RangeError(`not a frame name: ${p.filename}`)
+  return Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6]),
+  )
+}
+
 /** The frame name's own URL path (under `/screenshots/`). */
 export function frameUrlPath(p: FramePath): string {
   return `/screenshots/${p.date}/${p.filename}`

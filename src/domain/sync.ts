@@ -14,12 +14,15 @@
  *    presence after the start) only moves earlier; a deletion wins;
  *  - input buckets: counts only grow (each counter the larger);
  *  - labels, settings and device names: last writer wins by a hybrid logical clock (`Hlc`), so an
- *    offline change survives unless a later one supersedes it; a deleted label stays deleted.
+ *    offline change survives unless a later one supersedes it; a deleted label stays deleted;
+ *  - screenshots' index rows (never their images): a frame does not change once stored, so two
+ *    upserts keep the greater content (a total order); a deletion (purge, retention) wins.
  */
 import { type Arrival, afkArrival, eventArrival } from './arrivals.ts'
 import { UnprocessableError } from './errors.ts'
-import { EARLIEST_MS, MAX_EVENT_MS, afkId, eventIdBytes } from './events.ts'
+import { EARLIEST_MS, MAX_EVENT_MS, afkId, eventIdBytes, frameId } from './events.ts'
 import { largerCounts } from './input.ts'
+import { framePath, parseFramePath } from './screenshots.ts'
 import { isWakatimeSource } from './wakatime/user-agent.ts'
 
 /**
@@ -119,14 +122,38 @@ export interface SyncDevice {
   version: number
 }
 
-/** A deleted event, AFK period or label: its tombstone. */
+/**
+ * A screenshot's index row: what was on screen, its text, where its image is on its device. The
+ * image itself does not sync (it stays on the device that took it).
+ */
+export interface SyncScreenshot {
+  kind: 'screenshot'
+  op: 'upsert'
+  /** `frameId(device, filename)`. */
+  id: string
+  device: string
+  /** `YYYYMMDDHHMMSS-<device>.webp` as its device named it (its date folder follows from it). */
+  filename: string
+  atMs: number
+  app: string
+  title: string
+  url: string | null
+  bytes: number
+  width: number
+  height: number
+  hash: string
+  text: string | null
+  ocrMs: number | null
+}
+
+/** A deleted event, AFK period, label or screenshot: its tombstone. */
 export interface SyncTombstone {
-  kind: 'event' | 'afk' | 'label'
+  kind: 'event' | 'afk' | 'label' | 'screenshot'
   op: 'delete'
   id: string
-  /** The device of the deleted event or period (null for labels, and when not known). */
+  /** The device of the deleted event, period or frame (null for labels, and when not known). */
   device: string | null
-  /** Where the deleted event or period started (null for labels, and when not known). */
+  /** Where the deleted event or period started, when the frame was taken (null for labels). */
   startMs: number | null
   /** For events derived from heartbeats: when they were deleted (hybrid clock); else null. */
   version: number | null
@@ -134,7 +161,14 @@ export interface SyncTombstone {
 
 /** One change as sync carries it: the row as its sender now holds it. */
 export type SyncChange =
-  SyncEvent | SyncAfk | SyncInput | SyncLabel | SyncSetting | SyncDevice | SyncTombstone
+  | SyncEvent
+  | SyncAfk
+  | SyncInput
+  | SyncLabel
+  | SyncSetting
+  | SyncDevice
+  | SyncScreenshot
+  | SyncTombstone
 
 /** A batch of changes, with the name of every device they mention (by id). */
 export interface SyncBatch {
@@ -205,6 +239,8 @@ export function applyRemote(
       return mergeAfk(stored, incoming)
     case 'label':
       return mergeLabel(stored, incoming)
+    case 'screenshot':
+      return mergeScreenshot(stored, incoming)
     case 'input': {
       const s = stored as SyncInput
       const merged = largerCounts(s, incoming)
@@ -319,16 +355,22 @@ function mergeAfk(stored: SyncChange, incoming: SyncAfk | SyncTombstone): SyncCh
     : merged
 }
 
+/**
+ * A row where a deletion wins (labels, screenshots), one side of them a deletion: the later
+ * tombstone of two, the tombstone over an upsert.
+ */
+function mergeDeletion(stored: SyncChange, incoming: SyncChange): SyncChange | undefined {
+  if (incoming.op !== 'delete') return undefined
+  return stored.op === 'delete' ? greater(incoming, stored, compareTombstones) : incoming
+}
+
 /** A label: a deletion wins; otherwise the later version (then the greater content). */
 function mergeLabel(
   stored: SyncChange,
   incoming: SyncLabel | SyncTombstone,
 ): SyncChange | undefined {
   const s = stored as SyncLabel | SyncTombstone
-  if (incoming.op === 'delete') {
-    return s.op === 'delete' ? greater(incoming, s, compareTombstones) : incoming
-  }
-  if (s.op === 'delete') return undefined
+  if (incoming.op === 'delete' || s.op === 'delete') return mergeDeletion(s, incoming)
   const content = (l: SyncLabel) => [
     l.text,
     l.context,
@@ -340,6 +382,32 @@ function mergeLabel(
   const order =
     compareTuple([incoming.version], [s.version]) || compareJson(content(incoming), content(s))
   return order > 0 ? incoming : undefined
+}
+
+/**
+ * A screenshot's index row: a deletion wins; two upserts of one frame (the same row, unless a
+ * sender was broken) keep the greater content, so every daemon keeps the same one.
+ */
+function mergeScreenshot(
+  stored: SyncChange,
+  incoming: SyncScreenshot | SyncTombstone,
+): SyncChange | undefined {
+  const s = stored as SyncScreenshot | SyncTombstone
+  if (incoming.op === 'delete' || s.op === 'delete') return mergeDeletion(s, incoming)
+  // Fields in a fixed order: the two rows may have been built with their keys in another.
+  const content = (f: SyncScreenshot) => [
+    f.atMs,
+    f.app,
+    f.title,
+    f.url,
+    f.bytes,
+    f.width,
+    f.height,
+    f.hash,
+    f.text,
+    f.ocrMs,
+  ]
+  return compareJson(content(incoming), content(s)) > 0 ? incoming : undefined
 }
 
 /**
@@ -416,6 +484,19 @@ export function checkSyncChange(c: SyncChange, field: string): void {
     case 'device':
       if (c.name.trim() === '') bad('a device needs a name')
       return
+    case 'screenshot': {
+      checkTime(c.atMs, 'atMs')
+      const named = parseFramePath(c.filename)
+      // The name's stamp is the frame's second: its folder and the image routes follow from it.
+      if (!named || framePath(c.atMs, 'x').filename.slice(0, 14) !== c.filename.slice(0, 14)) {
+        bad('the filename is not the name of a frame taken at atMs')
+      }
+      if (frameId(c.device, c.filename) !== c.id) bad('the id is not the content id of this frame')
+      for (const k of ['bytes', 'width', 'height'] as const) {
+        if (!Number.isSafeInteger(c[k]) || c[k] < 0) bad(`${k} is not a count`)
+      }
+      return
+    }
   }
 }
 
@@ -434,11 +515,14 @@ function sameId(bytes: Uint8Array, text: string): boolean {
   return true
 }
 
-/** The devices whose recorded data (events, AFK periods, input) a batch carries. */
+/** The devices whose recorded data (events, AFK periods, input, screenshots) a batch carries. */
 export function recordedDevices(changes: readonly SyncChange[]): Set<string> {
   const out = new Set<string>()
   for (const c of changes) {
-    if (c.op === 'upsert' && (c.kind === 'event' || c.kind === 'afk' || c.kind === 'input')) {
+    if (
+      c.op === 'upsert' &&
+      (c.kind === 'event' || c.kind === 'afk' || c.kind === 'input' || c.kind === 'screenshot')
+    ) {
       out.add(c.device)
     }
   }

@@ -19,6 +19,11 @@ export type BusMessage =
   | { type: 'hook'; payload: unknown }
   /** An import job's progress (`services/import.ts`): the job as `GET /v1/import/{id}` shows it. */
   | { type: 'import'; job: unknown }
+  /**
+   * Screenshots' index rows were stored or deleted (`services/screenshots.ts`). No entries: frames
+   * are not in the change feed's; sync hears it and pushes them.
+   */
+  | { type: 'screenshots'; stored: number; deleted: number }
 
 export type Listener = (message: BusMessage) => void
 

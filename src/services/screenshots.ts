@@ -22,11 +22,13 @@ import {
   captureState,
   frameUrlPath,
   framePath,
+  frameSecondMs,
   parseFramePath,
   retentionCutoffMs,
 } from '../domain/screenshots.ts'
 import { HOUR_MS } from '../domain/time.ts'
-import type { Frame, FrameHit, OpenRange, Store } from '../store/ports.ts'
+import type { DeletedFile, Frame, FrameHit, OpenRange, Store } from '../store/ports.ts'
+import type { Bus } from './bus.ts'
 
 /** What the collector sends with each frame's image. */
 export interface FrameUpload {
@@ -67,6 +69,8 @@ export interface ScreenshotMetrics {
 export interface ScreenshotServiceOptions {
   store: () => Store
   clock: () => number
+  /** Told when frames are stored or deleted (sync pushes them). */
+  bus?: Bus | undefined
   /** The screenshots dir (`<data dir>/screenshots`); undefined: this app keeps no frames. */
   dir: string | undefined
   onError?: (err: unknown, what: string) => void
@@ -162,7 +166,7 @@ export class ScreenshotService {
     }
     const where = framePath(upload.atMs, upload.device)
     const { image, ...meta } = upload
-    const frame: Frame = { ...where, ...meta, bytes: image.length }
+    const frame: Frame = { ...where, ...meta, bytes: image.length, here: true }
     const file = this.#file(where)
     if (existsSync(file)) return { frame, stored: false }
     // 0600 from its first byte in a 0700 folder, on disk before it takes its name.
@@ -174,11 +178,18 @@ export class ScreenshotService {
       // A row that did not land leaves no file behind.
       if (!stored) rmSync(file, { force: true })
     }
-    if (stored) await this.prune(state.config)
+    if (stored) {
+      this.#o.bus?.publish({ type: 'screenshots', stored: 1, deleted: 0 })
+      await this.prune(state.config)
+    }
     return { frame, stored }
   }
 
-  /** The file of a requested frame name; 404 for a name outside the pattern or no such file. */
+  /**
+   * The file of a requested frame name; 404 for a name outside the pattern or no such frame, 409
+   * `screenshot_elsewhere` naming the device for a frame another device took (synced: its index
+   * row is here, its image stays on that device).
+   */
   async image(filename: string, date?: string): Promise<{ file: string; bytes: number }> {
     const where = parseFramePath(filename, date)
     const missing = new NotFoundError('no_such_screenshot', 'no such screenshot')
@@ -192,6 +203,16 @@ export class ScreenshotService {
         await handle.close()
       }
     } catch {
+      // The frames of the name's second: one of them may be another device's.
+      const second = frameSecondMs(where)
+      const frames = await this.#o.store().screenshots.around(second + 500, 500, 100)
+      const elsewhere = frames.find((f) => f.filename === filename && !f.here)
+      if (elsewhere) {
+        throw new ConflictError(
+          'screenshot_elsewhere',
+          `this frame's image is on the device ${JSON.stringify(elsewhere.device)}, which took it: images stay on their device (only the index and text sync)`,
+        )
+      }
       throw missing
     }
   }
@@ -225,6 +246,8 @@ export class ScreenshotService {
       .store()
       .screenshots.prune(retentionCutoffMs(this.#o.clock(), c.retentionDays), c.maxBytes)
     await this.#unlink(gone)
+    if (gone.length > 0)
+      this.#o.bus?.publish({ type: 'screenshots', stored: 0, deleted: gone.length })
     return gone.length
   }
 
@@ -232,6 +255,8 @@ export class ScreenshotService {
   async purge(range: OpenRange | 'all'): Promise<number> {
     const gone = await this.#o.store().screenshots.purge(range === 'all' ? {} : range)
     await this.#unlink(gone)
+    if (gone.length > 0)
+      this.#o.bus?.publish({ type: 'screenshots', stored: 0, deleted: gone.length })
     if (range === 'all' && this.#o.dir !== undefined && existsSync(this.#o.dir)) {
       // Files without a row (a crash between file and row) go too: "all" means all.
       for (const entry of readdirSync(this.#o.dir)) {
@@ -266,9 +291,10 @@ export class ScreenshotService {
     return path.join(this.dir, where.date, where.filename)
   }
 
-  async #unlink(frames: readonly FramePath[]): Promise<void> {
+  /** Deletes the files of deleted frames that are here. */
+  async #unlink(frames: readonly DeletedFile[]): Promise<void> {
     if (this.#o.dir === undefined) return
-    for (const f of frames) {
+    for (const f of frames.filter((x) => x.here)) {
       await unlink(this.#file(f)).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.#o.onError?.(err, `cannot delete screenshot ${f.date}/${f.filename}`)

@@ -606,6 +606,7 @@ export interface HookStore {
 
 /** A screenshot's index row: where its file is and what was on screen. */
 export interface NewFrame {
+  /** The device's name (its row is created when new, as for events). */
   /** `YYYY-MM-DD`, its folder under the screenshots dir. */
   date: string
   /** `YYYYMMDDHHMMSS-<device>.webp`, unique. */
@@ -626,7 +627,11 @@ export interface NewFrame {
   ocrMs: number | null
 }
 
-export type Frame = NewFrame
+/** A stored frame: `device` is its device's name here. */
+export type Frame = NewFrame & {
+  /** Whether its image is on this daemon: false for a frame another device took (synced). */
+  here: boolean
+}
 
 /** A frame whose text matched a search: `snippet` has each match between `«` and `»`. */
 export interface FrameHit {
@@ -639,6 +644,13 @@ export interface FrameHit {
   rank: number | null
 }
 
+/** A deleted frame's file: `here` when it is on this daemon (to delete), else on its device. */
+export interface DeletedFile {
+  date: string
+  filename: string
+  here: boolean
+}
+
 /** The screenshots' settings as stored: the capture settings and a pause, if any. */
 export interface ScreenshotSettings {
   config: ScreenshotConfig
@@ -647,13 +659,18 @@ export interface ScreenshotSettings {
 
 /**
  * The screenshots' index (one row a frame, its OCR text in a full-text index) and their settings.
- * The image files are the service's; the store says which to delete. Not in the change feed.
+ * The image files are the service's; the store says which to delete. Index rows sync between
+ * devices (the images do not): a deletion leaves a tombstone, and a frame another daemon sent
+ * is not `here`.
  */
 export interface ScreenshotStore {
   /** The settings (the defaults, not paused, when never saved). */
   settings(): Promise<ScreenshotSettings>
   saveSettings(settings: ScreenshotSettings): Promise<void>
-  /** Adds a frame; false (and nothing changes) when one of that file name is stored. */
+  /**
+   * Adds a frame taken here; false (and nothing changes) when its device has one of that file
+   * name, or had one that was deleted.
+   */
   insert(frame: NewFrame): Promise<boolean>
   /** Frames within `windowMs` of `atMs`, nearest first, at most `limit`. */
   around(atMs: number, windowMs: number, limit: number): Promise<Frame[]>
@@ -663,15 +680,16 @@ export interface ScreenshotStore {
    * do not count towards the rank (see `FrameHit.rank`).
    */
   searchText(text: string, range: OpenRange, limit: number): Promise<FrameHit[]>
-  /** How many frames, their bytes, the oldest frame's time (null when none). */
+  /** How many frames taken here, their bytes, the oldest one's time (null when none). */
   totals(): Promise<{ frames: number; bytes: number; oldestMs: number | null }>
   /**
-   * Deletes the frames older than `beforeMs`, then the oldest until the rest take at most
-   * `maxBytes`; resolves to the deleted frames' paths (the files to delete).
+   * Deletes the frames taken here older than `beforeMs`, then the oldest until the rest take at
+   * most `maxBytes`; resolves to those frames, and to frames taken here that another daemon
+   * deleted since the last call (their files are still to delete).
    */
-  prune(beforeMs: number, maxBytes: number): Promise<{ date: string; filename: string }[]>
-  /** Deletes the frames in the range (all of them with an empty range); resolves as `prune`. */
-  purge(range: OpenRange): Promise<{ date: string; filename: string }[]>
+  prune(beforeMs: number, maxBytes: number): Promise<DeletedFile[]>
+  /** Deletes the frames in the range (all of them with an empty range), every device's. */
+  purge(range: OpenRange): Promise<DeletedFile[]>
 }
 
 /**

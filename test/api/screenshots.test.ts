@@ -139,6 +139,7 @@ test('frames are refused while capture is off or paused, stored once it is on, f
       hash: '0123456789abcdef',
       hasText: true,
       imageUrl: '/screenshots/2026-04-13/20260413081553-lap-top.webp',
+      imageHere: true,
     },
   })
   const file = path.join(shots, '2026-04-13', '20260413081553-lap-top.webp')

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { Writable } from 'node:stream'
 import { describe, test } from 'node:test'
+import { PROTOCOL_VERSION } from '../../src/domain/protocol.ts'
 import { OWN_DEVICE, eventInput, startApp } from '../helpers.ts'
 
 const DAY = 86_400_000
@@ -314,7 +315,7 @@ describe('status and version', () => {
     const res = await call({ url: '/v1/version' })
     assert.deepEqual(res.json(), {
       daemon: 'daybook',
-      protocol_version: 1,
+      protocol_version: PROTOCOL_VERSION,
       daemon_version: app.daybook.version,
     })
     assert.match(app.daybook.version, /^\d+\.\d+\.\d+/)

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { afkId, eventId } from '../../src/domain/events.ts'
+import { afkId, eventId, frameId } from '../../src/domain/events.ts'
+import { framePath } from '../../src/domain/screenshots.ts'
 import {
   type SyncChange,
   type SyncDevice,
@@ -167,6 +168,49 @@ const deviceChange: fc.Arbitrary<SyncChange> = fc
   .record({ id: fc.constantFrom(...DEVICES), name: fc.constantFrom('laptop', 'desk'), version })
   .map(({ id, name, version: v }) => ({ kind: 'device', op: 'upsert', id, name, version: v }))
 
+/** A screenshot's index row, or its tombstone (a purge, a retention prune). */
+const screenshotChange: fc.Arbitrary<SyncChange> = fc
+  .record({
+    device: fc.constantFrom(...DEVICES),
+    at: fc.integer({ min: 0, max: 1 }),
+    del: fc.boolean(),
+    text: nullable(fc.constantFrom('quarterly report', 'chart')),
+    version: nullable(version),
+    withDevice: fc.boolean(),
+  })
+  .map(({ device, at, del, text, version: v, withDevice }): SyncChange => {
+    const atMs = T0 + at * MIN
+    const { filename } = framePath(atMs, 'laptop')
+    const id = frameId(device, filename)
+    if (del) {
+      return {
+        kind: 'screenshot',
+        op: 'delete',
+        id,
+        device: withDevice ? device : null,
+        startMs: withDevice ? atMs : null,
+        version: v,
+      }
+    }
+    return {
+      kind: 'screenshot',
+      op: 'upsert',
+      id,
+      device,
+      filename,
+      atMs,
+      app: 'Firefox',
+      title: 'Report',
+      url: null,
+      bytes: 1000,
+      width: 800,
+      height: 600,
+      hash: '00ff00ff00ff00ff',
+      text,
+      ocrMs: text === null ? null : 900,
+    }
+  })
+
 const anyChange = fc.oneof(
   eventChange,
   afkChange,
@@ -174,6 +218,7 @@ const anyChange = fc.oneof(
   labelChange,
   settingChange,
   deviceChange,
+  screenshotChange,
 )
 
 /** The same changes delivered twice more, in another order, some of them again. */
@@ -439,6 +484,48 @@ test('checks: content ids, times, counts, settings that sync', () => {
       ),
     /5-minute bucket/,
   )
+})
+
+test('screenshots: a deletion wins over the row, whichever arrives first; checks name the frame', () => {
+  const atMs = T0 + 1234
+  const { filename } = framePath(atMs, 'laptop')
+  const device = DEVICES[0] as string
+  const row = {
+    kind: 'screenshot',
+    op: 'upsert',
+    id: frameId(device, filename),
+    device,
+    filename,
+    atMs,
+    app: 'Firefox',
+    title: 'Report',
+    url: 'https://example.com/',
+    bytes: 1000,
+    width: 800,
+    height: 600,
+    hash: '00ff00ff00ff00ff',
+    text: 'quarterly report',
+    ocrMs: 900,
+  } as const
+  checkSyncChange(row, 'x')
+  const gone = {
+    kind: 'screenshot',
+    op: 'delete',
+    id: row.id,
+    device,
+    startMs: atMs,
+    version: 5,
+  } as const
+  assert.deepEqual(applyRemote(row, gone), gone)
+  assert.equal(applyRemote(gone, row), undefined)
+  assert.deepEqual(rows(applyAll(new Map(), [row, gone])), rows(applyAll(new Map(), [gone, row])))
+  assert.throws(
+    () => checkSyncChange({ ...row, id: frameId(DEVICES[1] as string, filename) }, 'changes/0'),
+    { code: 'invalid_change', field: 'changes/0' },
+  )
+  assert.throws(() => checkSyncChange({ ...row, atMs: atMs + 60_000 }, 'x'), /taken at atMs/)
+  assert.throws(() => checkSyncChange({ ...row, filename: '../x.webp' }, 'x'), /taken at atMs/)
+  assert.throws(() => checkSyncChange({ ...row, bytes: -1 }, 'x'), /bytes is not a count/)
 })
 
 test('pairing codes: 80 bits in 16 characters, read back the way people type them', () => {

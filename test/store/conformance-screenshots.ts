@@ -77,6 +77,12 @@ export function screenshotsConformance(name: string, open: StoreFactory): void {
       assert.equal(await store.screenshots.insert(frame(T0, { bytes: 500 })), true)
       assert.equal(await store.screenshots.insert(frame(T0, { bytes: 9 })), false)
       assert.deepEqual(await store.screenshots.totals(), { frames: 2, bytes: 1500, oldestMs: T0 })
+      // Another device's frame of the same name is another frame.
+      assert.equal(await store.screenshots.insert(frame(T0, { device: 'desk', bytes: 7 })), true)
+      assert.deepEqual(await store.screenshots.totals(), { frames: 3, bytes: 1507, oldestMs: T0 })
+      // A purged frame is not stored again under its name (a purge stays a purge).
+      await store.screenshots.purge({ startMs: T0 + 60_000 })
+      assert.equal(await store.screenshots.insert(frame(T0 + 60_000)), false)
     })
 
     test('frames around a moment: within the window, nearest first, at most the limit', async (t) => {
@@ -89,7 +95,7 @@ export function screenshotsConformance(name: string, open: StoreFactory): void {
       )
       assert.equal((await store.screenshots.around(T0 + 22_000, 20_000, 1)).length, 1)
       const full = await store.screenshots.around(T0 + 300_000, 0, 5)
-      assert.deepEqual(full, [frame(T0 + 300_000)])
+      assert.deepEqual(full, [{ ...frame(T0 + 300_000), here: true }])
     })
 
     test('text search: every word as a prefix, best match first, a marked snippet, in range', async (t) => {
@@ -157,6 +163,24 @@ export function screenshotsConformance(name: string, open: StoreFactory): void {
         (await store.screenshots.searchText('reu CA', {}, 10)).map((h) => h.snippet),
         ['«Réunion» «café»'],
       )
+    })
+
+    test('a range far in the past with only common words: its newest frames, none newer', async (t) => {
+      const store = await open(t)
+      for (let i = 0; i < 60; i++) {
+        await store.screenshots.insert(frame(T0 + i * 60_000, { text: `the report ${i}` }))
+      }
+      const past = await store.screenshots.searchText(
+        'the report',
+        { startMs: T0, endMs: T0 + 5 * 60_000 },
+        3,
+      )
+      assert.deepEqual(
+        past.map((h) => [h.frame.atMs, h.rank]),
+        [4, 3, 2].map((i) => [T0 + i * 60_000, null]),
+      )
+      const none = await store.screenshots.searchText('the', { endMs: T0 }, 3)
+      assert.deepEqual(none, [])
     })
 
     test('pruning deletes frames past retention, then the oldest until under the size cap', async (t) => {

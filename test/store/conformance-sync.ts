@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { makeCalendar } from '../../src/domain/calendar.ts'
 import { eventId } from '../../src/domain/events.ts'
-import type { SyncBatch, SyncChange } from '../../src/domain/sync.ts'
+import { framePath } from '../../src/domain/screenshots.ts'
+import { type SyncBatch, type SyncChange, checkSyncChange } from '../../src/domain/sync.ts'
 import type { Store } from '../../src/store/ports.ts'
 import { type StoreFactory, event, heartbeat } from './conformance.ts'
 
@@ -308,6 +309,87 @@ export function syncConformance(name: string, open: StoreFactory): void {
         assert.equal(events.length, 1)
         assert.equal(events[0]?.[3], back.endMs)
       }
+    })
+
+    test('screenshots: index rows sync, named by their device; a purge and a prune reach the other store as tombstones', async (t) => {
+      const a = await open(t)
+      const b = await other(open, t)
+      const aOwn = await own(a)
+      const bOwn = await own(b)
+      const frame = (atMs: number, text: string) => ({
+        ...framePath(atMs, aOwn.name),
+        atMs,
+        device: aOwn.name,
+        app: 'firefox',
+        title: 'Budget',
+        url: null,
+        bytes: 100,
+        width: 10,
+        height: 10,
+        hash: '00ff00ff00ff00ff',
+        text,
+        ocrMs: 5,
+      })
+      for (let i = 0; i < 3; i++)
+        await a.screenshots.insert(frame(T0 + i * MIN, `quarterly chart ${i}`))
+      const first = await feed(a, { only: 'local' })
+      const rows = first.batch.changes.filter((c) => c.kind === 'screenshot')
+      assert.equal(rows.length, 3)
+      for (const [i, c] of first.batch.changes.entries()) checkSyncChange(c, `changes/${i}`)
+      await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0)
+      const found = await b.screenshots.searchText('quarterly', {}, 10)
+      assert.deepEqual(
+        found.map((h) => [h.frame.atMs, h.frame.device, h.frame.here]).sort(),
+        [0, 1, 2].map((i) => [T0 + i * MIN, aOwn.name, false]),
+      )
+      // b's metrics and size cap count only frames taken on b, and b prunes none of a's.
+      assert.deepEqual(await b.screenshots.totals(), { frames: 0, bytes: 0, oldestMs: null })
+      assert.deepEqual(await b.screenshots.prune(T0 + HOUR, 0), [])
+      assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 3)
+      // Applied again: nothing; nothing of it is b's to push.
+      assert.equal(
+        (await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0))
+          .applied,
+        0,
+      )
+      assert.ok(
+        !(await feed(b, { only: 'local' })).batch.changes.some((c) => c.kind === 'screenshot'),
+      )
+
+      // a prunes its oldest frame; b purges a's newest: each deletion reaches the other store.
+      assert.deepEqual(
+        (await a.screenshots.prune(T0 + 1, 10_000)).map((f) => f.filename),
+        [frame(T0, '').filename],
+      )
+      const pruned = await feed(a, { only: 'local' }, first.next)
+      assert.ok(pruned.batch.changes.some((c) => c.kind === 'screenshot' && c.op === 'delete'))
+      await b.sync.apply(pruned.batch, aOwn.id, { pulled: { seq: pruned.next, epoch: 1 } }, T0)
+      assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 2)
+      const bBefore = await b.changes.last()
+      assert.deepEqual(
+        (await b.screenshots.purge({ startMs: T0 + 2 * MIN })).map((f) => [f.filename, f.here]),
+        [[frame(T0 + 2 * MIN, '').filename, false]],
+        'deleted, with no file here',
+      )
+      const purged = await feed(b, { only: 'local' }, bBefore)
+      assert.deepEqual(
+        purged.batch.changes.map((c) => [c.kind, c.op, 'device' in c ? c.device : null]),
+        [['screenshot', 'delete', aOwn.id]],
+      )
+      await a.sync.apply(purged.batch, bOwn.id, { pulled: { seq: purged.next, epoch: 1 } }, T0)
+      assert.deepEqual(
+        (await a.screenshots.searchText('quarterly', {}, 10)).map((h) => h.frame.atMs),
+        [T0 + MIN],
+      )
+      // a's image of the frame b purged is a file to delete, named by a's next prune.
+      assert.deepEqual(
+        (await a.screenshots.prune(0, 10_000)).map((f) => f.filename),
+        [frame(T0 + 2 * MIN, '').filename],
+      )
+      // A purged frame stays purged: sent again, or taken again under its name.
+      await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0)
+      assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 1)
+      assert.equal(await a.screenshots.insert(frame(T0 + 2 * MIN, 'again')), false)
     })
 
     test('an open AFK period ends at the earliest presence either daemon knows of', async (t) => {

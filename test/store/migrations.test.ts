@@ -516,4 +516,43 @@ test('the day cells migration sums the hour marginals a database kept: the same 
     includeAfk: false,
   }
   assert.deepEqual(await store.activeTime.query(q), await referenceFromStore(store, q))
+
+test('the screenshots sync migration names each frame by its device, puts frames in the sync feed, and keeps them found', async (t) => {
+  const version = loadMigrations().find((m) => m.name === 'screenshots_sync')?.version
+  assert.ok(version !== undefined, 'a migration named screenshots_sync')
+  const file = path.join(tempDir(t), 'db.sqlite')
+  const db = databaseAt(file, version - 1)
+  const own = db.prepare('SELECT uuid, name FROM devices WHERE own = 1').get() as {
+    uuid: string
+    name: string
+  }
+  const insert = db.prepare(
+    `INSERT INTO screenshots (filename, date, at_ms, device, app, title, url, bytes, width, height, hash, text, ocr_ms)
+     VALUES (?, '2025-09-11', ?, ?, 'firefox', 'Budget', NULL, 10, 1, 1, '00', ?, 5)`,
+  )
+  const T = Date.parse('2025-09-11T09:00:00Z')
+  insert.run('20250911090000-laptop.webp', T, own.name, 'Quarterly revenue chart')
+  // A frame of a device the collector named differently (no device row of that name yet).
+  insert.run('20250911090100-desk.webp', T + 60_000, 'desk', 'quarterly notes')
+  db.close()
+  const store = await openStore({ driver: 'sqlite', file, readers: 0 })
+  t.after(() => store.close())
+  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  const hits = await store.screenshots.searchText('quarterly', {}, 10)
+  assert.deepEqual(hits.map((h) => [h.frame.atMs, h.frame.device, h.frame.here]).sort(), [
+    [T, own.name, true],
+    [T + 60_000, 'desk', true],
+  ])
+  const page = await store.sync.changes(0, 100, { only: 'local' })
+  const frames = page.changes.filter((c) => c.kind === 'screenshot')
+  assert.deepEqual(
+    frames.map((c) => c.kind === 'screenshot' && c.device).sort(),
+    [own.uuid, (await store.devices.list()).find((d) => d.name === 'desk')?.id].sort(),
+  )
+  // The text index still follows the rows.
+  await store.screenshots.purge({ endMs: T + 1 })
+  assert.deepEqual(
+    (await store.screenshots.searchText('quarterly', {}, 10)).map((h) => h.frame.atMs),
+    [T + 60_000],
+  )
 })

@@ -264,12 +264,15 @@ export const screenshotImageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   imageRoutes(app)
 }
 
+const ELSEWHERE =
+  "Another device's frame (synced) answers 409 `screenshot_elsewhere` naming the device: images stay on the device that took them."
+
 function imageRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0]): void {
   const config = { access: 'analysis', queryToken: true } as const
   const Query = Type.Object({ token: Type.Optional(Type.String()) })
   const response = {
     200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'image/webp' }),
-    ...errorResponses(401, 403, 404),
+    ...errorResponses(401, 403, 404, 409),
   }
   const send = async (
     request: FastifyRequest,
@@ -290,6 +293,7 @@ function imageRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0]): void {
       config,
       schema: {
         summary: "A frame's image (its date read from the name)",
+        description: ELSEWHERE,
         tags: ['screenshots'],
         params: Type.Object({ filename: Type.String() }),
         querystring: Query,
@@ -304,6 +308,7 @@ function imageRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0]): void {
       config,
       schema: {
         summary: "A frame's image in its date's folder",
+        description: ELSEWHERE,
         tags: ['screenshots'],
         params: Type.Object({ date: Type.String(), filename: Type.String() }),
         querystring: Query,

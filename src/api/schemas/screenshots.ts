@@ -127,7 +127,7 @@ export const FrameWire = Type.Object({
   filename: Type.String(),
   date: Type.String({ description: 'Its folder, `YYYY-MM-DD` (UTC).' }),
   timestamp: UnixSeconds(),
-  device: Type.String(),
+  device: Type.String({ description: 'The device that took it (frames sync between devices).' }),
   app: Type.String(),
   title: Type.String(),
   url: Nullable(Type.String({ description: "The page's URL, for a browser window." })),
@@ -138,6 +138,10 @@ export const FrameWire = Type.Object({
   hasText: Type.Boolean({ description: 'Whether OCR read its text.' }),
   imageUrl: Type.String({
     description: 'The image, on this daemon (add `?token=` for an `<img>`).',
+  }),
+  imageHere: Type.Boolean({
+    description:
+      "Whether the image is on this daemon. False for another device's frame (its index row and text synced; the image stays on that device, and `imageUrl` answers 409 `screenshot_elsewhere` naming it).",
   }),
 })
 
@@ -156,6 +160,7 @@ export function frameToWire(f: Frame): Static<typeof FrameWire> {
     hash: f.hash,
     hasText: f.text !== null && f.text !== '',
     imageUrl: ScreenshotService.url(f),
+    imageHere: f.here,
   }
 }
 

@@ -103,9 +103,38 @@ const DeviceChange = Type.Object(
   { additionalProperties: false },
 )
 
+const ScreenshotChange = Type.Object(
+  {
+    kind: Type.Literal('screenshot'),
+    op: Type.Literal('upsert'),
+    id: Uuid,
+    device: Uuid,
+    filename: Type.String({ maxLength: 100 }),
+    atMs: Ms,
+    app: Name,
+    title: Name,
+    url: Nullable(Name),
+    bytes: Count,
+    width: Count,
+    height: Count,
+    hash: Type.String({ maxLength: 64 }),
+    text: Nullable(Type.String({ maxLength: 1_000_000 })),
+    ocrMs: Nullable(Type.Number({ minimum: 0 })),
+  },
+  {
+    additionalProperties: false,
+    description: "A screenshot's index row (its image stays on its device).",
+  },
+)
+
 const Tombstone = Type.Object(
   {
-    kind: Type.Union([Type.Literal('event'), Type.Literal('afk'), Type.Literal('label')]),
+    kind: Type.Union([
+      Type.Literal('event'),
+      Type.Literal('afk'),
+      Type.Literal('label'),
+      Type.Literal('screenshot'),
+    ]),
     op: Type.Literal('delete'),
     id: Uuid,
     device: Nullable(Uuid),
@@ -117,7 +146,16 @@ const Tombstone = Type.Object(
 
 /** One change as sync carries it: the row as its sender now holds it, or its tombstone. */
 export const SyncChangeWire = Type.Union(
-  [EventChange, AfkChange, InputChange, LabelChange, SettingChange, DeviceChange, Tombstone],
+  [
+    EventChange,
+    AfkChange,
+    InputChange,
+    LabelChange,
+    SettingChange,
+    DeviceChange,
+    ScreenshotChange,
+    Tombstone,
+  ],
   { title: 'SyncChange' },
 )
 

@@ -183,6 +183,8 @@ export class StreamHub {
       this.broadcast(this.envelope('ImportProgress', message.job))
       return
     }
+    // Frames are not on the live stream (their entries are sync's).
+    if (message.type === 'screenshots') return
     const pending: Pending =
       message.type === 'changes'
         ? { kind: 'changes', changes: message.changes }

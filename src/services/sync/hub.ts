@@ -451,6 +451,8 @@ export class SyncHub implements Authenticator {
       this.#clock(),
     )
     this.#bus.publish({ type: 'changes', changes })
+    // Screenshots' rows make no feed entries (so no message above): waiting pulls wake anyway.
+    if (applied > 0) this.#wake()
     return { pushedSeq: push.to, applied }
   }
 

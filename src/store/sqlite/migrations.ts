@@ -26,6 +26,9 @@
  * 12: the screenshots' full-text index with prefix indexes (2 and 3 characters), rebuilt.
  * 13: users of a team server (the directory; each user's diary is a database of its own).
  * 14: teams (members by invitation, what each shares per project); the directory's version.
+ * 15: day cells: the rollups' day marginals per UTC day.
+ * 16: screenshots in sync: a frame's device by id, one frame per device and file name, feed
+ *     positions and origins; image files of frames another daemon deleted, to delete here.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'

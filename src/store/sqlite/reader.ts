@@ -304,10 +304,11 @@ export class Reader {
   changesAfter(after: number, limit: number): { changes: Change[]; next: number } {
     const c = this.#c
     return c.read(() => {
+      // Screenshots' tombstones are sync's alone: this feed carries no frames.
       const heads = c.all<{ seq: number; k: string }>(
         `SELECT seq, 'e' AS k FROM events WHERE seq > $a
          UNION ALL SELECT seq, 'a' FROM afk_periods WHERE seq > $a
-         UNION ALL SELECT seq, 't' FROM tombstones WHERE seq > $a
+         UNION ALL SELECT seq, 't' FROM tombstones WHERE seq > $a AND kind <> 'screenshot'
          UNION ALL SELECT seq, 's' FROM settings WHERE seq > $a
          UNION ALL SELECT seq, 'd' FROM devices WHERE seq > $a
          UNION ALL SELECT seq, 'l' FROM labels WHERE seq > $a

@@ -8,6 +8,7 @@ import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage } from '../ports.ts'
 import type { Connection } from './connection.ts'
 import { lookupNames } from './dimensions.ts'
+import { FRAME_RECORD, type FrameRecord, toSyncScreenshot } from './screenshots.ts'
 import type { StoredEvent } from './records.ts'
 
 /** The feed's row kinds and their tables; every one has a `seq` and an `origin`. */
@@ -19,6 +20,7 @@ const HEADS = [
   ['d', 'devices', ''],
   ['l', 'labels', ''],
   ['i', 'input_activity', ''],
+  ['f', 'screenshots', ''],
 ] as const
 
 /** The SQL condition `origin` selects, and its parameter. */
@@ -164,7 +166,7 @@ export function syncChanges(
 
     for (const r of c.all<{
       seq: number
-      kind: 'event' | 'afk' | 'label'
+      kind: 'event' | 'afk' | 'label' | 'screenshot'
       id: Uint8Array
       device_id: number | null
       start_ms: number | null
@@ -281,6 +283,15 @@ export function syncChanges(
           scroll,
         },
       })
+    }
+
+    // Screenshots' index rows (their images stay here).
+    for (const r of c.all<FrameRecord>(
+      `SELECT ${FRAME_RECORD} FROM screenshots WHERE seq IN (SELECT value FROM json_each($s))`,
+      { s: seqs('f') },
+    )) {
+      deviceIds.add(r.device_id)
+      out.push({ seq: r.seq, change: toSyncScreenshot(r) })
     }
 
     // Devices by their ids (the integer ids are this database's own).

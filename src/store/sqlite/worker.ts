@@ -70,7 +70,7 @@ const reader = new Reader(c)
 const writer = options.role === 'writer' ? new Writer(c) : undefined
 const aw = new ActivityWatchTables(c)
 const hooks = new HookTables(c)
-const screenshots = new ScreenshotTables(c)
+const screenshots = new ScreenshotTables(c, writer)
 const rollupBatch = options.rollupBatch ?? 64
 let closed = false
 let current = opened !== undefined && schemaVersion(c.db) === LATEST_VERSION

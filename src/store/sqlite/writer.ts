@@ -42,7 +42,7 @@ import {
   touchClient,
 } from './write/sync.ts'
 import { deleteToken, insertToken, revokeToken, touchToken } from './write/tokens.ts'
-import { Transactions } from './write/transaction.ts'
+import { type Tx, Transactions } from './write/transaction.ts'
 
 export class Writer {
   readonly #c: Connection
@@ -61,6 +61,11 @@ export class Writer {
   /** After a migration: forget cached ids and statements. */
   reset(): void {
     this.#tx.reset()
+  }
+
+  /** One write transaction with feed positions and the hybrid clock (the screenshots' tables). */
+  transaction<T>(fn: (tx: Tx) => T): T {
+    return this.#tx.run(fn)
   }
 
   insertEvents(

@@ -5,10 +5,11 @@
  */
 import { parse as uuidParse } from 'uuid'
 import type { Change } from '../../../domain/changes.ts'
-import { tombstoneChange } from '../../../domain/changes.ts'
-import { afkEffectiveEnd, afkId as afkIdOf, spanSeconds } from '../../../domain/events.ts'
+import { type TombstoneKind, tombstoneChange } from '../../../domain/changes.ts'
+import { afkEffectiveEnd, afkId as afkIdOf, frameId, spanSeconds } from '../../../domain/events.ts'
 import type { Label } from '../../../domain/labels.ts'
 import { isPresence } from '../../../domain/presence.ts'
+import { parseFramePath } from '../../../domain/screenshots.ts'
 import {
   type SyncAfk,
   type SyncBatch,
@@ -17,6 +18,7 @@ import {
   type SyncEvent,
   type SyncInput,
   type SyncLabel,
+  type SyncScreenshot,
   type SyncSetting,
   type SyncTombstone,
   applyRemote,
@@ -27,6 +29,13 @@ import type { Connection } from '../connection.ts'
 import { storedDuration } from '../migrations/0004_devices_feed_rollups.ts'
 import { deviceChanges } from '../records.ts'
 import { readSettings } from '../rows.ts'
+import {
+  FRAME_RECORD,
+  type FrameRecord,
+  buryFrame,
+  insertFrame,
+  toSyncScreenshot,
+} from '../screenshots.ts'
 import { syncClients } from '../sync.ts'
 import { afkChanges, dirtyEnd, endOpenPeriods, evidenceAfter } from './afk.ts'
 import { EventRows } from './event-rows.ts'
@@ -145,7 +154,8 @@ class Application {
         o: this.peer,
       },
     )
-    this.#tx.changes.add(tombstoneChange(seq, ch.kind, ch.id))
+    // Screenshots' tombstones are written by `buryFrame`, never here.
+    this.#tx.changes.add(tombstoneChange(seq, ch.kind as TombstoneKind, ch.id))
     this.#buried.set(ch.kind, true)
   }
 
@@ -519,6 +529,68 @@ class Application {
     this.#tx.changes.add({ seq, kind: 'label', op: 'upsert', label, created: !found })
   }
 
+  /**
+   * A screenshot's index row (never its image). A frame taken here that another daemon deleted
+   * leaves its file's name in `screenshot_unlinks`, for the screenshot service to delete.
+   */
+  screenshot(ch: SyncScreenshot | SyncTombstone): void {
+    const { c } = this.#tx
+    const id = Buffer.from(uuidParse(ch.id))
+    const device = ch.device === null ? undefined : this.device(ch.device)
+    const found =
+      ch.op === 'upsert'
+        ? c.get<FrameRecord>(
+            `SELECT ${FRAME_RECORD} FROM screenshots WHERE device_id = $d AND filename = $f`,
+            { d: (device as DeviceRef).id, f: ch.filename },
+          )
+        : // A tombstone names no file: its frame is found by time (one probe of the time
+          // index), then by id; by id alone only for one that does not say when (none made here).
+          c
+            .all<FrameRecord>(
+              ch.startMs === null
+                ? `SELECT ${FRAME_RECORD} FROM screenshots`
+                : `SELECT ${FRAME_RECORD} FROM screenshots WHERE at_ms = $s`,
+              ch.startMs === null ? {} : { s: ch.startMs },
+            )
+            .find((r) => frameId(r.uuid, r.filename) === ch.id)
+    const tomb = found ? undefined : this.#storedTombstone('screenshot', id, ch.id)
+    const stored: SyncChange | undefined = found ? toSyncScreenshot(found) : tomb
+    const next = applyRemote(stored, ch)
+    if (next === undefined) return
+    this.applied++
+    this.#tx.observe(ch.op === 'delete' ? ch.version : null)
+    if (found) {
+      c.run('DELETE FROM screenshots WHERE id = $id', { id: found.id })
+      if (found.origin === null && next.op === 'delete') {
+        c.run(
+          'INSERT INTO screenshot_unlinks (date, filename) VALUES ($d, $f) ON CONFLICT DO NOTHING',
+          { d: found.date, f: found.filename },
+        )
+      }
+    }
+    if (next.op === 'delete') {
+      buryFrame(
+        this.#tx,
+        {
+          id,
+          startMs: found?.at_ms ?? next.startMs,
+          deviceId: found?.device_id ?? device?.id ?? null,
+        },
+        { version: next.version, origin: this.peer },
+      )
+      this.#buried.set('screenshot', true)
+      return
+    }
+    const f = next as SyncScreenshot
+    // A frame taken here stays marked so (its image is here), whatever content won.
+    insertFrame(
+      this.#tx,
+      { ...f, date: parseFramePath(f.filename)?.date ?? '' },
+      (device as DeviceRef).id,
+      found?.origin === null ? null : this.peer,
+    )
+  }
+
   setting(ch: SyncSetting): void {
     const row = this.#tx.c.get<{ value: string; version: number }>(
       'SELECT value, version FROM settings WHERE key = $k',
@@ -681,6 +753,9 @@ export function applySync(
         break
       case 'device':
         run.deviceName(ch)
+        break
+      case 'screenshot':
+        run.screenshot(ch)
         break
     }
   }
