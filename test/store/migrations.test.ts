@@ -498,11 +498,14 @@ test('the day cells migration sums the hour marginals a database kept: the same 
     kept = cells(db)
     assert.ok(kept.length > 0)
     db.exec(`DROP TABLE cells_day_dim; PRAGMA user_version = ${version - 1}`)
+    // The day cells migration alone: the migrations after it are in this schema already.
+    assert.deepEqual(migrate(db, file, version), [version])
+    db.exec(`PRAGMA user_version = ${LATEST_VERSION}`)
     db.close()
   }
   const store = await openStore({ driver: 'sqlite', file, readers: 0 })
   t.after(() => store.close())
-  assert.deepEqual(await store.migrate(), versionsAfter(version - 1))
+  assert.deepEqual(await store.migrate(), [])
   assert.equal(await store.activeTime.pending(), 0)
   const db = new DatabaseSync(file, { readOnly: true })
   t.after(() => db.close())
@@ -516,6 +519,7 @@ test('the day cells migration sums the hour marginals a database kept: the same 
     includeAfk: false,
   }
   assert.deepEqual(await store.activeTime.query(q), await referenceFromStore(store, q))
+})
 
 test('the screenshots sync migration names each frame by its device, puts frames in the sync feed, and keeps them found', async (t) => {
   const version = loadMigrations().find((m) => m.name === 'screenshots_sync')?.version
