@@ -31,16 +31,8 @@ import { insertHeartbeats } from './write/heartbeats.ts'
 import { addInput, deleteInputBefore, mergeInput, pruneInputBatches } from './write/input.ts'
 import { createLabel, deleteLabel, updateLabel } from './write/labels.ts'
 import { ensureRuleCategories, saveSettings } from './write/settings.ts'
-import {
-  applySync,
-  createCode,
-  pair,
-  pushedFor,
-  resetCursors,
-  revokeClient,
-  setPushed,
-  touchClient,
-} from './write/sync.ts'
+import { applySync, resetCursors, setPushed } from './write/sync.ts'
+import { createCode, pair, pushedFor, revokeClient, touchClient } from './write/sync-clients.ts'
 import { deleteToken, insertToken, revokeToken, touchToken } from './write/tokens.ts'
 import { type Tx, Transactions } from './write/transaction.ts'
 
