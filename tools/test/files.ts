@@ -21,7 +21,7 @@ export function testFiles(patterns: readonly string[] = [DEFAULT_PATTERN]): stri
   for (const pattern of patterns) {
     const matches = globSync(pattern, {
       cwd: ROOT,
-      exclude: (name) => path.basename(String(name)) === 'node_modules',
+      exclude: (name) => path.basename(name) === 'node_modules',
     })
     if (matches.length === 0) throw new Error(`no test file matches ${pattern}`)
     for (const file of matches) found.add(file.split(path.sep).join('/'))
