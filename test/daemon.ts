@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Discovery, readDiscovery } from '../src/config/discovery.ts'
 import { SETTING_VARIABLES } from '../src/config/settings.ts'
-import { tempDir } from './helpers.ts'
+import { type TestScope, tempDir } from './helpers.ts'
 
 /** The CLI entry point the test processes run. */
 export const MAIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
@@ -61,7 +60,7 @@ function readOwnDiscovery(dataDir: string, pid: number | undefined): Discovery |
  * Runs `daybook <args>` to completion. With `t`, a child still running when the test ends (one
  * that never exits, the bug a test is about) is killed then.
  */
-export async function runCli(args: string[], env: Record<string, string> = {}, t?: TestContext) {
+export async function runCli(args: string[], env: Record<string, string> = {}, t?: TestScope) {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,9 +76,12 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
   return { code, stdout, stderr }
 }
 
-/** Starts `daybook serve --port 0` in fresh data and config dirs and waits until it is ready. */
+/**
+ * Starts `daybook serve --port 0` in fresh data and config dirs and waits until it is ready; it
+ * is killed when `t` (a test, or a file's `fileScope`) ends.
+ */
 export async function startDaemon(
-  t: TestContext,
+  t: TestScope,
   args: string[] = [],
   options: { env?: Record<string, string>; dataDir?: string; configDir?: string } = {},
 ): Promise<DaemonProcess> {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import os from 'node:os'
 import path from 'node:path'
-import type { TestContext } from 'node:test'
+import { type TestContext, after } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
 import { AuthenticatorChain, type Scope } from '../src/domain/access.ts'
@@ -17,8 +17,27 @@ import {
 import { openStore } from '../src/store/open.ts'
 import { defaultDeviceName } from '../src/config/device.ts'
 
-/** A fresh temp dir removed when the test ends. */
-export function tempDir(t: TestContext, prefix = 'daybook-'): string {
+/** Where clean-ups go: a test's context, or a file's (`fileScope`). */
+export type TestScope = Pick<TestContext, 'after'>
+
+/**
+ * A scope for what a whole file shares (a daemon its tests only read, a browser): what is
+ * registered on it is undone once every test of the file has run. Call it at the top of the file.
+ */
+export function fileScope(): TestScope {
+  const cleanups: (() => unknown)[] = []
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn()
+  })
+  return {
+    after: (fn) => {
+      if (fn) cleanups.push(fn as () => unknown)
+    },
+  }
+}
+
+/** A fresh temp dir removed when the test (or the scope) ends. */
+export function tempDir(t: TestScope, prefix = 'daybook-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return dir

@@ -7,10 +7,18 @@ import { spawn } from 'node:child_process'
 import http from 'node:http'
 import path from 'node:path'
 import { test } from 'node:test'
-import { cleanEnv, runCli, startDaemon } from '../daemon.ts'
-import { tempDir } from '../helpers.ts'
+import { type DaemonProcess, cleanEnv, runCli, startDaemon } from '../daemon.ts'
+import { fileScope, tempDir } from '../helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
+
+/**
+ * One daemon for the tests that only read it (`status` in its ways), started by the first of
+ * them; the test that deletes and refreshes tokens has its own.
+ */
+const file = fileScope()
+let shared: Promise<DaemonProcess> | undefined
+const readOnlyDaemon = () => (shared ??= startDaemon(file))
 
 test('an unknown option: one line and the usage line, exit 2', async () => {
   const r = await runCli(['summary', '--frobnicate'])
@@ -26,7 +34,7 @@ test('an unknown option: one line and the usage line, exit 2', async () => {
 })
 
 test('--url: a bare host:port works; a non-URL or a server that is not Daybook is one line', async (t) => {
-  const d = await startDaemon(t)
+  const d = await readOnlyDaemon()
   const env = { DAYBOOK_TOKEN: d.token }
   const bare = await runCli(['status', '--url', `127.0.0.1:${d.discovery.port ?? 0}`], env)
   assert.equal(bare.code, 0, bare.stderr)
@@ -51,8 +59,8 @@ test('--url: a bare host:port works; a non-URL or a server that is not Daybook i
   )
 })
 
-test('a closed pipe ends the command quietly with the SIGPIPE status', async (t) => {
-  const d = await startDaemon(t)
+test('a closed pipe ends the command quietly with the SIGPIPE status', async () => {
+  const d = await readOnlyDaemon()
   const child = spawn(
     process.execPath,
     [MAIN, 'status', '--data-dir', d.dataDir, '--config-dir', d.configDir],
@@ -68,7 +76,7 @@ test('a closed pipe ends the command quietly with the SIGPIPE status', async (t)
 })
 
 test('a 401 because the token file is gone names the file', async (t) => {
-  const d = await startDaemon(t)
+  const d = await readOnlyDaemon()
   const elsewhere = tempDir(t)
   const r = await runCli(['status', '--data-dir', d.dataDir, '--config-dir', elsewhere])
   assert.equal(r.code, 1)

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DaybookClient } from '../../src/client/client.ts'
-import { runCli, startDaemon } from '../daemon.ts'
-import { eventInput } from '../helpers.ts'
+import { type DaemonProcess, runCli, startDaemon } from '../daemon.ts'
+import { eventInput, fileScope } from '../helpers.ts'
 
-test('daybook summary prints a table through the running daemon, and JSON with --json', async (t) => {
-  const d = await startDaemon(t)
+/** One daemon for both tests: the second only sends options that are refused, and changes nothing. */
+const file = fileScope()
+let shared: Promise<DaemonProcess> | undefined
+const daemon = () => (shared ??= startDaemon(file))
+
+test('daybook summary prints a table through the running daemon, and JSON with --json', async () => {
+  const d = await daemon()
   const client = DaybookClient.local({ dataDir: d.dataDir, configDir: d.configDir, env: {} })
   const ev = (start: string, end: string, project: string, language: string | null) =>
     eventInput({
@@ -55,8 +60,8 @@ test('daybook summary prints a table through the running daemon, and JSON with -
   assert.match(empty.stdout, /no activity recorded/)
 })
 
-test('daybook summary: bad options and a missing daemon are one clear line', async (t) => {
-  const d = await startDaemon(t)
+test('daybook summary: bad options and a missing daemon are one clear line', async () => {
+  const d = await daemon()
   const flags = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   for (const [args, pattern] of [
     [['--range', 'fortnight'], /--range must be/],

@@ -14,9 +14,9 @@ import { startApp } from '../helpers.ts'
 import {
   daemonApi,
   dashboardEvent as event,
+  fileChromium,
   skipWithoutDashboard,
   HOUR,
-  launchChromium,
   screenshots,
   settled,
   waitCount,
@@ -25,12 +25,14 @@ import {
   watchProblems,
 } from './dashboard.ts'
 
+/** One browser for the file's three tests, each in contexts of its own. */
+const chromium = fileChromium()
+
 test('the dashboard in a real browser', async (t) => {
   if (skipWithoutDashboard(t)) return
   const d = await startDaemon(t)
   const call = daemonApi(d)
-  const browser = await launchChromium()
-  t.after(() => browser.close())
+  const browser = await chromium()
   const shot = screenshots(t)
 
   // The data: yesterday (UTC) from 09:00, three projects; hour 10 is all Coding.
@@ -69,6 +71,7 @@ test('the dashboard in a real browser', async (t) => {
     locale: 'en-GB',
     viewport: { width: 1280, height: 900 },
   })
+  t.after(() => ctx.close())
   const page = await ctx.newPage()
   const problems = watchProblems(page)
 
@@ -384,9 +387,9 @@ test('a sign-in link past its two minutes is refused in the browser; a fresh one
     assert.equal(res.statusCode, 201, res.body)
     return res.json<{ url: string }>().url
   }
-  const browser = await launchChromium()
-  t.after(() => browser.close())
+  const browser = await chromium()
   const ctx = await browser.newContext()
+  t.after(() => ctx.close())
   const page = await ctx.newPage()
 
   const late = await link()
@@ -413,9 +416,9 @@ test('a sign-in link pasted into a tab open on the sign-in signs in', async (t) 
   if (skipWithoutDashboard(t)) return
   const { app, call } = await startApp(t)
   await app.listen({ host: '127.0.0.1', port: 0 })
-  const browser = await launchChromium()
-  t.after(() => browser.close())
-  const page = await (await browser.newContext()).newPage()
+  const ctx = await (await chromium()).newContext()
+  t.after(() => ctx.close())
+  const page = await ctx.newPage()
   const res = await call({ method: 'POST', url: '/v1/session/codes', payload: { scope: 'admin' } })
   assert.equal(res.statusCode, 201, res.body)
   const link = new URL(res.json<{ url: string }>().url)

@@ -12,6 +12,7 @@ import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { DaemonProcess } from '../daemon.ts'
+import { fileScope } from '../helpers.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const WEB_DIST = path.join(import.meta.dirname, '..', '..', 'web', 'dist', 'index.html')
@@ -48,6 +49,21 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   })
+}
+
+/**
+ * One Chromium for every test of a file, launched by the first that asks and closed when the file
+ * ends; each test opens its own context (its own cookies and storage), so none sees another's.
+ * Call it at the top of the file.
+ */
+export function fileChromium(): () => Promise<Browser> {
+  const file = fileScope()
+  let browser: Promise<Browser> | undefined
+  return () =>
+    (browser ??= launchChromium().then((b) => {
+      file.after(() => b.close())
+      return b
+    }))
 }
 
 /** The daemon's HTTP API with its admin token: JSON in, JSON out, a failed status fails. */
