@@ -166,6 +166,12 @@ export default tseslint.config(
   },
   ...layerBoundaries(),
   {
+    // One concern per file: past about 500 lines of code a file holds two. Migrations are data.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/sqlite/migrations/**'],
+    rules: { 'max-lines': ['error', { max: 520, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // Tests read JSON responses, which are untyped by nature.
     files: ['test/**/*.ts'],
     rules: {
