@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ClientJob, ClientResult } from './ingest-client.ts'
+import type { ClientJob, ClientResult, HeartbeatJob } from './ingest-client.ts'
 
 const LAUNCHER = path.join(import.meta.dirname, '..', 'bin', 'daybook.js')
 
@@ -160,7 +160,7 @@ function sendOnce(
 }
 
 /** Runs an ingest client (bench/ingest-client.ts) in a process of its own. */
-export function runClient<R = ClientResult>(job: ClientJob | Record<string, unknown>): Promise<R> {
+export function runClient<R = ClientResult>(job: ClientJob | HeartbeatJob): Promise<R> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,

@@ -88,3 +88,16 @@ export const RAW_SCANS = {
   todayByHour: `SELECT (start_ms - ?1) / 3600000 AS h, sum(end_ms - start_ms) FROM events
     WHERE start_ms >= ?1 AND start_ms < ?2 GROUP BY h`,
 } as const
+
+/**
+ * A scan above in PostgreSQL's dialect: numbered parameters as `$n`, the month of a UTC
+ * millisecond time with `to_char`.
+ */
+export function postgresSql(sql: string): string {
+  return sql
+    .replaceAll(
+      BUCKET_SQL.month,
+      `to_char(to_timestamp(start_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')`,
+    )
+    .replace(/\?(\d)/g, '$$$1')
+}

@@ -96,6 +96,20 @@ const KEEP = args.includes('--keep')
 /** Hook rules evaluated throughout the run (0: none). */
 const HOOKS = flag('--hooks') ?? 0
 const REFERENCE_RUNS = 3
+// `--postgres`: the team server on PostgreSQL instead (bench/postgres.ts), `--users` and `--days`
+// sizing its reads, `--batches` its ingest.
+if (args.includes('--postgres')) {
+  const { runPostgresBench } = await import('./postgres.ts')
+  await runPostgresBench({
+    quick: args.includes('--quick'),
+    users: flag('--users'),
+    days: flag('--days'),
+    batches: flag('--batches'),
+    runs: RUNS,
+    log: (m) => process.stderr.write(`bench: ${m}\n`),
+  })
+  process.exit(0)
+}
 const PROFILE = (
   args.includes('--profile') ? args[args.indexOf('--profile') + 1] : 'heavy'
 ) as Profile
