@@ -33,6 +33,10 @@
  *   xmessage): capture+encode and OCR of 1920×1080 frames, the collector's CPU over `--minutes`
  *   (default 10), search over `--frames` (default 100,000) frames' text.
  *
+ * `--postgres` runs the team server's bench instead (bench/postgres.ts: WakaTime ingest from 50
+ * devices of 10 users and one user's year-long questions among `--users` users' `--days` days, on
+ * a throwaway PostgreSQL, beside raw INSERT, COPY and GROUP BY on the same server).
+ *
  * `--import [N]` runs the import bench instead (`bench/import.ts`: N events, default 2,000,000,
  * through `daybook import`, the daemon's peak RSS against its 300 MB bound, the rate beside the
  * raw floor).
