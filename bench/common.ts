@@ -6,8 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DAYBOOK_VERSION } from '../src/version.ts'
 import type { ClientJob, ClientResult, HeartbeatJob } from './ingest-client.ts'
 
 const LAUNCHER = path.join(import.meta.dirname, '..', 'bin', 'daybook.js')
@@ -195,4 +197,18 @@ export function markdownTable(table: readonly string[][]): string {
     `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
     ...table.slice(1).map(line),
   ].join('\n')
+}
+
+/** What every results file starts with: when, which version, on what machine. */
+export function runHeader(nowMs: number): Record<string, unknown> {
+  return {
+    date: new Date(nowMs).toISOString(),
+    version: DAYBOOK_VERSION,
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+  }
 }

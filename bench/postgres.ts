@@ -24,7 +24,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { DAYBOOK_VERSION } from '../src/version.ts'
 import { startPostgres } from '../test/postgres.ts'
 import {
   closeAgent,
@@ -33,6 +32,7 @@ import {
   markdownTable,
   percentile,
   runClient,
+  runHeader,
   send,
   startDaemon,
   stopDaemon,
@@ -46,7 +46,7 @@ import {
 } from './generate.ts'
 import type { ClientJob, HeartbeatResult } from './ingest-client.ts'
 import { yearQuestions } from './questions.ts'
-import { CHEAPEST_SCAN, postgresSql } from './raw.ts'
+import { CHEAPEST_SCAN, postgresSql, rawRow } from './raw.ts'
 
 export interface PostgresBenchOptions {
   quick: boolean
@@ -97,18 +97,6 @@ const csv = (v: string | number | boolean | Buffer | null): string =>
         ? `\\x${v.toString('hex')}`
         : String(v)
 
-const eventRow = (e: BenchEvent) => [
-  Date.parse(e.timestamp),
-  Date.parse(e.end_timestamp),
-  e.category,
-  e.app_name,
-  e.entity_name,
-  e.project_name,
-  e.language_name,
-  e.branch_name,
-  e.source_name,
-]
-
 export async function runPostgresBench(o: PostgresBenchOptions): Promise<void> {
   const { log } = o
   const now = Date.now()
@@ -133,15 +121,8 @@ export async function runPostgresBench(o: PostgresBenchOptions): Promise<void> {
   await raw.query('CREATE SCHEMA bench_raw')
 
   const results: Record<string, unknown> = {
-    date: new Date(now).toISOString(),
-    version: DAYBOOK_VERSION,
-    machine: {
-      cpus: os.cpus().length,
-      cpu: os.cpus()[0]?.model,
-      memGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      postgres: (await raw.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v,
-    },
+    ...runHeader(now),
+    postgres: (await raw.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v,
     loadAverageAtStart: os.loadavg(),
     data: { quick: o.quick, year, days, readUsers, ingestUsers: INGEST_USERS, batches },
   }
@@ -333,7 +314,7 @@ export async function runPostgresBench(o: PostgresBenchOptions): Promise<void> {
     for (let i = 0; i < askedEvents.length; i += 1000) {
       const chunk = askedEvents.slice(i, i + 1000)
       const t = performance.now()
-      await raw.query(insertSql('bench_raw.events', chunk.length, 9), chunk.flatMap(eventRow))
+      await raw.query(insertSql('bench_raw.events', chunk.length, 9), chunk.flatMap(rawRow))
       rawLoadMs += performance.now() - t
     }
     await raw.query('ANALYZE bench_raw.events')

@@ -69,6 +69,7 @@ import {
   markdownTable,
   percentile,
   runClient,
+  runHeader,
   startDaemon as startBenchDaemon,
   stopDaemon,
 } from './common.ts'
@@ -203,14 +204,7 @@ function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
 // ---- the run ----------------------------------------------------------------------------
 
 const results: Record<string, unknown> = {
-  date: new Date(now).toISOString(),
-  version: DAYBOOK_VERSION,
-  machine: {
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model,
-    memGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  ...runHeader(now),
   data: { profile: PROFILE, year, days, quick: QUICK, hooks: HOOKS },
 }
 const table: string[][] = [['measure', 'daybook', 'baseline', 'ratio', 'target']]
