@@ -292,8 +292,10 @@ export async function runPostgresBench(o: PostgresBenchOptions): Promise<void> {
     await Promise.all(
       Array.from({ length: LOADERS }, async () => {
         for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-          loaded += (await runClient(job(r.ingest))).events
-          loaded += (await runClient({ ...job(r.ingest), today: true })).events
+          // Awaited first: `loaded += await …` would add to the total as it was before the wait.
+          const year = await runClient(job(r.ingest))
+          const today = await runClient({ ...job(r.ingest), today: true })
+          loaded += year.events + today.events
           log(`reads: ${r.name} loaded (${loaded} events so far)`)
         }
       }),
