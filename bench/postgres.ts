@@ -293,9 +293,9 @@ export async function runPostgresBench(o: PostgresBenchOptions): Promise<void> {
       Array.from({ length: LOADERS }, async () => {
         for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
           // Awaited first: `loaded += await …` would add to the total as it was before the wait.
-          const year = await runClient(job(r.ingest))
-          const today = await runClient({ ...job(r.ingest), today: true })
-          loaded += year.events + today.events
+          const history = await runClient(job(r.ingest))
+          const sofar = await runClient({ ...job(r.ingest), today: true })
+          loaded += history.events + sofar.events
           log(`reads: ${r.name} loaded (${loaded} events so far)`)
         }
       }),
