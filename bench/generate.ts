@@ -389,6 +389,51 @@ const TITLE_PROJECTS = Array.from({ length: 12 }, (_, i) => ({
 const TITLE_WORDS = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}`)
 const RECURRING_TITLES = Array.from({ length: 300 }, (_, i) => `board ${i}`)
 
+/** A heartbeat as WakaTime's CLI sends it in a bulk post (the fields the benches use). */
+export interface BenchHeartbeat {
+  entity: string
+  type: 'file'
+  category: 'coding'
+  project: string
+  branch: string
+  language: string
+  time: number
+  is_write: boolean
+}
+
+/**
+ * The `count` heartbeats of one editor on device `device` of user `user`, oldest first, ending
+ * before `nowMs`: a heartbeat every 20 s to 2 min, on one project's files for a while, then
+ * another's. Seeded by user and device, so the raw floor regenerates the same rows.
+ */
+export function deviceHeartbeats(
+  user: number,
+  device: number,
+  count: number,
+  nowMs: number,
+): BenchHeartbeat[] {
+  const random = prng(1_000_003 * (user + 1) + 7919 * (device + 1))
+  const steps = Array.from({ length: count }, () => 20_000 + Math.floor(random() * 100_000))
+  let t = nowMs - 60_000 - steps.reduce((a, b) => a + b, 0)
+  let project = PROJECTS[0] as (typeof PROJECTS)[number]
+  return steps.map((step, i) => {
+    if (i % 40 === 0) project = PROJECTS[Math.floor(random() * PROJECTS.length)] ?? project
+    t += step
+    const file = Math.floor(random() * project.files)
+    const language = project.languages[file % project.languages.length] ?? 'Text'
+    return {
+      entity: `/home/dev/${project.name}/src/file-${String(file)}.${language.toLowerCase()}`,
+      type: 'file',
+      category: 'coding',
+      project: project.name,
+      branch: random() < 0.8 ? 'main' : `feature-${String(file % 7)}`,
+      language,
+      time: t / 1000,
+      is_write: random() < 0.2,
+    }
+  })
+}
+
 /** The data profiles `--profile` chooses from: a day's activity by index and UTC midnight. */
 export const PROFILES = {
   heavy: generateDay,

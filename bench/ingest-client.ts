@@ -2,10 +2,18 @@
  * An ingest client for `npm run bench`, run as its own process: regenerates days of the bench
  * year (same seed, same rows) and posts them to a daemon over keep-alive HTTP, `concurrency`
  * requests at a time. Prints one JSON line: what it sent, what the daemon answered, and how long
- * it took.
+ * it took. A `HeartbeatJob` instead posts WakaTime heartbeats as many editors' CLIs do, each
+ * device with its user's key, and times every acknowledgement.
  */
 import http from 'node:http'
-import { type BenchDay, type Profile, PROFILES, generateToday, untilNow } from './generate.ts'
+import {
+  type BenchDay,
+  type Profile,
+  PROFILES,
+  deviceHeartbeats,
+  generateToday,
+  untilNow,
+} from './generate.ts'
 
 export interface ClientJob {
   port: number
@@ -37,19 +45,27 @@ export interface ClientResult {
   ms: number
 }
 
-function post(agent: http.Agent, job: ClientJob, path: string, body: string): Promise<string> {
+/** A POST of a JSON body; resolves to the answer's text when its status is `ok`. */
+function post(
+  agent: http.Agent,
+  port: number,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  ok = 200,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: '127.0.0.1',
-        port: job.port,
+        port,
         method: 'POST',
         path,
         agent,
         headers: {
-          authorization: `Bearer ${job.token}`,
+          ...headers,
           'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
+          'content-length': String(Buffer.byteLength(body)),
         },
       },
       (res) => {
@@ -57,7 +73,7 @@ function post(agent: http.Agent, job: ClientJob, path: string, body: string): Pr
         res.setEncoding('utf8')
         res.on('data', (c: string) => (text += c))
         res.on('end', () =>
-          res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode} ${text}`)),
+          res.statusCode === ok ? resolve(text) : reject(new Error(`${res.statusCode} ${text}`)),
         )
       },
     )
@@ -116,7 +132,9 @@ export async function runClient(job: ClientJob): Promise<ClientResult> {
     Array.from({ length: job.concurrency }, async () => {
       for (let r = queue.next(); !r.done; r = queue.next()) {
         const answer = JSON.parse(
-          await post(agent, job, r.value.path, r.value.body),
+          await post(agent, job.port, r.value.path, r.value.body, {
+            authorization: `Bearer ${job.token}`,
+          }),
         ) as Partial<ClientResult>
         result.requests++
         result.events += r.value.events
@@ -133,8 +151,68 @@ export async function runClient(job: ClientJob): Promise<ClientResult> {
   return result
 }
 
+export interface HeartbeatJob {
+  kind: 'wakatime'
+  port: number
+  /** Each device: its user's WakaTime key, its machine name, and the seeds of its heartbeats. */
+  devices: { key: string; machine: string; user: number; device: number }[]
+  /** Requests per device, one in flight at a time (as WakaTime's CLI sends its queue). */
+  batches: number
+  /** Heartbeats per request. */
+  batch: number
+  nowMs: number
+}
+
+export interface HeartbeatResult {
+  heartbeats: number
+  requests: number
+  ms: number
+  /** Every request's time from sending to its 202, in ms. */
+  ackMs: number[]
+}
+
+/** The CLI's headers (contract §B.1): the key as Basic, the machine's name, the editor. */
+function cliHeaders(key: string, machine: string): Record<string, string> {
+  return {
+    authorization: `Basic ${Buffer.from(key).toString('base64')}`,
+    'user-agent':
+      'wakatime/v1.102.1 (linux-6.6.4-x86_64) go1.22.5 vscode/1.95.3 vscode-wakatime/24.8.0',
+    'x-machine-name': machine,
+    timezone: 'Europe/Berlin',
+    accept: 'application/json',
+  }
+}
+
+/** Every device posts its heartbeats in bulk, all devices at once. */
+export async function runHeartbeats(job: HeartbeatJob): Promise<HeartbeatResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.devices.length })
+  const result: HeartbeatResult = { heartbeats: 0, requests: 0, ms: 0, ackMs: [] }
+  const bodies = job.devices.map((d) => {
+    const all = deviceHeartbeats(d.user, d.device, job.batches * job.batch, job.nowMs)
+    return Array.from({ length: job.batches }, (_, i) =>
+      JSON.stringify(all.slice(i * job.batch, (i + 1) * job.batch)),
+    )
+  })
+  const t0 = performance.now()
+  await Promise.all(
+    job.devices.map(async (d, i) => {
+      const headers = cliHeaders(d.key, d.machine)
+      for (const body of bodies[i] ?? []) {
+        const t = performance.now()
+        await post(agent, job.port, '/api/v1/users/current/heartbeats.bulk', body, headers, 202)
+        result.ackMs.push(performance.now() - t)
+        result.requests++
+        result.heartbeats += job.batch
+      }
+    }),
+  )
+  result.ms = performance.now() - t0
+  agent.destroy()
+  return result
+}
+
 if (import.meta.main) {
-  const job = JSON.parse(process.argv[2] ?? '{}') as ClientJob
-  const result = await runClient(job)
+  const job = JSON.parse(process.argv[2] ?? '{}') as ClientJob | HeartbeatJob
+  const result = 'kind' in job ? await runHeartbeats(job) : await runClient(job)
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }

@@ -7,6 +7,22 @@
 import { DatabaseSync } from 'node:sqlite'
 import type { BenchEvent } from './generate.ts'
 
+/** An event as a row of the bare table: start, end, category, app, entity, project, language,
+ * branch, source. */
+export function rawRow(e: BenchEvent): (number | string | null)[] {
+  return [
+    Date.parse(e.timestamp),
+    Date.parse(e.end_timestamp),
+    e.category,
+    e.app_name,
+    e.entity_name,
+    e.project_name,
+    e.language_name,
+    e.branch_name,
+    e.source_name,
+  ]
+}
+
 export class RawFloor {
   readonly db: DatabaseSync
   readonly #insert
@@ -25,17 +41,7 @@ export class RawFloor {
   insert(batch: readonly BenchEvent[]): void {
     this.db.exec('BEGIN')
     for (const e of batch) {
-      this.#insert.run(
-        Date.parse(e.timestamp),
-        Date.parse(e.end_timestamp),
-        e.category,
-        e.app_name,
-        e.entity_name,
-        e.project_name,
-        e.language_name,
-        e.branch_name,
-        e.source_name,
-      )
+      this.#insert.run(...rawRow(e))
     }
     this.db.exec('COMMIT')
   }
@@ -88,3 +94,16 @@ export const RAW_SCANS = {
   todayByHour: `SELECT (start_ms - ?1) / 3600000 AS h, sum(end_ms - start_ms) FROM events
     WHERE start_ms >= ?1 AND start_ms < ?2 GROUP BY h`,
 } as const
+
+/**
+ * A scan above in PostgreSQL's dialect: numbered parameters as `$n`, the month of a UTC
+ * millisecond time with `to_char`.
+ */
+export function postgresSql(sql: string): string {
+  return sql
+    .replaceAll(
+      BUCKET_SQL.month,
+      `to_char(to_timestamp(start_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')`,
+    )
+    .replace(/\?(\d)/g, '$$$1')
+}

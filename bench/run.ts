@@ -35,13 +35,16 @@
  *   (default 10), search over `--frames` (default 100,000) frames' text; with `--search-only`,
  *   the search figures alone.
  *
+ * `--postgres` runs the team server's bench instead (bench/postgres.ts: WakaTime ingest from 50
+ * devices of 10 users and one user's year-long questions among `--users` users' `--days` days, on
+ * a throwaway PostgreSQL, beside raw INSERT, COPY and GROUP BY on the same server).
+ *
  * `--import [N]` runs the import bench instead (`bench/import.ts`: N events, default 2,000,000,
  * through `daybook import`, the daemon's peak RSS against its 300 MB bound, the rate beside the
  * raw floor).
  *
  * Writes `bench/results/<date>.json` and prints a markdown table.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import {
   mkdirSync,
   mkdtempSync,
@@ -51,22 +54,30 @@ import {
   writeFileSync,
   existsSync,
 } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { makeCalendar } from '../src/domain/calendar.ts'
-import { parseInsightRange } from '../src/domain/insights.ts'
-import type { ActiveTimeQuery } from '../src/store/ports.ts'
 import { Connection } from '../src/store/sqlite/connection.ts'
 import { activeTime } from '../src/store/sqlite/engine.ts'
 import { DAYBOOK_VERSION } from '../src/version.ts'
 import { measureDashboard } from './dashboard.ts'
 import { PROFILES, type Profile, generateToday, untilNow } from './generate.ts'
-import type { ClientJob, ClientResult } from './ingest-client.ts'
+import type { ClientJob } from './ingest-client.ts'
+import {
+  closeAgent,
+  fmt,
+  get,
+  markdownTable,
+  percentile,
+  runClient,
+  runHeader,
+  startDaemon as startBenchDaemon,
+  stopDaemon,
+} from './common.ts'
+import { yearQuestions } from './questions.ts'
 import { installHooks } from './hooks.ts'
-import { CHEAPEST_SCAN, RAW_SCANS, RawFloor, shapedScan } from './raw.ts'
+import { CHEAPEST_SCAN, RawFloor, shapedScan } from './raw.ts'
 
 const args = process.argv.slice(2)
 if (args.includes('--sync')) {
@@ -92,6 +103,20 @@ const KEEP = args.includes('--keep')
 /** Hook rules evaluated throughout the run (0: none). */
 const HOOKS = flag('--hooks') ?? 0
 const REFERENCE_RUNS = 3
+// `--postgres`: the team server on PostgreSQL instead (bench/postgres.ts), `--users` and `--days`
+// sizing its reads, `--batches` its ingest.
+if (args.includes('--postgres')) {
+  const { runPostgresBench } = await import('./postgres.ts')
+  await runPostgresBench({
+    quick: args.includes('--quick'),
+    users: flag('--users'),
+    days: flag('--days'),
+    batches: flag('--batches'),
+    runs: RUNS,
+    log: (m) => process.stderr.write(`bench: ${m}\n`),
+  })
+  process.exit(0)
+}
 const PROFILE = (
   args.includes('--profile') ? args[args.indexOf('--profile') + 1] : 'heavy'
 ) as Profile
@@ -104,7 +129,6 @@ const DASHBOARD = !args.includes('--no-dashboard')
 const ZONE = 'Europe/Berlin'
 const DAY = 86_400_000
 const ROOT = path.join(import.meta.dirname, '..')
-const LAUNCHER = path.join(ROOT, 'bin', 'daybook.js')
 
 const now = Date.now()
 const year = new Date(now).getUTCFullYear() - 1
@@ -112,18 +136,13 @@ const yearStart = Date.UTC(year, 0, 1)
 const yearDays = (Date.UTC(year + 1, 0, 1) - yearStart) / DAY
 const days = flag('--days') ?? (QUICK ? Math.ceil(yearDays / 10) : yearDays)
 const firstDay = yearDays - days // the generated days are the last `days` of the year
-const today = Math.floor(now / DAY) * DAY
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-bench-'))
 const dataDir = path.join(dir, 'data')
 const configDir = path.join(dir, 'config')
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`)
 
-/** Daemons started and not yet stopped: a bench that fails must not leave them running. */
-const running = new Set<ChildProcess>()
 process.on('exit', () => {
-  // SIGTERM: the launcher passes it on to the daemon it runs (SIGKILL would orphan that one).
-  for (const child of running) child.kill('SIGTERM')
   if (!KEEP) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -148,124 +167,7 @@ if (args.includes('--screenshots')) {
 
 // ---- helpers -----------------------------------------------------------------------------
 
-interface Daemon {
-  child: ChildProcess
-  /** The daemon's own process (the launcher runs it as a child). */
-  pid: number
-  port: number
-  token: string
-  startedMs: number
-  readyMs: number
-}
-
-async function startDaemon(): Promise<Daemon> {
-  const t0 = performance.now()
-  rmSync(path.join(dataDir, 'daemon.json'), { force: true })
-  // As a person runs it: through the launcher, which gives the daemon its runtime flags.
-  const child = spawn(
-    process.execPath,
-    [
-      LAUNCHER,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--config-dir',
-      configDir,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  )
-  const discovery = path.join(dataDir, 'daemon.json')
-  running.add(child)
-  child.once('exit', () => running.delete(child))
-  while (!existsSync(discovery)) {
-    if (child.exitCode !== null) throw new Error('the daemon exited')
-    await sleep(5)
-  }
-  const { port, pid } = JSON.parse(readFileSync(discovery, 'utf8')) as { port: number; pid: number }
-  for (;;) {
-    const res = await get(port, '/readyz').catch(() => undefined)
-    if (res?.status === 200) break
-    await sleep(5)
-  }
-  const token = readFileSync(path.join(configDir, 'auth.token'), 'utf8').trim()
-  return { child, pid, port, token, startedMs: t0, readyMs: performance.now() - t0 }
-}
-
-async function stopDaemon(d: Daemon): Promise<void> {
-  const exited = new Promise((resolve) => d.child.once('exit', resolve))
-  d.child.kill('SIGTERM')
-  await exited
-}
-
-const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: 8 })
-let agent = newAgent()
-
-function get(port: number, url: string, token?: string): Promise<{ status: number; body: string }> {
-  return getOnce(port, url, token).catch((err: unknown) => {
-    // A kept-alive socket the daemon closed (idle timeout) just as it was reused: send again,
-    // once, on a fresh socket (the request is a read). The bench's own thread may have been busy
-    // for seconds (the answers without rollups are computed here), so the close may not have
-    // been seen yet and the write fails with EPIPE rather than a reset.
-    const { reused, code } = err as { reused?: boolean; code?: string }
-    if (reused || code === 'EPIPE' || code === 'ECONNRESET') {
-      agent.destroy()
-      agent = newAgent()
-      return getOnce(port, url, token)
-    }
-    throw err
-  })
-}
-
-function getOnce(
-  port: number,
-  url: string,
-  token?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: url,
-        agent,
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (body += c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      },
-    )
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      reject(Object.assign(err, { reused: req.reusedSocket && err.code === 'ECONNRESET' })),
-    )
-    req.end()
-  })
-}
-
-function runClient(job: ClientJob): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(import.meta.dirname, 'ingest-client.ts'), JSON.stringify(job)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as ClientResult)
-        : reject(new Error(`ingest client exited ${code}`)),
-    )
-  })
-}
+const startDaemon = () => startBenchDaemon({ dataDir, configDir })
 
 /** Dirty rollup slots, read through a read-only connection of our own. */
 function pendingSlots(): number {
@@ -279,11 +181,6 @@ function pendingSlots(): number {
 
 async function settle(): Promise<void> {
   while (pendingSlots() > 0) await sleep(100)
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN
 }
 
 /** CPU time (user + system, every thread) the process `pid` has used so far, in ms (Linux). */
@@ -305,19 +202,10 @@ function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   return m ? Number(m[1]) / 1024 : Number.NaN
 }
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
-
 // ---- the run ----------------------------------------------------------------------------
 
 const results: Record<string, unknown> = {
-  date: new Date(now).toISOString(),
-  version: DAYBOOK_VERSION,
-  machine: {
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model,
-    memGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  ...runHeader(now),
   data: { profile: PROFILE, year, days, quick: QUICK, hooks: HOOKS },
 }
 const table: string[][] = [['measure', 'daybook', 'baseline', 'ratio', 'target']]
@@ -461,131 +349,7 @@ try {
 
   // Queries.
   phase = 'queries'
-  const cal = makeCalendar(ZONE)
-  const yearRange = parseInsightRange(String(year), cal)
-  const custom = (unit: string) =>
-    `preset[custom][start]=${new Date(yearRange.startMs).toISOString()}&preset[custom][end]=${new Date(yearRange.endMs).toISOString()}&preset[custom][bucket]=${unit}&tz=${ZONE}`
-  const todayRange = { startMs: today, endMs: now }
-  const queries: {
-    name: string
-    url: string
-    reference: ActiveTimeQuery
-    /** The raw GROUP BY shaped like the question. */
-    raw: string
-    rawRange: [number, number]
-    target: number
-    /** Not resolved without rollups too (3 runs of that take minutes on the heavy year). */
-    noReference?: boolean
-    /** Not a year-long question: the ratio targets (≥ 20×, ≤ 1/5 of raw) are for those. */
-    short?: boolean
-  }[] = [
-    {
-      name: 'day buckets by project, year',
-      url: `/v1/summary/buckets?${custom('day')}&groupBy=project`,
-      reference: {
-        range: yearRange,
-        unit: 'day',
-        calendar: cal,
-        groupBy: 'project',
-        filters: {},
-        includeAfk: false,
-      },
-      raw: RAW_SCANS.dayByProject,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 50,
-    },
-    {
-      name: 'week buckets by language, year',
-      url: `/v1/summary/buckets?${custom('week')}&groupBy=language`,
-      reference: {
-        range: yearRange,
-        unit: 'week',
-        calendar: cal,
-        groupBy: 'language',
-        filters: {},
-        includeAfk: false,
-      },
-      raw: RAW_SCANS.weekByLanguage,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 50,
-    },
-    {
-      name: 'month buckets by app, year',
-      url: `/v1/summary/buckets?${custom('month')}&groupBy=app`,
-      reference: {
-        range: yearRange,
-        unit: 'month',
-        calendar: cal,
-        groupBy: 'app',
-        filters: {},
-        includeAfk: false,
-      },
-      raw: RAW_SCANS.monthByApp,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 50,
-    },
-    {
-      name: 'filtered year: one project, by language, per day',
-      url: `/v1/summary/buckets?${custom('day')}&groupBy=language&projects[]=project-07`,
-      reference: {
-        range: yearRange,
-        unit: 'day',
-        calendar: cal,
-        groupBy: 'language',
-        filters: { project: ['project-07'] },
-        includeAfk: false,
-      },
-      raw: RAW_SCANS.filteredYear,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 150,
-    },
-    {
-      name: '/summary/total, year',
-      url: `/v1/summary/total?start=${new Date(yearRange.startMs).toISOString()}&end=${new Date(yearRange.endMs).toISOString()}`,
-      reference: { range: yearRange, unit: null, calendar: cal, filters: {}, includeAfk: false },
-      raw: RAW_SCANS.yearTotal,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 50,
-    },
-    {
-      name: 'topN projects, year',
-      url: `/v1/insights?insightType=topN&insightRange=${year}&groupBy=project&limit=10&tz=${ZONE}`,
-      reference: {
-        range: yearRange,
-        unit: null,
-        calendar: cal,
-        groupBy: 'project',
-        filters: {},
-        includeAfk: false,
-      },
-      raw: RAW_SCANS.topN,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 50,
-    },
-    {
-      name: 'mostActiveDay, year',
-      url: `/v1/insights?insightType=mostActiveDay&insightRange=${year}&tz=${ZONE}`,
-      reference: { range: yearRange, unit: 'day', calendar: cal, filters: {}, includeAfk: false },
-      raw: RAW_SCANS.mostActiveDay,
-      rawRange: [yearRange.startMs, yearRange.endMs],
-      target: 50,
-    },
-    {
-      name: 'today by hour',
-      url: `/v1/summary/buckets?preset=today&tz=UTC`,
-      reference: {
-        range: todayRange,
-        unit: 'hour',
-        calendar: makeCalendar('UTC'),
-        filters: {},
-        includeAfk: false,
-      },
-      raw: RAW_SCANS.todayByHour,
-      rawRange: [today, now],
-      target: 50,
-      short: true,
-    },
-  ]
+  const { questions: queries, yearRange, custom, cal } = yearQuestions({ year, zone: ZONE, now })
   // The rest of day, week and month buckets by project, app, language and category.
   const asked = new Set(['day project', 'week language', 'month app'])
   for (const unit of ['day', 'week', 'month'] as const) {
@@ -859,18 +623,12 @@ try {
   await stopDaemon(daemon)
   raw.close()
 } finally {
-  agent.destroy()
+  closeAgent()
   if (KEEP) log(`kept ${dir}`)
   else rmSync(dir, { recursive: true, force: true })
 }
 
-const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
-const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`
-const markdown = [
-  line(table[0] as string[]),
-  `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
-  ...table.slice(1).map(line),
-].join('\n')
+const markdown = markdownTable(table)
 results.table = markdown
 const outDir = path.join(import.meta.dirname, 'results')
 mkdirSync(outDir, { recursive: true })

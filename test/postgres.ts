@@ -59,7 +59,14 @@ export const PASSWORD = 'daybook-test-pw'
 
 let started: Promise<PostgresServer | string> | undefined
 
-async function start(): Promise<PostgresServer | string> {
+/**
+ * Starts a throwaway server (stopped and removed when the process exits); a string says why it
+ * cannot. `durable`: fsync, synchronous_commit and full-page writes on, as a real server runs (the
+ * benchmark's); off for tests, where durability is not what is tested.
+ */
+export async function startPostgres(
+  o: { durable?: boolean; maxConnections?: number } = {},
+): Promise<PostgresServer | string> {
   const bin = findBin()
   if (!bin) return 'PostgreSQL server binaries (initdb, pg_ctl) not found'
   // initdb refuses to run as root: then the cluster belongs to the `postgres` user.
@@ -98,7 +105,10 @@ async function start(): Promise<PostgresServer | string> {
     '--locale=C.UTF-8',
   ])
   // No TCP at all (listen_addresses empty): the socket in the temp dir is the only way in.
-  // Durability is not what these tests test: fsync off keeps them fast on a shared machine.
+  // Durability is not what the tests test: fsync off keeps them fast on a shared machine.
+  const durability = o.durable
+    ? '-c fsync=on -c synchronous_commit=on -c full_page_writes=on'
+    : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off'
   const startServer = () =>
     run('pg_ctl', [
       '-D',
@@ -109,7 +119,7 @@ async function start(): Promise<PostgresServer | string> {
       '-t',
       '60',
       '-o',
-      `-p ${port} -c listen_addresses= -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      `-p ${port} -c listen_addresses= -k ${dir} ${durability} -c max_connections=${String(o.maxConnections ?? 200)}`,
       'start',
     ])
   startServer()
@@ -137,7 +147,9 @@ async function start(): Promise<PostgresServer | string> {
 
 /** The shared server, started on first call; a string says why there is none. */
 export function postgresServer(): Promise<PostgresServer | string> {
-  started ??= start().catch((err: unknown) => (err instanceof Error ? err.message : String(err)))
+  started ??= startPostgres().catch((err: unknown) =>
+    err instanceof Error ? err.message : String(err),
+  )
   return started
 }
 
