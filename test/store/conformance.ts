@@ -125,6 +125,12 @@ export function conformance(name: string, open: StoreFactory): void {
   usersConformance(name, open)
   teamsConformance(name, open)
   daysConformance(name, open)
+  test(`${name}: closing a store twice is harmless (the daemon's start and its app both close it)`, async (t) => {
+    const store = await open(t)
+    await store.events.insert([event()], T0)
+    await store.close()
+    await store.close()
+  })
   describe(`${name}: events`, () => {
     test('identity is device, source, start and names: re-sends are duplicates, a later end extends', async (t) => {
       const store = await open(t)

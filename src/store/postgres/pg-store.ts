@@ -381,8 +381,14 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Closes the pool once its queries have finished (every write has committed by then). */
-  async close(): Promise<void> {
-    await this.#pool.end()
+  #closed: Promise<void> | undefined
+
+  /**
+   * Closes the pool once its queries have finished (every write has committed by then). Closing
+   * again is harmless: the daemon's start undoes what it opened, and the app closes its store too.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#pool.end()
+    return this.#closed
   }
 }
