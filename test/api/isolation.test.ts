@@ -363,8 +363,10 @@ test('route files reach data only through the request: app.daybook only for what
     assert.doesNotMatch(text, /\{ daybook \} = app\b/, file)
     for (const [, member] of text.matchAll(/\bapp\.daybook\.(\w+)/g)) {
       const allowed = serverLevel.has(member ?? '') && file.endsWith('health.ts')
+      // Where the daemon's start went is the server's, once (status shows it to the owner only).
+      const once = member === 'startup' && file.endsWith('status.ts')
       assert.ok(
-        allowed || member === 'version' || member === 'clock',
+        allowed || once || member === 'version' || member === 'clock',
         `${path.relative(root, file)} uses app.daybook.${member}`,
       )
     }

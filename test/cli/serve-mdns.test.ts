@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import dgram from 'node:dgram'
 import { test } from 'node:test'
 import { Bonjour, type Service } from 'bonjour-service'
-import { DAYBOOK_VERSION } from '../../src/version.ts'
+import { DAYBOOK_VERSION, PROTOCOL_VERSION } from '../../src/version.ts'
 import { startDaemon } from '../daemon.ts'
 
 const MDNS_GROUP = '224.0.0.251'
@@ -59,7 +59,11 @@ test('--mdns advertises _daybook._tcp with version and API path, withdrawn at ex
   )
   assert.equal(found.service.protocol, 'tcp')
   assert.match(found.service.name, /^Daybook on /)
-  assert.deepEqual(found.service.txt, { version: DAYBOOK_VERSION, api: '/v1', protocol: '1' })
+  assert.deepEqual(found.service.txt, {
+    version: DAYBOOK_VERSION,
+    api: '/v1',
+    protocol: String(PROTOCOL_VERSION),
+  })
 
   const down = new Promise<Service>((resolve) =>
     found.find.on('down', (s) => {

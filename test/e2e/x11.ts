@@ -12,9 +12,17 @@ export function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
 }
 
-/** Polls `probe` until it gives a value; a probe that throws ends the wait. */
+/**
+ * The running test's signal (set by `startX`): a test that timed out has its X server and
+ * processes taken down by its after hooks, and a wait still polling would keep the file's process
+ * alive for ever; it ends with the test instead.
+ */
+let testSignal: AbortSignal | undefined
+
+/** Polls `probe` until it gives a value; a probe that throws ends the wait, as the test's end does. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
+    if (testSignal?.aborted === true) throw new Error(`stopped waiting for ${what}: the test ended`)
     let value: T | undefined
     try {
       value = await probe()
@@ -51,6 +59,7 @@ export async function startX(
   tools: string[],
   wm?: string,
 ): Promise<{ display: string } | { skip: string }> {
+  testSignal = t.signal
   if (process.platform !== 'linux') return { skip: 'the X11 end-to-end tests run on Linux' }
   for (const tool of ['Xvfb', ...tools, ...(wm ? [wm] : [])]) {
     if (!has(tool)) return { skip: `${tool} is not installed (.ci/run installs it)` }
