@@ -216,12 +216,14 @@ test(
 
     // A new sentence in a new window, focused: a frame is due 2 s later.
     const show = async (sentence: string) => {
+      // The windows there before it, read before it starts: read after, a window mapped at once
+      // would count as an old one and the wait below would never end.
+      const before = xdotool('search', '--class', 'Xmessage').split('\n')
       const child = spawn('xmessage', ['-fn', '12x24', '-center', sentence], {
         env,
         stdio: 'ignore',
       })
       reap(t, child)
-      const before = xdotool('search', '--class', 'Xmessage').split('\n')
       const id = await until(`the window of "${sentence}"`, async () => {
         const r = spawnSync('xdotool', ['search', '--class', 'Xmessage'], { env })
         return r.stdout
