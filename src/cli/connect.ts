@@ -9,6 +9,13 @@ export const clientFlags = `  --data-dir DIR  Find the daemon through DIR/daemon
   --config-dir DIR  Read the token from DIR/auth.token            [DAYBOOK_CONFIG_DIR]
   --url URL       Talk to the daemon at URL instead (token: DAYBOOK_TOKEN or the token file)`
 
+/** The connection flags, for `parseFlags`: spread into a command's own. */
+export const CLIENT_FLAGS = {
+  'data-dir': { type: 'string' },
+  'config-dir': { type: 'string' },
+  url: { type: 'string' },
+} as const
+
 /** A client for the daemon the flags and environment point at. */
 export function connect(
   values: {

@@ -18,7 +18,7 @@ import {
 } from '../domain/exchange.ts'
 import { formatDuration } from '../domain/time.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { clientFlags, connect } from './connect.ts'
+import { CLIENT_FLAGS, clientFlags, connect } from './connect.ts'
 
 const EXPORT_HELP = `Usage: daybook export [--format F] [--start T] [--end T] [--device NAME]... [--out FILE]
 
@@ -84,12 +84,6 @@ otherwise. The summary gives imported, duplicates, skipped items with their reas
 covered, and counts per device and source. A broken file is one line naming the file, the
 line or byte, and what was expected; the exit status is then 1.
 `
-
-const CLIENT_FLAGS = {
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
-} as const
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {

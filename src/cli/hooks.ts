@@ -6,7 +6,7 @@
 import type { HookLogEntry, HookRule, HookStatus } from '../client/hooks.ts'
 import { HooksApi } from '../client/hooks.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { clientFlags, connect } from './connect.ts'
+import { CLIENT_FLAGS, clientFlags, connect } from './connect.ts'
 import { columns, localTime } from './format.ts'
 
 const HELP = `Usage: daybook hooks <command> [options]
@@ -32,9 +32,7 @@ ${clientFlags}
 const FLAGS = {
   limit: { type: 'string' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 function usage(message: string): never {

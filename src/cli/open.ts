@@ -6,7 +6,7 @@
 import type { SessionCode } from '../client/api.ts'
 import { ApiError } from '../client/client.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { connect } from './connect.ts'
+import { CLIENT_FLAGS, connect } from './connect.ts'
 
 const HELP = `Usage: daybook open [--admin] [--no-browser]
 
@@ -35,9 +35,7 @@ Options:
 const FLAGS = {
   admin: { type: 'boolean' },
   'no-browser': { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 /** Whether a browser can be shown: a desktop session on Linux and the BSDs, always elsewhere. */

@@ -5,7 +5,7 @@
  */
 import { type CaptureState, ScreenshotsApi } from '../client/screenshots.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { clientFlags, connect } from './connect.ts'
+import { CLIENT_FLAGS, clientFlags, connect } from './connect.ts'
 
 const HELP = `Usage: daybook screenshots <command> [options]
 
@@ -41,9 +41,7 @@ const FLAGS = {
   end: { type: 'string' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 function usage(message: string): never {

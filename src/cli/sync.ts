@@ -7,7 +7,7 @@ import type { DaybookClient } from '../client/client.ts'
 import { ApiError, UnreachableError } from '../client/client.ts'
 import type { SyncStatus } from '../client/api.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { clientFlags, connect } from './connect.ts'
+import { CLIENT_FLAGS, clientFlags, connect } from './connect.ts'
 
 const PAIR_HELP = `Usage: daybook pair [--name NAME] [--expires 10m] [--user USER] [--json]
 
@@ -59,11 +59,9 @@ ${clientFlags}
 Exit status: 0; 1 when the daemon refuses, or (status, now) the state is offline or refused.
 `
 
-const CLIENT_FLAGS = {
+const SYNC_CLIENT_FLAGS = {
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 /** Runs a request, turning the daemon's refusals into one clear line. */
@@ -91,7 +89,7 @@ export const pairCommand: Command = {
       'pair',
       argv,
       {
-        ...CLIENT_FLAGS,
+        ...SYNC_CLIENT_FLAGS,
         name: { type: 'string' },
         expires: { type: 'string' },
         user: { type: 'string' },
@@ -137,7 +135,7 @@ export const syncCommand: Command = {
     const { values, positionals } = parseFlags(
       'sync',
       argv,
-      { ...CLIENT_FLAGS, fingerprint: { type: 'string' } },
+      { ...SYNC_CLIENT_FLAGS, fingerprint: { type: 'string' } },
       true,
     )
     const [sub, ...args] = positionals

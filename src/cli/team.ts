@@ -7,7 +7,7 @@ import type { TeamDetail, TeamTotals } from '../client/api.ts'
 import { formatDuration } from '../domain/time.ts'
 import { USER_NAME_RE } from '../domain/users.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { ask, clientFlags, connect } from './connect.ts'
+import { CLIENT_FLAGS, ask, clientFlags, connect } from './connect.ts'
 import { columns } from './format.ts'
 
 const HELP = `Usage: daybook team <command> [options]
@@ -49,9 +49,7 @@ const FLAGS = {
   details: { type: 'string', multiple: true },
   range: { type: 'string' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 const COMMANDS =

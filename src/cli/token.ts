@@ -9,7 +9,7 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import type { Token } from '../client/api.ts'
 import { columns } from './format.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { connect } from './connect.ts'
+import { CLIENT_FLAGS, connect } from './connect.ts'
 
 const HELP = `Usage: daybook token <command> [options]
 
@@ -58,9 +58,7 @@ const FLAGS = {
   format: { type: 'string' },
   user: { type: 'string' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 export const tokenCommand: Command = {

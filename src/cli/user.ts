@@ -7,7 +7,7 @@ import type { User } from '../client/api.ts'
 import { USER_NAME_RE } from '../domain/users.ts'
 import { columns } from './format.ts'
 import { CliError, type Command, parseFlags } from './command.ts'
-import { ask, connect } from './connect.ts'
+import { CLIENT_FLAGS, ask, connect } from './connect.ts'
 
 const HELP = `Usage: daybook user <command> [options]
 
@@ -41,9 +41,7 @@ const FLAGS = {
   on: { type: 'boolean' },
   off: { type: 'boolean' },
   json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  'config-dir': { type: 'string' },
-  url: { type: 'string' },
+  ...CLIENT_FLAGS,
 } as const
 
 export const userCommand: Command = {
