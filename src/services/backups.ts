@@ -56,7 +56,7 @@ const NAME = /^daybook-(scheduled-)?(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z\.db\
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 /** A backup's raw copy or compressed part, beside its final name, with its daemon's pid. */
-const LEFTOVER = new RegExp(`^\\..+\\.(\\d+)-${UUID}\\.(db|part)$`)
+const LEFTOVER = new RegExp(`^\\..+\\.(\\d+)-${UUID}\\.(db|db-journal|db-wal|db-shm|part)$`)
 
 /** Whether a process with this pid runs (one of another user counts as running). */
 function alive(pid: number): boolean {
@@ -167,7 +167,8 @@ export class BackupService {
 
   /**
    * Removes what backups of a daemon killed half-way left in the backup directories (the default
-   * one and the schedule's): raw copies and compressed parts whose daemon is gone. Called once at
+   * one and the schedule's): raw copies (with the journal SQLite keeps beside one while writing it)
+   * and compressed parts whose daemon is gone. Called once at
    * start, before any backup of this life begins, so a leftover with this process's own pid is a
    * dead one's too (a container's daemon has the same pid at every start).
    */

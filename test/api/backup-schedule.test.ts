@@ -239,7 +239,7 @@ describe('scheduled backups', () => {
   )
 })
 
-test('what backups killed half-way left is swept at start: raw copies and parts of daemons that are gone; a live daemon’s stay', async (t) => {
+test('what backups killed half-way left is swept at start: raw copies, their journals and parts of daemons that are gone; a live daemon’s stay', async (t) => {
   const first = await startApp(t)
   const dir = path.join(tempDir(t), 'scheduled')
   const on = await putBackups(first, { enabled: true, everyHours: 8784, keep: 1, dir })
@@ -259,6 +259,8 @@ test('what backups killed half-way left is swept at start: raw copies and parts 
   const stale = [
     path.join(defaultDir, name('20250301T090000', gone, 'db')),
     path.join(defaultDir, name('20250301T090000', gone, 'part')),
+    // SQLite's rollback journal beside a raw copy killed while it was written
+    path.join(defaultDir, name('20250301T090000', gone, 'db-journal')),
     path.join(dir, name('20250301T110000', process.pid, 'db')),
   ]
   const kept = [
