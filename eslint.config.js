@@ -80,12 +80,23 @@ const DOMAIN_IS_PURE = {
 
 const IN_A_BROWSER = { regex: '^(node:|ws$|qs$)', message: 'The dashboard runs in a browser.' }
 
+/** TypeBox through the bundle `npm install` builds (DEVELOPERS.md): one copy, one format registry. */
+const TYPEBOX_BUNDLED = {
+  regex: '^typebox(/|$)',
+  allowTypeImports: true,
+  message: 'Import #typebox (or #typebox/schema, #typebox/format): the bundle, loaded in one go.',
+}
+
 const restrict = (patterns) => ({
-  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    { patterns: [...patterns, TYPEBOX_BUNDLED] },
+  ],
 })
 
 function layerBoundaries() {
   return [
+    { files: ['**/*.ts', '**/*.tsx'], ignores: ['src/typebox/**'], rules: restrict([]) },
     ...Object.keys(MAY_IMPORT).map((layer) => ({
       files: [`src/${layer}/**/*.ts`],
       rules: restrict(layerPatterns(layer)),
@@ -124,7 +135,14 @@ const ERASABLE_ONLY = [
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'coverage/**', 'scratch/**', 'web/dist/**', 'test/fixtures/*.cjs'],
+    ignores: [
+      'node_modules/**',
+      'coverage/**',
+      'scratch/**',
+      'web/dist/**',
+      'build/**',
+      'test/fixtures/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

@@ -4,7 +4,7 @@
  * Request and response types are the route schemas' own (`Static<typeof Schema>`, imported as
  * types only, so nothing of the server is bundled).
  */
-import type { Static } from 'typebox'
+import type { Static } from '#typebox'
 import type { Device } from '../api/routes/devices.ts'
 import type { HistoryStats, SessionWire } from '../api/routes/history.ts'
 import type { SearchBody } from '../api/routes/search.ts'

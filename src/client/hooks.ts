@@ -3,7 +3,7 @@
  * do-not-disturb and the suggestions. Browser-safe like `api.ts`, whose transport it uses; the
  * dashboard's Hooks page and `daybook hooks` read the daemon through it.
  */
-import type { Static } from 'typebox'
+import type { Static } from '#typebox'
 import type {
   DistancesWire,
   DndBody,

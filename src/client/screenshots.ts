@@ -3,7 +3,7 @@
  * text search and frames around a moment. Browser-safe like `api.ts`, whose transport it uses;
  * the dashboard and `daybook screenshots` read the daemon through it.
  */
-import type { Static } from 'typebox'
+import type { Static } from '#typebox'
 import type {
   AroundBody,
   CaptureStateWire,

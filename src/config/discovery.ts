@@ -4,8 +4,8 @@
  * collectors read it at every connection, so they follow a daemon that restarts elsewhere.
  */
 import { readFileSync, rmSync, statSync } from 'node:fs'
-import { type Static, Type } from 'typebox'
-import Schema from 'typebox/schema'
+import { type Static, Type } from '#typebox'
+import Schema from '#typebox/schema'
 import { writeFileAtomic } from './files.ts'
 import { localUrlHost } from './network.ts'
 import { dataPaths } from './paths.ts'

@@ -5,8 +5,8 @@
  * flag or variable that sets the same thing.
  */
 import path from 'node:path'
-import type { TSchema } from 'typebox'
-import Schema from 'typebox/schema'
+import type { TSchema } from '#typebox'
+import Schema from '#typebox/schema'
 import {
   COMMAND_SETTINGS,
   type ConfiguredCommand,

@@ -8,8 +8,8 @@
  * A default is the schema's `default`, or for those that depend on the machine, `DEFAULTS` below.
  * `load.ts` reads and checks them, once, for one command.
  */
-import { type Static, type TSchema, Type } from 'typebox'
-import Format from 'typebox/format'
+import { type Static, type TSchema, Type } from '#typebox'
+import Format from '#typebox/format'
 import { defaultConnectionLimits } from './connection-limits.ts'
 import { isHttpUrl, normaliseHostName, normaliseOrigin } from './network.ts'
 import { dataPaths, defaultConfigDir, defaultDataDir } from './paths.ts'

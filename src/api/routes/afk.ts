@@ -2,7 +2,7 @@
  * `POST /afk` and `GET /afk`: periods away from the keyboard, Skopio's wire.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { resolvePreset } from '../../domain/presets.ts'
 import { BucketQuery, presetFromQuery } from '../schemas/common.ts'
 import {

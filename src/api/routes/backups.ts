@@ -5,7 +5,7 @@
 import { requireOwnerDiary } from '../users.ts'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import path from 'node:path'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { BadRequestError } from '../../domain/errors.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { BackupWire, backupToWire } from './status.ts'

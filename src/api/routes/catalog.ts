@@ -2,7 +2,7 @@
  * `GET /apps` and `GET /categories`: the names activity has been recorded under.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { Uuid } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'
 

@@ -4,7 +4,7 @@
  * `next` sees every committed change; live streams, hooks and sync read it.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import type { Change } from '../../domain/changes.ts'
 import { errorResponses } from '../schemas/responses.ts'
 import { afkToFullEvent, toFullEvent } from '../schemas/events.ts'

@@ -3,7 +3,7 @@
  * own device is created once (named after the host); a batch that names another creates it.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import type { DeviceRow } from '../../store/ports.ts'
 import { Nullable, Uuid } from '../schemas/common.ts'

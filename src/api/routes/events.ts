@@ -3,7 +3,7 @@
  * `POST /v1/events/delete` (Daybook's).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { parseTimestamp } from '../../domain/calendar.ts'
 import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
 import { dimensionValue } from '../../domain/events.ts'

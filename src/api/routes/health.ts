@@ -2,7 +2,7 @@
  * Liveness and readiness probes: the only routes that need no token.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

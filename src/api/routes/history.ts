@@ -4,7 +4,7 @@
  * the POST routes the data scope.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import type { Session } from '../../domain/sessions.ts'
 import { Nullable, Timestamp, TimeZoneParam } from '../schemas/common.ts'

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { parseTimestamp } from '../../domain/calendar.ts'
 import { ALL_DAYS } from '../../domain/hooks/dnd.ts'
 import { UnprocessableError } from '../../domain/errors.ts'

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifySchemaCompiler } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { BadRequestError, RateLimitedError } from '../../domain/errors.ts'
 import {
   DEFAULT_FRAMES_SOURCE,

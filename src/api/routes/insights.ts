@@ -2,7 +2,7 @@
  * `GET /insights`: Skopio's insight types and the ones a user asks next, on the active timeline.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Static } from 'typebox'
+import type { Static } from '#typebox'
 import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'
 import { parseInsightRange } from '../../domain/insights.ts'
 import { filtersFromQuery } from '../schemas/common.ts'

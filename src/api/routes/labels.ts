@@ -3,7 +3,7 @@
  * needs a read token; writing the data scope.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { NotFoundError } from '../../domain/errors.ts'
 import { LabelBody, LabelPatch, LabelWire, labelToWire } from '../schemas/labels.ts'
 import { errorResponses } from '../schemas/responses.ts'

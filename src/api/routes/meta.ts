@@ -2,7 +2,7 @@
  * About the daemon itself: its version and its API description.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { PROTOCOL_VERSION } from '../../version.ts'
 
 export const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -5,7 +5,7 @@
  * and passing it as `after` returns that page starting *with* that row (Skopio skipped it).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import type { ProjectCursor } from '../../store/ports.ts'
 import { Nullable, Uuid } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'

@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { UnprocessableError } from '../../domain/errors.ts'
 import { checkRangeOrder } from '../../domain/time.ts'

@@ -4,7 +4,7 @@
  * `POST /v1/search/compare` (two periods side by side). The data scope.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import { compareNames } from '../../domain/summary.ts'
 import type { SearchHit } from '../../domain/search.ts'

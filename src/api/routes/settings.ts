@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SettingsBody, SettingsPatch } from '../schemas/summary.ts'
 import { errorResponses } from '../schemas/responses.ts'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { requireOwnerDiary } from '../users.ts'
 
 export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -3,7 +3,7 @@
  * `GET /v1/ws-port` and `POST /v1/events/push` (another tool's envelope, to every client).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import type { BackupInfo } from '../../services/backups.ts'
 import { statusReport } from '../../services/status.ts'

@@ -3,7 +3,7 @@
  * answered by the active-time service (the one definition in `src/domain/timeline.ts`).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { resolvePreset } from '../../domain/presets.ts'
 import { filtersFromQuery, presetFromQuery, rangeFromQuery } from '../schemas/common.ts'
 import { errorResponses } from '../schemas/responses.ts'

@@ -35,7 +35,7 @@ import {
   SyncClientWire,
   SyncStatusWire,
 } from '../schemas/sync.ts'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 
 const gzip = promisify(zlib.gzip)
 const TAGS = ['sync']

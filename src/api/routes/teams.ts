@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import { BadRequestError } from '../../domain/errors.ts'
 import type { Team, TeamMember } from '../../domain/teams.ts'

@@ -4,7 +4,7 @@
  * joined where one thing went on without a break; the stretches add up to `/v1/summary/total`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
 import type { ActivityEvent } from '../../domain/events.ts'

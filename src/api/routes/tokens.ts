@@ -3,7 +3,7 @@
  * `POST /auth/default-token/refresh`. All admin-only: even the list, which names every token.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import type { DaybookContext } from '../context.ts'
 import { DEFAULT_TOKEN_ID } from '../../services/tokens.ts'
 import { BadRequestError, UnprocessableError } from '../../domain/errors.ts'

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { ForbiddenError } from '../../domain/errors.ts'
 import { USER_NAME_RE } from '../../domain/users.ts'
 import type { UserInfo } from '../users.ts'

@@ -2,7 +2,7 @@
  * Schemas shared across routes: errors, timestamps, presets, filters. TypeBox schemas are the one
  * source of request validation, TypeScript types and the OpenAPI document.
  */
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, type TSchema, Type } from '#typebox'
 import { BUCKET_UNITS } from '../../domain/calendar.ts'
 import {
   DIMENSIONS,

@@ -1,7 +1,7 @@
 /**
  * Wire shapes of Skopio's event and AFK routes, and their conversion to and from the domain.
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { fastTimestamp, formatTimestamp, parseTimestamp } from '../../domain/calendar.ts'
 import { UnprocessableError } from '../../domain/errors.ts'
 import {

@@ -1,7 +1,7 @@
 /**
  * `GET /v1/input/heatmap`: keyboard and mouse counts per local weekday and hour.
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { FilterParams, PresetParam, Timestamp, TimeZoneParam } from './common.ts'
 
 export const HeatmapQuery = Type.Object({

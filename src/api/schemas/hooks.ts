@@ -3,7 +3,7 @@
  * string, list and object bounded, no unknown keys anywhere. What a schema cannot say (which
  * fields a kind takes) is `src/domain/hooks/rules.ts`'s to check.
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { formatTimestamp } from '../../domain/calendar.ts'
 import type { DndConfig } from '../../domain/hooks/dnd.ts'
 import type { HookActionResult, HookLogEntry } from '../../domain/hooks/log.ts'

@@ -2,7 +2,7 @@
  * Schemas of the input-activity routes: the frames protocol's frames and summary, Daybook's own batch route,
  * and the analysis routes over input.
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { INPUT_KINDS, MAX_COUNT } from '../../domain/input.ts'
 import { UnixSeconds } from './common.ts'
 

@@ -1,7 +1,7 @@
 /**
  * Wire shapes of labels: times are unix seconds, as the rest of the daemon API's analysis routes.
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { EARLIEST_MS } from '../../domain/events.ts'
 import type { Label } from '../../domain/labels.ts'
 import { Nullable, UnixSeconds } from './common.ts'

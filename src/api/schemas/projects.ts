@@ -1,7 +1,7 @@
 /**
  * Skopio's `Project` wire shape.
  */
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { Nullable, Uuid } from './common.ts'
 
 export const Project = Type.Object(

@@ -1,7 +1,7 @@
 /**
  * Error responses for route schemas, so the API document lists what each route can answer.
  */
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 
 const ErrorRef = Type.Ref('Error')
 

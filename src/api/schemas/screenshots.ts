@@ -2,7 +2,7 @@
  * Wire shapes of the screenshot routes: the capture settings, the collector's frames, frames and
  * text-search hits (times in unix seconds, as the skill-daemon API's analysis routes carry them).
  */
-import { type Static, type TOptional, type TSchema, Type } from 'typebox'
+import { type Static, type TOptional, type TSchema, Type } from '#typebox'
 import { LANGUAGE_PATTERN, SCREENSHOT_LIMITS } from '../../domain/screenshots.ts'
 import type { Frame, FrameHit } from '../../store/ports.ts'
 import type { CaptureState } from '../../services/screenshots.ts'

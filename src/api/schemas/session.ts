@@ -2,7 +2,7 @@
  * Dashboard sign-in: a one-time code (`POST /v1/session/codes`) exchanged for a session token
  * (`POST /v1/session`).
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { SESSION_SCOPES } from '../../services/session-codes.ts'
 import { Timestamp } from './common.ts'
 

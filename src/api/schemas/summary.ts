@@ -1,7 +1,7 @@
 /**
  * Wire shapes of the read side: summaries, buckets, insights and settings.
  */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { INSIGHT_TYPES } from '../../domain/insights.ts'
 import { BACKUP_BOUNDS } from '../../domain/settings.ts'
 import {

@@ -2,7 +2,7 @@
  * Sync's wire: changes as they cross between a spoke and its hub (`src/domain/sync.ts`), pairing,
  * and a spoke's status.
  */
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { Nullable, Uuid } from './common.ts'
 
 const Ms = Type.Integer({ description: 'Epoch ms.' })

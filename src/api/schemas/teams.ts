@@ -1,5 +1,5 @@
 /** Teams (`/v1/teams`): requests and answers. */
-import { type Static, Type } from 'typebox'
+import { type Static, Type } from '#typebox'
 import { MAX_SHARES, MAX_TEAM_NAME } from '../../domain/teams.ts'
 import { USER_NAME_RE } from '../../domain/users.ts'
 import { RANGE_NAMES } from '../../domain/wakatime/ranges.ts'

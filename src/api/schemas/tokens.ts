@@ -1,7 +1,7 @@
 /**
  * Token schemas, in skill-daemon's field names (snake_case `ApiToken`).
  */
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import { TOKEN_SCOPES } from '../../domain/access.ts'
 import { EXPIRIES, TOKEN_FORMATS, type TokenInfo } from '../../services/tokens.ts'
 import { Nullable } from './common.ts'

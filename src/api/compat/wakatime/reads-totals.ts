@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import os from 'node:os'
 import { Temporal } from 'temporal-polyfill'
-import { Type } from 'typebox'
+import { Type } from '#typebox'
 import {
   type TimeRange,
   dayStartMs,

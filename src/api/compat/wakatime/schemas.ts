@@ -4,7 +4,7 @@
  * Answers are open objects: the documented fields are typed, and nothing a client might read is
  * dropped on the way out.
  */
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, type TSchema, Type } from '#typebox'
 import { Nullable } from '../../schemas/common.ts'
 import { RANGE_NAMES } from '../../../domain/wakatime/ranges.ts'
 

@@ -1,0 +1,3 @@
+// The types of `#typebox/schema` (the bundle `npm run build:typebox` writes): TypeBox's own.
+export * from 'typebox/schema'
+export { default } from 'typebox/schema'
