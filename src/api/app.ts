@@ -27,6 +27,7 @@ import { installAuth } from './plugins/auth.ts'
 import { installJsonParser } from './json-body.ts'
 import { trackStorageHealth } from './storage-health.ts'
 import { dashboardStatic } from './plugins/dashboard-static.ts'
+import { named } from './plugins/named.ts'
 import { installCors, originAllowed } from './plugins/cors.ts'
 import { LOOPBACK_HOSTS, installHostCheck, installHostConsistency } from './plugins/host-check.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -424,10 +425,10 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     }),
   }
   for (const routes of SKOPIO_ROUTES) {
-    await app.register(routes, { prefix: '/v1' })
+    await app.register(named(routes), { prefix: '/v1' })
     await app.register(routes)
   }
-  await app.register(framesRoutes, { prefix: '/v1', ...framesOptions })
+  await app.register(named(framesRoutes), { prefix: '/v1', ...framesOptions })
   await app.register(framesRoutes, framesOptions)
   for (const routes of [
     inputRoutes,
@@ -449,21 +450,21 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     screenshotRoutes,
     backupRoutes,
   ]) {
-    await app.register(routes, { prefix: '/v1' })
+    await app.register(named(routes), { prefix: '/v1' })
   }
-  await app.register(exchangeRoutes, { prefix: '/v1', ...options.imports })
-  await app.register(statusRoutes, {
+  await app.register(named(exchangeRoutes), { prefix: '/v1', ...options.imports })
+  await app.register(named(statusRoutes), {
     prefix: '/v1',
     hub,
     watchStatusFile: options.watchStatusFile,
   })
-  await app.register(sessionRoutes, { prefix: '/v1', failures: authFailures })
-  await app.register(syncRoutes, { prefix: '/v1', failures: authFailures })
-  await app.register(screenshotImageRoutes)
-  await app.register(wakatimeRoutes)
-  await app.register(mcpRoutes, { originAllowed: originAllowed(app, corsOptions) })
-  await app.register(chatRoutes, { prefix: '/v1', ...options.llm })
-  await app.register(dashboardStatic, { dir: options.dashboardDir })
+  await app.register(named(sessionRoutes), { prefix: '/v1', failures: authFailures })
+  await app.register(named(syncRoutes), { prefix: '/v1', failures: authFailures })
+  await app.register(named(screenshotImageRoutes))
+  await app.register(named(wakatimeRoutes))
+  await app.register(named(mcpRoutes), { originAllowed: originAllowed(app, corsOptions) })
+  await app.register(named(chatRoutes), { prefix: '/v1', ...options.llm })
+  await app.register(named(dashboardStatic), { dir: options.dashboardDir })
 
   // Input retention runs once the app is ready (and again when a store is attached later), then
   // is checked on a timer, so an idle daemon still deletes old rows.

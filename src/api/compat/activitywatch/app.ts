@@ -29,6 +29,7 @@ import {
   allows,
 } from '../../../domain/access.ts'
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../../../domain/errors.ts'
+import { named } from '../../plugins/named.ts'
 import type { ActivityWatchService } from '../../../services/activitywatch.ts'
 import type { DaybookContext } from '../../context.ts'
 import { logFailure, toErrorResponse } from '../../errors.ts'
@@ -215,7 +216,7 @@ export async function buildAwApp(options: AwAppOptions): Promise<FastifyInstance
     done(null, body)
   })
 
-  await app.register(activityWatchRoutes)
+  await app.register(named(activityWatchRoutes))
   return app
 }
 

@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { installJsonParser } from '../../json-body.ts'
+import { named } from '../../plugins/named.ts'
 import { wakatimeIngestRoutes } from './ingest.ts'
 import { wakatimeReadRoutes } from './reads.ts'
 
@@ -13,6 +14,6 @@ export const wakatimeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The browser extension posts its JSON as text/plain (a fetch with a string body); so do some
   // scripts that send no content type at all. Here, every body is read as JSON.
   installJsonParser(app, { types: ['text/plain', '*'], empty: () => ({ value: undefined }) })
-  await app.register(wakatimeIngestRoutes)
-  await app.register(wakatimeReadRoutes)
+  await app.register(named(wakatimeIngestRoutes))
+  await app.register(named(wakatimeReadRoutes))
 }

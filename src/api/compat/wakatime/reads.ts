@@ -9,6 +9,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { wakatimeActivityRoutes } from './reads-activity.ts'
+import { named } from '../../plugins/named.ts'
 import { wakatimeTotalsRoutes } from './reads-totals.ts'
 
 /** The prefixes the reads are served under (Wakapi's). */
@@ -20,7 +21,7 @@ const READ_PREFIXES = [
 
 export const wakatimeReadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const prefix of READ_PREFIXES) {
-    await app.register(wakatimeTotalsRoutes, { prefix })
-    await app.register(wakatimeActivityRoutes, { prefix })
+    await app.register(named(wakatimeTotalsRoutes), { prefix })
+    await app.register(named(wakatimeActivityRoutes), { prefix })
   }
 }
