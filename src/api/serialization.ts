@@ -11,8 +11,25 @@ const eager = SerializerSelector()
 /** A `schemaController.compilersFactory.buildSerializer` that defers each build to first use. */
 export const lazySerializers: SerializerFactory = (externalSchemas, options) => {
   const compile = eager(externalSchemas, options)
+  // Kept by what the shared schemas, options and route schema say, as validators are (see
+  // validation.ts): each app gets its own copies of the same schemas, and building the same
+  // serializer again for every app of a process was most of what the first answers cost.
+  const sharedJson = JSON.stringify([externalSchemas, options])
+  let shared = sharedKeys.get(sharedJson)
+  if (shared === undefined) sharedKeys.set(sharedJson, (shared = sharedKeys.size))
   return (route) => {
     let serialize: ((doc: unknown) => string) | undefined
-    return (doc: unknown) => (serialize ??= compile(route))(doc)
+    return (doc: unknown) => {
+      if (serialize === undefined) {
+        const key = `${String(shared)}\0${JSON.stringify(route.schema)}`
+        serialize = built.get(key)
+        if (serialize === undefined) built.set(key, (serialize = compile(route)))
+      }
+      return serialize(doc)
+    }
   }
 }
+
+const built = new Map<string, (doc: unknown) => string>()
+/** Each distinct set of shared schemas and options, by a short number for the keys above. */
+const sharedKeys = new Map<string, number>()

@@ -57,7 +57,18 @@ type Checked = ((data: unknown) => boolean) & { errors: ErrorObject[] | null | u
  * bounds; text parts are refused when any number in them is not finite.
  */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = (route) =>
-  lazyValidator(() => compileValidator(route))
+  lazyValidator(() => {
+    // Fastify hands each app its own copy of a route's schema, so Ajv's cache (by object) never
+    // hits and every app compiled every validator again: most of an app's start-up CPU where a
+    // process builds many (the AW listener beside the API; tests), and a leak into the shared Ajv
+    // instances. Validators are kept by what the schema says instead: compiled once per process.
+    const key = `${route.httpPart ?? ''}\0${JSON.stringify(route.schema)}`
+    let validate = compiled.get(key)
+    if (validate === undefined) compiled.set(key, (validate = compileValidator(route)))
+    return validate
+  })
+
+const compiled = new Map<string, Checked>()
 
 /**
  * A validator compiled on its first use. Fastify compiles every route's schemas before the daemon
