@@ -53,7 +53,6 @@ Options:
 
 export const backupCommand: Command = {
   name: 'backup',
-  summary: 'Back up the database while the daemon runs (gzip, integrity-checked)',
   help: BACKUP_HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags(
@@ -93,7 +92,6 @@ function isGzip(file: string): boolean {
 
 export const restoreCommand: Command = {
   name: 'restore',
-  summary: 'Restore a backup into a data dir (the daemon stopped; the old database kept)',
   help: RESTORE_HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags(

@@ -18,8 +18,6 @@ export class CliError extends Error {
 
 export interface Command {
   name: string
-  /** One line for `daybook --help`. */
-  summary: string
   /** The full `daybook <name> --help` text. */
   help: string
   /** Runs the command; resolves to the exit code. */

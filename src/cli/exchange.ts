@@ -115,7 +115,6 @@ async function refusal(res: IncomingMessage): Promise<ApiError> {
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Write your history to a file: daybook (lossless), csv, activitywatch or wakatime',
   help: EXPORT_HELP,
   async run(argv, env) {
     const { values } = parseFlags('export', argv, {
@@ -292,7 +291,6 @@ function report(job: Job, json: boolean): void {
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'Import history: Daybook, CSV, ActivityWatch, WakaTime or Wakapi exports',
   help: IMPORT_HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags(

@@ -41,7 +41,6 @@ function usage(message: string): never {
 
 export const hooksCommand: Command = {
   name: 'hooks',
-  summary: 'List hook rules, their firing log, or test a rule’s actions',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('hooks', argv, FLAGS, true)

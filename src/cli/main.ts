@@ -5,47 +5,125 @@ import { ApiError, UnreachableError } from '../client/client.ts'
 import { ConfigError } from '../config/load.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { type Command, CliError } from './command.ts'
-import { backupCommand, restoreCommand } from './backup.ts'
-import { exportCommand, importCommand } from './exchange.ts'
-import { hooksCommand } from './hooks.ts'
-import { mcpCommand } from './mcp.ts'
-import { migrateCommand } from './migrate.ts'
-import { openCommand } from './open.ts'
-import { screenshotsCommand } from './screenshots.ts'
-import { serveCommand } from './serve.ts'
-import { serviceCommand } from './service.ts'
-import { statusCommand } from './status.ts'
-import { summaryCommand } from './summary.ts'
-import { pairCommand, syncCommand } from './sync.ts'
-import { tailCommand } from './tail.ts'
-import { tokenCommand } from './token.ts'
-import { userCommand } from './user.ts'
-import { teamCommand } from './team.ts'
-import { watchCommand } from './watch.ts'
-import { wakatimeCommand } from './wakatime.ts'
 
-const COMMANDS: Command[] = [
-  serveCommand,
-  statusCommand,
-  openCommand,
-  summaryCommand,
-  tailCommand,
-  watchCommand,
-  serviceCommand,
-  tokenCommand,
-  userCommand,
-  teamCommand,
-  hooksCommand,
-  screenshotsCommand,
-  importCommand,
-  exportCommand,
-  backupCommand,
-  restoreCommand,
-  wakatimeCommand,
-  mcpCommand,
-  migrateCommand,
-  pairCommand,
-  syncCommand,
+interface CommandEntry {
+  name: string
+  /** One line for `daybook --help`. */
+  summary: string
+  load: () => Promise<Command>
+}
+
+/**
+ * Every command: its name and its line for `daybook --help`, and its code, loaded only when it
+ * runs (or shows its own help): a command loads its own dependencies and no other's, which is
+ * most of a short command's start.
+ */
+const COMMANDS: CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'Run the daemon (HTTP on 127.0.0.1:5610, optionally a Unix socket)',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
+  {
+    name: 'status',
+    summary: "The running daemon's status; exits 1 when none answers",
+    load: async () => (await import('./status.ts')).statusCommand,
+  },
+  {
+    name: 'open',
+    summary: 'Open the dashboard in a browser, signed in by a one-time link',
+    load: async () => (await import('./open.ts')).openCommand,
+  },
+  {
+    name: 'summary',
+    summary: 'Print where the time went (today, this week, a date range)',
+    load: async () => (await import('./summary.ts')).summaryCommand,
+  },
+  {
+    name: 'tail',
+    summary: 'Print the live stream: events, AFK, input, labels, as they happen',
+    load: async () => (await import('./tail.ts')).tailCommand,
+  },
+  {
+    name: 'watch',
+    summary: 'Record by itself: the focused window, time away, keyboard and mouse counts',
+    load: async () => (await import('./watch.ts')).watchCommand,
+  },
+  {
+    name: 'service',
+    summary: 'Run the daemon and the watchers as your services (systemd, launchd)',
+    load: async () => (await import('./service.ts')).serviceCommand,
+  },
+  {
+    name: 'token',
+    summary: 'Create, list, revoke or delete scoped API tokens; refresh the admin token',
+    load: async () => (await import('./token.ts')).tokenCommand,
+  },
+  {
+    name: 'user',
+    summary: 'Add, list or remove the users of a team server',
+    load: async () => (await import('./user.ts')).userCommand,
+  },
+  {
+    name: 'team',
+    summary: 'Teams on a team server: invite, accept, share totals, leaderboard',
+    load: async () => (await import('./team.ts')).teamCommand,
+  },
+  {
+    name: 'hooks',
+    summary: 'List hook rules, their firing log, or test a rule’s actions',
+    load: async () => (await import('./hooks.ts')).hooksCommand,
+  },
+  {
+    name: 'screenshots',
+    summary: 'Screenshot capture: status, on/off, pause, resume, purge',
+    load: async () => (await import('./screenshots.ts')).screenshotsCommand,
+  },
+  {
+    name: 'import',
+    summary: 'Import history: Daybook, CSV, ActivityWatch, WakaTime or Wakapi exports',
+    load: async () => (await import('./exchange.ts')).importCommand,
+  },
+  {
+    name: 'export',
+    summary: 'Write your history to a file: daybook (lossless), csv, activitywatch or wakatime',
+    load: async () => (await import('./exchange.ts')).exportCommand,
+  },
+  {
+    name: 'backup',
+    summary: 'Back up the database while the daemon runs (gzip, integrity-checked)',
+    load: async () => (await import('./backup.ts')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: 'Restore a backup into a data dir (the daemon stopped; the old database kept)',
+    load: async () => (await import('./backup.ts')).restoreCommand,
+  },
+  {
+    name: 'wakatime',
+    summary: 'Point every WakaTime editor plugin at this daemon (setup, or setup --undo)',
+    load: async () => (await import('./wakatime.ts')).wakatimeCommand,
+  },
+  {
+    name: 'mcp',
+    summary: 'Serve Daybook to MCP clients (Claude, Cursor, ...) over stdio',
+    load: async () => (await import('./mcp.ts')).mcpCommand,
+  },
+  {
+    name: 'migrate',
+    summary: 'Apply pending database migrations',
+    load: async () => (await import('./migrate.ts')).migrateCommand,
+  },
+  {
+    name: 'pair',
+    summary: 'On a hub: a pairing code, and the command that joins a new device',
+    load: async () => (await import('./sync.ts')).pairCommand,
+  },
+  {
+    name: 'sync',
+    summary: 'Sync with a hub: join, status, now, leave',
+    load: async () => (await import('./sync.ts')).syncCommand,
+  },
 ]
 
 function usage(): string {
@@ -116,11 +194,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(`${DAYBOOK_VERSION}\n`)
     return 0
   }
-  const command = COMMANDS.find((c) => c.name === name)
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name)
+  if (!entry) {
     process.stderr.write(`daybook: unknown command ${JSON.stringify(name)} (see daybook --help)\n`)
     return 2
   }
+  const command = await entry.load()
   if (rest.includes('-h') || rest.includes('--help')) {
     process.stdout.write(command.help)
     return 0

@@ -28,7 +28,6 @@ narrower one with DAYBOOK_TOKEN=$(daybook token create --name mcp --scope read_o
 
 export const mcpCommand: Command = {
   name: 'mcp',
-  summary: 'Serve Daybook to MCP clients (Claude, Cursor, ...) over stdio',
   help: HELP,
   async run(argv, env) {
     const { values } = parseFlags('mcp', argv, {

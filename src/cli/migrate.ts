@@ -32,7 +32,6 @@ Options:
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'Apply pending database migrations',
   help: HELP,
   async run(argv, env) {
     const { values } = parseFlags('migrate', argv, flagOptions('migrate'))

@@ -46,7 +46,6 @@ export function hasDesktop(env: NodeJS.ProcessEnv, platform = process.platform):
 
 export const openCommand: Command = {
   name: 'open',
-  summary: 'Open the dashboard in a browser, signed in by a one-time link',
   help: HELP,
   async run(argv, env) {
     const { values } = parseFlags('open', argv, FLAGS)

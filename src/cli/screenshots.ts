@@ -75,7 +75,6 @@ function describe(s: CaptureState): string {
 
 export const screenshotsCommand: Command = {
   name: 'screenshots',
-  summary: 'Screenshot capture: status, on/off, pause, resume, purge',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('screenshots', argv, FLAGS, true)

@@ -168,7 +168,6 @@ function listeningLine(config: DaemonConfig, daemon: Daemon): string {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Run the daemon (HTTP on 127.0.0.1:5610, optionally a Unix socket)',
   help: HELP,
   async run(argv, env) {
     const config = resolveServeConfig(argv, env)

@@ -123,7 +123,6 @@ function run(command: string, args: string[]): { ok: boolean; output: string } {
 
 export const serviceCommand: Command = {
   name: 'service',
-  summary: 'Run the daemon and the watchers as your services (systemd, launchd)',
   help: HELP,
   async run(argv, env) {
     const parsed = parseFlags(

@@ -77,7 +77,6 @@ function formatStatus(s: Status, where: string): string {
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: "The running daemon's status; exits 1 when none answers",
   help: HELP,
   async run(argv, env) {
     const { values } = parseFlags('status', argv, {

@@ -63,7 +63,6 @@ function rangePreset(range: string, zone: string, startOfDay: string): PresetPar
 
 export const summaryCommand: Command = {
   name: 'summary',
-  summary: 'Print where the time went (today, this week, a date range)',
   help: HELP,
   async run(argv, env) {
     const { values } = parseFlags('summary', argv, {

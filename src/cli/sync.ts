@@ -82,7 +82,6 @@ function usage(command: string, message: string): never {
 
 export const pairCommand: Command = {
   name: 'pair',
-  summary: 'On a hub: a pairing code, and the command that joins a new device',
   help: PAIR_HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags(
@@ -129,7 +128,6 @@ export const pairCommand: Command = {
 
 export const syncCommand: Command = {
   name: 'sync',
-  summary: 'Sync with a hub: join, status, now, leave',
   help: SYNC_HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags(

@@ -198,7 +198,6 @@ function follow(ws: WebSocket, json: boolean, where: string): Promise<number> {
 
 export const tailCommand: Command = {
   name: 'tail',
-  summary: 'Print the live stream: events, AFK, input, labels, as they happen',
   help: HELP,
   async run(argv, env) {
     const { values } = parseFlags('tail', argv, {

@@ -57,7 +57,6 @@ const COMMANDS =
 
 export const teamCommand: Command = {
   name: 'team',
-  summary: 'Teams on a team server: invite, accept, share totals, leaderboard',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('team', argv, FLAGS, true)

@@ -63,7 +63,6 @@ const FLAGS = {
 
 export const tokenCommand: Command = {
   name: 'token',
-  summary: 'Create, list, revoke or delete scoped API tokens; refresh the admin token',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('token', argv, FLAGS, true)

@@ -46,7 +46,6 @@ const FLAGS = {
 
 export const userCommand: Command = {
   name: 'user',
-  summary: 'Add, list or remove the users of a team server',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('user', argv, FLAGS, true)

@@ -114,7 +114,6 @@ export function setWakatimeSettings(
 
 export const wakatimeCommand: Command = {
   name: 'wakatime',
-  summary: 'Point every WakaTime editor plugin at this daemon (setup, or setup --undo)',
   help: HELP,
   async run(argv, env) {
     const { values, positionals } = parseFlags('wakatime', argv, flagOptions('wakatime'), true)

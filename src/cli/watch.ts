@@ -129,7 +129,6 @@ async function printStatus(config: WatchConfig): Promise<number> {
 
 export const watchCommand: Command = {
   name: 'watch',
-  summary: 'Record by itself: the focused window, time away, keyboard and mouse counts',
   help: HELP,
   async run(argv, env) {
     return watch(argv, env)
