@@ -21,6 +21,9 @@ export interface Call {
   method?: string
   path: string
   body?: unknown
+  /** A body sent as it is (with `contentType`) instead of as JSON. */
+  text?: string
+  contentType?: string
   /** The ActivityWatch listener instead of the API. */
   aw?: boolean
   /** Replaces the bearer token (the frames wire sends the key raw). */
@@ -31,14 +34,21 @@ export interface Call {
 export async function call<T = unknown>(live: Live, c: Call): Promise<T> {
   const port = c.aw ? live.awPort : live.port
   if (port === undefined) throw new Error('this daemon serves no ActivityWatch API')
-  const method = c.method ?? (c.body === undefined ? 'GET' : 'POST')
+  const method = c.method ?? (c.body === undefined && c.text === undefined ? 'GET' : 'POST')
   const res = await request(
     { port },
     {
       method,
       path: c.path,
-      headers: { authorization: c.authorization ?? `Bearer ${live.token}` },
-      ...(c.body === undefined ? {} : { body: JSON.stringify(c.body) }),
+      headers: {
+        authorization: c.authorization ?? `Bearer ${live.token}`,
+        ...(c.contentType === undefined ? {} : { 'content-type': c.contentType }),
+      },
+      ...(c.text !== undefined
+        ? { body: c.text }
+        : c.body === undefined
+          ? {}
+          : { body: JSON.stringify(c.body) }),
     },
   )
   if (res.status < 200 || res.status > 299) throw new Refused(method, c.path, res)

@@ -606,6 +606,65 @@ export function awImportSource(times: Times, size: number): Source<AwImport> {
   }
 }
 
+/** A Daybook import (`POST /v1/import?format=csv&atomic=true`): `size` window rows, all or none. */
+export interface CsvImport {
+  id: string
+  size: number
+  csv: string
+}
+
+export const csvImports: ItemKind<CsvImport> = {
+  name: 'csv-imports',
+  // Every item has a content id: importing the file again adds only what is missing.
+  idempotent: true,
+  key: (f) => f.id,
+  send: (live, items) => sendEach(items, (f) => importCsv(live, f)),
+  stored: async (view, keys) => {
+    const stored = await view.events('csv-import')
+    const out = new Map<string, number>()
+    for (const id of keys) {
+      const size = Number(id.split('-').at(-1))
+      const counts = Array.from({ length: size }, (_, i) => stored.get(`${id}-${i}`) ?? 0)
+      const first = counts[0] ?? 0
+      // Atomic: all of it (once, or twice) or none of it; anything else is torn.
+      out.set(id, counts.every((n) => n === first) ? first : TORN)
+    }
+    return out
+  },
+}
+
+async function sendEach<T>(items: readonly T[], send: (item: T) => Promise<unknown>) {
+  for (const item of items) await send(item)
+}
+
+async function importCsv(live: Live, f: CsvImport): Promise<void> {
+  const job = await call<{ state: string; summary: { imported: number; duplicates: number } }>(
+    live,
+    { path: '/v1/import?format=csv&atomic=true', text: f.csv, contentType: 'text/csv' },
+  )
+  const { imported, duplicates } = job.summary
+  // A re-send after a kill finds what the killed import stored as duplicates.
+  if (job.state !== 'done' || imported + duplicates !== f.size) {
+    throw new Error(`${f.id}: import answered ${JSON.stringify(job).slice(0, 300)}`)
+  }
+}
+
+/** CSV files of `size` window rows each, one after another in time. */
+export function csvImportSource(times: Times, size: number): Source<CsvImport> {
+  let n = 0
+  return () => {
+    const id = `csv-${n}-${size}`
+    const base = times.history + 9 * DAY + n * size * 10 * SEC
+    n++
+    const rows = Array.from(
+      { length: size },
+      (_, i) =>
+        `${iso(base + i * 10 * SEC)},${iso(base + i * 10 * SEC + 8 * SEC)},kitty,${id}-${i}`,
+    )
+    return [{ id, size, csv: `start,end,app,title\n${rows.join('\n')}\n` }]
+  }
+}
+
 /** A request of the settings: what the harness sends to change them. */
 export type SettingsPatch = Record<string, unknown>
 

@@ -1,11 +1,12 @@
 /**
  * Every scenario, in the order the table shows them. A scenario is one module: a workload, when
- * to kill, and (if it needs one) a seed for the data dir. Sync push and pull and Daybook's own
- * imports get theirs as they land.
+ * to kill, and (if it needs one) a seed for the data dir. Sync push and pull get theirs as they
+ * land.
  */
 import type { Scenario } from '../harness.ts'
 import { activityWatchImport } from './activitywatch-import.ts'
 import { backup } from './backup.ts'
+import { daybookImport } from './daybook-import.ts'
 import { ingest } from './ingest.ts'
 import { migration } from './migration.ts'
 import { rollups } from './rollups.ts'
@@ -17,5 +18,6 @@ export const SCENARIOS: readonly Scenario[] = [
   settings,
   migration,
   activityWatchImport,
+  daybookImport,
   backup,
 ]
