@@ -21,6 +21,7 @@ import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts
 import type { BucketCell } from '../domain/summary.ts'
 import type { Change } from '../domain/changes.ts'
 import type { SyncBatch } from '../domain/sync.ts'
+import type { PairingRefusal } from '../domain/sync-hub.ts'
 import type { ActivityWatchStore } from './activitywatch-port.ts'
 import type { Label, NewLabel } from '../domain/labels.ts'
 import type { SearchHit } from '../domain/search.ts'
@@ -447,7 +448,7 @@ export interface SyncCursors {
 }
 
 /** Why a pairing code cannot be used. */
-export type PairingRefusal = 'unknown' | 'used' | 'expired' | 'name_taken'
+export type { PairingRefusal } from '../domain/sync-hub.ts'
 
 export interface SyncStore {
   /**

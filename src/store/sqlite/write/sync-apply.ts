@@ -7,6 +7,7 @@ import { parse as uuidParse } from 'uuid'
 import { type TombstoneKind, tombstoneChange } from '../../../domain/changes.ts'
 import { afkEffectiveEnd, afkId as afkIdOf, spanSeconds } from '../../../domain/events.ts'
 import { isPresence } from '../../../domain/presence.ts'
+import { deviceNameCandidates } from '../../../domain/sync-hub.ts'
 import {
   type SyncAfk,
   type SyncBatch,
@@ -41,18 +42,18 @@ export function setMeta(c: Connection, key: string, value: number): void {
   )
 }
 
-/** A name no other device has: `name`, else `name (1a2b3c4d)`, … (names are unique). */
+/** A name no other device has (`deviceNameCandidates`: names are unique). */
 export function freeName(c: Connection, name: string, uuid: string, self?: number): string {
   const taken = (n: string) => {
     const row = c.get<{ id: number }>('SELECT id FROM devices WHERE name = $n', { n })
     return row !== undefined && row.id !== self
   }
-  if (!taken(name)) return name
-  for (let length = 8; length <= uuid.length; length += 4) {
-    const candidate = `${name} (${uuid.slice(0, length)})`
+  let last = name
+  for (const candidate of deviceNameCandidates(name, uuid)) {
     if (!taken(candidate)) return candidate
+    last = candidate
   }
-  return `${name} (${uuid})`
+  return last
 }
 
 /** Applying one batch, the core every kind of change shares (`Application` adds the rest). */
