@@ -479,6 +479,11 @@ export interface SyncStore {
   setPushed(seq: number): Promise<void>
   /** A spoke starts over (joined a hub, or left one): both cursors to 0. */
   resetCursors(): Promise<void>
+  /**
+   * Throws, writing nothing, when this store cannot keep a spoke's diary (a server database
+   * serves as a hub only: the `ConflictError` saying so); returns for a store that can.
+   */
+  checkSpoke(): void
 
   /** A hub stores a pairing code (its hash) with the name the device will get. */
   createCode(code: {
