@@ -37,6 +37,7 @@ import {
   updateDevices,
 } from './records.ts'
 import { setMeta } from './sync-clients.ts'
+import { type StoredAfkRow, type StoredEventRow, storedAfk, storedEvent } from '../sync-wire.ts'
 import { evidenceAfter, insertEventRows } from './writes.ts'
 import { type SettingWrite, writeSettings } from './writes-user.ts'
 import { storedDuration } from '../sqlite/migrations/0004_devices_feed_rollups.ts'
@@ -55,46 +56,6 @@ export async function freeName(
     last = candidate
   }
   return last
-}
-
-interface StoredEventRow {
-  seq: number
-  device_id: number
-  source: string
-  start_ms: number
-  end_ms: number
-  duration: number | null
-  version: number | null
-}
-
-interface StoredAfkRow {
-  seq: number
-  device_id: number
-  start_ms: number
-  end_ms: number | null
-  inferred_end_ms: number | null
-  duration: number | null
-}
-
-/** The fields of a stored event a tombstone is compared on (its names do not matter then). */
-const PLACEHOLDER_EVENT: SyncEvent = {
-  kind: 'event',
-  op: 'upsert',
-  id: '',
-  device: '',
-  startMs: 0,
-  endMs: 0,
-  durationSec: null,
-  category: '',
-  app: '',
-  entity: '',
-  entityType: null,
-  project: '',
-  projectPath: null,
-  branch: null,
-  language: null,
-  source: '',
-  version: null,
 }
 
 /** Applying one batch: the part every kind shares, events, AFK periods and input. */
@@ -220,22 +181,14 @@ export class ApplicationBase {
   async event(ch: SyncEvent | SyncTombstone): Promise<void> {
     const { c } = this.tx
     const device = ch.device === null ? undefined : await this.device(ch.device)
-    const found = await one<StoredEventRow>(
+    const found = await one<StoredEventRow & { source: string }>(
       c,
       `SELECT seq, device_id, source, start_ms, end_ms, duration, version FROM events
        WHERE id = $1`,
       [ch.id],
     )
     const tomb = found ? undefined : await this.storedTombstone('event', ch.id)
-    const stored: SyncChange | undefined = found
-      ? {
-          ...(ch.op === 'upsert' ? ch : PLACEHOLDER_EVENT),
-          source: ch.op === 'upsert' ? ch.source : found.source,
-          endMs: found.end_ms,
-          durationSec: found.duration,
-          version: found.version,
-        }
-      : tomb
+    const stored: SyncChange | undefined = found ? storedEvent(ch, found, found.source) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++
@@ -311,18 +264,7 @@ export class ApplicationBase {
             [device.id, ch.startMs],
           )
     const tomb = found ? undefined : await this.storedTombstone('afk', ch.id)
-    const stored: SyncChange | undefined = found
-      ? {
-          kind: 'afk',
-          op: 'upsert',
-          id: ch.id,
-          device: ch.device ?? '',
-          startMs: found.start_ms,
-          endMs: found.end_ms,
-          inferredEndMs: found.end_ms === null ? found.inferred_end_ms : null,
-          durationSec: found.duration,
-        }
-      : tomb
+    const stored: SyncChange | undefined = found ? storedAfk(ch, found) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++

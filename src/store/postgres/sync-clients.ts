@@ -8,6 +8,7 @@ import type { PairingRefusal, SyncClientRow } from '../ports.ts'
 import { hlc } from './clock.ts'
 import { type Queryable, type Tx, all, one } from './db.ts'
 import { deviceChanges } from './records.ts'
+import { CLIENT_COLUMNS, type ClientRecord, toSyncClient } from '../sync-wire.ts'
 
 /** Sets a meta value. */
 export async function setMeta(q: Queryable, key: string, value: number): Promise<void> {
@@ -18,43 +19,17 @@ export async function setMeta(q: Queryable, key: string, value: number): Promise
   )
 }
 
-interface ClientRecord {
-  id: string
-  uuid: string
-  name: string
-  token_hash: string
-  token_preview: string
-  paired_ms: number
-  last_seen_ms: number | null
-  pushed_seq: number
-  epoch: number | null
-  revoked: boolean
-}
-
 /** A hub's paired devices, oldest first (see `SyncStore.clients`); one by id when given. */
 export async function syncClients(q: Queryable, id?: string): Promise<SyncClientRow[]> {
-  return (
-    await all<ClientRecord>(
-      q,
-      `SELECT s.id, d.uuid, d.name, s.token_hash, s.token_preview, s.paired_ms, s.last_seen_ms,
-              s.pushed_seq, s.epoch, s.revoked
-       FROM sync_clients s JOIN devices d ON d.id = s.device_id
-       WHERE $1::text IS NULL OR s.id = $1
-       ORDER BY s.paired_ms, s.id`,
-      [id ?? null],
-    )
-  ).map((r) => ({
-    id: r.id,
-    deviceId: r.uuid,
-    name: r.name,
-    tokenHash: r.token_hash,
-    tokenPreview: r.token_preview,
-    pairedMs: r.paired_ms,
-    lastSeenMs: r.last_seen_ms,
-    pushedSeq: r.pushed_seq,
-    epoch: r.epoch,
-    revoked: r.revoked,
-  }))
+  const rows = await all<ClientRecord>(
+    q,
+    `SELECT ${CLIENT_COLUMNS}
+     FROM sync_clients s JOIN devices d ON d.id = s.device_id
+     WHERE $1::text IS NULL OR s.id = $1
+     ORDER BY s.paired_ms, s.id`,
+    [id ?? null],
+  )
+  return rows.map(toSyncClient)
 }
 
 /** A hub stores a pairing code's hash. */

@@ -19,28 +19,18 @@ import { observe } from './clock.ts'
 import { type DeviceRef, type Tx, one } from './db.ts'
 import { LABEL_COLUMNS, type LabelRecord, bury, toLabel } from './records.ts'
 import { ApplicationBase, freeName } from './sync-apply.ts'
+import { type LabelRow, storedSetting, syncLabel } from '../sync-wire.ts'
 
 class Application extends ApplicationBase {
   async label(ch: SyncLabel | SyncTombstone): Promise<void> {
     const { c } = this.tx
-    const found = await one<LabelRecord & { version: number }>(
+    const found = await one<LabelRow>(
       c,
       `SELECT ${LABEL_COLUMNS}, version FROM labels WHERE id = $1`,
       [ch.id],
     )
     const stored: SyncChange | undefined = found
-      ? {
-          kind: 'label',
-          op: 'upsert',
-          id: found.id,
-          text: found.text,
-          context: found.context,
-          startMs: found.start_ms,
-          endMs: found.end_ms,
-          createdMs: found.created_ms,
-          updatedMs: found.updated_ms,
-          version: found.version,
-        }
+      ? syncLabel(found)
       : await this.storedTombstone('label', ch.id)
     const next = applyRemote(stored, ch)
     if (next === undefined) return
@@ -156,21 +146,7 @@ class Application extends ApplicationBase {
       [ch.key],
     )
     const pending = this.settings.find((s) => s.key === ch.key)
-    const stored: SyncSetting | undefined = pending
-      ? {
-          kind: 'setting',
-          op: 'upsert',
-          key: ch.key,
-          value: pending.value,
-          version: pending.version,
-        }
-      : row && {
-          kind: 'setting',
-          op: 'upsert',
-          key: ch.key,
-          value: JSON.parse(row.value) as unknown,
-          version: row.version,
-        }
+    const stored = storedSetting(ch, pending, row)
     const next = applyRemote(stored, ch) as SyncSetting | undefined
     if (next === undefined) return
     this.applied++

@@ -6,9 +6,23 @@
  */
 import type pg from 'pg'
 import { ConflictError } from '../../domain/errors.ts'
-import { afkId } from '../../domain/events.ts'
 import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage, SyncStore } from '../ports.ts'
+import {
+  type AfkRow,
+  type FeedChange,
+  type InputBucketRow,
+  type LabelRow,
+  type SettingRow,
+  type TombstoneRow,
+  afkChange,
+  inputChange,
+  nextPage,
+  settingChange,
+  syncLabel,
+  tombstoneChange,
+  withDeviceIds,
+} from '../sync-wire.ts'
 import { type Queryable, all, one, snapshot, write } from './db.ts'
 import { applySync } from './sync-rows.ts'
 import { createCode, pair, pushedFor, setMeta, syncClients } from './sync-clients.ts'
@@ -59,7 +73,7 @@ async function syncChanges(
     [after, limit, ...('only' in origin ? [] : [peer])],
   )
   const of = (k: string) => heads.filter((h) => h.k === k).map((h) => h.seq)
-  const out: { seq: number; change: SyncChange }[] = []
+  const out: FeedChange[] = []
   // Devices by their row ids until the end (the ids are this database's own).
   const deviceIds = new Set<number>()
   const rows = <R extends pg.QueryResultRow>(sql: string, k: string) =>
@@ -117,75 +131,28 @@ async function syncChanges(
     })
   }
 
-  for (const r of await rows<{
-    seq: number
-    device_id: number
-    start_ms: number
-    end_ms: number | null
-    inferred_end_ms: number | null
-    duration: number | null
-    source: string | null
-  }>(
+  for (const r of await rows<AfkRow>(
     `SELECT seq, device_id, start_ms, end_ms, inferred_end_ms, duration, source FROM afk_periods
      WHERE seq = ANY($1::bigint[])`,
     'a',
   )) {
     deviceIds.add(r.device_id)
-    out.push({
-      seq: r.seq,
-      change: {
-        kind: 'afk',
-        op: 'upsert',
-        id: '', // set with the device's id below
-        device: String(r.device_id),
-        startMs: r.start_ms,
-        endMs: r.end_ms,
-        inferredEndMs: r.end_ms === null ? r.inferred_end_ms : null,
-        durationSec: r.duration,
-        source: r.source,
-      },
-    })
+    out.push(afkChange(r))
   }
 
-  for (const r of await rows<{
-    seq: number
-    kind: 'event' | 'afk' | 'label' | 'screenshot'
-    id: string
-    device_id: number | null
-    start_ms: number | null
-    version: number | null
-  }>(
+  for (const r of await rows<TombstoneRow & { id: string }>(
     'SELECT seq, kind, id, device_id, start_ms, version FROM tombstones WHERE seq = ANY($1::bigint[])',
     't',
   )) {
     if (r.device_id !== null) deviceIds.add(r.device_id)
-    out.push({
-      seq: r.seq,
-      change: {
-        kind: r.kind,
-        op: 'delete',
-        id: r.id,
-        device: r.device_id === null ? null : String(r.device_id),
-        startMs: r.start_ms,
-        version: r.version,
-      },
-    })
+    out.push(tombstoneChange(r, r.id))
   }
 
-  for (const r of await rows<{ seq: number; key: string; value: string; version: number }>(
+  for (const r of await rows<SettingRow>(
     'SELECT seq, key, value, version FROM settings WHERE seq = ANY($1::bigint[])',
     's',
   )) {
-    out.push({
-      seq: r.seq,
-      change: {
-        kind: 'setting',
-        op: 'upsert',
-        key: r.key,
-        value: JSON.parse(r.value) as unknown,
-        version: r.version,
-      },
-    })
+    out.push(settingChange(r))
   }
 
   for (const r of await rows<{
@@ -202,72 +169,21 @@ async function syncChanges(
     })
   }
 
-  for (const r of await rows<{
-    seq: number
-    id: string
-    text: string
-    context: string | null
-    start_ms: number
-    end_ms: number
-    created_ms: number
-    updated_ms: number
-    version: number
-  }>(
+  for (const r of await rows<LabelRow>(
     `SELECT seq, id, text, context, start_ms, end_ms, created_ms, updated_ms, version FROM labels
      WHERE seq = ANY($1::bigint[])`,
     'l',
   )) {
-    out.push({
-      seq: r.seq,
-      change: {
-        kind: 'label',
-        op: 'upsert',
-        id: r.id,
-        text: r.text,
-        context: r.context,
-        startMs: r.start_ms,
-        endMs: r.end_ms,
-        createdMs: r.created_ms,
-        updatedMs: r.updated_ms,
-        version: r.version,
-      },
-    })
+    out.push({ seq: r.seq, change: syncLabel(r) })
   }
 
-  for (const r of await rows<{
-    seq: number
-    bucket_ms: number
-    device_id: number
-    source: string
-    lc: number
-    rc: number
-    mc: number
-    kp: number
-    mm: number
-    scroll: number
-  }>(
+  for (const r of await rows<InputBucketRow>(
     `SELECT seq, bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll FROM input_activity
      WHERE seq = ANY($1::bigint[])`,
     'i',
   )) {
     deviceIds.add(r.device_id)
-    const { seq, bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll } = r
-    out.push({
-      seq,
-      change: {
-        kind: 'input',
-        op: 'upsert',
-        device: String(device_id),
-        bucketMs: bucket_ms,
-        source,
-        lc,
-        rc,
-        mc,
-        kp,
-        mm,
-        scroll,
-      },
-    })
+    out.push(inputChange(r))
   }
 
   // Screenshots' index rows received from devices, as they came (the device by id already).
@@ -290,19 +206,8 @@ async function syncChanges(
       devices[d.uuid] = d.name
     }
   }
-  const uuid = (local: string) => uuidOf.get(Number(local)) ?? ''
-  for (const { change } of out) {
-    if (change.kind === 'device') continue
-    if (change.op === 'delete') {
-      if (change.device !== null) change.device = uuid(change.device)
-    } else if (change.kind === 'event' || change.kind === 'input') {
-      change.device = uuid(change.device)
-    } else if (change.kind === 'afk') {
-      change.device = uuid(change.device)
-      change.id = afkId(change.device, change.startMs)
-    }
-    // A frame's row came with its device's id already.
-  }
+  // A frame's row came with its device's id already.
+  withDeviceIds(out, uuidOf)
   // A frame's row names its device by id; the batch names every device it mentions.
   const frameDevices = out
     .map((o) => o.change)
@@ -319,9 +224,12 @@ async function syncChanges(
     }
   }
   out.sort((x, y) => x.seq - y.seq)
-  const next =
-    heads.length < limit ? Math.max(after, last) : (heads[heads.length - 1]?.seq ?? after)
-  return { devices, changes: out.map((o) => o.change), next, last }
+  return {
+    devices,
+    changes: out.map((o) => o.change),
+    next: nextPage(heads, limit, after, last),
+    last,
+  }
 }
 
 /** See `SyncStore.pending`. */

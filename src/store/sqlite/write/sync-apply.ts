@@ -27,6 +27,12 @@ import { forgetHeartbeats } from './heartbeats.ts'
 import type { SettingWrite } from './settings.ts'
 import { bury } from './tombstones.ts'
 import type { DeviceTally, Tx } from './transaction.ts'
+import {
+  type StoredAfkRow,
+  type StoredEventRow as Row,
+  storedAfk,
+  storedEvent,
+} from '../../sync-wire.ts'
 
 export interface DeviceRef {
   id: number
@@ -201,13 +207,7 @@ export class ApplicationBase {
       const source = c.get<{ name: string }>('SELECT name FROM sources WHERE id = $id', {
         id: found.source_id,
       })?.name
-      stored = {
-        ...(ch.op === 'upsert' ? ch : PLACEHOLDER_EVENT),
-        source: ch.op === 'upsert' ? ch.source : (source ?? ''),
-        endMs: found.end_ms,
-        durationSec: found.duration,
-        version: found.version,
-      }
+      stored = storedEvent(ch, found, source ?? '')
     } else if (tomb) {
       stored = tomb
     }
@@ -313,20 +313,7 @@ export class ApplicationBase {
             { d: device.id, s: ch.op === 'upsert' ? ch.startMs : ch.startMs },
           )
     const tomb = found ? undefined : this.storedTombstone('afk', id, ch.id)
-    const stored: SyncChange | undefined = found
-      ? {
-          kind: 'afk',
-          op: 'upsert',
-          id: ch.id,
-          device: ch.device ?? '',
-          startMs: found.start_ms,
-          endMs: found.end_ms,
-          inferredEndMs: found.end_ms === null ? found.inferred_end_ms : null,
-          durationSec: found.duration,
-        }
-      : tomb
-        ? tomb
-        : undefined
+    const stored: SyncChange | undefined = found ? storedAfk(ch, found) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++
@@ -441,42 +428,4 @@ export class ApplicationBase {
 
 const STORED_EVENT = 'seq, device_id, source_id, start_ms, end_ms, duration, version'
 
-interface StoredEventRow {
-  seq: number
-  device_id: number
-  source_id: number
-  start_ms: number
-  end_ms: number
-  duration: number | null
-  version: number | null
-}
-
-interface StoredAfkRow {
-  seq: number
-  device_id: number
-  start_ms: number
-  end_ms: number | null
-  inferred_end_ms: number | null
-  duration: number | null
-}
-
-/** The fields of a stored event a tombstone is compared on (its names do not matter then). */
-const PLACEHOLDER_EVENT: SyncEvent = {
-  kind: 'event',
-  op: 'upsert',
-  id: '',
-  device: '',
-  startMs: 0,
-  endMs: 0,
-  durationSec: null,
-  category: '',
-  app: '',
-  entity: '',
-  entityType: null,
-  project: '',
-  projectPath: null,
-  branch: null,
-  language: null,
-  source: '',
-  version: null,
-}
+type StoredEventRow = Row & { source_id: number }
