@@ -36,6 +36,7 @@ export async function hlc(tx: Tx): Promise<number> {
 
 /** Moves the clock past a version heard from another daemon. */
 export async function observe(tx: Tx, remote: number | null): Promise<void> {
+  if (remote === null) return
   const last = await read(tx)
   const value = observeHlc(last, remote)
   if (value !== last) await store(tx, value)

@@ -37,10 +37,10 @@ import {
   updateDevices,
 } from './records.ts'
 import { setMeta } from './sync-clients.ts'
-import { type StoredAfkRow, type StoredEventRow, storedAfk, storedEvent } from '../sync-wire.ts'
-import { evidenceAfter, insertEventRows } from './writes.ts'
+import { type StoredAfkRow, storedAfk, storedEvent } from '../sync-wire.ts'
+import { EventBuffer } from './sync-events.ts'
+import { evidenceAfter } from './writes.ts'
 import { type SettingWrite, writeSettings } from './writes-user.ts'
-import { storedDuration } from '../sqlite/migrations/0004_devices_feed_rollups.ts'
 
 /** A name no other device has (`deviceNameCandidates`: names are unique). */
 export async function freeName(
@@ -77,6 +77,8 @@ export class ApplicationBase {
   /** The sending daemon's device (`devices.id`): rows left as it sent them are marked with it. */
   peer = 0
   applied = 0
+  /** The batch's events, held between round trips (set by `start`). */
+  protected events!: EventBuffer
 
   constructor(tx: Tx, batch: SyncBatch, receivedMs: number) {
     this.tx = tx
@@ -87,6 +89,8 @@ export class ApplicationBase {
   async start(peer: string): Promise<void> {
     this.priority = sourcePriorityOf((await readSettings(this.tx.c)).sourcePriority)
     this.peer = (await this.device(peer)).id
+    this.events = new EventBuffer(this.tx, this.peer)
+    await this.events.load(this.batch)
   }
 
   /** The device with this id, created (with the batch's name for it) when not stored. */
@@ -179,37 +183,37 @@ export class ApplicationBase {
   }
 
   async event(ch: SyncEvent | SyncTombstone): Promise<void> {
-    const { c } = this.tx
+    const events = this.events
     const device = ch.device === null ? undefined : await this.device(ch.device)
-    const found = await one<StoredEventRow & { source: string }>(
-      c,
-      `SELECT seq, device_id, source, start_ms, end_ms, duration, version FROM events
-       WHERE id = $1`,
-      [ch.id],
-    )
-    const tomb = found ? undefined : await this.storedTombstone('event', ch.id)
+    const found = events.rows.get(ch.id)
+    const tomb = found ? undefined : events.tombs.get(ch.id)
     const stored: SyncChange | undefined = found ? storedEvent(ch, found, found.source) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++
     await observe(this.tx, ch.version)
     if (next.op === 'delete') {
+      const t = next
       if (found) {
+        // Written out first: the tombstone replaces the row where the database holds it.
+        await events.flush()
         const row = {
-          seq: found.seq,
+          seq: found.dbSeq as number,
           id: ch.id,
           startMs: found.start_ms,
           deviceId: found.device_id,
         }
         this.changes.push(
-          await bury(this.tx, 'event', row, { version: ch.version, origin: this.peer }),
+          await bury(this.tx, 'event', row, { version: t.version, origin: this.peer }),
         )
         this.buried.set('event', true)
         this.seen(found.device_id).added--
+        events.drop(ch.id, { ...t, startMs: found.start_ms, device: device?.uuid ?? t.device })
         // Derived from heartbeats this daemon holds: they must not derive it again.
         this.changes.push(...(await forgetHeartbeats(this.tx, [found])))
       } else {
-        await this.tombstone(ch as SyncTombstone, device?.id ?? null)
+        await this.tombstone(t, device?.id ?? null)
+        events.drop(ch.id, t)
       }
       return
     }
@@ -217,24 +221,11 @@ export class ApplicationBase {
     const dev = device as DeviceRef
     const seq = this.tx.nextSeq()
     this.named.push(e)
+    const row = { seq, id: e.id, deviceId: dev.id, e, version: e.version, origin: this.peer }
     if (found) {
-      await c.query(
-        `UPDATE events SET seq = $1, end_ms = $2, duration = $3, version = $4, origin = $5
-         WHERE seq = $6`,
-        [
-          seq,
-          e.endMs,
-          storedDuration(e.durationSec, e.startMs, e.endMs),
-          e.version,
-          this.peer,
-          found.seq,
-        ],
-      )
+      events.move(found, row)
     } else {
-      await insertEventRows(this.tx, [
-        { seq, id: e.id, deviceId: dev.id, e, version: e.version, origin: this.peer },
-      ])
-      if (tomb) await c.query("DELETE FROM tombstones WHERE kind = 'event' AND id = $1", [e.id])
+      events.insert({ ...row, source: e.source })
       this.seen(dev.id).added++
       if (isPresence(this.priority(e.source))) this.present(dev.id, e.startMs)
     }
@@ -246,6 +237,8 @@ export class ApplicationBase {
 
   async afk(ch: SyncAfk | SyncTombstone): Promise<void> {
     const { c } = this.tx
+    // An open period's end reads the events stored before it.
+    await this.events.flush()
     const device = ch.device === null ? undefined : await this.device(ch.device)
     const found =
       device === undefined || ch.startMs === null
@@ -355,6 +348,7 @@ export class ApplicationBase {
   /** What the batch changed beyond its rows, and the cursor; its feed entries. */
   async finish(cursor: SyncCursor): Promise<Change[]> {
     const { tx } = this
+    await this.events.flush()
     await ensureEventNames(tx, this.named)
     await updateDevices(tx, this.tally)
     await raiseMaxEnd(tx, this.maxEnd)
