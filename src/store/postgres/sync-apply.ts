@@ -1,8 +1,9 @@
 /**
  * Applying another daemon's batch on the PostgreSQL store, in one write transaction with the
  * cursor it moves: each change by the domain's `applyRemote` (what wins), with the arrival and
- * presence rules ingest applies, as the SQLite store does. Labels, settings, device names and
- * screenshots' index rows are in `sync-rows.ts`.
+ * presence rules ingest applies, as the SQLite store does. A batch's events are read and written
+ * a batch at a time (`sync-events.ts`); labels, settings, device names and screenshots' index
+ * rows are in `sync-rows.ts`.
  */
 import { type Change, tombstoneChange } from '../../domain/changes.ts'
 import { afkId as afkIdOf } from '../../domain/events.ts'
