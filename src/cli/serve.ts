@@ -68,7 +68,8 @@ Options:
 
 Several devices (see README, "Several devices"):
   --hub              Be the hub other daemons sync with (daybook pair makes a code for each);
-                     also listens on the Unix socket (for the CLI on this machine)
+                     also listens on the Unix socket (for the CLI on this machine); with
+                     --database a PostgreSQL hub (its spokes keep their diaries in SQLite)
   --tls-self-signed  Speak TLS with a certificate made once, kept 0600 in <config-dir>/hub-tls;
                      devices pin it by the fingerprint daybook pair prints
   --tls-cert FILE    Speak TLS with this certificate (PEM) ...

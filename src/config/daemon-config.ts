@@ -111,9 +111,6 @@ function hubFlagsProblem(s: SettingsOf<'serve'>): string | undefined {
     )
   }
   if (s.noTcp) return '--hub serves devices over TCP: drop --no-tcp'
-  if (s.database !== undefined) {
-    return '--hub keeps its diary in SQLite for now: drop --database (or DAYBOOK_DATABASE_URL)'
-  }
   return undefined
 }
 

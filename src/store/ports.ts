@@ -21,6 +21,7 @@ import type { Heartbeat, StoredHeartbeat } from '../domain/wakatime/heartbeat.ts
 import type { BucketCell } from '../domain/summary.ts'
 import type { Change } from '../domain/changes.ts'
 import type { SyncBatch } from '../domain/sync.ts'
+import type { PairingRefusal } from '../domain/sync-hub.ts'
 import type { ActivityWatchStore } from './activitywatch-port.ts'
 import type { Label, NewLabel } from '../domain/labels.ts'
 import type { SearchHit } from '../domain/search.ts'
@@ -447,7 +448,7 @@ export interface SyncCursors {
 }
 
 /** Why a pairing code cannot be used. */
-export type PairingRefusal = 'unknown' | 'used' | 'expired' | 'name_taken'
+export type { PairingRefusal } from '../domain/sync-hub.ts'
 
 export interface SyncStore {
   /**
@@ -478,6 +479,11 @@ export interface SyncStore {
   setPushed(seq: number): Promise<void>
   /** A spoke starts over (joined a hub, or left one): both cursors to 0. */
   resetCursors(): Promise<void>
+  /**
+   * Throws, writing nothing, when this store cannot keep a spoke's diary (a server database
+   * serves as a hub only: the `ConflictError` saying so); returns for a store that can.
+   */
+  checkSpoke(): void
 
   /** A hub stores a pairing code (its hash) with the name the device will get. */
   createCode(code: {

@@ -6,13 +6,16 @@
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { test, type TestContext } from 'node:test'
 import { afkId, eventId } from '../../src/domain/events.ts'
 import { PROTOCOL_VERSION } from '../../src/domain/protocol.ts'
 import type { SyncChange, SyncEvent } from '../../src/domain/sync.ts'
-import { OWN_DEVICE, countRows, startApp } from '../helpers.ts'
+import { OWN_DEVICE, countRows, startApp, tempDir } from '../helpers.ts'
+import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const gzip = promisify(zlib.gzip)
 const HUB = { url: 'https://hub.test:5610', fingerprint: `SHA256:${'A'.repeat(43)}` }
@@ -451,3 +454,21 @@ test('a daemon that is not a hub says so; its status says it syncs with nothing'
   const version = await call({ method: 'GET', url: '/v1/version' })
   assert.equal(version.json().protocol_version, PROTOCOL_VERSION)
 })
+
+test(
+  'a daemon on PostgreSQL serves as a hub only: joining a hub is refused before the hub is asked',
+  { skip: (await postgresUnavailable()) ?? false },
+  async (t) => {
+    const configDir = tempDir(t)
+    const { call } = await startApp(t, { postgres: await freshDatabase(t), sync: { configDir } })
+    const res = await call({
+      method: 'POST',
+      url: '/v1/sync/join',
+      payload: { url: HUB.url, code: 'ABCD-EFGH-JKMN-PQRS', fingerprint: HUB.fingerprint },
+    })
+    assert.equal(res.statusCode, 409, res.body)
+    assert.equal(res.json().code, 'spoke_needs_sqlite')
+    assert.ok(!existsSync(path.join(configDir, 'sync.json')), 'no pairing kept')
+    assert.equal((await call({ method: 'GET', url: '/v1/sync/status' })).json().state, 'unpaired')
+  },
+)

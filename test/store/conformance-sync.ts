@@ -7,11 +7,12 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { makeCalendar } from '../../src/domain/calendar.ts'
-import { eventId } from '../../src/domain/events.ts'
+import { eventId, frameId } from '../../src/domain/events.ts'
 import { framePath } from '../../src/domain/screenshots.ts'
 import { type SyncBatch, type SyncChange, checkSyncChange } from '../../src/domain/sync.ts'
 import type { Store } from '../../src/store/ports.ts'
 import { type StoreFactory, event, heartbeat } from './conformance.ts'
+import { STORE_FACTORIES } from './stores.ts'
 
 const T0 = Date.parse('2025-09-11T09:00:00Z')
 const MIN = 60_000
@@ -131,23 +132,6 @@ async function recorded(store: Store): Promise<void> {
 }
 
 export function syncConformance(name: string, open: StoreFactory): void {
-  if (name === 'postgres') {
-    // A hub and its spokes keep their diaries in SQLite for now (a hub on PostgreSQL is refused
-    // at start); what the PostgreSQL store's sync port answers is tested below.
-    test(`${name}: sync refuses what it cannot do yet, and reports nothing to sync`, async (t) => {
-      const store = await open(t)
-      assert.deepEqual(await store.sync.cursors(), {
-        pulledSeq: 0,
-        pulledEpoch: null,
-        pushedSeq: 0,
-      })
-      assert.deepEqual(await store.sync.clients(), [])
-      await assert.rejects(store.sync.changes(0, 10, { only: 'local' }), {
-        code: 'sync_needs_sqlite',
-      })
-    })
-    return
-  }
   describe(`${name}: sync`, () => {
     test('the feed a spoke pushes holds its own changes as sync carries them; another store applying it holds the same diary', async (t) => {
       const a = await open(t)
@@ -311,86 +295,93 @@ export function syncConformance(name: string, open: StoreFactory): void {
       }
     })
 
-    test('screenshots: index rows sync, named by their device; a purge and a prune reach the other store as tombstones', async (t) => {
-      const a = await open(t)
-      const b = await other(open, t)
-      const aOwn = await own(a)
-      const bOwn = await own(b)
-      const frame = (atMs: number, text: string) => ({
-        ...framePath(atMs, aOwn.name),
-        atMs,
-        device: aOwn.name,
-        app: 'firefox',
-        title: 'Budget',
-        url: null,
-        bytes: 100,
-        width: 10,
-        height: 10,
-        hash: '00ff00ff00ff00ff',
-        text,
-        ocrMs: 5,
-      })
-      for (let i = 0; i < 3; i++)
-        await a.screenshots.insert(frame(T0 + i * MIN, `quarterly chart ${i}`))
-      const first = await feed(a, { only: 'local' })
-      const rows = first.batch.changes.filter((c) => c.kind === 'screenshot')
-      assert.equal(rows.length, 3)
-      for (const [i, c] of first.batch.changes.entries()) checkSyncChange(c, `changes/${i}`)
-      await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0)
-      const found = await b.screenshots.searchText('quarterly', {}, 10)
-      assert.deepEqual(
-        found.map((h) => [h.frame.atMs, h.frame.device, h.frame.here]).sort(),
-        [0, 1, 2].map((i) => [T0 + i * MIN, aOwn.name, false]),
-      )
-      // b's metrics and size cap count only frames taken on b, and b prunes none of a's.
-      assert.deepEqual(await b.screenshots.totals(), { frames: 0, bytes: 0, oldestMs: null })
-      assert.deepEqual(await b.screenshots.prune(T0 + HOUR, 0), [])
-      assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 3)
-      // Applied again: nothing; nothing of it is b's to push.
-      assert.equal(
-        (await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0))
-          .applied,
-        0,
-      )
-      assert.ok(
-        !(await feed(b, { only: 'local' })).batch.changes.some((c) => c.kind === 'screenshot'),
-      )
+    test(
+      'screenshots: index rows sync, named by their device; a purge and a prune reach the other store as tombstones',
+      {
+        // Frames stay in the SQLite store of the machine that took them (no capture on a server).
+        skip: name === 'postgres' ? 'a PostgreSQL store takes no frames of its own' : false,
+      },
+      async (t) => {
+        const a = await open(t)
+        const b = await other(open, t)
+        const aOwn = await own(a)
+        const bOwn = await own(b)
+        const frame = (atMs: number, text: string) => ({
+          ...framePath(atMs, aOwn.name),
+          atMs,
+          device: aOwn.name,
+          app: 'firefox',
+          title: 'Budget',
+          url: null,
+          bytes: 100,
+          width: 10,
+          height: 10,
+          hash: '00ff00ff00ff00ff',
+          text,
+          ocrMs: 5,
+        })
+        for (let i = 0; i < 3; i++)
+          await a.screenshots.insert(frame(T0 + i * MIN, `quarterly chart ${i}`))
+        const first = await feed(a, { only: 'local' })
+        const rows = first.batch.changes.filter((c) => c.kind === 'screenshot')
+        assert.equal(rows.length, 3)
+        for (const [i, c] of first.batch.changes.entries()) checkSyncChange(c, `changes/${i}`)
+        await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0)
+        const found = await b.screenshots.searchText('quarterly', {}, 10)
+        assert.deepEqual(
+          found.map((h) => [h.frame.atMs, h.frame.device, h.frame.here]).sort(),
+          [0, 1, 2].map((i) => [T0 + i * MIN, aOwn.name, false]),
+        )
+        // b's metrics and size cap count only frames taken on b, and b prunes none of a's.
+        assert.deepEqual(await b.screenshots.totals(), { frames: 0, bytes: 0, oldestMs: null })
+        assert.deepEqual(await b.screenshots.prune(T0 + HOUR, 0), [])
+        assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 3)
+        // Applied again: nothing; nothing of it is b's to push.
+        assert.equal(
+          (await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0))
+            .applied,
+          0,
+        )
+        assert.ok(
+          !(await feed(b, { only: 'local' })).batch.changes.some((c) => c.kind === 'screenshot'),
+        )
 
-      // a prunes its oldest frame; b purges a's newest: each deletion reaches the other store.
-      assert.deepEqual(
-        (await a.screenshots.prune(T0 + 1, 10_000)).map((f) => f.filename),
-        [frame(T0, '').filename],
-      )
-      const pruned = await feed(a, { only: 'local' }, first.next)
-      assert.ok(pruned.batch.changes.some((c) => c.kind === 'screenshot' && c.op === 'delete'))
-      await b.sync.apply(pruned.batch, aOwn.id, { pulled: { seq: pruned.next, epoch: 1 } }, T0)
-      assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 2)
-      const bBefore = await b.changes.last()
-      assert.deepEqual(
-        (await b.screenshots.purge({ startMs: T0 + 2 * MIN })).map((f) => [f.filename, f.here]),
-        [[frame(T0 + 2 * MIN, '').filename, false]],
-        'deleted, with no file here',
-      )
-      const purged = await feed(b, { only: 'local' }, bBefore)
-      assert.deepEqual(
-        purged.batch.changes.map((c) => [c.kind, c.op, 'device' in c ? c.device : null]),
-        [['screenshot', 'delete', aOwn.id]],
-      )
-      await a.sync.apply(purged.batch, bOwn.id, { pulled: { seq: purged.next, epoch: 1 } }, T0)
-      assert.deepEqual(
-        (await a.screenshots.searchText('quarterly', {}, 10)).map((h) => h.frame.atMs),
-        [T0 + MIN],
-      )
-      // a's image of the frame b purged is a file to delete, named by a's next prune.
-      assert.deepEqual(
-        (await a.screenshots.prune(0, 10_000)).map((f) => f.filename),
-        [frame(T0 + 2 * MIN, '').filename],
-      )
-      // A purged frame stays purged: sent again, or taken again under its name.
-      await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0)
-      assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 1)
-      assert.equal(await a.screenshots.insert(frame(T0 + 2 * MIN, 'again')), false)
-    })
+        // a prunes its oldest frame; b purges a's newest: each deletion reaches the other store.
+        assert.deepEqual(
+          (await a.screenshots.prune(T0 + 1, 10_000)).map((f) => f.filename),
+          [frame(T0, '').filename],
+        )
+        const pruned = await feed(a, { only: 'local' }, first.next)
+        assert.ok(pruned.batch.changes.some((c) => c.kind === 'screenshot' && c.op === 'delete'))
+        await b.sync.apply(pruned.batch, aOwn.id, { pulled: { seq: pruned.next, epoch: 1 } }, T0)
+        assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 2)
+        const bBefore = await b.changes.last()
+        assert.deepEqual(
+          (await b.screenshots.purge({ startMs: T0 + 2 * MIN })).map((f) => [f.filename, f.here]),
+          [[frame(T0 + 2 * MIN, '').filename, false]],
+          'deleted, with no file here',
+        )
+        const purged = await feed(b, { only: 'local' }, bBefore)
+        assert.deepEqual(
+          purged.batch.changes.map((c) => [c.kind, c.op, 'device' in c ? c.device : null]),
+          [['screenshot', 'delete', aOwn.id]],
+        )
+        await a.sync.apply(purged.batch, bOwn.id, { pulled: { seq: purged.next, epoch: 1 } }, T0)
+        assert.deepEqual(
+          (await a.screenshots.searchText('quarterly', {}, 10)).map((h) => h.frame.atMs),
+          [T0 + MIN],
+        )
+        // a's image of the frame b purged is a file to delete, named by a's next prune.
+        assert.deepEqual(
+          (await a.screenshots.prune(0, 10_000)).map((f) => f.filename),
+          [frame(T0 + 2 * MIN, '').filename],
+        )
+        // A purged frame stays purged: sent again, or taken again under its name.
+        await b.sync.apply(first.batch, aOwn.id, { pulled: { seq: first.next, epoch: 1 } }, T0)
+        assert.equal((await b.screenshots.searchText('quarterly', {}, 10)).length, 1)
+        assert.equal(await a.screenshots.insert(frame(T0 + 2 * MIN, 'again')), false)
+      },
+    )
 
     test('an open AFK period ends at the earliest presence either daemon knows of', async (t) => {
       const a = await open(t)
@@ -600,6 +591,117 @@ export function syncConformance(name: string, open: StoreFactory): void {
       assert.equal((await hub.sync.cursors()).pushedSeq, 12)
       await hub.sync.resetCursors()
       assert.deepEqual(await hub.sync.cursors(), { pulledSeq: 0, pulledEpoch: null, pushedSeq: 0 })
+    })
+
+    test("a SQLite spoke's changes pass through this store to another SQLite spoke as they were sent", async (t) => {
+      // Spokes keep their diaries in SQLite whatever the hub's store.
+      const spoke = await other(STORE_FACTORIES.sqlite as StoreFactory, t)
+      const hub = await open(t)
+      const last = await other(STORE_FACTORIES.sqlite as StoreFactory, t)
+      await recorded(spoke)
+      const sent = await feed(spoke, { only: 'local' })
+      const peer = (await own(spoke)).id
+      await hub.sync.apply(sent.batch, peer, { pulled: { seq: sent.next, epoch: 1 } }, T0)
+      const passed = await feed(hub, { except: randomUUID() })
+      // Every change the spoke sent is passed on as it was sent (the hub adds its own device).
+      const wire = (c: SyncChange) => JSON.stringify(c, Object.keys(c).sort())
+      const relayed = new Set(passed.batch.changes.map(wire))
+      for (const c of sent.batch.changes) assert.ok(relayed.has(wire(c)), wire(c))
+      assert.equal(passed.batch.devices[peer], sent.batch.devices[peer])
+      await last.sync.apply(
+        passed.batch,
+        (await own(hub)).id,
+        { pulled: { seq: passed.next, epoch: 1 } },
+        T0,
+      )
+      for (const store of [hub, last]) {
+        assert.deepEqual(await eventsOf(store), await eventsOf(spoke))
+        assert.deepEqual(await totals(store), await totals(spoke))
+        assert.deepEqual(await store.afk.list({}), await spoke.afk.list({}))
+        assert.deepEqual(
+          await store.input.buckets({ startMs: T0 }),
+          await spoke.input.buckets({ startMs: T0 }),
+        )
+        assert.deepEqual(
+          (await store.labels.list({ limit: 10 })).map((l) => [l.id, l.text]),
+          (await spoke.labels.list({ limit: 10 })).map((l) => [l.id, l.text]),
+        )
+        assert.equal((await store.settings.get()).timezone, 'Europe/Berlin')
+      }
+      // Nothing of it is sent back to the spoke it came from.
+      const back = (await feed(hub, { except: peer })).batch.changes
+      assert.ok(!back.some((c) => c.kind === 'event' || c.kind === 'input' || c.kind === 'afk'))
+    })
+
+    test('a server database is a hub only: it refuses to be a spoke, a SQLite file may be either', async (t) => {
+      const store = await open(t)
+      if (name === 'postgres') {
+        assert.throws(() => store.sync.checkSpoke(), { code: 'spoke_needs_sqlite' })
+      } else {
+        assert.doesNotThrow(() => store.sync.checkSpoke())
+      }
+    })
+
+    test("screenshots' index rows received are passed on to other devices, and so is their deletion", async (t) => {
+      const hub = await open(t)
+      const taker = randomUUID()
+      const atMs = T0 + 5 * MIN
+      const { filename } = framePath(atMs, 'laptop')
+      const frame: SyncChange = {
+        kind: 'screenshot',
+        op: 'upsert',
+        id: frameId(taker, filename),
+        device: taker,
+        filename,
+        atMs,
+        app: 'firefox',
+        title: 'Budget',
+        url: null,
+        bytes: 100,
+        width: 10,
+        height: 10,
+        hash: '00ff00ff00ff00ff',
+        text: 'quarterly chart',
+        ocrMs: 5,
+      }
+      checkSyncChange(frame, 'changes/0')
+      const batch = { devices: { [taker]: 'laptop' }, changes: [frame] }
+      const cursor = { pulled: { seq: 1, epoch: 1 } }
+      assert.equal((await hub.sync.apply(batch, taker, cursor, T0)).applied, 1)
+      assert.equal((await hub.sync.apply(batch, taker, cursor, T0)).applied, 0)
+      const passed = (await feed(hub, { except: randomUUID() })).batch
+      assert.deepEqual(
+        passed.changes.filter((c) => c.kind === 'screenshot'),
+        [frame],
+      )
+      assert.equal(passed.devices[taker], 'laptop')
+      // Not sent back to the device that took it; none of it is this store's own to push.
+      const back = (await feed(hub, { except: taker })).batch.changes
+      assert.ok(!back.some((c) => c.kind === 'screenshot'))
+      assert.ok(
+        !(await feed(hub, { only: 'local' })).batch.changes.some((c) => c.kind === 'screenshot'),
+      )
+
+      const before = await hub.changes.last()
+      const purge: SyncChange = {
+        kind: 'screenshot',
+        op: 'delete',
+        id: frame.id,
+        device: taker,
+        startMs: atMs,
+        version: 3,
+      }
+      await hub.sync.apply({ devices: {}, changes: [purge] }, randomUUID(), cursor, T0)
+      const after = (await feed(hub, { except: randomUUID() }, before)).batch.changes
+      assert.deepEqual(
+        after.filter((c) => c.kind === 'screenshot'),
+        [purge],
+      )
+      // The general change feed carries no screenshots' tombstones (they are sync's only).
+      const { changes } = await hub.changes.after(before, 100)
+      assert.ok(!changes.some((c) => c.op === 'delete' && c.id === frame.id))
+      // A purged frame stays purged when sent again.
+      assert.equal((await hub.sync.apply(batch, taker, cursor, T0)).applied, 0)
     })
   })
 }

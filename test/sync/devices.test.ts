@@ -235,7 +235,6 @@ test('a hub that would speak plain HTTP to the network does not start; its TLS f
     [['--hub', '--behind-proxy'], /needs --public-name/],
     [['--hub', '--tls-cert', '/nonexistent.pem'], /go together/],
     [['--tls-self-signed'], /only a hub takes these/],
-    [['--hub', '--database', 'postgres://localhost/daybook'], /keeps its diary in SQLite/],
   ] as const
   // Each refusal is a process of its own: they run side by side.
   const results = await Promise.all(

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import type { TestContext } from 'node:test'
 import { type DaemonProcess, request, runCli, startDaemon } from '../daemon.ts'
+import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 /** A daemon as the tests drive it, restartable in its own dirs. */
 export interface Node {
@@ -45,8 +46,28 @@ export async function startNode(
   return { name, process, args }
 }
 
-export async function startHub(t: TestContext, port: number): Promise<Node> {
-  return startNode(t, 'hub', ['--hub', '--tls-self-signed', '--port', String(port)])
+/** Where a hub keeps its diaries: its SQLite file, or a PostgreSQL database (a team server). */
+export type HubStore = 'sqlite' | 'postgres'
+
+/** The hub's stores a test runs over, each with why it skips (PostgreSQL missing here), if so. */
+export async function hubStores(): Promise<[HubStore, string | undefined][]> {
+  return [
+    ['sqlite', undefined],
+    ['postgres', await postgresUnavailable()],
+  ]
+}
+
+/**
+ * Starts a hub; on `postgres`, on a fresh database of the throwaway server (`test/postgres.ts`),
+ * which a restart keeps. Its spokes keep their diaries in SQLite either way.
+ */
+export async function startHub(
+  t: TestContext,
+  port: number,
+  store: HubStore = 'sqlite',
+): Promise<Node> {
+  const database = store === 'postgres' ? ['--database', await freshDatabase(t)] : []
+  return startNode(t, 'hub', ['--hub', '--tls-self-signed', '--port', String(port), ...database])
 }
 
 /** Stops a daemon: SIGTERM (a clean stop) or SIGKILL (as a crash); resolves once it has exited. */

@@ -238,6 +238,8 @@ export class SyncSpoke {
         'fingerprint',
       )
     }
+    // Before the hub hands out a token: a store that cannot be a spoke is refused here.
+    this.#store().sync.checkSpoke()
     const own = (await this.#store().devices.list()).find((d) => d.own)
     if (!own) throw new Error('this daemon has no device of its own')
     const conn = new HubConnection(request.url, request.fingerprint)

@@ -23,6 +23,7 @@ import {
   isWakatimeSource,
 } from '../../domain/wakatime/user-agent.ts'
 import type { HeartbeatIngestResult, HeartbeatMachine } from '../ports.ts'
+import { hlc } from './clock.ts'
 import { type Queryable, type Tx, all, one } from './db.ts'
 import {
   type DeviceTally,
@@ -124,11 +125,12 @@ async function derive(tx: Tx, streams: Iterable<Stream>, withChanges: boolean): 
       const seq = tx.nextSeq()
       if (old) {
         await tx.c.query(
-          'UPDATE events SET seq = $1, end_ms = $2, duration = NULL WHERE seq = $3',
-          [seq, d.event.endMs, old.seq],
+          `UPDATE events SET seq = $1, end_ms = $2, duration = NULL, version = $3, origin = NULL
+           WHERE seq = $4`,
+          [seq, d.event.endMs, await hlc(tx), old.seq],
         )
       } else {
-        inserts.push({ seq, id: d.key, deviceId: s.deviceId, e: d.event })
+        inserts.push({ seq, id: d.key, deviceId: s.deviceId, e: d.event, version: await hlc(tx) })
         await tx.c.query("DELETE FROM tombstones WHERE kind = 'event' AND id = $1", [d.key])
         tally.added++
         if (isEditorPresence) {
@@ -143,7 +145,14 @@ async function derive(tx: Tx, streams: Iterable<Stream>, withChanges: boolean): 
     }
     await insertEventRows(tx, inserts)
     for (const old of diff.removals) {
-      changes.push(await bury(tx, 'event', { seq: old.seq, id: old.key, startMs: old.startMs }))
+      changes.push(
+        await bury(tx, 'event', {
+          seq: old.seq,
+          id: old.key,
+          startMs: old.startMs,
+          deviceId: s.deviceId,
+        }),
+      )
       tally.added--
     }
   }

@@ -102,10 +102,10 @@ async function schemaVersion(q: pg.Pool | pg.PoolClient): Promise<number> {
 }
 
 /**
- * The aggregates whose failures to reach the database become 503s (sync and screenshots answer
- * without the database here).
+ * The aggregates whose failures to reach the database become 503s (screenshots answer without
+ * the database here).
  */
-const AGGREGATES = STORE_AGGREGATES.filter((a) => a !== 'sync' && a !== 'screenshots')
+const AGGREGATES = STORE_AGGREGATES.filter((a) => a !== 'screenshots')
 
 /**
  * The aggregate with every method's failure to reach the database turned into
@@ -150,7 +150,7 @@ export class PostgresStore implements Store {
   readonly hooks: Store['hooks']
   readonly users: Store['users']
   readonly teams: Store['teams']
-  readonly sync: Store['sync'] = pgSyncStore()
+  readonly sync: Store['sync']
   readonly screenshots: Store['screenshots'] = pgScreenshotStore()
 
   private constructor(options: PostgresStoreOptions, pool: pg.Pool, schema: string) {
@@ -253,6 +253,7 @@ export class PostgresStore implements Store {
     this.hooks = hookStore(p)
     this.users = userStore(p)
     this.teams = teamStore(p)
+    this.sync = pgSyncStore(p)
     for (const name of AGGREGATES) {
       ;(this as Record<string, unknown>)[name] = guarded(this[name] as object)
     }

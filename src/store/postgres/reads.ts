@@ -285,7 +285,7 @@ export async function changesAfter(
     q,
     `SELECT seq, 'e' AS k FROM events WHERE seq > $1
      UNION ALL SELECT seq, 'a' FROM afk_periods WHERE seq > $1
-     UNION ALL SELECT seq, 't' FROM tombstones WHERE seq > $1
+     UNION ALL SELECT seq, 't' FROM tombstones WHERE seq > $1 AND kind <> 'screenshot'
      UNION ALL SELECT seq, 's' FROM settings WHERE seq > $1
      UNION ALL SELECT seq, 'd' FROM devices WHERE seq > $1
      UNION ALL SELECT seq, 'l' FROM labels WHERE seq > $1

@@ -18,6 +18,7 @@ import type { DeviceRow } from '../ports.ts'
 import { type StoredLabel, toLabel } from '../sqlite/records.ts'
 
 export { toLabel }
+import { hlc } from './clock.ts'
 import { type DeviceRef, type Queryable, type Tx, all, one } from './db.ts'
 
 /** An event with its names, device and the known type and root path, as selected. */
@@ -68,13 +69,14 @@ export function toEvent(r: EventRecord): ActivityEvent {
 
 export const AFK_SELECT = `
   SELECT a.seq, d.uuid, d.name AS device, a.start_ms, a.end_ms, a.inferred_end_ms, a.duration,
-    a.source
+    a.source, a.device_id
   FROM afk_periods a JOIN devices d ON d.id = a.device_id`
 
 export interface AfkRecord {
   seq: number
   uuid: string
   device: string
+  device_id: number
   start_ms: number
   end_ms: number | null
   inferred_end_ms: number | null
@@ -289,13 +291,27 @@ const TOMBSTONED_TABLES: Record<TombstoneKind, string> = {
 export async function bury(
   tx: Tx,
   kind: TombstoneKind,
-  row: { seq: number; id: string; startMs: number },
+  row: { seq: number; id: string; startMs: number; deviceId?: number | null | undefined },
+  received?: { version: number | null; origin: number },
 ): Promise<Change> {
   const seq = tx.nextSeq()
+  // Versioned by the hybrid clock (sync compares it with later re-derivations); this daemon's
+  // change (`origin` null) unless received from another daemon.
   await tx.c.query(
-    `INSERT INTO tombstones (seq, kind, id, start_ms) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms`,
-    [seq, kind, row.id, row.startMs],
+    `INSERT INTO tombstones (seq, kind, id, start_ms, device_id, version, origin)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, start_ms = excluded.start_ms,
+       device_id = coalesce(excluded.device_id, tombstones.device_id),
+       version = excluded.version, origin = excluded.origin`,
+    [
+      seq,
+      kind,
+      row.id,
+      row.startMs,
+      row.deviceId ?? null,
+      received ? received.version : await hlc(tx),
+      received ? received.origin : null,
+    ],
   )
   await tx.c.query(`DELETE FROM ${TOMBSTONED_TABLES[kind]} WHERE seq = $1`, [row.seq])
   return tombstoneChange(seq, kind, row.id)
@@ -321,11 +337,10 @@ export async function endOpenPeriods(
       const t = presenceEnd({ startMs: o.start_ms, inferredEndMs: o.inferred_end_ms }, times)
       if (t === undefined) continue
       const seq = tx.nextSeq()
-      await tx.c.query('UPDATE afk_periods SET inferred_end_ms = $1, seq = $2 WHERE seq = $3', [
-        t,
-        seq,
-        o.seq,
-      ])
+      await tx.c.query(
+        'UPDATE afk_periods SET inferred_end_ms = $1, seq = $2, origin = NULL WHERE seq = $3',
+        [t, seq, o.seq],
+      )
       seqs.push(seq)
     }
   }

@@ -238,11 +238,78 @@ CREATE TABLE team_shares (
 INSERT INTO meta (key, value) VALUES ('directory', 0) ON CONFLICT (key) DO NOTHING;
 `
 
+/**
+ * Sync (a hub and its spokes), as the SQLite store's migration 0010 and 0016:
+ * - `origin` on every row kind of the feed: null for a row as this daemon last changed it, else
+ *   the device (`devices.id`) of the daemon it was received from in that state. Every local
+ *   write that changes a row sets it back to null.
+ * - `version`: the hybrid-clock time of the latest change of labels, settings and device names,
+ *   of events derived from WakaTime heartbeats, and of tombstones (0 or null before).
+ * - Input buckets join the feed (`seq`): existing rows get positions after every other row.
+ * - Tombstones say whose event or period they were (`device_id`).
+ * - A hub's pairing codes (a hash of each) and paired devices (a hash of each token).
+ * - `sync_frames`: screenshots' index rows received from devices (the server keeps no frames of
+ *   its own and no images), held so the hub passes them on; a deleted one leaves a tombstone.
+ */
+const V4 = `
+ALTER TABLE events ADD COLUMN version bigint, ADD COLUMN origin bigint;
+ALTER TABLE afk_periods ADD COLUMN origin bigint;
+ALTER TABLE input_activity ADD COLUMN seq bigint NOT NULL DEFAULT 0, ADD COLUMN origin bigint;
+ALTER TABLE tombstones ADD COLUMN device_id bigint, ADD COLUMN version bigint,
+  ADD COLUMN origin bigint;
+ALTER TABLE labels ADD COLUMN version bigint NOT NULL DEFAULT 0, ADD COLUMN origin bigint;
+ALTER TABLE settings ADD COLUMN version bigint NOT NULL DEFAULT 0, ADD COLUMN origin bigint;
+ALTER TABLE devices ADD COLUMN version bigint NOT NULL DEFAULT 0, ADD COLUMN origin bigint;
+
+INSERT INTO meta (key, value) VALUES ('seq', 0) ON CONFLICT (key) DO NOTHING;
+UPDATE input_activity i SET seq = m.value + n.rn
+FROM (SELECT bucket_ms, device_id, source,
+             row_number() OVER (ORDER BY bucket_ms, device_id, source) AS rn
+      FROM input_activity) n, meta m
+WHERE m.key = 'seq' AND i.bucket_ms = n.bucket_ms AND i.device_id = n.device_id
+  AND i.source = n.source;
+UPDATE meta SET value = value + (SELECT count(*) FROM input_activity) WHERE key = 'seq';
+CREATE INDEX input_seq ON input_activity (seq);
+CREATE INDEX tombstones_seq ON tombstones (seq);
+
+CREATE TABLE sync_codes (
+  hash bytea PRIMARY KEY,
+  name text,
+  created_ms bigint NOT NULL,
+  expires_ms bigint NOT NULL,
+  used_ms bigint
+);
+CREATE TABLE sync_clients (
+  id text PRIMARY KEY,
+  device_id bigint NOT NULL,
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  token_preview text NOT NULL,
+  paired_ms bigint NOT NULL,
+  last_seen_ms bigint,
+  pushed_seq bigint NOT NULL DEFAULT 0,
+  epoch bigint,
+  revoked boolean NOT NULL DEFAULT false
+);
+CREATE INDEX sync_clients_device ON sync_clients (device_id);
+CREATE TABLE sync_frames (
+  id text PRIMARY KEY,
+  device_id bigint NOT NULL,
+  filename text NOT NULL,
+  at_ms bigint NOT NULL,
+  frame text NOT NULL,
+  seq bigint NOT NULL,
+  origin bigint
+);
+CREATE INDEX sync_frames_seq ON sync_frames (seq);
+`
+
 /** Every migration, in order. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'initial', sql: V1 },
   { version: 2, name: 'users', sql: V2 },
   { version: 3, name: 'teams', sql: V3 },
+  { version: 4, name: 'sync', sql: V4 },
 ]
 
 /** The newest schema version this build knows. */

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../domain/e
 import type { Label, NewLabel } from '../../domain/labels.ts'
 import { settingsEffects } from '../../domain/settings-change.ts'
 import type { DeviceRow, TokenRow } from '../ports.ts'
+import { hlc } from './clock.ts'
 import { type Tx, one } from './db.ts'
 import { rederiveAll } from './heartbeats.ts'
 import {
@@ -36,9 +37,9 @@ export async function createLabel(
   const seq = tx.nextSeq()
   const row = await one<LabelRecord>(
     tx.c,
-    `INSERT INTO labels (seq, id, text, context, start_ms, end_ms, created_ms, updated_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ${LABEL_COLUMNS}`,
-    [seq, uuidv7(), label.text, label.context, label.startMs, label.endMs, nowMs],
+    `INSERT INTO labels (seq, id, text, context, start_ms, end_ms, created_ms, updated_ms, version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ${LABEL_COLUMNS}`,
+    [seq, uuidv7(), label.text, label.context, label.startMs, label.endMs, nowMs, await hlc(tx)],
   )
   const stored = toLabel(row as LabelRecord)
   return {
@@ -68,8 +69,8 @@ export async function updateLabel(
   const row = await one<LabelRecord>(
     tx.c,
     `UPDATE labels SET seq = $1, text = $2, context = $3, start_ms = $4, end_ms = $5,
-       updated_ms = $6 WHERE id = $7 RETURNING ${LABEL_COLUMNS}`,
-    [seq, next.text, next.context, next.startMs, next.endMs, nowMs, id],
+       updated_ms = $6, version = $8, origin = NULL WHERE id = $7 RETURNING ${LABEL_COLUMNS}`,
+    [seq, next.text, next.context, next.startMs, next.endMs, nowMs, id, await hlc(tx)],
   )
   const stored = toLabel(row as LabelRecord)
   return {
@@ -91,19 +92,39 @@ export async function deleteLabel(
   }
 }
 
+/** A setting to store: its value, its version (hybrid clock) and where it was received from. */
+export interface SettingWrite {
+  key: string
+  value: unknown
+  version: number
+  /** The device of the daemon it was received from; null for a change made here. */
+  origin: number | null
+}
+
 /** Replaces the given settings and applies what the change requires (`settingsEffects`). */
 export async function saveSettings(
   tx: Tx,
   values: Record<string, unknown>,
 ): Promise<{ changes: Change[] }> {
+  const list: SettingWrite[] = []
+  for (const [key, value] of Object.entries(values)) {
+    list.push({ key, value, version: await hlc(tx), origin: null })
+  }
+  return { changes: await finishChanges(tx, await writeSettings(tx, list)) }
+}
+
+/** Stores settings and applies what the change requires (`settingsEffects`); their changes. */
+export async function writeSettings(tx: Tx, list: readonly SettingWrite[]): Promise<Change[]> {
+  if (list.length === 0) return []
   const before = await readSettings(tx.c)
   const changes: Change[] = []
-  for (const [key, value] of Object.entries(values)) {
+  for (const { key, value, version, origin } of list) {
     const seq = tx.nextSeq()
     await tx.c.query(
-      `INSERT INTO settings (key, value, seq) VALUES ($1, $2, $3)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq`,
-      [key, JSON.stringify(value), seq],
+      `INSERT INTO settings (key, value, seq, version, origin) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq,
+         version = excluded.version, origin = excluded.origin`,
+      [key, JSON.stringify(value), seq, version, origin],
     )
     changes.push({ seq, kind: 'setting', op: 'upsert', key, value })
   }
@@ -112,7 +133,7 @@ export async function saveSettings(
   const effects = settingsEffects(before, await readSettings(tx.c))
   await ensureNames(tx.c, 'categories', effects.ruleCategories)
   if (effects.rederive) changes.push(...(await rederiveAll(tx)))
-  return { changes: await finishChanges(tx, changes) }
+  return changes
 }
 
 /** Renames a device (see `DeviceStore.rename`). */
@@ -131,11 +152,10 @@ export async function renameDevice(
       'name',
     )
   }
-  await tx.c.query('UPDATE devices SET name = $1, seq = $2 WHERE id = $3', [
-    name,
-    tx.nextSeq(),
-    row.id,
-  ])
+  await tx.c.query(
+    'UPDATE devices SET name = $1, seq = $2, version = $3, origin = NULL WHERE id = $4',
+    [name, tx.nextSeq(), await hlc(tx), row.id],
+  )
   return {
     device: (await deviceRows(tx.c, [row.id]))[0] as DeviceRow,
     changes: await deviceChanges(tx.c, [row.id]),

@@ -62,6 +62,10 @@ export interface EventRowValues {
   id: string
   deviceId: number
   e: Omit<NewActivityEvent, 'device'>
+  /** For events derived from heartbeats: the hybrid-clock time of their derivation. */
+  version?: number | null
+  /** The device of the daemon a row received by sync came from; absent for a local write. */
+  origin?: number | null
 }
 
 /** Stores new event rows (one statement for the batch). */
@@ -70,9 +74,10 @@ export async function insertEventRows(tx: Tx, rows: readonly EventRowValues[]): 
   const col = <T>(f: (r: EventRowValues) => T) => rows.map(f)
   await tx.c.query(
     `INSERT INTO events (seq, id, device_id, start_ms, end_ms, duration, category, app, entity,
-                         project, branch, language, source)
+                         project, branch, language, source, version, origin)
      SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[],
-       $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+       $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+       $13::text[], $14::bigint[], $15::bigint[])`,
     [
       col((r) => r.seq),
       col((r) => r.id),
@@ -87,6 +92,8 @@ export async function insertEventRows(tx: Tx, rows: readonly EventRowValues[]): 
       col((r) => r.e.branch),
       col((r) => r.e.language),
       col((r) => r.e.source),
+      col((r) => r.version ?? null),
+      col((r) => r.origin ?? null),
     ],
   )
 }
@@ -172,7 +179,7 @@ export async function insertEvents(
   if (extends_.size > 0) {
     const list = [...extends_.entries()]
     await tx.c.query(
-      `UPDATE events e SET seq = v.seq, end_ms = v.end_ms, duration = v.duration
+      `UPDATE events e SET seq = v.seq, end_ms = v.end_ms, duration = v.duration, origin = NULL
        FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::int[]) AS v(id, seq, end_ms, duration)
        WHERE e.id = v.id`,
       [
@@ -232,7 +239,9 @@ export async function deleteEvents(
   const changes: Change[] = []
   const perDevice: DeviceTally = new Map()
   for (const r of rows) {
-    changes.push(await bury(tx, 'event', { seq: r.seq, id: r.id, startMs: r.start_ms }))
+    changes.push(
+      await bury(tx, 'event', { seq: r.seq, id: r.id, startMs: r.start_ms, deviceId: r.device_id }),
+    )
     const d = perDevice.get(r.device_id) ?? { added: 0, lastSeen: 0 }
     d.added--
     perDevice.set(r.device_id, d)
@@ -243,7 +252,11 @@ export async function deleteEvents(
 }
 
 /** The inferred end of an open period arriving: the first evidence of presence after its start. */
-async function evidenceAfter(tx: Tx, deviceId: number, fromMs: number): Promise<number | null> {
+export async function evidenceAfter(
+  tx: Tx,
+  deviceId: number,
+  fromMs: number,
+): Promise<number | null> {
   const input =
     (
       await one<{ t: number | null }>(
@@ -317,8 +330,8 @@ export async function insertAfk(
       result.inserted++
     } else {
       await tx.c.query(
-        `UPDATE afk_periods SET seq = $1, end_ms = $2, inferred_end_ms = NULL, duration = $3
-         WHERE seq = $4`,
+        `UPDATE afk_periods SET seq = $1, end_ms = $2, inferred_end_ms = NULL, duration = $3,
+           origin = NULL WHERE seq = $4`,
         [seq, p.endMs, duration, (found as { seq: number }).seq],
       )
       result.updated++
@@ -343,7 +356,9 @@ export async function deleteAfk(
   const changes: Change[] = []
   for (const r of rows) {
     const id = toAfk(r).id
-    changes.push(await bury(tx, 'afk', { seq: r.seq, id, startMs: r.start_ms }))
+    changes.push(
+      await bury(tx, 'afk', { seq: r.seq, id, startMs: r.start_ms, deviceId: r.device_id }),
+    )
   }
   return { deleted: rows.length, changes }
 }
@@ -373,13 +388,15 @@ export async function addInput(
     if (isEmptyCounts(d)) continue
     const ref = await device(tx, d.device ?? null, receivedMs)
     await tx.c.query(
-      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      // A bucket changed here moves to a new feed position and is this daemon's change again.
+      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
          lc = input_activity.lc + excluded.lc, rc = input_activity.rc + excluded.rc,
          mc = input_activity.mc + excluded.mc, kp = input_activity.kp + excluded.kp,
-         mm = input_activity.mm + excluded.mm, scroll = input_activity.scroll + excluded.scroll`,
-      [d.bucketMs, ref.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll],
+         mm = input_activity.mm + excluded.mm, scroll = input_activity.scroll + excluded.scroll,
+         seq = excluded.seq, origin = NULL`,
+      [d.bucketMs, ref.id, d.source, d.lc, d.rc, d.mc, d.kp, d.mm, d.scroll, tx.nextSeq()],
     )
     tallySender(senders, d.source, ref.id)
     applied.push(i)
@@ -417,12 +434,23 @@ export async function mergeInput(
     const next = largerCounts(before ?? emptyCounts(), r)
     if (next === undefined) continue
     await tx.c.query(
-      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO input_activity (bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (bucket_ms, device_id, source) DO UPDATE SET
          lc = excluded.lc, rc = excluded.rc, mc = excluded.mc, kp = excluded.kp,
-         mm = excluded.mm, scroll = excluded.scroll`,
-      [r.bucketMs, ref.id, r.source, next.lc, next.rc, next.mc, next.kp, next.mm, next.scroll],
+         mm = excluded.mm, scroll = excluded.scroll, seq = excluded.seq, origin = NULL`,
+      [
+        r.bucketMs,
+        ref.id,
+        r.source,
+        next.lc,
+        next.rc,
+        next.mc,
+        next.kp,
+        next.mm,
+        next.scroll,
+        tx.nextSeq(),
+      ],
     )
     added.push({ ...r, ...subtractCounts(next, before ?? emptyCounts()) })
     notePresence(presence, seen, ref.id, r.bucketMs)

@@ -62,7 +62,7 @@ export type StoreCalls = {
   Calls<'search', SearchStore> &
   Calls<'aw', ActivityWatchStore> &
   Calls<'heartbeats', HeartbeatStore> &
-  Calls<'sync', SyncStore> &
+  Omit<Calls<'sync', SyncStore>, 'sync.checkSpoke'> &
   Calls<'hooks', HookStore> &
   Calls<'screenshots', ScreenshotStore> &
   Calls<'users', UserStore> &

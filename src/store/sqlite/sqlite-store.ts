@@ -262,6 +262,7 @@ export class SqliteStore implements Store {
       cursors: w('sync.cursors'),
       setPushed: w('sync.setPushed'),
       resetCursors: w('sync.resetCursors'),
+      checkSpoke: () => undefined,
       createCode: w('sync.createCode'),
       pair: w('sync.pair'),
       clients: w('sync.clients'),

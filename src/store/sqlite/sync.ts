@@ -3,9 +3,26 @@
  * not had acknowledged, its cursors, and a hub's paired devices.
  */
 import { stringify as uuidStringify } from 'uuid'
-import { afkId } from '../../domain/events.ts'
-import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
+import { SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage } from '../ports.ts'
+import {
+  type AfkRow,
+  type ClientRecord,
+  type FeedChange,
+  type InputBucketRow,
+  type LabelRow,
+  type SettingRow,
+  type TombstoneRow,
+  CLIENT_COLUMNS,
+  afkChange,
+  inputChange,
+  nextPage,
+  settingChange,
+  syncLabel,
+  toSyncClient,
+  tombstoneChange,
+  withDeviceIds,
+} from '../sync-wire.ts'
 import type { Connection } from './connection.ts'
 import { lookupNames } from './dimensions.ts'
 import { FRAME_RECORD, type FrameRecord, toSyncScreenshot } from './screenshots.ts'
@@ -57,7 +74,7 @@ export function syncChanges(
       params,
     )
     const seqs = (k: string) => JSON.stringify(heads.filter((h) => h.k === k).map((h) => h.seq))
-    const out: { seq: number; change: SyncChange }[] = []
+    const out: FeedChange[] = []
     const deviceIds = new Set<number>()
 
     const events = c.all<EventRecord>(
@@ -134,76 +151,29 @@ export function syncChanges(
       }
     }
 
-    for (const r of c.all<{
-      seq: number
-      device_id: number
-      start_ms: number
-      end_ms: number | null
-      inferred_end_ms: number | null
-      duration: number | null
-      source: string | null
-    }>(
+    for (const r of c.all<AfkRow>(
       `SELECT seq, device_id, start_ms, end_ms, inferred_end_ms, duration, source FROM afk_periods
        WHERE seq IN (SELECT value FROM json_each($s))`,
       { s: seqs('a') },
     )) {
       deviceIds.add(r.device_id)
-      out.push({
-        seq: r.seq,
-        change: {
-          kind: 'afk',
-          op: 'upsert',
-          id: '', // set with the device's id below
-          device: String(r.device_id),
-          startMs: r.start_ms,
-          endMs: r.end_ms,
-          inferredEndMs: r.end_ms === null ? r.inferred_end_ms : null,
-          durationSec: r.duration,
-          source: r.source,
-        },
-      })
+      out.push(afkChange(r))
     }
 
-    for (const r of c.all<{
-      seq: number
-      kind: 'event' | 'afk' | 'label' | 'screenshot'
-      id: Uint8Array
-      device_id: number | null
-      start_ms: number | null
-      version: number | null
-    }>(
+    for (const r of c.all<TombstoneRow & { id: Uint8Array }>(
       `SELECT seq, kind, id, device_id, start_ms, version FROM tombstones
        WHERE seq IN (SELECT value FROM json_each($s))`,
       { s: seqs('t') },
     )) {
       if (r.device_id !== null) deviceIds.add(r.device_id)
-      out.push({
-        seq: r.seq,
-        change: {
-          kind: r.kind,
-          op: 'delete',
-          id: uuidStringify(r.id),
-          device: r.device_id === null ? null : String(r.device_id),
-          startMs: r.start_ms,
-          version: r.version,
-        },
-      })
+      out.push(tombstoneChange(r, uuidStringify(r.id)))
     }
 
-    for (const r of c.all<{ seq: number; key: string; value: string; version: number }>(
+    for (const r of c.all<SettingRow>(
       `SELECT seq, key, value, version FROM settings WHERE seq IN (SELECT value FROM json_each($s))`,
       { s: seqs('s') },
     )) {
-      out.push({
-        seq: r.seq,
-        change: {
-          kind: 'setting',
-          op: 'upsert',
-          key: r.key,
-          value: JSON.parse(r.value) as unknown,
-          version: r.version,
-        },
-      })
+      out.push(settingChange(r))
     }
 
     for (const r of c.all<{ seq: number; id: number; uuid: string; name: string; version: number }>(
@@ -217,72 +187,21 @@ export function syncChanges(
       })
     }
 
-    for (const r of c.all<{
-      seq: number
-      id: string
-      text: string
-      context: string | null
-      start_ms: number
-      end_ms: number
-      created_ms: number
-      updated_ms: number
-      version: number
-    }>(
+    for (const r of c.all<LabelRow>(
       `SELECT seq, id, text, context, start_ms, end_ms, created_ms, updated_ms, version FROM labels
        WHERE seq IN (SELECT value FROM json_each($s))`,
       { s: seqs('l') },
     )) {
-      out.push({
-        seq: r.seq,
-        change: {
-          kind: 'label',
-          op: 'upsert',
-          id: r.id,
-          text: r.text,
-          context: r.context,
-          startMs: r.start_ms,
-          endMs: r.end_ms,
-          createdMs: r.created_ms,
-          updatedMs: r.updated_ms,
-          version: r.version,
-        },
-      })
+      out.push({ seq: r.seq, change: syncLabel(r) })
     }
 
-    for (const r of c.all<{
-      seq: number
-      bucket_ms: number
-      device_id: number
-      source: string
-      lc: number
-      rc: number
-      mc: number
-      kp: number
-      mm: number
-      scroll: number
-    }>(
+    for (const r of c.all<InputBucketRow>(
       `SELECT seq, bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll FROM input_activity
        WHERE seq IN (SELECT value FROM json_each($s))`,
       { s: seqs('i') },
     )) {
       deviceIds.add(r.device_id)
-      const { seq, bucket_ms, device_id, source, lc, rc, mc, kp, mm, scroll } = r
-      out.push({
-        seq,
-        change: {
-          kind: 'input',
-          op: 'upsert',
-          device: String(device_id),
-          bucketMs: bucket_ms,
-          source,
-          lc,
-          rc,
-          mc,
-          kp,
-          mm,
-          scroll,
-        },
-      })
+      out.push(inputChange(r))
     }
 
     // Screenshots' index rows (their images stay here).
@@ -306,21 +225,9 @@ export function syncChanges(
         devices[d.uuid] = d.name
       }
     }
-    const uuid = (local: string) => uuidOf.get(Number(local)) ?? ''
-    for (const { change } of out) {
-      if (change.kind === 'device') continue
-      if (change.op === 'delete') {
-        if (change.device !== null) change.device = uuid(change.device)
-      } else if (change.kind === 'event' || change.kind === 'input') {
-        change.device = uuid(change.device)
-      } else if (change.kind === 'afk') {
-        change.device = uuid(change.device)
-        change.id = afkId(change.device, change.startMs)
-      }
-    }
+    withDeviceIds(out, uuidOf)
     out.sort((x, y) => x.seq - y.seq)
-    const next =
-      heads.length < limit ? Math.max(after, last) : (heads[heads.length - 1]?.seq ?? after)
+    const next = nextPage(heads, limit, after, last)
     return { devices, changes: out.map((o) => o.change), next, last }
   })
 }
@@ -350,19 +257,6 @@ export function syncCursors(c: Connection): SyncCursors {
   }))
 }
 
-interface ClientRecord {
-  id: string
-  uuid: string
-  name: string
-  token_hash: string
-  token_preview: string
-  paired_ms: number
-  last_seen_ms: number | null
-  pushed_seq: number
-  epoch: number | null
-  revoked: number
-}
-
 /** A hub's paired devices (see `SyncStore.clients`). */
 export function syncClients(
   c: Connection,
@@ -371,22 +265,10 @@ export function syncClients(
 ): SyncClientRow[] {
   return c
     .all<ClientRecord>(
-      `SELECT s.id, d.uuid, d.name, s.token_hash, s.token_preview, s.paired_ms, s.last_seen_ms,
-              s.pushed_seq, s.epoch, s.revoked
+      `SELECT ${CLIENT_COLUMNS}
        FROM sync_clients s JOIN devices d ON d.id = s.device_id ${where}
        ORDER BY s.paired_ms, s.id`,
       params,
     )
-    .map((r) => ({
-      id: r.id,
-      deviceId: r.uuid,
-      name: r.name,
-      tokenHash: r.token_hash,
-      tokenPreview: r.token_preview,
-      pairedMs: r.paired_ms,
-      lastSeenMs: r.last_seen_ms,
-      pushedSeq: r.pushed_seq,
-      epoch: r.epoch,
-      revoked: r.revoked === 1,
-    }))
+    .map(toSyncClient)
 }

@@ -7,6 +7,7 @@ import { parse as uuidParse } from 'uuid'
 import { type TombstoneKind, tombstoneChange } from '../../../domain/changes.ts'
 import { afkEffectiveEnd, afkId as afkIdOf, spanSeconds } from '../../../domain/events.ts'
 import { isPresence } from '../../../domain/presence.ts'
+import { deviceNameCandidates } from '../../../domain/sync-hub.ts'
 import {
   type SyncAfk,
   type SyncBatch,
@@ -26,6 +27,12 @@ import { forgetHeartbeats } from './heartbeats.ts'
 import type { SettingWrite } from './settings.ts'
 import { bury } from './tombstones.ts'
 import type { DeviceTally, Tx } from './transaction.ts'
+import {
+  type StoredAfkRow,
+  type StoredEventRow as Row,
+  storedAfk,
+  storedEvent,
+} from '../../sync-wire.ts'
 
 export interface DeviceRef {
   id: number
@@ -41,18 +48,18 @@ export function setMeta(c: Connection, key: string, value: number): void {
   )
 }
 
-/** A name no other device has: `name`, else `name (1a2b3c4d)`, … (names are unique). */
+/** A name no other device has (`deviceNameCandidates`: names are unique). */
 export function freeName(c: Connection, name: string, uuid: string, self?: number): string {
   const taken = (n: string) => {
     const row = c.get<{ id: number }>('SELECT id FROM devices WHERE name = $n', { n })
     return row !== undefined && row.id !== self
   }
-  if (!taken(name)) return name
-  for (let length = 8; length <= uuid.length; length += 4) {
-    const candidate = `${name} (${uuid.slice(0, length)})`
+  let last = name
+  for (const candidate of deviceNameCandidates(name, uuid)) {
     if (!taken(candidate)) return candidate
+    last = candidate
   }
-  return `${name} (${uuid})`
+  return last
 }
 
 /** Applying one batch, the core every kind of change shares (`Application` adds the rest). */
@@ -200,13 +207,7 @@ export class ApplicationBase {
       const source = c.get<{ name: string }>('SELECT name FROM sources WHERE id = $id', {
         id: found.source_id,
       })?.name
-      stored = {
-        ...(ch.op === 'upsert' ? ch : PLACEHOLDER_EVENT),
-        source: ch.op === 'upsert' ? ch.source : (source ?? ''),
-        endMs: found.end_ms,
-        durationSec: found.duration,
-        version: found.version,
-      }
+      stored = storedEvent(ch, found, source ?? '')
     } else if (tomb) {
       stored = tomb
     }
@@ -312,20 +313,7 @@ export class ApplicationBase {
             { d: device.id, s: ch.op === 'upsert' ? ch.startMs : ch.startMs },
           )
     const tomb = found ? undefined : this.storedTombstone('afk', id, ch.id)
-    const stored: SyncChange | undefined = found
-      ? {
-          kind: 'afk',
-          op: 'upsert',
-          id: ch.id,
-          device: ch.device ?? '',
-          startMs: found.start_ms,
-          endMs: found.end_ms,
-          inferredEndMs: found.end_ms === null ? found.inferred_end_ms : null,
-          durationSec: found.duration,
-        }
-      : tomb
-        ? tomb
-        : undefined
+    const stored: SyncChange | undefined = found ? storedAfk(ch, found) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++
@@ -440,42 +428,4 @@ export class ApplicationBase {
 
 const STORED_EVENT = 'seq, device_id, source_id, start_ms, end_ms, duration, version'
 
-interface StoredEventRow {
-  seq: number
-  device_id: number
-  source_id: number
-  start_ms: number
-  end_ms: number
-  duration: number | null
-  version: number | null
-}
-
-interface StoredAfkRow {
-  seq: number
-  device_id: number
-  start_ms: number
-  end_ms: number | null
-  inferred_end_ms: number | null
-  duration: number | null
-}
-
-/** The fields of a stored event a tombstone is compared on (its names do not matter then). */
-const PLACEHOLDER_EVENT: SyncEvent = {
-  kind: 'event',
-  op: 'upsert',
-  id: '',
-  device: '',
-  startMs: 0,
-  endMs: 0,
-  durationSec: null,
-  category: '',
-  app: '',
-  entity: '',
-  entityType: null,
-  project: '',
-  projectPath: null,
-  branch: null,
-  language: null,
-  source: '',
-  version: null,
-}
+type StoredEventRow = Row & { source_id: number }

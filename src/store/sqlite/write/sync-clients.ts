@@ -2,6 +2,7 @@
  * A hub's pairing codes and paired devices (sync's clients).
  */
 import type { Change } from '../../../domain/changes.ts'
+import { pairingName, pairingVerdict, resumedPush } from '../../../domain/sync-hub.ts'
 import type { PairingRefusal, SyncClientRow } from '../../ports.ts'
 import type { Connection } from '../connection.ts'
 import { deviceChanges } from '../records.ts'
@@ -34,16 +35,17 @@ export function pair(
   | { ok: true; client: SyncClientRow; version: number; changes: Change[] }
   | { ok: false; reason: PairingRefusal; name?: string } {
   const { c } = tx
-  const code = c.get<{ name: string | null; expires_ms: number; used_ms: number | null }>(
+  const row = c.get<{ name: string | null; expires_ms: number; used_ms: number | null }>(
     'SELECT name, expires_ms, used_ms FROM sync_codes WHERE hash = $h',
     { h: request.codeHash },
   )
-  if (!code) return { ok: false, reason: 'unknown' }
-  if (code.used_ms !== null) return { ok: false, reason: 'used' }
-  if (request.nowMs >= code.expires_ms) return { ok: false, reason: 'expired' }
-  const name = code.name ?? request.device.name
-  const other = c.get<{ uuid: string }>('SELECT uuid FROM devices WHERE name = $n', { n: name })
-  if (other && other.uuid !== request.device.id) return { ok: false, reason: 'name_taken', name }
+  const code = row && { name: row.name, expiresMs: row.expires_ms, usedMs: row.used_ms }
+  const holder = c.get<{ uuid: string }>('SELECT uuid FROM devices WHERE name = $n', {
+    n: pairingName(code, request.device),
+  })?.uuid
+  const verdict = pairingVerdict(code, request.device, request.nowMs, holder)
+  if (!verdict.ok) return verdict
+  const { name } = verdict
   c.run('UPDATE sync_codes SET used_ms = $now WHERE hash = $h', {
     now: request.nowMs,
     h: request.codeHash,
@@ -122,12 +124,17 @@ export function pushedFor(c: Connection, id: string, epoch: number, startSeq: nu
     { id },
   )
   if (!row) return 0
-  if (row.epoch === epoch) return row.pushed_seq
-  const seq = Math.min(row.pushed_seq, startSeq)
-  c.run('UPDATE sync_clients SET pushed_seq = $seq, epoch = $epoch WHERE id = $id', {
-    seq,
+  const { seq, changed } = resumedPush(
+    { pushedSeq: row.pushed_seq, epoch: row.epoch },
     epoch,
-    id,
-  })
+    startSeq,
+  )
+  if (changed) {
+    c.run('UPDATE sync_clients SET pushed_seq = $seq, epoch = $epoch WHERE id = $id', {
+      seq,
+      epoch,
+      id,
+    })
+  }
   return seq
 }

@@ -34,33 +34,19 @@ import { writeSettings } from './settings.ts'
 import { type Tx, raiseMaxEnd, updateDevices } from './transaction.ts'
 import { ApplicationBase, type DeviceRef, freeName, setMeta } from './sync-apply.ts'
 import { bury } from './tombstones.ts'
+import { type LabelRow, storedSetting, syncLabel } from '../../sync-wire.ts'
 
 class Application extends ApplicationBase {
   label(ch: SyncLabel | SyncTombstone): void {
     const { c } = this.tx
     const id = Buffer.from(uuidParse(ch.id))
-    const found = c.get<StoredLabelRow>(
+    const found = c.get<LabelRow>(
       `SELECT seq, id, text, context, start_ms, end_ms, created_ms, updated_ms, version
        FROM labels WHERE id = $id`,
       { id: ch.id },
     )
     const tomb = found ? undefined : this.storedTombstone('label', id, ch.id)
-    const stored: SyncChange | undefined = found
-      ? {
-          kind: 'label',
-          op: 'upsert',
-          id: found.id,
-          text: found.text,
-          context: found.context,
-          startMs: found.start_ms,
-          endMs: found.end_ms,
-          createdMs: found.created_ms,
-          updatedMs: found.updated_ms,
-          version: found.version,
-        }
-      : tomb
-        ? tomb
-        : undefined
+    const stored: SyncChange | undefined = found ? syncLabel(found) : tomb
     const next = applyRemote(stored, ch)
     if (next === undefined) return
     this.applied++
@@ -179,21 +165,7 @@ class Application extends ApplicationBase {
       { k: ch.key },
     )
     const pending = this.settings.find((s) => s.key === ch.key)
-    const stored: SyncSetting | undefined = pending
-      ? {
-          kind: 'setting',
-          op: 'upsert',
-          key: ch.key,
-          value: pending.value,
-          version: pending.version,
-        }
-      : row && {
-          kind: 'setting',
-          op: 'upsert',
-          key: ch.key,
-          value: JSON.parse(row.value) as unknown,
-          version: row.version,
-        }
+    const stored = storedSetting(ch, pending, row)
     const next = applyRemote(stored, ch) as SyncSetting | undefined
     if (next === undefined) return
     this.applied++
@@ -250,18 +222,6 @@ class Application extends ApplicationBase {
     const devices = [...new Set([...this.created, ...this.renamed])]
     if (devices.length > 0) this.tx.changes.add(...deviceChanges(c, devices))
   }
-}
-
-interface StoredLabelRow {
-  seq: number
-  id: string
-  text: string
-  context: string | null
-  start_ms: number
-  end_ms: number
-  created_ms: number
-  updated_ms: number
-  version: number
 }
 
 /** Applies another daemon's batch and moves `cursor` (see `SyncStore.apply`). */
