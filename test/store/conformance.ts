@@ -537,17 +537,31 @@ export function conformance(name: string, open: StoreFactory): void {
         lastUsedAt: null,
         revoked: false,
       })
+      // The version moves with every insert, revocation and deletion (other daemons' caches
+      // compare it), and not with a touch.
+      const versions = [await store.tokens.version()]
+      const moved = async () => {
+        const v = await store.tokens.version()
+        assert.notEqual(v, versions.at(-1))
+        versions.push(v)
+      }
       const results = await Promise.all(
         ['a', 'b', 'c'].map((id) => store.tokens.insert(token(id), 2, 100)),
       )
       assert.deepEqual(results.filter(Boolean).length, 2)
+      await moved()
       const [first] = await store.tokens.list()
       assert.equal(await store.tokens.revoke(first?.id as string), true)
+      await moved()
       assert.equal(await store.tokens.revoke('nope'), false)
+      const beforeTouch = await store.tokens.version()
       await store.tokens.touch(first?.id as string, 200)
+      assert.equal(await store.tokens.version(), beforeTouch)
+      versions.push(beforeTouch)
       const listed = await store.tokens.list()
       assert.deepEqual([listed[0]?.revoked, listed[0]?.lastUsedAt], [true, 200])
       assert.equal(await store.tokens.delete(first?.id as string), true)
+      await moved()
       assert.equal((await store.tokens.list()).length, 1)
     })
 

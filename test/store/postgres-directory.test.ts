@@ -49,8 +49,7 @@ test(
     assert.equal(written.status, 200, written.body)
     const read = await send(a, ann, 'GET', '/v1/projects')
     assert.match(read.body, /annp/)
-    // B's server admin manages her too. (Used on B: each daemon caches its diaries' tokens, so a
-    // token made through one daemon is known to another after its restart.)
+    // B's server admin manages her too.
     const fromB = await tokenOf(b, 'ann')
     assert.match((await send(b, fromB, 'GET', '/v1/projects')).body, /annp/)
     const listed = await send(b, b.token, 'GET', '/v1/users')

@@ -73,6 +73,20 @@ export async function one<R extends pg.QueryResultRow>(
   return (await q.query<R>(sql, params)).rows[0]
 }
 
+/** A counter in `meta` (0 while it has never moved): the directory's or the tokens' version. */
+export async function metaVersion(q: Queryable, key: string): Promise<number> {
+  return (await one<{ value: number }>(q, 'SELECT value FROM meta WHERE key = $1', [key]))?.value ?? 0
+}
+
+/** Moves the counter `key` in `meta` on, in the caller's transaction (see `metaVersion`). */
+export async function bumpMetaVersion(c: Queryable, key: string): Promise<void> {
+  await c.query(
+    `INSERT INTO meta (key, value) VALUES ($1, 1)
+     ON CONFLICT (key) DO UPDATE SET value = meta.value + 1`,
+    [key],
+  )
+}
+
 // int8 (bigint) columns hold epoch milliseconds, counts and feed positions: all well inside 2^53,
 // so they are read as numbers. Nanosecond columns (ActivityWatch) are read as text and made
 // bigint where read.

@@ -12,7 +12,18 @@ import { bucketRowsJson } from '../../domain/summary.ts'
 import type { Store } from '../ports.ts'
 import { STORE_AGGREGATES } from '../timed.ts'
 import { activityWatchStore } from './activitywatch.ts'
-import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
+import {
+  type PoolOptions,
+  abandon,
+  bumpMetaVersion,
+  makePool,
+  metaVersion,
+  one,
+  snapshot,
+  transaction,
+  unavailable,
+  write,
+} from './db.ts'
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
 import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
@@ -21,7 +32,7 @@ import { pgSyncStore } from './sync.ts'
 import { userStore } from './users.ts'
 import { teamStore } from './teams.ts'
 import { checkUserName } from '../../domain/users.ts'
-import { PG_LATEST, PG_MIGRATIONS, WRITE_LOCK } from './schema.ts'
+import { PG_LATEST, PG_MIGRATIONS, TOKENS_VERSION, WRITE_LOCK } from './schema.ts'
 import * as writes from './writes.ts'
 import { deviceRows, ensureNames, readSettings } from './records.ts'
 
@@ -127,6 +138,18 @@ function guarded<T extends object>(aggregate: T): T {
   return out as T
 }
 
+/**
+ * Revokes or deletes token `id` (`sql`) and moves the tokens' version on in the same transaction:
+ * every daemon on the database reads that version before it trusts its cache of the tokens.
+ */
+function changeToken(pool: pg.Pool, sql: string, id: string): Promise<boolean> {
+  return transaction(pool, ['BEGIN'], async (c) => {
+    const changed = ((await c.query(sql, [id])).rowCount ?? 0) > 0
+    if (changed) await bumpMetaVersion(c, TOKENS_VERSION)
+    return changed
+  })
+}
+
 export class PostgresStore implements Store {
   readonly location: string
   readonly #pool: pg.Pool
@@ -204,14 +227,12 @@ export class PostgresStore implements Store {
       insert: (token, maxActive, nowSec) =>
         w((tx) => writes.insertToken(tx, token, maxActive, nowSec)),
       list: () => reads.tokens(p),
-      revoke: async (id) =>
-        ((await p.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id])).rowCount ??
-          0) > 0,
-      delete: async (id) =>
-        ((await p.query('DELETE FROM api_tokens WHERE id = $1', [id])).rowCount ?? 0) > 0,
+      revoke: (id) => changeToken(p, 'UPDATE api_tokens SET revoked = true WHERE id = $1', id),
+      delete: (id) => changeToken(p, 'DELETE FROM api_tokens WHERE id = $1', id),
       touch: async (id, lastUsedAt) => {
         await p.query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', [lastUsedAt, id])
       },
+      version: () => metaVersion(p, TOKENS_VERSION),
     }
     this.changes = {
       after: (after, limit) => snapshot(p, (c) => reads.changesAfter(c, after, limit)),

@@ -250,3 +250,6 @@ export const PG_LATEST = PG_MIGRATIONS.length
 
 /** The advisory lock every write transaction holds (and `migrate`): one writer at a time. */
 export const WRITE_LOCK = 0x6461_7962 // "dayb"
+
+/** The `meta` key of a diary's tokens' version (see `TokenStore.version`). */
+export const TOKENS_VERSION = 'tokens'

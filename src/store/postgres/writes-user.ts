@@ -8,7 +8,8 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../domain/e
 import type { Label, NewLabel } from '../../domain/labels.ts'
 import { settingsEffects } from '../../domain/settings-change.ts'
 import type { DeviceRow, TokenRow } from '../ports.ts'
-import { type Tx, one } from './db.ts'
+import { type Tx, bumpMetaVersion, one } from './db.ts'
+import { TOKENS_VERSION } from './schema.ts'
 import { rederiveAll } from './heartbeats.ts'
 import {
   LABEL_COLUMNS,
@@ -192,5 +193,6 @@ export async function insertToken(
       token.revoked,
     ],
   )
+  await bumpMetaVersion(tx.c, TOKENS_VERSION)
   return true
 }
