@@ -3,7 +3,7 @@
  * and draw feed positions, and read snapshots.
  */
 import pg from 'pg'
-import { StoreUnavailableError } from '../../domain/errors.ts'
+import { StoreTimeoutError, StoreUnavailableError } from '../../domain/errors.ts'
 import { WRITE_LOCK } from './schema.ts'
 
 /** Socket errors of a server that is down or cut off. */
@@ -37,14 +37,28 @@ export function isUnreachable(err: unknown): boolean {
 /** Seconds a client is told to wait before retrying while the database is unreachable. */
 export const RETRY_AFTER_SEC = 5
 
-/** The error a caller gets while the database cannot be reached; other errors as they are. */
+/** SQLSTATE `query_canceled`: the statement timeout (or an operator) cancelled the statement. */
+const QUERY_CANCELED = '57014'
+
+/**
+ * The error a caller gets while the database cannot be reached, or when it cancelled a statement
+ * that ran past the statement timeout (the transaction rolled back: nothing changed, and asking
+ * again later may well succeed); other errors as they are.
+ */
 export function unavailable(err: unknown): unknown {
-  return isUnreachable(err)
-    ? new StoreUnavailableError(
-        'the database cannot be reached; nothing was changed, try again shortly',
-        RETRY_AFTER_SEC,
-      )
-    : err
+  if (isUnreachable(err)) {
+    return new StoreUnavailableError(
+      'the database cannot be reached; nothing was changed, try again shortly',
+      RETRY_AFTER_SEC,
+    )
+  }
+  if ((err as { code?: unknown }).code === QUERY_CANCELED) {
+    return new StoreTimeoutError(
+      'the database cancelled this request: it ran past the statement timeout; nothing was changed, try again shortly',
+      RETRY_AFTER_SEC,
+    )
+  }
+  return err
 }
 
 /** What runs a statement: the pool (one statement, its own snapshot) or a transaction's client. */

@@ -120,7 +120,8 @@ const AGGREGATES = STORE_AGGREGATES.filter((a) => a !== 'sync' && a !== 'screens
 
 /**
  * The aggregate with every method's failure to reach the database turned into
- * `StoreUnavailableError` (503 with `Retry-After`): collectors and spokes keep their outboxes and
+ * `StoreUnavailableError`, and a statement cancelled at the statement timeout into
+ * `StoreTimeoutError` (both 503 with `Retry-After`): collectors and spokes keep their outboxes and
  * send again, and a write cut off before its commit answered changed nothing — or, cut off during
  * it, is a re-send the store recognises as a duplicate.
  */
