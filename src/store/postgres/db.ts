@@ -89,7 +89,9 @@ export async function one<R extends pg.QueryResultRow>(
 
 /** A counter in `meta` (0 while it has never moved): the directory's or the tokens' version. */
 export async function metaVersion(q: Queryable, key: string): Promise<number> {
-  return (await one<{ value: number }>(q, 'SELECT value FROM meta WHERE key = $1', [key]))?.value ?? 0
+  return (
+    (await one<{ value: number }>(q, 'SELECT value FROM meta WHERE key = $1', [key]))?.value ?? 0
+  )
 }
 
 /** Moves the counter `key` in `meta` on, in the caller's transaction (see `metaVersion`). */
