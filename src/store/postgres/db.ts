@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL connection layer: a bounded pool, write transactions that hold the one write lock
- * and draw feed positions, and read snapshots.
+ * The PostgreSQL connection layer: a bounded pool, write transactions that hold their diary's write
+ * lock and draw feed positions, and read snapshots.
  */
 import pg from 'pg'
 import { StoreTimeoutError, StoreUnavailableError } from '../../domain/errors.ts'
@@ -125,9 +125,12 @@ export interface PoolOptions {
   schema: string
 }
 
+/** The schema each pool's connections use: the diary whose write lock `write` takes. */
+const schemas = new WeakMap<pg.Pool, string>()
+
 /** A bounded pool whose connections use `schema` and the statement timeout. */
 export function makePool(o: PoolOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: o.url,
     max: o.max,
     types,
@@ -136,6 +139,25 @@ export function makePool(o: PoolOptions): pg.Pool {
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   })
+  schemas.set(pool, o.schema)
+  return pool
+}
+
+/**
+ * Takes, in `c`'s transaction, the write lock of the diary in `schema`, held until it ends.
+ *
+ * Why per diary: what the lock protects is the change feed of one diary. Its writers draw feed
+ * positions from that diary's `meta.seq` at their start and must commit in that order, or a reader
+ * of the feed could see a later position before an earlier one commits and skip it for ever; so a
+ * diary's writes, from every daemon process on the database, commit one at a time. Two diaries
+ * share nothing a write touches (each schema has its own tables, `meta.seq` and feed, and no
+ * transaction writes two of them), so no order between their writes exists to keep, and users'
+ * writes proceed side by side. The two-key form (`WRITE_LOCK`, a hash of the schema's name) keeps
+ * these locks apart from any other; two names with the same hash merely share a lock. The users
+ * directory and teams, in the first schema, are written under table locks of their own.
+ */
+export async function lockDiary(c: Queryable, schema: string): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_LOCK, schema])
 }
 
 /**
@@ -169,16 +191,19 @@ export interface DeviceRef {
 }
 
 /**
- * Runs `fn` as one write transaction holding the write lock. Writes of every process on the
- * database take this lock, so they commit one at a time in the order of the feed positions they
- * draw (read from and written back to `meta.seq` inside the transaction): a reader that sees a
- * position has already been able to see every earlier one. A rolled-back write uses none.
+ * Runs `fn` as one write transaction holding the diary's write lock (`lockDiary`). Writes of every
+ * process on the database take it, so a diary's writes commit one at a time in the order of the
+ * feed positions they draw (read from and written back to `meta.seq` inside the transaction): a
+ * reader that sees a position has already been able to see every earlier one. A rolled-back write
+ * uses none.
  */
 export async function write<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const schema = schemas.get(pool)
+  if (schema === undefined) throw new Error('write: a pool not made by makePool')
   const c = await pool.connect()
   try {
     await c.query('BEGIN')
-    await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    await lockDiary(c, schema)
     const start =
       (await one<{ value: number }>(c, "SELECT value FROM meta WHERE key = 'seq'"))?.value ?? 0
     let seq = start

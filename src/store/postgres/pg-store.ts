@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL store: the `Store` port over a bounded `pg` pool, for a server several devices
- * (and several daemon processes behind a load balancer) share. Writes are transactions holding one
- * advisory lock (`db.ts`), so the change feed is in commit order whichever process wrote; reads
+ * (and several daemon processes behind a load balancer) share. Writes are transactions holding their
+ * diary's advisory lock (`db.ts`), so its change feed is in commit order whichever process wrote; reads
  * run on the pool, the feed and active time on one snapshot each.
  */
 import { randomUUID } from 'node:crypto'
@@ -16,6 +16,7 @@ import {
   type PoolOptions,
   abandon,
   bumpMetaVersion,
+  lockDiary,
   makePool,
   metaVersion,
   one,
@@ -32,7 +33,7 @@ import { pgSyncStore } from './sync.ts'
 import { userStore } from './users.ts'
 import { teamStore } from './teams.ts'
 import { checkUserName } from '../../domain/users.ts'
-import { PG_LATEST, PG_MIGRATIONS, TOKENS_VERSION, WRITE_LOCK } from './schema.ts'
+import { PG_LATEST, PG_MIGRATIONS, TOKENS_VERSION } from './schema.ts'
 import * as writes from './writes.ts'
 import { deviceRows, ensureNames, readSettings } from './records.ts'
 
@@ -334,10 +335,6 @@ export class PostgresStore implements Store {
     return { version: await schemaVersion(this.#pool), latest: PG_LATEST }
   }
 
-  /**
-   * Applies pending migrations in one transaction holding the write lock (two daemons starting
-   * together migrate once), then makes sure the daemon's own device exists.
-   */
   /** A server database is backed up with its own tool: refused, naming it. */
   async backup(): Promise<{ version: number; bytes: number }> {
     return this.checkBackup()
@@ -350,11 +347,15 @@ export class PostgresStore implements Store {
     )
   }
 
+  /**
+   * Applies pending migrations in one transaction holding the diary's write lock (two daemons
+   * starting together migrate once), then makes sure the daemon's own device exists.
+   */
   async migrate(): Promise<number[]> {
     const c = await this.#pool.connect()
     try {
       await c.query('BEGIN')
-      await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      await lockDiary(c, this.#schema)
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`)
       const version = await schemaVersion(c)
       if (version > PG_LATEST) {
@@ -399,7 +400,8 @@ export class PostgresStore implements Store {
       return applied
     } catch (err) {
       await abandon(c, err)
-      throw err
+      // A diary opened for a request migrates first: its refusal is the request's 503.
+      throw unavailable(err)
     }
   }
 
