@@ -1,22 +1,30 @@
 /**
  * WakaTime heartbeats in PostgreSQL: storing them, and keeping each stream's derived events (one
- * editor on one device) equal to what its heartbeats derive. Where the SQLite store walks only
- * the stretches new heartbeats change, this derives a touched stream whole, with the same domain
- * rules (`deriveEvents`, `diffDerived`): the domain guarantees both give the same events.
+ * editor on one device) equal to what its heartbeats derive. As in the SQLite store, a write
+ * derives again only the stretches its new heartbeats can change, from the stable cut before each
+ * to the stable cut after it (`src/domain/wakatime/reconcile.ts` decides, a page of the stream at a
+ * time; `deriveEvents`' `StreamDeriver` derives; `diffDerived` says what to change): the cost of a
+ * post is that of its stretches, not of everything the device ever sent.
  */
 import type { Change } from '../../domain/changes.ts'
 import { type NewActivityEvent, eventId } from '../../domain/events.ts'
 import { isPresence } from '../../domain/presence.ts'
 import { sourcePriorityOf } from '../../domain/timeline.ts'
 import type { TimeRange } from '../../domain/calendar.ts'
-import { type StreamHeartbeat, deriveEvents } from '../../domain/wakatime/derive.ts'
+import { type StreamHeartbeat, StreamDeriver } from '../../domain/wakatime/derive.ts'
 import {
   type Heartbeat,
   type StoredHeartbeat,
   hasPlaceholder,
   heartbeatHash,
 } from '../../domain/wakatime/heartbeat.ts'
-import { diffDerived } from '../../domain/wakatime/reconcile.ts'
+import {
+  type ReconcileHeartbeat,
+  type Stretch,
+  StableCutSearch,
+  diffDerived,
+  joinStretches,
+} from '../../domain/wakatime/reconcile.ts'
 import {
   editorDisplayName,
   editorSource,
@@ -49,8 +57,15 @@ interface Stream {
   source: string
 }
 
+/** A heartbeat's place in its stream: time, then hash. */
+interface StreamKey {
+  t: number
+  h: Buffer
+}
+
 interface StreamRow {
   time_ms: number
+  hash: Buffer
   entity: string
   type: string
   category: string
@@ -60,11 +75,158 @@ interface StreamRow {
   deleted: boolean
 }
 
+/** What a derivation does to a stream: the stretches around `added` heartbeats, or all of it. */
+interface StreamWork {
+  stream: Stream
+  /** The heartbeats this write stored or blanked; undefined: derive the whole stream. */
+  added?: StreamKey[]
+}
+
+const PAGE = 512
+
+const ROW_COLUMNS = 'time_ms, hash, entity, type, category, project, branch, language, deleted'
+
+function compareKeys(a: StreamKey, b: StreamKey): number {
+  return a.t - b.t || Buffer.compare(a.h, b.h)
+}
+
+function keyOf(r: StreamRow): StreamKey {
+  return { t: r.time_ms, h: r.hash }
+}
+
+function heartbeatOf(r: StreamRow): StreamHeartbeat {
+  return {
+    timeMs: r.time_ms,
+    entity: r.entity,
+    type: r.type,
+    category: r.category,
+    project: r.project,
+    branch: r.branch,
+    language: r.language,
+    deleted: r.deleted,
+  }
+}
+
+/** Rows of a stream strictly before `key`, latest first (bytea orders as `Buffer.compare`). */
+function before(q: Queryable, s: Stream, key: StreamKey): Promise<StreamRow[]> {
+  return all<StreamRow>(
+    q,
+    `SELECT ${ROW_COLUMNS} FROM wakatime_heartbeats
+     WHERE device_id = $1 AND source = $2 AND (time_ms, hash) < ($3, $4)
+     ORDER BY time_ms DESC, hash DESC LIMIT ${String(PAGE)}`,
+    [s.deviceId, s.source, key.t, key.h],
+  )
+}
+
+/** Rows of a stream after `key` (or from it, `inclusive`), earliest first. */
+function after(q: Queryable, s: Stream, key: StreamKey, inclusive = false): Promise<StreamRow[]> {
+  return all<StreamRow>(
+    q,
+    `SELECT ${ROW_COLUMNS} FROM wakatime_heartbeats
+     WHERE device_id = $1 AND source = $2 AND (time_ms, hash) ${inclusive ? '>=' : '>'} ($3, $4)
+     ORDER BY time_ms, hash LIMIT ${String(PAGE)}`,
+    [s.deviceId, s.source, key.t, key.h],
+  )
+}
+
+type Region = Stretch<StreamKey>
+
+/** A stored heartbeat as the cut search sees it, with its key. */
+type Walked = ReconcileHeartbeat & { key: StreamKey }
+
 /**
- * Derives the events of `streams` again and makes the stored ones equal; resolves to the changes
- * (events only when `withChanges`; tombstones and AFK periods ended always).
+ * The stretches of a stream that the heartbeats `added` change: around each, from the stable cut
+ * before it to the stable cut after it, read a page at a time (the SQLite store's walk).
  */
-async function derive(tx: Tx, streams: Iterable<Stream>, withChanges: boolean): Promise<Change[]> {
+async function findRegions(
+  q: Queryable,
+  s: Stream,
+  added: readonly StreamKey[],
+  timeoutMs: number,
+): Promise<Region[]> {
+  const keys = [...added].sort(compareKeys)
+  const isNew = new Set(keys.map((k) => k.h.toString('hex')))
+  const walked = (r: StreamRow): Walked => ({
+    ...heartbeatOf(r),
+    fresh: isNew.has(r.hash.toString('hex')),
+    key: keyOf(r),
+  })
+  const regions: Region[] = []
+  for (const key of keys) {
+    const last = regions[regions.length - 1]
+    // Inside the stretch found for an earlier one: derived with it.
+    if (last && (last.end === null || compareKeys(key, last.end) < 0)) continue
+    const back = new StableCutSearch<Walked>('back', timeoutMs, { timeMs: key.t })
+    let start: StreamKey | undefined
+    for (let cursor = key; start === undefined;) {
+      const rows = await before(q, s, cursor)
+      start = back.feed(rows.map(walked))?.key
+      if (rows.length < PAGE) break
+      cursor = keyOf(rows[rows.length - 1] as StreamRow)
+    }
+    const forward = new StableCutSearch<Walked>('forward', timeoutMs)
+    let end: StreamKey | null | undefined
+    for (let cursor = key, inclusive = true; end === undefined; inclusive = false) {
+      const rows = await after(q, s, cursor, inclusive)
+      end = forward.feed(rows.map(walked))?.key
+      if (end !== undefined) break
+      if (rows.length < PAGE) end = forward.end()?.key ?? null
+      else cursor = keyOf(rows[rows.length - 1] as StreamRow)
+    }
+    // Back at the stream's first heartbeat (or the added one is the first).
+    regions.push({ start: start ?? back.last?.key ?? key, end })
+  }
+  return joinStretches(regions, compareKeys)
+}
+
+/**
+ * Derives the events of a region, handing them over in windows of start time: `replace(from, to,
+ * events)` receives every event starting in [from, to), and the windows cover the region without
+ * gaps or overlaps, so each stored event of the stream is compared with the derivation once.
+ */
+async function deriveRegion(
+  q: Queryable,
+  s: Stream,
+  region: Region,
+  timeoutMs: number,
+  replace: (fromMs: number, toMs: number, events: NewActivityEvent[]) => Promise<void>,
+): Promise<void> {
+  const deriver = new StreamDeriver({
+    timeoutMs,
+    device: s.deviceName,
+    source: s.source,
+    app: editorDisplayName(s.source.slice('wakatime-'.length)),
+  })
+  let windowStart = region.start.t
+  let pending: NewActivityEvent[] = []
+  for (let cursor = region.start, inclusive = true; ; inclusive = false) {
+    const rows = await after(q, s, cursor, inclusive)
+    let done = rows.length < PAGE
+    for (const row of rows) {
+      if (region.end && compareKeys(keyOf(row), region.end) >= 0) {
+        done = true
+        break
+      }
+      pending.push(...deriver.push(heartbeatOf(row)))
+    }
+    if (done) break
+    cursor = keyOf(rows[rows.length - 1] as StreamRow)
+    const frontier = deriver.frontier
+    if (pending.length >= PAGE && frontier > windowStart) {
+      await replace(windowStart, frontier, pending)
+      pending = []
+      windowStart = frontier
+    }
+  }
+  pending.push(...deriver.end(region.end ? { timeMs: region.end.t } : undefined))
+  await replace(windowStart, region.end ? region.end.t : Number.MAX_SAFE_INTEGER, pending)
+}
+
+/**
+ * Derives the stretches of streams the work names again and makes the stored events equal;
+ * resolves to the changes (events only when `withChanges`; tombstones and AFK periods ended always).
+ */
+async function derive(tx: Tx, work: Iterable<StreamWork>, withChanges: boolean): Promise<Change[]> {
   const settings = await readSettings(tx.c)
   const priority = sourcePriorityOf(settings.sourcePriority)
   const timeoutMs = settings.heartbeatTimeoutSec * 1000
@@ -73,79 +235,69 @@ async function derive(tx: Tx, streams: Iterable<Stream>, withChanges: boolean): 
   const perDevice: DeviceTally = new Map()
   const presence = new Map<number, number[]>()
   let maxEnd = 0
-  for (const s of streams) {
-    const heartbeats = await all<StreamRow>(
-      tx.c,
-      `SELECT time_ms, entity, type, category, project, branch, language, deleted
-       FROM wakatime_heartbeats WHERE device_id = $1 AND source = $2 ORDER BY time_ms, hash`,
-      [s.deviceId, s.source],
-    )
-    const events = deriveEvents(
-      heartbeats.map((r): StreamHeartbeat => ({
-        timeMs: r.time_ms,
-        entity: r.entity,
-        type: r.type,
-        category: r.category,
-        project: r.project,
-        branch: r.branch,
-        language: r.language,
-        deleted: r.deleted,
-      })),
-      {
-        timeoutMs,
-        device: s.deviceName,
-        source: s.source,
-        app: editorDisplayName(s.source.slice('wakatime-'.length)),
-      },
-    )
-    const stored = (
-      await all<{ seq: number; id: string; start_ms: number; end_ms: number }>(
-        tx.c,
-        'SELECT seq, id, start_ms, end_ms FROM events WHERE device_id = $1 AND source = $2',
-        [s.deviceId, s.source],
-      )
-    ).map((r) => ({ key: r.id, endMs: r.end_ms, seq: r.seq, startMs: r.start_ms }))
-    const derived = events.map((event: NewActivityEvent) => ({
-      key: eventId(s.deviceUuid, event),
-      endMs: event.endMs,
-      event,
-    }))
-    const diff = diffDerived(stored, derived)
+  for (const { stream: s, added } of work) {
     let tally = perDevice.get(s.deviceId)
     if (!tally) perDevice.set(s.deviceId, (tally = { added: 0, lastSeen: 0 }))
+    const deviceTally = tally
     // Derived events are an editor's: presence, unless the settings rank the editor lower.
     const isEditorPresence = isPresence(priority(s.source))
-    const inserts = []
-    await ensureEventNames(
-      tx,
-      diff.upserts.map((u) => u.derived.event),
-    )
-    for (const { derived: d, stored: old } of diff.upserts) {
-      const seq = tx.nextSeq()
-      if (old) {
-        await tx.c.query(
-          'UPDATE events SET seq = $1, end_ms = $2, duration = NULL WHERE seq = $3',
-          [seq, d.event.endMs, old.seq],
+    /** Makes the stored events of `s` that start in [fromMs, toMs) equal to `events`. */
+    const replace = async (fromMs: number, toMs: number, events: NewActivityEvent[]) => {
+      const stored = (
+        await all<{ seq: number; id: string; start_ms: number; end_ms: number }>(
+          tx.c,
+          `SELECT seq, id, start_ms, end_ms FROM events
+           WHERE device_id = $1 AND source = $2 AND start_ms >= $3 AND start_ms < $4`,
+          [s.deviceId, s.source, fromMs, toMs],
         )
-      } else {
-        inserts.push({ seq, id: d.key, deviceId: s.deviceId, e: d.event })
-        await tx.c.query("DELETE FROM tombstones WHERE kind = 'event' AND id = $1", [d.key])
-        tally.added++
-        if (isEditorPresence) {
-          const times = presence.get(s.deviceId) ?? []
-          times.push(d.event.startMs)
-          presence.set(s.deviceId, times)
+      ).map((r) => ({ key: r.id, endMs: r.end_ms, seq: r.seq, startMs: r.start_ms }))
+      const derived = events.map((event) => ({
+        key: eventId(s.deviceUuid, event),
+        endMs: event.endMs,
+        event,
+      }))
+      const diff = diffDerived(stored, derived)
+      const inserts = []
+      await ensureEventNames(
+        tx,
+        diff.upserts.map((u) => u.derived.event),
+      )
+      for (const { derived: d, stored: old } of diff.upserts) {
+        const seq = tx.nextSeq()
+        if (old) {
+          await tx.c.query(
+            'UPDATE events SET seq = $1, end_ms = $2, duration = NULL WHERE seq = $3',
+            [seq, d.event.endMs, old.seq],
+          )
+        } else {
+          inserts.push({ seq, id: d.key, deviceId: s.deviceId, e: d.event })
+          await tx.c.query("DELETE FROM tombstones WHERE kind = 'event' AND id = $1", [d.key])
+          deviceTally.added++
+          if (isEditorPresence) {
+            const times = presence.get(s.deviceId) ?? []
+            times.push(d.event.startMs)
+            presence.set(s.deviceId, times)
+          }
         }
+        upserted.push(seq)
+        deviceTally.lastSeen = Math.max(deviceTally.lastSeen, d.event.endMs)
+        maxEnd = Math.max(maxEnd, d.event.endMs)
       }
-      upserted.push(seq)
-      tally.lastSeen = Math.max(tally.lastSeen, d.event.endMs)
-      maxEnd = Math.max(maxEnd, d.event.endMs)
+      await insertEventRows(tx, inserts)
+      for (const old of diff.removals) {
+        changes.push(await bury(tx, 'event', { seq: old.seq, id: old.key, startMs: old.startMs }))
+        deviceTally.added--
+      }
     }
-    await insertEventRows(tx, inserts)
-    for (const old of diff.removals) {
-      changes.push(await bury(tx, 'event', { seq: old.seq, id: old.key, startMs: old.startMs }))
-      tally.added--
+    let regions: Region[]
+    if (added) regions = await findRegions(tx.c, s, added, timeoutMs)
+    else {
+      const first = (
+        await after(tx.c, s, { t: Number.MIN_SAFE_INTEGER, h: Buffer.alloc(0) }, true)
+      )[0]
+      regions = first ? [{ start: keyOf(first), end: null }] : []
     }
+    for (const region of regions) await deriveRegion(tx.c, s, region, timeoutMs, replace)
   }
   await updateDevices(tx, perDevice)
   await raiseMaxEnd(tx, maxEnd)
@@ -162,7 +314,7 @@ export async function insertHeartbeats(
   withChanges: boolean,
 ): Promise<HeartbeatIngestResult> {
   const stored: boolean[] = []
-  const streams = new Map<string, Stream>()
+  const streams = new Map<string, Required<StreamWork>>()
   const senders = new Map<string, number>()
   const agents = new Map<string, number>()
   for (const h of heartbeats) {
@@ -186,6 +338,7 @@ export async function insertHeartbeats(
       ).id
       agents.set(agentKey, agent)
     }
+    const hash = Buffer.from(heartbeatHash(h))
     const inserted = await tx.c.query(
       `INSERT INTO wakatime_heartbeats (device_id, hash, source, time_ms, entity, type, category,
                                         project, branch, language, is_write, agent_id, extra)
@@ -193,7 +346,7 @@ export async function insertHeartbeats(
        ON CONFLICT (device_id, hash) DO NOTHING`,
       [
         ref.id,
-        Buffer.from(heartbeatHash(h)),
+        hash,
         source,
         h.timeMs,
         h.entity,
@@ -219,12 +372,13 @@ export async function insertHeartbeats(
        WHERE excluded.last_ms >= wakatime_machines.last_ms`,
       [ref.id, h.timeMs, agent, named],
     )
-    streams.set(JSON.stringify([ref.id, source]), {
-      deviceId: ref.id,
-      deviceUuid: ref.uuid,
-      deviceName: ref.name,
-      source,
-    })
+    const key = JSON.stringify([ref.id, source])
+    let entry = streams.get(key)
+    if (!entry) {
+      const stream = { deviceId: ref.id, deviceUuid: ref.uuid, deviceName: ref.name, source }
+      streams.set(key, (entry = { stream, added: [] }))
+    }
+    entry.added.push({ t: h.timeMs, h: hash })
   }
   await recordSenders(tx, senders, 'events', receivedMs)
   const changes = await derive(tx, streams.values(), withChanges)
@@ -238,14 +392,14 @@ export async function insertHeartbeats(
   }
 }
 
-async function streamsOf(q: Queryable, where: string, params: unknown[]): Promise<Stream[]> {
+/** Every stream that has heartbeats. */
+async function streamsOf(q: Queryable): Promise<Stream[]> {
   return (
     await all<{ device_id: number; uuid: string; name: string; source: string }>(
       q,
       `SELECT DISTINCT h.device_id, d.uuid, d.name, h.source
-       FROM wakatime_heartbeats h JOIN devices d ON d.id = h.device_id ${where}
+       FROM wakatime_heartbeats h JOIN devices d ON d.id = h.device_id
        ORDER BY h.device_id, h.source`,
-      params,
     )
   ).map((r) => ({
     deviceId: r.device_id,
@@ -257,34 +411,43 @@ async function streamsOf(q: Queryable, where: string, params: unknown[]): Promis
 
 /** Derives every stream's events again (the heartbeat timeout changed). */
 export async function rederiveAll(tx: Tx): Promise<Change[]> {
-  return derive(tx, await streamsOf(tx.c, '', []), true)
+  return derive(
+    tx,
+    (await streamsOf(tx.c)).map((stream) => ({ stream })),
+    true,
+  )
 }
 
 /**
  * Deleted events derived from WakaTime heartbeats stay deleted: the heartbeats inside them become
- * blank markers (still ending the coverage of the heartbeat before, covering nothing), and their
- * streams are derived again.
+ * blank markers (still ending the coverage of the heartbeat before, covering nothing), and the
+ * stretches around them are derived again (a placeholder after them may have named them).
  */
 export async function forgetHeartbeats(
   tx: Tx,
   rows: readonly { device_id: number; source: string; start_ms: number; end_ms: number }[],
 ): Promise<Change[]> {
-  const touched = new Set<string>()
+  const marked = new Map<string, StreamKey[]>()
   for (const r of rows) {
     if (!isWakatimeSource(r.source)) continue
-    const marked = await tx.c.query(
+    const keys = await all<{ time_ms: number; hash: Buffer }>(
+      tx.c,
       `UPDATE wakatime_heartbeats SET deleted = true, entity = '', project = '', branch = '',
          language = '', extra = NULL
-       WHERE device_id = $1 AND source = $2 AND time_ms >= $3 AND time_ms < $4 AND NOT deleted`,
+       WHERE device_id = $1 AND source = $2 AND time_ms >= $3 AND time_ms < $4 AND NOT deleted
+       RETURNING time_ms, hash`,
       [r.device_id, r.source, r.start_ms, r.end_ms],
     )
-    if ((marked.rowCount ?? 0) > 0) touched.add(JSON.stringify([r.device_id, r.source]))
+    if (keys.length === 0) continue
+    const key = JSON.stringify([r.device_id, r.source])
+    marked.set(key, [...(marked.get(key) ?? []), ...keys.map((k) => ({ t: k.time_ms, h: k.hash }))])
   }
-  if (touched.size === 0) return []
-  const streams = (await streamsOf(tx.c, '', [])).filter((s) =>
-    touched.has(JSON.stringify([s.deviceId, s.source])),
-  )
-  return derive(tx, streams, true)
+  if (marked.size === 0) return []
+  const work = (await streamsOf(tx.c)).flatMap((stream) => {
+    const added = marked.get(JSON.stringify([stream.deviceId, stream.source]))
+    return added ? [{ stream, added }] : []
+  })
+  return derive(tx, work, true)
 }
 
 /** Heartbeats with a time in `range`, by time then hash. */
