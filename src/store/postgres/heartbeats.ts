@@ -11,7 +11,7 @@ import { type NewActivityEvent, eventId } from '../../domain/events.ts'
 import { isPresence } from '../../domain/presence.ts'
 import { sourcePriorityOf } from '../../domain/timeline.ts'
 import type { TimeRange } from '../../domain/calendar.ts'
-import { type StreamHeartbeat, StreamDeriver } from '../../domain/wakatime/derive.ts'
+import type { StreamHeartbeat } from '../../domain/wakatime/derive.ts'
 import {
   type Heartbeat,
   type StoredHeartbeat,
@@ -19,11 +19,14 @@ import {
   heartbeatHash,
 } from '../../domain/wakatime/heartbeat.ts'
 import {
-  type ReconcileHeartbeat,
+  type PageRequest,
+  type PagedHeartbeat,
+  type Replacement,
   type Stretch,
-  StableCutSearch,
+  type StreamWalk,
+  deriveStretch,
   diffDerived,
-  joinStretches,
+  findStretches,
 } from '../../domain/wakatime/reconcile.ts'
 import {
   editorDisplayName,
@@ -131,95 +134,42 @@ function after(q: Queryable, s: Stream, key: StreamKey, inclusive = false): Prom
 
 type Region = Stretch<StreamKey>
 
-/** A stored heartbeat as the cut search sees it, with its key. */
-type Walked = ReconcileHeartbeat & { key: StreamKey }
-
-/**
- * The stretches of a stream that the heartbeats `added` change: around each, from the stable cut
- * before it to the stable cut after it, read a page at a time (the SQLite store's walk).
- */
-async function findRegions(
-  q: Queryable,
-  s: Stream,
-  added: readonly StreamKey[],
-  timeoutMs: number,
-): Promise<Region[]> {
-  const keys = [...added].sort(compareKeys)
-  const isNew = new Set(keys.map((k) => k.h.toString('hex')))
-  const walked = (r: StreamRow): Walked => ({
-    ...heartbeatOf(r),
-    fresh: isNew.has(r.hash.toString('hex')),
-    key: keyOf(r),
-  })
-  const regions: Region[] = []
-  for (const key of keys) {
-    const last = regions[regions.length - 1]
-    // Inside the stretch found for an earlier one: derived with it.
-    if (last && (last.end === null || compareKeys(key, last.end) < 0)) continue
-    const back = new StableCutSearch<Walked>('back', timeoutMs, { timeMs: key.t })
-    let start: StreamKey | undefined
-    for (let cursor = key; start === undefined;) {
-      const rows = await before(q, s, cursor)
-      start = back.feed(rows.map(walked))?.key
-      if (rows.length < PAGE) break
-      cursor = keyOf(rows[rows.length - 1] as StreamRow)
-    }
-    const forward = new StableCutSearch<Walked>('forward', timeoutMs)
-    let end: StreamKey | null | undefined
-    for (let cursor = key, inclusive = true; end === undefined; inclusive = false) {
-      const rows = await after(q, s, cursor, inclusive)
-      end = forward.feed(rows.map(walked))?.key
-      if (end !== undefined) break
-      if (rows.length < PAGE) end = forward.end()?.key ?? null
-      else cursor = keyOf(rows[rows.length - 1] as StreamRow)
-    }
-    // Back at the stream's first heartbeat (or the added one is the first).
-    regions.push({ start: start ?? back.last?.key ?? key, end })
+function walkOf(timeoutMs: number): StreamWalk<StreamKey> {
+  return {
+    compare: compareKeys,
+    timeOf: (k) => k.t,
+    idOf: (k) => k.h.toString('hex'),
+    pageSize: PAGE,
+    timeoutMs,
   }
-  return joinStretches(regions, compareKeys)
 }
 
 /**
- * Derives the events of a region, handing them over in windows of start time: `replace(from, to,
- * events)` receives every event starting in [from, to), and the windows cover the region without
- * gaps or overlaps, so each stored event of the stream is compared with the derivation once.
+ * Runs a walk of the domain's (`findStretches`, `deriveStretch`, the SQLite store's too) over
+ * stream `s`: answers each page it asks for and hands each replacement to `replace`; resolves to
+ * what the walk returns.
  */
-async function deriveRegion(
+async function run<T>(
   q: Queryable,
   s: Stream,
-  region: Region,
-  timeoutMs: number,
-  replace: (fromMs: number, toMs: number, events: NewActivityEvent[]) => Promise<void>,
-): Promise<void> {
-  const deriver = new StreamDeriver({
-    timeoutMs,
-    device: s.deviceName,
-    source: s.source,
-    app: editorDisplayName(s.source.slice('wakatime-'.length)),
-  })
-  let windowStart = region.start.t
-  let pending: NewActivityEvent[] = []
-  for (let cursor = region.start, inclusive = true; ; inclusive = false) {
-    const rows = await after(q, s, cursor, inclusive)
-    let done = rows.length < PAGE
-    for (const row of rows) {
-      if (region.end && compareKeys(keyOf(row), region.end) >= 0) {
-        done = true
-        break
-      }
-      pending.push(...deriver.push(heartbeatOf(row)))
+  steps: Generator<PageRequest<StreamKey> | Replacement, T, PagedHeartbeat<StreamKey>[]>,
+  replace: (r: Replacement) => Promise<void> = () => Promise.resolve(),
+): Promise<T> {
+  let step = steps.next([])
+  while (!step.done) {
+    const ask = step.value
+    if ('events' in ask) {
+      await replace(ask)
+      step = steps.next([])
+      continue
     }
-    if (done) break
-    cursor = keyOf(rows[rows.length - 1] as StreamRow)
-    const frontier = deriver.frontier
-    if (pending.length >= PAGE && frontier > windowStart) {
-      await replace(windowStart, frontier, pending)
-      pending = []
-      windowStart = frontier
-    }
+    const rows =
+      ask.direction === 'before'
+        ? await before(q, s, ask.key)
+        : await after(q, s, ask.key, ask.inclusive)
+    step = steps.next(rows.map((r) => ({ ...heartbeatOf(r), key: keyOf(r) })))
   }
-  pending.push(...deriver.end(region.end ? { timeMs: region.end.t } : undefined))
-  await replace(windowStart, region.end ? region.end.t : Number.MAX_SAFE_INTEGER, pending)
+  return step.value
 }
 
 /**
@@ -271,7 +221,6 @@ async function derive(tx: Tx, work: Iterable<StreamWork>, withChanges: boolean):
           )
         } else {
           inserts.push({ seq, id: d.key, deviceId: s.deviceId, e: d.event })
-          await tx.c.query("DELETE FROM tombstones WHERE kind = 'event' AND id = $1", [d.key])
           deviceTally.added++
           if (isEditorPresence) {
             const times = presence.get(s.deviceId) ?? []
@@ -283,21 +232,37 @@ async function derive(tx: Tx, work: Iterable<StreamWork>, withChanges: boolean):
         deviceTally.lastSeen = Math.max(deviceTally.lastSeen, d.event.endMs)
         maxEnd = Math.max(maxEnd, d.event.endMs)
       }
+      if (inserts.length > 0) {
+        // A derived event made again lifts the tombstone an earlier derivation left of it.
+        await tx.c.query("DELETE FROM tombstones WHERE kind = 'event' AND id = ANY($1::text[])", [
+          inserts.map((r) => r.id),
+        ])
+      }
       await insertEventRows(tx, inserts)
       for (const old of diff.removals) {
         changes.push(await bury(tx, 'event', { seq: old.seq, id: old.key, startMs: old.startMs }))
         deviceTally.added--
       }
     }
+    const walk = walkOf(timeoutMs)
     let regions: Region[]
-    if (added) regions = await findRegions(tx.c, s, added, timeoutMs)
+    if (added) regions = await run(tx.c, s, findStretches(walk, added))
     else {
       const first = (
         await after(tx.c, s, { t: Number.MIN_SAFE_INTEGER, h: Buffer.alloc(0) }, true)
       )[0]
       regions = first ? [{ start: keyOf(first), end: null }] : []
     }
-    for (const region of regions) await deriveRegion(tx.c, s, region, timeoutMs, replace)
+    const context = {
+      device: s.deviceName,
+      source: s.source,
+      app: editorDisplayName(s.source.slice('wakatime-'.length)),
+    }
+    for (const region of regions) {
+      await run(tx.c, s, deriveStretch(walk, region, context), (r) =>
+        replace(r.fromMs, r.toMs, r.events),
+      )
+    }
   }
   await updateDevices(tx, perDevice)
   await raiseMaxEnd(tx, maxEnd)
@@ -306,17 +271,60 @@ async function derive(tx: Tx, work: Iterable<StreamWork>, withChanges: boolean):
   return changes
 }
 
-/** Stores heartbeats and derives the streams they touch (see `HeartbeatStore.insert`). */
+/** A heartbeat of a batch with what storing it needs: its device, source, agent and hash. */
+interface Placed {
+  h: Heartbeat
+  ref: { id: number; uuid: string; name: string }
+  source: string
+  agent: number
+  hash: Buffer
+}
+
+/**
+ * The latest heartbeat of each device (`wakatime_machines`) after `fresh` (new heartbeats, in
+ * arrival order): one read and one write per device, with the rule of a row written per heartbeat
+ * (a heartbeat as late as the latest or later replaces its time and agent; a named project stays
+ * until another is named). Safe as a read then a write: the diary's write lock is held.
+ */
+async function recordMachines(tx: Tx, fresh: readonly Placed[]): Promise<void> {
+  const byDevice = new Map<number, Placed[]>()
+  for (const p of fresh) byDevice.set(p.ref.id, [...(byDevice.get(p.ref.id) ?? []), p])
+  for (const [deviceId, placed] of byDevice) {
+    let latest = await one<{ last_ms: number; agent_id: number; project: string | null }>(
+      tx.c,
+      'SELECT last_ms, agent_id, project FROM wakatime_machines WHERE device_id = $1',
+      [deviceId],
+    )
+    for (const { h, agent } of placed) {
+      const named = !hasPlaceholder(h) && h.project !== '' ? h.project : null
+      if (latest && h.timeMs < latest.last_ms) continue
+      latest = { last_ms: h.timeMs, agent_id: agent, project: named ?? latest?.project ?? null }
+    }
+    if (!latest) continue
+    await tx.c.query(
+      `INSERT INTO wakatime_machines (device_id, last_ms, agent_id, project) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (device_id) DO UPDATE SET last_ms = excluded.last_ms,
+         agent_id = excluded.agent_id, project = excluded.project`,
+      [deviceId, latest.last_ms, latest.agent_id, latest.project],
+    )
+  }
+}
+
+/**
+ * Stores heartbeats and derives the stretches of the streams they change (see
+ * `HeartbeatStore.insert`). The batch is one `INSERT` (a heartbeat sent twice in it is stored
+ * once, the first time): a statement per heartbeat would hold the diary's write lock for a round
+ * trip each.
+ */
 export async function insertHeartbeats(
   tx: Tx,
   heartbeats: readonly Heartbeat[],
   receivedMs: number,
   withChanges: boolean,
 ): Promise<HeartbeatIngestResult> {
-  const stored: boolean[] = []
-  const streams = new Map<string, Required<StreamWork>>()
   const senders = new Map<string, number>()
   const agents = new Map<string, number>()
+  const placed: Placed[] = []
   for (const h of heartbeats) {
     const ref = await device(tx, h.device, receivedMs)
     const source = editorSource(h.editor)
@@ -338,40 +346,42 @@ export async function insertHeartbeats(
       ).id
       agents.set(agentKey, agent)
     }
-    const hash = Buffer.from(heartbeatHash(h))
-    const inserted = await tx.c.query(
-      `INSERT INTO wakatime_heartbeats (device_id, hash, source, time_ms, entity, type, category,
-                                        project, branch, language, is_write, agent_id, extra)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (device_id, hash) DO NOTHING`,
-      [
-        ref.id,
-        hash,
-        source,
-        h.timeMs,
-        h.entity,
-        h.type,
-        h.category,
-        h.project,
-        h.branch,
-        h.language,
-        h.isWrite,
-        agent,
-        h.extra === null ? null : JSON.stringify(h.extra),
-      ],
-    )
-    const isNew = inserted.rowCount === 1
-    stored.push(isNew)
-    if (!isNew) continue
-    const named = !hasPlaceholder(h) && h.project !== '' ? h.project : null
-    await tx.c.query(
-      `INSERT INTO wakatime_machines (device_id, last_ms, agent_id, project) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (device_id) DO UPDATE SET last_ms = excluded.last_ms,
-         agent_id = excluded.agent_id,
-         project = coalesce(excluded.project, wakatime_machines.project)
-       WHERE excluded.last_ms >= wakatime_machines.last_ms`,
-      [ref.id, h.timeMs, agent, named],
-    )
+    placed.push({ h, ref, source, agent, hash: Buffer.from(heartbeatHash(h)) })
+  }
+  const col = <T>(f: (p: Placed) => T) => placed.map(f)
+  const inserted = await all<{ device_id: number; hash: Buffer }>(
+    tx.c,
+    `INSERT INTO wakatime_heartbeats (device_id, hash, source, time_ms, entity, type, category,
+                                      project, branch, language, is_write, agent_id, extra)
+     SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::bigint[], $5::text[],
+       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::bigint[],
+       $13::text[])
+     ON CONFLICT (device_id, hash) DO NOTHING
+     RETURNING device_id, hash`,
+    [
+      col((p) => p.ref.id),
+      col((p) => p.hash),
+      col((p) => p.source),
+      col((p) => p.h.timeMs),
+      col((p) => p.h.entity),
+      col((p) => p.h.type),
+      col((p) => p.h.category),
+      col((p) => p.h.project),
+      col((p) => p.h.branch),
+      col((p) => p.h.language),
+      col((p) => p.h.isWrite),
+      col((p) => p.agent),
+      col((p) => (p.h.extra === null ? null : JSON.stringify(p.h.extra))),
+    ],
+  )
+  const keyOfRow = (deviceId: number, hash: Buffer) => `${String(deviceId)}/${hash.toString('hex')}`
+  const unclaimed = new Set(inserted.map((r) => keyOfRow(r.device_id, r.hash)))
+  // In arrival order: of two equal heartbeats in the batch, the first is the one stored.
+  const stored = placed.map((p) => unclaimed.delete(keyOfRow(p.ref.id, p.hash)))
+  const fresh = placed.filter((_, i) => stored[i])
+  await recordMachines(tx, fresh)
+  const streams = new Map<string, Required<StreamWork>>()
+  for (const { h, ref, source, hash } of fresh) {
     const key = JSON.stringify([ref.id, source])
     let entry = streams.get(key)
     if (!entry) {
@@ -382,10 +392,9 @@ export async function insertHeartbeats(
   }
   await recordSenders(tx, senders, 'events', receivedMs)
   const changes = await derive(tx, streams.values(), withChanges)
-  const inserted = stored.filter(Boolean).length
   return {
-    inserted,
-    duplicates: heartbeats.length - inserted,
+    inserted: fresh.length,
+    duplicates: heartbeats.length - fresh.length,
     updated: 0,
     changes: await finishChanges(tx, changes),
     stored,
