@@ -8,23 +8,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pg from 'pg'
-import { type DaemonProcess, request, runCli, startDaemon } from '../daemon.ts'
+import { type DaemonProcess, runCli, sendAs, startDaemon } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 
-function call(d: DaemonProcess, method: string, path: string, body?: unknown) {
-  return request(
-    { port: d.discovery.port as number },
-    {
-      method,
-      path,
-      headers: { authorization: `Bearer ${d.token}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    },
-  )
-}
+const call = (d: DaemonProcess, method: string, path: string, body?: unknown) =>
+  sendAs(d, d.token, method, path, body)
 
 test(
   'a statement past the statement timeout: 503 database_timeout with Retry-After, nothing changed',

@@ -5,23 +5,10 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type DaemonProcess, request, startDaemon } from '../daemon.ts'
+import { type DaemonProcess, sendAs, startDaemon } from '../daemon.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
-
-async function send(d: DaemonProcess, token: string, method: string, path: string, body?: unknown) {
-  const res = await request(
-    { port: d.discovery.port as number },
-    {
-      method,
-      path,
-      headers: { authorization: `Bearer ${token}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    },
-  )
-  return { status: res.status, body: res.body }
-}
 
 /** Makes a token through `d` with `admin` (on `path`: the owner's or a user's token route). */
 async function make(
@@ -29,7 +16,7 @@ async function make(
   path: string,
   o: { admin?: string; acl?: string; format?: 'wakatime' } = {},
 ): Promise<{ token: string; id: string }> {
-  const res = await send(d, o.admin ?? d.token, 'POST', path, {
+  const res = await sendAs(d, o.admin ?? d.token, 'POST', path, {
     name: 'laptop',
     acl: o.acl ?? 'read_only',
     expiry: 'never',
@@ -47,9 +34,9 @@ test(
     const env = { DAYBOOK_DATABASE_URL: url, DAYBOOK_DB_POOL_SIZE: '4' }
     const [a, b] = await Promise.all([startDaemon(t, [], { env }), startDaemon(t, [], { env })])
     const read = async (d: DaemonProcess, token: string) =>
-      (await send(d, token, 'GET', '/v1/projects')).status
+      (await sendAs(d, token, 'GET', '/v1/projects')).status
     const change = async (d: DaemonProcess, admin: string, what: string, id: string) => {
-      const res = await send(d, admin, 'POST', `/v1/auth/tokens/${what}`, { id })
+      const res = await sendAs(d, admin, 'POST', `/v1/auth/tokens/${what}`, { id })
       assert.deepEqual([res.status, JSON.parse(res.body)], [200, { ok: true }])
     }
 
@@ -68,7 +55,7 @@ test(
     assert.equal(await read(a, second.token), 401)
 
     // A user's tokens, a WakaTime key among them, made and revoked through either daemon.
-    assert.equal((await send(a, a.token, 'POST', '/v1/users', { name: 'ann' })).status, 201)
+    assert.equal((await sendAs(a, a.token, 'POST', '/v1/users', { name: 'ann' })).status, 201)
     const annAdmin = await make(a, '/v1/users/ann/tokens', { acl: 'admin' })
     const annKey = await make(a, '/v1/users/ann/tokens', { format: 'wakatime' })
     assert.equal(await read(b, annKey.token), 200)
@@ -81,7 +68,7 @@ test(
     await change(a, annAdmin.token, 'delete', annLaptop.id)
     assert.equal(await read(b, annLaptop.token), 401)
     // Ann's tokens are hers: her admin token manages nothing of the owner's.
-    const owners = await send(b, annAdmin.token, 'GET', '/v1/auth/tokens')
+    const owners = await sendAs(b, annAdmin.token, 'GET', '/v1/auth/tokens')
     assert.doesNotMatch(owners.body, new RegExp(first.id))
   },
 )

@@ -10,28 +10,15 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { lockDiary } from '../../src/store/postgres/db.ts'
-import { type DaemonProcess, request, startDaemon } from '../daemon.ts'
+import { type DaemonProcess, sendAs, startDaemon } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 
-async function send(d: DaemonProcess, token: string, method: string, path: string, body?: unknown) {
-  const res = await request(
-    { port: d.discovery.port as number },
-    {
-      method,
-      path,
-      headers: { authorization: `Bearer ${token}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    },
-  )
-  return { status: res.status, body: res.body }
-}
-
 async function adminToken(d: DaemonProcess, user: string): Promise<string> {
-  assert.equal((await send(d, d.token, 'POST', '/v1/users', { name: user })).status, 201)
-  const res = await send(d, d.token, 'POST', `/v1/users/${user}/tokens`, {
+  assert.equal((await sendAs(d, d.token, 'POST', '/v1/users', { name: user })).status, 201)
+  const res = await sendAs(d, d.token, 'POST', `/v1/users/${user}/tokens`, {
     name: 'laptop',
     acl: 'admin',
     expiry: 'never',
@@ -52,7 +39,7 @@ function event(entity: string, second: number) {
 
 /** The entities of a diary's event changes, in feed order, after checking `seq` increases. */
 async function feedEntities(d: DaemonProcess, token: string): Promise<string[]> {
-  const res = await send(d, token, 'GET', '/v1/changes?after=0&limit=1000')
+  const res = await sendAs(d, token, 'GET', '/v1/changes?after=0&limit=1000')
   assert.equal(res.status, 200, res.body)
   const { changes } = JSON.parse(res.body) as {
     changes: { seq: number; kind: string; data: { entity?: string } }[]
@@ -73,7 +60,7 @@ test(
     // Each daemon opens (and migrates) both diaries at its first request for them: done before.
     for (const d of [a, b]) {
       for (const token of [ann, bob])
-        assert.equal((await send(d, token, 'GET', '/v1/projects')).status, 200)
+        assert.equal((await sendAs(d, token, 'GET', '/v1/projects')).status, 200)
     }
 
     // Ann's diary locked as a write of hers would lock it (`public_u_ann`: the first schema's).
@@ -83,7 +70,7 @@ test(
     try {
       await holder.query('BEGIN')
       await lockDiary(holder, 'public_u_ann')
-      annWaiting = send(b, ann, 'POST', '/v1/events', [event('ann-held', 0)])
+      annWaiting = sendAs(b, ann, 'POST', '/v1/events', [event('ann-held', 0)])
       // Her write waits on her lock: seen in pg_locks.
       const waiting = async () =>
         (
@@ -98,7 +85,7 @@ test(
         [b, bob, 'bob-free-b'],
         [b, b.token, 'owner-free'],
       ] as const) {
-        const res = await send(d, token, 'POST', '/v1/events', [event(entity, 1)])
+        const res = await sendAs(d, token, 'POST', '/v1/events', [event(entity, 1)])
         assert.equal(res.status, 200, `${res.body}\n${d.stderr().slice(-4000)}`)
       }
       assert.equal(await waiting(), 1, "Ann's write still waits")
@@ -117,7 +104,7 @@ test(
           [0, 1, 2].map(async (w) => {
             for (let n = 0; n < 5; n++) {
               const entities = [0, 1].map((k) => `${user}-d${di}-w${w}-n${n}-${k}`)
-              const res = await send(
+              const res = await sendAs(
                 d,
                 user === 'ann' ? ann : bob,
                 'POST',
