@@ -187,3 +187,22 @@ export function request(
     req.end(options.body)
   })
 }
+
+/** A JSON request to a daemon's TCP port with `token` as the bearer token. */
+export function sendAs(
+  d: DaemonProcess,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpResult> {
+  return request(
+    { port: d.discovery.port as number },
+    {
+      method,
+      path,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    },
+  )
+}

@@ -379,7 +379,8 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     app,
     new AuthenticatorChain([
       options.authenticator,
-      app.daybook.tokens,
+      // Held in the owner's cache (one read to confirm it); `users` finds the others.
+      { authenticate: (secret) => app.daybook.tokens.authenticateHeld(secret) },
       app.daybook.syncHub,
       app.users,
     ]),

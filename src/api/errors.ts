@@ -26,6 +26,7 @@ import {
   MisdirectedError,
   NotFoundError,
   NotReadyError,
+  StoreTimeoutError,
   StoreUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -49,6 +50,7 @@ const STATUS = new Map<new (...args: never[]) => DaybookError, number>([
   [RateLimitedError, 429],
   [NotReadyError, 503],
   [StoreUnavailableError, 503],
+  [StoreTimeoutError, 503],
   [InsufficientStorageError, 507],
   [BadGatewayError, 502],
   [GatewayTimeoutError, 504],
@@ -67,7 +69,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     const body: ErrorResponse['body'] = { code: err.code, message: err.message }
     if (err.field !== undefined) body.field = err.field
     const headers =
-      err instanceof RateLimitedError || err instanceof StoreUnavailableError
+      err instanceof RateLimitedError ||
+      err instanceof StoreUnavailableError ||
+      err instanceof StoreTimeoutError
         ? { 'retry-after': String(err.retryAfterSec) }
         : undefined
     return headers ? { status, body, headers } : { status, body }

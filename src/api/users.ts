@@ -273,15 +273,28 @@ export class Users implements Authenticator {
 
   /**
    * A token of another user's diary (scoped tokens, WakaTime keys, paired devices): the
-   * principal carries the user's name. The owner's tokens are checked before this.
+   * principal carries the user's name. The owner's tokens held in its cache are checked before
+   * this (`authenticateHeld`).
+   *
+   * Each diary caches its tokens, and another daemon on the database may have made or revoked one
+   * since. A token is one diary's, so the diary whose cache holds the secret confirms it with one
+   * read of its tokens' version; only a secret no cache holds (made elsewhere since, or no token
+   * at all) costs a read of every diary's version, the owner's included.
    */
   async authenticate(secret: string): Promise<Principal | undefined> {
     await this.refresh()
     for (const [name, { daybook }] of this.#diaries) {
       const principal =
-        (await daybook.tokens.authenticate(secret)) ?? (await daybook.syncHub.authenticate(secret))
+        (await daybook.tokens.authenticateHeld(secret)) ??
+        (await daybook.syncHub.authenticate(secret))
       if (principal) return { ...principal, user: name }
     }
+    const owner = this.#options.owner.tokens.authenticate(secret)
+    const users = [...this.#diaries].map(async ([name, { daybook }]) => {
+      const principal = await daybook.tokens.authenticate(secret)
+      return principal && { ...principal, user: name }
+    })
+    for (const principal of await Promise.all([owner, ...users])) if (principal) return principal
     return undefined
   }
 

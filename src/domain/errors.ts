@@ -79,6 +79,20 @@ export class StoreUnavailableError extends NotReadyError {
   }
 }
 
+/**
+ * The database gave up on a statement that ran past its time limit (PostgreSQL's
+ * `statement_timeout`): the transaction was rolled back, nothing was changed; retry after the given
+ * seconds. HTTP 503 with `Retry-After`: a busy server, not a broken request.
+ */
+export class StoreTimeoutError extends DaybookError {
+  readonly retryAfterSec: number
+
+  constructor(message: string, retryAfterSec: number) {
+    super('database_timeout', message)
+    this.retryAfterSec = retryAfterSec
+  }
+}
+
 /** Something that existed is no longer usable (a pairing code used or expired). HTTP 410. */
 export class GoneError extends DaybookError {}
 

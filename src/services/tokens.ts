@@ -85,13 +85,25 @@ interface LiveToken {
 
 /**
  * Checks scoped tokens and manages them. Tokens that are not revoked are cached in memory, loaded
- * from the store on first use; every change goes through this class, which updates the cache as
- * it writes the store, so a revocation or deletion takes effect on the very next request.
+ * from the store on first use; every change made here updates the cache as it writes the store, so
+ * a revocation or deletion takes effect on the very next request.
+ *
+ * Why a version read before trusting the cache: several daemon processes may share one database
+ * (a team server behind a load balancer), and a token made or revoked through one of them must
+ * hold on the others from their next request, not their next restart. The store's tokens'
+ * version (`TokenStore.version`, moved in the same transaction as every change) is one row by key;
+ * the list is read again only when it moved. Not LISTEN/NOTIFY (a notice sent while a connection
+ * was down is lost) nor a timer (a window in which a revoked token still passes).
  */
 export class TokenAuthenticator implements Authenticator {
   readonly #store: () => Store
   readonly #clock: Clock
   #live: Promise<Map<string, LiveToken>> | undefined
+  /** The store's tokens' version the cache matches (read before its list). */
+  #version: number | undefined
+  /** The version check callers arriving now will share: queued, not yet started. */
+  #nextCheck: Promise<Map<string, LiveToken>> | undefined
+  #checks: Promise<unknown> = Promise.resolve()
 
   /** `store` is a getter: the store is attached after migrations, and throws (503) until then. */
   constructor(options: { store: () => Store; clock: Clock }) {
@@ -104,24 +116,13 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   /**
-   * The cache, loaded once. Every mutation awaits it first, so a load cannot resolve with a
-   * snapshot taken before a revocation and then resurrect the revoked token.
+   * The cache, loaded once (and again when the version moved). Every mutation awaits it first, so
+   * a load cannot resolve with a snapshot taken before a revocation and then resurrect the revoked
+   * token: should it, its version is older than the store's and the next check loads again.
    */
   #tokens(): Promise<Map<string, LiveToken>> {
     if (!this.#live) {
-      const loading = this.#store()
-        .tokens.list()
-        .then(
-          (rows) =>
-            new Map(
-              rows
-                .filter((r) => !r.revoked)
-                .map((r) => [
-                  r.id,
-                  { row: r, hash: Buffer.from(r.tokenHash, 'hex'), writtenUse: r.lastUsedAt },
-                ]),
-            ),
-        )
+      const loading = this.#load()
       this.#live = loading
       // A failed load is retried on the next request rather than remembered.
       void loading.catch(() => {
@@ -131,28 +132,85 @@ export class TokenAuthenticator implements Authenticator {
     return this.#live
   }
 
-  async authenticate(presented: string): Promise<Principal | undefined> {
+  async #load(): Promise<Map<string, LiveToken>> {
+    const store = this.#store()
+    // The version before the list: a change between the two shows as a newer version next time.
+    const version = await store.tokens.version()
+    const rows = await store.tokens.list()
+    this.#version = version
+    return new Map(
+      rows
+        .filter((r) => !r.revoked)
+        .map((r) => [
+          r.id,
+          { row: r, hash: Buffer.from(r.tokenHash, 'hex'), writtenUse: r.lastUsedAt },
+        ]),
+    )
+  }
+
+  /**
+   * The cache as the store's tokens are now: one read of their version, started after this call
+   * (callers meanwhile share it), and the list again only when the version moved.
+   */
+  #current(): Promise<Map<string, LiveToken>> {
+    this.#nextCheck ??= (async () => {
+      await this.#checks.catch(() => undefined)
+      this.#nextCheck = undefined
+      const tokens = await this.#tokens()
+      if ((await this.#store().tokens.version()) === this.#version) return tokens
+      this.#live = undefined
+      return this.#tokens()
+    })()
+    this.#checks = this.#nextCheck
+    return this.#nextCheck
+  }
+
+  /** The cached token whose secret is `secret`. */
+  #find(tokens: Map<string, LiveToken>, secret: string): LiveToken | undefined {
+    for (const live of tokens.values()) {
+      if (timingSafeEqual(hashSecret(live.row.tokenSalt, secret), live.hash)) return live
+    }
+    return undefined
+  }
+
+  /** The principal of a live token, checked against the store's current tokens. */
+  authenticate(presented: string): Promise<Principal | undefined> {
+    return this.#authenticate(presented, true)
+  }
+
+  /**
+   * The principal of a live token this cache holds, checked against the store's current tokens;
+   * undefined, without reading the store, for a secret the cache does not hold (then only a token
+   * made through another daemon since could match: `authenticate` finds those). For looking a
+   * token up in many diaries at the cost of one read.
+   */
+  authenticateHeld(presented: string): Promise<Principal | undefined> {
+    return this.#authenticate(presented, false)
+  }
+
+  async #authenticate(presented: string, onMiss: boolean): Promise<Principal | undefined> {
     // Not shaped like a scoped secret: nothing to hash (the format itself is no secret).
     let secret = presented
     if (WAKATIME_KEY_RE.test(presented)) secret = presented.replace(/^waka_/, '')
     else if (!SECRET_RE.test(presented)) return undefined
-    const tokens = await this.#tokens()
+    const cached = await this.#tokens()
+    let live = this.#find(cached, secret)
+    if (live === undefined && !onMiss) return undefined
+    const tokens = await this.#current()
+    if (tokens !== cached) live = this.#find(tokens, secret)
+    if (live === undefined) return undefined
+    const { row } = live
     const now = this.#nowSec()
-    for (const live of tokens.values()) {
-      const { row } = live
-      if (!timingSafeEqual(hashSecret(row.tokenSalt, secret), live.hash)) continue
-      if (row.expiresAt !== null && now >= row.expiresAt) return undefined
-      row.lastUsedAt = now
-      if (live.writtenUse === null || now - live.writtenUse >= TOUCH_INTERVAL_SEC) {
-        live.writtenUse = now
-        // Bookkeeping only: a failed write must not refuse a valid token; it is retried later.
-        await this.#store()
-          .tokens.touch(row.id, now)
-          .catch(() => (live.writtenUse = null))
-      }
-      return { tokenId: row.id, scope: row.acl }
+    if (row.expiresAt !== null && now >= row.expiresAt) return undefined
+    row.lastUsedAt = now
+    if (live.writtenUse === null || now - live.writtenUse >= TOUCH_INTERVAL_SEC) {
+      live.writtenUse = now
+      // Bookkeeping only: a failed write must not refuse a valid token; it is retried later.
+      await this.#store()
+        .tokens.touch(row.id, now)
+        .catch(() => (live.writtenUse = null))
     }
-    return undefined
+    return { tokenId: row.id, scope: row.acl }
   }
 
   /**

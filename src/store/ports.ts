@@ -384,6 +384,12 @@ export interface TokenStore {
   delete(id: string): Promise<boolean>
   /** Records when a token was last used. */
   touch(id: string, lastUsedAt: number): Promise<void>
+  /**
+   * A number that changes whenever a token is inserted, revoked or deleted (not touched), by the
+   * time that call resolves: a reader of this number who then lists the tokens has seen at least
+   * those changes. Daemons sharing a database compare it to know when their cache is stale.
+   */
+  version(): Promise<number>
 }
 
 export interface ChangeFeed {

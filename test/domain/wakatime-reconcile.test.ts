@@ -10,14 +10,17 @@ import type { NewActivityEvent } from '../../src/domain/events.ts'
 import {
   type DeriveContext,
   type StreamHeartbeat,
-  StreamDeriver,
   deriveEvents,
 } from '../../src/domain/wakatime/derive.ts'
 import { PLACEHOLDERS } from '../../src/domain/wakatime/heartbeat.ts'
 import {
-  type Stretch,
-  StableCutSearch,
+  type PageRequest,
+  type PagedHeartbeat,
+  type Replacement,
+  type StreamWalk,
+  deriveStretch,
   diffDerived,
+  findStretches,
   joinStretches,
 } from '../../src/domain/wakatime/reconcile.ts'
 
@@ -62,54 +65,60 @@ function heartbeatsOf(
 const keyOf = (e: NewActivityEvent) =>
   JSON.stringify([e.startMs, e.category, e.entity, e.entityType, e.project, e.branch, e.language])
 
+/**
+ * Answers a walk's requests from the stream in memory, `pageSize` heartbeats a page (small: the
+ * walks cross pages and the derivation hands over several windows), each replacement to `replace`.
+ */
+function drive<T>(
+  all: readonly Stored[],
+  steps: Generator<PageRequest<Stored> | Replacement, T, PagedHeartbeat<Stored>[]>,
+  replace: (r: Replacement) => void = () => undefined,
+): T {
+  let step = steps.next([])
+  while (!step.done) {
+    const ask = step.value
+    if ('events' in ask) {
+      replace(ask)
+      step = steps.next([])
+      continue
+    }
+    const { key, inclusive } = ask
+    const rows =
+      ask.direction === 'before'
+        ? all.filter((h) => compare(h, key) < 0).reverse()
+        : all.filter((h) => compare(h, key) > 0 || (inclusive && compare(h, key) === 0))
+    step = steps.next(rows.slice(0, PAGE).map((h) => ({ ...h, key: h })))
+  }
+  return step.value
+}
+
+const PAGE = 2
+
 /** What a store does for one write: find the stretches, derive them, apply the difference. */
 function write(stream: Stored[], events: NewActivityEvent[], added: Stored[]): NewActivityEvent[] {
-  const fresh = new Set(added.map((h) => h.id))
   const all = [...stream, ...added].sort(compare)
-  const view = (h: Stored) => ({ ...h, fresh: fresh.has(h.id) })
-  const keys = [...added].sort(compare)
-  const found: Stretch<Stored>[] = []
-  for (const key of keys) {
-    const last = found[found.length - 1]
-    if (last && (last.end === null || compare(key, last.end) < 0)) continue
-    const at = all.findIndex((h) => h.id === key.id)
-    const back = new StableCutSearch<ReturnType<typeof view>>('back', TIMEOUT, key)
-    // Fed in pages of two, as a store pages through its rows.
-    const earlier = all.slice(0, at).reverse().map(view)
-    let start: Stored | undefined
-    for (let i = 0; i < earlier.length && !start; i += 2) start = back.feed(earlier.slice(i, i + 2))
-    start ??= back.last ?? key
-    const forward = new StableCutSearch<ReturnType<typeof view>>('forward', TIMEOUT)
-    // Fed in pages of three.
-    const later = all.slice(at).map(view)
-    let end: Stored | undefined
-    for (let i = 0; i < later.length && !end; i += 3) end = forward.feed(later.slice(i, i + 3))
-    end ??= forward.end()
-    found.push({ start, end: end ?? null })
+  const walk: StreamWalk<Stored> = {
+    compare,
+    timeOf: (h) => h.timeMs,
+    idOf: (h) => String(h.id),
+    pageSize: PAGE,
+    timeoutMs: TIMEOUT,
   }
   let out = events
-  for (const { start, end } of joinStretches(found, compare)) {
-    const from = start.timeMs
-    const to = end === null ? Number.MAX_SAFE_INTEGER : end.timeMs
-    const deriver = new StreamDeriver(ctx)
-    const derived: NewActivityEvent[] = []
-    for (const h of all) {
-      if (compare(h, start) < 0) continue
-      if (end !== null && compare(h, end) >= 0) break
-      derived.push(...deriver.push(h))
-    }
-    derived.push(...deriver.end(end === null ? undefined : { timeMs: end.timeMs }))
-    const inStretch = out.filter((e) => e.startMs >= from && e.startMs < to)
-    const diff = diffDerived(
-      inStretch.map((e) => ({ key: keyOf(e), endMs: e.endMs, e })),
-      derived.map((e) => ({ key: keyOf(e), endMs: e.endMs, e })),
-    )
-    const removed = new Set(diff.removals.map((r) => r.e))
-    out = out.filter((e) => !removed.has(e))
-    for (const { derived: d, stored } of diff.upserts) {
-      if (stored) out = out.map((e) => (e === stored.e ? { ...e, endMs: d.endMs } : e))
-      else out.push(d.e)
-    }
+  for (const stretch of drive(all, findStretches(walk, added))) {
+    drive(all, deriveStretch(walk, stretch, ctx), ({ fromMs, toMs, events: derived }) => {
+      const inWindow = out.filter((e) => e.startMs >= fromMs && e.startMs < toMs)
+      const diff = diffDerived(
+        inWindow.map((e) => ({ key: keyOf(e), endMs: e.endMs, e })),
+        derived.map((e) => ({ key: keyOf(e), endMs: e.endMs, e })),
+      )
+      const removed = new Set(diff.removals.map((r) => r.e))
+      out = out.filter((e) => !removed.has(e))
+      for (const { derived: d, stored } of diff.upserts) {
+        if (stored) out = out.map((e) => (e === stored.e ? { ...e, endMs: d.endMs } : e))
+        else out.push(d.e)
+      }
+    })
   }
   return out
 }

@@ -537,17 +537,31 @@ export function conformance(name: string, open: StoreFactory): void {
         lastUsedAt: null,
         revoked: false,
       })
+      // The version moves with every insert, revocation and deletion (other daemons' caches
+      // compare it), and not with a touch.
+      const versions = [await store.tokens.version()]
+      const moved = async () => {
+        const v = await store.tokens.version()
+        assert.notEqual(v, versions.at(-1))
+        versions.push(v)
+      }
       const results = await Promise.all(
         ['a', 'b', 'c'].map((id) => store.tokens.insert(token(id), 2, 100)),
       )
       assert.deepEqual(results.filter(Boolean).length, 2)
+      await moved()
       const [first] = await store.tokens.list()
       assert.equal(await store.tokens.revoke(first?.id as string), true)
+      await moved()
       assert.equal(await store.tokens.revoke('nope'), false)
+      const beforeTouch = await store.tokens.version()
       await store.tokens.touch(first?.id as string, 200)
+      assert.equal(await store.tokens.version(), beforeTouch)
+      versions.push(beforeTouch)
       const listed = await store.tokens.list()
       assert.deepEqual([listed[0]?.revoked, listed[0]?.lastUsedAt], [true, 200])
       assert.equal(await store.tokens.delete(first?.id as string), true)
+      await moved()
       assert.equal((await store.tokens.list()).length, 1)
     })
 
@@ -887,6 +901,58 @@ export function conformance(name: string, open: StoreFactory): void {
       for (const c of await feed(store, 50)) latest.set(keyOf(c), c)
       const upserted = [...latest.values()].filter((c) => c.kind === 'event' && c.op === 'upsert')
       assert.deepEqual(new Set(upserted.map((c) => (c as { event: ActivityEvent }).event.id)), live)
+    })
+
+    test('a long stream over many pages, late heartbeats and re-sends: the events of the reference', async (t) => {
+      const store = await open(t)
+      // 1,400 heartbeats a minute apart in runs of one name, a gap past the timeout every 97th,
+      // and one run of 700 without a cut (longer than a page of the stream); every 50th held back
+      // and sent last, latest first (a late one splits the run it lands in where its name
+      // differs), then some sent again.
+      const beats: Heartbeat[] = []
+      let time = T0
+      for (let i = 0; i < 1400; i++) {
+        const long = i >= 300 && i < 1000
+        time += i % 97 === 0 && !long ? 20 * MIN : MIN
+        const entity =
+          i % 100 === 25 ? 'late.rs' : long ? 'long.rs' : `f${String(Math.floor(i / 7) % 5)}.rs`
+        beats.push(heartbeat({ device: 'long', entity, timeMs: time }))
+      }
+      const reference = (sent: readonly Heartbeat[]) =>
+        deriveEvents(sent, {
+          timeoutMs: 900_000,
+          device: 'long',
+          source: 'wakatime-vscode',
+          app: editorDisplayName('vscode'),
+        }).map((e) => [e.entity, e.startMs, e.endMs])
+      const stored = async () => {
+        const out: ActivityEvent[] = []
+        let after: { startMs: number; id: string } | undefined
+        do {
+          const page = await store.events.list({ range: {}, filters: {}, limit: 500, after })
+          out.push(...page.events)
+          after = page.next ?? undefined
+        } while (after)
+        return out.map((e) => [e.entity, e.startMs, e.endMs])
+      }
+      const late = beats.filter((_, i) => i % 50 === 25)
+      const onTime = beats.filter((_, i) => i % 50 !== 25)
+      for (let i = 0; i < onTime.length; i += 100) {
+        await store.heartbeats.insert(onTime.slice(i, i + 100), T0)
+      }
+      assert.deepEqual(await stored(), reference(onTime))
+      const reversed = [...late].reverse()
+      for (let i = 0; i < reversed.length; i += 3) {
+        await store.heartbeats.insert(reversed.slice(i, i + 3), T0)
+      }
+      const resent = await store.heartbeats.insert(
+        beats.filter((_, i) => i % 140 === 3),
+        T0,
+      )
+      assert.equal(resent.inserted, 0)
+      const expected = reference(beats)
+      assert.ok(expected.length > 100)
+      assert.deepEqual(await stored(), expected)
     })
 
     test('an event running across heartbeats at one instant is re-derived whole by a later one', async (t) => {

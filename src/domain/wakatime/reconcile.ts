@@ -10,7 +10,8 @@
  * The rules take plain data and return decisions, so any store can apply them: it feeds the
  * stream's heartbeats a page at a time (`StableCutSearch`) and writes what `diffDerived` says.
  */
-import { type StreamHeartbeat, isCut } from './derive.ts'
+import type { NewActivityEvent } from '../events.ts'
+import { type DeriveContext, type StreamHeartbeat, StreamDeriver, isCut } from './derive.ts'
 
 /** A heartbeat as reconciliation sees it: its content, and whether this write stored it. */
 export type ReconcileHeartbeat = StreamHeartbeat & { fresh: boolean }
@@ -117,6 +118,119 @@ export function joinStretches<K>(
     }
   }
   return out
+}
+
+/** A heartbeat of a stream as a store reads it: its content and its place in the stream. */
+export type PagedHeartbeat<K> = StreamHeartbeat & { key: K }
+
+/**
+ * A page of a stream a walk needs next: the heartbeats before `key`, latest first (`before`), or
+ * after it (or from it, `inclusive`), earliest first (`after`), `StreamWalk.pageSize` at most.
+ */
+export interface PageRequest<K> {
+  direction: 'before' | 'after'
+  key: K
+  inclusive: boolean
+}
+
+/** Events to make the stored ones of a stream starting in [fromMs, toMs) equal to. */
+export interface Replacement {
+  fromMs: number
+  toMs: number
+  events: NewActivityEvent[]
+}
+
+/** How a store places heartbeats in a stream (by their keys) and pages through it. */
+export interface StreamWalk<K> {
+  compare(a: K, b: K): number
+  /** A key's time. */
+  timeOf(key: K): number
+  /** A key's heartbeat, as text: which heartbeats a write stored. */
+  idOf(key: K): string
+  pageSize: number
+  timeoutMs: number
+}
+
+/**
+ * The stretches of a stream that the heartbeats `added` (stored by this write) change: around
+ * each, from the stable cut before it to the stable cut after it, joined where they overlap. A
+ * generator, so a store with a synchronous database and one with an asynchronous one walk alike:
+ * it yields the page it needs next and is resumed with that page's heartbeats.
+ */
+export function* findStretches<K>(
+  walk: StreamWalk<K>,
+  added: readonly K[],
+): Generator<PageRequest<K>, Stretch<K>[], PagedHeartbeat<K>[]> {
+  const keys = [...added].sort((a, b) => walk.compare(a, b))
+  const isNew = new Set(keys.map((k) => walk.idOf(k)))
+  const walked = (h: PagedHeartbeat<K>) => ({ ...h, fresh: isNew.has(walk.idOf(h.key)) })
+  const stretches: Stretch<K>[] = []
+  for (const key of keys) {
+    const last = stretches[stretches.length - 1]
+    // Inside the stretch found for an earlier one: derived with it.
+    if (last && (last.end === null || walk.compare(key, last.end) < 0)) continue
+    const back = new StableCutSearch<ReturnType<typeof walked>>('back', walk.timeoutMs, {
+      timeMs: walk.timeOf(key),
+    })
+    let start: K | undefined
+    for (let cursor = key; start === undefined;) {
+      const rows = yield { direction: 'before', key: cursor, inclusive: false }
+      start = back.feed(rows.map(walked))?.key
+      if (rows.length < walk.pageSize) break
+      cursor = (rows[rows.length - 1] as PagedHeartbeat<K>).key
+    }
+    const forward = new StableCutSearch<ReturnType<typeof walked>>('forward', walk.timeoutMs)
+    let end: K | null | undefined
+    for (let cursor = key, inclusive = true; end === undefined; inclusive = false) {
+      const rows = yield { direction: 'after', key: cursor, inclusive }
+      end = forward.feed(rows.map(walked))?.key
+      if (end !== undefined) break
+      if (rows.length < walk.pageSize) end = forward.end()?.key ?? null
+      else cursor = (rows[rows.length - 1] as PagedHeartbeat<K>).key
+    }
+    // A backward walk that ran out starts at the stream's first (or the added one is the first).
+    stretches.push({ start: start ?? back.last?.key ?? key, end })
+  }
+  return joinStretches(stretches, (a, b) => walk.compare(a, b))
+}
+
+/**
+ * Derives the events of a stretch, a page of heartbeats at a time (yielding the page it needs, as
+ * `findStretches`), and yields them in windows of start time: each `Replacement` holds every event
+ * starting in its [fromMs, toMs), and the windows cover the stretch without gaps or overlaps, so
+ * each stored event of the stream is compared with the derivation once. Windows keep memory
+ * bounded when a whole stream is derived again. Resumed after a replacement with any value.
+ */
+export function* deriveStretch<K>(
+  walk: StreamWalk<K>,
+  stretch: Stretch<K>,
+  context: Omit<DeriveContext, 'timeoutMs'>,
+): Generator<PageRequest<K> | Replacement, void, PagedHeartbeat<K>[]> {
+  const deriver = new StreamDeriver({ ...context, timeoutMs: walk.timeoutMs })
+  const endMs = stretch.end === null ? Number.MAX_SAFE_INTEGER : walk.timeOf(stretch.end)
+  let windowStart = walk.timeOf(stretch.start)
+  let pending: NewActivityEvent[] = []
+  for (let cursor = stretch.start, inclusive = true; ; inclusive = false) {
+    const rows = yield { direction: 'after', key: cursor, inclusive }
+    let done = rows.length < walk.pageSize
+    for (const h of rows) {
+      if (stretch.end !== null && walk.compare(h.key, stretch.end) >= 0) {
+        done = true
+        break
+      }
+      pending.push(...deriver.push(h))
+    }
+    if (done) break
+    cursor = (rows[rows.length - 1] as PagedHeartbeat<K>).key
+    const frontier = deriver.frontier
+    if (pending.length >= walk.pageSize && frontier > windowStart) {
+      yield { fromMs: windowStart, toMs: frontier, events: pending }
+      pending = []
+      windowStart = frontier
+    }
+  }
+  pending.push(...deriver.end(stretch.end === null ? undefined : { timeMs: endMs }))
+  yield { fromMs: windowStart, toMs: endMs, events: pending }
 }
 
 /** An event of a stretch, stored or derived: its identity (as text) and its end. */

@@ -1,9 +1,9 @@
 /**
- * The PostgreSQL connection layer: a bounded pool, write transactions that hold the one write lock
- * and draw feed positions, and read snapshots.
+ * The PostgreSQL connection layer: a bounded pool, write transactions that hold their diary's write
+ * lock and draw feed positions, and read snapshots.
  */
 import pg from 'pg'
-import { StoreUnavailableError } from '../../domain/errors.ts'
+import { StoreTimeoutError, StoreUnavailableError } from '../../domain/errors.ts'
 import { WRITE_LOCK } from './schema.ts'
 
 /** Socket errors of a server that is down or cut off. */
@@ -37,14 +37,28 @@ export function isUnreachable(err: unknown): boolean {
 /** Seconds a client is told to wait before retrying while the database is unreachable. */
 export const RETRY_AFTER_SEC = 5
 
-/** The error a caller gets while the database cannot be reached; other errors as they are. */
+/** SQLSTATE `query_canceled`: the statement timeout (or an operator) cancelled the statement. */
+const QUERY_CANCELED = '57014'
+
+/**
+ * The error a caller gets while the database cannot be reached, or when it cancelled a statement
+ * that ran past the statement timeout (the transaction rolled back: nothing changed, and asking
+ * again later may well succeed); other errors as they are.
+ */
 export function unavailable(err: unknown): unknown {
-  return isUnreachable(err)
-    ? new StoreUnavailableError(
-        'the database cannot be reached; nothing was changed, try again shortly',
-        RETRY_AFTER_SEC,
-      )
-    : err
+  if (isUnreachable(err)) {
+    return new StoreUnavailableError(
+      'the database cannot be reached; nothing was changed, try again shortly',
+      RETRY_AFTER_SEC,
+    )
+  }
+  if ((err as { code?: unknown }).code === QUERY_CANCELED) {
+    return new StoreTimeoutError(
+      'the database cancelled this request: it ran past the statement timeout; nothing was changed, try again shortly',
+      RETRY_AFTER_SEC,
+    )
+  }
+  return err
 }
 
 /** What runs a statement: the pool (one statement, its own snapshot) or a transaction's client. */
@@ -73,6 +87,22 @@ export async function one<R extends pg.QueryResultRow>(
   return (await q.query<R>(sql, params)).rows[0]
 }
 
+/** A counter in `meta` (0 while it has never moved): the directory's or the tokens' version. */
+export async function metaVersion(q: Queryable, key: string): Promise<number> {
+  return (
+    (await one<{ value: number }>(q, 'SELECT value FROM meta WHERE key = $1', [key]))?.value ?? 0
+  )
+}
+
+/** Moves the counter `key` in `meta` on, in the caller's transaction (see `metaVersion`). */
+export async function bumpMetaVersion(c: Queryable, key: string): Promise<void> {
+  await c.query(
+    `INSERT INTO meta (key, value) VALUES ($1, 1)
+     ON CONFLICT (key) DO UPDATE SET value = meta.value + 1`,
+    [key],
+  )
+}
+
 // int8 (bigint) columns hold epoch milliseconds, counts and feed positions: all well inside 2^53,
 // so they are read as numbers. Nanosecond columns (ActivityWatch) are read as text and made
 // bigint where read.
@@ -95,9 +125,12 @@ export interface PoolOptions {
   schema: string
 }
 
+/** The schema each pool's connections use: the diary whose write lock `write` takes. */
+const schemas = new WeakMap<pg.Pool, string>()
+
 /** A bounded pool whose connections use `schema` and the statement timeout. */
 export function makePool(o: PoolOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: o.url,
     max: o.max,
     types,
@@ -106,6 +139,25 @@ export function makePool(o: PoolOptions): pg.Pool {
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   })
+  schemas.set(pool, o.schema)
+  return pool
+}
+
+/**
+ * Takes, in `c`'s transaction, the write lock of the diary in `schema`, held until it ends.
+ *
+ * Why per diary: what the lock protects is the change feed of one diary. Its writers draw feed
+ * positions from that diary's `meta.seq` at their start and must commit in that order, or a reader
+ * of the feed could see a later position before an earlier one commits and skip it for ever; so a
+ * diary's writes, from every daemon process on the database, commit one at a time. Two diaries
+ * share nothing a write touches (each schema has its own tables, `meta.seq` and feed, and no
+ * transaction writes two of them), so no order between their writes exists to keep, and users'
+ * writes proceed side by side. The two-key form (`WRITE_LOCK`, a hash of the schema's name) keeps
+ * these locks apart from any other; two names with the same hash merely share a lock. The users
+ * directory and teams, in the first schema, are written under table locks of their own.
+ */
+export async function lockDiary(c: Queryable, schema: string): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_LOCK, schema])
 }
 
 /**
@@ -139,16 +191,19 @@ export interface DeviceRef {
 }
 
 /**
- * Runs `fn` as one write transaction holding the write lock. Writes of every process on the
- * database take this lock, so they commit one at a time in the order of the feed positions they
- * draw (read from and written back to `meta.seq` inside the transaction): a reader that sees a
- * position has already been able to see every earlier one. A rolled-back write uses none.
+ * Runs `fn` as one write transaction holding the diary's write lock (`lockDiary`). Writes of every
+ * process on the database take it, so a diary's writes commit one at a time in the order of the
+ * feed positions they draw (read from and written back to `meta.seq` inside the transaction): a
+ * reader that sees a position has already been able to see every earlier one. A rolled-back write
+ * uses none.
  */
 export async function write<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const schema = schemas.get(pool)
+  if (schema === undefined) throw new Error('write: a pool not made by makePool')
   const c = await pool.connect()
   try {
     await c.query('BEGIN')
-    await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    await lockDiary(c, schema)
     const start =
       (await one<{ value: number }>(c, "SELECT value FROM meta WHERE key = 'seq'"))?.value ?? 0
     let seq = start

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL store: the `Store` port over a bounded `pg` pool, for a server several devices
- * (and several daemon processes behind a load balancer) share. Writes are transactions holding one
- * advisory lock (`db.ts`), so the change feed is in commit order whichever process wrote; reads
+ * (and several daemon processes behind a load balancer) share. Writes are transactions holding their
+ * diary's advisory lock (`db.ts`), so its change feed is in commit order whichever process wrote; reads
  * run on the pool, the feed and active time on one snapshot each.
  */
 import { randomUUID } from 'node:crypto'
@@ -12,7 +12,19 @@ import { bucketRowsJson } from '../../domain/summary.ts'
 import type { Store } from '../ports.ts'
 import { STORE_AGGREGATES } from '../timed.ts'
 import { activityWatchStore } from './activitywatch.ts'
-import { type PoolOptions, abandon, makePool, one, snapshot, unavailable, write } from './db.ts'
+import {
+  type PoolOptions,
+  abandon,
+  bumpMetaVersion,
+  lockDiary,
+  makePool,
+  metaVersion,
+  one,
+  snapshot,
+  transaction,
+  unavailable,
+  write,
+} from './db.ts'
 import { heartbeatMachines, insertHeartbeats, listHeartbeats } from './heartbeats.ts'
 import { hookStore } from './hooks.ts'
 import * as reads from './reads.ts'
@@ -21,7 +33,7 @@ import { pgSyncStore } from './sync.ts'
 import { userStore } from './users.ts'
 import { teamStore } from './teams.ts'
 import { checkUserName } from '../../domain/users.ts'
-import { PG_LATEST, PG_MIGRATIONS, WRITE_LOCK } from './schema.ts'
+import { PG_LATEST, PG_MIGRATIONS, TOKENS_VERSION } from './schema.ts'
 import * as writes from './writes.ts'
 import { deviceRows, ensureNames, readSettings } from './records.ts'
 
@@ -109,7 +121,8 @@ const AGGREGATES = STORE_AGGREGATES.filter((a) => a !== 'screenshots')
 
 /**
  * The aggregate with every method's failure to reach the database turned into
- * `StoreUnavailableError` (503 with `Retry-After`): collectors and spokes keep their outboxes and
+ * `StoreUnavailableError`, and a statement cancelled at the statement timeout into
+ * `StoreTimeoutError` (both 503 with `Retry-After`): collectors and spokes keep their outboxes and
  * send again, and a write cut off before its commit answered changed nothing — or, cut off during
  * it, is a re-send the store recognises as a duplicate.
  */
@@ -125,6 +138,18 @@ function guarded<T extends object>(aggregate: T): T {
         : value
   }
   return out as T
+}
+
+/**
+ * Revokes or deletes token `id` (`sql`) and moves the tokens' version on in the same transaction:
+ * every daemon on the database reads that version before it trusts its cache of the tokens.
+ */
+function changeToken(pool: pg.Pool, sql: string, id: string): Promise<boolean> {
+  return transaction(pool, ['BEGIN'], async (c) => {
+    const changed = ((await c.query(sql, [id])).rowCount ?? 0) > 0
+    if (changed) await bumpMetaVersion(c, TOKENS_VERSION)
+    return changed
+  })
 }
 
 export class PostgresStore implements Store {
@@ -204,14 +229,12 @@ export class PostgresStore implements Store {
       insert: (token, maxActive, nowSec) =>
         w((tx) => writes.insertToken(tx, token, maxActive, nowSec)),
       list: () => reads.tokens(p),
-      revoke: async (id) =>
-        ((await p.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id])).rowCount ??
-          0) > 0,
-      delete: async (id) =>
-        ((await p.query('DELETE FROM api_tokens WHERE id = $1', [id])).rowCount ?? 0) > 0,
+      revoke: (id) => changeToken(p, 'UPDATE api_tokens SET revoked = true WHERE id = $1', id),
+      delete: (id) => changeToken(p, 'DELETE FROM api_tokens WHERE id = $1', id),
       touch: async (id, lastUsedAt) => {
         await p.query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', [lastUsedAt, id])
       },
+      version: () => metaVersion(p, TOKENS_VERSION),
     }
     this.changes = {
       after: (after, limit) => snapshot(p, (c) => reads.changesAfter(c, after, limit)),
@@ -313,10 +336,6 @@ export class PostgresStore implements Store {
     return { version: await schemaVersion(this.#pool), latest: PG_LATEST }
   }
 
-  /**
-   * Applies pending migrations in one transaction holding the write lock (two daemons starting
-   * together migrate once), then makes sure the daemon's own device exists.
-   */
   /** A server database is backed up with its own tool: refused, naming it. */
   async backup(): Promise<{ version: number; bytes: number }> {
     return this.checkBackup()
@@ -329,11 +348,15 @@ export class PostgresStore implements Store {
     )
   }
 
+  /**
+   * Applies pending migrations in one transaction holding the diary's write lock (two daemons
+   * starting together migrate once), then makes sure the daemon's own device exists.
+   */
   async migrate(): Promise<number[]> {
     const c = await this.#pool.connect()
     try {
       await c.query('BEGIN')
-      await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      await lockDiary(c, this.#schema)
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`)
       const version = await schemaVersion(c)
       if (version > PG_LATEST) {
@@ -378,7 +401,8 @@ export class PostgresStore implements Store {
       return applied
     } catch (err) {
       await abandon(c, err)
-      throw err
+      // A diary opened for a request migrates first: its refusal is the request's 503.
+      throw unavailable(err)
     }
   }
 

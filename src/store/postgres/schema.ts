@@ -4,10 +4,10 @@
  * PostgreSQL's terms, with names kept inline in event rows (PostgreSQL compresses and indexes
  * them; no per-batch dimension cache across processes to keep coherent).
  *
- * Feed positions (`seq`) come from `meta.seq`, advanced inside write transactions that hold one
- * advisory lock (`WRITE_LOCK`): writes, from any daemon process on the database, commit one at a
- * time and in the order they drew their positions — so a reader of the feed never sees a later
- * position before an earlier one has committed.
+ * Feed positions (`seq`) come from `meta.seq`, advanced inside write transactions that hold their
+ * diary's advisory lock (`WRITE_LOCK` and the schema, see `lockDiary`): a diary's writes, from any
+ * daemon process on the database, commit one at a time and in the order they drew their positions
+ * — so a reader of the feed never sees a later position before an earlier one has committed.
  */
 
 /** One migration: its number and the statements that apply it. */
@@ -315,5 +315,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 /** The newest schema version this build knows. */
 export const PG_LATEST = PG_MIGRATIONS.length
 
-/** The advisory lock every write transaction holds (and `migrate`): one writer at a time. */
+/**
+ * The first key of the advisory lock every write transaction (and `migrate`) holds, the second
+ * being a hash of its diary's schema: one writer at a time per diary (`lockDiary`).
+ */
 export const WRITE_LOCK = 0x6461_7962 // "dayb"
+
+/** The `meta` key of a diary's tokens' version (see `TokenStore.version`). */
+export const TOKENS_VERSION = 'tokens'

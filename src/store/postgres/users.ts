@@ -1,7 +1,7 @@
 /** The users directory (not in the change feed: users are the server's, not a diary's). */
 import type pg from 'pg'
 import type { UserRow, UserStore } from '../ports.ts'
-import { type Queryable, all, one, transaction } from './db.ts'
+import { type Queryable, all, bumpMetaVersion, metaVersion, one, transaction } from './db.ts'
 import { leaveAllTeams } from './teams.ts'
 
 interface UserRecord {
@@ -27,12 +27,7 @@ function locked<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise
 }
 
 /** Bumps the directory's version (see `UserStore.version`) in the caller's transaction. */
-async function bumpVersion(c: Queryable): Promise<void> {
-  await c.query(
-    `INSERT INTO meta (key, value) VALUES ('directory', 1)
-     ON CONFLICT (key) DO UPDATE SET value = meta.value + 1`,
-  )
-}
+const bumpVersion = (c: Queryable) => bumpMetaVersion(c, 'directory')
 
 /** The directory over `pool` (the first schema's). */
 export function userStore(pool: pg.Pool): UserStore {
@@ -76,8 +71,6 @@ export function userStore(pool: pg.Pool): UserStore {
         await bumpVersion(c)
         return 'ok'
       }),
-    version: async () =>
-      (await one<{ value: number }>(pool, "SELECT value FROM meta WHERE key = 'directory'"))
-        ?.value ?? 0,
+    version: () => metaVersion(pool, 'directory'),
   }
 }

@@ -9,7 +9,8 @@ import type { Label, NewLabel } from '../../domain/labels.ts'
 import { settingsEffects } from '../../domain/settings-change.ts'
 import type { DeviceRow, TokenRow } from '../ports.ts'
 import { hlc } from './clock.ts'
-import { type Tx, one } from './db.ts'
+import { type Tx, bumpMetaVersion, one } from './db.ts'
+import { TOKENS_VERSION } from './schema.ts'
 import { rederiveAll } from './heartbeats.ts'
 import {
   LABEL_COLUMNS,
@@ -212,5 +213,6 @@ export async function insertToken(
       token.revoked,
     ],
   )
+  await bumpMetaVersion(tx.c, TOKENS_VERSION)
   return true
 }

@@ -54,7 +54,7 @@ export type StoreCalls = {
   Calls<'catalog', CatalogStore> &
   Calls<'input', InputStore> &
   Calls<'settings', SettingsStore> &
-  Calls<'tokens', TokenStore> &
+  Calls<'tokens', Omit<TokenStore, 'version'>> &
   Calls<'changes', ChangeFeed> &
   Calls<'activeTime', ActiveTimeStore> &
   Calls<'labels', LabelStore> &

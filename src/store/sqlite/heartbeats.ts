@@ -4,12 +4,15 @@
  * (`src/domain/wakatime/derive.ts`), and reading heartbeats back.
  */
 import type { NewActivityEvent } from '../../domain/events.ts'
-import { type StreamHeartbeat, StreamDeriver } from '../../domain/wakatime/derive.ts'
+import type { StreamHeartbeat } from '../../domain/wakatime/derive.ts'
 import {
-  type ReconcileHeartbeat,
+  type PageRequest,
+  type PagedHeartbeat,
+  type Replacement,
   type Stretch,
-  StableCutSearch,
-  joinStretches,
+  type StreamWalk,
+  deriveStretch,
+  findStretches,
 } from '../../domain/wakatime/reconcile.ts'
 import type { StoredHeartbeat } from '../../domain/wakatime/heartbeat.ts'
 import { editorDisplayName } from '../../domain/wakatime/user-agent.ts'
@@ -106,8 +109,42 @@ function after(
 /** A stretch to re-derive: from `start` (a heartbeat) up to, not including, `end` (null: to the end). */
 export type Region = Stretch<StreamKey>
 
-/** A stored heartbeat as the cut search sees it, with its key. */
-type Walked = ReconcileHeartbeat & { key: StreamKey }
+function walkOf(timeoutMs: number): StreamWalk<StreamKey> {
+  return {
+    compare: compareKeys,
+    timeOf: (k) => k.t,
+    idOf: (k) => hashHex(k.h),
+    pageSize: PAGE,
+    timeoutMs,
+  }
+}
+
+/**
+ * Runs a walk of the domain's (`findStretches`, `deriveStretch`) over stream `s`: answers each
+ * page it asks for and hands each replacement to `replace`; resolves to what the walk returns.
+ */
+function run<T>(
+  c: Connection,
+  s: Stream,
+  steps: Generator<PageRequest<StreamKey> | Replacement, T, PagedHeartbeat<StreamKey>[]>,
+  replace: (r: Replacement) => void = () => undefined,
+): T {
+  let step = steps.next([])
+  while (!step.done) {
+    const ask = step.value
+    if ('events' in ask) {
+      replace(ask)
+      step = steps.next([])
+      continue
+    }
+    const rows =
+      ask.direction === 'before'
+        ? before(c, s, ask.key, PAGE)
+        : after(c, s, ask.key, PAGE, ask.inclusive)
+    step = steps.next(rows.map((r) => ({ ...heartbeatOf(r), key: keyOf(r) })))
+  }
+  return step.value
+}
 
 /**
  * The stretches of a stream that the heartbeats `added` (just inserted) change: around each, from
@@ -120,71 +157,12 @@ export function findRegions(
   added: readonly StreamKey[],
   timeoutMs: number,
 ): Region[] {
-  const keys = [...added].sort(compareKeys)
-  const isNew = new Set(keys.map((k) => hashHex(k.h)))
-  const walked = (r: StreamRow): Walked => ({
-    ...heartbeatOf(r),
-    fresh: isNew.has(hashHex(r.hash)),
-    key: keyOf(r),
-  })
-  const regions: Region[] = []
-  for (const key of keys) {
-    const last = regions[regions.length - 1]
-    // Inside the stretch found for an earlier one: derived with it.
-    if (last && (last.end === null || compareKeys(key, last.end) < 0)) continue
-    regions.push({
-      start: regionStart(c, s, key, walked, timeoutMs),
-      end: regionEnd(c, s, key, walked, timeoutMs),
-    })
-  }
-  return joinStretches(regions, compareKeys)
-}
-
-function regionStart(
-  c: Connection,
-  s: Stream,
-  key: StreamKey,
-  walked: (r: StreamRow) => Walked,
-  timeoutMs: number,
-): StreamKey {
-  const search = new StableCutSearch<Walked>('back', timeoutMs, { timeMs: key.t })
-  let cursor = key
-  for (;;) {
-    const rows = before(c, s, cursor, PAGE)
-    const found = search.feed(rows.map(walked))
-    if (found) return found.key
-    if (rows.length < PAGE) break
-    cursor = keyOf(rows[rows.length - 1] as StreamRow)
-  }
-  // Back at the stream's first heartbeat (or the added one is the first).
-  return search.last?.key ?? key
-}
-
-function regionEnd(
-  c: Connection,
-  s: Stream,
-  key: StreamKey,
-  walked: (r: StreamRow) => Walked,
-  timeoutMs: number,
-): StreamKey | null {
-  const search = new StableCutSearch<Walked>('forward', timeoutMs)
-  let cursor = key
-  let inclusive = true
-  for (;;) {
-    const rows = after(c, s, cursor, PAGE, inclusive)
-    inclusive = false
-    const found = search.feed(rows.map(walked))
-    if (found) return found.key
-    if (rows.length < PAGE) return search.end()?.key ?? null
-    cursor = keyOf(rows[rows.length - 1] as StreamRow)
-  }
+  return run(c, s, findStretches(walkOf(timeoutMs), added))
 }
 
 /**
  * Derives the events of a region, handing them over in windows of start time: `replace(from, to,
- * events)` receives every event starting in [from, to), and the windows cover the region without
- * gaps or overlaps, so each stored event of the stream is compared with the derivation exactly
- * once. Windows keep memory bounded when a whole stream is re-derived.
+ * events)` receives every event starting in [from, to) (see `deriveStretch`).
  */
 export function deriveRegion(
   c: Connection,
@@ -193,38 +171,14 @@ export function deriveRegion(
   timeoutMs: number,
   replace: (fromMs: number, toMs: number, events: NewActivityEvent[]) => void,
 ): void {
-  const deriver = new StreamDeriver({
-    timeoutMs,
+  const context = {
     device: s.deviceName,
     source: s.source,
     app: editorDisplayName(s.source.slice('wakatime-'.length)),
-  })
-  let windowStart = region.start.t
-  let pending: NewActivityEvent[] = []
-  let cursor = region.start
-  let inclusive = true
-  for (;;) {
-    const rows = after(c, s, cursor, PAGE, inclusive)
-    inclusive = false
-    let done = rows.length < PAGE
-    for (const row of rows) {
-      if (region.end && compareKeys(keyOf(row), region.end) >= 0) {
-        done = true
-        break
-      }
-      pending.push(...deriver.push(heartbeatOf(row)))
-    }
-    if (done) break
-    cursor = keyOf(rows[rows.length - 1] as StreamRow)
-    const frontier = deriver.frontier
-    if (pending.length >= PAGE && frontier > windowStart) {
-      replace(windowStart, frontier, pending)
-      pending = []
-      windowStart = frontier
-    }
   }
-  pending.push(...deriver.end(region.end ? { timeMs: region.end.t } : undefined))
-  replace(windowStart, region.end ? region.end.t : Number.MAX_SAFE_INTEGER, pending)
+  run(c, s, deriveStretch(walkOf(timeoutMs), region, context), (r) =>
+    replace(r.fromMs, r.toMs, r.events),
+  )
 }
 
 /** Every stream that has heartbeats, as (device, source) ids. */

@@ -207,12 +207,21 @@ export class SqliteStore implements Store {
       pruneBatches: w('input.pruneBatches'),
     }
     this.settings = { get: r('settings.get'), save: w('settings.save') }
+    // Why a counter in memory: only this process writes this file (the data dir's lock), so the
+    // tokens change through these calls alone, and none of them is missed. Moved once the write
+    // has resolved, so a reader of the new number lists the tokens after it.
+    let tokensVersion = 0
+    const changesTokens =
+      <A extends unknown[], T>(call: (...args: A) => Promise<T>) =>
+      (...args: A) =>
+        call(...args).finally(() => tokensVersion++)
     this.tokens = {
-      insert: w('tokens.insert'),
+      insert: changesTokens(w('tokens.insert')),
       list: r('tokens.list'),
-      revoke: w('tokens.revoke'),
-      delete: w('tokens.delete'),
+      revoke: changesTokens(w('tokens.revoke')),
+      delete: changesTokens(w('tokens.delete')),
       touch: w('tokens.touch'),
+      version: () => Promise.resolve(tokensVersion),
     }
     this.changes = { after: r('changes.after'), last: r('changes.last') }
     this.activeTime = {
