@@ -80,6 +80,51 @@ import { installHooks } from './hooks.ts'
 import { CHEAPEST_SCAN, RawFloor, shapedScan } from './raw.ts'
 
 const args = process.argv.slice(2)
+const USAGE = `Usage: npm run bench -- [options]
+
+Ingest and a heavy year's questions through a real daemon, beside the raw node:sqlite floor
+measured in the same run; writes bench/results/<date>.json and prints a markdown table.
+
+Options:
+  --quick            a tenth of the data
+  --profile P        heavy (default, ~2,000,000 events) or titles (~370,000, a long tail of titles)
+  --days N           only the last N days of the year
+  --runs N           runs per question for p50/p95 (default 20)
+  --hooks N          N hook rules evaluated throughout
+  --no-dashboard     leave the browser figures out
+  --keep             keep the data directory (its path is printed)
+  --screenshots      the screenshot figures instead (--minutes M, --frames N, --search-only)
+  --postgres         the team server on a throwaway PostgreSQL instead (--users N, --days N,
+                     --batches N)
+  --import [N]       the import bench instead (N events, default 2,000,000)
+  --sync             the sync bench instead (--events N, default 150,000; --lag-samples N)
+  -h, --help         this help
+`
+/** Options that take a value (a number, but for --profile); `--import` takes one optionally. */
+const VALUED = new Set(['--runs', '--hooks', '--users', '--days', '--batches', '--profile'])
+for (const name of ['--frames', '--minutes', '--events', '--lag-samples']) VALUED.add(name)
+const SWITCHES = new Set(['--quick', '--keep', '--no-dashboard', '--screenshots', '--search-only'])
+for (const name of ['--postgres', '--sync', '--import']) SWITCHES.add(name)
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] ?? ''
+  const value = args[i + 1]
+  const bad = VALUED.has(arg)
+    ? value === undefined || (arg !== '--profile' && !(Number(value) >= 0))
+      ? `${arg} needs a number`
+      : undefined
+    : SWITCHES.has(arg) || (args[i - 1] === '--import' && Number(arg) > 0)
+      ? undefined
+      : `unknown option ${arg}`
+  if (bad !== undefined) {
+    process.stderr.write(`bench: ${bad} (npm run bench -- --help)\n`)
+    process.exit(2)
+  }
+  if (VALUED.has(arg)) i++
+}
 if (args.includes('--sync')) {
   // `npm run bench -- --sync`: the sync benchmark, on its own (bench/sync.ts).
   await import('./sync.ts')
