@@ -5,6 +5,7 @@
  * Every rule (what wins, names, where pushes resume) is the domain's, as on SQLite.
  */
 import type pg from 'pg'
+import type { EventRecord } from './records.ts'
 import { ConflictError } from '../../domain/errors.ts'
 import { type SyncChange, SYNCED_SETTINGS } from '../../domain/sync.ts'
 import type { SyncClientRow, SyncCursors, SyncOrigin, SyncPage, SyncStore } from '../ports.ts'
@@ -79,24 +80,9 @@ async function syncChanges(
   const rows = <R extends pg.QueryResultRow>(sql: string, k: string) =>
     of(k).length === 0 ? Promise.resolve([]) : all<R>(q, sql, [of(k)])
 
-  for (const r of await rows<{
-    seq: number
-    id: string
-    device_id: number
-    start_ms: number
-    end_ms: number
-    duration: number | null
-    category: string
-    app: string
-    entity: string
-    entity_type: string | null
-    project: string
-    root_path: string | null
-    branch: string | null
-    language: string | null
-    source: string
-    version: number | null
-  }>(
+  for (const r of await rows<
+    Omit<EventRecord, 'device'> & { device_id: number; version: number | null }
+  >(
     `SELECT e.seq, e.id, e.device_id, e.start_ms, e.end_ms, e.duration, e.category, e.app,
             e.entity, en.type AS entity_type, e.project, p.root_path, e.branch, e.language,
             e.source, e.version
