@@ -14,14 +14,20 @@ export const lazySerializers: SerializerFactory = (externalSchemas, options) => 
   // Kept by what the shared schemas, options and route schema say, as validators are (see
   // validation.ts): each app gets its own copies of the same schemas, and building the same
   // serializer again for every app of a process was most of what the first answers cost.
-  const sharedJson = JSON.stringify([externalSchemas, options])
-  let shared = sharedKeys.get(sharedJson)
-  if (shared === undefined) sharedKeys.set(sharedJson, (shared = sharedKeys.size))
+  // Read at the first answer, not while the app starts.
+  let shared: number | undefined
+  const sharedKey = (): number => {
+    if (shared !== undefined) return shared
+    const json = JSON.stringify([externalSchemas, options])
+    shared = sharedKeys.get(json)
+    if (shared === undefined) sharedKeys.set(json, (shared = sharedKeys.size))
+    return shared
+  }
   return (route) => {
     let serialize: ((doc: unknown) => string) | undefined
     return (doc: unknown) => {
       if (serialize === undefined) {
-        const key = `${String(shared)}\0${JSON.stringify(route.schema)}`
+        const key = `${String(sharedKey())}\0${JSON.stringify(route.schema)}`
         serialize = built.get(key)
         if (serialize === undefined) built.set(key, (serialize = compile(route)))
       }
