@@ -1,21 +1,26 @@
 /**
- * `npm test`: every test file through node:test's runner, each in its own process as under
- * `node --test`, with the same per-test timeout, the spec reporter, and a non-zero exit when
- * anything fails. What differs is the order: `node --test` starts files alphabetically, so the
- * longest ones (test/sync/, test/store/) started last and ran on alone at the end. Here files
- * with no measured duration start first, then the rest longest first (`files.ts`,
- * `durations.json`, refreshed by `measure.ts --write`); a new file needs no list.
+ * `npm test`: every test file through node:test's runner, with the same per-test timeout as
+ * `node --test`, the spec reporter, and a non-zero exit when anything fails. What differs:
+ * - The order: `node --test` starts files alphabetically, so the longest ones (test/sync/,
+ *   test/store/) started last and ran on alone at the end. Here files with no measured duration
+ *   start first, then the rest longest first (`files.ts`, `durations.json`, refreshed by
+ *   `measure.ts --write`); a new file needs no list.
+ * - The processes: the files `SHARED` names (tests in the test process itself: injected apps,
+ *   the domain) run in a few processes of several files each, a group of about equal duration
+ *   to a process (a generated file that imports them); every other file in its own process.
  *
  *   node tools/test/run.ts [files or globs...]   (default test/**\/*.test.ts)
  *
  * TEST_CONCURRENCY sets how many files run at once (default: measured, see CONCURRENCY).
  * A single file still runs alone with `node --test FILE`.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { run } from 'node:test'
 import { spec } from 'node:test/reporters'
-import { ROOT, longestFirst, readDurations, testFiles } from './files.ts'
+import { pathToFileURL } from 'node:url'
+import { ROOT, balancedGroups, isShared, longestFirst, readDurations, testFiles } from './files.ts'
 
 /** Each test's limit, as `npm test` always had it (`--test-timeout`). */
 const TIMEOUT_MS = 300_000
@@ -32,7 +37,42 @@ process.chdir(ROOT)
 // and CLI runs they start already use (`cleanEnv` in test/daemon.ts), a quarter less CPU each.
 process.env.NODE_COMPILE_CACHE ??= path.join(os.tmpdir(), 'daybook-test-compile-cache')
 const args = process.argv.slice(2)
-const files = longestFirst(testFiles(args.length > 0 ? args : undefined), readDurations())
+const durations = readDurations()
+const all = testFiles(args.length > 0 ? args : undefined)
+
+/**
+ * The shared files as `groups` generated files, each importing its group's files in turn (their
+ * tests register and run in that one process, as each would in its own), with the group's
+ * duration as the sum of its files'. The generated files live in a temp dir removed at exit.
+ */
+function groupFiles(shared: readonly string[], groups: number) {
+  if (shared.length < 2) return { files: [...shared], durations: {} }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-test-groups-'))
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+  const files: string[] = []
+  const measured: Record<string, number> = {}
+  balancedGroups(shared, durations, groups).forEach((group, i) => {
+    const file = path.join(dir, `group-${i + 1}.test.mjs`)
+    const imports = group.map(
+      (f) => `import ${JSON.stringify(pathToFileURL(path.join(ROOT, f)).href)}`,
+    )
+    writeFileSync(
+      file,
+      `// ${group.length} test files in one process (tools/test/run.ts)\n${imports.join('\n')}\n`,
+    )
+    files.push(file)
+    measured[file] = group.reduce((sum, f) => sum + (durations[f] ?? 0), 0)
+  })
+  return { files, durations: measured }
+}
+
+// As many groups as files run at once: a group runs its tests one at a time, so fewer would make
+// the longest group the run's end; more would load everything once more per group.
+const grouped = groupFiles(all.filter(isShared), CONCURRENCY)
+const files = longestFirst([...all.filter((f) => !isShared(f)), ...grouped.files], {
+  ...durations,
+  ...grouped.durations,
+})
 
 let summarized = false
 run({ files, concurrency: CONCURRENCY, timeout: TIMEOUT_MS })
