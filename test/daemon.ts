@@ -1,13 +1,17 @@
 /**
- * Runs the real daemon as a child process (`daybook serve`) for tests over real sockets.
+ * Runs the real daemon for tests over real sockets: as a child process (`daybook serve`) for tests
+ * of the process (signals, exit codes, its log, a kill), or in the test's own process
+ * (`startDaemon` from src/daemon, the same start) for tests that only need one to talk to.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { resolveServeConfig } from '../src/cli/serve.ts'
 import { type Discovery, readDiscovery } from '../src/config/discovery.ts'
+import type { Daemon } from '../src/daemon/daemon.ts'
 import { SETTING_VARIABLES } from '../src/config/settings.ts'
 import { type TestScope, tempDir } from './helpers.ts'
 
@@ -38,12 +42,16 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   }
 }
 
-export interface DaemonProcess {
-  child: ChildProcess
+/** A running daemon, wherever it runs: its dirs, what it announced, its admin token. */
+export interface RunningDaemon {
   dataDir: string
   configDir: string
   discovery: Discovery
   token: string
+}
+
+export interface DaemonProcess extends RunningDaemon {
+  child: ChildProcess
   /** Everything the daemon wrote so far (it writes its log to stderr). */
   stdout: () => string
   stderr: () => string
@@ -140,8 +148,67 @@ export async function startDaemon(
   }
 }
 
-/** The ActivityWatch port the daemon printed ("… and http://127.0.0.1:N (ActivityWatch API)"). */
-export async function awPort(d: DaemonProcess): Promise<number> {
+/** A daemon in the test's process (`startInProcess`). */
+export interface InProcessDaemon extends RunningDaemon {
+  daemon: Daemon
+  /** What it warned about (`daybook serve` prints these), and a store thread's failure. */
+  warnings: string[]
+}
+
+/**
+ * Starts the daemon in this process as `daybook serve --port 0 <args>` would, in fresh data and
+ * config dirs: the same configuration, the same start, real sockets and files; it is closed when
+ * `t` ends. A child process costs each start about 1.5 s more CPU (Node, every module loaded
+ * again), so tests that only need a daemon to talk to (the CLI's, the dashboard's) use this one;
+ * tests of the process itself use `startDaemon`. Nothing here may block the event loop while it
+ * runs (no spawnSync): the daemon answers on this thread.
+ */
+export async function startInProcess(
+  t: TestScope,
+  args: string[] = [],
+  options: { env?: Record<string, string> } = {},
+): Promise<InProcessDaemon> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbk-'))
+  const dataDir = path.join(dir, 'data')
+  const configDir = path.join(dir, 'config')
+  const config = resolveServeConfig(
+    [
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--config-dir',
+      configDir,
+      '--log-level',
+      'warn',
+      ...args,
+    ],
+    cleanEnv(options.env),
+  )
+  const warnings: string[] = []
+  // Loaded here: files that only spawn daemons do not load the daemon's code.
+  const { startDaemon: start } = await import('../src/daemon/daemon.ts')
+  const daemon = await start(config, {
+    warn: (line) => warnings.push(line),
+    onStoreFailure: (err) => warnings.push(`the store failed: ${err.message}`),
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  })
+  t.after(async () => {
+    await daemon.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const discovery = readDiscovery(dataDir)
+  if (discovery === undefined) throw new Error(`no daemon.json in ${dataDir}`)
+  const token =
+    options.env?.DAYBOOK_TOKEN ?? readFileSync(path.join(configDir, 'auth.token'), 'utf8').trim()
+  return { daemon, dataDir, configDir, discovery, token, warnings }
+}
+
+/** The ActivityWatch port of a daemon started with `--aw` (a child prints it after daemon.json). */
+export async function awPort(d: DaemonProcess | InProcessDaemon): Promise<number> {
+  if ('daemon' in d) return d.daemon.awPort ?? 0
   // It is printed just after daemon.json is written: waited for, however slow the machine.
   for (;;) {
     const m = /http:\/\/127\.0\.0\.1:(\d+) \(ActivityWatch API\)/.exec(d.stderr())
@@ -190,7 +257,7 @@ export function request(
 
 /** A JSON request to a daemon's TCP port with `token` as the bearer token. */
 export function sendAs(
-  d: DaemonProcess,
+  d: RunningDaemon,
   token: string,
   method: string,
   path: string,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import http from 'node:http'
 import path from 'node:path'
 import { test } from 'node:test'
-import { type DaemonProcess, cleanEnv, runCli, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, cleanEnv, runCli, startInProcess } from '../daemon.ts'
 import { fileScope, tempDir } from '../helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
@@ -17,8 +17,8 @@ const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
  * them; the test that deletes and refreshes tokens has its own.
  */
 const file = fileScope()
-let shared: Promise<DaemonProcess> | undefined
-const readOnlyDaemon = () => (shared ??= startDaemon(file))
+let shared: Promise<RunningDaemon> | undefined
+const readOnlyDaemon = () => (shared ??= startInProcess(file))
 
 test('an unknown option: one line and the usage line, exit 2', async () => {
   const r = await runCli(['summary', '--frobnicate'])
@@ -90,7 +90,7 @@ test('a 401 because the token file is gone names the file', async (t) => {
 })
 
 test('daybook token delete and refresh', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const flags = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const made = await runCli(['token', 'create', '--name', 'w', '--scope', 'ingest', ...flags])
   assert.equal(made.code, 0, made.stderr)

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { eventInput, tempDir } from '../helpers.ts'
-import { request, runCli, startDaemon } from '../daemon.ts'
+import { request, runCli, startInProcess } from '../daemon.ts'
 
 test('daybook hooks list, test and log against a live daemon', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const env = { TZ: 'UTC' }
   const port = d.discovery.port ?? 0

@@ -8,12 +8,12 @@ import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { type DaemonProcess, cleanEnv, request, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, cleanEnv, request, startInProcess } from '../daemon.ts'
 import { eventInput, tempDir } from '../helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
 
-async function api(d: DaemonProcess, method: string, url: string, body?: unknown) {
+async function api(d: RunningDaemon, method: string, url: string, body?: unknown) {
   const res = await request(
     { port: d.discovery.port ?? 0 },
     {
@@ -29,7 +29,7 @@ async function api(d: DaemonProcess, method: string, url: string, body?: unknown
 
 async function mcpClient(
   t: TestContext,
-  d: DaemonProcess,
+  d: RunningDaemon,
   env: Record<string, string> = {},
 ): Promise<Client> {
   const client = new Client({ name: 'daybook-test', version: '1.0.0' })
@@ -47,7 +47,7 @@ async function mcpClient(
 type Structured = Record<string, unknown>
 
 test('daybook mcp: a real stdio child, every tool, numbers equal to the API, scope refusals', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   await api(d, 'PUT', '/v1/settings', { timezone: 'UTC' })
   await api(d, 'POST', '/v1/events', [
     eventInput({ timestamp: '2025-09-11T09:00:00Z', end_timestamp: '2025-09-11T10:30:00Z' }),

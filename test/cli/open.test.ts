@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { hasDesktop } from '../../src/cli/open.ts'
-import { request, runCli, startDaemon } from '../daemon.ts'
+import { request, runCli, startInProcess } from '../daemon.ts'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -10,7 +10,7 @@ const NO_DESKTOP = { DISPLAY: '', WAYLAND_DISPLAY: '' }
 
 test('daybook open prints a sign-in URL that a browser can exchange for a session', async (t) => {
   // With a Unix socket too: the CLI talks over the socket, the URL names the TCP listener.
-  const d = await startDaemon(t, ['--socket'])
+  const d = await startInProcess(t, ['--socket'])
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const port = d.discovery.port ?? 0
 
@@ -87,7 +87,7 @@ test('daybook open prints a sign-in URL that a browser can exchange for a sessio
 })
 
 test('daybook open against a daemon on its Unix socket only: one line, exit 1', async (t) => {
-  const d = await startDaemon(t, ['--no-tcp'])
+  const d = await startInProcess(t, ['--no-tcp'])
   const res = await runCli(
     ['open', '--no-browser', '--data-dir', d.dataDir, '--config-dir', d.configDir],
     NO_DESKTOP,

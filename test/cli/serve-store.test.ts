@@ -6,11 +6,11 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
-import { startDaemon, request } from '../daemon.ts'
+import { startInProcess, request } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 
 test('while a write waits for the database, /healthz and reads are answered', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const port = d.discovery.port as number
   const auth = { authorization: `Bearer ${d.token}` }
   // Another process holds SQLite's write lock: the daemon's next write must wait for it.
@@ -49,7 +49,7 @@ test('while a write waits for the database, /healthz and reads are answered', as
 })
 
 test('while a year-long query runs in a reader thread, /healthz is answered', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const port = d.discovery.port as number
   const auth = { authorization: `Bearer ${d.token}` }
   // A year of 20,000 two-minute events, one every 26 minutes, over 60 apps.

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DaybookClient } from '../../src/client/client.ts'
-import { type DaemonProcess, runCli, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, runCli, startInProcess } from '../daemon.ts'
 import { eventInput, fileScope } from '../helpers.ts'
 
 /** One daemon for both tests: the second only sends options that are refused, and changes nothing. */
 const file = fileScope()
-let shared: Promise<DaemonProcess> | undefined
-const daemon = () => (shared ??= startDaemon(file))
+let shared: Promise<RunningDaemon> | undefined
+const daemon = () => (shared ??= startInProcess(file))
 
 test('daybook summary prints a table through the running daemon, and JSON with --json', async () => {
   const d = await daemon()

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { eventInput } from '../helpers.ts'
-import { request, runCli, startDaemon } from '../daemon.ts'
+import { request, runCli, startInProcess } from '../daemon.ts'
 
 test('daybook team: create, invite, accept, share, leaderboard, totals, leave', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const port = d.discovery.port ?? 0
   const admin = { authorization: `Bearer ${d.token}` }
   const tokens: Record<string, string> = {}

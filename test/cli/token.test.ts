@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { eventInput, tempDir } from '../helpers.ts'
-import { request, runCli, startDaemon } from '../daemon.ts'
+import { request, runCli, startInProcess } from '../daemon.ts'
 import { CliError } from '../../src/cli/command.ts'
 import { tokenCommand } from '../../src/cli/token.ts'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 test('daybook token create, list and revoke against a live daemon', async (t) => {
-  const d = await startDaemon(t, ['--socket'])
+  const d = await startInProcess(t, ['--socket'])
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const env = { TZ: 'UTC' }
   const port = d.discovery.port ?? 0
@@ -122,7 +122,7 @@ test('daybook token create, list and revoke against a live daemon', async (t) =>
 })
 
 test('daybook token: usage errors exit 2, refusals and a missing daemon exit 1, each with one line', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const cases: [string[], number, RegExp][] = [
     [['token'], 2, /name a command: create, list, revoke, delete or refresh/],

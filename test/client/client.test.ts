@@ -3,12 +3,12 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { ApiError, DaybookClient, UnreachableError } from '../../src/client/client.ts'
-import { startDaemon } from '../daemon.ts'
+import { startInProcess } from '../daemon.ts'
 import { eventInput, tempDir } from '../helpers.ts'
 
 test('the client finds the local daemon by its discovery and token files (TCP and socket)', async (t) => {
   for (const args of [[], ['--socket']]) {
-    const d = await startDaemon(t, args)
+    const d = await startInProcess(t, args)
     const client = DaybookClient.local({ dataDir: d.dataDir, configDir: d.configDir, env: {} })
     assert.equal('socketPath' in client.endpoint, args.length > 0)
     assert.deepEqual(await client.post('/v1/events', [eventInput()]), {
@@ -31,7 +31,7 @@ test('the client finds the local daemon by its discovery and token files (TCP an
 })
 
 test('errors carry the daemon code; a missing daemon is UnreachableError', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const wrong = DaybookClient.local({ dataDir: d.dataDir, token: 'wrong', env: {} })
   await assert.rejects(wrong.get('/v1/apps'), (err: unknown) => {
     assert.ok(err instanceof ApiError)

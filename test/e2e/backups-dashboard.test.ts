@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runCli, startDaemon, type DaemonProcess } from '../daemon.ts'
+import { runCli, startInProcess, type RunningDaemon } from '../daemon.ts'
 import { daemonApi, launchChromium, skipWithoutDashboard, watchProblems } from './dashboard.ts'
 
-const dirs = (d: DaemonProcess) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
+const dirs = (d: RunningDaemon) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
 
 test('the status view turns scheduled backups on and off and shows the last and the next', async (t) => {
   if (skipWithoutDashboard(t)) return
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const api = daemonApi(d)
   const open = await runCli(['open', '--admin', '--no-browser', ...dirs(d)], {
     DISPLAY: '',

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import sharp from 'sharp'
-import { runCli, startDaemon } from '../daemon.ts'
+import { runCli, startInProcess } from '../daemon.ts'
 import { dashboardSkipReason, launchChromium } from './dashboard.ts'
 
 const HOUR = 3_600_000
@@ -27,7 +27,7 @@ function loaded(selector: string): boolean {
 test('the dashboard shows capture, finds what was on screen, and shows frames on the timeline', async (t) => {
   const skip = dashboardSkipReason()
   if (skip !== undefined) return t.skip(skip)
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
   const call = async (method: string, url: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${base}${url}`, {

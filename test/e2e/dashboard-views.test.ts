@@ -15,7 +15,7 @@ import { DaybookApi } from '../../src/client/api.ts'
 import { formatDuration } from '../../web/src/format.ts'
 import { dayTotals, weekdayProfile } from '../../web/src/profile.ts'
 import { customPreset } from '../../web/src/range.ts'
-import { startDaemon } from '../daemon.ts'
+import { startInProcess } from '../daemon.ts'
 import {
   daemonApi,
   dashboardEvent as event,
@@ -98,7 +98,7 @@ const look = (selector: string) => `(() => {
 
 test('the dashboard’s views in a real browser', async (t) => {
   if (skipWithoutDashboard(t)) return
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const call = daemonApi(d)
   const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
   const client = new DaybookApi({ baseUrl: base, token: d.token })

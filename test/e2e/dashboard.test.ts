@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { formatDuration } from '../../web/src/format.ts'
-import { runCli, startDaemon } from '../daemon.ts'
+import { runCli, startInProcess } from '../daemon.ts'
 import { startApp } from '../helpers.ts'
 import {
   daemonApi,
@@ -30,7 +30,7 @@ const chromium = fileChromium()
 
 test('the dashboard in a real browser', async (t) => {
   if (skipWithoutDashboard(t)) return
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const call = daemonApi(d)
   const browser = await chromium()
   const shot = screenshots(t)

@@ -11,7 +11,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Browser, chromium, type Page } from 'playwright-core'
-import type { DaemonProcess } from '../daemon.ts'
+import type { RunningDaemon } from '../daemon.ts'
 import { fileScope } from '../helpers.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -67,7 +67,7 @@ export function fileChromium(): () => Promise<Browser> {
 }
 
 /** The daemon's HTTP API with its admin token: JSON in, JSON out, a failed status fails. */
-export function daemonApi(d: DaemonProcess) {
+export function daemonApi(d: RunningDaemon) {
   const base = `http://127.0.0.1:${d.discovery.port ?? 0}`
   return async (method: string, url: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${base}${url}`, {

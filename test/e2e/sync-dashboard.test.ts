@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runCli, startDaemon, type DaemonProcess } from '../daemon.ts'
+import { runCli, startInProcess, type RunningDaemon } from '../daemon.ts'
 import { dashboardSkipReason, launchChromium } from './dashboard.ts'
 
-const dirs = (d: DaemonProcess) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
+const dirs = (d: RunningDaemon) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
 
-async function signInUrl(d: DaemonProcess, admin: boolean): Promise<string> {
+async function signInUrl(d: RunningDaemon, admin: boolean): Promise<string> {
   const open = await runCli(['open', ...(admin ? ['--admin'] : []), '--no-browser', ...dirs(d)], {
     DISPLAY: '',
     WAYLAND_DISPLAY: '',
@@ -27,8 +27,8 @@ test('the dashboard shows paired devices and makes a pairing code on a hub, and 
     return
   }
   // A hub on loopback may speak plain HTTP (a TLS proxy would be in front of it).
-  const hub = await startDaemon(t, ['--hub'])
-  const spoke = await startDaemon(t)
+  const hub = await startInProcess(t, ['--hub'])
+  const spoke = await startInProcess(t)
   const made = await runCli(['pair', '--name', 'laptop', '--json', ...dirs(hub)], {}, t)
   const code = JSON.parse(made.stdout) as { url: string; code: string; fingerprint: null }
   assert.equal(code.fingerprint, null)

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type DaemonProcess, sendAs, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, sendAs, startInProcess } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 
-async function tokenOf(d: DaemonProcess, user: string): Promise<string> {
+async function tokenOf(d: RunningDaemon, user: string): Promise<string> {
   const res = await sendAs(d, d.token, 'POST', `/v1/users/${user}/tokens`, {
     name: 'laptop',
     acl: 'admin',
@@ -27,7 +27,10 @@ test(
   async (t) => {
     const url = await freshDatabase(t)
     const env = { DAYBOOK_DATABASE_URL: url, DAYBOOK_DB_POOL_SIZE: '4' }
-    const [a, b] = await Promise.all([startDaemon(t, [], { env }), startDaemon(t, [], { env })])
+    const [a, b] = await Promise.all([
+      startInProcess(t, [], { env }),
+      startInProcess(t, [], { env }),
+    ])
 
     assert.equal((await sendAs(a, a.token, 'POST', '/v1/users', { name: 'ann' })).status, 201)
     const ann = await tokenOf(a, 'ann')

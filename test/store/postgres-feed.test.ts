@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type DaemonProcess, request, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, request, startInProcess } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
@@ -19,7 +19,7 @@ interface WireChange {
   data: { id: string; entity?: string }
 }
 
-async function call(d: DaemonProcess, method: string, path: string, body?: unknown) {
+async function call(d: RunningDaemon, method: string, path: string, body?: unknown) {
   const res = await request(
     { port: d.discovery.port as number },
     {
@@ -40,7 +40,10 @@ test(
     const url = await freshDatabase(t)
     const env = { DAYBOOK_DATABASE_URL: url, DAYBOOK_DB_POOL_SIZE: '4' }
     // Started together: both migrate at once, and the schema is created once.
-    const daemons = await Promise.all([startDaemon(t, [], { env }), startDaemon(t, [], { env })])
+    const daemons = await Promise.all([
+      startInProcess(t, [], { env }),
+      startInProcess(t, [], { env }),
+    ])
 
     const WRITERS = 3
     const BATCHES = 8
@@ -70,7 +73,7 @@ test(
     const reader = (async () => {
       let after = 0
       for (let turn = 0; ; turn++) {
-        const d = daemons[turn % 2] as DaemonProcess
+        const d = daemons[turn % 2] as RunningDaemon
         const done = !writing
         const page = (await call(d, 'GET', `/v1/changes?after=${after}&limit=5`)) as {
           changes: WireChange[]

@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pg from 'pg'
-import { type DaemonProcess, runCli, sendAs, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, runCli, sendAs, startInProcess } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 
-const call = (d: DaemonProcess, method: string, path: string, body?: unknown) =>
+const call = (d: RunningDaemon, method: string, path: string, body?: unknown) =>
   sendAs(d, d.token, method, path, body)
 
 test(
@@ -25,7 +25,7 @@ test(
     // Migrated first, so the daemon's own start has nothing slow to do under the short limit.
     const migrated = await runCli(['migrate'], { DAYBOOK_DATABASE_URL: url }, t)
     assert.equal(migrated.code, 0, migrated.stderr)
-    const daemon = await startDaemon(t, [], {
+    const daemon = await startInProcess(t, [], {
       env: { DAYBOOK_DATABASE_URL: url, DAYBOOK_DB_STATEMENT_TIMEOUT_MS: '500' },
     })
     const batch = [eventInput({ entity_name: 'late.rs' })]

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type DaemonProcess, sendAs, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, sendAs, startInProcess } from '../daemon.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 
 /** Makes a token through `d` with `admin` (on `path`: the owner's or a user's token route). */
 async function make(
-  d: DaemonProcess,
+  d: RunningDaemon,
   path: string,
   o: { admin?: string; acl?: string; format?: 'wakatime' } = {},
 ): Promise<{ token: string; id: string }> {
@@ -32,10 +32,13 @@ test(
   async (t) => {
     const url = await freshDatabase(t)
     const env = { DAYBOOK_DATABASE_URL: url, DAYBOOK_DB_POOL_SIZE: '4' }
-    const [a, b] = await Promise.all([startDaemon(t, [], { env }), startDaemon(t, [], { env })])
-    const read = async (d: DaemonProcess, token: string) =>
+    const [a, b] = await Promise.all([
+      startInProcess(t, [], { env }),
+      startInProcess(t, [], { env }),
+    ])
+    const read = async (d: RunningDaemon, token: string) =>
       (await sendAs(d, token, 'GET', '/v1/projects')).status
-    const change = async (d: DaemonProcess, admin: string, what: string, id: string) => {
+    const change = async (d: RunningDaemon, admin: string, what: string, id: string) => {
       const res = await sendAs(d, admin, 'POST', `/v1/auth/tokens/${what}`, { id })
       assert.deepEqual([res.status, JSON.parse(res.body)], [200, { ok: true }])
     }

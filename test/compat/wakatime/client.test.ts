@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { test } from 'node:test'
-import { startDaemon } from '../../daemon.ts'
+import { startInProcess } from '../../daemon.ts'
 
 const CLIENT_DIR = path.join(import.meta.dirname, 'client')
 
@@ -50,7 +50,7 @@ test('wakatime-client@2.7.0 reads what the daemon recorded', async (t) => {
     t.skip(`wakatime-client is not installed; run: npm ci --prefix ${CLIENT_DIR}`)
     return
   }
-  const daemon = await startDaemon(t)
+  const daemon = await startInProcess(t)
   const base = `http://127.0.0.1:${daemon.discovery.port ?? 0}`
   const admin = { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' }
   // Dates below are UTC dates: the daemon computes in UTC too.

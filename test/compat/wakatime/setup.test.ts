@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import { setWakatimeSettings, wakatimeCommand } from '../../../src/cli/wakatime.ts'
-import { request, runCli, startDaemon } from '../../daemon.ts'
+import { request, runCli, startInProcess } from '../../daemon.ts'
 import { tempDir } from '../../helpers.ts'
 
 const KEY = '8f1c2b7e-3d4a-4b5c-9d6e-7f8a9b0c1d2e'
@@ -57,7 +57,7 @@ test('the config edit sets api_url and api_key in [settings] and keeps every oth
 })
 
 test('daybook wakatime setup points the plugins at the daemon; --undo restores the file', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const home = tempDir(t, 'waka-home-')
   const cfg = path.join(home, '.wakatime.cfg')
   const original =
