@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import type { InputItem } from '../../src/collectors/input/deliveries.ts'
 import { cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
@@ -194,7 +195,10 @@ test('the window and AFK watchers record focus, titles and time away under a rea
     return p?.endTimestamp ? p : undefined
   })
   const closedAt = Date.parse(closed.endTimestamp ?? '')
-  assert.ok(closedAt >= beforeBack - 1500 && closedAt <= back + 1500, JSON.stringify(closed))
+  assert.ok(
+    closedAt >= beforeBack - 1500 && closedAt <= back + 1500,
+    `${JSON.stringify(closed)}; back at ${new Date(beforeBack).toISOString()}; stored: ${evidence(path.join(d.dataDir, 'daybook.db'), afkStart)}`,
+  )
 
   // The watcher reports on itself.
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
@@ -297,3 +301,22 @@ test('a locked or blanked screen is seen on a real X server (the screen saver ex
     (await desktop.locked?.()) === false ? true : undefined,
   )
 })
+
+/**
+ * What the daemon's database holds from `fromMs` on that can end an AFK period (input buckets,
+ * events, the periods themselves), for a failure's message.
+ */
+function evidence(dbFile: string, fromMs: number): string {
+  const db = new DatabaseSync(dbFile, { readOnly: true })
+  try {
+    const rows = (sql: string) => JSON.stringify(db.prepare(sql).all({ from: fromMs - 60_000 }))
+    return [
+      `input ${rows('SELECT * FROM input_activity WHERE bucket_ms >= $from')}`,
+      `events ${rows('SELECT * FROM events WHERE end_ms >= $from')}`,
+      `afk ${rows('SELECT * FROM afk_periods WHERE start_ms >= $from')}`,
+      `sources ${rows('SELECT id, name FROM sources')}`,
+    ].join('; ')
+  } finally {
+    db.close()
+  }
+}
