@@ -153,24 +153,29 @@ export interface InProcessDaemon extends RunningDaemon {
   daemon: Daemon
   /** What it warned about (`daybook serve` prints these), and a store thread's failure. */
   warnings: string[]
+  /** Stops it as SIGTERM stops `daybook serve` (once; the test's end does it otherwise). */
+  close(): Promise<void>
 }
 
 /**
  * Starts the daemon in this process as `daybook serve --port 0 <args>` would, in fresh data and
- * config dirs: the same configuration, the same start, real sockets and files; it is closed when
- * `t` ends. A child process costs each start about 1.5 s more CPU (Node, every module loaded
- * again), so tests that only need a daemon to talk to (the CLI's, the dashboard's) use this one;
- * tests of the process itself use `startDaemon`. Nothing here may block the event loop while it
- * runs (no spawnSync): the daemon answers on this thread.
+ * config dirs (or the ones given, for a restart): the same configuration, the same start, real
+ * sockets and files; it is closed when `t` ends. A child process costs each start about 1.5 s
+ * more CPU (Node, every module loaded again), so tests that only need a daemon to talk to (the
+ * CLI's, the dashboard's, a sync peer that is never killed) use this one; tests of the process
+ * itself (signals, exit codes, its log, a kill) use `startDaemon`. Nothing may block the event
+ * loop while it runs (no spawnSync): the daemon answers on this thread.
  */
 export async function startInProcess(
   t: TestScope,
   args: string[] = [],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; dataDir?: string; configDir?: string } = {},
 ): Promise<InProcessDaemon> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbk-'))
-  const dataDir = path.join(dir, 'data')
-  const configDir = path.join(dir, 'config')
+  const dir =
+    options.dataDir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'dbk-')) : undefined
+  const remove = () => dir !== undefined && rmSync(dir, { recursive: true, force: true })
+  const dataDir = options.dataDir ?? path.join(dir ?? '', 'data')
+  const configDir = options.configDir ?? path.join(dir ?? '', 'config')
   const config = resolveServeConfig(
     [
       '--port',
@@ -192,18 +197,20 @@ export async function startInProcess(
     warn: (line) => warnings.push(line),
     onStoreFailure: (err) => warnings.push(`the store failed: ${err.message}`),
   }).catch((err: unknown) => {
-    rmSync(dir, { recursive: true, force: true })
+    remove()
     throw err
   })
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= daemon.close())
   t.after(async () => {
-    await daemon.close()
-    rmSync(dir, { recursive: true, force: true })
+    await close()
+    remove()
   })
   const discovery = readDiscovery(dataDir)
   if (discovery === undefined) throw new Error(`no daemon.json in ${dataDir}`)
   const token =
     options.env?.DAYBOOK_TOKEN ?? readFileSync(path.join(configDir, 'auth.token'), 'utf8').trim()
-  return { daemon, dataDir, configDir, discovery, token, warnings }
+  return { daemon, dataDir, configDir, discovery, token, warnings, close }
 }
 
 /** The ActivityWatch port of a daemon started with `--aw` (a child prints it after daemon.json). */

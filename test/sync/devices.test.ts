@@ -72,7 +72,8 @@ test(
     const base = Math.floor((now - 5 * HOUR) / HOUR) * HOUR
     const range = [base - HOUR, now + HOUR] as const
     const [hub, laptop, desktop] = await Promise.all([
-      (async () => startHub(t, await freePort()))(),
+      // The hub is stopped and killed below: a process; the spokes run in this one.
+      (async () => startHub(t, await freePort(), 'sqlite', { killable: true }))(),
       startNode(t, 'laptop'),
       startNode(t, 'desktop'),
     ])

@@ -6,14 +6,23 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import type { TestContext } from 'node:test'
-import { type DaemonProcess, request, runCli, startDaemon } from '../daemon.ts'
+import {
+  type DaemonProcess,
+  type InProcessDaemon,
+  request,
+  runCli,
+  startDaemon,
+  startInProcess,
+} from '../daemon.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 /** A daemon as the tests drive it, restartable in its own dirs. */
 export interface Node {
   name: string
-  process: DaemonProcess
+  /** A child process when the test kills it (`killable`), else in the test's process. */
+  process: DaemonProcess | InProcessDaemon
   args: string[]
+  killable: boolean
 }
 
 /** A free TCP port on loopback (the hub keeps its port across restarts: spokes know its URL). */
@@ -37,13 +46,15 @@ export async function startNode(
   t: TestContext,
   name: string,
   args: string[] = [],
-  dirs?: { dataDir: string; configDir: string },
+  options: { dirs?: { dataDir: string; configDir: string }; killable?: boolean } = {},
 ): Promise<Node> {
-  const process = await startDaemon(t, args, {
-    ...dirs,
+  const killable = options.killable ?? false
+  const start = killable ? startDaemon : startInProcess
+  const process = await start(t, args, {
+    ...options.dirs,
     env: { DAYBOOK_SYNC_RETRY_MAX_SEC: '1' },
   })
-  return { name, process, args }
+  return { name, process, args, killable }
 }
 
 /** Where a hub keeps its diaries: its SQLite file, or a PostgreSQL database (a team server). */
@@ -65,23 +76,36 @@ export async function startHub(
   t: TestContext,
   port: number,
   store: HubStore = 'sqlite',
+  options: { killable?: boolean } = {},
 ): Promise<Node> {
   const database = store === 'postgres' ? ['--database', await freshDatabase(t)] : []
-  return startNode(t, 'hub', ['--hub', '--tls-self-signed', '--port', String(port), ...database])
+  return startNode(
+    t,
+    'hub',
+    ['--hub', '--tls-self-signed', '--port', String(port), ...database],
+    options,
+  )
 }
 
-/** Stops a daemon: SIGTERM (a clean stop) or SIGKILL (as a crash); resolves once it has exited. */
+/**
+ * Stops a daemon: SIGTERM (a clean stop) or SIGKILL (as a crash, only a `killable` one); resolves
+ * once it has stopped.
+ */
 export async function stop(node: Node, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  node.process.child.kill(signal)
-  await node.process.exited
+  const d = node.process
+  if ('child' in d) {
+    d.child.kill(signal)
+    await d.exited
+  } else if (signal === 'SIGTERM') await d.close()
+  else throw new Error(`${node.name} runs in the test's process: start it killable to kill it`)
 }
 
 /** Starts the daemon again in the same dirs, with the same flags. */
 export async function restart(t: TestContext, node: Node): Promise<void> {
   node.process = (
     await startNode(t, node.name, node.args, {
-      dataDir: node.process.dataDir,
-      configDir: node.process.configDir,
+      dirs: { dataDir: node.process.dataDir, configDir: node.process.configDir },
+      killable: node.killable,
     })
   ).process
 }

@@ -320,9 +320,10 @@ test(
     const hubPort = await freePort()
     // The fourth daemon (never synced, see `answers`) starts with the three: it waits idle.
     const [hub, laptop, desktop, reference] = await Promise.all([
-      startHub(t, hubPort, store),
-      startNode(t, 'laptop'),
-      startNode(t, 'desktop'),
+      // The hub and the spokes are killed below: processes; the reference runs in this one.
+      startHub(t, hubPort, store, { killable: true }),
+      startNode(t, 'laptop', [], { killable: true }),
+      startNode(t, 'desktop', [], { killable: true }),
       startNode(t, 'reference'),
     ])
     await Promise.all([pair(t, hub, laptop, 'laptop'), pair(t, hub, desktop, 'desktop')])
