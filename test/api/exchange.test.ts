@@ -4,7 +4,7 @@ import net from 'node:net'
 import { type TestContext, describe, test } from 'node:test'
 import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { request, startDaemon } from '../daemon.ts'
+import { request, startDaemon, startInProcess } from '../daemon.ts'
 import { OWN_DEVICE, eventInput, startApp, type TestApp } from '../helpers.ts'
 
 const NOW = Date.parse('2025-06-01T00:00:00Z')
@@ -742,7 +742,7 @@ describe('import upload: its own bounds, not the request timeout (a real daemon,
   }
 
   test('an upload trickled past the request timeout completes; a stalled one is cut at the idle bound and keeps exactly what its job reports', async (t) => {
-    const d = await startDaemon(t, ['--socket'], {
+    const d = await startInProcess(t, ['--socket'], {
       env: { DAYBOOK_REQUEST_TIMEOUT_SEC: '1', DAYBOOK_IMPORT_IDLE_TIMEOUT_SEC: '5' },
     })
     const port = d.discovery.port ?? 0

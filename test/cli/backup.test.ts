@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
 import { tempDir } from '../helpers.ts'
-import { type DaemonProcess, request, runCli, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, request, runCli, startDaemon, startInProcess } from '../daemon.ts'
 
-function call(d: DaemonProcess, method: string, url: string, body?: unknown) {
+function call(d: RunningDaemon, method: string, url: string, body?: unknown) {
   return request(
     { port: d.discovery.port as number },
     {
@@ -17,7 +17,7 @@ function call(d: DaemonProcess, method: string, url: string, body?: unknown) {
   )
 }
 
-const dirs = (d: DaemonProcess) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
+const dirs = (d: RunningDaemon) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
 const START = Date.parse('2025-01-01T00:00:00Z')
 
 /** Batch `i`: ten one-minute events. */
@@ -38,7 +38,7 @@ function batch(i: number) {
 
 describe('daybook backup and restore (real daemons)', () => {
   test('a backup taken during ingest, restored into a new data dir, has every acknowledged event', async (t) => {
-    const a = await startDaemon(t)
+    const a = await startInProcess(t)
     let acknowledged = 0
     let stop = false
     // Ingest runs on while the backup is taken.

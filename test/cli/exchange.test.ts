@@ -6,9 +6,17 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, test } from 'node:test'
 import { tempDir } from '../helpers.ts'
-import { type DaemonProcess, MAIN, cleanEnv, request, runCli, startDaemon } from '../daemon.ts'
+import {
+  type RunningDaemon,
+  MAIN,
+  cleanEnv,
+  request,
+  runCli,
+  startDaemon,
+  startInProcess,
+} from '../daemon.ts'
 
-function call(d: DaemonProcess, method: string, url: string, body?: unknown) {
+function call(d: RunningDaemon, method: string, url: string, body?: unknown) {
   return request(
     { port: d.discovery.port as number },
     {
@@ -20,9 +28,9 @@ function call(d: DaemonProcess, method: string, url: string, body?: unknown) {
   )
 }
 
-const dirs = (d: DaemonProcess) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
+const dirs = (d: RunningDaemon) => ['--data-dir', d.dataDir, '--config-dir', d.configDir]
 
-async function buckets(d: DaemonProcess, by: string): Promise<unknown> {
+async function buckets(d: RunningDaemon, by: string): Promise<unknown> {
   const q =
     'preset[custom][start]=2025-01-01T00:00:00Z&preset[custom][end]=2025-02-01T00:00:00Z' +
     `&preset[custom][bucket]=day&tz=UTC&groupBy=${by}`
@@ -45,7 +53,7 @@ const HEADER = 'start,end,app,title,url,project,branch,language,category,source,
 
 describe('daybook export and import (real daemons)', () => {
   test('export --out, import into a fresh daemon: equal answers; again: all duplicates', async (t) => {
-    const a = await startDaemon(t)
+    const a = await startInProcess(t)
     const seeded = await call(a, 'POST', '/v1/events', [
       {
         timestamp: '2025-01-02T09:00:00Z',
@@ -72,7 +80,7 @@ describe('daybook export and import (real daemons)', () => {
     const exported = await runCli(['export', '--out', file, ...dirs(a)], {}, t)
     assert.equal(exported.code, 0, exported.stderr)
 
-    const b = await startDaemon(t)
+    const b = await startInProcess(t)
     const imported = await runCli(['import', file, ...dirs(b)], {}, t)
     assert.equal(imported.code, 0, imported.stderr)
     assert.match(imported.stdout, /^imported 2, duplicates 0$/m)
@@ -173,7 +181,7 @@ describe('daybook export and import (real daemons)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     t.after(() => server.close())
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/compat/wakatime/v1`
-    const d = await startDaemon(t)
+    const d = await startInProcess(t)
     const args = [
       'import',
       '--from-url',

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { test } from 'node:test'
 import { DaybookClient } from '../../src/client/client.ts'
-import { cleanEnv, runCli, startDaemon } from '../daemon.ts'
+import { cleanEnv, runCli, startDaemon, startInProcess } from '../daemon.ts'
 import { eventInput, tempDir } from '../helpers.ts'
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
@@ -50,7 +50,7 @@ function tail(args: string[]) {
 }
 
 test('daybook status prints what the daemon holds; exits 1 when no daemon answers', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const flags = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const client = DaybookClient.local({ dataDir: d.dataDir, configDir: d.configDir, env: {} })
   await client.post('/v1/events', [eventInput(), eventInput({ entity_name: 'lib.rs' })])
@@ -113,7 +113,7 @@ test('daybook tail prints events as they arrive, JSON with --json, and ends with
 })
 
 test('daybook tail prints each input bucket as it was posted', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const flags = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const client = DaybookClient.local({ dataDir: d.dataDir, configDir: d.configDir, env: {} })
   const readable = tail(['--types', 'InputSample', ...flags])
@@ -146,7 +146,7 @@ test('daybook tail prints each input bucket as it was posted', async (t) => {
 })
 
 test('daybook tail refuses bad flags and a wrong token with one line', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const bad = await runCli(['tail', '--after', 'soon', '--data-dir', d.dataDir])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /^daybook tail: --after must be a sequence number, got "soon"\n$/)

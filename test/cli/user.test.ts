@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { eventInput } from '../helpers.ts'
-import { type DaemonProcess, request, runCli, startDaemon } from '../daemon.ts'
+import { type RunningDaemon, request, runCli, startInProcess } from '../daemon.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-async function walkthrough(t: Parameters<typeof startDaemon>[0], d: DaemonProcess) {
+async function walkthrough(t: Parameters<typeof startInProcess>[0], d: RunningDaemon) {
   const where = ['--data-dir', d.dataDir, '--config-dir', d.configDir]
   const port = d.discovery.port ?? 0
   const cli = (...args: string[]) => runCli([...args, ...where], { TZ: 'UTC' }, t)
@@ -71,7 +71,7 @@ async function walkthrough(t: Parameters<typeof startDaemon>[0], d: DaemonProces
 }
 
 test('daybook user and token create --user on SQLite: each user their own diary', async (t) => {
-  const d = await startDaemon(t)
+  const d = await startInProcess(t)
   const { ann, cli } = await walkthrough(t, d)
   const removed = await cli('user', 'remove', 'ann')
   assert.equal(removed.code, 0, removed.stderr)
@@ -88,11 +88,13 @@ test(
   async (t) => {
     const url = await freshDatabase(t)
     const args = ['--database', url]
-    const first = await startDaemon(t, args)
+    const first = await startInProcess(t, args)
     const { ann } = await walkthrough(t, first)
-    first.child.kill('SIGTERM')
-    await first.exited
-    const again = await startDaemon(t, args, { dataDir: first.dataDir, configDir: first.configDir })
+    await first.close()
+    const again = await startInProcess(t, args, {
+      dataDir: first.dataDir,
+      configDir: first.configDir,
+    })
     const theirs = await request(
       { port: again.discovery.port ?? 0 },
       { path: '/v1/projects', headers: bearer(ann) },
