@@ -1,19 +1,13 @@
 /**
- * The store conformance suite over every store kind `STORES` names (default: sqlite and
- * postgres), as `npm test` or `STORES=sqlite node --test test/store/conformance.test.ts`.
+ * Which stores the conformance suite runs over (`STORES`); the suite itself runs in a file per
+ * kind, side by side: `conformance-sqlite.test.ts`, `conformance-postgres.test.ts`
+ * (`STORES=sqlite npm test -- 'test/store/conformance*.test.ts'` runs one).
  */
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { test } from 'node:test'
-import { conformance } from './conformance.ts'
 import { STORE_FACTORIES, storesUnderTest } from './stores.ts'
-import { postgresUnavailable } from '../postgres.ts'
-
-for (const [kind, open] of storesUnderTest()) {
-  // Only a developer's machine without PostgreSQL skips (CI requires it): with the reason.
-  const missing = kind === 'postgres' ? await postgresUnavailable() : undefined
-  if (missing === undefined) conformance(kind, open)
-  else test(`${kind}: the store conformance suite`, (t) => t.skip(missing))
-}
 
 test('STORES: a list of known kinds, both stores by default; an unknown kind fails loudly', () => {
   assert.deepEqual(
@@ -26,4 +20,13 @@ test('STORES: a list of known kinds, both stores by default; an unknown kind fai
   )
   assert.throws(() => storesUnderTest('sqlite,postgress'), /unknown store kind "postgress"/)
   assert.throws(() => storesUnderTest(','), /no store kind/)
+})
+
+test('every store kind has a conformance file', () => {
+  for (const kind of Object.keys(STORE_FACTORIES)) {
+    assert.ok(
+      existsSync(path.join(import.meta.dirname, `conformance-${kind}.test.ts`)),
+      `test/store/conformance-${kind}.test.ts runs the suite over ${kind}`,
+    )
+  }
 })

@@ -1,7 +1,7 @@
 /**
  * The store conformance suite: what every implementation of the `Store` port must do, written
  * once against the port, asserting behaviour (never a database's error text).
- * `test/store/conformance.test.ts` runs it over every store kind `STORES` names (`stores.ts`).
+ * `test/store/conformance-<kind>.test.ts` runs it over each store kind `STORES` names (`stores.ts`).
  */
 import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'

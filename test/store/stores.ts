@@ -7,8 +7,9 @@
 import path from 'node:path'
 import { openStore } from '../../src/store/open.ts'
 import { tempDir } from '../helpers.ts'
-import { freshDatabase } from '../postgres.ts'
-import type { StoreFactory } from './conformance.ts'
+import { test } from 'node:test'
+import { freshDatabase, postgresUnavailable } from '../postgres.ts'
+import { type StoreFactory, conformance } from './conformance.ts'
 
 /** Opens a fresh, migrated store of each kind; the test closes it when it ends. */
 export const STORE_FACTORIES: Readonly<Record<string, StoreFactory>> = {
@@ -25,7 +26,7 @@ export const STORE_FACTORIES: Readonly<Record<string, StoreFactory>> = {
     return store
   },
   // A database of its own on the throwaway server (`test/postgres.ts`), with a small pool so
-  // connections are shared as in a busy daemon (`conformance.test.ts` skips without a server).
+  // connections are shared as in a busy daemon (`conformanceOf` skips without a server).
   postgres: async (t) => {
     const url = await freshDatabase(t)
     const store = await openStore({ driver: 'postgres', url, poolSize: 4 })
@@ -55,4 +56,21 @@ export function storesUnderTest(...args: [list?: string | undefined]): [string, 
     }
     return [kind, factory]
   })
+}
+
+/**
+ * The conformance suite over one store kind, in the file that calls it (a file per kind, so the
+ * kinds run side by side): skipped with the reason when `STORES` leaves the kind out or, on a
+ * developer's machine, PostgreSQL cannot be started (CI requires it).
+ */
+export async function conformanceOf(kind: string): Promise<void> {
+  const chosen = storesUnderTest().find(([k]) => k === kind)
+  const missing =
+    chosen === undefined
+      ? `STORES=${process.env.STORES ?? ''} leaves ${kind} out`
+      : kind === 'postgres'
+        ? await postgresUnavailable()
+        : undefined
+  if (chosen !== undefined && missing === undefined) conformance(kind, chosen[1])
+  else test(`${kind}: the store conformance suite`, (t) => t.skip(missing))
 }

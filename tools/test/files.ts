@@ -81,6 +81,7 @@ export const SHARED: readonly string[] = [
   'test/fuzz/bounds.test.ts',
   'test/lint/',
   'test/tools/',
+  'test/store/conformance.test.ts',
   'test/store/migrations.test.ts',
   'test/store/migration-activitywatch.test.ts',
 ]
