@@ -700,8 +700,11 @@ export interface ScreenshotStore {
    * deleted since the last call (their files are still to delete).
    */
   prune(beforeMs: number, maxBytes: number): Promise<DeletedFile[]>
-  /** Deletes the frames in the range (all of them with an empty range), every device's. */
-  purge(range: OpenRange): Promise<DeletedFile[]>
+  /**
+   * Deletes the frames in the range (all of them with an empty range), every device's or, with
+   * `devices`, those devices' (by name).
+   */
+  purge(range: OpenRange, devices?: readonly string[]): Promise<DeletedFile[]>
 }
 
 /**

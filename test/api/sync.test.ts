@@ -11,8 +11,9 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { test, type TestContext } from 'node:test'
-import { afkId, eventId } from '../../src/domain/events.ts'
+import { afkId, eventId, frameId } from '../../src/domain/events.ts'
 import { PROTOCOL_VERSION } from '../../src/domain/protocol.ts'
+import { framePath } from '../../src/domain/screenshots.ts'
 import type { SyncChange, SyncEvent } from '../../src/domain/sync.ts'
 import { OWN_DEVICE, countRows, startApp, tempDir } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
@@ -412,15 +413,39 @@ test('a revoked or unknown token is 401 at once, a sync token is refused elsewhe
   assert.equal(admin.statusCode, 403)
 })
 
-test('revoking with purge deletes the device’s events on the hub, as deletions others apply', async (t) => {
+test('revoking with purge deletes the device’s events and frames on the hub, as deletions others apply', async (t) => {
   const hub = await startHub(t)
   const laptop = await paired(hub, 'laptop')
   const desktop = await paired(hub, 'desktop')
+  const atMs = T0 + 5 * MIN
+  const filename = (name: string) => framePath(atMs, name).filename
+  const frame = (device: string, name: string): SyncChange => ({
+    kind: 'screenshot',
+    op: 'upsert',
+    id: frameId(device, filename(name)),
+    device,
+    filename: filename(name),
+    atMs,
+    app: 'Editor',
+    title: 'notes.md',
+    url: null,
+    bytes: 1000,
+    width: 640,
+    height: 480,
+    hash: 'a'.repeat(16),
+    text: 'quarterly report',
+    ocrMs: 120,
+  })
   const pushed = await push(hub, laptop.token, [
     event(laptop.device.id),
     event(laptop.device.id, { startMs: T0 + 20 * MIN, endMs: T0 + 25 * MIN }),
+    frame(laptop.device.id, 'laptop'),
   ])
   assert.equal(pushed.statusCode, 200, pushed.body)
+  // The desktop's own frame stays.
+  const kept = await push(hub, desktop.token, [frame(desktop.device.id, 'desktop')])
+  assert.equal(kept.statusCode, 200, kept.body)
+  assert.equal(countRows(hub.dbFile, 'screenshots'), 2)
   const { id } = (await hub.call({ method: 'GET', url: '/v1/sync/clients' }))
     .json()
     .clients.find((c: { name: string }) => c.name === 'laptop')
@@ -429,11 +454,19 @@ test('revoking with purge deletes the device’s events on the hub, as deletions
     url: '/v1/sync/clients/revoke',
     payload: { id, purge: true },
   })
-  assert.deepEqual(res.json(), { revoked: true, purged: 2 })
+  assert.deepEqual(res.json(), { revoked: true, purged: 3 })
+  assert.equal(countRows(hub.dbFile, 'screenshots'), 1)
   const page = (await pull(hub, desktop.token)).json()
   assert.deepEqual(
     page.changes.filter((c: SyncChange) => c.kind === 'event').map((c: SyncChange) => c.op),
     ['delete', 'delete'],
+  )
+  // The laptop's frame is a tombstone every device applies; the desktop's own is not touched.
+  assert.deepEqual(
+    page.changes
+      .filter((c: SyncChange) => c.kind === 'screenshot')
+      .map((c: { op: string; id: string }) => [c.op, c.id]),
+    [['delete', frameId(laptop.device.id, filename('laptop'))]],
   )
 })
 

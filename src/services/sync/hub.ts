@@ -327,8 +327,10 @@ export class SyncHub implements Authenticator {
 
   /**
    * Revokes a paired device's token (at once: its waiting pulls end with 401). Its data stays,
-   * unless `purge`: then its events and AFK periods are deleted, as any deletion (tombstones
-   * every device applies).
+   * unless `purge`: then its events, AFK periods and screenshots' index rows are deleted, as any
+   * deletion (tombstones every device applies). Its input counts stay: the sync protocol has no
+   * deletion of counts, and the hub alone dropping them would make its totals differ from every
+   * other device's.
    */
   async revoke(id: string, purge: boolean): Promise<{ revoked: boolean; purged: number }> {
     this.#requireHub()
@@ -350,8 +352,11 @@ export class SyncHub implements Authenticator {
           endMs: Number.MAX_SAFE_INTEGER,
           devices: [device.name],
         })
+        // Its frames' index rows too (the images are on the device; the tombstones reach every
+        // other device, which deletes its copy of the row).
+        const frames = await store.screenshots.purge({}, [device.name])
         this.#bus.publish({ type: 'changes', changes: [...events.changes, ...afk.changes] })
-        purged = events.deleted + afk.deleted
+        purged = events.deleted + afk.deleted + frames.length
       }
     }
     return { revoked: true, purged }

@@ -397,13 +397,25 @@ export class ScreenshotTables {
     })
   }
 
-  /** Deletes the frames of a range, every device's (a deletion syncs, as a deleted event's does). */
-  purge(range: OpenRange): DeletedFile[] {
-    return this.#write((tx) => this.#delete(tx, 'at_ms >= $a AND at_ms < $b', bounds(range)))
+  /**
+   * Deletes the frames of a range, every device's or those of `devices` (by name); a deletion
+   * syncs, as a deleted event's does.
+   */
+  purge(range: OpenRange, devices?: readonly string[]): DeletedFile[] {
+    const inRange = 'at_ms >= $a AND at_ms < $b'
+    return this.#write((tx) =>
+      devices === undefined
+        ? this.#delete(tx, inRange, bounds(range))
+        : this.#delete(
+            tx,
+            `${inRange} AND device_id IN (SELECT id FROM devices WHERE name IN (SELECT value FROM json_each($names)))`,
+            { ...bounds(range), names: JSON.stringify(devices) },
+          ),
+    )
   }
 
   /** Deletes frames, each leaving its tombstone. */
-  #delete(tx: Tx, where: string, params: Record<string, number>): DeletedFile[] {
+  #delete(tx: Tx, where: string, params: Record<string, number | string>): DeletedFile[] {
     const rows = tx.c.all<DeletedFrame>(
       `DELETE FROM screenshots WHERE ${where}
        RETURNING date, filename, at_ms, device_id, origin,

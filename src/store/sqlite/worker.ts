@@ -285,7 +285,7 @@ const handlers: StoreCalls = {
   'screenshots.searchText': (text, range, limit) => screenshots.searchText(text, range, limit),
   'screenshots.totals': () => screenshots.totals(),
   'screenshots.prune': (beforeMs, maxBytes) => screenshotsWrite().prune(beforeMs, maxBytes),
-  'screenshots.purge': (range) => screenshotsWrite().purge(range),
+  'screenshots.purge': (range, devices) => screenshotsWrite().purge(range, devices),
 }
 
 function failure(id: number, err: unknown): Extract<Reply, { ok: false }> {
