@@ -359,6 +359,7 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
         url: route.url,
         access: route.config?.access,
         wire: route.config?.wire,
+        schema: route.schema,
       })
     }
   })

@@ -3,6 +3,7 @@
  * labels, settings, devices, tokens, retention), the bus, the store once it is ready, the clock, settings and the calendar a
  * request computes in. Routes translate wire shapes and call these; they compute no time.
  */
+import type { FastifySchema } from 'fastify'
 import type { Access } from '../domain/access.ts'
 import type { DefaultTokenSource } from '../auth/default-token.ts'
 import type { Calendar } from '../domain/calendar.ts'
@@ -49,6 +50,8 @@ export interface RouteEntry {
    * for the OpenAI-compatible routes (`{"error":{…}}` bodies).
    */
   wire: 'frames' | 'openai' | undefined
+  /** Its schemas as registered (query string, params, body, responses...). */
+  schema: FastifySchema | undefined
 }
 
 export class DaybookContext {

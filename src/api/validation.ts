@@ -17,6 +17,10 @@ function makeAjv(options: Options): Ajv {
     allErrors: false,
     // Errors carry their schema, so a failed union can be explained by its description.
     verbose: true,
+    // Our schemas are TypeBox's output, checked against JSON Schema's meta-schema once by the test
+    // suite (test/api/schemas-valid.test.ts). Checking them at run time made each instance's first
+    // compile build the meta-schema's own validator: some 45 ms of CPU in a person's first request.
+    validateSchema: false,
     ...options,
   })
   addFormats.default(ajv)
