@@ -70,7 +70,7 @@ const counts = (e: InputItem) => ({
 const zero = { lc: 0, rc: 0, mc: 0, kp: 0, mm: 0, scroll: 0 }
 
 describe('InputCollector', () => {
-  test('counters go to the bucket of their sample; a flush sends each bucket once', async (t) => {
+  test('counts go to the bucket they arrived in, even when sampled after it ended; a flush sends each bucket once', async (t) => {
     const { clock, sender, collector } = setup(t, undefined, 600_000)
     collector.record('kp', 1)
     collector.record('kp', 2)
@@ -78,9 +78,11 @@ describe('InputCollector', () => {
     clock.set(B0 + FIVE - 1)
     await collector.tick() // sampled into B0, no flush yet
     assert.equal(sender.calls.length, 0)
+    // Counted in B0's last millisecond, sampled only after B1 began: still B0's.
     collector.record('lc')
     collector.record('scroll', 3)
     clock.set(B0 + FIVE + 1000) // rolled over into B1
+    await collector.tick()
     collector.record('rc')
     collector.record('mc')
     collector.record('kp', 0) // nothing
@@ -91,8 +93,8 @@ describe('InputCollector', () => {
     await collector.tick() // the flush interval has passed
     assert.equal(sender.calls.length, 1)
     assert.deepEqual(sender.calls[0]?.map(counts), [
-      { t: B0, ...zero, kp: 3, mm: 10 },
-      { t: B0 + FIVE, ...zero, lc: 1, scroll: 3, rc: 1, mc: 1 },
+      { t: B0, ...zero, kp: 3, mm: 10, lc: 1, scroll: 3 },
+      { t: B0 + FIVE, ...zero, rc: 1, mc: 1 },
     ])
     assert.equal(new Set(sender.calls[0]?.map((e) => e.id)).size, 2)
   })

@@ -1,7 +1,8 @@
 /**
  * The input collector's logic, free of timers and hooks so it runs on a fake clock in tests:
- * counters fed by a hook source → sampled into 5-minute buckets → sealed into the outbox at each
- * flush → delivered by the courier (the same outbox and courier as every other collector).
+ * counters fed by a hook source, each count in the 5-minute bucket it arrived in → sampled →
+ * sealed into the outbox at each flush → delivered by the courier (the same outbox and courier as
+ * every other collector).
  *
  * Durability: counts live in memory only between flushes (`flushMs`, 30 s by default); a graceful
  * stop (`stop()`) seals and tries a last send, so only a hard kill can lose that last interval.
@@ -56,6 +57,8 @@ export class InputCollector {
   readonly courier: Courier<InputItem>
   /** Events since the last sample. */
   #counters: InputCounts = emptyCounts()
+  /** The bucket the counters were counted in. */
+  #countersBucket = 0
   /** Sampled counts per bucket, not yet sealed into the outbox. */
   readonly #pending = new Map<number, InputCounts>()
   #nextFlushMs: number
@@ -93,15 +96,26 @@ export class InputCollector {
     return out
   }
 
-  /** Counts one event (the hook calls this). */
+  /**
+   * Counts one event (the hook calls this), in the bucket of the moment it arrives. Why not the
+   * bucket of the next sample: input just before a bucket's end, sampled after it, was dated in
+   * the next bucket, and an AFK period that began at that input was taken to have ended there
+   * (input at or after a period's start is presence).
+   */
   record(kind: InputKind, n = 1): void {
-    if (INPUT_KINDS.includes(kind) && Number.isFinite(n) && n > 0) this.#counters[kind] += n
+    if (!INPUT_KINDS.includes(kind) || !Number.isFinite(n) || n <= 0) return
+    const bucket = bucketStart(this.#o.clock())
+    if (bucket !== this.#countersBucket) {
+      this.sample()
+      this.#countersBucket = bucket
+    }
+    this.#counters[kind] += n
   }
 
-  /** Moves the counters into the current bucket. */
+  /** Moves the counters into the bucket they were counted in. */
   sample(): void {
     if (isEmptyCounts(this.#counters)) return
-    const bucket = bucketStart(this.#o.clock())
+    const bucket = this.#countersBucket
     const into = this.#pending.get(bucket) ?? emptyCounts()
     this.#pending.set(bucket, addCounts(into, this.#counters))
     this.#counters = emptyCounts()
