@@ -413,6 +413,36 @@ test('a revoked or unknown token is 401 at once, a sync token is refused elsewhe
   assert.equal(admin.statusCode, 403)
 })
 
+test("a body said to be gzip that is not: a 400 or the route's own answer, and the daemon lives on", async (t) => {
+  const hub = await startHub(t)
+  const laptop = await paired(hub, 'laptop')
+  const notGzip = Buffer.from('this is not gzip at all')
+  const send = (method: 'GET' | 'POST', url: string, contentType: string, token = laptop.token) =>
+    hub.app.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': contentType,
+        'content-encoding': 'gzip',
+      },
+      payload: notGzip,
+    })
+  // Read as the push's body: refused in words.
+  const push = await send('POST', '/v1/sync/hub/push', 'application/json')
+  assert.equal(push.statusCode, 400, push.body)
+  // Not read at all (a route without a body, a content type refused first): answered as ever;
+  // the stream's error comes after, with nobody reading. It ended the daemon.
+  const status = await send('GET', '/v1/sync/status', 'application/json', hub.token)
+  assert.equal(status.statusCode, 200, status.body)
+  const text = await send('POST', '/v1/sync/hub/push', 'text/plain')
+  assert.equal(text.statusCode, 415, text.body)
+  // Let the decompressors fail, then the hub still answers.
+  await new Promise((resolve) => setImmediate(resolve))
+  const after = await hub.call({ method: 'GET', url: '/v1/sync/clients' })
+  assert.equal(after.statusCode, 200, after.body)
+})
+
 test('revoking with purge deletes the device’s events and frames on the hub, as deletions others apply', async (t) => {
   const hub = await startHub(t)
   const laptop = await paired(hub, 'laptop')

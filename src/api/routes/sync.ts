@@ -78,6 +78,12 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
     const gunzip = zlib.createGunzip() as zlib.Gunzip & { receivedEncodedLength: number }
     gunzip.receivedEncodedLength = 0
     payload.on('data', (chunk: Buffer) => (gunzip.receivedEncodedLength += chunk.length))
+    // Why a listener of our own: a body that is not gzip makes the stream emit an error, and
+    // nobody else may be listening (a route that reads no body, a 415, a body over the limit:
+    // Fastify has answered and stopped reading). An 'error' with no listener ended the daemon.
+    // When Fastify reads the body it listens too, and answers that error as a 400.
+    gunzip.on('error', () => undefined)
+    payload.on('error', (err) => gunzip.destroy(err))
     return payload.pipe(gunzip)
   })
 
