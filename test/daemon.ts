@@ -3,6 +3,7 @@
  * of the process (signals, exit codes, its log, a kill), or in the test's own process
  * (`startDaemon` from src/daemon, the same start) for tests that only need one to talk to.
  */
+import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
@@ -84,6 +85,28 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
   return { code, stdout, stderr }
 }
 
+/** A test daemon's environment, and dirs it used before (a restart); fresh ones otherwise. */
+export interface TestDaemonOptions {
+  env?: Record<string, string>
+  dataDir?: string
+  configDir?: string
+}
+
+/** `daybook serve`'s flags for a test daemon: any free port, these dirs, warnings only; `args`. */
+function serveFlags(dataDir: string, configDir: string, args: readonly string[]): string[] {
+  return [
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--config-dir',
+    configDir,
+    '--log-level',
+    'warn',
+    ...args,
+  ]
+}
+
 /**
  * Starts `daybook serve --port 0` in fresh data and config dirs and waits until it is ready; it
  * is killed when `t` (a test, or a file's `fileScope`) ends.
@@ -91,28 +114,15 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
 export async function startDaemon(
   t: TestScope,
   args: string[] = [],
-  options: { env?: Record<string, string>; dataDir?: string; configDir?: string } = {},
+  options: TestDaemonOptions = {},
 ): Promise<DaemonProcess> {
   const dir = tempDir(t, 'dbk-')
   const dataDir = options.dataDir ?? path.join(dir, 'data')
   const configDir = options.configDir ?? path.join(dir, 'config')
-  const child = spawn(
-    process.execPath,
-    [
-      MAIN,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--config-dir',
-      configDir,
-      '--log-level',
-      'warn',
-      ...args,
-    ],
-    { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+  const child = spawn(process.execPath, [MAIN, 'serve', ...serveFlags(dataDir, configDir, args)], {
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -169,27 +179,14 @@ export interface InProcessDaemon extends RunningDaemon {
 export async function startInProcess(
   t: TestScope,
   args: string[] = [],
-  options: { env?: Record<string, string>; dataDir?: string; configDir?: string } = {},
+  options: TestDaemonOptions = {},
 ): Promise<InProcessDaemon> {
   const dir =
     options.dataDir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'dbk-')) : undefined
   const remove = () => dir !== undefined && rmSync(dir, { recursive: true, force: true })
   const dataDir = options.dataDir ?? path.join(dir ?? '', 'data')
   const configDir = options.configDir ?? path.join(dir ?? '', 'config')
-  const config = resolveServeConfig(
-    [
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--config-dir',
-      configDir,
-      '--log-level',
-      'warn',
-      ...args,
-    ],
-    cleanEnv(options.env),
-  )
+  const config = resolveServeConfig(serveFlags(dataDir, configDir, args), cleanEnv(options.env))
   const warnings: string[] = []
   // Loaded here: files that only spawn daemons do not load the daemon's code.
   const { startDaemon: start } = await import('../src/daemon/daemon.ts')
@@ -279,4 +276,15 @@ export function sendAs(
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     },
   )
+}
+
+/** An admin token of team-server user `user`, made through `d`'s API with its admin token. */
+export async function userToken(d: RunningDaemon, user: string): Promise<string> {
+  const res = await sendAs(d, d.token, 'POST', `/v1/users/${user}/tokens`, {
+    name: 'laptop',
+    acl: 'admin',
+    expiry: 'never',
+  })
+  assert.equal(res.status, 200, res.body)
+  return (JSON.parse(res.body) as { token: string }).token
 }

@@ -5,21 +5,11 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type RunningDaemon, sendAs, startInProcess } from '../daemon.ts'
+import { sendAs, startInProcess, userToken } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
-
-async function tokenOf(d: RunningDaemon, user: string): Promise<string> {
-  const res = await sendAs(d, d.token, 'POST', `/v1/users/${user}/tokens`, {
-    name: 'laptop',
-    acl: 'admin',
-    expiry: 'never',
-  })
-  assert.equal(res.status, 200, res.body)
-  return (JSON.parse(res.body) as { token: string }).token
-}
 
 test(
   'two daemons on one database: a user added or removed on one is known to the other at once',
@@ -33,7 +23,7 @@ test(
     ])
 
     assert.equal((await sendAs(a, a.token, 'POST', '/v1/users', { name: 'ann' })).status, 201)
-    const ann = await tokenOf(a, 'ann')
+    const ann = await userToken(a, 'ann')
     // B never restarted: Ann's token works there, on her diary.
     const written = await sendAs(b, ann, 'POST', '/v1/events', [
       eventInput({ project_name: 'annp' }),
@@ -42,7 +32,7 @@ test(
     const read = await sendAs(a, ann, 'GET', '/v1/projects')
     assert.match(read.body, /annp/)
     // B's server admin manages her too.
-    const fromB = await tokenOf(b, 'ann')
+    const fromB = await userToken(b, 'ann')
     assert.match((await sendAs(b, fromB, 'GET', '/v1/projects')).body, /annp/)
     const listed = await sendAs(b, b.token, 'GET', '/v1/users')
     assert.deepEqual(
@@ -63,7 +53,7 @@ test(
 
     // Added again on B: a new user with an empty diary on both; the old tokens stay refused.
     assert.equal((await sendAs(b, b.token, 'POST', '/v1/users', { name: 'ann' })).status, 201)
-    const again = await tokenOf(a, 'ann')
+    const again = await userToken(a, 'ann')
     const fresh = await sendAs(b, again, 'GET', '/v1/projects')
     assert.equal(fresh.status, 200, fresh.body)
     assert.doesNotMatch(fresh.body, /annp/)

@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { lockDiary } from '../../src/store/postgres/db.ts'
-import { type DaemonProcess, sendAs, startDaemon } from '../daemon.ts'
+import { type DaemonProcess, sendAs, startDaemon, userToken } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
 import { freshDatabase, postgresUnavailable } from '../postgres.ts'
 
@@ -18,13 +18,7 @@ const missing = await postgresUnavailable()
 
 async function adminToken(d: DaemonProcess, user: string): Promise<string> {
   assert.equal((await sendAs(d, d.token, 'POST', '/v1/users', { name: user })).status, 201)
-  const res = await sendAs(d, d.token, 'POST', `/v1/users/${user}/tokens`, {
-    name: 'laptop',
-    acl: 'admin',
-    expiry: 'never',
-  })
-  assert.equal(res.status, 200, res.body)
-  return (JSON.parse(res.body) as { token: string }).token
+  return userToken(d, user)
 }
 
 /** One event named `entity`, its own second of the day. */
