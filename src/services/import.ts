@@ -72,6 +72,11 @@ export interface ImportJob {
  * thread each. Two batches are in memory at most (one read while the other is written).
  */
 const BATCH = 5000
+/**
+ * The longest an item read waits for its batch to fill: an input that arrives slowly or pauses (a
+ * pipe from a program still writing) is stored as it comes, not when 5,000 items or the end came.
+ */
+const HOLD_MS = 1000
 /** Finished jobs remembered for `GET /v1/import/{id}`. */
 const KEEP_JOBS = 50
 /** Progress on the live stream at most this often. */
@@ -235,6 +240,8 @@ class Batch {
   #own: string | undefined
   /** The write in flight (or the last one), resolved once it is committed. */
   #writing: Promise<void> = Promise.resolve()
+  /** Stores the batch in hand once its first item has waited `HOLD_MS`. */
+  #hold: NodeJS.Timeout | undefined
 
   constructor(service: ImportService, summary: ImportSummary, dry: boolean) {
     this.#w = service.writers
@@ -260,6 +267,10 @@ class Batch {
       this.#bucket = bucket
     }
     this.#items.push(item)
+    if (this.#items.length === 1) {
+      // A failed write is kept in `#writing` and reported by the next flush or `finish`.
+      this.#hold = setTimeout(() => void this.flush().catch(() => undefined), HOLD_MS).unref()
+    }
   }
 
   /** Why an item breaks the rules every wire obeys (and is skipped), or undefined. */
@@ -292,6 +303,7 @@ class Batch {
    * batches are written in the file's order. Rejects with the failure of the write before.
    */
   async flush(): Promise<void> {
+    clearTimeout(this.#hold)
     const items = this.#items
     this.#items = []
     if (items.length === 0) return

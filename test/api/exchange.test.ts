@@ -822,6 +822,45 @@ describe('import upload: its own bounds, not the request timeout (a real daemon,
     assert.ok(refused.sent < 100, `closed by the daemon after ${refused.sent} pieces`)
   })
 
+  test('what a paused upload has sent is stored while it is still open, not when 5,000 rows or the end came', async (t) => {
+    const d = await startInProcess(t)
+    const port = d.discovery.port ?? 0
+    // Thirty whole rows and part of the next (a row is read once the next one begins).
+    const csv = csvOf('epsilon', 31, 18)
+    const sent = csv.slice(0, csv.indexOf('\n', csv.indexOf('f30.ts')) - 20)
+    const upload30 = upload(
+      t,
+      { port, host: '127.0.0.1' },
+      '/v1/import?name=e.csv&format=csv',
+      d.token,
+      [sent],
+      {
+        gapMs: 0,
+        finish: false,
+      },
+    )
+    let answered = false
+    void upload30.then(
+      () => (answered = true),
+      () => (answered = true),
+    )
+    // The daemon's idle bound for an upload is a minute: these rows are stored long before it.
+    for (;;) {
+      const seconds = await projectSeconds(port, d.token)
+      if (seconds.epsilon === 1800) break
+      assert.equal(answered, false, 'the upload was answered before its rows were stored')
+      await sleep(50)
+    }
+    assert.equal(answered, false, 'stored only because the upload was cut off')
+    const jobs = await request(
+      { port },
+      { path: '/v1/import', headers: { authorization: `Bearer ${d.token}` } },
+    )
+    const job = (JSON.parse(jobs.body) as { jobs: Job[] }).jobs[0]
+    assert.equal(job?.state, 'running')
+    assert.equal(job?.summary.imported, 30)
+  })
+
   test('a clean stop does not wait for an upload: cut off with 503 and the job, what was read kept', async (t) => {
     const d = await startDaemon(t)
     const port = d.discovery.port ?? 0
