@@ -50,7 +50,9 @@ export function processTimeZone(): string {
   // Asking costs about half a millisecond (a new Intl formatter), and every answer without a
   // zone setting asks. Node itself re-reads the zone only when TZ changes: so is it kept here.
   const tz = process.env.TZ
-  if (processZone?.tz !== tz) processZone = { tz, id: Temporal.Now.timeZoneId() }
+  if (processZone === undefined || processZone.tz !== tz) {
+    processZone = { tz, id: Temporal.Now.timeZoneId() }
+  }
   return processZone.id
 }
 
