@@ -1,8 +1,10 @@
 /**
  * A throwaway PostgreSQL server for tests: `initdb` and `pg_ctl` on a temp dir, listening only on
  * a Unix socket in that dir (a random port number names the socket), the one superuser `daybook`
- * with a password (`PASSWORD`). Started once per test process, on first use; each test gets its own
- * database (`freshDatabase`). Stopped and removed when the process exits.
+ * with a password (`PASSWORD`). `npm test` starts one for the whole run and names it to its test
+ * processes (`SHARED_SERVER`); a test file run alone starts its own, on first use. Each test gets
+ * its own database (`freshDatabase`). A server is stopped and removed when the process that
+ * started it exits.
  *
  * Without the binaries a developer's machine skips these tests with the reason printed
  * (`postgresUnavailable`); CI sets `DAYBOOK_REQUIRE_POSTGRES=1` (`.ci/run`), which turns a missing
@@ -58,6 +60,26 @@ function freePort(): Promise<number> {
 export const PASSWORD = 'daybook-test-pw'
 
 let started: Promise<PostgresServer | string> | undefined
+
+/** A URL of database `name` on the server listening in `socketDir` on `port`. */
+function databaseUrl(socketDir: string, port: number, name: string): string {
+  return `postgresql://daybook:${PASSWORD}@/${name}?host=${encodeURIComponent(socketDir)}&port=${String(port)}`
+}
+
+/**
+ * The variable naming the run's shared server to its test processes (`sharing`). Not a `DAYBOOK_`
+ * name: the daemons the tests start must not see it.
+ */
+export const SHARED_SERVER = 'TEST_POSTGRES_SERVER'
+
+/** `SHARED_SERVER`'s value for `server`, or for the reason there is none. */
+export function sharing(server: PostgresServer | string): string {
+  return JSON.stringify(
+    typeof server === 'string'
+      ? { reason: server }
+      : { socketDir: server.socketDir, port: server.port },
+  )
+}
 
 /**
  * Starts a throwaway server (stopped and removed when the process exits); a string says why it
@@ -127,8 +149,7 @@ export async function startPostgres(
   const server: PostgresServer = {
     socketDir: dir,
     port,
-    url: (name) =>
-      `postgresql://daybook:${PASSWORD}@/${name}?host=${encodeURIComponent(dir)}&port=${String(port)}`,
+    url: (name) => databaseUrl(dir, port, name),
     pause: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
     resume: startServer,
     stop() {
@@ -147,10 +168,33 @@ export async function startPostgres(
 
 /** The shared server, started on first call; a string says why there is none. */
 export function postgresServer(): Promise<PostgresServer | string> {
-  started ??= startPostgres().catch((err: unknown) =>
-    err instanceof Error ? err.message : String(err),
-  )
+  started ??=
+    sharedServer() ??
+    startPostgres().catch((err: unknown) => (err instanceof Error ? err.message : String(err)))
   return started
+}
+
+/**
+ * The run's server (`SHARED_SERVER`), as this process sees it: other processes use it too, so it
+ * cannot be paused or stopped from here (a test of an outage starts its own).
+ */
+function sharedServer(): Promise<PostgresServer | string> | undefined {
+  const named = process.env[SHARED_SERVER]
+  if (named === undefined) return undefined
+  const shared = JSON.parse(named) as { reason: string } | { socketDir: string; port: number }
+  if ('reason' in shared) return Promise.resolve(shared.reason)
+  const { socketDir, port } = shared
+  const refuse = () => {
+    throw new Error(`the run's shared PostgreSQL server cannot be paused or stopped by a test`)
+  }
+  return Promise.resolve({
+    socketDir,
+    port,
+    url: (name: string) => databaseUrl(socketDir, port, name),
+    pause: refuse,
+    resume: refuse,
+    stop: () => undefined,
+  })
 }
 
 let databases = 0
@@ -168,9 +212,9 @@ export async function postgresUnavailable(): Promise<string | undefined> {
   return `no PostgreSQL server: ${server}`
 }
 
-/** A new empty database on the shared server, dropped when the test ends. */
-export async function freshDatabase(t: TestContext): Promise<string> {
-  const server = await postgresServer()
+/** A new empty database on the shared server (or `on`), dropped when the test ends. */
+export async function freshDatabase(t: TestContext, on?: PostgresServer): Promise<string> {
+  const server = on ?? (await postgresServer())
   if (typeof server === 'string') throw new Error(`no PostgreSQL server: ${server}`)
   const name = `daybook_${String(process.pid)}_${String(++databases)}`
   const admin = new pg.Client({ connectionString: server.url('postgres') })

@@ -1,19 +1,14 @@
 /**
  * A daemon on PostgreSQL while the database goes away and comes back: `/readyz` follows it, writes
  * meanwhile answer 503 with `Retry-After` (the sender keeps its batch and sends it again), and
- * nothing acknowledged is lost. Its own file: it stops this process's throwaway server.
+ * nothing acknowledged is lost. The test stops a throwaway server of its own.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type DaemonProcess, request, startDaemon } from '../daemon.ts'
 import { eventInput } from '../helpers.ts'
-import {
-  type PostgresServer,
-  freshDatabase,
-  postgresServer,
-  postgresUnavailable,
-} from '../postgres.ts'
+import { freshDatabase, postgresUnavailable, startPostgres } from '../postgres.ts'
 
 const missing = await postgresUnavailable()
 
@@ -33,14 +28,16 @@ test(
   'the database goes away: readyz 503, writes 503 with Retry-After; back: 200, nothing lost',
   { skip: missing },
   async (t) => {
-    const server = (await postgresServer()) as PostgresServer
+    const server = await startPostgres()
+    // Stopped and removed when this process exits.
+    if (typeof server === 'string') throw new Error(`no PostgreSQL server: ${server}`)
     // Registered first, so it runs before the daemon's stop: a daemon stopped while its server is
     // paused would wait on the paused server for ever, and a failed check hang the file.
     let resumed = true
     t.after(() => {
       if (!resumed) server.resume()
     })
-    const url = await freshDatabase(t)
+    const url = await freshDatabase(t, server)
     const daemon = await startDaemon(t, [], { env: { DAYBOOK_DATABASE_URL: url } })
     const before = [eventInput({ entity_name: 'before.rs' })]
     const stored = await call(daemon, 'POST', '/events', before)

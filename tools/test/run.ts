@@ -5,6 +5,7 @@
  *   test/store/) started last and ran on alone at the end. Here files with no measured duration
  *   start first, then the rest longest first (`files.ts`, `durations.json`, refreshed by
  *   `measure.ts --write`); a new file needs no list.
+ * - PostgreSQL: one throwaway server for the whole run (`test/postgres.ts`), not one per process.
  * - The processes: the files `SHARED` names (tests in the test process itself: injected apps,
  *   the domain) run in a few processes of several files each, a group of about equal duration
  *   to a process (a generated file that imports them); every other file in its own process.
@@ -20,6 +21,7 @@ import path from 'node:path'
 import { run } from 'node:test'
 import { spec } from 'node:test/reporters'
 import { pathToFileURL } from 'node:url'
+import { SHARED_SERVER, sharing, startPostgres } from '../../test/postgres.ts'
 import { ROOT, balancedGroups, isShared, longestFirst, readDurations, testFiles } from './files.ts'
 
 /** Each test's limit, as `npm test` always had it (`--test-timeout`). */
@@ -36,6 +38,15 @@ process.chdir(ROOT)
 // The test processes compile the same sources every time: they share the compile cache the daemons
 // and CLI runs they start already use (`cleanEnv` in test/daemon.ts), a quarter less CPU each.
 process.env.NODE_COMPILE_CACHE ??= path.join(os.tmpdir(), 'daybook-test-compile-cache')
+// One PostgreSQL server for the run (a database per test), instead of one per test process: each
+// cost an initdb and a start. Without one, the reason goes to the processes (they skip, or fail
+// where PostgreSQL is required, saying why). Stopped and removed when this process exits.
+if (process.env[SHARED_SERVER] === undefined) {
+  const pg = await startPostgres({ maxConnections: 400 }).catch((err: unknown) => String(err))
+  process.env[SHARED_SERVER] = sharing(pg)
+  // An interrupted run removes it too (the 'exit' handler).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+}
 const args = process.argv.slice(2)
 const durations = readDurations()
 const all = testFiles(args.length > 0 ? args : undefined)
