@@ -4,6 +4,7 @@
  * (`startDaemon` from src/daemon, the same start) for tests that only need one to talk to.
  */
 import assert from 'node:assert/strict'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
@@ -66,10 +67,87 @@ function readOwnDiscovery(dataDir: string, pid: number | undefined): Discovery |
 }
 
 /**
- * Runs `daybook <args>` to completion. With `t`, a child still running when the test ends (one
- * that never exits, the bug a test is about) is killed then.
+ * Commands `runCli` runs in the test process (`main`, as the launcher calls it): the ones that
+ * make a few requests or file changes and end, and read their environment only from the `env`
+ * they are given. Each run in a process of its own cost a third of a second of CPU, and the suite
+ * runs some 200. The others (`serve`, `watch`, `tail`, `mcp`: long-running, with signal handlers
+ * of their own; `import -`: standard input) run as a process, as do runs given `HOME` or an `XDG_`
+ * variable (the default dirs come from the process's home).
+ */
+const IN_PROCESS = new Set([
+  'token',
+  'user',
+  'team',
+  'pair',
+  'sync',
+  'status',
+  'summary',
+  'hooks',
+  'open',
+  'migrate',
+  'export',
+  'import',
+  'backup',
+  'restore',
+  'screenshots',
+  'wakatime',
+  'service',
+])
+
+/** Whether `runCli` runs `args` with `env` in the test process. */
+function inProcess(args: readonly string[], env: Record<string, string>): boolean {
+  const [command = ''] = args
+  if (!IN_PROCESS.has(command)) return false
+  if (command === 'import' && args.includes('-')) return false
+  return !Object.keys(env).some((name) => name === 'HOME' || name.startsWith('XDG_'))
+}
+
+/** Where an in-process run's output goes: its own strings, found by its async context. */
+const captured = new AsyncLocalStorage<{ stdout: string; stderr: string }>()
+let capturing = false
+
+/**
+ * Routes what a CLI run in this process writes to `process.stdout` and `process.stderr` to its
+ * own strings; writes from outside a run (the test runner's) go through as before.
+ */
+function captureOutput(): void {
+  if (capturing) return
+  capturing = true
+  for (const key of ['stdout', 'stderr'] as const) {
+    const stream = process[key]
+    const write = stream.write.bind(stream) as (...a: unknown[]) => boolean
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const run = captured.getStore()
+      if (run === undefined) return write(chunk, ...rest)
+      run[key] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined
+      if (done) process.nextTick(done)
+      return true
+    })
+  }
+}
+
+/**
+ * Runs `daybook <args>` to completion: in this process where the command allows (`IN_PROCESS`),
+ * else as a child. With `t`, a child still running when the test ends (one that never exits, the
+ * bug a test is about) is killed then.
  */
 export async function runCli(args: string[], env: Record<string, string> = {}, t?: TestScope) {
+  if (inProcess(args, env)) {
+    captureOutput()
+    const { main } = await import('../src/cli/main.ts')
+    const run = { stdout: '', stderr: '' }
+    const code = await captured.run(run, async () => {
+      try {
+        return await main(args, cleanEnv(env))
+      } catch (err) {
+        // What Node prints for an uncaught error, and its exit code.
+        process.stderr.write(`${(err as Error).stack ?? String(err)}\n`)
+        return 1
+      }
+    })
+    return { code, stdout: run.stdout, stderr: run.stderr }
+  }
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

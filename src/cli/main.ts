@@ -176,7 +176,11 @@ function describeFailure(err: unknown): string | undefined {
  * A reader that goes away (`daybook summary | head -1`) ends the command quietly with the exit
  * status a shell gives for SIGPIPE; any other failure to write is one line.
  */
+let guarded = false
 function guardStdout(): void {
+  // Once per process: a caller may run several commands in one (the tests do).
+  if (guarded) return
+  guarded = true
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') process.stderr.write(`daybook: cannot write output: ${err.message}\n`)
     process.exit(err.code === 'EPIPE' ? 141 : 1)
