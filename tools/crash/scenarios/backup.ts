@@ -64,7 +64,9 @@ const backups: ItemKind<Backup> = {
     for (const key of keys) {
       const [file = '', events = '0'] = key.split('#')
       const name = path.basename(file)
-      const left = readdirSync(path.dirname(file)).some((n) => n.startsWith(`.${name}.`))
+      // No directory yet: the daemon was killed before it made the first backup's.
+      const dir = path.dirname(file)
+      const left = existsSync(dir) && readdirSync(dir).some((n) => n.startsWith(`.${name}.`))
       out.set(key, left ? TORN : !existsSync(file) ? 0 : whole(file, Number(events)) ? 1 : TORN)
     }
     return out
