@@ -33,6 +33,7 @@ export class UpstreamRequest {
   readonly #controller = new AbortController()
   #timer: NodeJS.Timeout | undefined
   #timedOut = false
+  readonly #onOuterAbort = () => this.#controller.abort()
 
   constructor(target: LlmTarget, timeoutMs: number, outer: AbortSignal) {
     this.#target = target
@@ -54,9 +55,14 @@ export class UpstreamRequest {
     }, this.#timeoutMs)
   }
 
-  /** Stops the timer and the request (its body, if still being read). */
+  /**
+   * Stops the timer and the request (its body, if still being read). Every way a request ends
+   * comes here: a timer left behind would keep the daemon's process alive for the rest of its five
+   * minutes after a clean stop.
+   */
   close(): void {
     clearTimeout(this.#timer)
+    this.#outer.removeEventListener('abort', this.#onOuterAbort)
     this.#controller.abort()
   }
 
@@ -65,8 +71,7 @@ export class UpstreamRequest {
    * response, whose body the caller reads. Anything else is a typed error.
    */
   async send(path: string, body?: unknown): Promise<Response> {
-    const onAbort = () => this.#controller.abort()
-    this.#outer.addEventListener('abort', onAbort, { once: true })
+    this.#outer.addEventListener('abort', this.#onOuterAbort, { once: true })
     if (this.#outer.aborted) this.#controller.abort()
     this.touch()
     const headers: Record<string, string> = { accept: 'application/json, text/event-stream' }
@@ -81,6 +86,8 @@ export class UpstreamRequest {
         signal: this.#controller.signal,
       })
     } catch (err) {
+      // No answer at all (unreachable, stopped by the caller, too slow): nothing is left to read.
+      this.close()
       throw this.failure(err)
     }
     if (res.ok) return res
@@ -107,11 +114,11 @@ export class UpstreamRequest {
 
   /** The `data:` payloads of a streamed answer, as they arrive (each one restarts the timer). */
   async *events(res: Response): AsyncGenerator<string> {
-    if (!res.body) return
-    const stream = res.body
-      .pipeThrough(new TextDecoderStream())
-      .pipeThrough(new EventSourceParserStream())
     try {
+      if (!res.body) return
+      const stream = res.body
+        .pipeThrough(new TextDecoderStream())
+        .pipeThrough(new EventSourceParserStream())
       for await (const event of stream) {
         this.touch()
         yield event.data

@@ -508,6 +508,32 @@ test('POST /v1/llm/abort-stream stops the generation: the model server request c
   assert.ok(received().endsWith('data: [DONE]\n\n'), received())
 })
 
+/** Timers keeping this process alive (the ones a daemon's clean stop waits for). */
+const heldByTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+
+test('a chat stopped before the model server answered leaves no timer behind: the daemon can stop', async (t) => {
+  // The model server takes the request and never answers (the daemon's silence limit is 5 min).
+  let arrived: () => void = () => undefined
+  const asked = new Promise<void>((resolve) => (arrived = resolve))
+  const up = await upstream(t, () => arrived())
+  const before = heldByTimers()
+  const d = await daemon(t)
+  await configure(d, up.baseUrl)
+  const messages = [{ role: 'user', content: 'hi' }]
+  const chat = post(d, '/v1/chat/completions', d.token, { messages })
+  await asked
+  const stopped = await post(d, '/v1/llm/abort-stream', d.token, {})
+  assert.deepEqual(JSON.parse(stopped.body), { aborted: 1 })
+  const res = await chat
+  assert.equal(JSON.parse(res.body).error.code, 'generation_aborted', res.body)
+  await up.seen[0]?.closed
+  await d.app.close()
+  // The request's silence timer was left running: `daybook serve` exited only when it fired, five
+  // minutes after the chat (the fuzzer's runs that took five minutes more).
+  // (At most as many as before: a timer of an earlier test may have fired meanwhile.)
+  assert.ok(heldByTimers() <= before, process.getActiveResourcesInfo().join(', '))
+})
+
 test('model server unreachable: 502 naming the host; too slow: 504; refusing the key: 502', async (t) => {
   // A port that was free a moment ago and is closed now.
   const probe = http.createServer()

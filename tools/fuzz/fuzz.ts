@@ -5,6 +5,12 @@
  * failure: fast-check shrinks the request that caused it and it is printed as an `inject` call,
  * ready to paste into a test. The daemon's RSS, read after a warm-up (every operation a few
  * times, so lazily loaded modules are in) and again after the run, must stay within 50 MB.
+ *
+ * Also reported: requests that got no answer on their first send but one when sent again (the
+ * first of them with its connection), those among them that waited the whole answer timeout (a
+ * request the daemon left hanging for a while), and how the daemon's clean stop went: what still
+ * held its process once everything of its own was closed (a timer left running kept it alive for
+ * five minutes after SIGTERM, which made a run take that much longer).
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -79,10 +85,24 @@ export interface FuzzReport {
   failure: FuzzFailure | undefined
   /** Requests Node's HTTP client refuses to send (a character a URL or header cannot hold). */
   unsendable: number
-  /** Requests that got no answer, but an answer below 500 when sent again on a new connection. */
+  /**
+   * Requests (warm-up included) that got no answer, but an answer below 500 when sent again on a
+   * new connection. A kept-alive connection the daemon closed just as it was reused is not one:
+   * such a request never reached the daemon, and goes again at once.
+   */
   noAnswerOnce: number
-  /** The first of those: the error and the request line. */
+  /** Those of them that waited the whole answer timeout on their first send. */
+  noAnswerInTime: number
+  /** The first of those (else the first of all): the error, the request and its connection. */
   firstNoAnswer: string | undefined
+  /** Milliseconds from SIGTERM to the daemon's exit. */
+  stopMs: number
+  /**
+   * What kept the daemon's process alive after everything of its own had closed (listeners, store
+   * threads), when it had not exited `STOP_LOOK_MS` after SIGTERM: its timers (their delay and
+   * code). The daemon is then killed. Undefined when it exited by itself, or was still closing.
+   */
+  heldAfterStop: string | undefined
   /** The daemon's memory every 5,000 requests. */
   samples: MemorySample[]
   /** The daemon's resident set after the warm-up and after the run. */
@@ -100,8 +120,18 @@ export const RSS_GROWTH_LIMIT_MB = 50
 /** Requests in flight at once. */
 const CONCURRENCY = 8
 
-/** How long one request may go unanswered before it counts as a hang (a finding). */
-const ANSWER_TIMEOUT_MS = 120_000
+/**
+ * How long one request may go unanswered before it counts as a hang (a finding). Shorter with
+ * DAYBOOK_FUZZ_ANSWER_TIMEOUT_MS, to hunt for requests left hanging for a while.
+ */
+const ANSWER_TIMEOUT_MS = Number(process.env.DAYBOOK_FUZZ_ANSWER_TIMEOUT_MS ?? 120_000)
+
+/**
+ * How long after SIGTERM the daemon's process is looked at, if it is still there: a clean stop of
+ * an idle daemon takes a second or two. Only what is found then decides anything (see
+ * `heldAfterStop`): a daemon still closing its store is waited for.
+ */
+const STOP_LOOK_MS = 30_000
 
 /**
  * A session on the daemon's inspector (it is started with `--inspect` on a loopback port), for
@@ -238,6 +268,74 @@ async function heapSnapshot(daemon: DaemonProcess, file: string): Promise<void> 
   })
 }
 
+/**
+ * Stops the daemon as a service manager would (SIGTERM) and waits for it to exit. Still there
+ * `STOP_LOOK_MS` later, it is looked at: when nothing of its own is left (no listener, connection
+ * or store thread) and it is held all the same, what holds it is told and it is killed; else it
+ * is still closing, and is waited for.
+ */
+async function stopDaemon(
+  daemon: DaemonProcess,
+): Promise<{ stopMs: number; heldAfterStop: string | undefined }> {
+  const started = performance.now()
+  if (daemon.running) daemon.child.kill('SIGTERM')
+  const look = new AbortController()
+  const exited = await Promise.race([
+    daemon.exited.then(() => true),
+    sleep(STOP_LOOK_MS, false, { signal: look.signal }).catch(() => true),
+  ])
+  look.abort()
+  let heldAfterStop: string | undefined
+  if (!exited && daemon.running) {
+    heldAfterStop = await heldBy(daemon).catch(() => undefined)
+    if (heldAfterStop !== undefined) daemon.child.kill('SIGKILL')
+  }
+  await daemon.exited
+  return { stopMs: performance.now() - started, heldAfterStop }
+}
+
+/**
+ * What keeps a stopping daemon's process alive, when nothing of its own is left: its referenced
+ * timers (delay and code), or the kinds of resource it still has. Undefined while it still has a
+ * listener, a connection or a store thread (it is closing).
+ */
+async function heldBy(daemon: DaemonProcess): Promise<string | undefined> {
+  return inspect(daemon, async (call) => {
+    const value = async (expression: string) =>
+      (
+        (await call('Runtime.evaluate', { expression, returnByValue: true })) as {
+          result: { value: unknown }
+        }
+      ).result.value
+    const { resources, workers } = JSON.parse(
+      (await value(
+        'JSON.stringify({ resources: process.getActiveResourcesInfo(), workers: process.report.getReport().workers.length })',
+      )) as string,
+    ) as { resources: string[]; workers: number }
+    const own = ['TCPServerWrap', 'TCPWrap', 'PipeServerWrap']
+    if (workers > 0 || resources.some((r) => own.includes(r))) return undefined
+    // Timers, found as the objects whose prototype a timer has.
+    const proto = (await call('Runtime.evaluate', {
+      expression:
+        '(() => { const t = setTimeout(() => {}, 0); clearTimeout(t); return Object.getPrototypeOf(t) })()',
+    })) as { result: { objectId: string } }
+    const found = (await call('Runtime.queryObjects', {
+      prototypeObjectId: proto.result.objectId,
+    })) as { objects: { objectId: string } }
+    const timers = (
+      (await call('Runtime.callFunctionOn', {
+        objectId: found.objects.objectId,
+        functionDeclaration: `function () {
+          return this.filter((t) => !t._destroyed && t.hasRef()).map((t) =>
+            \`a \${t._repeat ? 'repeating ' : ''}timer of \${t._idleTimeout} ms: \${String(t._onTimeout).replace(/\\s+/g, ' ').slice(0, 300)}\`)
+        }`,
+        returnByValue: true,
+      })) as { result: { value: string[] } }
+    ).result.value
+    return timers.length > 0 ? timers.join('; ') : `resources: ${resources.join(', ')}`
+  })
+}
+
 /** The size of the daemon's database files (main file and write-ahead log), in MB. */
 function databaseMb(dir: string): number {
   let bytes = 0
@@ -264,6 +362,23 @@ interface Answer {
 
 /** One request over a real socket. Throws `Unsendable` when Node's client refuses it. */
 class Unsendable extends Error {}
+
+/** No answer to a request: the error, and the connection it went on. */
+class NoAnswer extends Error {
+  /** It waited the whole answer timeout. */
+  readonly timedOut: boolean
+
+  constructor(message: string, timedOut: boolean) {
+    super(message)
+    this.timedOut = timedOut
+  }
+}
+
+/**
+ * Sockets that have carried a request. Node's agent hands a socket freed by one response straight
+ * to a request queued for one without marking it `reusedSocket`: this tells such a socket too.
+ */
+const usedSockets = new WeakSet<object>()
 
 function sendHttp(
   port: number,
@@ -304,13 +419,31 @@ function sendHttp(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
       res.on('error', reject)
     })
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)))
-    req.on('error', (err) => {
+    const started = performance.now()
+    let reused = false
+    let localPort: number | undefined
+    req.on('socket', (socket) => {
+      reused = req.reusedSocket || usedSockets.has(socket)
+      usedSockets.add(socket)
+      localPort = socket.localPort
+      if (socket.connecting) socket.once('connect', () => (localPort = socket.localPort))
+    })
+    let timedOut = false
+    req.on('timeout', () => {
+      timedOut = true
+      req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`))
+    })
+    req.on('error', (err: NodeJS.ErrnoException) => {
       // A kept-alive socket the server closed just as it was reused: the request never reached
-      // the daemon (Node's documented race), so it goes again on a new connection.
-      if (req.reusedSocket && agent !== undefined) {
+      // the daemon (Node's documented race), so it goes again on a new connection. Not a request
+      // that went unanswered on one: that is a finding, and its time is not spent twice.
+      if (reused && !timedOut && agent !== undefined) {
         sendHttp(port, undefined, localAddress, r, whole).then(resolve, reject)
-      } else reject(err)
+        return
+      }
+      const connection = `${reused ? 'a kept-alive' : 'a new'} connection from ${localAddress}:${localPort ?? '?'}`
+      const ms = Math.round(performance.now() - started)
+      reject(new NoAnswer(`${err.message} (after ${ms} ms, on ${connection})`, timedOut))
     })
     req.end(r.payload)
   })
@@ -382,19 +515,50 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const arbitraries = operations.map((op) => requestOf(op, refs))
     const arbitrary = fc.oneof(...arbitraries)
 
+    let noAnswerOnce = 0
+    let noAnswerInTime = 0
+    let firstNoAnswer: string | undefined
+    /**
+     * Sends a request; one that gets no answer goes again on a new connection. Answered then, it
+     * is counted (and the first such error kept for the report, one that waited the whole timeout
+     * before any other); unanswered again, the daemon died or hangs: that is thrown.
+     */
+    const attempt = async (r: FuzzRequest, count = true): Promise<Answer> => {
+      try {
+        return await send(r)
+      } catch (err) {
+        if (!(err instanceof NoAnswer)) throw err
+        const again = await send(r, true).catch(() => undefined)
+        if (again === undefined || again.status >= 500) {
+          throw new Error(
+            `no answer (${err.message}); the daemon ${daemon.running ? 'still runs' : `exited: ${daemon.stderr.slice(-2000)}`}`,
+          )
+        }
+        if (!count) return again
+        noAnswerOnce++
+        if (err.timedOut) noAnswerInTime++
+        if (firstNoAnswer === undefined || (err.timedOut && noAnswerInTime === 1)) {
+          firstNoAnswer =
+            `${err.message}: ${r.method} ${r.url.slice(0, 300)} (${r.listener} listener, ` +
+            `${r.token} token as ${r.authForm}${Object.keys(r.headers).length > 0 ? `, headers ${JSON.stringify(r.headers)}` : ''}); ` +
+            `answered ${again.status} when sent again`
+        }
+        return again
+      }
+    }
+
     // Warm-up: every operation a few times, so what loads lazily (the MCP SDK, the chat engine,
-    // validators compiled on first use) is loaded before the first measurement.
+    // validators compiled on first use) is loaded before the first measurement. Its failures are
+    // the run's to find; only a request that goes unanswered is noted here.
     for (const a of arbitraries) {
       for (const r of fc.sample(a, { numRuns: 3, seed: options.seed })) {
-        await send(r).catch(() => undefined)
+        await attempt(r).catch(() => undefined)
       }
     }
     if (options.heapSnapshots !== undefined)
       await heapSnapshot(daemon, path.join(options.heapSnapshots, 'before.heapsnapshot'))
     const statuses: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }
     let unsendable = 0
-    let noAnswerOnce = 0
-    let firstNoAnswer: string | undefined
     let sent = 0
     const measure = async (): Promise<MemorySample> => {
       const memory = await collectGarbage(daemon)
@@ -410,24 +574,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const judge = async (r: FuzzRequest, count: boolean): Promise<Answer | undefined> => {
       let res: Answer
       try {
-        res = await send(r)
+        res = await attempt(r, count)
       } catch (err) {
         if (err instanceof Unsendable) {
           if (count) unsendable++
           return undefined
         }
-        // No answer: sent again on a new connection. Answered then, it is counted (and the
-        // first such error kept for the report); unanswered again, the daemon died or hangs.
-        const again = await send(r, true).catch(() => undefined)
-        if (again !== undefined && again.status < 500) {
-          if (count && noAnswerOnce++ === 0)
-            firstNoAnswer = `${(err as Error).message}: ${r.method} ${r.url}`
-          return undefined
-        }
-        return {
-          status: 0,
-          body: `no answer (${(err as Error).message}); the daemon ${daemon.running ? 'still runs' : `exited: ${daemon.stderr.slice(-2000)}`}`,
-        }
+        return { status: 0, body: (err as Error).message }
       }
       if (count) {
         sent++
@@ -510,6 +663,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       samples.push(after)
       rssAfterMb = after.rssMb
     }
+    const ms = performance.now() - started
+    agent.destroy()
+    const stop = await stopDaemon(daemon)
     return {
       seed: options.seed,
       requests: sent,
@@ -518,15 +674,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       failure,
       unsendable,
       noAnswerOnce,
+      noAnswerInTime,
       firstNoAnswer,
+      ...stop,
       samples,
       rssBeforeMb,
       rssAfterMb,
-      ms: performance.now() - started,
+      ms,
     }
   } finally {
     agent.destroy()
-    await daemon.stop()
+    if (daemon.running) await stopDaemon(daemon)
     await model.close()
     rmSync(dir, { recursive: true, force: true })
   }

@@ -1,7 +1,8 @@
 /**
  * `npm run fuzz -- [--requests N] [--seed N] [--minutes M] [--only RE]`: generated requests
  * against the whole API (see `fuzz.ts`); prints the figures, and the first request answered with
- * a 5xx (shrunk, as a test line). Exits 1 on a 5xx or when RSS grew by more than the limit.
+ * a 5xx (shrunk, as a test line). Exits 1 on a 5xx, when RSS grew by more than the limit, when a
+ * request waited the whole answer timeout, or when the stopped daemon's process was held.
  */
 import { parseArgs } from 'node:util'
 import { RSS_GROWTH_LIMIT_MB, runFuzz } from './fuzz.ts'
@@ -10,7 +11,10 @@ const HELP = `Usage: npm run fuzz -- [options]
 
 Sends generated requests (from the OpenAPI document, ActivityWatch's and WakaTime's routes, MCP
 and the chat) with tokens of every scope and none, mutating query strings, JSON bodies and
-headers. Fails on any 5xx, printing the request, and when RSS grows by more than ${RSS_GROWTH_LIMIT_MB} MB.
+headers. Fails on any 5xx, printing the request, when RSS grows by more than ${RSS_GROWTH_LIMIT_MB} MB, when a
+request goes unanswered for the whole answer timeout (120 s; DAYBOOK_FUZZ_ANSWER_TIMEOUT_MS sets
+it, shorter to hunt for requests left waiting), and when something still holds the daemon's
+process once its clean stop (SIGTERM) has closed everything of its own.
 
 Options:
   --requests N   how many (default 20000)
@@ -83,7 +87,20 @@ process.stdout.write(
 if (r.firstNoAnswer !== undefined) {
   process.stdout.write(`\nThe first request answered only when re-sent: ${r.firstNoAnswer}\n`)
 }
+process.stdout.write(`\nThe daemon stopped in ${(r.stopMs / 1000).toFixed(1)} s after SIGTERM\n`)
 let failed = false
+if (r.noAnswerInTime > 0) {
+  failed = true
+  process.stdout.write(
+    `\n${r.noAnswerInTime} requests went unanswered for the whole answer timeout, seed ${r.seed}\n`,
+  )
+}
+if (r.heldAfterStop !== undefined) {
+  failed = true
+  process.stdout.write(
+    `\nThe daemon's process was held after its clean stop (killed), seed ${r.seed}: ${r.heldAfterStop}\n`,
+  )
+}
 if (r.failure) {
   failed = true
   process.stdout.write(
