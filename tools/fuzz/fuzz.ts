@@ -4,7 +4,8 @@
  * with tokens of every scope and none. Any 5xx, or a request the daemon never answers, is a
  * failure: fast-check shrinks the request that caused it and it is printed as an `inject` call,
  * ready to paste into a test. The daemon's RSS, read after a warm-up (every operation a few
- * times, so lazily loaded modules are in) and again after the run, must stay within 50 MB.
+ * times, so lazily loaded modules are in) and again after the run, must stay within 50 MB (more
+ * for each store thread the run started: `STORE_THREAD_MB`).
  *
  * Also reported: requests that got no answer on their first send but one when sent again (the
  * first of them with its connection), those among them that waited the whole answer timeout (a
@@ -108,6 +109,8 @@ export interface FuzzReport {
   /** The daemon's resident set after the warm-up and after the run. */
   rssBeforeMb: number
   rssAfterMb: number
+  /** How much the resident set may grow in this run (`RSS_GROWTH_LIMIT_MB`, `STORE_THREAD_MB`). */
+  rssLimitMb: number
   ms: number
 }
 
@@ -116,6 +119,13 @@ const SAMPLE_EVERY = 5_000
 
 /** The RSS limit growth of a run. */
 export const RSS_GROWTH_LIMIT_MB = 50
+
+/**
+ * What the limit grows by for each store thread the run started: a user the run created has a
+ * diary of their own, opened with its own writer and reader threads on first use (about 15 MB
+ * each). That memory is the diary's, not a leak.
+ */
+export const STORE_THREAD_MB = 20
 
 /** Requests in flight at once. */
 const CONCURRENCY = 8
@@ -656,12 +666,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       failure = { request, ...answer, snippet: snippet(request) }
     }
     let rssAfterMb = Number.NaN
+    let rssLimitMb = RSS_GROWTH_LIMIT_MB
     if (daemon.running) {
       if (options.heapSnapshots !== undefined)
         await heapSnapshot(daemon, path.join(options.heapSnapshots, 'after.heapsnapshot'))
       const after = await measure()
       samples.push(after)
       rssAfterMb = after.rssMb
+      const threads = after.workers.length - (samples[0]?.workers.length ?? after.workers.length)
+      rssLimitMb += STORE_THREAD_MB * Math.max(0, threads)
     }
     const ms = performance.now() - started
     agent.destroy()
@@ -680,6 +693,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       samples,
       rssBeforeMb,
       rssAfterMb,
+      rssLimitMb,
       ms,
     }
   } finally {
