@@ -116,14 +116,14 @@ function captureOutput(): void {
   for (const key of ['stdout', 'stderr'] as const) {
     const stream = process[key]
     const write = stream.write.bind(stream) as (...a: unknown[]) => boolean
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
       const run = captured.getStore()
       if (run === undefined) return write(chunk, ...rest)
       run[key] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
       const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined
       if (done) process.nextTick(done)
       return true
-    })
+    }
   }
 }
 
