@@ -22,7 +22,8 @@ export type TestScope = Pick<TestContext, 'after'>
 
 /**
  * A scope for what a whole file shares (a daemon its tests only read, a browser): what is
- * registered on it is undone once every test of the file has run. Call it at the top of the file.
+ * registered on it is undone once every test of the file has run. Call it at the top of the file
+ * (or in a `describe`'s body: then once the suite's tests have run).
  */
 export function fileScope(): TestScope {
   const cleanups: (() => unknown)[] = []
@@ -71,7 +72,7 @@ export type StartOptions = {
  * Starts the app on a migrated SQLite file with a default token file; `now` fixes the daemon's
  * clock, `keys` adds fixed keys of other scopes, the other options go to `buildApp`.
  */
-export async function startApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
+export async function startApp(t: TestScope, options: StartOptions = {}): Promise<TestApp> {
   const { now: start, keys, dir: reused, postgres, ...appOptions } = options
   const dir = reused ?? tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
@@ -113,6 +114,19 @@ export async function startApp(t: TestContext, options: StartOptions = {}): Prom
         headers: { authorization: `Bearer ${defaultToken.current()}`, ...opts.headers },
       }),
   }
+}
+
+/**
+ * One app for the tests of a `describe` that change nothing (a table of refused requests): started
+ * by the first that asks, closed when the suite's tests have run. Call it in the `describe`'s body.
+ * An app costs about a third of a second of CPU to start; a table of twenty would start twenty.
+ */
+export function sharedApp(
+  start: (scope: TestScope) => Promise<TestApp> = (scope) => startApp(scope),
+): () => Promise<TestApp> {
+  const scope = fileScope()
+  let app: Promise<TestApp> | undefined
+  return () => (app ??= start(scope))
 }
 
 /** The name of the daemon's own device in a fresh database. */

@@ -14,14 +14,22 @@ import path from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import WebSocket from 'ws'
 import { benchRules } from '../../bench/hooks.ts'
-import { type StartOptions, type TestApp, eventInput, startApp, tempDir } from '../helpers.ts'
+import {
+  type StartOptions,
+  type TestApp,
+  type TestScope,
+  eventInput,
+  sharedApp,
+  startApp,
+  tempDir,
+} from '../helpers.ts'
 
 const NOW = Date.parse('2025-09-11T10:00:00Z')
 const MIN = 60_000
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** An app on a UTC calendar whose hooks evaluate after every commit at once. */
-async function hooksApp(t: TestContext, options: StartOptions = {}): Promise<TestApp> {
+async function hooksApp(t: TestScope, options: StartOptions = {}): Promise<TestApp> {
   const app = await startApp(t, {
     now: NOW,
     ...options,
@@ -343,9 +351,11 @@ describe('rules', () => {
       /at most 100|more than 100/,
     ],
   ]
+  // Each sets the rules it checks are kept: one app serves the table.
+  const shared = sharedApp((scope) => hooksApp(scope))
   for (const [what, body, status, field, message] of bad) {
-    test(`refused, naming the rule and the field, changing nothing: ${what}`, async (t) => {
-      const app = await hooksApp(t)
+    test(`refused, naming the rule and the field, changing nothing: ${what}`, async () => {
+      const app = await shared()
       await setRules(app, [breakRule([{ kind: 'stream' }], { id: 'kept' })])
       const res = await post(app, '/v1/hooks', body)
       assert.equal(res.statusCode, status, res.body)
