@@ -93,9 +93,16 @@ export class SettingsLedger {
   readonly acked: SettingsPatch[] = []
   inflight: SettingsPatch | undefined
   readonly refusals: string[] = []
+  /** The settings before the first change: what a key holds when no change of it landed. */
+  #initial: Record<string, unknown> | undefined
 
   /** False when the daemon did not acknowledge the change. */
   async put(live: Live, patch: SettingsPatch): Promise<boolean> {
+    try {
+      this.#initial ??= await call<Record<string, unknown>>(live, { path: '/v1/settings' })
+    } catch {
+      return false // the daemon is gone: nothing was sent
+    }
     this.inflight = patch
     try {
       await putSettings(live, patch)
@@ -108,7 +115,10 @@ export class SettingsLedger {
     return true
   }
 
-  /** Each key holds its last acknowledged value, or the value in flight at the crash. */
+  /**
+   * Each key holds its last acknowledged value (or, never changed with an answer, its value before
+   * the first change), or the value in flight at the crash.
+   */
   async check(live: Live): Promise<string[]> {
     if (this.acked.length === 0 && this.inflight === undefined) return []
     const stored = await call<Record<string, unknown>>(live, { path: '/v1/settings' })
@@ -116,8 +126,9 @@ export class SettingsLedger {
     const keys = new Set([...this.acked, this.inflight ?? {}].flatMap((p) => Object.keys(p)))
     for (const key of keys) {
       const last = this.acked.findLast((p) => key in p)
+      const before = last ?? this.#initial
       const allowed = [
-        ...(last ? [last[key]] : []),
+        ...(before && key in before ? [before[key]] : []),
         ...(this.inflight && key in this.inflight ? [this.inflight[key]] : []),
       ]
       if (allowed.length === 0) continue
