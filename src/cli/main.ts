@@ -172,11 +172,12 @@ function describeFailure(err: unknown): string | undefined {
   return undefined
 }
 
+let guarded = false
+
 /**
  * A reader that goes away (`daybook summary | head -1`) ends the command quietly with the exit
  * status a shell gives for SIGPIPE; any other failure to write is one line.
  */
-let guarded = false
 function guardStdout(): void {
   // Once per process: a caller may run several commands in one (the tests do).
   if (guarded) return
