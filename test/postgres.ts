@@ -3,8 +3,8 @@
  * a Unix socket in that dir (a random port number names the socket), the one superuser `daybook`
  * with a password (`PASSWORD`). `npm test` starts one for the whole run and names it to its test
  * processes (`SHARED_SERVER`); a test file run alone starts its own, on first use. Each test gets
- * its own database (`freshDatabase`). A server is stopped and removed when the process that
- * started it exits.
+ * its own database (`freshDatabase`), or a schema of its own in its process's database
+ * (`freshSchema`). A server is stopped and removed when the process that started it exits.
  *
  * Without the binaries a developer's machine skips these tests with the reason printed
  * (`postgresUnavailable`); CI sets `DAYBOOK_REQUIRE_POSTGRES=1` (`.ci/run`), which turns a missing
@@ -234,4 +234,51 @@ export async function freshDatabase(t: TestContext, on?: PostgresServer): Promis
     }
   })
   return server.url(name)
+}
+
+let schemaDatabase: Promise<string> | undefined
+let schemas = 0
+
+/**
+ * A schema of its own for a store, in one database this process shares among its tests (created on
+ * first use, left to the throwaway server): the store creates the schema when it migrates;
+ * `drop()` removes it with its users' diaries (`<schema>_u_<name>`) once the store is closed. For
+ * stores only:
+ * a database costs the server a copy of its template to create and a checkpoint to drop, about a
+ * quarter of a second of its CPU each, which the conformance suite paid for every test.
+ */
+export async function freshSchema(): Promise<{
+  url: string
+  schema: string
+  drop: () => Promise<void>
+}> {
+  const server = await postgresServer()
+  if (typeof server === 'string') throw new Error(`no PostgreSQL server: ${server}`)
+  schemaDatabase ??= (async () => {
+    const name = `daybook_${String(process.pid)}_schemas`
+    const admin = new pg.Client({ connectionString: server.url('postgres') })
+    await admin.connect()
+    try {
+      await admin.query(`CREATE DATABASE ${name}`)
+    } finally {
+      await admin.end()
+    }
+    return server.url(name)
+  })()
+  const url = await schemaDatabase
+  const schema = `t${String(++schemas)}`
+  const drop = async () => {
+    const c = new pg.Client({ connectionString: url })
+    await c.connect()
+    try {
+      const { rows } = await c.query<{ name: string }>(
+        `SELECT nspname AS name FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $1 || '\\_u\\_%'`,
+        [schema],
+      )
+      for (const { name } of rows) await c.query(`DROP SCHEMA ${name} CASCADE`)
+    } finally {
+      await c.end()
+    }
+  }
+  return { url, schema, drop }
 }

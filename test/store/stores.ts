@@ -8,7 +8,7 @@ import path from 'node:path'
 import { openStore } from '../../src/store/open.ts'
 import { tempDir } from '../helpers.ts'
 import { test } from 'node:test'
-import { freshDatabase, postgresUnavailable } from '../postgres.ts'
+import { freshSchema, postgresUnavailable } from '../postgres.ts'
 import { type StoreFactory, conformance } from './conformance.ts'
 
 /** Opens a fresh, migrated store of each kind; the test closes it when it ends. */
@@ -25,12 +25,15 @@ export const STORE_FACTORIES: Readonly<Record<string, StoreFactory>> = {
     await store.migrate()
     return store
   },
-  // A database of its own on the throwaway server (`test/postgres.ts`), with a small pool so
+  // A schema of its own on the throwaway server (`test/postgres.ts`), with a small pool so
   // connections are shared as in a busy daemon (`conformanceOf` skips without a server).
   postgres: async (t) => {
-    const url = await freshDatabase(t)
-    const store = await openStore({ driver: 'postgres', url, poolSize: 4 })
-    t.after(() => store.close())
+    const { url, schema, drop } = await freshSchema()
+    const store = await openStore({ driver: 'postgres', url, schema, poolSize: 4 })
+    t.after(async () => {
+      await store.close()
+      await drop()
+    })
     await store.migrate()
     return store
   },
