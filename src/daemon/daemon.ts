@@ -20,7 +20,7 @@ import type { AwListener } from '../api/compat/activitywatch/listener.ts'
 import type { DaemonConfig } from '../config/daemon-config.ts'
 import { removeDiscovery, writeDiscovery } from '../config/discovery.ts'
 import { DaybookError } from '../domain/errors.ts'
-import { openStore } from '../store/open.ts'
+import { openStore, retireIdleThreads } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { buildDaemonApi } from './api.ts'
@@ -71,6 +71,8 @@ export async function startDaemon(
     prepareDataDir(config.dataDir)
     const lock = holdDataDir(config.dataDir)
     started.push(() => lock.release())
+    // After the stores close (undone before this): their threads, kept for a store opened again.
+    started.push(() => retireIdleThreads())
     if (config.database === undefined) restrictDatabaseMode(config.dbPath, warn)
 
     // 2. The store and the API, side by side. Once attached, the app closes the store itself;

@@ -6,6 +6,8 @@
 import type { Store } from './ports.ts'
 import { SqliteStore } from './sqlite/sqlite-store.ts'
 
+export { retireIdleThreads } from './sqlite/sqlite-store.ts'
+
 export interface SqliteConfig {
   driver: 'sqlite'
   /** The database file (created owner-only when missing). */

@@ -11,7 +11,7 @@ import * as errors from '../../domain/errors.ts'
 import { checkUserName } from '../../domain/users.ts'
 import type { Store } from '../ports.ts'
 import type { Call, StoreCalls, StoreMethod } from './calls.ts'
-import type { Reply, Startup, WorkerOptions } from './worker.ts'
+import type { Control, Reply, Startup, WorkerOptions } from './worker.ts'
 import { packEvents, unpackChanges } from './event-batch.ts'
 import { workerSources } from './worker-sources.ts'
 
@@ -43,24 +43,103 @@ function rebuild(e: Extract<Reply, { ok: false }>['error']): Error {
   return err
 }
 
+/**
+ * Threads no store is using, kept a few seconds for the next store opened in this process: a
+ * thread's start and its modules cost about 130 ms of CPU, which a store opened again (a restore,
+ * a user's diary, the tests' many stores) would pay twice per open. Unreferenced while idle, so
+ * they never keep the process alive.
+ */
+const idle = new Map<Worker, NodeJS.Timeout>()
+const IDLE_MS = 5_000
+const MAX_IDLE = 4
+
+/**
+ * Call ids are unique in the process, not per store: a thread's replies to one store can never be
+ * taken for another's.
+ */
+let lastCallId = 0
+
+function newThread(): Worker {
+  // A worker's heap holds a batch or a page of rows at a time; bounding it keeps garbage from
+  // piling up in a long-running daemon.
+  const worker = new Worker(ENTRY_URL, {
+    workerData: { loader: { sources: workerSources(WORKER_URL), main: WORKER_URL.href } },
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
+  })
+  // While it serves a store, the store hears of its failure too; idle, it just leaves the pool.
+  const leave = () => {
+    clearTimeout(idle.get(worker))
+    idle.delete(worker)
+  }
+  worker.on('exit', leave)
+  worker.on('error', leave)
+  return worker
+}
+
+/** An idle thread, or a new one. */
+function takeThread(): Worker {
+  for (const [worker, timer] of idle) {
+    clearTimeout(timer)
+    idle.delete(worker)
+    worker.ref()
+    return worker
+  }
+  return newThread()
+}
+
+/**
+ * Ends `worker` by itself (it closes its port) rather than terminating it: terminating races the
+ * thread's own teardown, and a process that exits during that race can abort inside V8.
+ */
+function retire(worker: Worker): void {
+  clearTimeout(idle.get(worker))
+  idle.delete(worker)
+  worker.postMessage({ retire: true } satisfies Control)
+}
+
+/** Keeps `worker` (serving no database now) for the next store, or lets it end. */
+function releaseThread(worker: Worker): void {
+  if (idle.size >= MAX_IDLE) return retire(worker)
+  worker.unref()
+  idle.set(worker, setTimeout(() => retire(worker), IDLE_MS).unref())
+}
+
+/**
+ * Ends the idle threads and waits until they have: a daemon that stops leaves no thread behind
+ * (they would not keep it alive, but a clean stop ends what it started).
+ */
+export async function retireIdleThreads(): Promise<void> {
+  const ending = [...idle.keys()].map((worker) => {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    worker.ref()
+    retire(worker)
+    return exited
+  })
+  await Promise.all(ending)
+}
+
 class StoreWorker {
   readonly worker: Worker
   readonly #pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void }
   >()
-  #next = 0
   #failed: Error | undefined
+  readonly #onMessage: (reply: Reply) => void
+  readonly #onError: (err: Error) => void
+  readonly #onExit: (code: number) => void
+  #closing = false
 
   private constructor(worker: Worker, onFailure: (err: Error) => void) {
     this.worker = worker
-    worker.on('message', (reply: Reply) => {
+    this.#onMessage = (reply: Reply) => {
       const p = this.#pending.get(reply.id)
       if (!p) return
       this.#pending.delete(reply.id)
       if (reply.ok) p.resolve(reply.value)
       else p.reject(rebuild(reply.error))
-    })
+    }
     const fail = (err: Error) => {
       if (this.#failed) return
       this.#failed = err
@@ -68,39 +147,35 @@ class StoreWorker {
       this.#pending.clear()
       onFailure(err)
     }
-    worker.on('error', (err: Error) => fail(err))
-    worker.on('exit', (code) => {
-      if (!this.closing) fail(new Error(`the store worker exited (code ${code})`))
-    })
+    this.#onError = (err: Error) => fail(err)
+    this.#onExit = (code: number) => fail(new Error(`the store worker exited (code ${code})`))
+    worker.on('message', this.#onMessage)
+    worker.on('error', this.#onError)
+    worker.on('exit', this.#onExit)
   }
 
-  closing = false
-
-  /** Starts a worker and waits until its database is open. */
+  /** Opens the database on a thread (an idle one, or a new one) and waits until it is open. */
   static start(options: WorkerOptions, onFailure: (err: Error) => void): Promise<StoreWorker> {
-    // A worker's heap holds a batch or a page of rows at a time; bounding it keeps garbage from
-    // piling up in a long-running daemon.
-    const worker = new Worker(ENTRY_URL, {
-      workerData: {
-        ...options,
-        loader: { sources: workerSources(WORKER_URL), main: WORKER_URL.href },
-      },
-      execArgv: ['--disable-warning=ExperimentalWarning'],
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
-    })
+    const worker = takeThread()
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err)
-      worker.once('error', onError)
-      worker.once('message', (m: Startup) => {
+      const onError = (err: Error) => {
+        worker.off('message', onStartup)
+        reject(err)
+      }
+      const onStartup = (m: Startup | Reply) => {
+        if (!('ready' in m)) return
+        worker.off('message', onStartup)
         worker.off('error', onError)
         if (m.ready) resolve(new StoreWorker(worker, onFailure))
         else {
-          // The worker ends by itself once it has said why (it closes its port). Terminating it
-          // instead races its own teardown, and a process that exits during that race can abort
-          // inside V8; waiting for the exit also means the file is no longer open on return.
-          worker.once('exit', () => reject(rebuild(m.error.error)))
+          // The file is not open: the thread serves no database and can serve another.
+          releaseThread(worker)
+          reject(rebuild(m.error.error))
         }
-      })
+      }
+      worker.once('error', onError)
+      worker.on('message', onStartup)
+      worker.postMessage({ open: options } satisfies Control)
     })
   }
 
@@ -113,22 +188,28 @@ class StoreWorker {
     args: Parameters<StoreCalls[M]>,
   ): Promise<ReturnType<StoreCalls[M]>> {
     if (this.#failed) return Promise.reject(this.#failed)
-    const id = ++this.#next
+    // Nothing may follow `close` to the thread: it may be serving another store by then. A call
+    // after close stays unanswered, as it did when the thread ended with its store.
+    if (this.#closing) return new Promise(() => undefined)
+    if (method === 'close') this.#closing = true
+    const id = ++lastCallId
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
       this.worker.postMessage({ id, method, args } satisfies Call<M>)
     })
   }
 
+  /** Closes the database; the file is closed on return, and the thread free for another. */
   async close(): Promise<void> {
     if (this.#failed) {
       await this.worker.terminate()
       return
     }
-    this.closing = true
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))
     await this.call('close', [])
-    await exited
+    this.worker.off('message', this.#onMessage)
+    this.worker.off('error', this.#onError)
+    this.worker.off('exit', this.#onExit)
+    releaseThread(this.worker)
   }
 }
 
