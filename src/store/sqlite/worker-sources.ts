@@ -26,11 +26,15 @@ const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+\.ts)'/g
 
 let cached: Record<string, string> | undefined
 
+/** Bumped whenever what `strip` makes of a source changes. */
+const SOURCES_FORMAT = 2
+
 /** URL → JavaScript source of the worker's modules. */
 export function workerSources(entry: URL): Record<string, string> {
   if (cached) return cached
   const typescript = workerModules(entry)
-  const hash = createHash('sha256').update(process.version)
+  // The format's version, the Node version and every source: a cache of another format is not read.
+  const hash = createHash('sha256').update(`${SOURCES_FORMAT}\0${process.version}`)
   for (const [url, ts] of typescript) hash.update(`\0${url}\0${ts}`)
   const cacheFile = cachePath(hash.digest('hex').slice(0, 32))
   const sources = (cacheFile === undefined ? undefined : readCache(cacheFile)) ?? strip(typescript)
@@ -68,7 +72,13 @@ function strip(typescript: Map<string, string>): Record<string, string> {
   const emitWarning = process.emitWarning.bind(process)
   process.emitWarning = () => undefined
   try {
-    for (const [url, ts] of typescript) out[url] = stripTypeScriptTypes(ts, { mode: 'strip' })
+    for (const [url, ts] of typescript) {
+      // Exactly what Node compiles for a TypeScript module it loads itself (its own stripping,
+      // then this line): the modules both threads load have one entry in the compile cache. A
+      // source that differed (without the line) made each thread reject and rewrite the other's
+      // entry at every start, so neither compiled those modules from the cache.
+      out[url] = `${stripTypeScriptTypes(ts, { mode: 'strip' })}\n\n//# sourceURL=${url}`
+    }
   } finally {
     process.emitWarning = emitWarning
   }
