@@ -174,6 +174,7 @@ export const serveCommand: Command = {
     const config = resolveServeConfig(argv, env)
     const say = lifecycleLog(config.logFormat)
     let daemon: Daemon | undefined
+    let retireIdleThreads = async (): Promise<void> => undefined
     let stopping: Promise<number> | undefined
     let finish: (code: Promise<number>) => void = () => undefined
     const finished = new Promise<number>((resolve) => (finish = resolve))
@@ -189,7 +190,8 @@ export const serveCommand: Command = {
       }
       say(`daybook: ${signal} received, shutting down`)
       stopping = daemon.close().then(
-        () => 0,
+        // The store threads kept for a store opened again end too: the process ends with none.
+        () => retireIdleThreads().then(() => 0),
         (err: unknown) => {
           say(`daybook: shutdown failed: ${(err as Error).message}`, 'error')
           return 1
@@ -202,11 +204,15 @@ export const serveCommand: Command = {
     try {
       // The daemon's code (the HTTP stack, the store, every service) loads here, not with the CLI:
       // every other command starts without it.
-      const { startDaemon } = await import('../daemon/daemon.ts')
-      daemon = await startDaemon(config, { warn: (line) => say(`daybook serve: ${line}`, 'warn') })
+      const loaded = await import('../daemon/daemon.ts')
+      retireIdleThreads = loaded.retireIdleThreads
+      daemon = await loaded.startDaemon(config, {
+        warn: (line) => say(`daybook serve: ${line}`, 'warn'),
+      })
     } catch (err) {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      await retireIdleThreads()
       throw err instanceof StartError ? new CliError(err.message) : err
     }
     say(listeningLine(config, daemon))

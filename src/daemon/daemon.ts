@@ -20,7 +20,7 @@ import type { AwListener } from '../api/compat/activitywatch/listener.ts'
 import type { DaemonConfig } from '../config/daemon-config.ts'
 import { removeDiscovery, writeDiscovery } from '../config/discovery.ts'
 import { DaybookError } from '../domain/errors.ts'
-import { openStore, retireIdleThreads } from '../store/open.ts'
+import { openStore } from '../store/open.ts'
 import type { Store } from '../store/ports.ts'
 import { DAYBOOK_VERSION } from '../version.ts'
 import { buildDaemonApi } from './api.ts'
@@ -31,6 +31,9 @@ import { closeServer, listenAw, listenSocket, listenTcp } from './listeners.ts'
 import { startMdns } from './mdns.ts'
 import { StartError } from './start-error.ts'
 import type { StartupTimes } from '../services/status.ts'
+
+/** For the process that ran the daemon, once it has stopped: the store's kept threads end too. */
+export { retireIdleThreads } from '../store/open.ts'
 
 export interface DaemonOptions {
   /** Where warnings for the person who started it go (default: stderr, `daybook serve: …`). */
@@ -71,8 +74,6 @@ export async function startDaemon(
     prepareDataDir(config.dataDir)
     const lock = holdDataDir(config.dataDir)
     started.push(() => lock.release())
-    // After the stores close (undone before this): their threads, kept for a store opened again.
-    started.push(() => retireIdleThreads())
     if (config.database === undefined) restrictDatabaseMode(config.dbPath, warn)
 
     // 2. The store and the API, side by side. Once attached, the app closes the store itself;
