@@ -540,41 +540,46 @@ test('the dashboard’s views in a real browser', async (t) => {
     }
   })
 
-  await t.test('screenshots of every view, light and dark, at 1280 and 390 pixels', async () => {
-    const views: [string, string][] = [
-      ['overview-day', `#/day/${Y}`],
-      ['overview-year', `#/year/${Y.slice(0, 4)}-01-01`],
-      ['status', '#/status'],
-      ['settings', '#/settings'],
-      ['hooks', '#/hooks'],
-    ]
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme })
-      for (const width of [1280, 390]) {
-        await page.setViewportSize({ width, height: 900 })
-        for (const [name, hash] of views) {
-          await go(hash)
-          await page.waitForSelector('main')
-          await settled(page)
-          await shot(page, `${name}-${scheme}-${width}`)
+  await t.test(
+    'every view and the sign-in page, light and dark, at 1280 and 390 pixels: shown without an error (screenshots with DAYBOOK_TEST_SCREENSHOTS)',
+    async () => {
+      const views: [string, string][] = [
+        ['overview-day', `#/day/${Y}`],
+        ['overview-year', `#/year/${Y.slice(0, 4)}-01-01`],
+        ['status', '#/status'],
+        ['settings', '#/settings'],
+        ['hooks', '#/hooks'],
+      ]
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme })
+        for (const width of [1280, 390]) {
+          await page.setViewportSize({ width, height: 900 })
+          for (const [name, hash] of views) {
+            await go(hash)
+            await page.waitForSelector('main')
+            await settled(page)
+            await shot(page, `${name}-${scheme}-${width}`)
+          }
         }
       }
-    }
-    const signedOut = await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB' })
-    const signIn = await signedOut.newPage()
-    for (const scheme of ['light', 'dark'] as const) {
-      await signIn.emulateMedia({ colorScheme: scheme })
-      for (const width of [1280, 390]) {
-        await signIn.setViewportSize({ width, height: 900 })
-        await signIn.goto(base)
-        await signIn.waitForSelector('[data-testid="sign-in"]')
-        await shot(signIn, `sign-in-${scheme}-${width}`)
+      const signedOut = await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB' })
+      const signIn = await signedOut.newPage()
+      const signInProblems = watchProblems(signIn)
+      for (const scheme of ['light', 'dark'] as const) {
+        await signIn.emulateMedia({ colorScheme: scheme })
+        for (const width of [1280, 390]) {
+          await signIn.setViewportSize({ width, height: 900 })
+          await signIn.goto(base)
+          await signIn.waitForSelector('[data-testid="sign-in"]')
+          await shot(signIn, `sign-in-${scheme}-${width}`)
+        }
       }
-    }
-    await signedOut.close()
-    await page.emulateMedia({ colorScheme: 'light' })
-    await page.setViewportSize({ width: 1280, height: 900 })
-  })
+      await signedOut.close()
+      assert.deepEqual(signInProblems, [])
+      await page.emulateMedia({ colorScheme: 'light' })
+      await page.setViewportSize({ width: 1280, height: 900 })
+    },
+  )
 
   await t.test('times follow the browser’s locale: a 12-hour clock where it uses one', async () => {
     const session = String(await page.evaluate('sessionStorage.getItem("daybook.session")'))

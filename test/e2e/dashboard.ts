@@ -5,8 +5,7 @@
  * events the tests post; and the directory their screenshots go to.
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -146,9 +145,23 @@ export async function settled(page: Page): Promise<void> {
   await waitCount(page, '[aria-busy="true"]', 0)
 }
 
-/** A temp directory for screenshots, and a function that saves one there and names it. */
-export function screenshots(t: TestContext): (page: Page, name: string) => Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'daybook-dashboard-'))
+/** Where screenshots of the dashboard are saved for a person to look at: none when unset. */
+export const SCREENSHOTS_VARIABLE = 'DAYBOOK_TEST_SCREENSHOTS'
+
+/**
+ * A function that saves a full-page screenshot of `page` under a name, in a new folder of the
+ * directory `DAYBOOK_TEST_SCREENSHOTS` names; without it, none is taken. No test reads them:
+ * they are for a person checking how the pages look, and each cost the browser a full-page
+ * capture and a PNG (about 30 a run, left behind in the temp dir on every run).
+ */
+export function screenshots(
+  t: TestContext,
+  prefix = 'dashboard',
+): (page: Page, name: string) => Promise<void> {
+  const root = process.env[SCREENSHOTS_VARIABLE]
+  if (root === undefined || root === '') return async () => undefined
+  mkdirSync(root, { recursive: true })
+  const dir = mkdtempSync(path.join(root, `${prefix}-`))
   t.diagnostic(`screenshots: ${dir}`)
   return async (page, name) => {
     const file = path.join(dir, `${name}.png`)

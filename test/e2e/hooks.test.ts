@@ -6,16 +6,13 @@
  */
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BrowserContext, Page } from 'playwright-core'
 import { eventInput, startApp } from '../helpers.ts'
-import { dashboardSkipReason, launchChromium, watchProblems } from './dashboard.ts'
+import { dashboardSkipReason, launchChromium, screenshots, watchProblems } from './dashboard.ts'
 
 const MIN = 60_000
 
@@ -208,10 +205,7 @@ test('the Hooks page in a real browser', async (t) => {
     true,
   )
 
-  const shots = mkdtempSync(path.join(os.tmpdir(), 'daybook-hooks-'))
-  const file = path.join(shots, 'hooks.png')
-  await page.screenshot({ path: file, fullPage: true })
-  t.diagnostic(`screenshot: ${file}`)
+  await screenshots(t, 'hooks')(page, 'hooks')
 
   // A data session: the page says what it needs instead.
   const data = (await api('POST', '/v1/auth/tokens', {
