@@ -212,27 +212,28 @@ export async function postgresUnavailable(): Promise<string | undefined> {
   return `no PostgreSQL server: ${server}`
 }
 
+/** Runs `fn` on a connection of its own to `url`, closed after. */
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    return await fn(c)
+  } finally {
+    await c.end()
+  }
+}
+
 /** A new empty database on the shared server (or `on`), dropped when the test ends. */
 export async function freshDatabase(t: TestContext, on?: PostgresServer): Promise<string> {
   const server = on ?? (await postgresServer())
   if (typeof server === 'string') throw new Error(`no PostgreSQL server: ${server}`)
   const name = `daybook_${String(process.pid)}_${String(++databases)}`
-  const admin = new pg.Client({ connectionString: server.url('postgres') })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  t.after(async () => {
-    const c = new pg.Client({ connectionString: server.url('postgres') })
-    await c.connect()
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    } finally {
-      await c.end()
-    }
-  })
+  await withClient(server.url('postgres'), (c) => c.query(`CREATE DATABASE ${name}`))
+  t.after(() =>
+    withClient(server.url('postgres'), (c) =>
+      c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    ),
+  )
   return server.url(name)
 }
 
@@ -243,9 +244,8 @@ let schemas = 0
  * A schema of its own for a store, in one database this process shares among its tests (created on
  * first use, left to the throwaway server): the store creates the schema when it migrates;
  * `drop()` removes it with its users' diaries (`<schema>_u_<name>`) once the store is closed. For
- * stores only:
- * a database costs the server a copy of its template to create and a checkpoint to drop, about a
- * quarter of a second of its CPU each, which the conformance suite paid for every test.
+ * stores only: a database costs the server a copy of its template to create and a checkpoint to
+ * drop, about a quarter of a second of its CPU each, which the conformance suite paid per test.
  */
 export async function freshSchema(): Promise<{
   url: string
@@ -254,31 +254,19 @@ export async function freshSchema(): Promise<{
 }> {
   const server = await postgresServer()
   if (typeof server === 'string') throw new Error(`no PostgreSQL server: ${server}`)
-  schemaDatabase ??= (async () => {
-    const name = `daybook_${String(process.pid)}_schemas`
-    const admin = new pg.Client({ connectionString: server.url('postgres') })
-    await admin.connect()
-    try {
-      await admin.query(`CREATE DATABASE ${name}`)
-    } finally {
-      await admin.end()
-    }
-    return server.url(name)
-  })()
+  const name = `daybook_${String(process.pid)}_schemas`
+  schemaDatabase ??= withClient(server.url('postgres'), (c) =>
+    c.query(`CREATE DATABASE ${name}`),
+  ).then(() => server.url(name))
   const url = await schemaDatabase
   const schema = `t${String(++schemas)}`
-  const drop = async () => {
-    const c = new pg.Client({ connectionString: url })
-    await c.connect()
-    try {
+  const drop = () =>
+    withClient(url, async (c) => {
       const { rows } = await c.query<{ name: string }>(
         `SELECT nspname AS name FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $1 || '\\_u\\_%'`,
         [schema],
       )
-      for (const { name } of rows) await c.query(`DROP SCHEMA ${name} CASCADE`)
-    } finally {
-      await c.end()
-    }
-  }
+      for (const { name: found } of rows) await c.query(`DROP SCHEMA ${found} CASCADE`)
+    })
   return { url, schema, drop }
 }
