@@ -147,6 +147,14 @@ function endBy(signal: NodeJS.Signals): never {
   process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
 }
 
+/**
+ * Ends the threads the SQLite store keeps for a store opened again, once the daemon has stopped
+ * (or failed to start): the process ends with none. Loaded with the daemon, so already in memory.
+ */
+async function retireStoreThreads(): Promise<void> {
+  await (await import('../store/open.ts')).retireIdleThreads()
+}
+
 /** The line saying where the daemon listens. */
 function listeningLine(config: DaemonConfig, daemon: Daemon): string {
   const scheme = config.hub?.tls === undefined ? 'http' : 'https'
@@ -174,7 +182,6 @@ export const serveCommand: Command = {
     const config = resolveServeConfig(argv, env)
     const say = lifecycleLog(config.logFormat)
     let daemon: Daemon | undefined
-    let retireIdleThreads = async (): Promise<void> => undefined
     let stopping: Promise<number> | undefined
     let finish: (code: Promise<number>) => void = () => undefined
     const finished = new Promise<number>((resolve) => (finish = resolve))
@@ -190,8 +197,7 @@ export const serveCommand: Command = {
       }
       say(`daybook: ${signal} received, shutting down`)
       stopping = daemon.close().then(
-        // The store threads kept for a store opened again end too: the process ends with none.
-        () => retireIdleThreads().then(() => 0),
+        () => retireStoreThreads().then(() => 0),
         (err: unknown) => {
           say(`daybook: shutdown failed: ${(err as Error).message}`, 'error')
           return 1
@@ -204,15 +210,12 @@ export const serveCommand: Command = {
     try {
       // The daemon's code (the HTTP stack, the store, every service) loads here, not with the CLI:
       // every other command starts without it.
-      const loaded = await import('../daemon/daemon.ts')
-      retireIdleThreads = loaded.retireIdleThreads
-      daemon = await loaded.startDaemon(config, {
-        warn: (line) => say(`daybook serve: ${line}`, 'warn'),
-      })
+      const { startDaemon } = await import('../daemon/daemon.ts')
+      daemon = await startDaemon(config, { warn: (line) => say(`daybook serve: ${line}`, 'warn') })
     } catch (err) {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
-      await retireIdleThreads()
+      await retireStoreThreads().catch(() => undefined) // the start's own failure is what to report
       throw err instanceof StartError ? new CliError(err.message) : err
     }
     say(listeningLine(config, daemon))

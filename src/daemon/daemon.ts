@@ -32,9 +32,6 @@ import { startMdns } from './mdns.ts'
 import { StartError } from './start-error.ts'
 import type { StartupTimes } from '../services/status.ts'
 
-/** For the process that ran the daemon, once it has stopped: the store's kept threads end too. */
-export { retireIdleThreads } from '../store/open.ts'
-
 export interface DaemonOptions {
   /** Where warnings for the person who started it go (default: stderr, `daybook serve: …`). */
   warn?: (line: string) => void

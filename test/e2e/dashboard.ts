@@ -146,7 +146,7 @@ export async function settled(page: Page): Promise<void> {
 }
 
 /** Where screenshots of the dashboard are saved for a person to look at: none when unset. */
-export const SCREENSHOTS_VARIABLE = 'DAYBOOK_TEST_SCREENSHOTS'
+const SCREENSHOTS_VARIABLE = 'DAYBOOK_TEST_SCREENSHOTS'
 
 /**
  * A function that saves a full-page screenshot of `page` under a name, in a new folder of the

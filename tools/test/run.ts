@@ -38,7 +38,7 @@ process.chdir(ROOT)
 // The test processes compile the same sources every time: they share the compile cache the daemons
 // and CLI runs they start already use (`cleanEnv` in test/daemon.ts), a quarter less CPU each.
 process.env.NODE_COMPILE_CACHE ??= path.join(os.tmpdir(), 'daybook-test-compile-cache')
-// One PostgreSQL server for the run (a database per test), instead of one per test process: each
+// One PostgreSQL server for the run (a database or a schema per test), instead of one per test process: each
 // cost an initdb and a start. Without one, the reason goes to the processes (they skip, or fail
 // where PostgreSQL is required, saying why). Stopped and removed when this process exits.
 if (process.env[SHARED_SERVER] === undefined) {
