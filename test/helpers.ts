@@ -7,14 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { type TestContext, after } from 'node:test'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { type BuildAppOptions, type DaybookApp, buildApp } from '../src/api/app.ts'
-import { AuthenticatorChain, type Scope } from '../src/domain/access.ts'
-import {
-  StaticKeyAuthenticator,
-  ensureDefaultToken,
-  fileDefaultToken,
-} from '../src/auth/default-token.ts'
-import { openStore } from '../src/store/open.ts'
+import type { BuildAppOptions, DaybookApp } from '../src/api/app.ts'
+import type { Scope } from '../src/domain/access.ts'
 import { defaultDeviceName } from '../src/config/device.ts'
 
 /** Where clean-ups go: a test's context, or a file's (`fileScope`). */
@@ -74,6 +68,15 @@ export type StartOptions = {
  */
 export async function startApp(t: TestScope, options: StartOptions = {}): Promise<TestApp> {
   const { now: start, keys, dir: reused, postgres, ...appOptions } = options
+  // Loaded here, not with this module: the files that only start daemons or run the CLI (a
+  // process each) would load the whole API for nothing, some half a second of CPU apiece.
+  const [{ buildApp }, { AuthenticatorChain }, tokens, { openStore }] = await Promise.all([
+    import('../src/api/app.ts'),
+    import('../src/domain/access.ts'),
+    import('../src/auth/default-token.ts'),
+    import('../src/store/open.ts'),
+  ])
+  const { StaticKeyAuthenticator, ensureDefaultToken, fileDefaultToken } = tokens
   const dir = reused ?? tempDir(t)
   const dbFile = path.join(dir, 'daybook.db')
   // Reads on the writer: one worker per test app keeps the suite light.
