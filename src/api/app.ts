@@ -340,6 +340,19 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
             error: new BadRequestError('invalid_json', 'the body is empty; this route needs JSON'),
           },
   })
+  // A request in flight when a clean stop begins is finished; its connection is then closed, not
+  // kept alive for the next request: the server's close waited out the idle keep-alive timeout
+  // (10 s) of every such connection before the daemon could exit.
+  let stopping = false
+  app.addHook('preClose', (done) => {
+    stopping = true
+    done()
+  })
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (stopping) void reply.header('connection', 'close')
+    done(null, payload)
+  })
+
   // Bodies are JSON only: a text/plain body is a 415 that says so, not a confusing schema error.
   app.removeContentTypeParser('text/plain')
 

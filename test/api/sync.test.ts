@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -412,6 +413,34 @@ test('a revoked or unknown token is 401 at once, a sync token is refused elsewhe
   const admin = await hub.call({ method: 'GET', url: '/v1/sync/hub/pull?after=0' })
   assert.equal(admin.statusCode, 403)
 })
+
+// Bounded by its own limit, well under the pull's wait: a stop that waits out the pull fails it.
+test(
+  'a clean stop answers a pull held open at once, with what there is, and closes its connection',
+  { timeout: 40_000 },
+  async (t) => {
+    const hub = await startHub(t)
+    const laptop = await paired(hub)
+    const first = (await pull(hub, laptop.token)).json()
+    await hub.app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = hub.app.server.address() as { port: number }
+    const arrived = once(hub.app.server, 'request')
+    const answer = fetch(
+      `http://127.0.0.1:${port}/v1/sync/hub/pull?after=${first.next}&epoch=${first.epoch}&limit=10&wait=60000`,
+      { headers: { authorization: `Bearer ${laptop.token}` } },
+    )
+    await arrived
+    await hub.app.close()
+    const res = await answer
+    assert.equal(res.status, 200)
+    // Not kept alive: the server's close would wait out its idle timeout.
+    assert.equal(res.headers.get('connection'), 'close')
+    const page = (await res.json()) as { changes: unknown[]; next: number; epoch: number }
+    assert.deepEqual(page.changes, [])
+    assert.equal(page.next, first.next)
+    assert.equal(page.epoch, first.epoch)
+  },
+)
 
 test("a body said to be gzip that is not: a 400 or the route's own answer, and the daemon lives on", async (t) => {
   const hub = await startHub(t)

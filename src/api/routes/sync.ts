@@ -87,6 +87,18 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
     return payload.pipe(gunzip)
   })
 
+  // Pulls held open for the next commit. A clean stop waits for requests in flight, and each of
+  // these would hold it for the rest of its wait (up to a minute; a spoke asks for 20 s): a hub
+  // took some 20 s to stop on SIGTERM. They are answered at once instead, with what is there;
+  // the spoke pulls again once the hub is back.
+  const waiting = new Set<AbortController>()
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    for (const pull of waiting) pull.abort()
+    done()
+  })
+
   // The hub.
 
   app.post(
@@ -293,16 +305,21 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
       // The request closes early when the device goes away: stop waiting for it.
       const abort = new AbortController()
       request.raw.on('close', () => abort.abort())
-      const page = await request.daybook.syncHub.pull(
-        request.principal,
-        {
-          after: request.query.after,
-          epoch: request.query.epoch ?? null,
-          limit: request.query.limit,
-          waitMs: request.query.wait,
-        },
-        abort.signal,
-      )
+      // One that arrived as the stop began is answered at once too.
+      if (closing) abort.abort()
+      waiting.add(abort)
+      const page = await request.daybook.syncHub
+        .pull(
+          request.principal,
+          {
+            after: request.query.after,
+            epoch: request.query.epoch ?? null,
+            limit: request.query.limit,
+            waitMs: request.query.wait,
+          },
+          abort.signal,
+        )
+        .finally(() => waiting.delete(abort))
       if (!(request.headers['accept-encoding'] ?? '').includes('gzip')) return page
       void reply.header('content-type', 'application/json').header('content-encoding', 'gzip')
       // Already serialized and compressed: the bytes go out as they are.
