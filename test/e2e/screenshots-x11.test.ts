@@ -290,6 +290,14 @@ test(
 
     // OCR slower than its timeout: the frame is kept without text, and counted.
     await call('POST', '/v1/settings/screenshot/config', { ocr: { timeoutSecs: 0.01 } })
+    // The watcher learns the new timeout from the answer to its next report: a window shown
+    // before that was read with the old one, in full, and the frames after it were the same
+    // picture, skipped, so the wait below never ended (seen in whole runs of the suite).
+    const changedAt = Date.now() / 1000
+    await until('a report after the change', async () => {
+      alive()
+      return (await collector()).reportedAt > changedAt ? true : undefined
+    })
     const timedOut = (await collector()).ocrTimedOut
     const withoutText = async () => (await recent()).filter((f) => !f.hasText).length
     const textless = await withoutText()
