@@ -2,7 +2,6 @@
  * `buildApp()`: the whole HTTP API as one Fastify instance that never listens by itself. The CLI's
  * `serve` attaches listeners; tests call `inject()` or listen on a free port.
  */
-import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
   LogController,
@@ -401,29 +400,6 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
     authFailures,
     (principal) => app.users.diaryOf(principal),
   )
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Daybook API',
-        version: DAYBOOK_VERSION,
-        description:
-          'Local-first personal activity daemon. Every route is served under `/v1`; the routes of ' +
-          'the Skopio wire format are also served at the root (`/events` = `/v1/events`). The ' +
-          'WakaTime API (heartbeats and the reads its plugins and tools make) is served under ' +
-          "`/api` on all of Wakapi's paths, documented here at `/api/v1/…`.",
-      },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      },
-      security: [{ bearer: [] }],
-    },
-    refResolver: {
-      buildLocalReference: (json, _base, _frag, i) =>
-        typeof json.$id === 'string' ? json.$id : `def-${i}`,
-    },
-  })
 
   // Before the routes: the WebSocket plugin adapts the routes that serve upgrades as they register.
   const hub = await installStream(app, {

@@ -43,3 +43,22 @@ test('a schema that is not valid JSON Schema fails the check', () => {
   const ajv = new Ajv({ strict: false })
   assert.equal(ajv.validateSchema({ type: 'object', properties: { a: { minimum: 'one' } } }), false)
 })
+
+test('the OpenAPI document has every documented route the app serves, and only those', async (t) => {
+  const { app, call } = await startApp(t)
+  const res = await call({ url: '/v1/openapi.json' })
+  assert.equal(res.statusCode, 200)
+  const doc = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>()
+  assert.equal(doc.openapi, '3.1.0')
+  // OpenAPI writes `:id` as `{id}`; HEAD and the hidden routes (the root aliases) are left out.
+  const served = app.daybook.routes
+    .filter((r) => r.method !== 'HEAD' && !r.schema?.hide)
+    .map((r) => `${r.method.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`)
+  const documented = Object.entries(doc.paths).flatMap(([url, ops]) =>
+    Object.keys(ops).map((method) => `${method} ${url}`),
+  )
+  assert.deepEqual([...new Set(documented)].sort(), [...new Set(served)].sort())
+  assert.ok(documented.length > 100, `only ${documented.length} operations`)
+  // Built once: the same document again.
+  assert.equal((await call({ url: '/v1/openapi.json' })).body, res.body)
+})

@@ -4,8 +4,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '#typebox'
 import { PROTOCOL_VERSION } from '../../version.ts'
+import { openApiDocument } from '../openapi.ts'
 
 export const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  let document: Promise<unknown> | undefined
   app.get(
     '/version',
     {
@@ -35,6 +37,12 @@ export const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'any' },
       schema: { summary: 'This API as an OpenAPI 3.1 document', tags: ['meta'] },
     },
-    async () => app.swagger(),
+    // Built once, from the routes registered (all of them by the time anyone can ask); a build
+    // that failed is tried again on the next request.
+    async () =>
+      (document ??= openApiDocument(app.daybook.routes, app.getSchemas()).catch((err: unknown) => {
+        document = undefined
+        throw err
+      })),
   )
 }
