@@ -2,7 +2,6 @@
  * Exports written in a format's shape, as text chunks produced a record at a time: the response
  * streams them, so memory stays constant whatever the history's size.
  */
-import { stringify } from 'csv-stringify/sync'
 import type { ActivityEvent } from '../../domain/events.ts'
 import { CSV_COLUMNS, type ExportFormat, eventToCsvRow } from '../../domain/exchange.ts'
 import type { ExportQuery, ExportService } from '../../services/export.ts'
@@ -46,6 +45,8 @@ async function* daybookChunks(service: ExportService, q: ExportQuery): AsyncGene
 }
 
 async function* csvChunks(service: ExportService, q: ExportQuery): AsyncGenerator<string> {
+  // Loaded by the first CSV export, not with every start of the daemon.
+  const { stringify } = await import('csv-stringify/sync')
   yield stringify([[...CSV_COLUMNS]])
   for await (const e of service.events(q)) yield stringify([eventToCsvRow(e)])
 }

@@ -5,8 +5,6 @@
  * document of any size is read in bounded memory). A broken input ends with one line naming the
  * file, the line or byte, and what was expected (a `BadRequestError`).
  */
-import { Tokenizer, TokenParser } from '@streamparser/json'
-import { Parser as CsvParser } from 'csv-parse'
 import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
 import { isJsonObject } from '../../domain/activitywatch/json.ts'
@@ -350,6 +348,8 @@ async function* parseCsvStream(
   // is broken, the stream would drop the good rows it still buffered before the error, and an
   // import that keeps what came before an error must keep all of it.
   const rows: { record: Record<string, string>; line: number }[] = []
+  // The parsers load with the first import that needs them, not with every start of the daemon.
+  const { Parser: CsvParser } = await import('csv-parse')
   const parser = new CsvParser({
     bom: true,
     columns: (header: string[]) => {
@@ -420,6 +420,7 @@ async function* jsonValues(
   paths: string[],
   ctx: ParseContext,
 ): AsyncGenerator<{ value: unknown; key: string | number | undefined; keys: unknown[] }> {
+  const { Tokenizer, TokenParser } = await import('@streamparser/json')
   const tokenizer = new Tokenizer()
   const parser = new TokenParser({ paths, keepStack: false })
   let offset = 0
