@@ -13,7 +13,9 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify'
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Socket } from 'node:net'
+import { Server as TlsServer, TLSSocket } from 'node:tls'
 import qs from 'qs'
 import { type Authenticator, AuthenticatorChain } from '../domain/access.ts'
 import type { DefaultTokenSource } from '../auth/default-token.ts'
@@ -224,6 +226,37 @@ const SKOPIO_ROUTES = [
   insightRoutes,
 ]
 
+/**
+ * Connections that have sent no request yet (a browser opens some ahead of need) are not idle to
+ * Node's server, and its `close` waits for them: one such connection kept a stopping daemon
+ * running for as long as the client held it (a dashboard's tab: for ever). Returns what closes
+ * them once the server stops; connections that have carried a request are Node's to close (idle)
+ * or end after their answer.
+ */
+function trackUnusedConnections(server: Server): () => void {
+  const open = new Set<Socket>()
+  const used = new WeakSet<Socket>()
+  const track = (socket: Socket) => {
+    open.add(socket)
+    socket.once('close', () => open.delete(socket))
+  }
+  const tls = server instanceof TlsServer
+  server.on('connection', track)
+  // Over TLS a request arrives on the TLS socket around the raw one: both are tracked.
+  if (tls) server.on('secureConnection', track)
+  server.on('request', (req: IncomingMessage) => used.add(req.socket))
+  server.on('upgrade', (req: IncomingMessage) => used.add(req.socket))
+  return () => {
+    for (const socket of open) {
+      if (used.has(socket)) continue
+      // A raw socket under TLS is closed only if it has sent nothing: once its handshake is
+      // done, its TLS socket says whether a request came.
+      if (tls && !(socket instanceof TLSSocket) && socket.bytesRead > 0) continue
+      socket.destroy()
+    }
+  }
+}
+
 /** Builds the API. */
 export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   const app = Fastify({
@@ -343,8 +376,10 @@ export async function buildApp(options: BuildAppOptions): Promise<DaybookApp> {
   // kept alive for the next request: the server's close waited out the idle keep-alive timeout
   // (10 s) of every such connection before the daemon could exit.
   let stopping = false
+  const closeUnused = trackUnusedConnections(app.server)
   app.addHook('preClose', (done) => {
     stopping = true
+    closeUnused()
     done()
   })
   app.addHook('onSend', (_request, reply, payload, done) => {

@@ -394,3 +394,21 @@ test('request bodies are limited per route, and the servers time out slow reques
   assert.equal(app.server.keepAliveTimeout, HTTP_TIMEOUTS.keepAliveTimeout)
   assert.ok(HTTP_TIMEOUTS.requestTimeout > 0 && HTTP_TIMEOUTS.requestTimeout <= 120_000)
 })
+
+// Bounded by the test's own limit: on a server that waits for such a connection, close never ends.
+test(
+  'a clean stop does not wait for a connection that has sent nothing (a browser opens some ahead of need)',
+  { timeout: 60_000 },
+  async (t) => {
+    const { app } = await startApp(t)
+    const port = await listen(app)
+    const socket = net.connect(port, '127.0.0.1')
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('error', () => undefined)
+    await app.close()
+    // The daemon's end, not the client's, closed it.
+    await ended
+    assert.equal(socket.bytesWritten, 0)
+  },
+)
